@@ -1,0 +1,324 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/opsward/opsward/ent"
+	"github.com/opsward/opsward/graph"
+	"github.com/opsward/opsward/graph/model"
+	"github.com/opsward/opsward/internal/platform"
+	"github.com/opsward/opsward/migrations"
+)
+
+// Roles say which parts of the platform a process runs.
+type Roles struct {
+	API       bool // GraphQL, ingest and auth endpoints
+	Worker    bool // runs jobs
+	Scheduler bool // moves due schedules into queues, relays the outbox
+}
+
+// AllRoles is what `opsward serve` runs.
+var AllRoles = Roles{API: true, Worker: true, Scheduler: true}
+
+// Main wires every part of the platform. main() and the end-to-end tests
+// both start it; nothing imports this package.
+type Main struct {
+	Config platform.Config
+	Roles  Roles
+	Stdout io.Writer // where the start-up banner goes
+	Logger *slog.Logger
+
+	DB       *platform.Database
+	Redis    *platform.Redis
+	Client   *ent.Client
+	Registry *prometheus.Registry
+	Echo     *echo.Echo
+
+	migrator *migrations.Migrator
+	server   *http.Server
+	listener net.Listener
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	closers  []func() error
+}
+
+// NewMain returns a Main for cfg.
+func NewMain(cfg platform.Config, roles Roles, stdout, stderr io.Writer) *Main {
+	return &Main{
+		Config: cfg,
+		Roles:  roles,
+		Stdout: stdout,
+		Logger: platform.NewLogger(stderr, cfg),
+	}
+}
+
+// Open connects to everything, applies migrations where configured, and
+// starts the HTTP server and background roles. It returns once the server
+// listens; Addr tells where.
+func (m *Main) Open(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			m.closeAll()
+		}
+	}()
+	started := time.Now()
+	if !m.Config.Embedded() && m.Config.EmbeddedRedis() && (m.Roles != AllRoles) {
+		return errors.New("OPSWARD_REDIS_URL: the api, worker and scheduler roles share work through Redis: set it when running them apart")
+	}
+	if m.Config.MigrateAtStart() {
+		if err := m.migrateUp(ctx); err != nil {
+			return err
+		}
+	}
+	if m.DB, err = platform.OpenDatabase(ctx, m.Config); err != nil {
+		return err
+	}
+	m.closers = append(m.closers, m.DB.Close)
+	if m.migrator, err = migrations.New(m.DB.DB, m.DB.Dialect); err != nil {
+		return err
+	}
+	if err := m.migrator.CheckNotNewer(ctx); err != nil {
+		return fmt.Errorf("database: %s", firstLine(err))
+	}
+	if err := m.migrator.CheckCurrent(ctx); err != nil {
+		return fmt.Errorf("database: %s", firstLine(err))
+	}
+	if m.Redis, err = platform.OpenRedis(ctx, m.Config); err != nil {
+		return err
+	}
+	m.closers = append(m.closers, m.Redis.Close)
+	m.Client = ent.NewClient(ent.Driver(entsql.OpenDB(entDialect(m.DB.Dialect), m.DB.DB)))
+
+	m.Registry = prometheus.NewRegistry()
+	m.Registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(m.DB.DB, "opsward"),
+		newRedisPoolCollector(m.Redis),
+	)
+
+	bgctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel = cancel
+	_ = bgctx // background roles attach here
+
+	if m.Roles == (Roles{}) {
+		return nil // a tool (seed): no server
+	}
+	m.Echo = m.newEcho()
+	if m.Roles.API {
+		m.mountAPI()
+	}
+	if m.listener, err = net.Listen("tcp", m.Config.HTTPAddr); err != nil {
+		return fmt.Errorf("OPSWARD_HTTP_ADDR: cannot listen on %s: %v", m.Config.HTTPAddr, err)
+	}
+	m.server = &http.Server{
+		Handler:           m.Echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       m.Config.ReadTimeout,
+		WriteTimeout:      m.Config.WriteTimeout,
+		IdleTimeout:       m.Config.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		if err := m.server.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("http server stopped", "err", err)
+		}
+	}()
+	m.Logger.Info("opsward started",
+		"version", platform.Version(), "addr", m.Addr(),
+		"database", m.DB.Dialect, "redis", m.redisKind(),
+		"roles", fmt.Sprintf("%+v", m.Roles), "startup", time.Since(started).Round(time.Millisecond))
+	return nil
+}
+
+// mountAPI adds the GraphQL gateway and the explorer.
+func (m *Main) mountAPI() {
+	res := &graph.Resolver{
+		Client: m.Client,
+		Logger: m.Logger,
+		Info: model.ServerInfo{
+			Version:  platform.Version(),
+			Database: m.DB.Dialect,
+			Redis:    m.redisKind(),
+		},
+	}
+	gql := graph.NewHandler(res, graph.Options{
+		MaxDepth:       m.Config.GraphQLMaxDepth,
+		MaxCost:        m.Config.GraphQLMaxCost,
+		Introspection:  m.Config.Introspection(),
+		OriginPatterns: originPatterns(m.Config.CORSOrigins),
+		Metrics:        graph.NewMetrics(m.Registry),
+		Logger:         m.Logger,
+	})
+	h := echo.WrapHandler(gql)
+	m.Echo.GET("/graphql", func(c echo.Context) error {
+		// A browser asking for a page, not a query: show the explorer.
+		if m.Config.Introspection() && c.QueryParam("query") == "" && !isWebsocket(c.Request()) {
+			graph.Explorer("/graphql").ServeHTTP(c.Response(), c.Request())
+			return nil
+		}
+		return h(c)
+	})
+	m.Echo.POST("/graphql", h)
+	m.Echo.OPTIONS("/graphql", h)
+}
+
+func (m *Main) redisKind() string {
+	if m.Redis.Embedded {
+		return "embedded"
+	}
+	return "external"
+}
+
+// Addr is the address the HTTP server listens on (useful with port 0).
+func (m *Main) Addr() string {
+	if m.listener == nil {
+		return ""
+	}
+	return m.listener.Addr().String()
+}
+
+// URL is the server's base URL.
+func (m *Main) URL() string { return "http://" + m.Addr() }
+
+// Close stops taking requests, lets in-flight ones finish within the
+// shutdown timeout, stops background work and closes connections.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		defer cancel()
+		if err := m.server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.wg.Wait()
+	errs = append(errs, m.closeAll())
+	return errors.Join(errs...)
+}
+
+func (m *Main) closeAll() error {
+	var errs []error
+	if m.Client != nil {
+		// The ent client shares the database pool closed below.
+		m.Client = nil
+	}
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		errs = append(errs, m.closers[i]())
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
+
+// migrateUp applies pending migrations as the owner of the schema.
+func (m *Main) migrateUp(ctx context.Context) error {
+	db, err := platform.OpenMigrationDatabase(ctx, m.Config)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	mg, err := migrations.New(db.DB, db.Dialect)
+	if err != nil {
+		return err
+	}
+	applied, err := mg.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrations: %s", firstLine(err))
+	}
+	if len(applied) > 0 {
+		m.Logger.Info("migrations applied", "versions", applied, "database", db.Where)
+	}
+	return nil
+}
+
+func entDialect(d string) string {
+	if d == platform.Postgres {
+		return dialect.Postgres
+	}
+	return dialect.SQLite
+}
+
+func originPatterns(origins []string) []string {
+	var out []string
+	for _, o := range origins {
+		if u := stripScheme(o); u != "" {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func stripScheme(origin string) string {
+	for _, p := range []string{"https://", "http://"} {
+		if len(origin) > len(p) && origin[:len(p)] == p {
+			return origin[len(p):]
+		}
+	}
+	return origin
+}
+
+func firstLine(err error) string {
+	s := err.Error()
+	for i, r := range s {
+		if r == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// redisPoolCollector exposes the Redis connection pool's counters.
+type redisPoolCollector struct {
+	r                                   *platform.Redis
+	hits, misses, timeouts, total, idle *prometheus.Desc
+}
+
+func newRedisPoolCollector(r *platform.Redis) *redisPoolCollector {
+	d := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc("opsward_redis_pool_"+name, help, nil, nil)
+	}
+	return &redisPoolCollector{
+		r:        r,
+		hits:     d("hits_total", "Times a free connection was found in the pool."),
+		misses:   d("misses_total", "Times no free connection was found in the pool."),
+		timeouts: d("timeouts_total", "Times a wait for a connection timed out."),
+		total:    d("connections", "Connections in the pool."),
+		idle:     d("idle_connections", "Idle connections in the pool."),
+	}
+}
+
+func (c *redisPoolCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.hits
+	ch <- c.misses
+	ch <- c.timeouts
+	ch <- c.total
+	ch <- c.idle
+}
+
+func (c *redisPoolCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.r.PoolStats()
+	ch <- prometheus.MustNewConstMetric(c.hits, prometheus.CounterValue, float64(s.Hits))
+	ch <- prometheus.MustNewConstMetric(c.misses, prometheus.CounterValue, float64(s.Misses))
+	ch <- prometheus.MustNewConstMetric(c.timeouts, prometheus.CounterValue, float64(s.Timeouts))
+	ch <- prometheus.MustNewConstMetric(c.total, prometheus.GaugeValue, float64(s.TotalConns))
+	ch <- prometheus.MustNewConstMetric(c.idle, prometheus.GaugeValue, float64(s.IdleConns))
+}

@@ -1,0 +1,222 @@
+// Command opsward runs the Opsward platform. One binary, with roles as
+// subcommands: serve (every role in one process), api, worker, scheduler,
+// migrate, seed and version.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/opsward/opsward/internal/platform"
+	"github.com/opsward/opsward/migrations"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `Opsward: the NOC and SOC platform of a managed service provider.
+
+Usage: opsward <command> [flags]
+
+Commands:
+  serve       run every role in one process (the default for one machine)
+  api         run the HTTP API alone (GraphQL, ingest, auth)
+  worker      run jobs alone
+  scheduler   run the scheduler alone
+  migrate     apply or roll back database migrations: migrate up|down|status
+  seed        fill the database with demonstration data: seed demo [--json]
+  version     print the version
+
+With no configuration, serve keeps everything on this machine: SQLite in
+./data and an in-process Redis. Set OPSWARD_DATABASE_URL and
+OPSWARD_REDIS_URL to use Postgres and Redis. Run "opsward <command> --help"
+for a command's flags; every flag also reads an OPSWARD_* variable.
+`
+
+// run is main without the process: it returns the exit code, so that tests
+// can call it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "serve":
+		err = runServer(ctx, "serve", AllRoles, rest, getenv, stdout, stderr)
+	case "api":
+		err = runServer(ctx, "api", Roles{API: true}, rest, getenv, stdout, stderr)
+	case "worker":
+		err = runServer(ctx, "worker", Roles{Worker: true}, rest, getenv, stdout, stderr)
+	case "scheduler":
+		err = runServer(ctx, "scheduler", Roles{Scheduler: true}, rest, getenv, stdout, stderr)
+	case "migrate":
+		err = runMigrate(ctx, rest, getenv, stdout, stderr)
+	case "seed":
+		err = runSeed(ctx, rest, getenv, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "opsward", platform.Version())
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "opsward: unknown command %q (run opsward --help)\n", cmd)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintf(stderr, "opsward: %s\n", oneLine(err))
+	return 1
+}
+
+// errUsage marks an error already reported by the flag package.
+var errUsage = errors.New("usage")
+
+// newFlags returns a flag set for a command with every configuration flag.
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: opsward %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	platform.RegisterFlags(fs)
+	return fs
+}
+
+// parse parses args and loads the configuration, turning flag errors into
+// errUsage (the flag package has printed them).
+func parse(fs *flag.FlagSet, args []string, getenv func(string) string) (platform.Config, error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return platform.Config{}, err
+		}
+		return platform.Config{}, errUsage
+	}
+	return platform.Load(getenv, fs)
+}
+
+func runServer(ctx context.Context, name string, roles Roles, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags(name, name+" [flags]", stderr)
+	cfg, err := parse(fs, args, getenv)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s takes no arguments, got %q", name, fs.Arg(0))
+	}
+	m := NewMain(cfg, roles, stdout, stderr)
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	if roles.API {
+		m.printBanner(ctx)
+	}
+	<-ctx.Done()
+	m.Logger.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	return m.Close()
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("migrate", "migrate up|down|status [flags]", stderr)
+	cfg, err := parse(fs, args, getenv)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	db, err := platform.OpenMigrationDatabase(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	mg, err := migrations.New(db.DB, db.Dialect)
+	if err != nil {
+		return err
+	}
+	switch fs.Arg(0) {
+	case "up":
+		applied, err := mg.Up(ctx)
+		if err != nil {
+			return err
+		}
+		v, _ := mg.Version(ctx)
+		fmt.Fprintf(stdout, "applied %d migration(s); %s schema at version %d\n", len(applied), db.Dialect, v)
+	case "down":
+		undone, err := mg.Down(ctx)
+		if err != nil {
+			return err
+		}
+		v, _ := mg.Version(ctx)
+		fmt.Fprintf(stdout, "rolled back version %v; %s schema at version %d\n", undone, db.Dialect, v)
+	case "status":
+		st, err := mg.Status(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range st {
+			state := "pending"
+			if s.Applied {
+				state = "applied " + s.At.UTC().Format("2006-01-02T15:04:05Z")
+			}
+			fmt.Fprintf(stdout, "%05d  %-40s %s\n", s.Version, s.Name, state)
+		}
+	default:
+		return fmt.Errorf("migrate: unknown action %q: use up, down or status", fs.Arg(0))
+	}
+	return nil
+}
+
+func runSeed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("seed", "seed demo [--json] [flags]", stderr)
+	asJSON := fs.Bool("json", false, "print what was created as JSON")
+	cfg, err := parse(fs, args, getenv)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || fs.Arg(0) != "demo" {
+		fs.Usage()
+		return errUsage
+	}
+	cfg.MigrateOnStart = "on" // seeding an empty database should just work
+	m := NewMain(cfg, Roles{}, stdout, stderr)
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	defer m.Close()
+	out, err := m.SeedDemo(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	out.WriteText(stdout)
+	return nil
+}
+
+func oneLine(err error) string {
+	return strings.ReplaceAll(err.Error(), "\n", "; ")
+}

@@ -1,0 +1,17 @@
+package graph
+
+import (
+	"log/slog"
+
+	"github.com/opsward/opsward/ent"
+	"github.com/opsward/opsward/graph/model"
+)
+
+// Resolver is the dependency root of the GraphQL gateway. Resolvers are a
+// few lines that call a service; they never add tenant filters
+// themselves: the storage layer applies the tenant from the context.
+type Resolver struct {
+	Client *ent.Client
+	Logger *slog.Logger
+	Info   model.ServerInfo
+}

@@ -1,0 +1,281 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/complexity"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/graph/generated"
+)
+
+// Options configure the GraphQL handler.
+type Options struct {
+	MaxDepth      int
+	MaxCost       int
+	Introspection bool
+	// OriginPatterns are the origins allowed to open a WebSocket from a
+	// browser (the CORS origins); same-origin is always allowed.
+	OriginPatterns []string
+	// WebsocketInit authenticates a WebSocket from its connection_init
+	// payload; nil accepts every connection as anonymous.
+	WebsocketInit transport.WebsocketInitFunc
+	Metrics       *Metrics
+	Logger        *slog.Logger
+}
+
+// Error codes the gateway itself reports in extensions.code, besides the
+// domain codes of opsward.Error.
+const (
+	CodeDepthLimit = "DEPTH_LIMIT_EXCEEDED"
+	CodeCostLimit  = "COST_LIMIT_EXCEEDED"
+)
+
+// NewHandler returns the /graphql handler: POST, GET (queries only) and
+// WebSocket (graphql-transport-ws) transports, a parsed-query cache, depth
+// and cost limits, and an error presenter that never shows a cause.
+func NewHandler(r *Resolver, o Options) *handler.Server {
+	es := costSchema{generated.NewExecutableSchema(generated.Config{Resolvers: r})}
+	srv := handler.New(es)
+
+	srv.AddTransport(transport.Websocket{
+		Implementation: transport.CoderWebsocketImplementation{
+			AcceptOptions: websocket.AcceptOptions{OriginPatterns: o.OriginPatterns},
+		},
+		InitFunc:              o.WebsocketInit,
+		InitTimeout:           10 * time.Second,
+		KeepAlivePingInterval: 15 * time.Second,
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if o.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(depthLimit{max: o.MaxDepth})
+	srv.Use(&costLimit{max: o.MaxCost})
+	if o.Metrics != nil {
+		srv.AroundOperations(o.Metrics.aroundOperation)
+	}
+
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
+		return presentError(ctx, log, err)
+	})
+	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(p))
+		return opsward.Internal(fmt.Errorf("panic: %v", p))
+	})
+	return srv
+}
+
+// presentError turns a resolver error into what the client sees: the
+// domain code in extensions.code and the user-facing message. Internal
+// errors are logged with their cause and shown as "internal error".
+func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Error {
+	gerr := graphql.DefaultErrorPresenter(ctx, err)
+	var ge *gqlerror.Error
+	if errors.As(err, &ge) && ge.Extensions != nil && ge.Extensions["code"] != nil {
+		// Already coded by the gateway (validation, limits, parsing).
+		return gerr
+	}
+	code := opsward.ErrorCode(err)
+	if code == opsward.EINTERNAL {
+		log.ErrorContext(ctx, "graphql internal error", "err", err, "path", gerr.Path.String())
+	}
+	gerr.Message = opsward.ErrorMessage(err)
+	if gerr.Extensions == nil {
+		gerr.Extensions = map[string]any{}
+	}
+	gerr.Extensions["code"] = code
+	if f := opsward.ErrorField(err); f != "" {
+		gerr.Extensions["field"] = f
+	}
+	return gerr
+}
+
+// costSchema prices connection fields by the page asked for: a field with
+// a first or last argument costs that many times its children. Other fields
+// cost one plus their children. A connection with no page size is priced
+// at the largest page, 100.
+type costSchema struct{ graphql.ExecutableSchema }
+
+// MaxPage is the largest page a connection returns.
+const MaxPage = 100
+
+func (c costSchema) Complexity(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool) {
+	def := c.Schema().Types[typeName]
+	if def != nil {
+		if fd := def.Fields.ForName(field); fd != nil && fd.Arguments.ForName("first") != nil {
+			n := MaxPage
+			for _, a := range []string{"first", "last"} {
+				if v, ok := args[a].(int); ok && v >= 0 && v < n {
+					n = v
+				}
+			}
+			if n == 0 {
+				n = 1
+			}
+			return 1 + child*n, true
+		}
+	}
+	return 1 + child, true
+}
+
+// costLimit refuses an operation whose cost is over the limit and reports
+// the cost of every accepted one in extensions.cost.
+type costLimit struct {
+	max int
+	es  graphql.ExecutableSchema
+}
+
+func (c *costLimit) ExtensionName() string { return "CostLimit" }
+
+func (c *costLimit) Validate(es graphql.ExecutableSchema) error {
+	if c.max <= 0 {
+		return errors.New("cost limit must be positive")
+	}
+	c.es = es
+	return nil
+}
+
+func (c *costLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	op := oc.Doc.Operations.ForName(oc.OperationName)
+	cost := complexity.Calculate(ctx, c.es, op, oc.Variables)
+	if cost > c.max {
+		err := gqlerror.Errorf("query cost %d is over the limit of %d: ask for smaller pages (first/last) or fewer fields", cost, c.max)
+		err.Extensions = map[string]any{"code": CodeCostLimit, "cost": cost, "maxCost": c.max}
+		return err
+	}
+	oc.Stats.SetExtension("cost", cost)
+	return nil
+}
+
+// depthLimit refuses an operation nested deeper than max selections.
+// Fragments are followed; introspection counts like any other query.
+type depthLimit struct{ max int }
+
+func (depthLimit) ExtensionName() string { return "DepthLimit" }
+
+func (d depthLimit) Validate(graphql.ExecutableSchema) error {
+	if d.max <= 0 {
+		return errors.New("depth limit must be positive")
+	}
+	return nil
+}
+
+func (d depthLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	op := oc.Doc.Operations.ForName(oc.OperationName)
+	if op == nil {
+		return nil
+	}
+	if depth := selectionDepth(op.SelectionSet, 0, d.max+1); depth > d.max {
+		err := gqlerror.Errorf("query depth is over the limit of %d: nest fewer levels", d.max)
+		err.Extensions = map[string]any{"code": CodeDepthLimit, "maxDepth": d.max}
+		return err
+	}
+	return nil
+}
+
+// selectionDepth returns the depth of set, stopping once it passes stop so
+// that cyclic or enormous documents cost little to measure.
+func selectionDepth(set ast.SelectionSet, depth, stop int) int {
+	if depth >= stop {
+		return depth
+	}
+	deepest := depth
+	for _, s := range set {
+		var d int
+		switch s := s.(type) {
+		case *ast.Field:
+			if len(s.SelectionSet) == 0 {
+				d = depth + 1
+			} else {
+				d = selectionDepth(s.SelectionSet, depth+1, stop)
+			}
+		case *ast.InlineFragment:
+			d = selectionDepth(s.SelectionSet, depth, stop)
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				d = selectionDepth(s.Definition.SelectionSet, depth, stop)
+			}
+		}
+		if d > deepest {
+			deepest = d
+		}
+		if deepest >= stop {
+			return deepest
+		}
+	}
+	return deepest
+}
+
+// Metrics are the GraphQL gateway's Prometheus metrics.
+type Metrics struct {
+	operations *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
+}
+
+// NewMetrics registers the gateway's metrics on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "opsward_graphql_operations_total",
+			Help: "GraphQL operations by type and outcome. Operation names are chosen by clients, so they are not a label.",
+		}, []string{"type", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "opsward_graphql_operation_duration_seconds",
+			Help:    "Time to execute a GraphQL operation, by type.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"type"}),
+	}
+	reg.MustRegister(m.operations, m.duration)
+	return m
+}
+
+func (m *Metrics) aroundOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	typ := "unknown"
+	if oc.Operation != nil {
+		typ = string(oc.Operation.Operation)
+	}
+	start := time.Now()
+	h := next(ctx)
+	return func(ctx context.Context) *graphql.Response {
+		resp := h(ctx)
+		if typ != string(ast.Subscription) {
+			outcome := "ok"
+			if resp == nil || len(resp.Errors) > 0 {
+				outcome = "error"
+			}
+			m.operations.WithLabelValues(typ, outcome).Inc()
+			m.duration.WithLabelValues(typ).Observe(time.Since(start).Seconds())
+		}
+		return resp
+	}
+}
+
+// Explorer serves the in-browser GraphQL explorer when introspection is on.
+func Explorer(endpoint string) http.Handler {
+	return explorerHandler(endpoint)
+}

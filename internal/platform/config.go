@@ -1,0 +1,326 @@
+package platform
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the configuration shared by every role. Each field has an
+// OPSWARD_* environment variable and a flag of the same name; a flag wins
+// over the environment, and WithDefaults fills what neither set.
+type Config struct {
+	HTTPAddr           string
+	DataDir            string
+	DatabaseURL        string // empty: SQLite in DataDir
+	MigrateDatabaseURL string // the owner of the schema; empty: DatabaseURL
+	RedisURL           string // empty: in-process Redis on loopback
+	LogFormat          string // text or json
+	LogLevel           string // debug, info, warn, error
+
+	CORSOrigins     []string
+	BodyLimitBytes  int64
+	ReadTimeout     time.Duration
+	WriteTimeout    time.Duration
+	IdleTimeout     time.Duration
+	ShutdownTimeout time.Duration
+
+	// GraphQLIntrospection turns introspection and the in-browser explorer
+	// on or off: "on", "off", or "auto" (on in the embedded default).
+	GraphQLIntrospection string
+	GraphQLMaxDepth      int
+	GraphQLMaxCost       int
+
+	// MigrateOnStart: "on", "off", or "auto" (on in the embedded default).
+	MigrateOnStart string
+
+	BootstrapEmail    string
+	BootstrapPassword string
+}
+
+// setting ties a Config field to its variable and flag.
+type setting struct {
+	env, flag, usage string
+	get              func(c *Config) string
+	set              func(c *Config, v string) error
+}
+
+func str(p func(c *Config) *string) (func(*Config) string, func(*Config, string) error) {
+	return func(c *Config) string { return *p(c) },
+		func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+func dur(p func(c *Config) *time.Duration) (func(*Config) string, func(*Config, string) error) {
+	return func(c *Config) string {
+			if *p(c) == 0 {
+				return ""
+			}
+			return p(c).String()
+		}, func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%q is not a positive duration such as 30s", v)
+			}
+			*p(c) = d
+			return nil
+		}
+}
+
+func integer(p func(c *Config) *int) (func(*Config) string, func(*Config, string) error) {
+	return func(c *Config) string {
+			if *p(c) == 0 {
+				return ""
+			}
+			return strconv.Itoa(*p(c))
+		}, func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("%q is not a positive whole number", v)
+			}
+			*p(c) = n
+			return nil
+		}
+}
+
+func settings() []setting {
+	mk := func(env, fl, usage string, g func(*Config) string, s func(*Config, string) error) setting {
+		return setting{env: env, flag: fl, usage: usage, get: g, set: s}
+	}
+	var out []setting
+	add := func(s setting) { out = append(out, s) }
+
+	g, s := str(func(c *Config) *string { return &c.HTTPAddr })
+	add(mk("OPSWARD_HTTP_ADDR", "http-addr", "address the HTTP server listens on (default 127.0.0.1:8080)", g, s))
+	g, s = str(func(c *Config) *string { return &c.DataDir })
+	add(mk("OPSWARD_DATA_DIR", "data-dir", "folder for the embedded database and keys (default ./data)", g, s))
+	g, s = str(func(c *Config) *string { return &c.DatabaseURL })
+	add(mk("OPSWARD_DATABASE_URL", "database-url", "postgres://… to use Postgres; empty for SQLite in the data folder", g, s))
+	g, s = str(func(c *Config) *string { return &c.MigrateDatabaseURL })
+	add(mk("OPSWARD_MIGRATE_DATABASE_URL", "migrate-database-url", "postgres://… of the role that owns the schema, for migrations (default: the database URL)", g, s))
+	g, s = str(func(c *Config) *string { return &c.RedisURL })
+	add(mk("OPSWARD_REDIS_URL", "redis-url", "redis:// or rediss:// to use Redis; empty for an in-process Redis", g, s))
+	g, s = str(func(c *Config) *string { return &c.LogFormat })
+	add(mk("OPSWARD_LOG_FORMAT", "log-format", "text or json (default text)", g, s))
+	g, s = str(func(c *Config) *string { return &c.LogLevel })
+	add(mk("OPSWARD_LOG_LEVEL", "log-level", "debug, info, warn or error (default info)", g, s))
+	add(mk("OPSWARD_CORS_ORIGINS", "cors-origins", "comma-separated origins allowed by CORS (default none)",
+		func(c *Config) string { return strings.Join(c.CORSOrigins, ",") },
+		func(c *Config, v string) error {
+			c.CORSOrigins = nil
+			for _, o := range strings.Split(v, ",") {
+				if o = strings.TrimSpace(o); o != "" {
+					c.CORSOrigins = append(c.CORSOrigins, o)
+				}
+			}
+			return nil
+		}))
+	add(mk("OPSWARD_BODY_LIMIT", "body-limit", "largest request body in bytes (default 10485760)",
+		func(c *Config) string {
+			if c.BodyLimitBytes == 0 {
+				return ""
+			}
+			return strconv.FormatInt(c.BodyLimitBytes, 10)
+		},
+		func(c *Config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("%q is not a positive number of bytes", v)
+			}
+			c.BodyLimitBytes = n
+			return nil
+		}))
+	g, s = dur(func(c *Config) *time.Duration { return &c.ReadTimeout })
+	add(mk("OPSWARD_READ_TIMEOUT", "read-timeout", "HTTP read timeout (default 30s)", g, s))
+	g, s = dur(func(c *Config) *time.Duration { return &c.WriteTimeout })
+	add(mk("OPSWARD_WRITE_TIMEOUT", "write-timeout", "HTTP write timeout (default 60s)", g, s))
+	g, s = dur(func(c *Config) *time.Duration { return &c.IdleTimeout })
+	add(mk("OPSWARD_IDLE_TIMEOUT", "idle-timeout", "HTTP keep-alive idle timeout (default 120s)", g, s))
+	g, s = dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout })
+	add(mk("OPSWARD_SHUTDOWN_TIMEOUT", "shutdown-timeout", "time to finish in-flight work on SIGTERM (default 20s)", g, s))
+	g, s = str(func(c *Config) *string { return &c.GraphQLIntrospection })
+	add(mk("OPSWARD_GRAPHQL_INTROSPECTION", "graphql-introspection", "on, off or auto: introspection and the explorer (auto: on in the embedded default)", g, s))
+	gi, si := integer(func(c *Config) *int { return &c.GraphQLMaxDepth })
+	add(mk("OPSWARD_GRAPHQL_MAX_DEPTH", "graphql-max-depth", "deepest GraphQL selection accepted (default 12)", gi, si))
+	gi, si = integer(func(c *Config) *int { return &c.GraphQLMaxCost })
+	add(mk("OPSWARD_GRAPHQL_MAX_COST", "graphql-max-cost", "highest GraphQL query cost accepted (default 10000)", gi, si))
+	g, s = str(func(c *Config) *string { return &c.MigrateOnStart })
+	add(mk("OPSWARD_MIGRATE_ON_START", "migrate-on-start", "on, off or auto: apply migrations when serving starts (auto: on in the embedded default)", g, s))
+	g, s = str(func(c *Config) *string { return &c.BootstrapEmail })
+	add(mk("OPSWARD_BOOTSTRAP_EMAIL", "bootstrap-email", "email of the provider owner created on an empty database", g, s))
+	g, s = str(func(c *Config) *string { return &c.BootstrapPassword })
+	add(mk("OPSWARD_BOOTSTRAP_PASSWORD", "bootstrap-password", "password of that owner (default: generated and printed once)", g, s))
+	return out
+}
+
+// RegisterFlags adds a flag for every setting to fs. Values given on the
+// command line are applied by Load.
+func RegisterFlags(fs *flag.FlagSet) {
+	for _, s := range settings() {
+		fs.String(s.flag, "", s.usage+" ["+s.env+"]")
+	}
+}
+
+// Load reads the environment (getenv, usually os.Getenv) and then the flags
+// set on fs, and returns the configuration with defaults filled in and
+// validated. Errors name the setting.
+func Load(getenv func(string) string, fs *flag.FlagSet) (Config, error) {
+	var c Config
+	given := map[string]string{}
+	if fs != nil {
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = f.Value.String() })
+	}
+	for _, s := range settings() {
+		v, from := getenv(s.env), s.env
+		if fv, ok := given[s.flag]; ok {
+			v, from = fv, "--"+s.flag
+		}
+		if v == "" {
+			continue
+		}
+		if err := s.set(&c, v); err != nil {
+			return c, fmt.Errorf("%s: %v", from, err)
+		}
+	}
+	c = c.WithDefaults()
+	return c, c.Validate()
+}
+
+// LoadEnv is Load from the process environment with no flags.
+func LoadEnv() (Config, error) { return Load(os.Getenv, nil) }
+
+// WithDefaults returns c with every unset field given its default.
+func (c Config) WithDefaults() Config {
+	def := func(p *string, v string) {
+		if *p == "" {
+			*p = v
+		}
+	}
+	def(&c.HTTPAddr, "127.0.0.1:8080")
+	def(&c.DataDir, "./data")
+	def(&c.LogFormat, "text")
+	def(&c.LogLevel, "info")
+	def(&c.GraphQLIntrospection, "auto")
+	def(&c.MigrateOnStart, "auto")
+	def(&c.MigrateDatabaseURL, c.DatabaseURL)
+	if c.BodyLimitBytes == 0 {
+		c.BodyLimitBytes = 10 << 20
+	}
+	dd := func(p *time.Duration, v time.Duration) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	dd(&c.ReadTimeout, 30*time.Second)
+	dd(&c.WriteTimeout, 60*time.Second)
+	dd(&c.IdleTimeout, 120*time.Second)
+	dd(&c.ShutdownTimeout, 20*time.Second)
+	if c.GraphQLMaxDepth == 0 {
+		c.GraphQLMaxDepth = 12
+	}
+	if c.GraphQLMaxCost == 0 {
+		c.GraphQLMaxCost = 10000
+	}
+	return c
+}
+
+// Validate checks every setting; the first problem is returned as one line
+// that names the setting.
+func (c Config) Validate() error {
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		return fmt.Errorf("OPSWARD_HTTP_ADDR: %q is not host:port", c.HTTPAddr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("OPSWARD_HTTP_ADDR: %q has no valid port", c.HTTPAddr)
+	}
+	if err := checkURL(c.DatabaseURL, "postgres", "postgresql"); err != nil {
+		return fmt.Errorf("OPSWARD_DATABASE_URL: %v", err)
+	}
+	if err := checkURL(c.MigrateDatabaseURL, "postgres", "postgresql"); err != nil {
+		return fmt.Errorf("OPSWARD_MIGRATE_DATABASE_URL: %v", err)
+	}
+	if (c.DatabaseURL == "") != (c.MigrateDatabaseURL == "") {
+		return errors.New("OPSWARD_MIGRATE_DATABASE_URL: set only together with OPSWARD_DATABASE_URL")
+	}
+	if err := checkURL(c.RedisURL, "redis", "rediss"); err != nil {
+		return fmt.Errorf("OPSWARD_REDIS_URL: %v", err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("OPSWARD_LOG_FORMAT: %q is not text or json", c.LogFormat)
+	}
+	if _, err := ParseLevel(c.LogLevel); err != nil {
+		return fmt.Errorf("OPSWARD_LOG_LEVEL: %v", err)
+	}
+	for _, o := range c.CORSOrigins {
+		if o == "*" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+			return fmt.Errorf("OPSWARD_CORS_ORIGINS: %q is not an origin such as https://portal.example.com", o)
+		}
+	}
+	for name, v := range map[string]string{
+		"OPSWARD_GRAPHQL_INTROSPECTION": c.GraphQLIntrospection,
+		"OPSWARD_MIGRATE_ON_START":      c.MigrateOnStart,
+	} {
+		if v != "on" && v != "off" && v != "auto" {
+			return fmt.Errorf("%s: %q is not on, off or auto", name, v)
+		}
+	}
+	if c.BootstrapPassword != "" && c.BootstrapEmail == "" {
+		return errors.New("OPSWARD_BOOTSTRAP_PASSWORD: set only together with OPSWARD_BOOTSTRAP_EMAIL")
+	}
+	return nil
+}
+
+// checkURL accepts an empty value or a URL with one of the schemes and a host.
+func checkURL(v string, schemes ...string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return fmt.Errorf("not a URL: %v", redactErr(err, v))
+	}
+	ok := false
+	for _, s := range schemes {
+		ok = ok || u.Scheme == s
+	}
+	if !ok {
+		return fmt.Errorf("scheme %q is not one of %s", u.Scheme, strings.Join(schemes, ", "))
+	}
+	if u.Host == "" {
+		return errors.New("the URL names no host")
+	}
+	return nil
+}
+
+// redactErr keeps a URL parse error from repeating a password.
+func redactErr(err error, raw string) string {
+	msg := err.Error()
+	if i := strings.Index(raw, "@"); i > 0 {
+		msg = strings.ReplaceAll(msg, raw[:i], "…")
+	}
+	return msg
+}
+
+// Embedded reports whether the database is the embedded SQLite.
+func (c Config) Embedded() bool { return c.DatabaseURL == "" }
+
+// EmbeddedRedis reports whether Redis is the in-process one.
+func (c Config) EmbeddedRedis() bool { return c.RedisURL == "" }
+
+// Introspection reports whether GraphQL introspection and the explorer are on.
+func (c Config) Introspection() bool {
+	return c.GraphQLIntrospection == "on" || (c.GraphQLIntrospection == "auto" && c.Embedded())
+}
+
+// MigrateAtStart reports whether serving applies migrations first.
+func (c Config) MigrateAtStart() bool {
+	return c.MigrateOnStart == "on" || (c.MigrateOnStart == "auto" && c.Embedded())
+}
