@@ -171,6 +171,22 @@ func (c *costLimit) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 	return nil
 }
 
+// InterceptResponse reports the operation's cost in extensions.cost, as
+// GitHub's and Shopify's APIs do, so clients can budget.
+func (c *costLimit) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil || !graphql.HasOperationContext(ctx) {
+		return resp
+	}
+	if cost := graphql.GetOperationContext(ctx).Stats.GetExtension("cost"); cost != nil {
+		if resp.Extensions == nil {
+			resp.Extensions = map[string]any{}
+		}
+		resp.Extensions["cost"] = cost
+	}
+	return resp
+}
+
 // depthLimit refuses an operation nested deeper than max selections.
 // Fragments are followed; introspection counts like any other query.
 type depthLimit struct{ max int }

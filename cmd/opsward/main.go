@@ -80,36 +80,53 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, errUsage):
-		return 2
 	}
 	fmt.Fprintf(stderr, "opsward: %s\n", oneLine(err))
 	return 1
 }
 
-// errUsage marks an error already reported by the flag package.
-var errUsage = errors.New("usage")
-
 // newFlags returns a flag set for a command with every configuration flag.
 func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: opsward %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
-	}
+	// Parse errors are reported by run as one line; usage is printed only
+	// when asked for with -h or --help.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	platform.RegisterFlags(fs)
+	usages[fs] = func() {
+		fs.SetOutput(stderr)
+		fmt.Fprintf(stderr, "Usage: opsward %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
 	return fs
 }
 
-// parse parses args and loads the configuration, turning flag errors into
-// errUsage (the flag package has printed them).
+// usages holds each flag set's full usage, printed only for --help (the
+// flag package would print it on every error).
+var usages = map[*flag.FlagSet]func(){}
+
+// parse parses args and loads the configuration, reporting a flag error as one line.
 func parse(fs *flag.FlagSet, args []string, getenv func(string) string) (platform.Config, error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return platform.Config{}, err
+	// Flags may come before or after the positional words
+	// ("seed demo --json" and "seed --json demo" both work).
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				usages[fs]()
+				return platform.Config{}, err
+			}
+			return platform.Config{}, fmt.Errorf("%s: %v (run opsward %s --help)", fs.Name(), err, fs.Name())
 		}
-		return platform.Config{}, errUsage
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if err := fs.Parse(append([]string{"--"}, positional...)); err != nil {
+		return platform.Config{}, err
 	}
 	return platform.Load(getenv, fs)
 }
@@ -142,8 +159,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
+		return errors.New("migrate: name an action: up, down or status")
 	}
 	db, err := platform.OpenMigrationDatabase(ctx, cfg)
 	if err != nil {
@@ -195,8 +211,7 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	if fs.NArg() != 1 || fs.Arg(0) != "demo" {
-		fs.Usage()
-		return errUsage
+		return errors.New("seed: the one data set is demo: opsward seed demo [--json]")
 	}
 	cfg.MigrateOnStart = "on" // seeding an empty database should just work
 	m := NewMain(cfg, Roles{}, stdout, stderr)

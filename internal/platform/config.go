@@ -21,6 +21,7 @@ type Config struct {
 	DatabaseURL        string // empty: SQLite in DataDir
 	MigrateDatabaseURL string // the owner of the schema; empty: DatabaseURL
 	RedisURL           string // empty: in-process Redis on loopback
+	RedisPrefix        string // put before every key, so deployments can share a Redis
 	LogFormat          string // text or json
 	LogLevel           string // debug, info, warn, error
 
@@ -105,6 +106,8 @@ func settings() []setting {
 	add(mk("OPSWARD_MIGRATE_DATABASE_URL", "migrate-database-url", "postgres://… of the role that owns the schema, for migrations (default: the database URL)", g, s))
 	g, s = str(func(c *Config) *string { return &c.RedisURL })
 	add(mk("OPSWARD_REDIS_URL", "redis-url", "redis:// or rediss:// to use Redis; empty for an in-process Redis", g, s))
+	g, s = str(func(c *Config) *string { return &c.RedisPrefix })
+	add(mk("OPSWARD_REDIS_PREFIX", "redis-prefix", "prefix of every Redis key (default opsward:)", g, s))
 	g, s = str(func(c *Config) *string { return &c.LogFormat })
 	add(mk("OPSWARD_LOG_FORMAT", "log-format", "text or json (default text)", g, s))
 	g, s = str(func(c *Config) *string { return &c.LogLevel })
@@ -203,6 +206,7 @@ func (c Config) WithDefaults() Config {
 	}
 	def(&c.HTTPAddr, "127.0.0.1:8080")
 	def(&c.DataDir, "./data")
+	def(&c.RedisPrefix, "opsward:")
 	def(&c.LogFormat, "text")
 	def(&c.LogLevel, "info")
 	def(&c.GraphQLIntrospection, "auto")
@@ -248,6 +252,9 @@ func (c Config) Validate() error {
 	}
 	if err := checkURL(c.RedisURL, "redis", "rediss"); err != nil {
 		return fmt.Errorf("OPSWARD_REDIS_URL: %v", err)
+	}
+	if strings.ContainsAny(c.RedisPrefix, "{} \t\n") {
+		return fmt.Errorf("OPSWARD_REDIS_PREFIX: %q must not hold braces or spaces (they would break cluster hash tags)", c.RedisPrefix)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("OPSWARD_LOG_FORMAT: %q is not text or json", c.LogFormat)

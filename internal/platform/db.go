@@ -137,9 +137,7 @@ func redactURL(raw string) string {
 	return u.String()
 }
 
+// firstLine folds a multi-line driver message into one line.
 func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
+	return strings.Join(strings.Fields(s), " ")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -16,14 +17,17 @@ type Redis struct {
 	// Embedded is true when Redis runs inside this process.
 	Embedded bool
 	Where    string
-	mini     *miniredis.Miniredis
+	// Prefix goes before every key the platform writes (OPSWARD_REDIS_PREFIX).
+	Prefix string
+	mini   *miniredis.Miniredis
 }
 
 // OpenRedis connects to OPSWARD_REDIS_URL, or starts an in-process Redis
 // on a loopback port when it is empty. It fails with one line when Redis
 // cannot be reached.
 func OpenRedis(ctx context.Context, c Config) (*Redis, error) {
-	r := &Redis{}
+	quietOnce.Do(func() { redis.SetLogger(quietRedisLog{}) })
+	r := &Redis{Prefix: c.RedisPrefix}
 	var opts *redis.Options
 	if c.EmbeddedRedis() {
 		m := miniredis.NewMiniRedis()
@@ -67,3 +71,12 @@ func (r *Redis) Close() error {
 	}
 	return err
 }
+
+var quietOnce sync.Once
+
+// quietRedisLog drops go-redis's own log lines, which it writes to the
+// process's stderr: connection failures reach the platform as errors and
+// are reported where they matter.
+type quietRedisLog struct{}
+
+func (quietRedisLog) Printf(context.Context, string, ...any) {}
