@@ -108,7 +108,7 @@ func TestArgon2ParamsValidate(t *testing.T) {
 		t.Fatalf("test params: %v", err)
 	}
 	d := DefaultArgon2Params
-	if d.Memory != 64<<10 || d.Time != 2 || d.Threads != 2 {
+	if d.Memory != 64<<10 || d.Time != 1 || d.Threads != 2 {
 		t.Errorf("defaults changed: %+v (update the comment that justifies them)", d)
 	}
 	for name, p := range map[string]Argon2Params{
