@@ -8,11 +8,11 @@ type keyspace struct {
 }
 
 // Global indexes. Each is its own key, updated by separate commands.
-func (k keyspace) readySet() string  { return k.prefix + ":ready" }  // SET of tenants with ready jobs
-func (k keyspace) dueIndex() string  { return k.prefix + ":due" }    // ZSET tenant -> when the scheduler must look again
-func (k keyspace) deadSet() string   { return k.prefix + ":dead" }   // SET of tenants with dead jobs
-func (k keyspace) leader() string    { return k.prefix + ":leader" } // scheduler lease
-func (k keyspace) epoch() string     { return k.prefix + ":epoch" }  // marker; its absence means Redis lost its data
+func (k keyspace) readySet() string { return k.prefix + ":ready" }  // SET of tenants with ready jobs
+func (k keyspace) dueIndex() string { return k.prefix + ":due" }    // ZSET tenant -> when the scheduler must look again
+func (k keyspace) deadSet() string  { return k.prefix + ":dead" }   // SET of tenants with dead jobs
+func (k keyspace) leader() string   { return k.prefix + ":leader" } // scheduler lease
+func (k keyspace) epoch() string    { return k.prefix + ":epoch" }  // marker; its absence means Redis lost its data
 func (k keyspace) tenantTag(t string) string {
 	return k.prefix + ":{t:" + t + "}:"
 }

@@ -37,11 +37,11 @@ type Processor struct {
 	wake    chan struct{}
 
 	mu          sync.Mutex
-	inUse       int                  // taken from Redis and not yet finished
-	running     map[string]*fetched  // job id -> job, for heartbeats and hand-back
-	active      map[string]*tstate   // tenants with ready work, as last seen
-	weights     map[string]int       // last weight seen per tenant
-	vtime       float64              // pass of the tenant served last
+	inUse       int                 // taken from Redis and not yet finished
+	running     map[string]*fetched // job id -> job, for heartbeats and hand-back
+	active      map[string]*tstate  // tenants with ready work, as last seen
+	weights     map[string]int      // last weight seen per tenant
+	vtime       float64             // pass of the tenant served last
 	lastRefresh time.Time
 	started     bool
 }
