@@ -82,7 +82,7 @@ func main() {
 		throughput()
 		startup()
 	default:
-		log.Fatalf("-mode: %q is not throughput, startup or all", *mode)
+		fatalf("-mode: %q is not throughput, startup or all", *mode)
 	}
 }
 
@@ -112,28 +112,28 @@ func throughput() {
 	ops := startOpsward(dir, freeAddr())
 	defer ops.stop()
 	if err := ops.waitReady(30 * time.Second); err != nil {
-		log.Fatalf("opsward: %v\n%s", err, ops.log.String())
+		fatalf("opsward: %v\n%s", err, ops.log.String())
 	}
 	gqlURL := "http://" + ops.addr + "/graphql"
 	body := post(gqlURL)
 	var want serverInfoResponse
 	if err := json.Unmarshal(body, &want); err != nil || want.Data.ServerInfo.Database != "sqlite" {
-		log.Fatalf("opsward answered %s (err %v), want serverInfo on sqlite", body, err)
+		fatalf("opsward answered %s (err %v), want serverInfo on sqlite", body, err)
 	}
 
 	bareAddr := freeAddr()
 	self, err := os.Executable()
 	if err != nil {
-		log.Fatal(err)
+		fatalf("%v", err)
 	}
 	bare := startProcess(exec.Command(self, "-serve-bare", bareAddr, "-bare-body", string(body)), bareAddr)
 	defer bare.stop()
 	if err := bare.waitReady(10 * time.Second); err != nil {
-		log.Fatalf("bare server: %v", err)
+		fatalf("bare server: %v", err)
 	}
 	bareURL := "http://" + bareAddr + "/graphql"
 	if got := post(bareURL); !sameJSON(got, body) {
-		log.Fatalf("the bare handler answers %s, opsward %s: they must be the same JSON", got, body)
+		fatalf("the bare handler answers %s, opsward %s: they must be the same JSON", got, body)
 	}
 
 	fmt.Printf("## throughput: POST /graphql %s\n", query)
@@ -176,7 +176,7 @@ func load(gen, url string) float64 {
 		}
 		return goLoad(url, *duration)
 	}
-	log.Fatalf("-tool: %q is not wrk, go or auto", gen)
+	fatalf("-tool: %q is not wrk, go or auto", gen)
 	return 0
 }
 
@@ -187,16 +187,16 @@ func wrk(url string, d time.Duration) float64 {
 	script := filepath.Join(os.TempDir(), "opsward-bench-post.lua")
 	lua := fmt.Sprintf("wrk.method = \"POST\"\nwrk.body = %q\nwrk.headers[\"Content-Type\"] = \"application/json\"\n", query)
 	if err := os.WriteFile(script, []byte(lua), 0o644); err != nil {
-		log.Fatal(err)
+		fatalf("%v", err)
 	}
 	secs := strconv.Itoa(int(d.Round(time.Second) / time.Second))
 	out := output("wrk", "-t", "2", "-c", strconv.Itoa(*concurrency), "-d", secs+"s", "-s", script, url)
 	if m := wrkBad.FindString(out); m != "" {
-		log.Fatalf("wrk against %s reported errors: %s\n%s", url, m, out)
+		fatalf("wrk against %s reported errors: %s\n%s", url, m, out)
 	}
 	m := wrkRPS.FindStringSubmatch(out)
 	if m == nil {
-		log.Fatalf("wrk printed no Requests/sec:\n%s", out)
+		fatalf("wrk printed no Requests/sec:\n%s", out)
 	}
 	rps, _ := strconv.ParseFloat(m[1], 64)
 	return rps
@@ -239,7 +239,7 @@ func goLoad(url string, d time.Duration) float64 {
 	}
 	wg.Wait()
 	if n := failed.Load(); n > 0 {
-		log.Fatalf("%d requests to %s failed", n, url)
+		fatalf("%d requests to %s failed", n, url)
 	}
 	return float64(done.Load()) / time.Since(start).Seconds()
 }
@@ -250,7 +250,7 @@ func goLoad(url string, d time.Duration) float64 {
 func runBare(addr, body string) {
 	var resp serverInfoResponse
 	if err := json.Unmarshal([]byte(body), &resp); err != nil {
-		log.Fatalf("-bare-body: %v", err)
+		fatalf("-bare-body: %v", err)
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -259,7 +259,7 @@ func runBare(addr, body string) {
 		_, _ = io.Copy(io.Discard, c.Request().Body)
 		return c.JSON(http.StatusOK, resp)
 	})
-	log.Fatal(e.Start(addr))
+	fatalf("%v", e.Start(addr))
 }
 
 // --- start-up --------------------------------------------------------------
@@ -270,7 +270,7 @@ func startup() {
 	// Prepare the existing folder: one full start leaves a migrated
 	// database and whatever serve creates on first run.
 	if _, err := timeToReady(existing); err != nil {
-		log.Fatal(err)
+		fatalf("%v", err)
 	}
 	var fresh, warm []time.Duration
 	for range *starts {
@@ -278,11 +278,11 @@ func startup() {
 		d, err := timeToReady(dir)
 		os.RemoveAll(dir)
 		if err != nil {
-			log.Fatal(err)
+			fatalf("%v", err)
 		}
 		fresh = append(fresh, d)
 		if d, err = timeToReady(existing); err != nil {
-			log.Fatal(err)
+			fatalf("%v", err)
 		}
 		warm = append(warm, d)
 	}
@@ -369,9 +369,10 @@ func startProcess(cmd *exec.Cmd, addr string) *process {
 	p := &process{cmd: cmd, addr: addr, log: &lb.Buffer, exited: make(chan struct{})}
 	p.started = time.Now()
 	if err := cmd.Start(); err != nil {
-		log.Fatalf("start %s: %v", cmd.Path, err)
+		fatalf("start %s: %v", cmd.Path, err)
 	}
 	go func() { _ = cmd.Wait(); close(p.exited) }()
+	running.Store(p, struct{}{})
 	return p
 }
 
@@ -401,6 +402,7 @@ func (p *process) waitReady(limit time.Duration) error {
 
 // stop asks the process to shut down (SIGTERM) and kills it after 10s.
 func (p *process) stop() {
+	running.Delete(p)
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.exited:
@@ -412,13 +414,25 @@ func (p *process) stop() {
 
 // --- helpers ---------------------------------------------------------------
 
+// running holds the servers this program started, so that a fatal error
+// stops them too instead of leaving them behind.
+var running sync.Map // *process -> struct{}
+
+func fatalf(format string, args ...any) {
+	running.Range(func(k, _ any) bool {
+		k.(*process).stop()
+		return true
+	})
+	log.Fatalf(format, args...)
+}
+
 func buildOpsward() string {
 	dir := mustTemp("opsward-bench-bin-")
 	out := filepath.Join(dir, "opsward")
 	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "./cmd/opsward")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
-		log.Fatalf("build opsward (run from the repository root, or pass -bin): %v", err)
+		fatalf("build opsward (run from the repository root, or pass -bin): %v", err)
 	}
 	return out
 }
@@ -426,12 +440,12 @@ func buildOpsward() string {
 func post(url string) []byte {
 	resp, err := http.Post(url, "application/json", strings.NewReader(query))
 	if err != nil {
-		log.Fatal(err)
+		fatalf("%v", err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		log.Fatalf("POST %s: %s: %s", url, resp.Status, b)
+		fatalf("POST %s: %s: %s", url, resp.Status, b)
 	}
 	return b
 }
@@ -439,7 +453,7 @@ func post(url string) []byte {
 func output(name string, args ...string) string {
 	out, err := exec.Command(name, args...).CombinedOutput()
 	if err != nil {
-		log.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
 	return string(out)
 }
@@ -447,7 +461,7 @@ func output(name string, args ...string) string {
 func freeAddr() string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		log.Fatal(err)
+		fatalf("%v", err)
 	}
 	defer l.Close()
 	return l.Addr().String()
@@ -456,7 +470,7 @@ func freeAddr() string {
 func mustTemp(prefix string) string {
 	d, err := os.MkdirTemp("", prefix)
 	if err != nil {
-		log.Fatal(err)
+		fatalf("%v", err)
 	}
 	return d
 }
