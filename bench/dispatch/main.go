@@ -42,6 +42,7 @@ var (
 	schedules   = flag.Int("schedules", 100000, "schedules for lag and memory")
 	tenants     = flag.Int("tenants", 1000, "tenants for lag and memory")
 	window      = flag.Duration("window", 90*time.Second, "lag measuring window")
+	warmup      = flag.Duration("warmup", 15*time.Second, "wait after the scheduler starts before measuring lag")
 	server      = flag.String("redis-server", "/usr/bin/redis-server", "redis-server binary for the memory run")
 )
 
@@ -276,6 +277,8 @@ func lag() {
 	src := makeSchedules()
 	var mu sync.Mutex
 	var lags []time.Duration
+	var at []time.Duration // when each lag was seen, from the window's start
+	var measureStart time.Time
 	var measuring atomic.Bool
 	ws := dispatch.NewWorkers()
 	dispatch.AddWorkerFunc(ws, func(ctx context.Context, j *dispatch.Job[check]) error {
@@ -283,6 +286,7 @@ func lag() {
 			l := time.Since(j.DueAt)
 			mu.Lock()
 			lags = append(lags, l)
+			at = append(at, time.Since(measureStart))
 			mu.Unlock()
 		}
 		return nil
@@ -303,8 +307,11 @@ func lag() {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	time.Sleep(5 * time.Second) // past the rebuild
-	fmt.Printf("  scheduler leading and rebuilt after about %s\n", time.Since(start).Round(time.Millisecond))
+	fmt.Printf("  scheduler leading and rebuilding after %s\n", time.Since(start).Round(time.Millisecond))
+	time.Sleep(*warmup) // past the rebuild and the first sweep
+	mu.Lock()
+	measureStart = time.Now()
+	mu.Unlock()
 	measuring.Store(true)
 	time.Sleep(*window)
 	measuring.Store(false)
@@ -312,6 +319,22 @@ func lag() {
 	wg.Wait()
 	mu.Lock()
 	defer mu.Unlock()
+	// Per segment of the window, to show whether slow runs cluster.
+	seg := *window / 6
+	for k := 0; k < 6; k++ {
+		var part []time.Duration
+		for i, a := range at {
+			if a >= time.Duration(k)*seg && a < time.Duration(k+1)*seg {
+				part = append(part, lags[i])
+			}
+		}
+		if len(part) == 0 {
+			continue
+		}
+		sort.Slice(part, func(i, j int) bool { return part[i] < part[j] })
+		fmt.Printf("    %3.0fs-%3.0fs: %6d runs, p50 %s, p99 %s, max %s\n", (time.Duration(k) * seg).Seconds(), (time.Duration(k+1) * seg).Seconds(), len(part),
+			part[len(part)/2].Round(time.Millisecond), part[int(.99*float64(len(part)-1))].Round(time.Millisecond), part[len(part)-1].Round(time.Millisecond))
+	}
 	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
 	q := func(f float64) time.Duration { return lags[int(f*float64(len(lags)-1))] }
 	fmt.Printf("  runs measured: %d (%.0f/s); lag p50 %s, p90 %s, p99 %s, p99.9 %s, max %s\n", len(lags), float64(len(lags))/window.Seconds(),

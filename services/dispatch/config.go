@@ -159,7 +159,7 @@ func (c ProcessorConfig) Validate() error {
 type SchedulerConfig struct {
 	// InstanceID names this scheduler in the lease. Default: a new ID.
 	InstanceID string
-	// Tick is how often the leader looks for due work. Default 100ms.
+	// Tick is how often the leader looks for due work. Default 50ms.
 	Tick time.Duration
 	// LeaseTTL is how long leadership lasts without renewal; a standby takes
 	// over at most this long after the leader dies. Default 5s.
@@ -183,7 +183,7 @@ func (c SchedulerConfig) WithDefaults() SchedulerConfig {
 		c.InstanceID = opsward.NewID("sch")
 	}
 	if c.Tick == 0 {
-		c.Tick = 100 * time.Millisecond
+		c.Tick = 50 * time.Millisecond
 	}
 	if c.LeaseTTL == 0 {
 		c.LeaseTTL = 5 * time.Second

@@ -180,7 +180,10 @@ func (p *Processor) dispatch(ctx, bg context.Context) {
 	for ctx.Err() == nil {
 		p.mu.Lock()
 		free := p.cfg.Concurrency - p.inUse
-		stale := time.Since(p.lastRefresh) >= p.cfg.PollInterval
+		// Three quarters: the poll ticker that wakes an idle loop fires one
+		// interval after the previous tick, a hair before a full interval
+		// since the previous refresh.
+		stale := time.Since(p.lastRefresh) >= p.cfg.PollInterval*3/4
 		p.mu.Unlock()
 		if free <= 0 {
 			wait()
@@ -374,8 +377,11 @@ func (p *Processor) fetch(ctx context.Context, alloc map[string]int) (int, error
 		if ts != nil && asked > got {
 			ts.pass -= float64(asked-got) / float64(ts.weight) // refund
 		}
+		remaining, _ := vals[2].(int64)
 		switch {
-		case status == 0:
+		case status == 0 || status > 0 && remaining == 0:
+			// Drained: leave the ready set now rather than after another
+			// empty fetch.
 			delete(p.active, t)
 			empty = append(empty, t)
 		case status == -1 && ts != nil:

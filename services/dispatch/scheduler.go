@@ -107,7 +107,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			was := s.leader.Load()
 			s.campaign(bg, now)
 			if s.leader.Load() && !was {
+				// A new leader starts from the database's truth.
 				needSweep = true
+				s.RequestRebuild()
 			}
 		}
 		if !s.leader.Load() || !time.Now().Before(s.validUntil.Add(-s.cfg.Tick)) {
