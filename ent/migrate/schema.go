@@ -224,7 +224,7 @@ var (
 				Columns: []*schema.Column{SubscriptionsColumns[1]},
 			},
 			{
-				Name:    "subscription_tenant_id",
+				Name:    "subscription_tenant_unique",
 				Unique:  true,
 				Columns: []*schema.Column{SubscriptionsColumns[1]},
 			},

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/mixin"
 
 	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/ent/privacy"
 )
 
 // IDMixin gives a type a prefixed ULID primary key ("ten_…", "usr_…").
@@ -51,4 +52,14 @@ func (TenantMixin) Fields() []ent.Field {
 
 func (TenantMixin) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("tenant_id")}
+}
+
+func (TenantMixin) Interceptors() []ent.Interceptor {
+	return []ent.Interceptor{tenantScope()}
+}
+
+func (TenantMixin) Policy() ent.Policy {
+	return privacy.Policy{
+		Mutation: privacy.MutationPolicy{tenantMutationScope()},
+	}
 }

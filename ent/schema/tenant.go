@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/ent/privacy"
 )
 
 // Tenant is one organisation: the MSP itself (provider), a customer, or a
@@ -57,4 +58,10 @@ func (Tenant) Annotations() []schema.Annotation {
 		entgql.RelayConnection(),
 		entgql.MultiOrder(),
 	}
+}
+
+func (Tenant) Interceptors() []ent.Interceptor { return []ent.Interceptor{tenantTreeScope()} }
+
+func (Tenant) Policy() ent.Policy {
+	return privacy.Policy{Mutation: privacy.MutationPolicy{tenantTreeMutationScope()}}
 }

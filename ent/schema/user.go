@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema/field"
 
 	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/ent/privacy"
 )
 
 // User is a person who logs in. Users are not owned by one tenant: what a
@@ -40,4 +41,10 @@ func (User) Edges() []ent.Edge {
 
 func (User) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection()}
+}
+
+func (User) Interceptors() []ent.Interceptor { return []ent.Interceptor{userScope()} }
+
+func (User) Policy() ent.Policy {
+	return privacy.Policy{Mutation: privacy.MutationPolicy{userMutationScope()}}
 }

@@ -37,11 +37,14 @@ type Database struct {
 // OpenDatabase opens the application's connection pool: Postgres when
 // OPSWARD_DATABASE_URL is set, acting as AppRole; otherwise SQLite in the
 // data folder. It fails with one line when the database cannot be reached.
-func OpenDatabase(ctx context.Context, c Config) (*Database, error) {
+//
+// On Postgres, session (may be nil) gives each statement the settings of
+// its context; see SessionFunc.
+func OpenDatabase(ctx context.Context, c Config, session SessionFunc) (*Database, error) {
 	if c.Embedded() {
 		return openSQLite(ctx, c.DataDir)
 	}
-	return openPostgres(ctx, c.DatabaseURL, true)
+	return openPostgres(ctx, c.DatabaseURL, true, session)
 }
 
 // OpenMigrationDatabase opens a connection as the owner of the schema, for
@@ -50,7 +53,7 @@ func OpenMigrationDatabase(ctx context.Context, c Config) (*Database, error) {
 	if c.Embedded() {
 		return openSQLite(ctx, c.DataDir)
 	}
-	return openPostgres(ctx, c.MigrateDatabaseURL, false)
+	return openPostgres(ctx, c.MigrateDatabaseURL, false, nil)
 }
 
 // SQLitePath is where the embedded database lives.
@@ -77,7 +80,7 @@ func openSQLite(ctx context.Context, dataDir string) (*Database, error) {
 	return &Database{DB: db, Dialect: SQLite, Where: path}, nil
 }
 
-func openPostgres(ctx context.Context, rawURL string, asApp bool) (*Database, error) {
+func openPostgres(ctx context.Context, rawURL string, asApp bool, session SessionFunc) (*Database, error) {
 	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("OPSWARD_DATABASE_URL: %v", firstLine(err.Error()))
@@ -102,7 +105,11 @@ func openPostgres(ctx context.Context, rawURL string, asApp bool) (*Database, er
 			return err
 		}))
 	}
-	db := stdlib.OpenDB(*cfg, opts...)
+	connector := stdlib.GetConnector(*cfg, opts...)
+	if session != nil {
+		connector = sessionConnector{Connector: connector, session: session}
+	}
+	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(10)
 	db.SetConnMaxLifetime(30 * time.Minute)

@@ -150,8 +150,10 @@ CREATE TABLE audit_entries (
 CREATE INDEX auditentry_tenant_id ON audit_entries (tenant_id);
 CREATE UNIQUE INDEX auditentry_tenant_id_seq ON audit_entries (tenant_id, seq);
 CREATE INDEX auditentry_created_at ON audit_entries (created_at);
--- The audit log is append-only for the application.
-REVOKE UPDATE, DELETE ON audit_entries FROM opsward_app;
+-- The audit log is append-only for the application: no entry is ever
+-- changed; deletion is for the purge of closed tenants alone (row-level
+-- security allows it only on the privileged path).
+REVOKE UPDATE ON audit_entries FROM opsward_app;
 
 CREATE TABLE subscriptions (
   tenant_id  varchar(40) NOT NULL REFERENCES tenants (id),

@@ -162,3 +162,8 @@ func canonicalB32(s string) bool {
 	b, err := b32.DecodeString(s)
 	return err == nil && b32.EncodeToString(b) == s
 }
+
+// HashOf returns the SHA-256 of the presented text, for secrets stored by
+// hash alone (refresh and invitation tokens are looked up by it: with 256
+// bits of entropy, the hash is as unguessable as the secret).
+func (p PresentedSecret) HashOf() []byte { return append([]byte(nil), p.hash[:]...) }

@@ -1,4 +1,10 @@
-package tenants
+// Package scope is the actor that travels in every request's context: who
+// acts, on which tenant, with which role or scopes. It is a leaf package so
+// that the storage layer (ent/schema) can read it without importing the
+// tenants service; use it through the aliases in package tenants.
+//
+// It must never offer a way to drop the tenant scope other than Privileged.
+package scope
 
 import (
 	"context"
@@ -26,9 +32,11 @@ type Actor struct {
 	TenantID   string
 	TenantPath string
 
-	// Role is the user's role in the acting tenant (the role of the
-	// membership on it or on the nearest ancestor). Empty for API keys.
-	Role opsward.Role
+	// Roles are the user's roles in the acting tenant: those of the
+	// memberships on it and on its ancestors. Empty for API keys.
+	Roles []opsward.Role
+	// Provider is true when the acting tenant is the MSP itself (the root).
+	Provider bool
 	// Scopes are an API key's scopes. Nil for users.
 	Scopes []string
 
@@ -41,6 +49,14 @@ type Actor struct {
 }
 
 type actorKey struct{}
+
+// UserID is the acting user's id, or "" for keys and the system.
+func (a *Actor) UserID() string {
+	if a.Kind == ActorUser {
+		return a.ID
+	}
+	return ""
+}
 
 // NewContext returns ctx carrying a.
 func NewContext(ctx context.Context, a *Actor) context.Context {

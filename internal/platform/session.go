@@ -1,0 +1,164 @@
+package platform
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+)
+
+// SessionFunc says which session settings a statement run with ctx needs
+// on Postgres. key names the settings (a connection that has them already
+// is not set again); stmt and args set them. Tenant isolation uses it to
+// give row-level security the acting tenant of every statement.
+type SessionFunc func(ctx context.Context) (key, stmt string, args []any)
+
+// sessionConnector wraps a driver.Connector so that every statement and
+// transaction runs with the session settings of its context. The settings
+// are applied on the connection just before use, and only when they differ
+// from what the connection has, so a run of statements for one tenant
+// costs one extra round trip at most.
+type sessionConnector struct {
+	driver.Connector
+	session SessionFunc
+}
+
+func (c sessionConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &sessionConn{inner: conn, session: c.session}, nil
+}
+
+// inner is what the pgx stdlib connection offers.
+type innerConn interface {
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+
+type sessionConn struct {
+	inner   driver.Conn
+	session SessionFunc
+	key     string // the settings the connection has
+	inTx    bool
+	dirtyTx bool // settings changed inside the open transaction
+}
+
+func (c *sessionConn) in() innerConn { return c.inner.(innerConn) }
+
+// apply brings the connection's settings in line with ctx.
+func (c *sessionConn) apply(ctx context.Context) error {
+	key, stmt, args := c.session(ctx)
+	if key == c.key {
+		return nil
+	}
+	named := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		named[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+	}
+	if _, err := c.in().ExecContext(ctx, stmt, named); err != nil {
+		c.key = ""
+		return err
+	}
+	c.key = key
+	if c.inTx {
+		// A transaction that rolls back takes the settings with it.
+		c.dirtyTx = true
+	}
+	return nil
+}
+
+func (c *sessionConn) Prepare(query string) (driver.Stmt, error) {
+	return c.PrepareContext(context.Background(), query)
+}
+
+func (c *sessionConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	if err := c.apply(ctx); err != nil {
+		return nil, err
+	}
+	return c.in().PrepareContext(ctx, query)
+}
+
+func (c *sessionConn) Close() error { return c.inner.Close() }
+
+func (c *sessionConn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
+
+func (c *sessionConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if err := c.apply(ctx); err != nil {
+		return nil, err
+	}
+	tx, err := c.in().BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	c.inTx, c.dirtyTx = true, false
+	return &sessionTx{Tx: tx, c: c}, nil
+}
+
+func (c *sessionConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if err := c.apply(ctx); err != nil {
+		return nil, err
+	}
+	return c.in().ExecContext(ctx, query, args)
+}
+
+func (c *sessionConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if err := c.apply(ctx); err != nil {
+		return nil, err
+	}
+	return c.in().QueryContext(ctx, query, args)
+}
+
+func (c *sessionConn) Ping(ctx context.Context) error { return c.in().Ping(ctx) }
+
+func (c *sessionConn) ResetSession(ctx context.Context) error { return c.in().ResetSession(ctx) }
+
+func (c *sessionConn) IsValid() bool { return c.in().IsValid() }
+
+func (c *sessionConn) CheckNamedValue(v *driver.NamedValue) error { return c.in().CheckNamedValue(v) }
+
+// Raw returns the driver's own connection, for bulk paths (COPY) that
+// need it. The caller must have run a statement with its context first, or
+// call ApplySession, so that the settings are in place.
+func (c *sessionConn) Raw() driver.Conn { return c.inner }
+
+// ApplySession sets the settings of ctx on the connection now.
+func (c *sessionConn) ApplySession(ctx context.Context) error { return c.apply(ctx) }
+
+type sessionTx struct {
+	driver.Tx
+	c *sessionConn
+}
+
+func (t *sessionTx) end(err error) error {
+	if t.c.dirtyTx {
+		t.c.key = "" // unknown after the transaction: set again next time
+	}
+	t.c.inTx, t.c.dirtyTx = false, false
+	return err
+}
+
+func (t *sessionTx) Commit() error   { return t.end(t.Tx.Commit()) }
+func (t *sessionTx) Rollback() error { return t.end(t.Tx.Rollback()) }
+
+// UnwrapConn returns the driver connection under a session wrapper, for
+// code that needs the pgx connection itself (database/sql's Conn.Raw hands
+// out the wrapper).
+func UnwrapConn(dc any) (driver.Conn, error) {
+	if c, ok := dc.(*sessionConn); ok {
+		return c.inner, nil
+	}
+	if c, ok := dc.(driver.Conn); ok {
+		return c, nil
+	}
+	return nil, errors.New("not a database connection")
+}
