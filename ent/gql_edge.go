@@ -25,9 +25,10 @@ func (_m *Tenant) Parent(ctx context.Context) (*Tenant, error) {
 }
 
 func (_m *Tenant) Children(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, where *TenantWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*TenantOrder, where *TenantWhereInput,
 ) (*TenantConnection, error) {
 	opts := []TenantPaginateOption{
+		WithTenantOrder(orderBy),
 		WithTenantFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias

@@ -5,13 +5,15 @@ import (
 
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/graph/model"
+	"github.com/opsward/opsward/tenants"
 )
 
 // Resolver is the dependency root of the GraphQL gateway. Resolvers are a
 // few lines that call a service; they never add tenant filters
 // themselves: the storage layer applies the tenant from the context.
 type Resolver struct {
-	Client *ent.Client
-	Logger *slog.Logger
-	Info   model.ServerInfo
+	Client  *ent.Client
+	Tenancy *tenants.Service
+	Logger  *slog.Logger
+	Info    model.ServerInfo
 }

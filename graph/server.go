@@ -49,7 +49,7 @@ const (
 // WebSocket (graphql-transport-ws) transports, a parsed-query cache, depth
 // and cost limits, and an error presenter that never shows a cause.
 func NewHandler(r *Resolver, o Options) *handler.Server {
-	es := costSchema{generated.NewExecutableSchema(generated.Config{Resolvers: r})}
+	es := costSchema{generated.NewExecutableSchema(generated.Config{Resolvers: r, Directives: Directives()})}
 	srv := handler.New(es)
 
 	srv.AddTransport(transport.Websocket{

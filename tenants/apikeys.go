@@ -44,10 +44,6 @@ func (s *Service) CreateAPIKey(ctx context.Context, tenantID, name string, scope
 	if a.Kind == ActorAPIKey && !authn.Scopes(toScopes(a.Scopes)).Allows(authn.ScopeAdmin) {
 		return nil, opsward.Errorf(opsward.EFORBIDDEN, "only an admin key can create keys")
 	}
-	key, err := authn.NewAPIKey()
-	if err != nil {
-		return nil, opsward.Internal(err)
-	}
 	var out *NewAPIKey
 	err = s.withTx(ctx, func(tx *ent.Tx) error {
 		if _, err := tx.Tenant.Get(ctx, tenantID); err != nil {
@@ -64,20 +60,32 @@ func (s *Service) CreateAPIKey(ctx context.Context, tenantID, name string, scope
 		for i, sc := range parsed {
 			names[i] = string(sc)
 		}
-		c := tx.APIKey.Create().SetTenantID(tenantID).SetName(name).SetPrefix(key.Prefix).
-			SetSecretHash(hex.EncodeToString(key.Hash)).SetScopes(names).SetCreatedBy(a.ID)
-		if expiresAt != nil {
-			c.SetExpiresAt(*expiresAt)
-		}
-		k, err := c.Save(ctx)
-		if err != nil {
-			return storageErr(err)
-		}
-		out = &NewAPIKey{APIKey: k, Secret: key.Reveal()}
-		return s.Audit(ctx, tx, AuditRecord{TenantID: tenantID, Action: "apikey.create", TargetID: k.ID,
-			Detail: "name=" + name + " scopes=" + strings.Join(names, " ")})
+		out, err = s.insertAPIKey(ctx, tx, a, tenantID, name, names, expiresAt)
+		return err
 	})
 	return out, err
+}
+
+// insertAPIKey writes a key and its audit entry.
+func (s *Service) insertAPIKey(ctx context.Context, tx *ent.Tx, a *Actor, tenantID, name string, scopes []string, expiresAt *time.Time) (*NewAPIKey, error) {
+	key, err := authn.NewAPIKey()
+	if err != nil {
+		return nil, opsward.Internal(err)
+	}
+	c := tx.APIKey.Create().SetTenantID(tenantID).SetName(name).SetPrefix(key.Prefix).
+		SetSecretHash(hex.EncodeToString(key.Hash)).SetScopes(scopes).SetCreatedBy(a.ID)
+	if expiresAt != nil {
+		c.SetExpiresAt(*expiresAt)
+	}
+	k, err := c.Save(ctx)
+	if err != nil {
+		return nil, storageErr(err)
+	}
+	if err := s.Audit(ctx, tx, AuditRecord{TenantID: tenantID, Action: "apikey.create", TargetID: k.ID,
+		Detail: "name=" + name + " scopes=" + strings.Join(scopes, " ")}); err != nil {
+		return nil, err
+	}
+	return &NewAPIKey{APIKey: k, Secret: key.Reveal()}, nil
 }
 
 // RevokeAPIKey revokes a key at once, in every process.

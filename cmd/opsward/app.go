@@ -22,6 +22,8 @@ import (
 	"github.com/opsward/opsward/graph/model"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/migrations"
+	"github.com/opsward/opsward/tenants"
+	"github.com/opsward/opsward/tenants/authn"
 )
 
 // Roles say which parts of the platform a process runs.
@@ -43,6 +45,7 @@ type Main struct {
 	Logger *slog.Logger
 
 	DB       *platform.Database
+	Tenants  *tenants.Service
 	Redis    *platform.Redis
 	Client   *ent.Client
 	Registry *prometheus.Registry
@@ -84,7 +87,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	if m.DB, err = platform.OpenDatabase(ctx, m.Config); err != nil {
+	if m.DB, err = platform.OpenDatabase(ctx, m.Config, tenants.SessionSettings); err != nil {
 		return err
 	}
 	m.closers = append(m.closers, m.DB.Close)
@@ -102,6 +105,20 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}
 	m.closers = append(m.closers, m.Redis.Close)
 	m.Client = ent.NewClient(ent.Driver(entsql.OpenDB(entDialect(m.DB.Dialect), m.DB.DB)))
+	keys, sealer, err := m.loadKeys()
+	if err != nil {
+		return err
+	}
+	issuer := "opsward"
+	if m.Config.PublicURL != "" {
+		issuer = m.Config.PublicURL
+	}
+	if m.Tenants, err = tenants.New(tenants.Config{Tokens: authn.TokenConfig{Issuer: issuer}}, tenants.Deps{
+		Client: m.Client, Dialect: entDialect(m.DB.Dialect), Redis: m.Redis, RedisPrefix: m.Redis.Prefix,
+		Logger: m.Logger, Keys: keys, Sealer: sealer,
+	}); err != nil {
+		return fmt.Errorf("tenants: %v", err)
+	}
 
 	m.Registry = prometheus.NewRegistry()
 	m.Registry.MustRegister(
@@ -113,13 +130,17 @@ func (m *Main) Open(ctx context.Context) (err error) {
 
 	bgctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
-	_ = bgctx // background roles attach here
+	m.goBackground(func() { m.Tenants.Run(bgctx) })
 
 	if m.Roles == (Roles{}) {
 		return nil // a tool (seed): no server
 	}
 	m.Echo = m.newEcho()
 	if m.Roles.API {
+		if err := m.bootstrap(ctx); err != nil {
+			return err
+		}
+		m.mountAuth()
 		m.mountAPI()
 	}
 	if m.listener, err = net.Listen("tcp", m.Config.HTTPAddr); err != nil {
@@ -150,8 +171,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 // mountAPI adds the GraphQL gateway and the explorer.
 func (m *Main) mountAPI() {
 	res := &graph.Resolver{
-		Client: m.Client,
-		Logger: m.Logger,
+		Client:  m.Client,
+		Tenancy: m.Tenants,
+		Logger:  m.Logger,
 		Info: model.ServerInfo{
 			Version:  platform.Version(),
 			Database: m.DB.Dialect,
@@ -163,10 +185,11 @@ func (m *Main) mountAPI() {
 		MaxCost:        m.Config.GraphQLMaxCost,
 		Introspection:  m.Config.Introspection(),
 		OriginPatterns: originPatterns(m.Config.CORSOrigins),
+		WebsocketInit:  m.websocketInit,
 		Metrics:        graph.NewMetrics(m.Registry),
 		Logger:         m.Logger,
 	})
-	h := echo.WrapHandler(gql)
+	h := m.authenticate(echo.WrapHandler(gql))
 	m.Echo.GET("/graphql", func(c echo.Context) error {
 		// A browser asking for a page, not a query: show the explorer.
 		if m.Config.Introspection() && c.QueryParam("query") == "" && !isWebsocket(c.Request()) {
@@ -184,6 +207,15 @@ func (m *Main) redisKind() string {
 		return "embedded"
 	}
 	return "external"
+}
+
+// goBackground runs fn until Close, which waits for it.
+func (m *Main) goBackground(fn func()) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		fn()
+	}()
 }
 
 // Addr is the address the HTTP server listens on (useful with port 0).

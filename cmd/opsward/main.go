@@ -15,8 +15,10 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/migrations"
+	"github.com/opsward/opsward/tenants"
 )
 
 func main() {
@@ -219,17 +221,31 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer m.Close()
-	out, err := m.SeedDemo(ctx)
+	demo, err := m.Tenants.SeedDemo(ctx)
 	if err != nil {
-		return err
+		return errors.New(opsward.ErrorMessage(err))
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return enc.Encode(demo)
 	}
-	out.WriteText(stdout)
+	writeDemo(stdout, demo)
 	return nil
+}
+
+// writeDemo prints the demonstration data for a person.
+func writeDemo(w io.Writer, d *tenants.Demo) {
+	for _, t := range append([]tenants.DemoTenant{d.Provider}, d.Customers...) {
+		fmt.Fprintf(w, "%-9s %s  %s (%s)\n", t.Kind, t.ID, t.Name, t.Slug)
+		for _, u := range t.Users {
+			fmt.Fprintf(w, "  %-8s %-28s password %s\n", u.Role, u.Email, u.Password)
+		}
+		if t.APIKey != nil {
+			fmt.Fprintf(w, "  API key  %s (%s)\n", t.APIKey.Secret, strings.Join(t.APIKey.Scopes, " "))
+		}
+	}
+	fmt.Fprintln(w, "These secrets are shown once; log in with POST /auth/login.")
 }
 
 func oneLine(err error) string {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/internal/testenv"
+	"github.com/opsward/opsward/tenants"
 )
 
 // testConfig returns the configuration of a server for this test: the
@@ -365,12 +366,17 @@ func TestSeedDemoJSON(t *testing.T) {
 	if code := run(context.Background(), []string{"seed", "demo", "--json"}, getenv, &out, &stderr); code != 0 {
 		t.Fatalf("seed: exit %d: %s", code, stderr.String())
 	}
-	var seeded SeedOutput
+	var seeded tenants.Demo
 	if err := json.Unmarshal(out.Bytes(), &seeded); err != nil {
 		t.Fatalf("seed output is not JSON: %v\n%s", err, out.String())
 	}
-	if !strings.HasPrefix(seeded.Provider.ID, "ten_") || len(seeded.Customers) != 2 {
+	if !strings.HasPrefix(seeded.Provider.ID, "ten_") || len(seeded.Customers) != 2 || len(seeded.Provider.Users) != 1 {
 		t.Fatalf("seeded %+v", seeded)
+	}
+	for _, c := range seeded.Customers {
+		if len(c.Users) != 2 || c.APIKey == nil || !strings.HasPrefix(c.APIKey.Secret, "opw_") {
+			t.Fatalf("customer %s: %+v", c.Slug, c)
+		}
 	}
 	// A second seed refuses to mix demonstration data into a used database.
 	stderr.Reset()

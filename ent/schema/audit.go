@@ -21,7 +21,7 @@ func (AuditEntry) Mixin() []ent.Mixin {
 
 func (AuditEntry) Fields() []ent.Field {
 	return []ent.Field{
-		field.Int64("seq").Immutable(),
+		field.Int64("seq").Immutable().Annotations(entgql.OrderField("SEQ")),
 		field.Time("created_at").Immutable(),
 		field.String("actor_type").Immutable().MaxLen(16),
 		field.String("actor_id").Immutable().Default("").MaxLen(40),

@@ -27,8 +27,10 @@ func (Tenant) Fields() []ent.Field {
 		field.String("parent_id").Optional().Nillable().Immutable().MaxLen(40),
 		field.Enum("kind").Values("provider", "customer", "organization").Immutable().
 			Annotations(entgql.Type("TenantKind")),
-		field.String("slug").Unique().NotEmpty().MaxLen(63),
-		field.String("name").NotEmpty().MaxLen(200),
+		field.String("slug").Unique().NotEmpty().MaxLen(63).
+			Annotations(entgql.OrderField("SLUG")),
+		field.String("name").NotEmpty().MaxLen(200).
+			Annotations(entgql.OrderField("NAME")),
 		field.String("timezone").Default("UTC").MaxLen(64),
 		field.Int("retention_days").Default(90).Positive(),
 		field.String("contact_name").Default("").MaxLen(200),

@@ -7,10 +7,13 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent"
+	"github.com/opsward/opsward/graph/model"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -23,11 +26,14 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Mutation() MutationResolver
 	Query() QueryResolver
 	Subscription() SubscriptionResolver
 }
 
 type DirectiveRoot struct {
+	Authenticated func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
+	Can           func(ctx context.Context, obj any, next graphql.Resolver, perm string) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -54,6 +60,11 @@ type ComplexityRoot struct {
 	APIKeyEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	APIKeyPayload struct {
+		APIKey     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	AuditEntry struct {
@@ -84,6 +95,37 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	AuditProblem struct {
+		Reason func(childComplexity int) int
+		Seq    func(childComplexity int) int
+	}
+
+	AuditVerification struct {
+		Checked  func(childComplexity int) int
+		Ok       func(childComplexity int) int
+		Problems func(childComplexity int) int
+	}
+
+	AuthPayload struct {
+		Tokens     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	AuthTokens struct {
+		AccessToken  func(childComplexity int) int
+		ExpiresAt    func(childComplexity int) int
+		RefreshToken func(childComplexity int) int
+		SessionID    func(childComplexity int) int
+		TenantID     func(childComplexity int) int
+		TokenType    func(childComplexity int) int
+	}
+
+	CreateAPIKeyPayload struct {
+		APIKey     func(childComplexity int) int
+		Secret     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Invitation struct {
 		AcceptedAt func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
@@ -95,6 +137,17 @@ type ComplexityRoot struct {
 		Role       func(childComplexity int) int
 		TenantID   func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
+	}
+
+	InviteUserPayload struct {
+		Invitation func(childComplexity int) int
+		Token      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	LogoutPayload struct {
+		Ok         func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Membership struct {
@@ -118,6 +171,29 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MembershipPayload struct {
+		Membership func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	Mutation struct {
+		AcceptInvitation func(childComplexity int, input model.AcceptInvitationInput) int
+		CloseTenant      func(childComplexity int, id string) int
+		CreateAPIKey     func(childComplexity int, input model.CreateAPIKeyInput) int
+		CreateTenant     func(childComplexity int, input model.CreateTenantInput) int
+		InviteUser       func(childComplexity int, input model.InviteUserInput) int
+		Login            func(childComplexity int, input model.LoginInput) int
+		Logout           func(childComplexity int, refreshToken *string) int
+		ReactivateTenant func(childComplexity int, id string) int
+		RefreshToken     func(childComplexity int, input model.RefreshTokenInput) int
+		RemoveMembership func(childComplexity int, id string) int
+		RevokeAPIKey     func(childComplexity int, id string) int
+		SuspendTenant    func(childComplexity int, id string) int
+		UpdateMembership func(childComplexity int, id string, role opsward.Role) int
+		UpdateTenant     func(childComplexity int, id string, input model.UpdateTenantInput) int
+		VerifyAuditLog   func(childComplexity int, tenantID string) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -126,9 +202,15 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Node       func(childComplexity int, id string) int
-		Nodes      func(childComplexity int, ids []string) int
-		ServerInfo func(childComplexity int) int
+		APIKeys     func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		AuditLog    func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, action *string, actorID *string, targetID *string, since *time.Time, until *time.Time) int
+		Memberships func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		Node        func(childComplexity int, id string) int
+		Nodes       func(childComplexity int, ids []string) int
+		ServerInfo  func(childComplexity int) int
+		Tenant      func(childComplexity int, id string) int
+		Tenants     func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.TenantWhereInput, orderBy []*ent.TenantOrder, subtreeOf *string) int
+		Viewer      func(childComplexity int) int
 	}
 
 	ServerInfo struct {
@@ -142,7 +224,7 @@ type ComplexityRoot struct {
 	}
 
 	Tenant struct {
-		Children      func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.TenantWhereInput) int
+		Children      func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.TenantOrder, where *ent.TenantWhereInput) int
 		ClosedAt      func(childComplexity int) int
 		ContactEmail  func(childComplexity int) int
 		ContactName   func(childComplexity int) int
@@ -171,6 +253,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	TenantPayload struct {
+		Tenant     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	User struct {
 		CreatedAt   func(childComplexity int) int
 		Email       func(childComplexity int) int
@@ -191,6 +278,22 @@ type ComplexityRoot struct {
 	UserEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	UserError struct {
+		Code    func(childComplexity int) int
+		Field   func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
+
+	Viewer struct {
+		APIKey       func(childComplexity int) int
+		ActingTenant func(childComplexity int) int
+		Memberships  func(childComplexity int) int
+		Permissions  func(childComplexity int) int
+		Roles        func(childComplexity int) int
+		Scopes       func(childComplexity int) int
+		User         func(childComplexity int) int
 	}
 }
 
@@ -306,6 +409,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.APIKeyEdge.Node(childComplexity), true
+
+	case "APIKeyPayload.apiKey":
+		if e.ComplexityRoot.APIKeyPayload.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKeyPayload.APIKey(childComplexity), true
+	case "APIKeyPayload.userErrors":
+		if e.ComplexityRoot.APIKeyPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.APIKeyPayload.UserErrors(childComplexity), true
 
 	case "AuditEntry.action":
 		if e.ComplexityRoot.AuditEntry.Action == nil {
@@ -424,6 +540,107 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuditEntryEdge.Node(childComplexity), true
 
+	case "AuditProblem.reason":
+		if e.ComplexityRoot.AuditProblem.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditProblem.Reason(childComplexity), true
+	case "AuditProblem.seq":
+		if e.ComplexityRoot.AuditProblem.Seq == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditProblem.Seq(childComplexity), true
+
+	case "AuditVerification.checked":
+		if e.ComplexityRoot.AuditVerification.Checked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditVerification.Checked(childComplexity), true
+	case "AuditVerification.ok":
+		if e.ComplexityRoot.AuditVerification.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditVerification.Ok(childComplexity), true
+	case "AuditVerification.problems":
+		if e.ComplexityRoot.AuditVerification.Problems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditVerification.Problems(childComplexity), true
+
+	case "AuthPayload.tokens":
+		if e.ComplexityRoot.AuthPayload.Tokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthPayload.Tokens(childComplexity), true
+	case "AuthPayload.userErrors":
+		if e.ComplexityRoot.AuthPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthPayload.UserErrors(childComplexity), true
+
+	case "AuthTokens.accessToken":
+		if e.ComplexityRoot.AuthTokens.AccessToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthTokens.AccessToken(childComplexity), true
+	case "AuthTokens.expiresAt":
+		if e.ComplexityRoot.AuthTokens.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthTokens.ExpiresAt(childComplexity), true
+	case "AuthTokens.refreshToken":
+		if e.ComplexityRoot.AuthTokens.RefreshToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthTokens.RefreshToken(childComplexity), true
+	case "AuthTokens.sessionId":
+		if e.ComplexityRoot.AuthTokens.SessionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthTokens.SessionID(childComplexity), true
+	case "AuthTokens.tenantId":
+		if e.ComplexityRoot.AuthTokens.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthTokens.TenantID(childComplexity), true
+	case "AuthTokens.tokenType":
+		if e.ComplexityRoot.AuthTokens.TokenType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthTokens.TokenType(childComplexity), true
+
+	case "CreateAPIKeyPayload.apiKey":
+		if e.ComplexityRoot.CreateAPIKeyPayload.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateAPIKeyPayload.APIKey(childComplexity), true
+	case "CreateAPIKeyPayload.secret":
+		if e.ComplexityRoot.CreateAPIKeyPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateAPIKeyPayload.Secret(childComplexity), true
+	case "CreateAPIKeyPayload.userErrors":
+		if e.ComplexityRoot.CreateAPIKeyPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateAPIKeyPayload.UserErrors(childComplexity), true
+
 	case "Invitation.acceptedAt":
 		if e.ComplexityRoot.Invitation.AcceptedAt == nil {
 			break
@@ -484,6 +701,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invitation.UpdatedAt(childComplexity), true
+
+	case "InviteUserPayload.invitation":
+		if e.ComplexityRoot.InviteUserPayload.Invitation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteUserPayload.Invitation(childComplexity), true
+	case "InviteUserPayload.token":
+		if e.ComplexityRoot.InviteUserPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteUserPayload.Token(childComplexity), true
+	case "InviteUserPayload.userErrors":
+		if e.ComplexityRoot.InviteUserPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteUserPayload.UserErrors(childComplexity), true
+
+	case "LogoutPayload.ok":
+		if e.ComplexityRoot.LogoutPayload.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogoutPayload.Ok(childComplexity), true
+	case "LogoutPayload.userErrors":
+		if e.ComplexityRoot.LogoutPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogoutPayload.UserErrors(childComplexity), true
 
 	case "Membership.createdAt":
 		if e.ComplexityRoot.Membership.CreatedAt == nil {
@@ -560,6 +809,185 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MembershipEdge.Node(childComplexity), true
 
+	case "MembershipPayload.membership":
+		if e.ComplexityRoot.MembershipPayload.Membership == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipPayload.Membership(childComplexity), true
+	case "MembershipPayload.userErrors":
+		if e.ComplexityRoot.MembershipPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipPayload.UserErrors(childComplexity), true
+
+	case "Mutation.acceptInvitation":
+		if e.ComplexityRoot.Mutation.AcceptInvitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptInvitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptInvitation(childComplexity, args["input"].(model.AcceptInvitationInput)), true
+	case "Mutation.closeTenant":
+		if e.ComplexityRoot.Mutation.CloseTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closeTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CloseTenant(childComplexity, args["id"].(string)), true
+	case "Mutation.createAPIKey":
+		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createAPIKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["input"].(model.CreateAPIKeyInput)), true
+	case "Mutation.createTenant":
+		if e.ComplexityRoot.Mutation.CreateTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateTenant(childComplexity, args["input"].(model.CreateTenantInput)), true
+	case "Mutation.inviteUser":
+		if e.ComplexityRoot.Mutation.InviteUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_inviteUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InviteUser(childComplexity, args["input"].(model.InviteUserInput)), true
+	case "Mutation.login":
+		if e.ComplexityRoot.Mutation.Login == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_login_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Login(childComplexity, args["input"].(model.LoginInput)), true
+	case "Mutation.logout":
+		if e.ComplexityRoot.Mutation.Logout == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_logout_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Logout(childComplexity, args["refreshToken"].(*string)), true
+	case "Mutation.reactivateTenant":
+		if e.ComplexityRoot.Mutation.ReactivateTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reactivateTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReactivateTenant(childComplexity, args["id"].(string)), true
+	case "Mutation.refreshToken":
+		if e.ComplexityRoot.Mutation.RefreshToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refreshToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefreshToken(childComplexity, args["input"].(model.RefreshTokenInput)), true
+	case "Mutation.removeMembership":
+		if e.ComplexityRoot.Mutation.RemoveMembership == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeMembership_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveMembership(childComplexity, args["id"].(string)), true
+	case "Mutation.revokeAPIKey":
+		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeAPIKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["id"].(string)), true
+	case "Mutation.suspendTenant":
+		if e.ComplexityRoot.Mutation.SuspendTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_suspendTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SuspendTenant(childComplexity, args["id"].(string)), true
+	case "Mutation.updateMembership":
+		if e.ComplexityRoot.Mutation.UpdateMembership == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMembership_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMembership(childComplexity, args["id"].(string), args["role"].(opsward.Role)), true
+	case "Mutation.updateTenant":
+		if e.ComplexityRoot.Mutation.UpdateTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateTenant(childComplexity, args["id"].(string), args["input"].(model.UpdateTenantInput)), true
+	case "Mutation.verifyAuditLog":
+		if e.ComplexityRoot.Mutation.VerifyAuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_verifyAuditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VerifyAuditLog(childComplexity, args["tenantId"].(string)), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -585,6 +1013,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Query.apiKeys":
+		if e.ComplexityRoot.Query.APIKeys == nil {
+			break
+		}
+
+		args, err := ec.field_Query_apiKeys_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.APIKeys(childComplexity, args["tenantId"].(string), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
+	case "Query.auditLog":
+		if e.ComplexityRoot.Query.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["tenantId"].(string), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["action"].(*string), args["actorId"].(*string), args["targetId"].(*string), args["since"].(*time.Time), args["until"].(*time.Time)), true
+
+	case "Query.memberships":
+		if e.ComplexityRoot.Query.Memberships == nil {
+			break
+		}
+
+		args, err := ec.field_Query_memberships_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Memberships(childComplexity, args["tenantId"].(string), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -613,6 +1075,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ServerInfo(childComplexity), true
+	case "Query.tenant":
+		if e.ComplexityRoot.Query.Tenant == nil {
+			break
+		}
+
+		args, err := ec.field_Query_tenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Tenant(childComplexity, args["id"].(string)), true
+	case "Query.tenants":
+		if e.ComplexityRoot.Query.Tenants == nil {
+			break
+		}
+
+		args, err := ec.field_Query_tenants_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Tenants(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.TenantWhereInput), args["orderBy"].([]*ent.TenantOrder), args["subtreeOf"].(*string)), true
+	case "Query.viewer":
+		if e.ComplexityRoot.Query.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
 	case "ServerInfo.database":
 		if e.ComplexityRoot.ServerInfo.Database == nil {
@@ -655,7 +1145,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Tenant.Children(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.TenantWhereInput)), true
+		return e.ComplexityRoot.Tenant.Children(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].([]*ent.TenantOrder), args["where"].(*ent.TenantWhereInput)), true
 	case "Tenant.closedAt":
 		if e.ComplexityRoot.Tenant.ClosedAt == nil {
 			break
@@ -779,6 +1269,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TenantEdge.Node(childComplexity), true
 
+	case "TenantPayload.tenant":
+		if e.ComplexityRoot.TenantPayload.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantPayload.Tenant(childComplexity), true
+	case "TenantPayload.userErrors":
+		if e.ComplexityRoot.TenantPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantPayload.UserErrors(childComplexity), true
+
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
@@ -860,6 +1363,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
 
+	case "UserError.code":
+		if e.ComplexityRoot.UserError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Code(childComplexity), true
+	case "UserError.field":
+		if e.ComplexityRoot.UserError.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Field(childComplexity), true
+	case "UserError.message":
+		if e.ComplexityRoot.UserError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Message(childComplexity), true
+
+	case "Viewer.apiKey":
+		if e.ComplexityRoot.Viewer.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.APIKey(childComplexity), true
+	case "Viewer.actingTenant":
+		if e.ComplexityRoot.Viewer.ActingTenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.ActingTenant(childComplexity), true
+	case "Viewer.memberships":
+		if e.ComplexityRoot.Viewer.Memberships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Memberships(childComplexity), true
+	case "Viewer.permissions":
+		if e.ComplexityRoot.Viewer.Permissions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Permissions(childComplexity), true
+	case "Viewer.roles":
+		if e.ComplexityRoot.Viewer.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Roles(childComplexity), true
+	case "Viewer.scopes":
+		if e.ComplexityRoot.Viewer.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Scopes(childComplexity), true
+	case "Viewer.user":
+		if e.ComplexityRoot.Viewer.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.User(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -869,11 +1434,24 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("APIKeyOrder", ec.unmarshalInputAPIKeyOrder),
 			graphql.NewInputUnmarshaler("APIKeyWhereInput", ec.unmarshalInputAPIKeyWhereInput),
+			graphql.NewInputUnmarshaler("AcceptInvitationInput", ec.unmarshalInputAcceptInvitationInput),
+			graphql.NewInputUnmarshaler("AuditEntryOrder", ec.unmarshalInputAuditEntryOrder),
 			graphql.NewInputUnmarshaler("AuditEntryWhereInput", ec.unmarshalInputAuditEntryWhereInput),
+			graphql.NewInputUnmarshaler("CreateAPIKeyInput", ec.unmarshalInputCreateAPIKeyInput),
+			graphql.NewInputUnmarshaler("CreateTenantInput", ec.unmarshalInputCreateTenantInput),
+			graphql.NewInputUnmarshaler("InvitationOrder", ec.unmarshalInputInvitationOrder),
 			graphql.NewInputUnmarshaler("InvitationWhereInput", ec.unmarshalInputInvitationWhereInput),
+			graphql.NewInputUnmarshaler("InviteUserInput", ec.unmarshalInputInviteUserInput),
+			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
+			graphql.NewInputUnmarshaler("MembershipOrder", ec.unmarshalInputMembershipOrder),
 			graphql.NewInputUnmarshaler("MembershipWhereInput", ec.unmarshalInputMembershipWhereInput),
+			graphql.NewInputUnmarshaler("RefreshTokenInput", ec.unmarshalInputRefreshTokenInput),
+			graphql.NewInputUnmarshaler("TenantOrder", ec.unmarshalInputTenantOrder),
 			graphql.NewInputUnmarshaler("TenantWhereInput", ec.unmarshalInputTenantWhereInput),
+			graphql.NewInputUnmarshaler("UpdateTenantInput", ec.unmarshalInputUpdateTenantInput),
+			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
 			graphql.NewInputUnmarshaler("UserWhereInput", ec.unmarshalInputUserWhereInput),
 		)
 	}
@@ -909,6 +1487,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 	case ast.Subscription:
 		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
@@ -997,6 +1590,25 @@ type APIKeyEdge {
   A cursor for use in pagination.
   """
   cursor: Cursor!
+}
+"""
+Ordering options for APIKey connections
+"""
+input APIKeyOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order APIKeys.
+  """
+  field: APIKeyOrderField!
+}
+"""
+Properties by which APIKey connections can be ordered.
+"""
+enum APIKeyOrderField {
+  CREATED_AT
 }
 """
 APIKeyWhereInput is used for filtering APIKey objects.
@@ -1190,6 +1802,25 @@ type AuditEntryEdge {
   A cursor for use in pagination.
   """
   cursor: Cursor!
+}
+"""
+Ordering options for AuditEntry connections
+"""
+input AuditEntryOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order AuditEntries.
+  """
+  field: AuditEntryOrderField!
+}
+"""
+Properties by which AuditEntry connections can be ordered.
+"""
+enum AuditEntryOrderField {
+  SEQ
 }
 """
 AuditEntryWhereInput is used for filtering AuditEntry objects.
@@ -1429,6 +2060,25 @@ type Invitation implements Node {
   revokedAt: Time
 }
 """
+Ordering options for Invitation connections
+"""
+input InvitationOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Invitations.
+  """
+  field: InvitationOrderField!
+}
+"""
+Properties by which Invitation connections can be ordered.
+"""
+enum InvitationOrderField {
+  CREATED_AT
+}
+"""
 InvitationWhereInput is used for filtering Invitation objects.
 Input was generated by ent.
 """
@@ -1602,6 +2252,25 @@ type MembershipEdge {
   A cursor for use in pagination.
   """
   cursor: Cursor!
+}
+"""
+Ordering options for Membership connections
+"""
+input MembershipOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Memberships.
+  """
+  field: MembershipOrderField!
+}
+"""
+Properties by which Membership connections can be ordered.
+"""
+enum MembershipOrderField {
+  CREATED_AT
 }
 """
 MembershipWhereInput is used for filtering Membership objects.
@@ -1804,6 +2473,11 @@ type Tenant implements Node {
     last: Int
 
     """
+    Ordering options for Tenants returned from the connection.
+    """
+    orderBy: [TenantOrder!]
+
+    """
     Filtering options for Tenants returned from the connection.
     """
     where: TenantWhereInput
@@ -1846,6 +2520,27 @@ enum TenantKind @goModel(model: "github.com/opsward/opsward/ent/tenant.Kind") {
   provider
   customer
   organization
+}
+"""
+Ordering options for Tenant connections
+"""
+input TenantOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Tenants.
+  """
+  field: TenantOrderField!
+}
+"""
+Properties by which Tenant connections can be ordered.
+"""
+enum TenantOrderField {
+  CREATED_AT
+  SLUG
+  NAME
 }
 """
 TenantStatus is enum for the field status
@@ -2058,6 +2753,10 @@ input TenantWhereInput {
   hasChildren: Boolean
   hasChildrenWith: [TenantWhereInput!]
 }
+"""
+The builtin Time type
+"""
+scalar Time
 type User implements Node {
   id: ID!
   createdAt: Time!
@@ -2097,6 +2796,25 @@ type UserEdge {
   A cursor for use in pagination.
   """
   cursor: Cursor!
+}
+"""
+Ordering options for User connections
+"""
+input UserOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Users.
+  """
+  field: UserOrderField!
+}
+"""
+Properties by which User connections can be ordered.
+"""
+enum UserOrderField {
+  CREATED_AT
 }
 """
 UserStatus is enum for the field status
@@ -2207,9 +2925,6 @@ input UserWhereInput {
   lastLoginAtNotNil: Boolean
 }
 `, BuiltIn: false},
-	{Name: "../schema/scalars.graphqls", Input: `"An instant in RFC 3339 form, such as ` + "`" + `2026-11-25T08:30:00Z` + "`" + `."
-scalar Time
-`, BuiltIn: false},
 	{Name: "../schema/server.graphqls", Input: `"""
 What this server is and what it runs on.
 """
@@ -2233,6 +2948,245 @@ type Subscription {
   client check that its subscription path works end to end.
   """
   serverTime(everySeconds: Int! = 1): Time!
+}
+`, BuiltIn: false},
+	{Name: "../schema/tenancy.graphqls", Input: `"""
+The operation needs this permission in the acting tenant. Users get
+permissions from their roles, API keys from their scopes:
+
+| permission | roles | API key scope |
+|---|---|---|
+| tenant:read | every role | any scope |
+| tenant:write, members:write, apikeys:write, audit:read | owner, admin | admin |
+| tenant:close | owner | none |
+| billing:read | owner, admin, billing | billing:read |
+| billing:write | owner, billing | none |
+| noc:read, soc:read | owner, admin, analyst, viewer | noc:read, soc:read |
+| noc:write, soc:write, events:ingest | owner, admin, analyst | noc:write, soc:write, events:ingest |
+| platform:admin | owner, admin of the provider | admin, on the provider |
+"""
+directive @can(perm: String!) on FIELD_DEFINITION
+
+"The operation needs a signed-in user or an API key, with no particular permission."
+directive @authenticated on FIELD_DEFINITION
+
+"A mistake in a mutation's input: which field, what is wrong, and a code."
+type UserError {
+  "The path of the input field, such as [\"input\", \"slug\"]; empty when the error is not about one field."
+  field: [String!]!
+  message: String!
+  "invalid, conflict or limit_exceeded."
+  code: String!
+}
+
+"Who is asking, and on which tenant."
+type Viewer {
+  "The signed-in user; null for an API key."
+  user: User
+  "The API key in use; null for a user."
+  apiKey: APIKey
+  "The tenant requests act on: the token's tenant, or the one named in the X-Opsward-Tenant header."
+  actingTenant: Tenant!
+  "The user's roles in the acting tenant (from memberships on it and on the tenants above it)."
+  roles: [Role!]!
+  "The API key's scopes."
+  scopes: [String!]!
+  "The permissions these roles or scopes grant in the acting tenant."
+  permissions: [String!]!
+  "The user's memberships, in every tenant."
+  memberships: [Membership!]!
+}
+
+extend type Query {
+  "Who is asking. Needs credentials."
+  viewer: Viewer! @authenticated
+  "A tenant in reach: the acting tenant or one below it. Needs tenant:read."
+  tenant(id: ID!): Tenant @can(perm: "tenant:read")
+  """
+  The tenants in reach, at most 100 a page. ` + "`" + `subtreeOf` + "`" + ` keeps the tenant
+  named and those below it. Needs tenant:read.
+  """
+  tenants(
+    after: Cursor
+    first: Int
+    before: Cursor
+    last: Int
+    where: TenantWhereInput
+    orderBy: [TenantOrder!]
+    subtreeOf: ID
+  ): TenantConnection! @can(perm: "tenant:read")
+  "The members of a tenant in reach. Needs tenant:read."
+  memberships(tenantId: ID!, after: Cursor, first: Int, before: Cursor, last: Int): MembershipConnection! @can(perm: "tenant:read")
+  "The API keys of a tenant in reach (never their secrets). Needs apikeys:write."
+  apiKeys(tenantId: ID!, after: Cursor, first: Int, before: Cursor, last: Int): APIKeyConnection! @can(perm: "apikeys:write")
+  "A tenant's audit log, newest first. Needs audit:read."
+  auditLog(
+    tenantId: ID!
+    after: Cursor
+    first: Int
+    before: Cursor
+    last: Int
+    action: String
+    actorId: String
+    targetId: String
+    since: Time
+    until: Time
+  ): AuditEntryConnection! @can(perm: "audit:read")
+}
+
+input CreateTenantInput {
+  "The tenant the new one goes below: a customer below the provider, an organization below a customer."
+  parentId: ID!
+  "Lower-case letters, digits and inner hyphens; unique across the deployment."
+  slug: String!
+  name: String!
+  "An IANA time zone such as Europe/Paris; UTC when absent."
+  timezone: String
+  "Days that data is kept, 1 to 3650; 90 when absent."
+  retentionDays: Int
+  contactName: String
+  contactEmail: String
+}
+
+input UpdateTenantInput {
+  name: String
+  timezone: String
+  retentionDays: Int
+  contactName: String
+  contactEmail: String
+}
+
+type TenantPayload {
+  tenant: Tenant
+  userErrors: [UserError!]!
+}
+
+input InviteUserInput {
+  tenantId: ID!
+  email: String!
+  role: Role!
+}
+
+type InviteUserPayload {
+  invitation: Invitation
+  "The invitation token, shown once: give it to the invitee, who accepts with acceptInvitation."
+  token: String
+  userErrors: [UserError!]!
+}
+
+input AcceptInvitationInput {
+  token: String!
+  "The new user's name; ignored when the email has an account already."
+  name: String
+  "A new password, or the existing account's password."
+  password: String!
+}
+
+type MembershipPayload {
+  membership: Membership
+  userErrors: [UserError!]!
+}
+
+input CreateAPIKeyInput {
+  tenantId: ID!
+  name: String!
+  "Scopes: noc:read, noc:write, soc:read, soc:write, events:ingest, billing:read, admin."
+  scopes: [String!]!
+  expiresAt: Time
+}
+
+type CreateAPIKeyPayload {
+  apiKey: APIKey
+  "The key itself, shown this once. Send it as ` + "`" + `Authorization: Bearer <key>` + "`" + `."
+  secret: String
+  userErrors: [UserError!]!
+}
+
+type APIKeyPayload {
+  apiKey: APIKey
+  userErrors: [UserError!]!
+}
+
+input LoginInput {
+  email: String!
+  password: String!
+  "The current code of the user's authenticator app, when the account has one."
+  totpCode: String
+  "The tenant to act on; the highest tenant of the user's memberships when absent."
+  tenantId: ID
+}
+
+input RefreshTokenInput {
+  refreshToken: String!
+  "Switch the acting tenant of the new access token."
+  tenantId: ID
+}
+
+"An access token (send as ` + "`" + `Authorization: Bearer …` + "`" + `, short-lived) and a refresh token (single use)."
+type AuthTokens {
+  accessToken: String!
+  refreshToken: String!
+  tokenType: String!
+  expiresAt: Time!
+  tenantId: ID!
+  sessionId: ID!
+}
+
+type AuthPayload {
+  tokens: AuthTokens
+  userErrors: [UserError!]!
+}
+
+type LogoutPayload {
+  ok: Boolean!
+  userErrors: [UserError!]!
+}
+
+type AuditProblem {
+  seq: Int!
+  reason: String!
+}
+
+"The result of walking a tenant's audit chain."
+type AuditVerification {
+  "True when every entry is intact and none is missing."
+  ok: Boolean!
+  "How many entries were checked."
+  checked: Int!
+  problems: [AuditProblem!]!
+}
+
+type Mutation {
+  "Create a tenant below one in reach. Needs tenant:write."
+  createTenant(input: CreateTenantInput!): TenantPayload! @can(perm: "tenant:write")
+  "Change a tenant's details. Needs tenant:write."
+  updateTenant(id: ID!, input: UpdateTenantInput!): TenantPayload! @can(perm: "tenant:write")
+  "Suspend a tenant below the acting one: its users and keys are refused and its background work pauses; its data is kept. Needs tenant:write."
+  suspendTenant(id: ID!): TenantPayload! @can(perm: "tenant:write")
+  "Undo a suspension. Needs tenant:write."
+  reactivateTenant(id: ID!): TenantPayload! @can(perm: "tenant:write")
+  "Close a tenant: its data is kept for its retention period, then purged. Needs tenant:close."
+  closeTenant(id: ID!): TenantPayload! @can(perm: "tenant:close")
+  "Invite a person by email to a tenant in reach. Only owners invite owners. Needs members:write."
+  inviteUser(input: InviteUserInput!): InviteUserPayload! @can(perm: "members:write")
+  "Accept an invitation. Needs no credentials: the token is the proof."
+  acceptInvitation(input: AcceptInvitationInput!): MembershipPayload!
+  "Change a member's role. Needs members:write."
+  updateMembership(id: ID!, role: Role!): MembershipPayload! @can(perm: "members:write")
+  "Remove a member. A tenant keeps at least one owner. Needs members:write."
+  removeMembership(id: ID!): MembershipPayload! @can(perm: "members:write")
+  "Create an API key; its secret is returned once. Needs apikeys:write."
+  createAPIKey(input: CreateAPIKeyInput!): CreateAPIKeyPayload! @can(perm: "apikeys:write")
+  "Revoke an API key at once. Needs apikeys:write."
+  revokeAPIKey(id: ID!): APIKeyPayload! @can(perm: "apikeys:write")
+  "Log in with email and password. Also at POST /auth/login."
+  login(input: LoginInput!): AuthPayload!
+  "Trade a refresh token for a new pair; a reused token revokes its session. Also at POST /auth/refresh."
+  refreshToken(input: RefreshTokenInput!): AuthPayload!
+  "End the session of the bearer token, or of the refresh token given. Also at POST /auth/logout."
+  logout(refreshToken: String): LogoutPayload!
+  "Walk a tenant's audit chain and report any edited or missing entry. Needs audit:read."
+  verifyAuditLog(tenantId: ID!): AuditVerification! @can(perm: "audit:read")
 }
 `, BuiltIn: false},
 }
@@ -2270,6 +3224,18 @@ func (ec *executionContext) childFields_APIKey(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type APIKey", field.Name)
 }
 
+func (ec *executionContext) childFields_APIKeyConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_APIKeyConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_APIKeyConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_APIKeyConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type APIKeyConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_APIKeyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -2278,6 +3244,16 @@ func (ec *executionContext) childFields_APIKeyEdge(ctx context.Context, field gr
 		return ec.fieldContext_APIKeyEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type APIKeyEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_APIKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiKey":
+		return ec.fieldContext_APIKeyPayload_apiKey(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_APIKeyPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type APIKeyPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2314,6 +3290,18 @@ func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
 }
 
+func (ec *executionContext) childFields_AuditEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AuditEntryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AuditEntryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AuditEntryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -2322,6 +3310,116 @@ func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, fiel
 		return ec.fieldContext_AuditEntryEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditProblem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "seq":
+		return ec.fieldContext_AuditProblem_seq(ctx, field)
+	case "reason":
+		return ec.fieldContext_AuditProblem_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditProblem", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditVerification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_AuditVerification_ok(ctx, field)
+	case "checked":
+		return ec.fieldContext_AuditVerification_checked(ctx, field)
+	case "problems":
+		return ec.fieldContext_AuditVerification_problems(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditVerification", field.Name)
+}
+
+func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tokens":
+		return ec.fieldContext_AuthPayload_tokens(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AuthPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AuthTokens(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accessToken":
+		return ec.fieldContext_AuthTokens_accessToken(ctx, field)
+	case "refreshToken":
+		return ec.fieldContext_AuthTokens_refreshToken(ctx, field)
+	case "tokenType":
+		return ec.fieldContext_AuthTokens_tokenType(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_AuthTokens_expiresAt(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_AuthTokens_tenantId(ctx, field)
+	case "sessionId":
+		return ec.fieldContext_AuthTokens_sessionId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuthTokens", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateAPIKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiKey":
+		return ec.fieldContext_CreateAPIKeyPayload_apiKey(ctx, field)
+	case "secret":
+		return ec.fieldContext_CreateAPIKeyPayload_secret(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateAPIKeyPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateAPIKeyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Invitation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Invitation_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_Invitation_tenantID(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Invitation_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Invitation_updatedAt(ctx, field)
+	case "email":
+		return ec.fieldContext_Invitation_email(ctx, field)
+	case "role":
+		return ec.fieldContext_Invitation_role(ctx, field)
+	case "invitedBy":
+		return ec.fieldContext_Invitation_invitedBy(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Invitation_expiresAt(ctx, field)
+	case "acceptedAt":
+		return ec.fieldContext_Invitation_acceptedAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_Invitation_revokedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Invitation", field.Name)
+}
+
+func (ec *executionContext) childFields_InviteUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invitation":
+		return ec.fieldContext_InviteUserPayload_invitation(ctx, field)
+	case "token":
+		return ec.fieldContext_InviteUserPayload_token(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_InviteUserPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InviteUserPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LogoutPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_LogoutPayload_ok(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_LogoutPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LogoutPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Membership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2344,6 +3442,18 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Membership", field.Name)
 }
 
+func (ec *executionContext) childFields_MembershipConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MembershipConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MembershipConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MembershipConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_MembershipEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -2352,6 +3462,16 @@ func (ec *executionContext) childFields_MembershipEdge(ctx context.Context, fiel
 		return ec.fieldContext_MembershipEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MembershipEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MembershipPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "membership":
+		return ec.fieldContext_MembershipPayload_membership(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_MembershipPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2440,6 +3560,16 @@ func (ec *executionContext) childFields_TenantEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type TenantEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_TenantPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tenant":
+		return ec.fieldContext_TenantPayload_tenant(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_TenantPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TenantPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2470,6 +3600,38 @@ func (ec *executionContext) childFields_UserEdge(ctx context.Context, field grap
 		return ec.fieldContext_UserEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_UserError_field(ctx, field)
+	case "message":
+		return ec.fieldContext_UserError_message(ctx, field)
+	case "code":
+		return ec.fieldContext_UserError_code(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
+}
+
+func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_Viewer_user(ctx, field)
+	case "apiKey":
+		return ec.fieldContext_Viewer_apiKey(ctx, field)
+	case "actingTenant":
+		return ec.fieldContext_Viewer_actingTenant(ctx, field)
+	case "roles":
+		return ec.fieldContext_Viewer_roles(ctx, field)
+	case "scopes":
+		return ec.fieldContext_Viewer_scopes(ctx, field)
+	case "permissions":
+		return ec.fieldContext_Viewer_permissions(ctx, field)
+	case "memberships":
+		return ec.fieldContext_Viewer_memberships(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -2,6 +2,122 @@
 
 package model
 
+import (
+	"time"
+
+	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/ent"
+)
+
+type APIKeyPayload struct {
+	APIKey     *ent.APIKey  `json:"apiKey,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type AcceptInvitationInput struct {
+	Token string `json:"token"`
+	// The new user's name; ignored when the email has an account already.
+	Name *string `json:"name,omitempty"`
+	// A new password, or the existing account's password.
+	Password string `json:"password"`
+}
+
+type AuditProblem struct {
+	Seq    int    `json:"seq"`
+	Reason string `json:"reason"`
+}
+
+// The result of walking a tenant's audit chain.
+type AuditVerification struct {
+	// True when every entry is intact and none is missing.
+	Ok bool `json:"ok"`
+	// How many entries were checked.
+	Checked  int             `json:"checked"`
+	Problems []*AuditProblem `json:"problems"`
+}
+
+type AuthPayload struct {
+	Tokens     *AuthTokens  `json:"tokens,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// An access token (send as `Authorization: Bearer …`, short-lived) and a refresh token (single use).
+type AuthTokens struct {
+	AccessToken  string    `json:"accessToken"`
+	RefreshToken string    `json:"refreshToken"`
+	TokenType    string    `json:"tokenType"`
+	ExpiresAt    time.Time `json:"expiresAt"`
+	TenantID     string    `json:"tenantId"`
+	SessionID    string    `json:"sessionId"`
+}
+
+type CreateAPIKeyInput struct {
+	TenantID string `json:"tenantId"`
+	Name     string `json:"name"`
+	// Scopes: noc:read, noc:write, soc:read, soc:write, events:ingest, billing:read, admin.
+	Scopes    []string   `json:"scopes"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+type CreateAPIKeyPayload struct {
+	APIKey *ent.APIKey `json:"apiKey,omitempty"`
+	// The key itself, shown this once. Send it as `Authorization: Bearer <key>`.
+	Secret     *string      `json:"secret,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type CreateTenantInput struct {
+	// The tenant the new one goes below: a customer below the provider, an organization below a customer.
+	ParentID string `json:"parentId"`
+	// Lower-case letters, digits and inner hyphens; unique across the deployment.
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+	// An IANA time zone such as Europe/Paris; UTC when absent.
+	Timezone *string `json:"timezone,omitempty"`
+	// Days that data is kept, 1 to 3650; 90 when absent.
+	RetentionDays *int    `json:"retentionDays,omitempty"`
+	ContactName   *string `json:"contactName,omitempty"`
+	ContactEmail  *string `json:"contactEmail,omitempty"`
+}
+
+type InviteUserInput struct {
+	TenantID string       `json:"tenantId"`
+	Email    string       `json:"email"`
+	Role     opsward.Role `json:"role"`
+}
+
+type InviteUserPayload struct {
+	Invitation *ent.Invitation `json:"invitation,omitempty"`
+	// The invitation token, shown once: give it to the invitee, who accepts with acceptInvitation.
+	Token      *string      `json:"token,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type LoginInput struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	// The current code of the user's authenticator app, when the account has one.
+	TotpCode *string `json:"totpCode,omitempty"`
+	// The tenant to act on; the highest tenant of the user's memberships when absent.
+	TenantID *string `json:"tenantId,omitempty"`
+}
+
+type LogoutPayload struct {
+	Ok         bool         `json:"ok"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type MembershipPayload struct {
+	Membership *ent.Membership `json:"membership,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
+type RefreshTokenInput struct {
+	RefreshToken string `json:"refreshToken"`
+	// Switch the acting tenant of the new access token.
+	TenantID *string `json:"tenantId,omitempty"`
+}
+
 // What this server is and what it runs on.
 type ServerInfo struct {
 	// The Opsward version, as `opsward version` prints it.
@@ -10,4 +126,44 @@ type ServerInfo struct {
 	Database string `json:"database"`
 	// The Redis in use: `embedded` (in-process) or `external`.
 	Redis string `json:"redis"`
+}
+
+type TenantPayload struct {
+	Tenant     *ent.Tenant  `json:"tenant,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type UpdateTenantInput struct {
+	Name          *string `json:"name,omitempty"`
+	Timezone      *string `json:"timezone,omitempty"`
+	RetentionDays *int    `json:"retentionDays,omitempty"`
+	ContactName   *string `json:"contactName,omitempty"`
+	ContactEmail  *string `json:"contactEmail,omitempty"`
+}
+
+// A mistake in a mutation's input: which field, what is wrong, and a code.
+type UserError struct {
+	// The path of the input field, such as ["input", "slug"]; empty when the error is not about one field.
+	Field   []string `json:"field"`
+	Message string   `json:"message"`
+	// invalid, conflict or limit_exceeded.
+	Code string `json:"code"`
+}
+
+// Who is asking, and on which tenant.
+type Viewer struct {
+	// The signed-in user; null for an API key.
+	User *ent.User `json:"user,omitempty"`
+	// The API key in use; null for a user.
+	APIKey *ent.APIKey `json:"apiKey,omitempty"`
+	// The tenant requests act on: the token's tenant, or the one named in the X-Opsward-Tenant header.
+	ActingTenant *ent.Tenant `json:"actingTenant"`
+	// The user's roles in the acting tenant (from memberships on it and on the tenants above it).
+	Roles []opsward.Role `json:"roles"`
+	// The API key's scopes.
+	Scopes []string `json:"scopes"`
+	// The permissions these roles or scopes grant in the acting tenant.
+	Permissions []string `json:"permissions"`
+	// The user's memberships, in every tenant.
+	Memberships []*ent.Membership `json:"memberships"`
 }

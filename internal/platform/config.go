@@ -43,6 +43,14 @@ type Config struct {
 
 	BootstrapEmail    string
 	BootstrapPassword string
+
+	// JWTKeysFile holds the token signing key ring (JSON); SealKeys the
+	// keys that encrypt secrets at rest ("id:base64,…"). Both default to
+	// files in DataDir, generated on first start.
+	JWTKeysFile string
+	SealKeys    string
+	// PublicURL is the deployment's base URL, the issuer of its tokens.
+	PublicURL string
 }
 
 // setting ties a Config field to its variable and flag.
@@ -158,6 +166,12 @@ func settings() []setting {
 	add(mk("OPSWARD_BOOTSTRAP_EMAIL", "bootstrap-email", "email of the provider owner created on an empty database", g, s))
 	g, s = str(func(c *Config) *string { return &c.BootstrapPassword })
 	add(mk("OPSWARD_BOOTSTRAP_PASSWORD", "bootstrap-password", "password of that owner (default: generated and printed once)", g, s))
+	g, s = str(func(c *Config) *string { return &c.JWTKeysFile })
+	add(mk("OPSWARD_JWT_KEYS_FILE", "jwt-keys-file", "JSON key ring that signs access tokens (default <data-dir>/jwt-keys.json, generated)", g, s))
+	g, s = str(func(c *Config) *string { return &c.SealKeys })
+	add(mk("OPSWARD_SEAL_KEYS", "seal-keys", "keys that encrypt secrets at rest, id:base64[,id:base64] with the first active (default <data-dir>/seal.keys, generated)", g, s))
+	g, s = str(func(c *Config) *string { return &c.PublicURL })
+	add(mk("OPSWARD_PUBLIC_URL", "public-url", "the deployment's public base URL, used as token issuer (default opsward)", g, s))
 	return out
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 )
 
 // SessionFunc says which session settings a statement run with ctx needs
@@ -27,6 +28,10 @@ func (c sessionConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := conn.(innerConn); !ok {
+		conn.Close()
+		return nil, fmt.Errorf("database driver connection %T lacks what session settings need", conn)
+	}
 	return &sessionConn{inner: conn, session: c.session}, nil
 }
 
@@ -39,7 +44,6 @@ type innerConn interface {
 	driver.QueryerContext
 	driver.Pinger
 	driver.SessionResetter
-	driver.Validator
 	driver.NamedValueChecker
 }
 
@@ -121,8 +125,6 @@ func (c *sessionConn) QueryContext(ctx context.Context, query string, args []dri
 func (c *sessionConn) Ping(ctx context.Context) error { return c.in().Ping(ctx) }
 
 func (c *sessionConn) ResetSession(ctx context.Context) error { return c.in().ResetSession(ctx) }
-
-func (c *sessionConn) IsValid() bool { return c.in().IsValid() }
 
 func (c *sessionConn) CheckNamedValue(v *driver.NamedValue) error { return c.in().CheckNamedValue(v) }
 

@@ -1,0 +1,155 @@
+package graph
+
+import (
+	"context"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/ent"
+	"github.com/opsward/opsward/ent/apikey"
+	"github.com/opsward/opsward/ent/membership"
+	"github.com/opsward/opsward/ent/tenant"
+	"github.com/opsward/opsward/graph/generated"
+	"github.com/opsward/opsward/graph/model"
+	"github.com/opsward/opsward/tenants"
+)
+
+// Directives enforces @can and @authenticated: authorization is decided
+// by tenants.Authorize, the one place for it.
+func Directives() generated.DirectiveRoot {
+	return generated.DirectiveRoot{
+		Authenticated: func(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
+			if _, err := tenants.Require(ctx); err != nil {
+				return nil, err
+			}
+			return next(ctx)
+		},
+		Can: func(ctx context.Context, _ any, next graphql.Resolver, perm string) (any, error) {
+			if err := tenants.Authorize(ctx, tenants.Permission(perm)); err != nil {
+				return nil, err
+			}
+			return next(ctx)
+		},
+	}
+}
+
+// userErrors splits a service error: mistakes a user can fix (invalid
+// input, a conflict, a limit) go into userErrors beside the payload;
+// anything else stays an error. prefix is the input argument's name.
+func userErrors(err error, prefix string) ([]*model.UserError, error) {
+	if err == nil {
+		return []*model.UserError{}, nil
+	}
+	code := opsward.ErrorCode(err)
+	switch code {
+	case opsward.EINVALID, opsward.ECONFLICT, opsward.ELIMIT:
+	default:
+		return []*model.UserError{}, err
+	}
+	field := []string{}
+	if f := opsward.ErrorField(err); f != "" {
+		if prefix != "" {
+			field = append(field, prefix)
+		}
+		field = append(field, strings.Split(f, ".")...)
+	}
+	return []*model.UserError{{Field: field, Message: opsward.ErrorMessage(err), Code: code}}, nil
+}
+
+func authPayload(t *tenants.Tokens, err error) (*model.AuthPayload, error) {
+	ue, err := userErrors(err, "input")
+	if t == nil {
+		return &model.AuthPayload{UserErrors: ue}, err
+	}
+	return &model.AuthPayload{UserErrors: ue, Tokens: &model.AuthTokens{
+		AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType,
+		ExpiresAt: t.ExpiresAt, TenantID: t.TenantID, SessionID: t.SessionID,
+	}}, nil
+}
+
+func (r *mutationResolver) setStatus(ctx context.Context, id string, st tenant.Status) (*model.TenantPayload, error) {
+	t, err := r.Tenancy.SetTenantStatus(ctx, id, st)
+	ue, err := userErrors(err, "")
+	return &model.TenantPayload{Tenant: t, UserErrors: ue}, err
+}
+
+func (r *queryResolver) viewer(ctx context.Context) (*model.Viewer, error) {
+	a, err := tenants.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, err := r.Client.Tenant.Get(ctx, a.TenantID)
+	if err != nil {
+		return nil, mapEntError(err)
+	}
+	v := &model.Viewer{ActingTenant: t, Roles: a.Roles, Scopes: a.Scopes, Memberships: []*ent.Membership{}}
+	if v.Roles == nil {
+		v.Roles = []opsward.Role{}
+	}
+	if v.Scopes == nil {
+		v.Scopes = []string{}
+	}
+	for _, p := range tenants.Permissions() {
+		if p.Allows(a) {
+			v.Permissions = append(v.Permissions, string(p))
+		}
+	}
+	switch a.Kind {
+	case tenants.ActorUser:
+		if v.User, err = r.Client.User.Get(ctx, a.ID); err != nil {
+			return nil, mapEntError(err)
+		}
+		// A user's own memberships, also in tenants outside the acting
+		// tenant's reach: the privileged path, narrowed to this user.
+		ms, err := r.Client.Membership.Query().Where(membership.UserID(a.ID)).
+			All(tenants.Privileged(ctx, "viewer memberships"))
+		if err != nil {
+			return nil, mapEntError(err)
+		}
+		v.Memberships = ms
+	case tenants.ActorAPIKey:
+		if v.APIKey, err = r.Client.APIKey.Query().Where(apikey.ID(a.ID)).Only(ctx); err != nil {
+			return nil, mapEntError(err)
+		}
+	}
+	return v, nil
+}
+
+// checkPage refuses pages larger than MaxPage.
+func checkPage(first, last *int) error {
+	for name, v := range map[string]*int{"first": first, "last": last} {
+		if v != nil && (*v < 0 || *v > MaxPage) {
+			return opsward.FieldErrorf(name, "%s must be between 0 and %d, got %d", name, MaxPage, *v)
+		}
+	}
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func derefInt(i *int) int {
+	if i == nil {
+		return 0
+	}
+	return *i
+}
+
+type requestKey struct{}
+
+// WithRequest records the caller's address and agent for resolvers that
+// act before there is an actor (login).
+func WithRequest(ctx context.Context, r tenants.Request) context.Context {
+	return context.WithValue(ctx, requestKey{}, r)
+}
+
+func requestFrom(ctx context.Context) tenants.Request {
+	r, _ := ctx.Value(requestKey{}).(tenants.Request)
+	return r
+}
