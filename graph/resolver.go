@@ -5,6 +5,7 @@ import (
 
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/graph/model"
+	"github.com/opsward/opsward/services/dispatch"
 	"github.com/opsward/opsward/tenants"
 )
 
@@ -14,6 +15,9 @@ import (
 type Resolver struct {
 	Client  *ent.Client
 	Tenancy *tenants.Service
-	Logger  *slog.Logger
-	Info    model.ServerInfo
+	// Dispatch is the job system; Schedules is what it is rebuilt from.
+	Dispatch  *dispatch.Client
+	Schedules dispatch.Source
+	Logger    *slog.Logger
+	Info      model.ServerInfo
 }

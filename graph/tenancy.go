@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -152,4 +153,21 @@ func WithRequest(ctx context.Context, r tenants.Request) context.Context {
 func requestFrom(ctx context.Context) tenants.Request {
 	r, _ := ctx.Value(requestKey{}).(tenants.Request)
 	return r
+}
+
+// deadJobsAction runs a dead-letter operation on one tenant and audits it
+// in that tenant's log. The tenant must be in the actor's reach.
+func (r *mutationResolver) deadJobsAction(ctx context.Context, action, tenantID string, fn func() (int, error)) (*model.DeadJobsPayload, error) {
+	if _, err := r.Tenancy.Tenant(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	n, err := fn()
+	ue, err := userErrors(err, "")
+	if err != nil || len(ue) > 0 {
+		return &model.DeadJobsPayload{UserErrors: ue}, err
+	}
+	if err := r.Tenancy.Audit(ctx, nil, tenants.AuditRecord{TenantID: tenantID, Action: action, Detail: fmt.Sprintf("jobs=%d", n)}); err != nil {
+		return nil, err
+	}
+	return &model.DeadJobsPayload{Count: n, UserErrors: ue}, nil
 }

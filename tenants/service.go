@@ -204,3 +204,8 @@ func storageErr(err error) error {
 	}
 	return opsward.Internal(err)
 }
+
+// SetHooks installs the hooks of the services built after this one
+// (billing needs the tenants service to exist first). Call it before
+// serving.
+func (s *Service) SetHooks(h Hooks) { s.hooks = h }

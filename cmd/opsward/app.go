@@ -17,11 +17,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/opsward/opsward/billing"
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/graph"
 	"github.com/opsward/opsward/graph/model"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/migrations"
+	"github.com/opsward/opsward/services/dispatch"
 	"github.com/opsward/opsward/tenants"
 	"github.com/opsward/opsward/tenants/authn"
 )
@@ -46,10 +48,16 @@ type Main struct {
 
 	DB       *platform.Database
 	Tenants  *tenants.Service
-	Redis    *platform.Redis
-	Client   *ent.Client
-	Registry *prometheus.Registry
-	Echo     *echo.Echo
+	Billing  *billing.Service
+	Dispatch *dispatch.Client
+	// Workers holds a handler per job kind; Scheduler is set in the
+	// scheduler role.
+	Workers   *dispatch.Workers
+	Scheduler *dispatch.Scheduler
+	Redis     *platform.Redis
+	Client    *ent.Client
+	Registry  *prometheus.Registry
+	Echo      *echo.Echo
 
 	migrator *migrations.Migrator
 	server   *http.Server
@@ -75,6 +83,10 @@ func NewMain(cfg platform.Config, roles Roles, stdout, stderr io.Writer) *Main {
 func (m *Main) Open(ctx context.Context) (err error) {
 	defer func() {
 		if err != nil {
+			if m.cancel != nil {
+				m.cancel()
+				m.wg.Wait()
+			}
 			m.closeAll()
 		}
 	}()
@@ -128,9 +140,15 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		newRedisPoolCollector(m.Redis),
 	)
 
+	if err := m.openDispatch(ctx); err != nil {
+		return err
+	}
 	bgctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
 	m.goBackground(func() { m.Tenants.Run(bgctx) })
+	if err := m.startJobs(bgctx); err != nil {
+		return err
+	}
 
 	if m.Roles == (Roles{}) {
 		return nil // a tool (seed): no server
@@ -171,9 +189,11 @@ func (m *Main) Open(ctx context.Context) (err error) {
 // mountAPI adds the GraphQL gateway and the explorer.
 func (m *Main) mountAPI() {
 	res := &graph.Resolver{
-		Client:  m.Client,
-		Tenancy: m.Tenants,
-		Logger:  m.Logger,
+		Client:    m.Client,
+		Tenancy:   m.Tenants,
+		Dispatch:  m.Dispatch,
+		Schedules: m.source(),
+		Logger:    m.Logger,
 		Info: model.ServerInfo{
 			Version:  platform.Version(),
 			Database: m.DB.Dialect,

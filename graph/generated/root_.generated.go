@@ -126,6 +126,29 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	DeadJob struct {
+		Attempts   func(childComplexity int) int
+		DiedAt     func(childComplexity int) int
+		EnqueuedAt func(childComplexity int) int
+		Error      func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		Payload    func(childComplexity int) int
+		ScheduleID func(childComplexity int) int
+		TenantID   func(childComplexity int) int
+	}
+
+	DeadJobConnection struct {
+		EndCursor   func(childComplexity int) int
+		HasNextPage func(childComplexity int) int
+		Nodes       func(childComplexity int) int
+	}
+
+	DeadJobsPayload struct {
+		Count      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Invitation struct {
 		AcceptedAt func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
@@ -184,9 +207,12 @@ type ComplexityRoot struct {
 		InviteUser       func(childComplexity int, input model.InviteUserInput) int
 		Login            func(childComplexity int, input model.LoginInput) int
 		Logout           func(childComplexity int, refreshToken *string) int
+		PurgeDeadJobs    func(childComplexity int, tenantID string, ids []string, kind *string) int
 		ReactivateTenant func(childComplexity int, id string) int
+		RebuildSchedules func(childComplexity int) int
 		RefreshToken     func(childComplexity int, input model.RefreshTokenInput) int
 		RemoveMembership func(childComplexity int, id string) int
+		RetryDeadJobs    func(childComplexity int, tenantID string, ids []string) int
 		RevokeAPIKey     func(childComplexity int, id string) int
 		SuspendTenant    func(childComplexity int, id string) int
 		UpdateMembership func(childComplexity int, id string, role opsward.Role) int
@@ -204,6 +230,7 @@ type ComplexityRoot struct {
 	Query struct {
 		APIKeys     func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
 		AuditLog    func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, action *string, actorID *string, targetID *string, since *time.Time, until *time.Time) int
+		DeadJobs    func(childComplexity int, tenantID *string, kind *string, first *int, after *string) int
 		Memberships func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
 		Node        func(childComplexity int, id string) int
 		Nodes       func(childComplexity int, ids []string) int
@@ -211,6 +238,12 @@ type ComplexityRoot struct {
 		Tenant      func(childComplexity int, id string) int
 		Tenants     func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.TenantWhereInput, orderBy []*ent.TenantOrder, subtreeOf *string) int
 		Viewer      func(childComplexity int) int
+	}
+
+	RebuildSchedulesPayload struct {
+		Policies  func(childComplexity int) int
+		Removed   func(childComplexity int) int
+		Schedules func(childComplexity int) int
 	}
 
 	ServerInfo struct {
@@ -641,6 +674,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateAPIKeyPayload.UserErrors(childComplexity), true
 
+	case "DeadJob.attempts":
+		if e.ComplexityRoot.DeadJob.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJob.Attempts(childComplexity), true
+	case "DeadJob.diedAt":
+		if e.ComplexityRoot.DeadJob.DiedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJob.DiedAt(childComplexity), true
+	case "DeadJob.enqueuedAt":
+		if e.ComplexityRoot.DeadJob.EnqueuedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJob.EnqueuedAt(childComplexity), true
+	case "DeadJob.error":
+		if e.ComplexityRoot.DeadJob.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJob.Error(childComplexity), true
+	case "DeadJob.id":
+		if e.ComplexityRoot.DeadJob.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJob.ID(childComplexity), true
+	case "DeadJob.kind":
+		if e.ComplexityRoot.DeadJob.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJob.Kind(childComplexity), true
+	case "DeadJob.payload":
+		if e.ComplexityRoot.DeadJob.Payload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJob.Payload(childComplexity), true
+	case "DeadJob.scheduleId":
+		if e.ComplexityRoot.DeadJob.ScheduleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJob.ScheduleID(childComplexity), true
+	case "DeadJob.tenantId":
+		if e.ComplexityRoot.DeadJob.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJob.TenantID(childComplexity), true
+
+	case "DeadJobConnection.endCursor":
+		if e.ComplexityRoot.DeadJobConnection.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJobConnection.EndCursor(childComplexity), true
+	case "DeadJobConnection.hasNextPage":
+		if e.ComplexityRoot.DeadJobConnection.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJobConnection.HasNextPage(childComplexity), true
+	case "DeadJobConnection.nodes":
+		if e.ComplexityRoot.DeadJobConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJobConnection.Nodes(childComplexity), true
+
+	case "DeadJobsPayload.count":
+		if e.ComplexityRoot.DeadJobsPayload.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJobsPayload.Count(childComplexity), true
+	case "DeadJobsPayload.userErrors":
+		if e.ComplexityRoot.DeadJobsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeadJobsPayload.UserErrors(childComplexity), true
+
 	case "Invitation.acceptedAt":
 		if e.ComplexityRoot.Invitation.AcceptedAt == nil {
 			break
@@ -899,6 +1019,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity, args["refreshToken"].(*string)), true
+	case "Mutation.purgeDeadJobs":
+		if e.ComplexityRoot.Mutation.PurgeDeadJobs == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_purgeDeadJobs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PurgeDeadJobs(childComplexity, args["tenantId"].(string), args["ids"].([]string), args["kind"].(*string)), true
 	case "Mutation.reactivateTenant":
 		if e.ComplexityRoot.Mutation.ReactivateTenant == nil {
 			break
@@ -910,6 +1041,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReactivateTenant(childComplexity, args["id"].(string)), true
+	case "Mutation.rebuildSchedules":
+		if e.ComplexityRoot.Mutation.RebuildSchedules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.RebuildSchedules(childComplexity), true
 	case "Mutation.refreshToken":
 		if e.ComplexityRoot.Mutation.RefreshToken == nil {
 			break
@@ -932,6 +1069,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveMembership(childComplexity, args["id"].(string)), true
+	case "Mutation.retryDeadJobs":
+		if e.ComplexityRoot.Mutation.RetryDeadJobs == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retryDeadJobs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetryDeadJobs(childComplexity, args["tenantId"].(string), args["ids"].([]string)), true
 	case "Mutation.revokeAPIKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -1035,6 +1183,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["tenantId"].(string), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["action"].(*string), args["actorId"].(*string), args["targetId"].(*string), args["since"].(*time.Time), args["until"].(*time.Time)), true
+	case "Query.deadJobs":
+		if e.ComplexityRoot.Query.DeadJobs == nil {
+			break
+		}
+
+		args, err := ec.field_Query_deadJobs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DeadJobs(childComplexity, args["tenantId"].(*string), args["kind"].(*string), args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.memberships":
 		if e.ComplexityRoot.Query.Memberships == nil {
@@ -1103,6 +1262,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "RebuildSchedulesPayload.policies":
+		if e.ComplexityRoot.RebuildSchedulesPayload.Policies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RebuildSchedulesPayload.Policies(childComplexity), true
+	case "RebuildSchedulesPayload.removed":
+		if e.ComplexityRoot.RebuildSchedulesPayload.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RebuildSchedulesPayload.Removed(childComplexity), true
+	case "RebuildSchedulesPayload.schedules":
+		if e.ComplexityRoot.RebuildSchedulesPayload.Schedules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RebuildSchedulesPayload.Schedules(childComplexity), true
 
 	case "ServerInfo.database":
 		if e.ComplexityRoot.ServerInfo.Database == nil {
@@ -2925,6 +3103,56 @@ input UserWhereInput {
   lastLoginAtNotNil: Boolean
 }
 `, BuiltIn: false},
+	{Name: "../schema/platform.graphqls", Input: `"A job that failed every attempt and waits in the dead-letter queue."
+type DeadJob {
+  id: ID!
+  tenantId: ID!
+  kind: String!
+  "The job's arguments, as JSON."
+  payload: String!
+  "The schedule that fired it, for recurring work."
+  scheduleId: String
+  attempts: Int!
+  "The last error."
+  error: String!
+  diedAt: Time!
+  enqueuedAt: Time!
+}
+
+type DeadJobConnection {
+  nodes: [DeadJob!]!
+  "Pass as ` + "`" + `after` + "`" + ` for the next page; null on the last page."
+  endCursor: String
+  hasNextPage: Boolean!
+}
+
+type DeadJobsPayload {
+  "How many jobs were found and acted on."
+  count: Int!
+  userErrors: [UserError!]!
+}
+
+"What a rebuild of the job system's schedules from the database wrote."
+type RebuildSchedulesPayload {
+  schedules: Int!
+  policies: Int!
+  removed: Int!
+}
+
+extend type Query {
+  "The dead-letter queue across every tenant, oldest first within a tenant, at most 100 a page. Needs platform:admin."
+  deadJobs(tenantId: ID, kind: String, first: Int, after: String): DeadJobConnection! @can(perm: "platform:admin")
+}
+
+extend type Mutation {
+  "Put dead jobs of a tenant back on its queue with fresh attempts. Needs platform:admin."
+  retryDeadJobs(tenantId: ID!, ids: [ID!]!): DeadJobsPayload! @can(perm: "platform:admin")
+  "Delete dead jobs for good: the ids given, or with no ids every dead job of the tenant (and kind). Needs platform:admin."
+  purgeDeadJobs(tenantId: ID!, ids: [ID!], kind: String): DeadJobsPayload! @can(perm: "platform:admin")
+  "Rebuild every schedule and tenant policy in Redis from the database. Needs platform:admin."
+  rebuildSchedules: RebuildSchedulesPayload! @can(perm: "platform:admin")
+}
+`, BuiltIn: false},
 	{Name: "../schema/server.graphqls", Input: `"""
 What this server is and what it runs on.
 """
@@ -3374,6 +3602,52 @@ func (ec *executionContext) childFields_CreateAPIKeyPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type CreateAPIKeyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DeadJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DeadJob_id(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_DeadJob_tenantId(ctx, field)
+	case "kind":
+		return ec.fieldContext_DeadJob_kind(ctx, field)
+	case "payload":
+		return ec.fieldContext_DeadJob_payload(ctx, field)
+	case "scheduleId":
+		return ec.fieldContext_DeadJob_scheduleId(ctx, field)
+	case "attempts":
+		return ec.fieldContext_DeadJob_attempts(ctx, field)
+	case "error":
+		return ec.fieldContext_DeadJob_error(ctx, field)
+	case "diedAt":
+		return ec.fieldContext_DeadJob_diedAt(ctx, field)
+	case "enqueuedAt":
+		return ec.fieldContext_DeadJob_enqueuedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeadJob", field.Name)
+}
+
+func (ec *executionContext) childFields_DeadJobConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_DeadJobConnection_nodes(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_DeadJobConnection_endCursor(ctx, field)
+	case "hasNextPage":
+		return ec.fieldContext_DeadJobConnection_hasNextPage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeadJobConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DeadJobsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_DeadJobsPayload_count(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeadJobsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeadJobsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Invitation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3486,6 +3760,18 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_RebuildSchedulesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "schedules":
+		return ec.fieldContext_RebuildSchedulesPayload_schedules(ctx, field)
+	case "policies":
+		return ec.fieldContext_RebuildSchedulesPayload_policies(ctx, field)
+	case "removed":
+		return ec.fieldContext_RebuildSchedulesPayload_removed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RebuildSchedulesPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

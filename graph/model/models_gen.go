@@ -80,6 +80,35 @@ type CreateTenantInput struct {
 	ContactEmail  *string `json:"contactEmail,omitempty"`
 }
 
+// A job that failed every attempt and waits in the dead-letter queue.
+type DeadJob struct {
+	ID       string `json:"id"`
+	TenantID string `json:"tenantId"`
+	Kind     string `json:"kind"`
+	// The job's arguments, as JSON.
+	Payload string `json:"payload"`
+	// The schedule that fired it, for recurring work.
+	ScheduleID *string `json:"scheduleId,omitempty"`
+	Attempts   int     `json:"attempts"`
+	// The last error.
+	Error      string    `json:"error"`
+	DiedAt     time.Time `json:"diedAt"`
+	EnqueuedAt time.Time `json:"enqueuedAt"`
+}
+
+type DeadJobConnection struct {
+	Nodes []*DeadJob `json:"nodes"`
+	// Pass as `after` for the next page; null on the last page.
+	EndCursor   *string `json:"endCursor,omitempty"`
+	HasNextPage bool    `json:"hasNextPage"`
+}
+
+type DeadJobsPayload struct {
+	// How many jobs were found and acted on.
+	Count      int          `json:"count"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type InviteUserInput struct {
 	TenantID string       `json:"tenantId"`
 	Email    string       `json:"email"`
@@ -110,6 +139,13 @@ type LogoutPayload struct {
 type MembershipPayload struct {
 	Membership *ent.Membership `json:"membership,omitempty"`
 	UserErrors []*UserError    `json:"userErrors"`
+}
+
+// What a rebuild of the job system's schedules from the database wrote.
+type RebuildSchedulesPayload struct {
+	Schedules int `json:"schedules"`
+	Policies  int `json:"policies"`
+	Removed   int `json:"removed"`
 }
 
 type RefreshTokenInput struct {

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/opsward/opsward/billing"
+	"github.com/opsward/opsward/ent/apikey"
+	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/membership"
+	"github.com/opsward/opsward/ent/refreshtoken"
+	"github.com/opsward/opsward/ent/session"
+	"github.com/opsward/opsward/ent/subscription"
+	"github.com/opsward/opsward/ent/tenant"
+	"github.com/opsward/opsward/services/dispatch"
+	"github.com/opsward/opsward/tenants"
+)
+
+// openDispatch builds the job system's client, the billing service and
+// the hooks that join them to tenancy: a new tenant gets a plan, a plan
+// change re-weights the tenant's queue, a suspension pauses its schedules.
+func (m *Main) openDispatch(ctx context.Context) error {
+	var err error
+	m.Dispatch, err = dispatch.NewClient(m.Redis, dispatch.Config{
+		Prefix:     m.Redis.Prefix + "dispatch",
+		Logger:     m.Logger,
+		Registerer: m.Registry,
+	})
+	if err != nil {
+		return fmt.Errorf("dispatch: %v", err)
+	}
+	m.Billing = billing.New(m.Client, m.Tenants, m.Logger)
+	m.Billing.OnPlanChange(func(ctx context.Context, tenantID string, p billing.Plan) {
+		pctx := tenants.Privileged(ctx, "plan change")
+		t, err := m.Client.Tenant.Get(pctx, tenantID)
+		if err != nil {
+			m.Logger.ErrorContext(ctx, "plan change: read tenant", "tenant_id", tenantID, "err", err)
+			return
+		}
+		if err := m.Dispatch.SetTenantPolicy(ctx, tenantID, policyOf(p, t.Status)); err != nil {
+			m.Logger.ErrorContext(ctx, "plan change: set queue policy", "tenant_id", tenantID, "err", err)
+		}
+	})
+	m.Tenants.SetHooks(tenants.Hooks{
+		TenantCreated: m.Billing.TenantCreatedHook(),
+		StatusChanged: func(ctx context.Context, tenantID, status string) {
+			var err error
+			if status == string(tenant.StatusActive) {
+				err = m.Dispatch.ResumeTenant(ctx, tenantID)
+			} else {
+				err = m.Dispatch.PauseTenant(ctx, tenantID)
+			}
+			if err != nil {
+				// The next rebuild restores the pause from the database.
+				m.Logger.ErrorContext(ctx, "tenant status: queue policy", "tenant_id", tenantID, "status", status, "err", err)
+			}
+		},
+	})
+	m.Workers = dispatch.NewWorkers()
+	dispatch.AddWorkerFunc(m.Workers, m.purgeClosedTenants)
+	return nil
+}
+
+// startJobs runs the worker and scheduler roles this process has.
+func (m *Main) startJobs(ctx context.Context) error {
+	if m.Roles.Worker {
+		p, err := dispatch.NewProcessor(m.Dispatch, m.Workers, dispatch.ProcessorConfig{ShutdownTimeout: m.Config.ShutdownTimeout})
+		if err != nil {
+			return fmt.Errorf("worker: %v", err)
+		}
+		m.goBackground(func() { m.logStop("worker", p.Run(ctx)) })
+	}
+	if m.Roles.Scheduler {
+		s, err := dispatch.NewScheduler(m.Dispatch, m.source(), dispatch.SchedulerConfig{})
+		if err != nil {
+			return fmt.Errorf("scheduler: %v", err)
+		}
+		m.Scheduler = s
+		dialect := dispatch.SQLite
+		if m.DB.Dialect == "postgres" {
+			dialect = dispatch.Postgres
+		}
+		r, err := dispatch.NewRelay(m.Dispatch, m.DB.DB, dispatch.RelayConfig{Dialect: dialect})
+		if err != nil {
+			return fmt.Errorf("outbox relay: %v", err)
+		}
+		// The relay moves every tenant's outbox rows: the privileged path.
+		rctx := tenants.Privileged(ctx, "outbox relay")
+		m.goBackground(func() { m.logStop("scheduler", s.Run(ctx)) })
+		m.goBackground(func() { m.logStop("outbox relay", r.Run(rctx)) })
+		m.goBackground(func() { m.schedulePlatformJobs(ctx) })
+	}
+	return nil
+}
+
+func (m *Main) logStop(role string, err error) {
+	if err != nil && err != context.Canceled {
+		m.Logger.Error(role+" stopped", "err", err)
+	}
+}
+
+// platformSource is the truth dispatch rebuilds Redis from: every tenant's
+// policy from its plan and status. Schedules come from the services that
+// own them (none yet), each adding its own stream.
+type platformSource struct{ m *Main }
+
+func (m *Main) source() dispatch.Source { return platformSource{m} }
+
+func (s platformSource) Schedules(ctx context.Context, yield func(dispatch.Schedule) error) error {
+	return nil
+}
+
+func (s platformSource) Policies(ctx context.Context, yield func(string, dispatch.Policy) error) error {
+	pctx := tenants.Privileged(ctx, "rebuild queue policies")
+	inactive := map[string]tenant.Status{}
+	ts, err := s.m.Client.Tenant.Query().Where(tenant.StatusNEQ(tenant.StatusActive)).
+		Select(tenant.FieldID, tenant.FieldStatus).All(pctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		inactive[t.ID] = t.Status
+	}
+	return s.m.Billing.Policies(pctx, func(tenantID string, p billing.Plan) error {
+		st, ok := inactive[tenantID]
+		if !ok {
+			st = tenant.StatusActive
+		}
+		return yield(tenantID, policyOf(p, st))
+	})
+}
+
+func policyOf(p billing.Plan, st tenant.Status) dispatch.Policy {
+	return dispatch.Policy{Weight: p.Weight, MaxConcurrency: p.MaxConcurrency, Paused: st != tenant.StatusActive}
+}
+
+// purgeTables lists every tenant-owned table, children before parents, for
+// the purge of closed tenants.
+var purgeTables = []string{
+	refreshtoken.Table, session.Table, apikey.Table, invitation.Table,
+	membership.Table, subscription.Table, auditentry.Table, "dispatch_outbox",
+}
+
+// PurgeClosedArgs is the job that deletes closed tenants whose retention
+// has ended. It is enqueued daily, deduplicated by day.
+type PurgeClosedArgs struct{}
+
+func (PurgeClosedArgs) Kind() string { return "tenants.purge_closed" }
+
+func (m *Main) purgeClosedTenants(ctx context.Context, _ *dispatch.Job[PurgeClosedArgs]) error {
+	n, err := m.Tenants.PurgeClosed(ctx, purgeTables)
+	if n > 0 {
+		m.Logger.InfoContext(ctx, "closed tenants purged", "count", n)
+	}
+	return err
+}
+
+// schedulePlatformJobs enqueues the daily platform jobs; deduplication by
+// date makes several schedulers enqueue each one once.
+func (m *Main) schedulePlatformJobs(ctx context.Context) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		root, err := m.Client.Tenant.Query().Where(tenant.KindEQ(tenant.KindProvider)).First(tenants.Privileged(ctx, "platform jobs"))
+		if err == nil {
+			day := time.Now().UTC().Format("2006-01-02")
+			if _, err := m.Dispatch.Enqueue(ctx, root.ID, PurgeClosedArgs{}, &dispatch.EnqueueOpts{DedupKey: "purge-closed-" + day}); err != nil {
+				m.Logger.WarnContext(ctx, "enqueue the purge of closed tenants", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
