@@ -190,7 +190,7 @@ func (s *Service) ChangePlan(ctx context.Context, tenantID, planID string) (Subs
 			return storeErr(err)
 		case cur.Plan == to.ID && cur.Status == subscription.StatusActive:
 			row = cur
-			return nil
+			return errUnchanged // roll back the touch
 		default:
 			from = cur.Plan
 			if cur.Status != subscription.StatusActive {
@@ -207,7 +207,7 @@ func (s *Service) ChangePlan(ctx context.Context, tenantID, planID string) (Subs
 			Detail: "from=" + from + " to=" + to.ID,
 		})
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errUnchanged) {
 		return Subscription{}, err
 	}
 	out := subscriptionOf(t.ID, row, to)
@@ -217,6 +217,9 @@ func (s *Service) ChangePlan(ctx context.Context, tenantID, planID string) (Subs
 	}
 	return out, nil
 }
+
+// errUnchanged ends a plan change's transaction that has nothing to write.
+var errUnchanged = errors.New("plan unchanged")
 
 func (s *Service) audit(ctx context.Context, tx *ent.Tx, r tenants.AuditRecord) error {
 	if s.tenants == nil {

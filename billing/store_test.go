@@ -265,8 +265,19 @@ func TestChangePlan(t *testing.T) {
 		if _, err := e.bill.ChangePlan(mspBilling, e.custA.ID, billing.PlanEnterprise); err != nil {
 			t.Fatal(err)
 		}
+		before, err := e.client.Subscription.Query().Where(subscription.TenantID(e.custA.ID)).Only(system)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := e.bill.ChangePlan(mspBilling, e.custA.ID, billing.PlanEnterprise); err != nil {
 			t.Fatal(err)
+		}
+		after, err := e.client.Subscription.Query().Where(subscription.TenantID(e.custA.ID)).Only(system)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !after.UpdatedAt.Equal(before.UpdatedAt) {
+			t.Errorf("changing to the same plan wrote the row (updated_at %s, was %s)", after.UpdatedAt, before.UpdatedAt)
 		}
 		got := e.auditDetails(t, e.custA.ID)
 		want := []string{"from=essentials to=professional", "from=professional to=enterprise"}
