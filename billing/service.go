@@ -260,8 +260,8 @@ func (s *Service) notify(ctx context.Context, t *ent.Tenant, p Plan) {
 // written as the creating actor, who reaches the new tenant; no
 // billing:write is needed because the plan is the default, not a choice.
 //
-// tenants.New takes its hooks before billing.New can take the tenants
-// service; wire them with a closure over the billing service variable.
+// billing.New takes the tenants service, so the hook is given to it
+// afterwards (tenants.Service.SetHooks).
 func (s *Service) TenantCreatedHook() func(ctx context.Context, tx *ent.Tx, t *ent.Tenant) error {
 	return func(ctx context.Context, tx *ent.Tx, t *ent.Tenant) error {
 		plan := DefaultPlan
