@@ -82,6 +82,8 @@ func (m *Main) newEcho() *echo.Echo {
 	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", m.Config.BodyLimitBytes)))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Skipper: func(c echo.Context) bool { return isWebsocket(c.Request()) },
+		// Compressing a small answer costs more than it saves.
+		MinLength: 1400,
 	}))
 	if len(m.Config.CORSOrigins) > 0 {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{

@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/internal/platform"
@@ -23,8 +24,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	logs := platform.NewBufferedWriter(os.Stderr, 200*time.Millisecond)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, logs)
 	stop()
+	logs.Close()
 	os.Exit(code)
 }
 

@@ -8,9 +8,9 @@ import (
 
 	"github.com/opsward/opsward"
 	gen "github.com/opsward/opsward/ent"
-	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/intercept"
 	"github.com/opsward/opsward/ent/privacy"
+	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/tenants/scope"
 )
 

@@ -1,11 +1,14 @@
 package platform
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
+	"time"
 )
 
 // ParseLevel reads a log level name.
@@ -61,4 +64,59 @@ func (h contextHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h contextHandler) WithGroup(name string) slog.Handler {
 	return contextHandler{h.Handler.WithGroup(name)}
+}
+
+// BufferedWriter batches log lines: writing each line to stderr on its own
+// costs a system call per request. Lines reach w at least every interval,
+// when the buffer fills, and on Close.
+type BufferedWriter struct {
+	mu   sync.Mutex
+	w    io.Writer
+	buf  *bufio.Writer
+	stop chan struct{}
+	done chan struct{}
+}
+
+// NewBufferedWriter starts a writer that flushes to w every interval.
+func NewBufferedWriter(w io.Writer, interval time.Duration) *BufferedWriter {
+	b := &BufferedWriter{w: w, buf: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(b.done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				b.Flush()
+			case <-b.stop:
+				b.Flush()
+				return
+			}
+		}
+	}()
+	return b
+}
+
+func (b *BufferedWriter) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// Flush writes what is buffered.
+func (b *BufferedWriter) Flush() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Flush()
+}
+
+// Close flushes and stops the background flusher.
+func (b *BufferedWriter) Close() error {
+	select {
+	case <-b.stop:
+	default:
+		close(b.stop)
+	}
+	<-b.done
+	return nil
 }
