@@ -3,6 +3,7 @@ package graph
 import (
 	"log/slog"
 
+	"github.com/opsward/opsward/billing"
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/graph/model"
 	"github.com/opsward/opsward/services/dispatch"
@@ -15,6 +16,7 @@ import (
 type Resolver struct {
 	Client  *ent.Client
 	Tenancy *tenants.Service
+	Billing *billing.Service
 	// Dispatch is the job system; Schedules is what it is rebuilt from.
 	Dispatch  *dispatch.Client
 	Schedules dispatch.Source

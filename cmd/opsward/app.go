@@ -191,6 +191,7 @@ func (m *Main) mountAPI() {
 	res := &graph.Resolver{
 		Client:    m.Client,
 		Tenancy:   m.Tenants,
+		Billing:   m.Billing,
 		Dispatch:  m.Dispatch,
 		Schedules: m.source(),
 		Logger:    m.Logger,

@@ -22,11 +22,15 @@ import (
 // the hooks that join them to tenancy: a new tenant gets a plan, a plan
 // change re-weights the tenant's queue, a suspension pauses its schedules.
 func (m *Main) openDispatch(ctx context.Context) error {
+	// A tenant with no policy in Redis yet (created since the last
+	// rebuild) is served as the default plan until its plan is written.
+	def, _ := billing.PlanByID(billing.DefaultPlan)
 	var err error
 	m.Dispatch, err = dispatch.NewClient(m.Redis, dispatch.Config{
-		Prefix:     m.Redis.Prefix + "dispatch",
-		Logger:     m.Logger,
-		Registerer: m.Registry,
+		Prefix:        m.Redis.Prefix + "dispatch",
+		Logger:        m.Logger,
+		Registerer:    m.Registry,
+		DefaultPolicy: policyOf(def, tenant.StatusActive),
 	})
 	if err != nil {
 		return fmt.Errorf("dispatch: %v", err)

@@ -120,6 +120,11 @@ type ComplexityRoot struct {
 		TokenType    func(childComplexity int) int
 	}
 
+	ChangePlanPayload struct {
+		Subscription func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
 	CreateAPIKeyPayload struct {
 		APIKey     func(childComplexity int) int
 		Secret     func(childComplexity int) int
@@ -199,8 +204,14 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	Money struct {
+		Amount   func(childComplexity int) int
+		Currency func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AcceptInvitation func(childComplexity int, input model.AcceptInvitationInput) int
+		ChangePlan       func(childComplexity int, tenantID string, plan string) int
 		CloseTenant      func(childComplexity int, id string) int
 		CreateAPIKey     func(childComplexity int, input model.CreateAPIKeyInput) int
 		CreateTenant     func(childComplexity int, input model.CreateTenantInput) int
@@ -227,17 +238,32 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	Plan struct {
+		BytesPerDay        func(childComplexity int) int
+		EventsPerSecond    func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		MaxConcurrency     func(childComplexity int) int
+		MaxMonitors        func(childComplexity int) int
+		MinIntervalSeconds func(childComplexity int) int
+		MonthlyPrice       func(childComplexity int) int
+		Name               func(childComplexity int) int
+		RetentionDays      func(childComplexity int) int
+		Weight             func(childComplexity int) int
+	}
+
 	Query struct {
-		APIKeys     func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
-		AuditLog    func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, action *string, actorID *string, targetID *string, since *time.Time, until *time.Time) int
-		DeadJobs    func(childComplexity int, tenantID *string, kind *string, first *int, after *string) int
-		Memberships func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
-		Node        func(childComplexity int, id string) int
-		Nodes       func(childComplexity int, ids []string) int
-		ServerInfo  func(childComplexity int) int
-		Tenant      func(childComplexity int, id string) int
-		Tenants     func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.TenantWhereInput, orderBy []*ent.TenantOrder, subtreeOf *string) int
-		Viewer      func(childComplexity int) int
+		APIKeys      func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		AuditLog     func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, action *string, actorID *string, targetID *string, since *time.Time, until *time.Time) int
+		DeadJobs     func(childComplexity int, tenantID *string, kind *string, first *int, after *string) int
+		Memberships  func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		Node         func(childComplexity int, id string) int
+		Nodes        func(childComplexity int, ids []string) int
+		Plans        func(childComplexity int) int
+		ServerInfo   func(childComplexity int) int
+		Subscription func(childComplexity int, tenantID string) int
+		Tenant       func(childComplexity int, id string) int
+		Tenants      func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.TenantWhereInput, orderBy []*ent.TenantOrder, subtreeOf *string) int
+		Viewer       func(childComplexity int) int
 	}
 
 	RebuildSchedulesPayload struct {
@@ -289,6 +315,14 @@ type ComplexityRoot struct {
 	TenantPayload struct {
 		Tenant     func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	TenantSubscription struct {
+		AccountID func(childComplexity int) int
+		Inherited func(childComplexity int) int
+		Plan      func(childComplexity int) int
+		Status    func(childComplexity int) int
+		TenantID  func(childComplexity int) int
 	}
 
 	User struct {
@@ -655,6 +689,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthTokens.TokenType(childComplexity), true
 
+	case "ChangePlanPayload.subscription":
+		if e.ComplexityRoot.ChangePlanPayload.Subscription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangePlanPayload.Subscription(childComplexity), true
+	case "ChangePlanPayload.userErrors":
+		if e.ComplexityRoot.ChangePlanPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangePlanPayload.UserErrors(childComplexity), true
+
 	case "CreateAPIKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateAPIKeyPayload.APIKey == nil {
 			break
@@ -942,6 +989,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MembershipPayload.UserErrors(childComplexity), true
 
+	case "Money.amount":
+		if e.ComplexityRoot.Money.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Amount(childComplexity), true
+	case "Money.currency":
+		if e.ComplexityRoot.Money.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Currency(childComplexity), true
+
 	case "Mutation.acceptInvitation":
 		if e.ComplexityRoot.Mutation.AcceptInvitation == nil {
 			break
@@ -953,6 +1013,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcceptInvitation(childComplexity, args["input"].(model.AcceptInvitationInput)), true
+	case "Mutation.changePlan":
+		if e.ComplexityRoot.Mutation.ChangePlan == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changePlan_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangePlan(childComplexity, args["tenantId"].(string), args["plan"].(string)), true
 	case "Mutation.closeTenant":
 		if e.ComplexityRoot.Mutation.CloseTenant == nil {
 			break
@@ -1161,6 +1232,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Plan.bytesPerDay":
+		if e.ComplexityRoot.Plan.BytesPerDay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.BytesPerDay(childComplexity), true
+	case "Plan.eventsPerSecond":
+		if e.ComplexityRoot.Plan.EventsPerSecond == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.EventsPerSecond(childComplexity), true
+	case "Plan.id":
+		if e.ComplexityRoot.Plan.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.ID(childComplexity), true
+	case "Plan.maxConcurrency":
+		if e.ComplexityRoot.Plan.MaxConcurrency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.MaxConcurrency(childComplexity), true
+	case "Plan.maxMonitors":
+		if e.ComplexityRoot.Plan.MaxMonitors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.MaxMonitors(childComplexity), true
+	case "Plan.minIntervalSeconds":
+		if e.ComplexityRoot.Plan.MinIntervalSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.MinIntervalSeconds(childComplexity), true
+	case "Plan.monthlyPrice":
+		if e.ComplexityRoot.Plan.MonthlyPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.MonthlyPrice(childComplexity), true
+	case "Plan.name":
+		if e.ComplexityRoot.Plan.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Name(childComplexity), true
+	case "Plan.retentionDays":
+		if e.ComplexityRoot.Plan.RetentionDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.RetentionDays(childComplexity), true
+	case "Plan.weight":
+		if e.ComplexityRoot.Plan.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Weight(childComplexity), true
+
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
 			break
@@ -1228,12 +1360,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.plans":
+		if e.ComplexityRoot.Query.Plans == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Plans(childComplexity), true
 	case "Query.serverInfo":
 		if e.ComplexityRoot.Query.ServerInfo == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.ServerInfo(childComplexity), true
+	case "Query.subscription":
+		if e.ComplexityRoot.Query.Subscription == nil {
+			break
+		}
+
+		args, err := ec.field_Query_subscription_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Subscription(childComplexity, args["tenantId"].(string)), true
 	case "Query.tenant":
 		if e.ComplexityRoot.Query.Tenant == nil {
 			break
@@ -1459,6 +1608,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TenantPayload.UserErrors(childComplexity), true
+
+	case "TenantSubscription.accountId":
+		if e.ComplexityRoot.TenantSubscription.AccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantSubscription.AccountID(childComplexity), true
+	case "TenantSubscription.inherited":
+		if e.ComplexityRoot.TenantSubscription.Inherited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantSubscription.Inherited(childComplexity), true
+	case "TenantSubscription.plan":
+		if e.ComplexityRoot.TenantSubscription.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantSubscription.Plan(childComplexity), true
+	case "TenantSubscription.status":
+		if e.ComplexityRoot.TenantSubscription.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantSubscription.Status(childComplexity), true
+	case "TenantSubscription.tenantId":
+		if e.ComplexityRoot.TenantSubscription.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantSubscription.TenantID(childComplexity), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -1724,6 +1904,63 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/billing.graphqls", Input: `"An amount of money in minor units (cents), never a float."
+type Money {
+  amount: Int!
+  "ISO 4217 code, such as EUR."
+  currency: String!
+}
+
+"What a subscription entitles a tenant to."
+type Plan {
+  id: ID!
+  name: String!
+  "Monitors allowed, counting those of the customer's organizations."
+  maxMonitors: Int!
+  "The shortest check interval, in seconds."
+  minIntervalSeconds: Int!
+  "The share of worker time against other tenants with work waiting."
+  weight: Int!
+  "Jobs of the tenant in flight at once."
+  maxConcurrency: Int!
+  "Days check results and events are kept."
+  retentionDays: Int!
+  "Security events per second accepted."
+  eventsPerSecond: Int!
+  "Security event bytes per day included."
+  bytesPerDay: Float!
+  monthlyPrice: Money!
+}
+
+"The plan that applies to a tenant and where it comes from."
+type TenantSubscription {
+  tenantId: ID!
+  "The tenant whose subscription applies: the tenant itself, or for an organization its customer."
+  accountId: ID!
+  plan: Plan!
+  "True when the plan comes from the customer above (organizations)."
+  inherited: Boolean!
+  "active or canceled; empty when the default plan applies without a row."
+  status: String!
+}
+
+type ChangePlanPayload {
+  subscription: TenantSubscription
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "The plan catalogue. Needs credentials."
+  plans: [Plan!]! @authenticated
+  "A tenant's subscription. Needs billing:read."
+  subscription(tenantId: ID!): TenantSubscription! @can(perm: "billing:read")
+}
+
+extend type Mutation {
+  "Move a customer to another plan. Queue weight and concurrency follow within seconds, without a restart. Needs billing:write."
+  changePlan(tenantId: ID!, plan: ID!): ChangePlanPayload! @can(perm: "billing:write")
+}
+`, BuiltIn: false},
 	{Name: "../schema/ent.graphqls", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
 type APIKey implements Node {
@@ -2931,10 +3168,6 @@ input TenantWhereInput {
   hasChildren: Boolean
   hasChildrenWith: [TenantWhereInput!]
 }
-"""
-The builtin Time type
-"""
-scalar Time
 type User implements Node {
   id: ID!
   createdAt: Time!
@@ -3152,6 +3385,9 @@ extend type Mutation {
   "Rebuild every schedule and tenant policy in Redis from the database. Needs platform:admin."
   rebuildSchedules: RebuildSchedulesPayload! @can(perm: "platform:admin")
 }
+`, BuiltIn: false},
+	{Name: "../schema/scalars.graphqls", Input: `"An instant in RFC 3339 form, such as ` + "`" + `2026-11-25T08:30:00Z` + "`" + `."
+scalar Time
 `, BuiltIn: false},
 	{Name: "../schema/server.graphqls", Input: `"""
 What this server is and what it runs on.
@@ -3590,6 +3826,16 @@ func (ec *executionContext) childFields_AuthTokens(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type AuthTokens", field.Name)
 }
 
+func (ec *executionContext) childFields_ChangePlanPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subscription":
+		return ec.fieldContext_ChangePlanPayload_subscription(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ChangePlanPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangePlanPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateAPIKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "apiKey":
@@ -3748,6 +3994,16 @@ func (ec *executionContext) childFields_MembershipPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type MembershipPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "amount":
+		return ec.fieldContext_Money_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_Money_currency(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -3760,6 +4016,32 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Plan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Plan_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Plan_name(ctx, field)
+	case "maxMonitors":
+		return ec.fieldContext_Plan_maxMonitors(ctx, field)
+	case "minIntervalSeconds":
+		return ec.fieldContext_Plan_minIntervalSeconds(ctx, field)
+	case "weight":
+		return ec.fieldContext_Plan_weight(ctx, field)
+	case "maxConcurrency":
+		return ec.fieldContext_Plan_maxConcurrency(ctx, field)
+	case "retentionDays":
+		return ec.fieldContext_Plan_retentionDays(ctx, field)
+	case "eventsPerSecond":
+		return ec.fieldContext_Plan_eventsPerSecond(ctx, field)
+	case "bytesPerDay":
+		return ec.fieldContext_Plan_bytesPerDay(ctx, field)
+	case "monthlyPrice":
+		return ec.fieldContext_Plan_monthlyPrice(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Plan", field.Name)
 }
 
 func (ec *executionContext) childFields_RebuildSchedulesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3854,6 +4136,22 @@ func (ec *executionContext) childFields_TenantPayload(ctx context.Context, field
 		return ec.fieldContext_TenantPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TenantPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_TenantSubscription(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tenantId":
+		return ec.fieldContext_TenantSubscription_tenantId(ctx, field)
+	case "accountId":
+		return ec.fieldContext_TenantSubscription_accountId(ctx, field)
+	case "plan":
+		return ec.fieldContext_TenantSubscription_plan(ctx, field)
+	case "inherited":
+		return ec.fieldContext_TenantSubscription_inherited(ctx, field)
+	case "status":
+		return ec.fieldContext_TenantSubscription_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TenantSubscription", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -51,6 +51,11 @@ type AuthTokens struct {
 	SessionID    string    `json:"sessionId"`
 }
 
+type ChangePlanPayload struct {
+	Subscription *TenantSubscription `json:"subscription,omitempty"`
+	UserErrors   []*UserError        `json:"userErrors"`
+}
+
 type CreateAPIKeyInput struct {
 	TenantID string `json:"tenantId"`
 	Name     string `json:"name"`
@@ -141,6 +146,34 @@ type MembershipPayload struct {
 	UserErrors []*UserError    `json:"userErrors"`
 }
 
+// An amount of money in minor units (cents), never a float.
+type Money struct {
+	Amount int `json:"amount"`
+	// ISO 4217 code, such as EUR.
+	Currency string `json:"currency"`
+}
+
+// What a subscription entitles a tenant to.
+type Plan struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Monitors allowed, counting those of the customer's organizations.
+	MaxMonitors int `json:"maxMonitors"`
+	// The shortest check interval, in seconds.
+	MinIntervalSeconds int `json:"minIntervalSeconds"`
+	// The share of worker time against other tenants with work waiting.
+	Weight int `json:"weight"`
+	// Jobs of the tenant in flight at once.
+	MaxConcurrency int `json:"maxConcurrency"`
+	// Days check results and events are kept.
+	RetentionDays int `json:"retentionDays"`
+	// Security events per second accepted.
+	EventsPerSecond int `json:"eventsPerSecond"`
+	// Security event bytes per day included.
+	BytesPerDay  float64 `json:"bytesPerDay"`
+	MonthlyPrice *Money  `json:"monthlyPrice"`
+}
+
 // What a rebuild of the job system's schedules from the database wrote.
 type RebuildSchedulesPayload struct {
 	Schedules int `json:"schedules"`
@@ -167,6 +200,18 @@ type ServerInfo struct {
 type TenantPayload struct {
 	Tenant     *ent.Tenant  `json:"tenant,omitempty"`
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+// The plan that applies to a tenant and where it comes from.
+type TenantSubscription struct {
+	TenantID string `json:"tenantId"`
+	// The tenant whose subscription applies: the tenant itself, or for an organization its customer.
+	AccountID string `json:"accountId"`
+	Plan      *Plan  `json:"plan"`
+	// True when the plan comes from the customer above (organizations).
+	Inherited bool `json:"inherited"`
+	// active or canceled; empty when the default plan applies without a row.
+	Status string `json:"status"`
 }
 
 type UpdateTenantInput struct {
