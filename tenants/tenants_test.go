@@ -91,6 +91,16 @@ func TestProviderStaffReachTheirSubtreeOnly(t *testing.T) {
 			_, err = w.client.Noder(w.ctxA, id, ent.WithFixedNodeType(tenant.Table))
 			wantHidden(t, "node lookup of "+id, err)
 		}
+		bMember, err := w.client.Membership.Query().Where(membership.UserID(w.bAdmin.id)).FirstID(w.privileged())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []struct{ id, table string }{
+			{w.bAdmin.id, user.Table}, {w.pOwner.id, user.Table}, {bMember, membership.Table}, {w.keyB.ID, apikey.Table},
+		} {
+			_, err := w.client.Noder(w.ctxA, n.id, ent.WithFixedNodeType(n.table))
+			wantHidden(t, "node lookup of "+n.table+" "+n.id, err)
+		}
 		if _, err := s.Tenant(w.ctxA, w.orgA.ID); err != nil {
 			t.Fatalf("customer admin reads its organization: %v", err)
 		}
