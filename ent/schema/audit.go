@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/ent/privacy"
 )
 
 // AuditEntry is one line of a tenant's append-only audit log. Entries of a
@@ -42,4 +43,9 @@ func (AuditEntry) Indexes() []ent.Index {
 
 func (AuditEntry) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.RelayConnection()}
+}
+
+// Policy: the audit log is append-only, on top of the tenant scope.
+func (AuditEntry) Policy() ent.Policy {
+	return privacy.Policy{Mutation: privacy.MutationPolicy{appendOnly()}}
 }

@@ -57,7 +57,8 @@ type wherer interface {
 
 // tenantMutationScope keeps writes inside the actor's subtree: updates and
 // deletes only touch rows in reach, and a new row must name a tenant in
-// reach.
+// reach. It denies or skips, never allows outright, so that a type's own
+// rules (append-only) still apply after it.
 func tenantMutationScope() privacy.MutationRule {
 	return privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
 		a, ok := scope.FromContext(ctx)
@@ -65,7 +66,7 @@ func tenantMutationScope() privacy.MutationRule {
 		case !ok || (!a.IsPrivileged() && a.TenantPath == ""):
 			return privacy.Denyf("%v", errNoActor)
 		case a.IsPrivileged():
-			return privacy.Allow
+			return privacy.Skip
 		}
 		if m.Op().Is(ent.OpCreate) {
 			v, ok := m.Field("tenant_id")
@@ -76,14 +77,40 @@ func tenantMutationScope() privacy.MutationRule {
 			if !a.Reaches(pathOf(ctx, m, id)) {
 				return privacy.Denyf("tenant %s is outside the actor's reach", id)
 			}
-			return privacy.Allow
+			return privacy.Skip
+		}
+		if emptyUpdate(m) {
+			return privacy.Denyf("nothing to update")
 		}
 		w, ok := m.(wherer)
 		if !ok {
 			return privacy.Denyf("mutation %T cannot be scoped", m)
 		}
 		w.WhereP(subtreeP("tenant_id", a.TenantPath))
-		return privacy.Allow
+		return privacy.Skip
+	})
+}
+
+// emptyUpdate reports an update-one that sets nothing. ent skips the
+// UPDATE statement (and with it the tenant predicate) for such a mutation
+// and reads the row back by id alone, so it must not run outside the
+// privileged path.
+func emptyUpdate(m ent.Mutation) bool {
+	return m.Op().Is(ent.OpUpdateOne) && len(m.Fields()) == 0 && len(m.ClearedFields()) == 0 &&
+		len(m.AddedFields()) == 0 && len(m.AddedEdges()) == 0 && len(m.RemovedEdges()) == 0 && len(m.ClearedEdges()) == 0
+}
+
+// appendOnly refuses every update of a type whose rows never change (the
+// audit log); deletion stays possible on the privileged path (purge).
+func appendOnly() privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+		if m.Op().Is(ent.OpUpdate | ent.OpUpdateOne) {
+			return privacy.Denyf("%s entries are append-only", m.Type())
+		}
+		if m.Op().Is(ent.OpDelete|ent.OpDeleteOne) && scope.PrivilegedReason(ctx) == "" {
+			return privacy.Denyf("%s entries are deleted only by the purge of closed tenants", m.Type())
+		}
+		return privacy.Skip
 	})
 }
 
@@ -132,21 +159,24 @@ func tenantTreeMutationScope() privacy.MutationRule {
 		case !ok || (!a.IsPrivileged() && a.TenantPath == ""):
 			return privacy.Denyf("%v", errNoActor)
 		case a.IsPrivileged():
-			return privacy.Allow
+			return privacy.Skip
 		}
 		if m.Op().Is(ent.OpCreate) {
 			v, _ := m.Field("path")
 			if p, _ := v.(string); p == "" || !a.Reaches(p) || p == a.TenantPath {
 				return privacy.Denyf("a new tenant must go below a tenant in the actor's reach")
 			}
-			return privacy.Allow
+			return privacy.Skip
+		}
+		if emptyUpdate(m) {
+			return privacy.Denyf("nothing to update")
 		}
 		w, ok := m.(wherer)
 		if !ok {
 			return privacy.Denyf("mutation %T cannot be scoped", m)
 		}
 		w.WhereP(func(s *sql.Selector) { s.Where(sql.HasPrefix(s.C("path"), a.TenantPath)) })
-		return privacy.Allow
+		return privacy.Skip
 	})
 }
 
@@ -189,7 +219,7 @@ func userMutationScope() privacy.MutationRule {
 		if ok && a.IsPrivileged() {
 			return privacy.Allow
 		}
-		if ok && a.UserID() != "" && m.Op().Is(ent.OpUpdateOne) {
+		if ok && a.UserID() != "" && m.Op().Is(ent.OpUpdateOne) && !emptyUpdate(m) {
 			if w, ok := m.(wherer); ok {
 				w.WhereP(func(s *sql.Selector) { s.Where(sql.EQ(s.C("id"), a.UserID())) })
 				return privacy.Allow
