@@ -129,7 +129,7 @@ func (c costSchema) Complexity(ctx context.Context, typeName, field string, chil
 		if fd := def.Fields.ForName(field); fd != nil && fd.Arguments.ForName("first") != nil {
 			n := MaxPage
 			for _, a := range []string{"first", "last"} {
-				if v, ok := args[a].(int); ok && v >= 0 && v < n {
+				if v, ok := pageArg(args[a]); ok && v >= 0 && v < n {
 					n = v
 				}
 			}
@@ -140,6 +140,22 @@ func (c costSchema) Complexity(ctx context.Context, typeName, field string, chil
 		}
 	}
 	return 1 + child, true
+}
+
+// pageArg reads a page size as gqlgen passes it (int64 from a literal or
+// a variable, int from Go callers).
+func pageArg(v any) (int, bool) {
+	switch v := v.(type) {
+	case int:
+		return v, true
+	case int64:
+		return int(v), true
+	case *int:
+		if v != nil {
+			return *v, true
+		}
+	}
+	return 0, false
 }
 
 // costLimit refuses an operation whose cost is over the limit and reports

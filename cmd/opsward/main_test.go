@@ -180,6 +180,12 @@ func TestGraphQLLimits(t *testing.T) {
 			}
 		})
 	}
+	// A connection costs its page size times what each item costs.
+	m2 := startMain(t, testConfig(t))
+	_, r2 := postGraphQL(t, m2.URL(), `{ tenants(first: 3) { totalCount edges { node { id } } } }`, nil)
+	if cost, _ := r2.Extensions["cost"].(float64); cost != 1+3*4 {
+		t.Fatalf("cost of a page of 3 = %v, want 13", r2.Extensions["cost"])
+	}
 	// The server goes on answering, and reports the cost it charged.
 	_, r := postGraphQL(t, m.URL(), `{ serverInfo { version } }`, nil)
 	if len(r.Errors) > 0 || r.Data["serverInfo"] == nil {

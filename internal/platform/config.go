@@ -51,6 +51,9 @@ type Config struct {
 	SealKeys    string
 	// PublicURL is the deployment's base URL, the issuer of its tokens.
 	PublicURL string
+	// PprofAddr, when set, serves Go's profiler on a listener of its own
+	// (keep it on loopback).
+	PprofAddr string
 }
 
 // setting ties a Config field to its variable and flag.
@@ -172,6 +175,8 @@ func settings() []setting {
 	add(mk("OPSWARD_SEAL_KEYS", "seal-keys", "keys that encrypt secrets at rest, id:base64[,id:base64] with the first active (default <data-dir>/seal.keys, generated)", g, s))
 	g, s = str(func(c *Config) *string { return &c.PublicURL })
 	add(mk("OPSWARD_PUBLIC_URL", "public-url", "the deployment's public base URL, used as token issuer (default opsward)", g, s))
+	g, s = str(func(c *Config) *string { return &c.PprofAddr })
+	add(mk("OPSWARD_PPROF_ADDR", "pprof-addr", "serve Go's profiler on this address, such as 127.0.0.1:6060 (default off)", g, s))
 	return out
 }
 
@@ -254,6 +259,11 @@ func (c Config) Validate() error {
 		return fmt.Errorf("OPSWARD_HTTP_ADDR: %q is not host:port", c.HTTPAddr)
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return fmt.Errorf("OPSWARD_HTTP_ADDR: %q has no valid port", c.HTTPAddr)
+	}
+	if c.PprofAddr != "" {
+		if _, _, err := net.SplitHostPort(c.PprofAddr); err != nil {
+			return fmt.Errorf("OPSWARD_PPROF_ADDR: %q is not host:port", c.PprofAddr)
+		}
 	}
 	if err := checkURL(c.DatabaseURL, "postgres", "postgresql"); err != nil {
 		return fmt.Errorf("OPSWARD_DATABASE_URL: %v", err)
