@@ -13,7 +13,6 @@ import (
 	"github.com/opsward/opsward/ent/apikey"
 	"github.com/opsward/opsward/ent/membership"
 	"github.com/opsward/opsward/ent/refreshtoken"
-	"github.com/opsward/opsward/ent/session"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
 	"github.com/opsward/opsward/tenants/authn"
@@ -608,9 +607,4 @@ func (s *Service) Run(ctx context.Context) {
 		case <-time.After(time.Second):
 		}
 	}
-}
-
-// SessionByID is for tests and tooling: the session row, privileged.
-func (s *Service) sessionByID(ctx context.Context, id string) (*ent.Session, error) {
-	return s.client.Session.Query().Where(session.ID(id)).Only(Privileged(ctx, "session lookup"))
 }

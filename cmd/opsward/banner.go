@@ -1,25 +1,21 @@
 package main
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/opsward/opsward/internal/platform"
 )
 
-// printBanner tells a person who just started the server where it is and,
-// on an empty database, what to do next.
-func (m *Main) printBanner(ctx context.Context) {
+// printBanner tells a person who just started the server where it is and
+// what to do next.
+func (m *Main) printBanner() {
 	fmt.Fprintf(m.Stdout, "Opsward %s is up at %s\n", m.redisKindVersion(), m.URL())
 	fmt.Fprintf(m.Stdout, "  GraphQL:  %s/graphql\n", m.URL())
 	if m.Config.Introspection() {
 		fmt.Fprintf(m.Stdout, "  Explorer: %s/graphql (open in a browser)\n", m.URL())
 	}
-	n, err := m.Client.Tenant.Query().Count(ctx)
-	if err == nil && n == 0 {
-		fmt.Fprintln(m.Stdout, "The database is empty. Next: stop the server and run `opsward seed demo` for demonstration data,")
-		fmt.Fprintln(m.Stdout, "or try `{ serverInfo { version database redis } }` in the explorer.")
-	}
+	fmt.Fprintf(m.Stdout, "Next: log in with POST %s/auth/login {\"email\", \"password\"} and send the accessToken\n", m.URL())
+	fmt.Fprintln(m.Stdout, "as `Authorization: Bearer …` to /graphql; try `{ viewer { roles actingTenant { name } } }`.")
 }
 
 func (m *Main) redisKindVersion() string {

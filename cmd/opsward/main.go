@@ -150,7 +150,7 @@ func runServer(ctx context.Context, name string, roles Roles, args []string, get
 		return err
 	}
 	if roles.API {
-		m.printBanner(ctx)
+		m.printBanner()
 	}
 	<-ctx.Done()
 	m.Logger.Info("shutting down", "timeout", cfg.ShutdownTimeout)
