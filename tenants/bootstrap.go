@@ -68,6 +68,10 @@ func (s *Service) Bootstrap(ctx context.Context, in BootstrapInput) (*BootstrapR
 		return s.Audit(pctx, tx, AuditRecord{TenantID: t.ID, Action: "tenant.bootstrap", TargetID: t.ID,
 			ActorType: ActorSystem, Detail: "owner=" + in.Email})
 	})
+	if opsward.ErrorCode(err) == opsward.ECONFLICT {
+		// Another process bootstrapped the same empty database first.
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
