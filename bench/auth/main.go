@@ -49,6 +49,7 @@ var (
 	bin         = flag.String("bin", "", "opsward binary to measure (default: build ./cmd/opsward into a temporary folder)")
 	rounds      = flag.Int("rounds", 3, "rounds; each measures every variant once, the order rotating")
 	duration    = flag.Duration("duration", 10*time.Second, "length of one measurement")
+	slice       = flag.Duration("slice", time.Second, "interleave the variants of a round in slices this long, so that load from other processes hits them alike (0: each variant's measurement in one piece)")
 	warmup      = flag.Duration("warmup", 2*time.Second, "unmeasured load before each measurement")
 	concurrency = flag.Int("concurrency", 32, "concurrent keep-alive connections")
 	tool        = flag.String("tool", "auto", "load generator: wrk, go, or auto (wrk when installed)")
@@ -112,8 +113,12 @@ func main() {
 	fmt.Printf("## POST /graphql %s, three credentials side by side\n", query)
 	fmt.Printf("jwt: access token of %s (customer %s) from POST /auth/login; apikey: the customer's demo key (%s)\n",
 		admin.Email, customer.Slug, strings.Join(customer.APIKey.Scopes, " "))
-	fmt.Printf("load: %s, %d keep-alive connections, %s per measurement after %s warm-up, %d rounds, order rotating\n\n",
-		gen, *concurrency, *duration, *warmup, *rounds)
+	how := "each measurement in one piece"
+	if *slice > 0 && *slice < *duration {
+		how = fmt.Sprintf("taken in %d slices of %s interleaved with the other variants", int(*duration / *slice), *slice)
+	}
+	fmt.Printf("load: %s, %d keep-alive connections, %s per variant and round (%s) after %s warm-up, %d rounds, order rotating\n\n",
+		gen, *concurrency, *duration, how, *warmup, *rounds)
 	fmt.Println("| round | order | none req/s | jwt req/s | apikey req/s | jwt/none | apikey/jwt |")
 	fmt.Println("|---|---|---:|---:|---:|---:|---:|")
 	var nones, jwts, keys, jn, kj []float64
@@ -122,12 +127,11 @@ func main() {
 		for i := range variants {
 			order[i] = variants[(i+r)%len(variants)]
 		}
-		got := map[string]float64{}
 		var names []string
 		for _, v := range order {
-			got[v.name] = load(gen, base+"/graphql", v.auth)
 			names = append(names, v.name)
 		}
+		got := measureRound(gen, base+"/graphql", order)
 		n, j, k := got["none"], got["jwt"], got["apikey"]
 		nones, jwts, keys = append(nones, n), append(jwts, j), append(keys, k)
 		jn, kj = append(jn, j/n), append(kj, k/j)
@@ -204,18 +208,48 @@ func login(base, email, password string) string {
 
 // --- load ----------------------------------------------------------------------
 
-func load(gen, url, auth string) float64 {
+// measureRound measures each variant for *duration and returns requests
+// per second by variant name. With -slice, the measurement is cut into
+// slices taken in turn (a, b, c, a, b, c, …): on a shared machine a burst
+// of outside load then lands on every variant, not on whichever was
+// running at the time.
+func measureRound(gen, url string, order []variant) map[string]float64 {
+	got := map[string]float64{}
+	if *slice <= 0 || *slice >= *duration {
+		for _, v := range order {
+			got[v.name] = load(gen, url, v.auth, *duration)
+		}
+		return got
+	}
+	n := int(*duration / *slice)
+	for _, v := range order {
+		warm(gen, url, v.auth)
+	}
+	for range n {
+		for _, v := range order {
+			got[v.name] += measure(gen, url, v.auth, *slice) / float64(n)
+		}
+	}
+	return got
+}
+
+func warm(gen, url, auth string) {
+	if *warmup > 0 {
+		measure(gen, url, auth, *warmup)
+	}
+}
+
+func load(gen, url, auth string, d time.Duration) float64 {
+	warm(gen, url, auth)
+	return measure(gen, url, auth, d)
+}
+
+func measure(gen, url, auth string, d time.Duration) float64 {
 	switch gen {
 	case "wrk":
-		if *warmup > 0 {
-			wrk(url, auth, *warmup)
-		}
-		return wrk(url, auth, *duration)
+		return wrk(url, auth, d)
 	case "go":
-		if *warmup > 0 {
-			goLoad(url, auth, *warmup)
-		}
-		return goLoad(url, auth, *duration)
+		return goLoad(url, auth, d)
 	}
 	fatalf("-tool: %q is not wrk, go or auto", gen)
 	return 0
