@@ -1,0 +1,135 @@
+package sigma
+
+import "sort"
+
+// acMatcher is an Aho–Corasick automaton over bytes: one pass over a field
+// value reports every pattern it contains. The root has a dense table; the
+// other states keep sorted edges, which keeps the library's automata small.
+type acMatcher struct {
+	root  [256]int32
+	keys  [][]byte
+	nexts [][]int32
+	fail  []int32
+	out   [][]int32 // patterns ending at this state
+	link  []int32   // next state on the fail chain with output, or -1
+}
+
+func newAC(patterns []string) *acMatcher {
+	type node struct {
+		edges map[byte]int32
+		out   []int32
+	}
+	nodes := []node{{edges: map[byte]int32{}}}
+	for pid, p := range patterns {
+		cur := int32(0)
+		for i := 0; i < len(p); i++ {
+			nx, ok := nodes[cur].edges[p[i]]
+			if !ok {
+				nx = int32(len(nodes))
+				nodes = append(nodes, node{edges: map[byte]int32{}})
+				nodes[cur].edges[p[i]] = nx
+			}
+			cur = nx
+		}
+		nodes[cur].out = append(nodes[cur].out, int32(pid))
+	}
+	n := len(nodes)
+	a := &acMatcher{keys: make([][]byte, n), nexts: make([][]int32, n), fail: make([]int32, n), out: make([][]int32, n), link: make([]int32, n)}
+	for i, nd := range nodes {
+		ks := make([]byte, 0, len(nd.edges))
+		for k := range nd.edges {
+			ks = append(ks, k)
+		}
+		sort.Slice(ks, func(x, y int) bool { return ks[x] < ks[y] })
+		a.keys[i] = ks
+		a.nexts[i] = make([]int32, len(ks))
+		for j, k := range ks {
+			a.nexts[i][j] = nd.edges[k]
+		}
+		a.out[i] = nd.out
+	}
+	// Breadth-first failure links.
+	queue := make([]int32, 0, n)
+	for j, k := range a.keys[0] {
+		s := a.nexts[0][j]
+		a.root[k] = s
+		a.fail[s] = 0
+		queue = append(queue, s)
+	}
+	a.link[0] = -1
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		if f := a.fail[s]; len(a.out[f]) > 0 {
+			a.link[s] = f
+		} else {
+			a.link[s] = a.link[f]
+		}
+		if s == 0 {
+			a.link[s] = -1
+		}
+		for j, k := range a.keys[s] {
+			t := a.nexts[s][j]
+			f := a.fail[s]
+			for {
+				if nx := a.step(f, k); nx >= 0 {
+					a.fail[t] = nx
+					break
+				}
+				if f == 0 {
+					a.fail[t] = 0
+					break
+				}
+				f = a.fail[f]
+			}
+			queue = append(queue, t)
+		}
+	}
+	return a
+}
+
+// step follows the goto edge of s on b; -1 when there is none (0 at root).
+func (a *acMatcher) step(s int32, b byte) int32 {
+	if s == 0 {
+		return a.root[b]
+	}
+	ks := a.keys[s]
+	if len(ks) <= 8 {
+		for i, k := range ks {
+			if k == b {
+				return a.nexts[s][i]
+			}
+		}
+		return -1
+	}
+	i := sort.Search(len(ks), func(i int) bool { return ks[i] >= b })
+	if i < len(ks) && ks[i] == b {
+		return a.nexts[s][i]
+	}
+	return -1
+}
+
+// scan calls hit for every pattern occurrence in s (a pattern may be
+// reported more than once).
+func (a *acMatcher) scan(s string, hit func(pid int32)) {
+	st := int32(0)
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		for {
+			nx := a.step(st, b)
+			if nx >= 0 {
+				st = nx
+				break
+			}
+			st = a.fail[st]
+		}
+		for o := st; o > 0; o = a.link[o] {
+			for _, pid := range a.out[o] {
+				hit(pid)
+			}
+			if o == 0 {
+				break
+			}
+		}
+	}
+}

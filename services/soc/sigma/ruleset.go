@@ -1,0 +1,442 @@
+package sigma
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// FieldMapping renames Sigma field names to event field names for the rules
+// whose logsource fits LogSource (empty members are wildcards). Later
+// mappings override earlier ones.
+type FieldMapping struct {
+	LogSource LogSource
+	Fields    map[string]string
+}
+
+// LogSourceFunc tells which logsources an event belongs to (for a Sysmon
+// process creation: windows/process_creation and windows/sysmon).
+type LogSourceFunc func(Event) []LogSource
+
+// PlaceholderPolicy says what to do with a %placeholder% that has no values.
+type PlaceholderPolicy int
+
+const (
+	// PlaceholderReject refuses the rule, as the specification asks.
+	PlaceholderReject PlaceholderPolicy = iota
+	// PlaceholderMatchNothing makes the value match nothing.
+	PlaceholderMatchNothing
+)
+
+// Config configures compilation.
+type Config struct {
+	FieldMappings       []FieldMapping
+	LogSources          LogSourceFunc       // default: WindowsLogSources
+	Placeholders        map[string][]string // values of %name% for the expand modifier
+	UnknownPlaceholders PlaceholderPolicy
+	KeywordFields       []string // fields keywords are searched in; default every field
+
+	// DisableRouting and DisablePrefilter turn the index off; they exist to
+	// measure what the index is worth and to test that it changes nothing.
+	// Without routing every rule's logsource is checked in turn and the
+	// prefilter is not used either.
+	DisableRouting   bool
+	DisablePrefilter bool
+}
+
+// WithDefaults fills unset members.
+func (c Config) WithDefaults() Config {
+	if c.LogSources == nil {
+		c.LogSources = WindowsLogSources
+	}
+	return c
+}
+
+// Match is one rule that matched an event. Author must be shown with it.
+type Match struct {
+	RuleID   string   `json:"rule_id"`
+	Title    string   `json:"title"`
+	Level    string   `json:"level,omitempty"`
+	Author   string   `json:"author,omitempty"`
+	Tags     []string `json:"tags,omitempty"`
+	RuleName string   `json:"rule_name,omitempty"`
+	// CorrelationOnly is set for rules that only feed correlation rules
+	// (generate: false); they should not raise an alert of their own.
+	CorrelationOnly bool  `json:"correlation_only,omitempty"`
+	Rule            *Rule `json:"-"`
+}
+
+// Refusal is a rule that could not be used, and why.
+type Refusal struct {
+	Rule *Rule
+	Err  error
+}
+
+type cRule struct {
+	idx   int32
+	rule  *Rule
+	cond  cond
+	need  *need
+	match Match
+}
+
+// RuleSet is a compiled rule library. It is safe for concurrent use.
+type RuleSet struct {
+	cfg     Config
+	rules   []*cRule
+	byLS    map[LogSource][]int32
+	fields  map[string]int
+	names   []string
+	routes  sync.Map // route key -> *route
+	routeMu sync.Mutex
+	pool    sync.Pool
+	all     *route
+	Refused []Refusal
+	// Correlations are the correlation rules of the library, for a Correlator.
+	Correlations []*Rule
+	// Detections are the compiled detection rules.
+	Detections []*Rule
+}
+
+func (rs *RuleSet) fieldID(name string) int {
+	if id, ok := rs.fields[name]; ok {
+		return id
+	}
+	id := len(rs.names)
+	rs.fields[name] = id
+	rs.names = append(rs.names, name)
+	return id
+}
+
+// Compile compiles rules (detections, filters, correlations) into a RuleSet.
+// Rules that cannot be compiled are listed in RuleSet.Refused with the
+// reason; the others are usable.
+func Compile(rules []*Rule, cfg Config) *RuleSet {
+	cfg = cfg.WithDefaults()
+	rs := &RuleSet{cfg: cfg, byLS: map[LogSource][]int32{}, fields: map[string]int{}}
+	var filters []*Rule
+	referenced := map[string]bool{}
+	for _, r := range rules {
+		switch r.Kind {
+		case KindFilter:
+			filters = append(filters, r)
+		case KindCorrelation:
+			rs.Correlations = append(rs.Correlations, r)
+			if !r.Correlation.Generate {
+				for _, ref := range r.Correlation.Rules {
+					referenced[ref] = true
+				}
+			}
+		}
+	}
+	for _, r := range rules {
+		if r.Kind != KindDetection {
+			continue
+		}
+		c := &compiler{rs: rs, file: r.File, fields: rs.mappingFor(r.LogSource)}
+		cnd, err := c.detection(r.Detection, "detection")
+		if err == nil {
+			cnd, err = rs.applyFilters(r, cnd, filters)
+		}
+		if err != nil {
+			rs.Refused = append(rs.Refused, Refusal{Rule: r, Err: err})
+			continue
+		}
+		cr := &cRule{idx: int32(len(rs.rules)), rule: r, cond: cnd, need: cnd.need()}
+		cr.match = Match{RuleID: r.ID, Title: r.Title, Level: r.Level, Author: r.Author, Tags: r.Tags, RuleName: r.Name, Rule: r,
+			CorrelationOnly: (r.ID != "" && referenced[r.ID]) || (r.Name != "" && referenced[r.Name])}
+		rs.rules = append(rs.rules, cr)
+		rs.Detections = append(rs.Detections, r)
+		rs.byLS[r.LogSource] = append(rs.byLS[r.LogSource], cr.idx)
+	}
+	if cfg.DisableRouting {
+		all := make([]int32, len(rs.rules))
+		for i := range all {
+			all[i] = int32(i)
+		}
+		rs.cfg.DisablePrefilter = true
+		rs.all = rs.buildRoute(all)
+	}
+	rs.pool.New = func() any { return &evalCtx{} }
+	return rs
+}
+
+// Len is the number of compiled detection rules.
+func (rs *RuleSet) Len() int { return len(rs.rules) }
+
+func (rs *RuleSet) mappingFor(ls LogSource) map[string]string {
+	var out map[string]string
+	for _, m := range rs.cfg.FieldMappings {
+		if !m.LogSource.Fits(ls) {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		for k, v := range m.Fields {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// applyFilters adds "and not <filter>" for each filter that names the rule
+// and whose logsource fits it.
+func (rs *RuleSet) applyFilters(r *Rule, cnd cond, filters []*Rule) (cond, error) {
+	out := cAnd{cnd}
+	for _, f := range filters {
+		applies := len(f.Filter.Rules) == 0
+		for _, ref := range f.Filter.Rules {
+			if (r.ID != "" && ref == r.ID) || (r.Name != "" && ref == r.Name) {
+				applies = true
+			}
+		}
+		if !applies || !f.LogSource.Fits(r.LogSource) {
+			continue
+		}
+		c := &compiler{rs: rs, file: f.File, fields: rs.mappingFor(r.LogSource)}
+		fc, err := c.detection(f.Detection, "filter")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cNot{fc})
+	}
+	if len(out) == 1 {
+		return cnd, nil
+	}
+	return out, nil
+}
+
+// route is the rules an event class can match, with their literal index.
+type route struct {
+	rules  []int32
+	always []int32      // rules the prefilter knows nothing about
+	fields []fieldIndex // per event field, an automaton over its atoms
+	anyAC  *fieldIndex  // atoms that may be in any field (keywords)
+	npat   int
+}
+
+type fieldIndex struct {
+	fid  int
+	ac   *acMatcher
+	pats [][]int32 // pattern -> rule positions in route.rules
+	base int32     // pattern ids of this index start here in the stamp table
+}
+
+func (rs *RuleSet) buildRoute(rules []int32) *route {
+	rt := &route{rules: rules}
+	if rs.cfg.DisablePrefilter {
+		rt.always = make([]int32, len(rules))
+		for i := range rules {
+			rt.always[i] = int32(i)
+		}
+		return rt
+	}
+	type key struct {
+		field string
+		lit   string
+	}
+	byField := map[string]map[string][]int32{}
+	for pos, ri := range rules {
+		n := rs.rules[ri].need
+		if n == nil {
+			rt.always = append(rt.always, int32(pos))
+			continue
+		}
+		for _, a := range n.atoms {
+			m := byField[a.field]
+			if m == nil {
+				m = map[string][]int32{}
+				byField[a.field] = m
+			}
+			if l := m[a.lit]; len(l) == 0 || l[len(l)-1] != int32(pos) {
+				m[a.lit] = append(l, int32(pos))
+			}
+		}
+	}
+	fields := make([]string, 0, len(byField))
+	for f := range byField {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	for _, f := range fields {
+		m := byField[f]
+		lits := make([]string, 0, len(m))
+		for l := range m {
+			lits = append(lits, l)
+		}
+		sort.Strings(lits)
+		fi := fieldIndex{ac: newAC(lits), base: int32(rt.npat)}
+		for _, l := range lits {
+			fi.pats = append(fi.pats, m[l])
+		}
+		rt.npat += len(lits)
+		if f == "" {
+			fi.fid = -1
+			rt.anyAC = &fi
+			continue
+		}
+		fi.fid = rs.fieldID(f)
+		rt.fields = append(rt.fields, fi)
+	}
+	return rt
+}
+
+func (rs *RuleSet) route(sources []LogSource) *route {
+	if rs.cfg.DisableRouting {
+		return rs.all
+	}
+	var kb strings.Builder
+	for _, s := range sources {
+		kb.WriteString(s.Product)
+		kb.WriteByte('|')
+		kb.WriteString(s.Category)
+		kb.WriteByte('|')
+		kb.WriteString(s.Service)
+		kb.WriteByte(';')
+	}
+	key := kb.String()
+	if r, ok := rs.routes.Load(key); ok {
+		return r.(*route)
+	}
+	rs.routeMu.Lock()
+	defer rs.routeMu.Unlock()
+	if r, ok := rs.routes.Load(key); ok {
+		return r.(*route)
+	}
+	var idx []int32
+	for _, s := range sources {
+		for mask := 0; mask < 8; mask++ {
+			k := LogSource{}
+			if mask&1 != 0 {
+				k.Product = s.Product
+			}
+			if mask&2 != 0 {
+				k.Category = s.Category
+			}
+			if mask&4 != 0 {
+				k.Service = s.Service
+			}
+			if (mask&1 != 0 && s.Product == "") || (mask&2 != 0 && s.Category == "") || (mask&4 != 0 && s.Service == "") {
+				continue
+			}
+			idx = append(idx, rs.byLS[k]...)
+		}
+	}
+	if len(sources) == 0 {
+		idx = append(idx, rs.byLS[LogSource{}]...)
+	}
+	slices.Sort(idx)
+	idx = slices.Compact(idx)
+	r := rs.buildRoute(idx)
+	rs.routes.Store(key, r)
+	return r
+}
+
+// Evaluate returns the rules that match ev, routed by the logsources the
+// configured LogSourceFunc gives for it.
+func (rs *RuleSet) Evaluate(ev Event) []Match {
+	return rs.EvaluateIn(ev, rs.cfg.LogSources(ev))
+}
+
+// EvaluateIn is Evaluate for an event whose logsources the caller knows.
+func (rs *RuleSet) EvaluateIn(ev Event, sources []LogSource) []Match {
+	var out []Match
+	rs.each(ev, sources, func(r *cRule) { out = append(out, r.match) })
+	return out
+}
+
+// Matches calls f for each rule that matches ev; it does not allocate.
+func (rs *RuleSet) Matches(ev Event, sources []LogSource, f func(*Match)) {
+	rs.each(ev, sources, func(r *cRule) { f(&r.match) })
+}
+
+func (rs *RuleSet) each(ev Event, sources []LogSource, f func(*cRule)) {
+	rt := rs.route(sources)
+	c := rs.pool.Get().(*evalCtx)
+	c.reset(ev, rs.names) // field ids are all assigned by Compile
+	if rs.cfg.DisableRouting {
+		for _, pos := range rt.always {
+			r := rs.rules[rt.rules[pos]]
+			if fitsAny(r.rule.LogSource, sources) && r.cond.eval(c) {
+				f(r)
+			}
+		}
+		rs.pool.Put(c)
+		return
+	}
+	cands := rs.candidates(c, rt)
+	for _, pos := range cands {
+		r := rs.rules[rt.rules[pos]]
+		if r.cond.eval(c) {
+			f(r)
+		}
+	}
+	rs.pool.Put(c)
+}
+
+func fitsAny(ls LogSource, sources []LogSource) bool {
+	for _, s := range sources {
+		if ls.Fits(s) {
+			return true
+		}
+	}
+	return len(sources) == 0 && ls == LogSource{}
+}
+
+// candidates runs the literal index: one automaton pass per indexed field.
+func (rs *RuleSet) candidates(c *evalCtx, rt *route) []int32 {
+	if rt.npat == 0 {
+		return rt.always
+	}
+	c.stamp++
+	if c.stamp == 0 {
+		clear(c.marks)
+		clear(c.patMarks)
+		c.stamp = 1
+	}
+	if len(c.marks) < len(rt.rules) {
+		c.marks = make([]uint32, len(rt.rules))
+	}
+	if len(c.patMarks) < rt.npat {
+		c.patMarks = make([]uint32, rt.npat)
+	}
+	c.cands = append(c.cands[:0], rt.always...)
+	stamp := c.stamp
+	hit := func(fi *fieldIndex) func(int32) {
+		return func(pid int32) {
+			g := fi.base + pid
+			if c.patMarks[g] == stamp {
+				return
+			}
+			c.patMarks[g] = stamp
+			for _, pos := range fi.pats[pid] {
+				if c.marks[pos] != stamp {
+					c.marks[pos] = stamp
+					c.cands = append(c.cands, pos)
+				}
+			}
+		}
+	}
+	for i := range rt.fields {
+		fi := &rt.fields[i]
+		v := c.get(fi.fid)
+		if !v.present || v.null {
+			continue
+		}
+		h := hit(fi)
+		v.each(func(_, l string) bool { fi.ac.scan(l, h); return false })
+	}
+	if rt.anyAC != nil {
+		h := hit(rt.anyAC)
+		for _, raw := range c.ev {
+			var v fval
+			v.present = true
+			fill(&v, raw)
+			v.each(func(_, l string) bool { rt.anyAC.ac.scan(l, h); return false })
+		}
+	}
+	slices.Sort(c.cands)
+	return c.cands
+}

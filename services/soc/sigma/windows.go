@@ -1,0 +1,170 @@
+package sigma
+
+import "strings"
+
+// Windows event channels and the logsource service they carry, after
+// SigmaHQ's logsource mapping (tests/thor.yml).
+var windowsChannels = map[string]string{
+	"security":                             "security",
+	"system":                               "system",
+	"application":                          "application",
+	"microsoft-windows-sysmon/operational": "sysmon",
+	"microsoft-windows-powershell/operational":                           "powershell",
+	"windows powershell":                                                 "powershell-classic",
+	"microsoft-windows-taskscheduler/operational":                        "taskscheduler",
+	"microsoft-windows-wmi-activity/operational":                         "wmi",
+	"microsoft-windows-windows defender/operational":                     "windefend",
+	"microsoft-windows-dns-client/operational":                           "dns-client",
+	"microsoft-windows-bits-client/operational":                          "bits-client",
+	"microsoft-windows-codeintegrity/operational":                        "codeintegrity-operational",
+	"microsoft-windows-appxdeploymentserver/operational":                 "appxdeployment-server",
+	"microsoft-windows-appxdeployment-server/operational":                "appxdeployment-server",
+	"microsoft-windows-windows firewall with advanced security/firewall": "firewall-as",
+	"msexchange management":                                              "msexchange-management",
+	"microsoft-windows-ntlm/operational":                                 "ntlm",
+	"microsoft-windows-security-mitigations/kernel mode":                 "security-mitigations",
+	"microsoft-windows-security-mitigations/user mode":                   "security-mitigations",
+	"dns server": "dns-server",
+	"microsoft-windows-applocker/exe and dll":                                  "applocker",
+	"microsoft-windows-applocker/msi and script":                               "applocker",
+	"microsoft-windows-applocker/packaged app-deployment":                      "applocker",
+	"microsoft-windows-applocker/packaged app-execution":                       "applocker",
+	"microsoft-windows-terminalservices-localsessionmanager/operational":       "terminalservices-localsessionmanager",
+	"microsoft-windows-smbserver/connectivity":                                 "smbserver-connectivity",
+	"microsoft-windows-smbclient/security":                                     "smbclient-security",
+	"microsoft-windows-smbclient/connectivity":                                 "smbclient-connectivity",
+	"microsoft-windows-shell-core/operational":                                 "shell-core",
+	"microsoft-windows-printservice/admin":                                     "printservice-admin",
+	"microsoft-windows-printservice/operational":                               "printservice-operational",
+	"openssh/operational":                                                      "openssh",
+	"microsoft-windows-iis-configuration/operational":                          "iis-configuration",
+	"microsoft-windows-ldap-client/debug":                                      "ldap_debug",
+	"microsoft-windows-driverframeworks-usermode/operational":                  "driver-framework",
+	"microsoft-windows-diagnosis-scripted/operational":                         "diagnosis-scripted",
+	"microsoft-windows-capi2/operational":                                      "capi2",
+	"microsoft-windows-certificateservicesclient-lifecycle-system/operational": "certificateservicesclient-lifecycle-system",
+	"microsoft-windows-servicebus-client":                                      "microsoft-servicebus-client",
+	"microsoft-windows-kernel-shimengine/operational":                          "shimengine",
+	"microsoft-windows-vhdmp/operational":                                      "vhdmp",
+	"microsoft-windows-appmodel-runtime/admin":                                 "appmodel-runtime",
+	"microsoft-windows-hyper-v-worker-admin":                                   "hyper-v-worker",
+	"microsoft-windows-lsa/operational":                                        "lsa-server",
+}
+
+// Sysmon event ids and their categories.
+var sysmonCategories = map[int][]string{
+	1: {"process_creation"}, 2: {"file_change"}, 3: {"network_connection"}, 4: {"sysmon_status"},
+	5: {"process_termination"}, 6: {"driver_load"}, 7: {"image_load"}, 8: {"create_remote_thread"},
+	9: {"raw_access_thread"}, 10: {"process_access"}, 11: {"file_event"},
+	12: {"registry_add", "registry_delete", "registry_event"}, 13: {"registry_set", "registry_event"},
+	14: {"registry_rename", "registry_event"}, 15: {"create_stream_hash"}, 16: {"sysmon_status"},
+	17: {"pipe_created"}, 18: {"pipe_created"}, 19: {"wmi_event"}, 20: {"wmi_event"}, 21: {"wmi_event"},
+	22: {"dns_query"}, 23: {"file_delete"}, 24: {"clipboard_capture"}, 25: {"process_tampering"},
+	26: {"file_delete_detected"}, 27: {"file_block_executable"}, 28: {"file_block_shredding"},
+	29: {"file_executable_detected"}, 255: {"sysmon_error"},
+}
+
+// Categories carried by other channels: channel service -> event id -> category.
+var serviceCategories = map[string]map[int][]string{
+	"security":           {4688: {"process_creation"}, 4663: {"file_access"}, 5156: {"network_connection"}},
+	"powershell":         {4103: {"ps_module"}, 4104: {"ps_script"}},
+	"powershell-classic": {400: {"ps_classic_start"}, 600: {"ps_classic_provider_start"}, 800: {"ps_classic_script"}},
+	"windefend":          {1006: {"antivirus"}, 1007: {"antivirus"}, 1008: {"antivirus"}, 1009: {"antivirus"}, 1010: {"antivirus"}, 1011: {"antivirus"}, 1012: {"antivirus"}, 1015: {"antivirus"}, 1116: {"antivirus"}, 1117: {"antivirus"}, 1118: {"antivirus"}, 1119: {"antivirus"}},
+	"dns-client":         {3008: {"dns_query"}},
+}
+
+// WindowsLogSources gives the logsources of a flattened Windows event from
+// its Channel and EventID: product windows, the channel's service, and the
+// category of the event id (Sysmon ids, 4688 process creation, …).
+func WindowsLogSources(ev Event) []LogSource {
+	ch, _ := ev["Channel"].(string)
+	if ch == "" {
+		return nil
+	}
+	svc := windowsChannels[strings.ToLower(ch)]
+	out := make([]LogSource, 0, 4)
+	out = append(out, LogSource{Product: "windows", Service: svc})
+	id, ok := toNumber(toString(ev["EventID"]))
+	if !ok {
+		return out
+	}
+	var cats []string
+	if svc == "sysmon" {
+		cats = sysmonCategories[int(id)]
+	} else {
+		cats = serviceCategories[svc][int(id)]
+	}
+	for _, c := range cats {
+		out = append(out, LogSource{Product: "windows", Category: c})
+	}
+	return out
+}
+
+// FlattenEVTX flattens an event in the EVTX-to-JSON layout
+// ({"Event":{"System":…,"EventData":…}}) to the field names Sigma rules
+// use: the members of EventData (and UserData) at the top level, plus
+// EventID, Channel, Computer and Provider_Name from System.
+func FlattenEVTX(raw map[string]any) Event {
+	ev := Event{}
+	e, _ := raw["Event"].(map[string]any)
+	if e == nil {
+		e = raw
+	}
+	for _, sec := range []string{"EventData", "UserData"} {
+		switch d := e[sec].(type) {
+		case map[string]any:
+			flattenData(ev, d)
+		}
+	}
+	if sys, ok := e["System"].(map[string]any); ok {
+		for _, k := range []string{"EventID", "Channel", "Computer", "Level", "Task", "Opcode", "Keywords", "EventRecordID", "Version"} {
+			if v, ok := sys[k]; ok {
+				if m, ok := v.(map[string]any); ok { // {"#text": 4688, "#attributes": …}
+					v = m["#text"]
+				}
+				ev[k] = v
+			}
+		}
+		if p, ok := sys["Provider"].(map[string]any); ok {
+			if a, ok := p["#attributes"].(map[string]any); ok {
+				if n, ok := a["Name"]; ok {
+					ev["Provider_Name"] = n
+				}
+				if n, ok := a["Guid"]; ok {
+					ev["Provider_Guid"] = n
+				}
+			}
+		}
+		if t, ok := sys["TimeCreated"].(map[string]any); ok {
+			if a, ok := t["#attributes"].(map[string]any); ok {
+				ev["TimeCreated_SystemTime"] = a["SystemTime"]
+			}
+		}
+		if x, ok := sys["Execution"].(map[string]any); ok {
+			if a, ok := x["#attributes"].(map[string]any); ok {
+				ev["Execution_ProcessID"] = a["ProcessID"]
+				ev["Execution_ThreadID"] = a["ThreadID"]
+			}
+		}
+		if s, ok := sys["Security"].(map[string]any); ok {
+			if a, ok := s["#attributes"].(map[string]any); ok {
+				ev["Security_UserID"] = a["UserID"]
+			}
+		}
+	}
+	return ev
+}
+
+func flattenData(ev Event, d map[string]any) {
+	for k, v := range d {
+		if k == "#attributes" {
+			continue
+		}
+		if m, ok := v.(map[string]any); ok {
+			// UserData wraps its members in one element named after the event.
+			flattenData(ev, m)
+			continue
+		}
+		ev[k] = v
+	}
+}
