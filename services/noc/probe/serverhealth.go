@@ -126,8 +126,8 @@ func (s *ServerHealthSettings) Validate() error {
 		f := fmt.Sprintf("settings.rules[%d]", i)
 		switch r.Kind {
 		case RuleValue, RuleRate:
-			if !model.IsValidMetricName(model.LabelValue(r.Metric)) {
-				return opsward.FieldErrorf(f+".metric", "must be a metric name")
+			if len(r.Metric) > 256 || !model.IsValidLegacyMetricName(r.Metric) {
+				return opsward.FieldErrorf(f+".metric", "must be a metric name such as node_load1")
 			}
 		case RuleCPUBusy, RuleMemoryUsed, RuleDiskUsed:
 			if r.Metric != "" {
