@@ -227,31 +227,36 @@ func (h *Handler) Work(ctx context.Context, job *dispatch.Job[Delivery]) error {
 		// The worker is stopping: try again later, nothing to record.
 		return ctx.Err()
 	}
-	msg := Scrub(err.Error(), ch)
-	if msg == "" {
-		msg = "send failed"
+	// What leaves the handler (logs, the record, dispatch's dead-letter
+	// entry) is a fresh error scrubbed of the channel's secrets.
+	se := &SendError{Message: Scrub(err.Error(), ch)}
+	var orig *SendError
+	if errors.As(err, &orig) {
+		se.Status, se.Permanent, se.RetryAfter = orig.Status, orig.Permanent, orig.RetryAfter
 	}
-	permanent, wait := Classify(err)
+	if se.Message == "" {
+		se.Message = "send failed"
+	}
 	switch {
-	case permanent:
-		h.fail(ctx, log, report, msg)
-		return dispatch.JobCancel(errors.New(msg))
-	case wait > 0:
+	case se.Permanent:
+		h.fail(ctx, log, report, se.Message)
+		return dispatch.JobCancel(se)
+	case se.RetryAfter > 0:
 		if !job.EnqueuedAt.IsZero() && h.cfg.Now().Sub(job.EnqueuedAt) > h.cfg.MaxAge {
-			msg += " (gave up waiting)"
-			h.fail(ctx, log, report, msg)
-			return dispatch.JobCancel(errors.New(msg))
+			se.Message += " (gave up waiting)"
+			h.fail(ctx, log, report, se.Message)
+			return dispatch.JobCancel(se)
 		}
-		wait = max(wait, h.cfg.MinSnooze)
-		log.Warn("notify: remote asked to wait", "wait", wait, "err", msg)
+		wait := max(se.RetryAfter, h.cfg.MinSnooze)
+		log.Warn("notify: remote asked to wait", "wait", wait, "err", se.Message)
 		return dispatch.JobSnooze(wait)
 	}
 	if final {
-		h.fail(ctx, log, report, msg)
+		h.fail(ctx, log, report, se.Message)
 	} else {
-		log.Warn("notify: send failed; will retry", "err", msg)
+		log.Warn("notify: send failed; will retry", "err", se.Message)
 	}
-	return errors.New(msg)
+	return se
 }
 
 func (h *Handler) fail(ctx context.Context, log *slog.Logger, r DeliveryReport, msg string) {

@@ -13,8 +13,11 @@ import (
 )
 
 // Secret is a secret setting of a channel. It redacts itself when
-// formatted or logged; only Reveal (at the moment of sending) and JSON
-// encoding (inside SealSecrets) see the value.
+// formatted, logged or encoded as JSON (a set secret encodes as
+// "[redacted]", an unset one as ""); only Reveal sees the value, at the
+// moment of sending and inside SealSecrets. Decoding "[redacted]" yields
+// an unset secret, so that a client that sends back what it read keeps
+// the stored secret (see KeepSecrets).
 type Secret string
 
 const redacted = "[redacted]"
@@ -27,6 +30,27 @@ func (s Secret) String() string { return redacted }
 
 // GoString redacts the value.
 func (s Secret) GoString() string { return redacted }
+
+// MarshalJSON redacts the value.
+func (s Secret) MarshalJSON() ([]byte, error) {
+	if s == "" {
+		return []byte(`""`), nil
+	}
+	return []byte(`"` + redacted + `"`), nil
+}
+
+// UnmarshalJSON reads a JSON string; "[redacted]" reads as unset.
+func (s *Secret) UnmarshalJSON(b []byte) error {
+	var v string
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	if v == redacted {
+		v = ""
+	}
+	*s = Secret(v)
+	return nil
+}
 
 // LogValue redacts the value.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
