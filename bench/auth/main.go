@@ -9,7 +9,8 @@
 //	         demonstration API key
 //
 // The three variants run side by side against one server, in rounds whose
-// order rotates so that drift hits them alike. The data comes from
+// order rotates; within a round they take turns in one-second slices
+// (-slice), so that load from other processes hits them alike. The data comes from
 // `opsward seed demo --json` run on the server's data folder before it
 // starts. The load generator is wrk when installed, a keep-alive Go client
 // otherwise. Everything stays on loopback; every loop is bounded.
