@@ -25,7 +25,7 @@ type SendError struct {
 	// configuration (a 4xx other than 408 and 429, an SMTP 5xx reply).
 	Permanent bool
 	// RetryAfter is how long the remote asked us to wait (429 with
-	// Retry-After); zero when it did not say.
+	// Retry-After), at least a second; zero when it did not say.
 	RetryAfter time.Duration
 	// Message says what went wrong.
 	Message string
@@ -55,7 +55,8 @@ func StatusError(host string, status int, header http.Header, body []byte, now t
 	switch {
 	case status == http.StatusTooManyRequests:
 		if d, ok := ParseRetryAfter(header.Get("Retry-After"), now); ok {
-			e.RetryAfter = d
+			// "Retry-After: 0" still asks for a wait, not a backoff.
+			e.RetryAfter = max(d, time.Second)
 		}
 	case status == http.StatusRequestTimeout:
 	case status >= 300 && status < 500:
