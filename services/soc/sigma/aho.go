@@ -12,7 +12,12 @@ type acMatcher struct {
 	fail  []int32
 	out   [][]int32 // patterns ending at this state
 	link  []int32   // next state on the fail chain with output, or -1
+	// dense holds complete transition tables (failures resolved) for the
+	// shallow states, where a scan spends most of its time.
+	dense [][]int32
 }
+
+const denseDepth = 3
 
 func newAC(patterns []string) *acMatcher {
 	type node struct {
@@ -57,9 +62,14 @@ func newAC(patterns []string) *acMatcher {
 		queue = append(queue, s)
 	}
 	a.link[0] = -1
+	a.dense = make([][]int32, n)
+	depth := make([]int, n)
+	a.dense[0] = a.root[:]
+	order := make([]int32, 0, n)
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
+		order = append(order, s)
 		if f := a.fail[s]; len(a.out[f]) > 0 {
 			a.link[s] = f
 		} else {
@@ -82,8 +92,22 @@ func newAC(patterns []string) *acMatcher {
 				}
 				f = a.fail[f]
 			}
+			depth[t] = depth[s] + 1
 			queue = append(queue, t)
 		}
+	}
+	// Breadth-first order: a state's failure state is shallower, so its
+	// table is complete before it is copied.
+	for _, s := range order {
+		if depth[s] >= denseDepth {
+			continue
+		}
+		tab := make([]int32, 256)
+		copy(tab, a.dense[a.fail[s]])
+		for j, k := range a.keys[s] {
+			tab[k] = a.nexts[s][j]
+		}
+		a.dense[s] = tab
 	}
 	return a
 }
@@ -116,6 +140,10 @@ func (a *acMatcher) scan(s string, hit func(pid int32)) {
 	for i := 0; i < len(s); i++ {
 		b := s[i]
 		for {
+			if d := a.dense[st]; d != nil {
+				st = d[b]
+				break
+			}
 			nx := a.step(st, b)
 			if nx >= 0 {
 				st = nx
