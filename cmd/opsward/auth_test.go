@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +24,8 @@ import (
 	"github.com/opsward/opsward/tenants"
 	"github.com/opsward/opsward/tenants/authn"
 )
+
+var seedMu sync.Mutex
 
 // authServer is the real Main with the demonstration data in it.
 type authServer struct {
@@ -44,7 +47,12 @@ func startAuthServer(t *testing.T) *authServer {
 		env["OPSWARD_REDIS_PREFIX"] = cfg.RedisPrefix
 	}
 	var out, stderr bytes.Buffer
-	if code := run(context.Background(), []string{"seed", "demo", "--json"}, func(k string) string { return env[k] }, &out, &stderr); code != 0 {
+	// run registers each flag set's usage in a package-level map without a
+	// lock, so two runs at once race: parallel tests take turns here.
+	seedMu.Lock()
+	code := run(context.Background(), []string{"seed", "demo", "--json"}, func(k string) string { return env[k] }, &out, &stderr)
+	seedMu.Unlock()
+	if code != 0 {
 		t.Fatalf("seed: exit %d: %s", code, stderr.String())
 	}
 	s := &authServer{}
