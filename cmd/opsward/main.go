@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -98,28 +99,31 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	platform.RegisterFlags(fs)
-	usages[fs] = func() {
+	usages.Store(fs, func() {
 		fs.SetOutput(stderr)
 		fmt.Fprintf(stderr, "Usage: opsward %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)
-	}
+	})
 	return fs
 }
 
 // usages holds each flag set's full usage, printed only for --help (the
 // flag package would print it on every error).
-var usages = map[*flag.FlagSet]func(){}
+var usages sync.Map // *flag.FlagSet → func()
 
 // parse parses args and loads the configuration, reporting a flag error as one line.
 func parse(fs *flag.FlagSet, args []string, getenv func(string) string) (platform.Config, error) {
 	// Flags may come before or after the positional words
 	// ("seed demo --json" and "seed --json demo" both work).
+	defer usages.Delete(fs)
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				usages[fs]()
+				if u, ok := usages.LoadAndDelete(fs); ok {
+					u.(func())()
+				}
 				return platform.Config{}, err
 			}
 			return platform.Config{}, fmt.Errorf("%s: %v (run opsward %s --help)", fs.Name(), err, fs.Name())
