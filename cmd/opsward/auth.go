@@ -67,7 +67,16 @@ func (m *Main) websocketInit(ctx context.Context, p transport.InitPayload) (cont
 	tid, _ := p[TenantHeader].(string)
 	a, err := m.Tenants.Authenticate(ctx, h, tid, tenants.Request{})
 	if err != nil {
-		return ctx, nil, errors.New(opsward.ErrorMessage(err))
+		// graphql-transport-ws closes a refused socket with 4403 Forbidden;
+		// the reason carries the message, which a close frame limits to
+		// 123 bytes.
+		msg := opsward.ErrorMessage(err)
+		if len(msg) > 120 {
+			msg = msg[:120]
+		}
+		ctx = transport.WithWebsocketCloseCode(ctx, 4403)
+		ctx = transport.AppendCloseReason(ctx, msg)
+		return ctx, nil, errors.New(msg)
 	}
 	return tenants.NewContext(ctx, a), nil, nil
 }

@@ -435,8 +435,8 @@ func TestWebSocketAuthentication(t *testing.T) {
 			t.Errorf("%s: the socket was acknowledged", name)
 		}
 		// The server closes the socket instead of acknowledging it.
-		if err == nil || websocket.CloseStatus(err) == -1 {
-			t.Errorf("%s: want the socket closed by the server, got message %v, error %v", name, msg, err)
+		if err == nil || websocket.CloseStatus(err) != 4403 {
+			t.Errorf("%s: want the socket closed by the server with 4403, got message %v, error %v", name, msg, err)
 		}
 		c.CloseNow()
 	}
