@@ -68,9 +68,18 @@ func (m *Main) newEcho() *echo.Echo {
 			if route == "/healthz" || route == "/readyz" || route == "/metrics" {
 				return nil // probes and scrapes would drown the log
 			}
-			lvl := slog.LevelInfo
-			if v.Status >= 500 {
+			// Metrics count every request; the log keeps what needs a look
+			// (failures and slow answers) at info and the rest at debug,
+			// so that a busy API does not spend its time writing lines.
+			lvl := slog.LevelDebug
+			switch {
+			case v.Status >= 500:
 				lvl = slog.LevelError
+			case v.Status >= 400 || v.Latency > time.Second:
+				lvl = slog.LevelInfo
+			}
+			if !m.Logger.Enabled(c.Request().Context(), lvl) {
+				return nil
 			}
 			m.Logger.LogAttrs(c.Request().Context(), lvl, "http request",
 				slog.String("method", v.Method), slog.String("path", v.URIPath),

@@ -57,11 +57,10 @@ func want(t *testing.T, r probe.Result, status probe.Status, reason string) {
 }
 
 type testCert struct {
-	cert    tls.Certificate
-	x509    *x509.Certificate
-	pem     []byte
-	signer  *ecdsa.PrivateKey
-	subject pkix.Name
+	cert   tls.Certificate
+	x509   *x509.Certificate
+	pem    []byte
+	signer *ecdsa.PrivateKey
 }
 
 // makeCert issues a certificate for names valid over [notBefore, notAfter],

@@ -126,7 +126,7 @@ func (s *ServerHealthSettings) Validate() error {
 		f := fmt.Sprintf("settings.rules[%d]", i)
 		switch r.Kind {
 		case RuleValue, RuleRate:
-			if len(r.Metric) > 256 || !model.IsValidLegacyMetricName(r.Metric) {
+			if len(r.Metric) > 256 || !model.LegacyValidation.IsValidMetricName(r.Metric) {
 				return opsward.FieldErrorf(f+".metric", "must be a metric name such as node_load1")
 			}
 		case RuleCPUBusy, RuleMemoryUsed, RuleDiskUsed:

@@ -64,10 +64,9 @@ type smtpd struct {
 	pass     string
 	rcptCode string // reply to RCPT, default "250 ok"
 
-	mu   sync.Mutex
-	got  []mail
-	wg   sync.WaitGroup
-	errs []string
+	mu  sync.Mutex
+	got []mail
+	wg  sync.WaitGroup
 }
 
 func startSMTPD(t *testing.T, s *smtpd) *smtpd {

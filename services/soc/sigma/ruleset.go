@@ -233,10 +233,6 @@ func (rs *RuleSet) buildRoute(rules []int32) *route {
 		}
 		return rt
 	}
-	type key struct {
-		field string
-		lit   string
-	}
 	byField := map[string]map[string][]int32{}
 	for pos, ri := range rules {
 		n := rs.rules[ri].need
