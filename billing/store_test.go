@@ -108,7 +108,7 @@ func newEnv(t *testing.T, cfg platform.Config) *env {
 		return e.bill.TenantCreatedHook()(ctx, tx, t)
 	}
 	e.tenants, err = tenants.New(tenants.Config{Argon2: authn.TestArgon2Params}, tenants.Deps{
-		Client: client, Dialect: d, Redis: rdb, Keys: keys,
+		Client: client, Dialect: d, Redis: rdb, Keys: keys, Sealer: testSealer(t),
 		Hooks: tenants.Hooks{TenantCreated: hook},
 	})
 	if err != nil {
@@ -639,4 +639,17 @@ func TestPolicies(t *testing.T) {
 			t.Errorf("yield's error: walk returned %v after %d calls", err, n)
 		}
 	})
+}
+
+func testSealer(t *testing.T) *authn.Sealer {
+	t.Helper()
+	k, err := authn.GenerateSealKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := authn.NewSealer(authn.SealerConfig{Keys: map[string]string{"t1": k}, Active: "t1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

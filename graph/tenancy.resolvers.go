@@ -139,6 +139,28 @@ func (r *mutationResolver) VerifyAuditLog(ctx context.Context, tenantID string) 
 	return out, nil
 }
 
+// EnrollTotp is the resolver for the enrollTOTP field.
+func (r *mutationResolver) EnrollTotp(ctx context.Context) (*model.EnrollTOTPPayload, error) {
+	e, err := r.Tenancy.EnrollTOTP(ctx)
+	ue, err := userErrors(err, "")
+	if e == nil {
+		return &model.EnrollTOTPPayload{UserErrors: ue}, err
+	}
+	return &model.EnrollTOTPPayload{Secret: &e.Secret, URI: &e.URI, UserErrors: ue}, nil
+}
+
+// ConfirmTotp is the resolver for the confirmTOTP field.
+func (r *mutationResolver) ConfirmTotp(ctx context.Context, code string) (*model.TOTPPayload, error) {
+	ue, err := userErrors(r.Tenancy.ConfirmTOTP(ctx, code), "")
+	return &model.TOTPPayload{Ok: err == nil && len(ue) == 0, UserErrors: ue}, err
+}
+
+// DisableTotp is the resolver for the disableTOTP field.
+func (r *mutationResolver) DisableTotp(ctx context.Context, code string) (*model.TOTPPayload, error) {
+	ue, err := userErrors(r.Tenancy.DisableTOTP(ctx, code), "")
+	return &model.TOTPPayload{Ok: err == nil && len(ue) == 0, UserErrors: ue}, err
+}
+
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 	return r.viewer(ctx)

@@ -138,8 +138,16 @@ func newBackend(t *testing.T, name string, opts ...backendOption) *backend {
 	for _, o := range opts {
 		o(&tc)
 	}
+	sealKey, err := authn.GenerateSealKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := authn.NewSealer(authn.SealerConfig{Keys: map[string]string{"t1": sealKey}, Active: "t1"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	b.svc, err = tenants.New(tc, tenants.Deps{
-		Client: client, Dialect: d, Redis: rdb, RedisPrefix: prefix, Keys: keys, Now: b.clock.now,
+		Client: client, Dialect: d, Redis: rdb, RedisPrefix: prefix, Keys: keys, Now: b.clock.now, Sealer: sealer,
 		Hooks: tenants.Hooks{StatusChanged: func(_ context.Context, id, status string) {
 			b.mu.Lock()
 			b.statuses = append(b.statuses, statusEvent{id, status})

@@ -128,6 +128,10 @@ func New(cfg Config, d Deps) (*Service, error) {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
+	if d.Sealer == nil {
+		// Without one the second factor could not be stored.
+		return nil, errors.New("tenants: a sealer for secrets at rest is required")
+	}
 	s := &Service{cfg: cfg, client: d.Client, rdb: d.Redis, log: d.Logger, keys: d.Keys,
 		sealer: d.Sealer, hooks: d.Hooks, now: d.Now, dialect: d.Dialect}
 	var err error

@@ -154,6 +154,12 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	EnrollTOTPPayload struct {
+		Secret     func(childComplexity int) int
+		URI        func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Invitation struct {
 		AcceptedAt func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
@@ -213,8 +219,11 @@ type ComplexityRoot struct {
 		AcceptInvitation func(childComplexity int, input model.AcceptInvitationInput) int
 		ChangePlan       func(childComplexity int, tenantID string, plan string) int
 		CloseTenant      func(childComplexity int, id string) int
+		ConfirmTotp      func(childComplexity int, code string) int
 		CreateAPIKey     func(childComplexity int, input model.CreateAPIKeyInput) int
 		CreateTenant     func(childComplexity int, input model.CreateTenantInput) int
+		DisableTotp      func(childComplexity int, code string) int
+		EnrollTotp       func(childComplexity int) int
 		InviteUser       func(childComplexity int, input model.InviteUserInput) int
 		Login            func(childComplexity int, input model.LoginInput) int
 		Logout           func(childComplexity int, refreshToken *string) int
@@ -280,6 +289,11 @@ type ComplexityRoot struct {
 
 	Subscription struct {
 		ServerTime func(childComplexity int, everySeconds int) int
+	}
+
+	TOTPPayload struct {
+		Ok         func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Tenant struct {
@@ -808,6 +822,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeadJobsPayload.UserErrors(childComplexity), true
 
+	case "EnrollTOTPPayload.secret":
+		if e.ComplexityRoot.EnrollTOTPPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrollTOTPPayload.Secret(childComplexity), true
+	case "EnrollTOTPPayload.uri":
+		if e.ComplexityRoot.EnrollTOTPPayload.URI == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrollTOTPPayload.URI(childComplexity), true
+	case "EnrollTOTPPayload.userErrors":
+		if e.ComplexityRoot.EnrollTOTPPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrollTOTPPayload.UserErrors(childComplexity), true
+
 	case "Invitation.acceptedAt":
 		if e.ComplexityRoot.Invitation.AcceptedAt == nil {
 			break
@@ -1035,6 +1068,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CloseTenant(childComplexity, args["id"].(string)), true
+	case "Mutation.confirmTOTP":
+		if e.ComplexityRoot.Mutation.ConfirmTotp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmTOTP_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmTotp(childComplexity, args["code"].(string)), true
 	case "Mutation.createAPIKey":
 		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
 			break
@@ -1057,6 +1101,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateTenant(childComplexity, args["input"].(model.CreateTenantInput)), true
+	case "Mutation.disableTOTP":
+		if e.ComplexityRoot.Mutation.DisableTotp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_disableTOTP_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DisableTotp(childComplexity, args["code"].(string)), true
+	case "Mutation.enrollTOTP":
+		if e.ComplexityRoot.Mutation.EnrollTotp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.EnrollTotp(childComplexity), true
 	case "Mutation.inviteUser":
 		if e.ComplexityRoot.Mutation.InviteUser == nil {
 			break
@@ -1461,6 +1522,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.ServerTime(childComplexity, args["everySeconds"].(int)), true
+
+	case "TOTPPayload.ok":
+		if e.ComplexityRoot.TOTPPayload.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TOTPPayload.Ok(childComplexity), true
+	case "TOTPPayload.userErrors":
+		if e.ComplexityRoot.TOTPPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TOTPPayload.UserErrors(childComplexity), true
 
 	case "Tenant.children":
 		if e.ComplexityRoot.Tenant.Children == nil {
@@ -3652,6 +3726,28 @@ type Mutation {
   "Walk a tenant's audit chain and report any edited or missing entry. Needs audit:read."
   verifyAuditLog(tenantId: ID!): AuditVerification! @can(perm: "audit:read")
 }
+
+type EnrollTOTPPayload {
+  "The new secret (base32), shown this once."
+  secret: String
+  "The otpauth:// URI for an authenticator app (show it as a QR code)."
+  uri: String
+  userErrors: [UserError!]!
+}
+
+type TOTPPayload {
+  ok: Boolean!
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Start enrolling a one-time-code second factor for the signed-in user; it takes effect with confirmTOTP. Needs a user's credentials."
+  enrollTOTP: EnrollTOTPPayload! @authenticated
+  "Enable the enrolled second factor with a current code from it."
+  confirmTOTP(code: String!): TOTPPayload! @authenticated
+  "Disable the second factor; needs a current code."
+  disableTOTP(code: String!): TOTPPayload! @authenticated
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3894,6 +3990,18 @@ func (ec *executionContext) childFields_DeadJobsPayload(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type DeadJobsPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_EnrollTOTPPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "secret":
+		return ec.fieldContext_EnrollTOTPPayload_secret(ctx, field)
+	case "uri":
+		return ec.fieldContext_EnrollTOTPPayload_uri(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_EnrollTOTPPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnrollTOTPPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Invitation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4066,6 +4174,16 @@ func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field gr
 		return ec.fieldContext_ServerInfo_redis(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServerInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_TOTPPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_TOTPPayload_ok(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_TOTPPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TOTPPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

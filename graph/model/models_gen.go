@@ -114,6 +114,14 @@ type DeadJobsPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+type EnrollTOTPPayload struct {
+	// The new secret (base32), shown this once.
+	Secret *string `json:"secret,omitempty"`
+	// The otpauth:// URI for an authenticator app (show it as a QR code).
+	URI        *string      `json:"uri,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type InviteUserInput struct {
 	TenantID string       `json:"tenantId"`
 	Email    string       `json:"email"`
@@ -195,6 +203,11 @@ type ServerInfo struct {
 	Database string `json:"database"`
 	// The Redis in use: `embedded` (in-process) or `external`.
 	Redis string `json:"redis"`
+}
+
+type TOTPPayload struct {
+	Ok         bool         `json:"ok"`
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 type TenantPayload struct {
