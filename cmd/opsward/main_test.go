@@ -390,3 +390,32 @@ func TestSeedDemoJSON(t *testing.T) {
 		t.Fatalf("second seed: exit %d, %q", code, stderr.String())
 	}
 }
+
+// On an empty database the server creates the provider and its owner and
+// prints a generated password once; a restart creates nothing more.
+func TestBootstrapOnEmptyDatabase(t *testing.T) {
+	cfg := testConfig(t)
+	var out bytes.Buffer
+	m := NewMain(cfg, AllRoles, &out, testLogWriter{t})
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	text := out.String()
+	i := strings.Index(text, "shown this once: ")
+	if !strings.Contains(text, "admin@opsward.local") || i < 0 {
+		t.Fatalf("first start printed:\n%s", text)
+	}
+	password := strings.Fields(text[i+len("shown this once: "):])[0]
+
+	out.Reset()
+	m = startMain(t, cfg)
+	if strings.Contains(out.String(), "shown this once") {
+		t.Fatal("a restart bootstrapped again")
+	}
+	status, body := call(t, http.MethodPost, m.URL()+"/auth/login",
+		map[string]string{"email": "admin@opsward.local", "password": password}, nil)
+	if status != http.StatusOK || body["accessToken"] == nil {
+		t.Fatalf("login with the printed password: %d %v", status, body)
+	}
+}
