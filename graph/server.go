@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/complexity"
@@ -70,7 +71,7 @@ func NewHandler(r *Resolver, o Options) *handler.Server {
 	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(depthLimit{max: o.MaxDepth})
-	srv.Use(&costLimit{max: o.MaxCost})
+	srv.Use(&costLimit{max: o.MaxCost, cache: newLimitCache()})
 	if o.Metrics != nil {
 		srv.AroundOperations(o.Metrics.aroundOperation)
 	}
@@ -161,8 +162,42 @@ func pageArg(v any) (int, bool) {
 // costLimit refuses an operation whose cost is over the limit and reports
 // the cost of every accepted one in extensions.cost.
 type costLimit struct {
-	max int
-	es  graphql.ExecutableSchema
+	max   int
+	es    graphql.ExecutableSchema
+	cache *limitCache
+}
+
+// limitCache remembers the cost of operations by their text. It is
+// bounded: when full it starts again empty.
+type limitCache struct {
+	mu sync.RWMutex
+	m  map[string]int
+}
+
+const limitCacheSize = 4096
+
+func newLimitCache() *limitCache { return &limitCache{m: map[string]int{}} }
+
+func (l *limitCache) get(key string) (int, bool) {
+	if key == "" {
+		return 0, false
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	v, ok := l.m[key]
+	return v, ok
+}
+
+func (l *limitCache) put(key string, v int) {
+	if key == "" {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.m) >= limitCacheSize {
+		l.m = map[string]int{}
+	}
+	l.m[key] = v
 }
 
 func (c *costLimit) ExtensionName() string { return "CostLimit" }
@@ -176,8 +211,18 @@ func (c *costLimit) Validate(es graphql.ExecutableSchema) error {
 }
 
 func (c *costLimit) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	op := oc.Doc.Operations.ForName(oc.OperationName)
-	cost := complexity.Calculate(ctx, c.es, op, oc.Variables)
+	// An operation without variables always costs the same: its cost is
+	// remembered by its text.
+	key := ""
+	if len(oc.Variables) == 0 {
+		key = oc.OperationName + "\x00" + oc.RawQuery
+	}
+	cost, ok := c.cache.get(key)
+	if !ok {
+		op := oc.Doc.Operations.ForName(oc.OperationName)
+		cost = complexity.Calculate(ctx, c.es, op, oc.Variables)
+		c.cache.put(key, cost)
+	}
 	if cost > c.max {
 		err := gqlerror.Errorf("query cost %d is over the limit of %d: ask for smaller pages (first/last) or fewer fields", cost, c.max)
 		err.Extensions = map[string]any{"code": CodeCostLimit, "cost": cost, "maxCost": c.max}
