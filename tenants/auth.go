@@ -58,7 +58,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 	pctx := Privileged(ctx, "login")
 	u, err := s.client.User.Query().Where(user.Email(email)).Only(pctx)
 	if ent.IsNotFound(err) {
-		_, _, _ = s.hasher.Verify(ctx, in.Password, s.dummyHash)
+		_, _, _ = s.hasher.Verify(ctx, in.Password, s.dummy())
 		s.log.InfoContext(ctx, "login failed", "reason", "unknown email", "ip", in.IP)
 		return nil, s.loginFailed(ctx, email, in.Request, nil)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -93,7 +94,9 @@ type Service struct {
 	cache    *actorCache
 	dialect  string
 	// dummyHash makes a login for an unknown email cost what a real one
-	// costs, so timing does not tell which emails exist.
+	// costs, so timing does not tell which emails exist. It is made on
+	// first use, not at start-up, where it would cost a hash's time.
+	dummyOnce sync.Once
 	dummyHash string
 }
 
@@ -145,9 +148,6 @@ func New(cfg Config, d Deps) (*Service, error) {
 		return nil, err
 	}
 	if s.throttle, err = authn.NewThrottle(d.Redis, cfg.Throttle); err != nil {
-		return nil, err
-	}
-	if s.dummyHash, err = authn.HashPassword("not a password of anyone", cfg.Argon2); err != nil {
 		return nil, err
 	}
 	s.cache = newActorCache(cfg.ActorCacheTTL, d.Now)
@@ -213,3 +213,15 @@ func storageErr(err error) error {
 // (billing needs the tenants service to exist first). Call it before
 // serving.
 func (s *Service) SetHooks(h Hooks) { s.hooks = h }
+
+// dummy returns the hash an unknown email's password is checked against.
+func (s *Service) dummy() string {
+	s.dummyOnce.Do(func() {
+		h, err := authn.HashPassword("not a password of anyone", s.cfg.Argon2)
+		if err != nil {
+			s.log.Error("hash for unknown logins", "err", err)
+		}
+		s.dummyHash = h
+	})
+	return s.dummyHash
+}

@@ -13,7 +13,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opsward/opsward"
-	"github.com/opsward/opsward/graph"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/tenants"
 	"github.com/opsward/opsward/tenants/authn"
@@ -32,12 +31,11 @@ func requestOf(c echo.Context) tenants.Request {
 // fields answer it); bad credentials are refused with 401 at once.
 func (m *Main) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ctx := graph.WithRequest(c.Request().Context(), requestOf(c))
-		c.SetRequest(c.Request().WithContext(ctx))
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		if h == "" {
 			return next(c)
 		}
+		ctx := c.Request().Context()
 		a, err := m.Tenants.Authenticate(ctx, h, c.Request().Header.Get(TenantHeader), requestOf(c))
 		if err != nil {
 			if opsward.ErrorCode(err) == opsward.EUNAUTHORIZED {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,7 +17,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/graph"
 	"github.com/opsward/opsward/internal/platform"
+	"github.com/opsward/opsward/tenants"
 )
 
 // newEcho builds the HTTP front door with the middleware every route
@@ -38,15 +41,7 @@ func (m *Main) newEcho() *echo.Echo {
 	}, []string{"route"})
 	m.Registry.MustRegister(httpRequests, httpDuration)
 
-	e.Use(middleware.RequestID())
-	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			id := c.Response().Header().Get(echo.HeaderXRequestID)
-			ctx := platform.WithLogAttrs(c.Request().Context(), slog.String("request_id", id))
-			c.SetRequest(c.Request().WithContext(ctx))
-			return next(c)
-		}
-	})
+	e.Use(requestID)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
@@ -54,40 +49,42 @@ func (m *Main) newEcho() *echo.Echo {
 			return opsward.Internal(err)
 		},
 	}))
-	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		LogStatus: true, LogMethod: true, LogURIPath: true, LogRoutePath: true,
-		LogLatency: true, LogRemoteIP: true, LogResponseSize: true, LogError: true,
-		HandleError: true,
-		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
-			route := v.RoutePath
+	// Every request is counted in the metrics; the log keeps what needs a
+	// look (failures and slow answers) at info and the rest at debug, so
+	// that a busy API does not spend its time writing lines.
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			if err := next(c); err != nil {
+				c.Error(err)
+			}
+			latency := time.Since(start)
+			req, res := c.Request(), c.Response()
+			route := c.Path()
 			if route == "" {
 				route = "unmatched"
 			}
-			httpRequests.WithLabelValues(route, v.Method, strconv.Itoa(v.Status)).Inc()
-			httpDuration.WithLabelValues(route).Observe(v.Latency.Seconds())
+			httpRequests.WithLabelValues(route, req.Method, strconv.Itoa(res.Status)).Inc()
+			httpDuration.WithLabelValues(route).Observe(latency.Seconds())
 			if route == "/healthz" || route == "/readyz" || route == "/metrics" {
 				return nil // probes and scrapes would drown the log
 			}
-			// Metrics count every request; the log keeps what needs a look
-			// (failures and slow answers) at info and the rest at debug,
-			// so that a busy API does not spend its time writing lines.
 			lvl := slog.LevelDebug
 			switch {
-			case v.Status >= 500:
+			case res.Status >= 500:
 				lvl = slog.LevelError
-			case v.Status >= 400 || v.Latency > time.Second:
+			case res.Status >= 400 || latency > time.Second:
 				lvl = slog.LevelInfo
 			}
-			if !m.Logger.Enabled(c.Request().Context(), lvl) {
-				return nil
+			if m.Logger.Enabled(req.Context(), lvl) {
+				m.Logger.LogAttrs(req.Context(), lvl, "http request",
+					slog.String("method", req.Method), slog.String("path", req.URL.Path),
+					slog.Int("status", res.Status), slog.Duration("latency", latency),
+					slog.String("remote_ip", c.RealIP()), slog.Int64("bytes", res.Size))
 			}
-			m.Logger.LogAttrs(c.Request().Context(), lvl, "http request",
-				slog.String("method", v.Method), slog.String("path", v.URIPath),
-				slog.Int("status", v.Status), slog.Duration("latency", v.Latency),
-				slog.String("remote_ip", v.RemoteIP), slog.Int64("bytes", v.ResponseSize))
 			return nil
-		},
-	}))
+		}
+	})
 	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", m.Config.BodyLimitBytes)))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Skipper: func(c echo.Context) bool { return isWebsocket(c.Request()) },
@@ -122,6 +119,38 @@ func (m *Main) newEcho() *echo.Echo {
 	e.GET("/readyz", m.readyz)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{DisableCompression: true})))
 	return e
+}
+
+// requestID gives every request an id: the caller's X-Request-Id when it
+// is a sane token, else a new one. The id goes back in the response and
+// into every log line written with the request's context, which also
+// carries the caller's address for the services that record it.
+func requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		id := req.Header.Get(echo.HeaderXRequestID)
+		if !saneRequestID(id) {
+			id = fmt.Sprintf("%016x%016x", rand.Uint64(), rand.Uint64())
+		}
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		ctx := platform.WithLogAttrs(req.Context(), slog.String("request_id", id))
+		ctx = graph.WithRequest(ctx, tenants.Request{IP: c.RealIP(), UserAgent: req.UserAgent()})
+		c.SetRequest(req.WithContext(ctx))
+		return next(c)
+	}
+}
+
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func isWebsocket(r *http.Request) bool {
