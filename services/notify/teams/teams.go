@@ -5,13 +5,9 @@
 package teams
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 
-	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/services/notify"
 )
 
@@ -19,63 +15,20 @@ import (
 const Kind = "teams"
 
 // Channel posts to one Teams incoming webhook.
-type Channel struct {
-	WebhookURL notify.Secret `json:"webhook_url"`
-
-	http notify.Doer
-	now  func() time.Time
-}
-
-var (
-	_ notify.Channel      = (*Channel)(nil)
-	_ notify.SecretHolder = (*Channel)(nil)
-)
+type Channel = notify.IncomingWebhook
 
 // New returns a channel that sends through deps.HTTP.
 func New(webhookURL notify.Secret, deps notify.Deps) *Channel {
-	return &Channel{WebhookURL: webhookURL, http: deps.HTTP, now: deps.Clock()}
+	return notify.NewIncomingWebhook(Kind, webhookURL, build, deps)
 }
 
 // Factory decodes a stored configuration.
-func Factory(raw []byte, deps notify.Deps) (notify.Channel, error) {
-	c := New("", deps)
-	if err := notify.DecodeConfig(raw, c); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
+var Factory = notify.IncomingWebhookFactory(Kind, build)
 
 // Register adds the kind to r.
 func Register(r *notify.Registry) { r.Register(Kind, Factory) }
 
-// Kind returns "teams".
-func (c *Channel) Kind() string { return Kind }
-
-// Secrets returns the webhook URL.
-func (c *Channel) Secrets() map[string]*notify.Secret {
-	return map[string]*notify.Secret{"webhook_url": &c.WebhookURL}
-}
-
-// Validate requires an https webhook URL.
-func (c *Channel) Validate() error {
-	if c.WebhookURL == "" {
-		return opsward.FieldErrorf("config.webhook_url", "webhook URL is required")
-	}
-	return notify.ValidateURL("config.webhook_url", c.WebhookURL.Reveal(), true)
-}
-
-// Send posts msg.
-func (c *Channel) Send(ctx context.Context, msg notify.Message) error {
-	if c.http == nil {
-		return opsward.Internal(errors.New("teams channel has no HTTP client"))
-	}
-	body, err := json.Marshal(Build(msg))
-	if err != nil {
-		return opsward.Internal(err)
-	}
-	_, err = notify.PostJSON(ctx, c.http, c.WebhookURL.Reveal(), body, nil, c.now())
-	return err
-}
+func build(msg notify.Message) any { return Build(msg) }
 
 // Envelope is the "message" format that carries the card.
 type Envelope struct {
