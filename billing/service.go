@@ -420,23 +420,8 @@ func parentOf(t *ent.Tenant) string {
 	return "(none)"
 }
 
-// withTx runs fn in a transaction, rolling back on error or panic.
 func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
-	tx, err := s.client.Tx(ctx)
-	if err != nil {
-		return storeErr(err)
-	}
-	defer func() {
-		if v := recover(); v != nil {
-			_ = tx.Rollback()
-			panic(v)
-		}
-	}()
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return storeErr(tx.Commit())
+	return tenants.WithTx(ctx, s.client, fn)
 }
 
 // storeErr turns ent errors into domain errors; a row the actor may not

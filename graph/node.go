@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent"
@@ -62,25 +61,6 @@ func (r *Resolver) nodes(ctx context.Context, ids []string) ([]ent.Noder, error)
 	return out, nil
 }
 
-// mapEntError turns storage errors into domain errors: a privacy denial
-// reads as not found, so that a forbidden object and a missing one look
-// the same to a caller who may not see it.
-func mapEntError(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case ent.IsNotFound(err):
-		return opsward.Errorf(opsward.ENOTFOUND, "not found")
-	case ent.IsConstraintError(err):
-		return &opsward.Error{Code: opsward.ECONFLICT, Message: "conflicts with an existing object", Err: err}
-	}
-	var ve *ent.ValidationError
-	if errors.As(err, &ve) {
-		return &opsward.Error{Code: opsward.EINVALID, Field: ve.Name, Message: ve.Error(), Err: err}
-	}
-	var oe *opsward.Error
-	if errors.As(err, &oe) {
-		return err
-	}
-	return opsward.Internal(err)
-}
+// mapEntError turns storage errors into domain errors; see
+// tenants.StorageError.
+func mapEntError(err error) error { return tenants.StorageError(err) }

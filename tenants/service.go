@@ -163,9 +163,15 @@ func (s *Service) KeyRing() *authn.KeyRing { return s.keys }
 // Config is the service's configuration with defaults filled in.
 func (s *Service) Config() Config { return s.cfg }
 
-// withTx runs fn in a transaction, rolling back on error or panic.
+// withTx runs fn in a transaction of the service's client.
 func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
-	tx, err := s.client.Tx(ctx)
+	return WithTx(ctx, s.client, fn)
+}
+
+// WithTx runs fn in a transaction, rolling back on error or panic; errors
+// of the storage layer come back as domain errors (see StorageError).
+func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) error {
+	tx, err := client.Tx(ctx)
 	if err != nil {
 		return storageErr(err)
 	}
@@ -184,6 +190,13 @@ func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	}
 	return nil
 }
+
+// StorageError turns an error of the storage layer into a domain error:
+// a missing row, and a row the actor may not see, read as not found (so
+// the two look alike to a caller who may not see it); a unique or foreign
+// key violation is a conflict; a validation failure names its field;
+// anything else is internal. Domain errors pass through.
+func StorageError(err error) error { return storageErr(err) }
 
 // storageErr turns ent errors into domain errors. A row the actor may not
 // see reads as not found, so a forbidden object and a missing one look
