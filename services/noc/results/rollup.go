@@ -1,0 +1,285 @@
+package results
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Bucket sizes of rollups.
+const (
+	BucketHour = "hour"
+	BucketDay  = "day"
+)
+
+type rollupKey struct {
+	tenantID, monitorID string
+	start               time.Time
+}
+
+// Rollup computes the hourly rollups of the whole hours in [from, to) from
+// raw results and the daily rollups of the whole days in that span from
+// the hourly ones. It replaces what was there, so running it again over
+// the same range changes nothing. It runs across tenants, privileged.
+func (s *Store) Rollup(ctx context.Context, from, to time.Time) error {
+	if err := requirePrivileged(ctx, "rollup"); err != nil {
+		return err
+	}
+	h0, h1 := from.UTC().Truncate(time.Hour), to.UTC().Truncate(time.Hour)
+	if !h0.Before(h1) {
+		return nil
+	}
+	hours := map[rollupKey]*Summary{}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT tenant_id, monitor_id, checked_at, status,
+		latency_us, in_maintenance FROM check_results WHERE checked_at >= ? AND checked_at < ?`),
+		s.tv(h0), s.tv(h1))
+	if err != nil {
+		return fmt.Errorf("read check results: %w", err)
+	}
+	for rows.Next() {
+		var (
+			k       rollupKey
+			at      time.Time
+			status  string
+			latency int64
+			maint   bool
+		)
+		if err := rows.Scan(&k.tenantID, &k.monitorID, scanTime{&at}, &status, &latency, &maint); err != nil {
+			rows.Close()
+			return err
+		}
+		k.start = at.Truncate(time.Hour)
+		sum := hours[k]
+		if sum == nil {
+			sum = &Summary{}
+			hours[k] = sum
+		}
+		sum.add(status, latency, maint)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if err := s.upsertRollups(ctx, BucketHour, hours, h1); err != nil {
+		return err
+	}
+
+	d0, d1 := truncDay(h0), truncDay(h1)
+	if !d0.Before(d1) {
+		return nil
+	}
+	days := map[rollupKey]*Summary{}
+	if err := s.readRollups(ctx, `bucket = 'hour' AND bucket_start >= ? AND bucket_start < ?`,
+		[]any{s.tv(d0), s.tv(d1)}, func(k rollupKey, sum *Summary) {
+			k.start = truncDay(k.start)
+			if d := days[k]; d != nil {
+				d.merge(sum)
+			} else {
+				days[k] = sum
+			}
+		}); err != nil {
+		return err
+	}
+	return s.upsertRollups(ctx, BucketDay, days, d1)
+}
+
+func truncDay(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// upsertRollups writes sums and moves the bucket's mark to through.
+func (s *Store) upsertRollups(ctx context.Context, bucket string, sums map[rollupKey]*Summary, through time.Time) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO check_rollups (tenant_id, monitor_id, bucket,
+		bucket_start, up_count, degraded_count, down_count, unknown_count, maintenance_count,
+		latency_count, latency_sum_us, latency_min_us, latency_max_us, latency_hist, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant_id, monitor_id, bucket, bucket_start) DO UPDATE SET
+		up_count = excluded.up_count, degraded_count = excluded.degraded_count,
+		down_count = excluded.down_count, unknown_count = excluded.unknown_count,
+		maintenance_count = excluded.maintenance_count, latency_count = excluded.latency_count,
+		latency_sum_us = excluded.latency_sum_us, latency_min_us = excluded.latency_min_us,
+		latency_max_us = excluded.latency_max_us, latency_hist = excluded.latency_hist,
+		updated_at = excluded.updated_at`))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	now := s.tv(time.Now())
+	for k, v := range sums {
+		if _, err := stmt.ExecContext(ctx, k.tenantID, k.monitorID, bucket, s.tv(k.start),
+			v.Up, v.Degraded, v.Down, v.Unknown, v.Maintenance, v.LatencyCount, v.LatencySumUS,
+			v.LatencyMinUS, v.LatencyMaxUS, v.histJSON(), now); err != nil {
+			return fmt.Errorf("write %s rollup: %w", bucket, err)
+		}
+	}
+	// The mark only moves forward, so a rerun of an old range does not
+	// pull it back.
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO check_rollup_marks (bucket, through) VALUES (?, ?)
+		ON CONFLICT (bucket) DO UPDATE SET through = excluded.through
+		WHERE check_rollup_marks.through < excluded.through`), bucket, s.tv(through)); err != nil {
+		return fmt.Errorf("move the %s rollup mark: %w", bucket, err)
+	}
+	return tx.Commit()
+}
+
+func (s *Store) readRollups(ctx context.Context, where string, args []any, fn func(rollupKey, *Summary)) error {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT tenant_id, monitor_id, bucket_start, up_count,
+		degraded_count, down_count, unknown_count, maintenance_count, latency_count,
+		latency_sum_us, latency_min_us, latency_max_us, latency_hist FROM check_rollups WHERE `+where), args...)
+	if err != nil {
+		return fmt.Errorf("read rollups: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			k    rollupKey
+			sum  Summary
+			hist []byte
+		)
+		if err := rows.Scan(&k.tenantID, &k.monitorID, scanTime{&k.start}, &sum.Up, &sum.Degraded,
+			&sum.Down, &sum.Unknown, &sum.Maintenance, &sum.LatencyCount, &sum.LatencySumUS,
+			&sum.LatencyMinUS, &sum.LatencyMaxUS, &hist); err != nil {
+			return err
+		}
+		if err := sum.setHist(hist); err != nil {
+			return fmt.Errorf("rollup histogram: %w", err)
+		}
+		fn(k, &sum)
+	}
+	return rows.Err()
+}
+
+// Uptime is a monitor's summary over a range and what it was read from.
+type Uptime struct {
+	Summary
+	Percent       float64
+	P50, P95, P99 time.Duration
+	// Rows read from each source: day rollups, hour rollups, raw results.
+	DayRows, HourRows, RawRows int
+}
+
+// Uptime sums a monitor's results in [from, to) within the acting tenant:
+// whole days that are rolled up from day rollups, whole hours from hour
+// rollups, and the rest (the edges of the range and what is not rolled up
+// yet) from raw results.
+func (s *Store) Uptime(ctx context.Context, monitorID string, from, to time.Time) (*Uptime, error) {
+	tenantID, err := actorTenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	from, to = from.UTC(), to.UTC()
+	hourMark, dayMark, err := s.marks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	type segment struct {
+		kind   string // "day", "hour" or "raw"
+		lo, hi time.Time
+	}
+	var segs []segment
+	push := func(kind string, lo, hi time.Time) {
+		if n := len(segs); n > 0 && segs[n-1].kind == kind && segs[n-1].hi.Equal(lo) {
+			segs[n-1].hi = hi
+			return
+		}
+		segs = append(segs, segment{kind, lo, hi})
+	}
+	for t := from; t.Before(to); {
+		switch {
+		case t.Equal(truncDay(t)) && !t.AddDate(0, 0, 1).After(to) && !t.AddDate(0, 0, 1).After(dayMark):
+			push(BucketDay, t, t.AddDate(0, 0, 1))
+			t = t.AddDate(0, 0, 1)
+		case t.Equal(t.Truncate(time.Hour)) && !t.Add(time.Hour).After(to) && !t.Add(time.Hour).After(hourMark):
+			push(BucketHour, t, t.Add(time.Hour))
+			t = t.Add(time.Hour)
+		default:
+			// Raw up to the next hour, or to the end when nothing more
+			// is rolled up.
+			next := t.Truncate(time.Hour).Add(time.Hour)
+			if !next.Before(hourMark) || next.After(to) {
+				next = to
+			}
+			push("raw", t, next)
+			t = next
+		}
+	}
+	u := &Uptime{}
+	for _, sg := range segs {
+		if sg.kind == "raw" {
+			n, err := s.rawSummary(ctx, tenantID, monitorID, sg.lo, sg.hi, &u.Summary)
+			if err != nil {
+				return nil, err
+			}
+			u.RawRows += n
+			continue
+		}
+		n := 0
+		err := s.readRollups(ctx, `tenant_id = ? AND monitor_id = ? AND bucket = ? AND bucket_start >= ? AND bucket_start < ?`,
+			[]any{tenantID, monitorID, sg.kind, s.tv(sg.lo), s.tv(sg.hi)}, func(_ rollupKey, sum *Summary) {
+				u.Summary.merge(sum)
+				n++
+			})
+		if err != nil {
+			return nil, err
+		}
+		if sg.kind == BucketDay {
+			u.DayRows += n
+		} else {
+			u.HourRows += n
+		}
+	}
+	u.Percent = u.UptimePercent()
+	u.P50, u.P95, u.P99 = u.Percentile(0.50), u.Percentile(0.95), u.Percentile(0.99)
+	return u, nil
+}
+
+func (s *Store) rawSummary(ctx context.Context, tenantID, monitorID string, lo, hi time.Time, sum *Summary) (int, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT status, latency_us, in_maintenance FROM check_results
+		WHERE tenant_id = ? AND monitor_id = ? AND checked_at >= ? AND checked_at < ?`),
+		tenantID, monitorID, s.tv(lo), s.tv(hi))
+	if err != nil {
+		return 0, fmt.Errorf("read check results: %w", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var (
+			status  string
+			latency int64
+			maint   bool
+		)
+		if err := rows.Scan(&status, &latency, &maint); err != nil {
+			return 0, err
+		}
+		sum.add(status, latency, maint)
+		n++
+	}
+	return n, rows.Err()
+}
+
+// marks are how far hour and day rollups are complete; the zero time when
+// never run.
+func (s *Store) marks(ctx context.Context) (hour, day time.Time, err error) {
+	for _, m := range []struct {
+		bucket string
+		t      *time.Time
+	}{{BucketHour, &hour}, {BucketDay, &day}} {
+		err = s.db.QueryRowContext(ctx, s.q(`SELECT through FROM check_rollup_marks WHERE bucket = ?`),
+			m.bucket).Scan(scanTime{m.t})
+		if errors.Is(err, sql.ErrNoRows) {
+			err = nil
+		}
+		if err != nil {
+			return hour, day, fmt.Errorf("read rollup marks: %w", err)
+		}
+	}
+	return hour, day, nil
+}
