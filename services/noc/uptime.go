@@ -1,0 +1,260 @@
+package noc
+
+import (
+	"encoding/csv"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opsward/opsward"
+)
+
+// Response times are kept as a fixed log-scale histogram so that hourly
+// and daily rollups merge by adding counts, with no raw samples: bin 0
+// holds everything under 1 ms, bin i (1 ≤ i < HistogramBins-1) holds
+// [2^((i-1)/8), 2^(i/8)) ms, and the last bin everything from about 244 s
+// up. Eight bins per doubling bound the relative error of a percentile to
+// 2^(1/8)-1 ≈ 9%, which is finer than network jitter; the bin edges never
+// change, since stored rollups depend on them.
+const (
+	HistogramBins   = 145
+	binsPerDoubling = 8
+)
+
+// Histogram counts response times in the fixed bins above.
+type Histogram struct {
+	Bins [HistogramBins]uint64
+}
+
+func binOf(d time.Duration) int {
+	ms := float64(d) / float64(time.Millisecond)
+	if ms < 1 {
+		return 0
+	}
+	i := int(math.Floor(binsPerDoubling*math.Log2(ms))) + 1
+	return min(i, HistogramBins-1)
+}
+
+// binUpper is the upper edge of bin i.
+func binUpper(i int) time.Duration {
+	return time.Duration(math.Exp2(float64(i)/binsPerDoubling) * float64(time.Millisecond))
+}
+
+// Add counts one response time.
+func (h *Histogram) Add(d time.Duration) { h.Bins[binOf(d)]++ }
+
+// Merge adds another histogram's counts.
+func (h *Histogram) Merge(o Histogram) {
+	for i, n := range o.Bins {
+		h.Bins[i] += n
+	}
+}
+
+// Count is the number of samples.
+func (h Histogram) Count() uint64 {
+	var n uint64
+	for _, c := range h.Bins {
+		n += c
+	}
+	return n
+}
+
+// Quantile returns the q-quantile (0 < q ≤ 1) as the upper edge of the
+// bin that holds it, so it errs on the slow side; 0 with no samples.
+// Samples in the overflow bin report its lower edge.
+func (h Histogram) Quantile(q float64) time.Duration {
+	n := h.Count()
+	if n == 0 {
+		return 0
+	}
+	rank := uint64(math.Ceil(q * float64(n)))
+	rank = max(rank, 1)
+	var seen uint64
+	for i, c := range h.Bins {
+		seen += c
+		if seen >= rank {
+			if i == HistogramBins-1 {
+				return binUpper(i - 1)
+			}
+			return binUpper(i)
+		}
+	}
+	return binUpper(HistogramBins - 2)
+}
+
+// StateCounts is a number of results by state.
+type StateCounts struct {
+	Up, Degraded, Down, Maintenance, Unknown int64
+}
+
+// StateDurations is time spent in each state.
+type StateDurations struct {
+	Up, Degraded, Down, Maintenance, Unknown time.Duration
+}
+
+// Bucket is one rollup (hourly or daily) as storage provides it.
+type Bucket struct {
+	Start     time.Time
+	Counts    StateCounts
+	Durations StateDurations
+	Latency   Histogram
+}
+
+// UptimeReport sums the buckets of a range.
+type UptimeReport struct {
+	From, To  time.Time
+	Counts    StateCounts
+	Durations StateDurations
+	Latency   Histogram
+}
+
+// Summarize adds up the buckets that start in [from, to). Ranges are
+// meant to be aligned to the rollup width; a bucket is taken whole or not
+// at all.
+func Summarize(buckets []Bucket, from, to time.Time) UptimeReport {
+	r := UptimeReport{From: from, To: to}
+	for _, b := range buckets {
+		if b.Start.Before(from) || !b.Start.Before(to) {
+			continue
+		}
+		c, d := b.Counts, b.Durations
+		r.Counts.Up += c.Up
+		r.Counts.Degraded += c.Degraded
+		r.Counts.Down += c.Down
+		r.Counts.Maintenance += c.Maintenance
+		r.Counts.Unknown += c.Unknown
+		r.Durations.Up += d.Up
+		r.Durations.Degraded += d.Degraded
+		r.Durations.Down += d.Down
+		r.Durations.Maintenance += d.Maintenance
+		r.Durations.Unknown += d.Unknown
+		r.Latency.Merge(b.Latency)
+	}
+	return r
+}
+
+// Uptime is the percentage of judged time the service was available, and
+// false when nothing was judged.
+//
+// Degraded counts as available: the service answered, slowly or with a
+// warning, and SLAs are about availability. Maintenance is left out of
+// numerator and denominator: it was agreed. Unknown is left out too: it is
+// time we could not judge (a probe fault, a heartbeat not yet due), and
+// counting it as down would bill the customer for our gap while counting
+// it as up would hide it; the report keeps it so coverage can be shown.
+// Durations are used; a report with no durations (count-only rollups)
+// falls back to counts of results.
+func (r UptimeReport) Uptime() (float64, bool) {
+	d := r.Durations
+	good, total := float64(d.Up+d.Degraded), float64(d.Up+d.Degraded+d.Down)
+	if total == 0 {
+		c := r.Counts
+		good, total = float64(c.Up+c.Degraded), float64(c.Up+c.Degraded+c.Down)
+	}
+	if total == 0 {
+		return 0, false
+	}
+	return 100 * good / total, true
+}
+
+// SLA is an availability target in percent (99.9).
+type SLA struct {
+	Target float64
+}
+
+// Validate checks the target.
+func (s SLA) Validate() error {
+	if !(s.Target > 0 && s.Target <= 100) {
+		return opsward.FieldErrorf("slaTarget", "the SLA target must be a percentage above 0 and at most 100")
+	}
+	return nil
+}
+
+// SLAResult compares a report with a target.
+type SLAResult struct {
+	Target, Uptime  float64
+	HasData         bool
+	Breached        bool
+	AllowedDowntime time.Duration // over the judged time of the range, to the millisecond
+	Downtime        time.Duration
+}
+
+// Evaluate compares a report with the SLA. With no data it is not a
+// breach: nothing shows the service was down.
+func (s SLA) Evaluate(r UptimeReport) SLAResult {
+	u, ok := r.Uptime()
+	judged := r.Durations.Up + r.Durations.Degraded + r.Durations.Down
+	res := SLAResult{Target: s.Target, Uptime: u, HasData: ok, Downtime: r.Durations.Down,
+		AllowedDowntime: time.Duration(math.Round(float64(judged) * (100 - s.Target) / 100)).Round(time.Millisecond)}
+	// Compared at a millionth of a percent so that 99.9 computed from
+	// durations is not a breach of 99.9 by rounding.
+	res.Breached = ok && u < s.Target-1e-6
+	return res
+}
+
+// UptimeRow is one line of an uptime report.
+type UptimeRow struct {
+	MonitorID string
+	Name      string
+	Report    UptimeReport
+	SLA       SLA
+}
+
+var uptimeHeader = []string{
+	"monitor_id", "name", "from", "to", "uptime_percent", "sla_target_percent", "sla_breached",
+	"up_seconds", "degraded_seconds", "down_seconds", "maintenance_seconds", "unknown_seconds",
+	"checks", "p50_ms", "p95_ms", "p99_ms",
+}
+
+// WriteUptimeCSV writes an uptime report, one monitor per row. Times are
+// RFC 3339 in UTC; percentages have three decimals; an empty uptime means
+// no data; an empty SLA target means none was set.
+func WriteUptimeCSV(w io.Writer, rows []UptimeRow) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(uptimeHeader); err != nil {
+		return err
+	}
+	secs := func(d time.Duration) string { return strconv.FormatInt(int64(d/time.Second), 10) }
+	ms := func(d time.Duration) string {
+		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64)
+	}
+	for _, row := range rows {
+		r := row.Report
+		up, breached, target := "", "", ""
+		if u, ok := r.Uptime(); ok {
+			up = strconv.FormatFloat(u, 'f', 3, 64)
+		}
+		if row.SLA.Target > 0 {
+			target = strconv.FormatFloat(row.SLA.Target, 'f', -1, 64)
+			breached = strconv.FormatBool(row.SLA.Evaluate(r).Breached)
+		}
+		c := r.Counts
+		checks := c.Up + c.Degraded + c.Down + c.Maintenance + c.Unknown
+		p50, p95, p99 := "", "", ""
+		if r.Latency.Count() > 0 {
+			p50, p95, p99 = ms(r.Latency.Quantile(0.5)), ms(r.Latency.Quantile(0.95)), ms(r.Latency.Quantile(0.99))
+		}
+		d := r.Durations
+		if err := cw.Write([]string{
+			row.MonitorID, cellText(row.Name), r.From.UTC().Format(time.RFC3339), r.To.UTC().Format(time.RFC3339),
+			up, target, breached,
+			secs(d.Up), secs(d.Degraded), secs(d.Down), secs(d.Maintenance), secs(d.Unknown),
+			strconv.FormatInt(checks, 10), p50, p95, p99,
+		}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// cellText keeps a user-chosen name from being read as a formula when the
+// report is opened in a spreadsheet.
+func cellText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

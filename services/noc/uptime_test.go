@@ -1,0 +1,168 @@
+package noc_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/services/noc"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestHistogram(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		samples []time.Duration
+		q       float64
+		lo, hi  time.Duration // the answer may err up to one bin (≈9%) slow
+	}{
+		{"empty", nil, 0.5, 0, 0},
+		{"one sample", []time.Duration{100 * time.Millisecond}, 0.5, 100 * time.Millisecond, 110 * time.Millisecond},
+		{"sub-millisecond", []time.Duration{time.Microsecond}, 0.99, time.Millisecond, time.Millisecond},
+		{"p50 of 1..100ms", ms(1, 100), 0.5, 50 * time.Millisecond, 55 * time.Millisecond},
+		{"p99 of 1..100ms", ms(1, 100), 0.99, 99 * time.Millisecond, 108 * time.Millisecond},
+		{"overflow reports the last edge", []time.Duration{time.Hour}, 0.5, 200 * time.Second, 245 * time.Second},
+	}
+	for _, tt := range tests {
+		var h noc.Histogram
+		for _, s := range tt.samples {
+			h.Add(s)
+		}
+		if got := h.Quantile(tt.q); got < tt.lo || got > tt.hi {
+			t.Errorf("%s: Quantile(%v) = %s, want in [%s, %s]", tt.name, tt.q, got, tt.lo, tt.hi)
+		}
+	}
+}
+
+func TestHistogramMergeEqualsWhole(t *testing.T) {
+	t.Parallel()
+	var a, b, whole noc.Histogram
+	for i, d := range ms(1, 500) {
+		whole.Add(d)
+		if i%3 == 0 {
+			a.Add(d)
+		} else {
+			b.Add(d)
+		}
+	}
+	a.Merge(b)
+	if a != whole || a.Count() != 500 {
+		t.Fatalf("merged histogram differs from the whole")
+	}
+	for _, q := range []float64{0.5, 0.9, 0.99} {
+		if a.Quantile(q) != whole.Quantile(q) {
+			t.Errorf("q%v differs", q)
+		}
+	}
+}
+
+func ms(from, to int) []time.Duration {
+	var out []time.Duration
+	for i := from; i <= to; i++ {
+		out = append(out, time.Duration(i)*time.Millisecond)
+	}
+	return out
+}
+
+func hourBucket(h int, up, deg, down, maint, unk time.Duration) noc.Bucket {
+	return noc.Bucket{
+		Start:     t0.Add(time.Duration(h) * time.Hour),
+		Durations: noc.StateDurations{Up: up, Degraded: deg, Down: down, Maintenance: maint, Unknown: unk},
+		Counts: noc.StateCounts{Up: int64(up / time.Minute), Degraded: int64(deg / time.Minute), Down: int64(down / time.Minute),
+			Maintenance: int64(maint / time.Minute), Unknown: int64(unk / time.Minute)},
+	}
+}
+
+func TestUptime(t *testing.T) {
+	t.Parallel()
+	m := time.Minute
+	tests := []struct {
+		name    string
+		buckets []noc.Bucket
+		want    float64
+		ok      bool
+	}{
+		{"no data", nil, 0, false},
+		{"all up", []noc.Bucket{hourBucket(0, 60*m, 0, 0, 0, 0)}, 100, true},
+		{"down quarter", []noc.Bucket{hourBucket(0, 45*m, 0, 15*m, 0, 0)}, 75, true},
+		{"degraded counts as up", []noc.Bucket{hourBucket(0, 30*m, 30*m, 0, 0, 0)}, 100, true},
+		{"maintenance excluded", []noc.Bucket{hourBucket(0, 30*m, 0, 0, 30*m, 0), hourBucket(1, 30*m, 0, 30*m, 0, 0)}, 66.666, true},
+		{"unknown excluded", []noc.Bucket{hourBucket(0, 30*m, 0, 10*m, 0, 20*m)}, 75, true},
+		{"only maintenance is no data", []noc.Bucket{hourBucket(0, 0, 0, 0, 60*m, 0)}, 0, false},
+		{"outside the range ignored", []noc.Bucket{hourBucket(0, 60*m, 0, 0, 0, 0), hourBucket(5, 0, 0, 60*m, 0, 0)}, 100, true},
+		{"counts when no durations", []noc.Bucket{{Start: t0, Counts: noc.StateCounts{Up: 9, Down: 1}}}, 90, true},
+	}
+	for _, tt := range tests {
+		r := noc.Summarize(tt.buckets, t0, t0.Add(2*time.Hour))
+		got, ok := r.Uptime()
+		if ok != tt.ok || got < tt.want-0.001 || got > tt.want+0.001 {
+			t.Errorf("%s: uptime %.4f %v, want %.3f %v", tt.name, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestSLA(t *testing.T) {
+	t.Parallel()
+	day := 24 * time.Hour
+	tests := []struct {
+		name     string
+		target   float64
+		down     time.Duration
+		breached bool
+		allowed  time.Duration
+	}{
+		{"exactly at target", 99.9, 1440 * time.Millisecond * 60, false, 86400 * time.Millisecond},
+		{"over budget", 99.9, 2 * time.Minute, true, 86400 * time.Millisecond},
+		{"no downtime", 99.99, 0, false, 8640 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		s := noc.SLA{Target: tt.target}
+		mustNil(t, s.Validate())
+		r := noc.UptimeReport{Durations: noc.StateDurations{Up: day - tt.down, Down: tt.down}}
+		res := s.Evaluate(r)
+		if res.Breached != tt.breached || res.AllowedDowntime != tt.allowed || res.Downtime != tt.down {
+			t.Errorf("%s: %+v", tt.name, res)
+		}
+	}
+	if res := (noc.SLA{Target: 99}).Evaluate(noc.UptimeReport{}); res.Breached || res.HasData {
+		t.Errorf("no data: %+v", res)
+	}
+	for _, bad := range []float64{0, -1, 100.1} {
+		if opsward.ErrorField(noc.SLA{Target: bad}.Validate()) != "slaTarget" {
+			t.Errorf("target %v accepted", bad)
+		}
+	}
+}
+
+func TestWriteUptimeCSVGolden(t *testing.T) {
+	t.Parallel()
+	m := time.Minute
+	web := hourBucket(0, 50*m, 5*m, 5*m, 0, 0)
+	for _, d := range ms(20, 120) {
+		web.Latency.Add(d)
+	}
+	rows := []noc.UptimeRow{
+		{MonitorID: "mon_web", Name: "shop, front page", SLA: noc.SLA{Target: 99.9},
+			Report: noc.Summarize([]noc.Bucket{web, hourBucket(1, 30*m, 0, 0, 30*m, 0)}, t0, t0.Add(2*time.Hour))},
+		{MonitorID: "mon_dns", Name: "=HYPERLINK(\"x\")", SLA: noc.SLA{Target: 90},
+			Report: noc.Summarize([]noc.Bucket{hourBucket(0, 60*m, 0, 0, 0, 0)}, t0, t0.Add(2*time.Hour))},
+		{MonitorID: "mon_new", Name: "not yet run", Report: noc.UptimeReport{From: t0, To: t0.Add(2 * time.Hour)}},
+	}
+	var buf bytes.Buffer
+	mustNil(t, noc.WriteUptimeCSV(&buf, rows))
+	golden := filepath.Join("testdata", "uptime_report.csv")
+	if *update {
+		mustNil(t, os.WriteFile(golden, buf.Bytes(), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	mustNil(t, err)
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Fatalf("CSV differs from %s (run with -update to accept):\n%s", golden, buf.String())
+	}
+}
