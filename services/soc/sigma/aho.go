@@ -161,3 +161,28 @@ func (a *acMatcher) scan(s string, hit func(pid int32)) {
 		}
 	}
 }
+
+// appendHits appends to dst the id of every pattern occurrence in s (a
+// pattern may be appended more than once) and returns the extended slice.
+func (a *acMatcher) appendHits(dst []int32, s string) []int32 {
+	st := int32(0)
+	dense, link, out := a.dense, a.link, a.out
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		for {
+			if d := dense[st]; d != nil {
+				st = d[b]
+				break
+			}
+			if nx := a.step(st, b); nx >= 0 {
+				st = nx
+				break
+			}
+			st = a.fail[st]
+		}
+		for o := st; o > 0; o = link[o] {
+			dst = append(dst, out[o]...)
+		}
+	}
+	return dst
+}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+	"unsafe"
 )
 
 // Event is one flattened event: field name to value. Values are strings,
@@ -50,6 +52,25 @@ type evalCtx struct {
 	marks    []uint32
 	patMarks []uint32
 	cands    []int32
+	hits     []int32
+	low      []byte
+}
+
+// lower returns strings.ToLower(s); for ASCII text the result lives in
+// scratch space and is valid only until the next call.
+func (c *evalCtx) lower(s string) string {
+	c.low = c.low[:0]
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b >= utf8.RuneSelf {
+			return strings.ToLower(s)
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		c.low = append(c.low, b)
+	}
+	return unsafe.String(unsafe.SliceData(c.low), len(c.low))
 }
 
 func (c *evalCtx) reset(ev Event, names []string) {

@@ -400,11 +400,11 @@ func (rs *RuleSet) candidates(c *evalCtx, rt *route) []int32 {
 	}
 	c.cands = append(c.cands[:0], rt.always...)
 	stamp := c.stamp
-	hit := func(fi *fieldIndex) func(int32) {
-		return func(pid int32) {
+	take := func(fi *fieldIndex) {
+		for _, pid := range c.hits {
 			g := fi.base + pid
 			if c.patMarks[g] == stamp {
-				return
+				continue
 			}
 			c.patMarks[g] = stamp
 			for _, pos := range fi.pats[pid] {
@@ -414,6 +414,7 @@ func (rs *RuleSet) candidates(c *evalCtx, rt *route) []int32 {
 				}
 			}
 		}
+		c.hits = c.hits[:0]
 	}
 	for i := range rt.fields {
 		fi := &rt.fields[i]
@@ -421,17 +422,35 @@ func (rs *RuleSet) candidates(c *evalCtx, rt *route) []int32 {
 		if !v.present || v.null {
 			continue
 		}
-		h := hit(fi)
-		v.each(func(_, l string) bool { fi.ac.scan(l, h); return false })
-	}
-	if rt.anyAC != nil {
-		h := hit(rt.anyAC)
-		for _, raw := range c.ev {
-			var v fval
-			v.present = true
-			fill(&v, raw)
-			v.each(func(_, l string) bool { rt.anyAC.ac.scan(l, h); return false })
+		if v.ms == nil {
+			c.hits = fi.ac.appendHits(c.hits, v.l)
+		} else {
+			for _, l := range v.ml {
+				c.hits = fi.ac.appendHits(c.hits, l)
+			}
 		}
+		take(fi)
+	}
+	if fi := rt.anyAC; fi != nil {
+		// Every value of every field, lower-cased into scratch space.
+		for _, raw := range c.ev {
+			switch x := raw.(type) {
+			case nil:
+			case []any:
+				for _, e := range x {
+					if e != nil {
+						c.hits = fi.ac.appendHits(c.hits, c.lower(toString(e)))
+					}
+				}
+			case []string:
+				for _, e := range x {
+					c.hits = fi.ac.appendHits(c.hits, c.lower(e))
+				}
+			default:
+				c.hits = fi.ac.appendHits(c.hits, c.lower(toString(raw)))
+			}
+		}
+		take(fi)
 	}
 	slices.Sort(c.cands)
 	return c.cands
