@@ -72,21 +72,29 @@ func (p EscalationPolicy) roundLength() time.Duration {
 // and level). It is idempotent: once the caller records what it sent,
 // calling again returns nothing new, so it can run on any schedule, and a
 // late run catches up in order. Acknowledged, resolved and suppressed
-// incidents escalate no further.
+// incidents escalate no further; a reopened one starts again at level 0.
 func Due(p EscalationPolicy, inc *Incident, now time.Time) []Escalation {
 	if inc.Status != IncidentTriggered || inc.Suppressed || len(p.Levels) == 0 {
 		return nil
 	}
+	// The clock starts when the incident last became triggered, so a
+	// reopened incident escalates afresh from its first level.
+	since := inc.OpenedAt
+	for _, e := range inc.Timeline {
+		if e.Kind == EntryStateChange && e.To == IncidentTriggered && e.At.After(since) {
+			since = e.At
+		}
+	}
 	type key struct{ r, l int }
 	sent := map[key]bool{}
 	for _, e := range inc.Timeline {
-		if e.Kind == EntryEscalation {
+		if e.Kind == EntryEscalation && !e.At.Before(since) {
 			sent[key{e.Round, e.Level}] = true
 		}
 	}
 	var out []Escalation
 	for r := 0; r <= p.Repeat; r++ {
-		start := inc.OpenedAt.Add(time.Duration(r) * p.roundLength())
+		start := since.Add(time.Duration(r) * p.roundLength())
 		if start.After(now) {
 			break
 		}

@@ -117,3 +117,18 @@ func TestEscalationPolicyValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestEscalationRestartsWhenReopened(t *testing.T) {
+	t.Parallel()
+	inc := noc.NewIncident("i", "m", "a", "down", noc.CriticalityHigh, t0)
+	for _, e := range noc.Due(policy(), inc, t0.Add(20*time.Minute)) {
+		inc.RecordEscalation(e, t0.Add(20*time.Minute))
+	}
+	mustNil(t, inc.Resolve("", t0.Add(21*time.Minute)))
+	reopened := t0.Add(25 * time.Minute)
+	mustNil(t, inc.Reopen(reopened))
+	got := noc.Due(policy(), inc, reopened)
+	if len(got) != 1 || got[0].Round != 0 || got[0].Level != 0 || !got[0].DueAt.Equal(reopened) {
+		t.Fatalf("after reopen: %+v", got)
+	}
+}

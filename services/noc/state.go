@@ -300,8 +300,9 @@ func Resume(s MonitorState, now time.Time) (MonitorState, Transition) {
 	return s, Transition{From: from, To: s.State(), At: now}
 }
 
-// SetMaintenance enters or leaves maintenance. Leaving it while the
-// monitor is down opens an incident then, since none was opened during.
+// SetMaintenance enters or leaves maintenance. Leaving it settles on the
+// health seen during it: down opens an incident (none was opened during),
+// up closes one left open from before.
 func SetMaintenance(s MonitorState, active bool, now time.Time) (MonitorState, Transition) {
 	from := s.State()
 	s.Maintenance = active
@@ -312,6 +313,7 @@ func SetMaintenance(s MonitorState, active bool, now time.Time) (MonitorState, T
 	if !active && from == StateMaintenance && !s.Paused && !s.Flapping {
 		t.Notify = t.Changed() && t.To != StateUp && t.To != StateUnknown
 		t.OpenIncident = s.Health == StateDown
+		t.CloseIncident = s.Health == StateUp || s.Health == StateDegraded
 	}
 	return s, t
 }

@@ -216,3 +216,15 @@ func TestMonitorConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestLeavingMaintenanceWhileUpClosesOldIncident(t *testing.T) {
+	t.Parallel()
+	c := noc.MonitorConfig{Flap: noc.FlapConfig{Disabled: true}}
+	s, _ := run(c, noc.MonitorState{}, "ud")
+	s, _ = noc.SetMaintenance(s, true, t0)
+	s, _ = run(c, s, "u")
+	s, tr := noc.SetMaintenance(s, false, t0)
+	if s.State() != noc.StateUp || !tr.CloseIncident || tr.OpenIncident {
+		t.Fatalf("%s %+v", s.State(), tr)
+	}
+}
