@@ -36,6 +36,9 @@ func (g *Dependencies) Add(child, parent string) error {
 
 // Remove drops a dependency; removing one that is absent is harmless.
 func (g *Dependencies) Remove(child, parent string) {
+	if g.parents == nil {
+		return
+	}
 	g.parents[child] = slices.DeleteFunc(g.parents[child], func(p string) bool { return p == parent })
 }
 

@@ -1,6 +1,7 @@
 package noc
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/opsward/opsward"
@@ -31,10 +32,10 @@ func (p EscalationPolicy) Validate() error {
 	var prev time.Duration
 	for i, l := range p.Levels {
 		if l.Delay < prev {
-			return opsward.FieldErrorf("levels."+itoa(i)+".delay", "delays must not decrease from one level to the next")
+			return opsward.FieldErrorf("levels."+strconv.Itoa(i)+".delay", "delays must not decrease from one level to the next")
 		}
 		if len(l.Targets) == 0 {
-			return opsward.FieldErrorf("levels."+itoa(i)+".targets", "a level needs at least one target")
+			return opsward.FieldErrorf("levels."+strconv.Itoa(i)+".targets", "a level needs at least one target")
 		}
 		prev = l.Delay
 	}
@@ -45,13 +46,6 @@ func (p EscalationPolicy) Validate() error {
 		return opsward.FieldErrorf("repeatAfter", "a repeating policy needs a positive repeat delay")
 	}
 	return nil
-}
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
 }
 
 // Escalation is one level notification that is due.

@@ -27,8 +27,8 @@ const maxWindow = 7 * 24 * time.Hour
 // the tenant's wall clock in winter and in summer. Duration is elapsed
 // time, so a 4-hour window that spans a DST change still lasts 4 hours. A
 // StartTime that does not exist on a spring-forward day is moved forward by
-// the gap (02:30 becomes 03:30 in Paris), as time.Date does. A MonthDay of
-// 31 skips months that have no 31st.
+// the gap (02:30 becomes 03:30); one that occurs twice on a fall-back day
+// is the first of the two. A MonthDay of 31 skips months that have no 31st.
 type Window struct {
 	ID string
 	// One-off.
@@ -117,6 +117,15 @@ func (w Window) occurrence(loc *time.Location, y int, m time.Month, d int) (time
 	}
 	hm, _ := time.Parse("15:04", w.StartTime)
 	start := time.Date(y, m, d, hm.Hour(), hm.Minute(), 0, 0, loc)
+	if start.Hour() != hm.Hour() || start.Minute() != hm.Minute() {
+		// The wall time falls in a spring-forward gap, where time.Date's
+		// choice differs between zones. Read it with the offset in force
+		// before the gap, which lands as far after the gap as the time was
+		// into it: 02:30 becomes 03:30 in Paris and in New York alike.
+		naive := time.Date(y, m, d, hm.Hour(), hm.Minute(), 0, 0, time.UTC)
+		_, before := naive.Add(-24 * time.Hour).In(loc).Zone()
+		start = naive.Add(-time.Duration(before) * time.Second).In(loc)
+	}
 	if !w.Until.IsZero() && !start.Before(w.Until) {
 		return time.Time{}, false
 	}

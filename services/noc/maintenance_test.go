@@ -163,3 +163,57 @@ func TestInMaintenanceSuppressesAlertingNotChecking(t *testing.T) {
 		t.Error("no windows, yet in maintenance")
 	}
 }
+
+func TestMaintenanceWindowStartInSpringForwardGap(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		zone  string
+		after time.Time
+		want  string // RFC 3339 in UTC
+	}{
+		// 02:30 does not exist on these days; both zones move it to 03:30.
+		{"Europe/Paris", time.Date(2026, 3, 28, 12, 0, 0, 0, time.UTC), "2026-03-29T01:30:00Z"},
+		{"America/New_York", time.Date(2026, 3, 7, 12, 0, 0, 0, time.UTC), "2026-03-08T07:30:00Z"},
+		// The day after, 02:30 is 02:30 summer time again.
+		{"Europe/Paris", time.Date(2026, 3, 29, 12, 0, 0, 0, time.UTC), "2026-03-30T00:30:00Z"},
+		// 01:30 happens twice when New York falls back: the first counts.
+		{"America/New_York", time.Date(2026, 10, 31, 12, 0, 0, 0, time.UTC), "2026-11-01T05:30:00Z"}, // 01:30 EDT
+	}
+	for _, tt := range tests {
+		mustLoc(t, tt.zone)
+		st := "02:30"
+		if tt.zone == "America/New_York" && tt.after.Month() == time.October {
+			st = "01:30"
+		}
+		w := noc.Window{Recurrence: noc.RecurDaily, TimeZone: tt.zone, StartTime: st, Duration: 30 * time.Minute}
+		s, _, ok := w.Next(tt.after)
+		if got := s.UTC().Format(time.RFC3339); !ok || got != tt.want {
+			t.Errorf("%s %s after %s: %s, want %s", tt.zone, st, tt.after, got, tt.want)
+		}
+		if !w.Active(s) || w.Active(s.Add(-time.Second)) {
+			t.Errorf("%s: Active disagrees with Next at %s", tt.zone, s)
+		}
+	}
+}
+
+func FuzzWindowNextIsActive(f *testing.F) {
+	f.Add("Europe/Paris", "02:30", int64(90), uint8(0), int64(1774656000))
+	f.Add("America/New_York", "01:00", int64(180), uint8(1), int64(1793491200))
+	f.Add("UTC", "23:59", int64(1), uint8(2), int64(0))
+	f.Fuzz(func(t *testing.T, zone, start string, minutes int64, kind uint8, after int64) {
+		w := noc.Window{TimeZone: zone, StartTime: start, Duration: time.Duration(minutes) * time.Minute,
+			Weekdays: []time.Weekday{time.Sunday, time.Wednesday}, MonthDay: 15}
+		w.Recurrence = []noc.Recurrence{noc.RecurDaily, noc.RecurWeekly, noc.RecurMonthly}[int(kind)%3]
+		if w.Validate() != nil {
+			return
+		}
+		at := time.Unix(after%(1<<33), 0)
+		s, e, ok := w.Next(at)
+		if !ok {
+			t.Fatalf("no next occurrence of %+v after %s", w, at)
+		}
+		if !s.After(at) || !e.After(s) || !w.Active(s) || !w.Active(e.Add(-time.Nanosecond)) {
+			t.Fatalf("%+v: Next(%s) = %s..%s inconsistent with Active", w, at, s, e)
+		}
+	})
+}
