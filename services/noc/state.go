@@ -226,6 +226,8 @@ func (c MonitorConfig) Step(s MonitorState, r probe.Result, now time.Time) (Moni
 	if !c.Flap.Disabled {
 		s.Score = FlapScore(s.Recent)
 		switch {
+		// Not before half a window has been seen: three results of a new
+		// monitor are too few to call it flapping.
 		case !s.Flapping && s.Score >= c.Flap.High && len(s.Recent) >= c.Flap.Window/2:
 			s.Flapping, t.Flap = true, FlapStarted
 		case s.Flapping && s.Score < c.Flap.Low:
