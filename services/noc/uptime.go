@@ -12,34 +12,46 @@ import (
 )
 
 // Response times are kept as a fixed log-scale histogram so that hourly
-// and daily rollups merge by adding counts, with no raw samples: bin 0
-// holds everything under 1 ms, bin i (1 ≤ i < HistogramBins-1) holds
-// [2^((i-1)/8), 2^(i/8)) ms, and the last bin everything from about 244 s
-// up. Eight bins per doubling bound the relative error of a percentile to
-// 2^(1/8)-1 ≈ 9%, which is finer than network jitter; the bin edges never
+// and daily rollups merge by adding counts, with no raw samples. The
+// layout is the one storage rolls up (services/noc/results), so stored
+// bins map one to one: bin i holds [2^(i/4), 2^((i+1)/4)) microseconds,
+// bin 0 also everything up to 1 µs and the last bin everything from 2^27.75
+// µs (about 3.9 minutes, beyond any check's timeout) up. Four bins per
+// doubling, read at their geometric middle, bound the error of a
+// percentile to about 9%, finer than network jitter. The edges never
 // change, since stored rollups depend on them.
 const (
-	HistogramBins   = 145
-	binsPerDoubling = 8
+	HistogramBins   = 28 * binsPerDoubling
+	binsPerDoubling = 4
 )
 
 // Histogram counts response times in the fixed bins above.
 type Histogram struct {
-	Bins [HistogramBins]uint64
+	Bins [HistogramBins]int64
+}
+
+// HistogramFromBins reads stored bins (trailing empty bins may be left
+// off); bins past the last fold into it.
+func HistogramFromBins(bins []int64) Histogram {
+	var h Histogram
+	for i, n := range bins {
+		h.Bins[min(i, HistogramBins-1)] += n
+	}
+	return h
 }
 
 func binOf(d time.Duration) int {
-	ms := float64(d) / float64(time.Millisecond)
-	if ms < 1 {
+	us := d.Microseconds()
+	if us <= 1 {
 		return 0
 	}
-	i := int(math.Floor(binsPerDoubling*math.Log2(ms))) + 1
-	return min(i, HistogramBins-1)
+	i := int(math.Floor(binsPerDoubling * math.Log2(float64(us))))
+	return min(max(i, 0), HistogramBins-1)
 }
 
-// binUpper is the upper edge of bin i.
-func binUpper(i int) time.Duration {
-	return time.Duration(math.Exp2(float64(i)/binsPerDoubling) * float64(time.Millisecond))
+// binMid is the value bin i stands for: the geometric middle of its edges.
+func binMid(i int) time.Duration {
+	return time.Duration(math.Round(math.Exp2((float64(i)+0.5)/binsPerDoubling))) * time.Microsecond
 }
 
 // Add counts one response time.
@@ -53,35 +65,30 @@ func (h *Histogram) Merge(o Histogram) {
 }
 
 // Count is the number of samples.
-func (h Histogram) Count() uint64 {
-	var n uint64
+func (h Histogram) Count() int64 {
+	var n int64
 	for _, c := range h.Bins {
 		n += c
 	}
 	return n
 }
 
-// Quantile returns the q-quantile (0 < q ≤ 1) as the upper edge of the
-// bin that holds it, so it errs on the slow side; 0 with no samples.
-// Samples in the overflow bin report its lower edge.
+// Quantile returns the q-quantile (0 < q ≤ 1) as the geometric middle of
+// the bin that holds it; 0 with no samples.
 func (h Histogram) Quantile(q float64) time.Duration {
 	n := h.Count()
 	if n == 0 {
 		return 0
 	}
-	rank := uint64(math.Ceil(q * float64(n)))
-	rank = max(rank, 1)
-	var seen uint64
+	rank := min(max(int64(math.Ceil(q*float64(n))), 1), n)
+	var seen int64
 	for i, c := range h.Bins {
 		seen += c
 		if seen >= rank {
-			if i == HistogramBins-1 {
-				return binUpper(i - 1)
-			}
-			return binUpper(i)
+			return binMid(i)
 		}
 	}
-	return binUpper(HistogramBins - 2)
+	return binMid(HistogramBins - 1)
 }
 
 // StateCounts is a number of results by state.
