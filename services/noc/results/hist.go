@@ -8,9 +8,10 @@ import (
 
 // Latency histograms use a fixed log scale: bucket i holds latencies of
 // [2^(i/4), 2^((i+1)/4)) microseconds, four buckets per doubling, so an
-// estimate from a bucket is within about 9% of the true value. The last
-// bucket also holds everything longer (2^28 µs is about 4.5 minutes,
-// beyond any check's timeout).
+// estimate from a bucket is within about 9% of the true value. Bucket 0
+// also holds everything up to 1 µs and the last bucket everything from
+// 2^27.75 µs (about 3.9 minutes, beyond any check's timeout) up. The
+// edges never change: stored rollups and services/noc read them.
 const (
 	histPerDoubling = 4
 	histBuckets     = 28 * histPerDoubling
@@ -133,14 +134,20 @@ func (s *Summary) Mean() time.Duration {
 	return time.Duration(s.LatencySumUS/s.LatencyCount) * time.Microsecond
 }
 
-// histJSON is the histogram as stored: a JSON array, trailing zero buckets
-// left off.
-func (s *Summary) histJSON() string {
+// LatencyBins returns the latency histogram's counts, bucket by bucket,
+// trailing empty buckets left off.
+func (s *Summary) LatencyBins() []int64 {
 	n := len(s.hist)
 	for n > 0 && s.hist[n-1] == 0 {
 		n--
 	}
-	b, _ := json.Marshal(s.hist[:n])
+	return append([]int64(nil), s.hist[:n]...)
+}
+
+// histJSON is the histogram as stored: a JSON array, trailing zero buckets
+// left off.
+func (s *Summary) histJSON() string {
+	b, _ := json.Marshal(s.LatencyBins())
 	return string(b)
 }
 

@@ -237,8 +237,11 @@ func (s *Store) copyRows(ctx context.Context, rows []Result) error {
 		if err != nil {
 			return fmt.Errorf("copy check results: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO check_results SELECT * FROM check_results_stage
-			ON CONFLICT DO NOTHING`); err != nil {
+		// Columns by name: a connection's staging table may predate a
+		// column added to check_results.
+		cols := strings.Join(resultColumns, ", ")
+		if _, err := tx.Exec(ctx, "INSERT INTO check_results ("+cols+") SELECT "+cols+
+			" FROM check_results_stage ON CONFLICT DO NOTHING"); err != nil {
 			return fmt.Errorf("move check results: %w", err)
 		}
 		return tx.Commit(ctx)

@@ -258,6 +258,17 @@ func TestRetention(t *testing.T) {
 			if n := count(t, e, "SELECT count(*) FROM check_results_default"); n != 0 {
 				t.Errorf("%d results left in the default partition", n)
 			}
+			// Partitions made at run time belong to the schema owner and
+			// are reached only through the parent and its policy.
+			var owner string
+			if err := e.owner.QueryRow(`SELECT pg_get_userbyid(relowner) FROM pg_class
+				WHERE relname = 'check_results_20260330'`).Scan(&owner); err != nil || owner == "opsward_app" {
+				t.Errorf("partition owner %q (%v)", owner, err)
+			}
+			if _, err := e.app.ExecContext(system(), "SELECT count(*) FROM check_results_20260330"); err == nil ||
+				!strings.Contains(err.Error(), "permission denied") {
+				t.Errorf("reading a new partition directly: %v", err)
+			}
 		}
 		if _, err := e.store.DropBefore(as(e.tenantA), base); err == nil {
 			t.Error("a tenant ran retention")

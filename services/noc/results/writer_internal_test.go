@@ -120,3 +120,26 @@ func TestClip(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestHistogramEdges(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		us   int64
+		want int
+	}{{0, 0}, {1, 0}, {2, 4}, {3, 6}, {1000, 39}, {1 << 27, 108}, {1 << 40, histBuckets - 1}} {
+		if got := histIndex(c.us); got != c.want {
+			t.Errorf("histIndex(%d) = %d, want %d", c.us, got, c.want)
+		}
+	}
+	var s Summary
+	for us := int64(1000); us <= 100_000; us += 1000 {
+		s.add("up", us, false)
+	}
+	if got := s.LatencyBins(); len(got) != histIndex(100_000)+1 {
+		t.Errorf("%d bins, want %d", len(got), histIndex(100_000)+1)
+	}
+	var back Summary
+	if err := back.setHist([]byte(s.histJSON())); err != nil || back.hist != s.hist {
+		t.Errorf("histogram does not survive storage: %v", err)
+	}
+}
