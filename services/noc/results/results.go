@@ -140,6 +140,8 @@ func (st scanTime) Scan(src any) error {
 		*st.t = time.UnixMicro(v).UTC()
 	case time.Time:
 		*st.t = v.UTC()
+	case nil:
+		*st.t = time.Time{}
 	default:
 		return fmt.Errorf("check time of type %T", src)
 	}

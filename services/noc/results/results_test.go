@@ -318,3 +318,32 @@ func count(t *testing.T, e *env, q string) int {
 	}
 	return n
 }
+
+func TestMaintain(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		now := time.Now().UTC()
+		from := now.Add(-3 * time.Hour).Truncate(time.Hour)
+		rs := every(e.tenantA, "mon_m", from, now, time.Minute, nil)
+		write(t, e, rs)
+		if err := e.store.Maintain(as(e.tenantA), now); err == nil {
+			t.Error("a tenant ran the upkeep")
+		}
+		for range 2 {
+			if err := e.store.Maintain(system(), now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		u, err := e.store.Uptime(as(e.tenantA), "mon_m", from, now.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.HourRows < 2 || u.Up != int64(len(rs)) {
+			t.Errorf("after upkeep: %d hour rows, %d raw rows, %d up of %d", u.HourRows, u.RawRows, u.Up, len(rs))
+		}
+		if e.pg() {
+			if n := count(t, e, "SELECT count(*) FROM check_results_default"); n != 0 {
+				t.Errorf("%d of today's results in the default partition", n)
+			}
+		}
+	})
+}

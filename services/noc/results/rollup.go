@@ -28,29 +28,82 @@ func (s *Store) Rollup(ctx context.Context, from, to time.Time) error {
 		return err
 	}
 	h0, h1 := from.UTC().Truncate(time.Hour), to.UTC().Truncate(time.Hour)
-	if !h0.Before(h1) {
-		return nil
+	// An hour, then a day, at a time: memory is one summary per monitor.
+	// Hours with no results are skipped (their rollups, if any, stay).
+	for h := h0; h.Before(h1); h = h.Add(time.Hour) {
+		next, err := s.first(ctx, `SELECT min(checked_at) FROM check_results WHERE checked_at >= ? AND checked_at < ?`, h, h1)
+		if err != nil || next.IsZero() {
+			if err != nil {
+				return err
+			}
+			break
+		}
+		h = next.Truncate(time.Hour)
+		if err := s.rollupHour(ctx, h); err != nil {
+			return err
+		}
 	}
+	d1 := truncDay(h1)
+	for d := truncDay(h0); d.Before(d1); d = d.AddDate(0, 0, 1) {
+		next, err := s.first(ctx, `SELECT min(bucket_start) FROM check_rollups WHERE bucket = 'hour' AND bucket_start >= ? AND bucket_start < ?`, d, d1)
+		if err != nil || next.IsZero() {
+			if err != nil {
+				return err
+			}
+			break
+		}
+		d = truncDay(next)
+		if err := s.rollupDay(ctx, d); err != nil {
+			return err
+		}
+	}
+	if err := s.moveMark(ctx, BucketHour, h1); err != nil {
+		return err
+	}
+	if d1.After(truncDay(h0)) {
+		return s.moveMark(ctx, BucketDay, d1)
+	}
+	return nil
+}
+
+// first runs a min() query over [lo, hi); the zero time when empty.
+func (s *Store) first(ctx context.Context, query string, lo, hi time.Time) (time.Time, error) {
+	var t time.Time
+	err := s.db.QueryRowContext(ctx, s.q(query), s.tv(lo), s.tv(hi)).Scan(scanTime{&t})
+	return t, err
+}
+
+// moveMark records that rollups of bucket are complete up to through. The
+// mark only moves forward, so a rerun of an old range does not pull it
+// back.
+func (s *Store) moveMark(ctx context.Context, bucket string, through time.Time) error {
+	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO check_rollup_marks (bucket, through) VALUES (?, ?)
+		ON CONFLICT (bucket) DO UPDATE SET through = excluded.through
+		WHERE check_rollup_marks.through < excluded.through`), bucket, s.tv(through)); err != nil {
+		return fmt.Errorf("move the %s rollup mark: %w", bucket, err)
+	}
+	return nil
+}
+
+func (s *Store) rollupHour(ctx context.Context, h time.Time) error {
 	hours := map[rollupKey]*Summary{}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT tenant_id, monitor_id, checked_at, status,
-		latency_us, in_maintenance FROM check_results WHERE checked_at >= ? AND checked_at < ?`),
-		s.tv(h0), s.tv(h1))
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT tenant_id, monitor_id, status, latency_us,
+		in_maintenance FROM check_results WHERE checked_at >= ? AND checked_at < ?`),
+		s.tv(h), s.tv(h.Add(time.Hour)))
 	if err != nil {
 		return fmt.Errorf("read check results: %w", err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var (
-			k       rollupKey
-			at      time.Time
+			k       = rollupKey{start: h}
 			status  string
 			latency int64
 			maint   bool
 		)
-		if err := rows.Scan(&k.tenantID, &k.monitorID, scanTime{&at}, &status, &latency, &maint); err != nil {
-			rows.Close()
+		if err := rows.Scan(&k.tenantID, &k.monitorID, &status, &latency, &maint); err != nil {
 			return err
 		}
-		k.start = at.Truncate(time.Hour)
 		sum := hours[k]
 		if sum == nil {
 			sum = &Summary{}
@@ -58,31 +111,50 @@ func (s *Store) Rollup(ctx context.Context, from, to time.Time) error {
 		}
 		sum.add(status, latency, maint)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if err := s.upsertRollups(ctx, BucketHour, hours, h1); err != nil {
-		return err
-	}
+	rows.Close()
+	return s.upsertRollups(ctx, BucketHour, hours)
+}
 
-	d0, d1 := truncDay(h0), truncDay(h1)
-	if !d0.Before(d1) {
-		return nil
-	}
+func (s *Store) rollupDay(ctx context.Context, d time.Time) error {
 	days := map[rollupKey]*Summary{}
 	if err := s.readRollups(ctx, `bucket = 'hour' AND bucket_start >= ? AND bucket_start < ?`,
-		[]any{s.tv(d0), s.tv(d1)}, func(k rollupKey, sum *Summary) {
-			k.start = truncDay(k.start)
-			if d := days[k]; d != nil {
-				d.merge(sum)
+		[]any{s.tv(d), s.tv(d.AddDate(0, 0, 1))}, func(k rollupKey, sum *Summary) {
+			k.start = d
+			if have := days[k]; have != nil {
+				have.merge(sum)
 			} else {
 				days[k] = sum
 			}
 		}); err != nil {
 		return err
 	}
-	return s.upsertRollups(ctx, BucketDay, days, d1)
+	return s.upsertRollups(ctx, BucketDay, days)
+}
+
+// Maintain is the periodic upkeep, run every few minutes on the
+// privileged path: partitions for today and the next two days, and the
+// rollups of the hours since the last run (the latest whole hour again, a
+// few minutes after it ends, for results that were still queued).
+func (s *Store) Maintain(ctx context.Context, now time.Time) error {
+	if err := requirePrivileged(ctx, "result upkeep"); err != nil {
+		return err
+	}
+	now = now.UTC()
+	if _, err := s.EnsurePartitions(ctx, now, 3); err != nil {
+		return err
+	}
+	hourMark, _, err := s.marks(ctx)
+	if err != nil {
+		return err
+	}
+	from := now.Add(-48 * time.Hour)
+	if !hourMark.IsZero() && hourMark.After(from) {
+		from = hourMark.Add(-time.Hour)
+	}
+	return s.Rollup(ctx, from, now.Add(-5*time.Minute))
 }
 
 func truncDay(t time.Time) time.Time {
@@ -90,8 +162,8 @@ func truncDay(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-// upsertRollups writes sums and moves the bucket's mark to through.
-func (s *Store) upsertRollups(ctx context.Context, bucket string, sums map[rollupKey]*Summary, through time.Time) error {
+// upsertRollups writes sums.
+func (s *Store) upsertRollups(ctx context.Context, bucket string, sums map[rollupKey]*Summary) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -119,13 +191,6 @@ func (s *Store) upsertRollups(ctx context.Context, bucket string, sums map[rollu
 			v.LatencyMinUS, v.LatencyMaxUS, v.histJSON(), now); err != nil {
 			return fmt.Errorf("write %s rollup: %w", bucket, err)
 		}
-	}
-	// The mark only moves forward, so a rerun of an old range does not
-	// pull it back.
-	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO check_rollup_marks (bucket, through) VALUES (?, ?)
-		ON CONFLICT (bucket) DO UPDATE SET through = excluded.through
-		WHERE check_rollup_marks.through < excluded.through`), bucket, s.tv(through)); err != nil {
-		return fmt.Errorf("move the %s rollup mark: %w", bucket, err)
 	}
 	return tx.Commit()
 }
