@@ -162,9 +162,11 @@ func (a *acMatcher) scan(s string, hit func(pid int32)) {
 	}
 }
 
-// appendHits appends to dst the id of every pattern occurrence in s (a
-// pattern may be appended more than once) and returns the extended slice.
-func (a *acMatcher) appendHits(dst []int32, s string) []int32 {
+// appendHits appends to dst the id of every pattern that occurs in s and
+// returns the extended slice. marks (one per state) holds stamp for the
+// states whose patterns were already reported in this pass, so that each
+// pattern is appended at most once over the values scanned with one stamp.
+func (a *acMatcher) appendHits(dst []int32, s string, marks []uint32, stamp uint32) []int32 {
 	st := int32(0)
 	dense, link, out := a.dense, a.link, a.out
 	for i := 0; i < len(s); i++ {
@@ -180,7 +182,10 @@ func (a *acMatcher) appendHits(dst []int32, s string) []int32 {
 			}
 			st = a.fail[st]
 		}
-		for o := st; o > 0; o = link[o] {
+		// The states on a fail chain are the same wherever it is entered:
+		// once a state is marked, the rest of its chain is too.
+		for o := st; o > 0 && marks[o] != stamp; o = link[o] {
+			marks[o] = stamp
 			dst = append(dst, out[o]...)
 		}
 	}

@@ -13,48 +13,72 @@ import (
 	"unicode/utf16"
 )
 
-// need is what the prefilter knows about a sub-expression: at least one of
-// the atoms is present in every event it matches. A nil *need means
-// "nothing is known" (the expression may match without any literal).
-type need struct{ atoms []atom }
+// need is what the prefilter knows about a sub-expression, as clauses that
+// all hold: for each clause, at least one of its atoms is present in every
+// event the expression matches. A nil *need means "nothing is known" (the
+// expression may match without any literal).
+type need struct{ clauses [][]atom }
 
 type atom struct {
 	field string // event field name; "" for any field (keywords)
 	lit   string // lower-cased literal
 }
 
-func (n *need) score() int {
-	minLen := 1 << 30
-	for _, a := range n.atoms {
-		minLen = min(minLen, len(a.lit))
-	}
-	return min(minLen, 12)*1000 - len(n.atoms)
+// litNeed is the need of one literal in one field.
+func litNeed(field, lit string) *need {
+	return &need{clauses: [][]atom{{{field: field, lit: lit}}}}
 }
 
-// best returns the most selective of the known needs (an AND needs only one).
-func best(ns ...*need) *need {
-	var b *need
-	for _, n := range ns {
-		if n != nil && (b == nil || n.score() > b.score()) {
-			b = n
+// clauseScore ranks clauses: longer shortest literal first, then fewer
+// atoms.
+func clauseScore(cl []atom) int {
+	minLen := 1 << 30
+	for _, a := range cl {
+		minLen = min(minLen, len(a.lit))
+	}
+	return min(minLen, 12)*1000 - len(cl)
+}
+
+// top is the most selective clause of n.
+func (n *need) top() []atom {
+	var b []atom
+	for _, cl := range n.clauses {
+		if b == nil || clauseScore(cl) > clauseScore(b) {
+			b = cl
 		}
 	}
 	return b
 }
 
-// union is the need of an OR: known only when every branch is known.
+// best is the need of an AND: every clause of every known need holds.
+func best(ns ...*need) *need {
+	var out *need
+	for _, n := range ns {
+		if n == nil {
+			continue
+		}
+		if out == nil {
+			out = &need{}
+		}
+		out.clauses = append(out.clauses, n.clauses...)
+	}
+	return out
+}
+
+// union is the need of an OR: known only when every branch is known; one
+// clause made of each branch's most selective clause.
 func union(ns ...*need) *need {
-	out := &need{}
+	var cl []atom
 	for _, n := range ns {
 		if n == nil {
 			return nil
 		}
-		out.atoms = append(out.atoms, n.atoms...)
+		cl = append(cl, n.top()...)
 	}
-	if len(out.atoms) == 0 {
+	if len(cl) == 0 {
 		return nil
 	}
-	return out
+	return &need{clauses: [][]atom{cl}}
 }
 
 // compiler compiles the detection of one rule.
@@ -263,7 +287,7 @@ func (c *compiler) item(it FieldItem) (matcher, *need, error) {
 			needs = append(needs, nil)
 			continue
 		}
-		needs = append(needs, &need{atoms: []atom{{field: evName, lit: strings.ToLower(p.need)}}})
+		needs = append(needs, litNeed(evName, strings.ToLower(p.need)))
 	}
 	if keyword {
 		m := &keywordMatcher{pats: pats, all: all, cased: cased}
@@ -274,7 +298,7 @@ func (c *compiler) item(it FieldItem) (matcher, *need, error) {
 		// superset of the keyword fields, so the prefilter stays sound.
 		for _, n := range needs {
 			if n != nil {
-				n.atoms[0].field = ""
+				n.clauses[0][0].field = ""
 			}
 		}
 		if all {
@@ -460,7 +484,7 @@ func regexNeed(field, expr string) *need {
 			if lit == "" {
 				return nil
 			}
-			return &need{atoms: []atom{{field: field, lit: lit}}}
+			return litNeed(field, lit)
 		case syntax.OpCapture, syntax.OpPlus:
 			return walk(r.Sub[0])
 		case syntax.OpRepeat:

@@ -48,12 +48,14 @@ type evalCtx struct {
 	cache []fval
 	names []string
 	// prefilter scratch
-	stamp    uint32
-	marks    []uint32
-	patMarks []uint32
-	cands    []int32
-	hits     []int32
-	low      []byte
+	stamp      uint32
+	marks      []uint32
+	masks      []uint8
+	patMarks   []uint32
+	stateMarks []uint32
+	cands      []int32
+	hits       []int32
+	low        []byte
 }
 
 // lower returns strings.ToLower(s); for ASCII text the result lives in

@@ -77,7 +77,7 @@ type cRule struct {
 	idx   int32
 	rule  *Rule
 	cond  cond
-	need  *need
+	keys  [][]atom // clauses the literal index requires, all of them
 	match Match
 }
 
@@ -143,7 +143,7 @@ func Compile(rules []*Rule, cfg Config) *RuleSet {
 			rs.Refused = append(rs.Refused, Refusal{Rule: r, Err: err})
 			continue
 		}
-		cr := &cRule{idx: int32(len(rs.rules)), rule: r, cond: cnd, need: cnd.need()}
+		cr := &cRule{idx: int32(len(rs.rules)), rule: r, cond: cnd, keys: indexKeys(cnd.need())}
 		cr.match = Match{RuleID: r.ID, Title: r.Title, Level: r.Level, Author: r.Author, Tags: r.Tags, RuleName: r.Name, Rule: r,
 			CorrelationOnly: (r.ID != "" && referenced[r.ID]) || (r.Name != "" && referenced[r.Name])}
 		rs.rules = append(rs.rules, cr)
@@ -208,20 +208,68 @@ func (rs *RuleSet) applyFilters(r *Rule, cnd cond, filters []*Rule) (cond, error
 	return out, nil
 }
 
+// maxKeys is how many clauses of a rule's need the index may require.
+const maxKeys = 3
+
+// weakKey is the length under which a rule's best key is too common to be
+// its only one.
+const weakKey = 8
+
+// indexKeys chooses the clauses of n the literal index requires of a rule:
+// the most selective one, and when that one is weak, the next ones too, so
+// that short common literals alone do not make the rule a candidate.
+func indexKeys(n *need) [][]atom {
+	if n == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var cls [][]atom
+	for _, cl := range n.clauses {
+		var kb strings.Builder
+		for _, a := range cl {
+			kb.WriteString(a.field)
+			kb.WriteByte(0)
+			kb.WriteString(a.lit)
+			kb.WriteByte(0)
+		}
+		if k := kb.String(); !seen[k] {
+			seen[k] = true
+			cls = append(cls, cl)
+		}
+	}
+	sort.SliceStable(cls, func(i, j int) bool { return clauseScore(cls[i]) > clauseScore(cls[j]) })
+	keys := cls[:1]
+	if minLit(cls[0]) < weakKey {
+		keys = cls[:min(len(cls), maxKeys)]
+	}
+	return keys
+}
+
+func minLit(cl []atom) int {
+	n := 1 << 30
+	for _, a := range cl {
+		n = min(n, len(a.lit))
+	}
+	return n
+}
+
 // route is the rules an event class can match, with their literal index.
 type route struct {
 	rules  []int32
 	always []int32      // rules the prefilter knows nothing about
+	full   []uint8      // per rule position, the mask of all its keys
 	fields []fieldIndex // per event field, an automaton over its atoms
 	anyAC  *fieldIndex  // atoms that may be in any field (keywords)
 	npat   int
+	nstate int
 }
 
 type fieldIndex struct {
-	fid  int
-	ac   *acMatcher
-	pats [][]int32 // pattern -> rule positions in route.rules
-	base int32     // pattern ids of this index start here in the stamp table
+	fid   int
+	ac    *acMatcher
+	pats  [][]int32 // pattern -> rule position in route.rules << 2 | key number
+	base  int32     // pattern ids of this index start here in the stamp table
+	sbase int32     // automaton states start here in the state stamp table
 }
 
 func (rs *RuleSet) buildRoute(rules []int32) *route {
@@ -234,20 +282,25 @@ func (rs *RuleSet) buildRoute(rules []int32) *route {
 		return rt
 	}
 	byField := map[string]map[string][]int32{}
+	rt.full = make([]uint8, len(rules))
 	for pos, ri := range rules {
-		n := rs.rules[ri].need
-		if n == nil {
+		keys := rs.rules[ri].keys
+		if keys == nil {
 			rt.always = append(rt.always, int32(pos))
 			continue
 		}
-		for _, a := range n.atoms {
-			m := byField[a.field]
-			if m == nil {
-				m = map[string][]int32{}
-				byField[a.field] = m
-			}
-			if l := m[a.lit]; len(l) == 0 || l[len(l)-1] != int32(pos) {
-				m[a.lit] = append(l, int32(pos))
+		rt.full[pos] = uint8(1)<<len(keys) - 1
+		for k, cl := range keys {
+			e := int32(pos)<<2 | int32(k)
+			for _, a := range cl {
+				m := byField[a.field]
+				if m == nil {
+					m = map[string][]int32{}
+					byField[a.field] = m
+				}
+				if l := m[a.lit]; len(l) == 0 || l[len(l)-1] != e {
+					m[a.lit] = append(l, e)
+				}
 			}
 		}
 	}
@@ -268,6 +321,8 @@ func (rs *RuleSet) buildRoute(rules []int32) *route {
 			fi.pats = append(fi.pats, m[l])
 		}
 		rt.npat += len(lits)
+		fi.sbase = int32(rt.nstate)
+		rt.nstate += len(fi.ac.fail)
 		if f == "" {
 			fi.fid = -1
 			rt.anyAC = &fi
@@ -390,13 +445,18 @@ func (rs *RuleSet) candidates(c *evalCtx, rt *route) []int32 {
 	if c.stamp == 0 {
 		clear(c.marks)
 		clear(c.patMarks)
+		clear(c.stateMarks)
 		c.stamp = 1
 	}
 	if len(c.marks) < len(rt.rules) {
 		c.marks = make([]uint32, len(rt.rules))
+		c.masks = make([]uint8, len(rt.rules))
 	}
 	if len(c.patMarks) < rt.npat {
 		c.patMarks = make([]uint32, rt.npat)
+	}
+	if len(c.stateMarks) < rt.nstate {
+		c.stateMarks = make([]uint32, rt.nstate)
 	}
 	c.cands = append(c.cands[:0], rt.always...)
 	stamp := c.stamp
@@ -407,9 +467,19 @@ func (rs *RuleSet) candidates(c *evalCtx, rt *route) []int32 {
 				continue
 			}
 			c.patMarks[g] = stamp
-			for _, pos := range fi.pats[pid] {
+			for _, e := range fi.pats[pid] {
+				pos, bit := e>>2, uint8(1)<<(e&3)
 				if c.marks[pos] != stamp {
 					c.marks[pos] = stamp
+					c.masks[pos] = 0
+				}
+				m := c.masks[pos]
+				if m&bit != 0 {
+					continue
+				}
+				m |= bit
+				c.masks[pos] = m
+				if m == rt.full[pos] {
 					c.cands = append(c.cands, pos)
 				}
 			}
@@ -422,32 +492,34 @@ func (rs *RuleSet) candidates(c *evalCtx, rt *route) []int32 {
 		if !v.present || v.null {
 			continue
 		}
+		sm := c.stateMarks[fi.sbase:]
 		if v.ms == nil {
-			c.hits = fi.ac.appendHits(c.hits, v.l)
+			c.hits = fi.ac.appendHits(c.hits, v.l, sm, stamp)
 		} else {
 			for _, l := range v.ml {
-				c.hits = fi.ac.appendHits(c.hits, l)
+				c.hits = fi.ac.appendHits(c.hits, l, sm, stamp)
 			}
 		}
 		take(fi)
 	}
 	if fi := rt.anyAC; fi != nil {
 		// Every value of every field, lower-cased into scratch space.
+		sm := c.stateMarks[fi.sbase:]
 		for _, raw := range c.ev {
 			switch x := raw.(type) {
 			case nil:
 			case []any:
 				for _, e := range x {
 					if e != nil {
-						c.hits = fi.ac.appendHits(c.hits, c.lower(toString(e)))
+						c.hits = fi.ac.appendHits(c.hits, c.lower(toString(e)), sm, stamp)
 					}
 				}
 			case []string:
 				for _, e := range x {
-					c.hits = fi.ac.appendHits(c.hits, c.lower(e))
+					c.hits = fi.ac.appendHits(c.hits, c.lower(e), sm, stamp)
 				}
 			default:
-				c.hits = fi.ac.appendHits(c.hits, c.lower(toString(raw)))
+				c.hits = fi.ac.appendHits(c.hits, c.lower(toString(raw)), sm, stamp)
 			}
 		}
 		take(fi)
