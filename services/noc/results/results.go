@@ -182,7 +182,7 @@ func metricsJSON(m map[string]float64) []byte {
 	return b
 }
 
-// Insert writes rows now, in one batch: COPY on Postgres, multi-row
+// insert writes rows now, in one batch: COPY on Postgres, multi-row
 // INSERT on SQLite. A row already stored (same tenant, monitor and time)
 // is kept as it is, so a batch can be retried safely. Rows must have been
 // through normalize. It is the writer's path and runs privileged.
