@@ -15,6 +15,10 @@ type acMatcher struct {
 	// dense holds complete transition tables (failures resolved) for the
 	// shallow states, where a scan spends most of its time.
 	dense [][]int32
+	// States are numbered breadth first, so the shallow states are
+	// 0..nflat-1 and flat holds their tables one after the other.
+	flat  []int32
+	nflat int32
 }
 
 const denseDepth = 3
@@ -109,7 +113,51 @@ func newAC(patterns []string) *acMatcher {
 		}
 		a.dense[s] = tab
 	}
-	return a
+	return a.renumber(append([]int32{0}, order...), depth)
+}
+
+// renumber gives the states the numbers of their position in order (a
+// breadth-first order) and builds the flat tables of the dense states.
+func (a *acMatcher) renumber(order []int32, depth []int) *acMatcher {
+	n := len(order)
+	id := make([]int32, n)
+	for i, s := range order {
+		id[s] = int32(i)
+	}
+	b := &acMatcher{keys: make([][]byte, n), nexts: make([][]int32, n), fail: make([]int32, n), out: make([][]int32, n), link: make([]int32, n), dense: make([][]int32, n)}
+	for i, s := range order {
+		b.keys[i] = a.keys[s]
+		nx := make([]int32, len(a.nexts[s]))
+		for j, t := range a.nexts[s] {
+			nx[j] = id[t]
+		}
+		b.nexts[i] = nx
+		b.fail[i] = id[a.fail[s]]
+		b.out[i] = a.out[s]
+		b.link[i] = -1
+		if l := a.link[s]; l >= 0 {
+			b.link[i] = id[l]
+		}
+		if d := a.dense[s]; d != nil {
+			tab := make([]int32, 256)
+			for c, t := range d {
+				tab[c] = id[t]
+			}
+			b.dense[i] = tab
+		}
+		if depth[s] < denseDepth {
+			b.nflat = int32(i) + 1
+		}
+	}
+	for c := range b.root {
+		b.root[c] = id[a.root[c]]
+	}
+	b.dense[0] = b.root[:]
+	b.flat = make([]int32, 0, int(b.nflat)*256)
+	for i := int32(0); i < b.nflat; i++ {
+		b.flat = append(b.flat, b.dense[i]...)
+	}
+	return b
 }
 
 // step follows the goto edge of s on b; -1 when there is none (0 at root).
@@ -168,12 +216,12 @@ func (a *acMatcher) scan(s string, hit func(pid int32)) {
 // pattern is appended at most once over the values scanned with one stamp.
 func (a *acMatcher) appendHits(dst []int32, s string, marks []uint32, stamp uint32) []int32 {
 	st := int32(0)
-	dense, link, out := a.dense, a.link, a.out
+	flat, nflat, link, out := a.flat, a.nflat, a.link, a.out
 	for i := 0; i < len(s); i++ {
 		b := s[i]
 		for {
-			if d := dense[st]; d != nil {
-				st = d[b]
+			if st < nflat {
+				st = flat[int(st)<<8|int(b)]
 				break
 			}
 			if nx := a.step(st, b); nx >= 0 {

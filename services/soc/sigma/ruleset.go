@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // FieldMapping renames Sigma field names to event field names for the rules
@@ -83,12 +84,15 @@ type cRule struct {
 
 // RuleSet is a compiled rule library. It is safe for concurrent use.
 type RuleSet struct {
-	cfg     Config
-	rules   []*cRule
-	byLS    map[LogSource][]int32
-	fields  map[string]int
-	names   []string
-	routes  sync.Map // route key -> *route
+	cfg    Config
+	rules  []*cRule
+	byLS   map[LogSource][]int32
+	fields map[string]int
+	names  []string
+	routes sync.Map // route key -> *route
+	// small maps up to four logsources to their route without building a
+	// key string; it is replaced, never modified, under routeMu.
+	small   atomic.Pointer[map[smallKey]*route]
 	routeMu sync.Mutex
 	pool    sync.Pool
 	all     *route
@@ -334,10 +338,40 @@ func (rs *RuleSet) buildRoute(rules []int32) *route {
 	return rt
 }
 
+// smallKey is a list of up to four logsources.
+type smallKey struct {
+	n  int
+	ls [4]LogSource
+}
+
 func (rs *RuleSet) route(sources []LogSource) *route {
 	if rs.cfg.DisableRouting {
 		return rs.all
 	}
+	if len(sources) > len(smallKey{}.ls) {
+		return rs.routeByString(sources)
+	}
+	k := smallKey{n: len(sources)}
+	copy(k.ls[:], sources)
+	if m := rs.small.Load(); m != nil {
+		if r, ok := (*m)[k]; ok {
+			return r
+		}
+	}
+	r := rs.routeByString(sources)
+	rs.routeMu.Lock()
+	defer rs.routeMu.Unlock()
+	next := map[smallKey]*route{k: r}
+	if m := rs.small.Load(); m != nil {
+		for k2, r2 := range *m {
+			next[k2] = r2
+		}
+	}
+	rs.small.Store(&next)
+	return r
+}
+
+func (rs *RuleSet) routeByString(sources []LogSource) *route {
 	var kb strings.Builder
 	for _, s := range sources {
 		kb.WriteString(s.Product)
