@@ -466,9 +466,22 @@ func TestRowLevelSecurityAlone(t *testing.T) {
 			VALUES ($1, $2, 'check', '{}', 0)`, opsward.NewID(opsward.PrefixJob), w.b.ID); err != nil {
 			t.Fatalf("privileged insert into the outbox: %v", err)
 		}
+		if _, err := db.ExecContext(pctx, `INSERT INTO check_results (tenant_id, monitor_id, checked_at, status)
+			VALUES ($1, 'mon_b', now(), 'up')`, w.b.ID); err != nil {
+			t.Fatalf("privileged insert of a check result: %v", err)
+		}
+		if _, err := db.ExecContext(pctx, `INSERT INTO check_rollups (tenant_id, monitor_id, bucket, bucket_start, updated_at)
+			VALUES ($1, 'mon_b', 'hour', date_trunc('hour', now()), now())`, w.b.ID); err != nil {
+			t.Fatalf("privileged insert of a rollup: %v", err)
+		}
+		// Every tenant-owned table, partitioned parents included; partitions
+		// themselves are closed to the application (read through the parent).
 		var tables []string
-		rows, err := w.owner.Query(`SELECT table_name FROM information_schema.columns
-			WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY table_name`)
+		rows, err := w.owner.Query(`SELECT c.relname FROM pg_class c
+			JOIN pg_namespace n ON n.oid = c.relnamespace
+			JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+			WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+			ORDER BY c.relname`)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -145,6 +145,7 @@ func policyOf(p billing.Plan, st tenant.Status) dispatch.Policy {
 var purgeTables = []string{
 	refreshtoken.Table, session.Table, apikey.Table, invitation.Table,
 	membership.Table, subscription.Table, auditentry.Table, "dispatch_outbox",
+	"check_results", "check_rollups",
 }
 
 // PurgeClosedArgs is the job that deletes closed tenants whose retention
