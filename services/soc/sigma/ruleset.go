@@ -215,13 +215,9 @@ func (rs *RuleSet) applyFilters(r *Rule, cnd cond, filters []*Rule) (cond, error
 // maxKeys is how many clauses of a rule's need the index may require.
 const maxKeys = 3
 
-// weakKey is the length under which a rule's best key is too common to be
-// its only one.
-const weakKey = 8
-
 // indexKeys chooses the clauses of n the literal index requires of a rule:
-// the most selective one, and when that one is weak, the next ones too, so
-// that short common literals alone do not make the rule a candidate.
+// the maxKeys most selective ones, so that a short common literal, or a long
+// one that most events carry, does not alone make the rule a candidate.
 func indexKeys(n *need) [][]atom {
 	if n == nil {
 		return nil
@@ -242,19 +238,7 @@ func indexKeys(n *need) [][]atom {
 		}
 	}
 	sort.SliceStable(cls, func(i, j int) bool { return clauseScore(cls[i]) > clauseScore(cls[j]) })
-	keys := cls[:1]
-	if minLit(cls[0]) < weakKey {
-		keys = cls[:min(len(cls), maxKeys)]
-	}
-	return keys
-}
-
-func minLit(cl []atom) int {
-	n := 1 << 30
-	for _, a := range cl {
-		n = min(n, len(a.lit))
-	}
-	return n
+	return cls[:min(len(cls), maxKeys)]
 }
 
 // route is the rules an event class can match, with their literal index.
