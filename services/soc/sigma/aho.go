@@ -19,6 +19,9 @@ type acMatcher struct {
 	// 0..nflat-1 and flat holds their tables one after the other.
 	flat  []int32
 	nflat int32
+	// emit is the first state with output on the fail chain of each state,
+	// itself included; -1 when there is none.
+	emit []int32
 }
 
 const denseDepth = 3
@@ -153,6 +156,13 @@ func (a *acMatcher) renumber(order []int32, depth []int) *acMatcher {
 		b.root[c] = id[a.root[c]]
 	}
 	b.dense[0] = b.root[:]
+	b.emit = make([]int32, n)
+	for i := range b.emit {
+		b.emit[i] = b.link[i]
+		if len(b.out[i]) > 0 {
+			b.emit[i] = int32(i)
+		}
+	}
 	b.flat = make([]int32, 0, int(b.nflat)*256)
 	for i := int32(0); i < b.nflat; i++ {
 		b.flat = append(b.flat, b.dense[i]...)
@@ -216,7 +226,7 @@ func (a *acMatcher) scan(s string, hit func(pid int32)) {
 // pattern is appended at most once over the values scanned with one stamp.
 func (a *acMatcher) appendHits(dst []int32, s string, marks []uint32, stamp uint32) []int32 {
 	st := int32(0)
-	flat, nflat, link, out := a.flat, a.nflat, a.link, a.out
+	flat, nflat, link, out, emit := a.flat, a.nflat, a.link, a.out, a.emit
 	for i := 0; i < len(s); i++ {
 		b := s[i]
 		for {
@@ -232,7 +242,7 @@ func (a *acMatcher) appendHits(dst []int32, s string, marks []uint32, stamp uint
 		}
 		// The states on a fail chain are the same wherever it is entered:
 		// once a state is marked, the rest of its chain is too.
-		for o := st; o > 0 && marks[o] != stamp; o = link[o] {
+		for o := emit[st]; o > 0 && marks[o] != stamp; o = link[o] {
 			marks[o] = stamp
 			dst = append(dst, out[o]...)
 		}

@@ -56,6 +56,7 @@ type evalCtx struct {
 	cands      []int32
 	hits       []int32
 	low        []byte
+	arena      []byte // lower-cased field values of the current event
 }
 
 // lower returns strings.ToLower(s); for ASCII text the result lives in
@@ -88,6 +89,36 @@ func (c *evalCtx) reset(ev Event, names []string) {
 	if len(c.cache) < len(names) {
 		c.cache = make([]fval, len(names))
 	}
+	c.arena = c.arena[:0]
+}
+
+// lowerKeep returns strings.ToLower(s); for ASCII text with upper-case
+// letters the result lives in the event's arena, valid until the next reset.
+func (c *evalCtx) lowerKeep(s string) string {
+	up := false
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b >= utf8.RuneSelf {
+			return strings.ToLower(s)
+		}
+		up = up || ('A' <= b && b <= 'Z')
+	}
+	if !up {
+		return s
+	}
+	if cap(c.arena)-len(c.arena) < len(s) {
+		// Strings already handed out keep the old buffer alive.
+		c.arena = make([]byte, 0, max(4096, 2*cap(c.arena), len(s)))
+	}
+	start := len(c.arena)
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		c.arena = append(c.arena, b)
+	}
+	return unsafe.String(&c.arena[start], len(s))
 }
 
 func (c *evalCtx) get(fid int) *fval {
@@ -101,6 +132,10 @@ func (c *evalCtx) get(fid int) *fval {
 		return v
 	}
 	v.present = true
+	if str, ok := raw.(string); ok {
+		v.raw, v.s, v.l = raw, str, c.lowerKeep(str)
+		return v
+	}
 	fill(v, raw)
 	return v
 }
