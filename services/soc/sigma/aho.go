@@ -19,6 +19,10 @@ type acMatcher struct {
 	// 0..nflat-1 and flat holds their tables one after the other.
 	flat  []int32
 	nflat int32
+	// The bytes of the patterns are numbered 1..nclass-1 (class), all the
+	// other bytes are class 0; the rows of flat are indexed by class.
+	class  [256]uint8
+	nclass int32
 	// emit is the first state with output on the fail chain of each state,
 	// itself included; -1 when there is none.
 	emit []int32
@@ -163,14 +167,59 @@ func (a *acMatcher) renumber(order []int32, depth []int) *acMatcher {
 			b.emit[i] = int32(i)
 		}
 	}
-	b.flat = make([]int32, 0, int(b.nflat)*256)
+	// Goto edges and flat tables carry outBit on targets with output, so
+	// that a scan loads emit only there.
+	for _, nx := range b.nexts {
+		for j, t := range nx {
+			if b.emit[t] > 0 {
+				nx[j] = t | outBit
+			}
+		}
+	}
+	var used [256]bool
+	for _, ks := range b.keys {
+		for _, k := range ks {
+			used[k] = true
+		}
+	}
+	rep := []int{-1} // class 0: bytes in no pattern lead to the root
+	for c := range used {
+		if used[c] {
+			b.class[c] = uint8(len(rep))
+			rep = append(rep, c)
+		}
+	}
+	if len(rep) > 256 {
+		// Every byte is in some pattern: one class per byte, class 0 unused
+		// would not fit in a uint8, so number the bytes themselves.
+		rep = rep[1:]
+		for c := range b.class {
+			b.class[c] = uint8(c)
+		}
+	}
+	b.nclass = int32(len(rep))
+	b.flat = make([]int32, 0, int(b.nflat)*len(rep))
 	for i := int32(0); i < b.nflat; i++ {
-		b.flat = append(b.flat, b.dense[i]...)
+		for _, c := range rep {
+			t := int32(0)
+			if c >= 0 {
+				t = b.dense[i][c]
+			}
+			if b.emit[t] > 0 {
+				t |= outBit
+			}
+			b.flat = append(b.flat, t)
+		}
 	}
 	return b
 }
 
+// outBit marks, in nexts and flat, a target state that has output on its
+// fail chain.
+const outBit = 1 << 30
+
 // step follows the goto edge of s on b; -1 when there is none (0 at root).
+// Once an automaton is built, the result may carry outBit.
 func (a *acMatcher) step(s int32, b byte) int32 {
 	if s == 0 {
 		return a.root[b]
@@ -204,7 +253,7 @@ func (a *acMatcher) scan(s string, hit func(pid int32)) {
 			}
 			nx := a.step(st, b)
 			if nx >= 0 {
-				st = nx
+				st = nx &^ outBit
 				break
 			}
 			st = a.fail[st]
@@ -227,18 +276,23 @@ func (a *acMatcher) scan(s string, hit func(pid int32)) {
 func (a *acMatcher) appendHits(dst []int32, s string, marks []uint32, stamp uint32) []int32 {
 	st := int32(0)
 	flat, nflat, link, out, emit := a.flat, a.nflat, a.link, a.out, a.emit
+	class, nclass := &a.class, a.nclass
 	for i := 0; i < len(s); i++ {
 		b := s[i]
+		var nx int32
 		for {
 			if st < nflat {
-				st = flat[int(st)<<8|int(b)]
+				nx = flat[int(st*nclass)+int(class[b])]
 				break
 			}
-			if nx := a.step(st, b); nx >= 0 {
-				st = nx
+			if nx = a.step(st, b); nx >= 0 {
 				break
 			}
 			st = a.fail[st]
+		}
+		st = nx &^ outBit
+		if nx&outBit == 0 {
+			continue
 		}
 		// The states on a fail chain are the same wherever it is entered:
 		// once a state is marked, the rest of its chain is too.

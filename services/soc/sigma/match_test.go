@@ -332,3 +332,36 @@ func TestAhoCorasick(t *testing.T) {
 		t.Fatalf("false hit: %v", got)
 	}
 }
+
+// appendHits reports the same patterns as scan, each once per stamp, also
+// for automata deeper than the flat tables and values with bytes in no
+// pattern.
+func TestAhoCorasickAppendHits(t *testing.T) {
+	pats := []string{"he", "she", "his", "hers", "s", "\\windows\\system32\\", "system", "32\\c", ".exe", "é"}
+	ac := newAC(pats)
+	marks := make([]uint32, len(ac.fail))
+	for stamp, in := range []string{"ushers", "c:\\windows\\system32\\cmd.exe", "xxhisyyéé", "", "\x00\xff.ex.exe"} {
+		want := map[int32]bool{}
+		ac.scan(in, func(p int32) { want[p] = true })
+		got := map[int32]bool{}
+		for _, p := range ac.appendHits(nil, in, marks, uint32(stamp+1)) {
+			if got[p] {
+				t.Fatalf("%q: pattern %d reported twice", in, p)
+			}
+			got[p] = true
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%q: got %v want %v", in, got, want)
+		}
+		for p := range want {
+			if !got[p] {
+				t.Fatalf("%q: got %v want %v", in, got, want)
+			}
+		}
+		for i, p := range pats {
+			if strings.Contains(in, p) != want[int32(i)] {
+				t.Fatalf("%q: scan disagrees with strings.Contains on %q", in, p)
+			}
+		}
+	}
+}
