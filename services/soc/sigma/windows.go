@@ -1,6 +1,9 @@
 package sigma
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Windows event channels and the logsource service they carry, after
 // SigmaHQ's logsource mapping (tests/thor.yml).
@@ -81,10 +84,19 @@ func WindowsLogSources(ev Event) []LogSource {
 	if ch == "" {
 		return nil
 	}
-	svc := windowsChannels[strings.ToLower(ch)]
+	svc := channelService(ch)
 	out := make([]LogSource, 0, 4)
 	out = append(out, LogSource{Product: "windows", Service: svc})
-	id, ok := toNumber(toString(ev["EventID"]))
+	var id float64
+	var ok bool
+	switch x := ev["EventID"].(type) {
+	case float64:
+		id, ok = x, true
+	case int:
+		id, ok = float64(x), true
+	default:
+		id, ok = toNumber(toString(x))
+	}
 	if !ok {
 		return out
 	}
@@ -98,6 +110,26 @@ func WindowsLogSources(ev Event) []LogSource {
 		out = append(out, LogSource{Product: "windows", Category: c})
 	}
 	return out
+}
+
+// channelService is windowsChannels[strings.ToLower(ch)], without
+// allocating for ASCII channel names.
+func channelService(ch string) string {
+	var buf [64]byte
+	if len(ch) > len(buf) {
+		return windowsChannels[strings.ToLower(ch)]
+	}
+	for i := 0; i < len(ch); i++ {
+		b := ch[i]
+		if b >= utf8.RuneSelf {
+			return windowsChannels[strings.ToLower(ch)]
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		buf[i] = b
+	}
+	return windowsChannels[string(buf[:len(ch)])]
 }
 
 // FlattenEVTX flattens an event in the EVTX-to-JSON layout
