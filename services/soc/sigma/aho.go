@@ -23,6 +23,11 @@ type acMatcher struct {
 	// other bytes are class 0; the rows of flat are indexed by class.
 	class  [256]uint8
 	nclass int32
+	// The goto edges of all states in three flat arrays: the edges of
+	// state s are ekey/enext[eoff[s]:eoff[s+1]], sorted by key.
+	eoff  []int32
+	ekey  []byte
+	enext []int32
 	// emit is the first state with output on the fail chain of each state,
 	// itself included; -1 when there is none.
 	emit []int32
@@ -176,6 +181,12 @@ func (a *acMatcher) renumber(order []int32, depth []int) *acMatcher {
 			}
 		}
 	}
+	b.eoff = make([]int32, n+1)
+	for i := range b.keys {
+		b.ekey = append(b.ekey, b.keys[i]...)
+		b.enext = append(b.enext, b.nexts[i]...)
+		b.eoff[i+1] = int32(len(b.ekey))
+	}
 	var used [256]bool
 	for _, ks := range b.keys {
 		for _, k := range ks {
@@ -285,7 +296,15 @@ func (a *acMatcher) appendHits(dst []int32, s string, marks []uint32, stamp uint
 				nx = flat[int(st*nclass)+int(class[b])]
 				break
 			}
-			if nx = a.step(st, b); nx >= 0 {
+			lo, hi := a.eoff[st], a.eoff[st+1]
+			nx = -1
+			for j := lo; j < hi; j++ {
+				if a.ekey[j] == b {
+					nx = a.enext[j]
+					break
+				}
+			}
+			if nx >= 0 {
 				break
 			}
 			st = a.fail[st]
