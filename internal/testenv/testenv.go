@@ -50,6 +50,10 @@ func RedisURL() string {
 	return "redis://127.0.0.1:6379/0"
 }
 
+// Unavailable skips the test because a server (what) does not answer, or
+// fails it when the suite requires every server (CI).
+func Unavailable(t testing.TB, what string, err error) { unavailable(t, what, err) }
+
 func unavailable(t testing.TB, what string, err error) {
 	t.Helper()
 	if requireServers() {

@@ -3,6 +3,7 @@ package dispatch_test
 import (
 	"context"
 	"fmt"
+	"github.com/opsward/opsward/internal/testenv"
 	"log/slog"
 	"net"
 	"os"
@@ -58,7 +59,8 @@ func realRedis(t testing.TB, addr string) *redis.Client {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if err := rdb.Ping(ctx).Err(); err != nil {
-		t.Fatalf("Redis at %s: %v", addr, err)
+		rdb.Close()
+		testenv.Unavailable(t, "Redis at "+addr, err)
 	}
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
@@ -229,6 +231,9 @@ type ownRedis struct {
 
 func startOwnRedis(t testing.TB) *ownRedis {
 	t.Helper()
+	if _, err := exec.LookPath("/usr/bin/redis-server"); err != nil {
+		testenv.Unavailable(t, "redis-server (for a Redis of the test's own)", err)
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

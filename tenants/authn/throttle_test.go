@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +43,9 @@ func throttleBackends(t *testing.T) []throttleBackend {
 	rc := redis.NewClient(&redis.Options{Addr: realRedisAddr, DialTimeout: time.Second})
 	t.Cleanup(func() { rc.Close() })
 	if err := rc.Ping(context.Background()).Err(); err != nil {
+		if os.Getenv("OPSWARD_TEST_REQUIRE_SERVERS") == "1" {
+			t.Fatalf("real Redis at %s unreachable: %v", realRedisAddr, err)
+		}
 		t.Logf("real Redis at %s unreachable, running on miniredis only: %v", realRedisAddr, err)
 		return out
 	}
