@@ -75,7 +75,7 @@ func TestEnqueueAndWorkTyped(t *testing.T) {
 		sys := newSystem(t)
 		sys.processor(c, ws, dispatch.ProcessorConfig{Concurrency: 4})
 		waitFor(t, 10*time.Second, "50 jobs", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 50 })
-		waitFor(t, 5*time.Second, "depth 0", func() bool { d, _ := c.QueueDepth(ctx, "ten_a"); return len(d) == 0 })
+		waitFor(t, 15*time.Second, "depth 0", func() bool { d, _ := c.QueueDepth(ctx, "ten_a"); return len(d) == 0 })
 		for _, r := range res {
 			if st, _ := c.JobState(ctx, "ten_a", r.ID); st != dispatch.StateGone {
 				t.Fatalf("job %s state %s after success", r.ID, st)
@@ -179,8 +179,8 @@ func TestDedup(t *testing.T) {
 		})
 		sys := newSystem(t)
 		_, stop := sys.processor(c, ws, dispatch.ProcessorConfig{Concurrency: 2})
-		waitFor(t, 5*time.Second, "both jobs", func() bool { return runs.total() == 2 })
-		waitFor(t, 5*time.Second, "first job gone", func() bool {
+		waitFor(t, 15*time.Second, "both jobs", func() bool { return runs.total() == 2 })
+		waitFor(t, 15*time.Second, "first job gone", func() bool {
 			st, _ := c.JobState(ctx, "ten_a", first.ID)
 			return st == dispatch.StateGone
 		})
@@ -219,7 +219,7 @@ func TestDelayedJob(t *testing.T) {
 		sys := newSystem(t)
 		sys.scheduler(c, &staticSource{}, dispatch.SchedulerConfig{})
 		sys.processor(c, ws, dispatch.ProcessorConfig{Concurrency: 2})
-		waitFor(t, 5*time.Second, "delayed job", func() bool { return started.Load() != 0 })
+		waitFor(t, 15*time.Second, "delayed job", func() bool { return started.Load() != 0 })
 		if started.Load() < runAt.UnixMilli() {
 			t.Fatalf("delayed job started %dms before its run-at", runAt.UnixMilli()-started.Load())
 		}
@@ -363,7 +363,7 @@ func TestDeadLetterListRetryPurge(t *testing.T) {
 			t.Fatalf("retry = %d, %v", n, err)
 		}
 		_, stop = sys.processor(c, ws, dispatch.ProcessorConfig{Concurrency: 4})
-		waitFor(t, 5*time.Second, "retried job to run", func() bool {
+		waitFor(t, 15*time.Second, "retried job to run", func() bool {
 			st, _ := c.JobState(ctx, "ten_b", ids[3])
 			return st == dispatch.StateGone
 		})
@@ -408,7 +408,7 @@ func TestSnooze(t *testing.T) {
 		sys := newSystem(t)
 		sys.scheduler(c, &staticSource{}, dispatch.SchedulerConfig{})
 		sys.processor(c, ws, dispatch.ProcessorConfig{Concurrency: 1})
-		waitFor(t, 5*time.Second, "snoozed job to finish", func() bool {
+		waitFor(t, 15*time.Second, "snoozed job to finish", func() bool {
 			st, _ := c.JobState(ctx, "ten_a", r.ID)
 			return st == dispatch.StateGone
 		})
@@ -510,7 +510,7 @@ func TestSchedulesFirePauseResume(t *testing.T) {
 			{ID: "mon_3", TenantID: "ten_b", Kind: "test.check", Interval: iv},
 		}
 		sys.scheduler(c, src, dispatch.SchedulerConfig{})
-		waitFor(t, 5*time.Second, "three runs each", func() bool { return count("mon_1") >= 3 && count("mon_2") >= 3 && count("mon_3") >= 3 })
+		waitFor(t, 15*time.Second, "three runs each", func() bool { return count("mon_1") >= 3 && count("mon_2") >= 3 && count("mon_3") >= 3 })
 		mu.Lock()
 		for id, ds := range dues {
 			for i := 1; i < len(ds); i++ {
@@ -526,7 +526,7 @@ func TestSchedulesFirePauseResume(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond) // let a run fired before the pause finish
 		a1, b1 := count("mon_1"), count("mon_3")
-		waitFor(t, 5*time.Second, "ten_b to run on", func() bool { return count("mon_3") >= b1+4 })
+		waitFor(t, 15*time.Second, "ten_b to run on", func() bool { return count("mon_3") >= b1+4 })
 		if a := count("mon_1"); a > a1+1 {
 			t.Fatalf("paused schedule ran %d more times", a-a1)
 		}
@@ -534,7 +534,7 @@ func TestSchedulesFirePauseResume(t *testing.T) {
 			t.Fatal(err)
 		}
 		a2 := count("mon_1")
-		waitFor(t, 5*time.Second, "ten_a to resume", func() bool { return count("mon_1") >= a2+2 })
+		waitFor(t, 15*time.Second, "ten_a to resume", func() bool { return count("mon_1") >= a2+2 })
 		// Remove: no more runs.
 		if err := c.RemoveSchedule(ctx, "ten_b", "mon_3"); err != nil {
 			t.Fatal(err)
