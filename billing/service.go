@@ -424,19 +424,6 @@ func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 	return tenants.WithTx(ctx, s.client, fn)
 }
 
-// storeErr turns ent errors into domain errors; a row the actor may not
-// see reads as not found.
-func storeErr(err error) error {
-	var oe *opsward.Error
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &oe):
-		return err
-	case ent.IsNotFound(err), errors.Is(err, privacy.Deny):
-		return &opsward.Error{Code: opsward.ENOTFOUND, Message: "not found", Err: err}
-	case ent.IsConstraintError(err):
-		return &opsward.Error{Code: opsward.ECONFLICT, Message: "conflicts with an existing subscription", Err: err}
-	}
-	return opsward.Internal(err)
-}
+// storeErr maps storage errors like every domain does; see
+// tenants.StorageError.
+func storeErr(err error) error { return tenants.StorageError(err) }

@@ -107,11 +107,8 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if m.migrator, err = migrations.New(m.DB.DB, m.DB.Dialect); err != nil {
 		return err
 	}
-	if err := m.migrator.CheckNotNewer(ctx); err != nil {
-		return fmt.Errorf("database: %s", firstLine(err))
-	}
-	if err := m.migrator.CheckCurrent(ctx); err != nil {
-		return fmt.Errorf("database: %s", firstLine(err))
+	if err := m.migrator.CheckCurrent(ctx); err != nil { // refuses newer and older schemas
+		return fmt.Errorf("database: %w", err)
 	}
 	if m.Redis, err = platform.OpenRedis(ctx, m.Config); err != nil {
 		return err
@@ -277,10 +274,6 @@ func (m *Main) Close() error {
 
 func (m *Main) closeAll() error {
 	var errs []error
-	if m.Client != nil {
-		// The ent client shares the database pool closed below.
-		m.Client = nil
-	}
 	for i := len(m.closers) - 1; i >= 0; i-- {
 		errs = append(errs, m.closers[i]())
 	}
@@ -301,7 +294,7 @@ func (m *Main) migrateUp(ctx context.Context) error {
 	}
 	applied, err := mg.Up(ctx)
 	if err != nil {
-		return fmt.Errorf("migrations: %s", firstLine(err))
+		return fmt.Errorf("migrations: %w", err)
 	}
 	if len(applied) > 0 {
 		m.Logger.Info("migrations applied", "versions", applied, "database", db.Where)
@@ -333,16 +326,6 @@ func stripScheme(origin string) string {
 		}
 	}
 	return origin
-}
-
-func firstLine(err error) string {
-	s := err.Error()
-	for i, r := range s {
-		if r == '\n' {
-			return s[:i]
-		}
-	}
-	return s
 }
 
 // redisPoolCollector exposes the Redis connection pool's counters.
