@@ -52,6 +52,7 @@ Commands:
   scheduler   run the scheduler alone
   migrate     apply or roll back database migrations: migrate up|down|status
   seed        fill the database with demonstration data: seed demo [--json]
+  sigma       check Sigma rules against event files: sigma match --rules PATH --events FILE
   version     print the version
 
 With no configuration, serve keeps everything on this machine: SQLite in
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "seed":
 		err = runSeed(ctx, rest, getenv, stdout, stderr)
+	case "sigma":
+		return runSigma(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "opsward", platform.Version())
 	case "help", "-h", "--help":
