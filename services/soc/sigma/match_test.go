@@ -365,3 +365,37 @@ func TestAhoCorasickAppendHits(t *testing.T) {
 		}
 	}
 }
+
+// MatchesAnySource tries every rule whatever its logsource, for events whose
+// logsource is unknown.
+func TestMatchesAnySource(t *testing.T) {
+	rules, err := Parse("any.yml", []byte(`title: a
+id: a
+logsource: {product: windows, category: process_creation}
+detection: {s: {Image|endswith: '\whoami.exe'}, condition: s}
+---
+title: b
+id: b
+logsource: {product: linux, service: auditd}
+detection: {s: {exe|contains: whoami}, condition: s}
+---
+title: c
+id: c
+logsource: {product: windows, service: security}
+detection: {s: {EventID: 4625}, n: {User: bob}, condition: s and not n}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cfg := range []Config{{}, {DisablePrefilter: true}, {DisableRouting: true}} {
+		rs := Compile(rules, cfg)
+		var got []string
+		rs.MatchesAnySource(Event{"Image": `C:\x\WHOAMI.exe`, "exe": "/usr/bin/whoami", "EventID": 4625}, func(m *Match) { got = append(got, m.RuleID) })
+		if strings.Join(got, ",") != "a,b,c" {
+			t.Errorf("%+v: got %v", cfg, got)
+		}
+		if ms := rs.Evaluate(Event{"Image": `C:\x\whoami.exe`}); len(ms) != 0 {
+			t.Errorf("an event without a logsource is routed to no rule: %v", ms)
+		}
+	}
+}

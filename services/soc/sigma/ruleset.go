@@ -96,6 +96,8 @@ type RuleSet struct {
 	routeMu sync.Mutex
 	pool    sync.Pool
 	all     *route
+	anyOnce sync.Once
+	anyRt   *route // every rule, for events of unknown logsource
 	Refused []Refusal
 	// Correlations are the correlation rules of the library, for a Correlator.
 	Correlations []*Rule
@@ -421,14 +423,40 @@ func (rs *RuleSet) Matches(ev Event, sources []LogSource, f func(*Match)) {
 	rs.each(ev, sources, func(r *cRule) { f(&r.match) })
 }
 
+// MatchesAnySource calls f for each rule that matches ev whatever the
+// rule's logsource says: the detection of every rule is tried (through the
+// literal index). It is for events whose logsource is not known, where
+// leaving a rule out would hide a match from the rule's author.
+func (rs *RuleSet) MatchesAnySource(ev Event, f func(*Match)) {
+	rs.anyOnce.Do(func() {
+		if rs.cfg.DisableRouting {
+			rs.anyRt = rs.all
+			return
+		}
+		all := make([]int32, len(rs.rules))
+		for i := range all {
+			all[i] = int32(i)
+		}
+		rs.routeMu.Lock()
+		defer rs.routeMu.Unlock()
+		rs.anyRt = rs.buildRoute(all)
+	})
+	rs.eval(ev, rs.anyRt, nil, false, func(r *cRule) { f(&r.match) })
+}
+
 func (rs *RuleSet) each(ev Event, sources []LogSource, f func(*cRule)) {
-	rt := rs.route(sources)
+	rs.eval(ev, rs.route(sources), sources, rs.cfg.DisableRouting, f)
+}
+
+// eval evaluates the rules of rt; with checkSources, each rule's logsource
+// is checked against sources first (the naive evaluator).
+func (rs *RuleSet) eval(ev Event, rt *route, sources []LogSource, checkSources bool, f func(*cRule)) {
 	c := rs.pool.Get().(*evalCtx)
 	c.reset(ev, rs.names) // field ids are all assigned by Compile
 	if rs.cfg.DisableRouting {
 		for _, pos := range rt.always {
 			r := rs.rules[rt.rules[pos]]
-			if fitsAny(r.rule.LogSource, sources) && r.cond.eval(c) {
+			if (!checkSources || fitsAny(r.rule.LogSource, sources)) && r.cond.eval(c) {
 				f(r)
 			}
 		}
