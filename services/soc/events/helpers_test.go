@@ -1,0 +1,168 @@
+package events
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/opsward/opsward/internal/platform"
+	"github.com/opsward/opsward/internal/testenv"
+	"github.com/opsward/opsward/migrations"
+	"github.com/opsward/opsward/tenants"
+)
+
+// env is one backend ready for a test: migrated, with two tenants.
+type env struct {
+	name    string
+	store   *Store
+	app     *sql.DB // the application's pool, under row-level security
+	owner   *sql.DB // the schema owner's connection
+	tenantA string
+	tenantB string
+}
+
+func (e *env) pg() bool { return e.name == platform.Postgres }
+
+var backends = []struct {
+	name   string
+	config func(t testing.TB) platform.Config
+}{
+	{platform.SQLite, func(t testing.TB) platform.Config {
+		return platform.Config{DataDir: t.TempDir()}.WithDefaults()
+	}},
+	{platform.Postgres, func(t testing.TB) platform.Config {
+		u := testenv.PostgresDB(t)
+		return platform.Config{DatabaseURL: u, MigrateDatabaseURL: u}.WithDefaults()
+	}},
+}
+
+// eachBackend runs fn on SQLite and, when a server answers, on Postgres.
+func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
+	t.Helper()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, newEnv(t, b.name, b.config(t)))
+		})
+	}
+}
+
+func newEnv(t testing.TB, name string, cfg platform.Config) *env {
+	t.Helper()
+	ctx := context.Background()
+	mdb, err := platform.OpenMigrationDatabase(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mdb.Close() })
+	m, err := migrations.New(mdb.DB, mdb.Dialect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	db, err := platform.OpenDatabase(ctx, cfg, tenants.SessionSettings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e := &env{name: name, store: New(db, nil), app: db.DB, owner: mdb.DB, tenantA: "ten_a", tenantB: "ten_b"}
+	for _, id := range []string{e.tenantA, e.tenantB} {
+		now := time.Now().UTC()
+		if _, err := mdb.ExecContext(ctx, e.sql(`INSERT INTO tenants (id, kind, slug, name, path, created_at, updated_at)
+			VALUES (?, 'customer', ?, ?, ?, ?, ?)`), id, id, id, "/"+id+"/", now, now); err != nil {
+			t.Fatalf("create tenant: %v", err)
+		}
+	}
+	return e
+}
+
+// sql turns ? placeholders into the dialect's.
+func (e *env) sql(q string) string {
+	if !e.pg() {
+		return q
+	}
+	b := &sqlBuilder{pg: true}
+	out := make([]byte, 0, len(q))
+	for i := range len(q) {
+		if q[i] == '?' {
+			out = append(out, b.arg(nil)...)
+			continue
+		}
+		out = append(out, q[i])
+	}
+	return string(out)
+}
+
+// count runs a count as the schema owner.
+func (e *env) count(t testing.TB, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := e.owner.QueryRow(e.sql(q), args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// write stores evs through a Writer and checks that all were written.
+func (e *env) write(t testing.TB, evs []Event) {
+	t.Helper()
+	w, err := e.store.NewWriter(WriterConfig{BatchSize: 200, FlushInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, ev := range evs {
+		if err := w.Write(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := w.Stats(); st.Written != int64(len(evs)) || st.Pending != 0 {
+		t.Fatalf("writer stats %+v after %d events", st, len(evs))
+	}
+}
+
+// as is a context acting on tenant id.
+func as(id string) context.Context {
+	return tenants.NewContext(context.Background(), &tenants.Actor{
+		Kind: tenants.ActorUser, ID: "usr_test", TenantID: id, TenantPath: "/" + id + "/"})
+}
+
+func system() context.Context { return tenants.Privileged(context.Background(), "test") }
+
+// base is a UTC day; ranges here are UTC.
+var base = time.Date(2026, 3, 28, 0, 0, 0, 0, time.UTC)
+
+// mustEvent is FromMap that fails the test on error.
+func mustEvent(t testing.TB, tenant string, m map[string]any) Event {
+	t.Helper()
+	e, err := FromMap(tenant, "key_test", base.Add(100*24*time.Hour), m)
+	if err != nil {
+		t.Fatalf("FromMap(%v): %v", m, err)
+	}
+	return e
+}
+
+// series is n events of tenant, one every step from start; f may change each.
+func series(t testing.TB, tenant string, start time.Time, step time.Duration, n int, f func(i int, m map[string]any)) []Event {
+	out := make([]Event, 0, n)
+	for i := range n {
+		m := map[string]any{
+			FieldTimestamp: start.Add(time.Duration(i) * step),
+			FieldHostName:  fmt.Sprintf("web-%02d", i%10),
+			FieldCategory:  []string{"network"},
+			FieldMessage:   fmt.Sprintf("connection %d", i),
+		}
+		if f != nil {
+			f(i, m)
+		}
+		out = append(out, mustEvent(t, tenant, m))
+	}
+	return out
+}
