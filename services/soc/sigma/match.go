@@ -47,6 +47,7 @@ type evalCtx struct {
 	gen   uint32
 	cache []fval
 	names []string
+	alts  []string
 	// prefilter scratch
 	stamp      uint32
 	marks      []uint32
@@ -76,9 +77,10 @@ func (c *evalCtx) lower(s string) string {
 	return unsafe.String(unsafe.SliceData(c.low), len(c.low))
 }
 
-func (c *evalCtx) reset(ev Event, names []string) {
+func (c *evalCtx) reset(ev Event, names, alts []string) {
 	c.ev = ev
 	c.names = names
+	c.alts = alts
 	c.gen++
 	if c.gen == 0 { // wrapped: clear stale generations
 		for i := range c.cache {
@@ -129,7 +131,12 @@ func (c *evalCtx) get(fid int) *fval {
 	*v = fval{gen: c.gen}
 	raw, ok := lookup(c.ev, c.names[fid])
 	if !ok {
-		return v
+		if alt := c.alts[fid]; alt != "" {
+			raw, ok = lookup(c.ev, alt)
+		}
+		if !ok {
+			return v
+		}
 	}
 	v.present = true
 	if str, ok := raw.(string); ok {

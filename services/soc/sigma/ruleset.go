@@ -11,8 +11,19 @@ import (
 // FieldMapping renames Sigma field names to event field names for the rules
 // whose logsource fits LogSource (empty members are wildcards). Later
 // mappings override earlier ones.
+//
+// With Event set, the mapping is scoped to events as well: it applies only
+// to events one of whose logsources Event fits (for Windows Security 4688,
+// {windows, service security}), and other events still meet the rule under
+// its own field names. A rule it applies to is compiled twice, once with
+// and once without it, and the router picks the variant per event. An
+// event-scoped mapping falls back to the Sigma field name where the event
+// lacks the mapped one, so that an event normalised upstream to the Sigma
+// names still matches. Of several event-scoped mappings that fit a rule and
+// an event, the last one applies.
 type FieldMapping struct {
 	LogSource LogSource
+	Event     LogSource
 	Fields    map[string]string
 }
 
@@ -32,6 +43,9 @@ const (
 
 // Config configures compilation.
 type Config struct {
+	// FieldMappings default to WindowsFieldMappings (Windows Security
+	// events read as Sysmon ones); a caller that sets its own and wants
+	// those too appends them.
 	FieldMappings       []FieldMapping
 	LogSources          LogSourceFunc       // default: WindowsLogSources
 	Placeholders        map[string][]string // values of %name% for the expand modifier
@@ -50,6 +64,9 @@ type Config struct {
 func (c Config) WithDefaults() Config {
 	if c.LogSources == nil {
 		c.LogSources = WindowsLogSources
+	}
+	if c.FieldMappings == nil {
+		c.FieldMappings = WindowsFieldMappings()
 	}
 	return c
 }
@@ -80,15 +97,24 @@ type cRule struct {
 	cond  cond
 	keys  [][]atom // clauses the literal index requires, all of them
 	match Match
+	// variants are the rule compiled under event-scoped field mappings.
+	variants []variant
+}
+
+type variant struct {
+	mapping int   // index in Config.FieldMappings
+	idx     int32 // the compiled variant in RuleSet.rules
 }
 
 // RuleSet is a compiled rule library. It is safe for concurrent use.
 type RuleSet struct {
 	cfg    Config
-	rules  []*cRule
+	rules  []*cRule // the detection rules in load order, then their variants
+	nbase  int      // rules[:nbase] are the detection rules themselves
 	byLS   map[LogSource][]int32
 	fields map[string]int
 	names  []string
+	alts   []string // per field id, the field read when names[id] is absent
 	routes sync.Map // route key -> *route
 	// small maps up to four logsources to their route without building a
 	// key string; it is replaced, never modified, under routeMu.
@@ -111,7 +137,10 @@ func (rs *RuleSet) fieldID(name string) int {
 	}
 	id := len(rs.names)
 	rs.fields[name] = id
-	rs.names = append(rs.names, name)
+	// "primary\x00fallback" is a field of an event-scoped mapping.
+	primary, alt, _ := strings.Cut(name, "\x00")
+	rs.names = append(rs.names, primary)
+	rs.alts = append(rs.alts, alt)
 	return id
 }
 
@@ -140,11 +169,8 @@ func Compile(rules []*Rule, cfg Config) *RuleSet {
 		if r.Kind != KindDetection {
 			continue
 		}
-		c := &compiler{rs: rs, file: r.File, fields: rs.mappingFor(r.LogSource)}
-		cnd, err := c.detection(r.Detection, "detection")
-		if err == nil {
-			cnd, err = rs.applyFilters(r, cnd, filters)
-		}
+		fields := rs.mappingFor(r.LogSource)
+		cnd, err := rs.compileRule(r, fields, filters)
 		if err != nil {
 			rs.Refused = append(rs.Refused, Refusal{Rule: r, Err: err})
 			continue
@@ -156,8 +182,35 @@ func Compile(rules []*Rule, cfg Config) *RuleSet {
 		rs.Detections = append(rs.Detections, r)
 		rs.byLS[r.LogSource] = append(rs.byLS[r.LogSource], cr.idx)
 	}
+	rs.nbase = len(rs.rules)
+	for _, cr := range rs.rules[:rs.nbase] {
+		for i, m := range cfg.FieldMappings {
+			if m.Event == (LogSource{}) || !m.LogSource.Fits(cr.rule.LogSource) {
+				continue
+			}
+			base := rs.mappingFor(cr.rule.LogSource)
+			fields := make(map[string]string, len(base)+len(m.Fields))
+			for k, v := range base {
+				fields[k] = v
+			}
+			for k, v := range m.Fields {
+				fallback := k
+				if b, ok := base[k]; ok {
+					fallback = b
+				}
+				fields[k] = v + "\x00" + fallback
+			}
+			cnd, err := rs.compileRule(cr.rule, fields, filters)
+			if err != nil {
+				continue // renaming fields cannot make a rule invalid; keep the base
+			}
+			v := &cRule{idx: int32(len(rs.rules)), rule: cr.rule, cond: cnd, keys: indexKeys(cnd.need()), match: cr.match}
+			rs.rules = append(rs.rules, v)
+			cr.variants = append(cr.variants, variant{mapping: i, idx: v.idx})
+		}
+	}
 	if cfg.DisableRouting {
-		all := make([]int32, len(rs.rules))
+		all := make([]int32, rs.nbase)
 		for i := range all {
 			all[i] = int32(i)
 		}
@@ -169,12 +222,40 @@ func Compile(rules []*Rule, cfg Config) *RuleSet {
 }
 
 // Len is the number of compiled detection rules.
-func (rs *RuleSet) Len() int { return len(rs.rules) }
+func (rs *RuleSet) Len() int { return rs.nbase }
 
+// compileRule compiles r's detection and the filters that apply to it,
+// with fields renamed by fields.
+func (rs *RuleSet) compileRule(r *Rule, fields map[string]string, filters []*Rule) (cond, error) {
+	c := &compiler{rs: rs, file: r.File, fields: fields}
+	cnd, err := c.detection(r.Detection, "detection")
+	if err != nil {
+		return nil, err
+	}
+	return rs.applyFilters(r, cnd, filters, fields)
+}
+
+// pick is the variant of rule ri that events of sources meet: the one of
+// the last event-scoped mapping that fits them, else the rule itself.
+func (rs *RuleSet) pick(ri int32, sources []LogSource) int32 {
+	out := ri
+	for _, v := range rs.rules[ri].variants {
+		ev := rs.cfg.FieldMappings[v.mapping].Event
+		for _, s := range sources {
+			if ev.Fits(s) {
+				out = v.idx
+				break
+			}
+		}
+	}
+	return out
+}
+
+// mappingFor merges the mappings that are not scoped to events.
 func (rs *RuleSet) mappingFor(ls LogSource) map[string]string {
 	var out map[string]string
 	for _, m := range rs.cfg.FieldMappings {
-		if !m.LogSource.Fits(ls) {
+		if !m.LogSource.Fits(ls) || m.Event != (LogSource{}) {
 			continue
 		}
 		if out == nil {
@@ -189,7 +270,7 @@ func (rs *RuleSet) mappingFor(ls LogSource) map[string]string {
 
 // applyFilters adds "and not <filter>" for each filter that names the rule
 // and whose logsource fits it.
-func (rs *RuleSet) applyFilters(r *Rule, cnd cond, filters []*Rule) (cond, error) {
+func (rs *RuleSet) applyFilters(r *Rule, cnd cond, filters []*Rule, fields map[string]string) (cond, error) {
 	out := cAnd{cnd}
 	for _, f := range filters {
 		applies := len(f.Filter.Rules) == 0
@@ -201,7 +282,7 @@ func (rs *RuleSet) applyFilters(r *Rule, cnd cond, filters []*Rule) (cond, error
 		if !applies || !f.LogSource.Fits(r.LogSource) {
 			continue
 		}
-		c := &compiler{rs: rs, file: f.File, fields: rs.mappingFor(r.LogSource)}
+		c := &compiler{rs: rs, file: f.File, fields: fields}
 		fc, err := c.detection(f.Detection, "filter")
 		if err != nil {
 			return nil, err
@@ -400,6 +481,10 @@ func (rs *RuleSet) routeByString(sources []LogSource) *route {
 	}
 	slices.Sort(idx)
 	idx = slices.Compact(idx)
+	// In place: a variant keeps the position, so the order, of its rule.
+	for i, ri := range idx {
+		idx[i] = rs.pick(ri, sources)
+	}
 	r := rs.buildRoute(idx)
 	rs.routes.Store(key, r)
 	return r
@@ -433,7 +518,7 @@ func (rs *RuleSet) MatchesAnySource(ev Event, f func(*Match)) {
 			rs.anyRt = rs.all
 			return
 		}
-		all := make([]int32, len(rs.rules))
+		all := make([]int32, rs.nbase)
 		for i := range all {
 			all[i] = int32(i)
 		}
@@ -452,11 +537,17 @@ func (rs *RuleSet) each(ev Event, sources []LogSource, f func(*cRule)) {
 // is checked against sources first (the naive evaluator).
 func (rs *RuleSet) eval(ev Event, rt *route, sources []LogSource, checkSources bool, f func(*cRule)) {
 	c := rs.pool.Get().(*evalCtx)
-	c.reset(ev, rs.names) // field ids are all assigned by Compile
+	c.reset(ev, rs.names, rs.alts) // field ids are all assigned by Compile
 	if rs.cfg.DisableRouting {
 		for _, pos := range rt.always {
 			r := rs.rules[rt.rules[pos]]
-			if (!checkSources || fitsAny(r.rule.LogSource, sources)) && r.cond.eval(c) {
+			if checkSources {
+				if !fitsAny(r.rule.LogSource, sources) {
+					continue
+				}
+				r = rs.rules[rs.pick(r.idx, sources)]
+			}
+			if r.cond.eval(c) {
 				f(r)
 			}
 		}

@@ -200,3 +200,53 @@ func flattenData(ev Event, d map[string]any) {
 		ev[k] = v
 	}
 }
+
+// WindowsFieldMappings are the default field mappings: Sigma rules written
+// on Sysmon's field names read Windows Security events that log the same
+// thing under other names. Each applies only to events of the Security
+// channel (Event: windows/security) and falls back to the Sysmon name where
+// the event lacks the Security one (see FieldMapping).
+//
+//   - process_creation from Security 4688: Image is NewProcessName,
+//     ParentImage ParentProcessName, User SubjectUserName (the account that
+//     started the process, without its domain), IntegrityLevel
+//     MandatoryLabel (a SID such as S-1-16-12288: SigmaHQ rules list those
+//     beside High and System), LogonId SubjectLogonId; CommandLine has the
+//     same name. Not mapped, because 4688 does not carry them or carries
+//     them in another form: OriginalFileName, Hashes, Company, Product,
+//     Description, CurrentDirectory, ParentCommandLine, ParentUser,
+//     ProcessId and ParentProcessId (hexadecimal in 4688). Rules that test
+//     those do not match 4688 events unless the test is negative.
+//   - file_access from Security 4663: TargetFilename and FileName are
+//     ObjectName, Image ProcessName. (4663 also logs registry access, with
+//     ObjectType Key; routing by event id cannot tell it from file access,
+//     so registry rules are not routed to it.)
+//   - network_connection from Security 5156 (the filtering platform allowed
+//     a connection): Image is Application (a \device\harddiskvolumeN\ path,
+//     so endswith tests work and startswith C:\ tests do not), SourceIp
+//     SourceAddress, DestinationIp DestAddress, DestinationPort DestPort;
+//     SourcePort has the same name. Protocol and Initiated are numbers and
+//     %% codes in 5156 and are not mapped.
+func WindowsFieldMappings() []FieldMapping {
+	security := LogSource{Product: "windows", Service: "security"}
+	return []FieldMapping{
+		{LogSource: LogSource{Product: "windows", Category: "process_creation"}, Event: security, Fields: map[string]string{
+			"Image":          "NewProcessName",
+			"ParentImage":    "ParentProcessName",
+			"User":           "SubjectUserName",
+			"IntegrityLevel": "MandatoryLabel",
+			"LogonId":        "SubjectLogonId",
+		}},
+		{LogSource: LogSource{Product: "windows", Category: "file_access"}, Event: security, Fields: map[string]string{
+			"TargetFilename": "ObjectName",
+			"FileName":       "ObjectName",
+			"Image":          "ProcessName",
+		}},
+		{LogSource: LogSource{Product: "windows", Category: "network_connection"}, Event: security, Fields: map[string]string{
+			"Image":           "Application",
+			"SourceIp":        "SourceAddress",
+			"DestinationIp":   "DestAddress",
+			"DestinationPort": "DestPort",
+		}},
+	}
+}
