@@ -25,6 +25,12 @@ const (
 	PrefixAlert        = "alr"
 	PrefixCase         = "cas"
 	PrefixJob          = "job"
+	PrefixDependency   = "dep"
+	PrefixTimeline     = "itl"
+	PrefixMaintenance  = "mnt"
+	PrefixEscalation   = "esc"
+	PrefixChannel      = "chn"
+	PrefixEvent        = "evt"
 )
 
 // NewID returns a new prefixed ULID such as "ten_01jd…". All 80 random

@@ -16,9 +16,17 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/opsward/opsward/ent/apikey"
+	"github.com/opsward/opsward/ent/asset"
+	"github.com/opsward/opsward/ent/assetdependency"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/incident"
+	"github.com/opsward/opsward/ent/incidententry"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
+	"github.com/opsward/opsward/ent/monitor"
+	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/refreshtoken"
 	"github.com/opsward/opsward/ent/session"
 	"github.com/opsward/opsward/ent/subscription"
@@ -35,12 +43,28 @@ type Client struct {
 	Schema *migrate.Schema
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// Asset is the client for interacting with the Asset builders.
+	Asset *AssetClient
+	// AssetDependency is the client for interacting with the AssetDependency builders.
+	AssetDependency *AssetDependencyClient
 	// AuditEntry is the client for interacting with the AuditEntry builders.
 	AuditEntry *AuditEntryClient
+	// EscalationPolicy is the client for interacting with the EscalationPolicy builders.
+	EscalationPolicy *EscalationPolicyClient
+	// Incident is the client for interacting with the Incident builders.
+	Incident *IncidentClient
+	// IncidentEntry is the client for interacting with the IncidentEntry builders.
+	IncidentEntry *IncidentEntryClient
 	// Invitation is the client for interacting with the Invitation builders.
 	Invitation *InvitationClient
+	// MaintenanceWindow is the client for interacting with the MaintenanceWindow builders.
+	MaintenanceWindow *MaintenanceWindowClient
 	// Membership is the client for interacting with the Membership builders.
 	Membership *MembershipClient
+	// Monitor is the client for interacting with the Monitor builders.
+	Monitor *MonitorClient
+	// NotificationChannel is the client for interacting with the NotificationChannel builders.
+	NotificationChannel *NotificationChannelClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
 	// Session is the client for interacting with the Session builders.
@@ -63,9 +87,17 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.APIKey = NewAPIKeyClient(c.config)
+	c.Asset = NewAssetClient(c.config)
+	c.AssetDependency = NewAssetDependencyClient(c.config)
 	c.AuditEntry = NewAuditEntryClient(c.config)
+	c.EscalationPolicy = NewEscalationPolicyClient(c.config)
+	c.Incident = NewIncidentClient(c.config)
+	c.IncidentEntry = NewIncidentEntryClient(c.config)
 	c.Invitation = NewInvitationClient(c.config)
+	c.MaintenanceWindow = NewMaintenanceWindowClient(c.config)
 	c.Membership = NewMembershipClient(c.config)
+	c.Monitor = NewMonitorClient(c.config)
+	c.NotificationChannel = NewNotificationChannelClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.Subscription = NewSubscriptionClient(c.config)
@@ -161,17 +193,25 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:          ctx,
-		config:       cfg,
-		APIKey:       NewAPIKeyClient(cfg),
-		AuditEntry:   NewAuditEntryClient(cfg),
-		Invitation:   NewInvitationClient(cfg),
-		Membership:   NewMembershipClient(cfg),
-		RefreshToken: NewRefreshTokenClient(cfg),
-		Session:      NewSessionClient(cfg),
-		Subscription: NewSubscriptionClient(cfg),
-		Tenant:       NewTenantClient(cfg),
-		User:         NewUserClient(cfg),
+		ctx:                 ctx,
+		config:              cfg,
+		APIKey:              NewAPIKeyClient(cfg),
+		Asset:               NewAssetClient(cfg),
+		AssetDependency:     NewAssetDependencyClient(cfg),
+		AuditEntry:          NewAuditEntryClient(cfg),
+		EscalationPolicy:    NewEscalationPolicyClient(cfg),
+		Incident:            NewIncidentClient(cfg),
+		IncidentEntry:       NewIncidentEntryClient(cfg),
+		Invitation:          NewInvitationClient(cfg),
+		MaintenanceWindow:   NewMaintenanceWindowClient(cfg),
+		Membership:          NewMembershipClient(cfg),
+		Monitor:             NewMonitorClient(cfg),
+		NotificationChannel: NewNotificationChannelClient(cfg),
+		RefreshToken:        NewRefreshTokenClient(cfg),
+		Session:             NewSessionClient(cfg),
+		Subscription:        NewSubscriptionClient(cfg),
+		Tenant:              NewTenantClient(cfg),
+		User:                NewUserClient(cfg),
 	}, nil
 }
 
@@ -189,17 +229,25 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:          ctx,
-		config:       cfg,
-		APIKey:       NewAPIKeyClient(cfg),
-		AuditEntry:   NewAuditEntryClient(cfg),
-		Invitation:   NewInvitationClient(cfg),
-		Membership:   NewMembershipClient(cfg),
-		RefreshToken: NewRefreshTokenClient(cfg),
-		Session:      NewSessionClient(cfg),
-		Subscription: NewSubscriptionClient(cfg),
-		Tenant:       NewTenantClient(cfg),
-		User:         NewUserClient(cfg),
+		ctx:                 ctx,
+		config:              cfg,
+		APIKey:              NewAPIKeyClient(cfg),
+		Asset:               NewAssetClient(cfg),
+		AssetDependency:     NewAssetDependencyClient(cfg),
+		AuditEntry:          NewAuditEntryClient(cfg),
+		EscalationPolicy:    NewEscalationPolicyClient(cfg),
+		Incident:            NewIncidentClient(cfg),
+		IncidentEntry:       NewIncidentEntryClient(cfg),
+		Invitation:          NewInvitationClient(cfg),
+		MaintenanceWindow:   NewMaintenanceWindowClient(cfg),
+		Membership:          NewMembershipClient(cfg),
+		Monitor:             NewMonitorClient(cfg),
+		NotificationChannel: NewNotificationChannelClient(cfg),
+		RefreshToken:        NewRefreshTokenClient(cfg),
+		Session:             NewSessionClient(cfg),
+		Subscription:        NewSubscriptionClient(cfg),
+		Tenant:              NewTenantClient(cfg),
+		User:                NewUserClient(cfg),
 	}, nil
 }
 
@@ -229,8 +277,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.AuditEntry, c.Invitation, c.Membership, c.RefreshToken, c.Session,
-		c.Subscription, c.Tenant, c.User,
+		c.APIKey, c.Asset, c.AssetDependency, c.AuditEntry, c.EscalationPolicy,
+		c.Incident, c.IncidentEntry, c.Invitation, c.MaintenanceWindow, c.Membership,
+		c.Monitor, c.NotificationChannel, c.RefreshToken, c.Session, c.Subscription,
+		c.Tenant, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -240,8 +290,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.AuditEntry, c.Invitation, c.Membership, c.RefreshToken, c.Session,
-		c.Subscription, c.Tenant, c.User,
+		c.APIKey, c.Asset, c.AssetDependency, c.AuditEntry, c.EscalationPolicy,
+		c.Incident, c.IncidentEntry, c.Invitation, c.MaintenanceWindow, c.Membership,
+		c.Monitor, c.NotificationChannel, c.RefreshToken, c.Session, c.Subscription,
+		c.Tenant, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -252,12 +304,28 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *APIKeyMutation:
 		return c.APIKey.mutate(ctx, m)
+	case *AssetMutation:
+		return c.Asset.mutate(ctx, m)
+	case *AssetDependencyMutation:
+		return c.AssetDependency.mutate(ctx, m)
 	case *AuditEntryMutation:
 		return c.AuditEntry.mutate(ctx, m)
+	case *EscalationPolicyMutation:
+		return c.EscalationPolicy.mutate(ctx, m)
+	case *IncidentMutation:
+		return c.Incident.mutate(ctx, m)
+	case *IncidentEntryMutation:
+		return c.IncidentEntry.mutate(ctx, m)
 	case *InvitationMutation:
 		return c.Invitation.mutate(ctx, m)
+	case *MaintenanceWindowMutation:
+		return c.MaintenanceWindow.mutate(ctx, m)
 	case *MembershipMutation:
 		return c.Membership.mutate(ctx, m)
+	case *MonitorMutation:
+		return c.Monitor.mutate(ctx, m)
+	case *NotificationChannelMutation:
+		return c.NotificationChannel.mutate(ctx, m)
 	case *RefreshTokenMutation:
 		return c.RefreshToken.mutate(ctx, m)
 	case *SessionMutation:
@@ -408,6 +476,292 @@ func (c *APIKeyClient) mutate(ctx context.Context, m *APIKeyMutation) (Value, er
 	}
 }
 
+// AssetClient is a client for the Asset schema.
+type AssetClient struct {
+	config
+}
+
+// NewAssetClient returns a client for the Asset from the given config.
+func NewAssetClient(c config) *AssetClient {
+	return &AssetClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `asset.Hooks(f(g(h())))`.
+func (c *AssetClient) Use(hooks ...Hook) {
+	c.hooks.Asset = append(c.hooks.Asset, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `asset.Intercept(f(g(h())))`.
+func (c *AssetClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Asset = append(c.inters.Asset, interceptors...)
+}
+
+// Create returns a builder for creating a Asset entity.
+func (c *AssetClient) Create() *AssetCreate {
+	mutation := newAssetMutation(c.config, OpCreate)
+	return &AssetCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Asset entities.
+func (c *AssetClient) CreateBulk(builders ...*AssetCreate) *AssetCreateBulk {
+	return &AssetCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AssetClient) MapCreateBulk(slice any, setFunc func(*AssetCreate, int)) *AssetCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AssetCreateBulk{err: fmt.Errorf("calling to AssetClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AssetCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AssetCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Asset.
+func (c *AssetClient) Update() *AssetUpdate {
+	mutation := newAssetMutation(c.config, OpUpdate)
+	return &AssetUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AssetClient) UpdateOne(_m *Asset) *AssetUpdateOne {
+	mutation := newAssetMutation(c.config, OpUpdateOne, withAsset(_m))
+	return &AssetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AssetClient) UpdateOneID(id string) *AssetUpdateOne {
+	mutation := newAssetMutation(c.config, OpUpdateOne, withAssetID(id))
+	return &AssetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Asset.
+func (c *AssetClient) Delete() *AssetDelete {
+	mutation := newAssetMutation(c.config, OpDelete)
+	return &AssetDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AssetClient) DeleteOne(_m *Asset) *AssetDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AssetClient) DeleteOneID(id string) *AssetDeleteOne {
+	builder := c.Delete().Where(asset.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AssetDeleteOne{builder}
+}
+
+// Query returns a query builder for Asset.
+func (c *AssetClient) Query() *AssetQuery {
+	return &AssetQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAsset},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Asset entity by its id.
+func (c *AssetClient) Get(ctx context.Context, id string) (*Asset, error) {
+	return c.Query().Where(asset.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AssetClient) GetX(ctx context.Context, id string) *Asset {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryMonitors queries the monitors edge of a Asset.
+func (c *AssetClient) QueryMonitors(_m *Asset) *MonitorQuery {
+	query := (&MonitorClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(asset.Table, asset.FieldID, id),
+			sqlgraph.To(monitor.Table, monitor.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, asset.MonitorsTable, asset.MonitorsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AssetClient) Hooks() []Hook {
+	hooks := c.hooks.Asset
+	return append(hooks[:len(hooks):len(hooks)], asset.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AssetClient) Interceptors() []Interceptor {
+	inters := c.inters.Asset
+	return append(inters[:len(inters):len(inters)], asset.Interceptors[:]...)
+}
+
+func (c *AssetClient) mutate(ctx context.Context, m *AssetMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AssetCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AssetUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AssetUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AssetDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Asset mutation op: %q", m.Op())
+	}
+}
+
+// AssetDependencyClient is a client for the AssetDependency schema.
+type AssetDependencyClient struct {
+	config
+}
+
+// NewAssetDependencyClient returns a client for the AssetDependency from the given config.
+func NewAssetDependencyClient(c config) *AssetDependencyClient {
+	return &AssetDependencyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `assetdependency.Hooks(f(g(h())))`.
+func (c *AssetDependencyClient) Use(hooks ...Hook) {
+	c.hooks.AssetDependency = append(c.hooks.AssetDependency, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `assetdependency.Intercept(f(g(h())))`.
+func (c *AssetDependencyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AssetDependency = append(c.inters.AssetDependency, interceptors...)
+}
+
+// Create returns a builder for creating a AssetDependency entity.
+func (c *AssetDependencyClient) Create() *AssetDependencyCreate {
+	mutation := newAssetDependencyMutation(c.config, OpCreate)
+	return &AssetDependencyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AssetDependency entities.
+func (c *AssetDependencyClient) CreateBulk(builders ...*AssetDependencyCreate) *AssetDependencyCreateBulk {
+	return &AssetDependencyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AssetDependencyClient) MapCreateBulk(slice any, setFunc func(*AssetDependencyCreate, int)) *AssetDependencyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AssetDependencyCreateBulk{err: fmt.Errorf("calling to AssetDependencyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AssetDependencyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AssetDependencyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AssetDependency.
+func (c *AssetDependencyClient) Update() *AssetDependencyUpdate {
+	mutation := newAssetDependencyMutation(c.config, OpUpdate)
+	return &AssetDependencyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AssetDependencyClient) UpdateOne(_m *AssetDependency) *AssetDependencyUpdateOne {
+	mutation := newAssetDependencyMutation(c.config, OpUpdateOne, withAssetDependency(_m))
+	return &AssetDependencyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AssetDependencyClient) UpdateOneID(id string) *AssetDependencyUpdateOne {
+	mutation := newAssetDependencyMutation(c.config, OpUpdateOne, withAssetDependencyID(id))
+	return &AssetDependencyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AssetDependency.
+func (c *AssetDependencyClient) Delete() *AssetDependencyDelete {
+	mutation := newAssetDependencyMutation(c.config, OpDelete)
+	return &AssetDependencyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AssetDependencyClient) DeleteOne(_m *AssetDependency) *AssetDependencyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AssetDependencyClient) DeleteOneID(id string) *AssetDependencyDeleteOne {
+	builder := c.Delete().Where(assetdependency.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AssetDependencyDeleteOne{builder}
+}
+
+// Query returns a query builder for AssetDependency.
+func (c *AssetDependencyClient) Query() *AssetDependencyQuery {
+	return &AssetDependencyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAssetDependency},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AssetDependency entity by its id.
+func (c *AssetDependencyClient) Get(ctx context.Context, id string) (*AssetDependency, error) {
+	return c.Query().Where(assetdependency.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AssetDependencyClient) GetX(ctx context.Context, id string) *AssetDependency {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AssetDependencyClient) Hooks() []Hook {
+	hooks := c.hooks.AssetDependency
+	return append(hooks[:len(hooks):len(hooks)], assetdependency.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AssetDependencyClient) Interceptors() []Interceptor {
+	inters := c.inters.AssetDependency
+	return append(inters[:len(inters):len(inters)], assetdependency.Interceptors[:]...)
+}
+
+func (c *AssetDependencyClient) mutate(ctx context.Context, m *AssetDependencyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AssetDependencyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AssetDependencyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AssetDependencyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AssetDependencyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AssetDependency mutation op: %q", m.Op())
+	}
+}
+
 // AuditEntryClient is a client for the AuditEntry schema.
 type AuditEntryClient struct {
 	config
@@ -543,6 +897,443 @@ func (c *AuditEntryClient) mutate(ctx context.Context, m *AuditEntryMutation) (V
 	}
 }
 
+// EscalationPolicyClient is a client for the EscalationPolicy schema.
+type EscalationPolicyClient struct {
+	config
+}
+
+// NewEscalationPolicyClient returns a client for the EscalationPolicy from the given config.
+func NewEscalationPolicyClient(c config) *EscalationPolicyClient {
+	return &EscalationPolicyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `escalationpolicy.Hooks(f(g(h())))`.
+func (c *EscalationPolicyClient) Use(hooks ...Hook) {
+	c.hooks.EscalationPolicy = append(c.hooks.EscalationPolicy, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `escalationpolicy.Intercept(f(g(h())))`.
+func (c *EscalationPolicyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.EscalationPolicy = append(c.inters.EscalationPolicy, interceptors...)
+}
+
+// Create returns a builder for creating a EscalationPolicy entity.
+func (c *EscalationPolicyClient) Create() *EscalationPolicyCreate {
+	mutation := newEscalationPolicyMutation(c.config, OpCreate)
+	return &EscalationPolicyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of EscalationPolicy entities.
+func (c *EscalationPolicyClient) CreateBulk(builders ...*EscalationPolicyCreate) *EscalationPolicyCreateBulk {
+	return &EscalationPolicyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EscalationPolicyClient) MapCreateBulk(slice any, setFunc func(*EscalationPolicyCreate, int)) *EscalationPolicyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EscalationPolicyCreateBulk{err: fmt.Errorf("calling to EscalationPolicyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EscalationPolicyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EscalationPolicyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for EscalationPolicy.
+func (c *EscalationPolicyClient) Update() *EscalationPolicyUpdate {
+	mutation := newEscalationPolicyMutation(c.config, OpUpdate)
+	return &EscalationPolicyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EscalationPolicyClient) UpdateOne(_m *EscalationPolicy) *EscalationPolicyUpdateOne {
+	mutation := newEscalationPolicyMutation(c.config, OpUpdateOne, withEscalationPolicy(_m))
+	return &EscalationPolicyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EscalationPolicyClient) UpdateOneID(id string) *EscalationPolicyUpdateOne {
+	mutation := newEscalationPolicyMutation(c.config, OpUpdateOne, withEscalationPolicyID(id))
+	return &EscalationPolicyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for EscalationPolicy.
+func (c *EscalationPolicyClient) Delete() *EscalationPolicyDelete {
+	mutation := newEscalationPolicyMutation(c.config, OpDelete)
+	return &EscalationPolicyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EscalationPolicyClient) DeleteOne(_m *EscalationPolicy) *EscalationPolicyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EscalationPolicyClient) DeleteOneID(id string) *EscalationPolicyDeleteOne {
+	builder := c.Delete().Where(escalationpolicy.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EscalationPolicyDeleteOne{builder}
+}
+
+// Query returns a query builder for EscalationPolicy.
+func (c *EscalationPolicyClient) Query() *EscalationPolicyQuery {
+	return &EscalationPolicyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEscalationPolicy},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a EscalationPolicy entity by its id.
+func (c *EscalationPolicyClient) Get(ctx context.Context, id string) (*EscalationPolicy, error) {
+	return c.Query().Where(escalationpolicy.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EscalationPolicyClient) GetX(ctx context.Context, id string) *EscalationPolicy {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *EscalationPolicyClient) Hooks() []Hook {
+	hooks := c.hooks.EscalationPolicy
+	return append(hooks[:len(hooks):len(hooks)], escalationpolicy.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EscalationPolicyClient) Interceptors() []Interceptor {
+	inters := c.inters.EscalationPolicy
+	return append(inters[:len(inters):len(inters)], escalationpolicy.Interceptors[:]...)
+}
+
+func (c *EscalationPolicyClient) mutate(ctx context.Context, m *EscalationPolicyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EscalationPolicyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EscalationPolicyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EscalationPolicyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EscalationPolicyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown EscalationPolicy mutation op: %q", m.Op())
+	}
+}
+
+// IncidentClient is a client for the Incident schema.
+type IncidentClient struct {
+	config
+}
+
+// NewIncidentClient returns a client for the Incident from the given config.
+func NewIncidentClient(c config) *IncidentClient {
+	return &IncidentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `incident.Hooks(f(g(h())))`.
+func (c *IncidentClient) Use(hooks ...Hook) {
+	c.hooks.Incident = append(c.hooks.Incident, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `incident.Intercept(f(g(h())))`.
+func (c *IncidentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Incident = append(c.inters.Incident, interceptors...)
+}
+
+// Create returns a builder for creating a Incident entity.
+func (c *IncidentClient) Create() *IncidentCreate {
+	mutation := newIncidentMutation(c.config, OpCreate)
+	return &IncidentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Incident entities.
+func (c *IncidentClient) CreateBulk(builders ...*IncidentCreate) *IncidentCreateBulk {
+	return &IncidentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *IncidentClient) MapCreateBulk(slice any, setFunc func(*IncidentCreate, int)) *IncidentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &IncidentCreateBulk{err: fmt.Errorf("calling to IncidentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*IncidentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &IncidentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Incident.
+func (c *IncidentClient) Update() *IncidentUpdate {
+	mutation := newIncidentMutation(c.config, OpUpdate)
+	return &IncidentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *IncidentClient) UpdateOne(_m *Incident) *IncidentUpdateOne {
+	mutation := newIncidentMutation(c.config, OpUpdateOne, withIncident(_m))
+	return &IncidentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *IncidentClient) UpdateOneID(id string) *IncidentUpdateOne {
+	mutation := newIncidentMutation(c.config, OpUpdateOne, withIncidentID(id))
+	return &IncidentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Incident.
+func (c *IncidentClient) Delete() *IncidentDelete {
+	mutation := newIncidentMutation(c.config, OpDelete)
+	return &IncidentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *IncidentClient) DeleteOne(_m *Incident) *IncidentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *IncidentClient) DeleteOneID(id string) *IncidentDeleteOne {
+	builder := c.Delete().Where(incident.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &IncidentDeleteOne{builder}
+}
+
+// Query returns a query builder for Incident.
+func (c *IncidentClient) Query() *IncidentQuery {
+	return &IncidentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeIncident},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Incident entity by its id.
+func (c *IncidentClient) Get(ctx context.Context, id string) (*Incident, error) {
+	return c.Query().Where(incident.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *IncidentClient) GetX(ctx context.Context, id string) *Incident {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTimeline queries the timeline edge of a Incident.
+func (c *IncidentClient) QueryTimeline(_m *Incident) *IncidentEntryQuery {
+	query := (&IncidentEntryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(incident.Table, incident.FieldID, id),
+			sqlgraph.To(incidententry.Table, incidententry.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, incident.TimelineTable, incident.TimelineColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *IncidentClient) Hooks() []Hook {
+	hooks := c.hooks.Incident
+	return append(hooks[:len(hooks):len(hooks)], incident.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *IncidentClient) Interceptors() []Interceptor {
+	inters := c.inters.Incident
+	return append(inters[:len(inters):len(inters)], incident.Interceptors[:]...)
+}
+
+func (c *IncidentClient) mutate(ctx context.Context, m *IncidentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&IncidentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&IncidentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&IncidentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&IncidentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Incident mutation op: %q", m.Op())
+	}
+}
+
+// IncidentEntryClient is a client for the IncidentEntry schema.
+type IncidentEntryClient struct {
+	config
+}
+
+// NewIncidentEntryClient returns a client for the IncidentEntry from the given config.
+func NewIncidentEntryClient(c config) *IncidentEntryClient {
+	return &IncidentEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `incidententry.Hooks(f(g(h())))`.
+func (c *IncidentEntryClient) Use(hooks ...Hook) {
+	c.hooks.IncidentEntry = append(c.hooks.IncidentEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `incidententry.Intercept(f(g(h())))`.
+func (c *IncidentEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.IncidentEntry = append(c.inters.IncidentEntry, interceptors...)
+}
+
+// Create returns a builder for creating a IncidentEntry entity.
+func (c *IncidentEntryClient) Create() *IncidentEntryCreate {
+	mutation := newIncidentEntryMutation(c.config, OpCreate)
+	return &IncidentEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of IncidentEntry entities.
+func (c *IncidentEntryClient) CreateBulk(builders ...*IncidentEntryCreate) *IncidentEntryCreateBulk {
+	return &IncidentEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *IncidentEntryClient) MapCreateBulk(slice any, setFunc func(*IncidentEntryCreate, int)) *IncidentEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &IncidentEntryCreateBulk{err: fmt.Errorf("calling to IncidentEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*IncidentEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &IncidentEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for IncidentEntry.
+func (c *IncidentEntryClient) Update() *IncidentEntryUpdate {
+	mutation := newIncidentEntryMutation(c.config, OpUpdate)
+	return &IncidentEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *IncidentEntryClient) UpdateOne(_m *IncidentEntry) *IncidentEntryUpdateOne {
+	mutation := newIncidentEntryMutation(c.config, OpUpdateOne, withIncidentEntry(_m))
+	return &IncidentEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *IncidentEntryClient) UpdateOneID(id string) *IncidentEntryUpdateOne {
+	mutation := newIncidentEntryMutation(c.config, OpUpdateOne, withIncidentEntryID(id))
+	return &IncidentEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for IncidentEntry.
+func (c *IncidentEntryClient) Delete() *IncidentEntryDelete {
+	mutation := newIncidentEntryMutation(c.config, OpDelete)
+	return &IncidentEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *IncidentEntryClient) DeleteOne(_m *IncidentEntry) *IncidentEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *IncidentEntryClient) DeleteOneID(id string) *IncidentEntryDeleteOne {
+	builder := c.Delete().Where(incidententry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &IncidentEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for IncidentEntry.
+func (c *IncidentEntryClient) Query() *IncidentEntryQuery {
+	return &IncidentEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeIncidentEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a IncidentEntry entity by its id.
+func (c *IncidentEntryClient) Get(ctx context.Context, id string) (*IncidentEntry, error) {
+	return c.Query().Where(incidententry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *IncidentEntryClient) GetX(ctx context.Context, id string) *IncidentEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryIncident queries the incident edge of a IncidentEntry.
+func (c *IncidentEntryClient) QueryIncident(_m *IncidentEntry) *IncidentQuery {
+	query := (&IncidentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(incidententry.Table, incidententry.FieldID, id),
+			sqlgraph.To(incident.Table, incident.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, incidententry.IncidentTable, incidententry.IncidentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *IncidentEntryClient) Hooks() []Hook {
+	hooks := c.hooks.IncidentEntry
+	return append(hooks[:len(hooks):len(hooks)], incidententry.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *IncidentEntryClient) Interceptors() []Interceptor {
+	inters := c.inters.IncidentEntry
+	return append(inters[:len(inters):len(inters)], incidententry.Interceptors[:]...)
+}
+
+func (c *IncidentEntryClient) mutate(ctx context.Context, m *IncidentEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&IncidentEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&IncidentEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&IncidentEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&IncidentEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown IncidentEntry mutation op: %q", m.Op())
+	}
+}
+
 // InvitationClient is a client for the Invitation schema.
 type InvitationClient struct {
 	config
@@ -675,6 +1466,141 @@ func (c *InvitationClient) mutate(ctx context.Context, m *InvitationMutation) (V
 		return (&InvitationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Invitation mutation op: %q", m.Op())
+	}
+}
+
+// MaintenanceWindowClient is a client for the MaintenanceWindow schema.
+type MaintenanceWindowClient struct {
+	config
+}
+
+// NewMaintenanceWindowClient returns a client for the MaintenanceWindow from the given config.
+func NewMaintenanceWindowClient(c config) *MaintenanceWindowClient {
+	return &MaintenanceWindowClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `maintenancewindow.Hooks(f(g(h())))`.
+func (c *MaintenanceWindowClient) Use(hooks ...Hook) {
+	c.hooks.MaintenanceWindow = append(c.hooks.MaintenanceWindow, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `maintenancewindow.Intercept(f(g(h())))`.
+func (c *MaintenanceWindowClient) Intercept(interceptors ...Interceptor) {
+	c.inters.MaintenanceWindow = append(c.inters.MaintenanceWindow, interceptors...)
+}
+
+// Create returns a builder for creating a MaintenanceWindow entity.
+func (c *MaintenanceWindowClient) Create() *MaintenanceWindowCreate {
+	mutation := newMaintenanceWindowMutation(c.config, OpCreate)
+	return &MaintenanceWindowCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of MaintenanceWindow entities.
+func (c *MaintenanceWindowClient) CreateBulk(builders ...*MaintenanceWindowCreate) *MaintenanceWindowCreateBulk {
+	return &MaintenanceWindowCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MaintenanceWindowClient) MapCreateBulk(slice any, setFunc func(*MaintenanceWindowCreate, int)) *MaintenanceWindowCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MaintenanceWindowCreateBulk{err: fmt.Errorf("calling to MaintenanceWindowClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MaintenanceWindowCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MaintenanceWindowCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for MaintenanceWindow.
+func (c *MaintenanceWindowClient) Update() *MaintenanceWindowUpdate {
+	mutation := newMaintenanceWindowMutation(c.config, OpUpdate)
+	return &MaintenanceWindowUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MaintenanceWindowClient) UpdateOne(_m *MaintenanceWindow) *MaintenanceWindowUpdateOne {
+	mutation := newMaintenanceWindowMutation(c.config, OpUpdateOne, withMaintenanceWindow(_m))
+	return &MaintenanceWindowUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MaintenanceWindowClient) UpdateOneID(id string) *MaintenanceWindowUpdateOne {
+	mutation := newMaintenanceWindowMutation(c.config, OpUpdateOne, withMaintenanceWindowID(id))
+	return &MaintenanceWindowUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for MaintenanceWindow.
+func (c *MaintenanceWindowClient) Delete() *MaintenanceWindowDelete {
+	mutation := newMaintenanceWindowMutation(c.config, OpDelete)
+	return &MaintenanceWindowDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MaintenanceWindowClient) DeleteOne(_m *MaintenanceWindow) *MaintenanceWindowDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MaintenanceWindowClient) DeleteOneID(id string) *MaintenanceWindowDeleteOne {
+	builder := c.Delete().Where(maintenancewindow.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MaintenanceWindowDeleteOne{builder}
+}
+
+// Query returns a query builder for MaintenanceWindow.
+func (c *MaintenanceWindowClient) Query() *MaintenanceWindowQuery {
+	return &MaintenanceWindowQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMaintenanceWindow},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a MaintenanceWindow entity by its id.
+func (c *MaintenanceWindowClient) Get(ctx context.Context, id string) (*MaintenanceWindow, error) {
+	return c.Query().Where(maintenancewindow.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MaintenanceWindowClient) GetX(ctx context.Context, id string) *MaintenanceWindow {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *MaintenanceWindowClient) Hooks() []Hook {
+	hooks := c.hooks.MaintenanceWindow
+	return append(hooks[:len(hooks):len(hooks)], maintenancewindow.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *MaintenanceWindowClient) Interceptors() []Interceptor {
+	inters := c.inters.MaintenanceWindow
+	return append(inters[:len(inters):len(inters)], maintenancewindow.Interceptors[:]...)
+}
+
+func (c *MaintenanceWindowClient) mutate(ctx context.Context, m *MaintenanceWindowMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MaintenanceWindowCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MaintenanceWindowUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MaintenanceWindowUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MaintenanceWindowDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown MaintenanceWindow mutation op: %q", m.Op())
 	}
 }
 
@@ -826,6 +1752,292 @@ func (c *MembershipClient) mutate(ctx context.Context, m *MembershipMutation) (V
 		return (&MembershipDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Membership mutation op: %q", m.Op())
+	}
+}
+
+// MonitorClient is a client for the Monitor schema.
+type MonitorClient struct {
+	config
+}
+
+// NewMonitorClient returns a client for the Monitor from the given config.
+func NewMonitorClient(c config) *MonitorClient {
+	return &MonitorClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `monitor.Hooks(f(g(h())))`.
+func (c *MonitorClient) Use(hooks ...Hook) {
+	c.hooks.Monitor = append(c.hooks.Monitor, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `monitor.Intercept(f(g(h())))`.
+func (c *MonitorClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Monitor = append(c.inters.Monitor, interceptors...)
+}
+
+// Create returns a builder for creating a Monitor entity.
+func (c *MonitorClient) Create() *MonitorCreate {
+	mutation := newMonitorMutation(c.config, OpCreate)
+	return &MonitorCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Monitor entities.
+func (c *MonitorClient) CreateBulk(builders ...*MonitorCreate) *MonitorCreateBulk {
+	return &MonitorCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MonitorClient) MapCreateBulk(slice any, setFunc func(*MonitorCreate, int)) *MonitorCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MonitorCreateBulk{err: fmt.Errorf("calling to MonitorClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MonitorCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MonitorCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Monitor.
+func (c *MonitorClient) Update() *MonitorUpdate {
+	mutation := newMonitorMutation(c.config, OpUpdate)
+	return &MonitorUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MonitorClient) UpdateOne(_m *Monitor) *MonitorUpdateOne {
+	mutation := newMonitorMutation(c.config, OpUpdateOne, withMonitor(_m))
+	return &MonitorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MonitorClient) UpdateOneID(id string) *MonitorUpdateOne {
+	mutation := newMonitorMutation(c.config, OpUpdateOne, withMonitorID(id))
+	return &MonitorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Monitor.
+func (c *MonitorClient) Delete() *MonitorDelete {
+	mutation := newMonitorMutation(c.config, OpDelete)
+	return &MonitorDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MonitorClient) DeleteOne(_m *Monitor) *MonitorDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MonitorClient) DeleteOneID(id string) *MonitorDeleteOne {
+	builder := c.Delete().Where(monitor.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MonitorDeleteOne{builder}
+}
+
+// Query returns a query builder for Monitor.
+func (c *MonitorClient) Query() *MonitorQuery {
+	return &MonitorQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMonitor},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Monitor entity by its id.
+func (c *MonitorClient) Get(ctx context.Context, id string) (*Monitor, error) {
+	return c.Query().Where(monitor.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MonitorClient) GetX(ctx context.Context, id string) *Monitor {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryAsset queries the asset edge of a Monitor.
+func (c *MonitorClient) QueryAsset(_m *Monitor) *AssetQuery {
+	query := (&AssetClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(monitor.Table, monitor.FieldID, id),
+			sqlgraph.To(asset.Table, asset.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, monitor.AssetTable, monitor.AssetColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *MonitorClient) Hooks() []Hook {
+	hooks := c.hooks.Monitor
+	return append(hooks[:len(hooks):len(hooks)], monitor.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *MonitorClient) Interceptors() []Interceptor {
+	inters := c.inters.Monitor
+	return append(inters[:len(inters):len(inters)], monitor.Interceptors[:]...)
+}
+
+func (c *MonitorClient) mutate(ctx context.Context, m *MonitorMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MonitorCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MonitorUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MonitorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MonitorDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Monitor mutation op: %q", m.Op())
+	}
+}
+
+// NotificationChannelClient is a client for the NotificationChannel schema.
+type NotificationChannelClient struct {
+	config
+}
+
+// NewNotificationChannelClient returns a client for the NotificationChannel from the given config.
+func NewNotificationChannelClient(c config) *NotificationChannelClient {
+	return &NotificationChannelClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notificationchannel.Hooks(f(g(h())))`.
+func (c *NotificationChannelClient) Use(hooks ...Hook) {
+	c.hooks.NotificationChannel = append(c.hooks.NotificationChannel, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notificationchannel.Intercept(f(g(h())))`.
+func (c *NotificationChannelClient) Intercept(interceptors ...Interceptor) {
+	c.inters.NotificationChannel = append(c.inters.NotificationChannel, interceptors...)
+}
+
+// Create returns a builder for creating a NotificationChannel entity.
+func (c *NotificationChannelClient) Create() *NotificationChannelCreate {
+	mutation := newNotificationChannelMutation(c.config, OpCreate)
+	return &NotificationChannelCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of NotificationChannel entities.
+func (c *NotificationChannelClient) CreateBulk(builders ...*NotificationChannelCreate) *NotificationChannelCreateBulk {
+	return &NotificationChannelCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NotificationChannelClient) MapCreateBulk(slice any, setFunc func(*NotificationChannelCreate, int)) *NotificationChannelCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NotificationChannelCreateBulk{err: fmt.Errorf("calling to NotificationChannelClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NotificationChannelCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NotificationChannelCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for NotificationChannel.
+func (c *NotificationChannelClient) Update() *NotificationChannelUpdate {
+	mutation := newNotificationChannelMutation(c.config, OpUpdate)
+	return &NotificationChannelUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NotificationChannelClient) UpdateOne(_m *NotificationChannel) *NotificationChannelUpdateOne {
+	mutation := newNotificationChannelMutation(c.config, OpUpdateOne, withNotificationChannel(_m))
+	return &NotificationChannelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NotificationChannelClient) UpdateOneID(id string) *NotificationChannelUpdateOne {
+	mutation := newNotificationChannelMutation(c.config, OpUpdateOne, withNotificationChannelID(id))
+	return &NotificationChannelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for NotificationChannel.
+func (c *NotificationChannelClient) Delete() *NotificationChannelDelete {
+	mutation := newNotificationChannelMutation(c.config, OpDelete)
+	return &NotificationChannelDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NotificationChannelClient) DeleteOne(_m *NotificationChannel) *NotificationChannelDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NotificationChannelClient) DeleteOneID(id string) *NotificationChannelDeleteOne {
+	builder := c.Delete().Where(notificationchannel.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NotificationChannelDeleteOne{builder}
+}
+
+// Query returns a query builder for NotificationChannel.
+func (c *NotificationChannelClient) Query() *NotificationChannelQuery {
+	return &NotificationChannelQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNotificationChannel},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a NotificationChannel entity by its id.
+func (c *NotificationChannelClient) Get(ctx context.Context, id string) (*NotificationChannel, error) {
+	return c.Query().Where(notificationchannel.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NotificationChannelClient) GetX(ctx context.Context, id string) *NotificationChannel {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *NotificationChannelClient) Hooks() []Hook {
+	hooks := c.hooks.NotificationChannel
+	return append(hooks[:len(hooks):len(hooks)], notificationchannel.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *NotificationChannelClient) Interceptors() []Interceptor {
+	inters := c.inters.NotificationChannel
+	return append(inters[:len(inters):len(inters)], notificationchannel.Interceptors[:]...)
+}
+
+func (c *NotificationChannelClient) mutate(ctx context.Context, m *NotificationChannelMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NotificationChannelCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NotificationChannelUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NotificationChannelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NotificationChannelDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown NotificationChannel mutation op: %q", m.Op())
 	}
 }
 
@@ -1555,12 +2767,16 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, AuditEntry, Invitation, Membership, RefreshToken, Session, Subscription,
-		Tenant, User []ent.Hook
+		APIKey, Asset, AssetDependency, AuditEntry, EscalationPolicy, Incident,
+		IncidentEntry, Invitation, MaintenanceWindow, Membership, Monitor,
+		NotificationChannel, RefreshToken, Session, Subscription, Tenant,
+		User []ent.Hook
 	}
 	inters struct {
-		APIKey, AuditEntry, Invitation, Membership, RefreshToken, Session, Subscription,
-		Tenant, User []ent.Interceptor
+		APIKey, Asset, AssetDependency, AuditEntry, EscalationPolicy, Incident,
+		IncidentEntry, Invitation, MaintenanceWindow, Membership, Monitor,
+		NotificationChannel, RefreshToken, Session, Subscription, Tenant,
+		User []ent.Interceptor
 	}
 )
 

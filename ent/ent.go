@@ -13,9 +13,17 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/opsward/opsward/ent/apikey"
+	"github.com/opsward/opsward/ent/asset"
+	"github.com/opsward/opsward/ent/assetdependency"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/incident"
+	"github.com/opsward/opsward/ent/incidententry"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
+	"github.com/opsward/opsward/ent/monitor"
+	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/refreshtoken"
 	"github.com/opsward/opsward/ent/session"
 	"github.com/opsward/opsward/ent/subscription"
@@ -81,15 +89,23 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apikey.Table:       apikey.ValidColumn,
-			auditentry.Table:   auditentry.ValidColumn,
-			invitation.Table:   invitation.ValidColumn,
-			membership.Table:   membership.ValidColumn,
-			refreshtoken.Table: refreshtoken.ValidColumn,
-			session.Table:      session.ValidColumn,
-			subscription.Table: subscription.ValidColumn,
-			tenant.Table:       tenant.ValidColumn,
-			user.Table:         user.ValidColumn,
+			apikey.Table:              apikey.ValidColumn,
+			asset.Table:               asset.ValidColumn,
+			assetdependency.Table:     assetdependency.ValidColumn,
+			auditentry.Table:          auditentry.ValidColumn,
+			escalationpolicy.Table:    escalationpolicy.ValidColumn,
+			incident.Table:            incident.ValidColumn,
+			incidententry.Table:       incidententry.ValidColumn,
+			invitation.Table:          invitation.ValidColumn,
+			maintenancewindow.Table:   maintenancewindow.ValidColumn,
+			membership.Table:          membership.ValidColumn,
+			monitor.Table:             monitor.ValidColumn,
+			notificationchannel.Table: notificationchannel.ValidColumn,
+			refreshtoken.Table:        refreshtoken.ValidColumn,
+			session.Table:             session.ValidColumn,
+			subscription.Table:        subscription.ValidColumn,
+			tenant.Table:              tenant.ValidColumn,
+			user.Table:                user.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -4,9 +4,17 @@ package ent
 
 import (
 	"github.com/opsward/opsward/ent/apikey"
+	"github.com/opsward/opsward/ent/asset"
+	"github.com/opsward/opsward/ent/assetdependency"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/incident"
+	"github.com/opsward/opsward/ent/incidententry"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
+	"github.com/opsward/opsward/ent/monitor"
+	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/predicate"
 	"github.com/opsward/opsward/ent/refreshtoken"
 	"github.com/opsward/opsward/ent/session"
@@ -22,7 +30,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 9)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 17)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -49,6 +57,46 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   asset.Table,
+			Columns: asset.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: asset.FieldID,
+			},
+		},
+		Type: "Asset",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			asset.FieldTenantID:    {Type: field.TypeString, Column: asset.FieldTenantID},
+			asset.FieldCreatedAt:   {Type: field.TypeTime, Column: asset.FieldCreatedAt},
+			asset.FieldUpdatedAt:   {Type: field.TypeTime, Column: asset.FieldUpdatedAt},
+			asset.FieldName:        {Type: field.TypeString, Column: asset.FieldName},
+			asset.FieldKind:        {Type: field.TypeEnum, Column: asset.FieldKind},
+			asset.FieldAddress:     {Type: field.TypeString, Column: asset.FieldAddress},
+			asset.FieldTags:        {Type: field.TypeJSON, Column: asset.FieldTags},
+			asset.FieldCriticality: {Type: field.TypeEnum, Column: asset.FieldCriticality},
+			asset.FieldSite:        {Type: field.TypeString, Column: asset.FieldSite},
+			asset.FieldDescription: {Type: field.TypeString, Column: asset.FieldDescription},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   assetdependency.Table,
+			Columns: assetdependency.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: assetdependency.FieldID,
+			},
+		},
+		Type: "AssetDependency",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			assetdependency.FieldTenantID:  {Type: field.TypeString, Column: assetdependency.FieldTenantID},
+			assetdependency.FieldChildID:   {Type: field.TypeString, Column: assetdependency.FieldChildID},
+			assetdependency.FieldParentID:  {Type: field.TypeString, Column: assetdependency.FieldParentID},
+			assetdependency.FieldCreatedAt: {Type: field.TypeTime, Column: assetdependency.FieldCreatedAt},
+		},
+	}
+	graph.Nodes[3] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditentry.Table,
 			Columns: auditentry.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -73,7 +121,79 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditentry.FieldHash:          {Type: field.TypeString, Column: auditentry.FieldHash},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   escalationpolicy.Table,
+			Columns: escalationpolicy.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: escalationpolicy.FieldID,
+			},
+		},
+		Type: "EscalationPolicy",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			escalationpolicy.FieldTenantID:           {Type: field.TypeString, Column: escalationpolicy.FieldTenantID},
+			escalationpolicy.FieldCreatedAt:          {Type: field.TypeTime, Column: escalationpolicy.FieldCreatedAt},
+			escalationpolicy.FieldUpdatedAt:          {Type: field.TypeTime, Column: escalationpolicy.FieldUpdatedAt},
+			escalationpolicy.FieldName:               {Type: field.TypeString, Column: escalationpolicy.FieldName},
+			escalationpolicy.FieldLevels:             {Type: field.TypeBytes, Column: escalationpolicy.FieldLevels},
+			escalationpolicy.FieldRepeat:             {Type: field.TypeInt, Column: escalationpolicy.FieldRepeat},
+			escalationpolicy.FieldRepeatAfterSeconds: {Type: field.TypeInt, Column: escalationpolicy.FieldRepeatAfterSeconds},
+		},
+	}
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   incident.Table,
+			Columns: incident.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: incident.FieldID,
+			},
+		},
+		Type: "Incident",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			incident.FieldTenantID:           {Type: field.TypeString, Column: incident.FieldTenantID},
+			incident.FieldCreatedAt:          {Type: field.TypeTime, Column: incident.FieldCreatedAt},
+			incident.FieldUpdatedAt:          {Type: field.TypeTime, Column: incident.FieldUpdatedAt},
+			incident.FieldMonitorID:          {Type: field.TypeString, Column: incident.FieldMonitorID},
+			incident.FieldAssetID:            {Type: field.TypeString, Column: incident.FieldAssetID},
+			incident.FieldTitle:              {Type: field.TypeString, Column: incident.FieldTitle},
+			incident.FieldSeverity:           {Type: field.TypeEnum, Column: incident.FieldSeverity},
+			incident.FieldStatus:             {Type: field.TypeEnum, Column: incident.FieldStatus},
+			incident.FieldAssigneeID:         {Type: field.TypeString, Column: incident.FieldAssigneeID},
+			incident.FieldOpenedAt:           {Type: field.TypeTime, Column: incident.FieldOpenedAt},
+			incident.FieldAckedAt:            {Type: field.TypeTime, Column: incident.FieldAckedAt},
+			incident.FieldAckedBy:            {Type: field.TypeString, Column: incident.FieldAckedBy},
+			incident.FieldResolvedAt:         {Type: field.TypeTime, Column: incident.FieldResolvedAt},
+			incident.FieldResolvedBy:         {Type: field.TypeString, Column: incident.FieldResolvedBy},
+			incident.FieldParentID:           {Type: field.TypeString, Column: incident.FieldParentID},
+			incident.FieldSuppressed:         {Type: field.TypeBool, Column: incident.FieldSuppressed},
+			incident.FieldReopenCount:        {Type: field.TypeInt, Column: incident.FieldReopenCount},
+			incident.FieldEscalationPolicyID: {Type: field.TypeString, Column: incident.FieldEscalationPolicyID},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   incidententry.Table,
+			Columns: incidententry.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: incidententry.FieldID,
+			},
+		},
+		Type: "IncidentEntry",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			incidententry.FieldTenantID:   {Type: field.TypeString, Column: incidententry.FieldTenantID},
+			incidententry.FieldIncidentID: {Type: field.TypeString, Column: incidententry.FieldIncidentID},
+			incidententry.FieldAt:         {Type: field.TypeTime, Column: incidententry.FieldAt},
+			incidententry.FieldKind:       {Type: field.TypeEnum, Column: incidententry.FieldKind},
+			incidententry.FieldActorID:    {Type: field.TypeString, Column: incidententry.FieldActorID},
+			incidententry.FieldMessage:    {Type: field.TypeString, Column: incidententry.FieldMessage},
+			incidententry.FieldDetail:     {Type: field.TypeBytes, Column: incidententry.FieldDetail},
+			incidententry.FieldDedupKey:   {Type: field.TypeString, Column: incidententry.FieldDedupKey},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   invitation.Table,
 			Columns: invitation.Columns,
@@ -96,7 +216,35 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invitation.FieldRevokedAt:  {Type: field.TypeTime, Column: invitation.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   maintenancewindow.Table,
+			Columns: maintenancewindow.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: maintenancewindow.FieldID,
+			},
+		},
+		Type: "MaintenanceWindow",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			maintenancewindow.FieldTenantID:        {Type: field.TypeString, Column: maintenancewindow.FieldTenantID},
+			maintenancewindow.FieldCreatedAt:       {Type: field.TypeTime, Column: maintenancewindow.FieldCreatedAt},
+			maintenancewindow.FieldUpdatedAt:       {Type: field.TypeTime, Column: maintenancewindow.FieldUpdatedAt},
+			maintenancewindow.FieldName:            {Type: field.TypeString, Column: maintenancewindow.FieldName},
+			maintenancewindow.FieldAssetIds:        {Type: field.TypeJSON, Column: maintenancewindow.FieldAssetIds},
+			maintenancewindow.FieldMonitorIds:      {Type: field.TypeJSON, Column: maintenancewindow.FieldMonitorIds},
+			maintenancewindow.FieldStartsAt:        {Type: field.TypeTime, Column: maintenancewindow.FieldStartsAt},
+			maintenancewindow.FieldEndsAt:          {Type: field.TypeTime, Column: maintenancewindow.FieldEndsAt},
+			maintenancewindow.FieldRecurrence:      {Type: field.TypeEnum, Column: maintenancewindow.FieldRecurrence},
+			maintenancewindow.FieldTimezone:        {Type: field.TypeString, Column: maintenancewindow.FieldTimezone},
+			maintenancewindow.FieldWeekdays:        {Type: field.TypeJSON, Column: maintenancewindow.FieldWeekdays},
+			maintenancewindow.FieldMonthDay:        {Type: field.TypeInt, Column: maintenancewindow.FieldMonthDay},
+			maintenancewindow.FieldStartTime:       {Type: field.TypeString, Column: maintenancewindow.FieldStartTime},
+			maintenancewindow.FieldDurationSeconds: {Type: field.TypeInt, Column: maintenancewindow.FieldDurationSeconds},
+			maintenancewindow.FieldUntil:           {Type: field.TypeTime, Column: maintenancewindow.FieldUntil},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membership.Table,
 			Columns: membership.Columns,
@@ -114,7 +262,73 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membership.FieldRole:      {Type: field.TypeEnum, Column: membership.FieldRole},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   monitor.Table,
+			Columns: monitor.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: monitor.FieldID,
+			},
+		},
+		Type: "Monitor",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			monitor.FieldTenantID:                {Type: field.TypeString, Column: monitor.FieldTenantID},
+			monitor.FieldCreatedAt:               {Type: field.TypeTime, Column: monitor.FieldCreatedAt},
+			monitor.FieldUpdatedAt:               {Type: field.TypeTime, Column: monitor.FieldUpdatedAt},
+			monitor.FieldAssetID:                 {Type: field.TypeString, Column: monitor.FieldAssetID},
+			monitor.FieldName:                    {Type: field.TypeString, Column: monitor.FieldName},
+			monitor.FieldKind:                    {Type: field.TypeEnum, Column: monitor.FieldKind},
+			monitor.FieldSettings:                {Type: field.TypeString, Column: monitor.FieldSettings},
+			monitor.FieldIntervalSeconds:         {Type: field.TypeInt, Column: monitor.FieldIntervalSeconds},
+			monitor.FieldTimeoutMs:               {Type: field.TypeInt, Column: monitor.FieldTimeoutMs},
+			monitor.FieldFailuresBeforeDown:      {Type: field.TypeInt, Column: monitor.FieldFailuresBeforeDown},
+			monitor.FieldSuccessesBeforeRecovery: {Type: field.TypeInt, Column: monitor.FieldSuccessesBeforeRecovery},
+			monitor.FieldDegradedMode:            {Type: field.TypeEnum, Column: monitor.FieldDegradedMode},
+			monitor.FieldFlapDetection:           {Type: field.TypeBool, Column: monitor.FieldFlapDetection},
+			monitor.FieldPaused:                  {Type: field.TypeBool, Column: monitor.FieldPaused},
+			monitor.FieldSLATarget:               {Type: field.TypeFloat64, Column: monitor.FieldSLATarget},
+			monitor.FieldEscalationPolicyID:      {Type: field.TypeString, Column: monitor.FieldEscalationPolicyID},
+			monitor.FieldChannelIds:              {Type: field.TypeJSON, Column: monitor.FieldChannelIds},
+			monitor.FieldStatus:                  {Type: field.TypeEnum, Column: monitor.FieldStatus},
+			monitor.FieldStatusSince:             {Type: field.TypeTime, Column: monitor.FieldStatusSince},
+			monitor.FieldFlapping:                {Type: field.TypeBool, Column: monitor.FieldFlapping},
+			monitor.FieldMachine:                 {Type: field.TypeBytes, Column: monitor.FieldMachine},
+			monitor.FieldProbeState:              {Type: field.TypeBytes, Column: monitor.FieldProbeState},
+			monitor.FieldLastCheckedAt:           {Type: field.TypeTime, Column: monitor.FieldLastCheckedAt},
+			monitor.FieldLastLatencyUs:           {Type: field.TypeInt64, Column: monitor.FieldLastLatencyUs},
+			monitor.FieldLastReason:              {Type: field.TypeString, Column: monitor.FieldLastReason},
+			monitor.FieldLastMessage:             {Type: field.TypeString, Column: monitor.FieldLastMessage},
+			monitor.FieldOpenIncidentID:          {Type: field.TypeString, Column: monitor.FieldOpenIncidentID},
+			monitor.FieldHeartbeatTokenHash:      {Type: field.TypeString, Column: monitor.FieldHeartbeatTokenHash},
+			monitor.FieldLastBeatAt:              {Type: field.TypeTime, Column: monitor.FieldLastBeatAt},
+			monitor.FieldVersion:                 {Type: field.TypeInt64, Column: monitor.FieldVersion},
+		},
+	}
+	graph.Nodes[11] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   notificationchannel.Table,
+			Columns: notificationchannel.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: notificationchannel.FieldID,
+			},
+		},
+		Type: "NotificationChannel",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			notificationchannel.FieldTenantID:    {Type: field.TypeString, Column: notificationchannel.FieldTenantID},
+			notificationchannel.FieldCreatedAt:   {Type: field.TypeTime, Column: notificationchannel.FieldCreatedAt},
+			notificationchannel.FieldUpdatedAt:   {Type: field.TypeTime, Column: notificationchannel.FieldUpdatedAt},
+			notificationchannel.FieldName:        {Type: field.TypeString, Column: notificationchannel.FieldName},
+			notificationchannel.FieldKind:        {Type: field.TypeEnum, Column: notificationchannel.FieldKind},
+			notificationchannel.FieldConfig:      {Type: field.TypeBytes, Column: notificationchannel.FieldConfig},
+			notificationchannel.FieldSecrets:     {Type: field.TypeString, Column: notificationchannel.FieldSecrets},
+			notificationchannel.FieldMinSeverity: {Type: field.TypeEnum, Column: notificationchannel.FieldMinSeverity},
+			notificationchannel.FieldStates:      {Type: field.TypeJSON, Column: notificationchannel.FieldStates},
+			notificationchannel.FieldEnabled:     {Type: field.TypeBool, Column: notificationchannel.FieldEnabled},
+		},
+	}
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -134,7 +348,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldUsedAt:    {Type: field.TypeTime, Column: refreshtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -156,7 +370,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldRevokedReason: {Type: field.TypeString, Column: session.FieldRevokedReason},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -174,7 +388,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldStatus:    {Type: field.TypeEnum, Column: subscription.FieldStatus},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tenant.Table,
 			Columns: tenant.Columns,
@@ -201,7 +415,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tenant.FieldClosedAt:      {Type: field.TypeTime, Column: tenant.FieldClosedAt},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -225,6 +439,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 	}
 	graph.MustAddE(
+		"monitors",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   asset.MonitorsTable,
+			Columns: []string{asset.MonitorsColumn},
+			Bidi:    false,
+		},
+		"Asset",
+		"Monitor",
+	)
+	graph.MustAddE(
+		"timeline",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   incident.TimelineTable,
+			Columns: []string{incident.TimelineColumn},
+			Bidi:    false,
+		},
+		"Incident",
+		"IncidentEntry",
+	)
+	graph.MustAddE(
+		"incident",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   incidententry.IncidentTable,
+			Columns: []string{incidententry.IncidentColumn},
+			Bidi:    false,
+		},
+		"IncidentEntry",
+		"Incident",
+	)
+	graph.MustAddE(
 		"user",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -235,6 +485,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Membership",
 		"User",
+	)
+	graph.MustAddE(
+		"asset",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   monitor.AssetTable,
+			Columns: []string{monitor.AssetColumn},
+			Bidi:    false,
+		},
+		"Monitor",
+		"Asset",
 	)
 	graph.MustAddE(
 		"parent",
@@ -377,6 +639,170 @@ func (f *APIKeyFilter) WhereRevokedAt(p entql.TimeP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AssetQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AssetQuery builder.
+func (_q *AssetQuery) Filter() *AssetFilter {
+	return &AssetFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AssetMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AssetMutation builder.
+func (m *AssetMutation) Filter() *AssetFilter {
+	return &AssetFilter{config: m.config, predicateAdder: m}
+}
+
+// AssetFilter provides a generic filtering capability at runtime for AssetQuery.
+type AssetFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AssetFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *AssetFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(asset.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *AssetFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(asset.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AssetFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(asset.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AssetFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(asset.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *AssetFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(asset.FieldName))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *AssetFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(asset.FieldKind))
+}
+
+// WhereAddress applies the entql string predicate on the address field.
+func (f *AssetFilter) WhereAddress(p entql.StringP) {
+	f.Where(p.Field(asset.FieldAddress))
+}
+
+// WhereTags applies the entql json.RawMessage predicate on the tags field.
+func (f *AssetFilter) WhereTags(p entql.BytesP) {
+	f.Where(p.Field(asset.FieldTags))
+}
+
+// WhereCriticality applies the entql string predicate on the criticality field.
+func (f *AssetFilter) WhereCriticality(p entql.StringP) {
+	f.Where(p.Field(asset.FieldCriticality))
+}
+
+// WhereSite applies the entql string predicate on the site field.
+func (f *AssetFilter) WhereSite(p entql.StringP) {
+	f.Where(p.Field(asset.FieldSite))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *AssetFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(asset.FieldDescription))
+}
+
+// WhereHasMonitors applies a predicate to check if query has an edge monitors.
+func (f *AssetFilter) WhereHasMonitors() {
+	f.Where(entql.HasEdge("monitors"))
+}
+
+// WhereHasMonitorsWith applies a predicate to check if query has an edge monitors with a given conditions (other predicates).
+func (f *AssetFilter) WhereHasMonitorsWith(preds ...predicate.Monitor) {
+	f.Where(entql.HasEdgeWith("monitors", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *AssetDependencyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AssetDependencyQuery builder.
+func (_q *AssetDependencyQuery) Filter() *AssetDependencyFilter {
+	return &AssetDependencyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AssetDependencyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AssetDependencyMutation builder.
+func (m *AssetDependencyMutation) Filter() *AssetDependencyFilter {
+	return &AssetDependencyFilter{config: m.config, predicateAdder: m}
+}
+
+// AssetDependencyFilter provides a generic filtering capability at runtime for AssetDependencyQuery.
+type AssetDependencyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AssetDependencyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *AssetDependencyFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(assetdependency.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *AssetDependencyFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(assetdependency.FieldTenantID))
+}
+
+// WhereChildID applies the entql string predicate on the child_id field.
+func (f *AssetDependencyFilter) WhereChildID(p entql.StringP) {
+	f.Where(p.Field(assetdependency.FieldChildID))
+}
+
+// WhereParentID applies the entql string predicate on the parent_id field.
+func (f *AssetDependencyFilter) WhereParentID(p entql.StringP) {
+	f.Where(p.Field(assetdependency.FieldParentID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AssetDependencyFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(assetdependency.FieldCreatedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AuditEntryQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -405,7 +831,7 @@ type AuditEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuditEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -482,6 +908,319 @@ func (f *AuditEntryFilter) WhereHash(p entql.StringP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *EscalationPolicyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the EscalationPolicyQuery builder.
+func (_q *EscalationPolicyQuery) Filter() *EscalationPolicyFilter {
+	return &EscalationPolicyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *EscalationPolicyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the EscalationPolicyMutation builder.
+func (m *EscalationPolicyMutation) Filter() *EscalationPolicyFilter {
+	return &EscalationPolicyFilter{config: m.config, predicateAdder: m}
+}
+
+// EscalationPolicyFilter provides a generic filtering capability at runtime for EscalationPolicyQuery.
+type EscalationPolicyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *EscalationPolicyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *EscalationPolicyFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(escalationpolicy.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *EscalationPolicyFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(escalationpolicy.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *EscalationPolicyFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(escalationpolicy.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *EscalationPolicyFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(escalationpolicy.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *EscalationPolicyFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(escalationpolicy.FieldName))
+}
+
+// WhereLevels applies the entql []byte predicate on the levels field.
+func (f *EscalationPolicyFilter) WhereLevels(p entql.BytesP) {
+	f.Where(p.Field(escalationpolicy.FieldLevels))
+}
+
+// WhereRepeat applies the entql int predicate on the repeat field.
+func (f *EscalationPolicyFilter) WhereRepeat(p entql.IntP) {
+	f.Where(p.Field(escalationpolicy.FieldRepeat))
+}
+
+// WhereRepeatAfterSeconds applies the entql int predicate on the repeat_after_seconds field.
+func (f *EscalationPolicyFilter) WhereRepeatAfterSeconds(p entql.IntP) {
+	f.Where(p.Field(escalationpolicy.FieldRepeatAfterSeconds))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *IncidentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the IncidentQuery builder.
+func (_q *IncidentQuery) Filter() *IncidentFilter {
+	return &IncidentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *IncidentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the IncidentMutation builder.
+func (m *IncidentMutation) Filter() *IncidentFilter {
+	return &IncidentFilter{config: m.config, predicateAdder: m}
+}
+
+// IncidentFilter provides a generic filtering capability at runtime for IncidentQuery.
+type IncidentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *IncidentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *IncidentFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(incident.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *IncidentFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(incident.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *IncidentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(incident.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *IncidentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(incident.FieldUpdatedAt))
+}
+
+// WhereMonitorID applies the entql string predicate on the monitor_id field.
+func (f *IncidentFilter) WhereMonitorID(p entql.StringP) {
+	f.Where(p.Field(incident.FieldMonitorID))
+}
+
+// WhereAssetID applies the entql string predicate on the asset_id field.
+func (f *IncidentFilter) WhereAssetID(p entql.StringP) {
+	f.Where(p.Field(incident.FieldAssetID))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *IncidentFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(incident.FieldTitle))
+}
+
+// WhereSeverity applies the entql string predicate on the severity field.
+func (f *IncidentFilter) WhereSeverity(p entql.StringP) {
+	f.Where(p.Field(incident.FieldSeverity))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *IncidentFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(incident.FieldStatus))
+}
+
+// WhereAssigneeID applies the entql string predicate on the assignee_id field.
+func (f *IncidentFilter) WhereAssigneeID(p entql.StringP) {
+	f.Where(p.Field(incident.FieldAssigneeID))
+}
+
+// WhereOpenedAt applies the entql time.Time predicate on the opened_at field.
+func (f *IncidentFilter) WhereOpenedAt(p entql.TimeP) {
+	f.Where(p.Field(incident.FieldOpenedAt))
+}
+
+// WhereAckedAt applies the entql time.Time predicate on the acked_at field.
+func (f *IncidentFilter) WhereAckedAt(p entql.TimeP) {
+	f.Where(p.Field(incident.FieldAckedAt))
+}
+
+// WhereAckedBy applies the entql string predicate on the acked_by field.
+func (f *IncidentFilter) WhereAckedBy(p entql.StringP) {
+	f.Where(p.Field(incident.FieldAckedBy))
+}
+
+// WhereResolvedAt applies the entql time.Time predicate on the resolved_at field.
+func (f *IncidentFilter) WhereResolvedAt(p entql.TimeP) {
+	f.Where(p.Field(incident.FieldResolvedAt))
+}
+
+// WhereResolvedBy applies the entql string predicate on the resolved_by field.
+func (f *IncidentFilter) WhereResolvedBy(p entql.StringP) {
+	f.Where(p.Field(incident.FieldResolvedBy))
+}
+
+// WhereParentID applies the entql string predicate on the parent_id field.
+func (f *IncidentFilter) WhereParentID(p entql.StringP) {
+	f.Where(p.Field(incident.FieldParentID))
+}
+
+// WhereSuppressed applies the entql bool predicate on the suppressed field.
+func (f *IncidentFilter) WhereSuppressed(p entql.BoolP) {
+	f.Where(p.Field(incident.FieldSuppressed))
+}
+
+// WhereReopenCount applies the entql int predicate on the reopen_count field.
+func (f *IncidentFilter) WhereReopenCount(p entql.IntP) {
+	f.Where(p.Field(incident.FieldReopenCount))
+}
+
+// WhereEscalationPolicyID applies the entql string predicate on the escalation_policy_id field.
+func (f *IncidentFilter) WhereEscalationPolicyID(p entql.StringP) {
+	f.Where(p.Field(incident.FieldEscalationPolicyID))
+}
+
+// WhereHasTimeline applies a predicate to check if query has an edge timeline.
+func (f *IncidentFilter) WhereHasTimeline() {
+	f.Where(entql.HasEdge("timeline"))
+}
+
+// WhereHasTimelineWith applies a predicate to check if query has an edge timeline with a given conditions (other predicates).
+func (f *IncidentFilter) WhereHasTimelineWith(preds ...predicate.IncidentEntry) {
+	f.Where(entql.HasEdgeWith("timeline", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *IncidentEntryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the IncidentEntryQuery builder.
+func (_q *IncidentEntryQuery) Filter() *IncidentEntryFilter {
+	return &IncidentEntryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *IncidentEntryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the IncidentEntryMutation builder.
+func (m *IncidentEntryMutation) Filter() *IncidentEntryFilter {
+	return &IncidentEntryFilter{config: m.config, predicateAdder: m}
+}
+
+// IncidentEntryFilter provides a generic filtering capability at runtime for IncidentEntryQuery.
+type IncidentEntryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *IncidentEntryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *IncidentEntryFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(incidententry.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *IncidentEntryFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(incidententry.FieldTenantID))
+}
+
+// WhereIncidentID applies the entql string predicate on the incident_id field.
+func (f *IncidentEntryFilter) WhereIncidentID(p entql.StringP) {
+	f.Where(p.Field(incidententry.FieldIncidentID))
+}
+
+// WhereAt applies the entql time.Time predicate on the at field.
+func (f *IncidentEntryFilter) WhereAt(p entql.TimeP) {
+	f.Where(p.Field(incidententry.FieldAt))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *IncidentEntryFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(incidententry.FieldKind))
+}
+
+// WhereActorID applies the entql string predicate on the actor_id field.
+func (f *IncidentEntryFilter) WhereActorID(p entql.StringP) {
+	f.Where(p.Field(incidententry.FieldActorID))
+}
+
+// WhereMessage applies the entql string predicate on the message field.
+func (f *IncidentEntryFilter) WhereMessage(p entql.StringP) {
+	f.Where(p.Field(incidententry.FieldMessage))
+}
+
+// WhereDetail applies the entql []byte predicate on the detail field.
+func (f *IncidentEntryFilter) WhereDetail(p entql.BytesP) {
+	f.Where(p.Field(incidententry.FieldDetail))
+}
+
+// WhereDedupKey applies the entql string predicate on the dedup_key field.
+func (f *IncidentEntryFilter) WhereDedupKey(p entql.StringP) {
+	f.Where(p.Field(incidententry.FieldDedupKey))
+}
+
+// WhereHasIncident applies a predicate to check if query has an edge incident.
+func (f *IncidentEntryFilter) WhereHasIncident() {
+	f.Where(entql.HasEdge("incident"))
+}
+
+// WhereHasIncidentWith applies a predicate to check if query has an edge incident with a given conditions (other predicates).
+func (f *IncidentEntryFilter) WhereHasIncidentWith(preds ...predicate.Incident) {
+	f.Where(entql.HasEdgeWith("incident", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *InvitationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -510,7 +1249,7 @@ type InvitationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InvitationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -572,6 +1311,121 @@ func (f *InvitationFilter) WhereRevokedAt(p entql.TimeP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *MaintenanceWindowQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the MaintenanceWindowQuery builder.
+func (_q *MaintenanceWindowQuery) Filter() *MaintenanceWindowFilter {
+	return &MaintenanceWindowFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *MaintenanceWindowMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the MaintenanceWindowMutation builder.
+func (m *MaintenanceWindowMutation) Filter() *MaintenanceWindowFilter {
+	return &MaintenanceWindowFilter{config: m.config, predicateAdder: m}
+}
+
+// MaintenanceWindowFilter provides a generic filtering capability at runtime for MaintenanceWindowQuery.
+type MaintenanceWindowFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *MaintenanceWindowFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *MaintenanceWindowFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(maintenancewindow.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *MaintenanceWindowFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(maintenancewindow.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *MaintenanceWindowFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(maintenancewindow.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *MaintenanceWindowFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(maintenancewindow.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *MaintenanceWindowFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(maintenancewindow.FieldName))
+}
+
+// WhereAssetIds applies the entql json.RawMessage predicate on the asset_ids field.
+func (f *MaintenanceWindowFilter) WhereAssetIds(p entql.BytesP) {
+	f.Where(p.Field(maintenancewindow.FieldAssetIds))
+}
+
+// WhereMonitorIds applies the entql json.RawMessage predicate on the monitor_ids field.
+func (f *MaintenanceWindowFilter) WhereMonitorIds(p entql.BytesP) {
+	f.Where(p.Field(maintenancewindow.FieldMonitorIds))
+}
+
+// WhereStartsAt applies the entql time.Time predicate on the starts_at field.
+func (f *MaintenanceWindowFilter) WhereStartsAt(p entql.TimeP) {
+	f.Where(p.Field(maintenancewindow.FieldStartsAt))
+}
+
+// WhereEndsAt applies the entql time.Time predicate on the ends_at field.
+func (f *MaintenanceWindowFilter) WhereEndsAt(p entql.TimeP) {
+	f.Where(p.Field(maintenancewindow.FieldEndsAt))
+}
+
+// WhereRecurrence applies the entql string predicate on the recurrence field.
+func (f *MaintenanceWindowFilter) WhereRecurrence(p entql.StringP) {
+	f.Where(p.Field(maintenancewindow.FieldRecurrence))
+}
+
+// WhereTimezone applies the entql string predicate on the timezone field.
+func (f *MaintenanceWindowFilter) WhereTimezone(p entql.StringP) {
+	f.Where(p.Field(maintenancewindow.FieldTimezone))
+}
+
+// WhereWeekdays applies the entql json.RawMessage predicate on the weekdays field.
+func (f *MaintenanceWindowFilter) WhereWeekdays(p entql.BytesP) {
+	f.Where(p.Field(maintenancewindow.FieldWeekdays))
+}
+
+// WhereMonthDay applies the entql int predicate on the month_day field.
+func (f *MaintenanceWindowFilter) WhereMonthDay(p entql.IntP) {
+	f.Where(p.Field(maintenancewindow.FieldMonthDay))
+}
+
+// WhereStartTime applies the entql string predicate on the start_time field.
+func (f *MaintenanceWindowFilter) WhereStartTime(p entql.StringP) {
+	f.Where(p.Field(maintenancewindow.FieldStartTime))
+}
+
+// WhereDurationSeconds applies the entql int predicate on the duration_seconds field.
+func (f *MaintenanceWindowFilter) WhereDurationSeconds(p entql.IntP) {
+	f.Where(p.Field(maintenancewindow.FieldDurationSeconds))
+}
+
+// WhereUntil applies the entql time.Time predicate on the until field.
+func (f *MaintenanceWindowFilter) WhereUntil(p entql.TimeP) {
+	f.Where(p.Field(maintenancewindow.FieldUntil))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *MembershipQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -600,7 +1454,7 @@ type MembershipFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MembershipFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -651,6 +1505,300 @@ func (f *MembershipFilter) WhereHasUserWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *MonitorQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the MonitorQuery builder.
+func (_q *MonitorQuery) Filter() *MonitorFilter {
+	return &MonitorFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *MonitorMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the MonitorMutation builder.
+func (m *MonitorMutation) Filter() *MonitorFilter {
+	return &MonitorFilter{config: m.config, predicateAdder: m}
+}
+
+// MonitorFilter provides a generic filtering capability at runtime for MonitorQuery.
+type MonitorFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *MonitorFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *MonitorFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(monitor.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *MonitorFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(monitor.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *MonitorFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(monitor.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *MonitorFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(monitor.FieldUpdatedAt))
+}
+
+// WhereAssetID applies the entql string predicate on the asset_id field.
+func (f *MonitorFilter) WhereAssetID(p entql.StringP) {
+	f.Where(p.Field(monitor.FieldAssetID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *MonitorFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(monitor.FieldName))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *MonitorFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(monitor.FieldKind))
+}
+
+// WhereSettings applies the entql string predicate on the settings field.
+func (f *MonitorFilter) WhereSettings(p entql.StringP) {
+	f.Where(p.Field(monitor.FieldSettings))
+}
+
+// WhereIntervalSeconds applies the entql int predicate on the interval_seconds field.
+func (f *MonitorFilter) WhereIntervalSeconds(p entql.IntP) {
+	f.Where(p.Field(monitor.FieldIntervalSeconds))
+}
+
+// WhereTimeoutMs applies the entql int predicate on the timeout_ms field.
+func (f *MonitorFilter) WhereTimeoutMs(p entql.IntP) {
+	f.Where(p.Field(monitor.FieldTimeoutMs))
+}
+
+// WhereFailuresBeforeDown applies the entql int predicate on the failures_before_down field.
+func (f *MonitorFilter) WhereFailuresBeforeDown(p entql.IntP) {
+	f.Where(p.Field(monitor.FieldFailuresBeforeDown))
+}
+
+// WhereSuccessesBeforeRecovery applies the entql int predicate on the successes_before_recovery field.
+func (f *MonitorFilter) WhereSuccessesBeforeRecovery(p entql.IntP) {
+	f.Where(p.Field(monitor.FieldSuccessesBeforeRecovery))
+}
+
+// WhereDegradedMode applies the entql string predicate on the degraded_mode field.
+func (f *MonitorFilter) WhereDegradedMode(p entql.StringP) {
+	f.Where(p.Field(monitor.FieldDegradedMode))
+}
+
+// WhereFlapDetection applies the entql bool predicate on the flap_detection field.
+func (f *MonitorFilter) WhereFlapDetection(p entql.BoolP) {
+	f.Where(p.Field(monitor.FieldFlapDetection))
+}
+
+// WherePaused applies the entql bool predicate on the paused field.
+func (f *MonitorFilter) WherePaused(p entql.BoolP) {
+	f.Where(p.Field(monitor.FieldPaused))
+}
+
+// WhereSLATarget applies the entql float64 predicate on the sla_target field.
+func (f *MonitorFilter) WhereSLATarget(p entql.Float64P) {
+	f.Where(p.Field(monitor.FieldSLATarget))
+}
+
+// WhereEscalationPolicyID applies the entql string predicate on the escalation_policy_id field.
+func (f *MonitorFilter) WhereEscalationPolicyID(p entql.StringP) {
+	f.Where(p.Field(monitor.FieldEscalationPolicyID))
+}
+
+// WhereChannelIds applies the entql json.RawMessage predicate on the channel_ids field.
+func (f *MonitorFilter) WhereChannelIds(p entql.BytesP) {
+	f.Where(p.Field(monitor.FieldChannelIds))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *MonitorFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(monitor.FieldStatus))
+}
+
+// WhereStatusSince applies the entql time.Time predicate on the status_since field.
+func (f *MonitorFilter) WhereStatusSince(p entql.TimeP) {
+	f.Where(p.Field(monitor.FieldStatusSince))
+}
+
+// WhereFlapping applies the entql bool predicate on the flapping field.
+func (f *MonitorFilter) WhereFlapping(p entql.BoolP) {
+	f.Where(p.Field(monitor.FieldFlapping))
+}
+
+// WhereMachine applies the entql []byte predicate on the machine field.
+func (f *MonitorFilter) WhereMachine(p entql.BytesP) {
+	f.Where(p.Field(monitor.FieldMachine))
+}
+
+// WhereProbeState applies the entql []byte predicate on the probe_state field.
+func (f *MonitorFilter) WhereProbeState(p entql.BytesP) {
+	f.Where(p.Field(monitor.FieldProbeState))
+}
+
+// WhereLastCheckedAt applies the entql time.Time predicate on the last_checked_at field.
+func (f *MonitorFilter) WhereLastCheckedAt(p entql.TimeP) {
+	f.Where(p.Field(monitor.FieldLastCheckedAt))
+}
+
+// WhereLastLatencyUs applies the entql int64 predicate on the last_latency_us field.
+func (f *MonitorFilter) WhereLastLatencyUs(p entql.Int64P) {
+	f.Where(p.Field(monitor.FieldLastLatencyUs))
+}
+
+// WhereLastReason applies the entql string predicate on the last_reason field.
+func (f *MonitorFilter) WhereLastReason(p entql.StringP) {
+	f.Where(p.Field(monitor.FieldLastReason))
+}
+
+// WhereLastMessage applies the entql string predicate on the last_message field.
+func (f *MonitorFilter) WhereLastMessage(p entql.StringP) {
+	f.Where(p.Field(monitor.FieldLastMessage))
+}
+
+// WhereOpenIncidentID applies the entql string predicate on the open_incident_id field.
+func (f *MonitorFilter) WhereOpenIncidentID(p entql.StringP) {
+	f.Where(p.Field(monitor.FieldOpenIncidentID))
+}
+
+// WhereHeartbeatTokenHash applies the entql string predicate on the heartbeat_token_hash field.
+func (f *MonitorFilter) WhereHeartbeatTokenHash(p entql.StringP) {
+	f.Where(p.Field(monitor.FieldHeartbeatTokenHash))
+}
+
+// WhereLastBeatAt applies the entql time.Time predicate on the last_beat_at field.
+func (f *MonitorFilter) WhereLastBeatAt(p entql.TimeP) {
+	f.Where(p.Field(monitor.FieldLastBeatAt))
+}
+
+// WhereVersion applies the entql int64 predicate on the version field.
+func (f *MonitorFilter) WhereVersion(p entql.Int64P) {
+	f.Where(p.Field(monitor.FieldVersion))
+}
+
+// WhereHasAsset applies a predicate to check if query has an edge asset.
+func (f *MonitorFilter) WhereHasAsset() {
+	f.Where(entql.HasEdge("asset"))
+}
+
+// WhereHasAssetWith applies a predicate to check if query has an edge asset with a given conditions (other predicates).
+func (f *MonitorFilter) WhereHasAssetWith(preds ...predicate.Asset) {
+	f.Where(entql.HasEdgeWith("asset", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *NotificationChannelQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the NotificationChannelQuery builder.
+func (_q *NotificationChannelQuery) Filter() *NotificationChannelFilter {
+	return &NotificationChannelFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *NotificationChannelMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the NotificationChannelMutation builder.
+func (m *NotificationChannelMutation) Filter() *NotificationChannelFilter {
+	return &NotificationChannelFilter{config: m.config, predicateAdder: m}
+}
+
+// NotificationChannelFilter provides a generic filtering capability at runtime for NotificationChannelQuery.
+type NotificationChannelFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *NotificationChannelFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *NotificationChannelFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(notificationchannel.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *NotificationChannelFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(notificationchannel.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *NotificationChannelFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(notificationchannel.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *NotificationChannelFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(notificationchannel.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *NotificationChannelFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(notificationchannel.FieldName))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *NotificationChannelFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(notificationchannel.FieldKind))
+}
+
+// WhereConfig applies the entql []byte predicate on the config field.
+func (f *NotificationChannelFilter) WhereConfig(p entql.BytesP) {
+	f.Where(p.Field(notificationchannel.FieldConfig))
+}
+
+// WhereSecrets applies the entql string predicate on the secrets field.
+func (f *NotificationChannelFilter) WhereSecrets(p entql.StringP) {
+	f.Where(p.Field(notificationchannel.FieldSecrets))
+}
+
+// WhereMinSeverity applies the entql string predicate on the min_severity field.
+func (f *NotificationChannelFilter) WhereMinSeverity(p entql.StringP) {
+	f.Where(p.Field(notificationchannel.FieldMinSeverity))
+}
+
+// WhereStates applies the entql json.RawMessage predicate on the states field.
+func (f *NotificationChannelFilter) WhereStates(p entql.BytesP) {
+	f.Where(p.Field(notificationchannel.FieldStates))
+}
+
+// WhereEnabled applies the entql bool predicate on the enabled field.
+func (f *NotificationChannelFilter) WhereEnabled(p entql.BoolP) {
+	f.Where(p.Field(notificationchannel.FieldEnabled))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *RefreshTokenQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -679,7 +1827,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -754,7 +1902,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -839,7 +1987,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -904,7 +2052,7 @@ type TenantFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TenantFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1042,7 +2190,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -11,9 +11,16 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/opsward/opsward/ent/apikey"
+	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/incident"
+	"github.com/opsward/opsward/ent/incidententry"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
+	"github.com/opsward/opsward/ent/monitor"
+	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
 )
@@ -148,6 +155,229 @@ func newAPIKeyPaginateArgs(rv map[string]any) *apikeyPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*APIKeyWhereInput); ok {
 		args.opts = append(args.opts, WithAPIKeyFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AssetQuery) CollectFields(ctx context.Context, satisfies ...string) (*AssetQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AssetQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(asset.Columns))
+		selectedFields = []string{asset.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "monitors":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MonitorClient{config: _q.config}).Query()
+			)
+			args := newMonitorPaginateArgs(fieldArgs(ctx, new(MonitorWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newMonitorPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Asset) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID string `sql:"asset_id"`
+							Count  int    `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(asset.MonitorsColumn), ids...))
+						})
+						if err := query.GroupBy(asset.MonitorsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[string]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Asset) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Monitors)
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, monitorImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(asset.MonitorsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedMonitors(alias, func(wq *MonitorQuery) {
+				*wq = *query
+			})
+		case "tenantID":
+			if _, ok := fieldSeen[asset.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, asset.FieldTenantID)
+				fieldSeen[asset.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[asset.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, asset.FieldCreatedAt)
+				fieldSeen[asset.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[asset.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, asset.FieldUpdatedAt)
+				fieldSeen[asset.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[asset.FieldName]; !ok {
+				selectedFields = append(selectedFields, asset.FieldName)
+				fieldSeen[asset.FieldName] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[asset.FieldKind]; !ok {
+				selectedFields = append(selectedFields, asset.FieldKind)
+				fieldSeen[asset.FieldKind] = struct{}{}
+			}
+		case "address":
+			if _, ok := fieldSeen[asset.FieldAddress]; !ok {
+				selectedFields = append(selectedFields, asset.FieldAddress)
+				fieldSeen[asset.FieldAddress] = struct{}{}
+			}
+		case "tags":
+			if _, ok := fieldSeen[asset.FieldTags]; !ok {
+				selectedFields = append(selectedFields, asset.FieldTags)
+				fieldSeen[asset.FieldTags] = struct{}{}
+			}
+		case "criticality":
+			if _, ok := fieldSeen[asset.FieldCriticality]; !ok {
+				selectedFields = append(selectedFields, asset.FieldCriticality)
+				fieldSeen[asset.FieldCriticality] = struct{}{}
+			}
+		case "site":
+			if _, ok := fieldSeen[asset.FieldSite]; !ok {
+				selectedFields = append(selectedFields, asset.FieldSite)
+				fieldSeen[asset.FieldSite] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[asset.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, asset.FieldDescription)
+				fieldSeen[asset.FieldDescription] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type assetPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AssetPaginateOption
+}
+
+func newAssetPaginateArgs(rv map[string]any) *assetPaginateArgs {
+	args := &assetPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &AssetOrder{Field: &AssetOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithAssetOrder(order))
+			}
+		case *AssetOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithAssetOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*AssetWhereInput); ok {
+		args.opts = append(args.opts, WithAssetFilter(v.Filter))
 	}
 	return args
 }
@@ -302,6 +532,512 @@ func newAuditEntryPaginateArgs(rv map[string]any) *auditentryPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *EscalationPolicyQuery) CollectFields(ctx context.Context, satisfies ...string) (*EscalationPolicyQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *EscalationPolicyQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(escalationpolicy.Columns))
+		selectedFields = []string{escalationpolicy.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[escalationpolicy.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, escalationpolicy.FieldTenantID)
+				fieldSeen[escalationpolicy.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[escalationpolicy.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, escalationpolicy.FieldCreatedAt)
+				fieldSeen[escalationpolicy.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[escalationpolicy.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, escalationpolicy.FieldUpdatedAt)
+				fieldSeen[escalationpolicy.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[escalationpolicy.FieldName]; !ok {
+				selectedFields = append(selectedFields, escalationpolicy.FieldName)
+				fieldSeen[escalationpolicy.FieldName] = struct{}{}
+			}
+		case "repeat":
+			if _, ok := fieldSeen[escalationpolicy.FieldRepeat]; !ok {
+				selectedFields = append(selectedFields, escalationpolicy.FieldRepeat)
+				fieldSeen[escalationpolicy.FieldRepeat] = struct{}{}
+			}
+		case "repeatAfterSeconds":
+			if _, ok := fieldSeen[escalationpolicy.FieldRepeatAfterSeconds]; !ok {
+				selectedFields = append(selectedFields, escalationpolicy.FieldRepeatAfterSeconds)
+				fieldSeen[escalationpolicy.FieldRepeatAfterSeconds] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type escalationpolicyPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []EscalationPolicyPaginateOption
+}
+
+func newEscalationPolicyPaginateArgs(rv map[string]any) *escalationpolicyPaginateArgs {
+	args := &escalationpolicyPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &EscalationPolicyOrder{Field: &EscalationPolicyOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithEscalationPolicyOrder(order))
+			}
+		case *EscalationPolicyOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithEscalationPolicyOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*EscalationPolicyWhereInput); ok {
+		args.opts = append(args.opts, WithEscalationPolicyFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *IncidentQuery) CollectFields(ctx context.Context, satisfies ...string) (*IncidentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *IncidentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(incident.Columns))
+		selectedFields = []string{incident.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "timeline":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&IncidentEntryClient{config: _q.config}).Query()
+			)
+			args := newIncidentEntryPaginateArgs(fieldArgs(ctx, new(IncidentEntryWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newIncidentEntryPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Incident) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID string `sql:"incident_id"`
+							Count  int    `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(incident.TimelineColumn), ids...))
+						})
+						if err := query.GroupBy(incident.TimelineColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[string]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Incident) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Timeline)
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, incidententryImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(incident.TimelineColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedTimeline(alias, func(wq *IncidentEntryQuery) {
+				*wq = *query
+			})
+		case "tenantID":
+			if _, ok := fieldSeen[incident.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, incident.FieldTenantID)
+				fieldSeen[incident.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[incident.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, incident.FieldCreatedAt)
+				fieldSeen[incident.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[incident.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, incident.FieldUpdatedAt)
+				fieldSeen[incident.FieldUpdatedAt] = struct{}{}
+			}
+		case "monitorID":
+			if _, ok := fieldSeen[incident.FieldMonitorID]; !ok {
+				selectedFields = append(selectedFields, incident.FieldMonitorID)
+				fieldSeen[incident.FieldMonitorID] = struct{}{}
+			}
+		case "assetID":
+			if _, ok := fieldSeen[incident.FieldAssetID]; !ok {
+				selectedFields = append(selectedFields, incident.FieldAssetID)
+				fieldSeen[incident.FieldAssetID] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[incident.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, incident.FieldTitle)
+				fieldSeen[incident.FieldTitle] = struct{}{}
+			}
+		case "severity":
+			if _, ok := fieldSeen[incident.FieldSeverity]; !ok {
+				selectedFields = append(selectedFields, incident.FieldSeverity)
+				fieldSeen[incident.FieldSeverity] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[incident.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, incident.FieldStatus)
+				fieldSeen[incident.FieldStatus] = struct{}{}
+			}
+		case "assigneeID":
+			if _, ok := fieldSeen[incident.FieldAssigneeID]; !ok {
+				selectedFields = append(selectedFields, incident.FieldAssigneeID)
+				fieldSeen[incident.FieldAssigneeID] = struct{}{}
+			}
+		case "openedAt":
+			if _, ok := fieldSeen[incident.FieldOpenedAt]; !ok {
+				selectedFields = append(selectedFields, incident.FieldOpenedAt)
+				fieldSeen[incident.FieldOpenedAt] = struct{}{}
+			}
+		case "ackedAt":
+			if _, ok := fieldSeen[incident.FieldAckedAt]; !ok {
+				selectedFields = append(selectedFields, incident.FieldAckedAt)
+				fieldSeen[incident.FieldAckedAt] = struct{}{}
+			}
+		case "ackedBy":
+			if _, ok := fieldSeen[incident.FieldAckedBy]; !ok {
+				selectedFields = append(selectedFields, incident.FieldAckedBy)
+				fieldSeen[incident.FieldAckedBy] = struct{}{}
+			}
+		case "resolvedAt":
+			if _, ok := fieldSeen[incident.FieldResolvedAt]; !ok {
+				selectedFields = append(selectedFields, incident.FieldResolvedAt)
+				fieldSeen[incident.FieldResolvedAt] = struct{}{}
+			}
+		case "resolvedBy":
+			if _, ok := fieldSeen[incident.FieldResolvedBy]; !ok {
+				selectedFields = append(selectedFields, incident.FieldResolvedBy)
+				fieldSeen[incident.FieldResolvedBy] = struct{}{}
+			}
+		case "parentID":
+			if _, ok := fieldSeen[incident.FieldParentID]; !ok {
+				selectedFields = append(selectedFields, incident.FieldParentID)
+				fieldSeen[incident.FieldParentID] = struct{}{}
+			}
+		case "suppressed":
+			if _, ok := fieldSeen[incident.FieldSuppressed]; !ok {
+				selectedFields = append(selectedFields, incident.FieldSuppressed)
+				fieldSeen[incident.FieldSuppressed] = struct{}{}
+			}
+		case "reopenCount":
+			if _, ok := fieldSeen[incident.FieldReopenCount]; !ok {
+				selectedFields = append(selectedFields, incident.FieldReopenCount)
+				fieldSeen[incident.FieldReopenCount] = struct{}{}
+			}
+		case "escalationPolicyID":
+			if _, ok := fieldSeen[incident.FieldEscalationPolicyID]; !ok {
+				selectedFields = append(selectedFields, incident.FieldEscalationPolicyID)
+				fieldSeen[incident.FieldEscalationPolicyID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type incidentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []IncidentPaginateOption
+}
+
+func newIncidentPaginateArgs(rv map[string]any) *incidentPaginateArgs {
+	args := &incidentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &IncidentOrder{Field: &IncidentOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithIncidentOrder(order))
+			}
+		case *IncidentOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithIncidentOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*IncidentWhereInput); ok {
+		args.opts = append(args.opts, WithIncidentFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *IncidentEntryQuery) CollectFields(ctx context.Context, satisfies ...string) (*IncidentEntryQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *IncidentEntryQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(incidententry.Columns))
+		selectedFields = []string{incidententry.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "incident":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&IncidentClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, incidentImplementors)...); err != nil {
+				return err
+			}
+			_q.withIncident = query
+			if _, ok := fieldSeen[incidententry.FieldIncidentID]; !ok {
+				selectedFields = append(selectedFields, incidententry.FieldIncidentID)
+				fieldSeen[incidententry.FieldIncidentID] = struct{}{}
+			}
+		case "tenantID":
+			if _, ok := fieldSeen[incidententry.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, incidententry.FieldTenantID)
+				fieldSeen[incidententry.FieldTenantID] = struct{}{}
+			}
+		case "incidentID":
+			if _, ok := fieldSeen[incidententry.FieldIncidentID]; !ok {
+				selectedFields = append(selectedFields, incidententry.FieldIncidentID)
+				fieldSeen[incidententry.FieldIncidentID] = struct{}{}
+			}
+		case "at":
+			if _, ok := fieldSeen[incidententry.FieldAt]; !ok {
+				selectedFields = append(selectedFields, incidententry.FieldAt)
+				fieldSeen[incidententry.FieldAt] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[incidententry.FieldKind]; !ok {
+				selectedFields = append(selectedFields, incidententry.FieldKind)
+				fieldSeen[incidententry.FieldKind] = struct{}{}
+			}
+		case "actorID":
+			if _, ok := fieldSeen[incidententry.FieldActorID]; !ok {
+				selectedFields = append(selectedFields, incidententry.FieldActorID)
+				fieldSeen[incidententry.FieldActorID] = struct{}{}
+			}
+		case "message":
+			if _, ok := fieldSeen[incidententry.FieldMessage]; !ok {
+				selectedFields = append(selectedFields, incidententry.FieldMessage)
+				fieldSeen[incidententry.FieldMessage] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type incidententryPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []IncidentEntryPaginateOption
+}
+
+func newIncidentEntryPaginateArgs(rv map[string]any) *incidententryPaginateArgs {
+	args := &incidententryPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &IncidentEntryOrder{Field: &IncidentEntryOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithIncidentEntryOrder(order))
+			}
+		case *IncidentEntryOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithIncidentEntryOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*IncidentEntryWhereInput); ok {
+		args.opts = append(args.opts, WithIncidentEntryFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *InvitationQuery) CollectFields(ctx context.Context, satisfies ...string) (*InvitationQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -431,6 +1167,165 @@ func newInvitationPaginateArgs(rv map[string]any) *invitationPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *MaintenanceWindowQuery) CollectFields(ctx context.Context, satisfies ...string) (*MaintenanceWindowQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *MaintenanceWindowQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(maintenancewindow.Columns))
+		selectedFields = []string{maintenancewindow.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[maintenancewindow.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, maintenancewindow.FieldTenantID)
+				fieldSeen[maintenancewindow.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[maintenancewindow.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, maintenancewindow.FieldCreatedAt)
+				fieldSeen[maintenancewindow.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[maintenancewindow.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, maintenancewindow.FieldUpdatedAt)
+				fieldSeen[maintenancewindow.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[maintenancewindow.FieldName]; !ok {
+				selectedFields = append(selectedFields, maintenancewindow.FieldName)
+				fieldSeen[maintenancewindow.FieldName] = struct{}{}
+			}
+		case "assetIds":
+			if _, ok := fieldSeen[maintenancewindow.FieldAssetIds]; !ok {
+				selectedFields = append(selectedFields, maintenancewindow.FieldAssetIds)
+				fieldSeen[maintenancewindow.FieldAssetIds] = struct{}{}
+			}
+		case "monitorIds":
+			if _, ok := fieldSeen[maintenancewindow.FieldMonitorIds]; !ok {
+				selectedFields = append(selectedFields, maintenancewindow.FieldMonitorIds)
+				fieldSeen[maintenancewindow.FieldMonitorIds] = struct{}{}
+			}
+		case "startsAt":
+			if _, ok := fieldSeen[maintenancewindow.FieldStartsAt]; !ok {
+				selectedFields = append(selectedFields, maintenancewindow.FieldStartsAt)
+				fieldSeen[maintenancewindow.FieldStartsAt] = struct{}{}
+			}
+		case "endsAt":
+			if _, ok := fieldSeen[maintenancewindow.FieldEndsAt]; !ok {
+				selectedFields = append(selectedFields, maintenancewindow.FieldEndsAt)
+				fieldSeen[maintenancewindow.FieldEndsAt] = struct{}{}
+			}
+		case "recurrence":
+			if _, ok := fieldSeen[maintenancewindow.FieldRecurrence]; !ok {
+				selectedFields = append(selectedFields, maintenancewindow.FieldRecurrence)
+				fieldSeen[maintenancewindow.FieldRecurrence] = struct{}{}
+			}
+		case "timezone":
+			if _, ok := fieldSeen[maintenancewindow.FieldTimezone]; !ok {
+				selectedFields = append(selectedFields, maintenancewindow.FieldTimezone)
+				fieldSeen[maintenancewindow.FieldTimezone] = struct{}{}
+			}
+		case "weekdays":
+			if _, ok := fieldSeen[maintenancewindow.FieldWeekdays]; !ok {
+				selectedFields = append(selectedFields, maintenancewindow.FieldWeekdays)
+				fieldSeen[maintenancewindow.FieldWeekdays] = struct{}{}
+			}
+		case "monthDay":
+			if _, ok := fieldSeen[maintenancewindow.FieldMonthDay]; !ok {
+				selectedFields = append(selectedFields, maintenancewindow.FieldMonthDay)
+				fieldSeen[maintenancewindow.FieldMonthDay] = struct{}{}
+			}
+		case "startTime":
+			if _, ok := fieldSeen[maintenancewindow.FieldStartTime]; !ok {
+				selectedFields = append(selectedFields, maintenancewindow.FieldStartTime)
+				fieldSeen[maintenancewindow.FieldStartTime] = struct{}{}
+			}
+		case "durationSeconds":
+			if _, ok := fieldSeen[maintenancewindow.FieldDurationSeconds]; !ok {
+				selectedFields = append(selectedFields, maintenancewindow.FieldDurationSeconds)
+				fieldSeen[maintenancewindow.FieldDurationSeconds] = struct{}{}
+			}
+		case "until":
+			if _, ok := fieldSeen[maintenancewindow.FieldUntil]; !ok {
+				selectedFields = append(selectedFields, maintenancewindow.FieldUntil)
+				fieldSeen[maintenancewindow.FieldUntil] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type maintenancewindowPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []MaintenanceWindowPaginateOption
+}
+
+func newMaintenanceWindowPaginateArgs(rv map[string]any) *maintenancewindowPaginateArgs {
+	args := &maintenancewindowPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &MaintenanceWindowOrder{Field: &MaintenanceWindowOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithMaintenanceWindowOrder(order))
+			}
+		case *MaintenanceWindowOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithMaintenanceWindowOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*MaintenanceWindowWhereInput); ok {
+		args.opts = append(args.opts, WithMaintenanceWindowFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *MembershipQuery) CollectFields(ctx context.Context, satisfies ...string) (*MembershipQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -550,6 +1445,354 @@ func newMembershipPaginateArgs(rv map[string]any) *membershipPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*MembershipWhereInput); ok {
 		args.opts = append(args.opts, WithMembershipFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *MonitorQuery) CollectFields(ctx context.Context, satisfies ...string) (*MonitorQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *MonitorQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(monitor.Columns))
+		selectedFields = []string{monitor.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "asset":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&AssetClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, assetImplementors)...); err != nil {
+				return err
+			}
+			_q.withAsset = query
+			if _, ok := fieldSeen[monitor.FieldAssetID]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldAssetID)
+				fieldSeen[monitor.FieldAssetID] = struct{}{}
+			}
+		case "tenantID":
+			if _, ok := fieldSeen[monitor.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldTenantID)
+				fieldSeen[monitor.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[monitor.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldCreatedAt)
+				fieldSeen[monitor.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[monitor.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldUpdatedAt)
+				fieldSeen[monitor.FieldUpdatedAt] = struct{}{}
+			}
+		case "assetID":
+			if _, ok := fieldSeen[monitor.FieldAssetID]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldAssetID)
+				fieldSeen[monitor.FieldAssetID] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[monitor.FieldName]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldName)
+				fieldSeen[monitor.FieldName] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[monitor.FieldKind]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldKind)
+				fieldSeen[monitor.FieldKind] = struct{}{}
+			}
+		case "intervalSeconds":
+			if _, ok := fieldSeen[monitor.FieldIntervalSeconds]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldIntervalSeconds)
+				fieldSeen[monitor.FieldIntervalSeconds] = struct{}{}
+			}
+		case "timeoutMs":
+			if _, ok := fieldSeen[monitor.FieldTimeoutMs]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldTimeoutMs)
+				fieldSeen[monitor.FieldTimeoutMs] = struct{}{}
+			}
+		case "failuresBeforeDown":
+			if _, ok := fieldSeen[monitor.FieldFailuresBeforeDown]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldFailuresBeforeDown)
+				fieldSeen[monitor.FieldFailuresBeforeDown] = struct{}{}
+			}
+		case "successesBeforeRecovery":
+			if _, ok := fieldSeen[monitor.FieldSuccessesBeforeRecovery]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldSuccessesBeforeRecovery)
+				fieldSeen[monitor.FieldSuccessesBeforeRecovery] = struct{}{}
+			}
+		case "degradedMode":
+			if _, ok := fieldSeen[monitor.FieldDegradedMode]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldDegradedMode)
+				fieldSeen[monitor.FieldDegradedMode] = struct{}{}
+			}
+		case "flapDetection":
+			if _, ok := fieldSeen[monitor.FieldFlapDetection]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldFlapDetection)
+				fieldSeen[monitor.FieldFlapDetection] = struct{}{}
+			}
+		case "paused":
+			if _, ok := fieldSeen[monitor.FieldPaused]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldPaused)
+				fieldSeen[monitor.FieldPaused] = struct{}{}
+			}
+		case "slaTarget":
+			if _, ok := fieldSeen[monitor.FieldSLATarget]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldSLATarget)
+				fieldSeen[monitor.FieldSLATarget] = struct{}{}
+			}
+		case "escalationPolicyID":
+			if _, ok := fieldSeen[monitor.FieldEscalationPolicyID]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldEscalationPolicyID)
+				fieldSeen[monitor.FieldEscalationPolicyID] = struct{}{}
+			}
+		case "channelIds":
+			if _, ok := fieldSeen[monitor.FieldChannelIds]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldChannelIds)
+				fieldSeen[monitor.FieldChannelIds] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[monitor.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldStatus)
+				fieldSeen[monitor.FieldStatus] = struct{}{}
+			}
+		case "statusSince":
+			if _, ok := fieldSeen[monitor.FieldStatusSince]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldStatusSince)
+				fieldSeen[monitor.FieldStatusSince] = struct{}{}
+			}
+		case "flapping":
+			if _, ok := fieldSeen[monitor.FieldFlapping]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldFlapping)
+				fieldSeen[monitor.FieldFlapping] = struct{}{}
+			}
+		case "lastCheckedAt":
+			if _, ok := fieldSeen[monitor.FieldLastCheckedAt]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldLastCheckedAt)
+				fieldSeen[monitor.FieldLastCheckedAt] = struct{}{}
+			}
+		case "lastLatencyUs":
+			if _, ok := fieldSeen[monitor.FieldLastLatencyUs]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldLastLatencyUs)
+				fieldSeen[monitor.FieldLastLatencyUs] = struct{}{}
+			}
+		case "lastReason":
+			if _, ok := fieldSeen[monitor.FieldLastReason]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldLastReason)
+				fieldSeen[monitor.FieldLastReason] = struct{}{}
+			}
+		case "lastMessage":
+			if _, ok := fieldSeen[monitor.FieldLastMessage]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldLastMessage)
+				fieldSeen[monitor.FieldLastMessage] = struct{}{}
+			}
+		case "openIncidentID":
+			if _, ok := fieldSeen[monitor.FieldOpenIncidentID]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldOpenIncidentID)
+				fieldSeen[monitor.FieldOpenIncidentID] = struct{}{}
+			}
+		case "lastBeatAt":
+			if _, ok := fieldSeen[monitor.FieldLastBeatAt]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldLastBeatAt)
+				fieldSeen[monitor.FieldLastBeatAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type monitorPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []MonitorPaginateOption
+}
+
+func newMonitorPaginateArgs(rv map[string]any) *monitorPaginateArgs {
+	args := &monitorPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &MonitorOrder{Field: &MonitorOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithMonitorOrder(order))
+			}
+		case *MonitorOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithMonitorOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*MonitorWhereInput); ok {
+		args.opts = append(args.opts, WithMonitorFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *NotificationChannelQuery) CollectFields(ctx context.Context, satisfies ...string) (*NotificationChannelQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *NotificationChannelQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(notificationchannel.Columns))
+		selectedFields = []string{notificationchannel.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[notificationchannel.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, notificationchannel.FieldTenantID)
+				fieldSeen[notificationchannel.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[notificationchannel.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, notificationchannel.FieldCreatedAt)
+				fieldSeen[notificationchannel.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[notificationchannel.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, notificationchannel.FieldUpdatedAt)
+				fieldSeen[notificationchannel.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[notificationchannel.FieldName]; !ok {
+				selectedFields = append(selectedFields, notificationchannel.FieldName)
+				fieldSeen[notificationchannel.FieldName] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[notificationchannel.FieldKind]; !ok {
+				selectedFields = append(selectedFields, notificationchannel.FieldKind)
+				fieldSeen[notificationchannel.FieldKind] = struct{}{}
+			}
+		case "minSeverity":
+			if _, ok := fieldSeen[notificationchannel.FieldMinSeverity]; !ok {
+				selectedFields = append(selectedFields, notificationchannel.FieldMinSeverity)
+				fieldSeen[notificationchannel.FieldMinSeverity] = struct{}{}
+			}
+		case "states":
+			if _, ok := fieldSeen[notificationchannel.FieldStates]; !ok {
+				selectedFields = append(selectedFields, notificationchannel.FieldStates)
+				fieldSeen[notificationchannel.FieldStates] = struct{}{}
+			}
+		case "enabled":
+			if _, ok := fieldSeen[notificationchannel.FieldEnabled]; !ok {
+				selectedFields = append(selectedFields, notificationchannel.FieldEnabled)
+				fieldSeen[notificationchannel.FieldEnabled] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type notificationchannelPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []NotificationChannelPaginateOption
+}
+
+func newNotificationChannelPaginateArgs(rv map[string]any) *notificationchannelPaginateArgs {
+	args := &notificationchannelPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &NotificationChannelOrder{Field: &NotificationChannelOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithNotificationChannelOrder(order))
+			}
+		case *NotificationChannelOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithNotificationChannelOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*NotificationChannelWhereInput); ok {
+		args.opts = append(args.opts, WithNotificationChannelFilter(v.Filter))
 	}
 	return args
 }

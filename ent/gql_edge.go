@@ -8,10 +8,68 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
+func (_m *Asset) Monitors(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *MonitorOrder, where *MonitorWhereInput,
+) (*MonitorConnection, error) {
+	opts := []MonitorPaginateOption{
+		WithMonitorOrder(orderBy),
+		WithMonitorFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[0][alias]
+	if nodes, err := _m.NamedMonitors(alias); err == nil || hasTotalCount {
+		pager, err := newMonitorPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &MonitorConnection{Edges: []*MonitorEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryMonitors().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Incident) Timeline(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *IncidentEntryOrder, where *IncidentEntryWhereInput,
+) (*IncidentEntryConnection, error) {
+	opts := []IncidentEntryPaginateOption{
+		WithIncidentEntryOrder(orderBy),
+		WithIncidentEntryFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[0][alias]
+	if nodes, err := _m.NamedTimeline(alias); err == nil || hasTotalCount {
+		pager, err := newIncidentEntryPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &IncidentEntryConnection{Edges: []*IncidentEntryEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryTimeline().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *IncidentEntry) Incident(ctx context.Context) (*Incident, error) {
+	result, err := _m.Edges.IncidentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryIncident().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Membership) User(ctx context.Context) (*User, error) {
 	result, err := _m.Edges.UserOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryUser().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Monitor) Asset(ctx context.Context) (*Asset, error) {
+	result, err := _m.Edges.AssetOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAsset().Only(ctx)
 	}
 	return result, err
 }

@@ -10,9 +10,16 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/hashicorp/go-multierror"
 	"github.com/opsward/opsward/ent/apikey"
+	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/incident"
+	"github.com/opsward/opsward/ent/incidententry"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
+	"github.com/opsward/opsward/ent/monitor"
+	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
 )
@@ -27,20 +34,55 @@ var apikeyImplementors = []string{"APIKey", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*APIKey) IsNode() {}
 
+var assetImplementors = []string{"Asset", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Asset) IsNode() {}
+
 var auditentryImplementors = []string{"AuditEntry", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*AuditEntry) IsNode() {}
+
+var escalationpolicyImplementors = []string{"EscalationPolicy", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*EscalationPolicy) IsNode() {}
+
+var incidentImplementors = []string{"Incident", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Incident) IsNode() {}
+
+var incidententryImplementors = []string{"IncidentEntry", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*IncidentEntry) IsNode() {}
 
 var invitationImplementors = []string{"Invitation", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Invitation) IsNode() {}
 
+var maintenancewindowImplementors = []string{"MaintenanceWindow", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*MaintenanceWindow) IsNode() {}
+
 var membershipImplementors = []string{"Membership", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Membership) IsNode() {}
+
+var monitorImplementors = []string{"Monitor", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Monitor) IsNode() {}
+
+var notificationchannelImplementors = []string{"NotificationChannel", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*NotificationChannel) IsNode() {}
 
 var tenantImplementors = []string{"Tenant", "Node"}
 
@@ -119,11 +161,47 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			}
 		}
 		return query.Only(ctx)
+	case asset.Table:
+		query := c.Asset.Query().
+			Where(asset.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, assetImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case auditentry.Table:
 		query := c.AuditEntry.Query().
 			Where(auditentry.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, auditentryImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case escalationpolicy.Table:
+		query := c.EscalationPolicy.Query().
+			Where(escalationpolicy.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, escalationpolicyImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case incident.Table:
+		query := c.Incident.Query().
+			Where(incident.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, incidentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case incidententry.Table:
+		query := c.IncidentEntry.Query().
+			Where(incidententry.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, incidententryImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -137,11 +215,38 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			}
 		}
 		return query.Only(ctx)
+	case maintenancewindow.Table:
+		query := c.MaintenanceWindow.Query().
+			Where(maintenancewindow.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, maintenancewindowImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case membership.Table:
 		query := c.Membership.Query().
 			Where(membership.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, membershipImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case monitor.Table:
+		query := c.Monitor.Query().
+			Where(monitor.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, monitorImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case notificationchannel.Table:
+		query := c.NotificationChannel.Query().
+			Where(notificationchannel.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, notificationchannelImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -253,10 +358,74 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 				*noder = node
 			}
 		}
+	case asset.Table:
+		query := c.Asset.Query().
+			Where(asset.IDIn(ids...))
+		query, err := query.CollectFields(ctx, assetImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case auditentry.Table:
 		query := c.AuditEntry.Query().
 			Where(auditentry.IDIn(ids...))
 		query, err := query.CollectFields(ctx, auditentryImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case escalationpolicy.Table:
+		query := c.EscalationPolicy.Query().
+			Where(escalationpolicy.IDIn(ids...))
+		query, err := query.CollectFields(ctx, escalationpolicyImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case incident.Table:
+		query := c.Incident.Query().
+			Where(incident.IDIn(ids...))
+		query, err := query.CollectFields(ctx, incidentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case incidententry.Table:
+		query := c.IncidentEntry.Query().
+			Where(incidententry.IDIn(ids...))
+		query, err := query.CollectFields(ctx, incidententryImplementors...)
 		if err != nil {
 			return nil, err
 		}
@@ -285,10 +454,58 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 				*noder = node
 			}
 		}
+	case maintenancewindow.Table:
+		query := c.MaintenanceWindow.Query().
+			Where(maintenancewindow.IDIn(ids...))
+		query, err := query.CollectFields(ctx, maintenancewindowImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case membership.Table:
 		query := c.Membership.Query().
 			Where(membership.IDIn(ids...))
 		query, err := query.CollectFields(ctx, membershipImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case monitor.Table:
+		query := c.Monitor.Query().
+			Where(monitor.IDIn(ids...))
+		query, err := query.CollectFields(ctx, monitorImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case notificationchannel.Table:
+		query := c.NotificationChannel.Query().
+			Where(notificationchannel.IDIn(ids...))
+		query, err := query.CollectFields(ctx, notificationchannelImplementors...)
 		if err != nil {
 			return nil, err
 		}

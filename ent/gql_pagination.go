@@ -15,9 +15,16 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/opsward/opsward/ent/apikey"
+	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/incident"
+	"github.com/opsward/opsward/ent/incidententry"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
+	"github.com/opsward/opsward/ent/monitor"
+	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -399,6 +406,320 @@ func (_m *APIKey) ToEdge(order *APIKeyOrder) *APIKeyEdge {
 	}
 }
 
+// AssetEdge is the edge representation of Asset.
+type AssetEdge struct {
+	Node   *Asset `json:"node"`
+	Cursor Cursor `json:"cursor"`
+}
+
+// AssetConnection is the connection containing edges to Asset.
+type AssetConnection struct {
+	Edges      []*AssetEdge `json:"edges"`
+	PageInfo   PageInfo     `json:"pageInfo"`
+	TotalCount int          `json:"totalCount"`
+}
+
+func (c *AssetConnection) build(nodes []*Asset, pager *assetPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Asset
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Asset {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Asset {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AssetEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AssetEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AssetPaginateOption enables pagination customization.
+type AssetPaginateOption func(*assetPager) error
+
+// WithAssetOrder configures pagination ordering.
+func WithAssetOrder(order *AssetOrder) AssetPaginateOption {
+	if order == nil {
+		order = DefaultAssetOrder
+	}
+	o := *order
+	return func(pager *assetPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAssetOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAssetFilter configures pagination filter.
+func WithAssetFilter(filter func(*AssetQuery) (*AssetQuery, error)) AssetPaginateOption {
+	return func(pager *assetPager) error {
+		if filter == nil {
+			return errors.New("AssetQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type assetPager struct {
+	reverse bool
+	order   *AssetOrder
+	filter  func(*AssetQuery) (*AssetQuery, error)
+}
+
+func newAssetPager(opts []AssetPaginateOption, reverse bool) (*assetPager, error) {
+	pager := &assetPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAssetOrder
+	}
+	return pager, nil
+}
+
+func (p *assetPager) applyFilter(query *AssetQuery) (*AssetQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *assetPager) toCursor(_m *Asset) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *assetPager) applyCursors(query *AssetQuery, after, before *Cursor) (*AssetQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAssetOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *assetPager) applyOrder(query *AssetQuery) *AssetQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAssetOrder.Field {
+		query = query.Order(DefaultAssetOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *assetPager) orderExpr(query *AssetQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAssetOrder.Field {
+			b.Comma().Ident(DefaultAssetOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Asset.
+func (_m *AssetQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AssetPaginateOption,
+) (*AssetConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAssetPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AssetConnection{Edges: []*AssetEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AssetOrderFieldCreatedAt orders Asset by created_at.
+	AssetOrderFieldCreatedAt = &AssetOrderField{
+		Value: func(_m *Asset) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: asset.FieldCreatedAt,
+		toTerm: asset.ByCreatedAt,
+		toCursor: func(_m *Asset) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// AssetOrderFieldName orders Asset by name.
+	AssetOrderFieldName = &AssetOrderField{
+		Value: func(_m *Asset) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: asset.FieldName,
+		toTerm: asset.ByName,
+		toCursor: func(_m *Asset) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AssetOrderField) String() string {
+	var str string
+	switch f.column {
+	case AssetOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case AssetOrderFieldName.column:
+		str = "NAME"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AssetOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AssetOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AssetOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *AssetOrderFieldCreatedAt
+	case "NAME":
+		*f = *AssetOrderFieldName
+	default:
+		return fmt.Errorf("%s is not a valid AssetOrderField", str)
+	}
+	return nil
+}
+
+// AssetOrderField defines the ordering field of Asset.
+type AssetOrderField struct {
+	// Value extracts the ordering value from the given Asset.
+	Value    func(*Asset) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) asset.OrderOption
+	toCursor func(*Asset) Cursor
+}
+
+// AssetOrder defines the ordering of Asset.
+type AssetOrder struct {
+	Direction OrderDirection   `json:"direction"`
+	Field     *AssetOrderField `json:"field"`
+}
+
+// DefaultAssetOrder is the default ordering of Asset.
+var DefaultAssetOrder = &AssetOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AssetOrderField{
+		Value: func(_m *Asset) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: asset.FieldID,
+		toTerm: asset.ByID,
+		toCursor: func(_m *Asset) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Asset into AssetEdge.
+func (_m *Asset) ToEdge(order *AssetOrder) *AssetEdge {
+	if order == nil {
+		order = DefaultAssetOrder
+	}
+	return &AssetEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // AuditEntryEdge is the edge representation of AuditEntry.
 type AuditEntryEdge struct {
 	Node   *AuditEntry `json:"node"`
@@ -690,6 +1011,948 @@ func (_m *AuditEntry) ToEdge(order *AuditEntryOrder) *AuditEntryEdge {
 		order = DefaultAuditEntryOrder
 	}
 	return &AuditEntryEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// EscalationPolicyEdge is the edge representation of EscalationPolicy.
+type EscalationPolicyEdge struct {
+	Node   *EscalationPolicy `json:"node"`
+	Cursor Cursor            `json:"cursor"`
+}
+
+// EscalationPolicyConnection is the connection containing edges to EscalationPolicy.
+type EscalationPolicyConnection struct {
+	Edges      []*EscalationPolicyEdge `json:"edges"`
+	PageInfo   PageInfo                `json:"pageInfo"`
+	TotalCount int                     `json:"totalCount"`
+}
+
+func (c *EscalationPolicyConnection) build(nodes []*EscalationPolicy, pager *escalationpolicyPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *EscalationPolicy
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *EscalationPolicy {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *EscalationPolicy {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*EscalationPolicyEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &EscalationPolicyEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// EscalationPolicyPaginateOption enables pagination customization.
+type EscalationPolicyPaginateOption func(*escalationpolicyPager) error
+
+// WithEscalationPolicyOrder configures pagination ordering.
+func WithEscalationPolicyOrder(order *EscalationPolicyOrder) EscalationPolicyPaginateOption {
+	if order == nil {
+		order = DefaultEscalationPolicyOrder
+	}
+	o := *order
+	return func(pager *escalationpolicyPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultEscalationPolicyOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithEscalationPolicyFilter configures pagination filter.
+func WithEscalationPolicyFilter(filter func(*EscalationPolicyQuery) (*EscalationPolicyQuery, error)) EscalationPolicyPaginateOption {
+	return func(pager *escalationpolicyPager) error {
+		if filter == nil {
+			return errors.New("EscalationPolicyQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type escalationpolicyPager struct {
+	reverse bool
+	order   *EscalationPolicyOrder
+	filter  func(*EscalationPolicyQuery) (*EscalationPolicyQuery, error)
+}
+
+func newEscalationPolicyPager(opts []EscalationPolicyPaginateOption, reverse bool) (*escalationpolicyPager, error) {
+	pager := &escalationpolicyPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultEscalationPolicyOrder
+	}
+	return pager, nil
+}
+
+func (p *escalationpolicyPager) applyFilter(query *EscalationPolicyQuery) (*EscalationPolicyQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *escalationpolicyPager) toCursor(_m *EscalationPolicy) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *escalationpolicyPager) applyCursors(query *EscalationPolicyQuery, after, before *Cursor) (*EscalationPolicyQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultEscalationPolicyOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *escalationpolicyPager) applyOrder(query *EscalationPolicyQuery) *EscalationPolicyQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultEscalationPolicyOrder.Field {
+		query = query.Order(DefaultEscalationPolicyOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *escalationpolicyPager) orderExpr(query *EscalationPolicyQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultEscalationPolicyOrder.Field {
+			b.Comma().Ident(DefaultEscalationPolicyOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to EscalationPolicy.
+func (_m *EscalationPolicyQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...EscalationPolicyPaginateOption,
+) (*EscalationPolicyConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newEscalationPolicyPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &EscalationPolicyConnection{Edges: []*EscalationPolicyEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// EscalationPolicyOrderFieldCreatedAt orders EscalationPolicy by created_at.
+	EscalationPolicyOrderFieldCreatedAt = &EscalationPolicyOrderField{
+		Value: func(_m *EscalationPolicy) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: escalationpolicy.FieldCreatedAt,
+		toTerm: escalationpolicy.ByCreatedAt,
+		toCursor: func(_m *EscalationPolicy) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f EscalationPolicyOrderField) String() string {
+	var str string
+	switch f.column {
+	case EscalationPolicyOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f EscalationPolicyOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *EscalationPolicyOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("EscalationPolicyOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *EscalationPolicyOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid EscalationPolicyOrderField", str)
+	}
+	return nil
+}
+
+// EscalationPolicyOrderField defines the ordering field of EscalationPolicy.
+type EscalationPolicyOrderField struct {
+	// Value extracts the ordering value from the given EscalationPolicy.
+	Value    func(*EscalationPolicy) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) escalationpolicy.OrderOption
+	toCursor func(*EscalationPolicy) Cursor
+}
+
+// EscalationPolicyOrder defines the ordering of EscalationPolicy.
+type EscalationPolicyOrder struct {
+	Direction OrderDirection              `json:"direction"`
+	Field     *EscalationPolicyOrderField `json:"field"`
+}
+
+// DefaultEscalationPolicyOrder is the default ordering of EscalationPolicy.
+var DefaultEscalationPolicyOrder = &EscalationPolicyOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &EscalationPolicyOrderField{
+		Value: func(_m *EscalationPolicy) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: escalationpolicy.FieldID,
+		toTerm: escalationpolicy.ByID,
+		toCursor: func(_m *EscalationPolicy) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts EscalationPolicy into EscalationPolicyEdge.
+func (_m *EscalationPolicy) ToEdge(order *EscalationPolicyOrder) *EscalationPolicyEdge {
+	if order == nil {
+		order = DefaultEscalationPolicyOrder
+	}
+	return &EscalationPolicyEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// IncidentEdge is the edge representation of Incident.
+type IncidentEdge struct {
+	Node   *Incident `json:"node"`
+	Cursor Cursor    `json:"cursor"`
+}
+
+// IncidentConnection is the connection containing edges to Incident.
+type IncidentConnection struct {
+	Edges      []*IncidentEdge `json:"edges"`
+	PageInfo   PageInfo        `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+func (c *IncidentConnection) build(nodes []*Incident, pager *incidentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Incident
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Incident {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Incident {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*IncidentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &IncidentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// IncidentPaginateOption enables pagination customization.
+type IncidentPaginateOption func(*incidentPager) error
+
+// WithIncidentOrder configures pagination ordering.
+func WithIncidentOrder(order *IncidentOrder) IncidentPaginateOption {
+	if order == nil {
+		order = DefaultIncidentOrder
+	}
+	o := *order
+	return func(pager *incidentPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultIncidentOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithIncidentFilter configures pagination filter.
+func WithIncidentFilter(filter func(*IncidentQuery) (*IncidentQuery, error)) IncidentPaginateOption {
+	return func(pager *incidentPager) error {
+		if filter == nil {
+			return errors.New("IncidentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type incidentPager struct {
+	reverse bool
+	order   *IncidentOrder
+	filter  func(*IncidentQuery) (*IncidentQuery, error)
+}
+
+func newIncidentPager(opts []IncidentPaginateOption, reverse bool) (*incidentPager, error) {
+	pager := &incidentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultIncidentOrder
+	}
+	return pager, nil
+}
+
+func (p *incidentPager) applyFilter(query *IncidentQuery) (*IncidentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *incidentPager) toCursor(_m *Incident) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *incidentPager) applyCursors(query *IncidentQuery, after, before *Cursor) (*IncidentQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultIncidentOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *incidentPager) applyOrder(query *IncidentQuery) *IncidentQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultIncidentOrder.Field {
+		query = query.Order(DefaultIncidentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *incidentPager) orderExpr(query *IncidentQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultIncidentOrder.Field {
+			b.Comma().Ident(DefaultIncidentOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Incident.
+func (_m *IncidentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...IncidentPaginateOption,
+) (*IncidentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newIncidentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &IncidentConnection{Edges: []*IncidentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// IncidentOrderFieldCreatedAt orders Incident by created_at.
+	IncidentOrderFieldCreatedAt = &IncidentOrderField{
+		Value: func(_m *Incident) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: incident.FieldCreatedAt,
+		toTerm: incident.ByCreatedAt,
+		toCursor: func(_m *Incident) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// IncidentOrderFieldSeverity orders Incident by severity.
+	IncidentOrderFieldSeverity = &IncidentOrderField{
+		Value: func(_m *Incident) (ent.Value, error) {
+			return _m.Severity, nil
+		},
+		column: incident.FieldSeverity,
+		toTerm: incident.BySeverity,
+		toCursor: func(_m *Incident) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Severity,
+			}
+		},
+	}
+	// IncidentOrderFieldStatus orders Incident by status.
+	IncidentOrderFieldStatus = &IncidentOrderField{
+		Value: func(_m *Incident) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: incident.FieldStatus,
+		toTerm: incident.ByStatus,
+		toCursor: func(_m *Incident) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+	// IncidentOrderFieldOpenedAt orders Incident by opened_at.
+	IncidentOrderFieldOpenedAt = &IncidentOrderField{
+		Value: func(_m *Incident) (ent.Value, error) {
+			return _m.OpenedAt, nil
+		},
+		column: incident.FieldOpenedAt,
+		toTerm: incident.ByOpenedAt,
+		toCursor: func(_m *Incident) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.OpenedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f IncidentOrderField) String() string {
+	var str string
+	switch f.column {
+	case IncidentOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case IncidentOrderFieldSeverity.column:
+		str = "SEVERITY"
+	case IncidentOrderFieldStatus.column:
+		str = "STATUS"
+	case IncidentOrderFieldOpenedAt.column:
+		str = "OPENED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f IncidentOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *IncidentOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("IncidentOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *IncidentOrderFieldCreatedAt
+	case "SEVERITY":
+		*f = *IncidentOrderFieldSeverity
+	case "STATUS":
+		*f = *IncidentOrderFieldStatus
+	case "OPENED_AT":
+		*f = *IncidentOrderFieldOpenedAt
+	default:
+		return fmt.Errorf("%s is not a valid IncidentOrderField", str)
+	}
+	return nil
+}
+
+// IncidentOrderField defines the ordering field of Incident.
+type IncidentOrderField struct {
+	// Value extracts the ordering value from the given Incident.
+	Value    func(*Incident) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) incident.OrderOption
+	toCursor func(*Incident) Cursor
+}
+
+// IncidentOrder defines the ordering of Incident.
+type IncidentOrder struct {
+	Direction OrderDirection      `json:"direction"`
+	Field     *IncidentOrderField `json:"field"`
+}
+
+// DefaultIncidentOrder is the default ordering of Incident.
+var DefaultIncidentOrder = &IncidentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &IncidentOrderField{
+		Value: func(_m *Incident) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: incident.FieldID,
+		toTerm: incident.ByID,
+		toCursor: func(_m *Incident) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Incident into IncidentEdge.
+func (_m *Incident) ToEdge(order *IncidentOrder) *IncidentEdge {
+	if order == nil {
+		order = DefaultIncidentOrder
+	}
+	return &IncidentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// IncidentEntryEdge is the edge representation of IncidentEntry.
+type IncidentEntryEdge struct {
+	Node   *IncidentEntry `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// IncidentEntryConnection is the connection containing edges to IncidentEntry.
+type IncidentEntryConnection struct {
+	Edges      []*IncidentEntryEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *IncidentEntryConnection) build(nodes []*IncidentEntry, pager *incidententryPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *IncidentEntry
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *IncidentEntry {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *IncidentEntry {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*IncidentEntryEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &IncidentEntryEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// IncidentEntryPaginateOption enables pagination customization.
+type IncidentEntryPaginateOption func(*incidententryPager) error
+
+// WithIncidentEntryOrder configures pagination ordering.
+func WithIncidentEntryOrder(order *IncidentEntryOrder) IncidentEntryPaginateOption {
+	if order == nil {
+		order = DefaultIncidentEntryOrder
+	}
+	o := *order
+	return func(pager *incidententryPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultIncidentEntryOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithIncidentEntryFilter configures pagination filter.
+func WithIncidentEntryFilter(filter func(*IncidentEntryQuery) (*IncidentEntryQuery, error)) IncidentEntryPaginateOption {
+	return func(pager *incidententryPager) error {
+		if filter == nil {
+			return errors.New("IncidentEntryQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type incidententryPager struct {
+	reverse bool
+	order   *IncidentEntryOrder
+	filter  func(*IncidentEntryQuery) (*IncidentEntryQuery, error)
+}
+
+func newIncidentEntryPager(opts []IncidentEntryPaginateOption, reverse bool) (*incidententryPager, error) {
+	pager := &incidententryPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultIncidentEntryOrder
+	}
+	return pager, nil
+}
+
+func (p *incidententryPager) applyFilter(query *IncidentEntryQuery) (*IncidentEntryQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *incidententryPager) toCursor(_m *IncidentEntry) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *incidententryPager) applyCursors(query *IncidentEntryQuery, after, before *Cursor) (*IncidentEntryQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultIncidentEntryOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *incidententryPager) applyOrder(query *IncidentEntryQuery) *IncidentEntryQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultIncidentEntryOrder.Field {
+		query = query.Order(DefaultIncidentEntryOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *incidententryPager) orderExpr(query *IncidentEntryQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultIncidentEntryOrder.Field {
+			b.Comma().Ident(DefaultIncidentEntryOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to IncidentEntry.
+func (_m *IncidentEntryQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...IncidentEntryPaginateOption,
+) (*IncidentEntryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newIncidentEntryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &IncidentEntryConnection{Edges: []*IncidentEntryEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// IncidentEntryOrderFieldAt orders IncidentEntry by at.
+	IncidentEntryOrderFieldAt = &IncidentEntryOrderField{
+		Value: func(_m *IncidentEntry) (ent.Value, error) {
+			return _m.At, nil
+		},
+		column: incidententry.FieldAt,
+		toTerm: incidententry.ByAt,
+		toCursor: func(_m *IncidentEntry) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.At,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f IncidentEntryOrderField) String() string {
+	var str string
+	switch f.column {
+	case IncidentEntryOrderFieldAt.column:
+		str = "AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f IncidentEntryOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *IncidentEntryOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("IncidentEntryOrderField %T must be a string", v)
+	}
+	switch str {
+	case "AT":
+		*f = *IncidentEntryOrderFieldAt
+	default:
+		return fmt.Errorf("%s is not a valid IncidentEntryOrderField", str)
+	}
+	return nil
+}
+
+// IncidentEntryOrderField defines the ordering field of IncidentEntry.
+type IncidentEntryOrderField struct {
+	// Value extracts the ordering value from the given IncidentEntry.
+	Value    func(*IncidentEntry) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) incidententry.OrderOption
+	toCursor func(*IncidentEntry) Cursor
+}
+
+// IncidentEntryOrder defines the ordering of IncidentEntry.
+type IncidentEntryOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *IncidentEntryOrderField `json:"field"`
+}
+
+// DefaultIncidentEntryOrder is the default ordering of IncidentEntry.
+var DefaultIncidentEntryOrder = &IncidentEntryOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &IncidentEntryOrderField{
+		Value: func(_m *IncidentEntry) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: incidententry.FieldID,
+		toTerm: incidententry.ByID,
+		toCursor: func(_m *IncidentEntry) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts IncidentEntry into IncidentEntryEdge.
+func (_m *IncidentEntry) ToEdge(order *IncidentEntryOrder) *IncidentEntryEdge {
+	if order == nil {
+		order = DefaultIncidentEntryOrder
+	}
+	return &IncidentEntryEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -991,6 +2254,302 @@ func (_m *Invitation) ToEdge(order *InvitationOrder) *InvitationEdge {
 	}
 }
 
+// MaintenanceWindowEdge is the edge representation of MaintenanceWindow.
+type MaintenanceWindowEdge struct {
+	Node   *MaintenanceWindow `json:"node"`
+	Cursor Cursor             `json:"cursor"`
+}
+
+// MaintenanceWindowConnection is the connection containing edges to MaintenanceWindow.
+type MaintenanceWindowConnection struct {
+	Edges      []*MaintenanceWindowEdge `json:"edges"`
+	PageInfo   PageInfo                 `json:"pageInfo"`
+	TotalCount int                      `json:"totalCount"`
+}
+
+func (c *MaintenanceWindowConnection) build(nodes []*MaintenanceWindow, pager *maintenancewindowPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *MaintenanceWindow
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *MaintenanceWindow {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *MaintenanceWindow {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*MaintenanceWindowEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &MaintenanceWindowEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// MaintenanceWindowPaginateOption enables pagination customization.
+type MaintenanceWindowPaginateOption func(*maintenancewindowPager) error
+
+// WithMaintenanceWindowOrder configures pagination ordering.
+func WithMaintenanceWindowOrder(order *MaintenanceWindowOrder) MaintenanceWindowPaginateOption {
+	if order == nil {
+		order = DefaultMaintenanceWindowOrder
+	}
+	o := *order
+	return func(pager *maintenancewindowPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultMaintenanceWindowOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithMaintenanceWindowFilter configures pagination filter.
+func WithMaintenanceWindowFilter(filter func(*MaintenanceWindowQuery) (*MaintenanceWindowQuery, error)) MaintenanceWindowPaginateOption {
+	return func(pager *maintenancewindowPager) error {
+		if filter == nil {
+			return errors.New("MaintenanceWindowQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type maintenancewindowPager struct {
+	reverse bool
+	order   *MaintenanceWindowOrder
+	filter  func(*MaintenanceWindowQuery) (*MaintenanceWindowQuery, error)
+}
+
+func newMaintenanceWindowPager(opts []MaintenanceWindowPaginateOption, reverse bool) (*maintenancewindowPager, error) {
+	pager := &maintenancewindowPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultMaintenanceWindowOrder
+	}
+	return pager, nil
+}
+
+func (p *maintenancewindowPager) applyFilter(query *MaintenanceWindowQuery) (*MaintenanceWindowQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *maintenancewindowPager) toCursor(_m *MaintenanceWindow) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *maintenancewindowPager) applyCursors(query *MaintenanceWindowQuery, after, before *Cursor) (*MaintenanceWindowQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultMaintenanceWindowOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *maintenancewindowPager) applyOrder(query *MaintenanceWindowQuery) *MaintenanceWindowQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultMaintenanceWindowOrder.Field {
+		query = query.Order(DefaultMaintenanceWindowOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *maintenancewindowPager) orderExpr(query *MaintenanceWindowQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultMaintenanceWindowOrder.Field {
+			b.Comma().Ident(DefaultMaintenanceWindowOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to MaintenanceWindow.
+func (_m *MaintenanceWindowQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...MaintenanceWindowPaginateOption,
+) (*MaintenanceWindowConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newMaintenanceWindowPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &MaintenanceWindowConnection{Edges: []*MaintenanceWindowEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// MaintenanceWindowOrderFieldCreatedAt orders MaintenanceWindow by created_at.
+	MaintenanceWindowOrderFieldCreatedAt = &MaintenanceWindowOrderField{
+		Value: func(_m *MaintenanceWindow) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: maintenancewindow.FieldCreatedAt,
+		toTerm: maintenancewindow.ByCreatedAt,
+		toCursor: func(_m *MaintenanceWindow) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f MaintenanceWindowOrderField) String() string {
+	var str string
+	switch f.column {
+	case MaintenanceWindowOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f MaintenanceWindowOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *MaintenanceWindowOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("MaintenanceWindowOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *MaintenanceWindowOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid MaintenanceWindowOrderField", str)
+	}
+	return nil
+}
+
+// MaintenanceWindowOrderField defines the ordering field of MaintenanceWindow.
+type MaintenanceWindowOrderField struct {
+	// Value extracts the ordering value from the given MaintenanceWindow.
+	Value    func(*MaintenanceWindow) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) maintenancewindow.OrderOption
+	toCursor func(*MaintenanceWindow) Cursor
+}
+
+// MaintenanceWindowOrder defines the ordering of MaintenanceWindow.
+type MaintenanceWindowOrder struct {
+	Direction OrderDirection               `json:"direction"`
+	Field     *MaintenanceWindowOrderField `json:"field"`
+}
+
+// DefaultMaintenanceWindowOrder is the default ordering of MaintenanceWindow.
+var DefaultMaintenanceWindowOrder = &MaintenanceWindowOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &MaintenanceWindowOrderField{
+		Value: func(_m *MaintenanceWindow) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: maintenancewindow.FieldID,
+		toTerm: maintenancewindow.ByID,
+		toCursor: func(_m *MaintenanceWindow) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts MaintenanceWindow into MaintenanceWindowEdge.
+func (_m *MaintenanceWindow) ToEdge(order *MaintenanceWindowOrder) *MaintenanceWindowEdge {
+	if order == nil {
+		order = DefaultMaintenanceWindowOrder
+	}
+	return &MaintenanceWindowEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // MembershipEdge is the edge representation of Membership.
 type MembershipEdge struct {
 	Node   *Membership `json:"node"`
@@ -1282,6 +2841,634 @@ func (_m *Membership) ToEdge(order *MembershipOrder) *MembershipEdge {
 		order = DefaultMembershipOrder
 	}
 	return &MembershipEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// MonitorEdge is the edge representation of Monitor.
+type MonitorEdge struct {
+	Node   *Monitor `json:"node"`
+	Cursor Cursor   `json:"cursor"`
+}
+
+// MonitorConnection is the connection containing edges to Monitor.
+type MonitorConnection struct {
+	Edges      []*MonitorEdge `json:"edges"`
+	PageInfo   PageInfo       `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+func (c *MonitorConnection) build(nodes []*Monitor, pager *monitorPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Monitor
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Monitor {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Monitor {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*MonitorEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &MonitorEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// MonitorPaginateOption enables pagination customization.
+type MonitorPaginateOption func(*monitorPager) error
+
+// WithMonitorOrder configures pagination ordering.
+func WithMonitorOrder(order *MonitorOrder) MonitorPaginateOption {
+	if order == nil {
+		order = DefaultMonitorOrder
+	}
+	o := *order
+	return func(pager *monitorPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultMonitorOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithMonitorFilter configures pagination filter.
+func WithMonitorFilter(filter func(*MonitorQuery) (*MonitorQuery, error)) MonitorPaginateOption {
+	return func(pager *monitorPager) error {
+		if filter == nil {
+			return errors.New("MonitorQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type monitorPager struct {
+	reverse bool
+	order   *MonitorOrder
+	filter  func(*MonitorQuery) (*MonitorQuery, error)
+}
+
+func newMonitorPager(opts []MonitorPaginateOption, reverse bool) (*monitorPager, error) {
+	pager := &monitorPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultMonitorOrder
+	}
+	return pager, nil
+}
+
+func (p *monitorPager) applyFilter(query *MonitorQuery) (*MonitorQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *monitorPager) toCursor(_m *Monitor) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *monitorPager) applyCursors(query *MonitorQuery, after, before *Cursor) (*MonitorQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultMonitorOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *monitorPager) applyOrder(query *MonitorQuery) *MonitorQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultMonitorOrder.Field {
+		query = query.Order(DefaultMonitorOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *monitorPager) orderExpr(query *MonitorQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultMonitorOrder.Field {
+			b.Comma().Ident(DefaultMonitorOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Monitor.
+func (_m *MonitorQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...MonitorPaginateOption,
+) (*MonitorConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newMonitorPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &MonitorConnection{Edges: []*MonitorEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// MonitorOrderFieldCreatedAt orders Monitor by created_at.
+	MonitorOrderFieldCreatedAt = &MonitorOrderField{
+		Value: func(_m *Monitor) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: monitor.FieldCreatedAt,
+		toTerm: monitor.ByCreatedAt,
+		toCursor: func(_m *Monitor) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// MonitorOrderFieldName orders Monitor by name.
+	MonitorOrderFieldName = &MonitorOrderField{
+		Value: func(_m *Monitor) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: monitor.FieldName,
+		toTerm: monitor.ByName,
+		toCursor: func(_m *Monitor) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+	// MonitorOrderFieldStatus orders Monitor by status.
+	MonitorOrderFieldStatus = &MonitorOrderField{
+		Value: func(_m *Monitor) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: monitor.FieldStatus,
+		toTerm: monitor.ByStatus,
+		toCursor: func(_m *Monitor) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f MonitorOrderField) String() string {
+	var str string
+	switch f.column {
+	case MonitorOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case MonitorOrderFieldName.column:
+		str = "NAME"
+	case MonitorOrderFieldStatus.column:
+		str = "STATUS"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f MonitorOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *MonitorOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("MonitorOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *MonitorOrderFieldCreatedAt
+	case "NAME":
+		*f = *MonitorOrderFieldName
+	case "STATUS":
+		*f = *MonitorOrderFieldStatus
+	default:
+		return fmt.Errorf("%s is not a valid MonitorOrderField", str)
+	}
+	return nil
+}
+
+// MonitorOrderField defines the ordering field of Monitor.
+type MonitorOrderField struct {
+	// Value extracts the ordering value from the given Monitor.
+	Value    func(*Monitor) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) monitor.OrderOption
+	toCursor func(*Monitor) Cursor
+}
+
+// MonitorOrder defines the ordering of Monitor.
+type MonitorOrder struct {
+	Direction OrderDirection     `json:"direction"`
+	Field     *MonitorOrderField `json:"field"`
+}
+
+// DefaultMonitorOrder is the default ordering of Monitor.
+var DefaultMonitorOrder = &MonitorOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &MonitorOrderField{
+		Value: func(_m *Monitor) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: monitor.FieldID,
+		toTerm: monitor.ByID,
+		toCursor: func(_m *Monitor) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Monitor into MonitorEdge.
+func (_m *Monitor) ToEdge(order *MonitorOrder) *MonitorEdge {
+	if order == nil {
+		order = DefaultMonitorOrder
+	}
+	return &MonitorEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// NotificationChannelEdge is the edge representation of NotificationChannel.
+type NotificationChannelEdge struct {
+	Node   *NotificationChannel `json:"node"`
+	Cursor Cursor               `json:"cursor"`
+}
+
+// NotificationChannelConnection is the connection containing edges to NotificationChannel.
+type NotificationChannelConnection struct {
+	Edges      []*NotificationChannelEdge `json:"edges"`
+	PageInfo   PageInfo                   `json:"pageInfo"`
+	TotalCount int                        `json:"totalCount"`
+}
+
+func (c *NotificationChannelConnection) build(nodes []*NotificationChannel, pager *notificationchannelPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *NotificationChannel
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *NotificationChannel {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *NotificationChannel {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*NotificationChannelEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &NotificationChannelEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// NotificationChannelPaginateOption enables pagination customization.
+type NotificationChannelPaginateOption func(*notificationchannelPager) error
+
+// WithNotificationChannelOrder configures pagination ordering.
+func WithNotificationChannelOrder(order *NotificationChannelOrder) NotificationChannelPaginateOption {
+	if order == nil {
+		order = DefaultNotificationChannelOrder
+	}
+	o := *order
+	return func(pager *notificationchannelPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultNotificationChannelOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithNotificationChannelFilter configures pagination filter.
+func WithNotificationChannelFilter(filter func(*NotificationChannelQuery) (*NotificationChannelQuery, error)) NotificationChannelPaginateOption {
+	return func(pager *notificationchannelPager) error {
+		if filter == nil {
+			return errors.New("NotificationChannelQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type notificationchannelPager struct {
+	reverse bool
+	order   *NotificationChannelOrder
+	filter  func(*NotificationChannelQuery) (*NotificationChannelQuery, error)
+}
+
+func newNotificationChannelPager(opts []NotificationChannelPaginateOption, reverse bool) (*notificationchannelPager, error) {
+	pager := &notificationchannelPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultNotificationChannelOrder
+	}
+	return pager, nil
+}
+
+func (p *notificationchannelPager) applyFilter(query *NotificationChannelQuery) (*NotificationChannelQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *notificationchannelPager) toCursor(_m *NotificationChannel) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *notificationchannelPager) applyCursors(query *NotificationChannelQuery, after, before *Cursor) (*NotificationChannelQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultNotificationChannelOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *notificationchannelPager) applyOrder(query *NotificationChannelQuery) *NotificationChannelQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultNotificationChannelOrder.Field {
+		query = query.Order(DefaultNotificationChannelOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *notificationchannelPager) orderExpr(query *NotificationChannelQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultNotificationChannelOrder.Field {
+			b.Comma().Ident(DefaultNotificationChannelOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to NotificationChannel.
+func (_m *NotificationChannelQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...NotificationChannelPaginateOption,
+) (*NotificationChannelConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newNotificationChannelPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &NotificationChannelConnection{Edges: []*NotificationChannelEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// NotificationChannelOrderFieldCreatedAt orders NotificationChannel by created_at.
+	NotificationChannelOrderFieldCreatedAt = &NotificationChannelOrderField{
+		Value: func(_m *NotificationChannel) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: notificationchannel.FieldCreatedAt,
+		toTerm: notificationchannel.ByCreatedAt,
+		toCursor: func(_m *NotificationChannel) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f NotificationChannelOrderField) String() string {
+	var str string
+	switch f.column {
+	case NotificationChannelOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f NotificationChannelOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *NotificationChannelOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("NotificationChannelOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *NotificationChannelOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid NotificationChannelOrderField", str)
+	}
+	return nil
+}
+
+// NotificationChannelOrderField defines the ordering field of NotificationChannel.
+type NotificationChannelOrderField struct {
+	// Value extracts the ordering value from the given NotificationChannel.
+	Value    func(*NotificationChannel) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) notificationchannel.OrderOption
+	toCursor func(*NotificationChannel) Cursor
+}
+
+// NotificationChannelOrder defines the ordering of NotificationChannel.
+type NotificationChannelOrder struct {
+	Direction OrderDirection                 `json:"direction"`
+	Field     *NotificationChannelOrderField `json:"field"`
+}
+
+// DefaultNotificationChannelOrder is the default ordering of NotificationChannel.
+var DefaultNotificationChannelOrder = &NotificationChannelOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &NotificationChannelOrderField{
+		Value: func(_m *NotificationChannel) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: notificationchannel.FieldID,
+		toTerm: notificationchannel.ByID,
+		toCursor: func(_m *NotificationChannel) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts NotificationChannel into NotificationChannelEdge.
+func (_m *NotificationChannel) ToEdge(order *NotificationChannelOrder) *NotificationChannelEdge {
+	if order == nil {
+		order = DefaultNotificationChannelOrder
+	}
+	return &NotificationChannelEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

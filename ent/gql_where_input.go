@@ -9,9 +9,16 @@ import (
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent/apikey"
+	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/incident"
+	"github.com/opsward/opsward/ent/incidententry"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
+	"github.com/opsward/opsward/ent/monitor"
+	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/predicate"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
@@ -556,6 +563,534 @@ func (i *APIKeyWhereInput) P() (predicate.APIKey, error) {
 		return predicates[0], nil
 	default:
 		return apikey.And(predicates...), nil
+	}
+}
+
+// AssetWhereInput represents a where input for filtering Asset queries.
+type AssetWhereInput struct {
+	Predicates []predicate.Asset  `json:"-"`
+	Not        *AssetWhereInput   `json:"not,omitempty"`
+	Or         []*AssetWhereInput `json:"or,omitempty"`
+	And        []*AssetWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *asset.Kind  `json:"kind,omitempty"`
+	KindNEQ   *asset.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []asset.Kind `json:"kindIn,omitempty"`
+	KindNotIn []asset.Kind `json:"kindNotIn,omitempty"`
+
+	// "address" field predicates.
+	Address             *string  `json:"address,omitempty"`
+	AddressNEQ          *string  `json:"addressNEQ,omitempty"`
+	AddressIn           []string `json:"addressIn,omitempty"`
+	AddressNotIn        []string `json:"addressNotIn,omitempty"`
+	AddressGT           *string  `json:"addressGT,omitempty"`
+	AddressGTE          *string  `json:"addressGTE,omitempty"`
+	AddressLT           *string  `json:"addressLT,omitempty"`
+	AddressLTE          *string  `json:"addressLTE,omitempty"`
+	AddressContains     *string  `json:"addressContains,omitempty"`
+	AddressHasPrefix    *string  `json:"addressHasPrefix,omitempty"`
+	AddressHasSuffix    *string  `json:"addressHasSuffix,omitempty"`
+	AddressEqualFold    *string  `json:"addressEqualFold,omitempty"`
+	AddressContainsFold *string  `json:"addressContainsFold,omitempty"`
+
+	// "criticality" field predicates.
+	Criticality      *asset.Criticality  `json:"criticality,omitempty"`
+	CriticalityNEQ   *asset.Criticality  `json:"criticalityNEQ,omitempty"`
+	CriticalityIn    []asset.Criticality `json:"criticalityIn,omitempty"`
+	CriticalityNotIn []asset.Criticality `json:"criticalityNotIn,omitempty"`
+
+	// "site" field predicates.
+	Site             *string  `json:"site,omitempty"`
+	SiteNEQ          *string  `json:"siteNEQ,omitempty"`
+	SiteIn           []string `json:"siteIn,omitempty"`
+	SiteNotIn        []string `json:"siteNotIn,omitempty"`
+	SiteGT           *string  `json:"siteGT,omitempty"`
+	SiteGTE          *string  `json:"siteGTE,omitempty"`
+	SiteLT           *string  `json:"siteLT,omitempty"`
+	SiteLTE          *string  `json:"siteLTE,omitempty"`
+	SiteContains     *string  `json:"siteContains,omitempty"`
+	SiteHasPrefix    *string  `json:"siteHasPrefix,omitempty"`
+	SiteHasSuffix    *string  `json:"siteHasSuffix,omitempty"`
+	SiteEqualFold    *string  `json:"siteEqualFold,omitempty"`
+	SiteContainsFold *string  `json:"siteContainsFold,omitempty"`
+
+	// "description" field predicates.
+	Description             *string  `json:"description,omitempty"`
+	DescriptionNEQ          *string  `json:"descriptionNEQ,omitempty"`
+	DescriptionIn           []string `json:"descriptionIn,omitempty"`
+	DescriptionNotIn        []string `json:"descriptionNotIn,omitempty"`
+	DescriptionGT           *string  `json:"descriptionGT,omitempty"`
+	DescriptionGTE          *string  `json:"descriptionGTE,omitempty"`
+	DescriptionLT           *string  `json:"descriptionLT,omitempty"`
+	DescriptionLTE          *string  `json:"descriptionLTE,omitempty"`
+	DescriptionContains     *string  `json:"descriptionContains,omitempty"`
+	DescriptionHasPrefix    *string  `json:"descriptionHasPrefix,omitempty"`
+	DescriptionHasSuffix    *string  `json:"descriptionHasSuffix,omitempty"`
+	DescriptionEqualFold    *string  `json:"descriptionEqualFold,omitempty"`
+	DescriptionContainsFold *string  `json:"descriptionContainsFold,omitempty"`
+
+	// "monitors" edge predicates.
+	HasMonitors     *bool                `json:"hasMonitors,omitempty"`
+	HasMonitorsWith []*MonitorWhereInput `json:"hasMonitorsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *AssetWhereInput) AddPredicates(predicates ...predicate.Asset) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the AssetWhereInput filter on the AssetQuery builder.
+func (i *AssetWhereInput) Filter(q *AssetQuery) (*AssetQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyAssetWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyAssetWhereInput is returned in case the AssetWhereInput is empty.
+var ErrEmptyAssetWhereInput = errors.New("ent: empty predicate AssetWhereInput")
+
+// P returns a predicate for filtering assets.
+// An error is returned if the input is empty or invalid.
+func (i *AssetWhereInput) P() (predicate.Asset, error) {
+	var predicates []predicate.Asset
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, asset.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Asset, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, asset.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Asset, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, asset.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, asset.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, asset.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, asset.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, asset.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, asset.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, asset.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, asset.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, asset.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, asset.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, asset.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, asset.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, asset.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, asset.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, asset.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, asset.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, asset.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, asset.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, asset.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, asset.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, asset.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, asset.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, asset.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, asset.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, asset.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, asset.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, asset.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, asset.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, asset.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, asset.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, asset.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, asset.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, asset.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, asset.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, asset.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, asset.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, asset.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, asset.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, asset.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, asset.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, asset.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, asset.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, asset.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, asset.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, asset.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, asset.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, asset.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, asset.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, asset.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, asset.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, asset.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, asset.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, asset.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, asset.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, asset.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, asset.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, asset.KindNotIn(i.KindNotIn...))
+	}
+	if i.Address != nil {
+		predicates = append(predicates, asset.AddressEQ(*i.Address))
+	}
+	if i.AddressNEQ != nil {
+		predicates = append(predicates, asset.AddressNEQ(*i.AddressNEQ))
+	}
+	if len(i.AddressIn) > 0 {
+		predicates = append(predicates, asset.AddressIn(i.AddressIn...))
+	}
+	if len(i.AddressNotIn) > 0 {
+		predicates = append(predicates, asset.AddressNotIn(i.AddressNotIn...))
+	}
+	if i.AddressGT != nil {
+		predicates = append(predicates, asset.AddressGT(*i.AddressGT))
+	}
+	if i.AddressGTE != nil {
+		predicates = append(predicates, asset.AddressGTE(*i.AddressGTE))
+	}
+	if i.AddressLT != nil {
+		predicates = append(predicates, asset.AddressLT(*i.AddressLT))
+	}
+	if i.AddressLTE != nil {
+		predicates = append(predicates, asset.AddressLTE(*i.AddressLTE))
+	}
+	if i.AddressContains != nil {
+		predicates = append(predicates, asset.AddressContains(*i.AddressContains))
+	}
+	if i.AddressHasPrefix != nil {
+		predicates = append(predicates, asset.AddressHasPrefix(*i.AddressHasPrefix))
+	}
+	if i.AddressHasSuffix != nil {
+		predicates = append(predicates, asset.AddressHasSuffix(*i.AddressHasSuffix))
+	}
+	if i.AddressEqualFold != nil {
+		predicates = append(predicates, asset.AddressEqualFold(*i.AddressEqualFold))
+	}
+	if i.AddressContainsFold != nil {
+		predicates = append(predicates, asset.AddressContainsFold(*i.AddressContainsFold))
+	}
+	if i.Criticality != nil {
+		predicates = append(predicates, asset.CriticalityEQ(*i.Criticality))
+	}
+	if i.CriticalityNEQ != nil {
+		predicates = append(predicates, asset.CriticalityNEQ(*i.CriticalityNEQ))
+	}
+	if len(i.CriticalityIn) > 0 {
+		predicates = append(predicates, asset.CriticalityIn(i.CriticalityIn...))
+	}
+	if len(i.CriticalityNotIn) > 0 {
+		predicates = append(predicates, asset.CriticalityNotIn(i.CriticalityNotIn...))
+	}
+	if i.Site != nil {
+		predicates = append(predicates, asset.SiteEQ(*i.Site))
+	}
+	if i.SiteNEQ != nil {
+		predicates = append(predicates, asset.SiteNEQ(*i.SiteNEQ))
+	}
+	if len(i.SiteIn) > 0 {
+		predicates = append(predicates, asset.SiteIn(i.SiteIn...))
+	}
+	if len(i.SiteNotIn) > 0 {
+		predicates = append(predicates, asset.SiteNotIn(i.SiteNotIn...))
+	}
+	if i.SiteGT != nil {
+		predicates = append(predicates, asset.SiteGT(*i.SiteGT))
+	}
+	if i.SiteGTE != nil {
+		predicates = append(predicates, asset.SiteGTE(*i.SiteGTE))
+	}
+	if i.SiteLT != nil {
+		predicates = append(predicates, asset.SiteLT(*i.SiteLT))
+	}
+	if i.SiteLTE != nil {
+		predicates = append(predicates, asset.SiteLTE(*i.SiteLTE))
+	}
+	if i.SiteContains != nil {
+		predicates = append(predicates, asset.SiteContains(*i.SiteContains))
+	}
+	if i.SiteHasPrefix != nil {
+		predicates = append(predicates, asset.SiteHasPrefix(*i.SiteHasPrefix))
+	}
+	if i.SiteHasSuffix != nil {
+		predicates = append(predicates, asset.SiteHasSuffix(*i.SiteHasSuffix))
+	}
+	if i.SiteEqualFold != nil {
+		predicates = append(predicates, asset.SiteEqualFold(*i.SiteEqualFold))
+	}
+	if i.SiteContainsFold != nil {
+		predicates = append(predicates, asset.SiteContainsFold(*i.SiteContainsFold))
+	}
+	if i.Description != nil {
+		predicates = append(predicates, asset.DescriptionEQ(*i.Description))
+	}
+	if i.DescriptionNEQ != nil {
+		predicates = append(predicates, asset.DescriptionNEQ(*i.DescriptionNEQ))
+	}
+	if len(i.DescriptionIn) > 0 {
+		predicates = append(predicates, asset.DescriptionIn(i.DescriptionIn...))
+	}
+	if len(i.DescriptionNotIn) > 0 {
+		predicates = append(predicates, asset.DescriptionNotIn(i.DescriptionNotIn...))
+	}
+	if i.DescriptionGT != nil {
+		predicates = append(predicates, asset.DescriptionGT(*i.DescriptionGT))
+	}
+	if i.DescriptionGTE != nil {
+		predicates = append(predicates, asset.DescriptionGTE(*i.DescriptionGTE))
+	}
+	if i.DescriptionLT != nil {
+		predicates = append(predicates, asset.DescriptionLT(*i.DescriptionLT))
+	}
+	if i.DescriptionLTE != nil {
+		predicates = append(predicates, asset.DescriptionLTE(*i.DescriptionLTE))
+	}
+	if i.DescriptionContains != nil {
+		predicates = append(predicates, asset.DescriptionContains(*i.DescriptionContains))
+	}
+	if i.DescriptionHasPrefix != nil {
+		predicates = append(predicates, asset.DescriptionHasPrefix(*i.DescriptionHasPrefix))
+	}
+	if i.DescriptionHasSuffix != nil {
+		predicates = append(predicates, asset.DescriptionHasSuffix(*i.DescriptionHasSuffix))
+	}
+	if i.DescriptionEqualFold != nil {
+		predicates = append(predicates, asset.DescriptionEqualFold(*i.DescriptionEqualFold))
+	}
+	if i.DescriptionContainsFold != nil {
+		predicates = append(predicates, asset.DescriptionContainsFold(*i.DescriptionContainsFold))
+	}
+
+	if i.HasMonitors != nil {
+		p := asset.HasMonitors()
+		if !*i.HasMonitors {
+			p = asset.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMonitorsWith) > 0 {
+		with := make([]predicate.Monitor, 0, len(i.HasMonitorsWith))
+		for _, w := range i.HasMonitorsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMonitorsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, asset.HasMonitorsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyAssetWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return asset.And(predicates...), nil
 	}
 }
 
@@ -1353,6 +1888,1766 @@ func (i *AuditEntryWhereInput) P() (predicate.AuditEntry, error) {
 	}
 }
 
+// EscalationPolicyWhereInput represents a where input for filtering EscalationPolicy queries.
+type EscalationPolicyWhereInput struct {
+	Predicates []predicate.EscalationPolicy  `json:"-"`
+	Not        *EscalationPolicyWhereInput   `json:"not,omitempty"`
+	Or         []*EscalationPolicyWhereInput `json:"or,omitempty"`
+	And        []*EscalationPolicyWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "repeat" field predicates.
+	Repeat      *int  `json:"repeat,omitempty"`
+	RepeatNEQ   *int  `json:"repeatNEQ,omitempty"`
+	RepeatIn    []int `json:"repeatIn,omitempty"`
+	RepeatNotIn []int `json:"repeatNotIn,omitempty"`
+	RepeatGT    *int  `json:"repeatGT,omitempty"`
+	RepeatGTE   *int  `json:"repeatGTE,omitempty"`
+	RepeatLT    *int  `json:"repeatLT,omitempty"`
+	RepeatLTE   *int  `json:"repeatLTE,omitempty"`
+
+	// "repeat_after_seconds" field predicates.
+	RepeatAfterSeconds      *int  `json:"repeatAfterSeconds,omitempty"`
+	RepeatAfterSecondsNEQ   *int  `json:"repeatAfterSecondsNEQ,omitempty"`
+	RepeatAfterSecondsIn    []int `json:"repeatAfterSecondsIn,omitempty"`
+	RepeatAfterSecondsNotIn []int `json:"repeatAfterSecondsNotIn,omitempty"`
+	RepeatAfterSecondsGT    *int  `json:"repeatAfterSecondsGT,omitempty"`
+	RepeatAfterSecondsGTE   *int  `json:"repeatAfterSecondsGTE,omitempty"`
+	RepeatAfterSecondsLT    *int  `json:"repeatAfterSecondsLT,omitempty"`
+	RepeatAfterSecondsLTE   *int  `json:"repeatAfterSecondsLTE,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *EscalationPolicyWhereInput) AddPredicates(predicates ...predicate.EscalationPolicy) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the EscalationPolicyWhereInput filter on the EscalationPolicyQuery builder.
+func (i *EscalationPolicyWhereInput) Filter(q *EscalationPolicyQuery) (*EscalationPolicyQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyEscalationPolicyWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyEscalationPolicyWhereInput is returned in case the EscalationPolicyWhereInput is empty.
+var ErrEmptyEscalationPolicyWhereInput = errors.New("ent: empty predicate EscalationPolicyWhereInput")
+
+// P returns a predicate for filtering escalationpolicies.
+// An error is returned if the input is empty or invalid.
+func (i *EscalationPolicyWhereInput) P() (predicate.EscalationPolicy, error) {
+	var predicates []predicate.EscalationPolicy
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, escalationpolicy.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.EscalationPolicy, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, escalationpolicy.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.EscalationPolicy, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, escalationpolicy.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, escalationpolicy.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, escalationpolicy.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, escalationpolicy.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, escalationpolicy.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, escalationpolicy.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, escalationpolicy.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, escalationpolicy.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, escalationpolicy.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, escalationpolicy.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, escalationpolicy.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, escalationpolicy.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, escalationpolicy.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, escalationpolicy.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, escalationpolicy.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, escalationpolicy.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, escalationpolicy.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, escalationpolicy.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, escalationpolicy.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, escalationpolicy.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, escalationpolicy.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, escalationpolicy.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, escalationpolicy.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, escalationpolicy.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, escalationpolicy.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, escalationpolicy.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, escalationpolicy.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, escalationpolicy.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, escalationpolicy.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, escalationpolicy.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, escalationpolicy.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, escalationpolicy.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, escalationpolicy.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, escalationpolicy.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, escalationpolicy.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, escalationpolicy.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, escalationpolicy.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, escalationpolicy.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, escalationpolicy.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, escalationpolicy.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, escalationpolicy.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, escalationpolicy.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, escalationpolicy.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, escalationpolicy.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, escalationpolicy.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, escalationpolicy.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, escalationpolicy.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, escalationpolicy.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, escalationpolicy.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, escalationpolicy.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, escalationpolicy.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, escalationpolicy.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, escalationpolicy.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Repeat != nil {
+		predicates = append(predicates, escalationpolicy.RepeatEQ(*i.Repeat))
+	}
+	if i.RepeatNEQ != nil {
+		predicates = append(predicates, escalationpolicy.RepeatNEQ(*i.RepeatNEQ))
+	}
+	if len(i.RepeatIn) > 0 {
+		predicates = append(predicates, escalationpolicy.RepeatIn(i.RepeatIn...))
+	}
+	if len(i.RepeatNotIn) > 0 {
+		predicates = append(predicates, escalationpolicy.RepeatNotIn(i.RepeatNotIn...))
+	}
+	if i.RepeatGT != nil {
+		predicates = append(predicates, escalationpolicy.RepeatGT(*i.RepeatGT))
+	}
+	if i.RepeatGTE != nil {
+		predicates = append(predicates, escalationpolicy.RepeatGTE(*i.RepeatGTE))
+	}
+	if i.RepeatLT != nil {
+		predicates = append(predicates, escalationpolicy.RepeatLT(*i.RepeatLT))
+	}
+	if i.RepeatLTE != nil {
+		predicates = append(predicates, escalationpolicy.RepeatLTE(*i.RepeatLTE))
+	}
+	if i.RepeatAfterSeconds != nil {
+		predicates = append(predicates, escalationpolicy.RepeatAfterSecondsEQ(*i.RepeatAfterSeconds))
+	}
+	if i.RepeatAfterSecondsNEQ != nil {
+		predicates = append(predicates, escalationpolicy.RepeatAfterSecondsNEQ(*i.RepeatAfterSecondsNEQ))
+	}
+	if len(i.RepeatAfterSecondsIn) > 0 {
+		predicates = append(predicates, escalationpolicy.RepeatAfterSecondsIn(i.RepeatAfterSecondsIn...))
+	}
+	if len(i.RepeatAfterSecondsNotIn) > 0 {
+		predicates = append(predicates, escalationpolicy.RepeatAfterSecondsNotIn(i.RepeatAfterSecondsNotIn...))
+	}
+	if i.RepeatAfterSecondsGT != nil {
+		predicates = append(predicates, escalationpolicy.RepeatAfterSecondsGT(*i.RepeatAfterSecondsGT))
+	}
+	if i.RepeatAfterSecondsGTE != nil {
+		predicates = append(predicates, escalationpolicy.RepeatAfterSecondsGTE(*i.RepeatAfterSecondsGTE))
+	}
+	if i.RepeatAfterSecondsLT != nil {
+		predicates = append(predicates, escalationpolicy.RepeatAfterSecondsLT(*i.RepeatAfterSecondsLT))
+	}
+	if i.RepeatAfterSecondsLTE != nil {
+		predicates = append(predicates, escalationpolicy.RepeatAfterSecondsLTE(*i.RepeatAfterSecondsLTE))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyEscalationPolicyWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return escalationpolicy.And(predicates...), nil
+	}
+}
+
+// IncidentWhereInput represents a where input for filtering Incident queries.
+type IncidentWhereInput struct {
+	Predicates []predicate.Incident  `json:"-"`
+	Not        *IncidentWhereInput   `json:"not,omitempty"`
+	Or         []*IncidentWhereInput `json:"or,omitempty"`
+	And        []*IncidentWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "monitor_id" field predicates.
+	MonitorID             *string  `json:"monitorID,omitempty"`
+	MonitorIDNEQ          *string  `json:"monitorIDNEQ,omitempty"`
+	MonitorIDIn           []string `json:"monitorIDIn,omitempty"`
+	MonitorIDNotIn        []string `json:"monitorIDNotIn,omitempty"`
+	MonitorIDGT           *string  `json:"monitorIDGT,omitempty"`
+	MonitorIDGTE          *string  `json:"monitorIDGTE,omitempty"`
+	MonitorIDLT           *string  `json:"monitorIDLT,omitempty"`
+	MonitorIDLTE          *string  `json:"monitorIDLTE,omitempty"`
+	MonitorIDContains     *string  `json:"monitorIDContains,omitempty"`
+	MonitorIDHasPrefix    *string  `json:"monitorIDHasPrefix,omitempty"`
+	MonitorIDHasSuffix    *string  `json:"monitorIDHasSuffix,omitempty"`
+	MonitorIDIsNil        bool     `json:"monitorIDIsNil,omitempty"`
+	MonitorIDNotNil       bool     `json:"monitorIDNotNil,omitempty"`
+	MonitorIDEqualFold    *string  `json:"monitorIDEqualFold,omitempty"`
+	MonitorIDContainsFold *string  `json:"monitorIDContainsFold,omitempty"`
+
+	// "asset_id" field predicates.
+	AssetID             *string  `json:"assetID,omitempty"`
+	AssetIDNEQ          *string  `json:"assetIDNEQ,omitempty"`
+	AssetIDIn           []string `json:"assetIDIn,omitempty"`
+	AssetIDNotIn        []string `json:"assetIDNotIn,omitempty"`
+	AssetIDGT           *string  `json:"assetIDGT,omitempty"`
+	AssetIDGTE          *string  `json:"assetIDGTE,omitempty"`
+	AssetIDLT           *string  `json:"assetIDLT,omitempty"`
+	AssetIDLTE          *string  `json:"assetIDLTE,omitempty"`
+	AssetIDContains     *string  `json:"assetIDContains,omitempty"`
+	AssetIDHasPrefix    *string  `json:"assetIDHasPrefix,omitempty"`
+	AssetIDHasSuffix    *string  `json:"assetIDHasSuffix,omitempty"`
+	AssetIDIsNil        bool     `json:"assetIDIsNil,omitempty"`
+	AssetIDNotNil       bool     `json:"assetIDNotNil,omitempty"`
+	AssetIDEqualFold    *string  `json:"assetIDEqualFold,omitempty"`
+	AssetIDContainsFold *string  `json:"assetIDContainsFold,omitempty"`
+
+	// "title" field predicates.
+	Title             *string  `json:"title,omitempty"`
+	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
+	TitleIn           []string `json:"titleIn,omitempty"`
+	TitleNotIn        []string `json:"titleNotIn,omitempty"`
+	TitleGT           *string  `json:"titleGT,omitempty"`
+	TitleGTE          *string  `json:"titleGTE,omitempty"`
+	TitleLT           *string  `json:"titleLT,omitempty"`
+	TitleLTE          *string  `json:"titleLTE,omitempty"`
+	TitleContains     *string  `json:"titleContains,omitempty"`
+	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
+	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
+	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
+	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
+
+	// "severity" field predicates.
+	Severity      *incident.Severity  `json:"severity,omitempty"`
+	SeverityNEQ   *incident.Severity  `json:"severityNEQ,omitempty"`
+	SeverityIn    []incident.Severity `json:"severityIn,omitempty"`
+	SeverityNotIn []incident.Severity `json:"severityNotIn,omitempty"`
+
+	// "status" field predicates.
+	Status      *incident.Status  `json:"status,omitempty"`
+	StatusNEQ   *incident.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []incident.Status `json:"statusIn,omitempty"`
+	StatusNotIn []incident.Status `json:"statusNotIn,omitempty"`
+
+	// "assignee_id" field predicates.
+	AssigneeID             *string  `json:"assigneeID,omitempty"`
+	AssigneeIDNEQ          *string  `json:"assigneeIDNEQ,omitempty"`
+	AssigneeIDIn           []string `json:"assigneeIDIn,omitempty"`
+	AssigneeIDNotIn        []string `json:"assigneeIDNotIn,omitempty"`
+	AssigneeIDGT           *string  `json:"assigneeIDGT,omitempty"`
+	AssigneeIDGTE          *string  `json:"assigneeIDGTE,omitempty"`
+	AssigneeIDLT           *string  `json:"assigneeIDLT,omitempty"`
+	AssigneeIDLTE          *string  `json:"assigneeIDLTE,omitempty"`
+	AssigneeIDContains     *string  `json:"assigneeIDContains,omitempty"`
+	AssigneeIDHasPrefix    *string  `json:"assigneeIDHasPrefix,omitempty"`
+	AssigneeIDHasSuffix    *string  `json:"assigneeIDHasSuffix,omitempty"`
+	AssigneeIDIsNil        bool     `json:"assigneeIDIsNil,omitempty"`
+	AssigneeIDNotNil       bool     `json:"assigneeIDNotNil,omitempty"`
+	AssigneeIDEqualFold    *string  `json:"assigneeIDEqualFold,omitempty"`
+	AssigneeIDContainsFold *string  `json:"assigneeIDContainsFold,omitempty"`
+
+	// "opened_at" field predicates.
+	OpenedAt      *time.Time  `json:"openedAt,omitempty"`
+	OpenedAtNEQ   *time.Time  `json:"openedAtNEQ,omitempty"`
+	OpenedAtIn    []time.Time `json:"openedAtIn,omitempty"`
+	OpenedAtNotIn []time.Time `json:"openedAtNotIn,omitempty"`
+	OpenedAtGT    *time.Time  `json:"openedAtGT,omitempty"`
+	OpenedAtGTE   *time.Time  `json:"openedAtGTE,omitempty"`
+	OpenedAtLT    *time.Time  `json:"openedAtLT,omitempty"`
+	OpenedAtLTE   *time.Time  `json:"openedAtLTE,omitempty"`
+
+	// "acked_at" field predicates.
+	AckedAt       *time.Time  `json:"ackedAt,omitempty"`
+	AckedAtNEQ    *time.Time  `json:"ackedAtNEQ,omitempty"`
+	AckedAtIn     []time.Time `json:"ackedAtIn,omitempty"`
+	AckedAtNotIn  []time.Time `json:"ackedAtNotIn,omitempty"`
+	AckedAtGT     *time.Time  `json:"ackedAtGT,omitempty"`
+	AckedAtGTE    *time.Time  `json:"ackedAtGTE,omitempty"`
+	AckedAtLT     *time.Time  `json:"ackedAtLT,omitempty"`
+	AckedAtLTE    *time.Time  `json:"ackedAtLTE,omitempty"`
+	AckedAtIsNil  bool        `json:"ackedAtIsNil,omitempty"`
+	AckedAtNotNil bool        `json:"ackedAtNotNil,omitempty"`
+
+	// "acked_by" field predicates.
+	AckedBy             *string  `json:"ackedBy,omitempty"`
+	AckedByNEQ          *string  `json:"ackedByNEQ,omitempty"`
+	AckedByIn           []string `json:"ackedByIn,omitempty"`
+	AckedByNotIn        []string `json:"ackedByNotIn,omitempty"`
+	AckedByGT           *string  `json:"ackedByGT,omitempty"`
+	AckedByGTE          *string  `json:"ackedByGTE,omitempty"`
+	AckedByLT           *string  `json:"ackedByLT,omitempty"`
+	AckedByLTE          *string  `json:"ackedByLTE,omitempty"`
+	AckedByContains     *string  `json:"ackedByContains,omitempty"`
+	AckedByHasPrefix    *string  `json:"ackedByHasPrefix,omitempty"`
+	AckedByHasSuffix    *string  `json:"ackedByHasSuffix,omitempty"`
+	AckedByIsNil        bool     `json:"ackedByIsNil,omitempty"`
+	AckedByNotNil       bool     `json:"ackedByNotNil,omitempty"`
+	AckedByEqualFold    *string  `json:"ackedByEqualFold,omitempty"`
+	AckedByContainsFold *string  `json:"ackedByContainsFold,omitempty"`
+
+	// "resolved_at" field predicates.
+	ResolvedAt       *time.Time  `json:"resolvedAt,omitempty"`
+	ResolvedAtNEQ    *time.Time  `json:"resolvedAtNEQ,omitempty"`
+	ResolvedAtIn     []time.Time `json:"resolvedAtIn,omitempty"`
+	ResolvedAtNotIn  []time.Time `json:"resolvedAtNotIn,omitempty"`
+	ResolvedAtGT     *time.Time  `json:"resolvedAtGT,omitempty"`
+	ResolvedAtGTE    *time.Time  `json:"resolvedAtGTE,omitempty"`
+	ResolvedAtLT     *time.Time  `json:"resolvedAtLT,omitempty"`
+	ResolvedAtLTE    *time.Time  `json:"resolvedAtLTE,omitempty"`
+	ResolvedAtIsNil  bool        `json:"resolvedAtIsNil,omitempty"`
+	ResolvedAtNotNil bool        `json:"resolvedAtNotNil,omitempty"`
+
+	// "resolved_by" field predicates.
+	ResolvedBy             *string  `json:"resolvedBy,omitempty"`
+	ResolvedByNEQ          *string  `json:"resolvedByNEQ,omitempty"`
+	ResolvedByIn           []string `json:"resolvedByIn,omitempty"`
+	ResolvedByNotIn        []string `json:"resolvedByNotIn,omitempty"`
+	ResolvedByGT           *string  `json:"resolvedByGT,omitempty"`
+	ResolvedByGTE          *string  `json:"resolvedByGTE,omitempty"`
+	ResolvedByLT           *string  `json:"resolvedByLT,omitempty"`
+	ResolvedByLTE          *string  `json:"resolvedByLTE,omitempty"`
+	ResolvedByContains     *string  `json:"resolvedByContains,omitempty"`
+	ResolvedByHasPrefix    *string  `json:"resolvedByHasPrefix,omitempty"`
+	ResolvedByHasSuffix    *string  `json:"resolvedByHasSuffix,omitempty"`
+	ResolvedByIsNil        bool     `json:"resolvedByIsNil,omitempty"`
+	ResolvedByNotNil       bool     `json:"resolvedByNotNil,omitempty"`
+	ResolvedByEqualFold    *string  `json:"resolvedByEqualFold,omitempty"`
+	ResolvedByContainsFold *string  `json:"resolvedByContainsFold,omitempty"`
+
+	// "parent_id" field predicates.
+	ParentID             *string  `json:"parentID,omitempty"`
+	ParentIDNEQ          *string  `json:"parentIDNEQ,omitempty"`
+	ParentIDIn           []string `json:"parentIDIn,omitempty"`
+	ParentIDNotIn        []string `json:"parentIDNotIn,omitempty"`
+	ParentIDGT           *string  `json:"parentIDGT,omitempty"`
+	ParentIDGTE          *string  `json:"parentIDGTE,omitempty"`
+	ParentIDLT           *string  `json:"parentIDLT,omitempty"`
+	ParentIDLTE          *string  `json:"parentIDLTE,omitempty"`
+	ParentIDContains     *string  `json:"parentIDContains,omitempty"`
+	ParentIDHasPrefix    *string  `json:"parentIDHasPrefix,omitempty"`
+	ParentIDHasSuffix    *string  `json:"parentIDHasSuffix,omitempty"`
+	ParentIDIsNil        bool     `json:"parentIDIsNil,omitempty"`
+	ParentIDNotNil       bool     `json:"parentIDNotNil,omitempty"`
+	ParentIDEqualFold    *string  `json:"parentIDEqualFold,omitempty"`
+	ParentIDContainsFold *string  `json:"parentIDContainsFold,omitempty"`
+
+	// "suppressed" field predicates.
+	Suppressed    *bool `json:"suppressed,omitempty"`
+	SuppressedNEQ *bool `json:"suppressedNEQ,omitempty"`
+
+	// "reopen_count" field predicates.
+	ReopenCount      *int  `json:"reopenCount,omitempty"`
+	ReopenCountNEQ   *int  `json:"reopenCountNEQ,omitempty"`
+	ReopenCountIn    []int `json:"reopenCountIn,omitempty"`
+	ReopenCountNotIn []int `json:"reopenCountNotIn,omitempty"`
+	ReopenCountGT    *int  `json:"reopenCountGT,omitempty"`
+	ReopenCountGTE   *int  `json:"reopenCountGTE,omitempty"`
+	ReopenCountLT    *int  `json:"reopenCountLT,omitempty"`
+	ReopenCountLTE   *int  `json:"reopenCountLTE,omitempty"`
+
+	// "escalation_policy_id" field predicates.
+	EscalationPolicyID             *string  `json:"escalationPolicyID,omitempty"`
+	EscalationPolicyIDNEQ          *string  `json:"escalationPolicyIDNEQ,omitempty"`
+	EscalationPolicyIDIn           []string `json:"escalationPolicyIDIn,omitempty"`
+	EscalationPolicyIDNotIn        []string `json:"escalationPolicyIDNotIn,omitempty"`
+	EscalationPolicyIDGT           *string  `json:"escalationPolicyIDGT,omitempty"`
+	EscalationPolicyIDGTE          *string  `json:"escalationPolicyIDGTE,omitempty"`
+	EscalationPolicyIDLT           *string  `json:"escalationPolicyIDLT,omitempty"`
+	EscalationPolicyIDLTE          *string  `json:"escalationPolicyIDLTE,omitempty"`
+	EscalationPolicyIDContains     *string  `json:"escalationPolicyIDContains,omitempty"`
+	EscalationPolicyIDHasPrefix    *string  `json:"escalationPolicyIDHasPrefix,omitempty"`
+	EscalationPolicyIDHasSuffix    *string  `json:"escalationPolicyIDHasSuffix,omitempty"`
+	EscalationPolicyIDIsNil        bool     `json:"escalationPolicyIDIsNil,omitempty"`
+	EscalationPolicyIDNotNil       bool     `json:"escalationPolicyIDNotNil,omitempty"`
+	EscalationPolicyIDEqualFold    *string  `json:"escalationPolicyIDEqualFold,omitempty"`
+	EscalationPolicyIDContainsFold *string  `json:"escalationPolicyIDContainsFold,omitempty"`
+
+	// "timeline" edge predicates.
+	HasTimeline     *bool                      `json:"hasTimeline,omitempty"`
+	HasTimelineWith []*IncidentEntryWhereInput `json:"hasTimelineWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *IncidentWhereInput) AddPredicates(predicates ...predicate.Incident) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the IncidentWhereInput filter on the IncidentQuery builder.
+func (i *IncidentWhereInput) Filter(q *IncidentQuery) (*IncidentQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyIncidentWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyIncidentWhereInput is returned in case the IncidentWhereInput is empty.
+var ErrEmptyIncidentWhereInput = errors.New("ent: empty predicate IncidentWhereInput")
+
+// P returns a predicate for filtering incidents.
+// An error is returned if the input is empty or invalid.
+func (i *IncidentWhereInput) P() (predicate.Incident, error) {
+	var predicates []predicate.Incident
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, incident.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Incident, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, incident.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Incident, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, incident.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, incident.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, incident.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, incident.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, incident.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, incident.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, incident.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, incident.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, incident.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, incident.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, incident.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, incident.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, incident.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, incident.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, incident.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, incident.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, incident.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, incident.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, incident.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, incident.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, incident.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, incident.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, incident.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, incident.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, incident.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, incident.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, incident.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, incident.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, incident.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, incident.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, incident.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, incident.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, incident.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, incident.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, incident.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, incident.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, incident.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, incident.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, incident.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, incident.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.MonitorID != nil {
+		predicates = append(predicates, incident.MonitorIDEQ(*i.MonitorID))
+	}
+	if i.MonitorIDNEQ != nil {
+		predicates = append(predicates, incident.MonitorIDNEQ(*i.MonitorIDNEQ))
+	}
+	if len(i.MonitorIDIn) > 0 {
+		predicates = append(predicates, incident.MonitorIDIn(i.MonitorIDIn...))
+	}
+	if len(i.MonitorIDNotIn) > 0 {
+		predicates = append(predicates, incident.MonitorIDNotIn(i.MonitorIDNotIn...))
+	}
+	if i.MonitorIDGT != nil {
+		predicates = append(predicates, incident.MonitorIDGT(*i.MonitorIDGT))
+	}
+	if i.MonitorIDGTE != nil {
+		predicates = append(predicates, incident.MonitorIDGTE(*i.MonitorIDGTE))
+	}
+	if i.MonitorIDLT != nil {
+		predicates = append(predicates, incident.MonitorIDLT(*i.MonitorIDLT))
+	}
+	if i.MonitorIDLTE != nil {
+		predicates = append(predicates, incident.MonitorIDLTE(*i.MonitorIDLTE))
+	}
+	if i.MonitorIDContains != nil {
+		predicates = append(predicates, incident.MonitorIDContains(*i.MonitorIDContains))
+	}
+	if i.MonitorIDHasPrefix != nil {
+		predicates = append(predicates, incident.MonitorIDHasPrefix(*i.MonitorIDHasPrefix))
+	}
+	if i.MonitorIDHasSuffix != nil {
+		predicates = append(predicates, incident.MonitorIDHasSuffix(*i.MonitorIDHasSuffix))
+	}
+	if i.MonitorIDIsNil {
+		predicates = append(predicates, incident.MonitorIDIsNil())
+	}
+	if i.MonitorIDNotNil {
+		predicates = append(predicates, incident.MonitorIDNotNil())
+	}
+	if i.MonitorIDEqualFold != nil {
+		predicates = append(predicates, incident.MonitorIDEqualFold(*i.MonitorIDEqualFold))
+	}
+	if i.MonitorIDContainsFold != nil {
+		predicates = append(predicates, incident.MonitorIDContainsFold(*i.MonitorIDContainsFold))
+	}
+	if i.AssetID != nil {
+		predicates = append(predicates, incident.AssetIDEQ(*i.AssetID))
+	}
+	if i.AssetIDNEQ != nil {
+		predicates = append(predicates, incident.AssetIDNEQ(*i.AssetIDNEQ))
+	}
+	if len(i.AssetIDIn) > 0 {
+		predicates = append(predicates, incident.AssetIDIn(i.AssetIDIn...))
+	}
+	if len(i.AssetIDNotIn) > 0 {
+		predicates = append(predicates, incident.AssetIDNotIn(i.AssetIDNotIn...))
+	}
+	if i.AssetIDGT != nil {
+		predicates = append(predicates, incident.AssetIDGT(*i.AssetIDGT))
+	}
+	if i.AssetIDGTE != nil {
+		predicates = append(predicates, incident.AssetIDGTE(*i.AssetIDGTE))
+	}
+	if i.AssetIDLT != nil {
+		predicates = append(predicates, incident.AssetIDLT(*i.AssetIDLT))
+	}
+	if i.AssetIDLTE != nil {
+		predicates = append(predicates, incident.AssetIDLTE(*i.AssetIDLTE))
+	}
+	if i.AssetIDContains != nil {
+		predicates = append(predicates, incident.AssetIDContains(*i.AssetIDContains))
+	}
+	if i.AssetIDHasPrefix != nil {
+		predicates = append(predicates, incident.AssetIDHasPrefix(*i.AssetIDHasPrefix))
+	}
+	if i.AssetIDHasSuffix != nil {
+		predicates = append(predicates, incident.AssetIDHasSuffix(*i.AssetIDHasSuffix))
+	}
+	if i.AssetIDIsNil {
+		predicates = append(predicates, incident.AssetIDIsNil())
+	}
+	if i.AssetIDNotNil {
+		predicates = append(predicates, incident.AssetIDNotNil())
+	}
+	if i.AssetIDEqualFold != nil {
+		predicates = append(predicates, incident.AssetIDEqualFold(*i.AssetIDEqualFold))
+	}
+	if i.AssetIDContainsFold != nil {
+		predicates = append(predicates, incident.AssetIDContainsFold(*i.AssetIDContainsFold))
+	}
+	if i.Title != nil {
+		predicates = append(predicates, incident.TitleEQ(*i.Title))
+	}
+	if i.TitleNEQ != nil {
+		predicates = append(predicates, incident.TitleNEQ(*i.TitleNEQ))
+	}
+	if len(i.TitleIn) > 0 {
+		predicates = append(predicates, incident.TitleIn(i.TitleIn...))
+	}
+	if len(i.TitleNotIn) > 0 {
+		predicates = append(predicates, incident.TitleNotIn(i.TitleNotIn...))
+	}
+	if i.TitleGT != nil {
+		predicates = append(predicates, incident.TitleGT(*i.TitleGT))
+	}
+	if i.TitleGTE != nil {
+		predicates = append(predicates, incident.TitleGTE(*i.TitleGTE))
+	}
+	if i.TitleLT != nil {
+		predicates = append(predicates, incident.TitleLT(*i.TitleLT))
+	}
+	if i.TitleLTE != nil {
+		predicates = append(predicates, incident.TitleLTE(*i.TitleLTE))
+	}
+	if i.TitleContains != nil {
+		predicates = append(predicates, incident.TitleContains(*i.TitleContains))
+	}
+	if i.TitleHasPrefix != nil {
+		predicates = append(predicates, incident.TitleHasPrefix(*i.TitleHasPrefix))
+	}
+	if i.TitleHasSuffix != nil {
+		predicates = append(predicates, incident.TitleHasSuffix(*i.TitleHasSuffix))
+	}
+	if i.TitleEqualFold != nil {
+		predicates = append(predicates, incident.TitleEqualFold(*i.TitleEqualFold))
+	}
+	if i.TitleContainsFold != nil {
+		predicates = append(predicates, incident.TitleContainsFold(*i.TitleContainsFold))
+	}
+	if i.Severity != nil {
+		predicates = append(predicates, incident.SeverityEQ(*i.Severity))
+	}
+	if i.SeverityNEQ != nil {
+		predicates = append(predicates, incident.SeverityNEQ(*i.SeverityNEQ))
+	}
+	if len(i.SeverityIn) > 0 {
+		predicates = append(predicates, incident.SeverityIn(i.SeverityIn...))
+	}
+	if len(i.SeverityNotIn) > 0 {
+		predicates = append(predicates, incident.SeverityNotIn(i.SeverityNotIn...))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, incident.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, incident.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, incident.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, incident.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.AssigneeID != nil {
+		predicates = append(predicates, incident.AssigneeIDEQ(*i.AssigneeID))
+	}
+	if i.AssigneeIDNEQ != nil {
+		predicates = append(predicates, incident.AssigneeIDNEQ(*i.AssigneeIDNEQ))
+	}
+	if len(i.AssigneeIDIn) > 0 {
+		predicates = append(predicates, incident.AssigneeIDIn(i.AssigneeIDIn...))
+	}
+	if len(i.AssigneeIDNotIn) > 0 {
+		predicates = append(predicates, incident.AssigneeIDNotIn(i.AssigneeIDNotIn...))
+	}
+	if i.AssigneeIDGT != nil {
+		predicates = append(predicates, incident.AssigneeIDGT(*i.AssigneeIDGT))
+	}
+	if i.AssigneeIDGTE != nil {
+		predicates = append(predicates, incident.AssigneeIDGTE(*i.AssigneeIDGTE))
+	}
+	if i.AssigneeIDLT != nil {
+		predicates = append(predicates, incident.AssigneeIDLT(*i.AssigneeIDLT))
+	}
+	if i.AssigneeIDLTE != nil {
+		predicates = append(predicates, incident.AssigneeIDLTE(*i.AssigneeIDLTE))
+	}
+	if i.AssigneeIDContains != nil {
+		predicates = append(predicates, incident.AssigneeIDContains(*i.AssigneeIDContains))
+	}
+	if i.AssigneeIDHasPrefix != nil {
+		predicates = append(predicates, incident.AssigneeIDHasPrefix(*i.AssigneeIDHasPrefix))
+	}
+	if i.AssigneeIDHasSuffix != nil {
+		predicates = append(predicates, incident.AssigneeIDHasSuffix(*i.AssigneeIDHasSuffix))
+	}
+	if i.AssigneeIDIsNil {
+		predicates = append(predicates, incident.AssigneeIDIsNil())
+	}
+	if i.AssigneeIDNotNil {
+		predicates = append(predicates, incident.AssigneeIDNotNil())
+	}
+	if i.AssigneeIDEqualFold != nil {
+		predicates = append(predicates, incident.AssigneeIDEqualFold(*i.AssigneeIDEqualFold))
+	}
+	if i.AssigneeIDContainsFold != nil {
+		predicates = append(predicates, incident.AssigneeIDContainsFold(*i.AssigneeIDContainsFold))
+	}
+	if i.OpenedAt != nil {
+		predicates = append(predicates, incident.OpenedAtEQ(*i.OpenedAt))
+	}
+	if i.OpenedAtNEQ != nil {
+		predicates = append(predicates, incident.OpenedAtNEQ(*i.OpenedAtNEQ))
+	}
+	if len(i.OpenedAtIn) > 0 {
+		predicates = append(predicates, incident.OpenedAtIn(i.OpenedAtIn...))
+	}
+	if len(i.OpenedAtNotIn) > 0 {
+		predicates = append(predicates, incident.OpenedAtNotIn(i.OpenedAtNotIn...))
+	}
+	if i.OpenedAtGT != nil {
+		predicates = append(predicates, incident.OpenedAtGT(*i.OpenedAtGT))
+	}
+	if i.OpenedAtGTE != nil {
+		predicates = append(predicates, incident.OpenedAtGTE(*i.OpenedAtGTE))
+	}
+	if i.OpenedAtLT != nil {
+		predicates = append(predicates, incident.OpenedAtLT(*i.OpenedAtLT))
+	}
+	if i.OpenedAtLTE != nil {
+		predicates = append(predicates, incident.OpenedAtLTE(*i.OpenedAtLTE))
+	}
+	if i.AckedAt != nil {
+		predicates = append(predicates, incident.AckedAtEQ(*i.AckedAt))
+	}
+	if i.AckedAtNEQ != nil {
+		predicates = append(predicates, incident.AckedAtNEQ(*i.AckedAtNEQ))
+	}
+	if len(i.AckedAtIn) > 0 {
+		predicates = append(predicates, incident.AckedAtIn(i.AckedAtIn...))
+	}
+	if len(i.AckedAtNotIn) > 0 {
+		predicates = append(predicates, incident.AckedAtNotIn(i.AckedAtNotIn...))
+	}
+	if i.AckedAtGT != nil {
+		predicates = append(predicates, incident.AckedAtGT(*i.AckedAtGT))
+	}
+	if i.AckedAtGTE != nil {
+		predicates = append(predicates, incident.AckedAtGTE(*i.AckedAtGTE))
+	}
+	if i.AckedAtLT != nil {
+		predicates = append(predicates, incident.AckedAtLT(*i.AckedAtLT))
+	}
+	if i.AckedAtLTE != nil {
+		predicates = append(predicates, incident.AckedAtLTE(*i.AckedAtLTE))
+	}
+	if i.AckedAtIsNil {
+		predicates = append(predicates, incident.AckedAtIsNil())
+	}
+	if i.AckedAtNotNil {
+		predicates = append(predicates, incident.AckedAtNotNil())
+	}
+	if i.AckedBy != nil {
+		predicates = append(predicates, incident.AckedByEQ(*i.AckedBy))
+	}
+	if i.AckedByNEQ != nil {
+		predicates = append(predicates, incident.AckedByNEQ(*i.AckedByNEQ))
+	}
+	if len(i.AckedByIn) > 0 {
+		predicates = append(predicates, incident.AckedByIn(i.AckedByIn...))
+	}
+	if len(i.AckedByNotIn) > 0 {
+		predicates = append(predicates, incident.AckedByNotIn(i.AckedByNotIn...))
+	}
+	if i.AckedByGT != nil {
+		predicates = append(predicates, incident.AckedByGT(*i.AckedByGT))
+	}
+	if i.AckedByGTE != nil {
+		predicates = append(predicates, incident.AckedByGTE(*i.AckedByGTE))
+	}
+	if i.AckedByLT != nil {
+		predicates = append(predicates, incident.AckedByLT(*i.AckedByLT))
+	}
+	if i.AckedByLTE != nil {
+		predicates = append(predicates, incident.AckedByLTE(*i.AckedByLTE))
+	}
+	if i.AckedByContains != nil {
+		predicates = append(predicates, incident.AckedByContains(*i.AckedByContains))
+	}
+	if i.AckedByHasPrefix != nil {
+		predicates = append(predicates, incident.AckedByHasPrefix(*i.AckedByHasPrefix))
+	}
+	if i.AckedByHasSuffix != nil {
+		predicates = append(predicates, incident.AckedByHasSuffix(*i.AckedByHasSuffix))
+	}
+	if i.AckedByIsNil {
+		predicates = append(predicates, incident.AckedByIsNil())
+	}
+	if i.AckedByNotNil {
+		predicates = append(predicates, incident.AckedByNotNil())
+	}
+	if i.AckedByEqualFold != nil {
+		predicates = append(predicates, incident.AckedByEqualFold(*i.AckedByEqualFold))
+	}
+	if i.AckedByContainsFold != nil {
+		predicates = append(predicates, incident.AckedByContainsFold(*i.AckedByContainsFold))
+	}
+	if i.ResolvedAt != nil {
+		predicates = append(predicates, incident.ResolvedAtEQ(*i.ResolvedAt))
+	}
+	if i.ResolvedAtNEQ != nil {
+		predicates = append(predicates, incident.ResolvedAtNEQ(*i.ResolvedAtNEQ))
+	}
+	if len(i.ResolvedAtIn) > 0 {
+		predicates = append(predicates, incident.ResolvedAtIn(i.ResolvedAtIn...))
+	}
+	if len(i.ResolvedAtNotIn) > 0 {
+		predicates = append(predicates, incident.ResolvedAtNotIn(i.ResolvedAtNotIn...))
+	}
+	if i.ResolvedAtGT != nil {
+		predicates = append(predicates, incident.ResolvedAtGT(*i.ResolvedAtGT))
+	}
+	if i.ResolvedAtGTE != nil {
+		predicates = append(predicates, incident.ResolvedAtGTE(*i.ResolvedAtGTE))
+	}
+	if i.ResolvedAtLT != nil {
+		predicates = append(predicates, incident.ResolvedAtLT(*i.ResolvedAtLT))
+	}
+	if i.ResolvedAtLTE != nil {
+		predicates = append(predicates, incident.ResolvedAtLTE(*i.ResolvedAtLTE))
+	}
+	if i.ResolvedAtIsNil {
+		predicates = append(predicates, incident.ResolvedAtIsNil())
+	}
+	if i.ResolvedAtNotNil {
+		predicates = append(predicates, incident.ResolvedAtNotNil())
+	}
+	if i.ResolvedBy != nil {
+		predicates = append(predicates, incident.ResolvedByEQ(*i.ResolvedBy))
+	}
+	if i.ResolvedByNEQ != nil {
+		predicates = append(predicates, incident.ResolvedByNEQ(*i.ResolvedByNEQ))
+	}
+	if len(i.ResolvedByIn) > 0 {
+		predicates = append(predicates, incident.ResolvedByIn(i.ResolvedByIn...))
+	}
+	if len(i.ResolvedByNotIn) > 0 {
+		predicates = append(predicates, incident.ResolvedByNotIn(i.ResolvedByNotIn...))
+	}
+	if i.ResolvedByGT != nil {
+		predicates = append(predicates, incident.ResolvedByGT(*i.ResolvedByGT))
+	}
+	if i.ResolvedByGTE != nil {
+		predicates = append(predicates, incident.ResolvedByGTE(*i.ResolvedByGTE))
+	}
+	if i.ResolvedByLT != nil {
+		predicates = append(predicates, incident.ResolvedByLT(*i.ResolvedByLT))
+	}
+	if i.ResolvedByLTE != nil {
+		predicates = append(predicates, incident.ResolvedByLTE(*i.ResolvedByLTE))
+	}
+	if i.ResolvedByContains != nil {
+		predicates = append(predicates, incident.ResolvedByContains(*i.ResolvedByContains))
+	}
+	if i.ResolvedByHasPrefix != nil {
+		predicates = append(predicates, incident.ResolvedByHasPrefix(*i.ResolvedByHasPrefix))
+	}
+	if i.ResolvedByHasSuffix != nil {
+		predicates = append(predicates, incident.ResolvedByHasSuffix(*i.ResolvedByHasSuffix))
+	}
+	if i.ResolvedByIsNil {
+		predicates = append(predicates, incident.ResolvedByIsNil())
+	}
+	if i.ResolvedByNotNil {
+		predicates = append(predicates, incident.ResolvedByNotNil())
+	}
+	if i.ResolvedByEqualFold != nil {
+		predicates = append(predicates, incident.ResolvedByEqualFold(*i.ResolvedByEqualFold))
+	}
+	if i.ResolvedByContainsFold != nil {
+		predicates = append(predicates, incident.ResolvedByContainsFold(*i.ResolvedByContainsFold))
+	}
+	if i.ParentID != nil {
+		predicates = append(predicates, incident.ParentIDEQ(*i.ParentID))
+	}
+	if i.ParentIDNEQ != nil {
+		predicates = append(predicates, incident.ParentIDNEQ(*i.ParentIDNEQ))
+	}
+	if len(i.ParentIDIn) > 0 {
+		predicates = append(predicates, incident.ParentIDIn(i.ParentIDIn...))
+	}
+	if len(i.ParentIDNotIn) > 0 {
+		predicates = append(predicates, incident.ParentIDNotIn(i.ParentIDNotIn...))
+	}
+	if i.ParentIDGT != nil {
+		predicates = append(predicates, incident.ParentIDGT(*i.ParentIDGT))
+	}
+	if i.ParentIDGTE != nil {
+		predicates = append(predicates, incident.ParentIDGTE(*i.ParentIDGTE))
+	}
+	if i.ParentIDLT != nil {
+		predicates = append(predicates, incident.ParentIDLT(*i.ParentIDLT))
+	}
+	if i.ParentIDLTE != nil {
+		predicates = append(predicates, incident.ParentIDLTE(*i.ParentIDLTE))
+	}
+	if i.ParentIDContains != nil {
+		predicates = append(predicates, incident.ParentIDContains(*i.ParentIDContains))
+	}
+	if i.ParentIDHasPrefix != nil {
+		predicates = append(predicates, incident.ParentIDHasPrefix(*i.ParentIDHasPrefix))
+	}
+	if i.ParentIDHasSuffix != nil {
+		predicates = append(predicates, incident.ParentIDHasSuffix(*i.ParentIDHasSuffix))
+	}
+	if i.ParentIDIsNil {
+		predicates = append(predicates, incident.ParentIDIsNil())
+	}
+	if i.ParentIDNotNil {
+		predicates = append(predicates, incident.ParentIDNotNil())
+	}
+	if i.ParentIDEqualFold != nil {
+		predicates = append(predicates, incident.ParentIDEqualFold(*i.ParentIDEqualFold))
+	}
+	if i.ParentIDContainsFold != nil {
+		predicates = append(predicates, incident.ParentIDContainsFold(*i.ParentIDContainsFold))
+	}
+	if i.Suppressed != nil {
+		predicates = append(predicates, incident.SuppressedEQ(*i.Suppressed))
+	}
+	if i.SuppressedNEQ != nil {
+		predicates = append(predicates, incident.SuppressedNEQ(*i.SuppressedNEQ))
+	}
+	if i.ReopenCount != nil {
+		predicates = append(predicates, incident.ReopenCountEQ(*i.ReopenCount))
+	}
+	if i.ReopenCountNEQ != nil {
+		predicates = append(predicates, incident.ReopenCountNEQ(*i.ReopenCountNEQ))
+	}
+	if len(i.ReopenCountIn) > 0 {
+		predicates = append(predicates, incident.ReopenCountIn(i.ReopenCountIn...))
+	}
+	if len(i.ReopenCountNotIn) > 0 {
+		predicates = append(predicates, incident.ReopenCountNotIn(i.ReopenCountNotIn...))
+	}
+	if i.ReopenCountGT != nil {
+		predicates = append(predicates, incident.ReopenCountGT(*i.ReopenCountGT))
+	}
+	if i.ReopenCountGTE != nil {
+		predicates = append(predicates, incident.ReopenCountGTE(*i.ReopenCountGTE))
+	}
+	if i.ReopenCountLT != nil {
+		predicates = append(predicates, incident.ReopenCountLT(*i.ReopenCountLT))
+	}
+	if i.ReopenCountLTE != nil {
+		predicates = append(predicates, incident.ReopenCountLTE(*i.ReopenCountLTE))
+	}
+	if i.EscalationPolicyID != nil {
+		predicates = append(predicates, incident.EscalationPolicyIDEQ(*i.EscalationPolicyID))
+	}
+	if i.EscalationPolicyIDNEQ != nil {
+		predicates = append(predicates, incident.EscalationPolicyIDNEQ(*i.EscalationPolicyIDNEQ))
+	}
+	if len(i.EscalationPolicyIDIn) > 0 {
+		predicates = append(predicates, incident.EscalationPolicyIDIn(i.EscalationPolicyIDIn...))
+	}
+	if len(i.EscalationPolicyIDNotIn) > 0 {
+		predicates = append(predicates, incident.EscalationPolicyIDNotIn(i.EscalationPolicyIDNotIn...))
+	}
+	if i.EscalationPolicyIDGT != nil {
+		predicates = append(predicates, incident.EscalationPolicyIDGT(*i.EscalationPolicyIDGT))
+	}
+	if i.EscalationPolicyIDGTE != nil {
+		predicates = append(predicates, incident.EscalationPolicyIDGTE(*i.EscalationPolicyIDGTE))
+	}
+	if i.EscalationPolicyIDLT != nil {
+		predicates = append(predicates, incident.EscalationPolicyIDLT(*i.EscalationPolicyIDLT))
+	}
+	if i.EscalationPolicyIDLTE != nil {
+		predicates = append(predicates, incident.EscalationPolicyIDLTE(*i.EscalationPolicyIDLTE))
+	}
+	if i.EscalationPolicyIDContains != nil {
+		predicates = append(predicates, incident.EscalationPolicyIDContains(*i.EscalationPolicyIDContains))
+	}
+	if i.EscalationPolicyIDHasPrefix != nil {
+		predicates = append(predicates, incident.EscalationPolicyIDHasPrefix(*i.EscalationPolicyIDHasPrefix))
+	}
+	if i.EscalationPolicyIDHasSuffix != nil {
+		predicates = append(predicates, incident.EscalationPolicyIDHasSuffix(*i.EscalationPolicyIDHasSuffix))
+	}
+	if i.EscalationPolicyIDIsNil {
+		predicates = append(predicates, incident.EscalationPolicyIDIsNil())
+	}
+	if i.EscalationPolicyIDNotNil {
+		predicates = append(predicates, incident.EscalationPolicyIDNotNil())
+	}
+	if i.EscalationPolicyIDEqualFold != nil {
+		predicates = append(predicates, incident.EscalationPolicyIDEqualFold(*i.EscalationPolicyIDEqualFold))
+	}
+	if i.EscalationPolicyIDContainsFold != nil {
+		predicates = append(predicates, incident.EscalationPolicyIDContainsFold(*i.EscalationPolicyIDContainsFold))
+	}
+
+	if i.HasTimeline != nil {
+		p := incident.HasTimeline()
+		if !*i.HasTimeline {
+			p = incident.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasTimelineWith) > 0 {
+		with := make([]predicate.IncidentEntry, 0, len(i.HasTimelineWith))
+		for _, w := range i.HasTimelineWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasTimelineWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, incident.HasTimelineWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyIncidentWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return incident.And(predicates...), nil
+	}
+}
+
+// IncidentEntryWhereInput represents a where input for filtering IncidentEntry queries.
+type IncidentEntryWhereInput struct {
+	Predicates []predicate.IncidentEntry  `json:"-"`
+	Not        *IncidentEntryWhereInput   `json:"not,omitempty"`
+	Or         []*IncidentEntryWhereInput `json:"or,omitempty"`
+	And        []*IncidentEntryWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "incident_id" field predicates.
+	IncidentID             *string  `json:"incidentID,omitempty"`
+	IncidentIDNEQ          *string  `json:"incidentIDNEQ,omitempty"`
+	IncidentIDIn           []string `json:"incidentIDIn,omitempty"`
+	IncidentIDNotIn        []string `json:"incidentIDNotIn,omitempty"`
+	IncidentIDGT           *string  `json:"incidentIDGT,omitempty"`
+	IncidentIDGTE          *string  `json:"incidentIDGTE,omitempty"`
+	IncidentIDLT           *string  `json:"incidentIDLT,omitempty"`
+	IncidentIDLTE          *string  `json:"incidentIDLTE,omitempty"`
+	IncidentIDContains     *string  `json:"incidentIDContains,omitempty"`
+	IncidentIDHasPrefix    *string  `json:"incidentIDHasPrefix,omitempty"`
+	IncidentIDHasSuffix    *string  `json:"incidentIDHasSuffix,omitempty"`
+	IncidentIDEqualFold    *string  `json:"incidentIDEqualFold,omitempty"`
+	IncidentIDContainsFold *string  `json:"incidentIDContainsFold,omitempty"`
+
+	// "at" field predicates.
+	At      *time.Time  `json:"at,omitempty"`
+	AtNEQ   *time.Time  `json:"atNEQ,omitempty"`
+	AtIn    []time.Time `json:"atIn,omitempty"`
+	AtNotIn []time.Time `json:"atNotIn,omitempty"`
+	AtGT    *time.Time  `json:"atGT,omitempty"`
+	AtGTE   *time.Time  `json:"atGTE,omitempty"`
+	AtLT    *time.Time  `json:"atLT,omitempty"`
+	AtLTE   *time.Time  `json:"atLTE,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *incidententry.Kind  `json:"kind,omitempty"`
+	KindNEQ   *incidententry.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []incidententry.Kind `json:"kindIn,omitempty"`
+	KindNotIn []incidententry.Kind `json:"kindNotIn,omitempty"`
+
+	// "actor_id" field predicates.
+	ActorID             *string  `json:"actorID,omitempty"`
+	ActorIDNEQ          *string  `json:"actorIDNEQ,omitempty"`
+	ActorIDIn           []string `json:"actorIDIn,omitempty"`
+	ActorIDNotIn        []string `json:"actorIDNotIn,omitempty"`
+	ActorIDGT           *string  `json:"actorIDGT,omitempty"`
+	ActorIDGTE          *string  `json:"actorIDGTE,omitempty"`
+	ActorIDLT           *string  `json:"actorIDLT,omitempty"`
+	ActorIDLTE          *string  `json:"actorIDLTE,omitempty"`
+	ActorIDContains     *string  `json:"actorIDContains,omitempty"`
+	ActorIDHasPrefix    *string  `json:"actorIDHasPrefix,omitempty"`
+	ActorIDHasSuffix    *string  `json:"actorIDHasSuffix,omitempty"`
+	ActorIDEqualFold    *string  `json:"actorIDEqualFold,omitempty"`
+	ActorIDContainsFold *string  `json:"actorIDContainsFold,omitempty"`
+
+	// "message" field predicates.
+	Message             *string  `json:"message,omitempty"`
+	MessageNEQ          *string  `json:"messageNEQ,omitempty"`
+	MessageIn           []string `json:"messageIn,omitempty"`
+	MessageNotIn        []string `json:"messageNotIn,omitempty"`
+	MessageGT           *string  `json:"messageGT,omitempty"`
+	MessageGTE          *string  `json:"messageGTE,omitempty"`
+	MessageLT           *string  `json:"messageLT,omitempty"`
+	MessageLTE          *string  `json:"messageLTE,omitempty"`
+	MessageContains     *string  `json:"messageContains,omitempty"`
+	MessageHasPrefix    *string  `json:"messageHasPrefix,omitempty"`
+	MessageHasSuffix    *string  `json:"messageHasSuffix,omitempty"`
+	MessageEqualFold    *string  `json:"messageEqualFold,omitempty"`
+	MessageContainsFold *string  `json:"messageContainsFold,omitempty"`
+
+	// "incident" edge predicates.
+	HasIncident     *bool                 `json:"hasIncident,omitempty"`
+	HasIncidentWith []*IncidentWhereInput `json:"hasIncidentWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *IncidentEntryWhereInput) AddPredicates(predicates ...predicate.IncidentEntry) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the IncidentEntryWhereInput filter on the IncidentEntryQuery builder.
+func (i *IncidentEntryWhereInput) Filter(q *IncidentEntryQuery) (*IncidentEntryQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyIncidentEntryWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyIncidentEntryWhereInput is returned in case the IncidentEntryWhereInput is empty.
+var ErrEmptyIncidentEntryWhereInput = errors.New("ent: empty predicate IncidentEntryWhereInput")
+
+// P returns a predicate for filtering incidententries.
+// An error is returned if the input is empty or invalid.
+func (i *IncidentEntryWhereInput) P() (predicate.IncidentEntry, error) {
+	var predicates []predicate.IncidentEntry
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, incidententry.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.IncidentEntry, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, incidententry.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.IncidentEntry, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, incidententry.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, incidententry.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, incidententry.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, incidententry.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, incidententry.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, incidententry.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, incidententry.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, incidententry.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, incidententry.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, incidententry.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, incidententry.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, incidententry.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, incidententry.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, incidententry.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, incidententry.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, incidententry.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, incidententry.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, incidententry.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, incidententry.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, incidententry.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, incidententry.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, incidententry.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, incidententry.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, incidententry.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.IncidentID != nil {
+		predicates = append(predicates, incidententry.IncidentIDEQ(*i.IncidentID))
+	}
+	if i.IncidentIDNEQ != nil {
+		predicates = append(predicates, incidententry.IncidentIDNEQ(*i.IncidentIDNEQ))
+	}
+	if len(i.IncidentIDIn) > 0 {
+		predicates = append(predicates, incidententry.IncidentIDIn(i.IncidentIDIn...))
+	}
+	if len(i.IncidentIDNotIn) > 0 {
+		predicates = append(predicates, incidententry.IncidentIDNotIn(i.IncidentIDNotIn...))
+	}
+	if i.IncidentIDGT != nil {
+		predicates = append(predicates, incidententry.IncidentIDGT(*i.IncidentIDGT))
+	}
+	if i.IncidentIDGTE != nil {
+		predicates = append(predicates, incidententry.IncidentIDGTE(*i.IncidentIDGTE))
+	}
+	if i.IncidentIDLT != nil {
+		predicates = append(predicates, incidententry.IncidentIDLT(*i.IncidentIDLT))
+	}
+	if i.IncidentIDLTE != nil {
+		predicates = append(predicates, incidententry.IncidentIDLTE(*i.IncidentIDLTE))
+	}
+	if i.IncidentIDContains != nil {
+		predicates = append(predicates, incidententry.IncidentIDContains(*i.IncidentIDContains))
+	}
+	if i.IncidentIDHasPrefix != nil {
+		predicates = append(predicates, incidententry.IncidentIDHasPrefix(*i.IncidentIDHasPrefix))
+	}
+	if i.IncidentIDHasSuffix != nil {
+		predicates = append(predicates, incidententry.IncidentIDHasSuffix(*i.IncidentIDHasSuffix))
+	}
+	if i.IncidentIDEqualFold != nil {
+		predicates = append(predicates, incidententry.IncidentIDEqualFold(*i.IncidentIDEqualFold))
+	}
+	if i.IncidentIDContainsFold != nil {
+		predicates = append(predicates, incidententry.IncidentIDContainsFold(*i.IncidentIDContainsFold))
+	}
+	if i.At != nil {
+		predicates = append(predicates, incidententry.AtEQ(*i.At))
+	}
+	if i.AtNEQ != nil {
+		predicates = append(predicates, incidententry.AtNEQ(*i.AtNEQ))
+	}
+	if len(i.AtIn) > 0 {
+		predicates = append(predicates, incidententry.AtIn(i.AtIn...))
+	}
+	if len(i.AtNotIn) > 0 {
+		predicates = append(predicates, incidententry.AtNotIn(i.AtNotIn...))
+	}
+	if i.AtGT != nil {
+		predicates = append(predicates, incidententry.AtGT(*i.AtGT))
+	}
+	if i.AtGTE != nil {
+		predicates = append(predicates, incidententry.AtGTE(*i.AtGTE))
+	}
+	if i.AtLT != nil {
+		predicates = append(predicates, incidententry.AtLT(*i.AtLT))
+	}
+	if i.AtLTE != nil {
+		predicates = append(predicates, incidententry.AtLTE(*i.AtLTE))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, incidententry.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, incidententry.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, incidententry.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, incidententry.KindNotIn(i.KindNotIn...))
+	}
+	if i.ActorID != nil {
+		predicates = append(predicates, incidententry.ActorIDEQ(*i.ActorID))
+	}
+	if i.ActorIDNEQ != nil {
+		predicates = append(predicates, incidententry.ActorIDNEQ(*i.ActorIDNEQ))
+	}
+	if len(i.ActorIDIn) > 0 {
+		predicates = append(predicates, incidententry.ActorIDIn(i.ActorIDIn...))
+	}
+	if len(i.ActorIDNotIn) > 0 {
+		predicates = append(predicates, incidententry.ActorIDNotIn(i.ActorIDNotIn...))
+	}
+	if i.ActorIDGT != nil {
+		predicates = append(predicates, incidententry.ActorIDGT(*i.ActorIDGT))
+	}
+	if i.ActorIDGTE != nil {
+		predicates = append(predicates, incidententry.ActorIDGTE(*i.ActorIDGTE))
+	}
+	if i.ActorIDLT != nil {
+		predicates = append(predicates, incidententry.ActorIDLT(*i.ActorIDLT))
+	}
+	if i.ActorIDLTE != nil {
+		predicates = append(predicates, incidententry.ActorIDLTE(*i.ActorIDLTE))
+	}
+	if i.ActorIDContains != nil {
+		predicates = append(predicates, incidententry.ActorIDContains(*i.ActorIDContains))
+	}
+	if i.ActorIDHasPrefix != nil {
+		predicates = append(predicates, incidententry.ActorIDHasPrefix(*i.ActorIDHasPrefix))
+	}
+	if i.ActorIDHasSuffix != nil {
+		predicates = append(predicates, incidententry.ActorIDHasSuffix(*i.ActorIDHasSuffix))
+	}
+	if i.ActorIDEqualFold != nil {
+		predicates = append(predicates, incidententry.ActorIDEqualFold(*i.ActorIDEqualFold))
+	}
+	if i.ActorIDContainsFold != nil {
+		predicates = append(predicates, incidententry.ActorIDContainsFold(*i.ActorIDContainsFold))
+	}
+	if i.Message != nil {
+		predicates = append(predicates, incidententry.MessageEQ(*i.Message))
+	}
+	if i.MessageNEQ != nil {
+		predicates = append(predicates, incidententry.MessageNEQ(*i.MessageNEQ))
+	}
+	if len(i.MessageIn) > 0 {
+		predicates = append(predicates, incidententry.MessageIn(i.MessageIn...))
+	}
+	if len(i.MessageNotIn) > 0 {
+		predicates = append(predicates, incidententry.MessageNotIn(i.MessageNotIn...))
+	}
+	if i.MessageGT != nil {
+		predicates = append(predicates, incidententry.MessageGT(*i.MessageGT))
+	}
+	if i.MessageGTE != nil {
+		predicates = append(predicates, incidententry.MessageGTE(*i.MessageGTE))
+	}
+	if i.MessageLT != nil {
+		predicates = append(predicates, incidententry.MessageLT(*i.MessageLT))
+	}
+	if i.MessageLTE != nil {
+		predicates = append(predicates, incidententry.MessageLTE(*i.MessageLTE))
+	}
+	if i.MessageContains != nil {
+		predicates = append(predicates, incidententry.MessageContains(*i.MessageContains))
+	}
+	if i.MessageHasPrefix != nil {
+		predicates = append(predicates, incidententry.MessageHasPrefix(*i.MessageHasPrefix))
+	}
+	if i.MessageHasSuffix != nil {
+		predicates = append(predicates, incidententry.MessageHasSuffix(*i.MessageHasSuffix))
+	}
+	if i.MessageEqualFold != nil {
+		predicates = append(predicates, incidententry.MessageEqualFold(*i.MessageEqualFold))
+	}
+	if i.MessageContainsFold != nil {
+		predicates = append(predicates, incidententry.MessageContainsFold(*i.MessageContainsFold))
+	}
+
+	if i.HasIncident != nil {
+		p := incidententry.HasIncident()
+		if !*i.HasIncident {
+			p = incidententry.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasIncidentWith) > 0 {
+		with := make([]predicate.Incident, 0, len(i.HasIncidentWith))
+		for _, w := range i.HasIncidentWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasIncidentWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, incidententry.HasIncidentWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyIncidentEntryWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return incidententry.And(predicates...), nil
+	}
+}
+
 // InvitationWhereInput represents a where input for filtering Invitation queries.
 type InvitationWhereInput struct {
 	Predicates []predicate.Invitation  `json:"-"`
@@ -1851,6 +4146,634 @@ func (i *InvitationWhereInput) P() (predicate.Invitation, error) {
 	}
 }
 
+// MaintenanceWindowWhereInput represents a where input for filtering MaintenanceWindow queries.
+type MaintenanceWindowWhereInput struct {
+	Predicates []predicate.MaintenanceWindow  `json:"-"`
+	Not        *MaintenanceWindowWhereInput   `json:"not,omitempty"`
+	Or         []*MaintenanceWindowWhereInput `json:"or,omitempty"`
+	And        []*MaintenanceWindowWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "starts_at" field predicates.
+	StartsAt       *time.Time  `json:"startsAt,omitempty"`
+	StartsAtNEQ    *time.Time  `json:"startsAtNEQ,omitempty"`
+	StartsAtIn     []time.Time `json:"startsAtIn,omitempty"`
+	StartsAtNotIn  []time.Time `json:"startsAtNotIn,omitempty"`
+	StartsAtGT     *time.Time  `json:"startsAtGT,omitempty"`
+	StartsAtGTE    *time.Time  `json:"startsAtGTE,omitempty"`
+	StartsAtLT     *time.Time  `json:"startsAtLT,omitempty"`
+	StartsAtLTE    *time.Time  `json:"startsAtLTE,omitempty"`
+	StartsAtIsNil  bool        `json:"startsAtIsNil,omitempty"`
+	StartsAtNotNil bool        `json:"startsAtNotNil,omitempty"`
+
+	// "ends_at" field predicates.
+	EndsAt       *time.Time  `json:"endsAt,omitempty"`
+	EndsAtNEQ    *time.Time  `json:"endsAtNEQ,omitempty"`
+	EndsAtIn     []time.Time `json:"endsAtIn,omitempty"`
+	EndsAtNotIn  []time.Time `json:"endsAtNotIn,omitempty"`
+	EndsAtGT     *time.Time  `json:"endsAtGT,omitempty"`
+	EndsAtGTE    *time.Time  `json:"endsAtGTE,omitempty"`
+	EndsAtLT     *time.Time  `json:"endsAtLT,omitempty"`
+	EndsAtLTE    *time.Time  `json:"endsAtLTE,omitempty"`
+	EndsAtIsNil  bool        `json:"endsAtIsNil,omitempty"`
+	EndsAtNotNil bool        `json:"endsAtNotNil,omitempty"`
+
+	// "recurrence" field predicates.
+	Recurrence      *maintenancewindow.Recurrence  `json:"recurrence,omitempty"`
+	RecurrenceNEQ   *maintenancewindow.Recurrence  `json:"recurrenceNEQ,omitempty"`
+	RecurrenceIn    []maintenancewindow.Recurrence `json:"recurrenceIn,omitempty"`
+	RecurrenceNotIn []maintenancewindow.Recurrence `json:"recurrenceNotIn,omitempty"`
+
+	// "timezone" field predicates.
+	Timezone             *string  `json:"timezone,omitempty"`
+	TimezoneNEQ          *string  `json:"timezoneNEQ,omitempty"`
+	TimezoneIn           []string `json:"timezoneIn,omitempty"`
+	TimezoneNotIn        []string `json:"timezoneNotIn,omitempty"`
+	TimezoneGT           *string  `json:"timezoneGT,omitempty"`
+	TimezoneGTE          *string  `json:"timezoneGTE,omitempty"`
+	TimezoneLT           *string  `json:"timezoneLT,omitempty"`
+	TimezoneLTE          *string  `json:"timezoneLTE,omitempty"`
+	TimezoneContains     *string  `json:"timezoneContains,omitempty"`
+	TimezoneHasPrefix    *string  `json:"timezoneHasPrefix,omitempty"`
+	TimezoneHasSuffix    *string  `json:"timezoneHasSuffix,omitempty"`
+	TimezoneEqualFold    *string  `json:"timezoneEqualFold,omitempty"`
+	TimezoneContainsFold *string  `json:"timezoneContainsFold,omitempty"`
+
+	// "month_day" field predicates.
+	MonthDay      *int  `json:"monthDay,omitempty"`
+	MonthDayNEQ   *int  `json:"monthDayNEQ,omitempty"`
+	MonthDayIn    []int `json:"monthDayIn,omitempty"`
+	MonthDayNotIn []int `json:"monthDayNotIn,omitempty"`
+	MonthDayGT    *int  `json:"monthDayGT,omitempty"`
+	MonthDayGTE   *int  `json:"monthDayGTE,omitempty"`
+	MonthDayLT    *int  `json:"monthDayLT,omitempty"`
+	MonthDayLTE   *int  `json:"monthDayLTE,omitempty"`
+
+	// "start_time" field predicates.
+	StartTime             *string  `json:"startTime,omitempty"`
+	StartTimeNEQ          *string  `json:"startTimeNEQ,omitempty"`
+	StartTimeIn           []string `json:"startTimeIn,omitempty"`
+	StartTimeNotIn        []string `json:"startTimeNotIn,omitempty"`
+	StartTimeGT           *string  `json:"startTimeGT,omitempty"`
+	StartTimeGTE          *string  `json:"startTimeGTE,omitempty"`
+	StartTimeLT           *string  `json:"startTimeLT,omitempty"`
+	StartTimeLTE          *string  `json:"startTimeLTE,omitempty"`
+	StartTimeContains     *string  `json:"startTimeContains,omitempty"`
+	StartTimeHasPrefix    *string  `json:"startTimeHasPrefix,omitempty"`
+	StartTimeHasSuffix    *string  `json:"startTimeHasSuffix,omitempty"`
+	StartTimeEqualFold    *string  `json:"startTimeEqualFold,omitempty"`
+	StartTimeContainsFold *string  `json:"startTimeContainsFold,omitempty"`
+
+	// "duration_seconds" field predicates.
+	DurationSeconds      *int  `json:"durationSeconds,omitempty"`
+	DurationSecondsNEQ   *int  `json:"durationSecondsNEQ,omitempty"`
+	DurationSecondsIn    []int `json:"durationSecondsIn,omitempty"`
+	DurationSecondsNotIn []int `json:"durationSecondsNotIn,omitempty"`
+	DurationSecondsGT    *int  `json:"durationSecondsGT,omitempty"`
+	DurationSecondsGTE   *int  `json:"durationSecondsGTE,omitempty"`
+	DurationSecondsLT    *int  `json:"durationSecondsLT,omitempty"`
+	DurationSecondsLTE   *int  `json:"durationSecondsLTE,omitempty"`
+
+	// "until" field predicates.
+	Until       *time.Time  `json:"until,omitempty"`
+	UntilNEQ    *time.Time  `json:"untilNEQ,omitempty"`
+	UntilIn     []time.Time `json:"untilIn,omitempty"`
+	UntilNotIn  []time.Time `json:"untilNotIn,omitempty"`
+	UntilGT     *time.Time  `json:"untilGT,omitempty"`
+	UntilGTE    *time.Time  `json:"untilGTE,omitempty"`
+	UntilLT     *time.Time  `json:"untilLT,omitempty"`
+	UntilLTE    *time.Time  `json:"untilLTE,omitempty"`
+	UntilIsNil  bool        `json:"untilIsNil,omitempty"`
+	UntilNotNil bool        `json:"untilNotNil,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *MaintenanceWindowWhereInput) AddPredicates(predicates ...predicate.MaintenanceWindow) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the MaintenanceWindowWhereInput filter on the MaintenanceWindowQuery builder.
+func (i *MaintenanceWindowWhereInput) Filter(q *MaintenanceWindowQuery) (*MaintenanceWindowQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyMaintenanceWindowWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyMaintenanceWindowWhereInput is returned in case the MaintenanceWindowWhereInput is empty.
+var ErrEmptyMaintenanceWindowWhereInput = errors.New("ent: empty predicate MaintenanceWindowWhereInput")
+
+// P returns a predicate for filtering maintenancewindows.
+// An error is returned if the input is empty or invalid.
+func (i *MaintenanceWindowWhereInput) P() (predicate.MaintenanceWindow, error) {
+	var predicates []predicate.MaintenanceWindow
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, maintenancewindow.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.MaintenanceWindow, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, maintenancewindow.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.MaintenanceWindow, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, maintenancewindow.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, maintenancewindow.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, maintenancewindow.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, maintenancewindow.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, maintenancewindow.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, maintenancewindow.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, maintenancewindow.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, maintenancewindow.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, maintenancewindow.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, maintenancewindow.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, maintenancewindow.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, maintenancewindow.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, maintenancewindow.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, maintenancewindow.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, maintenancewindow.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, maintenancewindow.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, maintenancewindow.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, maintenancewindow.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, maintenancewindow.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, maintenancewindow.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, maintenancewindow.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, maintenancewindow.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, maintenancewindow.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, maintenancewindow.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, maintenancewindow.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, maintenancewindow.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, maintenancewindow.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, maintenancewindow.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, maintenancewindow.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, maintenancewindow.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, maintenancewindow.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, maintenancewindow.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, maintenancewindow.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, maintenancewindow.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, maintenancewindow.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, maintenancewindow.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, maintenancewindow.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, maintenancewindow.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, maintenancewindow.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, maintenancewindow.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, maintenancewindow.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, maintenancewindow.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, maintenancewindow.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, maintenancewindow.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, maintenancewindow.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, maintenancewindow.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, maintenancewindow.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, maintenancewindow.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, maintenancewindow.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, maintenancewindow.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, maintenancewindow.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, maintenancewindow.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, maintenancewindow.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.StartsAt != nil {
+		predicates = append(predicates, maintenancewindow.StartsAtEQ(*i.StartsAt))
+	}
+	if i.StartsAtNEQ != nil {
+		predicates = append(predicates, maintenancewindow.StartsAtNEQ(*i.StartsAtNEQ))
+	}
+	if len(i.StartsAtIn) > 0 {
+		predicates = append(predicates, maintenancewindow.StartsAtIn(i.StartsAtIn...))
+	}
+	if len(i.StartsAtNotIn) > 0 {
+		predicates = append(predicates, maintenancewindow.StartsAtNotIn(i.StartsAtNotIn...))
+	}
+	if i.StartsAtGT != nil {
+		predicates = append(predicates, maintenancewindow.StartsAtGT(*i.StartsAtGT))
+	}
+	if i.StartsAtGTE != nil {
+		predicates = append(predicates, maintenancewindow.StartsAtGTE(*i.StartsAtGTE))
+	}
+	if i.StartsAtLT != nil {
+		predicates = append(predicates, maintenancewindow.StartsAtLT(*i.StartsAtLT))
+	}
+	if i.StartsAtLTE != nil {
+		predicates = append(predicates, maintenancewindow.StartsAtLTE(*i.StartsAtLTE))
+	}
+	if i.StartsAtIsNil {
+		predicates = append(predicates, maintenancewindow.StartsAtIsNil())
+	}
+	if i.StartsAtNotNil {
+		predicates = append(predicates, maintenancewindow.StartsAtNotNil())
+	}
+	if i.EndsAt != nil {
+		predicates = append(predicates, maintenancewindow.EndsAtEQ(*i.EndsAt))
+	}
+	if i.EndsAtNEQ != nil {
+		predicates = append(predicates, maintenancewindow.EndsAtNEQ(*i.EndsAtNEQ))
+	}
+	if len(i.EndsAtIn) > 0 {
+		predicates = append(predicates, maintenancewindow.EndsAtIn(i.EndsAtIn...))
+	}
+	if len(i.EndsAtNotIn) > 0 {
+		predicates = append(predicates, maintenancewindow.EndsAtNotIn(i.EndsAtNotIn...))
+	}
+	if i.EndsAtGT != nil {
+		predicates = append(predicates, maintenancewindow.EndsAtGT(*i.EndsAtGT))
+	}
+	if i.EndsAtGTE != nil {
+		predicates = append(predicates, maintenancewindow.EndsAtGTE(*i.EndsAtGTE))
+	}
+	if i.EndsAtLT != nil {
+		predicates = append(predicates, maintenancewindow.EndsAtLT(*i.EndsAtLT))
+	}
+	if i.EndsAtLTE != nil {
+		predicates = append(predicates, maintenancewindow.EndsAtLTE(*i.EndsAtLTE))
+	}
+	if i.EndsAtIsNil {
+		predicates = append(predicates, maintenancewindow.EndsAtIsNil())
+	}
+	if i.EndsAtNotNil {
+		predicates = append(predicates, maintenancewindow.EndsAtNotNil())
+	}
+	if i.Recurrence != nil {
+		predicates = append(predicates, maintenancewindow.RecurrenceEQ(*i.Recurrence))
+	}
+	if i.RecurrenceNEQ != nil {
+		predicates = append(predicates, maintenancewindow.RecurrenceNEQ(*i.RecurrenceNEQ))
+	}
+	if len(i.RecurrenceIn) > 0 {
+		predicates = append(predicates, maintenancewindow.RecurrenceIn(i.RecurrenceIn...))
+	}
+	if len(i.RecurrenceNotIn) > 0 {
+		predicates = append(predicates, maintenancewindow.RecurrenceNotIn(i.RecurrenceNotIn...))
+	}
+	if i.Timezone != nil {
+		predicates = append(predicates, maintenancewindow.TimezoneEQ(*i.Timezone))
+	}
+	if i.TimezoneNEQ != nil {
+		predicates = append(predicates, maintenancewindow.TimezoneNEQ(*i.TimezoneNEQ))
+	}
+	if len(i.TimezoneIn) > 0 {
+		predicates = append(predicates, maintenancewindow.TimezoneIn(i.TimezoneIn...))
+	}
+	if len(i.TimezoneNotIn) > 0 {
+		predicates = append(predicates, maintenancewindow.TimezoneNotIn(i.TimezoneNotIn...))
+	}
+	if i.TimezoneGT != nil {
+		predicates = append(predicates, maintenancewindow.TimezoneGT(*i.TimezoneGT))
+	}
+	if i.TimezoneGTE != nil {
+		predicates = append(predicates, maintenancewindow.TimezoneGTE(*i.TimezoneGTE))
+	}
+	if i.TimezoneLT != nil {
+		predicates = append(predicates, maintenancewindow.TimezoneLT(*i.TimezoneLT))
+	}
+	if i.TimezoneLTE != nil {
+		predicates = append(predicates, maintenancewindow.TimezoneLTE(*i.TimezoneLTE))
+	}
+	if i.TimezoneContains != nil {
+		predicates = append(predicates, maintenancewindow.TimezoneContains(*i.TimezoneContains))
+	}
+	if i.TimezoneHasPrefix != nil {
+		predicates = append(predicates, maintenancewindow.TimezoneHasPrefix(*i.TimezoneHasPrefix))
+	}
+	if i.TimezoneHasSuffix != nil {
+		predicates = append(predicates, maintenancewindow.TimezoneHasSuffix(*i.TimezoneHasSuffix))
+	}
+	if i.TimezoneEqualFold != nil {
+		predicates = append(predicates, maintenancewindow.TimezoneEqualFold(*i.TimezoneEqualFold))
+	}
+	if i.TimezoneContainsFold != nil {
+		predicates = append(predicates, maintenancewindow.TimezoneContainsFold(*i.TimezoneContainsFold))
+	}
+	if i.MonthDay != nil {
+		predicates = append(predicates, maintenancewindow.MonthDayEQ(*i.MonthDay))
+	}
+	if i.MonthDayNEQ != nil {
+		predicates = append(predicates, maintenancewindow.MonthDayNEQ(*i.MonthDayNEQ))
+	}
+	if len(i.MonthDayIn) > 0 {
+		predicates = append(predicates, maintenancewindow.MonthDayIn(i.MonthDayIn...))
+	}
+	if len(i.MonthDayNotIn) > 0 {
+		predicates = append(predicates, maintenancewindow.MonthDayNotIn(i.MonthDayNotIn...))
+	}
+	if i.MonthDayGT != nil {
+		predicates = append(predicates, maintenancewindow.MonthDayGT(*i.MonthDayGT))
+	}
+	if i.MonthDayGTE != nil {
+		predicates = append(predicates, maintenancewindow.MonthDayGTE(*i.MonthDayGTE))
+	}
+	if i.MonthDayLT != nil {
+		predicates = append(predicates, maintenancewindow.MonthDayLT(*i.MonthDayLT))
+	}
+	if i.MonthDayLTE != nil {
+		predicates = append(predicates, maintenancewindow.MonthDayLTE(*i.MonthDayLTE))
+	}
+	if i.StartTime != nil {
+		predicates = append(predicates, maintenancewindow.StartTimeEQ(*i.StartTime))
+	}
+	if i.StartTimeNEQ != nil {
+		predicates = append(predicates, maintenancewindow.StartTimeNEQ(*i.StartTimeNEQ))
+	}
+	if len(i.StartTimeIn) > 0 {
+		predicates = append(predicates, maintenancewindow.StartTimeIn(i.StartTimeIn...))
+	}
+	if len(i.StartTimeNotIn) > 0 {
+		predicates = append(predicates, maintenancewindow.StartTimeNotIn(i.StartTimeNotIn...))
+	}
+	if i.StartTimeGT != nil {
+		predicates = append(predicates, maintenancewindow.StartTimeGT(*i.StartTimeGT))
+	}
+	if i.StartTimeGTE != nil {
+		predicates = append(predicates, maintenancewindow.StartTimeGTE(*i.StartTimeGTE))
+	}
+	if i.StartTimeLT != nil {
+		predicates = append(predicates, maintenancewindow.StartTimeLT(*i.StartTimeLT))
+	}
+	if i.StartTimeLTE != nil {
+		predicates = append(predicates, maintenancewindow.StartTimeLTE(*i.StartTimeLTE))
+	}
+	if i.StartTimeContains != nil {
+		predicates = append(predicates, maintenancewindow.StartTimeContains(*i.StartTimeContains))
+	}
+	if i.StartTimeHasPrefix != nil {
+		predicates = append(predicates, maintenancewindow.StartTimeHasPrefix(*i.StartTimeHasPrefix))
+	}
+	if i.StartTimeHasSuffix != nil {
+		predicates = append(predicates, maintenancewindow.StartTimeHasSuffix(*i.StartTimeHasSuffix))
+	}
+	if i.StartTimeEqualFold != nil {
+		predicates = append(predicates, maintenancewindow.StartTimeEqualFold(*i.StartTimeEqualFold))
+	}
+	if i.StartTimeContainsFold != nil {
+		predicates = append(predicates, maintenancewindow.StartTimeContainsFold(*i.StartTimeContainsFold))
+	}
+	if i.DurationSeconds != nil {
+		predicates = append(predicates, maintenancewindow.DurationSecondsEQ(*i.DurationSeconds))
+	}
+	if i.DurationSecondsNEQ != nil {
+		predicates = append(predicates, maintenancewindow.DurationSecondsNEQ(*i.DurationSecondsNEQ))
+	}
+	if len(i.DurationSecondsIn) > 0 {
+		predicates = append(predicates, maintenancewindow.DurationSecondsIn(i.DurationSecondsIn...))
+	}
+	if len(i.DurationSecondsNotIn) > 0 {
+		predicates = append(predicates, maintenancewindow.DurationSecondsNotIn(i.DurationSecondsNotIn...))
+	}
+	if i.DurationSecondsGT != nil {
+		predicates = append(predicates, maintenancewindow.DurationSecondsGT(*i.DurationSecondsGT))
+	}
+	if i.DurationSecondsGTE != nil {
+		predicates = append(predicates, maintenancewindow.DurationSecondsGTE(*i.DurationSecondsGTE))
+	}
+	if i.DurationSecondsLT != nil {
+		predicates = append(predicates, maintenancewindow.DurationSecondsLT(*i.DurationSecondsLT))
+	}
+	if i.DurationSecondsLTE != nil {
+		predicates = append(predicates, maintenancewindow.DurationSecondsLTE(*i.DurationSecondsLTE))
+	}
+	if i.Until != nil {
+		predicates = append(predicates, maintenancewindow.UntilEQ(*i.Until))
+	}
+	if i.UntilNEQ != nil {
+		predicates = append(predicates, maintenancewindow.UntilNEQ(*i.UntilNEQ))
+	}
+	if len(i.UntilIn) > 0 {
+		predicates = append(predicates, maintenancewindow.UntilIn(i.UntilIn...))
+	}
+	if len(i.UntilNotIn) > 0 {
+		predicates = append(predicates, maintenancewindow.UntilNotIn(i.UntilNotIn...))
+	}
+	if i.UntilGT != nil {
+		predicates = append(predicates, maintenancewindow.UntilGT(*i.UntilGT))
+	}
+	if i.UntilGTE != nil {
+		predicates = append(predicates, maintenancewindow.UntilGTE(*i.UntilGTE))
+	}
+	if i.UntilLT != nil {
+		predicates = append(predicates, maintenancewindow.UntilLT(*i.UntilLT))
+	}
+	if i.UntilLTE != nil {
+		predicates = append(predicates, maintenancewindow.UntilLTE(*i.UntilLTE))
+	}
+	if i.UntilIsNil {
+		predicates = append(predicates, maintenancewindow.UntilIsNil())
+	}
+	if i.UntilNotNil {
+		predicates = append(predicates, maintenancewindow.UntilNotNil())
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyMaintenanceWindowWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return maintenancewindow.And(predicates...), nil
+	}
+}
+
 // MembershipWhereInput represents a where input for filtering Membership queries.
 type MembershipWhereInput struct {
 	Predicates []predicate.Membership  `json:"-"`
@@ -2196,6 +5119,1398 @@ func (i *MembershipWhereInput) P() (predicate.Membership, error) {
 		return predicates[0], nil
 	default:
 		return membership.And(predicates...), nil
+	}
+}
+
+// MonitorWhereInput represents a where input for filtering Monitor queries.
+type MonitorWhereInput struct {
+	Predicates []predicate.Monitor  `json:"-"`
+	Not        *MonitorWhereInput   `json:"not,omitempty"`
+	Or         []*MonitorWhereInput `json:"or,omitempty"`
+	And        []*MonitorWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "asset_id" field predicates.
+	AssetID             *string  `json:"assetID,omitempty"`
+	AssetIDNEQ          *string  `json:"assetIDNEQ,omitempty"`
+	AssetIDIn           []string `json:"assetIDIn,omitempty"`
+	AssetIDNotIn        []string `json:"assetIDNotIn,omitempty"`
+	AssetIDGT           *string  `json:"assetIDGT,omitempty"`
+	AssetIDGTE          *string  `json:"assetIDGTE,omitempty"`
+	AssetIDLT           *string  `json:"assetIDLT,omitempty"`
+	AssetIDLTE          *string  `json:"assetIDLTE,omitempty"`
+	AssetIDContains     *string  `json:"assetIDContains,omitempty"`
+	AssetIDHasPrefix    *string  `json:"assetIDHasPrefix,omitempty"`
+	AssetIDHasSuffix    *string  `json:"assetIDHasSuffix,omitempty"`
+	AssetIDEqualFold    *string  `json:"assetIDEqualFold,omitempty"`
+	AssetIDContainsFold *string  `json:"assetIDContainsFold,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *monitor.Kind  `json:"kind,omitempty"`
+	KindNEQ   *monitor.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []monitor.Kind `json:"kindIn,omitempty"`
+	KindNotIn []monitor.Kind `json:"kindNotIn,omitempty"`
+
+	// "interval_seconds" field predicates.
+	IntervalSeconds      *int  `json:"intervalSeconds,omitempty"`
+	IntervalSecondsNEQ   *int  `json:"intervalSecondsNEQ,omitempty"`
+	IntervalSecondsIn    []int `json:"intervalSecondsIn,omitempty"`
+	IntervalSecondsNotIn []int `json:"intervalSecondsNotIn,omitempty"`
+	IntervalSecondsGT    *int  `json:"intervalSecondsGT,omitempty"`
+	IntervalSecondsGTE   *int  `json:"intervalSecondsGTE,omitempty"`
+	IntervalSecondsLT    *int  `json:"intervalSecondsLT,omitempty"`
+	IntervalSecondsLTE   *int  `json:"intervalSecondsLTE,omitempty"`
+
+	// "timeout_ms" field predicates.
+	TimeoutMs      *int  `json:"timeoutMs,omitempty"`
+	TimeoutMsNEQ   *int  `json:"timeoutMsNEQ,omitempty"`
+	TimeoutMsIn    []int `json:"timeoutMsIn,omitempty"`
+	TimeoutMsNotIn []int `json:"timeoutMsNotIn,omitempty"`
+	TimeoutMsGT    *int  `json:"timeoutMsGT,omitempty"`
+	TimeoutMsGTE   *int  `json:"timeoutMsGTE,omitempty"`
+	TimeoutMsLT    *int  `json:"timeoutMsLT,omitempty"`
+	TimeoutMsLTE   *int  `json:"timeoutMsLTE,omitempty"`
+
+	// "failures_before_down" field predicates.
+	FailuresBeforeDown      *int  `json:"failuresBeforeDown,omitempty"`
+	FailuresBeforeDownNEQ   *int  `json:"failuresBeforeDownNEQ,omitempty"`
+	FailuresBeforeDownIn    []int `json:"failuresBeforeDownIn,omitempty"`
+	FailuresBeforeDownNotIn []int `json:"failuresBeforeDownNotIn,omitempty"`
+	FailuresBeforeDownGT    *int  `json:"failuresBeforeDownGT,omitempty"`
+	FailuresBeforeDownGTE   *int  `json:"failuresBeforeDownGTE,omitempty"`
+	FailuresBeforeDownLT    *int  `json:"failuresBeforeDownLT,omitempty"`
+	FailuresBeforeDownLTE   *int  `json:"failuresBeforeDownLTE,omitempty"`
+
+	// "successes_before_recovery" field predicates.
+	SuccessesBeforeRecovery      *int  `json:"successesBeforeRecovery,omitempty"`
+	SuccessesBeforeRecoveryNEQ   *int  `json:"successesBeforeRecoveryNEQ,omitempty"`
+	SuccessesBeforeRecoveryIn    []int `json:"successesBeforeRecoveryIn,omitempty"`
+	SuccessesBeforeRecoveryNotIn []int `json:"successesBeforeRecoveryNotIn,omitempty"`
+	SuccessesBeforeRecoveryGT    *int  `json:"successesBeforeRecoveryGT,omitempty"`
+	SuccessesBeforeRecoveryGTE   *int  `json:"successesBeforeRecoveryGTE,omitempty"`
+	SuccessesBeforeRecoveryLT    *int  `json:"successesBeforeRecoveryLT,omitempty"`
+	SuccessesBeforeRecoveryLTE   *int  `json:"successesBeforeRecoveryLTE,omitempty"`
+
+	// "degraded_mode" field predicates.
+	DegradedMode      *monitor.DegradedMode  `json:"degradedMode,omitempty"`
+	DegradedModeNEQ   *monitor.DegradedMode  `json:"degradedModeNEQ,omitempty"`
+	DegradedModeIn    []monitor.DegradedMode `json:"degradedModeIn,omitempty"`
+	DegradedModeNotIn []monitor.DegradedMode `json:"degradedModeNotIn,omitempty"`
+
+	// "flap_detection" field predicates.
+	FlapDetection    *bool `json:"flapDetection,omitempty"`
+	FlapDetectionNEQ *bool `json:"flapDetectionNEQ,omitempty"`
+
+	// "paused" field predicates.
+	Paused    *bool `json:"paused,omitempty"`
+	PausedNEQ *bool `json:"pausedNEQ,omitempty"`
+
+	// "sla_target" field predicates.
+	SLATarget       *float64  `json:"slaTarget,omitempty"`
+	SLATargetNEQ    *float64  `json:"slaTargetNEQ,omitempty"`
+	SLATargetIn     []float64 `json:"slaTargetIn,omitempty"`
+	SLATargetNotIn  []float64 `json:"slaTargetNotIn,omitempty"`
+	SLATargetGT     *float64  `json:"slaTargetGT,omitempty"`
+	SLATargetGTE    *float64  `json:"slaTargetGTE,omitempty"`
+	SLATargetLT     *float64  `json:"slaTargetLT,omitempty"`
+	SLATargetLTE    *float64  `json:"slaTargetLTE,omitempty"`
+	SLATargetIsNil  bool      `json:"slaTargetIsNil,omitempty"`
+	SLATargetNotNil bool      `json:"slaTargetNotNil,omitempty"`
+
+	// "escalation_policy_id" field predicates.
+	EscalationPolicyID             *string  `json:"escalationPolicyID,omitempty"`
+	EscalationPolicyIDNEQ          *string  `json:"escalationPolicyIDNEQ,omitempty"`
+	EscalationPolicyIDIn           []string `json:"escalationPolicyIDIn,omitempty"`
+	EscalationPolicyIDNotIn        []string `json:"escalationPolicyIDNotIn,omitempty"`
+	EscalationPolicyIDGT           *string  `json:"escalationPolicyIDGT,omitempty"`
+	EscalationPolicyIDGTE          *string  `json:"escalationPolicyIDGTE,omitempty"`
+	EscalationPolicyIDLT           *string  `json:"escalationPolicyIDLT,omitempty"`
+	EscalationPolicyIDLTE          *string  `json:"escalationPolicyIDLTE,omitempty"`
+	EscalationPolicyIDContains     *string  `json:"escalationPolicyIDContains,omitempty"`
+	EscalationPolicyIDHasPrefix    *string  `json:"escalationPolicyIDHasPrefix,omitempty"`
+	EscalationPolicyIDHasSuffix    *string  `json:"escalationPolicyIDHasSuffix,omitempty"`
+	EscalationPolicyIDIsNil        bool     `json:"escalationPolicyIDIsNil,omitempty"`
+	EscalationPolicyIDNotNil       bool     `json:"escalationPolicyIDNotNil,omitempty"`
+	EscalationPolicyIDEqualFold    *string  `json:"escalationPolicyIDEqualFold,omitempty"`
+	EscalationPolicyIDContainsFold *string  `json:"escalationPolicyIDContainsFold,omitempty"`
+
+	// "status" field predicates.
+	Status      *monitor.Status  `json:"status,omitempty"`
+	StatusNEQ   *monitor.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []monitor.Status `json:"statusIn,omitempty"`
+	StatusNotIn []monitor.Status `json:"statusNotIn,omitempty"`
+
+	// "status_since" field predicates.
+	StatusSince       *time.Time  `json:"statusSince,omitempty"`
+	StatusSinceNEQ    *time.Time  `json:"statusSinceNEQ,omitempty"`
+	StatusSinceIn     []time.Time `json:"statusSinceIn,omitempty"`
+	StatusSinceNotIn  []time.Time `json:"statusSinceNotIn,omitempty"`
+	StatusSinceGT     *time.Time  `json:"statusSinceGT,omitempty"`
+	StatusSinceGTE    *time.Time  `json:"statusSinceGTE,omitempty"`
+	StatusSinceLT     *time.Time  `json:"statusSinceLT,omitempty"`
+	StatusSinceLTE    *time.Time  `json:"statusSinceLTE,omitempty"`
+	StatusSinceIsNil  bool        `json:"statusSinceIsNil,omitempty"`
+	StatusSinceNotNil bool        `json:"statusSinceNotNil,omitempty"`
+
+	// "flapping" field predicates.
+	Flapping    *bool `json:"flapping,omitempty"`
+	FlappingNEQ *bool `json:"flappingNEQ,omitempty"`
+
+	// "last_checked_at" field predicates.
+	LastCheckedAt       *time.Time  `json:"lastCheckedAt,omitempty"`
+	LastCheckedAtNEQ    *time.Time  `json:"lastCheckedAtNEQ,omitempty"`
+	LastCheckedAtIn     []time.Time `json:"lastCheckedAtIn,omitempty"`
+	LastCheckedAtNotIn  []time.Time `json:"lastCheckedAtNotIn,omitempty"`
+	LastCheckedAtGT     *time.Time  `json:"lastCheckedAtGT,omitempty"`
+	LastCheckedAtGTE    *time.Time  `json:"lastCheckedAtGTE,omitempty"`
+	LastCheckedAtLT     *time.Time  `json:"lastCheckedAtLT,omitempty"`
+	LastCheckedAtLTE    *time.Time  `json:"lastCheckedAtLTE,omitempty"`
+	LastCheckedAtIsNil  bool        `json:"lastCheckedAtIsNil,omitempty"`
+	LastCheckedAtNotNil bool        `json:"lastCheckedAtNotNil,omitempty"`
+
+	// "last_latency_us" field predicates.
+	LastLatencyUs      *int64  `json:"lastLatencyUs,omitempty"`
+	LastLatencyUsNEQ   *int64  `json:"lastLatencyUsNEQ,omitempty"`
+	LastLatencyUsIn    []int64 `json:"lastLatencyUsIn,omitempty"`
+	LastLatencyUsNotIn []int64 `json:"lastLatencyUsNotIn,omitempty"`
+	LastLatencyUsGT    *int64  `json:"lastLatencyUsGT,omitempty"`
+	LastLatencyUsGTE   *int64  `json:"lastLatencyUsGTE,omitempty"`
+	LastLatencyUsLT    *int64  `json:"lastLatencyUsLT,omitempty"`
+	LastLatencyUsLTE   *int64  `json:"lastLatencyUsLTE,omitempty"`
+
+	// "last_reason" field predicates.
+	LastReason             *string  `json:"lastReason,omitempty"`
+	LastReasonNEQ          *string  `json:"lastReasonNEQ,omitempty"`
+	LastReasonIn           []string `json:"lastReasonIn,omitempty"`
+	LastReasonNotIn        []string `json:"lastReasonNotIn,omitempty"`
+	LastReasonGT           *string  `json:"lastReasonGT,omitempty"`
+	LastReasonGTE          *string  `json:"lastReasonGTE,omitempty"`
+	LastReasonLT           *string  `json:"lastReasonLT,omitempty"`
+	LastReasonLTE          *string  `json:"lastReasonLTE,omitempty"`
+	LastReasonContains     *string  `json:"lastReasonContains,omitempty"`
+	LastReasonHasPrefix    *string  `json:"lastReasonHasPrefix,omitempty"`
+	LastReasonHasSuffix    *string  `json:"lastReasonHasSuffix,omitempty"`
+	LastReasonEqualFold    *string  `json:"lastReasonEqualFold,omitempty"`
+	LastReasonContainsFold *string  `json:"lastReasonContainsFold,omitempty"`
+
+	// "last_message" field predicates.
+	LastMessage             *string  `json:"lastMessage,omitempty"`
+	LastMessageNEQ          *string  `json:"lastMessageNEQ,omitempty"`
+	LastMessageIn           []string `json:"lastMessageIn,omitempty"`
+	LastMessageNotIn        []string `json:"lastMessageNotIn,omitempty"`
+	LastMessageGT           *string  `json:"lastMessageGT,omitempty"`
+	LastMessageGTE          *string  `json:"lastMessageGTE,omitempty"`
+	LastMessageLT           *string  `json:"lastMessageLT,omitempty"`
+	LastMessageLTE          *string  `json:"lastMessageLTE,omitempty"`
+	LastMessageContains     *string  `json:"lastMessageContains,omitempty"`
+	LastMessageHasPrefix    *string  `json:"lastMessageHasPrefix,omitempty"`
+	LastMessageHasSuffix    *string  `json:"lastMessageHasSuffix,omitempty"`
+	LastMessageEqualFold    *string  `json:"lastMessageEqualFold,omitempty"`
+	LastMessageContainsFold *string  `json:"lastMessageContainsFold,omitempty"`
+
+	// "open_incident_id" field predicates.
+	OpenIncidentID             *string  `json:"openIncidentID,omitempty"`
+	OpenIncidentIDNEQ          *string  `json:"openIncidentIDNEQ,omitempty"`
+	OpenIncidentIDIn           []string `json:"openIncidentIDIn,omitempty"`
+	OpenIncidentIDNotIn        []string `json:"openIncidentIDNotIn,omitempty"`
+	OpenIncidentIDGT           *string  `json:"openIncidentIDGT,omitempty"`
+	OpenIncidentIDGTE          *string  `json:"openIncidentIDGTE,omitempty"`
+	OpenIncidentIDLT           *string  `json:"openIncidentIDLT,omitempty"`
+	OpenIncidentIDLTE          *string  `json:"openIncidentIDLTE,omitempty"`
+	OpenIncidentIDContains     *string  `json:"openIncidentIDContains,omitempty"`
+	OpenIncidentIDHasPrefix    *string  `json:"openIncidentIDHasPrefix,omitempty"`
+	OpenIncidentIDHasSuffix    *string  `json:"openIncidentIDHasSuffix,omitempty"`
+	OpenIncidentIDIsNil        bool     `json:"openIncidentIDIsNil,omitempty"`
+	OpenIncidentIDNotNil       bool     `json:"openIncidentIDNotNil,omitempty"`
+	OpenIncidentIDEqualFold    *string  `json:"openIncidentIDEqualFold,omitempty"`
+	OpenIncidentIDContainsFold *string  `json:"openIncidentIDContainsFold,omitempty"`
+
+	// "last_beat_at" field predicates.
+	LastBeatAt       *time.Time  `json:"lastBeatAt,omitempty"`
+	LastBeatAtNEQ    *time.Time  `json:"lastBeatAtNEQ,omitempty"`
+	LastBeatAtIn     []time.Time `json:"lastBeatAtIn,omitempty"`
+	LastBeatAtNotIn  []time.Time `json:"lastBeatAtNotIn,omitempty"`
+	LastBeatAtGT     *time.Time  `json:"lastBeatAtGT,omitempty"`
+	LastBeatAtGTE    *time.Time  `json:"lastBeatAtGTE,omitempty"`
+	LastBeatAtLT     *time.Time  `json:"lastBeatAtLT,omitempty"`
+	LastBeatAtLTE    *time.Time  `json:"lastBeatAtLTE,omitempty"`
+	LastBeatAtIsNil  bool        `json:"lastBeatAtIsNil,omitempty"`
+	LastBeatAtNotNil bool        `json:"lastBeatAtNotNil,omitempty"`
+
+	// "asset" edge predicates.
+	HasAsset     *bool              `json:"hasAsset,omitempty"`
+	HasAssetWith []*AssetWhereInput `json:"hasAssetWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *MonitorWhereInput) AddPredicates(predicates ...predicate.Monitor) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the MonitorWhereInput filter on the MonitorQuery builder.
+func (i *MonitorWhereInput) Filter(q *MonitorQuery) (*MonitorQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyMonitorWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyMonitorWhereInput is returned in case the MonitorWhereInput is empty.
+var ErrEmptyMonitorWhereInput = errors.New("ent: empty predicate MonitorWhereInput")
+
+// P returns a predicate for filtering monitors.
+// An error is returned if the input is empty or invalid.
+func (i *MonitorWhereInput) P() (predicate.Monitor, error) {
+	var predicates []predicate.Monitor
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, monitor.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Monitor, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, monitor.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Monitor, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, monitor.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, monitor.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, monitor.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, monitor.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, monitor.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, monitor.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, monitor.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, monitor.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, monitor.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, monitor.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, monitor.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, monitor.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, monitor.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, monitor.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, monitor.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, monitor.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, monitor.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, monitor.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, monitor.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, monitor.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, monitor.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, monitor.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, monitor.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, monitor.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, monitor.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, monitor.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, monitor.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, monitor.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, monitor.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, monitor.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, monitor.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, monitor.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, monitor.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, monitor.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, monitor.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, monitor.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, monitor.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, monitor.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, monitor.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, monitor.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.AssetID != nil {
+		predicates = append(predicates, monitor.AssetIDEQ(*i.AssetID))
+	}
+	if i.AssetIDNEQ != nil {
+		predicates = append(predicates, monitor.AssetIDNEQ(*i.AssetIDNEQ))
+	}
+	if len(i.AssetIDIn) > 0 {
+		predicates = append(predicates, monitor.AssetIDIn(i.AssetIDIn...))
+	}
+	if len(i.AssetIDNotIn) > 0 {
+		predicates = append(predicates, monitor.AssetIDNotIn(i.AssetIDNotIn...))
+	}
+	if i.AssetIDGT != nil {
+		predicates = append(predicates, monitor.AssetIDGT(*i.AssetIDGT))
+	}
+	if i.AssetIDGTE != nil {
+		predicates = append(predicates, monitor.AssetIDGTE(*i.AssetIDGTE))
+	}
+	if i.AssetIDLT != nil {
+		predicates = append(predicates, monitor.AssetIDLT(*i.AssetIDLT))
+	}
+	if i.AssetIDLTE != nil {
+		predicates = append(predicates, monitor.AssetIDLTE(*i.AssetIDLTE))
+	}
+	if i.AssetIDContains != nil {
+		predicates = append(predicates, monitor.AssetIDContains(*i.AssetIDContains))
+	}
+	if i.AssetIDHasPrefix != nil {
+		predicates = append(predicates, monitor.AssetIDHasPrefix(*i.AssetIDHasPrefix))
+	}
+	if i.AssetIDHasSuffix != nil {
+		predicates = append(predicates, monitor.AssetIDHasSuffix(*i.AssetIDHasSuffix))
+	}
+	if i.AssetIDEqualFold != nil {
+		predicates = append(predicates, monitor.AssetIDEqualFold(*i.AssetIDEqualFold))
+	}
+	if i.AssetIDContainsFold != nil {
+		predicates = append(predicates, monitor.AssetIDContainsFold(*i.AssetIDContainsFold))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, monitor.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, monitor.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, monitor.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, monitor.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, monitor.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, monitor.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, monitor.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, monitor.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, monitor.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, monitor.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, monitor.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, monitor.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, monitor.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, monitor.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, monitor.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, monitor.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, monitor.KindNotIn(i.KindNotIn...))
+	}
+	if i.IntervalSeconds != nil {
+		predicates = append(predicates, monitor.IntervalSecondsEQ(*i.IntervalSeconds))
+	}
+	if i.IntervalSecondsNEQ != nil {
+		predicates = append(predicates, monitor.IntervalSecondsNEQ(*i.IntervalSecondsNEQ))
+	}
+	if len(i.IntervalSecondsIn) > 0 {
+		predicates = append(predicates, monitor.IntervalSecondsIn(i.IntervalSecondsIn...))
+	}
+	if len(i.IntervalSecondsNotIn) > 0 {
+		predicates = append(predicates, monitor.IntervalSecondsNotIn(i.IntervalSecondsNotIn...))
+	}
+	if i.IntervalSecondsGT != nil {
+		predicates = append(predicates, monitor.IntervalSecondsGT(*i.IntervalSecondsGT))
+	}
+	if i.IntervalSecondsGTE != nil {
+		predicates = append(predicates, monitor.IntervalSecondsGTE(*i.IntervalSecondsGTE))
+	}
+	if i.IntervalSecondsLT != nil {
+		predicates = append(predicates, monitor.IntervalSecondsLT(*i.IntervalSecondsLT))
+	}
+	if i.IntervalSecondsLTE != nil {
+		predicates = append(predicates, monitor.IntervalSecondsLTE(*i.IntervalSecondsLTE))
+	}
+	if i.TimeoutMs != nil {
+		predicates = append(predicates, monitor.TimeoutMsEQ(*i.TimeoutMs))
+	}
+	if i.TimeoutMsNEQ != nil {
+		predicates = append(predicates, monitor.TimeoutMsNEQ(*i.TimeoutMsNEQ))
+	}
+	if len(i.TimeoutMsIn) > 0 {
+		predicates = append(predicates, monitor.TimeoutMsIn(i.TimeoutMsIn...))
+	}
+	if len(i.TimeoutMsNotIn) > 0 {
+		predicates = append(predicates, monitor.TimeoutMsNotIn(i.TimeoutMsNotIn...))
+	}
+	if i.TimeoutMsGT != nil {
+		predicates = append(predicates, monitor.TimeoutMsGT(*i.TimeoutMsGT))
+	}
+	if i.TimeoutMsGTE != nil {
+		predicates = append(predicates, monitor.TimeoutMsGTE(*i.TimeoutMsGTE))
+	}
+	if i.TimeoutMsLT != nil {
+		predicates = append(predicates, monitor.TimeoutMsLT(*i.TimeoutMsLT))
+	}
+	if i.TimeoutMsLTE != nil {
+		predicates = append(predicates, monitor.TimeoutMsLTE(*i.TimeoutMsLTE))
+	}
+	if i.FailuresBeforeDown != nil {
+		predicates = append(predicates, monitor.FailuresBeforeDownEQ(*i.FailuresBeforeDown))
+	}
+	if i.FailuresBeforeDownNEQ != nil {
+		predicates = append(predicates, monitor.FailuresBeforeDownNEQ(*i.FailuresBeforeDownNEQ))
+	}
+	if len(i.FailuresBeforeDownIn) > 0 {
+		predicates = append(predicates, monitor.FailuresBeforeDownIn(i.FailuresBeforeDownIn...))
+	}
+	if len(i.FailuresBeforeDownNotIn) > 0 {
+		predicates = append(predicates, monitor.FailuresBeforeDownNotIn(i.FailuresBeforeDownNotIn...))
+	}
+	if i.FailuresBeforeDownGT != nil {
+		predicates = append(predicates, monitor.FailuresBeforeDownGT(*i.FailuresBeforeDownGT))
+	}
+	if i.FailuresBeforeDownGTE != nil {
+		predicates = append(predicates, monitor.FailuresBeforeDownGTE(*i.FailuresBeforeDownGTE))
+	}
+	if i.FailuresBeforeDownLT != nil {
+		predicates = append(predicates, monitor.FailuresBeforeDownLT(*i.FailuresBeforeDownLT))
+	}
+	if i.FailuresBeforeDownLTE != nil {
+		predicates = append(predicates, monitor.FailuresBeforeDownLTE(*i.FailuresBeforeDownLTE))
+	}
+	if i.SuccessesBeforeRecovery != nil {
+		predicates = append(predicates, monitor.SuccessesBeforeRecoveryEQ(*i.SuccessesBeforeRecovery))
+	}
+	if i.SuccessesBeforeRecoveryNEQ != nil {
+		predicates = append(predicates, monitor.SuccessesBeforeRecoveryNEQ(*i.SuccessesBeforeRecoveryNEQ))
+	}
+	if len(i.SuccessesBeforeRecoveryIn) > 0 {
+		predicates = append(predicates, monitor.SuccessesBeforeRecoveryIn(i.SuccessesBeforeRecoveryIn...))
+	}
+	if len(i.SuccessesBeforeRecoveryNotIn) > 0 {
+		predicates = append(predicates, monitor.SuccessesBeforeRecoveryNotIn(i.SuccessesBeforeRecoveryNotIn...))
+	}
+	if i.SuccessesBeforeRecoveryGT != nil {
+		predicates = append(predicates, monitor.SuccessesBeforeRecoveryGT(*i.SuccessesBeforeRecoveryGT))
+	}
+	if i.SuccessesBeforeRecoveryGTE != nil {
+		predicates = append(predicates, monitor.SuccessesBeforeRecoveryGTE(*i.SuccessesBeforeRecoveryGTE))
+	}
+	if i.SuccessesBeforeRecoveryLT != nil {
+		predicates = append(predicates, monitor.SuccessesBeforeRecoveryLT(*i.SuccessesBeforeRecoveryLT))
+	}
+	if i.SuccessesBeforeRecoveryLTE != nil {
+		predicates = append(predicates, monitor.SuccessesBeforeRecoveryLTE(*i.SuccessesBeforeRecoveryLTE))
+	}
+	if i.DegradedMode != nil {
+		predicates = append(predicates, monitor.DegradedModeEQ(*i.DegradedMode))
+	}
+	if i.DegradedModeNEQ != nil {
+		predicates = append(predicates, monitor.DegradedModeNEQ(*i.DegradedModeNEQ))
+	}
+	if len(i.DegradedModeIn) > 0 {
+		predicates = append(predicates, monitor.DegradedModeIn(i.DegradedModeIn...))
+	}
+	if len(i.DegradedModeNotIn) > 0 {
+		predicates = append(predicates, monitor.DegradedModeNotIn(i.DegradedModeNotIn...))
+	}
+	if i.FlapDetection != nil {
+		predicates = append(predicates, monitor.FlapDetectionEQ(*i.FlapDetection))
+	}
+	if i.FlapDetectionNEQ != nil {
+		predicates = append(predicates, monitor.FlapDetectionNEQ(*i.FlapDetectionNEQ))
+	}
+	if i.Paused != nil {
+		predicates = append(predicates, monitor.PausedEQ(*i.Paused))
+	}
+	if i.PausedNEQ != nil {
+		predicates = append(predicates, monitor.PausedNEQ(*i.PausedNEQ))
+	}
+	if i.SLATarget != nil {
+		predicates = append(predicates, monitor.SLATargetEQ(*i.SLATarget))
+	}
+	if i.SLATargetNEQ != nil {
+		predicates = append(predicates, monitor.SLATargetNEQ(*i.SLATargetNEQ))
+	}
+	if len(i.SLATargetIn) > 0 {
+		predicates = append(predicates, monitor.SLATargetIn(i.SLATargetIn...))
+	}
+	if len(i.SLATargetNotIn) > 0 {
+		predicates = append(predicates, monitor.SLATargetNotIn(i.SLATargetNotIn...))
+	}
+	if i.SLATargetGT != nil {
+		predicates = append(predicates, monitor.SLATargetGT(*i.SLATargetGT))
+	}
+	if i.SLATargetGTE != nil {
+		predicates = append(predicates, monitor.SLATargetGTE(*i.SLATargetGTE))
+	}
+	if i.SLATargetLT != nil {
+		predicates = append(predicates, monitor.SLATargetLT(*i.SLATargetLT))
+	}
+	if i.SLATargetLTE != nil {
+		predicates = append(predicates, monitor.SLATargetLTE(*i.SLATargetLTE))
+	}
+	if i.SLATargetIsNil {
+		predicates = append(predicates, monitor.SLATargetIsNil())
+	}
+	if i.SLATargetNotNil {
+		predicates = append(predicates, monitor.SLATargetNotNil())
+	}
+	if i.EscalationPolicyID != nil {
+		predicates = append(predicates, monitor.EscalationPolicyIDEQ(*i.EscalationPolicyID))
+	}
+	if i.EscalationPolicyIDNEQ != nil {
+		predicates = append(predicates, monitor.EscalationPolicyIDNEQ(*i.EscalationPolicyIDNEQ))
+	}
+	if len(i.EscalationPolicyIDIn) > 0 {
+		predicates = append(predicates, monitor.EscalationPolicyIDIn(i.EscalationPolicyIDIn...))
+	}
+	if len(i.EscalationPolicyIDNotIn) > 0 {
+		predicates = append(predicates, monitor.EscalationPolicyIDNotIn(i.EscalationPolicyIDNotIn...))
+	}
+	if i.EscalationPolicyIDGT != nil {
+		predicates = append(predicates, monitor.EscalationPolicyIDGT(*i.EscalationPolicyIDGT))
+	}
+	if i.EscalationPolicyIDGTE != nil {
+		predicates = append(predicates, monitor.EscalationPolicyIDGTE(*i.EscalationPolicyIDGTE))
+	}
+	if i.EscalationPolicyIDLT != nil {
+		predicates = append(predicates, monitor.EscalationPolicyIDLT(*i.EscalationPolicyIDLT))
+	}
+	if i.EscalationPolicyIDLTE != nil {
+		predicates = append(predicates, monitor.EscalationPolicyIDLTE(*i.EscalationPolicyIDLTE))
+	}
+	if i.EscalationPolicyIDContains != nil {
+		predicates = append(predicates, monitor.EscalationPolicyIDContains(*i.EscalationPolicyIDContains))
+	}
+	if i.EscalationPolicyIDHasPrefix != nil {
+		predicates = append(predicates, monitor.EscalationPolicyIDHasPrefix(*i.EscalationPolicyIDHasPrefix))
+	}
+	if i.EscalationPolicyIDHasSuffix != nil {
+		predicates = append(predicates, monitor.EscalationPolicyIDHasSuffix(*i.EscalationPolicyIDHasSuffix))
+	}
+	if i.EscalationPolicyIDIsNil {
+		predicates = append(predicates, monitor.EscalationPolicyIDIsNil())
+	}
+	if i.EscalationPolicyIDNotNil {
+		predicates = append(predicates, monitor.EscalationPolicyIDNotNil())
+	}
+	if i.EscalationPolicyIDEqualFold != nil {
+		predicates = append(predicates, monitor.EscalationPolicyIDEqualFold(*i.EscalationPolicyIDEqualFold))
+	}
+	if i.EscalationPolicyIDContainsFold != nil {
+		predicates = append(predicates, monitor.EscalationPolicyIDContainsFold(*i.EscalationPolicyIDContainsFold))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, monitor.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, monitor.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, monitor.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, monitor.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.StatusSince != nil {
+		predicates = append(predicates, monitor.StatusSinceEQ(*i.StatusSince))
+	}
+	if i.StatusSinceNEQ != nil {
+		predicates = append(predicates, monitor.StatusSinceNEQ(*i.StatusSinceNEQ))
+	}
+	if len(i.StatusSinceIn) > 0 {
+		predicates = append(predicates, monitor.StatusSinceIn(i.StatusSinceIn...))
+	}
+	if len(i.StatusSinceNotIn) > 0 {
+		predicates = append(predicates, monitor.StatusSinceNotIn(i.StatusSinceNotIn...))
+	}
+	if i.StatusSinceGT != nil {
+		predicates = append(predicates, monitor.StatusSinceGT(*i.StatusSinceGT))
+	}
+	if i.StatusSinceGTE != nil {
+		predicates = append(predicates, monitor.StatusSinceGTE(*i.StatusSinceGTE))
+	}
+	if i.StatusSinceLT != nil {
+		predicates = append(predicates, monitor.StatusSinceLT(*i.StatusSinceLT))
+	}
+	if i.StatusSinceLTE != nil {
+		predicates = append(predicates, monitor.StatusSinceLTE(*i.StatusSinceLTE))
+	}
+	if i.StatusSinceIsNil {
+		predicates = append(predicates, monitor.StatusSinceIsNil())
+	}
+	if i.StatusSinceNotNil {
+		predicates = append(predicates, monitor.StatusSinceNotNil())
+	}
+	if i.Flapping != nil {
+		predicates = append(predicates, monitor.FlappingEQ(*i.Flapping))
+	}
+	if i.FlappingNEQ != nil {
+		predicates = append(predicates, monitor.FlappingNEQ(*i.FlappingNEQ))
+	}
+	if i.LastCheckedAt != nil {
+		predicates = append(predicates, monitor.LastCheckedAtEQ(*i.LastCheckedAt))
+	}
+	if i.LastCheckedAtNEQ != nil {
+		predicates = append(predicates, monitor.LastCheckedAtNEQ(*i.LastCheckedAtNEQ))
+	}
+	if len(i.LastCheckedAtIn) > 0 {
+		predicates = append(predicates, monitor.LastCheckedAtIn(i.LastCheckedAtIn...))
+	}
+	if len(i.LastCheckedAtNotIn) > 0 {
+		predicates = append(predicates, monitor.LastCheckedAtNotIn(i.LastCheckedAtNotIn...))
+	}
+	if i.LastCheckedAtGT != nil {
+		predicates = append(predicates, monitor.LastCheckedAtGT(*i.LastCheckedAtGT))
+	}
+	if i.LastCheckedAtGTE != nil {
+		predicates = append(predicates, monitor.LastCheckedAtGTE(*i.LastCheckedAtGTE))
+	}
+	if i.LastCheckedAtLT != nil {
+		predicates = append(predicates, monitor.LastCheckedAtLT(*i.LastCheckedAtLT))
+	}
+	if i.LastCheckedAtLTE != nil {
+		predicates = append(predicates, monitor.LastCheckedAtLTE(*i.LastCheckedAtLTE))
+	}
+	if i.LastCheckedAtIsNil {
+		predicates = append(predicates, monitor.LastCheckedAtIsNil())
+	}
+	if i.LastCheckedAtNotNil {
+		predicates = append(predicates, monitor.LastCheckedAtNotNil())
+	}
+	if i.LastLatencyUs != nil {
+		predicates = append(predicates, monitor.LastLatencyUsEQ(*i.LastLatencyUs))
+	}
+	if i.LastLatencyUsNEQ != nil {
+		predicates = append(predicates, monitor.LastLatencyUsNEQ(*i.LastLatencyUsNEQ))
+	}
+	if len(i.LastLatencyUsIn) > 0 {
+		predicates = append(predicates, monitor.LastLatencyUsIn(i.LastLatencyUsIn...))
+	}
+	if len(i.LastLatencyUsNotIn) > 0 {
+		predicates = append(predicates, monitor.LastLatencyUsNotIn(i.LastLatencyUsNotIn...))
+	}
+	if i.LastLatencyUsGT != nil {
+		predicates = append(predicates, monitor.LastLatencyUsGT(*i.LastLatencyUsGT))
+	}
+	if i.LastLatencyUsGTE != nil {
+		predicates = append(predicates, monitor.LastLatencyUsGTE(*i.LastLatencyUsGTE))
+	}
+	if i.LastLatencyUsLT != nil {
+		predicates = append(predicates, monitor.LastLatencyUsLT(*i.LastLatencyUsLT))
+	}
+	if i.LastLatencyUsLTE != nil {
+		predicates = append(predicates, monitor.LastLatencyUsLTE(*i.LastLatencyUsLTE))
+	}
+	if i.LastReason != nil {
+		predicates = append(predicates, monitor.LastReasonEQ(*i.LastReason))
+	}
+	if i.LastReasonNEQ != nil {
+		predicates = append(predicates, monitor.LastReasonNEQ(*i.LastReasonNEQ))
+	}
+	if len(i.LastReasonIn) > 0 {
+		predicates = append(predicates, monitor.LastReasonIn(i.LastReasonIn...))
+	}
+	if len(i.LastReasonNotIn) > 0 {
+		predicates = append(predicates, monitor.LastReasonNotIn(i.LastReasonNotIn...))
+	}
+	if i.LastReasonGT != nil {
+		predicates = append(predicates, monitor.LastReasonGT(*i.LastReasonGT))
+	}
+	if i.LastReasonGTE != nil {
+		predicates = append(predicates, monitor.LastReasonGTE(*i.LastReasonGTE))
+	}
+	if i.LastReasonLT != nil {
+		predicates = append(predicates, monitor.LastReasonLT(*i.LastReasonLT))
+	}
+	if i.LastReasonLTE != nil {
+		predicates = append(predicates, monitor.LastReasonLTE(*i.LastReasonLTE))
+	}
+	if i.LastReasonContains != nil {
+		predicates = append(predicates, monitor.LastReasonContains(*i.LastReasonContains))
+	}
+	if i.LastReasonHasPrefix != nil {
+		predicates = append(predicates, monitor.LastReasonHasPrefix(*i.LastReasonHasPrefix))
+	}
+	if i.LastReasonHasSuffix != nil {
+		predicates = append(predicates, monitor.LastReasonHasSuffix(*i.LastReasonHasSuffix))
+	}
+	if i.LastReasonEqualFold != nil {
+		predicates = append(predicates, monitor.LastReasonEqualFold(*i.LastReasonEqualFold))
+	}
+	if i.LastReasonContainsFold != nil {
+		predicates = append(predicates, monitor.LastReasonContainsFold(*i.LastReasonContainsFold))
+	}
+	if i.LastMessage != nil {
+		predicates = append(predicates, monitor.LastMessageEQ(*i.LastMessage))
+	}
+	if i.LastMessageNEQ != nil {
+		predicates = append(predicates, monitor.LastMessageNEQ(*i.LastMessageNEQ))
+	}
+	if len(i.LastMessageIn) > 0 {
+		predicates = append(predicates, monitor.LastMessageIn(i.LastMessageIn...))
+	}
+	if len(i.LastMessageNotIn) > 0 {
+		predicates = append(predicates, monitor.LastMessageNotIn(i.LastMessageNotIn...))
+	}
+	if i.LastMessageGT != nil {
+		predicates = append(predicates, monitor.LastMessageGT(*i.LastMessageGT))
+	}
+	if i.LastMessageGTE != nil {
+		predicates = append(predicates, monitor.LastMessageGTE(*i.LastMessageGTE))
+	}
+	if i.LastMessageLT != nil {
+		predicates = append(predicates, monitor.LastMessageLT(*i.LastMessageLT))
+	}
+	if i.LastMessageLTE != nil {
+		predicates = append(predicates, monitor.LastMessageLTE(*i.LastMessageLTE))
+	}
+	if i.LastMessageContains != nil {
+		predicates = append(predicates, monitor.LastMessageContains(*i.LastMessageContains))
+	}
+	if i.LastMessageHasPrefix != nil {
+		predicates = append(predicates, monitor.LastMessageHasPrefix(*i.LastMessageHasPrefix))
+	}
+	if i.LastMessageHasSuffix != nil {
+		predicates = append(predicates, monitor.LastMessageHasSuffix(*i.LastMessageHasSuffix))
+	}
+	if i.LastMessageEqualFold != nil {
+		predicates = append(predicates, monitor.LastMessageEqualFold(*i.LastMessageEqualFold))
+	}
+	if i.LastMessageContainsFold != nil {
+		predicates = append(predicates, monitor.LastMessageContainsFold(*i.LastMessageContainsFold))
+	}
+	if i.OpenIncidentID != nil {
+		predicates = append(predicates, monitor.OpenIncidentIDEQ(*i.OpenIncidentID))
+	}
+	if i.OpenIncidentIDNEQ != nil {
+		predicates = append(predicates, monitor.OpenIncidentIDNEQ(*i.OpenIncidentIDNEQ))
+	}
+	if len(i.OpenIncidentIDIn) > 0 {
+		predicates = append(predicates, monitor.OpenIncidentIDIn(i.OpenIncidentIDIn...))
+	}
+	if len(i.OpenIncidentIDNotIn) > 0 {
+		predicates = append(predicates, monitor.OpenIncidentIDNotIn(i.OpenIncidentIDNotIn...))
+	}
+	if i.OpenIncidentIDGT != nil {
+		predicates = append(predicates, monitor.OpenIncidentIDGT(*i.OpenIncidentIDGT))
+	}
+	if i.OpenIncidentIDGTE != nil {
+		predicates = append(predicates, monitor.OpenIncidentIDGTE(*i.OpenIncidentIDGTE))
+	}
+	if i.OpenIncidentIDLT != nil {
+		predicates = append(predicates, monitor.OpenIncidentIDLT(*i.OpenIncidentIDLT))
+	}
+	if i.OpenIncidentIDLTE != nil {
+		predicates = append(predicates, monitor.OpenIncidentIDLTE(*i.OpenIncidentIDLTE))
+	}
+	if i.OpenIncidentIDContains != nil {
+		predicates = append(predicates, monitor.OpenIncidentIDContains(*i.OpenIncidentIDContains))
+	}
+	if i.OpenIncidentIDHasPrefix != nil {
+		predicates = append(predicates, monitor.OpenIncidentIDHasPrefix(*i.OpenIncidentIDHasPrefix))
+	}
+	if i.OpenIncidentIDHasSuffix != nil {
+		predicates = append(predicates, monitor.OpenIncidentIDHasSuffix(*i.OpenIncidentIDHasSuffix))
+	}
+	if i.OpenIncidentIDIsNil {
+		predicates = append(predicates, monitor.OpenIncidentIDIsNil())
+	}
+	if i.OpenIncidentIDNotNil {
+		predicates = append(predicates, monitor.OpenIncidentIDNotNil())
+	}
+	if i.OpenIncidentIDEqualFold != nil {
+		predicates = append(predicates, monitor.OpenIncidentIDEqualFold(*i.OpenIncidentIDEqualFold))
+	}
+	if i.OpenIncidentIDContainsFold != nil {
+		predicates = append(predicates, monitor.OpenIncidentIDContainsFold(*i.OpenIncidentIDContainsFold))
+	}
+	if i.LastBeatAt != nil {
+		predicates = append(predicates, monitor.LastBeatAtEQ(*i.LastBeatAt))
+	}
+	if i.LastBeatAtNEQ != nil {
+		predicates = append(predicates, monitor.LastBeatAtNEQ(*i.LastBeatAtNEQ))
+	}
+	if len(i.LastBeatAtIn) > 0 {
+		predicates = append(predicates, monitor.LastBeatAtIn(i.LastBeatAtIn...))
+	}
+	if len(i.LastBeatAtNotIn) > 0 {
+		predicates = append(predicates, monitor.LastBeatAtNotIn(i.LastBeatAtNotIn...))
+	}
+	if i.LastBeatAtGT != nil {
+		predicates = append(predicates, monitor.LastBeatAtGT(*i.LastBeatAtGT))
+	}
+	if i.LastBeatAtGTE != nil {
+		predicates = append(predicates, monitor.LastBeatAtGTE(*i.LastBeatAtGTE))
+	}
+	if i.LastBeatAtLT != nil {
+		predicates = append(predicates, monitor.LastBeatAtLT(*i.LastBeatAtLT))
+	}
+	if i.LastBeatAtLTE != nil {
+		predicates = append(predicates, monitor.LastBeatAtLTE(*i.LastBeatAtLTE))
+	}
+	if i.LastBeatAtIsNil {
+		predicates = append(predicates, monitor.LastBeatAtIsNil())
+	}
+	if i.LastBeatAtNotNil {
+		predicates = append(predicates, monitor.LastBeatAtNotNil())
+	}
+
+	if i.HasAsset != nil {
+		p := monitor.HasAsset()
+		if !*i.HasAsset {
+			p = monitor.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAssetWith) > 0 {
+		with := make([]predicate.Asset, 0, len(i.HasAssetWith))
+		for _, w := range i.HasAssetWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAssetWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, monitor.HasAssetWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyMonitorWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return monitor.And(predicates...), nil
+	}
+}
+
+// NotificationChannelWhereInput represents a where input for filtering NotificationChannel queries.
+type NotificationChannelWhereInput struct {
+	Predicates []predicate.NotificationChannel  `json:"-"`
+	Not        *NotificationChannelWhereInput   `json:"not,omitempty"`
+	Or         []*NotificationChannelWhereInput `json:"or,omitempty"`
+	And        []*NotificationChannelWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *notificationchannel.Kind  `json:"kind,omitempty"`
+	KindNEQ   *notificationchannel.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []notificationchannel.Kind `json:"kindIn,omitempty"`
+	KindNotIn []notificationchannel.Kind `json:"kindNotIn,omitempty"`
+
+	// "min_severity" field predicates.
+	MinSeverity      *notificationchannel.MinSeverity  `json:"minSeverity,omitempty"`
+	MinSeverityNEQ   *notificationchannel.MinSeverity  `json:"minSeverityNEQ,omitempty"`
+	MinSeverityIn    []notificationchannel.MinSeverity `json:"minSeverityIn,omitempty"`
+	MinSeverityNotIn []notificationchannel.MinSeverity `json:"minSeverityNotIn,omitempty"`
+
+	// "enabled" field predicates.
+	Enabled    *bool `json:"enabled,omitempty"`
+	EnabledNEQ *bool `json:"enabledNEQ,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *NotificationChannelWhereInput) AddPredicates(predicates ...predicate.NotificationChannel) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the NotificationChannelWhereInput filter on the NotificationChannelQuery builder.
+func (i *NotificationChannelWhereInput) Filter(q *NotificationChannelQuery) (*NotificationChannelQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyNotificationChannelWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyNotificationChannelWhereInput is returned in case the NotificationChannelWhereInput is empty.
+var ErrEmptyNotificationChannelWhereInput = errors.New("ent: empty predicate NotificationChannelWhereInput")
+
+// P returns a predicate for filtering notificationchannels.
+// An error is returned if the input is empty or invalid.
+func (i *NotificationChannelWhereInput) P() (predicate.NotificationChannel, error) {
+	var predicates []predicate.NotificationChannel
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, notificationchannel.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.NotificationChannel, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, notificationchannel.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.NotificationChannel, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, notificationchannel.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, notificationchannel.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, notificationchannel.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, notificationchannel.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, notificationchannel.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, notificationchannel.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, notificationchannel.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, notificationchannel.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, notificationchannel.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, notificationchannel.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, notificationchannel.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, notificationchannel.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, notificationchannel.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, notificationchannel.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, notificationchannel.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, notificationchannel.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, notificationchannel.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, notificationchannel.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, notificationchannel.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, notificationchannel.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, notificationchannel.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, notificationchannel.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, notificationchannel.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, notificationchannel.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, notificationchannel.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, notificationchannel.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, notificationchannel.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, notificationchannel.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, notificationchannel.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, notificationchannel.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, notificationchannel.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, notificationchannel.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, notificationchannel.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, notificationchannel.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, notificationchannel.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, notificationchannel.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, notificationchannel.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, notificationchannel.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, notificationchannel.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, notificationchannel.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, notificationchannel.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, notificationchannel.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, notificationchannel.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, notificationchannel.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, notificationchannel.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, notificationchannel.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, notificationchannel.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, notificationchannel.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, notificationchannel.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, notificationchannel.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, notificationchannel.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, notificationchannel.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, notificationchannel.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, notificationchannel.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, notificationchannel.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, notificationchannel.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, notificationchannel.KindNotIn(i.KindNotIn...))
+	}
+	if i.MinSeverity != nil {
+		predicates = append(predicates, notificationchannel.MinSeverityEQ(*i.MinSeverity))
+	}
+	if i.MinSeverityNEQ != nil {
+		predicates = append(predicates, notificationchannel.MinSeverityNEQ(*i.MinSeverityNEQ))
+	}
+	if len(i.MinSeverityIn) > 0 {
+		predicates = append(predicates, notificationchannel.MinSeverityIn(i.MinSeverityIn...))
+	}
+	if len(i.MinSeverityNotIn) > 0 {
+		predicates = append(predicates, notificationchannel.MinSeverityNotIn(i.MinSeverityNotIn...))
+	}
+	if i.Enabled != nil {
+		predicates = append(predicates, notificationchannel.EnabledEQ(*i.Enabled))
+	}
+	if i.EnabledNEQ != nil {
+		predicates = append(predicates, notificationchannel.EnabledNEQ(*i.EnabledNEQ))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyNotificationChannelWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return notificationchannel.And(predicates...), nil
 	}
 }
 

@@ -13,9 +13,17 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent/apikey"
+	"github.com/opsward/opsward/ent/asset"
+	"github.com/opsward/opsward/ent/assetdependency"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/incident"
+	"github.com/opsward/opsward/ent/incidententry"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
+	"github.com/opsward/opsward/ent/monitor"
+	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/predicate"
 	"github.com/opsward/opsward/ent/refreshtoken"
 	"github.com/opsward/opsward/ent/session"
@@ -33,15 +41,23 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAPIKey       = "APIKey"
-	TypeAuditEntry   = "AuditEntry"
-	TypeInvitation   = "Invitation"
-	TypeMembership   = "Membership"
-	TypeRefreshToken = "RefreshToken"
-	TypeSession      = "Session"
-	TypeSubscription = "Subscription"
-	TypeTenant       = "Tenant"
-	TypeUser         = "User"
+	TypeAPIKey              = "APIKey"
+	TypeAsset               = "Asset"
+	TypeAssetDependency     = "AssetDependency"
+	TypeAuditEntry          = "AuditEntry"
+	TypeEscalationPolicy    = "EscalationPolicy"
+	TypeIncident            = "Incident"
+	TypeIncidentEntry       = "IncidentEntry"
+	TypeInvitation          = "Invitation"
+	TypeMaintenanceWindow   = "MaintenanceWindow"
+	TypeMembership          = "Membership"
+	TypeMonitor             = "Monitor"
+	TypeNotificationChannel = "NotificationChannel"
+	TypeRefreshToken        = "RefreshToken"
+	TypeSession             = "Session"
+	TypeSubscription        = "Subscription"
+	TypeTenant              = "Tenant"
+	TypeUser                = "User"
 )
 
 // APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
@@ -990,6 +1006,1450 @@ func (m *APIKeyMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *APIKeyMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown APIKey edge %s", name)
+}
+
+// AssetMutation represents an operation that mutates the Asset nodes in the graph.
+type AssetMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *string
+	tenant_id       *string
+	created_at      *time.Time
+	updated_at      *time.Time
+	name            *string
+	kind            *asset.Kind
+	address         *string
+	tags            *[]string
+	appendtags      []string
+	criticality     *asset.Criticality
+	site            *string
+	description     *string
+	clearedFields   map[string]struct{}
+	monitors        map[string]struct{}
+	removedmonitors map[string]struct{}
+	clearedmonitors bool
+	done            bool
+	oldValue        func(context.Context) (*Asset, error)
+	predicates      []predicate.Asset
+}
+
+var _ ent.Mutation = (*AssetMutation)(nil)
+
+// assetOption allows management of the mutation configuration using functional options.
+type assetOption func(*AssetMutation)
+
+// newAssetMutation creates new mutation for the Asset entity.
+func newAssetMutation(c config, op Op, opts ...assetOption) *AssetMutation {
+	m := &AssetMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAsset,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAssetID sets the ID field of the mutation.
+func withAssetID(id string) assetOption {
+	return func(m *AssetMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Asset
+		)
+		m.oldValue = func(ctx context.Context) (*Asset, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Asset.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAsset sets the old Asset of the mutation.
+func withAsset(node *Asset) assetOption {
+	return func(m *AssetMutation) {
+		m.oldValue = func(context.Context) (*Asset, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AssetMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AssetMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Asset entities.
+func (m *AssetMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AssetMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AssetMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Asset.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *AssetMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *AssetMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Asset entity.
+// If the Asset object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssetMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *AssetMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AssetMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AssetMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Asset entity.
+// If the Asset object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssetMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AssetMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *AssetMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *AssetMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Asset entity.
+// If the Asset object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssetMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *AssetMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *AssetMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *AssetMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Asset entity.
+// If the Asset object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssetMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *AssetMutation) ResetName() {
+	m.name = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *AssetMutation) SetKind(a asset.Kind) {
+	m.kind = &a
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *AssetMutation) Kind() (r asset.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the Asset entity.
+// If the Asset object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssetMutation) OldKind(ctx context.Context) (v asset.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *AssetMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetAddress sets the "address" field.
+func (m *AssetMutation) SetAddress(s string) {
+	m.address = &s
+}
+
+// Address returns the value of the "address" field in the mutation.
+func (m *AssetMutation) Address() (r string, exists bool) {
+	v := m.address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddress returns the old "address" field's value of the Asset entity.
+// If the Asset object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssetMutation) OldAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddress: %w", err)
+	}
+	return oldValue.Address, nil
+}
+
+// ResetAddress resets all changes to the "address" field.
+func (m *AssetMutation) ResetAddress() {
+	m.address = nil
+}
+
+// SetTags sets the "tags" field.
+func (m *AssetMutation) SetTags(s []string) {
+	m.tags = &s
+	m.appendtags = nil
+}
+
+// Tags returns the value of the "tags" field in the mutation.
+func (m *AssetMutation) Tags() (r []string, exists bool) {
+	v := m.tags
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTags returns the old "tags" field's value of the Asset entity.
+// If the Asset object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssetMutation) OldTags(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTags is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTags requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTags: %w", err)
+	}
+	return oldValue.Tags, nil
+}
+
+// AppendTags adds s to the "tags" field.
+func (m *AssetMutation) AppendTags(s []string) {
+	m.appendtags = append(m.appendtags, s...)
+}
+
+// AppendedTags returns the list of values that were appended to the "tags" field in this mutation.
+func (m *AssetMutation) AppendedTags() ([]string, bool) {
+	if len(m.appendtags) == 0 {
+		return nil, false
+	}
+	return m.appendtags, true
+}
+
+// ClearTags clears the value of the "tags" field.
+func (m *AssetMutation) ClearTags() {
+	m.tags = nil
+	m.appendtags = nil
+	m.clearedFields[asset.FieldTags] = struct{}{}
+}
+
+// TagsCleared returns if the "tags" field was cleared in this mutation.
+func (m *AssetMutation) TagsCleared() bool {
+	_, ok := m.clearedFields[asset.FieldTags]
+	return ok
+}
+
+// ResetTags resets all changes to the "tags" field.
+func (m *AssetMutation) ResetTags() {
+	m.tags = nil
+	m.appendtags = nil
+	delete(m.clearedFields, asset.FieldTags)
+}
+
+// SetCriticality sets the "criticality" field.
+func (m *AssetMutation) SetCriticality(a asset.Criticality) {
+	m.criticality = &a
+}
+
+// Criticality returns the value of the "criticality" field in the mutation.
+func (m *AssetMutation) Criticality() (r asset.Criticality, exists bool) {
+	v := m.criticality
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCriticality returns the old "criticality" field's value of the Asset entity.
+// If the Asset object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssetMutation) OldCriticality(ctx context.Context) (v asset.Criticality, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCriticality is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCriticality requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCriticality: %w", err)
+	}
+	return oldValue.Criticality, nil
+}
+
+// ResetCriticality resets all changes to the "criticality" field.
+func (m *AssetMutation) ResetCriticality() {
+	m.criticality = nil
+}
+
+// SetSite sets the "site" field.
+func (m *AssetMutation) SetSite(s string) {
+	m.site = &s
+}
+
+// Site returns the value of the "site" field in the mutation.
+func (m *AssetMutation) Site() (r string, exists bool) {
+	v := m.site
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSite returns the old "site" field's value of the Asset entity.
+// If the Asset object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssetMutation) OldSite(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSite is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSite requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSite: %w", err)
+	}
+	return oldValue.Site, nil
+}
+
+// ResetSite resets all changes to the "site" field.
+func (m *AssetMutation) ResetSite() {
+	m.site = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *AssetMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *AssetMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the Asset entity.
+// If the Asset object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssetMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *AssetMutation) ResetDescription() {
+	m.description = nil
+}
+
+// AddMonitorIDs adds the "monitors" edge to the Monitor entity by ids.
+func (m *AssetMutation) AddMonitorIDs(ids ...string) {
+	if m.monitors == nil {
+		m.monitors = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.monitors[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMonitors clears the "monitors" edge to the Monitor entity.
+func (m *AssetMutation) ClearMonitors() {
+	m.clearedmonitors = true
+}
+
+// MonitorsCleared reports if the "monitors" edge to the Monitor entity was cleared.
+func (m *AssetMutation) MonitorsCleared() bool {
+	return m.clearedmonitors
+}
+
+// RemoveMonitorIDs removes the "monitors" edge to the Monitor entity by IDs.
+func (m *AssetMutation) RemoveMonitorIDs(ids ...string) {
+	if m.removedmonitors == nil {
+		m.removedmonitors = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.monitors, ids[i])
+		m.removedmonitors[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMonitors returns the removed IDs of the "monitors" edge to the Monitor entity.
+func (m *AssetMutation) RemovedMonitorsIDs() (ids []string) {
+	for id := range m.removedmonitors {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MonitorsIDs returns the "monitors" edge IDs in the mutation.
+func (m *AssetMutation) MonitorsIDs() (ids []string) {
+	for id := range m.monitors {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMonitors resets all changes to the "monitors" edge.
+func (m *AssetMutation) ResetMonitors() {
+	m.monitors = nil
+	m.clearedmonitors = false
+	m.removedmonitors = nil
+}
+
+// Where appends a list predicates to the AssetMutation builder.
+func (m *AssetMutation) Where(ps ...predicate.Asset) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AssetMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AssetMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Asset, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AssetMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AssetMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Asset).
+func (m *AssetMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AssetMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.tenant_id != nil {
+		fields = append(fields, asset.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, asset.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, asset.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, asset.FieldName)
+	}
+	if m.kind != nil {
+		fields = append(fields, asset.FieldKind)
+	}
+	if m.address != nil {
+		fields = append(fields, asset.FieldAddress)
+	}
+	if m.tags != nil {
+		fields = append(fields, asset.FieldTags)
+	}
+	if m.criticality != nil {
+		fields = append(fields, asset.FieldCriticality)
+	}
+	if m.site != nil {
+		fields = append(fields, asset.FieldSite)
+	}
+	if m.description != nil {
+		fields = append(fields, asset.FieldDescription)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AssetMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case asset.FieldTenantID:
+		return m.TenantID()
+	case asset.FieldCreatedAt:
+		return m.CreatedAt()
+	case asset.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case asset.FieldName:
+		return m.Name()
+	case asset.FieldKind:
+		return m.Kind()
+	case asset.FieldAddress:
+		return m.Address()
+	case asset.FieldTags:
+		return m.Tags()
+	case asset.FieldCriticality:
+		return m.Criticality()
+	case asset.FieldSite:
+		return m.Site()
+	case asset.FieldDescription:
+		return m.Description()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AssetMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case asset.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case asset.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case asset.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case asset.FieldName:
+		return m.OldName(ctx)
+	case asset.FieldKind:
+		return m.OldKind(ctx)
+	case asset.FieldAddress:
+		return m.OldAddress(ctx)
+	case asset.FieldTags:
+		return m.OldTags(ctx)
+	case asset.FieldCriticality:
+		return m.OldCriticality(ctx)
+	case asset.FieldSite:
+		return m.OldSite(ctx)
+	case asset.FieldDescription:
+		return m.OldDescription(ctx)
+	}
+	return nil, fmt.Errorf("unknown Asset field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AssetMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case asset.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case asset.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case asset.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case asset.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case asset.FieldKind:
+		v, ok := value.(asset.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case asset.FieldAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddress(v)
+		return nil
+	case asset.FieldTags:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTags(v)
+		return nil
+	case asset.FieldCriticality:
+		v, ok := value.(asset.Criticality)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCriticality(v)
+		return nil
+	case asset.FieldSite:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSite(v)
+		return nil
+	case asset.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Asset field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AssetMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AssetMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AssetMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Asset numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AssetMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(asset.FieldTags) {
+		fields = append(fields, asset.FieldTags)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AssetMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AssetMutation) ClearField(name string) error {
+	switch name {
+	case asset.FieldTags:
+		m.ClearTags()
+		return nil
+	}
+	return fmt.Errorf("unknown Asset nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AssetMutation) ResetField(name string) error {
+	switch name {
+	case asset.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case asset.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case asset.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case asset.FieldName:
+		m.ResetName()
+		return nil
+	case asset.FieldKind:
+		m.ResetKind()
+		return nil
+	case asset.FieldAddress:
+		m.ResetAddress()
+		return nil
+	case asset.FieldTags:
+		m.ResetTags()
+		return nil
+	case asset.FieldCriticality:
+		m.ResetCriticality()
+		return nil
+	case asset.FieldSite:
+		m.ResetSite()
+		return nil
+	case asset.FieldDescription:
+		m.ResetDescription()
+		return nil
+	}
+	return fmt.Errorf("unknown Asset field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AssetMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.monitors != nil {
+		edges = append(edges, asset.EdgeMonitors)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AssetMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case asset.EdgeMonitors:
+		ids := make([]ent.Value, 0, len(m.monitors))
+		for id := range m.monitors {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AssetMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.removedmonitors != nil {
+		edges = append(edges, asset.EdgeMonitors)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AssetMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case asset.EdgeMonitors:
+		ids := make([]ent.Value, 0, len(m.removedmonitors))
+		for id := range m.removedmonitors {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AssetMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedmonitors {
+		edges = append(edges, asset.EdgeMonitors)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AssetMutation) EdgeCleared(name string) bool {
+	switch name {
+	case asset.EdgeMonitors:
+		return m.clearedmonitors
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AssetMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Asset unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AssetMutation) ResetEdge(name string) error {
+	switch name {
+	case asset.EdgeMonitors:
+		m.ResetMonitors()
+		return nil
+	}
+	return fmt.Errorf("unknown Asset edge %s", name)
+}
+
+// AssetDependencyMutation represents an operation that mutates the AssetDependency nodes in the graph.
+type AssetDependencyMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	tenant_id     *string
+	child_id      *string
+	parent_id     *string
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*AssetDependency, error)
+	predicates    []predicate.AssetDependency
+}
+
+var _ ent.Mutation = (*AssetDependencyMutation)(nil)
+
+// assetdependencyOption allows management of the mutation configuration using functional options.
+type assetdependencyOption func(*AssetDependencyMutation)
+
+// newAssetDependencyMutation creates new mutation for the AssetDependency entity.
+func newAssetDependencyMutation(c config, op Op, opts ...assetdependencyOption) *AssetDependencyMutation {
+	m := &AssetDependencyMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAssetDependency,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAssetDependencyID sets the ID field of the mutation.
+func withAssetDependencyID(id string) assetdependencyOption {
+	return func(m *AssetDependencyMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AssetDependency
+		)
+		m.oldValue = func(ctx context.Context) (*AssetDependency, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AssetDependency.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAssetDependency sets the old AssetDependency of the mutation.
+func withAssetDependency(node *AssetDependency) assetdependencyOption {
+	return func(m *AssetDependencyMutation) {
+		m.oldValue = func(context.Context) (*AssetDependency, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AssetDependencyMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AssetDependencyMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AssetDependency entities.
+func (m *AssetDependencyMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AssetDependencyMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AssetDependencyMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AssetDependency.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *AssetDependencyMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *AssetDependencyMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the AssetDependency entity.
+// If the AssetDependency object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssetDependencyMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *AssetDependencyMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetChildID sets the "child_id" field.
+func (m *AssetDependencyMutation) SetChildID(s string) {
+	m.child_id = &s
+}
+
+// ChildID returns the value of the "child_id" field in the mutation.
+func (m *AssetDependencyMutation) ChildID() (r string, exists bool) {
+	v := m.child_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChildID returns the old "child_id" field's value of the AssetDependency entity.
+// If the AssetDependency object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssetDependencyMutation) OldChildID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChildID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChildID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChildID: %w", err)
+	}
+	return oldValue.ChildID, nil
+}
+
+// ResetChildID resets all changes to the "child_id" field.
+func (m *AssetDependencyMutation) ResetChildID() {
+	m.child_id = nil
+}
+
+// SetParentID sets the "parent_id" field.
+func (m *AssetDependencyMutation) SetParentID(s string) {
+	m.parent_id = &s
+}
+
+// ParentID returns the value of the "parent_id" field in the mutation.
+func (m *AssetDependencyMutation) ParentID() (r string, exists bool) {
+	v := m.parent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldParentID returns the old "parent_id" field's value of the AssetDependency entity.
+// If the AssetDependency object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssetDependencyMutation) OldParentID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldParentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldParentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldParentID: %w", err)
+	}
+	return oldValue.ParentID, nil
+}
+
+// ResetParentID resets all changes to the "parent_id" field.
+func (m *AssetDependencyMutation) ResetParentID() {
+	m.parent_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AssetDependencyMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AssetDependencyMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the AssetDependency entity.
+// If the AssetDependency object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AssetDependencyMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AssetDependencyMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the AssetDependencyMutation builder.
+func (m *AssetDependencyMutation) Where(ps ...predicate.AssetDependency) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AssetDependencyMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AssetDependencyMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AssetDependency, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AssetDependencyMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AssetDependencyMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AssetDependency).
+func (m *AssetDependencyMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AssetDependencyMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.tenant_id != nil {
+		fields = append(fields, assetdependency.FieldTenantID)
+	}
+	if m.child_id != nil {
+		fields = append(fields, assetdependency.FieldChildID)
+	}
+	if m.parent_id != nil {
+		fields = append(fields, assetdependency.FieldParentID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, assetdependency.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AssetDependencyMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case assetdependency.FieldTenantID:
+		return m.TenantID()
+	case assetdependency.FieldChildID:
+		return m.ChildID()
+	case assetdependency.FieldParentID:
+		return m.ParentID()
+	case assetdependency.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AssetDependencyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case assetdependency.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case assetdependency.FieldChildID:
+		return m.OldChildID(ctx)
+	case assetdependency.FieldParentID:
+		return m.OldParentID(ctx)
+	case assetdependency.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown AssetDependency field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AssetDependencyMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case assetdependency.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case assetdependency.FieldChildID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChildID(v)
+		return nil
+	case assetdependency.FieldParentID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetParentID(v)
+		return nil
+	case assetdependency.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AssetDependency field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AssetDependencyMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AssetDependencyMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AssetDependencyMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown AssetDependency numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AssetDependencyMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AssetDependencyMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AssetDependencyMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AssetDependency nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AssetDependencyMutation) ResetField(name string) error {
+	switch name {
+	case assetdependency.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case assetdependency.FieldChildID:
+		m.ResetChildID()
+		return nil
+	case assetdependency.FieldParentID:
+		m.ResetParentID()
+		return nil
+	case assetdependency.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown AssetDependency field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AssetDependencyMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AssetDependencyMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AssetDependencyMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AssetDependencyMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AssetDependencyMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AssetDependencyMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AssetDependencyMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AssetDependency unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AssetDependencyMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AssetDependency edge %s", name)
 }
 
 // AuditEntryMutation represents an operation that mutates the AuditEntry nodes in the graph.
@@ -2008,6 +3468,3089 @@ func (m *AuditEntryMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown AuditEntry edge %s", name)
 }
 
+// EscalationPolicyMutation represents an operation that mutates the EscalationPolicy nodes in the graph.
+type EscalationPolicyMutation struct {
+	config
+	op                      Op
+	typ                     string
+	id                      *string
+	tenant_id               *string
+	created_at              *time.Time
+	updated_at              *time.Time
+	name                    *string
+	levels                  *[]byte
+	repeat                  *int
+	addrepeat               *int
+	repeat_after_seconds    *int
+	addrepeat_after_seconds *int
+	clearedFields           map[string]struct{}
+	done                    bool
+	oldValue                func(context.Context) (*EscalationPolicy, error)
+	predicates              []predicate.EscalationPolicy
+}
+
+var _ ent.Mutation = (*EscalationPolicyMutation)(nil)
+
+// escalationpolicyOption allows management of the mutation configuration using functional options.
+type escalationpolicyOption func(*EscalationPolicyMutation)
+
+// newEscalationPolicyMutation creates new mutation for the EscalationPolicy entity.
+func newEscalationPolicyMutation(c config, op Op, opts ...escalationpolicyOption) *EscalationPolicyMutation {
+	m := &EscalationPolicyMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeEscalationPolicy,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withEscalationPolicyID sets the ID field of the mutation.
+func withEscalationPolicyID(id string) escalationpolicyOption {
+	return func(m *EscalationPolicyMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *EscalationPolicy
+		)
+		m.oldValue = func(ctx context.Context) (*EscalationPolicy, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().EscalationPolicy.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withEscalationPolicy sets the old EscalationPolicy of the mutation.
+func withEscalationPolicy(node *EscalationPolicy) escalationpolicyOption {
+	return func(m *EscalationPolicyMutation) {
+		m.oldValue = func(context.Context) (*EscalationPolicy, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m EscalationPolicyMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m EscalationPolicyMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of EscalationPolicy entities.
+func (m *EscalationPolicyMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *EscalationPolicyMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *EscalationPolicyMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().EscalationPolicy.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *EscalationPolicyMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *EscalationPolicyMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the EscalationPolicy entity.
+// If the EscalationPolicy object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EscalationPolicyMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *EscalationPolicyMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *EscalationPolicyMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *EscalationPolicyMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the EscalationPolicy entity.
+// If the EscalationPolicy object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EscalationPolicyMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *EscalationPolicyMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *EscalationPolicyMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *EscalationPolicyMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the EscalationPolicy entity.
+// If the EscalationPolicy object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EscalationPolicyMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *EscalationPolicyMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *EscalationPolicyMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *EscalationPolicyMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the EscalationPolicy entity.
+// If the EscalationPolicy object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EscalationPolicyMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *EscalationPolicyMutation) ResetName() {
+	m.name = nil
+}
+
+// SetLevels sets the "levels" field.
+func (m *EscalationPolicyMutation) SetLevels(b []byte) {
+	m.levels = &b
+}
+
+// Levels returns the value of the "levels" field in the mutation.
+func (m *EscalationPolicyMutation) Levels() (r []byte, exists bool) {
+	v := m.levels
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLevels returns the old "levels" field's value of the EscalationPolicy entity.
+// If the EscalationPolicy object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EscalationPolicyMutation) OldLevels(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLevels is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLevels requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLevels: %w", err)
+	}
+	return oldValue.Levels, nil
+}
+
+// ResetLevels resets all changes to the "levels" field.
+func (m *EscalationPolicyMutation) ResetLevels() {
+	m.levels = nil
+}
+
+// SetRepeat sets the "repeat" field.
+func (m *EscalationPolicyMutation) SetRepeat(i int) {
+	m.repeat = &i
+	m.addrepeat = nil
+}
+
+// Repeat returns the value of the "repeat" field in the mutation.
+func (m *EscalationPolicyMutation) Repeat() (r int, exists bool) {
+	v := m.repeat
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRepeat returns the old "repeat" field's value of the EscalationPolicy entity.
+// If the EscalationPolicy object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EscalationPolicyMutation) OldRepeat(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRepeat is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRepeat requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRepeat: %w", err)
+	}
+	return oldValue.Repeat, nil
+}
+
+// AddRepeat adds i to the "repeat" field.
+func (m *EscalationPolicyMutation) AddRepeat(i int) {
+	if m.addrepeat != nil {
+		*m.addrepeat += i
+	} else {
+		m.addrepeat = &i
+	}
+}
+
+// AddedRepeat returns the value that was added to the "repeat" field in this mutation.
+func (m *EscalationPolicyMutation) AddedRepeat() (r int, exists bool) {
+	v := m.addrepeat
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRepeat resets all changes to the "repeat" field.
+func (m *EscalationPolicyMutation) ResetRepeat() {
+	m.repeat = nil
+	m.addrepeat = nil
+}
+
+// SetRepeatAfterSeconds sets the "repeat_after_seconds" field.
+func (m *EscalationPolicyMutation) SetRepeatAfterSeconds(i int) {
+	m.repeat_after_seconds = &i
+	m.addrepeat_after_seconds = nil
+}
+
+// RepeatAfterSeconds returns the value of the "repeat_after_seconds" field in the mutation.
+func (m *EscalationPolicyMutation) RepeatAfterSeconds() (r int, exists bool) {
+	v := m.repeat_after_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRepeatAfterSeconds returns the old "repeat_after_seconds" field's value of the EscalationPolicy entity.
+// If the EscalationPolicy object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EscalationPolicyMutation) OldRepeatAfterSeconds(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRepeatAfterSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRepeatAfterSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRepeatAfterSeconds: %w", err)
+	}
+	return oldValue.RepeatAfterSeconds, nil
+}
+
+// AddRepeatAfterSeconds adds i to the "repeat_after_seconds" field.
+func (m *EscalationPolicyMutation) AddRepeatAfterSeconds(i int) {
+	if m.addrepeat_after_seconds != nil {
+		*m.addrepeat_after_seconds += i
+	} else {
+		m.addrepeat_after_seconds = &i
+	}
+}
+
+// AddedRepeatAfterSeconds returns the value that was added to the "repeat_after_seconds" field in this mutation.
+func (m *EscalationPolicyMutation) AddedRepeatAfterSeconds() (r int, exists bool) {
+	v := m.addrepeat_after_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRepeatAfterSeconds resets all changes to the "repeat_after_seconds" field.
+func (m *EscalationPolicyMutation) ResetRepeatAfterSeconds() {
+	m.repeat_after_seconds = nil
+	m.addrepeat_after_seconds = nil
+}
+
+// Where appends a list predicates to the EscalationPolicyMutation builder.
+func (m *EscalationPolicyMutation) Where(ps ...predicate.EscalationPolicy) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the EscalationPolicyMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *EscalationPolicyMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.EscalationPolicy, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *EscalationPolicyMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *EscalationPolicyMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (EscalationPolicy).
+func (m *EscalationPolicyMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *EscalationPolicyMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.tenant_id != nil {
+		fields = append(fields, escalationpolicy.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, escalationpolicy.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, escalationpolicy.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, escalationpolicy.FieldName)
+	}
+	if m.levels != nil {
+		fields = append(fields, escalationpolicy.FieldLevels)
+	}
+	if m.repeat != nil {
+		fields = append(fields, escalationpolicy.FieldRepeat)
+	}
+	if m.repeat_after_seconds != nil {
+		fields = append(fields, escalationpolicy.FieldRepeatAfterSeconds)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *EscalationPolicyMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case escalationpolicy.FieldTenantID:
+		return m.TenantID()
+	case escalationpolicy.FieldCreatedAt:
+		return m.CreatedAt()
+	case escalationpolicy.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case escalationpolicy.FieldName:
+		return m.Name()
+	case escalationpolicy.FieldLevels:
+		return m.Levels()
+	case escalationpolicy.FieldRepeat:
+		return m.Repeat()
+	case escalationpolicy.FieldRepeatAfterSeconds:
+		return m.RepeatAfterSeconds()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *EscalationPolicyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case escalationpolicy.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case escalationpolicy.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case escalationpolicy.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case escalationpolicy.FieldName:
+		return m.OldName(ctx)
+	case escalationpolicy.FieldLevels:
+		return m.OldLevels(ctx)
+	case escalationpolicy.FieldRepeat:
+		return m.OldRepeat(ctx)
+	case escalationpolicy.FieldRepeatAfterSeconds:
+		return m.OldRepeatAfterSeconds(ctx)
+	}
+	return nil, fmt.Errorf("unknown EscalationPolicy field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EscalationPolicyMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case escalationpolicy.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case escalationpolicy.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case escalationpolicy.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case escalationpolicy.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case escalationpolicy.FieldLevels:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLevels(v)
+		return nil
+	case escalationpolicy.FieldRepeat:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRepeat(v)
+		return nil
+	case escalationpolicy.FieldRepeatAfterSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRepeatAfterSeconds(v)
+		return nil
+	}
+	return fmt.Errorf("unknown EscalationPolicy field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *EscalationPolicyMutation) AddedFields() []string {
+	var fields []string
+	if m.addrepeat != nil {
+		fields = append(fields, escalationpolicy.FieldRepeat)
+	}
+	if m.addrepeat_after_seconds != nil {
+		fields = append(fields, escalationpolicy.FieldRepeatAfterSeconds)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *EscalationPolicyMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case escalationpolicy.FieldRepeat:
+		return m.AddedRepeat()
+	case escalationpolicy.FieldRepeatAfterSeconds:
+		return m.AddedRepeatAfterSeconds()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EscalationPolicyMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case escalationpolicy.FieldRepeat:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRepeat(v)
+		return nil
+	case escalationpolicy.FieldRepeatAfterSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRepeatAfterSeconds(v)
+		return nil
+	}
+	return fmt.Errorf("unknown EscalationPolicy numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *EscalationPolicyMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *EscalationPolicyMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *EscalationPolicyMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown EscalationPolicy nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *EscalationPolicyMutation) ResetField(name string) error {
+	switch name {
+	case escalationpolicy.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case escalationpolicy.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case escalationpolicy.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case escalationpolicy.FieldName:
+		m.ResetName()
+		return nil
+	case escalationpolicy.FieldLevels:
+		m.ResetLevels()
+		return nil
+	case escalationpolicy.FieldRepeat:
+		m.ResetRepeat()
+		return nil
+	case escalationpolicy.FieldRepeatAfterSeconds:
+		m.ResetRepeatAfterSeconds()
+		return nil
+	}
+	return fmt.Errorf("unknown EscalationPolicy field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *EscalationPolicyMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *EscalationPolicyMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *EscalationPolicyMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *EscalationPolicyMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *EscalationPolicyMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *EscalationPolicyMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *EscalationPolicyMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown EscalationPolicy unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *EscalationPolicyMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown EscalationPolicy edge %s", name)
+}
+
+// IncidentMutation represents an operation that mutates the Incident nodes in the graph.
+type IncidentMutation struct {
+	config
+	op                   Op
+	typ                  string
+	id                   *string
+	tenant_id            *string
+	created_at           *time.Time
+	updated_at           *time.Time
+	monitor_id           *string
+	asset_id             *string
+	title                *string
+	severity             *incident.Severity
+	status               *incident.Status
+	assignee_id          *string
+	opened_at            *time.Time
+	acked_at             *time.Time
+	acked_by             *string
+	resolved_at          *time.Time
+	resolved_by          *string
+	parent_id            *string
+	suppressed           *bool
+	reopen_count         *int
+	addreopen_count      *int
+	escalation_policy_id *string
+	clearedFields        map[string]struct{}
+	timeline             map[string]struct{}
+	removedtimeline      map[string]struct{}
+	clearedtimeline      bool
+	done                 bool
+	oldValue             func(context.Context) (*Incident, error)
+	predicates           []predicate.Incident
+}
+
+var _ ent.Mutation = (*IncidentMutation)(nil)
+
+// incidentOption allows management of the mutation configuration using functional options.
+type incidentOption func(*IncidentMutation)
+
+// newIncidentMutation creates new mutation for the Incident entity.
+func newIncidentMutation(c config, op Op, opts ...incidentOption) *IncidentMutation {
+	m := &IncidentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeIncident,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withIncidentID sets the ID field of the mutation.
+func withIncidentID(id string) incidentOption {
+	return func(m *IncidentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Incident
+		)
+		m.oldValue = func(ctx context.Context) (*Incident, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Incident.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withIncident sets the old Incident of the mutation.
+func withIncident(node *Incident) incidentOption {
+	return func(m *IncidentMutation) {
+		m.oldValue = func(context.Context) (*Incident, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m IncidentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m IncidentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Incident entities.
+func (m *IncidentMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *IncidentMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *IncidentMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Incident.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *IncidentMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *IncidentMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *IncidentMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *IncidentMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *IncidentMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *IncidentMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *IncidentMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *IncidentMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *IncidentMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetMonitorID sets the "monitor_id" field.
+func (m *IncidentMutation) SetMonitorID(s string) {
+	m.monitor_id = &s
+}
+
+// MonitorID returns the value of the "monitor_id" field in the mutation.
+func (m *IncidentMutation) MonitorID() (r string, exists bool) {
+	v := m.monitor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMonitorID returns the old "monitor_id" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldMonitorID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMonitorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMonitorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMonitorID: %w", err)
+	}
+	return oldValue.MonitorID, nil
+}
+
+// ClearMonitorID clears the value of the "monitor_id" field.
+func (m *IncidentMutation) ClearMonitorID() {
+	m.monitor_id = nil
+	m.clearedFields[incident.FieldMonitorID] = struct{}{}
+}
+
+// MonitorIDCleared returns if the "monitor_id" field was cleared in this mutation.
+func (m *IncidentMutation) MonitorIDCleared() bool {
+	_, ok := m.clearedFields[incident.FieldMonitorID]
+	return ok
+}
+
+// ResetMonitorID resets all changes to the "monitor_id" field.
+func (m *IncidentMutation) ResetMonitorID() {
+	m.monitor_id = nil
+	delete(m.clearedFields, incident.FieldMonitorID)
+}
+
+// SetAssetID sets the "asset_id" field.
+func (m *IncidentMutation) SetAssetID(s string) {
+	m.asset_id = &s
+}
+
+// AssetID returns the value of the "asset_id" field in the mutation.
+func (m *IncidentMutation) AssetID() (r string, exists bool) {
+	v := m.asset_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAssetID returns the old "asset_id" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldAssetID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAssetID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAssetID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAssetID: %w", err)
+	}
+	return oldValue.AssetID, nil
+}
+
+// ClearAssetID clears the value of the "asset_id" field.
+func (m *IncidentMutation) ClearAssetID() {
+	m.asset_id = nil
+	m.clearedFields[incident.FieldAssetID] = struct{}{}
+}
+
+// AssetIDCleared returns if the "asset_id" field was cleared in this mutation.
+func (m *IncidentMutation) AssetIDCleared() bool {
+	_, ok := m.clearedFields[incident.FieldAssetID]
+	return ok
+}
+
+// ResetAssetID resets all changes to the "asset_id" field.
+func (m *IncidentMutation) ResetAssetID() {
+	m.asset_id = nil
+	delete(m.clearedFields, incident.FieldAssetID)
+}
+
+// SetTitle sets the "title" field.
+func (m *IncidentMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *IncidentMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *IncidentMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetSeverity sets the "severity" field.
+func (m *IncidentMutation) SetSeverity(i incident.Severity) {
+	m.severity = &i
+}
+
+// Severity returns the value of the "severity" field in the mutation.
+func (m *IncidentMutation) Severity() (r incident.Severity, exists bool) {
+	v := m.severity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeverity returns the old "severity" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldSeverity(ctx context.Context) (v incident.Severity, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeverity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeverity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeverity: %w", err)
+	}
+	return oldValue.Severity, nil
+}
+
+// ResetSeverity resets all changes to the "severity" field.
+func (m *IncidentMutation) ResetSeverity() {
+	m.severity = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *IncidentMutation) SetStatus(i incident.Status) {
+	m.status = &i
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *IncidentMutation) Status() (r incident.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldStatus(ctx context.Context) (v incident.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *IncidentMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (m *IncidentMutation) SetAssigneeID(s string) {
+	m.assignee_id = &s
+}
+
+// AssigneeID returns the value of the "assignee_id" field in the mutation.
+func (m *IncidentMutation) AssigneeID() (r string, exists bool) {
+	v := m.assignee_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAssigneeID returns the old "assignee_id" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldAssigneeID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAssigneeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAssigneeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAssigneeID: %w", err)
+	}
+	return oldValue.AssigneeID, nil
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (m *IncidentMutation) ClearAssigneeID() {
+	m.assignee_id = nil
+	m.clearedFields[incident.FieldAssigneeID] = struct{}{}
+}
+
+// AssigneeIDCleared returns if the "assignee_id" field was cleared in this mutation.
+func (m *IncidentMutation) AssigneeIDCleared() bool {
+	_, ok := m.clearedFields[incident.FieldAssigneeID]
+	return ok
+}
+
+// ResetAssigneeID resets all changes to the "assignee_id" field.
+func (m *IncidentMutation) ResetAssigneeID() {
+	m.assignee_id = nil
+	delete(m.clearedFields, incident.FieldAssigneeID)
+}
+
+// SetOpenedAt sets the "opened_at" field.
+func (m *IncidentMutation) SetOpenedAt(t time.Time) {
+	m.opened_at = &t
+}
+
+// OpenedAt returns the value of the "opened_at" field in the mutation.
+func (m *IncidentMutation) OpenedAt() (r time.Time, exists bool) {
+	v := m.opened_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOpenedAt returns the old "opened_at" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldOpenedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOpenedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOpenedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOpenedAt: %w", err)
+	}
+	return oldValue.OpenedAt, nil
+}
+
+// ResetOpenedAt resets all changes to the "opened_at" field.
+func (m *IncidentMutation) ResetOpenedAt() {
+	m.opened_at = nil
+}
+
+// SetAckedAt sets the "acked_at" field.
+func (m *IncidentMutation) SetAckedAt(t time.Time) {
+	m.acked_at = &t
+}
+
+// AckedAt returns the value of the "acked_at" field in the mutation.
+func (m *IncidentMutation) AckedAt() (r time.Time, exists bool) {
+	v := m.acked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAckedAt returns the old "acked_at" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldAckedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAckedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAckedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAckedAt: %w", err)
+	}
+	return oldValue.AckedAt, nil
+}
+
+// ClearAckedAt clears the value of the "acked_at" field.
+func (m *IncidentMutation) ClearAckedAt() {
+	m.acked_at = nil
+	m.clearedFields[incident.FieldAckedAt] = struct{}{}
+}
+
+// AckedAtCleared returns if the "acked_at" field was cleared in this mutation.
+func (m *IncidentMutation) AckedAtCleared() bool {
+	_, ok := m.clearedFields[incident.FieldAckedAt]
+	return ok
+}
+
+// ResetAckedAt resets all changes to the "acked_at" field.
+func (m *IncidentMutation) ResetAckedAt() {
+	m.acked_at = nil
+	delete(m.clearedFields, incident.FieldAckedAt)
+}
+
+// SetAckedBy sets the "acked_by" field.
+func (m *IncidentMutation) SetAckedBy(s string) {
+	m.acked_by = &s
+}
+
+// AckedBy returns the value of the "acked_by" field in the mutation.
+func (m *IncidentMutation) AckedBy() (r string, exists bool) {
+	v := m.acked_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAckedBy returns the old "acked_by" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldAckedBy(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAckedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAckedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAckedBy: %w", err)
+	}
+	return oldValue.AckedBy, nil
+}
+
+// ClearAckedBy clears the value of the "acked_by" field.
+func (m *IncidentMutation) ClearAckedBy() {
+	m.acked_by = nil
+	m.clearedFields[incident.FieldAckedBy] = struct{}{}
+}
+
+// AckedByCleared returns if the "acked_by" field was cleared in this mutation.
+func (m *IncidentMutation) AckedByCleared() bool {
+	_, ok := m.clearedFields[incident.FieldAckedBy]
+	return ok
+}
+
+// ResetAckedBy resets all changes to the "acked_by" field.
+func (m *IncidentMutation) ResetAckedBy() {
+	m.acked_by = nil
+	delete(m.clearedFields, incident.FieldAckedBy)
+}
+
+// SetResolvedAt sets the "resolved_at" field.
+func (m *IncidentMutation) SetResolvedAt(t time.Time) {
+	m.resolved_at = &t
+}
+
+// ResolvedAt returns the value of the "resolved_at" field in the mutation.
+func (m *IncidentMutation) ResolvedAt() (r time.Time, exists bool) {
+	v := m.resolved_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolvedAt returns the old "resolved_at" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldResolvedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolvedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolvedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolvedAt: %w", err)
+	}
+	return oldValue.ResolvedAt, nil
+}
+
+// ClearResolvedAt clears the value of the "resolved_at" field.
+func (m *IncidentMutation) ClearResolvedAt() {
+	m.resolved_at = nil
+	m.clearedFields[incident.FieldResolvedAt] = struct{}{}
+}
+
+// ResolvedAtCleared returns if the "resolved_at" field was cleared in this mutation.
+func (m *IncidentMutation) ResolvedAtCleared() bool {
+	_, ok := m.clearedFields[incident.FieldResolvedAt]
+	return ok
+}
+
+// ResetResolvedAt resets all changes to the "resolved_at" field.
+func (m *IncidentMutation) ResetResolvedAt() {
+	m.resolved_at = nil
+	delete(m.clearedFields, incident.FieldResolvedAt)
+}
+
+// SetResolvedBy sets the "resolved_by" field.
+func (m *IncidentMutation) SetResolvedBy(s string) {
+	m.resolved_by = &s
+}
+
+// ResolvedBy returns the value of the "resolved_by" field in the mutation.
+func (m *IncidentMutation) ResolvedBy() (r string, exists bool) {
+	v := m.resolved_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolvedBy returns the old "resolved_by" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldResolvedBy(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolvedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolvedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolvedBy: %w", err)
+	}
+	return oldValue.ResolvedBy, nil
+}
+
+// ClearResolvedBy clears the value of the "resolved_by" field.
+func (m *IncidentMutation) ClearResolvedBy() {
+	m.resolved_by = nil
+	m.clearedFields[incident.FieldResolvedBy] = struct{}{}
+}
+
+// ResolvedByCleared returns if the "resolved_by" field was cleared in this mutation.
+func (m *IncidentMutation) ResolvedByCleared() bool {
+	_, ok := m.clearedFields[incident.FieldResolvedBy]
+	return ok
+}
+
+// ResetResolvedBy resets all changes to the "resolved_by" field.
+func (m *IncidentMutation) ResetResolvedBy() {
+	m.resolved_by = nil
+	delete(m.clearedFields, incident.FieldResolvedBy)
+}
+
+// SetParentID sets the "parent_id" field.
+func (m *IncidentMutation) SetParentID(s string) {
+	m.parent_id = &s
+}
+
+// ParentID returns the value of the "parent_id" field in the mutation.
+func (m *IncidentMutation) ParentID() (r string, exists bool) {
+	v := m.parent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldParentID returns the old "parent_id" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldParentID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldParentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldParentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldParentID: %w", err)
+	}
+	return oldValue.ParentID, nil
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (m *IncidentMutation) ClearParentID() {
+	m.parent_id = nil
+	m.clearedFields[incident.FieldParentID] = struct{}{}
+}
+
+// ParentIDCleared returns if the "parent_id" field was cleared in this mutation.
+func (m *IncidentMutation) ParentIDCleared() bool {
+	_, ok := m.clearedFields[incident.FieldParentID]
+	return ok
+}
+
+// ResetParentID resets all changes to the "parent_id" field.
+func (m *IncidentMutation) ResetParentID() {
+	m.parent_id = nil
+	delete(m.clearedFields, incident.FieldParentID)
+}
+
+// SetSuppressed sets the "suppressed" field.
+func (m *IncidentMutation) SetSuppressed(b bool) {
+	m.suppressed = &b
+}
+
+// Suppressed returns the value of the "suppressed" field in the mutation.
+func (m *IncidentMutation) Suppressed() (r bool, exists bool) {
+	v := m.suppressed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSuppressed returns the old "suppressed" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldSuppressed(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSuppressed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSuppressed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSuppressed: %w", err)
+	}
+	return oldValue.Suppressed, nil
+}
+
+// ResetSuppressed resets all changes to the "suppressed" field.
+func (m *IncidentMutation) ResetSuppressed() {
+	m.suppressed = nil
+}
+
+// SetReopenCount sets the "reopen_count" field.
+func (m *IncidentMutation) SetReopenCount(i int) {
+	m.reopen_count = &i
+	m.addreopen_count = nil
+}
+
+// ReopenCount returns the value of the "reopen_count" field in the mutation.
+func (m *IncidentMutation) ReopenCount() (r int, exists bool) {
+	v := m.reopen_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReopenCount returns the old "reopen_count" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldReopenCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReopenCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReopenCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReopenCount: %w", err)
+	}
+	return oldValue.ReopenCount, nil
+}
+
+// AddReopenCount adds i to the "reopen_count" field.
+func (m *IncidentMutation) AddReopenCount(i int) {
+	if m.addreopen_count != nil {
+		*m.addreopen_count += i
+	} else {
+		m.addreopen_count = &i
+	}
+}
+
+// AddedReopenCount returns the value that was added to the "reopen_count" field in this mutation.
+func (m *IncidentMutation) AddedReopenCount() (r int, exists bool) {
+	v := m.addreopen_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReopenCount resets all changes to the "reopen_count" field.
+func (m *IncidentMutation) ResetReopenCount() {
+	m.reopen_count = nil
+	m.addreopen_count = nil
+}
+
+// SetEscalationPolicyID sets the "escalation_policy_id" field.
+func (m *IncidentMutation) SetEscalationPolicyID(s string) {
+	m.escalation_policy_id = &s
+}
+
+// EscalationPolicyID returns the value of the "escalation_policy_id" field in the mutation.
+func (m *IncidentMutation) EscalationPolicyID() (r string, exists bool) {
+	v := m.escalation_policy_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEscalationPolicyID returns the old "escalation_policy_id" field's value of the Incident entity.
+// If the Incident object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentMutation) OldEscalationPolicyID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEscalationPolicyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEscalationPolicyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEscalationPolicyID: %w", err)
+	}
+	return oldValue.EscalationPolicyID, nil
+}
+
+// ClearEscalationPolicyID clears the value of the "escalation_policy_id" field.
+func (m *IncidentMutation) ClearEscalationPolicyID() {
+	m.escalation_policy_id = nil
+	m.clearedFields[incident.FieldEscalationPolicyID] = struct{}{}
+}
+
+// EscalationPolicyIDCleared returns if the "escalation_policy_id" field was cleared in this mutation.
+func (m *IncidentMutation) EscalationPolicyIDCleared() bool {
+	_, ok := m.clearedFields[incident.FieldEscalationPolicyID]
+	return ok
+}
+
+// ResetEscalationPolicyID resets all changes to the "escalation_policy_id" field.
+func (m *IncidentMutation) ResetEscalationPolicyID() {
+	m.escalation_policy_id = nil
+	delete(m.clearedFields, incident.FieldEscalationPolicyID)
+}
+
+// AddTimelineIDs adds the "timeline" edge to the IncidentEntry entity by ids.
+func (m *IncidentMutation) AddTimelineIDs(ids ...string) {
+	if m.timeline == nil {
+		m.timeline = make(map[string]struct{})
+	}
+	for i := range ids {
+		m.timeline[ids[i]] = struct{}{}
+	}
+}
+
+// ClearTimeline clears the "timeline" edge to the IncidentEntry entity.
+func (m *IncidentMutation) ClearTimeline() {
+	m.clearedtimeline = true
+}
+
+// TimelineCleared reports if the "timeline" edge to the IncidentEntry entity was cleared.
+func (m *IncidentMutation) TimelineCleared() bool {
+	return m.clearedtimeline
+}
+
+// RemoveTimelineIDs removes the "timeline" edge to the IncidentEntry entity by IDs.
+func (m *IncidentMutation) RemoveTimelineIDs(ids ...string) {
+	if m.removedtimeline == nil {
+		m.removedtimeline = make(map[string]struct{})
+	}
+	for i := range ids {
+		delete(m.timeline, ids[i])
+		m.removedtimeline[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedTimeline returns the removed IDs of the "timeline" edge to the IncidentEntry entity.
+func (m *IncidentMutation) RemovedTimelineIDs() (ids []string) {
+	for id := range m.removedtimeline {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// TimelineIDs returns the "timeline" edge IDs in the mutation.
+func (m *IncidentMutation) TimelineIDs() (ids []string) {
+	for id := range m.timeline {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetTimeline resets all changes to the "timeline" edge.
+func (m *IncidentMutation) ResetTimeline() {
+	m.timeline = nil
+	m.clearedtimeline = false
+	m.removedtimeline = nil
+}
+
+// Where appends a list predicates to the IncidentMutation builder.
+func (m *IncidentMutation) Where(ps ...predicate.Incident) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the IncidentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *IncidentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Incident, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *IncidentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *IncidentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Incident).
+func (m *IncidentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *IncidentMutation) Fields() []string {
+	fields := make([]string, 0, 18)
+	if m.tenant_id != nil {
+		fields = append(fields, incident.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, incident.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, incident.FieldUpdatedAt)
+	}
+	if m.monitor_id != nil {
+		fields = append(fields, incident.FieldMonitorID)
+	}
+	if m.asset_id != nil {
+		fields = append(fields, incident.FieldAssetID)
+	}
+	if m.title != nil {
+		fields = append(fields, incident.FieldTitle)
+	}
+	if m.severity != nil {
+		fields = append(fields, incident.FieldSeverity)
+	}
+	if m.status != nil {
+		fields = append(fields, incident.FieldStatus)
+	}
+	if m.assignee_id != nil {
+		fields = append(fields, incident.FieldAssigneeID)
+	}
+	if m.opened_at != nil {
+		fields = append(fields, incident.FieldOpenedAt)
+	}
+	if m.acked_at != nil {
+		fields = append(fields, incident.FieldAckedAt)
+	}
+	if m.acked_by != nil {
+		fields = append(fields, incident.FieldAckedBy)
+	}
+	if m.resolved_at != nil {
+		fields = append(fields, incident.FieldResolvedAt)
+	}
+	if m.resolved_by != nil {
+		fields = append(fields, incident.FieldResolvedBy)
+	}
+	if m.parent_id != nil {
+		fields = append(fields, incident.FieldParentID)
+	}
+	if m.suppressed != nil {
+		fields = append(fields, incident.FieldSuppressed)
+	}
+	if m.reopen_count != nil {
+		fields = append(fields, incident.FieldReopenCount)
+	}
+	if m.escalation_policy_id != nil {
+		fields = append(fields, incident.FieldEscalationPolicyID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *IncidentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case incident.FieldTenantID:
+		return m.TenantID()
+	case incident.FieldCreatedAt:
+		return m.CreatedAt()
+	case incident.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case incident.FieldMonitorID:
+		return m.MonitorID()
+	case incident.FieldAssetID:
+		return m.AssetID()
+	case incident.FieldTitle:
+		return m.Title()
+	case incident.FieldSeverity:
+		return m.Severity()
+	case incident.FieldStatus:
+		return m.Status()
+	case incident.FieldAssigneeID:
+		return m.AssigneeID()
+	case incident.FieldOpenedAt:
+		return m.OpenedAt()
+	case incident.FieldAckedAt:
+		return m.AckedAt()
+	case incident.FieldAckedBy:
+		return m.AckedBy()
+	case incident.FieldResolvedAt:
+		return m.ResolvedAt()
+	case incident.FieldResolvedBy:
+		return m.ResolvedBy()
+	case incident.FieldParentID:
+		return m.ParentID()
+	case incident.FieldSuppressed:
+		return m.Suppressed()
+	case incident.FieldReopenCount:
+		return m.ReopenCount()
+	case incident.FieldEscalationPolicyID:
+		return m.EscalationPolicyID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *IncidentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case incident.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case incident.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case incident.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case incident.FieldMonitorID:
+		return m.OldMonitorID(ctx)
+	case incident.FieldAssetID:
+		return m.OldAssetID(ctx)
+	case incident.FieldTitle:
+		return m.OldTitle(ctx)
+	case incident.FieldSeverity:
+		return m.OldSeverity(ctx)
+	case incident.FieldStatus:
+		return m.OldStatus(ctx)
+	case incident.FieldAssigneeID:
+		return m.OldAssigneeID(ctx)
+	case incident.FieldOpenedAt:
+		return m.OldOpenedAt(ctx)
+	case incident.FieldAckedAt:
+		return m.OldAckedAt(ctx)
+	case incident.FieldAckedBy:
+		return m.OldAckedBy(ctx)
+	case incident.FieldResolvedAt:
+		return m.OldResolvedAt(ctx)
+	case incident.FieldResolvedBy:
+		return m.OldResolvedBy(ctx)
+	case incident.FieldParentID:
+		return m.OldParentID(ctx)
+	case incident.FieldSuppressed:
+		return m.OldSuppressed(ctx)
+	case incident.FieldReopenCount:
+		return m.OldReopenCount(ctx)
+	case incident.FieldEscalationPolicyID:
+		return m.OldEscalationPolicyID(ctx)
+	}
+	return nil, fmt.Errorf("unknown Incident field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *IncidentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case incident.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case incident.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case incident.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case incident.FieldMonitorID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMonitorID(v)
+		return nil
+	case incident.FieldAssetID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAssetID(v)
+		return nil
+	case incident.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case incident.FieldSeverity:
+		v, ok := value.(incident.Severity)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeverity(v)
+		return nil
+	case incident.FieldStatus:
+		v, ok := value.(incident.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case incident.FieldAssigneeID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAssigneeID(v)
+		return nil
+	case incident.FieldOpenedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOpenedAt(v)
+		return nil
+	case incident.FieldAckedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAckedAt(v)
+		return nil
+	case incident.FieldAckedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAckedBy(v)
+		return nil
+	case incident.FieldResolvedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolvedAt(v)
+		return nil
+	case incident.FieldResolvedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolvedBy(v)
+		return nil
+	case incident.FieldParentID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetParentID(v)
+		return nil
+	case incident.FieldSuppressed:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSuppressed(v)
+		return nil
+	case incident.FieldReopenCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReopenCount(v)
+		return nil
+	case incident.FieldEscalationPolicyID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEscalationPolicyID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Incident field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *IncidentMutation) AddedFields() []string {
+	var fields []string
+	if m.addreopen_count != nil {
+		fields = append(fields, incident.FieldReopenCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *IncidentMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case incident.FieldReopenCount:
+		return m.AddedReopenCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *IncidentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case incident.FieldReopenCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReopenCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Incident numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *IncidentMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(incident.FieldMonitorID) {
+		fields = append(fields, incident.FieldMonitorID)
+	}
+	if m.FieldCleared(incident.FieldAssetID) {
+		fields = append(fields, incident.FieldAssetID)
+	}
+	if m.FieldCleared(incident.FieldAssigneeID) {
+		fields = append(fields, incident.FieldAssigneeID)
+	}
+	if m.FieldCleared(incident.FieldAckedAt) {
+		fields = append(fields, incident.FieldAckedAt)
+	}
+	if m.FieldCleared(incident.FieldAckedBy) {
+		fields = append(fields, incident.FieldAckedBy)
+	}
+	if m.FieldCleared(incident.FieldResolvedAt) {
+		fields = append(fields, incident.FieldResolvedAt)
+	}
+	if m.FieldCleared(incident.FieldResolvedBy) {
+		fields = append(fields, incident.FieldResolvedBy)
+	}
+	if m.FieldCleared(incident.FieldParentID) {
+		fields = append(fields, incident.FieldParentID)
+	}
+	if m.FieldCleared(incident.FieldEscalationPolicyID) {
+		fields = append(fields, incident.FieldEscalationPolicyID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *IncidentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *IncidentMutation) ClearField(name string) error {
+	switch name {
+	case incident.FieldMonitorID:
+		m.ClearMonitorID()
+		return nil
+	case incident.FieldAssetID:
+		m.ClearAssetID()
+		return nil
+	case incident.FieldAssigneeID:
+		m.ClearAssigneeID()
+		return nil
+	case incident.FieldAckedAt:
+		m.ClearAckedAt()
+		return nil
+	case incident.FieldAckedBy:
+		m.ClearAckedBy()
+		return nil
+	case incident.FieldResolvedAt:
+		m.ClearResolvedAt()
+		return nil
+	case incident.FieldResolvedBy:
+		m.ClearResolvedBy()
+		return nil
+	case incident.FieldParentID:
+		m.ClearParentID()
+		return nil
+	case incident.FieldEscalationPolicyID:
+		m.ClearEscalationPolicyID()
+		return nil
+	}
+	return fmt.Errorf("unknown Incident nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *IncidentMutation) ResetField(name string) error {
+	switch name {
+	case incident.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case incident.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case incident.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case incident.FieldMonitorID:
+		m.ResetMonitorID()
+		return nil
+	case incident.FieldAssetID:
+		m.ResetAssetID()
+		return nil
+	case incident.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case incident.FieldSeverity:
+		m.ResetSeverity()
+		return nil
+	case incident.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case incident.FieldAssigneeID:
+		m.ResetAssigneeID()
+		return nil
+	case incident.FieldOpenedAt:
+		m.ResetOpenedAt()
+		return nil
+	case incident.FieldAckedAt:
+		m.ResetAckedAt()
+		return nil
+	case incident.FieldAckedBy:
+		m.ResetAckedBy()
+		return nil
+	case incident.FieldResolvedAt:
+		m.ResetResolvedAt()
+		return nil
+	case incident.FieldResolvedBy:
+		m.ResetResolvedBy()
+		return nil
+	case incident.FieldParentID:
+		m.ResetParentID()
+		return nil
+	case incident.FieldSuppressed:
+		m.ResetSuppressed()
+		return nil
+	case incident.FieldReopenCount:
+		m.ResetReopenCount()
+		return nil
+	case incident.FieldEscalationPolicyID:
+		m.ResetEscalationPolicyID()
+		return nil
+	}
+	return fmt.Errorf("unknown Incident field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *IncidentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.timeline != nil {
+		edges = append(edges, incident.EdgeTimeline)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *IncidentMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case incident.EdgeTimeline:
+		ids := make([]ent.Value, 0, len(m.timeline))
+		for id := range m.timeline {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *IncidentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.removedtimeline != nil {
+		edges = append(edges, incident.EdgeTimeline)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *IncidentMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case incident.EdgeTimeline:
+		ids := make([]ent.Value, 0, len(m.removedtimeline))
+		for id := range m.removedtimeline {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *IncidentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedtimeline {
+		edges = append(edges, incident.EdgeTimeline)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *IncidentMutation) EdgeCleared(name string) bool {
+	switch name {
+	case incident.EdgeTimeline:
+		return m.clearedtimeline
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *IncidentMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Incident unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *IncidentMutation) ResetEdge(name string) error {
+	switch name {
+	case incident.EdgeTimeline:
+		m.ResetTimeline()
+		return nil
+	}
+	return fmt.Errorf("unknown Incident edge %s", name)
+}
+
+// IncidentEntryMutation represents an operation that mutates the IncidentEntry nodes in the graph.
+type IncidentEntryMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *string
+	tenant_id       *string
+	at              *time.Time
+	kind            *incidententry.Kind
+	actor_id        *string
+	message         *string
+	detail          *[]byte
+	dedup_key       *string
+	clearedFields   map[string]struct{}
+	incident        *string
+	clearedincident bool
+	done            bool
+	oldValue        func(context.Context) (*IncidentEntry, error)
+	predicates      []predicate.IncidentEntry
+}
+
+var _ ent.Mutation = (*IncidentEntryMutation)(nil)
+
+// incidententryOption allows management of the mutation configuration using functional options.
+type incidententryOption func(*IncidentEntryMutation)
+
+// newIncidentEntryMutation creates new mutation for the IncidentEntry entity.
+func newIncidentEntryMutation(c config, op Op, opts ...incidententryOption) *IncidentEntryMutation {
+	m := &IncidentEntryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeIncidentEntry,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withIncidentEntryID sets the ID field of the mutation.
+func withIncidentEntryID(id string) incidententryOption {
+	return func(m *IncidentEntryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *IncidentEntry
+		)
+		m.oldValue = func(ctx context.Context) (*IncidentEntry, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().IncidentEntry.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withIncidentEntry sets the old IncidentEntry of the mutation.
+func withIncidentEntry(node *IncidentEntry) incidententryOption {
+	return func(m *IncidentEntryMutation) {
+		m.oldValue = func(context.Context) (*IncidentEntry, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m IncidentEntryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m IncidentEntryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of IncidentEntry entities.
+func (m *IncidentEntryMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *IncidentEntryMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *IncidentEntryMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().IncidentEntry.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *IncidentEntryMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *IncidentEntryMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the IncidentEntry entity.
+// If the IncidentEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentEntryMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *IncidentEntryMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetIncidentID sets the "incident_id" field.
+func (m *IncidentEntryMutation) SetIncidentID(s string) {
+	m.incident = &s
+}
+
+// IncidentID returns the value of the "incident_id" field in the mutation.
+func (m *IncidentEntryMutation) IncidentID() (r string, exists bool) {
+	v := m.incident
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIncidentID returns the old "incident_id" field's value of the IncidentEntry entity.
+// If the IncidentEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentEntryMutation) OldIncidentID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIncidentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIncidentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIncidentID: %w", err)
+	}
+	return oldValue.IncidentID, nil
+}
+
+// ResetIncidentID resets all changes to the "incident_id" field.
+func (m *IncidentEntryMutation) ResetIncidentID() {
+	m.incident = nil
+}
+
+// SetAt sets the "at" field.
+func (m *IncidentEntryMutation) SetAt(t time.Time) {
+	m.at = &t
+}
+
+// At returns the value of the "at" field in the mutation.
+func (m *IncidentEntryMutation) At() (r time.Time, exists bool) {
+	v := m.at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAt returns the old "at" field's value of the IncidentEntry entity.
+// If the IncidentEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentEntryMutation) OldAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAt: %w", err)
+	}
+	return oldValue.At, nil
+}
+
+// ResetAt resets all changes to the "at" field.
+func (m *IncidentEntryMutation) ResetAt() {
+	m.at = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *IncidentEntryMutation) SetKind(i incidententry.Kind) {
+	m.kind = &i
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *IncidentEntryMutation) Kind() (r incidententry.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the IncidentEntry entity.
+// If the IncidentEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentEntryMutation) OldKind(ctx context.Context) (v incidententry.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *IncidentEntryMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetActorID sets the "actor_id" field.
+func (m *IncidentEntryMutation) SetActorID(s string) {
+	m.actor_id = &s
+}
+
+// ActorID returns the value of the "actor_id" field in the mutation.
+func (m *IncidentEntryMutation) ActorID() (r string, exists bool) {
+	v := m.actor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorID returns the old "actor_id" field's value of the IncidentEntry entity.
+// If the IncidentEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentEntryMutation) OldActorID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorID: %w", err)
+	}
+	return oldValue.ActorID, nil
+}
+
+// ResetActorID resets all changes to the "actor_id" field.
+func (m *IncidentEntryMutation) ResetActorID() {
+	m.actor_id = nil
+}
+
+// SetMessage sets the "message" field.
+func (m *IncidentEntryMutation) SetMessage(s string) {
+	m.message = &s
+}
+
+// Message returns the value of the "message" field in the mutation.
+func (m *IncidentEntryMutation) Message() (r string, exists bool) {
+	v := m.message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessage returns the old "message" field's value of the IncidentEntry entity.
+// If the IncidentEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentEntryMutation) OldMessage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessage: %w", err)
+	}
+	return oldValue.Message, nil
+}
+
+// ResetMessage resets all changes to the "message" field.
+func (m *IncidentEntryMutation) ResetMessage() {
+	m.message = nil
+}
+
+// SetDetail sets the "detail" field.
+func (m *IncidentEntryMutation) SetDetail(b []byte) {
+	m.detail = &b
+}
+
+// Detail returns the value of the "detail" field in the mutation.
+func (m *IncidentEntryMutation) Detail() (r []byte, exists bool) {
+	v := m.detail
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDetail returns the old "detail" field's value of the IncidentEntry entity.
+// If the IncidentEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentEntryMutation) OldDetail(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDetail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDetail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDetail: %w", err)
+	}
+	return oldValue.Detail, nil
+}
+
+// ClearDetail clears the value of the "detail" field.
+func (m *IncidentEntryMutation) ClearDetail() {
+	m.detail = nil
+	m.clearedFields[incidententry.FieldDetail] = struct{}{}
+}
+
+// DetailCleared returns if the "detail" field was cleared in this mutation.
+func (m *IncidentEntryMutation) DetailCleared() bool {
+	_, ok := m.clearedFields[incidententry.FieldDetail]
+	return ok
+}
+
+// ResetDetail resets all changes to the "detail" field.
+func (m *IncidentEntryMutation) ResetDetail() {
+	m.detail = nil
+	delete(m.clearedFields, incidententry.FieldDetail)
+}
+
+// SetDedupKey sets the "dedup_key" field.
+func (m *IncidentEntryMutation) SetDedupKey(s string) {
+	m.dedup_key = &s
+}
+
+// DedupKey returns the value of the "dedup_key" field in the mutation.
+func (m *IncidentEntryMutation) DedupKey() (r string, exists bool) {
+	v := m.dedup_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDedupKey returns the old "dedup_key" field's value of the IncidentEntry entity.
+// If the IncidentEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IncidentEntryMutation) OldDedupKey(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDedupKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDedupKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDedupKey: %w", err)
+	}
+	return oldValue.DedupKey, nil
+}
+
+// ClearDedupKey clears the value of the "dedup_key" field.
+func (m *IncidentEntryMutation) ClearDedupKey() {
+	m.dedup_key = nil
+	m.clearedFields[incidententry.FieldDedupKey] = struct{}{}
+}
+
+// DedupKeyCleared returns if the "dedup_key" field was cleared in this mutation.
+func (m *IncidentEntryMutation) DedupKeyCleared() bool {
+	_, ok := m.clearedFields[incidententry.FieldDedupKey]
+	return ok
+}
+
+// ResetDedupKey resets all changes to the "dedup_key" field.
+func (m *IncidentEntryMutation) ResetDedupKey() {
+	m.dedup_key = nil
+	delete(m.clearedFields, incidententry.FieldDedupKey)
+}
+
+// ClearIncident clears the "incident" edge to the Incident entity.
+func (m *IncidentEntryMutation) ClearIncident() {
+	m.clearedincident = true
+	m.clearedFields[incidententry.FieldIncidentID] = struct{}{}
+}
+
+// IncidentCleared reports if the "incident" edge to the Incident entity was cleared.
+func (m *IncidentEntryMutation) IncidentCleared() bool {
+	return m.clearedincident
+}
+
+// IncidentIDs returns the "incident" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// IncidentID instead. It exists only for internal usage by the builders.
+func (m *IncidentEntryMutation) IncidentIDs() (ids []string) {
+	if id := m.incident; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetIncident resets all changes to the "incident" edge.
+func (m *IncidentEntryMutation) ResetIncident() {
+	m.incident = nil
+	m.clearedincident = false
+}
+
+// Where appends a list predicates to the IncidentEntryMutation builder.
+func (m *IncidentEntryMutation) Where(ps ...predicate.IncidentEntry) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the IncidentEntryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *IncidentEntryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.IncidentEntry, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *IncidentEntryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *IncidentEntryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (IncidentEntry).
+func (m *IncidentEntryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *IncidentEntryMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.tenant_id != nil {
+		fields = append(fields, incidententry.FieldTenantID)
+	}
+	if m.incident != nil {
+		fields = append(fields, incidententry.FieldIncidentID)
+	}
+	if m.at != nil {
+		fields = append(fields, incidententry.FieldAt)
+	}
+	if m.kind != nil {
+		fields = append(fields, incidententry.FieldKind)
+	}
+	if m.actor_id != nil {
+		fields = append(fields, incidententry.FieldActorID)
+	}
+	if m.message != nil {
+		fields = append(fields, incidententry.FieldMessage)
+	}
+	if m.detail != nil {
+		fields = append(fields, incidententry.FieldDetail)
+	}
+	if m.dedup_key != nil {
+		fields = append(fields, incidententry.FieldDedupKey)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *IncidentEntryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case incidententry.FieldTenantID:
+		return m.TenantID()
+	case incidententry.FieldIncidentID:
+		return m.IncidentID()
+	case incidententry.FieldAt:
+		return m.At()
+	case incidententry.FieldKind:
+		return m.Kind()
+	case incidententry.FieldActorID:
+		return m.ActorID()
+	case incidententry.FieldMessage:
+		return m.Message()
+	case incidententry.FieldDetail:
+		return m.Detail()
+	case incidententry.FieldDedupKey:
+		return m.DedupKey()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *IncidentEntryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case incidententry.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case incidententry.FieldIncidentID:
+		return m.OldIncidentID(ctx)
+	case incidententry.FieldAt:
+		return m.OldAt(ctx)
+	case incidententry.FieldKind:
+		return m.OldKind(ctx)
+	case incidententry.FieldActorID:
+		return m.OldActorID(ctx)
+	case incidententry.FieldMessage:
+		return m.OldMessage(ctx)
+	case incidententry.FieldDetail:
+		return m.OldDetail(ctx)
+	case incidententry.FieldDedupKey:
+		return m.OldDedupKey(ctx)
+	}
+	return nil, fmt.Errorf("unknown IncidentEntry field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *IncidentEntryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case incidententry.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case incidententry.FieldIncidentID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIncidentID(v)
+		return nil
+	case incidententry.FieldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAt(v)
+		return nil
+	case incidententry.FieldKind:
+		v, ok := value.(incidententry.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case incidententry.FieldActorID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorID(v)
+		return nil
+	case incidententry.FieldMessage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessage(v)
+		return nil
+	case incidententry.FieldDetail:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDetail(v)
+		return nil
+	case incidententry.FieldDedupKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDedupKey(v)
+		return nil
+	}
+	return fmt.Errorf("unknown IncidentEntry field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *IncidentEntryMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *IncidentEntryMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *IncidentEntryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown IncidentEntry numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *IncidentEntryMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(incidententry.FieldDetail) {
+		fields = append(fields, incidententry.FieldDetail)
+	}
+	if m.FieldCleared(incidententry.FieldDedupKey) {
+		fields = append(fields, incidententry.FieldDedupKey)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *IncidentEntryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *IncidentEntryMutation) ClearField(name string) error {
+	switch name {
+	case incidententry.FieldDetail:
+		m.ClearDetail()
+		return nil
+	case incidententry.FieldDedupKey:
+		m.ClearDedupKey()
+		return nil
+	}
+	return fmt.Errorf("unknown IncidentEntry nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *IncidentEntryMutation) ResetField(name string) error {
+	switch name {
+	case incidententry.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case incidententry.FieldIncidentID:
+		m.ResetIncidentID()
+		return nil
+	case incidententry.FieldAt:
+		m.ResetAt()
+		return nil
+	case incidententry.FieldKind:
+		m.ResetKind()
+		return nil
+	case incidententry.FieldActorID:
+		m.ResetActorID()
+		return nil
+	case incidententry.FieldMessage:
+		m.ResetMessage()
+		return nil
+	case incidententry.FieldDetail:
+		m.ResetDetail()
+		return nil
+	case incidententry.FieldDedupKey:
+		m.ResetDedupKey()
+		return nil
+	}
+	return fmt.Errorf("unknown IncidentEntry field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *IncidentEntryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.incident != nil {
+		edges = append(edges, incidententry.EdgeIncident)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *IncidentEntryMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case incidententry.EdgeIncident:
+		if id := m.incident; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *IncidentEntryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *IncidentEntryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *IncidentEntryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedincident {
+		edges = append(edges, incidententry.EdgeIncident)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *IncidentEntryMutation) EdgeCleared(name string) bool {
+	switch name {
+	case incidententry.EdgeIncident:
+		return m.clearedincident
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *IncidentEntryMutation) ClearEdge(name string) error {
+	switch name {
+	case incidententry.EdgeIncident:
+		m.ClearIncident()
+		return nil
+	}
+	return fmt.Errorf("unknown IncidentEntry unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *IncidentEntryMutation) ResetEdge(name string) error {
+	switch name {
+	case incidententry.EdgeIncident:
+		m.ResetIncident()
+		return nil
+	}
+	return fmt.Errorf("unknown IncidentEntry edge %s", name)
+}
+
 // InvitationMutation represents an operation that mutates the Invitation nodes in the graph.
 type InvitationMutation struct {
 	config
@@ -2867,6 +7410,1331 @@ func (m *InvitationMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Invitation edge %s", name)
 }
 
+// MaintenanceWindowMutation represents an operation that mutates the MaintenanceWindow nodes in the graph.
+type MaintenanceWindowMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *string
+	tenant_id           *string
+	created_at          *time.Time
+	updated_at          *time.Time
+	name                *string
+	asset_ids           *[]string
+	appendasset_ids     []string
+	monitor_ids         *[]string
+	appendmonitor_ids   []string
+	starts_at           *time.Time
+	ends_at             *time.Time
+	recurrence          *maintenancewindow.Recurrence
+	timezone            *string
+	weekdays            *[]int
+	appendweekdays      []int
+	month_day           *int
+	addmonth_day        *int
+	start_time          *string
+	duration_seconds    *int
+	addduration_seconds *int
+	until               *time.Time
+	clearedFields       map[string]struct{}
+	done                bool
+	oldValue            func(context.Context) (*MaintenanceWindow, error)
+	predicates          []predicate.MaintenanceWindow
+}
+
+var _ ent.Mutation = (*MaintenanceWindowMutation)(nil)
+
+// maintenancewindowOption allows management of the mutation configuration using functional options.
+type maintenancewindowOption func(*MaintenanceWindowMutation)
+
+// newMaintenanceWindowMutation creates new mutation for the MaintenanceWindow entity.
+func newMaintenanceWindowMutation(c config, op Op, opts ...maintenancewindowOption) *MaintenanceWindowMutation {
+	m := &MaintenanceWindowMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMaintenanceWindow,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMaintenanceWindowID sets the ID field of the mutation.
+func withMaintenanceWindowID(id string) maintenancewindowOption {
+	return func(m *MaintenanceWindowMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *MaintenanceWindow
+		)
+		m.oldValue = func(ctx context.Context) (*MaintenanceWindow, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().MaintenanceWindow.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMaintenanceWindow sets the old MaintenanceWindow of the mutation.
+func withMaintenanceWindow(node *MaintenanceWindow) maintenancewindowOption {
+	return func(m *MaintenanceWindowMutation) {
+		m.oldValue = func(context.Context) (*MaintenanceWindow, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MaintenanceWindowMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MaintenanceWindowMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of MaintenanceWindow entities.
+func (m *MaintenanceWindowMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MaintenanceWindowMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MaintenanceWindowMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().MaintenanceWindow.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *MaintenanceWindowMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *MaintenanceWindowMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the MaintenanceWindow entity.
+// If the MaintenanceWindow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MaintenanceWindowMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *MaintenanceWindowMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *MaintenanceWindowMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *MaintenanceWindowMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the MaintenanceWindow entity.
+// If the MaintenanceWindow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MaintenanceWindowMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *MaintenanceWindowMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *MaintenanceWindowMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *MaintenanceWindowMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the MaintenanceWindow entity.
+// If the MaintenanceWindow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MaintenanceWindowMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *MaintenanceWindowMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *MaintenanceWindowMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *MaintenanceWindowMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the MaintenanceWindow entity.
+// If the MaintenanceWindow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MaintenanceWindowMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *MaintenanceWindowMutation) ResetName() {
+	m.name = nil
+}
+
+// SetAssetIds sets the "asset_ids" field.
+func (m *MaintenanceWindowMutation) SetAssetIds(s []string) {
+	m.asset_ids = &s
+	m.appendasset_ids = nil
+}
+
+// AssetIds returns the value of the "asset_ids" field in the mutation.
+func (m *MaintenanceWindowMutation) AssetIds() (r []string, exists bool) {
+	v := m.asset_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAssetIds returns the old "asset_ids" field's value of the MaintenanceWindow entity.
+// If the MaintenanceWindow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MaintenanceWindowMutation) OldAssetIds(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAssetIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAssetIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAssetIds: %w", err)
+	}
+	return oldValue.AssetIds, nil
+}
+
+// AppendAssetIds adds s to the "asset_ids" field.
+func (m *MaintenanceWindowMutation) AppendAssetIds(s []string) {
+	m.appendasset_ids = append(m.appendasset_ids, s...)
+}
+
+// AppendedAssetIds returns the list of values that were appended to the "asset_ids" field in this mutation.
+func (m *MaintenanceWindowMutation) AppendedAssetIds() ([]string, bool) {
+	if len(m.appendasset_ids) == 0 {
+		return nil, false
+	}
+	return m.appendasset_ids, true
+}
+
+// ClearAssetIds clears the value of the "asset_ids" field.
+func (m *MaintenanceWindowMutation) ClearAssetIds() {
+	m.asset_ids = nil
+	m.appendasset_ids = nil
+	m.clearedFields[maintenancewindow.FieldAssetIds] = struct{}{}
+}
+
+// AssetIdsCleared returns if the "asset_ids" field was cleared in this mutation.
+func (m *MaintenanceWindowMutation) AssetIdsCleared() bool {
+	_, ok := m.clearedFields[maintenancewindow.FieldAssetIds]
+	return ok
+}
+
+// ResetAssetIds resets all changes to the "asset_ids" field.
+func (m *MaintenanceWindowMutation) ResetAssetIds() {
+	m.asset_ids = nil
+	m.appendasset_ids = nil
+	delete(m.clearedFields, maintenancewindow.FieldAssetIds)
+}
+
+// SetMonitorIds sets the "monitor_ids" field.
+func (m *MaintenanceWindowMutation) SetMonitorIds(s []string) {
+	m.monitor_ids = &s
+	m.appendmonitor_ids = nil
+}
+
+// MonitorIds returns the value of the "monitor_ids" field in the mutation.
+func (m *MaintenanceWindowMutation) MonitorIds() (r []string, exists bool) {
+	v := m.monitor_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMonitorIds returns the old "monitor_ids" field's value of the MaintenanceWindow entity.
+// If the MaintenanceWindow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MaintenanceWindowMutation) OldMonitorIds(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMonitorIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMonitorIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMonitorIds: %w", err)
+	}
+	return oldValue.MonitorIds, nil
+}
+
+// AppendMonitorIds adds s to the "monitor_ids" field.
+func (m *MaintenanceWindowMutation) AppendMonitorIds(s []string) {
+	m.appendmonitor_ids = append(m.appendmonitor_ids, s...)
+}
+
+// AppendedMonitorIds returns the list of values that were appended to the "monitor_ids" field in this mutation.
+func (m *MaintenanceWindowMutation) AppendedMonitorIds() ([]string, bool) {
+	if len(m.appendmonitor_ids) == 0 {
+		return nil, false
+	}
+	return m.appendmonitor_ids, true
+}
+
+// ClearMonitorIds clears the value of the "monitor_ids" field.
+func (m *MaintenanceWindowMutation) ClearMonitorIds() {
+	m.monitor_ids = nil
+	m.appendmonitor_ids = nil
+	m.clearedFields[maintenancewindow.FieldMonitorIds] = struct{}{}
+}
+
+// MonitorIdsCleared returns if the "monitor_ids" field was cleared in this mutation.
+func (m *MaintenanceWindowMutation) MonitorIdsCleared() bool {
+	_, ok := m.clearedFields[maintenancewindow.FieldMonitorIds]
+	return ok
+}
+
+// ResetMonitorIds resets all changes to the "monitor_ids" field.
+func (m *MaintenanceWindowMutation) ResetMonitorIds() {
+	m.monitor_ids = nil
+	m.appendmonitor_ids = nil
+	delete(m.clearedFields, maintenancewindow.FieldMonitorIds)
+}
+
+// SetStartsAt sets the "starts_at" field.
+func (m *MaintenanceWindowMutation) SetStartsAt(t time.Time) {
+	m.starts_at = &t
+}
+
+// StartsAt returns the value of the "starts_at" field in the mutation.
+func (m *MaintenanceWindowMutation) StartsAt() (r time.Time, exists bool) {
+	v := m.starts_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartsAt returns the old "starts_at" field's value of the MaintenanceWindow entity.
+// If the MaintenanceWindow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MaintenanceWindowMutation) OldStartsAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartsAt: %w", err)
+	}
+	return oldValue.StartsAt, nil
+}
+
+// ClearStartsAt clears the value of the "starts_at" field.
+func (m *MaintenanceWindowMutation) ClearStartsAt() {
+	m.starts_at = nil
+	m.clearedFields[maintenancewindow.FieldStartsAt] = struct{}{}
+}
+
+// StartsAtCleared returns if the "starts_at" field was cleared in this mutation.
+func (m *MaintenanceWindowMutation) StartsAtCleared() bool {
+	_, ok := m.clearedFields[maintenancewindow.FieldStartsAt]
+	return ok
+}
+
+// ResetStartsAt resets all changes to the "starts_at" field.
+func (m *MaintenanceWindowMutation) ResetStartsAt() {
+	m.starts_at = nil
+	delete(m.clearedFields, maintenancewindow.FieldStartsAt)
+}
+
+// SetEndsAt sets the "ends_at" field.
+func (m *MaintenanceWindowMutation) SetEndsAt(t time.Time) {
+	m.ends_at = &t
+}
+
+// EndsAt returns the value of the "ends_at" field in the mutation.
+func (m *MaintenanceWindowMutation) EndsAt() (r time.Time, exists bool) {
+	v := m.ends_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndsAt returns the old "ends_at" field's value of the MaintenanceWindow entity.
+// If the MaintenanceWindow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MaintenanceWindowMutation) OldEndsAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndsAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndsAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndsAt: %w", err)
+	}
+	return oldValue.EndsAt, nil
+}
+
+// ClearEndsAt clears the value of the "ends_at" field.
+func (m *MaintenanceWindowMutation) ClearEndsAt() {
+	m.ends_at = nil
+	m.clearedFields[maintenancewindow.FieldEndsAt] = struct{}{}
+}
+
+// EndsAtCleared returns if the "ends_at" field was cleared in this mutation.
+func (m *MaintenanceWindowMutation) EndsAtCleared() bool {
+	_, ok := m.clearedFields[maintenancewindow.FieldEndsAt]
+	return ok
+}
+
+// ResetEndsAt resets all changes to the "ends_at" field.
+func (m *MaintenanceWindowMutation) ResetEndsAt() {
+	m.ends_at = nil
+	delete(m.clearedFields, maintenancewindow.FieldEndsAt)
+}
+
+// SetRecurrence sets the "recurrence" field.
+func (m *MaintenanceWindowMutation) SetRecurrence(value maintenancewindow.Recurrence) {
+	m.recurrence = &value
+}
+
+// Recurrence returns the value of the "recurrence" field in the mutation.
+func (m *MaintenanceWindowMutation) Recurrence() (r maintenancewindow.Recurrence, exists bool) {
+	v := m.recurrence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRecurrence returns the old "recurrence" field's value of the MaintenanceWindow entity.
+// If the MaintenanceWindow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MaintenanceWindowMutation) OldRecurrence(ctx context.Context) (v maintenancewindow.Recurrence, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRecurrence is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRecurrence requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRecurrence: %w", err)
+	}
+	return oldValue.Recurrence, nil
+}
+
+// ResetRecurrence resets all changes to the "recurrence" field.
+func (m *MaintenanceWindowMutation) ResetRecurrence() {
+	m.recurrence = nil
+}
+
+// SetTimezone sets the "timezone" field.
+func (m *MaintenanceWindowMutation) SetTimezone(s string) {
+	m.timezone = &s
+}
+
+// Timezone returns the value of the "timezone" field in the mutation.
+func (m *MaintenanceWindowMutation) Timezone() (r string, exists bool) {
+	v := m.timezone
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTimezone returns the old "timezone" field's value of the MaintenanceWindow entity.
+// If the MaintenanceWindow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MaintenanceWindowMutation) OldTimezone(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTimezone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTimezone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTimezone: %w", err)
+	}
+	return oldValue.Timezone, nil
+}
+
+// ResetTimezone resets all changes to the "timezone" field.
+func (m *MaintenanceWindowMutation) ResetTimezone() {
+	m.timezone = nil
+}
+
+// SetWeekdays sets the "weekdays" field.
+func (m *MaintenanceWindowMutation) SetWeekdays(i []int) {
+	m.weekdays = &i
+	m.appendweekdays = nil
+}
+
+// Weekdays returns the value of the "weekdays" field in the mutation.
+func (m *MaintenanceWindowMutation) Weekdays() (r []int, exists bool) {
+	v := m.weekdays
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWeekdays returns the old "weekdays" field's value of the MaintenanceWindow entity.
+// If the MaintenanceWindow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MaintenanceWindowMutation) OldWeekdays(ctx context.Context) (v []int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWeekdays is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWeekdays requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWeekdays: %w", err)
+	}
+	return oldValue.Weekdays, nil
+}
+
+// AppendWeekdays adds i to the "weekdays" field.
+func (m *MaintenanceWindowMutation) AppendWeekdays(i []int) {
+	m.appendweekdays = append(m.appendweekdays, i...)
+}
+
+// AppendedWeekdays returns the list of values that were appended to the "weekdays" field in this mutation.
+func (m *MaintenanceWindowMutation) AppendedWeekdays() ([]int, bool) {
+	if len(m.appendweekdays) == 0 {
+		return nil, false
+	}
+	return m.appendweekdays, true
+}
+
+// ClearWeekdays clears the value of the "weekdays" field.
+func (m *MaintenanceWindowMutation) ClearWeekdays() {
+	m.weekdays = nil
+	m.appendweekdays = nil
+	m.clearedFields[maintenancewindow.FieldWeekdays] = struct{}{}
+}
+
+// WeekdaysCleared returns if the "weekdays" field was cleared in this mutation.
+func (m *MaintenanceWindowMutation) WeekdaysCleared() bool {
+	_, ok := m.clearedFields[maintenancewindow.FieldWeekdays]
+	return ok
+}
+
+// ResetWeekdays resets all changes to the "weekdays" field.
+func (m *MaintenanceWindowMutation) ResetWeekdays() {
+	m.weekdays = nil
+	m.appendweekdays = nil
+	delete(m.clearedFields, maintenancewindow.FieldWeekdays)
+}
+
+// SetMonthDay sets the "month_day" field.
+func (m *MaintenanceWindowMutation) SetMonthDay(i int) {
+	m.month_day = &i
+	m.addmonth_day = nil
+}
+
+// MonthDay returns the value of the "month_day" field in the mutation.
+func (m *MaintenanceWindowMutation) MonthDay() (r int, exists bool) {
+	v := m.month_day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMonthDay returns the old "month_day" field's value of the MaintenanceWindow entity.
+// If the MaintenanceWindow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MaintenanceWindowMutation) OldMonthDay(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMonthDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMonthDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMonthDay: %w", err)
+	}
+	return oldValue.MonthDay, nil
+}
+
+// AddMonthDay adds i to the "month_day" field.
+func (m *MaintenanceWindowMutation) AddMonthDay(i int) {
+	if m.addmonth_day != nil {
+		*m.addmonth_day += i
+	} else {
+		m.addmonth_day = &i
+	}
+}
+
+// AddedMonthDay returns the value that was added to the "month_day" field in this mutation.
+func (m *MaintenanceWindowMutation) AddedMonthDay() (r int, exists bool) {
+	v := m.addmonth_day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMonthDay resets all changes to the "month_day" field.
+func (m *MaintenanceWindowMutation) ResetMonthDay() {
+	m.month_day = nil
+	m.addmonth_day = nil
+}
+
+// SetStartTime sets the "start_time" field.
+func (m *MaintenanceWindowMutation) SetStartTime(s string) {
+	m.start_time = &s
+}
+
+// StartTime returns the value of the "start_time" field in the mutation.
+func (m *MaintenanceWindowMutation) StartTime() (r string, exists bool) {
+	v := m.start_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartTime returns the old "start_time" field's value of the MaintenanceWindow entity.
+// If the MaintenanceWindow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MaintenanceWindowMutation) OldStartTime(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartTime: %w", err)
+	}
+	return oldValue.StartTime, nil
+}
+
+// ResetStartTime resets all changes to the "start_time" field.
+func (m *MaintenanceWindowMutation) ResetStartTime() {
+	m.start_time = nil
+}
+
+// SetDurationSeconds sets the "duration_seconds" field.
+func (m *MaintenanceWindowMutation) SetDurationSeconds(i int) {
+	m.duration_seconds = &i
+	m.addduration_seconds = nil
+}
+
+// DurationSeconds returns the value of the "duration_seconds" field in the mutation.
+func (m *MaintenanceWindowMutation) DurationSeconds() (r int, exists bool) {
+	v := m.duration_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDurationSeconds returns the old "duration_seconds" field's value of the MaintenanceWindow entity.
+// If the MaintenanceWindow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MaintenanceWindowMutation) OldDurationSeconds(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDurationSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDurationSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDurationSeconds: %w", err)
+	}
+	return oldValue.DurationSeconds, nil
+}
+
+// AddDurationSeconds adds i to the "duration_seconds" field.
+func (m *MaintenanceWindowMutation) AddDurationSeconds(i int) {
+	if m.addduration_seconds != nil {
+		*m.addduration_seconds += i
+	} else {
+		m.addduration_seconds = &i
+	}
+}
+
+// AddedDurationSeconds returns the value that was added to the "duration_seconds" field in this mutation.
+func (m *MaintenanceWindowMutation) AddedDurationSeconds() (r int, exists bool) {
+	v := m.addduration_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDurationSeconds resets all changes to the "duration_seconds" field.
+func (m *MaintenanceWindowMutation) ResetDurationSeconds() {
+	m.duration_seconds = nil
+	m.addduration_seconds = nil
+}
+
+// SetUntil sets the "until" field.
+func (m *MaintenanceWindowMutation) SetUntil(t time.Time) {
+	m.until = &t
+}
+
+// Until returns the value of the "until" field in the mutation.
+func (m *MaintenanceWindowMutation) Until() (r time.Time, exists bool) {
+	v := m.until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUntil returns the old "until" field's value of the MaintenanceWindow entity.
+// If the MaintenanceWindow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MaintenanceWindowMutation) OldUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUntil: %w", err)
+	}
+	return oldValue.Until, nil
+}
+
+// ClearUntil clears the value of the "until" field.
+func (m *MaintenanceWindowMutation) ClearUntil() {
+	m.until = nil
+	m.clearedFields[maintenancewindow.FieldUntil] = struct{}{}
+}
+
+// UntilCleared returns if the "until" field was cleared in this mutation.
+func (m *MaintenanceWindowMutation) UntilCleared() bool {
+	_, ok := m.clearedFields[maintenancewindow.FieldUntil]
+	return ok
+}
+
+// ResetUntil resets all changes to the "until" field.
+func (m *MaintenanceWindowMutation) ResetUntil() {
+	m.until = nil
+	delete(m.clearedFields, maintenancewindow.FieldUntil)
+}
+
+// Where appends a list predicates to the MaintenanceWindowMutation builder.
+func (m *MaintenanceWindowMutation) Where(ps ...predicate.MaintenanceWindow) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MaintenanceWindowMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MaintenanceWindowMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.MaintenanceWindow, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MaintenanceWindowMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MaintenanceWindowMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (MaintenanceWindow).
+func (m *MaintenanceWindowMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MaintenanceWindowMutation) Fields() []string {
+	fields := make([]string, 0, 15)
+	if m.tenant_id != nil {
+		fields = append(fields, maintenancewindow.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, maintenancewindow.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, maintenancewindow.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, maintenancewindow.FieldName)
+	}
+	if m.asset_ids != nil {
+		fields = append(fields, maintenancewindow.FieldAssetIds)
+	}
+	if m.monitor_ids != nil {
+		fields = append(fields, maintenancewindow.FieldMonitorIds)
+	}
+	if m.starts_at != nil {
+		fields = append(fields, maintenancewindow.FieldStartsAt)
+	}
+	if m.ends_at != nil {
+		fields = append(fields, maintenancewindow.FieldEndsAt)
+	}
+	if m.recurrence != nil {
+		fields = append(fields, maintenancewindow.FieldRecurrence)
+	}
+	if m.timezone != nil {
+		fields = append(fields, maintenancewindow.FieldTimezone)
+	}
+	if m.weekdays != nil {
+		fields = append(fields, maintenancewindow.FieldWeekdays)
+	}
+	if m.month_day != nil {
+		fields = append(fields, maintenancewindow.FieldMonthDay)
+	}
+	if m.start_time != nil {
+		fields = append(fields, maintenancewindow.FieldStartTime)
+	}
+	if m.duration_seconds != nil {
+		fields = append(fields, maintenancewindow.FieldDurationSeconds)
+	}
+	if m.until != nil {
+		fields = append(fields, maintenancewindow.FieldUntil)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MaintenanceWindowMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case maintenancewindow.FieldTenantID:
+		return m.TenantID()
+	case maintenancewindow.FieldCreatedAt:
+		return m.CreatedAt()
+	case maintenancewindow.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case maintenancewindow.FieldName:
+		return m.Name()
+	case maintenancewindow.FieldAssetIds:
+		return m.AssetIds()
+	case maintenancewindow.FieldMonitorIds:
+		return m.MonitorIds()
+	case maintenancewindow.FieldStartsAt:
+		return m.StartsAt()
+	case maintenancewindow.FieldEndsAt:
+		return m.EndsAt()
+	case maintenancewindow.FieldRecurrence:
+		return m.Recurrence()
+	case maintenancewindow.FieldTimezone:
+		return m.Timezone()
+	case maintenancewindow.FieldWeekdays:
+		return m.Weekdays()
+	case maintenancewindow.FieldMonthDay:
+		return m.MonthDay()
+	case maintenancewindow.FieldStartTime:
+		return m.StartTime()
+	case maintenancewindow.FieldDurationSeconds:
+		return m.DurationSeconds()
+	case maintenancewindow.FieldUntil:
+		return m.Until()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MaintenanceWindowMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case maintenancewindow.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case maintenancewindow.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case maintenancewindow.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case maintenancewindow.FieldName:
+		return m.OldName(ctx)
+	case maintenancewindow.FieldAssetIds:
+		return m.OldAssetIds(ctx)
+	case maintenancewindow.FieldMonitorIds:
+		return m.OldMonitorIds(ctx)
+	case maintenancewindow.FieldStartsAt:
+		return m.OldStartsAt(ctx)
+	case maintenancewindow.FieldEndsAt:
+		return m.OldEndsAt(ctx)
+	case maintenancewindow.FieldRecurrence:
+		return m.OldRecurrence(ctx)
+	case maintenancewindow.FieldTimezone:
+		return m.OldTimezone(ctx)
+	case maintenancewindow.FieldWeekdays:
+		return m.OldWeekdays(ctx)
+	case maintenancewindow.FieldMonthDay:
+		return m.OldMonthDay(ctx)
+	case maintenancewindow.FieldStartTime:
+		return m.OldStartTime(ctx)
+	case maintenancewindow.FieldDurationSeconds:
+		return m.OldDurationSeconds(ctx)
+	case maintenancewindow.FieldUntil:
+		return m.OldUntil(ctx)
+	}
+	return nil, fmt.Errorf("unknown MaintenanceWindow field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MaintenanceWindowMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case maintenancewindow.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case maintenancewindow.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case maintenancewindow.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case maintenancewindow.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case maintenancewindow.FieldAssetIds:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAssetIds(v)
+		return nil
+	case maintenancewindow.FieldMonitorIds:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMonitorIds(v)
+		return nil
+	case maintenancewindow.FieldStartsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartsAt(v)
+		return nil
+	case maintenancewindow.FieldEndsAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndsAt(v)
+		return nil
+	case maintenancewindow.FieldRecurrence:
+		v, ok := value.(maintenancewindow.Recurrence)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRecurrence(v)
+		return nil
+	case maintenancewindow.FieldTimezone:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTimezone(v)
+		return nil
+	case maintenancewindow.FieldWeekdays:
+		v, ok := value.([]int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWeekdays(v)
+		return nil
+	case maintenancewindow.FieldMonthDay:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMonthDay(v)
+		return nil
+	case maintenancewindow.FieldStartTime:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartTime(v)
+		return nil
+	case maintenancewindow.FieldDurationSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDurationSeconds(v)
+		return nil
+	case maintenancewindow.FieldUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUntil(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MaintenanceWindow field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MaintenanceWindowMutation) AddedFields() []string {
+	var fields []string
+	if m.addmonth_day != nil {
+		fields = append(fields, maintenancewindow.FieldMonthDay)
+	}
+	if m.addduration_seconds != nil {
+		fields = append(fields, maintenancewindow.FieldDurationSeconds)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MaintenanceWindowMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case maintenancewindow.FieldMonthDay:
+		return m.AddedMonthDay()
+	case maintenancewindow.FieldDurationSeconds:
+		return m.AddedDurationSeconds()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MaintenanceWindowMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case maintenancewindow.FieldMonthDay:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMonthDay(v)
+		return nil
+	case maintenancewindow.FieldDurationSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDurationSeconds(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MaintenanceWindow numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MaintenanceWindowMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(maintenancewindow.FieldAssetIds) {
+		fields = append(fields, maintenancewindow.FieldAssetIds)
+	}
+	if m.FieldCleared(maintenancewindow.FieldMonitorIds) {
+		fields = append(fields, maintenancewindow.FieldMonitorIds)
+	}
+	if m.FieldCleared(maintenancewindow.FieldStartsAt) {
+		fields = append(fields, maintenancewindow.FieldStartsAt)
+	}
+	if m.FieldCleared(maintenancewindow.FieldEndsAt) {
+		fields = append(fields, maintenancewindow.FieldEndsAt)
+	}
+	if m.FieldCleared(maintenancewindow.FieldWeekdays) {
+		fields = append(fields, maintenancewindow.FieldWeekdays)
+	}
+	if m.FieldCleared(maintenancewindow.FieldUntil) {
+		fields = append(fields, maintenancewindow.FieldUntil)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MaintenanceWindowMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MaintenanceWindowMutation) ClearField(name string) error {
+	switch name {
+	case maintenancewindow.FieldAssetIds:
+		m.ClearAssetIds()
+		return nil
+	case maintenancewindow.FieldMonitorIds:
+		m.ClearMonitorIds()
+		return nil
+	case maintenancewindow.FieldStartsAt:
+		m.ClearStartsAt()
+		return nil
+	case maintenancewindow.FieldEndsAt:
+		m.ClearEndsAt()
+		return nil
+	case maintenancewindow.FieldWeekdays:
+		m.ClearWeekdays()
+		return nil
+	case maintenancewindow.FieldUntil:
+		m.ClearUntil()
+		return nil
+	}
+	return fmt.Errorf("unknown MaintenanceWindow nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MaintenanceWindowMutation) ResetField(name string) error {
+	switch name {
+	case maintenancewindow.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case maintenancewindow.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case maintenancewindow.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case maintenancewindow.FieldName:
+		m.ResetName()
+		return nil
+	case maintenancewindow.FieldAssetIds:
+		m.ResetAssetIds()
+		return nil
+	case maintenancewindow.FieldMonitorIds:
+		m.ResetMonitorIds()
+		return nil
+	case maintenancewindow.FieldStartsAt:
+		m.ResetStartsAt()
+		return nil
+	case maintenancewindow.FieldEndsAt:
+		m.ResetEndsAt()
+		return nil
+	case maintenancewindow.FieldRecurrence:
+		m.ResetRecurrence()
+		return nil
+	case maintenancewindow.FieldTimezone:
+		m.ResetTimezone()
+		return nil
+	case maintenancewindow.FieldWeekdays:
+		m.ResetWeekdays()
+		return nil
+	case maintenancewindow.FieldMonthDay:
+		m.ResetMonthDay()
+		return nil
+	case maintenancewindow.FieldStartTime:
+		m.ResetStartTime()
+		return nil
+	case maintenancewindow.FieldDurationSeconds:
+		m.ResetDurationSeconds()
+		return nil
+	case maintenancewindow.FieldUntil:
+		m.ResetUntil()
+		return nil
+	}
+	return fmt.Errorf("unknown MaintenanceWindow field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MaintenanceWindowMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MaintenanceWindowMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MaintenanceWindowMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MaintenanceWindowMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MaintenanceWindowMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MaintenanceWindowMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MaintenanceWindowMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown MaintenanceWindow unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MaintenanceWindowMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown MaintenanceWindow edge %s", name)
+}
+
 // MembershipMutation represents an operation that mutates the Membership nodes in the graph.
 type MembershipMutation struct {
 	config
@@ -3467,6 +9335,3260 @@ func (m *MembershipMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Membership edge %s", name)
+}
+
+// MonitorMutation represents an operation that mutates the Monitor nodes in the graph.
+type MonitorMutation struct {
+	config
+	op                           Op
+	typ                          string
+	id                           *string
+	tenant_id                    *string
+	created_at                   *time.Time
+	updated_at                   *time.Time
+	name                         *string
+	kind                         *monitor.Kind
+	settings                     *string
+	interval_seconds             *int
+	addinterval_seconds          *int
+	timeout_ms                   *int
+	addtimeout_ms                *int
+	failures_before_down         *int
+	addfailures_before_down      *int
+	successes_before_recovery    *int
+	addsuccesses_before_recovery *int
+	degraded_mode                *monitor.DegradedMode
+	flap_detection               *bool
+	paused                       *bool
+	sla_target                   *float64
+	addsla_target                *float64
+	escalation_policy_id         *string
+	channel_ids                  *[]string
+	appendchannel_ids            []string
+	status                       *monitor.Status
+	status_since                 *time.Time
+	flapping                     *bool
+	machine                      *[]byte
+	probe_state                  *[]byte
+	last_checked_at              *time.Time
+	last_latency_us              *int64
+	addlast_latency_us           *int64
+	last_reason                  *string
+	last_message                 *string
+	open_incident_id             *string
+	heartbeat_token_hash         *string
+	last_beat_at                 *time.Time
+	version                      *int64
+	addversion                   *int64
+	clearedFields                map[string]struct{}
+	asset                        *string
+	clearedasset                 bool
+	done                         bool
+	oldValue                     func(context.Context) (*Monitor, error)
+	predicates                   []predicate.Monitor
+}
+
+var _ ent.Mutation = (*MonitorMutation)(nil)
+
+// monitorOption allows management of the mutation configuration using functional options.
+type monitorOption func(*MonitorMutation)
+
+// newMonitorMutation creates new mutation for the Monitor entity.
+func newMonitorMutation(c config, op Op, opts ...monitorOption) *MonitorMutation {
+	m := &MonitorMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMonitor,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMonitorID sets the ID field of the mutation.
+func withMonitorID(id string) monitorOption {
+	return func(m *MonitorMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Monitor
+		)
+		m.oldValue = func(ctx context.Context) (*Monitor, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Monitor.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMonitor sets the old Monitor of the mutation.
+func withMonitor(node *Monitor) monitorOption {
+	return func(m *MonitorMutation) {
+		m.oldValue = func(context.Context) (*Monitor, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MonitorMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MonitorMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Monitor entities.
+func (m *MonitorMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MonitorMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MonitorMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Monitor.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *MonitorMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *MonitorMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *MonitorMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *MonitorMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *MonitorMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *MonitorMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *MonitorMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *MonitorMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *MonitorMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetAssetID sets the "asset_id" field.
+func (m *MonitorMutation) SetAssetID(s string) {
+	m.asset = &s
+}
+
+// AssetID returns the value of the "asset_id" field in the mutation.
+func (m *MonitorMutation) AssetID() (r string, exists bool) {
+	v := m.asset
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAssetID returns the old "asset_id" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldAssetID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAssetID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAssetID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAssetID: %w", err)
+	}
+	return oldValue.AssetID, nil
+}
+
+// ResetAssetID resets all changes to the "asset_id" field.
+func (m *MonitorMutation) ResetAssetID() {
+	m.asset = nil
+}
+
+// SetName sets the "name" field.
+func (m *MonitorMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *MonitorMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *MonitorMutation) ResetName() {
+	m.name = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *MonitorMutation) SetKind(value monitor.Kind) {
+	m.kind = &value
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *MonitorMutation) Kind() (r monitor.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldKind(ctx context.Context) (v monitor.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *MonitorMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetSettings sets the "settings" field.
+func (m *MonitorMutation) SetSettings(s string) {
+	m.settings = &s
+}
+
+// Settings returns the value of the "settings" field in the mutation.
+func (m *MonitorMutation) Settings() (r string, exists bool) {
+	v := m.settings
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSettings returns the old "settings" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldSettings(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSettings is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSettings requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSettings: %w", err)
+	}
+	return oldValue.Settings, nil
+}
+
+// ResetSettings resets all changes to the "settings" field.
+func (m *MonitorMutation) ResetSettings() {
+	m.settings = nil
+}
+
+// SetIntervalSeconds sets the "interval_seconds" field.
+func (m *MonitorMutation) SetIntervalSeconds(i int) {
+	m.interval_seconds = &i
+	m.addinterval_seconds = nil
+}
+
+// IntervalSeconds returns the value of the "interval_seconds" field in the mutation.
+func (m *MonitorMutation) IntervalSeconds() (r int, exists bool) {
+	v := m.interval_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIntervalSeconds returns the old "interval_seconds" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldIntervalSeconds(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIntervalSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIntervalSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIntervalSeconds: %w", err)
+	}
+	return oldValue.IntervalSeconds, nil
+}
+
+// AddIntervalSeconds adds i to the "interval_seconds" field.
+func (m *MonitorMutation) AddIntervalSeconds(i int) {
+	if m.addinterval_seconds != nil {
+		*m.addinterval_seconds += i
+	} else {
+		m.addinterval_seconds = &i
+	}
+}
+
+// AddedIntervalSeconds returns the value that was added to the "interval_seconds" field in this mutation.
+func (m *MonitorMutation) AddedIntervalSeconds() (r int, exists bool) {
+	v := m.addinterval_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetIntervalSeconds resets all changes to the "interval_seconds" field.
+func (m *MonitorMutation) ResetIntervalSeconds() {
+	m.interval_seconds = nil
+	m.addinterval_seconds = nil
+}
+
+// SetTimeoutMs sets the "timeout_ms" field.
+func (m *MonitorMutation) SetTimeoutMs(i int) {
+	m.timeout_ms = &i
+	m.addtimeout_ms = nil
+}
+
+// TimeoutMs returns the value of the "timeout_ms" field in the mutation.
+func (m *MonitorMutation) TimeoutMs() (r int, exists bool) {
+	v := m.timeout_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTimeoutMs returns the old "timeout_ms" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldTimeoutMs(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTimeoutMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTimeoutMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTimeoutMs: %w", err)
+	}
+	return oldValue.TimeoutMs, nil
+}
+
+// AddTimeoutMs adds i to the "timeout_ms" field.
+func (m *MonitorMutation) AddTimeoutMs(i int) {
+	if m.addtimeout_ms != nil {
+		*m.addtimeout_ms += i
+	} else {
+		m.addtimeout_ms = &i
+	}
+}
+
+// AddedTimeoutMs returns the value that was added to the "timeout_ms" field in this mutation.
+func (m *MonitorMutation) AddedTimeoutMs() (r int, exists bool) {
+	v := m.addtimeout_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTimeoutMs resets all changes to the "timeout_ms" field.
+func (m *MonitorMutation) ResetTimeoutMs() {
+	m.timeout_ms = nil
+	m.addtimeout_ms = nil
+}
+
+// SetFailuresBeforeDown sets the "failures_before_down" field.
+func (m *MonitorMutation) SetFailuresBeforeDown(i int) {
+	m.failures_before_down = &i
+	m.addfailures_before_down = nil
+}
+
+// FailuresBeforeDown returns the value of the "failures_before_down" field in the mutation.
+func (m *MonitorMutation) FailuresBeforeDown() (r int, exists bool) {
+	v := m.failures_before_down
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailuresBeforeDown returns the old "failures_before_down" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldFailuresBeforeDown(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailuresBeforeDown is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailuresBeforeDown requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailuresBeforeDown: %w", err)
+	}
+	return oldValue.FailuresBeforeDown, nil
+}
+
+// AddFailuresBeforeDown adds i to the "failures_before_down" field.
+func (m *MonitorMutation) AddFailuresBeforeDown(i int) {
+	if m.addfailures_before_down != nil {
+		*m.addfailures_before_down += i
+	} else {
+		m.addfailures_before_down = &i
+	}
+}
+
+// AddedFailuresBeforeDown returns the value that was added to the "failures_before_down" field in this mutation.
+func (m *MonitorMutation) AddedFailuresBeforeDown() (r int, exists bool) {
+	v := m.addfailures_before_down
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFailuresBeforeDown resets all changes to the "failures_before_down" field.
+func (m *MonitorMutation) ResetFailuresBeforeDown() {
+	m.failures_before_down = nil
+	m.addfailures_before_down = nil
+}
+
+// SetSuccessesBeforeRecovery sets the "successes_before_recovery" field.
+func (m *MonitorMutation) SetSuccessesBeforeRecovery(i int) {
+	m.successes_before_recovery = &i
+	m.addsuccesses_before_recovery = nil
+}
+
+// SuccessesBeforeRecovery returns the value of the "successes_before_recovery" field in the mutation.
+func (m *MonitorMutation) SuccessesBeforeRecovery() (r int, exists bool) {
+	v := m.successes_before_recovery
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSuccessesBeforeRecovery returns the old "successes_before_recovery" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldSuccessesBeforeRecovery(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSuccessesBeforeRecovery is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSuccessesBeforeRecovery requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSuccessesBeforeRecovery: %w", err)
+	}
+	return oldValue.SuccessesBeforeRecovery, nil
+}
+
+// AddSuccessesBeforeRecovery adds i to the "successes_before_recovery" field.
+func (m *MonitorMutation) AddSuccessesBeforeRecovery(i int) {
+	if m.addsuccesses_before_recovery != nil {
+		*m.addsuccesses_before_recovery += i
+	} else {
+		m.addsuccesses_before_recovery = &i
+	}
+}
+
+// AddedSuccessesBeforeRecovery returns the value that was added to the "successes_before_recovery" field in this mutation.
+func (m *MonitorMutation) AddedSuccessesBeforeRecovery() (r int, exists bool) {
+	v := m.addsuccesses_before_recovery
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSuccessesBeforeRecovery resets all changes to the "successes_before_recovery" field.
+func (m *MonitorMutation) ResetSuccessesBeforeRecovery() {
+	m.successes_before_recovery = nil
+	m.addsuccesses_before_recovery = nil
+}
+
+// SetDegradedMode sets the "degraded_mode" field.
+func (m *MonitorMutation) SetDegradedMode(mm monitor.DegradedMode) {
+	m.degraded_mode = &mm
+}
+
+// DegradedMode returns the value of the "degraded_mode" field in the mutation.
+func (m *MonitorMutation) DegradedMode() (r monitor.DegradedMode, exists bool) {
+	v := m.degraded_mode
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDegradedMode returns the old "degraded_mode" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldDegradedMode(ctx context.Context) (v monitor.DegradedMode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDegradedMode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDegradedMode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDegradedMode: %w", err)
+	}
+	return oldValue.DegradedMode, nil
+}
+
+// ResetDegradedMode resets all changes to the "degraded_mode" field.
+func (m *MonitorMutation) ResetDegradedMode() {
+	m.degraded_mode = nil
+}
+
+// SetFlapDetection sets the "flap_detection" field.
+func (m *MonitorMutation) SetFlapDetection(b bool) {
+	m.flap_detection = &b
+}
+
+// FlapDetection returns the value of the "flap_detection" field in the mutation.
+func (m *MonitorMutation) FlapDetection() (r bool, exists bool) {
+	v := m.flap_detection
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFlapDetection returns the old "flap_detection" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldFlapDetection(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFlapDetection is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFlapDetection requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFlapDetection: %w", err)
+	}
+	return oldValue.FlapDetection, nil
+}
+
+// ResetFlapDetection resets all changes to the "flap_detection" field.
+func (m *MonitorMutation) ResetFlapDetection() {
+	m.flap_detection = nil
+}
+
+// SetPaused sets the "paused" field.
+func (m *MonitorMutation) SetPaused(b bool) {
+	m.paused = &b
+}
+
+// Paused returns the value of the "paused" field in the mutation.
+func (m *MonitorMutation) Paused() (r bool, exists bool) {
+	v := m.paused
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaused returns the old "paused" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldPaused(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaused is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaused requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaused: %w", err)
+	}
+	return oldValue.Paused, nil
+}
+
+// ResetPaused resets all changes to the "paused" field.
+func (m *MonitorMutation) ResetPaused() {
+	m.paused = nil
+}
+
+// SetSLATarget sets the "sla_target" field.
+func (m *MonitorMutation) SetSLATarget(f float64) {
+	m.sla_target = &f
+	m.addsla_target = nil
+}
+
+// SLATarget returns the value of the "sla_target" field in the mutation.
+func (m *MonitorMutation) SLATarget() (r float64, exists bool) {
+	v := m.sla_target
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSLATarget returns the old "sla_target" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldSLATarget(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSLATarget is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSLATarget requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSLATarget: %w", err)
+	}
+	return oldValue.SLATarget, nil
+}
+
+// AddSLATarget adds f to the "sla_target" field.
+func (m *MonitorMutation) AddSLATarget(f float64) {
+	if m.addsla_target != nil {
+		*m.addsla_target += f
+	} else {
+		m.addsla_target = &f
+	}
+}
+
+// AddedSLATarget returns the value that was added to the "sla_target" field in this mutation.
+func (m *MonitorMutation) AddedSLATarget() (r float64, exists bool) {
+	v := m.addsla_target
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSLATarget clears the value of the "sla_target" field.
+func (m *MonitorMutation) ClearSLATarget() {
+	m.sla_target = nil
+	m.addsla_target = nil
+	m.clearedFields[monitor.FieldSLATarget] = struct{}{}
+}
+
+// SLATargetCleared returns if the "sla_target" field was cleared in this mutation.
+func (m *MonitorMutation) SLATargetCleared() bool {
+	_, ok := m.clearedFields[monitor.FieldSLATarget]
+	return ok
+}
+
+// ResetSLATarget resets all changes to the "sla_target" field.
+func (m *MonitorMutation) ResetSLATarget() {
+	m.sla_target = nil
+	m.addsla_target = nil
+	delete(m.clearedFields, monitor.FieldSLATarget)
+}
+
+// SetEscalationPolicyID sets the "escalation_policy_id" field.
+func (m *MonitorMutation) SetEscalationPolicyID(s string) {
+	m.escalation_policy_id = &s
+}
+
+// EscalationPolicyID returns the value of the "escalation_policy_id" field in the mutation.
+func (m *MonitorMutation) EscalationPolicyID() (r string, exists bool) {
+	v := m.escalation_policy_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEscalationPolicyID returns the old "escalation_policy_id" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldEscalationPolicyID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEscalationPolicyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEscalationPolicyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEscalationPolicyID: %w", err)
+	}
+	return oldValue.EscalationPolicyID, nil
+}
+
+// ClearEscalationPolicyID clears the value of the "escalation_policy_id" field.
+func (m *MonitorMutation) ClearEscalationPolicyID() {
+	m.escalation_policy_id = nil
+	m.clearedFields[monitor.FieldEscalationPolicyID] = struct{}{}
+}
+
+// EscalationPolicyIDCleared returns if the "escalation_policy_id" field was cleared in this mutation.
+func (m *MonitorMutation) EscalationPolicyIDCleared() bool {
+	_, ok := m.clearedFields[monitor.FieldEscalationPolicyID]
+	return ok
+}
+
+// ResetEscalationPolicyID resets all changes to the "escalation_policy_id" field.
+func (m *MonitorMutation) ResetEscalationPolicyID() {
+	m.escalation_policy_id = nil
+	delete(m.clearedFields, monitor.FieldEscalationPolicyID)
+}
+
+// SetChannelIds sets the "channel_ids" field.
+func (m *MonitorMutation) SetChannelIds(s []string) {
+	m.channel_ids = &s
+	m.appendchannel_ids = nil
+}
+
+// ChannelIds returns the value of the "channel_ids" field in the mutation.
+func (m *MonitorMutation) ChannelIds() (r []string, exists bool) {
+	v := m.channel_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChannelIds returns the old "channel_ids" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldChannelIds(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChannelIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChannelIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChannelIds: %w", err)
+	}
+	return oldValue.ChannelIds, nil
+}
+
+// AppendChannelIds adds s to the "channel_ids" field.
+func (m *MonitorMutation) AppendChannelIds(s []string) {
+	m.appendchannel_ids = append(m.appendchannel_ids, s...)
+}
+
+// AppendedChannelIds returns the list of values that were appended to the "channel_ids" field in this mutation.
+func (m *MonitorMutation) AppendedChannelIds() ([]string, bool) {
+	if len(m.appendchannel_ids) == 0 {
+		return nil, false
+	}
+	return m.appendchannel_ids, true
+}
+
+// ClearChannelIds clears the value of the "channel_ids" field.
+func (m *MonitorMutation) ClearChannelIds() {
+	m.channel_ids = nil
+	m.appendchannel_ids = nil
+	m.clearedFields[monitor.FieldChannelIds] = struct{}{}
+}
+
+// ChannelIdsCleared returns if the "channel_ids" field was cleared in this mutation.
+func (m *MonitorMutation) ChannelIdsCleared() bool {
+	_, ok := m.clearedFields[monitor.FieldChannelIds]
+	return ok
+}
+
+// ResetChannelIds resets all changes to the "channel_ids" field.
+func (m *MonitorMutation) ResetChannelIds() {
+	m.channel_ids = nil
+	m.appendchannel_ids = nil
+	delete(m.clearedFields, monitor.FieldChannelIds)
+}
+
+// SetStatus sets the "status" field.
+func (m *MonitorMutation) SetStatus(value monitor.Status) {
+	m.status = &value
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *MonitorMutation) Status() (r monitor.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldStatus(ctx context.Context) (v monitor.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *MonitorMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetStatusSince sets the "status_since" field.
+func (m *MonitorMutation) SetStatusSince(t time.Time) {
+	m.status_since = &t
+}
+
+// StatusSince returns the value of the "status_since" field in the mutation.
+func (m *MonitorMutation) StatusSince() (r time.Time, exists bool) {
+	v := m.status_since
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatusSince returns the old "status_since" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldStatusSince(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatusSince is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatusSince requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatusSince: %w", err)
+	}
+	return oldValue.StatusSince, nil
+}
+
+// ClearStatusSince clears the value of the "status_since" field.
+func (m *MonitorMutation) ClearStatusSince() {
+	m.status_since = nil
+	m.clearedFields[monitor.FieldStatusSince] = struct{}{}
+}
+
+// StatusSinceCleared returns if the "status_since" field was cleared in this mutation.
+func (m *MonitorMutation) StatusSinceCleared() bool {
+	_, ok := m.clearedFields[monitor.FieldStatusSince]
+	return ok
+}
+
+// ResetStatusSince resets all changes to the "status_since" field.
+func (m *MonitorMutation) ResetStatusSince() {
+	m.status_since = nil
+	delete(m.clearedFields, monitor.FieldStatusSince)
+}
+
+// SetFlapping sets the "flapping" field.
+func (m *MonitorMutation) SetFlapping(b bool) {
+	m.flapping = &b
+}
+
+// Flapping returns the value of the "flapping" field in the mutation.
+func (m *MonitorMutation) Flapping() (r bool, exists bool) {
+	v := m.flapping
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFlapping returns the old "flapping" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldFlapping(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFlapping is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFlapping requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFlapping: %w", err)
+	}
+	return oldValue.Flapping, nil
+}
+
+// ResetFlapping resets all changes to the "flapping" field.
+func (m *MonitorMutation) ResetFlapping() {
+	m.flapping = nil
+}
+
+// SetMachine sets the "machine" field.
+func (m *MonitorMutation) SetMachine(b []byte) {
+	m.machine = &b
+}
+
+// Machine returns the value of the "machine" field in the mutation.
+func (m *MonitorMutation) Machine() (r []byte, exists bool) {
+	v := m.machine
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMachine returns the old "machine" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldMachine(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMachine is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMachine requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMachine: %w", err)
+	}
+	return oldValue.Machine, nil
+}
+
+// ClearMachine clears the value of the "machine" field.
+func (m *MonitorMutation) ClearMachine() {
+	m.machine = nil
+	m.clearedFields[monitor.FieldMachine] = struct{}{}
+}
+
+// MachineCleared returns if the "machine" field was cleared in this mutation.
+func (m *MonitorMutation) MachineCleared() bool {
+	_, ok := m.clearedFields[monitor.FieldMachine]
+	return ok
+}
+
+// ResetMachine resets all changes to the "machine" field.
+func (m *MonitorMutation) ResetMachine() {
+	m.machine = nil
+	delete(m.clearedFields, monitor.FieldMachine)
+}
+
+// SetProbeState sets the "probe_state" field.
+func (m *MonitorMutation) SetProbeState(b []byte) {
+	m.probe_state = &b
+}
+
+// ProbeState returns the value of the "probe_state" field in the mutation.
+func (m *MonitorMutation) ProbeState() (r []byte, exists bool) {
+	v := m.probe_state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProbeState returns the old "probe_state" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldProbeState(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProbeState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProbeState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProbeState: %w", err)
+	}
+	return oldValue.ProbeState, nil
+}
+
+// ClearProbeState clears the value of the "probe_state" field.
+func (m *MonitorMutation) ClearProbeState() {
+	m.probe_state = nil
+	m.clearedFields[monitor.FieldProbeState] = struct{}{}
+}
+
+// ProbeStateCleared returns if the "probe_state" field was cleared in this mutation.
+func (m *MonitorMutation) ProbeStateCleared() bool {
+	_, ok := m.clearedFields[monitor.FieldProbeState]
+	return ok
+}
+
+// ResetProbeState resets all changes to the "probe_state" field.
+func (m *MonitorMutation) ResetProbeState() {
+	m.probe_state = nil
+	delete(m.clearedFields, monitor.FieldProbeState)
+}
+
+// SetLastCheckedAt sets the "last_checked_at" field.
+func (m *MonitorMutation) SetLastCheckedAt(t time.Time) {
+	m.last_checked_at = &t
+}
+
+// LastCheckedAt returns the value of the "last_checked_at" field in the mutation.
+func (m *MonitorMutation) LastCheckedAt() (r time.Time, exists bool) {
+	v := m.last_checked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastCheckedAt returns the old "last_checked_at" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldLastCheckedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastCheckedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastCheckedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastCheckedAt: %w", err)
+	}
+	return oldValue.LastCheckedAt, nil
+}
+
+// ClearLastCheckedAt clears the value of the "last_checked_at" field.
+func (m *MonitorMutation) ClearLastCheckedAt() {
+	m.last_checked_at = nil
+	m.clearedFields[monitor.FieldLastCheckedAt] = struct{}{}
+}
+
+// LastCheckedAtCleared returns if the "last_checked_at" field was cleared in this mutation.
+func (m *MonitorMutation) LastCheckedAtCleared() bool {
+	_, ok := m.clearedFields[monitor.FieldLastCheckedAt]
+	return ok
+}
+
+// ResetLastCheckedAt resets all changes to the "last_checked_at" field.
+func (m *MonitorMutation) ResetLastCheckedAt() {
+	m.last_checked_at = nil
+	delete(m.clearedFields, monitor.FieldLastCheckedAt)
+}
+
+// SetLastLatencyUs sets the "last_latency_us" field.
+func (m *MonitorMutation) SetLastLatencyUs(i int64) {
+	m.last_latency_us = &i
+	m.addlast_latency_us = nil
+}
+
+// LastLatencyUs returns the value of the "last_latency_us" field in the mutation.
+func (m *MonitorMutation) LastLatencyUs() (r int64, exists bool) {
+	v := m.last_latency_us
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastLatencyUs returns the old "last_latency_us" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldLastLatencyUs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastLatencyUs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastLatencyUs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastLatencyUs: %w", err)
+	}
+	return oldValue.LastLatencyUs, nil
+}
+
+// AddLastLatencyUs adds i to the "last_latency_us" field.
+func (m *MonitorMutation) AddLastLatencyUs(i int64) {
+	if m.addlast_latency_us != nil {
+		*m.addlast_latency_us += i
+	} else {
+		m.addlast_latency_us = &i
+	}
+}
+
+// AddedLastLatencyUs returns the value that was added to the "last_latency_us" field in this mutation.
+func (m *MonitorMutation) AddedLastLatencyUs() (r int64, exists bool) {
+	v := m.addlast_latency_us
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLastLatencyUs resets all changes to the "last_latency_us" field.
+func (m *MonitorMutation) ResetLastLatencyUs() {
+	m.last_latency_us = nil
+	m.addlast_latency_us = nil
+}
+
+// SetLastReason sets the "last_reason" field.
+func (m *MonitorMutation) SetLastReason(s string) {
+	m.last_reason = &s
+}
+
+// LastReason returns the value of the "last_reason" field in the mutation.
+func (m *MonitorMutation) LastReason() (r string, exists bool) {
+	v := m.last_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastReason returns the old "last_reason" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldLastReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastReason: %w", err)
+	}
+	return oldValue.LastReason, nil
+}
+
+// ResetLastReason resets all changes to the "last_reason" field.
+func (m *MonitorMutation) ResetLastReason() {
+	m.last_reason = nil
+}
+
+// SetLastMessage sets the "last_message" field.
+func (m *MonitorMutation) SetLastMessage(s string) {
+	m.last_message = &s
+}
+
+// LastMessage returns the value of the "last_message" field in the mutation.
+func (m *MonitorMutation) LastMessage() (r string, exists bool) {
+	v := m.last_message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastMessage returns the old "last_message" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldLastMessage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastMessage: %w", err)
+	}
+	return oldValue.LastMessage, nil
+}
+
+// ResetLastMessage resets all changes to the "last_message" field.
+func (m *MonitorMutation) ResetLastMessage() {
+	m.last_message = nil
+}
+
+// SetOpenIncidentID sets the "open_incident_id" field.
+func (m *MonitorMutation) SetOpenIncidentID(s string) {
+	m.open_incident_id = &s
+}
+
+// OpenIncidentID returns the value of the "open_incident_id" field in the mutation.
+func (m *MonitorMutation) OpenIncidentID() (r string, exists bool) {
+	v := m.open_incident_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOpenIncidentID returns the old "open_incident_id" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldOpenIncidentID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOpenIncidentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOpenIncidentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOpenIncidentID: %w", err)
+	}
+	return oldValue.OpenIncidentID, nil
+}
+
+// ClearOpenIncidentID clears the value of the "open_incident_id" field.
+func (m *MonitorMutation) ClearOpenIncidentID() {
+	m.open_incident_id = nil
+	m.clearedFields[monitor.FieldOpenIncidentID] = struct{}{}
+}
+
+// OpenIncidentIDCleared returns if the "open_incident_id" field was cleared in this mutation.
+func (m *MonitorMutation) OpenIncidentIDCleared() bool {
+	_, ok := m.clearedFields[monitor.FieldOpenIncidentID]
+	return ok
+}
+
+// ResetOpenIncidentID resets all changes to the "open_incident_id" field.
+func (m *MonitorMutation) ResetOpenIncidentID() {
+	m.open_incident_id = nil
+	delete(m.clearedFields, monitor.FieldOpenIncidentID)
+}
+
+// SetHeartbeatTokenHash sets the "heartbeat_token_hash" field.
+func (m *MonitorMutation) SetHeartbeatTokenHash(s string) {
+	m.heartbeat_token_hash = &s
+}
+
+// HeartbeatTokenHash returns the value of the "heartbeat_token_hash" field in the mutation.
+func (m *MonitorMutation) HeartbeatTokenHash() (r string, exists bool) {
+	v := m.heartbeat_token_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHeartbeatTokenHash returns the old "heartbeat_token_hash" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldHeartbeatTokenHash(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHeartbeatTokenHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHeartbeatTokenHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHeartbeatTokenHash: %w", err)
+	}
+	return oldValue.HeartbeatTokenHash, nil
+}
+
+// ClearHeartbeatTokenHash clears the value of the "heartbeat_token_hash" field.
+func (m *MonitorMutation) ClearHeartbeatTokenHash() {
+	m.heartbeat_token_hash = nil
+	m.clearedFields[monitor.FieldHeartbeatTokenHash] = struct{}{}
+}
+
+// HeartbeatTokenHashCleared returns if the "heartbeat_token_hash" field was cleared in this mutation.
+func (m *MonitorMutation) HeartbeatTokenHashCleared() bool {
+	_, ok := m.clearedFields[monitor.FieldHeartbeatTokenHash]
+	return ok
+}
+
+// ResetHeartbeatTokenHash resets all changes to the "heartbeat_token_hash" field.
+func (m *MonitorMutation) ResetHeartbeatTokenHash() {
+	m.heartbeat_token_hash = nil
+	delete(m.clearedFields, monitor.FieldHeartbeatTokenHash)
+}
+
+// SetLastBeatAt sets the "last_beat_at" field.
+func (m *MonitorMutation) SetLastBeatAt(t time.Time) {
+	m.last_beat_at = &t
+}
+
+// LastBeatAt returns the value of the "last_beat_at" field in the mutation.
+func (m *MonitorMutation) LastBeatAt() (r time.Time, exists bool) {
+	v := m.last_beat_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastBeatAt returns the old "last_beat_at" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldLastBeatAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastBeatAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastBeatAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastBeatAt: %w", err)
+	}
+	return oldValue.LastBeatAt, nil
+}
+
+// ClearLastBeatAt clears the value of the "last_beat_at" field.
+func (m *MonitorMutation) ClearLastBeatAt() {
+	m.last_beat_at = nil
+	m.clearedFields[monitor.FieldLastBeatAt] = struct{}{}
+}
+
+// LastBeatAtCleared returns if the "last_beat_at" field was cleared in this mutation.
+func (m *MonitorMutation) LastBeatAtCleared() bool {
+	_, ok := m.clearedFields[monitor.FieldLastBeatAt]
+	return ok
+}
+
+// ResetLastBeatAt resets all changes to the "last_beat_at" field.
+func (m *MonitorMutation) ResetLastBeatAt() {
+	m.last_beat_at = nil
+	delete(m.clearedFields, monitor.FieldLastBeatAt)
+}
+
+// SetVersion sets the "version" field.
+func (m *MonitorMutation) SetVersion(i int64) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *MonitorMutation) Version() (r int64, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldVersion(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *MonitorMutation) AddVersion(i int64) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *MonitorMutation) AddedVersion() (r int64, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *MonitorMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// ClearAsset clears the "asset" edge to the Asset entity.
+func (m *MonitorMutation) ClearAsset() {
+	m.clearedasset = true
+	m.clearedFields[monitor.FieldAssetID] = struct{}{}
+}
+
+// AssetCleared reports if the "asset" edge to the Asset entity was cleared.
+func (m *MonitorMutation) AssetCleared() bool {
+	return m.clearedasset
+}
+
+// AssetIDs returns the "asset" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AssetID instead. It exists only for internal usage by the builders.
+func (m *MonitorMutation) AssetIDs() (ids []string) {
+	if id := m.asset; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAsset resets all changes to the "asset" edge.
+func (m *MonitorMutation) ResetAsset() {
+	m.asset = nil
+	m.clearedasset = false
+}
+
+// Where appends a list predicates to the MonitorMutation builder.
+func (m *MonitorMutation) Where(ps ...predicate.Monitor) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MonitorMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MonitorMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Monitor, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MonitorMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MonitorMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Monitor).
+func (m *MonitorMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MonitorMutation) Fields() []string {
+	fields := make([]string, 0, 30)
+	if m.tenant_id != nil {
+		fields = append(fields, monitor.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, monitor.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, monitor.FieldUpdatedAt)
+	}
+	if m.asset != nil {
+		fields = append(fields, monitor.FieldAssetID)
+	}
+	if m.name != nil {
+		fields = append(fields, monitor.FieldName)
+	}
+	if m.kind != nil {
+		fields = append(fields, monitor.FieldKind)
+	}
+	if m.settings != nil {
+		fields = append(fields, monitor.FieldSettings)
+	}
+	if m.interval_seconds != nil {
+		fields = append(fields, monitor.FieldIntervalSeconds)
+	}
+	if m.timeout_ms != nil {
+		fields = append(fields, monitor.FieldTimeoutMs)
+	}
+	if m.failures_before_down != nil {
+		fields = append(fields, monitor.FieldFailuresBeforeDown)
+	}
+	if m.successes_before_recovery != nil {
+		fields = append(fields, monitor.FieldSuccessesBeforeRecovery)
+	}
+	if m.degraded_mode != nil {
+		fields = append(fields, monitor.FieldDegradedMode)
+	}
+	if m.flap_detection != nil {
+		fields = append(fields, monitor.FieldFlapDetection)
+	}
+	if m.paused != nil {
+		fields = append(fields, monitor.FieldPaused)
+	}
+	if m.sla_target != nil {
+		fields = append(fields, monitor.FieldSLATarget)
+	}
+	if m.escalation_policy_id != nil {
+		fields = append(fields, monitor.FieldEscalationPolicyID)
+	}
+	if m.channel_ids != nil {
+		fields = append(fields, monitor.FieldChannelIds)
+	}
+	if m.status != nil {
+		fields = append(fields, monitor.FieldStatus)
+	}
+	if m.status_since != nil {
+		fields = append(fields, monitor.FieldStatusSince)
+	}
+	if m.flapping != nil {
+		fields = append(fields, monitor.FieldFlapping)
+	}
+	if m.machine != nil {
+		fields = append(fields, monitor.FieldMachine)
+	}
+	if m.probe_state != nil {
+		fields = append(fields, monitor.FieldProbeState)
+	}
+	if m.last_checked_at != nil {
+		fields = append(fields, monitor.FieldLastCheckedAt)
+	}
+	if m.last_latency_us != nil {
+		fields = append(fields, monitor.FieldLastLatencyUs)
+	}
+	if m.last_reason != nil {
+		fields = append(fields, monitor.FieldLastReason)
+	}
+	if m.last_message != nil {
+		fields = append(fields, monitor.FieldLastMessage)
+	}
+	if m.open_incident_id != nil {
+		fields = append(fields, monitor.FieldOpenIncidentID)
+	}
+	if m.heartbeat_token_hash != nil {
+		fields = append(fields, monitor.FieldHeartbeatTokenHash)
+	}
+	if m.last_beat_at != nil {
+		fields = append(fields, monitor.FieldLastBeatAt)
+	}
+	if m.version != nil {
+		fields = append(fields, monitor.FieldVersion)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MonitorMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case monitor.FieldTenantID:
+		return m.TenantID()
+	case monitor.FieldCreatedAt:
+		return m.CreatedAt()
+	case monitor.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case monitor.FieldAssetID:
+		return m.AssetID()
+	case monitor.FieldName:
+		return m.Name()
+	case monitor.FieldKind:
+		return m.Kind()
+	case monitor.FieldSettings:
+		return m.Settings()
+	case monitor.FieldIntervalSeconds:
+		return m.IntervalSeconds()
+	case monitor.FieldTimeoutMs:
+		return m.TimeoutMs()
+	case monitor.FieldFailuresBeforeDown:
+		return m.FailuresBeforeDown()
+	case monitor.FieldSuccessesBeforeRecovery:
+		return m.SuccessesBeforeRecovery()
+	case monitor.FieldDegradedMode:
+		return m.DegradedMode()
+	case monitor.FieldFlapDetection:
+		return m.FlapDetection()
+	case monitor.FieldPaused:
+		return m.Paused()
+	case monitor.FieldSLATarget:
+		return m.SLATarget()
+	case monitor.FieldEscalationPolicyID:
+		return m.EscalationPolicyID()
+	case monitor.FieldChannelIds:
+		return m.ChannelIds()
+	case monitor.FieldStatus:
+		return m.Status()
+	case monitor.FieldStatusSince:
+		return m.StatusSince()
+	case monitor.FieldFlapping:
+		return m.Flapping()
+	case monitor.FieldMachine:
+		return m.Machine()
+	case monitor.FieldProbeState:
+		return m.ProbeState()
+	case monitor.FieldLastCheckedAt:
+		return m.LastCheckedAt()
+	case monitor.FieldLastLatencyUs:
+		return m.LastLatencyUs()
+	case monitor.FieldLastReason:
+		return m.LastReason()
+	case monitor.FieldLastMessage:
+		return m.LastMessage()
+	case monitor.FieldOpenIncidentID:
+		return m.OpenIncidentID()
+	case monitor.FieldHeartbeatTokenHash:
+		return m.HeartbeatTokenHash()
+	case monitor.FieldLastBeatAt:
+		return m.LastBeatAt()
+	case monitor.FieldVersion:
+		return m.Version()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MonitorMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case monitor.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case monitor.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case monitor.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case monitor.FieldAssetID:
+		return m.OldAssetID(ctx)
+	case monitor.FieldName:
+		return m.OldName(ctx)
+	case monitor.FieldKind:
+		return m.OldKind(ctx)
+	case monitor.FieldSettings:
+		return m.OldSettings(ctx)
+	case monitor.FieldIntervalSeconds:
+		return m.OldIntervalSeconds(ctx)
+	case monitor.FieldTimeoutMs:
+		return m.OldTimeoutMs(ctx)
+	case monitor.FieldFailuresBeforeDown:
+		return m.OldFailuresBeforeDown(ctx)
+	case monitor.FieldSuccessesBeforeRecovery:
+		return m.OldSuccessesBeforeRecovery(ctx)
+	case monitor.FieldDegradedMode:
+		return m.OldDegradedMode(ctx)
+	case monitor.FieldFlapDetection:
+		return m.OldFlapDetection(ctx)
+	case monitor.FieldPaused:
+		return m.OldPaused(ctx)
+	case monitor.FieldSLATarget:
+		return m.OldSLATarget(ctx)
+	case monitor.FieldEscalationPolicyID:
+		return m.OldEscalationPolicyID(ctx)
+	case monitor.FieldChannelIds:
+		return m.OldChannelIds(ctx)
+	case monitor.FieldStatus:
+		return m.OldStatus(ctx)
+	case monitor.FieldStatusSince:
+		return m.OldStatusSince(ctx)
+	case monitor.FieldFlapping:
+		return m.OldFlapping(ctx)
+	case monitor.FieldMachine:
+		return m.OldMachine(ctx)
+	case monitor.FieldProbeState:
+		return m.OldProbeState(ctx)
+	case monitor.FieldLastCheckedAt:
+		return m.OldLastCheckedAt(ctx)
+	case monitor.FieldLastLatencyUs:
+		return m.OldLastLatencyUs(ctx)
+	case monitor.FieldLastReason:
+		return m.OldLastReason(ctx)
+	case monitor.FieldLastMessage:
+		return m.OldLastMessage(ctx)
+	case monitor.FieldOpenIncidentID:
+		return m.OldOpenIncidentID(ctx)
+	case monitor.FieldHeartbeatTokenHash:
+		return m.OldHeartbeatTokenHash(ctx)
+	case monitor.FieldLastBeatAt:
+		return m.OldLastBeatAt(ctx)
+	case monitor.FieldVersion:
+		return m.OldVersion(ctx)
+	}
+	return nil, fmt.Errorf("unknown Monitor field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MonitorMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case monitor.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case monitor.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case monitor.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case monitor.FieldAssetID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAssetID(v)
+		return nil
+	case monitor.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case monitor.FieldKind:
+		v, ok := value.(monitor.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case monitor.FieldSettings:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSettings(v)
+		return nil
+	case monitor.FieldIntervalSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIntervalSeconds(v)
+		return nil
+	case monitor.FieldTimeoutMs:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTimeoutMs(v)
+		return nil
+	case monitor.FieldFailuresBeforeDown:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailuresBeforeDown(v)
+		return nil
+	case monitor.FieldSuccessesBeforeRecovery:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSuccessesBeforeRecovery(v)
+		return nil
+	case monitor.FieldDegradedMode:
+		v, ok := value.(monitor.DegradedMode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDegradedMode(v)
+		return nil
+	case monitor.FieldFlapDetection:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFlapDetection(v)
+		return nil
+	case monitor.FieldPaused:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaused(v)
+		return nil
+	case monitor.FieldSLATarget:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSLATarget(v)
+		return nil
+	case monitor.FieldEscalationPolicyID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEscalationPolicyID(v)
+		return nil
+	case monitor.FieldChannelIds:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChannelIds(v)
+		return nil
+	case monitor.FieldStatus:
+		v, ok := value.(monitor.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case monitor.FieldStatusSince:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatusSince(v)
+		return nil
+	case monitor.FieldFlapping:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFlapping(v)
+		return nil
+	case monitor.FieldMachine:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMachine(v)
+		return nil
+	case monitor.FieldProbeState:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProbeState(v)
+		return nil
+	case monitor.FieldLastCheckedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastCheckedAt(v)
+		return nil
+	case monitor.FieldLastLatencyUs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastLatencyUs(v)
+		return nil
+	case monitor.FieldLastReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastReason(v)
+		return nil
+	case monitor.FieldLastMessage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastMessage(v)
+		return nil
+	case monitor.FieldOpenIncidentID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOpenIncidentID(v)
+		return nil
+	case monitor.FieldHeartbeatTokenHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHeartbeatTokenHash(v)
+		return nil
+	case monitor.FieldLastBeatAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastBeatAt(v)
+		return nil
+	case monitor.FieldVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Monitor field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MonitorMutation) AddedFields() []string {
+	var fields []string
+	if m.addinterval_seconds != nil {
+		fields = append(fields, monitor.FieldIntervalSeconds)
+	}
+	if m.addtimeout_ms != nil {
+		fields = append(fields, monitor.FieldTimeoutMs)
+	}
+	if m.addfailures_before_down != nil {
+		fields = append(fields, monitor.FieldFailuresBeforeDown)
+	}
+	if m.addsuccesses_before_recovery != nil {
+		fields = append(fields, monitor.FieldSuccessesBeforeRecovery)
+	}
+	if m.addsla_target != nil {
+		fields = append(fields, monitor.FieldSLATarget)
+	}
+	if m.addlast_latency_us != nil {
+		fields = append(fields, monitor.FieldLastLatencyUs)
+	}
+	if m.addversion != nil {
+		fields = append(fields, monitor.FieldVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MonitorMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case monitor.FieldIntervalSeconds:
+		return m.AddedIntervalSeconds()
+	case monitor.FieldTimeoutMs:
+		return m.AddedTimeoutMs()
+	case monitor.FieldFailuresBeforeDown:
+		return m.AddedFailuresBeforeDown()
+	case monitor.FieldSuccessesBeforeRecovery:
+		return m.AddedSuccessesBeforeRecovery()
+	case monitor.FieldSLATarget:
+		return m.AddedSLATarget()
+	case monitor.FieldLastLatencyUs:
+		return m.AddedLastLatencyUs()
+	case monitor.FieldVersion:
+		return m.AddedVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MonitorMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case monitor.FieldIntervalSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddIntervalSeconds(v)
+		return nil
+	case monitor.FieldTimeoutMs:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTimeoutMs(v)
+		return nil
+	case monitor.FieldFailuresBeforeDown:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFailuresBeforeDown(v)
+		return nil
+	case monitor.FieldSuccessesBeforeRecovery:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSuccessesBeforeRecovery(v)
+		return nil
+	case monitor.FieldSLATarget:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSLATarget(v)
+		return nil
+	case monitor.FieldLastLatencyUs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLastLatencyUs(v)
+		return nil
+	case monitor.FieldVersion:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Monitor numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MonitorMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(monitor.FieldSLATarget) {
+		fields = append(fields, monitor.FieldSLATarget)
+	}
+	if m.FieldCleared(monitor.FieldEscalationPolicyID) {
+		fields = append(fields, monitor.FieldEscalationPolicyID)
+	}
+	if m.FieldCleared(monitor.FieldChannelIds) {
+		fields = append(fields, monitor.FieldChannelIds)
+	}
+	if m.FieldCleared(monitor.FieldStatusSince) {
+		fields = append(fields, monitor.FieldStatusSince)
+	}
+	if m.FieldCleared(monitor.FieldMachine) {
+		fields = append(fields, monitor.FieldMachine)
+	}
+	if m.FieldCleared(monitor.FieldProbeState) {
+		fields = append(fields, monitor.FieldProbeState)
+	}
+	if m.FieldCleared(monitor.FieldLastCheckedAt) {
+		fields = append(fields, monitor.FieldLastCheckedAt)
+	}
+	if m.FieldCleared(monitor.FieldOpenIncidentID) {
+		fields = append(fields, monitor.FieldOpenIncidentID)
+	}
+	if m.FieldCleared(monitor.FieldHeartbeatTokenHash) {
+		fields = append(fields, monitor.FieldHeartbeatTokenHash)
+	}
+	if m.FieldCleared(monitor.FieldLastBeatAt) {
+		fields = append(fields, monitor.FieldLastBeatAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MonitorMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MonitorMutation) ClearField(name string) error {
+	switch name {
+	case monitor.FieldSLATarget:
+		m.ClearSLATarget()
+		return nil
+	case monitor.FieldEscalationPolicyID:
+		m.ClearEscalationPolicyID()
+		return nil
+	case monitor.FieldChannelIds:
+		m.ClearChannelIds()
+		return nil
+	case monitor.FieldStatusSince:
+		m.ClearStatusSince()
+		return nil
+	case monitor.FieldMachine:
+		m.ClearMachine()
+		return nil
+	case monitor.FieldProbeState:
+		m.ClearProbeState()
+		return nil
+	case monitor.FieldLastCheckedAt:
+		m.ClearLastCheckedAt()
+		return nil
+	case monitor.FieldOpenIncidentID:
+		m.ClearOpenIncidentID()
+		return nil
+	case monitor.FieldHeartbeatTokenHash:
+		m.ClearHeartbeatTokenHash()
+		return nil
+	case monitor.FieldLastBeatAt:
+		m.ClearLastBeatAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Monitor nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MonitorMutation) ResetField(name string) error {
+	switch name {
+	case monitor.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case monitor.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case monitor.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case monitor.FieldAssetID:
+		m.ResetAssetID()
+		return nil
+	case monitor.FieldName:
+		m.ResetName()
+		return nil
+	case monitor.FieldKind:
+		m.ResetKind()
+		return nil
+	case monitor.FieldSettings:
+		m.ResetSettings()
+		return nil
+	case monitor.FieldIntervalSeconds:
+		m.ResetIntervalSeconds()
+		return nil
+	case monitor.FieldTimeoutMs:
+		m.ResetTimeoutMs()
+		return nil
+	case monitor.FieldFailuresBeforeDown:
+		m.ResetFailuresBeforeDown()
+		return nil
+	case monitor.FieldSuccessesBeforeRecovery:
+		m.ResetSuccessesBeforeRecovery()
+		return nil
+	case monitor.FieldDegradedMode:
+		m.ResetDegradedMode()
+		return nil
+	case monitor.FieldFlapDetection:
+		m.ResetFlapDetection()
+		return nil
+	case monitor.FieldPaused:
+		m.ResetPaused()
+		return nil
+	case monitor.FieldSLATarget:
+		m.ResetSLATarget()
+		return nil
+	case monitor.FieldEscalationPolicyID:
+		m.ResetEscalationPolicyID()
+		return nil
+	case monitor.FieldChannelIds:
+		m.ResetChannelIds()
+		return nil
+	case monitor.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case monitor.FieldStatusSince:
+		m.ResetStatusSince()
+		return nil
+	case monitor.FieldFlapping:
+		m.ResetFlapping()
+		return nil
+	case monitor.FieldMachine:
+		m.ResetMachine()
+		return nil
+	case monitor.FieldProbeState:
+		m.ResetProbeState()
+		return nil
+	case monitor.FieldLastCheckedAt:
+		m.ResetLastCheckedAt()
+		return nil
+	case monitor.FieldLastLatencyUs:
+		m.ResetLastLatencyUs()
+		return nil
+	case monitor.FieldLastReason:
+		m.ResetLastReason()
+		return nil
+	case monitor.FieldLastMessage:
+		m.ResetLastMessage()
+		return nil
+	case monitor.FieldOpenIncidentID:
+		m.ResetOpenIncidentID()
+		return nil
+	case monitor.FieldHeartbeatTokenHash:
+		m.ResetHeartbeatTokenHash()
+		return nil
+	case monitor.FieldLastBeatAt:
+		m.ResetLastBeatAt()
+		return nil
+	case monitor.FieldVersion:
+		m.ResetVersion()
+		return nil
+	}
+	return fmt.Errorf("unknown Monitor field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MonitorMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.asset != nil {
+		edges = append(edges, monitor.EdgeAsset)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MonitorMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case monitor.EdgeAsset:
+		if id := m.asset; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MonitorMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MonitorMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MonitorMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedasset {
+		edges = append(edges, monitor.EdgeAsset)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MonitorMutation) EdgeCleared(name string) bool {
+	switch name {
+	case monitor.EdgeAsset:
+		return m.clearedasset
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MonitorMutation) ClearEdge(name string) error {
+	switch name {
+	case monitor.EdgeAsset:
+		m.ClearAsset()
+		return nil
+	}
+	return fmt.Errorf("unknown Monitor unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MonitorMutation) ResetEdge(name string) error {
+	switch name {
+	case monitor.EdgeAsset:
+		m.ResetAsset()
+		return nil
+	}
+	return fmt.Errorf("unknown Monitor edge %s", name)
+}
+
+// NotificationChannelMutation represents an operation that mutates the NotificationChannel nodes in the graph.
+type NotificationChannelMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	tenant_id     *string
+	created_at    *time.Time
+	updated_at    *time.Time
+	name          *string
+	kind          *notificationchannel.Kind
+	_config       *[]byte
+	secrets       *string
+	min_severity  *notificationchannel.MinSeverity
+	states        *[]string
+	appendstates  []string
+	enabled       *bool
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*NotificationChannel, error)
+	predicates    []predicate.NotificationChannel
+}
+
+var _ ent.Mutation = (*NotificationChannelMutation)(nil)
+
+// notificationchannelOption allows management of the mutation configuration using functional options.
+type notificationchannelOption func(*NotificationChannelMutation)
+
+// newNotificationChannelMutation creates new mutation for the NotificationChannel entity.
+func newNotificationChannelMutation(c config, op Op, opts ...notificationchannelOption) *NotificationChannelMutation {
+	m := &NotificationChannelMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeNotificationChannel,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withNotificationChannelID sets the ID field of the mutation.
+func withNotificationChannelID(id string) notificationchannelOption {
+	return func(m *NotificationChannelMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *NotificationChannel
+		)
+		m.oldValue = func(ctx context.Context) (*NotificationChannel, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().NotificationChannel.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withNotificationChannel sets the old NotificationChannel of the mutation.
+func withNotificationChannel(node *NotificationChannel) notificationchannelOption {
+	return func(m *NotificationChannelMutation) {
+		m.oldValue = func(context.Context) (*NotificationChannel, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m NotificationChannelMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m NotificationChannelMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of NotificationChannel entities.
+func (m *NotificationChannelMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *NotificationChannelMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *NotificationChannelMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().NotificationChannel.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *NotificationChannelMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *NotificationChannelMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the NotificationChannel entity.
+// If the NotificationChannel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationChannelMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *NotificationChannelMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *NotificationChannelMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *NotificationChannelMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the NotificationChannel entity.
+// If the NotificationChannel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationChannelMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *NotificationChannelMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *NotificationChannelMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *NotificationChannelMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the NotificationChannel entity.
+// If the NotificationChannel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationChannelMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *NotificationChannelMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *NotificationChannelMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *NotificationChannelMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the NotificationChannel entity.
+// If the NotificationChannel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationChannelMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *NotificationChannelMutation) ResetName() {
+	m.name = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *NotificationChannelMutation) SetKind(n notificationchannel.Kind) {
+	m.kind = &n
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *NotificationChannelMutation) Kind() (r notificationchannel.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the NotificationChannel entity.
+// If the NotificationChannel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationChannelMutation) OldKind(ctx context.Context) (v notificationchannel.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *NotificationChannelMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetConfig sets the "config" field.
+func (m *NotificationChannelMutation) SetConfig(b []byte) {
+	m._config = &b
+}
+
+// Config returns the value of the "config" field in the mutation.
+func (m *NotificationChannelMutation) Config() (r []byte, exists bool) {
+	v := m._config
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConfig returns the old "config" field's value of the NotificationChannel entity.
+// If the NotificationChannel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationChannelMutation) OldConfig(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConfig is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConfig requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConfig: %w", err)
+	}
+	return oldValue.Config, nil
+}
+
+// ResetConfig resets all changes to the "config" field.
+func (m *NotificationChannelMutation) ResetConfig() {
+	m._config = nil
+}
+
+// SetSecrets sets the "secrets" field.
+func (m *NotificationChannelMutation) SetSecrets(s string) {
+	m.secrets = &s
+}
+
+// Secrets returns the value of the "secrets" field in the mutation.
+func (m *NotificationChannelMutation) Secrets() (r string, exists bool) {
+	v := m.secrets
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSecrets returns the old "secrets" field's value of the NotificationChannel entity.
+// If the NotificationChannel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationChannelMutation) OldSecrets(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSecrets is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSecrets requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSecrets: %w", err)
+	}
+	return oldValue.Secrets, nil
+}
+
+// ResetSecrets resets all changes to the "secrets" field.
+func (m *NotificationChannelMutation) ResetSecrets() {
+	m.secrets = nil
+}
+
+// SetMinSeverity sets the "min_severity" field.
+func (m *NotificationChannelMutation) SetMinSeverity(ns notificationchannel.MinSeverity) {
+	m.min_severity = &ns
+}
+
+// MinSeverity returns the value of the "min_severity" field in the mutation.
+func (m *NotificationChannelMutation) MinSeverity() (r notificationchannel.MinSeverity, exists bool) {
+	v := m.min_severity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMinSeverity returns the old "min_severity" field's value of the NotificationChannel entity.
+// If the NotificationChannel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationChannelMutation) OldMinSeverity(ctx context.Context) (v notificationchannel.MinSeverity, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMinSeverity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMinSeverity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMinSeverity: %w", err)
+	}
+	return oldValue.MinSeverity, nil
+}
+
+// ResetMinSeverity resets all changes to the "min_severity" field.
+func (m *NotificationChannelMutation) ResetMinSeverity() {
+	m.min_severity = nil
+}
+
+// SetStates sets the "states" field.
+func (m *NotificationChannelMutation) SetStates(s []string) {
+	m.states = &s
+	m.appendstates = nil
+}
+
+// States returns the value of the "states" field in the mutation.
+func (m *NotificationChannelMutation) States() (r []string, exists bool) {
+	v := m.states
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStates returns the old "states" field's value of the NotificationChannel entity.
+// If the NotificationChannel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationChannelMutation) OldStates(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStates is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStates requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStates: %w", err)
+	}
+	return oldValue.States, nil
+}
+
+// AppendStates adds s to the "states" field.
+func (m *NotificationChannelMutation) AppendStates(s []string) {
+	m.appendstates = append(m.appendstates, s...)
+}
+
+// AppendedStates returns the list of values that were appended to the "states" field in this mutation.
+func (m *NotificationChannelMutation) AppendedStates() ([]string, bool) {
+	if len(m.appendstates) == 0 {
+		return nil, false
+	}
+	return m.appendstates, true
+}
+
+// ClearStates clears the value of the "states" field.
+func (m *NotificationChannelMutation) ClearStates() {
+	m.states = nil
+	m.appendstates = nil
+	m.clearedFields[notificationchannel.FieldStates] = struct{}{}
+}
+
+// StatesCleared returns if the "states" field was cleared in this mutation.
+func (m *NotificationChannelMutation) StatesCleared() bool {
+	_, ok := m.clearedFields[notificationchannel.FieldStates]
+	return ok
+}
+
+// ResetStates resets all changes to the "states" field.
+func (m *NotificationChannelMutation) ResetStates() {
+	m.states = nil
+	m.appendstates = nil
+	delete(m.clearedFields, notificationchannel.FieldStates)
+}
+
+// SetEnabled sets the "enabled" field.
+func (m *NotificationChannelMutation) SetEnabled(b bool) {
+	m.enabled = &b
+}
+
+// Enabled returns the value of the "enabled" field in the mutation.
+func (m *NotificationChannelMutation) Enabled() (r bool, exists bool) {
+	v := m.enabled
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEnabled returns the old "enabled" field's value of the NotificationChannel entity.
+// If the NotificationChannel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationChannelMutation) OldEnabled(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEnabled is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEnabled requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEnabled: %w", err)
+	}
+	return oldValue.Enabled, nil
+}
+
+// ResetEnabled resets all changes to the "enabled" field.
+func (m *NotificationChannelMutation) ResetEnabled() {
+	m.enabled = nil
+}
+
+// Where appends a list predicates to the NotificationChannelMutation builder.
+func (m *NotificationChannelMutation) Where(ps ...predicate.NotificationChannel) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the NotificationChannelMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *NotificationChannelMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.NotificationChannel, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *NotificationChannelMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *NotificationChannelMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (NotificationChannel).
+func (m *NotificationChannelMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *NotificationChannelMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.tenant_id != nil {
+		fields = append(fields, notificationchannel.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, notificationchannel.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, notificationchannel.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, notificationchannel.FieldName)
+	}
+	if m.kind != nil {
+		fields = append(fields, notificationchannel.FieldKind)
+	}
+	if m._config != nil {
+		fields = append(fields, notificationchannel.FieldConfig)
+	}
+	if m.secrets != nil {
+		fields = append(fields, notificationchannel.FieldSecrets)
+	}
+	if m.min_severity != nil {
+		fields = append(fields, notificationchannel.FieldMinSeverity)
+	}
+	if m.states != nil {
+		fields = append(fields, notificationchannel.FieldStates)
+	}
+	if m.enabled != nil {
+		fields = append(fields, notificationchannel.FieldEnabled)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *NotificationChannelMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case notificationchannel.FieldTenantID:
+		return m.TenantID()
+	case notificationchannel.FieldCreatedAt:
+		return m.CreatedAt()
+	case notificationchannel.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case notificationchannel.FieldName:
+		return m.Name()
+	case notificationchannel.FieldKind:
+		return m.Kind()
+	case notificationchannel.FieldConfig:
+		return m.Config()
+	case notificationchannel.FieldSecrets:
+		return m.Secrets()
+	case notificationchannel.FieldMinSeverity:
+		return m.MinSeverity()
+	case notificationchannel.FieldStates:
+		return m.States()
+	case notificationchannel.FieldEnabled:
+		return m.Enabled()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *NotificationChannelMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case notificationchannel.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case notificationchannel.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case notificationchannel.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case notificationchannel.FieldName:
+		return m.OldName(ctx)
+	case notificationchannel.FieldKind:
+		return m.OldKind(ctx)
+	case notificationchannel.FieldConfig:
+		return m.OldConfig(ctx)
+	case notificationchannel.FieldSecrets:
+		return m.OldSecrets(ctx)
+	case notificationchannel.FieldMinSeverity:
+		return m.OldMinSeverity(ctx)
+	case notificationchannel.FieldStates:
+		return m.OldStates(ctx)
+	case notificationchannel.FieldEnabled:
+		return m.OldEnabled(ctx)
+	}
+	return nil, fmt.Errorf("unknown NotificationChannel field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NotificationChannelMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case notificationchannel.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case notificationchannel.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case notificationchannel.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case notificationchannel.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case notificationchannel.FieldKind:
+		v, ok := value.(notificationchannel.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case notificationchannel.FieldConfig:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConfig(v)
+		return nil
+	case notificationchannel.FieldSecrets:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSecrets(v)
+		return nil
+	case notificationchannel.FieldMinSeverity:
+		v, ok := value.(notificationchannel.MinSeverity)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMinSeverity(v)
+		return nil
+	case notificationchannel.FieldStates:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStates(v)
+		return nil
+	case notificationchannel.FieldEnabled:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEnabled(v)
+		return nil
+	}
+	return fmt.Errorf("unknown NotificationChannel field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *NotificationChannelMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *NotificationChannelMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NotificationChannelMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown NotificationChannel numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *NotificationChannelMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(notificationchannel.FieldStates) {
+		fields = append(fields, notificationchannel.FieldStates)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *NotificationChannelMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *NotificationChannelMutation) ClearField(name string) error {
+	switch name {
+	case notificationchannel.FieldStates:
+		m.ClearStates()
+		return nil
+	}
+	return fmt.Errorf("unknown NotificationChannel nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *NotificationChannelMutation) ResetField(name string) error {
+	switch name {
+	case notificationchannel.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case notificationchannel.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case notificationchannel.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case notificationchannel.FieldName:
+		m.ResetName()
+		return nil
+	case notificationchannel.FieldKind:
+		m.ResetKind()
+		return nil
+	case notificationchannel.FieldConfig:
+		m.ResetConfig()
+		return nil
+	case notificationchannel.FieldSecrets:
+		m.ResetSecrets()
+		return nil
+	case notificationchannel.FieldMinSeverity:
+		m.ResetMinSeverity()
+		return nil
+	case notificationchannel.FieldStates:
+		m.ResetStates()
+		return nil
+	case notificationchannel.FieldEnabled:
+		m.ResetEnabled()
+		return nil
+	}
+	return fmt.Errorf("unknown NotificationChannel field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *NotificationChannelMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *NotificationChannelMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *NotificationChannelMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *NotificationChannelMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *NotificationChannelMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *NotificationChannelMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *NotificationChannelMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown NotificationChannel unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *NotificationChannelMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown NotificationChannel edge %s", name)
 }
 
 // RefreshTokenMutation represents an operation that mutates the RefreshToken nodes in the graph.

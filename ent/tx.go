@@ -16,12 +16,28 @@ type Tx struct {
 	config
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// Asset is the client for interacting with the Asset builders.
+	Asset *AssetClient
+	// AssetDependency is the client for interacting with the AssetDependency builders.
+	AssetDependency *AssetDependencyClient
 	// AuditEntry is the client for interacting with the AuditEntry builders.
 	AuditEntry *AuditEntryClient
+	// EscalationPolicy is the client for interacting with the EscalationPolicy builders.
+	EscalationPolicy *EscalationPolicyClient
+	// Incident is the client for interacting with the Incident builders.
+	Incident *IncidentClient
+	// IncidentEntry is the client for interacting with the IncidentEntry builders.
+	IncidentEntry *IncidentEntryClient
 	// Invitation is the client for interacting with the Invitation builders.
 	Invitation *InvitationClient
+	// MaintenanceWindow is the client for interacting with the MaintenanceWindow builders.
+	MaintenanceWindow *MaintenanceWindowClient
 	// Membership is the client for interacting with the Membership builders.
 	Membership *MembershipClient
+	// Monitor is the client for interacting with the Monitor builders.
+	Monitor *MonitorClient
+	// NotificationChannel is the client for interacting with the NotificationChannel builders.
+	NotificationChannel *NotificationChannelClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
 	// Session is the client for interacting with the Session builders.
@@ -164,9 +180,17 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
+	tx.Asset = NewAssetClient(tx.config)
+	tx.AssetDependency = NewAssetDependencyClient(tx.config)
 	tx.AuditEntry = NewAuditEntryClient(tx.config)
+	tx.EscalationPolicy = NewEscalationPolicyClient(tx.config)
+	tx.Incident = NewIncidentClient(tx.config)
+	tx.IncidentEntry = NewIncidentEntryClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)
+	tx.MaintenanceWindow = NewMaintenanceWindowClient(tx.config)
 	tx.Membership = NewMembershipClient(tx.config)
+	tx.Monitor = NewMonitorClient(tx.config)
+	tx.NotificationChannel = NewNotificationChannelClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.Subscription = NewSubscriptionClient(tx.config)

@@ -22,7 +22,33 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]ent.Noder, e
 	return r.nodes(ctx, ids)
 }
 
+// Asset returns generated.AssetResolver implementation.
+func (r *Resolver) Asset() generated.AssetResolver { return &assetResolver{r} }
+
+// EscalationPolicy returns generated.EscalationPolicyResolver implementation.
+func (r *Resolver) EscalationPolicy() generated.EscalationPolicyResolver {
+	return &escalationPolicyResolver{r}
+}
+
+// IncidentEntry returns generated.IncidentEntryResolver implementation.
+func (r *Resolver) IncidentEntry() generated.IncidentEntryResolver { return &incidentEntryResolver{r} }
+
+// Monitor returns generated.MonitorResolver implementation.
+func (r *Resolver) Monitor() generated.MonitorResolver { return &monitorResolver{r} }
+
+// NotificationChannel returns generated.NotificationChannelResolver implementation.
+func (r *Resolver) NotificationChannel() generated.NotificationChannelResolver {
+	return &notificationChannelResolver{r}
+}
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+type (
+	assetResolver               struct{ *Resolver }
+	escalationPolicyResolver    struct{ *Resolver }
+	incidentEntryResolver       struct{ *Resolver }
+	monitorResolver             struct{ *Resolver }
+	notificationChannelResolver struct{ *Resolver }
+	queryResolver               struct{ *Resolver }
+)

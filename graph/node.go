@@ -6,9 +6,16 @@ import (
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/ent/apikey"
+	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/incident"
+	"github.com/opsward/opsward/ent/incidententry"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
+	"github.com/opsward/opsward/ent/monitor"
+	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
 	"github.com/opsward/opsward/tenants"
@@ -17,12 +24,19 @@ import (
 // nodeTables maps an ID prefix to the table node(id:) reads, so that a
 // lookup is one query and an ID of an unknown kind is refused at once.
 var nodeTables = map[string]string{
-	opsward.PrefixTenant:     tenant.Table,
-	opsward.PrefixUser:       user.Table,
-	opsward.PrefixMembership: membership.Table,
-	opsward.PrefixInvitation: invitation.Table,
-	opsward.PrefixAPIKey:     apikey.Table,
-	opsward.PrefixAudit:      auditentry.Table,
+	opsward.PrefixTenant:      tenant.Table,
+	opsward.PrefixUser:        user.Table,
+	opsward.PrefixMembership:  membership.Table,
+	opsward.PrefixInvitation:  invitation.Table,
+	opsward.PrefixAPIKey:      apikey.Table,
+	opsward.PrefixAudit:       auditentry.Table,
+	opsward.PrefixAsset:       asset.Table,
+	opsward.PrefixMonitor:     monitor.Table,
+	opsward.PrefixIncident:    incident.Table,
+	opsward.PrefixTimeline:    incidententry.Table,
+	opsward.PrefixMaintenance: maintenancewindow.Table,
+	opsward.PrefixEscalation:  escalationpolicy.Table,
+	opsward.PrefixChannel:     notificationchannel.Table,
 }
 
 func nodeType(_ context.Context, id string) (string, error) {

@@ -7,6 +7,7 @@ import (
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/graph/model"
 	"github.com/opsward/opsward/services/dispatch"
+	"github.com/opsward/opsward/services/noc/monitoring"
 	"github.com/opsward/opsward/tenants"
 )
 
@@ -20,6 +21,10 @@ type Resolver struct {
 	// Dispatch is the job system; Schedules is what it is rebuilt from.
 	Dispatch  *dispatch.Client
 	Schedules dispatch.Source
+	// NOC keeps assets, monitors and incidents; NOCEvents feeds its
+	// subscriptions.
+	NOC       *monitoring.Service
+	NOCEvents *monitoring.Events
 	Logger    *slog.Logger
 	Info      model.ServerInfo
 }

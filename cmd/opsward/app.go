@@ -22,9 +22,12 @@ import (
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/graph"
 	"github.com/opsward/opsward/graph/model"
+	"github.com/opsward/opsward/internal/egress"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/migrations"
 	"github.com/opsward/opsward/services/dispatch"
+	"github.com/opsward/opsward/services/noc/monitoring"
+	"github.com/opsward/opsward/services/noc/results"
 	"github.com/opsward/opsward/tenants"
 	"github.com/opsward/opsward/tenants/authn"
 )
@@ -59,6 +62,14 @@ type Main struct {
 	Client    *ent.Client
 	Registry  *prometheus.Registry
 	Echo      *echo.Echo
+	// Sealer seals secrets kept in the database; Guard checks every
+	// connection to an address a tenant chose.
+	Sealer *authn.Sealer
+	Guard  *egress.Guard
+	// The NOC: its service, results store and subscription events.
+	NOC       *monitoring.Service
+	Results   *results.Store
+	NOCEvents *monitoring.Events
 
 	migrator *migrations.Migrator
 	server   *http.Server
@@ -119,6 +130,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	m.Sealer = sealer
 	issuer := "opsward"
 	if m.Config.PublicURL != "" {
 		issuer = m.Config.PublicURL
@@ -141,6 +153,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.openDispatch(ctx); err != nil {
 		return err
 	}
+	if err := m.openNOC(ctx); err != nil {
+		return err
+	}
 	bgctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
 	m.goBackground(func() { m.Tenants.Run(bgctx) })
@@ -158,6 +173,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		}
 		m.mountAuth()
 		m.mountAPI()
+		m.mountNOC()
 	}
 	if m.listener, err = net.Listen("tcp", m.Config.HTTPAddr); err != nil {
 		return fmt.Errorf("OPSWARD_HTTP_ADDR: cannot listen on %s: %v", m.Config.HTTPAddr, err)
@@ -197,6 +213,8 @@ func (m *Main) mountAPI() {
 		Billing:   m.Billing,
 		Dispatch:  m.Dispatch,
 		Schedules: m.source(),
+		NOC:       m.NOC,
+		NOCEvents: m.NOCEvents,
 		Logger:    m.Logger,
 		Info: model.ServerInfo{
 			Version:  platform.Version(),

@@ -7,9 +7,17 @@ import (
 
 	"github.com/opsward/opsward/billing"
 	"github.com/opsward/opsward/ent/apikey"
+	"github.com/opsward/opsward/ent/asset"
+	"github.com/opsward/opsward/ent/assetdependency"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/incident"
+	"github.com/opsward/opsward/ent/incidententry"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
+	"github.com/opsward/opsward/ent/monitor"
+	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/refreshtoken"
 	"github.com/opsward/opsward/ent/session"
 	"github.com/opsward/opsward/ent/subscription"
@@ -106,14 +114,14 @@ func (m *Main) logStop(role string, err error) {
 }
 
 // platformSource is the truth dispatch rebuilds Redis from: every tenant's
-// policy from its plan and status. Schedules come from the services that
-// own them (none yet), each adding its own stream.
+// policy from its plan and status, and the schedules of the services that
+// own them (the NOC's monitors).
 type platformSource struct{ m *Main }
 
 func (m *Main) source() dispatch.Source { return platformSource{m} }
 
 func (s platformSource) Schedules(ctx context.Context, yield func(dispatch.Schedule) error) error {
-	return nil
+	return s.m.NOC.Schedules(ctx, yield)
 }
 
 func (s platformSource) Policies(ctx context.Context, yield func(string, dispatch.Policy) error) error {
@@ -146,6 +154,8 @@ var purgeTables = []string{
 	refreshtoken.Table, session.Table, apikey.Table, invitation.Table,
 	membership.Table, subscription.Table, auditentry.Table, "dispatch_outbox",
 	"check_results", "check_rollups",
+	incidententry.Table, incident.Table, assetdependency.Table, monitor.Table, asset.Table,
+	maintenancewindow.Table, escalationpolicy.Table, notificationchannel.Table,
 }
 
 // PurgeClosedArgs is the job that deletes closed tenants whose retention
@@ -162,10 +172,11 @@ func (m *Main) purgeClosedTenants(ctx context.Context, _ *dispatch.Job[PurgeClos
 	return err
 }
 
-// schedulePlatformJobs enqueues the daily platform jobs; deduplication by
-// date makes several schedulers enqueue each one once.
+// schedulePlatformJobs enqueues the platform's own jobs: the daily purge
+// (deduplicated by date, so several schedulers enqueue it once) and the
+// results upkeep every few minutes (deduplicated while one is pending).
 func (m *Main) schedulePlatformJobs(ctx context.Context) {
-	tick := time.NewTicker(time.Hour)
+	tick := time.NewTicker(5 * time.Minute)
 	defer tick.Stop()
 	for {
 		root, err := m.Client.Tenant.Query().Where(tenant.KindEQ(tenant.KindProvider)).First(tenants.Privileged(ctx, "platform jobs"))
@@ -173,6 +184,9 @@ func (m *Main) schedulePlatformJobs(ctx context.Context) {
 			day := time.Now().UTC().Format("2006-01-02")
 			if _, err := m.Dispatch.Enqueue(ctx, root.ID, PurgeClosedArgs{}, &dispatch.EnqueueOpts{DedupKey: "purge-closed-" + day}); err != nil {
 				m.Logger.WarnContext(ctx, "enqueue the purge of closed tenants", "err", err)
+			}
+			if _, err := m.Dispatch.Enqueue(ctx, root.ID, MaintainResultsArgs{}, &dispatch.EnqueueOpts{DedupKey: "maintain-results"}); err != nil {
+				m.Logger.WarnContext(ctx, "enqueue the results upkeep", "err", err)
 			}
 		}
 		select {

@@ -9,9 +9,17 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/ent/apikey"
+	"github.com/opsward/opsward/ent/asset"
+	"github.com/opsward/opsward/ent/assetdependency"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/incident"
+	"github.com/opsward/opsward/ent/incidententry"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
+	"github.com/opsward/opsward/ent/monitor"
+	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/predicate"
 	"github.com/opsward/opsward/ent/refreshtoken"
 	"github.com/opsward/opsward/ent/session"
@@ -103,6 +111,60 @@ func (f TraverseAPIKey) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.APIKeyQuery", q)
 }
 
+// The AssetFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AssetFunc func(context.Context, *ent.AssetQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AssetFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AssetQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AssetQuery", q)
+}
+
+// The TraverseAsset type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAsset func(context.Context, *ent.AssetQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAsset) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAsset) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AssetQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AssetQuery", q)
+}
+
+// The AssetDependencyFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AssetDependencyFunc func(context.Context, *ent.AssetDependencyQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AssetDependencyFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AssetDependencyQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AssetDependencyQuery", q)
+}
+
+// The TraverseAssetDependency type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAssetDependency func(context.Context, *ent.AssetDependencyQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAssetDependency) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAssetDependency) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AssetDependencyQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AssetDependencyQuery", q)
+}
+
 // The AuditEntryFunc type is an adapter to allow the use of ordinary function as a Querier.
 type AuditEntryFunc func(context.Context, *ent.AuditEntryQuery) (ent.Value, error)
 
@@ -128,6 +190,87 @@ func (f TraverseAuditEntry) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AuditEntryQuery", q)
+}
+
+// The EscalationPolicyFunc type is an adapter to allow the use of ordinary function as a Querier.
+type EscalationPolicyFunc func(context.Context, *ent.EscalationPolicyQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f EscalationPolicyFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.EscalationPolicyQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.EscalationPolicyQuery", q)
+}
+
+// The TraverseEscalationPolicy type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseEscalationPolicy func(context.Context, *ent.EscalationPolicyQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseEscalationPolicy) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseEscalationPolicy) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EscalationPolicyQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.EscalationPolicyQuery", q)
+}
+
+// The IncidentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type IncidentFunc func(context.Context, *ent.IncidentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f IncidentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.IncidentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.IncidentQuery", q)
+}
+
+// The TraverseIncident type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseIncident func(context.Context, *ent.IncidentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseIncident) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseIncident) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.IncidentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.IncidentQuery", q)
+}
+
+// The IncidentEntryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type IncidentEntryFunc func(context.Context, *ent.IncidentEntryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f IncidentEntryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.IncidentEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.IncidentEntryQuery", q)
+}
+
+// The TraverseIncidentEntry type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseIncidentEntry func(context.Context, *ent.IncidentEntryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseIncidentEntry) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseIncidentEntry) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.IncidentEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.IncidentEntryQuery", q)
 }
 
 // The InvitationFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -157,6 +300,33 @@ func (f TraverseInvitation) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.InvitationQuery", q)
 }
 
+// The MaintenanceWindowFunc type is an adapter to allow the use of ordinary function as a Querier.
+type MaintenanceWindowFunc func(context.Context, *ent.MaintenanceWindowQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f MaintenanceWindowFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.MaintenanceWindowQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.MaintenanceWindowQuery", q)
+}
+
+// The TraverseMaintenanceWindow type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseMaintenanceWindow func(context.Context, *ent.MaintenanceWindowQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseMaintenanceWindow) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseMaintenanceWindow) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MaintenanceWindowQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.MaintenanceWindowQuery", q)
+}
+
 // The MembershipFunc type is an adapter to allow the use of ordinary function as a Querier.
 type MembershipFunc func(context.Context, *ent.MembershipQuery) (ent.Value, error)
 
@@ -182,6 +352,60 @@ func (f TraverseMembership) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.MembershipQuery", q)
+}
+
+// The MonitorFunc type is an adapter to allow the use of ordinary function as a Querier.
+type MonitorFunc func(context.Context, *ent.MonitorQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f MonitorFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.MonitorQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.MonitorQuery", q)
+}
+
+// The TraverseMonitor type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseMonitor func(context.Context, *ent.MonitorQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseMonitor) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseMonitor) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MonitorQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.MonitorQuery", q)
+}
+
+// The NotificationChannelFunc type is an adapter to allow the use of ordinary function as a Querier.
+type NotificationChannelFunc func(context.Context, *ent.NotificationChannelQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f NotificationChannelFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.NotificationChannelQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.NotificationChannelQuery", q)
+}
+
+// The TraverseNotificationChannel type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseNotificationChannel func(context.Context, *ent.NotificationChannelQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseNotificationChannel) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseNotificationChannel) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NotificationChannelQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationChannelQuery", q)
 }
 
 // The RefreshTokenFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -324,12 +548,28 @@ func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
 	case *ent.APIKeyQuery:
 		return &query[*ent.APIKeyQuery, predicate.APIKey, apikey.OrderOption]{typ: ent.TypeAPIKey, tq: q}, nil
+	case *ent.AssetQuery:
+		return &query[*ent.AssetQuery, predicate.Asset, asset.OrderOption]{typ: ent.TypeAsset, tq: q}, nil
+	case *ent.AssetDependencyQuery:
+		return &query[*ent.AssetDependencyQuery, predicate.AssetDependency, assetdependency.OrderOption]{typ: ent.TypeAssetDependency, tq: q}, nil
 	case *ent.AuditEntryQuery:
 		return &query[*ent.AuditEntryQuery, predicate.AuditEntry, auditentry.OrderOption]{typ: ent.TypeAuditEntry, tq: q}, nil
+	case *ent.EscalationPolicyQuery:
+		return &query[*ent.EscalationPolicyQuery, predicate.EscalationPolicy, escalationpolicy.OrderOption]{typ: ent.TypeEscalationPolicy, tq: q}, nil
+	case *ent.IncidentQuery:
+		return &query[*ent.IncidentQuery, predicate.Incident, incident.OrderOption]{typ: ent.TypeIncident, tq: q}, nil
+	case *ent.IncidentEntryQuery:
+		return &query[*ent.IncidentEntryQuery, predicate.IncidentEntry, incidententry.OrderOption]{typ: ent.TypeIncidentEntry, tq: q}, nil
 	case *ent.InvitationQuery:
 		return &query[*ent.InvitationQuery, predicate.Invitation, invitation.OrderOption]{typ: ent.TypeInvitation, tq: q}, nil
+	case *ent.MaintenanceWindowQuery:
+		return &query[*ent.MaintenanceWindowQuery, predicate.MaintenanceWindow, maintenancewindow.OrderOption]{typ: ent.TypeMaintenanceWindow, tq: q}, nil
 	case *ent.MembershipQuery:
 		return &query[*ent.MembershipQuery, predicate.Membership, membership.OrderOption]{typ: ent.TypeMembership, tq: q}, nil
+	case *ent.MonitorQuery:
+		return &query[*ent.MonitorQuery, predicate.Monitor, monitor.OrderOption]{typ: ent.TypeMonitor, tq: q}, nil
+	case *ent.NotificationChannelQuery:
+		return &query[*ent.NotificationChannelQuery, predicate.NotificationChannel, notificationchannel.OrderOption]{typ: ent.TypeNotificationChannel, tq: q}, nil
 	case *ent.RefreshTokenQuery:
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
 	case *ent.SessionQuery:

@@ -36,6 +36,69 @@ var (
 			},
 		},
 	}
+	// AssetsColumns holds the columns for the "assets" table.
+	AssetsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"host", "network_device", "website", "cloud_resource", "application", "database"}},
+		{Name: "address", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "tags", Type: field.TypeJSON, Nullable: true},
+		{Name: "criticality", Type: field.TypeEnum, Enums: []string{"critical", "high", "medium", "low"}, Default: "medium"},
+		{Name: "site", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "description", Type: field.TypeString, Size: 2000, Default: ""},
+	}
+	// AssetsTable holds the schema information for the "assets" table.
+	AssetsTable = &schema.Table{
+		Name:       "assets",
+		Columns:    AssetsColumns,
+		PrimaryKey: []*schema.Column{AssetsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "asset_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{AssetsColumns[1]},
+			},
+			{
+				Name:    "asset_tenant_id_name",
+				Unique:  false,
+				Columns: []*schema.Column{AssetsColumns[1], AssetsColumns[4]},
+			},
+		},
+	}
+	// AssetDependenciesColumns holds the columns for the "asset_dependencies" table.
+	AssetDependenciesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "child_id", Type: field.TypeString, Size: 40},
+		{Name: "parent_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// AssetDependenciesTable holds the schema information for the "asset_dependencies" table.
+	AssetDependenciesTable = &schema.Table{
+		Name:       "asset_dependencies",
+		Columns:    AssetDependenciesColumns,
+		PrimaryKey: []*schema.Column{AssetDependenciesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "assetdependency_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{AssetDependenciesColumns[1]},
+			},
+			{
+				Name:    "assetdependency_child_id_parent_id",
+				Unique:  true,
+				Columns: []*schema.Column{AssetDependenciesColumns[2], AssetDependenciesColumns[3]},
+			},
+			{
+				Name:    "assetdependency_parent_id",
+				Unique:  false,
+				Columns: []*schema.Column{AssetDependenciesColumns[3]},
+			},
+		},
+	}
 	// AuditEntriesColumns holds the columns for the "audit_entries" table.
 	AuditEntriesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -76,6 +139,118 @@ var (
 			},
 		},
 	}
+	// EscalationPoliciesColumns holds the columns for the "escalation_policies" table.
+	EscalationPoliciesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "levels", Type: field.TypeBytes},
+		{Name: "repeat", Type: field.TypeInt, Default: 0},
+		{Name: "repeat_after_seconds", Type: field.TypeInt, Default: 0},
+	}
+	// EscalationPoliciesTable holds the schema information for the "escalation_policies" table.
+	EscalationPoliciesTable = &schema.Table{
+		Name:       "escalation_policies",
+		Columns:    EscalationPoliciesColumns,
+		PrimaryKey: []*schema.Column{EscalationPoliciesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "escalationpolicy_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{EscalationPoliciesColumns[1]},
+			},
+		},
+	}
+	// IncidentsColumns holds the columns for the "incidents" table.
+	IncidentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "monitor_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "asset_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "title", Type: field.TypeString, Size: 300},
+		{Name: "severity", Type: field.TypeEnum, Enums: []string{"critical", "high", "medium", "low", "info"}},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"triggered", "acknowledged", "resolved"}, Default: "triggered"},
+		{Name: "assignee_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "opened_at", Type: field.TypeTime},
+		{Name: "acked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "acked_by", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "resolved_at", Type: field.TypeTime, Nullable: true},
+		{Name: "resolved_by", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "parent_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "suppressed", Type: field.TypeBool, Default: false},
+		{Name: "reopen_count", Type: field.TypeInt, Default: 0},
+		{Name: "escalation_policy_id", Type: field.TypeString, Nullable: true, Size: 40},
+	}
+	// IncidentsTable holds the schema information for the "incidents" table.
+	IncidentsTable = &schema.Table{
+		Name:       "incidents",
+		Columns:    IncidentsColumns,
+		PrimaryKey: []*schema.Column{IncidentsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "incident_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{IncidentsColumns[1]},
+			},
+			{
+				Name:    "incident_tenant_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{IncidentsColumns[1], IncidentsColumns[8]},
+			},
+			{
+				Name:    "incident_monitor_id_opened_at",
+				Unique:  false,
+				Columns: []*schema.Column{IncidentsColumns[4], IncidentsColumns[10]},
+			},
+		},
+	}
+	// IncidentEntriesColumns holds the columns for the "incident_entries" table.
+	IncidentEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"state_change", "notification_sent", "notification_failed", "comment", "assignment", "escalation", "suppressed_by_parent", "signal"}},
+		{Name: "actor_id", Type: field.TypeString, Size: 40, Default: ""},
+		{Name: "message", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "detail", Type: field.TypeBytes, Nullable: true},
+		{Name: "dedup_key", Type: field.TypeString, Nullable: true, Size: 120},
+		{Name: "incident_id", Type: field.TypeString, Size: 40},
+	}
+	// IncidentEntriesTable holds the schema information for the "incident_entries" table.
+	IncidentEntriesTable = &schema.Table{
+		Name:       "incident_entries",
+		Columns:    IncidentEntriesColumns,
+		PrimaryKey: []*schema.Column{IncidentEntriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "incident_entries_incidents_timeline",
+				Columns:    []*schema.Column{IncidentEntriesColumns[8]},
+				RefColumns: []*schema.Column{IncidentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "incidententry_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{IncidentEntriesColumns[1]},
+			},
+			{
+				Name:    "incidententry_incident_id_at",
+				Unique:  false,
+				Columns: []*schema.Column{IncidentEntriesColumns[8], IncidentEntriesColumns[2]},
+			},
+			{
+				Name:    "incidententry_dedup_key",
+				Unique:  true,
+				Columns: []*schema.Column{IncidentEntriesColumns[7]},
+			},
+		},
+	}
 	// InvitationsColumns holds the columns for the "invitations" table.
 	InvitationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -105,6 +280,38 @@ var (
 				Name:    "invitation_tenant_id_email",
 				Unique:  false,
 				Columns: []*schema.Column{InvitationsColumns[1], InvitationsColumns[4]},
+			},
+		},
+	}
+	// MaintenanceWindowsColumns holds the columns for the "maintenance_windows" table.
+	MaintenanceWindowsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "asset_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "monitor_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "starts_at", Type: field.TypeTime, Nullable: true},
+		{Name: "ends_at", Type: field.TypeTime, Nullable: true},
+		{Name: "recurrence", Type: field.TypeEnum, Enums: []string{"none", "daily", "weekly", "monthly"}, Default: "none"},
+		{Name: "timezone", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "weekdays", Type: field.TypeJSON, Nullable: true},
+		{Name: "month_day", Type: field.TypeInt, Default: 0},
+		{Name: "start_time", Type: field.TypeString, Size: 5, Default: ""},
+		{Name: "duration_seconds", Type: field.TypeInt, Default: 0},
+		{Name: "until", Type: field.TypeTime, Nullable: true},
+	}
+	// MaintenanceWindowsTable holds the schema information for the "maintenance_windows" table.
+	MaintenanceWindowsTable = &schema.Table{
+		Name:       "maintenance_windows",
+		Columns:    MaintenanceWindowsColumns,
+		PrimaryKey: []*schema.Column{MaintenanceWindowsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "maintenancewindow_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{MaintenanceWindowsColumns[1]},
 			},
 		},
 	}
@@ -140,6 +347,98 @@ var (
 				Name:    "membership_tenant_id_user_id",
 				Unique:  true,
 				Columns: []*schema.Column{MembershipsColumns[1], MembershipsColumns[5]},
+			},
+		},
+	}
+	// MonitorsColumns holds the columns for the "monitors" table.
+	MonitorsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"http", "tcp", "ping", "dns", "tls", "heartbeat", "server_health", "snmp"}},
+		{Name: "settings", Type: field.TypeString},
+		{Name: "interval_seconds", Type: field.TypeInt},
+		{Name: "timeout_ms", Type: field.TypeInt},
+		{Name: "failures_before_down", Type: field.TypeInt, Default: 1},
+		{Name: "successes_before_recovery", Type: field.TypeInt, Default: 1},
+		{Name: "degraded_mode", Type: field.TypeEnum, Enums: []string{"degraded", "up", "down"}, Default: "degraded"},
+		{Name: "flap_detection", Type: field.TypeBool, Default: true},
+		{Name: "paused", Type: field.TypeBool, Default: false},
+		{Name: "sla_target", Type: field.TypeFloat64, Nullable: true},
+		{Name: "escalation_policy_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "channel_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"up", "degraded", "down", "paused", "maintenance", "unknown"}, Default: "unknown"},
+		{Name: "status_since", Type: field.TypeTime, Nullable: true},
+		{Name: "flapping", Type: field.TypeBool, Default: false},
+		{Name: "machine", Type: field.TypeBytes, Nullable: true},
+		{Name: "probe_state", Type: field.TypeBytes, Nullable: true},
+		{Name: "last_checked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_latency_us", Type: field.TypeInt64, Default: 0},
+		{Name: "last_reason", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "last_message", Type: field.TypeString, Size: 1024, Default: ""},
+		{Name: "open_incident_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "heartbeat_token_hash", Type: field.TypeString, Nullable: true},
+		{Name: "last_beat_at", Type: field.TypeTime, Nullable: true},
+		{Name: "version", Type: field.TypeInt64, Default: 0},
+		{Name: "asset_id", Type: field.TypeString, Size: 40},
+	}
+	// MonitorsTable holds the schema information for the "monitors" table.
+	MonitorsTable = &schema.Table{
+		Name:       "monitors",
+		Columns:    MonitorsColumns,
+		PrimaryKey: []*schema.Column{MonitorsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "monitors_assets_monitors",
+				Columns:    []*schema.Column{MonitorsColumns[30]},
+				RefColumns: []*schema.Column{AssetsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "monitor_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{MonitorsColumns[1]},
+			},
+			{
+				Name:    "monitor_heartbeat_token_hash",
+				Unique:  true,
+				Columns: []*schema.Column{MonitorsColumns[27]},
+			},
+			{
+				Name:    "monitor_tenant_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{MonitorsColumns[1], MonitorsColumns[17]},
+			},
+		},
+	}
+	// NotificationChannelsColumns holds the columns for the "notification_channels" table.
+	NotificationChannelsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"email", "webhook", "slack", "teams", "pagerduty"}},
+		{Name: "config", Type: field.TypeBytes},
+		{Name: "secrets", Type: field.TypeString, Default: ""},
+		{Name: "min_severity", Type: field.TypeEnum, Enums: []string{"critical", "high", "medium", "low", "info"}, Default: "low"},
+		{Name: "states", Type: field.TypeJSON, Nullable: true},
+		{Name: "enabled", Type: field.TypeBool, Default: true},
+	}
+	// NotificationChannelsTable holds the schema information for the "notification_channels" table.
+	NotificationChannelsTable = &schema.Table{
+		Name:       "notification_channels",
+		Columns:    NotificationChannelsColumns,
+		PrimaryKey: []*schema.Column{NotificationChannelsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notificationchannel_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationChannelsColumns[1]},
 			},
 		},
 	}
@@ -297,9 +596,17 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APIKeysTable,
+		AssetsTable,
+		AssetDependenciesTable,
 		AuditEntriesTable,
+		EscalationPoliciesTable,
+		IncidentsTable,
+		IncidentEntriesTable,
 		InvitationsTable,
+		MaintenanceWindowsTable,
 		MembershipsTable,
+		MonitorsTable,
+		NotificationChannelsTable,
 		RefreshTokensTable,
 		SessionsTable,
 		SubscriptionsTable,
@@ -309,6 +616,8 @@ var (
 )
 
 func init() {
+	IncidentEntriesTable.ForeignKeys[0].RefTable = IncidentsTable
 	MembershipsTable.ForeignKeys[0].RefTable = UsersTable
+	MonitorsTable.ForeignKeys[0].RefTable = AssetsTable
 	TenantsTable.ForeignKeys[0].RefTable = TenantsTable
 }

@@ -9,14 +9,38 @@ import (
 // APIKey is the predicate function for apikey builders.
 type APIKey func(*sql.Selector)
 
+// Asset is the predicate function for asset builders.
+type Asset func(*sql.Selector)
+
+// AssetDependency is the predicate function for assetdependency builders.
+type AssetDependency func(*sql.Selector)
+
 // AuditEntry is the predicate function for auditentry builders.
 type AuditEntry func(*sql.Selector)
+
+// EscalationPolicy is the predicate function for escalationpolicy builders.
+type EscalationPolicy func(*sql.Selector)
+
+// Incident is the predicate function for incident builders.
+type Incident func(*sql.Selector)
+
+// IncidentEntry is the predicate function for incidententry builders.
+type IncidentEntry func(*sql.Selector)
 
 // Invitation is the predicate function for invitation builders.
 type Invitation func(*sql.Selector)
 
+// MaintenanceWindow is the predicate function for maintenancewindow builders.
+type MaintenanceWindow func(*sql.Selector)
+
 // Membership is the predicate function for membership builders.
 type Membership func(*sql.Selector)
+
+// Monitor is the predicate function for monitor builders.
+type Monitor func(*sql.Selector)
+
+// NotificationChannel is the predicate function for notificationchannel builders.
+type NotificationChannel func(*sql.Selector)
 
 // RefreshToken is the predicate function for refreshtoken builders.
 type RefreshToken func(*sql.Selector)

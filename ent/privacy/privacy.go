@@ -135,6 +135,54 @@ func (f APIKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.APIKeyMutation", m)
 }
 
+// The AssetQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AssetQueryRuleFunc func(context.Context, *ent.AssetQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AssetQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AssetQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AssetQuery", q)
+}
+
+// The AssetMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AssetMutationRuleFunc func(context.Context, *ent.AssetMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AssetMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AssetMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AssetMutation", m)
+}
+
+// The AssetDependencyQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AssetDependencyQueryRuleFunc func(context.Context, *ent.AssetDependencyQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AssetDependencyQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AssetDependencyQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AssetDependencyQuery", q)
+}
+
+// The AssetDependencyMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AssetDependencyMutationRuleFunc func(context.Context, *ent.AssetDependencyMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AssetDependencyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AssetDependencyMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AssetDependencyMutation", m)
+}
+
 // The AuditEntryQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AuditEntryQueryRuleFunc func(context.Context, *ent.AuditEntryQuery) error
@@ -157,6 +205,78 @@ func (f AuditEntryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AuditEntryMutation", m)
+}
+
+// The EscalationPolicyQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type EscalationPolicyQueryRuleFunc func(context.Context, *ent.EscalationPolicyQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f EscalationPolicyQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EscalationPolicyQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.EscalationPolicyQuery", q)
+}
+
+// The EscalationPolicyMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type EscalationPolicyMutationRuleFunc func(context.Context, *ent.EscalationPolicyMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f EscalationPolicyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.EscalationPolicyMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EscalationPolicyMutation", m)
+}
+
+// The IncidentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type IncidentQueryRuleFunc func(context.Context, *ent.IncidentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f IncidentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.IncidentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.IncidentQuery", q)
+}
+
+// The IncidentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type IncidentMutationRuleFunc func(context.Context, *ent.IncidentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f IncidentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.IncidentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.IncidentMutation", m)
+}
+
+// The IncidentEntryQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type IncidentEntryQueryRuleFunc func(context.Context, *ent.IncidentEntryQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f IncidentEntryQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.IncidentEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.IncidentEntryQuery", q)
+}
+
+// The IncidentEntryMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type IncidentEntryMutationRuleFunc func(context.Context, *ent.IncidentEntryMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f IncidentEntryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.IncidentEntryMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.IncidentEntryMutation", m)
 }
 
 // The InvitationQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -183,6 +303,30 @@ func (f InvitationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.InvitationMutation", m)
 }
 
+// The MaintenanceWindowQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type MaintenanceWindowQueryRuleFunc func(context.Context, *ent.MaintenanceWindowQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f MaintenanceWindowQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MaintenanceWindowQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.MaintenanceWindowQuery", q)
+}
+
+// The MaintenanceWindowMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type MaintenanceWindowMutationRuleFunc func(context.Context, *ent.MaintenanceWindowMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f MaintenanceWindowMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.MaintenanceWindowMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.MaintenanceWindowMutation", m)
+}
+
 // The MembershipQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type MembershipQueryRuleFunc func(context.Context, *ent.MembershipQuery) error
@@ -205,6 +349,54 @@ func (f MembershipMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.MembershipMutation", m)
+}
+
+// The MonitorQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type MonitorQueryRuleFunc func(context.Context, *ent.MonitorQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f MonitorQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MonitorQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.MonitorQuery", q)
+}
+
+// The MonitorMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type MonitorMutationRuleFunc func(context.Context, *ent.MonitorMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f MonitorMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.MonitorMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.MonitorMutation", m)
+}
+
+// The NotificationChannelQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type NotificationChannelQueryRuleFunc func(context.Context, *ent.NotificationChannelQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f NotificationChannelQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NotificationChannelQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.NotificationChannelQuery", q)
+}
+
+// The NotificationChannelMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type NotificationChannelMutationRuleFunc func(context.Context, *ent.NotificationChannelMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f NotificationChannelMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.NotificationChannelMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NotificationChannelMutation", m)
 }
 
 // The RefreshTokenQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -364,11 +556,27 @@ func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
 	case *ent.APIKeyQuery:
 		return q.Filter(), nil
+	case *ent.AssetQuery:
+		return q.Filter(), nil
+	case *ent.AssetDependencyQuery:
+		return q.Filter(), nil
 	case *ent.AuditEntryQuery:
+		return q.Filter(), nil
+	case *ent.EscalationPolicyQuery:
+		return q.Filter(), nil
+	case *ent.IncidentQuery:
+		return q.Filter(), nil
+	case *ent.IncidentEntryQuery:
 		return q.Filter(), nil
 	case *ent.InvitationQuery:
 		return q.Filter(), nil
+	case *ent.MaintenanceWindowQuery:
+		return q.Filter(), nil
 	case *ent.MembershipQuery:
+		return q.Filter(), nil
+	case *ent.MonitorQuery:
+		return q.Filter(), nil
+	case *ent.NotificationChannelQuery:
 		return q.Filter(), nil
 	case *ent.RefreshTokenQuery:
 		return q.Filter(), nil
@@ -389,11 +597,27 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
 	case *ent.APIKeyMutation:
 		return m.Filter(), nil
+	case *ent.AssetMutation:
+		return m.Filter(), nil
+	case *ent.AssetDependencyMutation:
+		return m.Filter(), nil
 	case *ent.AuditEntryMutation:
+		return m.Filter(), nil
+	case *ent.EscalationPolicyMutation:
+		return m.Filter(), nil
+	case *ent.IncidentMutation:
+		return m.Filter(), nil
+	case *ent.IncidentEntryMutation:
 		return m.Filter(), nil
 	case *ent.InvitationMutation:
 		return m.Filter(), nil
+	case *ent.MaintenanceWindowMutation:
+		return m.Filter(), nil
 	case *ent.MembershipMutation:
+		return m.Filter(), nil
+	case *ent.MonitorMutation:
+		return m.Filter(), nil
+	case *ent.NotificationChannelMutation:
 		return m.Filter(), nil
 	case *ent.RefreshTokenMutation:
 		return m.Filter(), nil

@@ -7,9 +7,17 @@ import (
 	"time"
 
 	"github.com/opsward/opsward/ent/apikey"
+	"github.com/opsward/opsward/ent/asset"
+	"github.com/opsward/opsward/ent/assetdependency"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/incident"
+	"github.com/opsward/opsward/ent/incidententry"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
+	"github.com/opsward/opsward/ent/monitor"
+	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/refreshtoken"
 	"github.com/opsward/opsward/ent/schema"
 	"github.com/opsward/opsward/ent/session"
@@ -122,6 +130,202 @@ func init() {
 	// apikey.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	apikey.IDValidator = func() func(string) error {
 		validators := apikeyDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	assetMixin := schema.Asset{}.Mixin()
+	asset.Policy = privacy.NewPolicies(assetMixin[1], schema.Asset{})
+	asset.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := asset.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	assetMixinInters1 := assetMixin[1].Interceptors()
+	asset.Interceptors[0] = assetMixinInters1[0]
+	assetMixinFields0 := assetMixin[0].Fields()
+	_ = assetMixinFields0
+	assetMixinFields1 := assetMixin[1].Fields()
+	_ = assetMixinFields1
+	assetMixinFields2 := assetMixin[2].Fields()
+	_ = assetMixinFields2
+	assetFields := schema.Asset{}.Fields()
+	_ = assetFields
+	// assetDescTenantID is the schema descriptor for tenant_id field.
+	assetDescTenantID := assetMixinFields1[0].Descriptor()
+	// asset.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	asset.TenantIDValidator = func() func(string) error {
+		validators := assetDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// assetDescCreatedAt is the schema descriptor for created_at field.
+	assetDescCreatedAt := assetMixinFields2[0].Descriptor()
+	// asset.DefaultCreatedAt holds the default value on creation for the created_at field.
+	asset.DefaultCreatedAt = assetDescCreatedAt.Default.(func() time.Time)
+	// assetDescUpdatedAt is the schema descriptor for updated_at field.
+	assetDescUpdatedAt := assetMixinFields2[1].Descriptor()
+	// asset.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	asset.DefaultUpdatedAt = assetDescUpdatedAt.Default.(func() time.Time)
+	// asset.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	asset.UpdateDefaultUpdatedAt = assetDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// assetDescName is the schema descriptor for name field.
+	assetDescName := assetFields[0].Descriptor()
+	// asset.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	asset.NameValidator = func() func(string) error {
+		validators := assetDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// assetDescAddress is the schema descriptor for address field.
+	assetDescAddress := assetFields[2].Descriptor()
+	// asset.DefaultAddress holds the default value on creation for the address field.
+	asset.DefaultAddress = assetDescAddress.Default.(string)
+	// asset.AddressValidator is a validator for the "address" field. It is called by the builders before save.
+	asset.AddressValidator = assetDescAddress.Validators[0].(func(string) error)
+	// assetDescSite is the schema descriptor for site field.
+	assetDescSite := assetFields[5].Descriptor()
+	// asset.DefaultSite holds the default value on creation for the site field.
+	asset.DefaultSite = assetDescSite.Default.(string)
+	// asset.SiteValidator is a validator for the "site" field. It is called by the builders before save.
+	asset.SiteValidator = assetDescSite.Validators[0].(func(string) error)
+	// assetDescDescription is the schema descriptor for description field.
+	assetDescDescription := assetFields[6].Descriptor()
+	// asset.DefaultDescription holds the default value on creation for the description field.
+	asset.DefaultDescription = assetDescDescription.Default.(string)
+	// asset.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	asset.DescriptionValidator = assetDescDescription.Validators[0].(func(string) error)
+	// assetDescID is the schema descriptor for id field.
+	assetDescID := assetMixinFields0[0].Descriptor()
+	// asset.DefaultID holds the default value on creation for the id field.
+	asset.DefaultID = assetDescID.Default.(func() string)
+	// asset.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	asset.IDValidator = func() func(string) error {
+		validators := assetDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	assetdependencyMixin := schema.AssetDependency{}.Mixin()
+	assetdependency.Policy = privacy.NewPolicies(assetdependencyMixin[1], schema.AssetDependency{})
+	assetdependency.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := assetdependency.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	assetdependencyMixinInters1 := assetdependencyMixin[1].Interceptors()
+	assetdependency.Interceptors[0] = assetdependencyMixinInters1[0]
+	assetdependencyMixinFields0 := assetdependencyMixin[0].Fields()
+	_ = assetdependencyMixinFields0
+	assetdependencyMixinFields1 := assetdependencyMixin[1].Fields()
+	_ = assetdependencyMixinFields1
+	assetdependencyFields := schema.AssetDependency{}.Fields()
+	_ = assetdependencyFields
+	// assetdependencyDescTenantID is the schema descriptor for tenant_id field.
+	assetdependencyDescTenantID := assetdependencyMixinFields1[0].Descriptor()
+	// assetdependency.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	assetdependency.TenantIDValidator = func() func(string) error {
+		validators := assetdependencyDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// assetdependencyDescChildID is the schema descriptor for child_id field.
+	assetdependencyDescChildID := assetdependencyFields[0].Descriptor()
+	// assetdependency.ChildIDValidator is a validator for the "child_id" field. It is called by the builders before save.
+	assetdependency.ChildIDValidator = func() func(string) error {
+		validators := assetdependencyDescChildID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(child_id string) error {
+			for _, fn := range fns {
+				if err := fn(child_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// assetdependencyDescParentID is the schema descriptor for parent_id field.
+	assetdependencyDescParentID := assetdependencyFields[1].Descriptor()
+	// assetdependency.ParentIDValidator is a validator for the "parent_id" field. It is called by the builders before save.
+	assetdependency.ParentIDValidator = func() func(string) error {
+		validators := assetdependencyDescParentID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(parent_id string) error {
+			for _, fn := range fns {
+				if err := fn(parent_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// assetdependencyDescID is the schema descriptor for id field.
+	assetdependencyDescID := assetdependencyMixinFields0[0].Descriptor()
+	// assetdependency.DefaultID holds the default value on creation for the id field.
+	assetdependency.DefaultID = assetdependencyDescID.Default.(func() string)
+	// assetdependency.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	assetdependency.IDValidator = func() func(string) error {
+		validators := assetdependencyDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
@@ -257,6 +461,312 @@ func init() {
 			return nil
 		}
 	}()
+	escalationpolicyMixin := schema.EscalationPolicy{}.Mixin()
+	escalationpolicy.Policy = privacy.NewPolicies(escalationpolicyMixin[1], schema.EscalationPolicy{})
+	escalationpolicy.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := escalationpolicy.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	escalationpolicyMixinInters1 := escalationpolicyMixin[1].Interceptors()
+	escalationpolicy.Interceptors[0] = escalationpolicyMixinInters1[0]
+	escalationpolicyMixinFields0 := escalationpolicyMixin[0].Fields()
+	_ = escalationpolicyMixinFields0
+	escalationpolicyMixinFields1 := escalationpolicyMixin[1].Fields()
+	_ = escalationpolicyMixinFields1
+	escalationpolicyMixinFields2 := escalationpolicyMixin[2].Fields()
+	_ = escalationpolicyMixinFields2
+	escalationpolicyFields := schema.EscalationPolicy{}.Fields()
+	_ = escalationpolicyFields
+	// escalationpolicyDescTenantID is the schema descriptor for tenant_id field.
+	escalationpolicyDescTenantID := escalationpolicyMixinFields1[0].Descriptor()
+	// escalationpolicy.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	escalationpolicy.TenantIDValidator = func() func(string) error {
+		validators := escalationpolicyDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// escalationpolicyDescCreatedAt is the schema descriptor for created_at field.
+	escalationpolicyDescCreatedAt := escalationpolicyMixinFields2[0].Descriptor()
+	// escalationpolicy.DefaultCreatedAt holds the default value on creation for the created_at field.
+	escalationpolicy.DefaultCreatedAt = escalationpolicyDescCreatedAt.Default.(func() time.Time)
+	// escalationpolicyDescUpdatedAt is the schema descriptor for updated_at field.
+	escalationpolicyDescUpdatedAt := escalationpolicyMixinFields2[1].Descriptor()
+	// escalationpolicy.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	escalationpolicy.DefaultUpdatedAt = escalationpolicyDescUpdatedAt.Default.(func() time.Time)
+	// escalationpolicy.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	escalationpolicy.UpdateDefaultUpdatedAt = escalationpolicyDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// escalationpolicyDescName is the schema descriptor for name field.
+	escalationpolicyDescName := escalationpolicyFields[0].Descriptor()
+	// escalationpolicy.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	escalationpolicy.NameValidator = func() func(string) error {
+		validators := escalationpolicyDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// escalationpolicyDescRepeat is the schema descriptor for repeat field.
+	escalationpolicyDescRepeat := escalationpolicyFields[2].Descriptor()
+	// escalationpolicy.DefaultRepeat holds the default value on creation for the repeat field.
+	escalationpolicy.DefaultRepeat = escalationpolicyDescRepeat.Default.(int)
+	// escalationpolicyDescRepeatAfterSeconds is the schema descriptor for repeat_after_seconds field.
+	escalationpolicyDescRepeatAfterSeconds := escalationpolicyFields[3].Descriptor()
+	// escalationpolicy.DefaultRepeatAfterSeconds holds the default value on creation for the repeat_after_seconds field.
+	escalationpolicy.DefaultRepeatAfterSeconds = escalationpolicyDescRepeatAfterSeconds.Default.(int)
+	// escalationpolicyDescID is the schema descriptor for id field.
+	escalationpolicyDescID := escalationpolicyMixinFields0[0].Descriptor()
+	// escalationpolicy.DefaultID holds the default value on creation for the id field.
+	escalationpolicy.DefaultID = escalationpolicyDescID.Default.(func() string)
+	// escalationpolicy.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	escalationpolicy.IDValidator = func() func(string) error {
+		validators := escalationpolicyDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	incidentMixin := schema.Incident{}.Mixin()
+	incident.Policy = privacy.NewPolicies(incidentMixin[1], schema.Incident{})
+	incident.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := incident.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	incidentMixinInters1 := incidentMixin[1].Interceptors()
+	incident.Interceptors[0] = incidentMixinInters1[0]
+	incidentMixinFields0 := incidentMixin[0].Fields()
+	_ = incidentMixinFields0
+	incidentMixinFields1 := incidentMixin[1].Fields()
+	_ = incidentMixinFields1
+	incidentMixinFields2 := incidentMixin[2].Fields()
+	_ = incidentMixinFields2
+	incidentFields := schema.Incident{}.Fields()
+	_ = incidentFields
+	// incidentDescTenantID is the schema descriptor for tenant_id field.
+	incidentDescTenantID := incidentMixinFields1[0].Descriptor()
+	// incident.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	incident.TenantIDValidator = func() func(string) error {
+		validators := incidentDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// incidentDescCreatedAt is the schema descriptor for created_at field.
+	incidentDescCreatedAt := incidentMixinFields2[0].Descriptor()
+	// incident.DefaultCreatedAt holds the default value on creation for the created_at field.
+	incident.DefaultCreatedAt = incidentDescCreatedAt.Default.(func() time.Time)
+	// incidentDescUpdatedAt is the schema descriptor for updated_at field.
+	incidentDescUpdatedAt := incidentMixinFields2[1].Descriptor()
+	// incident.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	incident.DefaultUpdatedAt = incidentDescUpdatedAt.Default.(func() time.Time)
+	// incident.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	incident.UpdateDefaultUpdatedAt = incidentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// incidentDescMonitorID is the schema descriptor for monitor_id field.
+	incidentDescMonitorID := incidentFields[0].Descriptor()
+	// incident.MonitorIDValidator is a validator for the "monitor_id" field. It is called by the builders before save.
+	incident.MonitorIDValidator = incidentDescMonitorID.Validators[0].(func(string) error)
+	// incidentDescAssetID is the schema descriptor for asset_id field.
+	incidentDescAssetID := incidentFields[1].Descriptor()
+	// incident.AssetIDValidator is a validator for the "asset_id" field. It is called by the builders before save.
+	incident.AssetIDValidator = incidentDescAssetID.Validators[0].(func(string) error)
+	// incidentDescTitle is the schema descriptor for title field.
+	incidentDescTitle := incidentFields[2].Descriptor()
+	// incident.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	incident.TitleValidator = func() func(string) error {
+		validators := incidentDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// incidentDescAssigneeID is the schema descriptor for assignee_id field.
+	incidentDescAssigneeID := incidentFields[5].Descriptor()
+	// incident.AssigneeIDValidator is a validator for the "assignee_id" field. It is called by the builders before save.
+	incident.AssigneeIDValidator = incidentDescAssigneeID.Validators[0].(func(string) error)
+	// incidentDescAckedBy is the schema descriptor for acked_by field.
+	incidentDescAckedBy := incidentFields[8].Descriptor()
+	// incident.AckedByValidator is a validator for the "acked_by" field. It is called by the builders before save.
+	incident.AckedByValidator = incidentDescAckedBy.Validators[0].(func(string) error)
+	// incidentDescResolvedBy is the schema descriptor for resolved_by field.
+	incidentDescResolvedBy := incidentFields[10].Descriptor()
+	// incident.ResolvedByValidator is a validator for the "resolved_by" field. It is called by the builders before save.
+	incident.ResolvedByValidator = incidentDescResolvedBy.Validators[0].(func(string) error)
+	// incidentDescParentID is the schema descriptor for parent_id field.
+	incidentDescParentID := incidentFields[11].Descriptor()
+	// incident.ParentIDValidator is a validator for the "parent_id" field. It is called by the builders before save.
+	incident.ParentIDValidator = incidentDescParentID.Validators[0].(func(string) error)
+	// incidentDescSuppressed is the schema descriptor for suppressed field.
+	incidentDescSuppressed := incidentFields[12].Descriptor()
+	// incident.DefaultSuppressed holds the default value on creation for the suppressed field.
+	incident.DefaultSuppressed = incidentDescSuppressed.Default.(bool)
+	// incidentDescReopenCount is the schema descriptor for reopen_count field.
+	incidentDescReopenCount := incidentFields[13].Descriptor()
+	// incident.DefaultReopenCount holds the default value on creation for the reopen_count field.
+	incident.DefaultReopenCount = incidentDescReopenCount.Default.(int)
+	// incidentDescEscalationPolicyID is the schema descriptor for escalation_policy_id field.
+	incidentDescEscalationPolicyID := incidentFields[14].Descriptor()
+	// incident.EscalationPolicyIDValidator is a validator for the "escalation_policy_id" field. It is called by the builders before save.
+	incident.EscalationPolicyIDValidator = incidentDescEscalationPolicyID.Validators[0].(func(string) error)
+	// incidentDescID is the schema descriptor for id field.
+	incidentDescID := incidentMixinFields0[0].Descriptor()
+	// incident.DefaultID holds the default value on creation for the id field.
+	incident.DefaultID = incidentDescID.Default.(func() string)
+	// incident.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	incident.IDValidator = func() func(string) error {
+		validators := incidentDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	incidententryMixin := schema.IncidentEntry{}.Mixin()
+	incidententry.Policy = privacy.NewPolicies(incidententryMixin[1], schema.IncidentEntry{})
+	incidententry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := incidententry.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	incidententryMixinInters1 := incidententryMixin[1].Interceptors()
+	incidententry.Interceptors[0] = incidententryMixinInters1[0]
+	incidententryMixinFields0 := incidententryMixin[0].Fields()
+	_ = incidententryMixinFields0
+	incidententryMixinFields1 := incidententryMixin[1].Fields()
+	_ = incidententryMixinFields1
+	incidententryFields := schema.IncidentEntry{}.Fields()
+	_ = incidententryFields
+	// incidententryDescTenantID is the schema descriptor for tenant_id field.
+	incidententryDescTenantID := incidententryMixinFields1[0].Descriptor()
+	// incidententry.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	incidententry.TenantIDValidator = func() func(string) error {
+		validators := incidententryDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// incidententryDescIncidentID is the schema descriptor for incident_id field.
+	incidententryDescIncidentID := incidententryFields[0].Descriptor()
+	// incidententry.IncidentIDValidator is a validator for the "incident_id" field. It is called by the builders before save.
+	incidententry.IncidentIDValidator = func() func(string) error {
+		validators := incidententryDescIncidentID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(incident string) error {
+			for _, fn := range fns {
+				if err := fn(incident); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// incidententryDescActorID is the schema descriptor for actor_id field.
+	incidententryDescActorID := incidententryFields[3].Descriptor()
+	// incidententry.DefaultActorID holds the default value on creation for the actor_id field.
+	incidententry.DefaultActorID = incidententryDescActorID.Default.(string)
+	// incidententry.ActorIDValidator is a validator for the "actor_id" field. It is called by the builders before save.
+	incidententry.ActorIDValidator = incidententryDescActorID.Validators[0].(func(string) error)
+	// incidententryDescMessage is the schema descriptor for message field.
+	incidententryDescMessage := incidententryFields[4].Descriptor()
+	// incidententry.DefaultMessage holds the default value on creation for the message field.
+	incidententry.DefaultMessage = incidententryDescMessage.Default.(string)
+	// incidententry.MessageValidator is a validator for the "message" field. It is called by the builders before save.
+	incidententry.MessageValidator = incidententryDescMessage.Validators[0].(func(string) error)
+	// incidententryDescDedupKey is the schema descriptor for dedup_key field.
+	incidententryDescDedupKey := incidententryFields[6].Descriptor()
+	// incidententry.DedupKeyValidator is a validator for the "dedup_key" field. It is called by the builders before save.
+	incidententry.DedupKeyValidator = incidententryDescDedupKey.Validators[0].(func(string) error)
+	// incidententryDescID is the schema descriptor for id field.
+	incidententryDescID := incidententryMixinFields0[0].Descriptor()
+	// incidententry.DefaultID holds the default value on creation for the id field.
+	incidententry.DefaultID = incidententryDescID.Default.(func() string)
+	// incidententry.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	incidententry.IDValidator = func() func(string) error {
+		validators := incidententryDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	invitationMixin := schema.Invitation{}.Mixin()
 	invitation.Policy = privacy.NewPolicies(invitationMixin[1], schema.Invitation{})
 	invitation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -349,6 +859,112 @@ func init() {
 			return nil
 		}
 	}()
+	maintenancewindowMixin := schema.MaintenanceWindow{}.Mixin()
+	maintenancewindow.Policy = privacy.NewPolicies(maintenancewindowMixin[1], schema.MaintenanceWindow{})
+	maintenancewindow.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := maintenancewindow.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	maintenancewindowMixinInters1 := maintenancewindowMixin[1].Interceptors()
+	maintenancewindow.Interceptors[0] = maintenancewindowMixinInters1[0]
+	maintenancewindowMixinFields0 := maintenancewindowMixin[0].Fields()
+	_ = maintenancewindowMixinFields0
+	maintenancewindowMixinFields1 := maintenancewindowMixin[1].Fields()
+	_ = maintenancewindowMixinFields1
+	maintenancewindowMixinFields2 := maintenancewindowMixin[2].Fields()
+	_ = maintenancewindowMixinFields2
+	maintenancewindowFields := schema.MaintenanceWindow{}.Fields()
+	_ = maintenancewindowFields
+	// maintenancewindowDescTenantID is the schema descriptor for tenant_id field.
+	maintenancewindowDescTenantID := maintenancewindowMixinFields1[0].Descriptor()
+	// maintenancewindow.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	maintenancewindow.TenantIDValidator = func() func(string) error {
+		validators := maintenancewindowDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// maintenancewindowDescCreatedAt is the schema descriptor for created_at field.
+	maintenancewindowDescCreatedAt := maintenancewindowMixinFields2[0].Descriptor()
+	// maintenancewindow.DefaultCreatedAt holds the default value on creation for the created_at field.
+	maintenancewindow.DefaultCreatedAt = maintenancewindowDescCreatedAt.Default.(func() time.Time)
+	// maintenancewindowDescUpdatedAt is the schema descriptor for updated_at field.
+	maintenancewindowDescUpdatedAt := maintenancewindowMixinFields2[1].Descriptor()
+	// maintenancewindow.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	maintenancewindow.DefaultUpdatedAt = maintenancewindowDescUpdatedAt.Default.(func() time.Time)
+	// maintenancewindow.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	maintenancewindow.UpdateDefaultUpdatedAt = maintenancewindowDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// maintenancewindowDescName is the schema descriptor for name field.
+	maintenancewindowDescName := maintenancewindowFields[0].Descriptor()
+	// maintenancewindow.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	maintenancewindow.NameValidator = func() func(string) error {
+		validators := maintenancewindowDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// maintenancewindowDescTimezone is the schema descriptor for timezone field.
+	maintenancewindowDescTimezone := maintenancewindowFields[6].Descriptor()
+	// maintenancewindow.DefaultTimezone holds the default value on creation for the timezone field.
+	maintenancewindow.DefaultTimezone = maintenancewindowDescTimezone.Default.(string)
+	// maintenancewindow.TimezoneValidator is a validator for the "timezone" field. It is called by the builders before save.
+	maintenancewindow.TimezoneValidator = maintenancewindowDescTimezone.Validators[0].(func(string) error)
+	// maintenancewindowDescMonthDay is the schema descriptor for month_day field.
+	maintenancewindowDescMonthDay := maintenancewindowFields[8].Descriptor()
+	// maintenancewindow.DefaultMonthDay holds the default value on creation for the month_day field.
+	maintenancewindow.DefaultMonthDay = maintenancewindowDescMonthDay.Default.(int)
+	// maintenancewindowDescStartTime is the schema descriptor for start_time field.
+	maintenancewindowDescStartTime := maintenancewindowFields[9].Descriptor()
+	// maintenancewindow.DefaultStartTime holds the default value on creation for the start_time field.
+	maintenancewindow.DefaultStartTime = maintenancewindowDescStartTime.Default.(string)
+	// maintenancewindow.StartTimeValidator is a validator for the "start_time" field. It is called by the builders before save.
+	maintenancewindow.StartTimeValidator = maintenancewindowDescStartTime.Validators[0].(func(string) error)
+	// maintenancewindowDescDurationSeconds is the schema descriptor for duration_seconds field.
+	maintenancewindowDescDurationSeconds := maintenancewindowFields[10].Descriptor()
+	// maintenancewindow.DefaultDurationSeconds holds the default value on creation for the duration_seconds field.
+	maintenancewindow.DefaultDurationSeconds = maintenancewindowDescDurationSeconds.Default.(int)
+	// maintenancewindowDescID is the schema descriptor for id field.
+	maintenancewindowDescID := maintenancewindowMixinFields0[0].Descriptor()
+	// maintenancewindow.DefaultID holds the default value on creation for the id field.
+	maintenancewindow.DefaultID = maintenancewindowDescID.Default.(func() string)
+	// maintenancewindow.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	maintenancewindow.IDValidator = func() func(string) error {
+		validators := maintenancewindowDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	membershipMixin := schema.Membership{}.Mixin()
 	membership.Policy = privacy.NewPolicies(membershipMixin[1], schema.Membership{})
 	membership.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -422,6 +1038,264 @@ func init() {
 	// membership.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	membership.IDValidator = func() func(string) error {
 		validators := membershipDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	monitorMixin := schema.Monitor{}.Mixin()
+	monitor.Policy = privacy.NewPolicies(monitorMixin[1], schema.Monitor{})
+	monitor.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := monitor.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	monitorMixinInters1 := monitorMixin[1].Interceptors()
+	monitor.Interceptors[0] = monitorMixinInters1[0]
+	monitorMixinFields0 := monitorMixin[0].Fields()
+	_ = monitorMixinFields0
+	monitorMixinFields1 := monitorMixin[1].Fields()
+	_ = monitorMixinFields1
+	monitorMixinFields2 := monitorMixin[2].Fields()
+	_ = monitorMixinFields2
+	monitorFields := schema.Monitor{}.Fields()
+	_ = monitorFields
+	// monitorDescTenantID is the schema descriptor for tenant_id field.
+	monitorDescTenantID := monitorMixinFields1[0].Descriptor()
+	// monitor.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	monitor.TenantIDValidator = func() func(string) error {
+		validators := monitorDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// monitorDescCreatedAt is the schema descriptor for created_at field.
+	monitorDescCreatedAt := monitorMixinFields2[0].Descriptor()
+	// monitor.DefaultCreatedAt holds the default value on creation for the created_at field.
+	monitor.DefaultCreatedAt = monitorDescCreatedAt.Default.(func() time.Time)
+	// monitorDescUpdatedAt is the schema descriptor for updated_at field.
+	monitorDescUpdatedAt := monitorMixinFields2[1].Descriptor()
+	// monitor.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	monitor.DefaultUpdatedAt = monitorDescUpdatedAt.Default.(func() time.Time)
+	// monitor.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	monitor.UpdateDefaultUpdatedAt = monitorDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// monitorDescAssetID is the schema descriptor for asset_id field.
+	monitorDescAssetID := monitorFields[0].Descriptor()
+	// monitor.AssetIDValidator is a validator for the "asset_id" field. It is called by the builders before save.
+	monitor.AssetIDValidator = func() func(string) error {
+		validators := monitorDescAssetID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(asset string) error {
+			for _, fn := range fns {
+				if err := fn(asset); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// monitorDescName is the schema descriptor for name field.
+	monitorDescName := monitorFields[1].Descriptor()
+	// monitor.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	monitor.NameValidator = func() func(string) error {
+		validators := monitorDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// monitorDescIntervalSeconds is the schema descriptor for interval_seconds field.
+	monitorDescIntervalSeconds := monitorFields[4].Descriptor()
+	// monitor.IntervalSecondsValidator is a validator for the "interval_seconds" field. It is called by the builders before save.
+	monitor.IntervalSecondsValidator = monitorDescIntervalSeconds.Validators[0].(func(int) error)
+	// monitorDescTimeoutMs is the schema descriptor for timeout_ms field.
+	monitorDescTimeoutMs := monitorFields[5].Descriptor()
+	// monitor.TimeoutMsValidator is a validator for the "timeout_ms" field. It is called by the builders before save.
+	monitor.TimeoutMsValidator = monitorDescTimeoutMs.Validators[0].(func(int) error)
+	// monitorDescFailuresBeforeDown is the schema descriptor for failures_before_down field.
+	monitorDescFailuresBeforeDown := monitorFields[6].Descriptor()
+	// monitor.DefaultFailuresBeforeDown holds the default value on creation for the failures_before_down field.
+	monitor.DefaultFailuresBeforeDown = monitorDescFailuresBeforeDown.Default.(int)
+	// monitor.FailuresBeforeDownValidator is a validator for the "failures_before_down" field. It is called by the builders before save.
+	monitor.FailuresBeforeDownValidator = monitorDescFailuresBeforeDown.Validators[0].(func(int) error)
+	// monitorDescSuccessesBeforeRecovery is the schema descriptor for successes_before_recovery field.
+	monitorDescSuccessesBeforeRecovery := monitorFields[7].Descriptor()
+	// monitor.DefaultSuccessesBeforeRecovery holds the default value on creation for the successes_before_recovery field.
+	monitor.DefaultSuccessesBeforeRecovery = monitorDescSuccessesBeforeRecovery.Default.(int)
+	// monitor.SuccessesBeforeRecoveryValidator is a validator for the "successes_before_recovery" field. It is called by the builders before save.
+	monitor.SuccessesBeforeRecoveryValidator = monitorDescSuccessesBeforeRecovery.Validators[0].(func(int) error)
+	// monitorDescFlapDetection is the schema descriptor for flap_detection field.
+	monitorDescFlapDetection := monitorFields[9].Descriptor()
+	// monitor.DefaultFlapDetection holds the default value on creation for the flap_detection field.
+	monitor.DefaultFlapDetection = monitorDescFlapDetection.Default.(bool)
+	// monitorDescPaused is the schema descriptor for paused field.
+	monitorDescPaused := monitorFields[10].Descriptor()
+	// monitor.DefaultPaused holds the default value on creation for the paused field.
+	monitor.DefaultPaused = monitorDescPaused.Default.(bool)
+	// monitorDescEscalationPolicyID is the schema descriptor for escalation_policy_id field.
+	monitorDescEscalationPolicyID := monitorFields[12].Descriptor()
+	// monitor.EscalationPolicyIDValidator is a validator for the "escalation_policy_id" field. It is called by the builders before save.
+	monitor.EscalationPolicyIDValidator = monitorDescEscalationPolicyID.Validators[0].(func(string) error)
+	// monitorDescFlapping is the schema descriptor for flapping field.
+	monitorDescFlapping := monitorFields[16].Descriptor()
+	// monitor.DefaultFlapping holds the default value on creation for the flapping field.
+	monitor.DefaultFlapping = monitorDescFlapping.Default.(bool)
+	// monitorDescLastLatencyUs is the schema descriptor for last_latency_us field.
+	monitorDescLastLatencyUs := monitorFields[20].Descriptor()
+	// monitor.DefaultLastLatencyUs holds the default value on creation for the last_latency_us field.
+	monitor.DefaultLastLatencyUs = monitorDescLastLatencyUs.Default.(int64)
+	// monitorDescLastReason is the schema descriptor for last_reason field.
+	monitorDescLastReason := monitorFields[21].Descriptor()
+	// monitor.DefaultLastReason holds the default value on creation for the last_reason field.
+	monitor.DefaultLastReason = monitorDescLastReason.Default.(string)
+	// monitor.LastReasonValidator is a validator for the "last_reason" field. It is called by the builders before save.
+	monitor.LastReasonValidator = monitorDescLastReason.Validators[0].(func(string) error)
+	// monitorDescLastMessage is the schema descriptor for last_message field.
+	monitorDescLastMessage := monitorFields[22].Descriptor()
+	// monitor.DefaultLastMessage holds the default value on creation for the last_message field.
+	monitor.DefaultLastMessage = monitorDescLastMessage.Default.(string)
+	// monitor.LastMessageValidator is a validator for the "last_message" field. It is called by the builders before save.
+	monitor.LastMessageValidator = monitorDescLastMessage.Validators[0].(func(string) error)
+	// monitorDescOpenIncidentID is the schema descriptor for open_incident_id field.
+	monitorDescOpenIncidentID := monitorFields[23].Descriptor()
+	// monitor.OpenIncidentIDValidator is a validator for the "open_incident_id" field. It is called by the builders before save.
+	monitor.OpenIncidentIDValidator = monitorDescOpenIncidentID.Validators[0].(func(string) error)
+	// monitorDescVersion is the schema descriptor for version field.
+	monitorDescVersion := monitorFields[26].Descriptor()
+	// monitor.DefaultVersion holds the default value on creation for the version field.
+	monitor.DefaultVersion = monitorDescVersion.Default.(int64)
+	// monitorDescID is the schema descriptor for id field.
+	monitorDescID := monitorMixinFields0[0].Descriptor()
+	// monitor.DefaultID holds the default value on creation for the id field.
+	monitor.DefaultID = monitorDescID.Default.(func() string)
+	// monitor.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	monitor.IDValidator = func() func(string) error {
+		validators := monitorDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	notificationchannelMixin := schema.NotificationChannel{}.Mixin()
+	notificationchannel.Policy = privacy.NewPolicies(notificationchannelMixin[1], schema.NotificationChannel{})
+	notificationchannel.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := notificationchannel.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	notificationchannelMixinInters1 := notificationchannelMixin[1].Interceptors()
+	notificationchannel.Interceptors[0] = notificationchannelMixinInters1[0]
+	notificationchannelMixinFields0 := notificationchannelMixin[0].Fields()
+	_ = notificationchannelMixinFields0
+	notificationchannelMixinFields1 := notificationchannelMixin[1].Fields()
+	_ = notificationchannelMixinFields1
+	notificationchannelMixinFields2 := notificationchannelMixin[2].Fields()
+	_ = notificationchannelMixinFields2
+	notificationchannelFields := schema.NotificationChannel{}.Fields()
+	_ = notificationchannelFields
+	// notificationchannelDescTenantID is the schema descriptor for tenant_id field.
+	notificationchannelDescTenantID := notificationchannelMixinFields1[0].Descriptor()
+	// notificationchannel.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	notificationchannel.TenantIDValidator = func() func(string) error {
+		validators := notificationchannelDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notificationchannelDescCreatedAt is the schema descriptor for created_at field.
+	notificationchannelDescCreatedAt := notificationchannelMixinFields2[0].Descriptor()
+	// notificationchannel.DefaultCreatedAt holds the default value on creation for the created_at field.
+	notificationchannel.DefaultCreatedAt = notificationchannelDescCreatedAt.Default.(func() time.Time)
+	// notificationchannelDescUpdatedAt is the schema descriptor for updated_at field.
+	notificationchannelDescUpdatedAt := notificationchannelMixinFields2[1].Descriptor()
+	// notificationchannel.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	notificationchannel.DefaultUpdatedAt = notificationchannelDescUpdatedAt.Default.(func() time.Time)
+	// notificationchannel.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	notificationchannel.UpdateDefaultUpdatedAt = notificationchannelDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// notificationchannelDescName is the schema descriptor for name field.
+	notificationchannelDescName := notificationchannelFields[0].Descriptor()
+	// notificationchannel.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	notificationchannel.NameValidator = func() func(string) error {
+		validators := notificationchannelDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notificationchannelDescSecrets is the schema descriptor for secrets field.
+	notificationchannelDescSecrets := notificationchannelFields[3].Descriptor()
+	// notificationchannel.DefaultSecrets holds the default value on creation for the secrets field.
+	notificationchannel.DefaultSecrets = notificationchannelDescSecrets.Default.(string)
+	// notificationchannelDescEnabled is the schema descriptor for enabled field.
+	notificationchannelDescEnabled := notificationchannelFields[6].Descriptor()
+	// notificationchannel.DefaultEnabled holds the default value on creation for the enabled field.
+	notificationchannel.DefaultEnabled = notificationchannelDescEnabled.Default.(bool)
+	// notificationchannelDescID is the schema descriptor for id field.
+	notificationchannelDescID := notificationchannelMixinFields0[0].Descriptor()
+	// notificationchannel.DefaultID holds the default value on creation for the id field.
+	notificationchannel.DefaultID = notificationchannelDescID.Default.(func() string)
+	// notificationchannel.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	notificationchannel.IDValidator = func() func(string) error {
+		validators := notificationchannelDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

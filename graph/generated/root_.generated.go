@@ -26,7 +26,12 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Asset() AssetResolver
+	EscalationPolicy() EscalationPolicyResolver
+	IncidentEntry() IncidentEntryResolver
+	Monitor() MonitorResolver
 	Mutation() MutationResolver
+	NotificationChannel() NotificationChannelResolver
 	Query() QueryResolver
 	Subscription() SubscriptionResolver
 }
@@ -64,6 +69,40 @@ type ComplexityRoot struct {
 
 	APIKeyPayload struct {
 		APIKey     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	Asset struct {
+		Address     func(childComplexity int) int
+		Children    func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Criticality func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Monitors    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.MonitorOrder, where *ent.MonitorWhereInput) int
+		Name        func(childComplexity int) int
+		Parents     func(childComplexity int) int
+		Site        func(childComplexity int) int
+		Tags        func(childComplexity int) int
+		TenantID    func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+		Uptime      func(childComplexity int, from time.Time, to time.Time) int
+	}
+
+	AssetConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AssetEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AssetPayload struct {
+		Asset      func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -125,6 +164,22 @@ type ComplexityRoot struct {
 		UserErrors   func(childComplexity int) int
 	}
 
+	CheckResult struct {
+		CheckedAt     func(childComplexity int) int
+		InMaintenance func(childComplexity int) int
+		LatencyMs     func(childComplexity int) int
+		Message       func(childComplexity int) int
+		Metrics       func(childComplexity int) int
+		Reason        func(childComplexity int) int
+		Status        func(childComplexity int) int
+	}
+
+	CheckResultConnection struct {
+		EndCursor   func(childComplexity int) int
+		HasNextPage func(childComplexity int) int
+		Nodes       func(childComplexity int) int
+	}
+
 	CreateAPIKeyPayload struct {
 		APIKey     func(childComplexity int) int
 		Secret     func(childComplexity int) int
@@ -160,6 +215,115 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	EscalationLevel struct {
+		DelaySeconds func(childComplexity int) int
+		Targets      func(childComplexity int) int
+	}
+
+	EscalationPolicy struct {
+		CreatedAt          func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Levels             func(childComplexity int) int
+		Name               func(childComplexity int) int
+		Repeat             func(childComplexity int) int
+		RepeatAfterSeconds func(childComplexity int) int
+		TenantID           func(childComplexity int) int
+		UpdatedAt          func(childComplexity int) int
+	}
+
+	EscalationPolicyConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	EscalationPolicyEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	EscalationPolicyPayload struct {
+		EscalationPolicy func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	Incident struct {
+		AckedAt            func(childComplexity int) int
+		AckedBy            func(childComplexity int) int
+		AssetID            func(childComplexity int) int
+		AssigneeID         func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		EscalationPolicyID func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		MonitorID          func(childComplexity int) int
+		OpenedAt           func(childComplexity int) int
+		ParentID           func(childComplexity int) int
+		ReopenCount        func(childComplexity int) int
+		ResolvedAt         func(childComplexity int) int
+		ResolvedBy         func(childComplexity int) int
+		Severity           func(childComplexity int) int
+		Status             func(childComplexity int) int
+		Suppressed         func(childComplexity int) int
+		TenantID           func(childComplexity int) int
+		Timeline           func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.IncidentEntryOrder, where *ent.IncidentEntryWhereInput) int
+		Title              func(childComplexity int) int
+		UpdatedAt          func(childComplexity int) int
+	}
+
+	IncidentConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	IncidentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	IncidentEntry struct {
+		ActorID          func(childComplexity int) int
+		At               func(childComplexity int) int
+		Channel          func(childComplexity int) int
+		From             func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Incident         func(childComplexity int) int
+		IncidentID       func(childComplexity int) int
+		Kind             func(childComplexity int) int
+		Level            func(childComplexity int) int
+		Message          func(childComplexity int) int
+		ParentIncidentID func(childComplexity int) int
+		Round            func(childComplexity int) int
+		Signal           func(childComplexity int) int
+		Targets          func(childComplexity int) int
+		TenantID         func(childComplexity int) int
+		To               func(childComplexity int) int
+	}
+
+	IncidentEntryConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	IncidentEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	IncidentMeanTimes struct {
+		Acknowledged func(childComplexity int) int
+		Incidents    func(childComplexity int) int
+		MttaSeconds  func(childComplexity int) int
+		MttrSeconds  func(childComplexity int) int
+		Resolved     func(childComplexity int) int
+	}
+
+	IncidentPayload struct {
+		Incident   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Invitation struct {
 		AcceptedAt func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
@@ -182,6 +346,41 @@ type ComplexityRoot struct {
 	LogoutPayload struct {
 		Ok         func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	MaintenanceWindow struct {
+		AssetIds        func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		DurationSeconds func(childComplexity int) int
+		EndsAt          func(childComplexity int) int
+		ID              func(childComplexity int) int
+		MonitorIds      func(childComplexity int) int
+		MonthDay        func(childComplexity int) int
+		Name            func(childComplexity int) int
+		Recurrence      func(childComplexity int) int
+		StartTime       func(childComplexity int) int
+		StartsAt        func(childComplexity int) int
+		TenantID        func(childComplexity int) int
+		Timezone        func(childComplexity int) int
+		Until           func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+		Weekdays        func(childComplexity int) int
+	}
+
+	MaintenanceWindowConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	MaintenanceWindowEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	MaintenanceWindowPayload struct {
+		MaintenanceWindow func(childComplexity int) int
+		UserErrors        func(childComplexity int) int
 	}
 
 	Membership struct {
@@ -215,29 +414,146 @@ type ComplexityRoot struct {
 		Currency func(childComplexity int) int
 	}
 
+	Monitor struct {
+		Asset                   func(childComplexity int) int
+		AssetID                 func(childComplexity int) int
+		ChannelIds              func(childComplexity int) int
+		CreatedAt               func(childComplexity int) int
+		DegradedMode            func(childComplexity int) int
+		EscalationPolicyID      func(childComplexity int) int
+		FailuresBeforeDown      func(childComplexity int) int
+		FlapDetection           func(childComplexity int) int
+		Flapping                func(childComplexity int) int
+		ID                      func(childComplexity int) int
+		IntervalSeconds         func(childComplexity int) int
+		Kind                    func(childComplexity int) int
+		LastBeatAt              func(childComplexity int) int
+		LastCheckedAt           func(childComplexity int) int
+		LastLatencyUs           func(childComplexity int) int
+		LastMessage             func(childComplexity int) int
+		LastReason              func(childComplexity int) int
+		Name                    func(childComplexity int) int
+		OpenIncidentID          func(childComplexity int) int
+		Paused                  func(childComplexity int) int
+		Results                 func(childComplexity int, from time.Time, to time.Time, first *int, after *string) int
+		SLATarget               func(childComplexity int) int
+		Settings                func(childComplexity int) int
+		Status                  func(childComplexity int) int
+		StatusSince             func(childComplexity int) int
+		SuccessesBeforeRecovery func(childComplexity int) int
+		TenantID                func(childComplexity int) int
+		TimeoutMs               func(childComplexity int) int
+		UpdatedAt               func(childComplexity int) int
+		Uptime                  func(childComplexity int, from time.Time, to time.Time) int
+	}
+
+	MonitorConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	MonitorEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	MonitorPayload struct {
+		HeartbeatURL func(childComplexity int) int
+		Monitor      func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
 	Mutation struct {
-		AcceptInvitation func(childComplexity int, input model.AcceptInvitationInput) int
-		ChangePlan       func(childComplexity int, tenantID string, plan string) int
-		CloseTenant      func(childComplexity int, id string) int
-		ConfirmTotp      func(childComplexity int, code string) int
-		CreateAPIKey     func(childComplexity int, input model.CreateAPIKeyInput) int
-		CreateTenant     func(childComplexity int, input model.CreateTenantInput) int
-		DisableTotp      func(childComplexity int, code string) int
-		EnrollTotp       func(childComplexity int) int
-		InviteUser       func(childComplexity int, input model.InviteUserInput) int
-		Login            func(childComplexity int, input model.LoginInput) int
-		Logout           func(childComplexity int, refreshToken *string) int
-		PurgeDeadJobs    func(childComplexity int, tenantID string, ids []string, kind *string) int
-		ReactivateTenant func(childComplexity int, id string) int
-		RebuildSchedules func(childComplexity int) int
-		RefreshToken     func(childComplexity int, input model.RefreshTokenInput) int
-		RemoveMembership func(childComplexity int, id string) int
-		RetryDeadJobs    func(childComplexity int, tenantID string, ids []string) int
-		RevokeAPIKey     func(childComplexity int, id string) int
-		SuspendTenant    func(childComplexity int, id string) int
-		UpdateMembership func(childComplexity int, id string, role opsward.Role) int
-		UpdateTenant     func(childComplexity int, id string, input model.UpdateTenantInput) int
-		VerifyAuditLog   func(childComplexity int, tenantID string) int
+		AcceptInvitation          func(childComplexity int, input model.AcceptInvitationInput) int
+		AcknowledgeIncident       func(childComplexity int, id string) int
+		AddAssetDependency        func(childComplexity int, childID string, parentID string) int
+		AssignIncident            func(childComplexity int, id string, assigneeID *string) int
+		ChangePlan                func(childComplexity int, tenantID string, plan string) int
+		CloseTenant               func(childComplexity int, id string) int
+		CommentOnIncident         func(childComplexity int, id string, text string) int
+		ConfirmTotp               func(childComplexity int, code string) int
+		CreateAPIKey              func(childComplexity int, input model.CreateAPIKeyInput) int
+		CreateAsset               func(childComplexity int, input model.AssetInput) int
+		CreateEscalationPolicy    func(childComplexity int, input model.EscalationPolicyInput) int
+		CreateIncident            func(childComplexity int, input model.CreateIncidentInput) int
+		CreateMaintenanceWindow   func(childComplexity int, input model.MaintenanceWindowInput) int
+		CreateMonitor             func(childComplexity int, input model.MonitorInput) int
+		CreateNotificationChannel func(childComplexity int, input model.NotificationChannelInput) int
+		CreateTenant              func(childComplexity int, input model.CreateTenantInput) int
+		DeleteAsset               func(childComplexity int, id string) int
+		DeleteEscalationPolicy    func(childComplexity int, id string) int
+		DeleteMaintenanceWindow   func(childComplexity int, id string) int
+		DeleteMonitor             func(childComplexity int, id string) int
+		DeleteNotificationChannel func(childComplexity int, id string) int
+		DisableTotp               func(childComplexity int, code string) int
+		EnrollTotp                func(childComplexity int) int
+		InviteUser                func(childComplexity int, input model.InviteUserInput) int
+		Login                     func(childComplexity int, input model.LoginInput) int
+		Logout                    func(childComplexity int, refreshToken *string) int
+		PauseMonitor              func(childComplexity int, id string) int
+		PurgeDeadJobs             func(childComplexity int, tenantID string, ids []string, kind *string) int
+		ReactivateTenant          func(childComplexity int, id string) int
+		RebuildSchedules          func(childComplexity int) int
+		RefreshToken              func(childComplexity int, input model.RefreshTokenInput) int
+		RemoveAssetDependency     func(childComplexity int, childID string, parentID string) int
+		RemoveMembership          func(childComplexity int, id string) int
+		ResolveIncident           func(childComplexity int, id string) int
+		ResumeMonitor             func(childComplexity int, id string) int
+		RetryDeadJobs             func(childComplexity int, tenantID string, ids []string) int
+		RevokeAPIKey              func(childComplexity int, id string) int
+		RotateHeartbeatURL        func(childComplexity int, id string) int
+		RunMonitor                func(childComplexity int, id string) int
+		SuspendTenant             func(childComplexity int, id string) int
+		TestNotificationChannel   func(childComplexity int, id string) int
+		UpdateAsset               func(childComplexity int, id string, input model.AssetInput) int
+		UpdateEscalationPolicy    func(childComplexity int, id string, input model.EscalationPolicyInput) int
+		UpdateMaintenanceWindow   func(childComplexity int, id string, input model.MaintenanceWindowInput) int
+		UpdateMembership          func(childComplexity int, id string, role opsward.Role) int
+		UpdateMonitor             func(childComplexity int, id string, input model.MonitorInput) int
+		UpdateNotificationChannel func(childComplexity int, id string, input model.NotificationChannelInput) int
+		UpdateTenant              func(childComplexity int, id string, input model.UpdateTenantInput) int
+		VerifyAuditLog            func(childComplexity int, tenantID string) int
+	}
+
+	NOCSignal struct {
+		Detail         func(childComplexity int) int
+		Expected       func(childComplexity int) int
+		Interface      func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		NewFingerprint func(childComplexity int) int
+		Observed       func(childComplexity int) int
+		OldFingerprint func(childComplexity int) int
+		Port           func(childComplexity int) int
+	}
+
+	NotificationChannel struct {
+		Config      func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Enabled     func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		MinSeverity func(childComplexity int) int
+		Name        func(childComplexity int) int
+		States      func(childComplexity int) int
+		TenantID    func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	NotificationChannelConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	NotificationChannelEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	NotificationChannelPayload struct {
+		NotificationChannel func(childComplexity int) int
+		UserErrors          func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -261,18 +577,26 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APIKeys      func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
-		AuditLog     func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, action *string, actorID *string, targetID *string, since *time.Time, until *time.Time) int
-		DeadJobs     func(childComplexity int, tenantID *string, kind *string, first *int, after *string) int
-		Memberships  func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
-		Node         func(childComplexity int, id string) int
-		Nodes        func(childComplexity int, ids []string) int
-		Plans        func(childComplexity int) int
-		ServerInfo   func(childComplexity int) int
-		Subscription func(childComplexity int, tenantID string) int
-		Tenant       func(childComplexity int, id string) int
-		Tenants      func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.TenantWhereInput, orderBy []*ent.TenantOrder, subtreeOf *string) int
-		Viewer       func(childComplexity int) int
+		APIKeys              func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		Assets               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.AssetWhereInput, orderBy *ent.AssetOrder) int
+		AuditLog             func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, action *string, actorID *string, targetID *string, since *time.Time, until *time.Time) int
+		DeadJobs             func(childComplexity int, tenantID *string, kind *string, first *int, after *string) int
+		EscalationPolicies   func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.EscalationPolicyWhereInput) int
+		IncidentMeanTimes    func(childComplexity int, from time.Time, to time.Time) int
+		Incidents            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IncidentWhereInput, orderBy *ent.IncidentOrder) int
+		MaintenanceWindows   func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.MaintenanceWindowWhereInput) int
+		Memberships          func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		Monitors             func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.MonitorWhereInput, orderBy *ent.MonitorOrder) int
+		Node                 func(childComplexity int, id string) int
+		Nodes                func(childComplexity int, ids []string) int
+		NotificationChannels func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.NotificationChannelWhereInput) int
+		Plans                func(childComplexity int) int
+		ServerInfo           func(childComplexity int) int
+		Subscription         func(childComplexity int, tenantID string) int
+		Tenant               func(childComplexity int, id string) int
+		Tenants              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.TenantWhereInput, orderBy []*ent.TenantOrder, subtreeOf *string) int
+		UptimeCSV            func(childComplexity int, from time.Time, to time.Time, assetID *string) int
+		Viewer               func(childComplexity int) int
 	}
 
 	RebuildSchedulesPayload struct {
@@ -288,7 +612,9 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		ServerTime func(childComplexity int, everySeconds int) int
+		IncidentUpdated     func(childComplexity int) int
+		MonitorStateChanged func(childComplexity int) int
+		ServerTime          func(childComplexity int, everySeconds int) int
 	}
 
 	TOTPPayload struct {
@@ -337,6 +663,30 @@ type ComplexityRoot struct {
 		Plan      func(childComplexity int) int
 		Status    func(childComplexity int) int
 		TenantID  func(childComplexity int) int
+	}
+
+	TestNotificationChannelPayload struct {
+		Delivered  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	UptimeReport struct {
+		Checks                    func(childComplexity int) int
+		Degraded                  func(childComplexity int) int
+		Down                      func(childComplexity int) int
+		DowntimeSeconds           func(childComplexity int) int
+		From                      func(childComplexity int) int
+		Maintenance               func(childComplexity int) int
+		P50Ms                     func(childComplexity int) int
+		P95Ms                     func(childComplexity int) int
+		P99Ms                     func(childComplexity int) int
+		SLAAllowedDowntimeSeconds func(childComplexity int) int
+		SLABreached               func(childComplexity int) int
+		SLATarget                 func(childComplexity int) int
+		To                        func(childComplexity int) int
+		Unknown                   func(childComplexity int) int
+		Up                        func(childComplexity int) int
+		UptimePercent             func(childComplexity int) int
 	}
 
 	User struct {
@@ -503,6 +853,152 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.APIKeyPayload.UserErrors(childComplexity), true
+
+	case "Asset.address":
+		if e.ComplexityRoot.Asset.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Asset.Address(childComplexity), true
+	case "Asset.children":
+		if e.ComplexityRoot.Asset.Children == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Asset.Children(childComplexity), true
+	case "Asset.createdAt":
+		if e.ComplexityRoot.Asset.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Asset.CreatedAt(childComplexity), true
+	case "Asset.criticality":
+		if e.ComplexityRoot.Asset.Criticality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Asset.Criticality(childComplexity), true
+	case "Asset.description":
+		if e.ComplexityRoot.Asset.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Asset.Description(childComplexity), true
+	case "Asset.id":
+		if e.ComplexityRoot.Asset.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Asset.ID(childComplexity), true
+	case "Asset.kind":
+		if e.ComplexityRoot.Asset.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Asset.Kind(childComplexity), true
+	case "Asset.monitors":
+		if e.ComplexityRoot.Asset.Monitors == nil {
+			break
+		}
+
+		args, err := ec.field_Asset_monitors_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Asset.Monitors(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.MonitorOrder), args["where"].(*ent.MonitorWhereInput)), true
+	case "Asset.name":
+		if e.ComplexityRoot.Asset.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Asset.Name(childComplexity), true
+	case "Asset.parents":
+		if e.ComplexityRoot.Asset.Parents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Asset.Parents(childComplexity), true
+	case "Asset.site":
+		if e.ComplexityRoot.Asset.Site == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Asset.Site(childComplexity), true
+	case "Asset.tags":
+		if e.ComplexityRoot.Asset.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Asset.Tags(childComplexity), true
+	case "Asset.tenantID":
+		if e.ComplexityRoot.Asset.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Asset.TenantID(childComplexity), true
+	case "Asset.updatedAt":
+		if e.ComplexityRoot.Asset.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Asset.UpdatedAt(childComplexity), true
+	case "Asset.uptime":
+		if e.ComplexityRoot.Asset.Uptime == nil {
+			break
+		}
+
+		args, err := ec.field_Asset_uptime_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Asset.Uptime(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
+
+	case "AssetConnection.edges":
+		if e.ComplexityRoot.AssetConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetConnection.Edges(childComplexity), true
+	case "AssetConnection.pageInfo":
+		if e.ComplexityRoot.AssetConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetConnection.PageInfo(childComplexity), true
+	case "AssetConnection.totalCount":
+		if e.ComplexityRoot.AssetConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetConnection.TotalCount(childComplexity), true
+
+	case "AssetEdge.cursor":
+		if e.ComplexityRoot.AssetEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetEdge.Cursor(childComplexity), true
+	case "AssetEdge.node":
+		if e.ComplexityRoot.AssetEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetEdge.Node(childComplexity), true
+
+	case "AssetPayload.asset":
+		if e.ComplexityRoot.AssetPayload.Asset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetPayload.Asset(childComplexity), true
+	case "AssetPayload.userErrors":
+		if e.ComplexityRoot.AssetPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetPayload.UserErrors(childComplexity), true
 
 	case "AuditEntry.action":
 		if e.ComplexityRoot.AuditEntry.Action == nil {
@@ -716,6 +1212,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ChangePlanPayload.UserErrors(childComplexity), true
 
+	case "CheckResult.checkedAt":
+		if e.ComplexityRoot.CheckResult.CheckedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckResult.CheckedAt(childComplexity), true
+	case "CheckResult.inMaintenance":
+		if e.ComplexityRoot.CheckResult.InMaintenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckResult.InMaintenance(childComplexity), true
+	case "CheckResult.latencyMs":
+		if e.ComplexityRoot.CheckResult.LatencyMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckResult.LatencyMs(childComplexity), true
+	case "CheckResult.message":
+		if e.ComplexityRoot.CheckResult.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckResult.Message(childComplexity), true
+	case "CheckResult.metrics":
+		if e.ComplexityRoot.CheckResult.Metrics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckResult.Metrics(childComplexity), true
+	case "CheckResult.reason":
+		if e.ComplexityRoot.CheckResult.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckResult.Reason(childComplexity), true
+	case "CheckResult.status":
+		if e.ComplexityRoot.CheckResult.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckResult.Status(childComplexity), true
+
+	case "CheckResultConnection.endCursor":
+		if e.ComplexityRoot.CheckResultConnection.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckResultConnection.EndCursor(childComplexity), true
+	case "CheckResultConnection.hasNextPage":
+		if e.ComplexityRoot.CheckResultConnection.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckResultConnection.HasNextPage(childComplexity), true
+	case "CheckResultConnection.nodes":
+		if e.ComplexityRoot.CheckResultConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckResultConnection.Nodes(childComplexity), true
+
 	case "CreateAPIKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateAPIKeyPayload.APIKey == nil {
 			break
@@ -841,6 +1399,444 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EnrollTOTPPayload.UserErrors(childComplexity), true
 
+	case "EscalationLevel.delaySeconds":
+		if e.ComplexityRoot.EscalationLevel.DelaySeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationLevel.DelaySeconds(childComplexity), true
+	case "EscalationLevel.targets":
+		if e.ComplexityRoot.EscalationLevel.Targets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationLevel.Targets(childComplexity), true
+
+	case "EscalationPolicy.createdAt":
+		if e.ComplexityRoot.EscalationPolicy.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationPolicy.CreatedAt(childComplexity), true
+	case "EscalationPolicy.id":
+		if e.ComplexityRoot.EscalationPolicy.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationPolicy.ID(childComplexity), true
+	case "EscalationPolicy.levels":
+		if e.ComplexityRoot.EscalationPolicy.Levels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationPolicy.Levels(childComplexity), true
+	case "EscalationPolicy.name":
+		if e.ComplexityRoot.EscalationPolicy.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationPolicy.Name(childComplexity), true
+	case "EscalationPolicy.repeat":
+		if e.ComplexityRoot.EscalationPolicy.Repeat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationPolicy.Repeat(childComplexity), true
+	case "EscalationPolicy.repeatAfterSeconds":
+		if e.ComplexityRoot.EscalationPolicy.RepeatAfterSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationPolicy.RepeatAfterSeconds(childComplexity), true
+	case "EscalationPolicy.tenantID":
+		if e.ComplexityRoot.EscalationPolicy.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationPolicy.TenantID(childComplexity), true
+	case "EscalationPolicy.updatedAt":
+		if e.ComplexityRoot.EscalationPolicy.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationPolicy.UpdatedAt(childComplexity), true
+
+	case "EscalationPolicyConnection.edges":
+		if e.ComplexityRoot.EscalationPolicyConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationPolicyConnection.Edges(childComplexity), true
+	case "EscalationPolicyConnection.pageInfo":
+		if e.ComplexityRoot.EscalationPolicyConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationPolicyConnection.PageInfo(childComplexity), true
+	case "EscalationPolicyConnection.totalCount":
+		if e.ComplexityRoot.EscalationPolicyConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationPolicyConnection.TotalCount(childComplexity), true
+
+	case "EscalationPolicyEdge.cursor":
+		if e.ComplexityRoot.EscalationPolicyEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationPolicyEdge.Cursor(childComplexity), true
+	case "EscalationPolicyEdge.node":
+		if e.ComplexityRoot.EscalationPolicyEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationPolicyEdge.Node(childComplexity), true
+
+	case "EscalationPolicyPayload.escalationPolicy":
+		if e.ComplexityRoot.EscalationPolicyPayload.EscalationPolicy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationPolicyPayload.EscalationPolicy(childComplexity), true
+	case "EscalationPolicyPayload.userErrors":
+		if e.ComplexityRoot.EscalationPolicyPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EscalationPolicyPayload.UserErrors(childComplexity), true
+
+	case "Incident.ackedAt":
+		if e.ComplexityRoot.Incident.AckedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.AckedAt(childComplexity), true
+	case "Incident.ackedBy":
+		if e.ComplexityRoot.Incident.AckedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.AckedBy(childComplexity), true
+	case "Incident.assetID":
+		if e.ComplexityRoot.Incident.AssetID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.AssetID(childComplexity), true
+	case "Incident.assigneeID":
+		if e.ComplexityRoot.Incident.AssigneeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.AssigneeID(childComplexity), true
+	case "Incident.createdAt":
+		if e.ComplexityRoot.Incident.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.CreatedAt(childComplexity), true
+	case "Incident.escalationPolicyID":
+		if e.ComplexityRoot.Incident.EscalationPolicyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.EscalationPolicyID(childComplexity), true
+	case "Incident.id":
+		if e.ComplexityRoot.Incident.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.ID(childComplexity), true
+	case "Incident.monitorID":
+		if e.ComplexityRoot.Incident.MonitorID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.MonitorID(childComplexity), true
+	case "Incident.openedAt":
+		if e.ComplexityRoot.Incident.OpenedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.OpenedAt(childComplexity), true
+	case "Incident.parentID":
+		if e.ComplexityRoot.Incident.ParentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.ParentID(childComplexity), true
+	case "Incident.reopenCount":
+		if e.ComplexityRoot.Incident.ReopenCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.ReopenCount(childComplexity), true
+	case "Incident.resolvedAt":
+		if e.ComplexityRoot.Incident.ResolvedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.ResolvedAt(childComplexity), true
+	case "Incident.resolvedBy":
+		if e.ComplexityRoot.Incident.ResolvedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.ResolvedBy(childComplexity), true
+	case "Incident.severity":
+		if e.ComplexityRoot.Incident.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Severity(childComplexity), true
+	case "Incident.status":
+		if e.ComplexityRoot.Incident.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Status(childComplexity), true
+	case "Incident.suppressed":
+		if e.ComplexityRoot.Incident.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Suppressed(childComplexity), true
+	case "Incident.tenantID":
+		if e.ComplexityRoot.Incident.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.TenantID(childComplexity), true
+	case "Incident.timeline":
+		if e.ComplexityRoot.Incident.Timeline == nil {
+			break
+		}
+
+		args, err := ec.field_Incident_timeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Incident.Timeline(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.IncidentEntryOrder), args["where"].(*ent.IncidentEntryWhereInput)), true
+	case "Incident.title":
+		if e.ComplexityRoot.Incident.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Title(childComplexity), true
+	case "Incident.updatedAt":
+		if e.ComplexityRoot.Incident.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.UpdatedAt(childComplexity), true
+
+	case "IncidentConnection.edges":
+		if e.ComplexityRoot.IncidentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentConnection.Edges(childComplexity), true
+	case "IncidentConnection.pageInfo":
+		if e.ComplexityRoot.IncidentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentConnection.PageInfo(childComplexity), true
+	case "IncidentConnection.totalCount":
+		if e.ComplexityRoot.IncidentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentConnection.TotalCount(childComplexity), true
+
+	case "IncidentEdge.cursor":
+		if e.ComplexityRoot.IncidentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEdge.Cursor(childComplexity), true
+	case "IncidentEdge.node":
+		if e.ComplexityRoot.IncidentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEdge.Node(childComplexity), true
+
+	case "IncidentEntry.actorID":
+		if e.ComplexityRoot.IncidentEntry.ActorID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.ActorID(childComplexity), true
+	case "IncidentEntry.at":
+		if e.ComplexityRoot.IncidentEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.At(childComplexity), true
+	case "IncidentEntry.channel":
+		if e.ComplexityRoot.IncidentEntry.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.Channel(childComplexity), true
+	case "IncidentEntry.from":
+		if e.ComplexityRoot.IncidentEntry.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.From(childComplexity), true
+	case "IncidentEntry.id":
+		if e.ComplexityRoot.IncidentEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.ID(childComplexity), true
+	case "IncidentEntry.incident":
+		if e.ComplexityRoot.IncidentEntry.Incident == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.Incident(childComplexity), true
+	case "IncidentEntry.incidentID":
+		if e.ComplexityRoot.IncidentEntry.IncidentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.IncidentID(childComplexity), true
+	case "IncidentEntry.kind":
+		if e.ComplexityRoot.IncidentEntry.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.Kind(childComplexity), true
+	case "IncidentEntry.level":
+		if e.ComplexityRoot.IncidentEntry.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.Level(childComplexity), true
+	case "IncidentEntry.message":
+		if e.ComplexityRoot.IncidentEntry.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.Message(childComplexity), true
+	case "IncidentEntry.parentIncidentId":
+		if e.ComplexityRoot.IncidentEntry.ParentIncidentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.ParentIncidentID(childComplexity), true
+	case "IncidentEntry.round":
+		if e.ComplexityRoot.IncidentEntry.Round == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.Round(childComplexity), true
+	case "IncidentEntry.signal":
+		if e.ComplexityRoot.IncidentEntry.Signal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.Signal(childComplexity), true
+	case "IncidentEntry.targets":
+		if e.ComplexityRoot.IncidentEntry.Targets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.Targets(childComplexity), true
+	case "IncidentEntry.tenantID":
+		if e.ComplexityRoot.IncidentEntry.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.TenantID(childComplexity), true
+	case "IncidentEntry.to":
+		if e.ComplexityRoot.IncidentEntry.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntry.To(childComplexity), true
+
+	case "IncidentEntryConnection.edges":
+		if e.ComplexityRoot.IncidentEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntryConnection.Edges(childComplexity), true
+	case "IncidentEntryConnection.pageInfo":
+		if e.ComplexityRoot.IncidentEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntryConnection.PageInfo(childComplexity), true
+	case "IncidentEntryConnection.totalCount":
+		if e.ComplexityRoot.IncidentEntryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntryConnection.TotalCount(childComplexity), true
+
+	case "IncidentEntryEdge.cursor":
+		if e.ComplexityRoot.IncidentEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntryEdge.Cursor(childComplexity), true
+	case "IncidentEntryEdge.node":
+		if e.ComplexityRoot.IncidentEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentEntryEdge.Node(childComplexity), true
+
+	case "IncidentMeanTimes.acknowledged":
+		if e.ComplexityRoot.IncidentMeanTimes.Acknowledged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentMeanTimes.Acknowledged(childComplexity), true
+	case "IncidentMeanTimes.incidents":
+		if e.ComplexityRoot.IncidentMeanTimes.Incidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentMeanTimes.Incidents(childComplexity), true
+	case "IncidentMeanTimes.mttaSeconds":
+		if e.ComplexityRoot.IncidentMeanTimes.MttaSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentMeanTimes.MttaSeconds(childComplexity), true
+	case "IncidentMeanTimes.mttrSeconds":
+		if e.ComplexityRoot.IncidentMeanTimes.MttrSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentMeanTimes.MttrSeconds(childComplexity), true
+	case "IncidentMeanTimes.resolved":
+		if e.ComplexityRoot.IncidentMeanTimes.Resolved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentMeanTimes.Resolved(childComplexity), true
+
+	case "IncidentPayload.incident":
+		if e.ComplexityRoot.IncidentPayload.Incident == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentPayload.Incident(childComplexity), true
+	case "IncidentPayload.userErrors":
+		if e.ComplexityRoot.IncidentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IncidentPayload.UserErrors(childComplexity), true
+
 	case "Invitation.acceptedAt":
 		if e.ComplexityRoot.Invitation.AcceptedAt == nil {
 			break
@@ -933,6 +1929,148 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LogoutPayload.UserErrors(childComplexity), true
+
+	case "MaintenanceWindow.assetIds":
+		if e.ComplexityRoot.MaintenanceWindow.AssetIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.AssetIds(childComplexity), true
+	case "MaintenanceWindow.createdAt":
+		if e.ComplexityRoot.MaintenanceWindow.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.CreatedAt(childComplexity), true
+	case "MaintenanceWindow.durationSeconds":
+		if e.ComplexityRoot.MaintenanceWindow.DurationSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.DurationSeconds(childComplexity), true
+	case "MaintenanceWindow.endsAt":
+		if e.ComplexityRoot.MaintenanceWindow.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.EndsAt(childComplexity), true
+	case "MaintenanceWindow.id":
+		if e.ComplexityRoot.MaintenanceWindow.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.ID(childComplexity), true
+	case "MaintenanceWindow.monitorIds":
+		if e.ComplexityRoot.MaintenanceWindow.MonitorIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.MonitorIds(childComplexity), true
+	case "MaintenanceWindow.monthDay":
+		if e.ComplexityRoot.MaintenanceWindow.MonthDay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.MonthDay(childComplexity), true
+	case "MaintenanceWindow.name":
+		if e.ComplexityRoot.MaintenanceWindow.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.Name(childComplexity), true
+	case "MaintenanceWindow.recurrence":
+		if e.ComplexityRoot.MaintenanceWindow.Recurrence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.Recurrence(childComplexity), true
+	case "MaintenanceWindow.startTime":
+		if e.ComplexityRoot.MaintenanceWindow.StartTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.StartTime(childComplexity), true
+	case "MaintenanceWindow.startsAt":
+		if e.ComplexityRoot.MaintenanceWindow.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.StartsAt(childComplexity), true
+	case "MaintenanceWindow.tenantID":
+		if e.ComplexityRoot.MaintenanceWindow.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.TenantID(childComplexity), true
+	case "MaintenanceWindow.timezone":
+		if e.ComplexityRoot.MaintenanceWindow.Timezone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.Timezone(childComplexity), true
+	case "MaintenanceWindow.until":
+		if e.ComplexityRoot.MaintenanceWindow.Until == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.Until(childComplexity), true
+	case "MaintenanceWindow.updatedAt":
+		if e.ComplexityRoot.MaintenanceWindow.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.UpdatedAt(childComplexity), true
+	case "MaintenanceWindow.weekdays":
+		if e.ComplexityRoot.MaintenanceWindow.Weekdays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindow.Weekdays(childComplexity), true
+
+	case "MaintenanceWindowConnection.edges":
+		if e.ComplexityRoot.MaintenanceWindowConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindowConnection.Edges(childComplexity), true
+	case "MaintenanceWindowConnection.pageInfo":
+		if e.ComplexityRoot.MaintenanceWindowConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindowConnection.PageInfo(childComplexity), true
+	case "MaintenanceWindowConnection.totalCount":
+		if e.ComplexityRoot.MaintenanceWindowConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindowConnection.TotalCount(childComplexity), true
+
+	case "MaintenanceWindowEdge.cursor":
+		if e.ComplexityRoot.MaintenanceWindowEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindowEdge.Cursor(childComplexity), true
+	case "MaintenanceWindowEdge.node":
+		if e.ComplexityRoot.MaintenanceWindowEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindowEdge.Node(childComplexity), true
+
+	case "MaintenanceWindowPayload.maintenanceWindow":
+		if e.ComplexityRoot.MaintenanceWindowPayload.MaintenanceWindow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindowPayload.MaintenanceWindow(childComplexity), true
+	case "MaintenanceWindowPayload.userErrors":
+		if e.ComplexityRoot.MaintenanceWindowPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaintenanceWindowPayload.UserErrors(childComplexity), true
 
 	case "Membership.createdAt":
 		if e.ComplexityRoot.Membership.CreatedAt == nil {
@@ -1035,6 +2173,248 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Money.Currency(childComplexity), true
 
+	case "Monitor.asset":
+		if e.ComplexityRoot.Monitor.Asset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.Asset(childComplexity), true
+	case "Monitor.assetID":
+		if e.ComplexityRoot.Monitor.AssetID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.AssetID(childComplexity), true
+	case "Monitor.channelIds":
+		if e.ComplexityRoot.Monitor.ChannelIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.ChannelIds(childComplexity), true
+	case "Monitor.createdAt":
+		if e.ComplexityRoot.Monitor.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.CreatedAt(childComplexity), true
+	case "Monitor.degradedMode":
+		if e.ComplexityRoot.Monitor.DegradedMode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.DegradedMode(childComplexity), true
+	case "Monitor.escalationPolicyID":
+		if e.ComplexityRoot.Monitor.EscalationPolicyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.EscalationPolicyID(childComplexity), true
+	case "Monitor.failuresBeforeDown":
+		if e.ComplexityRoot.Monitor.FailuresBeforeDown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.FailuresBeforeDown(childComplexity), true
+	case "Monitor.flapDetection":
+		if e.ComplexityRoot.Monitor.FlapDetection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.FlapDetection(childComplexity), true
+	case "Monitor.flapping":
+		if e.ComplexityRoot.Monitor.Flapping == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.Flapping(childComplexity), true
+	case "Monitor.id":
+		if e.ComplexityRoot.Monitor.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.ID(childComplexity), true
+	case "Monitor.intervalSeconds":
+		if e.ComplexityRoot.Monitor.IntervalSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.IntervalSeconds(childComplexity), true
+	case "Monitor.kind":
+		if e.ComplexityRoot.Monitor.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.Kind(childComplexity), true
+	case "Monitor.lastBeatAt":
+		if e.ComplexityRoot.Monitor.LastBeatAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.LastBeatAt(childComplexity), true
+	case "Monitor.lastCheckedAt":
+		if e.ComplexityRoot.Monitor.LastCheckedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.LastCheckedAt(childComplexity), true
+	case "Monitor.lastLatencyUs":
+		if e.ComplexityRoot.Monitor.LastLatencyUs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.LastLatencyUs(childComplexity), true
+	case "Monitor.lastMessage":
+		if e.ComplexityRoot.Monitor.LastMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.LastMessage(childComplexity), true
+	case "Monitor.lastReason":
+		if e.ComplexityRoot.Monitor.LastReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.LastReason(childComplexity), true
+	case "Monitor.name":
+		if e.ComplexityRoot.Monitor.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.Name(childComplexity), true
+	case "Monitor.openIncidentID":
+		if e.ComplexityRoot.Monitor.OpenIncidentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.OpenIncidentID(childComplexity), true
+	case "Monitor.paused":
+		if e.ComplexityRoot.Monitor.Paused == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.Paused(childComplexity), true
+	case "Monitor.results":
+		if e.ComplexityRoot.Monitor.Results == nil {
+			break
+		}
+
+		args, err := ec.field_Monitor_results_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Monitor.Results(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["first"].(*int), args["after"].(*string)), true
+	case "Monitor.slaTarget":
+		if e.ComplexityRoot.Monitor.SLATarget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.SLATarget(childComplexity), true
+	case "Monitor.settings":
+		if e.ComplexityRoot.Monitor.Settings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.Settings(childComplexity), true
+	case "Monitor.status":
+		if e.ComplexityRoot.Monitor.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.Status(childComplexity), true
+	case "Monitor.statusSince":
+		if e.ComplexityRoot.Monitor.StatusSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.StatusSince(childComplexity), true
+	case "Monitor.successesBeforeRecovery":
+		if e.ComplexityRoot.Monitor.SuccessesBeforeRecovery == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.SuccessesBeforeRecovery(childComplexity), true
+	case "Monitor.tenantID":
+		if e.ComplexityRoot.Monitor.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.TenantID(childComplexity), true
+	case "Monitor.timeoutMs":
+		if e.ComplexityRoot.Monitor.TimeoutMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.TimeoutMs(childComplexity), true
+	case "Monitor.updatedAt":
+		if e.ComplexityRoot.Monitor.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.UpdatedAt(childComplexity), true
+	case "Monitor.uptime":
+		if e.ComplexityRoot.Monitor.Uptime == nil {
+			break
+		}
+
+		args, err := ec.field_Monitor_uptime_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Monitor.Uptime(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
+
+	case "MonitorConnection.edges":
+		if e.ComplexityRoot.MonitorConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorConnection.Edges(childComplexity), true
+	case "MonitorConnection.pageInfo":
+		if e.ComplexityRoot.MonitorConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorConnection.PageInfo(childComplexity), true
+	case "MonitorConnection.totalCount":
+		if e.ComplexityRoot.MonitorConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorConnection.TotalCount(childComplexity), true
+
+	case "MonitorEdge.cursor":
+		if e.ComplexityRoot.MonitorEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorEdge.Cursor(childComplexity), true
+	case "MonitorEdge.node":
+		if e.ComplexityRoot.MonitorEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorEdge.Node(childComplexity), true
+
+	case "MonitorPayload.heartbeatUrl":
+		if e.ComplexityRoot.MonitorPayload.HeartbeatURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorPayload.HeartbeatURL(childComplexity), true
+	case "MonitorPayload.monitor":
+		if e.ComplexityRoot.MonitorPayload.Monitor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorPayload.Monitor(childComplexity), true
+	case "MonitorPayload.userErrors":
+		if e.ComplexityRoot.MonitorPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MonitorPayload.UserErrors(childComplexity), true
+
 	case "Mutation.acceptInvitation":
 		if e.ComplexityRoot.Mutation.AcceptInvitation == nil {
 			break
@@ -1046,6 +2426,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcceptInvitation(childComplexity, args["input"].(model.AcceptInvitationInput)), true
+	case "Mutation.acknowledgeIncident":
+		if e.ComplexityRoot.Mutation.AcknowledgeIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acknowledgeIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcknowledgeIncident(childComplexity, args["id"].(string)), true
+	case "Mutation.addAssetDependency":
+		if e.ComplexityRoot.Mutation.AddAssetDependency == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addAssetDependency_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddAssetDependency(childComplexity, args["childId"].(string), args["parentId"].(string)), true
+	case "Mutation.assignIncident":
+		if e.ComplexityRoot.Mutation.AssignIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignIncident(childComplexity, args["id"].(string), args["assigneeId"].(*string)), true
 	case "Mutation.changePlan":
 		if e.ComplexityRoot.Mutation.ChangePlan == nil {
 			break
@@ -1068,6 +2481,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CloseTenant(childComplexity, args["id"].(string)), true
+	case "Mutation.commentOnIncident":
+		if e.ComplexityRoot.Mutation.CommentOnIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_commentOnIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CommentOnIncident(childComplexity, args["id"].(string), args["text"].(string)), true
 	case "Mutation.confirmTOTP":
 		if e.ComplexityRoot.Mutation.ConfirmTotp == nil {
 			break
@@ -1090,6 +2514,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["input"].(model.CreateAPIKeyInput)), true
+	case "Mutation.createAsset":
+		if e.ComplexityRoot.Mutation.CreateAsset == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createAsset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAsset(childComplexity, args["input"].(model.AssetInput)), true
+	case "Mutation.createEscalationPolicy":
+		if e.ComplexityRoot.Mutation.CreateEscalationPolicy == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createEscalationPolicy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateEscalationPolicy(childComplexity, args["input"].(model.EscalationPolicyInput)), true
+	case "Mutation.createIncident":
+		if e.ComplexityRoot.Mutation.CreateIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateIncident(childComplexity, args["input"].(model.CreateIncidentInput)), true
+	case "Mutation.createMaintenanceWindow":
+		if e.ComplexityRoot.Mutation.CreateMaintenanceWindow == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createMaintenanceWindow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateMaintenanceWindow(childComplexity, args["input"].(model.MaintenanceWindowInput)), true
+	case "Mutation.createMonitor":
+		if e.ComplexityRoot.Mutation.CreateMonitor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createMonitor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateMonitor(childComplexity, args["input"].(model.MonitorInput)), true
+	case "Mutation.createNotificationChannel":
+		if e.ComplexityRoot.Mutation.CreateNotificationChannel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createNotificationChannel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateNotificationChannel(childComplexity, args["input"].(model.NotificationChannelInput)), true
 	case "Mutation.createTenant":
 		if e.ComplexityRoot.Mutation.CreateTenant == nil {
 			break
@@ -1101,6 +2591,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateTenant(childComplexity, args["input"].(model.CreateTenantInput)), true
+	case "Mutation.deleteAsset":
+		if e.ComplexityRoot.Mutation.DeleteAsset == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteAsset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteAsset(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteEscalationPolicy":
+		if e.ComplexityRoot.Mutation.DeleteEscalationPolicy == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteEscalationPolicy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteEscalationPolicy(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteMaintenanceWindow":
+		if e.ComplexityRoot.Mutation.DeleteMaintenanceWindow == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteMaintenanceWindow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteMaintenanceWindow(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteMonitor":
+		if e.ComplexityRoot.Mutation.DeleteMonitor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteMonitor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteMonitor(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteNotificationChannel":
+		if e.ComplexityRoot.Mutation.DeleteNotificationChannel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteNotificationChannel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteNotificationChannel(childComplexity, args["id"].(string)), true
 	case "Mutation.disableTOTP":
 		if e.ComplexityRoot.Mutation.DisableTotp == nil {
 			break
@@ -1151,6 +2696,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity, args["refreshToken"].(*string)), true
+	case "Mutation.pauseMonitor":
+		if e.ComplexityRoot.Mutation.PauseMonitor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_pauseMonitor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PauseMonitor(childComplexity, args["id"].(string)), true
 	case "Mutation.purgeDeadJobs":
 		if e.ComplexityRoot.Mutation.PurgeDeadJobs == nil {
 			break
@@ -1190,6 +2746,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RefreshToken(childComplexity, args["input"].(model.RefreshTokenInput)), true
+	case "Mutation.removeAssetDependency":
+		if e.ComplexityRoot.Mutation.RemoveAssetDependency == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeAssetDependency_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveAssetDependency(childComplexity, args["childId"].(string), args["parentId"].(string)), true
 	case "Mutation.removeMembership":
 		if e.ComplexityRoot.Mutation.RemoveMembership == nil {
 			break
@@ -1201,6 +2768,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveMembership(childComplexity, args["id"].(string)), true
+	case "Mutation.resolveIncident":
+		if e.ComplexityRoot.Mutation.ResolveIncident == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolveIncident_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolveIncident(childComplexity, args["id"].(string)), true
+	case "Mutation.resumeMonitor":
+		if e.ComplexityRoot.Mutation.ResumeMonitor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resumeMonitor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResumeMonitor(childComplexity, args["id"].(string)), true
 	case "Mutation.retryDeadJobs":
 		if e.ComplexityRoot.Mutation.RetryDeadJobs == nil {
 			break
@@ -1223,6 +2812,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["id"].(string)), true
+	case "Mutation.rotateHeartbeatUrl":
+		if e.ComplexityRoot.Mutation.RotateHeartbeatURL == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rotateHeartbeatUrl_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RotateHeartbeatURL(childComplexity, args["id"].(string)), true
+	case "Mutation.runMonitor":
+		if e.ComplexityRoot.Mutation.RunMonitor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_runMonitor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RunMonitor(childComplexity, args["id"].(string)), true
 	case "Mutation.suspendTenant":
 		if e.ComplexityRoot.Mutation.SuspendTenant == nil {
 			break
@@ -1234,6 +2845,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SuspendTenant(childComplexity, args["id"].(string)), true
+	case "Mutation.testNotificationChannel":
+		if e.ComplexityRoot.Mutation.TestNotificationChannel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testNotificationChannel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestNotificationChannel(childComplexity, args["id"].(string)), true
+	case "Mutation.updateAsset":
+		if e.ComplexityRoot.Mutation.UpdateAsset == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateAsset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateAsset(childComplexity, args["id"].(string), args["input"].(model.AssetInput)), true
+	case "Mutation.updateEscalationPolicy":
+		if e.ComplexityRoot.Mutation.UpdateEscalationPolicy == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateEscalationPolicy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateEscalationPolicy(childComplexity, args["id"].(string), args["input"].(model.EscalationPolicyInput)), true
+	case "Mutation.updateMaintenanceWindow":
+		if e.ComplexityRoot.Mutation.UpdateMaintenanceWindow == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMaintenanceWindow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMaintenanceWindow(childComplexity, args["id"].(string), args["input"].(model.MaintenanceWindowInput)), true
 	case "Mutation.updateMembership":
 		if e.ComplexityRoot.Mutation.UpdateMembership == nil {
 			break
@@ -1245,6 +2900,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateMembership(childComplexity, args["id"].(string), args["role"].(opsward.Role)), true
+	case "Mutation.updateMonitor":
+		if e.ComplexityRoot.Mutation.UpdateMonitor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMonitor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMonitor(childComplexity, args["id"].(string), args["input"].(model.MonitorInput)), true
+	case "Mutation.updateNotificationChannel":
+		if e.ComplexityRoot.Mutation.UpdateNotificationChannel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateNotificationChannel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateNotificationChannel(childComplexity, args["id"].(string), args["input"].(model.NotificationChannelInput)), true
 	case "Mutation.updateTenant":
 		if e.ComplexityRoot.Mutation.UpdateTenant == nil {
 			break
@@ -1267,6 +2944,161 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.VerifyAuditLog(childComplexity, args["tenantId"].(string)), true
+
+	case "NOCSignal.detail":
+		if e.ComplexityRoot.NOCSignal.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NOCSignal.Detail(childComplexity), true
+	case "NOCSignal.expected":
+		if e.ComplexityRoot.NOCSignal.Expected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NOCSignal.Expected(childComplexity), true
+	case "NOCSignal.interface":
+		if e.ComplexityRoot.NOCSignal.Interface == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NOCSignal.Interface(childComplexity), true
+	case "NOCSignal.kind":
+		if e.ComplexityRoot.NOCSignal.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NOCSignal.Kind(childComplexity), true
+	case "NOCSignal.newFingerprint":
+		if e.ComplexityRoot.NOCSignal.NewFingerprint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NOCSignal.NewFingerprint(childComplexity), true
+	case "NOCSignal.observed":
+		if e.ComplexityRoot.NOCSignal.Observed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NOCSignal.Observed(childComplexity), true
+	case "NOCSignal.oldFingerprint":
+		if e.ComplexityRoot.NOCSignal.OldFingerprint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NOCSignal.OldFingerprint(childComplexity), true
+	case "NOCSignal.port":
+		if e.ComplexityRoot.NOCSignal.Port == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NOCSignal.Port(childComplexity), true
+
+	case "NotificationChannel.config":
+		if e.ComplexityRoot.NotificationChannel.Config == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.Config(childComplexity), true
+	case "NotificationChannel.createdAt":
+		if e.ComplexityRoot.NotificationChannel.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.CreatedAt(childComplexity), true
+	case "NotificationChannel.enabled":
+		if e.ComplexityRoot.NotificationChannel.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.Enabled(childComplexity), true
+	case "NotificationChannel.id":
+		if e.ComplexityRoot.NotificationChannel.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.ID(childComplexity), true
+	case "NotificationChannel.kind":
+		if e.ComplexityRoot.NotificationChannel.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.Kind(childComplexity), true
+	case "NotificationChannel.minSeverity":
+		if e.ComplexityRoot.NotificationChannel.MinSeverity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.MinSeverity(childComplexity), true
+	case "NotificationChannel.name":
+		if e.ComplexityRoot.NotificationChannel.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.Name(childComplexity), true
+	case "NotificationChannel.states":
+		if e.ComplexityRoot.NotificationChannel.States == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.States(childComplexity), true
+	case "NotificationChannel.tenantID":
+		if e.ComplexityRoot.NotificationChannel.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.TenantID(childComplexity), true
+	case "NotificationChannel.updatedAt":
+		if e.ComplexityRoot.NotificationChannel.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannel.UpdatedAt(childComplexity), true
+
+	case "NotificationChannelConnection.edges":
+		if e.ComplexityRoot.NotificationChannelConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannelConnection.Edges(childComplexity), true
+	case "NotificationChannelConnection.pageInfo":
+		if e.ComplexityRoot.NotificationChannelConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannelConnection.PageInfo(childComplexity), true
+	case "NotificationChannelConnection.totalCount":
+		if e.ComplexityRoot.NotificationChannelConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannelConnection.TotalCount(childComplexity), true
+
+	case "NotificationChannelEdge.cursor":
+		if e.ComplexityRoot.NotificationChannelEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannelEdge.Cursor(childComplexity), true
+	case "NotificationChannelEdge.node":
+		if e.ComplexityRoot.NotificationChannelEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannelEdge.Node(childComplexity), true
+
+	case "NotificationChannelPayload.notificationChannel":
+		if e.ComplexityRoot.NotificationChannelPayload.NotificationChannel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannelPayload.NotificationChannel(childComplexity), true
+	case "NotificationChannelPayload.userErrors":
+		if e.ComplexityRoot.NotificationChannelPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NotificationChannelPayload.UserErrors(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1365,6 +3197,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APIKeys(childComplexity, args["tenantId"].(string), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
+	case "Query.assets":
+		if e.ComplexityRoot.Query.Assets == nil {
+			break
+		}
+
+		args, err := ec.field_Query_assets_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Assets(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.AssetWhereInput), args["orderBy"].(*ent.AssetOrder)), true
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
 			break
@@ -1387,7 +3230,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.DeadJobs(childComplexity, args["tenantId"].(*string), args["kind"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.escalationPolicies":
+		if e.ComplexityRoot.Query.EscalationPolicies == nil {
+			break
+		}
 
+		args, err := ec.field_Query_escalationPolicies_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EscalationPolicies(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.EscalationPolicyWhereInput)), true
+	case "Query.incidentMeanTimes":
+		if e.ComplexityRoot.Query.IncidentMeanTimes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_incidentMeanTimes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IncidentMeanTimes(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
+	case "Query.incidents":
+		if e.ComplexityRoot.Query.Incidents == nil {
+			break
+		}
+
+		args, err := ec.field_Query_incidents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Incidents(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.IncidentWhereInput), args["orderBy"].(*ent.IncidentOrder)), true
+
+	case "Query.maintenanceWindows":
+		if e.ComplexityRoot.Query.MaintenanceWindows == nil {
+			break
+		}
+
+		args, err := ec.field_Query_maintenanceWindows_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MaintenanceWindows(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.MaintenanceWindowWhereInput)), true
 	case "Query.memberships":
 		if e.ComplexityRoot.Query.Memberships == nil {
 			break
@@ -1399,6 +3286,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Memberships(childComplexity, args["tenantId"].(string), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
+	case "Query.monitors":
+		if e.ComplexityRoot.Query.Monitors == nil {
+			break
+		}
+
+		args, err := ec.field_Query_monitors_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Monitors(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.MonitorWhereInput), args["orderBy"].(*ent.MonitorOrder)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -1421,6 +3319,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.notificationChannels":
+		if e.ComplexityRoot.Query.NotificationChannels == nil {
+			break
+		}
+
+		args, err := ec.field_Query_notificationChannels_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NotificationChannels(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.NotificationChannelWhereInput)), true
 	case "Query.plans":
 		if e.ComplexityRoot.Query.Plans == nil {
 			break
@@ -1466,6 +3375,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Tenants(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.TenantWhereInput), args["orderBy"].([]*ent.TenantOrder), args["subtreeOf"].(*string)), true
+	case "Query.uptimeCSV":
+		if e.ComplexityRoot.Query.UptimeCSV == nil {
+			break
+		}
+
+		args, err := ec.field_Query_uptimeCSV_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.UptimeCSV(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["assetId"].(*string)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -1511,6 +3431,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServerInfo.Version(childComplexity), true
 
+	case "Subscription.incidentUpdated":
+		if e.ComplexityRoot.Subscription.IncidentUpdated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.IncidentUpdated(childComplexity), true
+	case "Subscription.monitorStateChanged":
+		if e.ComplexityRoot.Subscription.MonitorStateChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.MonitorStateChanged(childComplexity), true
 	case "Subscription.serverTime":
 		if e.ComplexityRoot.Subscription.ServerTime == nil {
 			break
@@ -1714,6 +3646,116 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TenantSubscription.TenantID(childComplexity), true
 
+	case "TestNotificationChannelPayload.delivered":
+		if e.ComplexityRoot.TestNotificationChannelPayload.Delivered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestNotificationChannelPayload.Delivered(childComplexity), true
+	case "TestNotificationChannelPayload.userErrors":
+		if e.ComplexityRoot.TestNotificationChannelPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TestNotificationChannelPayload.UserErrors(childComplexity), true
+
+	case "UptimeReport.checks":
+		if e.ComplexityRoot.UptimeReport.Checks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UptimeReport.Checks(childComplexity), true
+	case "UptimeReport.degraded":
+		if e.ComplexityRoot.UptimeReport.Degraded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UptimeReport.Degraded(childComplexity), true
+	case "UptimeReport.down":
+		if e.ComplexityRoot.UptimeReport.Down == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UptimeReport.Down(childComplexity), true
+	case "UptimeReport.downtimeSeconds":
+		if e.ComplexityRoot.UptimeReport.DowntimeSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UptimeReport.DowntimeSeconds(childComplexity), true
+	case "UptimeReport.from":
+		if e.ComplexityRoot.UptimeReport.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UptimeReport.From(childComplexity), true
+	case "UptimeReport.maintenance":
+		if e.ComplexityRoot.UptimeReport.Maintenance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UptimeReport.Maintenance(childComplexity), true
+	case "UptimeReport.p50Ms":
+		if e.ComplexityRoot.UptimeReport.P50Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UptimeReport.P50Ms(childComplexity), true
+	case "UptimeReport.p95Ms":
+		if e.ComplexityRoot.UptimeReport.P95Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UptimeReport.P95Ms(childComplexity), true
+	case "UptimeReport.p99Ms":
+		if e.ComplexityRoot.UptimeReport.P99Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UptimeReport.P99Ms(childComplexity), true
+	case "UptimeReport.slaAllowedDowntimeSeconds":
+		if e.ComplexityRoot.UptimeReport.SLAAllowedDowntimeSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UptimeReport.SLAAllowedDowntimeSeconds(childComplexity), true
+	case "UptimeReport.slaBreached":
+		if e.ComplexityRoot.UptimeReport.SLABreached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UptimeReport.SLABreached(childComplexity), true
+	case "UptimeReport.slaTarget":
+		if e.ComplexityRoot.UptimeReport.SLATarget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UptimeReport.SLATarget(childComplexity), true
+	case "UptimeReport.to":
+		if e.ComplexityRoot.UptimeReport.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UptimeReport.To(childComplexity), true
+	case "UptimeReport.unknown":
+		if e.ComplexityRoot.UptimeReport.Unknown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UptimeReport.Unknown(childComplexity), true
+	case "UptimeReport.up":
+		if e.ComplexityRoot.UptimeReport.Up == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UptimeReport.Up(childComplexity), true
+	case "UptimeReport.uptimePercent":
+		if e.ComplexityRoot.UptimeReport.UptimePercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UptimeReport.UptimePercent(childComplexity), true
+
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
@@ -1869,16 +3911,37 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("APIKeyOrder", ec.unmarshalInputAPIKeyOrder),
 			graphql.NewInputUnmarshaler("APIKeyWhereInput", ec.unmarshalInputAPIKeyWhereInput),
 			graphql.NewInputUnmarshaler("AcceptInvitationInput", ec.unmarshalInputAcceptInvitationInput),
+			graphql.NewInputUnmarshaler("AssetInput", ec.unmarshalInputAssetInput),
+			graphql.NewInputUnmarshaler("AssetOrder", ec.unmarshalInputAssetOrder),
+			graphql.NewInputUnmarshaler("AssetWhereInput", ec.unmarshalInputAssetWhereInput),
 			graphql.NewInputUnmarshaler("AuditEntryOrder", ec.unmarshalInputAuditEntryOrder),
 			graphql.NewInputUnmarshaler("AuditEntryWhereInput", ec.unmarshalInputAuditEntryWhereInput),
 			graphql.NewInputUnmarshaler("CreateAPIKeyInput", ec.unmarshalInputCreateAPIKeyInput),
+			graphql.NewInputUnmarshaler("CreateIncidentInput", ec.unmarshalInputCreateIncidentInput),
 			graphql.NewInputUnmarshaler("CreateTenantInput", ec.unmarshalInputCreateTenantInput),
+			graphql.NewInputUnmarshaler("EscalationLevelInput", ec.unmarshalInputEscalationLevelInput),
+			graphql.NewInputUnmarshaler("EscalationPolicyInput", ec.unmarshalInputEscalationPolicyInput),
+			graphql.NewInputUnmarshaler("EscalationPolicyOrder", ec.unmarshalInputEscalationPolicyOrder),
+			graphql.NewInputUnmarshaler("EscalationPolicyWhereInput", ec.unmarshalInputEscalationPolicyWhereInput),
+			graphql.NewInputUnmarshaler("IncidentEntryOrder", ec.unmarshalInputIncidentEntryOrder),
+			graphql.NewInputUnmarshaler("IncidentEntryWhereInput", ec.unmarshalInputIncidentEntryWhereInput),
+			graphql.NewInputUnmarshaler("IncidentOrder", ec.unmarshalInputIncidentOrder),
+			graphql.NewInputUnmarshaler("IncidentWhereInput", ec.unmarshalInputIncidentWhereInput),
 			graphql.NewInputUnmarshaler("InvitationOrder", ec.unmarshalInputInvitationOrder),
 			graphql.NewInputUnmarshaler("InvitationWhereInput", ec.unmarshalInputInvitationWhereInput),
 			graphql.NewInputUnmarshaler("InviteUserInput", ec.unmarshalInputInviteUserInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
+			graphql.NewInputUnmarshaler("MaintenanceWindowInput", ec.unmarshalInputMaintenanceWindowInput),
+			graphql.NewInputUnmarshaler("MaintenanceWindowOrder", ec.unmarshalInputMaintenanceWindowOrder),
+			graphql.NewInputUnmarshaler("MaintenanceWindowWhereInput", ec.unmarshalInputMaintenanceWindowWhereInput),
 			graphql.NewInputUnmarshaler("MembershipOrder", ec.unmarshalInputMembershipOrder),
 			graphql.NewInputUnmarshaler("MembershipWhereInput", ec.unmarshalInputMembershipWhereInput),
+			graphql.NewInputUnmarshaler("MonitorInput", ec.unmarshalInputMonitorInput),
+			graphql.NewInputUnmarshaler("MonitorOrder", ec.unmarshalInputMonitorOrder),
+			graphql.NewInputUnmarshaler("MonitorWhereInput", ec.unmarshalInputMonitorWhereInput),
+			graphql.NewInputUnmarshaler("NotificationChannelInput", ec.unmarshalInputNotificationChannelInput),
+			graphql.NewInputUnmarshaler("NotificationChannelOrder", ec.unmarshalInputNotificationChannelOrder),
+			graphql.NewInputUnmarshaler("NotificationChannelWhereInput", ec.unmarshalInputNotificationChannelWhereInput),
 			graphql.NewInputUnmarshaler("RefreshTokenInput", ec.unmarshalInputRefreshTokenInput),
 			graphql.NewInputUnmarshaler("TenantOrder", ec.unmarshalInputTenantOrder),
 			graphql.NewInputUnmarshaler("TenantWhereInput", ec.unmarshalInputTenantWhereInput),
@@ -2246,6 +4309,263 @@ input APIKeyWhereInput {
   revokedAtIsNil: Boolean
   revokedAtNotNil: Boolean
 }
+type Asset implements Node {
+  id: ID!
+  tenantID: String!
+  createdAt: Time!
+  updatedAt: Time!
+  name: String!
+  kind: AssetKind!
+  address: String!
+  tags: [String!]
+  criticality: AssetCriticality!
+  site: String!
+  description: String!
+  monitors(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for Monitors returned from the connection.
+    """
+    orderBy: MonitorOrder
+
+    """
+    Filtering options for Monitors returned from the connection.
+    """
+    where: MonitorWhereInput
+  ): MonitorConnection!
+}
+"""
+A connection to a list of items.
+"""
+type AssetConnection {
+  """
+  A list of edges.
+  """
+  edges: [AssetEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+AssetCriticality is enum for the field criticality
+"""
+enum AssetCriticality @goModel(model: "github.com/opsward/opsward/ent/asset.Criticality") {
+  critical
+  high
+  medium
+  low
+}
+"""
+An edge in a connection.
+"""
+type AssetEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Asset
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+AssetKind is enum for the field kind
+"""
+enum AssetKind @goModel(model: "github.com/opsward/opsward/ent/asset.Kind") {
+  host
+  network_device
+  website
+  cloud_resource
+  application
+  database
+}
+"""
+Ordering options for Asset connections
+"""
+input AssetOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Assets.
+  """
+  field: AssetOrderField!
+}
+"""
+Properties by which Asset connections can be ordered.
+"""
+enum AssetOrderField {
+  CREATED_AT
+  NAME
+}
+"""
+AssetWhereInput is used for filtering Asset objects.
+Input was generated by ent.
+"""
+input AssetWhereInput {
+  not: AssetWhereInput
+  and: [AssetWhereInput!]
+  or: [AssetWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  kind field predicates
+  """
+  kind: AssetKind
+  kindNEQ: AssetKind
+  kindIn: [AssetKind!]
+  kindNotIn: [AssetKind!]
+  """
+  address field predicates
+  """
+  address: String
+  addressNEQ: String
+  addressIn: [String!]
+  addressNotIn: [String!]
+  addressGT: String
+  addressGTE: String
+  addressLT: String
+  addressLTE: String
+  addressContains: String
+  addressHasPrefix: String
+  addressHasSuffix: String
+  addressEqualFold: String
+  addressContainsFold: String
+  """
+  criticality field predicates
+  """
+  criticality: AssetCriticality
+  criticalityNEQ: AssetCriticality
+  criticalityIn: [AssetCriticality!]
+  criticalityNotIn: [AssetCriticality!]
+  """
+  site field predicates
+  """
+  site: String
+  siteNEQ: String
+  siteIn: [String!]
+  siteNotIn: [String!]
+  siteGT: String
+  siteGTE: String
+  siteLT: String
+  siteLTE: String
+  siteContains: String
+  siteHasPrefix: String
+  siteHasSuffix: String
+  siteEqualFold: String
+  siteContainsFold: String
+  """
+  description field predicates
+  """
+  description: String
+  descriptionNEQ: String
+  descriptionIn: [String!]
+  descriptionNotIn: [String!]
+  descriptionGT: String
+  descriptionGTE: String
+  descriptionLT: String
+  descriptionLTE: String
+  descriptionContains: String
+  descriptionHasPrefix: String
+  descriptionHasSuffix: String
+  descriptionEqualFold: String
+  descriptionContainsFold: String
+  """
+  monitors edge predicates
+  """
+  hasMonitors: Boolean
+  hasMonitorsWith: [MonitorWhereInput!]
+}
 type AuditEntry implements Node {
   id: ID!
   tenantID: String!
@@ -2536,6 +4856,739 @@ Define a Relay Cursor type:
 https://relay.dev/graphql/connections.htm#sec-Cursor
 """
 scalar Cursor
+type EscalationPolicy implements Node {
+  id: ID!
+  tenantID: String!
+  createdAt: Time!
+  updatedAt: Time!
+  name: String!
+  repeat: Int!
+  repeatAfterSeconds: Int!
+}
+"""
+A connection to a list of items.
+"""
+type EscalationPolicyConnection {
+  """
+  A list of edges.
+  """
+  edges: [EscalationPolicyEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type EscalationPolicyEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: EscalationPolicy
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for EscalationPolicy connections
+"""
+input EscalationPolicyOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order EscalationPolicies.
+  """
+  field: EscalationPolicyOrderField!
+}
+"""
+Properties by which EscalationPolicy connections can be ordered.
+"""
+enum EscalationPolicyOrderField {
+  CREATED_AT
+}
+"""
+EscalationPolicyWhereInput is used for filtering EscalationPolicy objects.
+Input was generated by ent.
+"""
+input EscalationPolicyWhereInput {
+  not: EscalationPolicyWhereInput
+  and: [EscalationPolicyWhereInput!]
+  or: [EscalationPolicyWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  repeat field predicates
+  """
+  repeat: Int
+  repeatNEQ: Int
+  repeatIn: [Int!]
+  repeatNotIn: [Int!]
+  repeatGT: Int
+  repeatGTE: Int
+  repeatLT: Int
+  repeatLTE: Int
+  """
+  repeat_after_seconds field predicates
+  """
+  repeatAfterSeconds: Int
+  repeatAfterSecondsNEQ: Int
+  repeatAfterSecondsIn: [Int!]
+  repeatAfterSecondsNotIn: [Int!]
+  repeatAfterSecondsGT: Int
+  repeatAfterSecondsGTE: Int
+  repeatAfterSecondsLT: Int
+  repeatAfterSecondsLTE: Int
+}
+type Incident implements Node {
+  id: ID!
+  tenantID: String!
+  createdAt: Time!
+  updatedAt: Time!
+  monitorID: String
+  assetID: String
+  title: String!
+  severity: IncidentSeverity!
+  status: IncidentStatus!
+  assigneeID: String
+  openedAt: Time!
+  ackedAt: Time
+  ackedBy: String
+  resolvedAt: Time
+  resolvedBy: String
+  parentID: String
+  suppressed: Boolean!
+  reopenCount: Int!
+  escalationPolicyID: String
+  timeline(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for IncidentEntries returned from the connection.
+    """
+    orderBy: IncidentEntryOrder
+
+    """
+    Filtering options for IncidentEntries returned from the connection.
+    """
+    where: IncidentEntryWhereInput
+  ): IncidentEntryConnection!
+}
+"""
+A connection to a list of items.
+"""
+type IncidentConnection {
+  """
+  A list of edges.
+  """
+  edges: [IncidentEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type IncidentEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Incident
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+type IncidentEntry implements Node {
+  id: ID!
+  tenantID: String!
+  incidentID: ID!
+  at: Time!
+  kind: IncidentEntryKind!
+  actorID: String!
+  message: String!
+  incident: Incident!
+}
+"""
+A connection to a list of items.
+"""
+type IncidentEntryConnection {
+  """
+  A list of edges.
+  """
+  edges: [IncidentEntryEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type IncidentEntryEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: IncidentEntry
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+IncidentEntryKind is enum for the field kind
+"""
+enum IncidentEntryKind @goModel(model: "github.com/opsward/opsward/ent/incidententry.Kind") {
+  state_change
+  notification_sent
+  notification_failed
+  comment
+  assignment
+  escalation
+  suppressed_by_parent
+  signal
+}
+"""
+Ordering options for IncidentEntry connections
+"""
+input IncidentEntryOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order IncidentEntries.
+  """
+  field: IncidentEntryOrderField!
+}
+"""
+Properties by which IncidentEntry connections can be ordered.
+"""
+enum IncidentEntryOrderField {
+  AT
+}
+"""
+IncidentEntryWhereInput is used for filtering IncidentEntry objects.
+Input was generated by ent.
+"""
+input IncidentEntryWhereInput {
+  not: IncidentEntryWhereInput
+  and: [IncidentEntryWhereInput!]
+  or: [IncidentEntryWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  incident_id field predicates
+  """
+  incidentID: ID
+  incidentIDNEQ: ID
+  incidentIDIn: [ID!]
+  incidentIDNotIn: [ID!]
+  incidentIDGT: ID
+  incidentIDGTE: ID
+  incidentIDLT: ID
+  incidentIDLTE: ID
+  incidentIDContains: ID
+  incidentIDHasPrefix: ID
+  incidentIDHasSuffix: ID
+  incidentIDEqualFold: ID
+  incidentIDContainsFold: ID
+  """
+  at field predicates
+  """
+  at: Time
+  atNEQ: Time
+  atIn: [Time!]
+  atNotIn: [Time!]
+  atGT: Time
+  atGTE: Time
+  atLT: Time
+  atLTE: Time
+  """
+  kind field predicates
+  """
+  kind: IncidentEntryKind
+  kindNEQ: IncidentEntryKind
+  kindIn: [IncidentEntryKind!]
+  kindNotIn: [IncidentEntryKind!]
+  """
+  actor_id field predicates
+  """
+  actorID: String
+  actorIDNEQ: String
+  actorIDIn: [String!]
+  actorIDNotIn: [String!]
+  actorIDGT: String
+  actorIDGTE: String
+  actorIDLT: String
+  actorIDLTE: String
+  actorIDContains: String
+  actorIDHasPrefix: String
+  actorIDHasSuffix: String
+  actorIDEqualFold: String
+  actorIDContainsFold: String
+  """
+  message field predicates
+  """
+  message: String
+  messageNEQ: String
+  messageIn: [String!]
+  messageNotIn: [String!]
+  messageGT: String
+  messageGTE: String
+  messageLT: String
+  messageLTE: String
+  messageContains: String
+  messageHasPrefix: String
+  messageHasSuffix: String
+  messageEqualFold: String
+  messageContainsFold: String
+  """
+  incident edge predicates
+  """
+  hasIncident: Boolean
+  hasIncidentWith: [IncidentWhereInput!]
+}
+"""
+Ordering options for Incident connections
+"""
+input IncidentOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Incidents.
+  """
+  field: IncidentOrderField!
+}
+"""
+Properties by which Incident connections can be ordered.
+"""
+enum IncidentOrderField {
+  CREATED_AT
+  SEVERITY
+  STATUS
+  OPENED_AT
+}
+"""
+IncidentSeverity is enum for the field severity
+"""
+enum IncidentSeverity @goModel(model: "github.com/opsward/opsward/ent/incident.Severity") {
+  critical
+  high
+  medium
+  low
+  info
+}
+"""
+IncidentStatus is enum for the field status
+"""
+enum IncidentStatus @goModel(model: "github.com/opsward/opsward/ent/incident.Status") {
+  triggered
+  acknowledged
+  resolved
+}
+"""
+IncidentWhereInput is used for filtering Incident objects.
+Input was generated by ent.
+"""
+input IncidentWhereInput {
+  not: IncidentWhereInput
+  and: [IncidentWhereInput!]
+  or: [IncidentWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  monitor_id field predicates
+  """
+  monitorID: String
+  monitorIDNEQ: String
+  monitorIDIn: [String!]
+  monitorIDNotIn: [String!]
+  monitorIDGT: String
+  monitorIDGTE: String
+  monitorIDLT: String
+  monitorIDLTE: String
+  monitorIDContains: String
+  monitorIDHasPrefix: String
+  monitorIDHasSuffix: String
+  monitorIDIsNil: Boolean
+  monitorIDNotNil: Boolean
+  monitorIDEqualFold: String
+  monitorIDContainsFold: String
+  """
+  asset_id field predicates
+  """
+  assetID: String
+  assetIDNEQ: String
+  assetIDIn: [String!]
+  assetIDNotIn: [String!]
+  assetIDGT: String
+  assetIDGTE: String
+  assetIDLT: String
+  assetIDLTE: String
+  assetIDContains: String
+  assetIDHasPrefix: String
+  assetIDHasSuffix: String
+  assetIDIsNil: Boolean
+  assetIDNotNil: Boolean
+  assetIDEqualFold: String
+  assetIDContainsFold: String
+  """
+  title field predicates
+  """
+  title: String
+  titleNEQ: String
+  titleIn: [String!]
+  titleNotIn: [String!]
+  titleGT: String
+  titleGTE: String
+  titleLT: String
+  titleLTE: String
+  titleContains: String
+  titleHasPrefix: String
+  titleHasSuffix: String
+  titleEqualFold: String
+  titleContainsFold: String
+  """
+  severity field predicates
+  """
+  severity: IncidentSeverity
+  severityNEQ: IncidentSeverity
+  severityIn: [IncidentSeverity!]
+  severityNotIn: [IncidentSeverity!]
+  """
+  status field predicates
+  """
+  status: IncidentStatus
+  statusNEQ: IncidentStatus
+  statusIn: [IncidentStatus!]
+  statusNotIn: [IncidentStatus!]
+  """
+  assignee_id field predicates
+  """
+  assigneeID: String
+  assigneeIDNEQ: String
+  assigneeIDIn: [String!]
+  assigneeIDNotIn: [String!]
+  assigneeIDGT: String
+  assigneeIDGTE: String
+  assigneeIDLT: String
+  assigneeIDLTE: String
+  assigneeIDContains: String
+  assigneeIDHasPrefix: String
+  assigneeIDHasSuffix: String
+  assigneeIDIsNil: Boolean
+  assigneeIDNotNil: Boolean
+  assigneeIDEqualFold: String
+  assigneeIDContainsFold: String
+  """
+  opened_at field predicates
+  """
+  openedAt: Time
+  openedAtNEQ: Time
+  openedAtIn: [Time!]
+  openedAtNotIn: [Time!]
+  openedAtGT: Time
+  openedAtGTE: Time
+  openedAtLT: Time
+  openedAtLTE: Time
+  """
+  acked_at field predicates
+  """
+  ackedAt: Time
+  ackedAtNEQ: Time
+  ackedAtIn: [Time!]
+  ackedAtNotIn: [Time!]
+  ackedAtGT: Time
+  ackedAtGTE: Time
+  ackedAtLT: Time
+  ackedAtLTE: Time
+  ackedAtIsNil: Boolean
+  ackedAtNotNil: Boolean
+  """
+  acked_by field predicates
+  """
+  ackedBy: String
+  ackedByNEQ: String
+  ackedByIn: [String!]
+  ackedByNotIn: [String!]
+  ackedByGT: String
+  ackedByGTE: String
+  ackedByLT: String
+  ackedByLTE: String
+  ackedByContains: String
+  ackedByHasPrefix: String
+  ackedByHasSuffix: String
+  ackedByIsNil: Boolean
+  ackedByNotNil: Boolean
+  ackedByEqualFold: String
+  ackedByContainsFold: String
+  """
+  resolved_at field predicates
+  """
+  resolvedAt: Time
+  resolvedAtNEQ: Time
+  resolvedAtIn: [Time!]
+  resolvedAtNotIn: [Time!]
+  resolvedAtGT: Time
+  resolvedAtGTE: Time
+  resolvedAtLT: Time
+  resolvedAtLTE: Time
+  resolvedAtIsNil: Boolean
+  resolvedAtNotNil: Boolean
+  """
+  resolved_by field predicates
+  """
+  resolvedBy: String
+  resolvedByNEQ: String
+  resolvedByIn: [String!]
+  resolvedByNotIn: [String!]
+  resolvedByGT: String
+  resolvedByGTE: String
+  resolvedByLT: String
+  resolvedByLTE: String
+  resolvedByContains: String
+  resolvedByHasPrefix: String
+  resolvedByHasSuffix: String
+  resolvedByIsNil: Boolean
+  resolvedByNotNil: Boolean
+  resolvedByEqualFold: String
+  resolvedByContainsFold: String
+  """
+  parent_id field predicates
+  """
+  parentID: String
+  parentIDNEQ: String
+  parentIDIn: [String!]
+  parentIDNotIn: [String!]
+  parentIDGT: String
+  parentIDGTE: String
+  parentIDLT: String
+  parentIDLTE: String
+  parentIDContains: String
+  parentIDHasPrefix: String
+  parentIDHasSuffix: String
+  parentIDIsNil: Boolean
+  parentIDNotNil: Boolean
+  parentIDEqualFold: String
+  parentIDContainsFold: String
+  """
+  suppressed field predicates
+  """
+  suppressed: Boolean
+  suppressedNEQ: Boolean
+  """
+  reopen_count field predicates
+  """
+  reopenCount: Int
+  reopenCountNEQ: Int
+  reopenCountIn: [Int!]
+  reopenCountNotIn: [Int!]
+  reopenCountGT: Int
+  reopenCountGTE: Int
+  reopenCountLT: Int
+  reopenCountLTE: Int
+  """
+  escalation_policy_id field predicates
+  """
+  escalationPolicyID: String
+  escalationPolicyIDNEQ: String
+  escalationPolicyIDIn: [String!]
+  escalationPolicyIDNotIn: [String!]
+  escalationPolicyIDGT: String
+  escalationPolicyIDGTE: String
+  escalationPolicyIDLT: String
+  escalationPolicyIDLTE: String
+  escalationPolicyIDContains: String
+  escalationPolicyIDHasPrefix: String
+  escalationPolicyIDHasSuffix: String
+  escalationPolicyIDIsNil: Boolean
+  escalationPolicyIDNotNil: Boolean
+  escalationPolicyIDEqualFold: String
+  escalationPolicyIDContainsFold: String
+  """
+  timeline edge predicates
+  """
+  hasTimeline: Boolean
+  hasTimelineWith: [IncidentEntryWhereInput!]
+}
 type Invitation implements Node {
   id: ID!
   tenantID: String!
@@ -2703,6 +5756,258 @@ input InvitationWhereInput {
   revokedAtIsNil: Boolean
   revokedAtNotNil: Boolean
 }
+type MaintenanceWindow implements Node {
+  id: ID!
+  tenantID: String!
+  createdAt: Time!
+  updatedAt: Time!
+  name: String!
+  assetIds: [String!]
+  monitorIds: [String!]
+  startsAt: Time
+  endsAt: Time
+  recurrence: MaintenanceWindowRecurrence!
+  timezone: String!
+  weekdays: [Int!]
+  monthDay: Int!
+  startTime: String!
+  durationSeconds: Int!
+  until: Time
+}
+"""
+A connection to a list of items.
+"""
+type MaintenanceWindowConnection {
+  """
+  A list of edges.
+  """
+  edges: [MaintenanceWindowEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type MaintenanceWindowEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: MaintenanceWindow
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for MaintenanceWindow connections
+"""
+input MaintenanceWindowOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order MaintenanceWindows.
+  """
+  field: MaintenanceWindowOrderField!
+}
+"""
+Properties by which MaintenanceWindow connections can be ordered.
+"""
+enum MaintenanceWindowOrderField {
+  CREATED_AT
+}
+"""
+MaintenanceWindowRecurrence is enum for the field recurrence
+"""
+enum MaintenanceWindowRecurrence @goModel(model: "github.com/opsward/opsward/ent/maintenancewindow.Recurrence") {
+  none
+  daily
+  weekly
+  monthly
+}
+"""
+MaintenanceWindowWhereInput is used for filtering MaintenanceWindow objects.
+Input was generated by ent.
+"""
+input MaintenanceWindowWhereInput {
+  not: MaintenanceWindowWhereInput
+  and: [MaintenanceWindowWhereInput!]
+  or: [MaintenanceWindowWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  starts_at field predicates
+  """
+  startsAt: Time
+  startsAtNEQ: Time
+  startsAtIn: [Time!]
+  startsAtNotIn: [Time!]
+  startsAtGT: Time
+  startsAtGTE: Time
+  startsAtLT: Time
+  startsAtLTE: Time
+  startsAtIsNil: Boolean
+  startsAtNotNil: Boolean
+  """
+  ends_at field predicates
+  """
+  endsAt: Time
+  endsAtNEQ: Time
+  endsAtIn: [Time!]
+  endsAtNotIn: [Time!]
+  endsAtGT: Time
+  endsAtGTE: Time
+  endsAtLT: Time
+  endsAtLTE: Time
+  endsAtIsNil: Boolean
+  endsAtNotNil: Boolean
+  """
+  recurrence field predicates
+  """
+  recurrence: MaintenanceWindowRecurrence
+  recurrenceNEQ: MaintenanceWindowRecurrence
+  recurrenceIn: [MaintenanceWindowRecurrence!]
+  recurrenceNotIn: [MaintenanceWindowRecurrence!]
+  """
+  timezone field predicates
+  """
+  timezone: String
+  timezoneNEQ: String
+  timezoneIn: [String!]
+  timezoneNotIn: [String!]
+  timezoneGT: String
+  timezoneGTE: String
+  timezoneLT: String
+  timezoneLTE: String
+  timezoneContains: String
+  timezoneHasPrefix: String
+  timezoneHasSuffix: String
+  timezoneEqualFold: String
+  timezoneContainsFold: String
+  """
+  month_day field predicates
+  """
+  monthDay: Int
+  monthDayNEQ: Int
+  monthDayIn: [Int!]
+  monthDayNotIn: [Int!]
+  monthDayGT: Int
+  monthDayGTE: Int
+  monthDayLT: Int
+  monthDayLTE: Int
+  """
+  start_time field predicates
+  """
+  startTime: String
+  startTimeNEQ: String
+  startTimeIn: [String!]
+  startTimeNotIn: [String!]
+  startTimeGT: String
+  startTimeGTE: String
+  startTimeLT: String
+  startTimeLTE: String
+  startTimeContains: String
+  startTimeHasPrefix: String
+  startTimeHasSuffix: String
+  startTimeEqualFold: String
+  startTimeContainsFold: String
+  """
+  duration_seconds field predicates
+  """
+  durationSeconds: Int
+  durationSecondsNEQ: Int
+  durationSecondsIn: [Int!]
+  durationSecondsNotIn: [Int!]
+  durationSecondsGT: Int
+  durationSecondsGTE: Int
+  durationSecondsLT: Int
+  durationSecondsLTE: Int
+  """
+  until field predicates
+  """
+  until: Time
+  untilNEQ: Time
+  untilIn: [Time!]
+  untilNotIn: [Time!]
+  untilGT: Time
+  untilGTE: Time
+  untilLT: Time
+  untilLTE: Time
+  untilIsNil: Boolean
+  untilNotNil: Boolean
+}
 type Membership implements Node {
   id: ID!
   tenantID: String!
@@ -2849,6 +6154,426 @@ input MembershipWhereInput {
   hasUser: Boolean
   hasUserWith: [UserWhereInput!]
 }
+type Monitor implements Node {
+  id: ID!
+  tenantID: String!
+  createdAt: Time!
+  updatedAt: Time!
+  assetID: ID!
+  name: String!
+  kind: MonitorKind!
+  intervalSeconds: Int!
+  timeoutMs: Int!
+  failuresBeforeDown: Int!
+  successesBeforeRecovery: Int!
+  degradedMode: MonitorDegradedMode!
+  flapDetection: Boolean!
+  paused: Boolean!
+  slaTarget: Float
+  escalationPolicyID: String
+  channelIds: [String!]
+  status: MonitorStatus!
+  statusSince: Time
+  flapping: Boolean!
+  lastCheckedAt: Time
+  lastLatencyUs: Int!
+  lastReason: String!
+  lastMessage: String!
+  openIncidentID: String
+  lastBeatAt: Time
+  asset: Asset!
+}
+"""
+A connection to a list of items.
+"""
+type MonitorConnection {
+  """
+  A list of edges.
+  """
+  edges: [MonitorEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+MonitorDegradedMode is enum for the field degraded_mode
+"""
+enum MonitorDegradedMode @goModel(model: "github.com/opsward/opsward/ent/monitor.DegradedMode") {
+  degraded
+  up
+  down
+}
+"""
+An edge in a connection.
+"""
+type MonitorEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Monitor
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+MonitorKind is enum for the field kind
+"""
+enum MonitorKind @goModel(model: "github.com/opsward/opsward/ent/monitor.Kind") {
+  http
+  tcp
+  ping
+  dns
+  tls
+  heartbeat
+  server_health
+  snmp
+}
+"""
+Ordering options for Monitor connections
+"""
+input MonitorOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Monitors.
+  """
+  field: MonitorOrderField!
+}
+"""
+Properties by which Monitor connections can be ordered.
+"""
+enum MonitorOrderField {
+  CREATED_AT
+  NAME
+  STATUS
+}
+"""
+MonitorStatus is enum for the field status
+"""
+enum MonitorStatus @goModel(model: "github.com/opsward/opsward/ent/monitor.Status") {
+  up
+  degraded
+  down
+  paused
+  maintenance
+  unknown
+}
+"""
+MonitorWhereInput is used for filtering Monitor objects.
+Input was generated by ent.
+"""
+input MonitorWhereInput {
+  not: MonitorWhereInput
+  and: [MonitorWhereInput!]
+  or: [MonitorWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  asset_id field predicates
+  """
+  assetID: ID
+  assetIDNEQ: ID
+  assetIDIn: [ID!]
+  assetIDNotIn: [ID!]
+  assetIDGT: ID
+  assetIDGTE: ID
+  assetIDLT: ID
+  assetIDLTE: ID
+  assetIDContains: ID
+  assetIDHasPrefix: ID
+  assetIDHasSuffix: ID
+  assetIDEqualFold: ID
+  assetIDContainsFold: ID
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  kind field predicates
+  """
+  kind: MonitorKind
+  kindNEQ: MonitorKind
+  kindIn: [MonitorKind!]
+  kindNotIn: [MonitorKind!]
+  """
+  interval_seconds field predicates
+  """
+  intervalSeconds: Int
+  intervalSecondsNEQ: Int
+  intervalSecondsIn: [Int!]
+  intervalSecondsNotIn: [Int!]
+  intervalSecondsGT: Int
+  intervalSecondsGTE: Int
+  intervalSecondsLT: Int
+  intervalSecondsLTE: Int
+  """
+  timeout_ms field predicates
+  """
+  timeoutMs: Int
+  timeoutMsNEQ: Int
+  timeoutMsIn: [Int!]
+  timeoutMsNotIn: [Int!]
+  timeoutMsGT: Int
+  timeoutMsGTE: Int
+  timeoutMsLT: Int
+  timeoutMsLTE: Int
+  """
+  failures_before_down field predicates
+  """
+  failuresBeforeDown: Int
+  failuresBeforeDownNEQ: Int
+  failuresBeforeDownIn: [Int!]
+  failuresBeforeDownNotIn: [Int!]
+  failuresBeforeDownGT: Int
+  failuresBeforeDownGTE: Int
+  failuresBeforeDownLT: Int
+  failuresBeforeDownLTE: Int
+  """
+  successes_before_recovery field predicates
+  """
+  successesBeforeRecovery: Int
+  successesBeforeRecoveryNEQ: Int
+  successesBeforeRecoveryIn: [Int!]
+  successesBeforeRecoveryNotIn: [Int!]
+  successesBeforeRecoveryGT: Int
+  successesBeforeRecoveryGTE: Int
+  successesBeforeRecoveryLT: Int
+  successesBeforeRecoveryLTE: Int
+  """
+  degraded_mode field predicates
+  """
+  degradedMode: MonitorDegradedMode
+  degradedModeNEQ: MonitorDegradedMode
+  degradedModeIn: [MonitorDegradedMode!]
+  degradedModeNotIn: [MonitorDegradedMode!]
+  """
+  flap_detection field predicates
+  """
+  flapDetection: Boolean
+  flapDetectionNEQ: Boolean
+  """
+  paused field predicates
+  """
+  paused: Boolean
+  pausedNEQ: Boolean
+  """
+  sla_target field predicates
+  """
+  slaTarget: Float
+  slaTargetNEQ: Float
+  slaTargetIn: [Float!]
+  slaTargetNotIn: [Float!]
+  slaTargetGT: Float
+  slaTargetGTE: Float
+  slaTargetLT: Float
+  slaTargetLTE: Float
+  slaTargetIsNil: Boolean
+  slaTargetNotNil: Boolean
+  """
+  escalation_policy_id field predicates
+  """
+  escalationPolicyID: String
+  escalationPolicyIDNEQ: String
+  escalationPolicyIDIn: [String!]
+  escalationPolicyIDNotIn: [String!]
+  escalationPolicyIDGT: String
+  escalationPolicyIDGTE: String
+  escalationPolicyIDLT: String
+  escalationPolicyIDLTE: String
+  escalationPolicyIDContains: String
+  escalationPolicyIDHasPrefix: String
+  escalationPolicyIDHasSuffix: String
+  escalationPolicyIDIsNil: Boolean
+  escalationPolicyIDNotNil: Boolean
+  escalationPolicyIDEqualFold: String
+  escalationPolicyIDContainsFold: String
+  """
+  status field predicates
+  """
+  status: MonitorStatus
+  statusNEQ: MonitorStatus
+  statusIn: [MonitorStatus!]
+  statusNotIn: [MonitorStatus!]
+  """
+  status_since field predicates
+  """
+  statusSince: Time
+  statusSinceNEQ: Time
+  statusSinceIn: [Time!]
+  statusSinceNotIn: [Time!]
+  statusSinceGT: Time
+  statusSinceGTE: Time
+  statusSinceLT: Time
+  statusSinceLTE: Time
+  statusSinceIsNil: Boolean
+  statusSinceNotNil: Boolean
+  """
+  flapping field predicates
+  """
+  flapping: Boolean
+  flappingNEQ: Boolean
+  """
+  last_checked_at field predicates
+  """
+  lastCheckedAt: Time
+  lastCheckedAtNEQ: Time
+  lastCheckedAtIn: [Time!]
+  lastCheckedAtNotIn: [Time!]
+  lastCheckedAtGT: Time
+  lastCheckedAtGTE: Time
+  lastCheckedAtLT: Time
+  lastCheckedAtLTE: Time
+  lastCheckedAtIsNil: Boolean
+  lastCheckedAtNotNil: Boolean
+  """
+  last_latency_us field predicates
+  """
+  lastLatencyUs: Int
+  lastLatencyUsNEQ: Int
+  lastLatencyUsIn: [Int!]
+  lastLatencyUsNotIn: [Int!]
+  lastLatencyUsGT: Int
+  lastLatencyUsGTE: Int
+  lastLatencyUsLT: Int
+  lastLatencyUsLTE: Int
+  """
+  last_reason field predicates
+  """
+  lastReason: String
+  lastReasonNEQ: String
+  lastReasonIn: [String!]
+  lastReasonNotIn: [String!]
+  lastReasonGT: String
+  lastReasonGTE: String
+  lastReasonLT: String
+  lastReasonLTE: String
+  lastReasonContains: String
+  lastReasonHasPrefix: String
+  lastReasonHasSuffix: String
+  lastReasonEqualFold: String
+  lastReasonContainsFold: String
+  """
+  last_message field predicates
+  """
+  lastMessage: String
+  lastMessageNEQ: String
+  lastMessageIn: [String!]
+  lastMessageNotIn: [String!]
+  lastMessageGT: String
+  lastMessageGTE: String
+  lastMessageLT: String
+  lastMessageLTE: String
+  lastMessageContains: String
+  lastMessageHasPrefix: String
+  lastMessageHasSuffix: String
+  lastMessageEqualFold: String
+  lastMessageContainsFold: String
+  """
+  open_incident_id field predicates
+  """
+  openIncidentID: String
+  openIncidentIDNEQ: String
+  openIncidentIDIn: [String!]
+  openIncidentIDNotIn: [String!]
+  openIncidentIDGT: String
+  openIncidentIDGTE: String
+  openIncidentIDLT: String
+  openIncidentIDLTE: String
+  openIncidentIDContains: String
+  openIncidentIDHasPrefix: String
+  openIncidentIDHasSuffix: String
+  openIncidentIDIsNil: Boolean
+  openIncidentIDNotNil: Boolean
+  openIncidentIDEqualFold: String
+  openIncidentIDContainsFold: String
+  """
+  last_beat_at field predicates
+  """
+  lastBeatAt: Time
+  lastBeatAtNEQ: Time
+  lastBeatAtIn: [Time!]
+  lastBeatAtNotIn: [Time!]
+  lastBeatAtGT: Time
+  lastBeatAtGTE: Time
+  lastBeatAtLT: Time
+  lastBeatAtLTE: Time
+  lastBeatAtIsNil: Boolean
+  lastBeatAtNotNil: Boolean
+  """
+  asset edge predicates
+  """
+  hasAsset: Boolean
+  hasAssetWith: [AssetWhereInput!]
+}
 """
 An object with an ID.
 Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
@@ -2858,6 +6583,181 @@ interface Node @goModel(model: "github.com/opsward/opsward/ent.Noder") {
   The id of the object.
   """
   id: ID!
+}
+type NotificationChannel implements Node {
+  id: ID!
+  tenantID: String!
+  createdAt: Time!
+  updatedAt: Time!
+  name: String!
+  kind: NotificationChannelKind!
+  minSeverity: NotificationChannelMinSeverity!
+  states: [String!]
+  enabled: Boolean!
+}
+"""
+A connection to a list of items.
+"""
+type NotificationChannelConnection {
+  """
+  A list of edges.
+  """
+  edges: [NotificationChannelEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type NotificationChannelEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: NotificationChannel
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+NotificationChannelKind is enum for the field kind
+"""
+enum NotificationChannelKind @goModel(model: "github.com/opsward/opsward/ent/notificationchannel.Kind") {
+  email
+  webhook
+  slack
+  teams
+  pagerduty
+}
+"""
+NotificationChannelMinSeverity is enum for the field min_severity
+"""
+enum NotificationChannelMinSeverity @goModel(model: "github.com/opsward/opsward/ent/notificationchannel.MinSeverity") {
+  critical
+  high
+  medium
+  low
+  info
+}
+"""
+Ordering options for NotificationChannel connections
+"""
+input NotificationChannelOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order NotificationChannels.
+  """
+  field: NotificationChannelOrderField!
+}
+"""
+Properties by which NotificationChannel connections can be ordered.
+"""
+enum NotificationChannelOrderField {
+  CREATED_AT
+}
+"""
+NotificationChannelWhereInput is used for filtering NotificationChannel objects.
+Input was generated by ent.
+"""
+input NotificationChannelWhereInput {
+  not: NotificationChannelWhereInput
+  and: [NotificationChannelWhereInput!]
+  or: [NotificationChannelWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  kind field predicates
+  """
+  kind: NotificationChannelKind
+  kindNEQ: NotificationChannelKind
+  kindIn: [NotificationChannelKind!]
+  kindNotIn: [NotificationChannelKind!]
+  """
+  min_severity field predicates
+  """
+  minSeverity: NotificationChannelMinSeverity
+  minSeverityNEQ: NotificationChannelMinSeverity
+  minSeverityIn: [NotificationChannelMinSeverity!]
+  minSeverityNotIn: [NotificationChannelMinSeverity!]
+  """
+  enabled field predicates
+  """
+  enabled: Boolean
+  enabledNEQ: Boolean
 }
 """
 Possible directions in which to order a list of items when provided an ` + "`" + `orderBy` + "`" + ` argument.
@@ -3410,6 +7310,327 @@ input UserWhereInput {
   lastLoginAtNotNil: Boolean
 }
 `, BuiltIn: false},
+	{Name: "../schema/noc.graphqls", Input: `# The NOC: assets, monitors, results and uptime, incidents, maintenance
+# windows, escalation policies and notification channels. Lists cover the
+# acting tenant and every tenant below it; filter by tenant with
+# ` + "`" + `where: {tenantID: …}` + "`" + `. Reading needs noc:read, changing noc:write.
+
+extend type Asset {
+  "The assets this one depends on (its switch, its server)."
+  parents: [Asset!]!
+  "The assets that depend on this one."
+  children: [Asset!]!
+  "Availability of the asset's monitors together over [from, to)."
+  uptime(from: Time!, to: Time!): UptimeReport!
+}
+
+extend type Monitor {
+  "The probe settings, with credentials shown as \"********\"."
+  settings: JSON!
+  "Availability over [from, to), from rollups for long ranges."
+  uptime(from: Time!, to: Time!): UptimeReport!
+  "The results of checks in [from, to), newest first, at most 1000 a page."
+  results(from: Time!, to: Time!, first: Int, after: String): CheckResultConnection!
+}
+
+extend type EscalationPolicy {
+  levels: [EscalationLevel!]!
+}
+
+extend type NotificationChannel {
+  "The channel's settings without its secrets."
+  config: JSON!
+}
+
+extend type IncidentEntry {
+  "The notification channel, for notifications and escalations."
+  channel: String
+  "The targets notified by an escalation."
+  targets: [String!]
+  "The escalation round (0 for the first pass) and level (0 for the first)."
+  round: Int
+  level: Int
+  "For a state change: the status before and after."
+  from: String
+  to: String
+  "For a suppressed incident: the parent asset's incident it is linked to."
+  parentIncidentId: ID
+  "For a signal from a probe: its kind and what it saw."
+  signal: NOCSignal
+}
+
+"What a probe noticed that may matter to security."
+type NOCSignal {
+  kind: String!
+  detail: String!
+  interface: String
+  observed: Float
+  expected: Float
+  port: Int
+  oldFingerprint: String
+  newFingerprint: String
+}
+
+type EscalationLevel {
+  "Seconds after the round starts."
+  delaySeconds: Int!
+  "Notification channel ids."
+  targets: [ID!]!
+}
+
+"One check's outcome."
+type CheckResult {
+  checkedAt: Time!
+  status: String!
+  latencyMs: Float!
+  reason: String!
+  message: String!
+  inMaintenance: Boolean!
+  metrics: JSON
+}
+
+type CheckResultConnection {
+  nodes: [CheckResult!]!
+  "Pass as ` + "`" + `after` + "`" + ` for the next page; null on the last page."
+  endCursor: String
+  hasNextPage: Boolean!
+}
+
+"Availability over a range, with the SLA judgement when a target is set."
+type UptimeReport {
+  from: Time!
+  to: Time!
+  "Percentage of judged time available; null when nothing was judged."
+  uptimePercent: Float
+  checks: Int!
+  up: Int!
+  degraded: Int!
+  down: Int!
+  maintenance: Int!
+  unknown: Int!
+  downtimeSeconds: Float!
+  p50Ms: Float
+  p95Ms: Float
+  p99Ms: Float
+  slaTarget: Float
+  slaBreached: Boolean
+  "Downtime the target allows over the judged time, in seconds."
+  slaAllowedDowntimeSeconds: Float
+}
+
+"Mean time to acknowledge and to resolve over the incidents opened in a range."
+type IncidentMeanTimes {
+  mttaSeconds: Float
+  mttrSeconds: Float
+  acknowledged: Int!
+  resolved: Int!
+  incidents: Int!
+}
+
+extend type Query {
+  "Assets in reach. Needs noc:read."
+  assets(after: Cursor, first: Int, before: Cursor, last: Int, where: AssetWhereInput, orderBy: AssetOrder): AssetConnection! @can(perm: "noc:read")
+  "Monitors in reach. Needs noc:read."
+  monitors(after: Cursor, first: Int, before: Cursor, last: Int, where: MonitorWhereInput, orderBy: MonitorOrder): MonitorConnection! @can(perm: "noc:read")
+  "Incidents in reach, newest first unless ordered otherwise. Needs noc:read."
+  incidents(after: Cursor, first: Int, before: Cursor, last: Int, where: IncidentWhereInput, orderBy: IncidentOrder): IncidentConnection! @can(perm: "noc:read")
+  "Maintenance windows in reach. Needs noc:read."
+  maintenanceWindows(after: Cursor, first: Int, before: Cursor, last: Int, where: MaintenanceWindowWhereInput): MaintenanceWindowConnection! @can(perm: "noc:read")
+  "Escalation policies in reach. Needs noc:read."
+  escalationPolicies(after: Cursor, first: Int, before: Cursor, last: Int, where: EscalationPolicyWhereInput): EscalationPolicyConnection! @can(perm: "noc:read")
+  "Notification channels in reach (never their secrets). Needs noc:read."
+  notificationChannels(after: Cursor, first: Int, before: Cursor, last: Int, where: NotificationChannelWhereInput): NotificationChannelConnection! @can(perm: "noc:read")
+  "MTTA and MTTR over the incidents in reach opened in [from, to). Needs noc:read."
+  incidentMeanTimes(from: Time!, to: Time!): IncidentMeanTimes! @can(perm: "noc:read")
+  "Uptime of the monitors in reach (or of one asset's) over [from, to) as CSV, one monitor per row. Needs noc:read."
+  uptimeCSV(from: Time!, to: Time!, assetId: ID): String! @can(perm: "noc:read")
+}
+
+input AssetInput {
+  "The tenant the asset belongs to; the acting tenant when absent."
+  tenantId: ID
+  name: String
+  "host, network_device, website, cloud_resource, application or database."
+  kind: String
+  address: String
+  tags: [String!]
+  "critical, high, medium (the default) or low: the severity of its incidents."
+  criticality: String
+  site: String
+  description: String
+}
+
+type AssetPayload {
+  asset: Asset
+  userErrors: [UserError!]!
+}
+
+input MonitorInput {
+  "The asset checked; required on create, fixed after."
+  assetId: ID
+  name: String
+  "http, tcp, ping, dns, tls, heartbeat, server_health or snmp; fixed after create."
+  kind: String
+  "The settings of the kind (see the README). On update they replace the stored ones whole."
+  settings: JSON
+  "Seconds between checks; at least the plan's minimum."
+  intervalSeconds: Int
+  "Milliseconds one check may take; 10000 when absent, at most 120000."
+  timeoutMs: Int
+  failuresBeforeDown: Int
+  successesBeforeRecovery: Int
+  "What a degraded result means: degraded (the default), up or down."
+  degradedMode: String
+  flapDetection: Boolean
+  "Availability target in percent (99.9); 0 clears it on update."
+  slaTarget: Float
+  "Escalation policy of its incidents; \"\" clears it on update."
+  escalationPolicyId: ID
+  "Channels told of its incidents; empty means every enabled channel whose route fits."
+  channelIds: [ID!]
+}
+
+type MonitorPayload {
+  monitor: Monitor
+  "For a heartbeat monitor just created or given a new URL: the URL its job calls. Shown once."
+  heartbeatUrl: String
+  userErrors: [UserError!]!
+}
+
+input CreateIncidentInput {
+  tenantId: ID
+  assetId: ID
+  title: String!
+  "critical, high, medium, low or info."
+  severity: String!
+  escalationPolicyId: ID
+}
+
+type IncidentPayload {
+  incident: Incident
+  userErrors: [UserError!]!
+}
+
+input MaintenanceWindowInput {
+  tenantId: ID
+  name: String!
+  "Assets and monitors covered; both empty means every monitor of the tenant."
+  assetIds: [ID!]
+  monitorIds: [ID!]
+  "A one-off window: start and end."
+  startsAt: Time
+  endsAt: Time
+  "none (one-off), daily, weekly or monthly."
+  recurrence: String
+  "IANA time zone of a recurring window; the tenant's when absent."
+  timezone: String
+  "0 (Sunday) to 6, for weekly windows."
+  weekdays: [Int!]
+  "1 to 31, for monthly windows."
+  monthDay: Int
+  "HH:MM local time a recurring window starts."
+  startTime: String
+  durationSeconds: Int
+  "No occurrence starts at or after this time."
+  until: Time
+}
+
+type MaintenanceWindowPayload {
+  maintenanceWindow: MaintenanceWindow
+  userErrors: [UserError!]!
+}
+
+input EscalationLevelInput {
+  delaySeconds: Int!
+  "Notification channel ids of the policy's tenant."
+  targets: [ID!]!
+}
+
+input EscalationPolicyInput {
+  tenantId: ID
+  name: String!
+  levels: [EscalationLevelInput!]!
+  "How many times the levels run again after the last one."
+  repeat: Int
+  repeatAfterSeconds: Int
+}
+
+type EscalationPolicyPayload {
+  escalationPolicy: EscalationPolicy
+  userErrors: [UserError!]!
+}
+
+input NotificationChannelInput {
+  tenantId: ID
+  name: String
+  "email, webhook, slack, teams or pagerduty; fixed after create."
+  kind: String
+  "The kind's settings; on update a secret left out keeps the stored one."
+  config: JSON
+  "Least severity notified: critical, high, medium, low (the default) or info."
+  minSeverity: String
+  "States notified (triggered, acknowledged, resolved); empty means all."
+  states: [String!]
+  enabled: Boolean
+}
+
+type NotificationChannelPayload {
+  notificationChannel: NotificationChannel
+  userErrors: [UserError!]!
+}
+
+type TestNotificationChannelPayload {
+  delivered: Boolean!
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  createAsset(input: AssetInput!): AssetPayload! @can(perm: "noc:write")
+  updateAsset(id: ID!, input: AssetInput!): AssetPayload! @can(perm: "noc:write")
+  deleteAsset(id: ID!): AssetPayload! @can(perm: "noc:write")
+  "Record that an asset depends on another of its tenant; a cycle is refused."
+  addAssetDependency(childId: ID!, parentId: ID!): AssetPayload! @can(perm: "noc:write")
+  removeAssetDependency(childId: ID!, parentId: ID!): AssetPayload! @can(perm: "noc:write")
+
+  createMonitor(input: MonitorInput!): MonitorPayload! @can(perm: "noc:write")
+  updateMonitor(id: ID!, input: MonitorInput!): MonitorPayload! @can(perm: "noc:write")
+  deleteMonitor(id: ID!): MonitorPayload! @can(perm: "noc:write")
+  pauseMonitor(id: ID!): MonitorPayload! @can(perm: "noc:write")
+  resumeMonitor(id: ID!): MonitorPayload! @can(perm: "noc:write")
+  "Queue a check now, besides the schedule."
+  runMonitor(id: ID!): MonitorPayload! @can(perm: "noc:write")
+  "Give a heartbeat monitor a new push URL; the old one stops working."
+  rotateHeartbeatUrl(id: ID!): MonitorPayload! @can(perm: "noc:write")
+
+  createIncident(input: CreateIncidentInput!): IncidentPayload! @can(perm: "noc:write")
+  acknowledgeIncident(id: ID!): IncidentPayload! @can(perm: "noc:write")
+  resolveIncident(id: ID!): IncidentPayload! @can(perm: "noc:write")
+  commentOnIncident(id: ID!, text: String!): IncidentPayload! @can(perm: "noc:write")
+  "Assign to a member of the incident's tenant (or above); null unassigns."
+  assignIncident(id: ID!, assigneeId: ID): IncidentPayload! @can(perm: "noc:write")
+
+  createMaintenanceWindow(input: MaintenanceWindowInput!): MaintenanceWindowPayload! @can(perm: "noc:write")
+  updateMaintenanceWindow(id: ID!, input: MaintenanceWindowInput!): MaintenanceWindowPayload! @can(perm: "noc:write")
+  deleteMaintenanceWindow(id: ID!): MaintenanceWindowPayload! @can(perm: "noc:write")
+
+  createEscalationPolicy(input: EscalationPolicyInput!): EscalationPolicyPayload! @can(perm: "noc:write")
+  updateEscalationPolicy(id: ID!, input: EscalationPolicyInput!): EscalationPolicyPayload! @can(perm: "noc:write")
+  deleteEscalationPolicy(id: ID!): EscalationPolicyPayload! @can(perm: "noc:write")
+
+  createNotificationChannel(input: NotificationChannelInput!): NotificationChannelPayload! @can(perm: "noc:write")
+  updateNotificationChannel(id: ID!, input: NotificationChannelInput!): NotificationChannelPayload! @can(perm: "noc:write")
+  deleteNotificationChannel(id: ID!): NotificationChannelPayload! @can(perm: "noc:write")
+  "Send a test message through a channel now."
+  testNotificationChannel(id: ID!): TestNotificationChannelPayload! @can(perm: "noc:write")
+}
+
+extend type Subscription {
+  "Monitors of the acting tenant (and below) whose state changed. Needs noc:read."
+  monitorStateChanged: Monitor! @can(perm: "noc:read")
+  "Incidents of the acting tenant (and below) opened or changed. Needs noc:read."
+  incidentUpdated: Incident! @can(perm: "noc:read")
+}
+`, BuiltIn: false},
 	{Name: "../schema/platform.graphqls", Input: `"A job that failed every attempt and waits in the dead-letter queue."
 type DeadJob {
   id: ID!
@@ -3462,6 +7683,9 @@ extend type Mutation {
 `, BuiltIn: false},
 	{Name: "../schema/scalars.graphqls", Input: `"An instant in RFC 3339 form, such as ` + "`" + `2026-11-25T08:30:00Z` + "`" + `."
 scalar Time
+
+"A JSON value: an object, a list, a string, a number, a boolean or null."
+scalar JSON
 `, BuiltIn: false},
 	{Name: "../schema/server.graphqls", Input: `"""
 What this server is and what it runs on.
@@ -3816,6 +8040,74 @@ func (ec *executionContext) childFields_APIKeyPayload(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type APIKeyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Asset(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Asset_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_Asset_tenantID(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Asset_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Asset_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_Asset_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_Asset_kind(ctx, field)
+	case "address":
+		return ec.fieldContext_Asset_address(ctx, field)
+	case "tags":
+		return ec.fieldContext_Asset_tags(ctx, field)
+	case "criticality":
+		return ec.fieldContext_Asset_criticality(ctx, field)
+	case "site":
+		return ec.fieldContext_Asset_site(ctx, field)
+	case "description":
+		return ec.fieldContext_Asset_description(ctx, field)
+	case "monitors":
+		return ec.fieldContext_Asset_monitors(ctx, field)
+	case "parents":
+		return ec.fieldContext_Asset_parents(ctx, field)
+	case "children":
+		return ec.fieldContext_Asset_children(ctx, field)
+	case "uptime":
+		return ec.fieldContext_Asset_uptime(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Asset", field.Name)
+}
+
+func (ec *executionContext) childFields_AssetConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AssetConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AssetConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AssetConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AssetConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AssetEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_AssetEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_AssetEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AssetEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AssetPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "asset":
+		return ec.fieldContext_AssetPayload_asset(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AssetPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AssetPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3932,6 +8224,38 @@ func (ec *executionContext) childFields_ChangePlanPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type ChangePlanPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CheckResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "checkedAt":
+		return ec.fieldContext_CheckResult_checkedAt(ctx, field)
+	case "status":
+		return ec.fieldContext_CheckResult_status(ctx, field)
+	case "latencyMs":
+		return ec.fieldContext_CheckResult_latencyMs(ctx, field)
+	case "reason":
+		return ec.fieldContext_CheckResult_reason(ctx, field)
+	case "message":
+		return ec.fieldContext_CheckResult_message(ctx, field)
+	case "inMaintenance":
+		return ec.fieldContext_CheckResult_inMaintenance(ctx, field)
+	case "metrics":
+		return ec.fieldContext_CheckResult_metrics(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckResult", field.Name)
+}
+
+func (ec *executionContext) childFields_CheckResultConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_CheckResultConnection_nodes(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_CheckResultConnection_endCursor(ctx, field)
+	case "hasNextPage":
+		return ec.fieldContext_CheckResultConnection_hasNextPage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckResultConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateAPIKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "apiKey":
@@ -4002,6 +8326,224 @@ func (ec *executionContext) childFields_EnrollTOTPPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type EnrollTOTPPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_EscalationLevel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "delaySeconds":
+		return ec.fieldContext_EscalationLevel_delaySeconds(ctx, field)
+	case "targets":
+		return ec.fieldContext_EscalationLevel_targets(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EscalationLevel", field.Name)
+}
+
+func (ec *executionContext) childFields_EscalationPolicy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EscalationPolicy_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_EscalationPolicy_tenantID(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_EscalationPolicy_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_EscalationPolicy_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_EscalationPolicy_name(ctx, field)
+	case "repeat":
+		return ec.fieldContext_EscalationPolicy_repeat(ctx, field)
+	case "repeatAfterSeconds":
+		return ec.fieldContext_EscalationPolicy_repeatAfterSeconds(ctx, field)
+	case "levels":
+		return ec.fieldContext_EscalationPolicy_levels(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EscalationPolicy", field.Name)
+}
+
+func (ec *executionContext) childFields_EscalationPolicyConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EscalationPolicyConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EscalationPolicyConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EscalationPolicyConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EscalationPolicyConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EscalationPolicyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_EscalationPolicyEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_EscalationPolicyEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EscalationPolicyEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EscalationPolicyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "escalationPolicy":
+		return ec.fieldContext_EscalationPolicyPayload_escalationPolicy(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_EscalationPolicyPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EscalationPolicyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Incident(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Incident_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_Incident_tenantID(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Incident_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Incident_updatedAt(ctx, field)
+	case "monitorID":
+		return ec.fieldContext_Incident_monitorID(ctx, field)
+	case "assetID":
+		return ec.fieldContext_Incident_assetID(ctx, field)
+	case "title":
+		return ec.fieldContext_Incident_title(ctx, field)
+	case "severity":
+		return ec.fieldContext_Incident_severity(ctx, field)
+	case "status":
+		return ec.fieldContext_Incident_status(ctx, field)
+	case "assigneeID":
+		return ec.fieldContext_Incident_assigneeID(ctx, field)
+	case "openedAt":
+		return ec.fieldContext_Incident_openedAt(ctx, field)
+	case "ackedAt":
+		return ec.fieldContext_Incident_ackedAt(ctx, field)
+	case "ackedBy":
+		return ec.fieldContext_Incident_ackedBy(ctx, field)
+	case "resolvedAt":
+		return ec.fieldContext_Incident_resolvedAt(ctx, field)
+	case "resolvedBy":
+		return ec.fieldContext_Incident_resolvedBy(ctx, field)
+	case "parentID":
+		return ec.fieldContext_Incident_parentID(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_Incident_suppressed(ctx, field)
+	case "reopenCount":
+		return ec.fieldContext_Incident_reopenCount(ctx, field)
+	case "escalationPolicyID":
+		return ec.fieldContext_Incident_escalationPolicyID(ctx, field)
+	case "timeline":
+		return ec.fieldContext_Incident_timeline(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Incident", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_IncidentConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_IncidentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_IncidentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_IncidentEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_IncidentEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_IncidentEntry_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_IncidentEntry_tenantID(ctx, field)
+	case "incidentID":
+		return ec.fieldContext_IncidentEntry_incidentID(ctx, field)
+	case "at":
+		return ec.fieldContext_IncidentEntry_at(ctx, field)
+	case "kind":
+		return ec.fieldContext_IncidentEntry_kind(ctx, field)
+	case "actorID":
+		return ec.fieldContext_IncidentEntry_actorID(ctx, field)
+	case "message":
+		return ec.fieldContext_IncidentEntry_message(ctx, field)
+	case "incident":
+		return ec.fieldContext_IncidentEntry_incident(ctx, field)
+	case "channel":
+		return ec.fieldContext_IncidentEntry_channel(ctx, field)
+	case "targets":
+		return ec.fieldContext_IncidentEntry_targets(ctx, field)
+	case "round":
+		return ec.fieldContext_IncidentEntry_round(ctx, field)
+	case "level":
+		return ec.fieldContext_IncidentEntry_level(ctx, field)
+	case "from":
+		return ec.fieldContext_IncidentEntry_from(ctx, field)
+	case "to":
+		return ec.fieldContext_IncidentEntry_to(ctx, field)
+	case "parentIncidentId":
+		return ec.fieldContext_IncidentEntry_parentIncidentId(ctx, field)
+	case "signal":
+		return ec.fieldContext_IncidentEntry_signal(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_IncidentEntryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_IncidentEntryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_IncidentEntryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_IncidentEntryEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_IncidentEntryEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentEntryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentMeanTimes(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "mttaSeconds":
+		return ec.fieldContext_IncidentMeanTimes_mttaSeconds(ctx, field)
+	case "mttrSeconds":
+		return ec.fieldContext_IncidentMeanTimes_mttrSeconds(ctx, field)
+	case "acknowledged":
+		return ec.fieldContext_IncidentMeanTimes_acknowledged(ctx, field)
+	case "resolved":
+		return ec.fieldContext_IncidentMeanTimes_resolved(ctx, field)
+	case "incidents":
+		return ec.fieldContext_IncidentMeanTimes_incidents(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentMeanTimes", field.Name)
+}
+
+func (ec *executionContext) childFields_IncidentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "incident":
+		return ec.fieldContext_IncidentPayload_incident(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_IncidentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IncidentPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Invitation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4048,6 +8590,76 @@ func (ec *executionContext) childFields_LogoutPayload(ctx context.Context, field
 		return ec.fieldContext_LogoutPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LogoutPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_MaintenanceWindow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MaintenanceWindow_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_MaintenanceWindow_tenantID(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_MaintenanceWindow_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_MaintenanceWindow_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_MaintenanceWindow_name(ctx, field)
+	case "assetIds":
+		return ec.fieldContext_MaintenanceWindow_assetIds(ctx, field)
+	case "monitorIds":
+		return ec.fieldContext_MaintenanceWindow_monitorIds(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_MaintenanceWindow_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_MaintenanceWindow_endsAt(ctx, field)
+	case "recurrence":
+		return ec.fieldContext_MaintenanceWindow_recurrence(ctx, field)
+	case "timezone":
+		return ec.fieldContext_MaintenanceWindow_timezone(ctx, field)
+	case "weekdays":
+		return ec.fieldContext_MaintenanceWindow_weekdays(ctx, field)
+	case "monthDay":
+		return ec.fieldContext_MaintenanceWindow_monthDay(ctx, field)
+	case "startTime":
+		return ec.fieldContext_MaintenanceWindow_startTime(ctx, field)
+	case "durationSeconds":
+		return ec.fieldContext_MaintenanceWindow_durationSeconds(ctx, field)
+	case "until":
+		return ec.fieldContext_MaintenanceWindow_until(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MaintenanceWindow", field.Name)
+}
+
+func (ec *executionContext) childFields_MaintenanceWindowConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MaintenanceWindowConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MaintenanceWindowConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MaintenanceWindowConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MaintenanceWindowConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MaintenanceWindowEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_MaintenanceWindowEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_MaintenanceWindowEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MaintenanceWindowEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MaintenanceWindowPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "maintenanceWindow":
+		return ec.fieldContext_MaintenanceWindowPayload_maintenanceWindow(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_MaintenanceWindowPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MaintenanceWindowPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Membership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4110,6 +8722,186 @@ func (ec *executionContext) childFields_Money(ctx context.Context, field graphql
 		return ec.fieldContext_Money_currency(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
+}
+
+func (ec *executionContext) childFields_Monitor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Monitor_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_Monitor_tenantID(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Monitor_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Monitor_updatedAt(ctx, field)
+	case "assetID":
+		return ec.fieldContext_Monitor_assetID(ctx, field)
+	case "name":
+		return ec.fieldContext_Monitor_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_Monitor_kind(ctx, field)
+	case "intervalSeconds":
+		return ec.fieldContext_Monitor_intervalSeconds(ctx, field)
+	case "timeoutMs":
+		return ec.fieldContext_Monitor_timeoutMs(ctx, field)
+	case "failuresBeforeDown":
+		return ec.fieldContext_Monitor_failuresBeforeDown(ctx, field)
+	case "successesBeforeRecovery":
+		return ec.fieldContext_Monitor_successesBeforeRecovery(ctx, field)
+	case "degradedMode":
+		return ec.fieldContext_Monitor_degradedMode(ctx, field)
+	case "flapDetection":
+		return ec.fieldContext_Monitor_flapDetection(ctx, field)
+	case "paused":
+		return ec.fieldContext_Monitor_paused(ctx, field)
+	case "slaTarget":
+		return ec.fieldContext_Monitor_slaTarget(ctx, field)
+	case "escalationPolicyID":
+		return ec.fieldContext_Monitor_escalationPolicyID(ctx, field)
+	case "channelIds":
+		return ec.fieldContext_Monitor_channelIds(ctx, field)
+	case "status":
+		return ec.fieldContext_Monitor_status(ctx, field)
+	case "statusSince":
+		return ec.fieldContext_Monitor_statusSince(ctx, field)
+	case "flapping":
+		return ec.fieldContext_Monitor_flapping(ctx, field)
+	case "lastCheckedAt":
+		return ec.fieldContext_Monitor_lastCheckedAt(ctx, field)
+	case "lastLatencyUs":
+		return ec.fieldContext_Monitor_lastLatencyUs(ctx, field)
+	case "lastReason":
+		return ec.fieldContext_Monitor_lastReason(ctx, field)
+	case "lastMessage":
+		return ec.fieldContext_Monitor_lastMessage(ctx, field)
+	case "openIncidentID":
+		return ec.fieldContext_Monitor_openIncidentID(ctx, field)
+	case "lastBeatAt":
+		return ec.fieldContext_Monitor_lastBeatAt(ctx, field)
+	case "asset":
+		return ec.fieldContext_Monitor_asset(ctx, field)
+	case "settings":
+		return ec.fieldContext_Monitor_settings(ctx, field)
+	case "uptime":
+		return ec.fieldContext_Monitor_uptime(ctx, field)
+	case "results":
+		return ec.fieldContext_Monitor_results(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Monitor", field.Name)
+}
+
+func (ec *executionContext) childFields_MonitorConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MonitorConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MonitorConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MonitorConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MonitorConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MonitorEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_MonitorEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_MonitorEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MonitorEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MonitorPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "monitor":
+		return ec.fieldContext_MonitorPayload_monitor(ctx, field)
+	case "heartbeatUrl":
+		return ec.fieldContext_MonitorPayload_heartbeatUrl(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_MonitorPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MonitorPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_NOCSignal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_NOCSignal_kind(ctx, field)
+	case "detail":
+		return ec.fieldContext_NOCSignal_detail(ctx, field)
+	case "interface":
+		return ec.fieldContext_NOCSignal_interface(ctx, field)
+	case "observed":
+		return ec.fieldContext_NOCSignal_observed(ctx, field)
+	case "expected":
+		return ec.fieldContext_NOCSignal_expected(ctx, field)
+	case "port":
+		return ec.fieldContext_NOCSignal_port(ctx, field)
+	case "oldFingerprint":
+		return ec.fieldContext_NOCSignal_oldFingerprint(ctx, field)
+	case "newFingerprint":
+		return ec.fieldContext_NOCSignal_newFingerprint(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NOCSignal", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationChannel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_NotificationChannel_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_NotificationChannel_tenantID(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_NotificationChannel_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_NotificationChannel_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_NotificationChannel_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_NotificationChannel_kind(ctx, field)
+	case "minSeverity":
+		return ec.fieldContext_NotificationChannel_minSeverity(ctx, field)
+	case "states":
+		return ec.fieldContext_NotificationChannel_states(ctx, field)
+	case "enabled":
+		return ec.fieldContext_NotificationChannel_enabled(ctx, field)
+	case "config":
+		return ec.fieldContext_NotificationChannel_config(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationChannel", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationChannelConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_NotificationChannelConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_NotificationChannelConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_NotificationChannelConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationChannelConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationChannelEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_NotificationChannelEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_NotificationChannelEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationChannelEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_NotificationChannelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "notificationChannel":
+		return ec.fieldContext_NotificationChannelPayload_notificationChannel(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_NotificationChannelPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationChannelPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4270,6 +9062,54 @@ func (ec *executionContext) childFields_TenantSubscription(ctx context.Context, 
 		return ec.fieldContext_TenantSubscription_status(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TenantSubscription", field.Name)
+}
+
+func (ec *executionContext) childFields_TestNotificationChannelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "delivered":
+		return ec.fieldContext_TestNotificationChannelPayload_delivered(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_TestNotificationChannelPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TestNotificationChannelPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UptimeReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_UptimeReport_from(ctx, field)
+	case "to":
+		return ec.fieldContext_UptimeReport_to(ctx, field)
+	case "uptimePercent":
+		return ec.fieldContext_UptimeReport_uptimePercent(ctx, field)
+	case "checks":
+		return ec.fieldContext_UptimeReport_checks(ctx, field)
+	case "up":
+		return ec.fieldContext_UptimeReport_up(ctx, field)
+	case "degraded":
+		return ec.fieldContext_UptimeReport_degraded(ctx, field)
+	case "down":
+		return ec.fieldContext_UptimeReport_down(ctx, field)
+	case "maintenance":
+		return ec.fieldContext_UptimeReport_maintenance(ctx, field)
+	case "unknown":
+		return ec.fieldContext_UptimeReport_unknown(ctx, field)
+	case "downtimeSeconds":
+		return ec.fieldContext_UptimeReport_downtimeSeconds(ctx, field)
+	case "p50Ms":
+		return ec.fieldContext_UptimeReport_p50Ms(ctx, field)
+	case "p95Ms":
+		return ec.fieldContext_UptimeReport_p95Ms(ctx, field)
+	case "p99Ms":
+		return ec.fieldContext_UptimeReport_p99Ms(ctx, field)
+	case "slaTarget":
+		return ec.fieldContext_UptimeReport_slaTarget(ctx, field)
+	case "slaBreached":
+		return ec.fieldContext_UptimeReport_slaBreached(ctx, field)
+	case "slaAllowedDowntimeSeconds":
+		return ec.fieldContext_UptimeReport_slaAllowedDowntimeSeconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UptimeReport", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -22,6 +22,25 @@ type AcceptInvitationInput struct {
 	Password string `json:"password"`
 }
 
+type AssetInput struct {
+	// The tenant the asset belongs to; the acting tenant when absent.
+	TenantID *string `json:"tenantId,omitempty"`
+	Name     *string `json:"name,omitempty"`
+	// host, network_device, website, cloud_resource, application or database.
+	Kind    *string  `json:"kind,omitempty"`
+	Address *string  `json:"address,omitempty"`
+	Tags    []string `json:"tags,omitempty"`
+	// critical, high, medium (the default) or low: the severity of its incidents.
+	Criticality *string `json:"criticality,omitempty"`
+	Site        *string `json:"site,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+type AssetPayload struct {
+	Asset      *ent.Asset   `json:"asset,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type AuditProblem struct {
 	Seq    int    `json:"seq"`
 	Reason string `json:"reason"`
@@ -56,6 +75,24 @@ type ChangePlanPayload struct {
 	UserErrors   []*UserError        `json:"userErrors"`
 }
 
+// One check's outcome.
+type CheckResult struct {
+	CheckedAt     time.Time `json:"checkedAt"`
+	Status        string    `json:"status"`
+	LatencyMs     float64   `json:"latencyMs"`
+	Reason        string    `json:"reason"`
+	Message       string    `json:"message"`
+	InMaintenance bool      `json:"inMaintenance"`
+	Metrics       JSON      `json:"metrics,omitempty"`
+}
+
+type CheckResultConnection struct {
+	Nodes []*CheckResult `json:"nodes"`
+	// Pass as `after` for the next page; null on the last page.
+	EndCursor   *string `json:"endCursor,omitempty"`
+	HasNextPage bool    `json:"hasNextPage"`
+}
+
 type CreateAPIKeyInput struct {
 	TenantID string `json:"tenantId"`
 	Name     string `json:"name"`
@@ -69,6 +106,15 @@ type CreateAPIKeyPayload struct {
 	// The key itself, shown this once. Send it as `Authorization: Bearer <key>`.
 	Secret     *string      `json:"secret,omitempty"`
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+type CreateIncidentInput struct {
+	TenantID *string `json:"tenantId,omitempty"`
+	AssetID  *string `json:"assetId,omitempty"`
+	Title    string  `json:"title"`
+	// critical, high, medium, low or info.
+	Severity           string  `json:"severity"`
+	EscalationPolicyID *string `json:"escalationPolicyId,omitempty"`
 }
 
 type CreateTenantInput struct {
@@ -122,6 +168,47 @@ type EnrollTOTPPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+type EscalationLevel struct {
+	// Seconds after the round starts.
+	DelaySeconds int `json:"delaySeconds"`
+	// Notification channel ids.
+	Targets []string `json:"targets"`
+}
+
+type EscalationLevelInput struct {
+	DelaySeconds int `json:"delaySeconds"`
+	// Notification channel ids of the policy's tenant.
+	Targets []string `json:"targets"`
+}
+
+type EscalationPolicyInput struct {
+	TenantID *string                 `json:"tenantId,omitempty"`
+	Name     string                  `json:"name"`
+	Levels   []*EscalationLevelInput `json:"levels"`
+	// How many times the levels run again after the last one.
+	Repeat             *int `json:"repeat,omitempty"`
+	RepeatAfterSeconds *int `json:"repeatAfterSeconds,omitempty"`
+}
+
+type EscalationPolicyPayload struct {
+	EscalationPolicy *ent.EscalationPolicy `json:"escalationPolicy,omitempty"`
+	UserErrors       []*UserError          `json:"userErrors"`
+}
+
+// Mean time to acknowledge and to resolve over the incidents opened in a range.
+type IncidentMeanTimes struct {
+	MttaSeconds  *float64 `json:"mttaSeconds,omitempty"`
+	MttrSeconds  *float64 `json:"mttrSeconds,omitempty"`
+	Acknowledged int      `json:"acknowledged"`
+	Resolved     int      `json:"resolved"`
+	Incidents    int      `json:"incidents"`
+}
+
+type IncidentPayload struct {
+	Incident   *ent.Incident `json:"incident,omitempty"`
+	UserErrors []*UserError  `json:"userErrors"`
+}
+
 type InviteUserInput struct {
 	TenantID string       `json:"tenantId"`
 	Email    string       `json:"email"`
@@ -149,6 +236,35 @@ type LogoutPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+type MaintenanceWindowInput struct {
+	TenantID *string `json:"tenantId,omitempty"`
+	Name     string  `json:"name"`
+	// Assets and monitors covered; both empty means every monitor of the tenant.
+	AssetIds   []string `json:"assetIds,omitempty"`
+	MonitorIds []string `json:"monitorIds,omitempty"`
+	// A one-off window: start and end.
+	StartsAt *time.Time `json:"startsAt,omitempty"`
+	EndsAt   *time.Time `json:"endsAt,omitempty"`
+	// none (one-off), daily, weekly or monthly.
+	Recurrence *string `json:"recurrence,omitempty"`
+	// IANA time zone of a recurring window; the tenant's when absent.
+	Timezone *string `json:"timezone,omitempty"`
+	// 0 (Sunday) to 6, for weekly windows.
+	Weekdays []int `json:"weekdays,omitempty"`
+	// 1 to 31, for monthly windows.
+	MonthDay *int `json:"monthDay,omitempty"`
+	// HH:MM local time a recurring window starts.
+	StartTime       *string `json:"startTime,omitempty"`
+	DurationSeconds *int    `json:"durationSeconds,omitempty"`
+	// No occurrence starts at or after this time.
+	Until *time.Time `json:"until,omitempty"`
+}
+
+type MaintenanceWindowPayload struct {
+	MaintenanceWindow *ent.MaintenanceWindow `json:"maintenanceWindow,omitempty"`
+	UserErrors        []*UserError           `json:"userErrors"`
+}
+
 type MembershipPayload struct {
 	Membership *ent.Membership `json:"membership,omitempty"`
 	UserErrors []*UserError    `json:"userErrors"`
@@ -159,6 +275,69 @@ type Money struct {
 	Amount int `json:"amount"`
 	// ISO 4217 code, such as EUR.
 	Currency string `json:"currency"`
+}
+
+type MonitorInput struct {
+	// The asset checked; required on create, fixed after.
+	AssetID *string `json:"assetId,omitempty"`
+	Name    *string `json:"name,omitempty"`
+	// http, tcp, ping, dns, tls, heartbeat, server_health or snmp; fixed after create.
+	Kind *string `json:"kind,omitempty"`
+	// The settings of the kind (see the README). On update they replace the stored ones whole.
+	Settings JSON `json:"settings,omitempty"`
+	// Seconds between checks; at least the plan's minimum.
+	IntervalSeconds *int `json:"intervalSeconds,omitempty"`
+	// Milliseconds one check may take; 10000 when absent, at most 120000.
+	TimeoutMs               *int `json:"timeoutMs,omitempty"`
+	FailuresBeforeDown      *int `json:"failuresBeforeDown,omitempty"`
+	SuccessesBeforeRecovery *int `json:"successesBeforeRecovery,omitempty"`
+	// What a degraded result means: degraded (the default), up or down.
+	DegradedMode  *string `json:"degradedMode,omitempty"`
+	FlapDetection *bool   `json:"flapDetection,omitempty"`
+	// Availability target in percent (99.9); 0 clears it on update.
+	SLATarget *float64 `json:"slaTarget,omitempty"`
+	// Escalation policy of its incidents; "" clears it on update.
+	EscalationPolicyID *string `json:"escalationPolicyId,omitempty"`
+	// Channels told of its incidents; empty means every enabled channel whose route fits.
+	ChannelIds []string `json:"channelIds,omitempty"`
+}
+
+type MonitorPayload struct {
+	Monitor *ent.Monitor `json:"monitor,omitempty"`
+	// For a heartbeat monitor just created or given a new URL: the URL its job calls. Shown once.
+	HeartbeatURL *string      `json:"heartbeatUrl,omitempty"`
+	UserErrors   []*UserError `json:"userErrors"`
+}
+
+// What a probe noticed that may matter to security.
+type NOCSignal struct {
+	Kind           string   `json:"kind"`
+	Detail         string   `json:"detail"`
+	Interface      *string  `json:"interface,omitempty"`
+	Observed       *float64 `json:"observed,omitempty"`
+	Expected       *float64 `json:"expected,omitempty"`
+	Port           *int     `json:"port,omitempty"`
+	OldFingerprint *string  `json:"oldFingerprint,omitempty"`
+	NewFingerprint *string  `json:"newFingerprint,omitempty"`
+}
+
+type NotificationChannelInput struct {
+	TenantID *string `json:"tenantId,omitempty"`
+	Name     *string `json:"name,omitempty"`
+	// email, webhook, slack, teams or pagerduty; fixed after create.
+	Kind *string `json:"kind,omitempty"`
+	// The kind's settings; on update a secret left out keeps the stored one.
+	Config JSON `json:"config,omitempty"`
+	// Least severity notified: critical, high, medium, low (the default) or info.
+	MinSeverity *string `json:"minSeverity,omitempty"`
+	// States notified (triggered, acknowledged, resolved); empty means all.
+	States  []string `json:"states,omitempty"`
+	Enabled *bool    `json:"enabled,omitempty"`
+}
+
+type NotificationChannelPayload struct {
+	NotificationChannel *ent.NotificationChannel `json:"notificationChannel,omitempty"`
+	UserErrors          []*UserError             `json:"userErrors"`
 }
 
 // What a subscription entitles a tenant to.
@@ -227,12 +406,39 @@ type TenantSubscription struct {
 	Status string `json:"status"`
 }
 
+type TestNotificationChannelPayload struct {
+	Delivered  bool         `json:"delivered"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type UpdateTenantInput struct {
 	Name          *string `json:"name,omitempty"`
 	Timezone      *string `json:"timezone,omitempty"`
 	RetentionDays *int    `json:"retentionDays,omitempty"`
 	ContactName   *string `json:"contactName,omitempty"`
 	ContactEmail  *string `json:"contactEmail,omitempty"`
+}
+
+// Availability over a range, with the SLA judgement when a target is set.
+type UptimeReport struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+	// Percentage of judged time available; null when nothing was judged.
+	UptimePercent   *float64 `json:"uptimePercent,omitempty"`
+	Checks          int      `json:"checks"`
+	Up              int      `json:"up"`
+	Degraded        int      `json:"degraded"`
+	Down            int      `json:"down"`
+	Maintenance     int      `json:"maintenance"`
+	Unknown         int      `json:"unknown"`
+	DowntimeSeconds float64  `json:"downtimeSeconds"`
+	P50Ms           *float64 `json:"p50Ms,omitempty"`
+	P95Ms           *float64 `json:"p95Ms,omitempty"`
+	P99Ms           *float64 `json:"p99Ms,omitempty"`
+	SLATarget       *float64 `json:"slaTarget,omitempty"`
+	SLABreached     *bool    `json:"slaBreached,omitempty"`
+	// Downtime the target allows over the judged time, in seconds.
+	SLAAllowedDowntimeSeconds *float64 `json:"slaAllowedDowntimeSeconds,omitempty"`
 }
 
 // A mistake in a mutation's input: which field, what is wrong, and a code.

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -54,6 +55,12 @@ type Config struct {
 	// PprofAddr, when set, serves Go's profiler on a listener of its own
 	// (keep it on loopback).
 	PprofAddr string
+	// EgressAllow lists special-purpose ranges (private, loopback, …) that
+	// tenants' monitors and webhooks may reach anyway: the MSP's decision,
+	// for customers whose systems sit on a routed private network.
+	// EgressDeny lists public ranges they may never reach.
+	EgressAllow []string
+	EgressDeny  []string
 }
 
 // setting ties a Config field to its variable and flag.
@@ -134,6 +141,12 @@ func settings() []setting {
 			}
 			return nil
 		}))
+	add(mk("OPSWARD_EGRESS_ALLOW", "egress-allow", "comma-separated CIDRs that monitors and webhooks may reach although private or loopback (default none)",
+		func(c *Config) string { return strings.Join(c.EgressAllow, ",") },
+		func(c *Config, v string) error { c.EgressAllow = splitList(v); return nil }))
+	add(mk("OPSWARD_EGRESS_DENY", "egress-deny", "comma-separated CIDRs that monitors and webhooks may never reach (default none)",
+		func(c *Config) string { return strings.Join(c.EgressDeny, ",") },
+		func(c *Config, v string) error { c.EgressDeny = splitList(v); return nil }))
 	add(mk("OPSWARD_BODY_LIMIT", "body-limit", "largest request body in bytes (default 10485760)",
 		func(c *Config) string {
 			if c.BodyLimitBytes == 0 {
@@ -286,6 +299,15 @@ func (c Config) Validate() error {
 	if _, err := ParseLevel(c.LogLevel); err != nil {
 		return fmt.Errorf("OPSWARD_LOG_LEVEL: %v", err)
 	}
+	for name, list := range map[string][]string{"OPSWARD_EGRESS_ALLOW": c.EgressAllow, "OPSWARD_EGRESS_DENY": c.EgressDeny} {
+		for _, p := range list {
+			if _, err := netip.ParsePrefix(p); err != nil {
+				if _, err := netip.ParseAddr(p); err != nil {
+					return fmt.Errorf("%s: %q is not a CIDR such as 10.20.0.0/16 or an address", name, p)
+				}
+			}
+		}
+	}
 	for _, o := range c.CORSOrigins {
 		if o == "*" {
 			continue
@@ -354,4 +376,15 @@ func (c Config) Introspection() bool {
 // MigrateAtStart reports whether serving applies migrations first.
 func (c Config) MigrateAtStart() bool {
 	return c.MigrateOnStart == "on" || (c.MigrateOnStart == "auto" && c.Embedded())
+}
+
+// splitList splits a comma-separated setting, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, o := range strings.Split(v, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
 }

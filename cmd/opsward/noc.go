@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/billing"
+	"github.com/opsward/opsward/internal/egress"
+	"github.com/opsward/opsward/services/dispatch"
+	"github.com/opsward/opsward/services/noc/monitoring"
+	"github.com/opsward/opsward/services/noc/probe"
+	"github.com/opsward/opsward/services/noc/results"
+	"github.com/opsward/opsward/services/notify"
+	"github.com/opsward/opsward/services/notify/email"
+	"github.com/opsward/opsward/services/notify/pagerduty"
+	"github.com/opsward/opsward/services/notify/slack"
+	"github.com/opsward/opsward/services/notify/teams"
+	"github.com/opsward/opsward/services/notify/webhook"
+	"github.com/opsward/opsward/tenants"
+)
+
+// openNOC wires the NOC: the egress guard every tenant-pointed connection
+// goes through, the probes, the results store, the notification channels
+// and the service that joins them to dispatch and billing.
+func (m *Main) openNOC(ctx context.Context) error {
+	allow, err := egress.ParsePrefixes(m.Config.EgressAllow)
+	if err != nil {
+		return fmt.Errorf("OPSWARD_EGRESS_ALLOW: %v", err)
+	}
+	deny, err := egress.ParsePrefixes(m.Config.EgressDeny)
+	if err != nil {
+		return fmt.Errorf("OPSWARD_EGRESS_DENY: %v", err)
+	}
+	guard := &egress.Guard{Allow: allow, Deny: deny}
+	m.Guard = guard
+	channels := notify.NewRegistry(notify.Deps{HTTP: egress.NewHTTPClient(guard, 30*time.Second), Dial: guard})
+	email.Register(channels)
+	webhook.Register(channels)
+	slack.Register(channels)
+	teams.Register(channels)
+	pagerduty.Register(channels)
+	m.Results = results.New(m.DB, m.Logger)
+	m.NOCEvents = monitoring.NewEvents(m.Redis, m.Redis.Prefix, m.Logger)
+	m.NOC, err = monitoring.New(monitoring.Deps{
+		Client: m.Client, DB: m.DB, Tenants: m.Tenants, Billing: m.Billing, Dispatch: m.Dispatch,
+		Probes: probe.NewRegistry(probe.Deps{Guard: guard}), ResultStore: m.Results,
+		Channels: channels, Sealer: m.Sealer, Events: m.NOCEvents, Logger: m.Logger,
+		PublicURL: m.publicURL(),
+	})
+	if err != nil {
+		return err
+	}
+	m.Billing.SetMonitorCounter(m.NOC.CountMonitors)
+	m.Billing.OnPlanChange(func(ctx context.Context, tenantID string, p billing.Plan) {
+		if err := m.NOC.Reschedule(ctx, tenantID, p); err != nil {
+			// The next rebuild applies the plan's pace from the database.
+			m.Logger.ErrorContext(ctx, "plan change: reschedule monitors", "tenant_id", tenantID, "err", err)
+		}
+	})
+	if m.Roles.Worker {
+		w, err := m.Results.NewWriter(results.WriterConfig{})
+		if err != nil {
+			return err
+		}
+		m.NOC.SetWriter(w)
+		// Closed after the workers stop, before the database: what is
+		// queued is written.
+		m.closers = append(m.closers, func() error { return w.Close(context.Background()) })
+		m.NOC.Register(m.Workers)
+		h, err := notify.NewHandler(notify.HandlerConfig{Store: m.NOC, Recorder: m.NOC, Logger: m.Logger})
+		if err != nil {
+			return err
+		}
+		notify.Register(m.Workers, h)
+		dispatch.AddWorkerFunc(m.Workers, m.maintainResults)
+	}
+	return nil
+}
+
+func (m *Main) publicURL() string {
+	if m.Config.PublicURL != "" {
+		return m.Config.PublicURL
+	}
+	return "http://" + m.Config.HTTPAddr
+}
+
+// MaintainResultsArgs is the upkeep of check results: partitions ahead,
+// rollups of the hours just ended, retention. The scheduler enqueues it
+// every few minutes, deduplicated so that one runs at a time.
+type MaintainResultsArgs struct{}
+
+func (MaintainResultsArgs) Kind() string { return "noc.maintain_results" }
+
+func (m *Main) maintainResults(ctx context.Context, _ *dispatch.Job[MaintainResultsArgs]) error {
+	return m.Results.Maintain(tenants.Privileged(ctx, "check results upkeep"), time.Now())
+}
+
+// mountNOC adds the heartbeat endpoint and the uptime CSV download.
+func (m *Main) mountNOC() {
+	beat := func(c echo.Context) error {
+		err := m.NOC.Heartbeat(c.Request().Context(), c.Param("token"))
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]bool{"ok": true})
+	}
+	m.Echo.GET("/heartbeat/:token", beat)
+	m.Echo.POST("/heartbeat/:token", beat)
+	m.Echo.HEAD("/heartbeat/:token", beat)
+	m.Echo.GET("/export/uptime.csv", m.authenticate(func(c echo.Context) error {
+		ctx := c.Request().Context()
+		if err := tenants.Authorize(ctx, tenants.PermNOCRead); err != nil {
+			return err
+		}
+		from, err1 := time.Parse(time.RFC3339, c.QueryParam("from"))
+		to, err2 := time.Parse(time.RFC3339, c.QueryParam("to"))
+		if err := errors.Join(err1, err2); err != nil {
+			return opsward.FieldErrorf("from", "from and to are RFC 3339 times such as 2026-11-01T00:00:00Z")
+		}
+		b, err := m.NOC.UptimeCSV(ctx, c.QueryParam("asset"), from, to)
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="uptime.csv"`)
+		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b)
+	}))
+}

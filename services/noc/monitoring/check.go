@@ -1,0 +1,258 @@
+package monitoring
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/opsward/opsward/ent"
+	"github.com/opsward/opsward/ent/monitor"
+	"github.com/opsward/opsward/services/dispatch"
+	"github.com/opsward/opsward/services/noc"
+	"github.com/opsward/opsward/services/noc/probe"
+	"github.com/opsward/opsward/services/noc/results"
+)
+
+// Register adds the NOC's job handlers to the workers.
+func (s *Service) Register(ws *dispatch.Workers) {
+	dispatch.AddWorkerFunc(ws, s.Check)
+	dispatch.AddWorkerFunc(ws, s.Escalate)
+}
+
+// errStale is a lost race: another check of the monitor saved its state
+// first.
+var errStale = errors.New("monitor changed while it was checked")
+
+// Check runs one check of a monitor: the probe (through the egress guard),
+// the result to the batch writer, the state machine, and what its
+// transition asks for (incidents, notifications through the outbox, in the
+// same transaction as the state).
+func (s *Service) Check(ctx context.Context, job *dispatch.Job[CheckArgs]) error {
+	ctx, err := s.systemCtx(ctx, job.TenantID)
+	if err != nil {
+		return err
+	}
+	m, err := s.Client.Monitor.Get(ctx, job.Args.MonitorID)
+	if ent.IsNotFound(err) {
+		// Deleted since it was scheduled: drop the schedule too.
+		_ = s.Dispatch.RemoveSchedule(ctx, job.TenantID, job.Args.MonitorID)
+		return dispatch.JobCancel(fmt.Errorf("monitor %s no longer exists", job.Args.MonitorID))
+	}
+	if err != nil {
+		return err
+	}
+	if m.Paused {
+		return nil
+	}
+	settings, err := s.openSettings(m)
+	if err != nil {
+		return dispatch.JobCancel(err)
+	}
+	now := s.now()
+	in := probe.Input{Timeout: time.Duration(m.TimeoutMs) * time.Millisecond, Now: now, Previous: m.ProbeState}
+	if m.LastBeatAt != nil {
+		in.LastBeat = *m.LastBeatAt
+	}
+	in.Since = m.CreatedAt
+	if m.StatusSince != nil && m.Status != monitor.StatusUnknown {
+		in.Since = *m.StatusSince
+	}
+	res := s.Probes.Run(ctx, probe.Kind(m.Kind), settings, in)
+	maint, err := s.inMaintenance(ctx, m, now)
+	if err != nil {
+		return err
+	}
+	if s.Writer != nil {
+		if err := s.Writer.Write(ctx, results.FromProbe(m.TenantID, m.ID, res, maint)); err != nil {
+			return err
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		err = s.apply(ctx, m, res, maint, now)
+		if !errors.Is(err, errStale) || attempt == 3 {
+			return err
+		}
+		if m, err = s.Client.Monitor.Get(ctx, m.ID); err != nil {
+			return err
+		}
+		if m.Paused {
+			return nil
+		}
+	}
+}
+
+// config is the state-machine part of a monitor.
+func config(m *ent.Monitor) noc.MonitorConfig {
+	return noc.MonitorConfig{
+		FailuresBeforeDown:      m.FailuresBeforeDown,
+		SuccessesBeforeRecovery: m.SuccessesBeforeRecovery,
+		Degraded:                noc.DegradedMode(m.DegradedMode),
+		Flap:                    noc.FlapConfig{Disabled: !m.FlapDetection},
+	}.WithDefaults()
+}
+
+// apply feeds one result to the monitor's machine and saves what follows,
+// guarded by the monitor's version.
+func (s *Service) apply(ctx context.Context, m *ent.Monitor, res probe.Result, maint bool, now time.Time) error {
+	st := decodeMachine(m.Machine)
+	var trs []noc.Transition
+	if st.Maintenance != maint {
+		var tr noc.Transition
+		st, tr = noc.SetMaintenance(st, maint, now)
+		trs = append(trs, tr)
+	}
+	st, tr := config(m).Step(st, res, now)
+	trs = append(trs, tr)
+	var events []event
+	var saved *ent.Monitor
+	err := s.withTx(ctx, func(tx *ent.Tx) error {
+		u := tx.Monitor.Update().Where(monitor.ID(m.ID), monitor.Version(m.Version)).
+			SetMachine(encodeMachine(st)).SetStatus(monitor.Status(st.State())).SetFlapping(st.Flapping).
+			SetLastCheckedAt(now).SetLastLatencyUs(res.Latency.Microseconds()).
+			SetLastReason(truncate(res.Reason, 64)).SetLastMessage(truncate(res.Message, 1024)).
+			AddVersion(1)
+		if len(res.State) > 0 {
+			u.SetProbeState(res.State)
+		}
+		if !st.Since.IsZero() {
+			u.SetStatusSince(st.Since)
+		}
+		n, err := u.Save(ctx)
+		if err != nil {
+			return storageErr(err)
+		}
+		if n == 0 {
+			return errStale
+		}
+		openID := m.OpenIncidentID
+		for _, tr := range trs {
+			switch {
+			case tr.OpenIncident && openID == nil:
+				inc, evs, err := s.openForMonitor(ctx, tx, m, res, now)
+				if err != nil {
+					return err
+				}
+				events = append(events, evs...)
+				openID = &inc.ID
+			case tr.CloseIncident && openID != nil:
+				if err := s.resolveInTx(ctx, tx, *openID, "", "the monitor recovered"); err != nil {
+					return err
+				}
+				events = append(events, event{Kind: eventIncident, TenantID: m.TenantID, ID: *openID})
+				openID = nil
+			}
+		}
+		if !samePtr(openID, m.OpenIncidentID) {
+			upd := tx.Monitor.Update().Where(monitor.ID(m.ID))
+			if openID == nil {
+				upd.ClearOpenIncidentID()
+			} else {
+				upd.SetOpenIncidentID(*openID)
+			}
+			if err := upd.Exec(ctx); err != nil {
+				return storageErr(err)
+			}
+		}
+		evs, err := s.signals(ctx, tx, m, res, openID, now)
+		if err != nil {
+			return err
+		}
+		events = append(events, evs...)
+		saved, err = tx.Monitor.Get(ctx, m.ID)
+		return storageErr(err)
+	})
+	if err != nil {
+		return err
+	}
+	if st.State() != noc.State(m.Status) || saved.Flapping != m.Flapping {
+		s.publishMonitor(ctx, saved)
+	}
+	for _, e := range events {
+		s.publish(ctx, e)
+	}
+	return nil
+}
+
+// signals hands the probe's findings to the SOC when one is joined, and
+// records them on the monitor's incident timeline either way; a signal
+// with no incident open opens one of severity info, so that it is seen.
+func (s *Service) signals(ctx context.Context, tx *ent.Tx, m *ent.Monitor, res probe.Result, openID *string, now time.Time) ([]event, error) {
+	var events []event
+	for _, ps := range res.Signals {
+		sig, ok := noc.SignalFromProbe(ps, m.TenantID, m.AssetID, m.ID, now)
+		if !ok {
+			continue
+		}
+		if s.Signals != nil {
+			if err := s.Signals.Signal(ctx, sig); err != nil {
+				s.log.WarnContext(ctx, "hand a signal to the SOC", "tenant_id", m.TenantID, "monitor_id", m.ID, "err", err)
+			}
+		}
+		incID := ""
+		if openID != nil {
+			incID = *openID
+		} else {
+			inc, err := s.openIncident(ctx, tx, incidentSpec{
+				TenantID: m.TenantID, MonitorID: m.ID, AssetID: m.AssetID,
+				Title: fmt.Sprintf("%s: %s", m.Name, sig.Kind), Severity: noc.SeverityInfo, At: now,
+				NoNotify: true,
+			})
+			if err != nil {
+				return nil, err
+			}
+			incID = inc.ID
+		}
+		if err := s.addEntries(ctx, tx, m.TenantID, incID, []noc.Entry{{At: now, Kind: noc.EntrySignal, Message: sig.Detail, Signal: &sig}}); err != nil {
+			return nil, err
+		}
+		events = append(events, event{Kind: eventIncident, TenantID: m.TenantID, ID: incID})
+	}
+	return events, nil
+}
+
+// machineJSON is how a monitor's machine state is stored.
+func decodeMachine(b []byte) noc.MonitorState {
+	var st noc.MonitorState
+	if len(b) > 0 {
+		// A state that no longer decodes starts over; the next results
+		// rebuild it.
+		_ = json.Unmarshal(b, &st)
+	}
+	return st
+}
+
+func encodeMachine(st noc.MonitorState) []byte {
+	b, _ := json.Marshal(st)
+	return b
+}
+
+func pause(st noc.MonitorState, now time.Time) (noc.MonitorState, noc.Transition) {
+	return noc.Pause(st, now)
+}
+
+func resume(st noc.MonitorState, now time.Time) (noc.MonitorState, noc.Transition) {
+	return noc.Resume(st, now)
+}
+
+func samePtr(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !validCut(s, n) {
+		n--
+	}
+	return s[:n]
+}
+
+// validCut reports whether s can be cut before byte n without splitting a
+// UTF-8 sequence.
+func validCut(s string, n int) bool { return n >= len(s) || s[n]&0xC0 != 0x80 }

@@ -1,0 +1,174 @@
+package monitoring
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/billing"
+	"github.com/opsward/opsward/ent"
+	"github.com/opsward/opsward/ent/tenant"
+	"github.com/opsward/opsward/internal/platform"
+	"github.com/opsward/opsward/services/dispatch"
+	"github.com/opsward/opsward/services/noc"
+	"github.com/opsward/opsward/services/noc/probe"
+	"github.com/opsward/opsward/services/noc/results"
+	"github.com/opsward/opsward/services/notify"
+	"github.com/opsward/opsward/tenants"
+)
+
+// Deps are what the service needs from the process.
+type Deps struct {
+	Client   *ent.Client
+	DB       *platform.Database
+	Tenants  *tenants.Service
+	Billing  *billing.Service
+	Dispatch *dispatch.Client
+	// Probes runs checks; its guard decides which addresses tenants reach.
+	Probes *probe.Registry
+	// Results stores check results; Writer batches the checks' writes.
+	ResultStore *results.Store
+	Writer      *results.Writer
+	// Channels decodes notification channels; Sealer seals their secrets
+	// and the monitors' settings.
+	Channels *notify.Registry
+	Sealer   notify.Sealer
+	// Signals receives what the NOC notices that may matter to security.
+	// Nil records signals on the incident timeline only.
+	Signals noc.SignalSink
+	// Events publishes monitor and incident changes to subscribers; nil
+	// publishes nothing.
+	Events *Events
+	Logger *slog.Logger
+	// PublicURL is where the portal and the heartbeat endpoint are reached.
+	PublicURL string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Service keeps assets, monitors, incidents, maintenance windows,
+// escalation policies and channels, and runs checks.
+type Service struct {
+	Deps
+	log *slog.Logger
+
+	paths   sync.Map // tenant id → path; a tenant's place in the tree never changes
+	windows windowCache
+}
+
+// New returns a service.
+func New(d Deps) (*Service, error) {
+	switch {
+	case d.Client == nil || d.DB == nil || d.Tenants == nil || d.Billing == nil:
+		return nil, errors.New("monitoring: Client, DB, Tenants and Billing are required")
+	case d.Dispatch == nil || d.Probes == nil || d.ResultStore == nil:
+		return nil, errors.New("monitoring: Dispatch, Probes and ResultStore are required")
+	case d.Channels == nil || d.Sealer == nil:
+		return nil, errors.New("monitoring: Channels and Sealer are required")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Service{Deps: d, log: d.Logger.With("component", "noc")}, nil
+}
+
+// SetWriter sets the results writer once the process has made it.
+func (s *Service) SetWriter(w *results.Writer) { s.Writer = w }
+
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// tenantPath returns a tenant's path, read once through the privileged
+// path and cached.
+func (s *Service) tenantPath(ctx context.Context, tenantID string) (string, error) {
+	if p, ok := s.paths.Load(tenantID); ok {
+		return p.(string), nil
+	}
+	t, err := s.Client.Tenant.Query().Where(tenant.ID(tenantID)).Select(tenant.FieldPath).
+		Only(tenants.Privileged(ctx, "tenant path lookup"))
+	if err != nil {
+		return "", tenants.StorageError(err)
+	}
+	s.paths.Store(tenantID, t.Path)
+	return t.Path, nil
+}
+
+// systemCtx is the context of work the platform does for one tenant (a
+// check, an escalation): a system actor whose reach is that tenant alone,
+// so that the storage layer scopes it like any request.
+func (s *Service) systemCtx(ctx context.Context, tenantID string) (context.Context, error) {
+	path, err := s.tenantPath(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return tenants.NewContext(ctx, &tenants.Actor{Kind: "system", ID: "noc", TenantID: tenantID, TenantPath: path}), nil
+}
+
+// narrow returns ctx with its actor acting on tenantID, which it must
+// reach: stores that read one tenant (results, uptime) then see the
+// object's tenant even when MSP staff act from above it.
+func (s *Service) narrow(ctx context.Context, tenantID string) (context.Context, error) {
+	a, err := tenants.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a.TenantID == tenantID {
+		return ctx, nil
+	}
+	path, err := s.tenantPath(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	if !a.IsPrivileged() && !a.Reaches(path) {
+		return nil, opsward.Errorf(opsward.ENOTFOUND, "not found")
+	}
+	n := *a
+	n.TenantID, n.TenantPath = tenantID, path
+	return tenants.NewContext(ctx, &n), nil
+}
+
+// actingTenant resolves the tenant a new object belongs to: the one named,
+// which the actor must reach, or the acting tenant.
+func (s *Service) actingTenant(ctx context.Context, tenantID string) (string, error) {
+	a, err := tenants.Require(ctx)
+	if err != nil {
+		return "", err
+	}
+	if tenantID == "" || tenantID == a.TenantID {
+		if a.TenantID == "" {
+			return "", opsward.FieldErrorf("tenantId", "name the tenant")
+		}
+		return a.TenantID, nil
+	}
+	path, err := s.tenantPath(ctx, tenantID)
+	if err != nil || (!a.IsPrivileged() && !a.Reaches(path)) {
+		return "", opsward.FieldErrorf("tenantId", "no tenant %s in your reach", tenantID)
+	}
+	return tenantID, nil
+}
+
+// audit records a change in the tenant's log, inside tx.
+func (s *Service) audit(ctx context.Context, tx *ent.Tx, tenantID, action, target, detail string) error {
+	return s.Tenants.Audit(ctx, tx, tenants.AuditRecord{TenantID: tenantID, Action: action, TargetID: target, Detail: detail})
+}
+
+// withTx runs fn in a transaction and maps storage errors.
+func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
+	return tenants.WithTx(ctx, s.Client, fn)
+}
+
+func storageErr(err error) error { return tenants.StorageError(err) }
+
+func actorID(ctx context.Context) string {
+	if a, ok := tenants.FromContext(ctx); ok {
+		if a.Kind == tenants.ActorUser || a.Kind == tenants.ActorAPIKey {
+			return a.ID
+		}
+	}
+	return ""
+}
