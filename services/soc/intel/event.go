@@ -83,7 +83,7 @@ func (m *Matcher) AppendMatch(dst []Hit, ev map[string]any, scope Scope, now tim
 	if len(m.entries) == 0 || len(ev) == 0 {
 		return dst
 	}
-	c := matchCtx{scope: scope, now: nowSec(now), start: len(dst)}
+	c := matchCtx{now: nowSec(now), start: len(dst)}
 	// url.full's host is tested as a domain only when the event lacks
 	// url.domain, which would otherwise report the same thing twice.
 	_, hasDomain := ev["url.domain"]
@@ -95,38 +95,38 @@ func (m *Matcher) AppendMatch(dst []Hit, ev map[string]any, scope Scope, now tim
 		c.field = f.name
 		switch x := v.(type) {
 		case string:
-			dst = m.matchOne(dst, &c, f.class, x, !hasDomain)
+			dst = m.matchOne(dst, &c, scope, f.class, x, !hasDomain)
 		case []any:
 			for _, y := range x {
 				if s, ok := y.(string); ok {
-					dst = m.matchOne(dst, &c, f.class, s, !hasDomain)
+					dst = m.matchOne(dst, &c, scope, f.class, s, !hasDomain)
 				}
 			}
 		case []string:
 			for _, s := range x {
-				dst = m.matchOne(dst, &c, f.class, s, !hasDomain)
+				dst = m.matchOne(dst, &c, scope, f.class, s, !hasDomain)
 			}
 		}
 	}
 	return dst
 }
 
-func (m *Matcher) matchOne(dst []Hit, c *matchCtx, class fieldClass, s string, hostToo bool) []Hit {
+func (m *Matcher) matchOne(dst []Hit, c *matchCtx, scope Scope, class fieldClass, s string, hostToo bool) []Hit {
 	if s == "" {
 		return dst
 	}
 	c.raw = s
 	switch class {
 	case classIP:
-		return m.matchIP(dst, c, s)
+		return m.matchIP(dst, c, scope, s)
 	case classHost:
-		return m.matchHost(dst, c, strings.TrimSpace(s))
+		return m.matchHost(dst, c, scope, strings.TrimSpace(s))
 	case classURL:
-		return m.matchURL(dst, c, s, hostToo)
+		return m.matchURL(dst, c, scope, s, hostToo)
 	case classHash:
-		return m.matchHash(dst, c, s)
+		return m.matchHash(dst, c, scope, s)
 	case classEmail:
-		return m.matchEmail(dst, c, s)
+		return m.matchEmail(dst, c, scope, s)
 	}
 	return dst
 }
@@ -140,9 +140,9 @@ func (m *Matcher) Lookup(value string, scope Scope, now time.Time) []Hit {
 	if value == "" || len(m.entries) == 0 {
 		return nil
 	}
-	c := matchCtx{scope: scope, now: nowSec(now), raw: value}
+	c := matchCtx{now: nowSec(now), raw: value}
 	if a, err := netip.ParseAddr(value); err == nil {
-		return m.matchAddr(nil, &c, a)
+		return m.matchAddr(nil, &c, scope, a)
 	}
 	k, _, err := Guess(value)
 	if err != nil {
@@ -150,13 +150,13 @@ func (m *Matcher) Lookup(value string, scope Scope, now time.Time) []Hit {
 	}
 	switch k {
 	case KindURL:
-		return m.matchURL(nil, &c, value, true)
+		return m.matchURL(nil, &c, scope, value, true)
 	case KindEmail:
-		return m.matchEmail(nil, &c, value)
+		return m.matchEmail(nil, &c, scope, value)
 	case KindSHA256, KindSHA1, KindMD5:
-		return m.matchHash(nil, &c, value)
+		return m.matchHash(nil, &c, scope, value)
 	case KindDomain:
-		return m.matchHost(nil, &c, value)
+		return m.matchHost(nil, &c, scope, value)
 	}
 	return nil
 }

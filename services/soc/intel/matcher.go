@@ -241,10 +241,17 @@ func NewMatcher(inds []Indicator) (*Matcher, []Rejection) {
 		m.entries = append(m.entries, e)
 		m.counts[e.kind]++
 	}
-	// Give back what the build over-reserved (the arena grows by doubling).
-	m.arena = slices.Clip(m.arena)
-	if cap(m.arena) > len(m.arena)+len(m.arena)/8 {
-		m.arena = append([]byte(nil), m.arena...)
+	if len(m.cidr4.nodes) >= jumpMinNodes {
+		m.cidr4.buildJump()
+	}
+	// Give back what the build over-reserved: the arena grew by appending,
+	// and rejected indicators left the entry slices short of their size.
+	if cap(m.arena) > len(m.arena)+len(m.arena)/16 {
+		m.arena = slices.Clone(m.arena)
+	}
+	if len(m.entries) < cap(m.entries) {
+		m.entries = slices.Clone(m.entries)
+		m.next = slices.Clone(m.next)
 	}
 	return m, rejected
 }
@@ -379,8 +386,12 @@ func (m *Matcher) storedValue(i uint32) []byte {
 }
 
 // matchCtx carries one Match call's arguments down the helpers.
+//
+// The scope is not in here but passed beside it: Hits keep the field and
+// the raw value, so the compiler treats what this struct points to as
+// escaping, and a Scope literal at the caller would then be allocated on
+// every call.
 type matchCtx struct {
-	scope Scope
 	now   uint32
 	start int // first hit of this call in dst, for de-duplication
 	field string
@@ -388,20 +399,26 @@ type matchCtx struct {
 }
 
 // collect appends a Hit for every live, in-scope entry on the chain from
-// head that is not already reported. want, when not nil, is the
-// normalised value the entries must hold (the hash-keyed maps can
+// head that is not already reported, and says whether there was any live,
+// in-scope entry at all (reported before or not). want, when not nil, is
+// the normalised value the entries must hold (the hash-keyed maps can
 // collide); value renders the indicator's value for the Hit.
-func (m *Matcher) collect(dst []Hit, c *matchCtx, head uint32, want []byte, value func(i uint32) string) []Hit {
+func (m *Matcher) collect(dst []Hit, c *matchCtx, scope Scope, head uint32, want []byte, value func(i uint32) string) ([]Hit, bool) {
+	found := false
 	for i := head; i != none; i = m.next[i] {
 		if want != nil && !bytes.Equal(m.storedValue(i), want) {
 			continue
 		}
-		if !m.live(i, c.scope, c.now) || seen(dst[c.start:], i) {
+		if !m.live(i, scope, c.now) {
+			continue
+		}
+		found = true
+		if seen(dst[c.start:], i) {
 			continue
 		}
 		dst = append(dst, Hit{Indicator: m.indicator(i, value(i)), Field: c.field, Value: c.raw, entry: i})
 	}
-	return dst
+	return dst, found
 }
 
 func seen(hits []Hit, i uint32) bool {
@@ -415,14 +432,14 @@ func seen(hits []Hit, i uint32) bool {
 
 func (m *Matcher) stored(i uint32) string { return string(m.storedValue(i)) }
 
-func (m *Matcher) matchAddr(dst []Hit, c *matchCtx, a netip.Addr) []Hit {
+func (m *Matcher) matchAddr(dst []Hit, c *matchCtx, scope Scope, a netip.Addr) []Hit {
 	a = a.WithZone("").Unmap()
 	if a.Is4() {
 		if head, ok := m.v4[v4key(a)]; ok {
-			dst = m.collect(dst, c, head, nil, func(uint32) string { return a.String() })
+			dst, _ = m.collect(dst, c, scope, head, nil, func(uint32) string { return a.String() })
 		}
 	} else if head, ok := m.v6[a.As16()]; ok {
-		dst = m.collect(dst, c, head, nil, func(uint32) string { return a.String() })
+		dst, _ = m.collect(dst, c, scope, head, nil, func(uint32) string { return a.String() })
 	}
 	t := &m.cidr6
 	if a.Is4() {
@@ -431,17 +448,19 @@ func (m *Matcher) matchAddr(dst []Hit, c *matchCtx, a netip.Addr) []Hit {
 	var path [129]uint32
 	hi, lo := addrBits(a)
 	// Longest prefix first; stop at the first prefix with a live entry.
+	// A prefix whose indicators were already reported for another field
+	// still stops the walk: the event is about that network, not a wider
+	// one.
 	for k := t.path(hi, lo, &path) - 1; k >= 0; k-- {
-		n := len(dst)
-		dst = m.collect(dst, c, t.nodes[path[k]].head, nil, m.stored)
-		if len(dst) > n {
+		var found bool
+		if dst, found = m.collect(dst, c, scope, t.nodes[path[k]].head, nil, m.stored); found {
 			break
 		}
 	}
 	return dst
 }
 
-func (m *Matcher) matchIP(dst []Hit, c *matchCtx, s string) []Hit {
+func (m *Matcher) matchIP(dst []Hit, c *matchCtx, scope Scope, s string) []Hit {
 	if len(m.v4)+len(m.v6)+len(m.cidr4.nodes)+len(m.cidr6.nodes) == 0 {
 		return dst
 	}
@@ -449,18 +468,18 @@ func (m *Matcher) matchIP(dst []Hit, c *matchCtx, s string) []Hit {
 	if err != nil {
 		return dst
 	}
-	return m.matchAddr(dst, c, a)
+	return m.matchAddr(dst, c, scope, a)
 }
 
 // matchHost tests a host name (or an address written as one) against the
 // domain indicators, the domain itself and each parent down to two labels.
-func (m *Matcher) matchHost(dst []Hit, c *matchCtx, s string) []Hit {
+func (m *Matcher) matchHost(dst []Hit, c *matchCtx, scope Scope, s string) []Hit {
 	if a, err := parseIPv4Host(s); err == nil {
-		return m.matchAddr(dst, c, a)
+		return m.matchAddr(dst, c, scope, a)
 	}
 	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
 		if a, err := netip.ParseAddr(s[1 : len(s)-1]); err == nil {
-			return m.matchAddr(dst, c, a)
+			return m.matchAddr(dst, c, scope, a)
 		}
 		return dst
 	}
@@ -479,19 +498,19 @@ func (m *Matcher) matchHost(dst []Hit, c *matchCtx, s string) []Hit {
 			return dst // one label left: no indicator is that short
 		}
 		if head, ok := m.domains[maphash.Bytes(m.seed, rest)]; ok {
-			dst = m.collect(dst, c, head, rest, m.stored)
+			dst, _ = m.collect(dst, c, scope, head, rest, m.stored)
 		}
 		i += dot + 1
 	}
 }
 
-func (m *Matcher) matchURL(dst []Hit, c *matchCtx, s string, hostToo bool) []Hit {
+func (m *Matcher) matchURL(dst []Hit, c *matchCtx, scope Scope, s string, hostToo bool) []Hit {
 	s = strings.TrimSpace(s)
 	if len(m.urls) > 0 {
 		var buf [512]byte
 		if u, why := appendURL(buf[:0], s); why == "" {
 			if head, ok := m.urls[maphash.Bytes(m.seed, u)]; ok {
-				dst = m.collect(dst, c, head, u, m.stored)
+				dst, _ = m.collect(dst, c, scope, head, u, m.stored)
 			}
 		}
 	}
@@ -502,51 +521,51 @@ func (m *Matcher) matchURL(dst []Hit, c *matchCtx, s string, hostToo bool) []Hit
 				auth = auth[at+1:]
 			}
 			if host, _, why := splitHostPort(auth); why == "" {
-				dst = m.matchHost(dst, c, host)
+				dst = m.matchHost(dst, c, scope, host)
 			}
 		}
 	}
 	return dst
 }
 
-func (m *Matcher) matchEmail(dst []Hit, c *matchCtx, s string) []Hit {
+func (m *Matcher) matchEmail(dst []Hit, c *matchCtx, scope Scope, s string) []Hit {
 	s = strings.TrimSpace(s)
 	if len(m.emails) > 0 {
 		var buf [MaxEmailLen + 8]byte
 		if e, why := appendEmail(buf[:0], s); why == "" {
 			if head, ok := m.emails[maphash.Bytes(m.seed, e)]; ok {
-				dst = m.collect(dst, c, head, e, m.stored)
+				dst, _ = m.collect(dst, c, scope, head, e, m.stored)
 			}
 		}
 	}
 	if at := strings.LastIndexByte(s, '@'); at >= 0 {
-		dst = m.matchHost(dst, c, s[at+1:])
+		dst = m.matchHost(dst, c, scope, s[at+1:])
 	}
 	return dst
 }
 
-func (m *Matcher) matchHash(dst []Hit, c *matchCtx, s string) []Hit {
+func (m *Matcher) matchHash(dst []Hit, c *matchCtx, scope Scope, s string) []Hit {
 	s = strings.TrimSpace(s)
 	switch len(s) {
 	case 64:
 		var k [32]byte
 		if decodeHex(k[:], s) {
 			if head, ok := m.sha256[k]; ok {
-				dst = m.collect(dst, c, head, nil, func(uint32) string { return hexString(k[:]) })
+				dst, _ = m.collect(dst, c, scope, head, nil, func(uint32) string { return hexString(k[:]) })
 			}
 		}
 	case 40:
 		var k [20]byte
 		if decodeHex(k[:], s) {
 			if head, ok := m.sha1[k]; ok {
-				dst = m.collect(dst, c, head, nil, func(uint32) string { return hexString(k[:]) })
+				dst, _ = m.collect(dst, c, scope, head, nil, func(uint32) string { return hexString(k[:]) })
 			}
 		}
 	case 32:
 		var k [16]byte
 		if decodeHex(k[:], s) {
 			if head, ok := m.md5[k]; ok {
-				dst = m.collect(dst, c, head, nil, func(uint32) string { return hexString(k[:]) })
+				dst, _ = m.collect(dst, c, scope, head, nil, func(uint32) string { return hexString(k[:]) })
 			}
 		}
 	}

@@ -2,6 +2,8 @@ package intel
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -69,6 +71,7 @@ func TestMatcher(t *testing.T) {
 		{"cidr longest prefix", map[string]any{"destination.ip": "10.1.9.9"}, nil, "ioc_4@destination.ip"},
 		{"cidr shorter prefix", map[string]any{"destination.ip": "10.200.0.1"}, nil, "ioc_3@destination.ip"},
 		{"cidr longest expired falls back", map[string]any{"destination.ip": "10.1.2.3"}, nil, "ioc_4@destination.ip"},
+		{"a reported prefix does not widen for the next field", map[string]any{"source.ip": "10.1.2.3", "destination.ip": "10.1.9.9"}, nil, "ioc_4@source.ip"},
 		{"cidr v6 longest", map[string]any{"server.ip": "2001:db8:bad:beef::1"}, nil, "ioc_7@server.ip"},
 		{"cidr v6 shorter", map[string]any{"server.ip": "2001:db8:bad:1::1"}, nil, "ioc_6@server.ip"},
 		{"cidr v6 miss", map[string]any{"server.ip": "2001:db8:bac::1"}, nil, ""},
@@ -280,5 +283,83 @@ func TestStoreSwapUnderReaders(t *testing.T) {
 	s.Swap(nil)
 	if s.Match(ev, nil, t0) != nil {
 		t.Error("Swap(nil) should clear the store")
+	}
+}
+
+// TestTriePathAgainstBruteForce checks the trie, with and without the
+// IPv4 jump table, against a scan of every prefix, on random prefixes
+// dense enough to share their top 16 bits.
+func TestTriePathAgainstBruteForce(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, v6 := range []bool{false, true} {
+		var prefixes []netip.Prefix
+		seen := map[netip.Prefix]bool{}
+		for len(prefixes) < 3000 {
+			var p netip.Prefix
+			if v6 {
+				var b [16]byte
+				b[0], b[1], b[2] = 0x20, 0x01, byte(r.IntN(4))
+				for i := 3; i < 16; i++ {
+					b[i] = byte(r.UintN(256))
+				}
+				p = netip.PrefixFrom(netip.AddrFrom16(b), 1+r.IntN(128)).Masked()
+			} else {
+				b := [4]byte{10, byte(r.IntN(4)), byte(r.UintN(256)), byte(r.UintN(256))}
+				if r.IntN(10) == 0 {
+					b[0] = byte(r.UintN(256))
+				}
+				p = netip.PrefixFrom(netip.AddrFrom4(b), 1+r.IntN(32)).Masked()
+			}
+			if !seen[p] {
+				seen[p] = true
+				prefixes = append(prefixes, p)
+			}
+		}
+		var tr trie
+		next := make([]uint32, len(prefixes))
+		for i, p := range prefixes {
+			hi, lo := addrBits(p.Addr())
+			tr.insert(hi, lo, uint8(p.Bits()), uint32(i), next)
+		}
+		jumped := tr
+		if !v6 {
+			jumped.buildJump()
+		}
+		for q := 0; q < 5000; q++ {
+			a := prefixes[r.IntN(len(prefixes))].Addr()
+			if v6 {
+				b := a.As16()
+				b[15] ^= byte(r.UintN(256))
+				b[9] ^= byte(r.UintN(2))
+				a = netip.AddrFrom16(b)
+			} else {
+				b := a.As4()
+				b[3] ^= byte(r.UintN(256))
+				b[1] ^= byte(r.UintN(2))
+				a = netip.AddrFrom4(b)
+			}
+			var want []int
+			for i, p := range prefixes {
+				if p.Contains(a) {
+					want = append(want, i)
+				}
+			}
+			slices.SortFunc(want, func(x, y int) int { return prefixes[x].Bits() - prefixes[y].Bits() })
+			hi, lo := addrBits(a)
+			for name, tt := range map[string]*trie{"plain": &tr, "jump": &jumped} {
+				var out [129]uint32
+				n := tt.path(hi, lo, &out)
+				var got []int
+				for _, nd := range out[:n] {
+					for e := tt.nodes[nd].head; e != none; e = next[e] {
+						got = append(got, int(e))
+					}
+				}
+				if !slices.Equal(got, want) {
+					t.Fatalf("%s trie, %s: got %v, want %v", name, a, got, want)
+				}
+			}
+		}
 	}
 }

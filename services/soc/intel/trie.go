@@ -1,6 +1,9 @@
 package intel
 
-import "math/bits"
+import (
+	"math/bits"
+	"slices"
+)
 
 // trie is a path-compressed binary radix trie over addresses of up to 128
 // bits (IPv4 addresses sit in the top 32 bits of hi). Nodes live in one
@@ -9,7 +12,25 @@ import "math/bits"
 // any number of readers.
 type trie struct {
 	nodes []tnode
+	// jump, for a large IPv4 trie, skips the top of the walk: indexed by
+	// an address's first 16 bits, it gives the node to go on from and the
+	// deepest node of /16 or shorter holding entries, whose own ancestors
+	// with entries follow through up. With tens of thousands of prefixes
+	// the top 16 levels are as many cache misses per lookup; the table is
+	// one. It costs 512 KiB, so small tries go without.
+	jump []jumpEntry
+	up   []uint32
 }
+
+type jumpEntry struct {
+	cont uint32 // node to continue the walk at, none to stop
+	anc  uint32 // deepest node of /16 or shorter with entries, or none
+}
+
+const (
+	jumpBits     = 16
+	jumpMinNodes = 8192
+)
 
 type tnode struct {
 	hi, lo uint64    // the prefix, masked to bits
@@ -101,6 +122,57 @@ func boolInt(b bool) int {
 	return 0
 }
 
+// buildJump fills jump and up once every prefix is in (IPv4 tries only).
+func (t *trie) buildJump() {
+	t.up = make([]uint32, len(t.nodes))
+	t.up[0] = none
+	stack := []uint32{0}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, c := range t.nodes[n].child {
+			if c == 0 {
+				continue
+			}
+			if t.nodes[n].head != none {
+				t.up[c] = n
+			} else {
+				t.up[c] = t.up[n]
+			}
+			stack = append(stack, c)
+		}
+	}
+	t.jump = make([]jumpEntry, 1<<jumpBits)
+	for b := range t.jump {
+		hi := uint64(b) << (64 - jumpBits)
+		e := jumpEntry{cont: none, anc: none}
+		cur := uint32(0)
+		for {
+			nd := &t.nodes[cur]
+			if nd.bits > jumpBits {
+				e.cont = cur // its own prefix is checked at lookup
+				break
+			}
+			if mh, _ := mask128(hi, 0, nd.bits); mh != nd.hi {
+				break
+			}
+			if nd.head != none {
+				e.anc = cur
+			}
+			if nd.bits == jumpBits {
+				e.cont = cur // the next step depends on bit 16 of the address
+				break
+			}
+			c := nd.child[bitAt(hi, 0, nd.bits)]
+			if c == 0 {
+				break
+			}
+			cur = c
+		}
+		t.jump[b] = e
+	}
+}
+
 // path writes to out the nodes, shallowest first, whose prefix contains
 // address (hi, lo) and that hold entries; it returns how many. out must
 // have room for 129 nodes (one per prefix length).
@@ -110,6 +182,22 @@ func (t *trie) path(hi, lo uint64, out *[129]uint32) int {
 	}
 	k := 0
 	cur := uint32(0)
+	if t.jump != nil {
+		j := t.jump[hi>>(64-jumpBits)]
+		for a := j.anc; a != none; a = t.up[a] {
+			out[k] = a
+			k++
+		}
+		slices.Reverse(out[:k])
+		if cur = j.cont; cur == none {
+			return k
+		}
+		if nd := &t.nodes[cur]; nd.bits <= jumpBits {
+			if cur = nd.child[bitAt(hi, lo, nd.bits)]; cur == 0 {
+				return k
+			}
+		}
+	}
 	for {
 		nd := &t.nodes[cur]
 		if mh, ml := mask128(hi, lo, nd.bits); mh != nd.hi || ml != nd.lo {
