@@ -266,7 +266,7 @@ func BenchmarkMatchMiss(b *testing.B) {
 			ev := map[string]any{
 				"source.ip": "10.20.30.40", "destination.ip": "2001:db8::99", "host.ip": "192.168.1.10",
 				"dns.question.name": "www.example.org", "url.full": "https://www.example.org/index.html?q=1",
-				"file.hash.sha256": "0000000000000000000000000000000000000000000000000000000000000000",
+				"file.hash.sha256":   "0000000000000000000000000000000000000000000000000000000000000000",
 				"email.from.address": "someone@example.org", "user.email": "analyst@example.net",
 			}
 			if h := f.m.Match(ev, Scope{"ten_3"}, benchNow); h != nil {
