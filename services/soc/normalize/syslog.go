@@ -343,6 +343,13 @@ func parse3164(m *Syslog, b []byte, i int, received time.Time) {
 			rest = rest[n:]
 		}
 	}
+	// "-" is what some senders write for an unknown host or pid; it is
+	// also RFC 5424's nil value, so it means none here too.
+	for _, f := range []*string{&m.Hostname, &m.AppName, &m.ProcID} {
+		if *f == "-" {
+			*f = ""
+		}
+	}
 	if bytes.HasPrefix(rest, bom) {
 		m.BOM = true
 		rest = rest[len(bom):]
