@@ -1,6 +1,9 @@
 package sigma
 
-import "sort"
+import (
+	"sort"
+	"unicode/utf8"
+)
 
 // acMatcher is an Aho–Corasick automaton over bytes: one pass over a field
 // value reports every pattern it contains. The root has a dense table; the
@@ -31,6 +34,10 @@ type acMatcher struct {
 	// emit is the first state with output on the fail chain of each state,
 	// itself included; -1 when there is none.
 	emit []int32
+	// lowerOnly is set when no pattern has an ASCII upper-case letter, as
+	// for the prefilter's lower-cased literals: appendHitsFold may then
+	// lower-case the text as it scans.
+	lowerOnly bool
 }
 
 const denseDepth = 3
@@ -125,7 +132,16 @@ func newAC(patterns []string) *acMatcher {
 		}
 		a.dense[s] = tab
 	}
-	return a.renumber(append([]int32{0}, order...), depth)
+	b := a.renumber(append([]int32{0}, order...), depth)
+	b.lowerOnly = true
+	for _, p := range patterns {
+		for i := 0; i < len(p); i++ {
+			if 'A' <= p[i] && p[i] <= 'Z' {
+				b.lowerOnly = false
+			}
+		}
+	}
+	return b
 }
 
 // renumber gives the states the numbers of their position in order (a
@@ -278,6 +294,67 @@ func (a *acMatcher) scan(s string, hit func(pid int32)) {
 			}
 		}
 	}
+}
+
+// asciiLower lower-cases an ASCII byte.
+var asciiLower = func() (t [utf8.RuneSelf]byte) {
+	for i := range t {
+		t[i] = byte(i)
+		if 'A' <= i && i <= 'Z' {
+			t[i] += 'a' - 'A'
+		}
+	}
+	return t
+}()
+
+// appendHitsFold is appendHits over strings.ToLower(s), lower-casing as it
+// scans instead of in a pass of its own. It only knows ASCII: at the first
+// other byte it stops and returns false, and the caller scans the
+// lower-cased text with appendHits. What it appended by then stands: up to
+// that byte both texts are the same, and the state marks keep the second
+// scan from reporting a pattern twice.
+func (a *acMatcher) appendHitsFold(dst []int32, s string, marks []uint32, stamp uint32) ([]int32, bool) {
+	if !a.lowerOnly {
+		return dst, false
+	}
+	st := int32(0)
+	flat, nflat, link, out, emit := a.flat, a.nflat, a.link, a.out, a.emit
+	class, nclass := &a.class, a.nclass
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b >= utf8.RuneSelf {
+			return dst, false
+		}
+		b = asciiLower[b]
+		var nx int32
+		for {
+			if st < nflat {
+				nx = flat[int(st*nclass)+int(class[b])]
+				break
+			}
+			lo, hi := a.eoff[st], a.eoff[st+1]
+			nx = -1
+			for j := lo; j < hi; j++ {
+				if a.ekey[j] == b {
+					nx = a.enext[j]
+					break
+				}
+			}
+			if nx >= 0 {
+				break
+			}
+			st = a.fail[st]
+		}
+		st = nx &^ outBit
+		if nx&outBit == 0 {
+			continue
+		}
+		for o := emit[st]; o > 0 && marks[o] != stamp; o = link[o] {
+			marks[o] = stamp
+			dst = append(dst, out[o]...)
+		}
+	}
+	return dst, true
 }
 
 // appendHits appends to dst the id of every pattern that occurs in s and

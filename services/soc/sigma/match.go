@@ -21,6 +21,7 @@ type fval struct {
 	gen     uint32
 	present bool
 	null    bool
+	hasL    bool     // l is set: strings are lower-cased when first needed
 	s, l    string   // text and lower-cased text of a scalar
 	ms, ml  []string // the same for a list
 	raw     any
@@ -140,10 +141,20 @@ func (c *evalCtx) get(fid int) *fval {
 	}
 	v.present = true
 	if str, ok := raw.(string); ok {
-		v.raw, v.s, v.l = raw, str, c.lowerKeep(str)
+		// The literal index reads s; l waits for a matcher that needs it.
+		v.raw, v.s = raw, str
 		return v
 	}
 	fill(v, raw)
+	return v
+}
+
+// getL is get with the lower-cased text set, for the matchers that read it.
+func (c *evalCtx) getL(fid int) *fval {
+	v := c.get(fid)
+	if !v.hasL {
+		v.l, v.hasL = c.lowerKeep(v.s), true
+	}
 	return v
 }
 
@@ -170,6 +181,7 @@ func lookup(ev Event, name string) (any, bool) {
 
 func fill(v *fval, raw any) {
 	v.raw = raw
+	v.hasL = true
 	switch x := raw.(type) {
 	case nil:
 		v.null = true
@@ -257,7 +269,12 @@ type strMatcher struct {
 }
 
 func (m *strMatcher) match(c *evalCtx) bool {
-	v := c.get(m.fid)
+	var v *fval
+	if m.cased {
+		v = c.get(m.fid)
+	} else {
+		v = c.getL(m.fid)
+	}
 	if !v.present || v.null {
 		return false
 	}
@@ -305,7 +322,7 @@ func (m *keywordMatcher) match(c *evalCtx) bool {
 	one := func(p *pattern) bool {
 		if len(m.fields) > 0 {
 			for _, fid := range m.fields {
-				v := c.get(fid)
+				v := c.getL(fid)
 				if v.each(func(s, l string) bool {
 					if m.cased {
 						return p.match(s)
@@ -543,12 +560,12 @@ type fieldrefMatcher struct {
 }
 
 func (m *fieldrefMatcher) match(c *evalCtx) bool {
-	v := c.get(m.fid)
+	v := c.getL(m.fid)
 	if !v.present || v.null {
 		return false
 	}
 	one := func(ref int) bool {
-		r := c.get(ref)
+		r := c.getL(ref)
 		if !r.present || r.null {
 			return false
 		}

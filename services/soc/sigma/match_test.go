@@ -399,3 +399,42 @@ detection: {s: {EventID: 4625}, n: {User: bob}, condition: s and not n}
 		}
 	}
 }
+
+// appendHitsFold finds in a text what appendHits finds in the lower-cased
+// text, and hands texts it cannot fold (non-ASCII) back to the caller.
+func TestAhoCorasickFold(t *testing.T) {
+	pats := []string{"\\windows\\system32\\", "cmd.exe", "é", "ß", "-enc", "x"}
+	ac := newAC(pats)
+	if !ac.lowerOnly || newAC([]string{"Abc"}).lowerOnly {
+		t.Fatal("lowerOnly")
+	}
+	marks := make([]uint32, len(ac.fail))
+	stamp := uint32(0)
+	for _, in := range []string{"C:\\WINDOWS\\System32\\CMD.EXE -ENC", "", "ÉCOLE cmd.exe", "nothing", "STRASSE straße X"} {
+		stamp++
+		want := map[int32]bool{}
+		for _, p := range ac.appendHits(nil, strings.ToLower(in), marks, stamp) {
+			want[p] = true
+		}
+		stamp++
+		got, ok := ac.appendHitsFold(nil, in, marks, stamp)
+		if !ok {
+			got = ac.appendHits(got, strings.ToLower(in), marks, stamp)
+		}
+		seen := map[int32]bool{}
+		for _, p := range got {
+			if seen[p] {
+				t.Fatalf("%q: pattern %d twice", in, p)
+			}
+			seen[p] = true
+		}
+		if len(seen) != len(want) {
+			t.Fatalf("%q: got %v want %v", in, seen, want)
+		}
+		for p := range want {
+			if !seen[p] {
+				t.Fatalf("%q: got %v want %v", in, seen, want)
+			}
+		}
+	}
+}

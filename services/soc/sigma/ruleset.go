@@ -331,8 +331,11 @@ type route struct {
 	full   []uint8      // per rule position, the mask of all its keys
 	fields []fieldIndex // per event field, an automaton over its atoms
 	anyAC  *fieldIndex  // atoms that may be in any field (keywords)
-	npat   int
-	nstate int
+	// covered are the event fields whose automata also hold the keyword
+	// atoms: the keyword automaton does not scan them again.
+	covered map[string]bool
+	npat    int
+	nstate  int
 }
 
 type fieldIndex struct {
@@ -380,8 +383,29 @@ func (rs *RuleSet) buildRoute(rules []int32) *route {
 		fields = append(fields, f)
 	}
 	sort.Strings(fields)
+	kw := byField[""]
 	for _, f := range fields {
 		m := byField[f]
+		if f != "" && kw != nil {
+			// The keyword atoms ride along in the automaton of each indexed
+			// field, so that the values of these fields are scanned once;
+			// the keyword automaton then skips them (covered).
+			merged := make(map[string][]int32, len(m)+len(kw))
+			for l, es := range m {
+				merged[l] = es
+			}
+			for l, es := range kw {
+				merged[l] = append(merged[l][:len(merged[l]):len(merged[l])], es...)
+			}
+			m = merged
+			if rt.covered == nil {
+				rt.covered = map[string]bool{}
+			}
+			// A field of an event-scoped mapping reads its first name when
+			// the event has it, the only case in which that key is covered.
+			primary, _, _ := strings.Cut(f, "\x00")
+			rt.covered[primary] = true
+		}
 		lits := make([]string, 0, len(m))
 		for l := range m {
 			lits = append(lits, l)
@@ -573,6 +597,15 @@ func fitsAny(ls LogSource, sources []LogSource) bool {
 	return len(sources) == 0 && ls == LogSource{}
 }
 
+// scan appends the patterns of ac found in strings.ToLower(s).
+func (c *evalCtx) scan(ac *acMatcher, dst []int32, s string, marks []uint32, stamp uint32) []int32 {
+	dst, ok := ac.appendHitsFold(dst, s, marks, stamp)
+	if !ok {
+		dst = ac.appendHits(dst, c.lower(s), marks, stamp)
+	}
+	return dst
+}
+
 // candidates runs the literal index: one automaton pass per indexed field.
 func (rs *RuleSet) candidates(c *evalCtx, rt *route) []int32 {
 	if rt.npat == 0 {
@@ -631,7 +664,7 @@ func (rs *RuleSet) candidates(c *evalCtx, rt *route) []int32 {
 		}
 		sm := c.stateMarks[fi.sbase:]
 		if v.ms == nil {
-			c.hits = fi.ac.appendHits(c.hits, v.l, sm, stamp)
+			c.hits = c.scan(fi.ac, c.hits, v.s, sm, stamp)
 		} else {
 			for _, l := range v.ml {
 				c.hits = fi.ac.appendHits(c.hits, l, sm, stamp)
@@ -642,21 +675,26 @@ func (rs *RuleSet) candidates(c *evalCtx, rt *route) []int32 {
 	if fi := rt.anyAC; fi != nil {
 		// Every value of every field, lower-cased into scratch space.
 		sm := c.stateMarks[fi.sbase:]
-		for _, raw := range c.ev {
+		for k, raw := range c.ev {
+			if rt.covered[k] {
+				continue
+			}
 			switch x := raw.(type) {
 			case nil:
 			case []any:
 				for _, e := range x {
 					if e != nil {
-						c.hits = fi.ac.appendHits(c.hits, c.lower(toString(e)), sm, stamp)
+						c.hits = c.scan(fi.ac, c.hits, toString(e), sm, stamp)
 					}
 				}
 			case []string:
 				for _, e := range x {
-					c.hits = fi.ac.appendHits(c.hits, c.lower(e), sm, stamp)
+					c.hits = c.scan(fi.ac, c.hits, e, sm, stamp)
 				}
+			case string:
+				c.hits = c.scan(fi.ac, c.hits, x, sm, stamp)
 			default:
-				c.hits = fi.ac.appendHits(c.hits, c.lower(toString(raw)), sm, stamp)
+				c.hits = c.scan(fi.ac, c.hits, toString(raw), sm, stamp)
 			}
 		}
 		take(fi)

@@ -78,15 +78,18 @@ var serviceCategories = map[string]map[int][]string{
 
 // WindowsLogSources gives the logsources of a flattened Windows event from
 // its Channel and EventID: product windows, the channel's service, and the
-// category of the event id (Sysmon ids, 4688 process creation, …).
+// category of the event id (Sysmon ids, 4688 process creation, …). The
+// slices it returns are shared between calls: callers must not modify them.
 func WindowsLogSources(ev Event) []LogSource {
 	ch, _ := ev["Channel"].(string)
 	if ch == "" {
 		return nil
 	}
 	svc := channelService(ch)
-	out := make([]LogSource, 0, 4)
-	out = append(out, LogSource{Product: "windows", Service: svc})
+	ss := serviceSources[svc]
+	if ss == nil {
+		ss = unknownChannel
+	}
 	var id float64
 	var ok bool
 	switch x := ev["EventID"].(type) {
@@ -97,20 +100,47 @@ func WindowsLogSources(ev Event) []LogSource {
 	default:
 		id, ok = toNumber(toString(x))
 	}
-	if !ok {
-		return out
+	if ok {
+		if out, found := ss.byID[int(id)]; found {
+			return out
+		}
 	}
-	var cats []string
-	if svc == "sysmon" {
-		cats = sysmonCategories[int(id)]
-	} else {
-		cats = serviceCategories[svc][int(id)]
-	}
-	for _, c := range cats {
-		out = append(out, LogSource{Product: "windows", Category: c})
-	}
-	return out
+	return ss.base
 }
+
+// sources are the logsource lists of one channel service, built once so
+// that routing an event allocates nothing.
+type sources struct {
+	base []LogSource         // windows and the service
+	byID map[int][]LogSource // with the category of each event id
+}
+
+var (
+	unknownChannel = &sources{base: []LogSource{{Product: "windows"}}}
+	serviceSources = func() map[string]*sources {
+		out := map[string]*sources{}
+		for _, svc := range windowsChannels {
+			if out[svc] != nil {
+				continue
+			}
+			base := LogSource{Product: "windows", Service: svc}
+			ss := &sources{base: []LogSource{base}, byID: map[int][]LogSource{}}
+			cats := serviceCategories[svc]
+			if svc == "sysmon" {
+				cats = sysmonCategories
+			}
+			for id, cs := range cats {
+				l := []LogSource{base}
+				for _, c := range cs {
+					l = append(l, LogSource{Product: "windows", Category: c})
+				}
+				ss.byID[id] = l[:len(l):len(l)]
+			}
+			out[svc] = ss
+		}
+		return out
+	}()
+)
 
 // channelService is windowsChannels[strings.ToLower(ch)], without
 // allocating for ASCII channel names.
