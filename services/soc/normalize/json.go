@@ -6,11 +6,16 @@ import (
 	"time"
 )
 
-// checkJSONDepth refuses JSON nested deeper than MaxDepth before it is
-// decoded: encoding/json allows 10,000 levels, which costs far more than
-// an event is worth.
+// maxMembers bounds the object members (keys, nested ones included) of a
+// JSON message. Counted before decoding, it stops a message of thousands of
+// repeated keys, which decodes slowly and flattens to few fields.
+const maxMembers = 4 * MaxFields
+
+// checkJSONDepth refuses JSON nested deeper than MaxDepth, or with more
+// than maxMembers members, before it is decoded: encoding/json allows
+// 10,000 levels, which costs far more than an event is worth.
 func checkJSONDepth(b []byte) error {
-	depth, inStr := 0, false
+	depth, inStr, members := 0, false, 0
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		if inStr {
@@ -31,6 +36,10 @@ func checkJSONDepth(b []byte) error {
 			}
 		case '}', ']':
 			depth--
+		case ':':
+			if members++; members > maxMembers {
+				return tooLargef(FormatJSON, "at byte %d: more than %d object members", i, maxMembers)
+			}
 		}
 	}
 	return nil

@@ -151,6 +151,9 @@ func TestParseJSONErrors(t *testing.T) {
 	if _, err := normalize.ParseJSON(many.Bytes(), recv); !errors.Is(err, normalize.ErrTooLarge) {
 		t.Errorf("wide JSON: %v", err)
 	}
+	if _, err := normalize.ParseJSON([]byte("{"+strings.Repeat(`"a":1,`, 4*normalize.MaxFields)+`"b":2}`), recv); !errors.Is(err, normalize.ErrTooLarge) || !strings.Contains(err.Error(), "more than 2048 object members") {
+		t.Errorf("repeated keys: %v", err)
+	}
 	for _, c := range []struct{ in, want string }{
 		{`{"a":1,}`, "json: at byte 8: invalid character '}'"},
 		{`[1,2]`, "must be a JSON object, not array"},

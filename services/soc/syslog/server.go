@@ -399,11 +399,16 @@ type deadlineReader struct {
 }
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
-	idle := d.s.cfg.IdleTimeout
 	if d.s.draining.Load() {
-		idle = d.s.cfg.DrainIdle
+		_ = d.c.SetReadDeadline(time.Now().Add(d.s.cfg.DrainIdle))
+		return d.c.Read(p)
 	}
-	_ = d.c.SetReadDeadline(time.Now().Add(idle))
+	_ = d.c.SetReadDeadline(time.Now().Add(d.s.cfg.IdleTimeout))
+	// Close may have set the drain deadline between the check above and
+	// this read's deadline, which then overwrote it: check again.
+	if d.s.draining.Load() {
+		_ = d.c.SetReadDeadline(time.Now().Add(d.s.cfg.DrainIdle))
+	}
 	return d.c.Read(p)
 }
 
