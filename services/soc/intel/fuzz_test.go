@@ -147,3 +147,48 @@ func checkMatcherFinds(t *testing.T, inds []Indicator) {
 		}
 	}
 }
+
+// FuzzMatch: whatever a value is, Match and Lookup do not panic; normal
+// forms are fixed points of ParseValue and Guess agrees with it; and a
+// value that ParseValue accepts for a kind is found by Match in that
+// kind's fields once its normal form is an indicator: the match path's
+// own normalisers (stack buffers, no errors) must agree with ParseValue.
+func FuzzMatch(f *testing.F) {
+	for _, s := range []string{"198.51.100.7", "::ffff:10.0.0.1", "fe80::1%eth0", "Evil.Example.", "*.evil.example",
+		"HTTP://User@Evil.Example:80/a?b#c", "http://[2001:db8::1]:443/", "Bad@Evil.Example", strings.Repeat("A", 64), strings.Repeat("f", 40), strings.Repeat("0", 32)} {
+		f.Add(s)
+	}
+	fields := map[Kind]string{KindIPv4: "source.ip", KindIPv6: "destination.ip", KindDomain: "dns.question.name", KindURL: "url.full",
+		KindEmail: "email.from.address", KindSHA256: "file.hash.sha256", KindSHA1: "process.hash.sha1", KindMD5: "file.hash.md5"}
+	f.Fuzz(func(t *testing.T, s string) {
+		for k, field := range fields {
+			v, err := ParseValue(k, s)
+			if err != nil {
+				continue
+			}
+			if again, err := ParseValue(k, v); err != nil || again != v {
+				t.Fatalf("%s %q: normal form %q is not a fixed point (%q, %v)", k, s, v, again, err)
+			}
+			m, rej := NewMatcher([]Indicator{{ID: "x", Kind: k, Value: v}})
+			if len(rej) != 0 {
+				t.Fatalf("%s %q (from %q) rejected: %v", k, v, s, rej)
+			}
+			hits := m.Match(map[string]any{field: s}, nil, t0)
+			if len(hits) != 1 || hits[0].Indicator.Value != v || hits[0].Value != s {
+				t.Fatalf("%s %q in %s: hits %+v, want the indicator %q", k, s, field, hits, v)
+			}
+		}
+		if k, v, err := Guess(s); err == nil {
+			if pv, err := ParseValue(k, s); err != nil || pv != v {
+				t.Fatalf("Guess(%q) = %s %q but ParseValue says %q, %v", s, k, v, pv, err)
+			}
+		}
+		m, _ := NewMatcher(testIndicators())
+		ev := map[string]any{}
+		for _, fl := range matchFields {
+			ev[fl.name] = s
+		}
+		m.Match(ev, Scope{"ten_a"}, t0)
+		m.Lookup(s, nil, t0)
+	})
+}

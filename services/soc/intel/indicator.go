@@ -498,6 +498,15 @@ func appendDomain(dst []byte, s string) ([]byte, string) {
 	if bytes.IndexByte(d[len(dst):], '.') < 0 {
 		return dst, "needs at least two labels (a top-level domain alone would match too much)"
 	}
+	// No top-level domain is all digits; such a name is an address (or a
+	// piece of one), which the matcher looks up as an address.
+	numeric := true
+	for _, c := range d[bytes.LastIndexByte(d, '.')+1:] {
+		numeric = numeric && c >= '0' && c <= '9'
+	}
+	if numeric {
+		return dst, "ends in an all-numeric label (an IP address is an ipv4 indicator)"
+	}
 	return d, ""
 }
 
@@ -541,6 +550,9 @@ func appendHost(dst []byte, s string) ([]byte, string) {
 			return dst[:start], "has a label longer than 63 characters"
 		}
 		dst = append(dst, c)
+	}
+	if label == 0 {
+		return dst[:start], "has an empty label"
 	}
 	if dst[len(dst)-1] == '-' {
 		return dst[:start], "has a label that ends with '-'"

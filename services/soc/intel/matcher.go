@@ -16,6 +16,13 @@ import (
 // none marks the end of an entry chain and an empty trie node.
 const none = ^uint32(0)
 
+// Entries and arena offsets are 32-bit to keep the per-indicator record
+// small; these bounds keep them from wrapping (far above any real list).
+const (
+	maxEntries = 1<<32 - 2
+	maxArena   = 1<<32 - 1<<16
+)
+
 // Scope lists the tenants whose own indicators apply to an event, besides
 // the global ones (empty TenantID), which always apply. The caller builds
 // it: usually the event's tenant and, when the MSP shares lists down the
@@ -147,6 +154,10 @@ func NewMatcher(inds []Indicator) (*Matcher, []Rejection) {
 			reject(i, "id is longer than 128 bytes")
 			continue
 		}
+		if uint64(len(m.entries)) >= maxEntries || uint64(len(m.arena)) > maxArena {
+			reject(i, "the matcher is full")
+			continue
+		}
 		idx := uint32(len(m.entries))
 		e := entry{off: uint32(len(m.arena)), kind: in.Kind.code()}
 		val := strings.TrimSpace(in.Value)
@@ -196,6 +207,7 @@ func NewMatcher(inds []Indicator) (*Matcher, []Rejection) {
 				tab = m.emails
 			}
 			if why != "" {
+				why = string(in.Kind) + " value " + why
 				break
 			}
 			e.vlen = uint16(len(m.arena) - int(e.off))
