@@ -35,7 +35,7 @@ func TestCrossTenantIsolation(t *testing.T) {
 	if err := tool.Open(ctx); err != nil {
 		t.Fatal(err)
 	}
-	demo, err := tool.Tenants.SeedDemo(ctx)
+	demo, err := tool.seedDemo(ctx)
 	if cerr := tool.Close(); err == nil {
 		err = cerr
 	}

@@ -240,7 +240,7 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer m.Close()
-	demo, err := m.Tenants.SeedDemo(ctx)
+	demo, err := m.seedDemo(ctx)
 	if err != nil {
 		return errors.New(opsward.ErrorMessage(err))
 	}

@@ -131,3 +131,18 @@ func (m *Main) mountNOC() {
 		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b)
 	}))
 }
+
+// seedDemo makes the demonstration tenants, users and keys, and gives each
+// customer demonstration NOC data.
+func (m *Main) seedDemo(ctx context.Context) (*tenants.Demo, error) {
+	demo, err := m.Tenants.SeedDemo(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range demo.Customers {
+		if _, err := m.NOC.SeedDemo(ctx, c.ID); err != nil {
+			return nil, fmt.Errorf("demo NOC data for %s: %w", c.Slug, err)
+		}
+	}
+	return demo, nil
+}
