@@ -21,6 +21,12 @@ import (
 // /var/log/auth.log) as RFC 3164 without PRI; a line of key=value pairs to
 // ParseKV; anything else becomes a plain message event.
 //
+// A hint narrows the parsers tried: FormatRFC5424 and FormatRFC3164 both
+// mean syslog (either version; the body is still read as above), FormatJSON,
+// FormatWinlogbeat and FormatEVTX all mean a JSON object (its layout is
+// still detected), FormatCEF takes CEF with or without a syslog header,
+// FormatAuth a syslog message or a log file line, FormatPlain keeps the text.
+//
 // On error no Event is returned; keep the message with Fallback.
 func Normalize(raw []byte, hint Format, received time.Time) (Event, error) {
 	if err := checkLen(FormatAuto, raw); err != nil {

@@ -355,3 +355,30 @@ func TestConfig(t *testing.T) {
 		t.Errorf("Start on a taken port: %v", err)
 	}
 }
+
+func TestIdleConnectionClosedAndUDPOversize(t *testing.T) {
+	t.Parallel()
+	src, _ := syslog.NewSources([]syslog.Source{{TenantID: "ten", SourceID: "src", CIDRs: loopback}})
+	srv, col := startServer(t, syslog.Config{TCPAddrs: []string{"127.0.0.1:0"}, UDPAddrs: []string{"127.0.0.1:0"}, IdleTimeout: 100 * time.Millisecond, MaxMessageSize: 1024}, src)
+	c, err := net.Dial("tcp", srv.Addrs(syslog.TCP)[0].String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// The server, not this deadline, must end the silent connection.
+	_ = c.SetReadDeadline(time.Now().Add(deadline))
+	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Errorf("idle connection: read returned %v, want EOF from the server closing it", err)
+	}
+	u, err := net.Dial("udp", srv.Addrs(syslog.UDP)[0].String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	_, _ = io.WriteString(u, "<13>1 - h app - - - big datagram "+strings.Repeat("y", 2000))
+	d := col.find(t, "big datagram")
+	if len(d.ev.String("event.original")) != 1024 {
+		t.Errorf("kept %d bytes", len(d.ev.String("event.original")))
+	}
+	waitFor(t, "UDP oversize counted", func() bool { return srv.Stats().UDP.Oversize == 1 })
+}
