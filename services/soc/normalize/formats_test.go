@@ -143,6 +143,33 @@ func TestNormalizeKV(t *testing.T) {
 	}
 }
 
+func TestNormalizeFilterlog(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want map[string]any
+	}{
+		{`<134>Nov 26 04:01:58 pfsense filterlog[4821]: 5,,,1000000103,em0,match,block,in,4,0x0,,64,0,0,DF,6,tcp,60,198.51.100.7,10.0.0.2,40000,22,0,S,1234567,,64240,,mss;sackOK;TS;nop;wscale`,
+			map[string]any{"source.ip": "198.51.100.7", "destination.ip": "10.0.0.2", "source.port": int64(40000), "destination.port": int64(22),
+				"network.transport": "tcp", "event.action": "block", "event.outcome": "failure", "rule.id": "1000000103", "network.direction": "ingress",
+				"observer.ingress.interface.name": "em0", "network.type": "ipv4", "observer.hostname": "pfsense"}},
+		{`<134>Nov 26 04:01:58 opnsense filterlog[4821]: 77,,,0f12,igb1,match,pass,out,6,0x00,0x00000,64,udp,17,78,2001:db8::5,2001:db8:1::53,5353,53,70`,
+			map[string]any{"source.ip": "2001:db8::5", "destination.ip": "2001:db8:1::53", "destination.port": int64(53), "network.transport": "udp",
+				"event.outcome": "success", "network.direction": "egress", "observer.egress.interface.name": "igb1", "network.type": "ipv6"}},
+	} {
+		ev, err := normalize.Normalize([]byte(tc.in), normalize.FormatAuto, recv)
+		if err != nil || ev.Format != normalize.FormatFilterlog {
+			t.Errorf("%s: %v %s", tc.in, err, ev.Format)
+			continue
+		}
+		wantFields(t, ev, tc.want)
+	}
+	ev, _ := normalize.Normalize([]byte(`<134>Nov 26 04:01:58 pf filterlog[1]: not,csv`), normalize.FormatAuto, recv)
+	if ev.Format != normalize.FormatRFC3164 || ev.String("message") != "not,csv" {
+		t.Errorf("short filterlog line: %s %q", ev.Format, ev.String("message"))
+	}
+}
+
 func TestNormalizeAuth(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

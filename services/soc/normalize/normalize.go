@@ -178,7 +178,8 @@ func looksKV(s string) bool {
 
 // FromSyslog builds the Event of a parsed syslog message: the header as
 // log.syslog.*, host.*, process.* and @timestamp, and the message body read
-// as CEF, a Linux auth message, JSON or key=value pairs when it is one. A
+// as CEF, a Linux auth message, a pfSense filterlog line, JSON or
+// key=value pairs when it is one. A
 // body that looks like one of those but does not parse leaves the syslog
 // event as it is, with the body's error in error.message (see ParseError).
 // raw is the message as received, kept as event.original.
@@ -224,6 +225,10 @@ func FromSyslog(m Syslog, raw []byte, received time.Time) Event {
 		ev.Format = FormatCEF
 		delete(ev.Fields, FieldMessage)
 		applyCEF(ev, c)
+	case program == "filterlog":
+		if applyFilterlog(ev, body) {
+			ev.Format = FormatFilterlog
+		}
 	case authPrograms[program] || strings.HasPrefix(body, "pam_"):
 		if f, ok := ParseAuth(program, body); ok {
 			ev.Format = FormatAuth
@@ -260,7 +265,7 @@ func FromSyslog(m Syslog, raw []byte, received time.Time) Event {
 	}
 	// A firewall or appliance that sends CEF or key=value lines is the
 	// observer of the traffic it reports.
-	if _, ok := ev.Fields["observer.hostname"]; !ok && (ev.Format == FormatCEF || ev.Format == FormatKV) {
+	if _, ok := ev.Fields["observer.hostname"]; !ok && (ev.Format == FormatCEF || ev.Format == FormatKV || ev.Format == FormatFilterlog) {
 		ev.set("observer.hostname", m.Hostname)
 	}
 	return ev
