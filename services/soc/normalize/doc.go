@@ -1,9 +1,10 @@
 // Package normalize turns the security events Opsward receives (syslog
-// RFC 5424 and RFC 3164, CEF, key=value firewall logs, Linux auth logs,
-// JSON objects, Winlogbeat documents and Windows events in the
-// EVTX-to-JSON layout) into one Event: a flat map of dotted ECS field
-// names ("@timestamp", "event.category", "source.ip", "process.command_line",
-// …) beside a second flat map of the source's own field names.
+// RFC 5424 and RFC 3164, CEF, key=value firewall logs, pfSense/OPNsense
+// filterlog, Linux auth logs, JSON objects, Winlogbeat documents and
+// Windows events in the EVTX-to-JSON layout) into one Event: a flat map of
+// dotted ECS field names ("@timestamp", "event.category", "source.ip",
+// "process.command_line", …) beside a second flat map of the source's own
+// field names.
 //
 // Why two maps: the ECS names are what search, storage, intel matching and
 // the portal use; the native names are what detection content is written
