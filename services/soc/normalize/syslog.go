@@ -175,11 +175,11 @@ func parse5424(m *Syslog, b []byte, i int) error {
 		return err
 	}
 	if ts != "" {
-		t, err := time.Parse(time.RFC3339Nano, ts)
-		if err != nil {
-			return invalidf(FormatRFC5424, i-len(ts)-1, "TIMESTAMP %q is not an RFC 3339 time", ts)
+		t, ok := parseTimestamp(ts)
+		if !ok {
+			return invalidf(FormatRFC5424, i-len(ts)-1, "TIMESTAMP %q is not an RFC 3339 time (YYYY-MM-DDThh:mm:ss[.ffffff] and Z or ±hh:mm, years 0001 to 9999 in UTC)", ts)
 		}
-		m.Timestamp = t.UTC()
+		m.Timestamp = t
 	}
 	if m.Hostname, i, err = field5424(b, i, "HOSTNAME", maxHostname); err != nil {
 		return err
@@ -422,11 +422,11 @@ var months = map[string]time.Month{"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "May"
 func bsdTime(b []byte, received time.Time) (time.Time, int, bool) {
 	if len(b) >= 5 && isDigit(b[0]) && isDigit(b[1]) && isDigit(b[2]) && isDigit(b[3]) && b[4] == '-' {
 		w := word(b)
-		t, err := time.Parse(time.RFC3339Nano, string(w))
-		if err != nil {
+		t, ok := parseTimestamp(string(w))
+		if !ok {
 			return time.Time{}, 0, false
 		}
-		return t.UTC(), len(w), true
+		return t, len(w), true
 	}
 	i := 0
 	if len(b) > 0 && (b[0] == '*' || b[0] == '.') {
@@ -486,6 +486,51 @@ func bsdTime(b []byte, received time.Time) (time.Time, int, bool) {
 		return time.Time{}, 0, false
 	}
 	return t, i, true
+}
+
+// parseTimestamp reads an RFC 5424 TIMESTAMP: RFC 3339 as section 6.2.3
+// restricts it (two-digit fields, '.' and fraction digits, "Z" or an
+// offset), except that up to 9 fraction digits are taken, as some senders
+// write 7 (Windows ticks) or 9. time.Parse alone is more lenient
+// (one-digit hours, ',' fractions), and what it accepts beyond the RFC
+// does not survive being written again. The time in UTC must fall in years 1 to
+// 9999 so that it can be written as RFC 3339.
+func parseTimestamp(s string) (time.Time, bool) {
+	const shape = "dddd-dd-ddTdd:dd:dd"
+	if len(s) < len(shape)+1 {
+		return time.Time{}, false
+	}
+	for i := 0; i < len(shape); i++ {
+		if shape[i] == 'd' && !isDigit(s[i]) || shape[i] != 'd' && s[i] != shape[i] {
+			return time.Time{}, false
+		}
+	}
+	i := len(shape)
+	if s[i] == '.' {
+		j := i + 1
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+		if j == i+1 || j-i-1 > 9 {
+			return time.Time{}, false
+		}
+		i = j
+	}
+	switch zone := s[i:]; {
+	case zone == "Z":
+	case len(zone) == 6 && (zone[0] == '+' || zone[0] == '-') && isDigit(zone[1]) && isDigit(zone[2]) && zone[3] == ':' && isDigit(zone[4]) && isDigit(zone[5]):
+	default:
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, false
+	}
+	t = t.UTC()
+	if y := t.Year(); y < 1 || y > 9999 {
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // digits reads up to max decimal digits at b[i:] and returns their value
