@@ -147,6 +147,7 @@ func FuzzNormalize(f *testing.F) {
 		`Nov 26 04:01:58 h sshd[1]: Failed password for invalid user a from 10.0.0.1 port 22 ssh2`,
 		`<85>Nov 26 04:01:58 web1 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id`,
 		`srcip=1.2.3.4 dstip=5.6.7.8 eventtime=1764129600000000000`,
+		`{"@timestamp":"0000-01-01T00:00:00+01:00","time":"9999-12-31T23:59:59-01:00"}`,
 		`<134>Nov 26 04:01:58 pfsense filterlog[4821]: 5,,,1000000103,em0,match,block,in,4,0x0,,64,0,0,DF,6,tcp,60,198.51.100.7,10.0.0.2,40000,22,0,S`,
 	} {
 		f.Add([]byte(s), uint8(0))
@@ -181,6 +182,13 @@ func checkEvent(t *testing.T, ev normalize.Event, in []byte) {
 	ts, ok := ev.Fields["@timestamp"].(time.Time)
 	if !ok || ts.IsZero() || ts.Location() != time.UTC {
 		t.Fatalf("@timestamp = %#v", ev.Fields["@timestamp"])
+	}
+	for _, k := range []string{"@timestamp", "event.start", "event.end"} {
+		if tv, ok := ev.Fields[k].(time.Time); ok {
+			if _, err := tv.MarshalJSON(); err != nil || tv.Year() < 1 {
+				t.Fatalf("%s = %v cannot be stored: %v", k, tv, err)
+			}
+		}
 	}
 	orig, ok := ev.Fields["event.original"].(string)
 	if !ok || len(orig) > 3*normalize.MaxMessageSize {

@@ -303,11 +303,22 @@ var deviceTimeLayouts = []string{
 	"2006/01/02 15:04:05",
 }
 
-// deviceTime reads the time formats devices put in their own fields:
+// deviceTime reads a device's time (see deviceTimeAny) and keeps it only
+// within years 1 to 9999, which every consumer of @timestamp (JSON,
+// RFC 3339, the databases) can represent.
+func deviceTime(s string) (time.Time, bool) {
+	t, ok := deviceTimeAny(s)
+	if !ok || t.Year() < 1 || t.Year() > 9999 {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// deviceTimeAny reads the time formats devices put in their own fields:
 // epoch seconds, milliseconds, microseconds or nanoseconds (told apart by
 // their number of digits), RFC 3339, and the CEF/ArcSight layouts. Times
 // without a zone are UTC.
-func deviceTime(s string) (time.Time, bool) {
+func deviceTimeAny(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" || len(s) > 64 {
 		return time.Time{}, false
