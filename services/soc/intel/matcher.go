@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,7 +53,7 @@ type Hit struct {
 	entry uint32
 }
 
-// entry is the Matcher's per-indicator record: 24 bytes plus a 4-byte
+// entry is the Matcher's per-indicator record: 20 bytes plus a 4-byte
 // chain link, with the value and id in a shared arena and everything that
 // indicators of one feed have in common (source, TLP, tags, ...) interned
 // in metas. Exact IPs and hashes keep no value at all: their map key is
@@ -76,7 +77,7 @@ type meta struct {
 
 type metaKey struct {
 	source, description, listID, tenantID, tlp, tags string
-	confidence                                       int
+	confidence, ntags                                int
 }
 
 // Matcher is an immutable snapshot of indicators indexed for matching.
@@ -145,6 +146,8 @@ func NewMatcher(inds []Indicator) (*Matcher, []Rejection) {
 
 	var rejected []Rejection
 	interned := make(map[metaKey]uint32)
+	var prev *Indicator
+	var prevMeta uint32
 	reject := func(i int, why string) {
 		rejected = append(rejected, Rejection{Index: i, ObjectID: inds[i].ID, Value: clip(inds[i].Value), Reason: why})
 	}
@@ -249,7 +252,14 @@ func NewMatcher(inds []Indicator) (*Matcher, []Rejection) {
 		m.arena = append(m.arena, in.ID...)
 		e.idlen = uint8(len(in.ID))
 		e.from, e.until = fromSec(in.ValidFrom), untilSec(in.ValidUntil)
-		e.meta = m.intern(interned, in)
+		// Lists load in order, so neighbours usually share their metadata:
+		// comparing with the last one is cheaper than hashing six strings.
+		if prev != nil && sameMeta(prev, in) {
+			e.meta = prevMeta
+		} else {
+			e.meta = m.intern(interned, in)
+			prev, prevMeta = in, e.meta
+		}
 		m.entries = append(m.entries, e)
 		m.counts[e.kind]++
 	}
@@ -275,14 +285,27 @@ func chainHead[K comparable](tab map[K]uint32, k K) uint32 {
 	return none
 }
 
+func sameMeta(a, b *Indicator) bool {
+	return a.Source == b.Source && a.Description == b.Description && a.ListID == b.ListID &&
+		a.TenantID == b.TenantID && a.TLP == b.TLP && a.Confidence == b.Confidence && slices.Equal(a.Tags, b.Tags)
+}
+
 func (m *Matcher) intern(tab map[metaKey]uint32, in *Indicator) uint32 {
-	k := metaKey{source: in.Source, description: in.Description, listID: in.ListID, tenantID: in.TenantID, tlp: string(in.TLP), confidence: in.Confidence}
+	k := metaKey{source: in.Source, description: in.Description, listID: in.ListID, tenantID: in.TenantID, tlp: string(in.TLP), confidence: in.Confidence, ntags: len(in.Tags)}
 	switch len(in.Tags) {
 	case 0:
 	case 1:
 		k.tags = in.Tags[0]
 	default:
-		k.tags = strings.Join(in.Tags, "\x00")
+		// Length-prefixed, so that no tag's content can make two different
+		// lists look alike.
+		var b strings.Builder
+		for _, t := range in.Tags {
+			b.WriteString(strconv.Itoa(len(t)))
+			b.WriteByte(':')
+			b.WriteString(t)
+		}
+		k.tags = b.String()
 	}
 	if i, ok := tab[k]; ok {
 		return i

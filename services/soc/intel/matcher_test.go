@@ -363,3 +363,19 @@ func TestTriePathAgainstBruteForce(t *testing.T) {
 		}
 	}
 }
+
+func TestMatcherKeepsTagListsApart(t *testing.T) {
+	t.Parallel()
+	lists := [][]string{{"a", "b"}, {"a\x00b"}, {"1:a1:b"}, {"1:a", "1:b"}, nil, {""}}
+	var inds []Indicator
+	for i, tags := range lists {
+		inds = append(inds, Indicator{Kind: KindIPv4, Value: fmt.Sprintf("192.0.2.%d", i+1), Tags: tags})
+	}
+	m, _ := NewMatcher(inds)
+	for i, tags := range lists {
+		h := m.Match(map[string]any{"source.ip": fmt.Sprintf("192.0.2.%d", i+1)}, nil, t0)
+		if len(h) != 1 || !slices.Equal(h[0].Indicator.Tags, tags) {
+			t.Errorf("indicator %d: hits %+v, want tags %q", i, h, tags)
+		}
+	}
+}
