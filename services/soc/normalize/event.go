@@ -66,8 +66,11 @@ const (
 //
 // Fields holds ECS names. Values are string, int64 (ports, pids, sizes,
 // severities), bool, float64 (numbers from JSON that ECS does not type),
-// []string (event.category, event.type, related.*) or time.Time
-// (@timestamp, event.ingested: always UTC). "@timestamp" is always set.
+// []string (event.category, event.type, dns.resolved_ip), time.Time
+// (@timestamp, event.ingested, event.start, event.end: always UTC, years 1
+// to 9999), and, from JSON input only, []any (arrays, kept whole with any
+// objects in them) and nil (null). Strings are valid UTF-8 without NUL.
+// "@timestamp" is always set.
 // "event.original" holds the input as received (as text: invalid UTF-8
 // and NUL bytes, which text columns refuse, become U+FFFD).
 //

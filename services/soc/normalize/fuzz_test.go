@@ -202,6 +202,9 @@ func checkEvent(t *testing.T, ev normalize.Event, in []byte) {
 			if !cleanText(k) {
 				t.Fatalf("key %q is not clean text", k)
 			}
+			if _, isMap := v.(map[string]any); isMap {
+				t.Fatalf("%s holds an object", k)
+			}
 			checkValue(t, k, v)
 		}
 	}
@@ -237,7 +240,7 @@ func checkValue(t *testing.T, k string, v any) {
 		for _, e := range x {
 			checkValue(t, k, e)
 		}
-	case map[string]any:
+	case map[string]any: // only inside arrays: objects are flattened
 		for kk, e := range x {
 			if !cleanText(kk) {
 				t.Fatalf("key %q is not clean text", kk)

@@ -107,7 +107,8 @@ func flattenInto(dst map[string]any, prefix string, obj map[string]any, n *int) 
 		if prefix != "" {
 			name = prefix + "." + k
 		}
-		if m, ok := v.(map[string]any); ok && len(m) > 0 {
+		if m, ok := v.(map[string]any); ok {
+			// An empty object flattens to nothing.
 			if err := flattenInto(dst, name, m, n); err != nil {
 				return err
 			}
