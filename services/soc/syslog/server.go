@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -146,6 +147,7 @@ func (s *Server) Start(ctx context.Context) error {
 			_ = l.Close()
 		}
 		s.udp, s.listeners = nil, nil
+		s.addrs = map[Transport][]net.Addr{}
 		s.cancel()
 		return err
 	}
@@ -383,7 +385,7 @@ func (s *Server) serveConn(c net.Conn, tr Transport, port uint16) {
 		}
 		if err != nil {
 			var ne net.Error
-			if !errors.Is(err, net.ErrClosed) && !(errors.As(err, &ne) && ne.Timeout()) && err.Error() != "EOF" {
+			if !errors.Is(err, net.ErrClosed) && !(errors.As(err, &ne) && ne.Timeout()) && !errors.Is(err, io.EOF) {
 				s.log.Debug("syslog connection ended", "transport", tr, "peer", peer.String(), "error", err)
 			}
 			return
