@@ -148,6 +148,12 @@ func ImportSTIX(r io.Reader, opts ImportOptions) (*ImportResult, error) {
 	for i, raw := range bundle.Objects {
 		if err := json.Unmarshal(raw, &objs[i]); err != nil {
 			bad[i] = "not a valid STIX object: " + jsonErr(err)
+			var idOnly struct {
+				ID string `json:"id"`
+			}
+			if json.Unmarshal(raw, &idOnly) == nil {
+				objs[i].ID = idOnly.ID // to name it in the rejection
+			}
 			continue
 		}
 		o := &objs[i]
@@ -170,7 +176,7 @@ func ImportSTIX(r io.Reader, opts ImportOptions) (*ImportResult, error) {
 	for i := range objs {
 		o := &objs[i]
 		if bad[i] != "" {
-			res.Rejected = append(res.Rejected, Rejection{Index: i, Reason: bad[i]})
+			res.Rejected = append(res.Rejected, Rejection{Index: i, ObjectID: clip(o.ID), Reason: bad[i]})
 			continue
 		}
 		if o.Type != "indicator" {
@@ -273,6 +279,9 @@ func stixIndicator(o *stixObject, identities map[string]string, markings map[str
 	}
 	if o.Confidence != nil {
 		c, err := o.Confidence.Int64()
+		if f, ferr := o.Confidence.Float64(); err != nil && ferr == nil && f == float64(int64(f)) {
+			c, err = int64(f), nil // 85.0 from feeds that write every number as a float
+		}
 		if err != nil || c < 0 || c > 100 {
 			return nil, fmt.Sprintf("confidence %s is not an integer from 0 to 100", clip(o.Confidence.String()))
 		}

@@ -127,6 +127,9 @@ const testBundle = `{
     {"type": "indicator", "spec_version": "2.1", "id": "indicator--08",
      "created": "2026-10-01T00:00:00Z", "modified": "2026-10-01T00:00:00Z",
      "pattern": "[domain-name:value = 'conf.example']", "pattern_type": "stix", "valid_from": "2026-10-01T00:00:00Z", "confidence": 150},
+    {"type": "indicator", "spec_version": "2.1", "id": "indicator--10",
+     "created": "2026-10-01T00:00:00Z", "modified": "2026-10-01T00:00:00Z",
+     "pattern": "[domain-name:value = 'float.example']", "pattern_type": "stix", "valid_from": "2026-10-01T00:00:00Z", "confidence": 60.0},
     {"type": "indicator", "id": "indicator--09", "pattern": 42},
     {"type": "malware", "spec_version": "2.1", "id": "malware--01", "name": "CobaltStrike", "is_family": true},
     {"type": "relationship", "spec_version": "2.1", "id": "relationship--01", "relationship_type": "indicates",
@@ -147,8 +150,11 @@ func TestImportSTIX(t *testing.T) {
 		}
 		byValue[in.Value] = in
 	}
-	if len(res.Indicators) != 6 {
-		t.Errorf("imported %d indicators, want 6: %+v", len(res.Indicators), res.Indicators)
+	if len(res.Indicators) != 7 {
+		t.Errorf("imported %d indicators, want 7: %+v", len(res.Indicators), res.Indicators)
+	}
+	if f := byValue["float.example"]; f.Confidence != 60 {
+		t.Errorf("confidence written as 60.0 = %+v", f)
 	}
 
 	ip := byValue["198.51.100.7"]
@@ -181,7 +187,7 @@ func TestImportSTIX(t *testing.T) {
 		"indicator--06": `pattern_type "snort"`,
 		"indicator--07": "revoked",
 		"indicator--08": "confidence",
-		"":              "not a valid STIX object",
+		"indicator--09": "not a valid STIX object",
 	}
 	if len(res.Rejected) != len(wantRejected) {
 		t.Errorf("rejected %v, want %d rejections", res.Rejected, len(wantRejected))
@@ -191,8 +197,8 @@ func TestImportSTIX(t *testing.T) {
 		if !ok || !strings.Contains(r.Reason, want) {
 			t.Errorf("rejection %s: want a reason saying %q", r, want)
 		}
-		if r.ObjectID == "" && r.Index != 10 {
-			t.Errorf("rejection %s: want index 10", r)
+		if r.ObjectID == "indicator--09" && r.Index != 11 {
+			t.Errorf("rejection %s: want index 11", r)
 		}
 	}
 }
