@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/opsward/opsward/tenants/scope"
 )
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -318,5 +320,28 @@ func TestCorrelationUnknownRule(t *testing.T) {
 	}
 	if _, err := NewMemoryCorrelator(rules, nil); err == nil {
 		t.Fatal("a reference to no rule must be refused")
+	}
+}
+
+// Windows are kept per tenant: events of two tenants with the same group
+// values never complete each other's correlation.
+func TestCorrelationPerTenant(t *testing.T) {
+	m, c := specCorrelator(t, "event_count.yml") // gte 100 per ComputerName in 1h
+	ref := c.Correlation.Rules[0]
+	fired := map[string]int{}
+	for i := range 200 {
+		tn := []string{"ten_a", "ten_b"}[i%2]
+		ctx := scope.NewContext(context.Background(), &scope.Actor{Kind: scope.ActorSystem, TenantID: tn})
+		got, err := m.Observe(ctx, Event{"ComputerName": "pc"}, t0.Add(time.Duration(i)*time.Second), []Match{{RuleID: ref}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fired[tn] += len(got)
+		if len(got) == 1 && i != 198 && i != 199 {
+			t.Fatalf("fired at event %d", i)
+		}
+	}
+	if fired["ten_a"] != 1 || fired["ten_b"] != 1 {
+		t.Fatalf("want one match per tenant at its 100th event: %v", fired)
 	}
 }
