@@ -284,6 +284,8 @@ func fromWinlogbeat(obj, w map[string]any, raw []byte, received time.Time) (Even
 	if len(native) > MaxFields {
 		return Event{}, tooLargef(FormatWinlogbeat, "more than %d event data fields", MaxFields)
 	}
+	dropObjects(native)
+	sanitizeMap(native)
 	ev.Native = native
 	mapWindows(ev, native)
 	own := map[string]any{}
@@ -298,7 +300,6 @@ func fromWinlogbeat(obj, w map[string]any, raw []byte, received time.Time) (Even
 		ev.Fields[k] = v
 	}
 	fixTypes(ev, received)
-	sanitizeMap(ev.Native)
 	ev.Fields[FieldOriginal] = cleanText(string(raw))
 	return ev, ev.checkSize(FormatWinlogbeat)
 }
@@ -307,6 +308,7 @@ func fromWinlogbeat(obj, w map[string]any, raw []byte, received time.Time) (Even
 func fromEVTX(obj map[string]any, raw []byte, received time.Time) (Event, error) {
 	ev := newEvent(FormatEVTX, raw, received)
 	ev.Native = FlattenEVTX(obj)
+	dropObjects(ev.Native)
 	sanitizeMap(ev.Native)
 	if len(ev.Native) > MaxFields {
 		return Event{}, tooLargef(FormatEVTX, "more than %d event data fields", MaxFields)
@@ -400,6 +402,17 @@ func cleanValue(v any) any {
 		sanitizeMap(x)
 	}
 	return v
+}
+
+// dropObjects removes members of a native map that are objects: a native
+// field is a value (Windows events never hold an object there; a malformed
+// one, such as {"#text":{…}} in System, must not pass as a field).
+func dropObjects(m map[string]any) {
+	for k, v := range m {
+		if _, ok := v.(map[string]any); ok {
+			delete(m, k)
+		}
+	}
 }
 
 // sanitizeMap applies cleanText to the keys and strings of m in place.
