@@ -185,69 +185,62 @@ func (f Filter) compile(b *sqlBuilder, i int) error {
 			args[j] = a.Unmap().WithZone("").String()
 		}
 	}
-	col := c.name
-	switch f.Op {
-	case OpEq:
-		b.conds = append(b.conds, col+" = "+b.arg(args[0]))
-	case OpNeq:
-		if c.kind == 'n' { // no value is not equal to any value
-			b.conds = append(b.conds, "("+col+" IS NULL OR "+col+" <> "+b.arg(args[0])+")")
-		} else {
-			b.conds = append(b.conds, col+" <> "+b.arg(args[0]))
-		}
+	if f.Op == OpNeq { // the column's NULL (no value) is not equal either
+		b.conds = append(b.conds, "NOT COALESCE("+b.cond(OpEq, c.name, args)+", false)")
+	} else {
+		b.conds = append(b.conds, b.cond(f.Op, c.name, args))
+	}
+	return nil
+}
+
+// cond is SQL for "item op args"; neq is NOT eq, built by the caller.
+func (b *sqlBuilder) cond(op, item string, args []any) string {
+	switch op {
 	case OpIn:
 		ps := make([]string, len(args))
 		for j, a := range args {
 			ps[j] = b.arg(a)
 		}
-		b.conds = append(b.conds, col+" IN ("+strings.Join(ps, ", ")+")")
+		return item + " IN (" + strings.Join(ps, ", ") + ")"
 	case OpPrefix:
-		b.conds = append(b.conds, "substr("+col+", 1, "+b.arg(utf8.RuneCountInString(f.Value))+") = "+b.arg(f.Value))
+		s, _ := args[0].(string)
+		return "substr(" + item + ", 1, " + b.arg(utf8.RuneCountInString(s)) + ") = " + b.arg(s)
 	case OpContains:
-		b.conds = append(b.conds, b.contains(col, b.arg(f.Value)))
+		return b.contains(item, b.arg(args[0]))
 	case OpGte:
-		b.conds = append(b.conds, col+" >= "+b.arg(args[0]))
+		return item + " >= " + b.arg(args[0])
 	case OpLte:
-		b.conds = append(b.conds, col+" <= "+b.arg(args[0]))
+		return item + " <= " + b.arg(args[0])
+	default: // OpEq, OpNeq
+		return item + " = " + b.arg(args[0])
 	}
-	return nil
 }
 
-// compileJSON matches a field kept only in the JSON: EXISTS over the
-// field's items (a scalar is a list of one) compared as text. The field
-// name travels as an argument, never as SQL.
+// compileJSON matches a field kept only in the JSON: a list matches when
+// one of its items does, everything compares as text. The field name
+// travels as an argument, never as SQL.
 func (f Filter) compileJSON(b *sqlBuilder, vals []string) error {
-	var from, item string
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = v
+	}
+	var match string
 	if b.pg {
-		k := "fields->(" + b.arg(f.Field) + "::text)"
-		from = "jsonb_array_elements_text(CASE jsonb_typeof(" + k + ") WHEN 'array' THEN " + k +
-			" ELSE jsonb_build_array(" + k + ") END) AS x(v)"
-		item = "x.v"
+		// Scalars read with ->> (cheap); only lists pay for expanding.
+		k := b.arg(f.Field) + "::text"
+		items := "EXISTS (SELECT 1 FROM jsonb_array_elements_text(fields->(" + k + ")) AS x(v) WHERE " +
+			b.cond(f.Op, "x.v", args) + ")"
+		match = "COALESCE(CASE WHEN jsonb_typeof(fields->(" + k + ")) = 'array' THEN " + items +
+			" ELSE " + b.cond(f.Op, "(fields->>("+k+"))", args) + " END, false)"
 	} else {
 		// json_each of a scalar is one row; true and false read as in JSON.
-		from = "json_each(fields, " + b.arg(`$."`+f.Field+`"`) + ") AS x"
-		item = "(CASE x.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(x.value AS TEXT) END)"
+		match = "EXISTS (SELECT 1 FROM json_each(fields, " + b.arg(`$."`+f.Field+`"`) + ") AS x WHERE " +
+			b.cond(f.Op, "(CASE x.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(x.value AS TEXT) END)", args) + ")"
 	}
-	var cond string
-	switch f.Op {
-	case OpEq, OpNeq:
-		cond = item + " = " + b.arg(vals[0])
-	case OpIn:
-		ps := make([]string, len(vals))
-		for j, v := range vals {
-			ps[j] = b.arg(v)
-		}
-		cond = item + " IN (" + strings.Join(ps, ", ") + ")"
-	case OpPrefix:
-		cond = "substr(" + item + ", 1, " + b.arg(utf8.RuneCountInString(vals[0])) + ") = " + b.arg(vals[0])
-	case OpContains:
-		cond = b.contains(item, b.arg(vals[0]))
-	}
-	exists := "EXISTS (SELECT 1 FROM " + from + " WHERE " + cond + ")"
 	if f.Op == OpNeq {
-		exists = "NOT " + exists
+		match = "NOT " + match
 	}
-	b.conds = append(b.conds, exists)
+	b.conds = append(b.conds, match)
 	return nil
 }
 
