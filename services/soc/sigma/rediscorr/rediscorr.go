@@ -5,10 +5,16 @@
 //
 // Each window (tenant, correlation rule, group) is a sorted set of its
 // entries scored by event time, beside a sequence counter that orders
-// entries of one instant by arrival; one Lua script slides the window,
-// adds the entry, evaluates the condition exactly as sigma.CheckWindow does
-// and empties the window when it fires, atomically, so that two workers
-// cannot both fire on one burst. Keys carry the tenant in a hash tag
+// entries of one instant by arrival and, for value_count, temporal and
+// value_percentile, a hash of counts (per value, per rule) kept as entries
+// enter and leave, so that those types cost O(log n) per event, not O(n);
+// event_count is the set's size; temporal_ordered, value_sum and value_avg
+// read the window. One Lua script slides the window, adds the entry,
+// evaluates the condition exactly as sigma.CheckWindow does and empties the
+// window when it fires, atomically, so that two workers cannot both fire
+// on one burst. For events that arrive in time order the results are those
+// of sigma.MemoryCorrelator; a late event is placed by its time, where the
+// memory correlator keeps arrival order. Keys carry the tenant in a hash tag
 // ({t:<tenant>}) so that they spread over a Redis Cluster by tenant, and
 // expire a timespan after their last event. Redis holds no truth here:
 // losing it loses windows in progress, not alerts already raised.
@@ -96,7 +102,8 @@ var windowLua string
 
 var windowScript = redis.NewScript(windowLua)
 
-// Key is the sorted set of a window; its sequence counter is Key+":seq".
+// Key is the sorted set of a window; its sequence counter is Key+":seq"
+// and its counts Key+":agg".
 func (s *Store) Key(w sigma.Window) string {
 	g := sha256.Sum256([]byte(w.Group))
 	return s.cfg.Prefix + "{t:" + w.Tenant + "}:sigma:corr:" + w.Key + ":" + hex.EncodeToString(g[:16])
@@ -128,7 +135,7 @@ func (s *Store) Add(ctx context.Context, w sigma.Window, e sigma.WindowEntry) (s
 	for op, n := range c.Condition {
 		args = append(args, op, strconv.FormatFloat(n, 'g', -1, 64))
 	}
-	res, err := windowScript.Run(ctx, s.rdb, []string{key, key + ":seq"}, args...).Slice()
+	res, err := windowScript.Run(ctx, s.rdb, []string{key, key + ":seq", key + ":agg"}, args...).Slice()
 	if err != nil {
 		return sigma.WindowResult{}, fmt.Errorf("rediscorr: correlation %s: %w", w.Key, err)
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/internal/testenv"
 	"github.com/opsward/opsward/services/soc/sigma"
@@ -246,45 +248,58 @@ func describe(ms []sigma.CorrelationMatch) string {
 func TestSameAsMemory(t *testing.T) {
 	rdb, prefix := testenv.Redis(t)
 	for _, sc := range scenarios() {
-		t.Run(sc.name, func(t *testing.T) {
-			corrs, dets, rs := load(t, sc)
-			mem, err := sigma.NewMemoryCorrelator(corrs, dets)
-			if err != nil {
-				t.Fatal(err)
+		// Also with windows capped at 7 entries, the oldest dropped.
+		for _, capped := range []int{0, 7} {
+			name := sc.name
+			if capped > 0 {
+				name += " capped"
 			}
-			red, err := rediscorr.NewCorrelator(corrs, dets, rdb, rediscorr.Config{Prefix: prefix + sc.name + ":"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			fired := 0
-			for i, f := range sc.feeds {
-				tn := f.tenant
-				if tn == "" {
-					tn = "ten_a"
-				}
-				ms := []sigma.Match{{RuleID: f.rule}}
-				if rs != nil {
-					f.ev["Channel"] = "Security"
-					ms = rs.Evaluate(f.ev)
-				}
-				ctx := tenantCtx(tn)
-				want, err := mem.Observe(ctx, f.ev, t0.Add(f.at), ms)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := red.Observe(ctx, f.ev, t0.Add(f.at), ms)
-				if err != nil {
-					t.Fatalf("event %d: %v", i, err)
-				}
-				if describe(got) != describe(want) {
-					t.Fatalf("event %d: redis %s\nmemory %s", i, describe(got), describe(want))
-				}
-				fired += len(got)
-			}
-			if fired != sc.want {
-				t.Fatalf("%d correlation matches, want %d", fired, sc.want)
-			}
-		})
+			t.Run(name, func(t *testing.T) { sameAsMemory(t, rdb, prefix+name+":", sc, capped) })
+		}
+	}
+}
+
+func sameAsMemory(t *testing.T, rdb *redis.Client, prefix string, sc scenario, capped int) {
+	corrs, dets, rs := load(t, sc)
+	mem, err := sigma.NewMemoryCorrelator(corrs, dets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := rediscorr.Config{Prefix: prefix}
+	if capped > 0 {
+		mem.MaxEntries, cfg.MaxEntries = capped, capped
+	}
+	red, err := rediscorr.NewCorrelator(corrs, dets, rdb, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fired := 0
+	for i, f := range sc.feeds {
+		tn := f.tenant
+		if tn == "" {
+			tn = "ten_a"
+		}
+		ms := []sigma.Match{{RuleID: f.rule}}
+		if rs != nil {
+			f.ev["Channel"] = "Security"
+			ms = rs.Evaluate(f.ev)
+		}
+		ctx := tenantCtx(tn)
+		want, err := mem.Observe(ctx, f.ev, t0.Add(f.at), ms)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := red.Observe(ctx, f.ev, t0.Add(f.at), ms)
+		if err != nil {
+			t.Fatalf("event %d: %v", i, err)
+		}
+		if describe(got) != describe(want) {
+			t.Fatalf("event %d: redis %s\nmemory %s", i, describe(got), describe(want))
+		}
+		fired += len(got)
+	}
+	if capped == 0 && fired != sc.want {
+		t.Fatalf("%d correlation matches, want %d", fired, sc.want)
 	}
 }
 

@@ -4,6 +4,11 @@
 -- KEYS[1] the window: a sorted set of entries scored by time (µs), each
 --         "seq|ref|has|num|value", seq ordering entries of one instant
 -- KEYS[2] the window's sequence counter
+-- KEYS[3] counts over the window's entries, kept as entries come and go so
+--         that value_count, temporal and value_percentile need not read the
+--         whole window: "v:"..value -> entries with that value, "n" ->
+--         entries with a value (value_percentile), ref -> entries of that
+--         rule (temporal)
 -- ARGV    time (µs), drop-below score ("(" exclusive), max entries, ttl (ms),
 --         type, number of rules, entry "ref|has|num|value", number of
 --         condition operators, then operator, number pairs
@@ -44,13 +49,44 @@ local function parse(m)
     tonumber(string.sub(m, p3 + 1, p4 - 1)) or 0, string.sub(m, p4 + 1)
 end
 
+-- count keeps KEYS[3] in step with an entry that enters (d = 1) or
+-- leaves (d = -1) the window.
+local function count(m, d)
+  local ref, has, _, v = parse(m)
+  local fields = {}
+  if typ == 'temporal' then
+    fields = {tostring(ref)}
+  elseif has and typ == 'value_count' then
+    fields = {'v:' .. v}
+  elseif has and typ == 'value_percentile' then
+    fields = {'v:' .. v, 'n'}
+  end
+  for _, f in ipairs(fields) do
+    if redis.call('HINCRBY', KEYS[3], f, d) <= 0 then
+      redis.call('HDEL', KEYS[3], f)
+    end
+  end
+end
+local counted = typ == 'temporal' or typ == 'value_count' or typ == 'value_percentile'
+
 -- Slide the window, then add the entry.
+if counted then
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])) do
+    count(m, -1)
+  end
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 local seq = redis.call('INCR', KEYS[2])
 local member = string.format('%020d', seq) .. '|' .. ARGV[7]
 redis.call('ZADD', KEYS[1], ARGV[1], member)
+if counted then count(member, 1) end
 local n = redis.call('ZCARD', KEYS[1])
 if n > maxn then
+  if counted then
+    for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, n - maxn - 1)) do
+      count(m, -1)
+    end
+  end
   redis.call('ZREMRANGEBYRANK', KEYS[1], 0, n - maxn - 1)
   n = maxn
 end
@@ -59,31 +95,25 @@ local value, fired = 0, false
 if typ == 'event_count' then
   value = n
   fired = cond(n)
+elseif typ == 'value_count' then
+  value = redis.call('HLEN', KEYS[3])
+  fired = cond(value)
+elseif typ == 'temporal' then
+  value = redis.call('HLEN', KEYS[3])
+  if ncond == 0 then fired = (value == nrules) else fired = cond(value) end
+elseif typ == 'value_percentile' then
+  local _, curHas, _, cur = parse(member)
+  if curHas then
+    local same = tonumber(redis.call('HGET', KEYS[3], 'v:' .. cur)) or 0
+    local k = tonumber(redis.call('HGET', KEYS[3], 'n')) or 0
+    if k > 0 then
+      value = 100 * same / k
+      fired = cond(value)
+    end
+  end
 else
   local items = redis.call('ZRANGE', KEYS[1], 0, -1)
-  if typ == 'value_count' then
-    local seen, k = {}, 0
-    for _, m in ipairs(items) do
-      local _, has, _, v = parse(m)
-      if has and not seen[v] then
-        seen[v] = true
-        k = k + 1
-      end
-    end
-    value = k
-    fired = cond(k)
-  elseif typ == 'temporal' then
-    local seen, k = {}, 0
-    for _, m in ipairs(items) do
-      local ref = parse(m)
-      if not seen[ref] then
-        seen[ref] = true
-        k = k + 1
-      end
-    end
-    value = k
-    if ncond == 0 then fired = (k == nrules) else fired = cond(k) end
-  elseif typ == 'temporal_ordered' then
+  if typ == 'temporal_ordered' then
     -- Entries come in time order, ties in arrival order (seq).
     local nxt = 0
     for _, m in ipairs(items) do
@@ -93,6 +123,8 @@ else
     value = nxt
     fired = (nxt == nrules)
   elseif typ == 'value_sum' or typ == 'value_avg' then
+    -- Summed afresh in window order, as CheckWindow does, so that the
+    -- floating-point result is the same.
     local sum, k = 0, 0
     for _, m in ipairs(items) do
       local _, has, num = parse(m)
@@ -106,29 +138,16 @@ else
       value = sum
       fired = cond(sum)
     end
-  elseif typ == 'value_percentile' then
-    local _, curHas, _, cur = parse(member)
-    if curHas then
-      local same, k = 0, 0
-      for _, m in ipairs(items) do
-        local _, has, _, v = parse(m)
-        if has then
-          k = k + 1
-          if v == cur then same = same + 1 end
-        end
-      end
-      value = 100 * same / k
-      fired = cond(value)
-    end
   end
 end
 
 if fired then
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
-  redis.call('DEL', KEYS[1])
+  redis.call('DEL', KEYS[1], KEYS[3])
   redis.call('PEXPIRE', KEYS[2], ttl)
   return {1, string.format('%.17g', value), n, first}
 end
 redis.call('PEXPIRE', KEYS[1], ttl)
 redis.call('PEXPIRE', KEYS[2], ttl)
+if counted then redis.call('PEXPIRE', KEYS[3], ttl) end
 return {0}
