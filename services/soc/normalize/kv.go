@@ -289,19 +289,26 @@ func setHash(ev Event, prefix, h string) {
 	}
 }
 
-var deviceTimeLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02 15:04:05 -0700",
-	"2006-01-02 15:04:05",
-	"2006-01-02T15:04:05",
-	"2006-01-02 15:04:05.999999999",
-	"Jan 2 2006 15:04:05",
-	"Jan 2 2006 15:04:05.000",
-	"Jan 2 2006 15:04:05 MST",
-	"Jan 2 2006 15:04:05.000 MST",
-	"Jan 2 2006 15:04:05 -0700",
-	"2006/01/02 15:04:05",
-}
+// Layouts of device times, split by whether they begin with a digit so
+// that a time is not tried against layouts that cannot fit (each failed
+// time.Parse allocates an error).
+var (
+	numericTimeLayouts = []string{
+		time.RFC3339Nano,
+		"2006-01-02 15:04:05 -0700",
+		"2006-01-02 15:04:05",
+		"2006-01-02T15:04:05",
+		"2006-01-02 15:04:05.999999999",
+		"2006/01/02 15:04:05",
+	}
+	monthTimeLayouts = []string{
+		"Jan 2 2006 15:04:05",
+		"Jan 2 2006 15:04:05.000",
+		"Jan 2 2006 15:04:05 MST",
+		"Jan 2 2006 15:04:05.000 MST",
+		"Jan 2 2006 15:04:05 -0700",
+	}
+)
 
 // deviceTime reads a device's time (see deviceTimeAny) and keeps it only
 // within years 1 to 9999, which every consumer of @timestamp (JSON,
@@ -336,7 +343,11 @@ func deviceTimeAny(s string) (time.Time, bool) {
 		}
 	}
 	s = strings.Join(strings.Fields(s), " ")
-	for _, l := range deviceTimeLayouts {
+	layouts := monthTimeLayouts
+	if isDigit(s[0]) {
+		layouts = numericTimeLayouts
+	}
+	for _, l := range layouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t.UTC(), true
 		}
