@@ -157,6 +157,13 @@ func (e Event) prepare() (Event, error) {
 	}
 	e.ReceivedAt = e.ReceivedAt.UTC().Truncate(time.Microsecond)
 	e.SourceID = clip(e.SourceID, 40)
+	// Set by hand, these could overflow their columns and fail a batch.
+	if e.Severity != nil && (*e.Severity < math.MinInt32 || *e.Severity > math.MaxInt32) {
+		return e, opsward.FieldErrorf(FieldSeverity, "event.severity %d is out of range", *e.Severity)
+	}
+	if e.DestinationPort != nil && (*e.DestinationPort < 0 || *e.DestinationPort > 65535) {
+		return e, opsward.FieldErrorf(FieldDestPort, "destination.port %d is not a port", *e.DestinationPort)
+	}
 
 	var cut []string
 	fields, dropped := sanitizeFields(e.Fields, 0, &cut)
@@ -166,10 +173,8 @@ func (e Event) prepare() (Event, error) {
 	e.SourceIP, e.DestinationIP = canonicalIP(e.SourceIP), canonicalIP(e.DestinationIP)
 	for _, c := range textColumns {
 		p := c.get(&e)
-		if v, ok := clipMarked(*p, c.max); ok {
-			*p = v
-		} else {
-			*p = v
+		var ok bool
+		if *p, ok = clipMarked(*p, c.max); !ok {
 			cut = append(cut, c.field)
 		}
 		// A column set by hand belongs in Fields too, so that Fields stays

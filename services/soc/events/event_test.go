@@ -101,6 +101,13 @@ func TestFromMapRefuses(t *testing.T) {
 			t.Errorf("%s: %v, want an invalid error on %s", c.name, err, c.field)
 		}
 	}
+	big, port := math.MaxInt32+1, 70000
+	for _, e := range []Event{{Severity: &big}, {DestinationPort: &port}} {
+		e.TenantID, e.Time = "ten_a", base
+		if _, err := e.prepare(); err == nil {
+			t.Errorf("severity %v, port %v accepted", e.Severity, e.DestinationPort)
+		}
+	}
 	if _, err := (Event{TenantID: "ten_a", ID: "alr_01", Time: base}).prepare(); err == nil ||
 		!strings.Contains(err.Error(), "not an event id") {
 		t.Errorf("a foreign id: %v", err)

@@ -177,7 +177,7 @@ func (f Filter) compile(b *sqlBuilder, i int) error {
 				return opsward.FieldErrorf(path+".value", "%s is a number, and %q is not one", f.Field, v)
 			}
 			args[j] = n
-		case c.kind == 'i' && f.Op != OpPrefix && f.Op != OpContains:
+		case c.kind == 'i' && v != "" && f.Op != OpPrefix && f.Op != OpContains: // "" is no address
 			a, err := netip.ParseAddr(strings.TrimSpace(v))
 			if err != nil {
 				return opsward.FieldErrorf(path+".value", "%s is an IP address, and %q is not one", f.Field, v)

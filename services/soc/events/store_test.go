@@ -131,6 +131,7 @@ func TestSearch(t *testing.T) {
 			{"column prefix", with(Filter{Field: "source.ip", Op: OpPrefix, Value: "10.0.2."}), func(i int, _ Event) bool { return i%4 == 2 }},
 			{"column contains", with(Filter{Field: "message", Op: OpContains, Value: "CONNECTION 29"}), func(i int, _ Event) bool { return i == 29 || i/10 == 29 }},
 			{"ip eq canonical", with(Filter{Field: "source.ip", Op: OpEq, Value: "::ffff:10.0.1.5"}), func(i int, _ Event) bool { return i%4 == 1 && i%250 == 5 }},
+			{"ip absent", with(Filter{Field: "destination.ip", Op: OpEq, Value: ""}), func(int, Event) bool { return true }},
 			{"severity gte", with(Filter{Field: "event.severity", Op: OpGte, Value: "8"}), func(i int, _ Event) bool { return i%10 >= 8 }},
 			{"severity range", with(Filter{Field: "event.severity", Op: OpGte, Value: "2"}, Filter{Field: "event.severity", Op: OpLte, Value: "3"}), func(i int, _ Event) bool { return i%10 == 2 || i%10 == 3 }},
 			{"port neq", with(Filter{Field: "destination.port", Op: OpNeq, Value: "0"}), func(i int, _ Event) bool { return i%3 != 0 }},
