@@ -513,7 +513,13 @@ func (m *Matcher) matchHost(dst []Hit, c *matchCtx, scope Scope, s string) []Hit
 		return m.matchAddr(dst, c, scope, a)
 	}
 	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
-		if a, err := netip.ParseAddr(s[1 : len(s)-1]); err == nil {
+		s = s[1 : len(s)-1]
+	}
+	if strings.IndexByte(s, ':') >= 0 {
+		// ECS puts an IPv6 host in url.domain without brackets. A name
+		// with a colon is nothing else we could match, so the error
+		// (which allocates) is paid only on junk.
+		if a, err := netip.ParseAddr(s); err == nil {
 			return m.matchAddr(dst, c, scope, a)
 		}
 		return dst

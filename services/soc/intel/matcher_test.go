@@ -81,6 +81,8 @@ func TestMatcher(t *testing.T) {
 		{"parent is not a hit", map[string]any{"dns.question.name": "good.example"}, nil, ""},
 		{"sibling is not a hit", map[string]any{"url.domain": "img.good.example"}, nil, ""},
 		{"label boundary", map[string]any{"url.domain": "notevil.example"}, nil, ""},
+		{"domain field holding an IPv6 address", map[string]any{"url.domain": "2001:db8::7"}, nil, "ioc_2@url.domain"},
+		{"url with an IPv6 host", map[string]any{"url.full": "http://[2001:db8:bad::1]:8080/x"}, nil, "ioc_6@url.full"},
 		{"domain field holding an address", map[string]any{"destination.domain": "198.51.100.7"}, nil, "ioc_1@destination.domain"},
 		{"url exact after normalisation", map[string]any{"url.full": "HTTP://Phish.Example:80/login?x=1#top"}, nil, "ioc_10@url.full"},
 		{"url query differs", map[string]any{"url.full": "http://phish.example/login?x=2"}, nil, ""},
