@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -28,8 +29,11 @@ const (
 	KindEmail  Kind = "email"
 )
 
-// Kinds lists every kind, in a stable order (for documentation and UIs).
-var Kinds = []Kind{KindIPv4, KindIPv6, KindCIDR, KindDomain, KindURL, KindSHA256, KindSHA1, KindMD5, KindEmail}
+// kinds is every kind in code order (code = index + 1).
+var kinds = [...]Kind{KindIPv4, KindIPv6, KindCIDR, KindDomain, KindURL, KindSHA256, KindSHA1, KindMD5, KindEmail}
+
+// Kinds returns every kind, in a stable order (for documentation and UIs).
+func Kinds() []Kind { return slices.Clone(kinds[:]) }
 
 // Valid reports whether k is one of the kinds.
 func (k Kind) Valid() bool { return k.code() != 0 }
@@ -60,10 +64,10 @@ func (k Kind) code() uint8 {
 }
 
 func kindOf(code uint8) Kind {
-	if code == 0 || int(code) > len(Kinds) {
+	if code == 0 || int(code) > len(kinds) {
 		return ""
 	}
-	return Kinds[code-1]
+	return kinds[code-1]
 }
 
 // ParseKind reads a kind, accepting the names feeds commonly use besides
@@ -307,7 +311,7 @@ func (in *Indicator) Validate() error {
 
 func kindList() string {
 	var b strings.Builder
-	for i, k := range Kinds {
+	for i, k := range kinds {
 		if i > 0 {
 			b.WriteString(", ")
 		}

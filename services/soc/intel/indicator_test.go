@@ -196,7 +196,7 @@ func TestParseTLPAndKind(t *testing.T) {
 			t.Errorf("ParseKind(%q) = %q, %v; want %q", in, got, ok, want)
 		}
 	}
-	for _, k := range Kinds {
+	for _, k := range kinds {
 		if kindOf(k.code()) != k {
 			t.Errorf("kind %s does not survive its compact code", k)
 		}

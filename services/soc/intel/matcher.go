@@ -111,7 +111,7 @@ func (m *Matcher) Len() int { return len(m.entries) }
 
 // Counts returns how many indicators of each kind the matcher holds.
 func (m *Matcher) Counts() map[Kind]int {
-	out := make(map[Kind]int, len(Kinds))
+	out := make(map[Kind]int, len(kinds))
 	for i, n := range m.counts {
 		if n > 0 {
 			out[kindOf(uint8(i))] = n
