@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -22,6 +23,10 @@ const (
 	MaxFilterValue = 256 // characters of one filter value or of Text
 	MaxInValues    = 50
 	MaxGet         = 100
+	// QueryTimeout ends a search or count that runs longer, whatever the
+	// caller's context allows: a free-text or JSON filter over a month of
+	// a busy tenant reads every row in range.
+	QueryTimeout = 30 * time.Second
 )
 
 // Filter operators.
@@ -338,14 +343,16 @@ func (s *Store) Search(ctx context.Context, q Query) (Page, error) {
 		}
 		b.conds = append(b.conds, "(ts, id) < ("+b.arg(s.tv(c.ts))+", "+b.arg(c.id)+")")
 	}
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
 	rows, err := s.db.QueryContext(ctx, "SELECT "+columnList+" FROM security_events WHERE "+b.where()+
 		" ORDER BY ts DESC, id DESC LIMIT "+b.arg(q.Limit+1), b.args...)
 	if err != nil {
-		return Page{}, fmt.Errorf("search security events: %w", err)
+		return Page{}, queryErr("search", err)
 	}
 	evs, err := scanEvents(rows)
 	if err != nil {
-		return Page{}, fmt.Errorf("search security events: %w", err)
+		return Page{}, queryErr("search", err)
 	}
 	p := Page{Events: evs}
 	if len(evs) > q.Limit {
@@ -354,6 +361,15 @@ func (s *Store) Search(ctx context.Context, q Query) (Page, error) {
 		p.Next = cursor{ts: last.Time, id: last.ID}.encode()
 	}
 	return p, nil
+}
+
+// queryErr tells a user whose search ran out of time what to do.
+func queryErr(what string, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &opsward.Error{Code: opsward.ELIMIT, Err: err, Message: fmt.Sprintf(
+			"the %s ran longer than %v: narrow the time range or add a filter on an indexed field", what, QueryTimeout)}
+	}
+	return fmt.Errorf("%s security events: %w", what, err)
 }
 
 // Count returns how many of the acting tenant's events match q (its Limit
@@ -367,9 +383,11 @@ func (s *Store) Count(ctx context.Context, q Query) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
 	var n int64
 	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM security_events WHERE "+b.where(), b.args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count security events: %w", err)
+		return 0, queryErr("count", err)
 	}
 	return n, nil
 }

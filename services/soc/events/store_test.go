@@ -408,3 +408,16 @@ func TestMaintain(t *testing.T) {
 		}
 	})
 }
+
+// A search that runs out of time says what to do, with a code the edge
+// does not hide as internal.
+func TestQueryTimeoutError(t *testing.T) {
+	t.Parallel()
+	err := queryErr("search", fmt.Errorf("read: %w", context.DeadlineExceeded))
+	if opsward.ErrorCode(err) != opsward.ELIMIT || !strings.Contains(opsward.ErrorMessage(err), "narrow the time range") {
+		t.Errorf("timeout: %v", err)
+	}
+	if err := queryErr("count", errors.New("connection reset")); opsward.ErrorCode(err) != opsward.EINTERNAL {
+		t.Errorf("other failure: %v", err)
+	}
+}
