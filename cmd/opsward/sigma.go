@@ -45,7 +45,8 @@ Security event is read through the engine's Windows Security field mapping
 channel is not known, has no recognisable logsource: it is evaluated
 against every rule's detection whatever the rule's logsource says, because
 leaving a rule out would hide a match from its author. --logsource gives
-every event the logsource you name instead.
+every event the logsource you name instead (name service=security as well
+for raw Security 4688 events to be read through that field mapping).
 
 Output. One JSON line per match on stdout, {"rule_id":"...","event":N},
 with N the 0-based index of the event in the file; lines are ordered by

@@ -106,6 +106,11 @@ func TestSigmaMatchLayouts(t *testing.T) {
   {"Image":"C:\\Windows\\System32\\whoami.exe"},
   {"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational"},"EventData":{"CommandLine":"x -enc y"}}}
 ]`)
+	// Windows Security 4688: read through the engine's field mapping when
+	// routed as Security, by its Channel or by --logsource.
+	security := writeFile(t, dir, "security.ndjson", `{"Channel":"Security","EventID":4688,"NewProcessName":"C:\\Windows\\System32\\whoami.exe","CommandLine":"whoami"}
+{"EventID":4688,"NewProcessName":"C:\\Windows\\System32\\whoami.exe"}
+`)
 	a, b := "00000000-0000-0000-0000-00000000000a", "00000000-0000-0000-0000-00000000000b"
 	cases := []struct {
 		name   string
@@ -120,6 +125,8 @@ func TestSigmaMatchLayouts(t *testing.T) {
 		{"array of both layouts", []string{"--rules", rules, "--events", array}, 2, a + ":0 " + b + ":1"},
 		// A fixed logsource that no rule has: nothing can match.
 		{"logsource override", []string{"--rules", rules, "--events", flat, "--logsource", "product=windows,category=file_event"}, 4, ""},
+		{"security 4688", []string{"--rules", rules, "--events", security}, 2, a + ":0"},
+		{"security 4688 by logsource", []string{"--rules", rules, "--events", security, "--logsource", "product=windows,category=process_creation,service=security"}, 2, a + ":0 " + a + ":1"},
 		{"logsource override fits", []string{"--rules", rules, "--events", evtx, "--logsource", "product=windows,category=process_creation"}, 4, a + ":0 " + a + ":2 " + a + ":3 " + b + ":3"},
 	}
 	for _, tc := range cases {
