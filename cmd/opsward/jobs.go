@@ -85,7 +85,9 @@ func (m *Main) startJobs(ctx context.Context) error {
 		m.goBackground(func() { m.logStop("worker", p.Run(ctx)) })
 	}
 	if m.Roles.Scheduler {
-		s, err := dispatch.NewScheduler(m.Dispatch, m.source(), dispatch.SchedulerConfig{})
+		// A monitor checked late is checked once: slots missed while the
+		// workers lagged are not run back to back.
+		s, err := dispatch.NewScheduler(m.Dispatch, m.source(), dispatch.SchedulerConfig{MaxCatchUp: 1})
 		if err != nil {
 			return fmt.Errorf("scheduler: %v", err)
 		}

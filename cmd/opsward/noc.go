@@ -72,6 +72,7 @@ func (m *Main) openNOC(ctx context.Context) error {
 		// Closed after the workers stop, before the database: what is
 		// queued is written.
 		m.closers = append(m.closers, func() error { return w.Close(context.Background()) })
+		m.closers = append(m.closers, func() error { m.NOC.Close(); return nil }) // runs first: saves batched states
 		m.NOC.Register(m.Workers)
 		h, err := notify.NewHandler(notify.HandlerConfig{Store: m.NOC, Recorder: m.NOC, Logger: m.Logger})
 		if err != nil {

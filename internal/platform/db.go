@@ -110,8 +110,10 @@ func openPostgres(ctx context.Context, rawURL string, asApp bool, session Sessio
 		connector = sessionConnector{Connector: connector, session: session}
 	}
 	db := sql.OpenDB(connector)
+	// As many idle as open: a busy pool that closes what it cannot keep
+	// idle reconnects (TLS, SET ROLE) on every burst.
 	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(10)
+	db.SetMaxIdleConns(20)
 	db.SetConnMaxLifetime(30 * time.Minute)
 	where := redactURL(rawURL)
 	if err := pingDB(ctx, db); err != nil {

@@ -34,7 +34,11 @@ func (s *Service) Check(ctx context.Context, job *dispatch.Job[CheckArgs]) error
 	if err != nil {
 		return err
 	}
-	m, err := s.Client.Monitor.Get(ctx, job.Args.MonitorID)
+	m, err := s.monitors.get(ctx, s.Client, job.Args.MonitorID)
+	if err == nil && m.TenantID != job.TenantID {
+		s.monitors.forget(m.ID) // a job names its tenant; another's monitor is not there
+		err = &ent.NotFoundError{}
+	}
 	if ent.IsNotFound(err) {
 		// Deleted since it was scheduled: drop the schedule too.
 		_ = s.Dispatch.RemoveSchedule(ctx, job.TenantID, job.Args.MonitorID)
@@ -74,7 +78,14 @@ func (s *Service) Check(ctx context.Context, job *dispatch.Job[CheckArgs]) error
 		if !errors.Is(err, errStale) || attempt == 3 {
 			return err
 		}
-		if m, err = s.Client.Monitor.Get(ctx, m.ID); err != nil {
+		// Changed elsewhere (an edit, a pause, another worker's check):
+		// read it again and apply the result to what is stored now.
+		s.monitors.forget(m.ID)
+		m, err = s.monitors.get(ctx, s.Client, m.ID)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
 			return err
 		}
 		if m.Paused {
@@ -94,7 +105,9 @@ func config(m *ent.Monitor) noc.MonitorConfig {
 }
 
 // apply feeds one result to the monitor's machine and saves what follows,
-// guarded by the monitor's version.
+// guarded by the monitor's version. A result that opens or closes nothing
+// and carries no signal goes to the batched state writer; the rest is one
+// transaction with the incident and the notifications it queues.
 func (s *Service) apply(ctx context.Context, m *ent.Monitor, res probe.Result, maint bool, now time.Time) error {
 	st := decodeMachine(m.Machine)
 	var trs []noc.Transition
@@ -105,69 +118,106 @@ func (s *Service) apply(ctx context.Context, m *ent.Monitor, res probe.Result, m
 	}
 	st, tr := config(m).Step(st, res, now)
 	trs = append(trs, tr)
-	var events []event
-	var saved *ent.Monitor
-	err := s.withTx(ctx, func(tx *ent.Tx) error {
-		u := tx.Monitor.Update().Where(monitor.ID(m.ID), monitor.Version(m.Version)).
-			SetMachine(encodeMachine(st)).SetStatus(monitor.Status(st.State())).SetFlapping(st.Flapping).
-			SetLastCheckedAt(now).SetLastLatencyUs(res.Latency.Microseconds()).
-			SetLastReason(truncate(res.Reason, 64)).SetLastMessage(truncate(res.Message, 1024)).
-			AddVersion(1)
+	next := *m
+	next.Machine, next.Status, next.Flapping = encodeMachine(st), monitor.Status(st.State()), st.Flapping
+	next.LastCheckedAt, next.LastLatencyUs = &now, res.Latency.Microseconds()
+	next.LastReason, next.LastMessage = truncate(res.Reason, 64), truncate(res.Message, 1024)
+	if len(res.State) > 0 {
+		next.ProbeState = res.State
+	}
+	if !st.Since.IsZero() {
+		since := st.Since
+		next.StatusSince = &since
+	}
+	next.Version = m.Version + 1
+	update := func(c *ent.MonitorClient) *ent.MonitorUpdate {
+		u := c.Update().Where(monitor.ID(m.ID), monitor.Version(m.Version)).
+			SetMachine(next.Machine).SetStatus(next.Status).SetFlapping(next.Flapping).
+			SetLastCheckedAt(now).SetLastLatencyUs(next.LastLatencyUs).
+			SetLastReason(next.LastReason).SetLastMessage(next.LastMessage).SetVersion(next.Version)
 		if len(res.State) > 0 {
 			u.SetProbeState(res.State)
 		}
-		if !st.Since.IsZero() {
-			u.SetStatusSince(st.Since)
+		if next.StatusSince != nil {
+			u.SetStatusSince(*next.StatusSince)
 		}
-		n, err := u.Save(ctx)
-		if err != nil {
-			return storageErr(err)
-		}
-		if n == 0 {
-			return errStale
-		}
-		openID := m.OpenIncidentID
-		for _, tr := range trs {
-			switch {
-			case tr.OpenIncident && openID == nil:
-				inc, evs, err := s.openForMonitor(ctx, tx, m, res, now)
-				if err != nil {
-					return err
-				}
-				events = append(events, evs...)
-				openID = &inc.ID
-			case tr.CloseIncident && openID != nil:
-				if err := s.resolveInTx(ctx, tx, *openID, "", "the monitor recovered"); err != nil {
-					return err
-				}
-				events = append(events, event{Kind: eventIncident, TenantID: m.TenantID, ID: *openID})
-				openID = nil
+		return u
+	}
+	quiet := len(res.Signals) == 0
+	for _, tr := range trs {
+		quiet = quiet && !(tr.OpenIncident && m.OpenIncidentID == nil) && !(tr.CloseIncident && m.OpenIncidentID != nil)
+	}
+	var events []event
+	if quiet {
+		s.monitors.put(&next)
+		s.states.add(m.Version, &next)
+	} else {
+		// A state still queued for this monitor goes first, so that the
+		// stored version is the one this result was applied to.
+		if p := s.states.take(m.ID); p != nil {
+			if err := s.states.write(ctx, []*pendingState{p}); err != nil {
+				s.monitors.forget(m.ID)
+				return err
+			}
+			if cached, ok := s.monitors.peek(m.ID); !ok || cached.Version != m.Version {
+				return errStale
 			}
 		}
-		if !samePtr(openID, m.OpenIncidentID) {
-			upd := tx.Monitor.Update().Where(monitor.ID(m.ID))
-			if openID == nil {
-				upd.ClearOpenIncidentID()
-			} else {
-				upd.SetOpenIncidentID(*openID)
-			}
-			if err := upd.Exec(ctx); err != nil {
+		err := s.withTx(ctx, func(tx *ent.Tx) error {
+			n, err := update(tx.Monitor).Save(ctx)
+			if err != nil {
 				return storageErr(err)
 			}
-		}
-		evs, err := s.signals(ctx, tx, m, res, openID, now)
+			if n == 0 {
+				return errStale
+			}
+			openID := m.OpenIncidentID
+			for _, tr := range trs {
+				switch {
+				case tr.OpenIncident && openID == nil:
+					inc, evs, err := s.openForMonitor(ctx, tx, m, res, now)
+					if err != nil {
+						return err
+					}
+					events = append(events, evs...)
+					openID = &inc.ID
+				case tr.CloseIncident && openID != nil:
+					if err := s.resolveInTx(ctx, tx, *openID, "", "the monitor recovered"); err != nil {
+						return err
+					}
+					events = append(events, event{Kind: eventIncident, TenantID: m.TenantID, ID: *openID})
+					openID = nil
+				}
+			}
+			if !samePtr(openID, m.OpenIncidentID) {
+				upd := tx.Monitor.Update().Where(monitor.ID(m.ID))
+				if openID == nil {
+					upd.ClearOpenIncidentID()
+				} else {
+					upd.SetOpenIncidentID(*openID)
+				}
+				if err := upd.Exec(ctx); err != nil {
+					return storageErr(err)
+				}
+			}
+			next.OpenIncidentID = openID
+			evs, err := s.signals(ctx, tx, m, res, openID, now)
+			if err != nil {
+				return err
+			}
+			events = append(events, evs...)
+			return nil
+		})
 		if err != nil {
+			s.monitors.forget(m.ID)
 			return err
 		}
-		events = append(events, evs...)
-		saved, err = tx.Monitor.Get(ctx, m.ID)
-		return storageErr(err)
-	})
-	if err != nil {
-		return err
+		// Opening an incident can change more than this row (a reopened
+		// incident's monitor); read it afresh next time.
+		s.monitors.forget(m.ID)
 	}
-	if st.State() != noc.State(m.Status) || saved.Flapping != m.Flapping {
-		s.publishMonitor(ctx, saved)
+	if next.Status != m.Status || next.Flapping != m.Flapping {
+		s.publishMonitor(ctx, &next)
 	}
 	for _, e := range events {
 		s.publish(ctx, e)

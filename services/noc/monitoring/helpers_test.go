@@ -113,7 +113,9 @@ func newEnv(t *testing.T, cfg platform.Config, allow []netip.Prefix) *env {
 		t.Fatal(err)
 	}
 	e := &env{db: db, client: client, now: time.Now().UTC().Truncate(time.Second)}
-	hook := func(ctx context.Context, tx *ent.Tx, t *ent.Tenant) error { return e.bill.TenantCreatedHook()(ctx, tx, t) }
+	hook := func(ctx context.Context, tx *ent.Tx, t *ent.Tenant) error {
+		return e.bill.TenantCreatedHook()(ctx, tx, t)
+	}
 	e.tenants, err = tenants.New(tenants.Config{Argon2: authn.TestArgon2Params}, tenants.Deps{
 		Client: client, Dialect: d, Redis: rdb, RedisPrefix: prefix, Keys: keys, Sealer: sealer,
 		Hooks: tenants.Hooks{TenantCreated: hook},
@@ -135,6 +137,7 @@ func newEnv(t *testing.T, cfg platform.Config, allow []netip.Prefix) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.writer.Close(context.Background()) })
+	t.Cleanup(func() { e.noc.Close() })
 	e.noc, err = monitoring.New(monitoring.Deps{
 		Client: client, DB: db, Tenants: e.tenants, Billing: e.bill, Dispatch: dc,
 		Probes: probe.NewRegistry(probe.Deps{Guard: guard}), ResultStore: e.results, Writer: e.writer,
@@ -237,9 +240,14 @@ func (e *env) check(t *testing.T, m *ent.Monitor) *ent.Monitor {
 	if err := e.noc.Check(context.Background(), job); err != nil {
 		t.Fatalf("check %s: %v", m.ID, err)
 	}
+	e.noc.FlushStates(context.Background())
 	got, err := e.client.Monitor.Get(system, m.ID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The state is stored, batched or not, and reads back as written.
+	if got.LastCheckedAt == nil || !got.LastCheckedAt.Equal(e.clock()) || got.Version <= m.Version {
+		t.Fatalf("stored state: checked at %v (want %v), version %d after %d", got.LastCheckedAt, e.clock(), got.Version, m.Version)
 	}
 	return got
 }
@@ -313,7 +321,6 @@ func has(ss []string, s string) bool {
 	}
 	return false
 }
-
 
 func escalateJob(inc *ent.Incident) *dispatch.Job[monitoring.EscalateArgs] {
 	return &dispatch.Job[monitoring.EscalateArgs]{JobRow: &dispatch.JobRow{ID: opsward.NewID(opsward.PrefixJob), TenantID: inc.TenantID, Kind: "noc.escalate"},

@@ -313,7 +313,7 @@ func (s *Service) resolveInTx(ctx context.Context, tx *ent.Tx, id, by, why strin
 	}
 	if saved.MonitorID != nil {
 		if err := tx.Monitor.Update().Where(monitor.ID(*saved.MonitorID), monitor.OpenIncidentID(id)).
-			ClearOpenIncidentID().Exec(ctx); err != nil {
+			ClearOpenIncidentID().AddVersion(1).Exec(ctx); err != nil {
 			return storageErr(err)
 		}
 	}

@@ -301,6 +301,7 @@ func (s *Service) UpdateMonitor(ctx context.Context, id string, in MonitorInput)
 	if err != nil {
 		return nil, err
 	}
+	s.edited(id)
 	s.schedule(ctx, out)
 	return out, nil
 }
@@ -328,6 +329,7 @@ func (s *Service) DeleteMonitor(ctx context.Context, id string) (*ent.Monitor, e
 	if err != nil {
 		return nil, err
 	}
+	s.edited(id)
 	if err := s.Dispatch.RemoveSchedule(ctx, out.TenantID, out.ID); err != nil {
 		s.log.WarnContext(ctx, "remove a deleted monitor's schedule", "tenant_id", out.TenantID, "monitor_id", out.ID, "err", err)
 	}
@@ -372,6 +374,7 @@ func (s *Service) SetPaused(ctx context.Context, id string, paused bool) (*ent.M
 	if err != nil {
 		return nil, err
 	}
+	s.edited(id)
 	s.schedule(ctx, out)
 	s.publishMonitor(ctx, out)
 	return out, nil
@@ -443,7 +446,7 @@ func (s *Service) Heartbeat(ctx context.Context, rawToken string) error {
 		return opsward.Errorf(opsward.EFORBIDDEN, "the monitor's tenant is not active")
 	}
 	if err := s.Client.Monitor.Update().Where(monitor.ID(m.ID), monitor.TenantID(m.TenantID)).
-		SetLastBeatAt(s.now()).Exec(pctx); err != nil {
+		SetLastBeatAt(s.now()).AddVersion(1).Exec(pctx); err != nil {
 		return storageErr(err)
 	}
 	if !m.Paused && (m.Status == monitor.StatusDown || m.Status == monitor.StatusUnknown) {

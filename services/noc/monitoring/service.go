@@ -55,8 +55,10 @@ type Service struct {
 	Deps
 	log *slog.Logger
 
-	paths   sync.Map // tenant id → path; a tenant's place in the tree never changes
-	windows windowCache
+	paths    sync.Map // tenant id → path; a tenant's place in the tree never changes
+	windows  windowCache
+	monitors monitorCache
+	states   stateWriter
 }
 
 // New returns a service.
@@ -75,7 +77,25 @@ func New(d Deps) (*Service, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Service{Deps: d, log: d.Logger.With("component", "noc")}, nil
+	s := &Service{Deps: d, log: d.Logger.With("component", "noc")}
+	s.states.s = s
+	return s, nil
+}
+
+// FlushStates saves the monitor states the batched writer still holds.
+func (s *Service) FlushStates(ctx context.Context) {
+	s.states.start()
+	s.states.flush(ctx)
+}
+
+// Close saves what the batched state writer holds and stops it.
+func (s *Service) Close() { s.states.Close() }
+
+// edited drops what this process holds of a monitor changed here: the
+// next check reads it again.
+func (s *Service) edited(id string) {
+	s.monitors.forget(id)
+	s.states.drop(id)
 }
 
 // SetWriter sets the results writer once the process has made it.
