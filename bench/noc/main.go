@@ -198,7 +198,9 @@ func newStack(ctx context.Context) *stack {
 	sk, _ := authn.GenerateSealKey()
 	sealer, _ := authn.NewSealer(authn.SealerConfig{Keys: map[string]string{"b1": sk}, Active: "b1"})
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hook := func(ctx context.Context, tx *ent.Tx, t *ent.Tenant) error { return st.bill.TenantCreatedHook()(ctx, tx, t) }
+	hook := func(ctx context.Context, tx *ent.Tx, t *ent.Tenant) error {
+		return st.bill.TenantCreatedHook()(ctx, tx, t)
+	}
 	st.ts, err = tenants.New(tenants.Config{Argon2: authn.TestArgon2Params}, tenants.Deps{
 		Client: st.client, Dialect: dialect.Postgres, Redis: st.rdb, RedisPrefix: st.prefix, Keys: keys, Sealer: sealer,
 		Hooks: tenants.Hooks{TenantCreated: hook}, Logger: quiet,
@@ -440,7 +442,6 @@ func median(v []float64) float64 {
 	}
 	return s[len(s)/2]
 }
-
 
 // benchSource is what the scheduler rebuilds Redis from: the 1 s
 // schedules, and every tenant at the enterprise plan's pace.
