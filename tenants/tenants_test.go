@@ -474,6 +474,24 @@ func TestRowLevelSecurityAlone(t *testing.T) {
 			VALUES ($1, 'mon_b', 'hour', date_trunc('hour', now()), now())`, w.b.ID); err != nil {
 			t.Fatalf("privileged insert of a rollup: %v", err)
 		}
+		// The NOC's and the SOC's tables, in the order their keys need.
+		for _, q := range []string{
+			`INSERT INTO assets (tenant_id, id, name, kind, created_at, updated_at) VALUES ($1, 'ast_b1', 'b1', 'host', now(), now())`,
+			`INSERT INTO assets (tenant_id, id, name, kind, created_at, updated_at) VALUES ($1, 'ast_b2', 'b2', 'host', now(), now())`,
+			`INSERT INTO asset_dependencies (tenant_id, id, child_id, parent_id, created_at) VALUES ($1, 'dep_b', 'ast_b1', 'ast_b2', now())`,
+			`INSERT INTO monitors (tenant_id, id, asset_id, name, kind, settings, interval_seconds, timeout_ms, created_at, updated_at)
+			 VALUES ($1, 'mon_b', 'ast_b1', 'm', 'tcp', 'sealed', 60, 1000, now(), now())`,
+			`INSERT INTO incidents (tenant_id, id, title, severity, opened_at, created_at, updated_at) VALUES ($1, 'inc_b', 'i', 'low', now(), now(), now())`,
+			`INSERT INTO incident_entries (tenant_id, id, incident_id, at, kind) VALUES ($1, 'itl_b', 'inc_b', now(), 'comment')`,
+			`INSERT INTO maintenance_windows (tenant_id, id, name, created_at, updated_at) VALUES ($1, 'mnt_b', 'w', now(), now())`,
+			`INSERT INTO escalation_policies (tenant_id, id, name, levels, created_at, updated_at) VALUES ($1, 'esc_b', 'p', '\x5b5d', now(), now())`,
+			`INSERT INTO notification_channels (tenant_id, id, name, kind, config, created_at, updated_at) VALUES ($1, 'chn_b', 'c', 'webhook', '\x7b7d', now(), now())`,
+			`INSERT INTO security_events (tenant_id, id, ts, received_at) VALUES ($1, 'evt_b', now(), now())`,
+		} {
+			if _, err := db.ExecContext(pctx, q, w.b.ID); err != nil {
+				t.Fatalf("privileged insert %q: %v", q, err)
+			}
+		}
 		// Every tenant-owned table, partitioned parents included; partitions
 		// themselves are closed to the application (read through the parent).
 		var tables []string
