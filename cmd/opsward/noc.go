@@ -92,14 +92,35 @@ func (m *Main) publicURL() string {
 }
 
 // MaintainResultsArgs is the upkeep of check results: partitions ahead,
-// rollups of the hours just ended, retention. The scheduler enqueues it
-// every few minutes, deduplicated so that one runs at a time.
+// rollups of the hours just ended, retention by plan. The scheduler
+// enqueues it every few minutes, deduplicated so that one runs at a time.
 type MaintainResultsArgs struct{}
 
 func (MaintainResultsArgs) Kind() string { return "noc.maintain_results" }
 
 func (m *Main) maintainResults(ctx context.Context, _ *dispatch.Job[MaintainResultsArgs]) error {
-	return m.Results.Maintain(tenants.Privileged(ctx, "check results upkeep"), time.Now())
+	pctx := tenants.Privileged(ctx, "check results upkeep")
+	now := time.Now()
+	if err := m.Results.Maintain(pctx, now); err != nil {
+		return err
+	}
+	// Whole partitions go at the longest retention any plan has; tenants
+	// whose plan keeps less lose their older rows one by one.
+	longest := 0
+	for _, p := range billing.Catalogue() {
+		longest = max(longest, p.RetentionDays)
+	}
+	day := 24 * time.Hour
+	if _, err := m.Results.DropBefore(pctx, now.Add(-time.Duration(longest)*day)); err != nil {
+		return err
+	}
+	return m.Billing.Policies(pctx, func(tenantID string, p billing.Plan) error {
+		if p.RetentionDays >= longest {
+			return nil
+		}
+		_, err := m.Results.DeleteTenantBefore(pctx, tenantID, now.Add(-time.Duration(p.RetentionDays)*day))
+		return err
+	})
 }
 
 // mountNOC adds the heartbeat endpoint and the uptime CSV download.

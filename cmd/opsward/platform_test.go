@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/opsward/opsward/services/dispatch"
+	"github.com/opsward/opsward/services/noc/probe"
+	"github.com/opsward/opsward/services/noc/results"
+	"github.com/opsward/opsward/tenants"
 )
 
 // dig walks a decoded GraphQL answer: dig(v, "data", "changePlan", "userErrors").
@@ -151,5 +154,46 @@ func TestDeadLetterQueueOverGraphQL(t *testing.T) {
 	}
 	if _, body := s.graphql(t, owner, "", list); len(dig(body, "data", "deadJobs", "nodes").([]any)) != 0 {
 		t.Fatalf("after purge: %v", body)
+	}
+}
+
+// The results upkeep keeps raw check results as long as each tenant's plan
+// says: an essentials customer loses results older than 30 days, the
+// provider (enterprise) keeps them.
+func TestResultsRetentionByPlan(t *testing.T) {
+	s := startAuthServer(t)
+	ctx := context.Background()
+	acme := s.demo.Customers[0]
+	old := time.Now().Add(-45 * 24 * time.Hour)
+	write := func(tenantID string) {
+		t.Helper()
+		w, err := s.m.Results.NewWriter(results.WriterConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(ctx, results.Result{TenantID: tenantID, MonitorID: "mon_x", CheckedAt: old, Status: probe.StatusUp}); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(acme.ID)
+	write(s.demo.Provider.ID)
+	count := func(tenantID string) int {
+		var n int
+		if err := s.m.DB.QueryRowContext(tenants.Privileged(ctx, "test"), `SELECT count(*) FROM check_results WHERE tenant_id = $1`, tenantID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if count(acme.ID) != 1 || count(s.demo.Provider.ID) != 1 {
+		t.Fatalf("before: %d and %d results", count(acme.ID), count(s.demo.Provider.ID))
+	}
+	if err := s.m.maintainResults(ctx, &dispatch.Job[MaintainResultsArgs]{JobRow: &dispatch.JobRow{}}); err != nil {
+		t.Fatal(err)
+	}
+	if count(acme.ID) != 0 || count(s.demo.Provider.ID) != 1 {
+		t.Fatalf("after: essentials kept %d, enterprise kept %d results 45 days old", count(acme.ID), count(s.demo.Provider.ID))
 	}
 }

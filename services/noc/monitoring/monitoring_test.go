@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/ent/incident"
 	"github.com/opsward/opsward/ent/monitor"
+	"github.com/opsward/opsward/services/noc"
 	"github.com/opsward/opsward/services/noc/monitoring"
 )
 
@@ -352,3 +354,54 @@ func TestDifferentTenant(t *testing.T) {
 }
 
 func strp(s string) *string { return &s }
+
+type signalRecorder struct {
+	mu  sync.Mutex
+	got []noc.Signal
+}
+
+func (r *signalRecorder) Signal(_ context.Context, s noc.Signal) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, s)
+	return nil
+}
+
+// A port that should be closed answering is a signal for the SOC: handed
+// to the sink joined in, and recorded on the monitor's incident timeline.
+func TestSignalsReachTheSOCAndTheTimeline(t *testing.T) {
+	eachBackend(t, loopback, func(t *testing.T, e *env) {
+		rec := &signalRecorder{}
+		e.noc.Signals = rec
+		ctx := as(e.acme, opsward.RoleAdmin)
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+		host, port, _ := net.SplitHostPort(l.Addr().String())
+		a := e.asset(t, ctx, "firewall", "high")
+		m := e.monitor(t, ctx, a, "tcp", fmt.Sprintf(`{"host":%q,"port":%s,"expect_closed":true}`, host, port), 1).Monitor
+		m = e.check(t, m)
+		if m.Status != monitor.StatusDown || m.OpenIncidentID == nil {
+			t.Fatalf("an open port that should be closed: %s (%s)", m.Status, m.LastMessage)
+		}
+		if k := timelineKinds(t, e, *m.OpenIncidentID); !has(k, "signal") {
+			t.Fatalf("timeline %v has no signal", k)
+		}
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		if len(rec.got) != 1 || rec.got[0].Kind != noc.SignalUnexpectedOpenPort || rec.got[0].TenantID != e.acme.ID || rec.got[0].MonitorID != m.ID {
+			t.Fatalf("signals handed on: %+v", rec.got)
+		}
+	})
+}
