@@ -38,6 +38,11 @@ type acMatcher struct {
 	// for the prefilter's lower-cased literals: appendHitsFold may then
 	// lower-case the text as it scans.
 	lowerOnly bool
+	// start tells, for appendHitsFold, the bytes on which the scan can
+	// leave the root: those that start a pattern, in either case, and
+	// every non-ASCII byte (where the fold stops). At the root the scan
+	// skips other bytes in a loop whose steps do not wait on each other.
+	start [256]bool
 }
 
 const denseDepth = 3
@@ -140,6 +145,9 @@ func newAC(patterns []string) *acMatcher {
 				b.lowerOnly = false
 			}
 		}
+	}
+	for c := range b.start {
+		b.start[c] = c >= utf8.RuneSelf || b.root[asciiLower[c]] != 0
 	}
 	return b
 }
@@ -319,8 +327,16 @@ func (a *acMatcher) appendHitsFold(dst []int32, s string, marks []uint32, stamp 
 	}
 	st := int32(0)
 	flat, nflat, link, out, emit := a.flat, a.nflat, a.link, a.out, a.emit
-	class, nclass := &a.class, a.nclass
+	class, nclass, start := &a.class, a.nclass, &a.start
 	for i := 0; i < len(s); i++ {
+		if st == 0 {
+			for i < len(s) && !start[s[i]] {
+				i++
+			}
+			if i == len(s) {
+				break
+			}
+		}
 		b := s[i]
 		if b >= utf8.RuneSelf {
 			return dst, false
