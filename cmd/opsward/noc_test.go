@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
 
 	"github.com/opsward/opsward/services/notify/webhook"
 	"github.com/opsward/opsward/tenants"
@@ -319,5 +323,79 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() boo
 			t.Fatalf("%s: not within %s", what, within)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Subscribers see the incidents of their own tenant change, and nothing of
+// another tenant's.
+func TestIncidentSubscription(t *testing.T) {
+	t.Parallel()
+	s := startAuthServer(t)
+	acme, globex := s.demo.Customers[0], s.demo.Customers[1]
+	acmeTok := s.login(t, s.user(t, acme, "admin"), "")
+	globexAuth := "Bearer " + s.login(t, s.user(t, globex, "admin"), "").AccessToken
+	acmeAuth := "Bearer " + acmeTok.AccessToken
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	wsURL := "ws" + strings.TrimPrefix(s.base, "http") + "/graphql"
+	c, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if err := wsjson.Write(ctx, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": acmeAuth}}); err != nil {
+		t.Fatal(err)
+	}
+	var ack map[string]any
+	if err := wsjson.Read(ctx, c, &ack); err != nil || ack["type"] != "connection_ack" {
+		t.Fatalf("init: %v %v", ack, err)
+	}
+	if err := wsjson.Write(ctx, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{
+		"query": `subscription { incidentUpdated { id title status tenantID } }`}}); err != nil {
+		t.Fatal(err)
+	}
+	// The subscription is live once a first event can reach it; open
+	// globex's incident first, then acme's, and expect acme's alone.
+	create := func(auth, title string) string {
+		_, body := s.graphql(t, auth, "", fmt.Sprintf(`mutation { createIncident(input: {title: %q, severity: "low"}) { incident { id } userErrors { message } } }`, title))
+		id, _ := dig(body, "data", "createIncident", "incident", "id").(string)
+		if id == "" {
+			t.Fatalf("createIncident: %v", body)
+		}
+		return id
+	}
+	msgs := make(chan map[string]any, 16)
+	go func() {
+		defer close(msgs)
+		for {
+			var m map[string]any
+			if err := wsjson.Read(ctx, c, &m); err != nil {
+				return
+			}
+			if m["type"] != "ping" {
+				msgs <- m
+			}
+		}
+	}()
+	// The subscription becomes live a moment after it is accepted: open
+	// one incident in each tenant until acme's subscriber sees its own.
+	mine := map[string]bool{}
+	for {
+		create(globexAuth, "globex outage")
+		mine[create(acmeAuth, "acme outage")] = true
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+				t.Fatal("the subscription ended before an incident event")
+			}
+			inc, _ := dig(m, "payload", "data", "incidentUpdated").(map[string]any)
+			if inc == nil || inc["tenantID"] != acme.ID || !mine[inc["id"].(string)] {
+				t.Fatalf("acme's subscriber got %v", m)
+			}
+			return
+		case <-time.After(500 * time.Millisecond):
+		case <-ctx.Done():
+			t.Fatal("no incident event within 20s")
+		}
 	}
 }
