@@ -23,7 +23,9 @@ var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // specDir is the specification's example correlation rules in
 // ../shared/sigma beside the module root; the test skips without them.
-func specDir(t *testing.T) string {
+func specDir(t *testing.T) string { return specDirB(t) }
+
+func specDirB(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
