@@ -15,19 +15,31 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/opsward/opsward/ent/alert"
 	"github.com/opsward/opsward/ent/apikey"
 	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/assetdependency"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/caseentry"
+	"github.com/opsward/opsward/ent/casetask"
+	"github.com/opsward/opsward/ent/detectionrule"
 	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/evidence"
 	"github.com/opsward/opsward/ent/incident"
 	"github.com/opsward/opsward/ent/incidententry"
+	"github.com/opsward/opsward/ent/indicator"
+	"github.com/opsward/opsward/ent/indicatorlist"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/logsource"
 	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
 	"github.com/opsward/opsward/ent/monitor"
 	"github.com/opsward/opsward/ent/notificationchannel"
+	"github.com/opsward/opsward/ent/playbook"
+	"github.com/opsward/opsward/ent/playbookrun"
 	"github.com/opsward/opsward/ent/refreshtoken"
+	"github.com/opsward/opsward/ent/ruleoverride"
+	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/session"
 	"github.com/opsward/opsward/ent/subscription"
 	"github.com/opsward/opsward/ent/tenant"
@@ -43,20 +55,36 @@ type Client struct {
 	Schema *migrate.Schema
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// Alert is the client for interacting with the Alert builders.
+	Alert *AlertClient
 	// Asset is the client for interacting with the Asset builders.
 	Asset *AssetClient
 	// AssetDependency is the client for interacting with the AssetDependency builders.
 	AssetDependency *AssetDependencyClient
 	// AuditEntry is the client for interacting with the AuditEntry builders.
 	AuditEntry *AuditEntryClient
+	// CaseEntry is the client for interacting with the CaseEntry builders.
+	CaseEntry *CaseEntryClient
+	// CaseTask is the client for interacting with the CaseTask builders.
+	CaseTask *CaseTaskClient
+	// DetectionRule is the client for interacting with the DetectionRule builders.
+	DetectionRule *DetectionRuleClient
 	// EscalationPolicy is the client for interacting with the EscalationPolicy builders.
 	EscalationPolicy *EscalationPolicyClient
+	// Evidence is the client for interacting with the Evidence builders.
+	Evidence *EvidenceClient
 	// Incident is the client for interacting with the Incident builders.
 	Incident *IncidentClient
 	// IncidentEntry is the client for interacting with the IncidentEntry builders.
 	IncidentEntry *IncidentEntryClient
+	// Indicator is the client for interacting with the Indicator builders.
+	Indicator *IndicatorClient
+	// IndicatorList is the client for interacting with the IndicatorList builders.
+	IndicatorList *IndicatorListClient
 	// Invitation is the client for interacting with the Invitation builders.
 	Invitation *InvitationClient
+	// LogSource is the client for interacting with the LogSource builders.
+	LogSource *LogSourceClient
 	// MaintenanceWindow is the client for interacting with the MaintenanceWindow builders.
 	MaintenanceWindow *MaintenanceWindowClient
 	// Membership is the client for interacting with the Membership builders.
@@ -65,8 +93,16 @@ type Client struct {
 	Monitor *MonitorClient
 	// NotificationChannel is the client for interacting with the NotificationChannel builders.
 	NotificationChannel *NotificationChannelClient
+	// Playbook is the client for interacting with the Playbook builders.
+	Playbook *PlaybookClient
+	// PlaybookRun is the client for interacting with the PlaybookRun builders.
+	PlaybookRun *PlaybookRunClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
+	// RuleOverride is the client for interacting with the RuleOverride builders.
+	RuleOverride *RuleOverrideClient
+	// SecurityCase is the client for interacting with the SecurityCase builders.
+	SecurityCase *SecurityCaseClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// Subscription is the client for interacting with the Subscription builders.
@@ -87,18 +123,30 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.APIKey = NewAPIKeyClient(c.config)
+	c.Alert = NewAlertClient(c.config)
 	c.Asset = NewAssetClient(c.config)
 	c.AssetDependency = NewAssetDependencyClient(c.config)
 	c.AuditEntry = NewAuditEntryClient(c.config)
+	c.CaseEntry = NewCaseEntryClient(c.config)
+	c.CaseTask = NewCaseTaskClient(c.config)
+	c.DetectionRule = NewDetectionRuleClient(c.config)
 	c.EscalationPolicy = NewEscalationPolicyClient(c.config)
+	c.Evidence = NewEvidenceClient(c.config)
 	c.Incident = NewIncidentClient(c.config)
 	c.IncidentEntry = NewIncidentEntryClient(c.config)
+	c.Indicator = NewIndicatorClient(c.config)
+	c.IndicatorList = NewIndicatorListClient(c.config)
 	c.Invitation = NewInvitationClient(c.config)
+	c.LogSource = NewLogSourceClient(c.config)
 	c.MaintenanceWindow = NewMaintenanceWindowClient(c.config)
 	c.Membership = NewMembershipClient(c.config)
 	c.Monitor = NewMonitorClient(c.config)
 	c.NotificationChannel = NewNotificationChannelClient(c.config)
+	c.Playbook = NewPlaybookClient(c.config)
+	c.PlaybookRun = NewPlaybookRunClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
+	c.RuleOverride = NewRuleOverrideClient(c.config)
+	c.SecurityCase = NewSecurityCaseClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.Subscription = NewSubscriptionClient(c.config)
 	c.Tenant = NewTenantClient(c.config)
@@ -196,18 +244,30 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ctx:                 ctx,
 		config:              cfg,
 		APIKey:              NewAPIKeyClient(cfg),
+		Alert:               NewAlertClient(cfg),
 		Asset:               NewAssetClient(cfg),
 		AssetDependency:     NewAssetDependencyClient(cfg),
 		AuditEntry:          NewAuditEntryClient(cfg),
+		CaseEntry:           NewCaseEntryClient(cfg),
+		CaseTask:            NewCaseTaskClient(cfg),
+		DetectionRule:       NewDetectionRuleClient(cfg),
 		EscalationPolicy:    NewEscalationPolicyClient(cfg),
+		Evidence:            NewEvidenceClient(cfg),
 		Incident:            NewIncidentClient(cfg),
 		IncidentEntry:       NewIncidentEntryClient(cfg),
+		Indicator:           NewIndicatorClient(cfg),
+		IndicatorList:       NewIndicatorListClient(cfg),
 		Invitation:          NewInvitationClient(cfg),
+		LogSource:           NewLogSourceClient(cfg),
 		MaintenanceWindow:   NewMaintenanceWindowClient(cfg),
 		Membership:          NewMembershipClient(cfg),
 		Monitor:             NewMonitorClient(cfg),
 		NotificationChannel: NewNotificationChannelClient(cfg),
+		Playbook:            NewPlaybookClient(cfg),
+		PlaybookRun:         NewPlaybookRunClient(cfg),
 		RefreshToken:        NewRefreshTokenClient(cfg),
+		RuleOverride:        NewRuleOverrideClient(cfg),
+		SecurityCase:        NewSecurityCaseClient(cfg),
 		Session:             NewSessionClient(cfg),
 		Subscription:        NewSubscriptionClient(cfg),
 		Tenant:              NewTenantClient(cfg),
@@ -232,18 +292,30 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ctx:                 ctx,
 		config:              cfg,
 		APIKey:              NewAPIKeyClient(cfg),
+		Alert:               NewAlertClient(cfg),
 		Asset:               NewAssetClient(cfg),
 		AssetDependency:     NewAssetDependencyClient(cfg),
 		AuditEntry:          NewAuditEntryClient(cfg),
+		CaseEntry:           NewCaseEntryClient(cfg),
+		CaseTask:            NewCaseTaskClient(cfg),
+		DetectionRule:       NewDetectionRuleClient(cfg),
 		EscalationPolicy:    NewEscalationPolicyClient(cfg),
+		Evidence:            NewEvidenceClient(cfg),
 		Incident:            NewIncidentClient(cfg),
 		IncidentEntry:       NewIncidentEntryClient(cfg),
+		Indicator:           NewIndicatorClient(cfg),
+		IndicatorList:       NewIndicatorListClient(cfg),
 		Invitation:          NewInvitationClient(cfg),
+		LogSource:           NewLogSourceClient(cfg),
 		MaintenanceWindow:   NewMaintenanceWindowClient(cfg),
 		Membership:          NewMembershipClient(cfg),
 		Monitor:             NewMonitorClient(cfg),
 		NotificationChannel: NewNotificationChannelClient(cfg),
+		Playbook:            NewPlaybookClient(cfg),
+		PlaybookRun:         NewPlaybookRunClient(cfg),
 		RefreshToken:        NewRefreshTokenClient(cfg),
+		RuleOverride:        NewRuleOverrideClient(cfg),
+		SecurityCase:        NewSecurityCaseClient(cfg),
 		Session:             NewSessionClient(cfg),
 		Subscription:        NewSubscriptionClient(cfg),
 		Tenant:              NewTenantClient(cfg),
@@ -277,10 +349,12 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Asset, c.AssetDependency, c.AuditEntry, c.EscalationPolicy,
-		c.Incident, c.IncidentEntry, c.Invitation, c.MaintenanceWindow, c.Membership,
-		c.Monitor, c.NotificationChannel, c.RefreshToken, c.Session, c.Subscription,
-		c.Tenant, c.User,
+		c.APIKey, c.Alert, c.Asset, c.AssetDependency, c.AuditEntry, c.CaseEntry,
+		c.CaseTask, c.DetectionRule, c.EscalationPolicy, c.Evidence, c.Incident,
+		c.IncidentEntry, c.Indicator, c.IndicatorList, c.Invitation, c.LogSource,
+		c.MaintenanceWindow, c.Membership, c.Monitor, c.NotificationChannel,
+		c.Playbook, c.PlaybookRun, c.RefreshToken, c.RuleOverride, c.SecurityCase,
+		c.Session, c.Subscription, c.Tenant, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -290,10 +364,12 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Asset, c.AssetDependency, c.AuditEntry, c.EscalationPolicy,
-		c.Incident, c.IncidentEntry, c.Invitation, c.MaintenanceWindow, c.Membership,
-		c.Monitor, c.NotificationChannel, c.RefreshToken, c.Session, c.Subscription,
-		c.Tenant, c.User,
+		c.APIKey, c.Alert, c.Asset, c.AssetDependency, c.AuditEntry, c.CaseEntry,
+		c.CaseTask, c.DetectionRule, c.EscalationPolicy, c.Evidence, c.Incident,
+		c.IncidentEntry, c.Indicator, c.IndicatorList, c.Invitation, c.LogSource,
+		c.MaintenanceWindow, c.Membership, c.Monitor, c.NotificationChannel,
+		c.Playbook, c.PlaybookRun, c.RefreshToken, c.RuleOverride, c.SecurityCase,
+		c.Session, c.Subscription, c.Tenant, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -304,20 +380,36 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *APIKeyMutation:
 		return c.APIKey.mutate(ctx, m)
+	case *AlertMutation:
+		return c.Alert.mutate(ctx, m)
 	case *AssetMutation:
 		return c.Asset.mutate(ctx, m)
 	case *AssetDependencyMutation:
 		return c.AssetDependency.mutate(ctx, m)
 	case *AuditEntryMutation:
 		return c.AuditEntry.mutate(ctx, m)
+	case *CaseEntryMutation:
+		return c.CaseEntry.mutate(ctx, m)
+	case *CaseTaskMutation:
+		return c.CaseTask.mutate(ctx, m)
+	case *DetectionRuleMutation:
+		return c.DetectionRule.mutate(ctx, m)
 	case *EscalationPolicyMutation:
 		return c.EscalationPolicy.mutate(ctx, m)
+	case *EvidenceMutation:
+		return c.Evidence.mutate(ctx, m)
 	case *IncidentMutation:
 		return c.Incident.mutate(ctx, m)
 	case *IncidentEntryMutation:
 		return c.IncidentEntry.mutate(ctx, m)
+	case *IndicatorMutation:
+		return c.Indicator.mutate(ctx, m)
+	case *IndicatorListMutation:
+		return c.IndicatorList.mutate(ctx, m)
 	case *InvitationMutation:
 		return c.Invitation.mutate(ctx, m)
+	case *LogSourceMutation:
+		return c.LogSource.mutate(ctx, m)
 	case *MaintenanceWindowMutation:
 		return c.MaintenanceWindow.mutate(ctx, m)
 	case *MembershipMutation:
@@ -326,8 +418,16 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Monitor.mutate(ctx, m)
 	case *NotificationChannelMutation:
 		return c.NotificationChannel.mutate(ctx, m)
+	case *PlaybookMutation:
+		return c.Playbook.mutate(ctx, m)
+	case *PlaybookRunMutation:
+		return c.PlaybookRun.mutate(ctx, m)
 	case *RefreshTokenMutation:
 		return c.RefreshToken.mutate(ctx, m)
+	case *RuleOverrideMutation:
+		return c.RuleOverride.mutate(ctx, m)
+	case *SecurityCaseMutation:
+		return c.SecurityCase.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
 	case *SubscriptionMutation:
@@ -473,6 +573,141 @@ func (c *APIKeyClient) mutate(ctx context.Context, m *APIKeyMutation) (Value, er
 		return (&APIKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown APIKey mutation op: %q", m.Op())
+	}
+}
+
+// AlertClient is a client for the Alert schema.
+type AlertClient struct {
+	config
+}
+
+// NewAlertClient returns a client for the Alert from the given config.
+func NewAlertClient(c config) *AlertClient {
+	return &AlertClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `alert.Hooks(f(g(h())))`.
+func (c *AlertClient) Use(hooks ...Hook) {
+	c.hooks.Alert = append(c.hooks.Alert, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `alert.Intercept(f(g(h())))`.
+func (c *AlertClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Alert = append(c.inters.Alert, interceptors...)
+}
+
+// Create returns a builder for creating a Alert entity.
+func (c *AlertClient) Create() *AlertCreate {
+	mutation := newAlertMutation(c.config, OpCreate)
+	return &AlertCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Alert entities.
+func (c *AlertClient) CreateBulk(builders ...*AlertCreate) *AlertCreateBulk {
+	return &AlertCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AlertClient) MapCreateBulk(slice any, setFunc func(*AlertCreate, int)) *AlertCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AlertCreateBulk{err: fmt.Errorf("calling to AlertClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AlertCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AlertCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Alert.
+func (c *AlertClient) Update() *AlertUpdate {
+	mutation := newAlertMutation(c.config, OpUpdate)
+	return &AlertUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AlertClient) UpdateOne(_m *Alert) *AlertUpdateOne {
+	mutation := newAlertMutation(c.config, OpUpdateOne, withAlert(_m))
+	return &AlertUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AlertClient) UpdateOneID(id string) *AlertUpdateOne {
+	mutation := newAlertMutation(c.config, OpUpdateOne, withAlertID(id))
+	return &AlertUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Alert.
+func (c *AlertClient) Delete() *AlertDelete {
+	mutation := newAlertMutation(c.config, OpDelete)
+	return &AlertDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AlertClient) DeleteOne(_m *Alert) *AlertDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AlertClient) DeleteOneID(id string) *AlertDeleteOne {
+	builder := c.Delete().Where(alert.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AlertDeleteOne{builder}
+}
+
+// Query returns a query builder for Alert.
+func (c *AlertClient) Query() *AlertQuery {
+	return &AlertQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAlert},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Alert entity by its id.
+func (c *AlertClient) Get(ctx context.Context, id string) (*Alert, error) {
+	return c.Query().Where(alert.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AlertClient) GetX(ctx context.Context, id string) *Alert {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AlertClient) Hooks() []Hook {
+	hooks := c.hooks.Alert
+	return append(hooks[:len(hooks):len(hooks)], alert.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AlertClient) Interceptors() []Interceptor {
+	inters := c.inters.Alert
+	return append(inters[:len(inters):len(inters)], alert.Interceptors[:]...)
+}
+
+func (c *AlertClient) mutate(ctx context.Context, m *AlertMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AlertCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AlertUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AlertUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AlertDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Alert mutation op: %q", m.Op())
 	}
 }
 
@@ -897,6 +1132,443 @@ func (c *AuditEntryClient) mutate(ctx context.Context, m *AuditEntryMutation) (V
 	}
 }
 
+// CaseEntryClient is a client for the CaseEntry schema.
+type CaseEntryClient struct {
+	config
+}
+
+// NewCaseEntryClient returns a client for the CaseEntry from the given config.
+func NewCaseEntryClient(c config) *CaseEntryClient {
+	return &CaseEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `caseentry.Hooks(f(g(h())))`.
+func (c *CaseEntryClient) Use(hooks ...Hook) {
+	c.hooks.CaseEntry = append(c.hooks.CaseEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `caseentry.Intercept(f(g(h())))`.
+func (c *CaseEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CaseEntry = append(c.inters.CaseEntry, interceptors...)
+}
+
+// Create returns a builder for creating a CaseEntry entity.
+func (c *CaseEntryClient) Create() *CaseEntryCreate {
+	mutation := newCaseEntryMutation(c.config, OpCreate)
+	return &CaseEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CaseEntry entities.
+func (c *CaseEntryClient) CreateBulk(builders ...*CaseEntryCreate) *CaseEntryCreateBulk {
+	return &CaseEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CaseEntryClient) MapCreateBulk(slice any, setFunc func(*CaseEntryCreate, int)) *CaseEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CaseEntryCreateBulk{err: fmt.Errorf("calling to CaseEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CaseEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CaseEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CaseEntry.
+func (c *CaseEntryClient) Update() *CaseEntryUpdate {
+	mutation := newCaseEntryMutation(c.config, OpUpdate)
+	return &CaseEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CaseEntryClient) UpdateOne(_m *CaseEntry) *CaseEntryUpdateOne {
+	mutation := newCaseEntryMutation(c.config, OpUpdateOne, withCaseEntry(_m))
+	return &CaseEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CaseEntryClient) UpdateOneID(id string) *CaseEntryUpdateOne {
+	mutation := newCaseEntryMutation(c.config, OpUpdateOne, withCaseEntryID(id))
+	return &CaseEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CaseEntry.
+func (c *CaseEntryClient) Delete() *CaseEntryDelete {
+	mutation := newCaseEntryMutation(c.config, OpDelete)
+	return &CaseEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CaseEntryClient) DeleteOne(_m *CaseEntry) *CaseEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CaseEntryClient) DeleteOneID(id string) *CaseEntryDeleteOne {
+	builder := c.Delete().Where(caseentry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CaseEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for CaseEntry.
+func (c *CaseEntryClient) Query() *CaseEntryQuery {
+	return &CaseEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCaseEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CaseEntry entity by its id.
+func (c *CaseEntryClient) Get(ctx context.Context, id string) (*CaseEntry, error) {
+	return c.Query().Where(caseentry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CaseEntryClient) GetX(ctx context.Context, id string) *CaseEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCase queries the case edge of a CaseEntry.
+func (c *CaseEntryClient) QueryCase(_m *CaseEntry) *SecurityCaseQuery {
+	query := (&SecurityCaseClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(caseentry.Table, caseentry.FieldID, id),
+			sqlgraph.To(securitycase.Table, securitycase.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, caseentry.CaseTable, caseentry.CaseColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CaseEntryClient) Hooks() []Hook {
+	hooks := c.hooks.CaseEntry
+	return append(hooks[:len(hooks):len(hooks)], caseentry.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CaseEntryClient) Interceptors() []Interceptor {
+	inters := c.inters.CaseEntry
+	return append(inters[:len(inters):len(inters)], caseentry.Interceptors[:]...)
+}
+
+func (c *CaseEntryClient) mutate(ctx context.Context, m *CaseEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CaseEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CaseEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CaseEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CaseEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CaseEntry mutation op: %q", m.Op())
+	}
+}
+
+// CaseTaskClient is a client for the CaseTask schema.
+type CaseTaskClient struct {
+	config
+}
+
+// NewCaseTaskClient returns a client for the CaseTask from the given config.
+func NewCaseTaskClient(c config) *CaseTaskClient {
+	return &CaseTaskClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `casetask.Hooks(f(g(h())))`.
+func (c *CaseTaskClient) Use(hooks ...Hook) {
+	c.hooks.CaseTask = append(c.hooks.CaseTask, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `casetask.Intercept(f(g(h())))`.
+func (c *CaseTaskClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CaseTask = append(c.inters.CaseTask, interceptors...)
+}
+
+// Create returns a builder for creating a CaseTask entity.
+func (c *CaseTaskClient) Create() *CaseTaskCreate {
+	mutation := newCaseTaskMutation(c.config, OpCreate)
+	return &CaseTaskCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CaseTask entities.
+func (c *CaseTaskClient) CreateBulk(builders ...*CaseTaskCreate) *CaseTaskCreateBulk {
+	return &CaseTaskCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CaseTaskClient) MapCreateBulk(slice any, setFunc func(*CaseTaskCreate, int)) *CaseTaskCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CaseTaskCreateBulk{err: fmt.Errorf("calling to CaseTaskClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CaseTaskCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CaseTaskCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CaseTask.
+func (c *CaseTaskClient) Update() *CaseTaskUpdate {
+	mutation := newCaseTaskMutation(c.config, OpUpdate)
+	return &CaseTaskUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CaseTaskClient) UpdateOne(_m *CaseTask) *CaseTaskUpdateOne {
+	mutation := newCaseTaskMutation(c.config, OpUpdateOne, withCaseTask(_m))
+	return &CaseTaskUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CaseTaskClient) UpdateOneID(id string) *CaseTaskUpdateOne {
+	mutation := newCaseTaskMutation(c.config, OpUpdateOne, withCaseTaskID(id))
+	return &CaseTaskUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CaseTask.
+func (c *CaseTaskClient) Delete() *CaseTaskDelete {
+	mutation := newCaseTaskMutation(c.config, OpDelete)
+	return &CaseTaskDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CaseTaskClient) DeleteOne(_m *CaseTask) *CaseTaskDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CaseTaskClient) DeleteOneID(id string) *CaseTaskDeleteOne {
+	builder := c.Delete().Where(casetask.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CaseTaskDeleteOne{builder}
+}
+
+// Query returns a query builder for CaseTask.
+func (c *CaseTaskClient) Query() *CaseTaskQuery {
+	return &CaseTaskQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCaseTask},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CaseTask entity by its id.
+func (c *CaseTaskClient) Get(ctx context.Context, id string) (*CaseTask, error) {
+	return c.Query().Where(casetask.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CaseTaskClient) GetX(ctx context.Context, id string) *CaseTask {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCase queries the case edge of a CaseTask.
+func (c *CaseTaskClient) QueryCase(_m *CaseTask) *SecurityCaseQuery {
+	query := (&SecurityCaseClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(casetask.Table, casetask.FieldID, id),
+			sqlgraph.To(securitycase.Table, securitycase.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, casetask.CaseTable, casetask.CaseColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CaseTaskClient) Hooks() []Hook {
+	hooks := c.hooks.CaseTask
+	return append(hooks[:len(hooks):len(hooks)], casetask.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CaseTaskClient) Interceptors() []Interceptor {
+	inters := c.inters.CaseTask
+	return append(inters[:len(inters):len(inters)], casetask.Interceptors[:]...)
+}
+
+func (c *CaseTaskClient) mutate(ctx context.Context, m *CaseTaskMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CaseTaskCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CaseTaskUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CaseTaskUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CaseTaskDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CaseTask mutation op: %q", m.Op())
+	}
+}
+
+// DetectionRuleClient is a client for the DetectionRule schema.
+type DetectionRuleClient struct {
+	config
+}
+
+// NewDetectionRuleClient returns a client for the DetectionRule from the given config.
+func NewDetectionRuleClient(c config) *DetectionRuleClient {
+	return &DetectionRuleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `detectionrule.Hooks(f(g(h())))`.
+func (c *DetectionRuleClient) Use(hooks ...Hook) {
+	c.hooks.DetectionRule = append(c.hooks.DetectionRule, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `detectionrule.Intercept(f(g(h())))`.
+func (c *DetectionRuleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DetectionRule = append(c.inters.DetectionRule, interceptors...)
+}
+
+// Create returns a builder for creating a DetectionRule entity.
+func (c *DetectionRuleClient) Create() *DetectionRuleCreate {
+	mutation := newDetectionRuleMutation(c.config, OpCreate)
+	return &DetectionRuleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DetectionRule entities.
+func (c *DetectionRuleClient) CreateBulk(builders ...*DetectionRuleCreate) *DetectionRuleCreateBulk {
+	return &DetectionRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DetectionRuleClient) MapCreateBulk(slice any, setFunc func(*DetectionRuleCreate, int)) *DetectionRuleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DetectionRuleCreateBulk{err: fmt.Errorf("calling to DetectionRuleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DetectionRuleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DetectionRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DetectionRule.
+func (c *DetectionRuleClient) Update() *DetectionRuleUpdate {
+	mutation := newDetectionRuleMutation(c.config, OpUpdate)
+	return &DetectionRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DetectionRuleClient) UpdateOne(_m *DetectionRule) *DetectionRuleUpdateOne {
+	mutation := newDetectionRuleMutation(c.config, OpUpdateOne, withDetectionRule(_m))
+	return &DetectionRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DetectionRuleClient) UpdateOneID(id string) *DetectionRuleUpdateOne {
+	mutation := newDetectionRuleMutation(c.config, OpUpdateOne, withDetectionRuleID(id))
+	return &DetectionRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DetectionRule.
+func (c *DetectionRuleClient) Delete() *DetectionRuleDelete {
+	mutation := newDetectionRuleMutation(c.config, OpDelete)
+	return &DetectionRuleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DetectionRuleClient) DeleteOne(_m *DetectionRule) *DetectionRuleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DetectionRuleClient) DeleteOneID(id string) *DetectionRuleDeleteOne {
+	builder := c.Delete().Where(detectionrule.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DetectionRuleDeleteOne{builder}
+}
+
+// Query returns a query builder for DetectionRule.
+func (c *DetectionRuleClient) Query() *DetectionRuleQuery {
+	return &DetectionRuleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDetectionRule},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DetectionRule entity by its id.
+func (c *DetectionRuleClient) Get(ctx context.Context, id string) (*DetectionRule, error) {
+	return c.Query().Where(detectionrule.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DetectionRuleClient) GetX(ctx context.Context, id string) *DetectionRule {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *DetectionRuleClient) Hooks() []Hook {
+	hooks := c.hooks.DetectionRule
+	return append(hooks[:len(hooks):len(hooks)], detectionrule.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *DetectionRuleClient) Interceptors() []Interceptor {
+	inters := c.inters.DetectionRule
+	return append(inters[:len(inters):len(inters)], detectionrule.Interceptors[:]...)
+}
+
+func (c *DetectionRuleClient) mutate(ctx context.Context, m *DetectionRuleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DetectionRuleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DetectionRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DetectionRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DetectionRuleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DetectionRule mutation op: %q", m.Op())
+	}
+}
+
 // EscalationPolicyClient is a client for the EscalationPolicy schema.
 type EscalationPolicyClient struct {
 	config
@@ -1029,6 +1701,157 @@ func (c *EscalationPolicyClient) mutate(ctx context.Context, m *EscalationPolicy
 		return (&EscalationPolicyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown EscalationPolicy mutation op: %q", m.Op())
+	}
+}
+
+// EvidenceClient is a client for the Evidence schema.
+type EvidenceClient struct {
+	config
+}
+
+// NewEvidenceClient returns a client for the Evidence from the given config.
+func NewEvidenceClient(c config) *EvidenceClient {
+	return &EvidenceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `evidence.Hooks(f(g(h())))`.
+func (c *EvidenceClient) Use(hooks ...Hook) {
+	c.hooks.Evidence = append(c.hooks.Evidence, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `evidence.Intercept(f(g(h())))`.
+func (c *EvidenceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Evidence = append(c.inters.Evidence, interceptors...)
+}
+
+// Create returns a builder for creating a Evidence entity.
+func (c *EvidenceClient) Create() *EvidenceCreate {
+	mutation := newEvidenceMutation(c.config, OpCreate)
+	return &EvidenceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Evidence entities.
+func (c *EvidenceClient) CreateBulk(builders ...*EvidenceCreate) *EvidenceCreateBulk {
+	return &EvidenceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EvidenceClient) MapCreateBulk(slice any, setFunc func(*EvidenceCreate, int)) *EvidenceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EvidenceCreateBulk{err: fmt.Errorf("calling to EvidenceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EvidenceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EvidenceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Evidence.
+func (c *EvidenceClient) Update() *EvidenceUpdate {
+	mutation := newEvidenceMutation(c.config, OpUpdate)
+	return &EvidenceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EvidenceClient) UpdateOne(_m *Evidence) *EvidenceUpdateOne {
+	mutation := newEvidenceMutation(c.config, OpUpdateOne, withEvidence(_m))
+	return &EvidenceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EvidenceClient) UpdateOneID(id string) *EvidenceUpdateOne {
+	mutation := newEvidenceMutation(c.config, OpUpdateOne, withEvidenceID(id))
+	return &EvidenceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Evidence.
+func (c *EvidenceClient) Delete() *EvidenceDelete {
+	mutation := newEvidenceMutation(c.config, OpDelete)
+	return &EvidenceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EvidenceClient) DeleteOne(_m *Evidence) *EvidenceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EvidenceClient) DeleteOneID(id string) *EvidenceDeleteOne {
+	builder := c.Delete().Where(evidence.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EvidenceDeleteOne{builder}
+}
+
+// Query returns a query builder for Evidence.
+func (c *EvidenceClient) Query() *EvidenceQuery {
+	return &EvidenceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEvidence},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Evidence entity by its id.
+func (c *EvidenceClient) Get(ctx context.Context, id string) (*Evidence, error) {
+	return c.Query().Where(evidence.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EvidenceClient) GetX(ctx context.Context, id string) *Evidence {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCase queries the case edge of a Evidence.
+func (c *EvidenceClient) QueryCase(_m *Evidence) *SecurityCaseQuery {
+	query := (&SecurityCaseClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(evidence.Table, evidence.FieldID, id),
+			sqlgraph.To(securitycase.Table, securitycase.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, evidence.CaseTable, evidence.CaseColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EvidenceClient) Hooks() []Hook {
+	hooks := c.hooks.Evidence
+	return append(hooks[:len(hooks):len(hooks)], evidence.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EvidenceClient) Interceptors() []Interceptor {
+	inters := c.inters.Evidence
+	return append(inters[:len(inters):len(inters)], evidence.Interceptors[:]...)
+}
+
+func (c *EvidenceClient) mutate(ctx context.Context, m *EvidenceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EvidenceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EvidenceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EvidenceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EvidenceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Evidence mutation op: %q", m.Op())
 	}
 }
 
@@ -1334,6 +2157,276 @@ func (c *IncidentEntryClient) mutate(ctx context.Context, m *IncidentEntryMutati
 	}
 }
 
+// IndicatorClient is a client for the Indicator schema.
+type IndicatorClient struct {
+	config
+}
+
+// NewIndicatorClient returns a client for the Indicator from the given config.
+func NewIndicatorClient(c config) *IndicatorClient {
+	return &IndicatorClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `indicator.Hooks(f(g(h())))`.
+func (c *IndicatorClient) Use(hooks ...Hook) {
+	c.hooks.Indicator = append(c.hooks.Indicator, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `indicator.Intercept(f(g(h())))`.
+func (c *IndicatorClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Indicator = append(c.inters.Indicator, interceptors...)
+}
+
+// Create returns a builder for creating a Indicator entity.
+func (c *IndicatorClient) Create() *IndicatorCreate {
+	mutation := newIndicatorMutation(c.config, OpCreate)
+	return &IndicatorCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Indicator entities.
+func (c *IndicatorClient) CreateBulk(builders ...*IndicatorCreate) *IndicatorCreateBulk {
+	return &IndicatorCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *IndicatorClient) MapCreateBulk(slice any, setFunc func(*IndicatorCreate, int)) *IndicatorCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &IndicatorCreateBulk{err: fmt.Errorf("calling to IndicatorClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*IndicatorCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &IndicatorCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Indicator.
+func (c *IndicatorClient) Update() *IndicatorUpdate {
+	mutation := newIndicatorMutation(c.config, OpUpdate)
+	return &IndicatorUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *IndicatorClient) UpdateOne(_m *Indicator) *IndicatorUpdateOne {
+	mutation := newIndicatorMutation(c.config, OpUpdateOne, withIndicator(_m))
+	return &IndicatorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *IndicatorClient) UpdateOneID(id string) *IndicatorUpdateOne {
+	mutation := newIndicatorMutation(c.config, OpUpdateOne, withIndicatorID(id))
+	return &IndicatorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Indicator.
+func (c *IndicatorClient) Delete() *IndicatorDelete {
+	mutation := newIndicatorMutation(c.config, OpDelete)
+	return &IndicatorDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *IndicatorClient) DeleteOne(_m *Indicator) *IndicatorDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *IndicatorClient) DeleteOneID(id string) *IndicatorDeleteOne {
+	builder := c.Delete().Where(indicator.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &IndicatorDeleteOne{builder}
+}
+
+// Query returns a query builder for Indicator.
+func (c *IndicatorClient) Query() *IndicatorQuery {
+	return &IndicatorQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeIndicator},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Indicator entity by its id.
+func (c *IndicatorClient) Get(ctx context.Context, id string) (*Indicator, error) {
+	return c.Query().Where(indicator.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *IndicatorClient) GetX(ctx context.Context, id string) *Indicator {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *IndicatorClient) Hooks() []Hook {
+	hooks := c.hooks.Indicator
+	return append(hooks[:len(hooks):len(hooks)], indicator.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *IndicatorClient) Interceptors() []Interceptor {
+	inters := c.inters.Indicator
+	return append(inters[:len(inters):len(inters)], indicator.Interceptors[:]...)
+}
+
+func (c *IndicatorClient) mutate(ctx context.Context, m *IndicatorMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&IndicatorCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&IndicatorUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&IndicatorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&IndicatorDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Indicator mutation op: %q", m.Op())
+	}
+}
+
+// IndicatorListClient is a client for the IndicatorList schema.
+type IndicatorListClient struct {
+	config
+}
+
+// NewIndicatorListClient returns a client for the IndicatorList from the given config.
+func NewIndicatorListClient(c config) *IndicatorListClient {
+	return &IndicatorListClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `indicatorlist.Hooks(f(g(h())))`.
+func (c *IndicatorListClient) Use(hooks ...Hook) {
+	c.hooks.IndicatorList = append(c.hooks.IndicatorList, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `indicatorlist.Intercept(f(g(h())))`.
+func (c *IndicatorListClient) Intercept(interceptors ...Interceptor) {
+	c.inters.IndicatorList = append(c.inters.IndicatorList, interceptors...)
+}
+
+// Create returns a builder for creating a IndicatorList entity.
+func (c *IndicatorListClient) Create() *IndicatorListCreate {
+	mutation := newIndicatorListMutation(c.config, OpCreate)
+	return &IndicatorListCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of IndicatorList entities.
+func (c *IndicatorListClient) CreateBulk(builders ...*IndicatorListCreate) *IndicatorListCreateBulk {
+	return &IndicatorListCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *IndicatorListClient) MapCreateBulk(slice any, setFunc func(*IndicatorListCreate, int)) *IndicatorListCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &IndicatorListCreateBulk{err: fmt.Errorf("calling to IndicatorListClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*IndicatorListCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &IndicatorListCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for IndicatorList.
+func (c *IndicatorListClient) Update() *IndicatorListUpdate {
+	mutation := newIndicatorListMutation(c.config, OpUpdate)
+	return &IndicatorListUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *IndicatorListClient) UpdateOne(_m *IndicatorList) *IndicatorListUpdateOne {
+	mutation := newIndicatorListMutation(c.config, OpUpdateOne, withIndicatorList(_m))
+	return &IndicatorListUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *IndicatorListClient) UpdateOneID(id string) *IndicatorListUpdateOne {
+	mutation := newIndicatorListMutation(c.config, OpUpdateOne, withIndicatorListID(id))
+	return &IndicatorListUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for IndicatorList.
+func (c *IndicatorListClient) Delete() *IndicatorListDelete {
+	mutation := newIndicatorListMutation(c.config, OpDelete)
+	return &IndicatorListDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *IndicatorListClient) DeleteOne(_m *IndicatorList) *IndicatorListDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *IndicatorListClient) DeleteOneID(id string) *IndicatorListDeleteOne {
+	builder := c.Delete().Where(indicatorlist.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &IndicatorListDeleteOne{builder}
+}
+
+// Query returns a query builder for IndicatorList.
+func (c *IndicatorListClient) Query() *IndicatorListQuery {
+	return &IndicatorListQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeIndicatorList},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a IndicatorList entity by its id.
+func (c *IndicatorListClient) Get(ctx context.Context, id string) (*IndicatorList, error) {
+	return c.Query().Where(indicatorlist.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *IndicatorListClient) GetX(ctx context.Context, id string) *IndicatorList {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *IndicatorListClient) Hooks() []Hook {
+	hooks := c.hooks.IndicatorList
+	return append(hooks[:len(hooks):len(hooks)], indicatorlist.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *IndicatorListClient) Interceptors() []Interceptor {
+	inters := c.inters.IndicatorList
+	return append(inters[:len(inters):len(inters)], indicatorlist.Interceptors[:]...)
+}
+
+func (c *IndicatorListClient) mutate(ctx context.Context, m *IndicatorListMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&IndicatorListCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&IndicatorListUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&IndicatorListUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&IndicatorListDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown IndicatorList mutation op: %q", m.Op())
+	}
+}
+
 // InvitationClient is a client for the Invitation schema.
 type InvitationClient struct {
 	config
@@ -1466,6 +2559,141 @@ func (c *InvitationClient) mutate(ctx context.Context, m *InvitationMutation) (V
 		return (&InvitationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Invitation mutation op: %q", m.Op())
+	}
+}
+
+// LogSourceClient is a client for the LogSource schema.
+type LogSourceClient struct {
+	config
+}
+
+// NewLogSourceClient returns a client for the LogSource from the given config.
+func NewLogSourceClient(c config) *LogSourceClient {
+	return &LogSourceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `logsource.Hooks(f(g(h())))`.
+func (c *LogSourceClient) Use(hooks ...Hook) {
+	c.hooks.LogSource = append(c.hooks.LogSource, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `logsource.Intercept(f(g(h())))`.
+func (c *LogSourceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LogSource = append(c.inters.LogSource, interceptors...)
+}
+
+// Create returns a builder for creating a LogSource entity.
+func (c *LogSourceClient) Create() *LogSourceCreate {
+	mutation := newLogSourceMutation(c.config, OpCreate)
+	return &LogSourceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LogSource entities.
+func (c *LogSourceClient) CreateBulk(builders ...*LogSourceCreate) *LogSourceCreateBulk {
+	return &LogSourceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LogSourceClient) MapCreateBulk(slice any, setFunc func(*LogSourceCreate, int)) *LogSourceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LogSourceCreateBulk{err: fmt.Errorf("calling to LogSourceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LogSourceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LogSourceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LogSource.
+func (c *LogSourceClient) Update() *LogSourceUpdate {
+	mutation := newLogSourceMutation(c.config, OpUpdate)
+	return &LogSourceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LogSourceClient) UpdateOne(_m *LogSource) *LogSourceUpdateOne {
+	mutation := newLogSourceMutation(c.config, OpUpdateOne, withLogSource(_m))
+	return &LogSourceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LogSourceClient) UpdateOneID(id string) *LogSourceUpdateOne {
+	mutation := newLogSourceMutation(c.config, OpUpdateOne, withLogSourceID(id))
+	return &LogSourceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LogSource.
+func (c *LogSourceClient) Delete() *LogSourceDelete {
+	mutation := newLogSourceMutation(c.config, OpDelete)
+	return &LogSourceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LogSourceClient) DeleteOne(_m *LogSource) *LogSourceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LogSourceClient) DeleteOneID(id string) *LogSourceDeleteOne {
+	builder := c.Delete().Where(logsource.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LogSourceDeleteOne{builder}
+}
+
+// Query returns a query builder for LogSource.
+func (c *LogSourceClient) Query() *LogSourceQuery {
+	return &LogSourceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLogSource},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LogSource entity by its id.
+func (c *LogSourceClient) Get(ctx context.Context, id string) (*LogSource, error) {
+	return c.Query().Where(logsource.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LogSourceClient) GetX(ctx context.Context, id string) *LogSource {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LogSourceClient) Hooks() []Hook {
+	hooks := c.hooks.LogSource
+	return append(hooks[:len(hooks):len(hooks)], logsource.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *LogSourceClient) Interceptors() []Interceptor {
+	inters := c.inters.LogSource
+	return append(inters[:len(inters):len(inters)], logsource.Interceptors[:]...)
+}
+
+func (c *LogSourceClient) mutate(ctx context.Context, m *LogSourceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LogSourceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LogSourceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LogSourceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LogSourceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LogSource mutation op: %q", m.Op())
 	}
 }
 
@@ -2041,6 +3269,276 @@ func (c *NotificationChannelClient) mutate(ctx context.Context, m *NotificationC
 	}
 }
 
+// PlaybookClient is a client for the Playbook schema.
+type PlaybookClient struct {
+	config
+}
+
+// NewPlaybookClient returns a client for the Playbook from the given config.
+func NewPlaybookClient(c config) *PlaybookClient {
+	return &PlaybookClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `playbook.Hooks(f(g(h())))`.
+func (c *PlaybookClient) Use(hooks ...Hook) {
+	c.hooks.Playbook = append(c.hooks.Playbook, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `playbook.Intercept(f(g(h())))`.
+func (c *PlaybookClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Playbook = append(c.inters.Playbook, interceptors...)
+}
+
+// Create returns a builder for creating a Playbook entity.
+func (c *PlaybookClient) Create() *PlaybookCreate {
+	mutation := newPlaybookMutation(c.config, OpCreate)
+	return &PlaybookCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Playbook entities.
+func (c *PlaybookClient) CreateBulk(builders ...*PlaybookCreate) *PlaybookCreateBulk {
+	return &PlaybookCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PlaybookClient) MapCreateBulk(slice any, setFunc func(*PlaybookCreate, int)) *PlaybookCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PlaybookCreateBulk{err: fmt.Errorf("calling to PlaybookClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PlaybookCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PlaybookCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Playbook.
+func (c *PlaybookClient) Update() *PlaybookUpdate {
+	mutation := newPlaybookMutation(c.config, OpUpdate)
+	return &PlaybookUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PlaybookClient) UpdateOne(_m *Playbook) *PlaybookUpdateOne {
+	mutation := newPlaybookMutation(c.config, OpUpdateOne, withPlaybook(_m))
+	return &PlaybookUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PlaybookClient) UpdateOneID(id string) *PlaybookUpdateOne {
+	mutation := newPlaybookMutation(c.config, OpUpdateOne, withPlaybookID(id))
+	return &PlaybookUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Playbook.
+func (c *PlaybookClient) Delete() *PlaybookDelete {
+	mutation := newPlaybookMutation(c.config, OpDelete)
+	return &PlaybookDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PlaybookClient) DeleteOne(_m *Playbook) *PlaybookDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PlaybookClient) DeleteOneID(id string) *PlaybookDeleteOne {
+	builder := c.Delete().Where(playbook.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PlaybookDeleteOne{builder}
+}
+
+// Query returns a query builder for Playbook.
+func (c *PlaybookClient) Query() *PlaybookQuery {
+	return &PlaybookQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePlaybook},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Playbook entity by its id.
+func (c *PlaybookClient) Get(ctx context.Context, id string) (*Playbook, error) {
+	return c.Query().Where(playbook.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PlaybookClient) GetX(ctx context.Context, id string) *Playbook {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PlaybookClient) Hooks() []Hook {
+	hooks := c.hooks.Playbook
+	return append(hooks[:len(hooks):len(hooks)], playbook.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PlaybookClient) Interceptors() []Interceptor {
+	inters := c.inters.Playbook
+	return append(inters[:len(inters):len(inters)], playbook.Interceptors[:]...)
+}
+
+func (c *PlaybookClient) mutate(ctx context.Context, m *PlaybookMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PlaybookCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PlaybookUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PlaybookUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PlaybookDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Playbook mutation op: %q", m.Op())
+	}
+}
+
+// PlaybookRunClient is a client for the PlaybookRun schema.
+type PlaybookRunClient struct {
+	config
+}
+
+// NewPlaybookRunClient returns a client for the PlaybookRun from the given config.
+func NewPlaybookRunClient(c config) *PlaybookRunClient {
+	return &PlaybookRunClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `playbookrun.Hooks(f(g(h())))`.
+func (c *PlaybookRunClient) Use(hooks ...Hook) {
+	c.hooks.PlaybookRun = append(c.hooks.PlaybookRun, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `playbookrun.Intercept(f(g(h())))`.
+func (c *PlaybookRunClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PlaybookRun = append(c.inters.PlaybookRun, interceptors...)
+}
+
+// Create returns a builder for creating a PlaybookRun entity.
+func (c *PlaybookRunClient) Create() *PlaybookRunCreate {
+	mutation := newPlaybookRunMutation(c.config, OpCreate)
+	return &PlaybookRunCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PlaybookRun entities.
+func (c *PlaybookRunClient) CreateBulk(builders ...*PlaybookRunCreate) *PlaybookRunCreateBulk {
+	return &PlaybookRunCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PlaybookRunClient) MapCreateBulk(slice any, setFunc func(*PlaybookRunCreate, int)) *PlaybookRunCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PlaybookRunCreateBulk{err: fmt.Errorf("calling to PlaybookRunClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PlaybookRunCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PlaybookRunCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PlaybookRun.
+func (c *PlaybookRunClient) Update() *PlaybookRunUpdate {
+	mutation := newPlaybookRunMutation(c.config, OpUpdate)
+	return &PlaybookRunUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PlaybookRunClient) UpdateOne(_m *PlaybookRun) *PlaybookRunUpdateOne {
+	mutation := newPlaybookRunMutation(c.config, OpUpdateOne, withPlaybookRun(_m))
+	return &PlaybookRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PlaybookRunClient) UpdateOneID(id string) *PlaybookRunUpdateOne {
+	mutation := newPlaybookRunMutation(c.config, OpUpdateOne, withPlaybookRunID(id))
+	return &PlaybookRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PlaybookRun.
+func (c *PlaybookRunClient) Delete() *PlaybookRunDelete {
+	mutation := newPlaybookRunMutation(c.config, OpDelete)
+	return &PlaybookRunDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PlaybookRunClient) DeleteOne(_m *PlaybookRun) *PlaybookRunDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PlaybookRunClient) DeleteOneID(id string) *PlaybookRunDeleteOne {
+	builder := c.Delete().Where(playbookrun.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PlaybookRunDeleteOne{builder}
+}
+
+// Query returns a query builder for PlaybookRun.
+func (c *PlaybookRunClient) Query() *PlaybookRunQuery {
+	return &PlaybookRunQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePlaybookRun},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PlaybookRun entity by its id.
+func (c *PlaybookRunClient) Get(ctx context.Context, id string) (*PlaybookRun, error) {
+	return c.Query().Where(playbookrun.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PlaybookRunClient) GetX(ctx context.Context, id string) *PlaybookRun {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PlaybookRunClient) Hooks() []Hook {
+	hooks := c.hooks.PlaybookRun
+	return append(hooks[:len(hooks):len(hooks)], playbookrun.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PlaybookRunClient) Interceptors() []Interceptor {
+	inters := c.inters.PlaybookRun
+	return append(inters[:len(inters):len(inters)], playbookrun.Interceptors[:]...)
+}
+
+func (c *PlaybookRunClient) mutate(ctx context.Context, m *PlaybookRunMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PlaybookRunCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PlaybookRunUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PlaybookRunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PlaybookRunDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PlaybookRun mutation op: %q", m.Op())
+	}
+}
+
 // RefreshTokenClient is a client for the RefreshToken schema.
 type RefreshTokenClient struct {
 	config
@@ -2173,6 +3671,324 @@ func (c *RefreshTokenClient) mutate(ctx context.Context, m *RefreshTokenMutation
 		return (&RefreshTokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown RefreshToken mutation op: %q", m.Op())
+	}
+}
+
+// RuleOverrideClient is a client for the RuleOverride schema.
+type RuleOverrideClient struct {
+	config
+}
+
+// NewRuleOverrideClient returns a client for the RuleOverride from the given config.
+func NewRuleOverrideClient(c config) *RuleOverrideClient {
+	return &RuleOverrideClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `ruleoverride.Hooks(f(g(h())))`.
+func (c *RuleOverrideClient) Use(hooks ...Hook) {
+	c.hooks.RuleOverride = append(c.hooks.RuleOverride, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `ruleoverride.Intercept(f(g(h())))`.
+func (c *RuleOverrideClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RuleOverride = append(c.inters.RuleOverride, interceptors...)
+}
+
+// Create returns a builder for creating a RuleOverride entity.
+func (c *RuleOverrideClient) Create() *RuleOverrideCreate {
+	mutation := newRuleOverrideMutation(c.config, OpCreate)
+	return &RuleOverrideCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RuleOverride entities.
+func (c *RuleOverrideClient) CreateBulk(builders ...*RuleOverrideCreate) *RuleOverrideCreateBulk {
+	return &RuleOverrideCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RuleOverrideClient) MapCreateBulk(slice any, setFunc func(*RuleOverrideCreate, int)) *RuleOverrideCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RuleOverrideCreateBulk{err: fmt.Errorf("calling to RuleOverrideClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RuleOverrideCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RuleOverrideCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RuleOverride.
+func (c *RuleOverrideClient) Update() *RuleOverrideUpdate {
+	mutation := newRuleOverrideMutation(c.config, OpUpdate)
+	return &RuleOverrideUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RuleOverrideClient) UpdateOne(_m *RuleOverride) *RuleOverrideUpdateOne {
+	mutation := newRuleOverrideMutation(c.config, OpUpdateOne, withRuleOverride(_m))
+	return &RuleOverrideUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RuleOverrideClient) UpdateOneID(id string) *RuleOverrideUpdateOne {
+	mutation := newRuleOverrideMutation(c.config, OpUpdateOne, withRuleOverrideID(id))
+	return &RuleOverrideUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RuleOverride.
+func (c *RuleOverrideClient) Delete() *RuleOverrideDelete {
+	mutation := newRuleOverrideMutation(c.config, OpDelete)
+	return &RuleOverrideDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RuleOverrideClient) DeleteOne(_m *RuleOverride) *RuleOverrideDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RuleOverrideClient) DeleteOneID(id string) *RuleOverrideDeleteOne {
+	builder := c.Delete().Where(ruleoverride.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RuleOverrideDeleteOne{builder}
+}
+
+// Query returns a query builder for RuleOverride.
+func (c *RuleOverrideClient) Query() *RuleOverrideQuery {
+	return &RuleOverrideQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRuleOverride},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RuleOverride entity by its id.
+func (c *RuleOverrideClient) Get(ctx context.Context, id string) (*RuleOverride, error) {
+	return c.Query().Where(ruleoverride.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RuleOverrideClient) GetX(ctx context.Context, id string) *RuleOverride {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RuleOverrideClient) Hooks() []Hook {
+	hooks := c.hooks.RuleOverride
+	return append(hooks[:len(hooks):len(hooks)], ruleoverride.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *RuleOverrideClient) Interceptors() []Interceptor {
+	inters := c.inters.RuleOverride
+	return append(inters[:len(inters):len(inters)], ruleoverride.Interceptors[:]...)
+}
+
+func (c *RuleOverrideClient) mutate(ctx context.Context, m *RuleOverrideMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RuleOverrideCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RuleOverrideUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RuleOverrideUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RuleOverrideDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RuleOverride mutation op: %q", m.Op())
+	}
+}
+
+// SecurityCaseClient is a client for the SecurityCase schema.
+type SecurityCaseClient struct {
+	config
+}
+
+// NewSecurityCaseClient returns a client for the SecurityCase from the given config.
+func NewSecurityCaseClient(c config) *SecurityCaseClient {
+	return &SecurityCaseClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `securitycase.Hooks(f(g(h())))`.
+func (c *SecurityCaseClient) Use(hooks ...Hook) {
+	c.hooks.SecurityCase = append(c.hooks.SecurityCase, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `securitycase.Intercept(f(g(h())))`.
+func (c *SecurityCaseClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SecurityCase = append(c.inters.SecurityCase, interceptors...)
+}
+
+// Create returns a builder for creating a SecurityCase entity.
+func (c *SecurityCaseClient) Create() *SecurityCaseCreate {
+	mutation := newSecurityCaseMutation(c.config, OpCreate)
+	return &SecurityCaseCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SecurityCase entities.
+func (c *SecurityCaseClient) CreateBulk(builders ...*SecurityCaseCreate) *SecurityCaseCreateBulk {
+	return &SecurityCaseCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SecurityCaseClient) MapCreateBulk(slice any, setFunc func(*SecurityCaseCreate, int)) *SecurityCaseCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SecurityCaseCreateBulk{err: fmt.Errorf("calling to SecurityCaseClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SecurityCaseCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SecurityCaseCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SecurityCase.
+func (c *SecurityCaseClient) Update() *SecurityCaseUpdate {
+	mutation := newSecurityCaseMutation(c.config, OpUpdate)
+	return &SecurityCaseUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SecurityCaseClient) UpdateOne(_m *SecurityCase) *SecurityCaseUpdateOne {
+	mutation := newSecurityCaseMutation(c.config, OpUpdateOne, withSecurityCase(_m))
+	return &SecurityCaseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SecurityCaseClient) UpdateOneID(id string) *SecurityCaseUpdateOne {
+	mutation := newSecurityCaseMutation(c.config, OpUpdateOne, withSecurityCaseID(id))
+	return &SecurityCaseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SecurityCase.
+func (c *SecurityCaseClient) Delete() *SecurityCaseDelete {
+	mutation := newSecurityCaseMutation(c.config, OpDelete)
+	return &SecurityCaseDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SecurityCaseClient) DeleteOne(_m *SecurityCase) *SecurityCaseDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SecurityCaseClient) DeleteOneID(id string) *SecurityCaseDeleteOne {
+	builder := c.Delete().Where(securitycase.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SecurityCaseDeleteOne{builder}
+}
+
+// Query returns a query builder for SecurityCase.
+func (c *SecurityCaseClient) Query() *SecurityCaseQuery {
+	return &SecurityCaseQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSecurityCase},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SecurityCase entity by its id.
+func (c *SecurityCaseClient) Get(ctx context.Context, id string) (*SecurityCase, error) {
+	return c.Query().Where(securitycase.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SecurityCaseClient) GetX(ctx context.Context, id string) *SecurityCase {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTimeline queries the timeline edge of a SecurityCase.
+func (c *SecurityCaseClient) QueryTimeline(_m *SecurityCase) *CaseEntryQuery {
+	query := (&CaseEntryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(securitycase.Table, securitycase.FieldID, id),
+			sqlgraph.To(caseentry.Table, caseentry.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, securitycase.TimelineTable, securitycase.TimelineColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTasks queries the tasks edge of a SecurityCase.
+func (c *SecurityCaseClient) QueryTasks(_m *SecurityCase) *CaseTaskQuery {
+	query := (&CaseTaskClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(securitycase.Table, securitycase.FieldID, id),
+			sqlgraph.To(casetask.Table, casetask.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, securitycase.TasksTable, securitycase.TasksColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEvidence queries the evidence edge of a SecurityCase.
+func (c *SecurityCaseClient) QueryEvidence(_m *SecurityCase) *EvidenceQuery {
+	query := (&EvidenceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(securitycase.Table, securitycase.FieldID, id),
+			sqlgraph.To(evidence.Table, evidence.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, securitycase.EvidenceTable, securitycase.EvidenceColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SecurityCaseClient) Hooks() []Hook {
+	hooks := c.hooks.SecurityCase
+	return append(hooks[:len(hooks):len(hooks)], securitycase.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SecurityCaseClient) Interceptors() []Interceptor {
+	inters := c.inters.SecurityCase
+	return append(inters[:len(inters):len(inters)], securitycase.Interceptors[:]...)
+}
+
+func (c *SecurityCaseClient) mutate(ctx context.Context, m *SecurityCaseMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SecurityCaseCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SecurityCaseUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SecurityCaseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SecurityCaseDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SecurityCase mutation op: %q", m.Op())
 	}
 }
 
@@ -2767,16 +4583,18 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Asset, AssetDependency, AuditEntry, EscalationPolicy, Incident,
-		IncidentEntry, Invitation, MaintenanceWindow, Membership, Monitor,
-		NotificationChannel, RefreshToken, Session, Subscription, Tenant,
-		User []ent.Hook
+		APIKey, Alert, Asset, AssetDependency, AuditEntry, CaseEntry, CaseTask,
+		DetectionRule, EscalationPolicy, Evidence, Incident, IncidentEntry, Indicator,
+		IndicatorList, Invitation, LogSource, MaintenanceWindow, Membership, Monitor,
+		NotificationChannel, Playbook, PlaybookRun, RefreshToken, RuleOverride,
+		SecurityCase, Session, Subscription, Tenant, User []ent.Hook
 	}
 	inters struct {
-		APIKey, Asset, AssetDependency, AuditEntry, EscalationPolicy, Incident,
-		IncidentEntry, Invitation, MaintenanceWindow, Membership, Monitor,
-		NotificationChannel, RefreshToken, Session, Subscription, Tenant,
-		User []ent.Interceptor
+		APIKey, Alert, Asset, AssetDependency, AuditEntry, CaseEntry, CaseTask,
+		DetectionRule, EscalationPolicy, Evidence, Incident, IncidentEntry, Indicator,
+		IndicatorList, Invitation, LogSource, MaintenanceWindow, Membership, Monitor,
+		NotificationChannel, Playbook, PlaybookRun, RefreshToken, RuleOverride,
+		SecurityCase, Session, Subscription, Tenant, User []ent.Interceptor
 	}
 )
 

@@ -12,19 +12,31 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/opsward/opsward/ent/alert"
 	"github.com/opsward/opsward/ent/apikey"
 	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/assetdependency"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/caseentry"
+	"github.com/opsward/opsward/ent/casetask"
+	"github.com/opsward/opsward/ent/detectionrule"
 	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/evidence"
 	"github.com/opsward/opsward/ent/incident"
 	"github.com/opsward/opsward/ent/incidententry"
+	"github.com/opsward/opsward/ent/indicator"
+	"github.com/opsward/opsward/ent/indicatorlist"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/logsource"
 	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
 	"github.com/opsward/opsward/ent/monitor"
 	"github.com/opsward/opsward/ent/notificationchannel"
+	"github.com/opsward/opsward/ent/playbook"
+	"github.com/opsward/opsward/ent/playbookrun"
 	"github.com/opsward/opsward/ent/refreshtoken"
+	"github.com/opsward/opsward/ent/ruleoverride"
+	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/session"
 	"github.com/opsward/opsward/ent/subscription"
 	"github.com/opsward/opsward/ent/tenant"
@@ -90,18 +102,30 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apikey.Table:              apikey.ValidColumn,
+			alert.Table:               alert.ValidColumn,
 			asset.Table:               asset.ValidColumn,
 			assetdependency.Table:     assetdependency.ValidColumn,
 			auditentry.Table:          auditentry.ValidColumn,
+			caseentry.Table:           caseentry.ValidColumn,
+			casetask.Table:            casetask.ValidColumn,
+			detectionrule.Table:       detectionrule.ValidColumn,
 			escalationpolicy.Table:    escalationpolicy.ValidColumn,
+			evidence.Table:            evidence.ValidColumn,
 			incident.Table:            incident.ValidColumn,
 			incidententry.Table:       incidententry.ValidColumn,
+			indicator.Table:           indicator.ValidColumn,
+			indicatorlist.Table:       indicatorlist.ValidColumn,
 			invitation.Table:          invitation.ValidColumn,
+			logsource.Table:           logsource.ValidColumn,
 			maintenancewindow.Table:   maintenancewindow.ValidColumn,
 			membership.Table:          membership.ValidColumn,
 			monitor.Table:             monitor.ValidColumn,
 			notificationchannel.Table: notificationchannel.ValidColumn,
+			playbook.Table:            playbook.ValidColumn,
+			playbookrun.Table:         playbookrun.ValidColumn,
 			refreshtoken.Table:        refreshtoken.ValidColumn,
+			ruleoverride.Table:        ruleoverride.ValidColumn,
+			securitycase.Table:        securitycase.ValidColumn,
 			session.Table:             session.ValidColumn,
 			subscription.Table:        subscription.ValidColumn,
 			tenant.Table:              tenant.ValidColumn,

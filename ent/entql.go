@@ -3,20 +3,32 @@
 package ent
 
 import (
+	"github.com/opsward/opsward/ent/alert"
 	"github.com/opsward/opsward/ent/apikey"
 	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/assetdependency"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/caseentry"
+	"github.com/opsward/opsward/ent/casetask"
+	"github.com/opsward/opsward/ent/detectionrule"
 	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/evidence"
 	"github.com/opsward/opsward/ent/incident"
 	"github.com/opsward/opsward/ent/incidententry"
+	"github.com/opsward/opsward/ent/indicator"
+	"github.com/opsward/opsward/ent/indicatorlist"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/logsource"
 	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
 	"github.com/opsward/opsward/ent/monitor"
 	"github.com/opsward/opsward/ent/notificationchannel"
+	"github.com/opsward/opsward/ent/playbook"
+	"github.com/opsward/opsward/ent/playbookrun"
 	"github.com/opsward/opsward/ent/predicate"
 	"github.com/opsward/opsward/ent/refreshtoken"
+	"github.com/opsward/opsward/ent/ruleoverride"
+	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/session"
 	"github.com/opsward/opsward/ent/subscription"
 	"github.com/opsward/opsward/ent/tenant"
@@ -30,7 +42,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 17)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 29)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -57,6 +69,40 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   alert.Table,
+			Columns: alert.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: alert.FieldID,
+			},
+		},
+		Type: "Alert",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			alert.FieldTenantID:    {Type: field.TypeString, Column: alert.FieldTenantID},
+			alert.FieldCreatedAt:   {Type: field.TypeTime, Column: alert.FieldCreatedAt},
+			alert.FieldUpdatedAt:   {Type: field.TypeTime, Column: alert.FieldUpdatedAt},
+			alert.FieldSource:      {Type: field.TypeEnum, Column: alert.FieldSource},
+			alert.FieldTitle:       {Type: field.TypeString, Column: alert.FieldTitle},
+			alert.FieldDescription: {Type: field.TypeString, Column: alert.FieldDescription},
+			alert.FieldSeverity:    {Type: field.TypeEnum, Column: alert.FieldSeverity},
+			alert.FieldStatus:      {Type: field.TypeEnum, Column: alert.FieldStatus},
+			alert.FieldRuleID:      {Type: field.TypeString, Column: alert.FieldRuleID},
+			alert.FieldRuleAuthor:  {Type: field.TypeString, Column: alert.FieldRuleAuthor},
+			alert.FieldTags:        {Type: field.TypeJSON, Column: alert.FieldTags},
+			alert.FieldDedupKey:    {Type: field.TypeString, Column: alert.FieldDedupKey},
+			alert.FieldCount:       {Type: field.TypeInt, Column: alert.FieldCount},
+			alert.FieldFirstSeen:   {Type: field.TypeTime, Column: alert.FieldFirstSeen},
+			alert.FieldLastSeen:    {Type: field.TypeTime, Column: alert.FieldLastSeen},
+			alert.FieldEventIds:    {Type: field.TypeJSON, Column: alert.FieldEventIds},
+			alert.FieldAssigneeID:  {Type: field.TypeString, Column: alert.FieldAssigneeID},
+			alert.FieldCaseID:      {Type: field.TypeString, Column: alert.FieldCaseID},
+			alert.FieldDetail:      {Type: field.TypeBytes, Column: alert.FieldDetail},
+			alert.FieldAckedAt:     {Type: field.TypeTime, Column: alert.FieldAckedAt},
+			alert.FieldClosedAt:    {Type: field.TypeTime, Column: alert.FieldClosedAt},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   asset.Table,
 			Columns: asset.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -78,7 +124,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			asset.FieldDescription: {Type: field.TypeString, Column: asset.FieldDescription},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   assetdependency.Table,
 			Columns: assetdependency.Columns,
@@ -95,7 +141,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			assetdependency.FieldCreatedAt: {Type: field.TypeTime, Column: assetdependency.FieldCreatedAt},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditentry.Table,
 			Columns: auditentry.Columns,
@@ -121,7 +167,79 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditentry.FieldHash:          {Type: field.TypeString, Column: auditentry.FieldHash},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   caseentry.Table,
+			Columns: caseentry.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: caseentry.FieldID,
+			},
+		},
+		Type: "CaseEntry",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			caseentry.FieldTenantID: {Type: field.TypeString, Column: caseentry.FieldTenantID},
+			caseentry.FieldCaseID:   {Type: field.TypeString, Column: caseentry.FieldCaseID},
+			caseentry.FieldAt:       {Type: field.TypeTime, Column: caseentry.FieldAt},
+			caseentry.FieldKind:     {Type: field.TypeEnum, Column: caseentry.FieldKind},
+			caseentry.FieldActorID:  {Type: field.TypeString, Column: caseentry.FieldActorID},
+			caseentry.FieldMessage:  {Type: field.TypeString, Column: caseentry.FieldMessage},
+			caseentry.FieldRefID:    {Type: field.TypeString, Column: caseentry.FieldRefID},
+			caseentry.FieldDetail:   {Type: field.TypeBytes, Column: caseentry.FieldDetail},
+		},
+	}
+	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   casetask.Table,
+			Columns: casetask.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: casetask.FieldID,
+			},
+		},
+		Type: "CaseTask",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			casetask.FieldTenantID:   {Type: field.TypeString, Column: casetask.FieldTenantID},
+			casetask.FieldCreatedAt:  {Type: field.TypeTime, Column: casetask.FieldCreatedAt},
+			casetask.FieldUpdatedAt:  {Type: field.TypeTime, Column: casetask.FieldUpdatedAt},
+			casetask.FieldCaseID:     {Type: field.TypeString, Column: casetask.FieldCaseID},
+			casetask.FieldTitle:      {Type: field.TypeString, Column: casetask.FieldTitle},
+			casetask.FieldDone:       {Type: field.TypeBool, Column: casetask.FieldDone},
+			casetask.FieldAssigneeID: {Type: field.TypeString, Column: casetask.FieldAssigneeID},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   detectionrule.Table,
+			Columns: detectionrule.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: detectionrule.FieldID,
+			},
+		},
+		Type: "DetectionRule",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			detectionrule.FieldTenantID:    {Type: field.TypeString, Column: detectionrule.FieldTenantID},
+			detectionrule.FieldCreatedAt:   {Type: field.TypeTime, Column: detectionrule.FieldCreatedAt},
+			detectionrule.FieldUpdatedAt:   {Type: field.TypeTime, Column: detectionrule.FieldUpdatedAt},
+			detectionrule.FieldRuleID:      {Type: field.TypeString, Column: detectionrule.FieldRuleID},
+			detectionrule.FieldTitle:       {Type: field.TypeString, Column: detectionrule.FieldTitle},
+			detectionrule.FieldDescription: {Type: field.TypeString, Column: detectionrule.FieldDescription},
+			detectionrule.FieldAuthor:      {Type: field.TypeString, Column: detectionrule.FieldAuthor},
+			detectionrule.FieldLevel:       {Type: field.TypeString, Column: detectionrule.FieldLevel},
+			detectionrule.FieldStatus:      {Type: field.TypeString, Column: detectionrule.FieldStatus},
+			detectionrule.FieldKind:        {Type: field.TypeEnum, Column: detectionrule.FieldKind},
+			detectionrule.FieldTags:        {Type: field.TypeJSON, Column: detectionrule.FieldTags},
+			detectionrule.FieldProduct:     {Type: field.TypeString, Column: detectionrule.FieldProduct},
+			detectionrule.FieldCategory:    {Type: field.TypeString, Column: detectionrule.FieldCategory},
+			detectionrule.FieldService:     {Type: field.TypeString, Column: detectionrule.FieldService},
+			detectionrule.FieldYaml:        {Type: field.TypeString, Column: detectionrule.FieldYaml},
+			detectionrule.FieldVersion:     {Type: field.TypeInt, Column: detectionrule.FieldVersion},
+			detectionrule.FieldEnabled:     {Type: field.TypeBool, Column: detectionrule.FieldEnabled},
+			detectionrule.FieldSource:      {Type: field.TypeString, Column: detectionrule.FieldSource},
+		},
+	}
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   escalationpolicy.Table,
 			Columns: escalationpolicy.Columns,
@@ -141,7 +259,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 			escalationpolicy.FieldRepeatAfterSeconds: {Type: field.TypeInt, Column: escalationpolicy.FieldRepeatAfterSeconds},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   evidence.Table,
+			Columns: evidence.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: evidence.FieldID,
+			},
+		},
+		Type: "Evidence",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			evidence.FieldTenantID:    {Type: field.TypeString, Column: evidence.FieldTenantID},
+			evidence.FieldCaseID:      {Type: field.TypeString, Column: evidence.FieldCaseID},
+			evidence.FieldName:        {Type: field.TypeString, Column: evidence.FieldName},
+			evidence.FieldContentType: {Type: field.TypeString, Column: evidence.FieldContentType},
+			evidence.FieldSize:        {Type: field.TypeInt64, Column: evidence.FieldSize},
+			evidence.FieldSha256:      {Type: field.TypeString, Column: evidence.FieldSha256},
+			evidence.FieldContent:     {Type: field.TypeBytes, Column: evidence.FieldContent},
+			evidence.FieldAddedBy:     {Type: field.TypeString, Column: evidence.FieldAddedBy},
+			evidence.FieldCreatedAt:   {Type: field.TypeTime, Column: evidence.FieldCreatedAt},
+			evidence.FieldCustody:     {Type: field.TypeBytes, Column: evidence.FieldCustody},
+		},
+	}
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   incident.Table,
 			Columns: incident.Columns,
@@ -172,7 +313,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			incident.FieldEscalationPolicyID: {Type: field.TypeString, Column: incident.FieldEscalationPolicyID},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   incidententry.Table,
 			Columns: incidententry.Columns,
@@ -193,7 +334,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 			incidententry.FieldDedupKey:   {Type: field.TypeString, Column: incidententry.FieldDedupKey},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   indicator.Table,
+			Columns: indicator.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: indicator.FieldID,
+			},
+		},
+		Type: "Indicator",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			indicator.FieldTenantID:    {Type: field.TypeString, Column: indicator.FieldTenantID},
+			indicator.FieldCreatedAt:   {Type: field.TypeTime, Column: indicator.FieldCreatedAt},
+			indicator.FieldUpdatedAt:   {Type: field.TypeTime, Column: indicator.FieldUpdatedAt},
+			indicator.FieldListID:      {Type: field.TypeString, Column: indicator.FieldListID},
+			indicator.FieldKind:        {Type: field.TypeString, Column: indicator.FieldKind},
+			indicator.FieldValue:       {Type: field.TypeString, Column: indicator.FieldValue},
+			indicator.FieldSource:      {Type: field.TypeString, Column: indicator.FieldSource},
+			indicator.FieldConfidence:  {Type: field.TypeInt, Column: indicator.FieldConfidence},
+			indicator.FieldTlp:         {Type: field.TypeString, Column: indicator.FieldTlp},
+			indicator.FieldValidFrom:   {Type: field.TypeTime, Column: indicator.FieldValidFrom},
+			indicator.FieldValidUntil:  {Type: field.TypeTime, Column: indicator.FieldValidUntil},
+			indicator.FieldTags:        {Type: field.TypeJSON, Column: indicator.FieldTags},
+			indicator.FieldDescription: {Type: field.TypeString, Column: indicator.FieldDescription},
+		},
+	}
+	graph.Nodes[13] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   indicatorlist.Table,
+			Columns: indicatorlist.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: indicatorlist.FieldID,
+			},
+		},
+		Type: "IndicatorList",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			indicatorlist.FieldTenantID:       {Type: field.TypeString, Column: indicatorlist.FieldTenantID},
+			indicatorlist.FieldCreatedAt:      {Type: field.TypeTime, Column: indicatorlist.FieldCreatedAt},
+			indicatorlist.FieldUpdatedAt:      {Type: field.TypeTime, Column: indicatorlist.FieldUpdatedAt},
+			indicatorlist.FieldName:           {Type: field.TypeString, Column: indicatorlist.FieldName},
+			indicatorlist.FieldKind:           {Type: field.TypeEnum, Column: indicatorlist.FieldKind},
+			indicatorlist.FieldDescription:    {Type: field.TypeString, Column: indicatorlist.FieldDescription},
+			indicatorlist.FieldEdlTokenHash:   {Type: field.TypeString, Column: indicatorlist.FieldEdlTokenHash},
+			indicatorlist.FieldEdlTokenPrefix: {Type: field.TypeString, Column: indicatorlist.FieldEdlTokenPrefix},
+		},
+	}
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   invitation.Table,
 			Columns: invitation.Columns,
@@ -216,7 +404,31 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invitation.FieldRevokedAt:  {Type: field.TypeTime, Column: invitation.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   logsource.Table,
+			Columns: logsource.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: logsource.FieldID,
+			},
+		},
+		Type: "LogSource",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			logsource.FieldTenantID:    {Type: field.TypeString, Column: logsource.FieldTenantID},
+			logsource.FieldCreatedAt:   {Type: field.TypeTime, Column: logsource.FieldCreatedAt},
+			logsource.FieldUpdatedAt:   {Type: field.TypeTime, Column: logsource.FieldUpdatedAt},
+			logsource.FieldName:        {Type: field.TypeString, Column: logsource.FieldName},
+			logsource.FieldCidrs:       {Type: field.TypeJSON, Column: logsource.FieldCidrs},
+			logsource.FieldPort:        {Type: field.TypeInt, Column: logsource.FieldPort},
+			logsource.FieldTokenHash:   {Type: field.TypeString, Column: logsource.FieldTokenHash},
+			logsource.FieldTokenPrefix: {Type: field.TypeString, Column: logsource.FieldTokenPrefix},
+			logsource.FieldFormat:      {Type: field.TypeString, Column: logsource.FieldFormat},
+			logsource.FieldEnabled:     {Type: field.TypeBool, Column: logsource.FieldEnabled},
+			logsource.FieldLastSeenAt:  {Type: field.TypeTime, Column: logsource.FieldLastSeenAt},
+		},
+	}
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   maintenancewindow.Table,
 			Columns: maintenancewindow.Columns,
@@ -244,7 +456,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			maintenancewindow.FieldUntil:           {Type: field.TypeTime, Column: maintenancewindow.FieldUntil},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   membership.Table,
 			Columns: membership.Columns,
@@ -262,7 +474,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			membership.FieldRole:      {Type: field.TypeEnum, Column: membership.FieldRole},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   monitor.Table,
 			Columns: monitor.Columns,
@@ -305,7 +517,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			monitor.FieldVersion:                 {Type: field.TypeInt64, Column: monitor.FieldVersion},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notificationchannel.Table,
 			Columns: notificationchannel.Columns,
@@ -328,7 +540,49 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notificationchannel.FieldEnabled:     {Type: field.TypeBool, Column: notificationchannel.FieldEnabled},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   playbook.Table,
+			Columns: playbook.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: playbook.FieldID,
+			},
+		},
+		Type: "Playbook",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			playbook.FieldTenantID:  {Type: field.TypeString, Column: playbook.FieldTenantID},
+			playbook.FieldCreatedAt: {Type: field.TypeTime, Column: playbook.FieldCreatedAt},
+			playbook.FieldUpdatedAt: {Type: field.TypeTime, Column: playbook.FieldUpdatedAt},
+			playbook.FieldName:      {Type: field.TypeString, Column: playbook.FieldName},
+			playbook.FieldEnabled:   {Type: field.TypeBool, Column: playbook.FieldEnabled},
+			playbook.FieldTrigger:   {Type: field.TypeBytes, Column: playbook.FieldTrigger},
+			playbook.FieldSteps:     {Type: field.TypeBytes, Column: playbook.FieldSteps},
+		},
+	}
+	graph.Nodes[21] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   playbookrun.Table,
+			Columns: playbookrun.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: playbookrun.FieldID,
+			},
+		},
+		Type: "PlaybookRun",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			playbookrun.FieldTenantID:   {Type: field.TypeString, Column: playbookrun.FieldTenantID},
+			playbookrun.FieldCreatedAt:  {Type: field.TypeTime, Column: playbookrun.FieldCreatedAt},
+			playbookrun.FieldUpdatedAt:  {Type: field.TypeTime, Column: playbookrun.FieldUpdatedAt},
+			playbookrun.FieldPlaybookID: {Type: field.TypeString, Column: playbookrun.FieldPlaybookID},
+			playbookrun.FieldAlertID:    {Type: field.TypeString, Column: playbookrun.FieldAlertID},
+			playbookrun.FieldStatus:     {Type: field.TypeEnum, Column: playbookrun.FieldStatus},
+			playbookrun.FieldStep:       {Type: field.TypeInt, Column: playbookrun.FieldStep},
+			playbookrun.FieldLog:        {Type: field.TypeBytes, Column: playbookrun.FieldLog},
+			playbookrun.FieldFinishedAt: {Type: field.TypeTime, Column: playbookrun.FieldFinishedAt},
+		},
+	}
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
@@ -348,7 +602,51 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldUsedAt:    {Type: field.TypeTime, Column: refreshtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   ruleoverride.Table,
+			Columns: ruleoverride.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: ruleoverride.FieldID,
+			},
+		},
+		Type: "RuleOverride",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			ruleoverride.FieldTenantID:  {Type: field.TypeString, Column: ruleoverride.FieldTenantID},
+			ruleoverride.FieldCreatedAt: {Type: field.TypeTime, Column: ruleoverride.FieldCreatedAt},
+			ruleoverride.FieldUpdatedAt: {Type: field.TypeTime, Column: ruleoverride.FieldUpdatedAt},
+			ruleoverride.FieldRuleID:    {Type: field.TypeString, Column: ruleoverride.FieldRuleID},
+			ruleoverride.FieldEnabled:   {Type: field.TypeBool, Column: ruleoverride.FieldEnabled},
+		},
+	}
+	graph.Nodes[24] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   securitycase.Table,
+			Columns: securitycase.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: securitycase.FieldID,
+			},
+		},
+		Type: "SecurityCase",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			securitycase.FieldTenantID:       {Type: field.TypeString, Column: securitycase.FieldTenantID},
+			securitycase.FieldCreatedAt:      {Type: field.TypeTime, Column: securitycase.FieldCreatedAt},
+			securitycase.FieldUpdatedAt:      {Type: field.TypeTime, Column: securitycase.FieldUpdatedAt},
+			securitycase.FieldTitle:          {Type: field.TypeString, Column: securitycase.FieldTitle},
+			securitycase.FieldDescription:    {Type: field.TypeString, Column: securitycase.FieldDescription},
+			securitycase.FieldStatus:         {Type: field.TypeEnum, Column: securitycase.FieldStatus},
+			securitycase.FieldSeverity:       {Type: field.TypeEnum, Column: securitycase.FieldSeverity},
+			securitycase.FieldAssigneeID:     {Type: field.TypeString, Column: securitycase.FieldAssigneeID},
+			securitycase.FieldDetectedAt:     {Type: field.TypeTime, Column: securitycase.FieldDetectedAt},
+			securitycase.FieldOpenedAt:       {Type: field.TypeTime, Column: securitycase.FieldOpenedAt},
+			securitycase.FieldAcknowledgedAt: {Type: field.TypeTime, Column: securitycase.FieldAcknowledgedAt},
+			securitycase.FieldContainedAt:    {Type: field.TypeTime, Column: securitycase.FieldContainedAt},
+			securitycase.FieldResolvedAt:     {Type: field.TypeTime, Column: securitycase.FieldResolvedAt},
+		},
+	}
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -370,7 +668,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldRevokedReason: {Type: field.TypeString, Column: session.FieldRevokedReason},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -388,7 +686,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldStatus:    {Type: field.TypeEnum, Column: subscription.FieldStatus},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tenant.Table,
 			Columns: tenant.Columns,
@@ -415,7 +713,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tenant.FieldClosedAt:      {Type: field.TypeTime, Column: tenant.FieldClosedAt},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -449,6 +747,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Asset",
 		"Monitor",
+	)
+	graph.MustAddE(
+		"case",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   caseentry.CaseTable,
+			Columns: []string{caseentry.CaseColumn},
+			Bidi:    false,
+		},
+		"CaseEntry",
+		"SecurityCase",
+	)
+	graph.MustAddE(
+		"case",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   casetask.CaseTable,
+			Columns: []string{casetask.CaseColumn},
+			Bidi:    false,
+		},
+		"CaseTask",
+		"SecurityCase",
+	)
+	graph.MustAddE(
+		"case",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   evidence.CaseTable,
+			Columns: []string{evidence.CaseColumn},
+			Bidi:    false,
+		},
+		"Evidence",
+		"SecurityCase",
 	)
 	graph.MustAddE(
 		"timeline",
@@ -497,6 +831,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Monitor",
 		"Asset",
+	)
+	graph.MustAddE(
+		"timeline",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   securitycase.TimelineTable,
+			Columns: []string{securitycase.TimelineColumn},
+			Bidi:    false,
+		},
+		"SecurityCase",
+		"CaseEntry",
+	)
+	graph.MustAddE(
+		"tasks",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   securitycase.TasksTable,
+			Columns: []string{securitycase.TasksColumn},
+			Bidi:    false,
+		},
+		"SecurityCase",
+		"CaseTask",
+	)
+	graph.MustAddE(
+		"evidence",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   securitycase.EvidenceTable,
+			Columns: []string{securitycase.EvidenceColumn},
+			Bidi:    false,
+		},
+		"SecurityCase",
+		"Evidence",
 	)
 	graph.MustAddE(
 		"parent",
@@ -639,6 +1009,151 @@ func (f *APIKeyFilter) WhereRevokedAt(p entql.TimeP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AlertQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AlertQuery builder.
+func (_q *AlertQuery) Filter() *AlertFilter {
+	return &AlertFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AlertMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AlertMutation builder.
+func (m *AlertMutation) Filter() *AlertFilter {
+	return &AlertFilter{config: m.config, predicateAdder: m}
+}
+
+// AlertFilter provides a generic filtering capability at runtime for AlertQuery.
+type AlertFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AlertFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *AlertFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(alert.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *AlertFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(alert.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AlertFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(alert.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AlertFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(alert.FieldUpdatedAt))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *AlertFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(alert.FieldSource))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *AlertFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(alert.FieldTitle))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *AlertFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(alert.FieldDescription))
+}
+
+// WhereSeverity applies the entql string predicate on the severity field.
+func (f *AlertFilter) WhereSeverity(p entql.StringP) {
+	f.Where(p.Field(alert.FieldSeverity))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *AlertFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(alert.FieldStatus))
+}
+
+// WhereRuleID applies the entql string predicate on the rule_id field.
+func (f *AlertFilter) WhereRuleID(p entql.StringP) {
+	f.Where(p.Field(alert.FieldRuleID))
+}
+
+// WhereRuleAuthor applies the entql string predicate on the rule_author field.
+func (f *AlertFilter) WhereRuleAuthor(p entql.StringP) {
+	f.Where(p.Field(alert.FieldRuleAuthor))
+}
+
+// WhereTags applies the entql json.RawMessage predicate on the tags field.
+func (f *AlertFilter) WhereTags(p entql.BytesP) {
+	f.Where(p.Field(alert.FieldTags))
+}
+
+// WhereDedupKey applies the entql string predicate on the dedup_key field.
+func (f *AlertFilter) WhereDedupKey(p entql.StringP) {
+	f.Where(p.Field(alert.FieldDedupKey))
+}
+
+// WhereCount applies the entql int predicate on the count field.
+func (f *AlertFilter) WhereCount(p entql.IntP) {
+	f.Where(p.Field(alert.FieldCount))
+}
+
+// WhereFirstSeen applies the entql time.Time predicate on the first_seen field.
+func (f *AlertFilter) WhereFirstSeen(p entql.TimeP) {
+	f.Where(p.Field(alert.FieldFirstSeen))
+}
+
+// WhereLastSeen applies the entql time.Time predicate on the last_seen field.
+func (f *AlertFilter) WhereLastSeen(p entql.TimeP) {
+	f.Where(p.Field(alert.FieldLastSeen))
+}
+
+// WhereEventIds applies the entql json.RawMessage predicate on the event_ids field.
+func (f *AlertFilter) WhereEventIds(p entql.BytesP) {
+	f.Where(p.Field(alert.FieldEventIds))
+}
+
+// WhereAssigneeID applies the entql string predicate on the assignee_id field.
+func (f *AlertFilter) WhereAssigneeID(p entql.StringP) {
+	f.Where(p.Field(alert.FieldAssigneeID))
+}
+
+// WhereCaseID applies the entql string predicate on the case_id field.
+func (f *AlertFilter) WhereCaseID(p entql.StringP) {
+	f.Where(p.Field(alert.FieldCaseID))
+}
+
+// WhereDetail applies the entql []byte predicate on the detail field.
+func (f *AlertFilter) WhereDetail(p entql.BytesP) {
+	f.Where(p.Field(alert.FieldDetail))
+}
+
+// WhereAckedAt applies the entql time.Time predicate on the acked_at field.
+func (f *AlertFilter) WhereAckedAt(p entql.TimeP) {
+	f.Where(p.Field(alert.FieldAckedAt))
+}
+
+// WhereClosedAt applies the entql time.Time predicate on the closed_at field.
+func (f *AlertFilter) WhereClosedAt(p entql.TimeP) {
+	f.Where(p.Field(alert.FieldClosedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AssetQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -667,7 +1182,7 @@ type AssetFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AssetFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -771,7 +1286,7 @@ type AssetDependencyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AssetDependencyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -831,7 +1346,7 @@ type AuditEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuditEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -908,6 +1423,319 @@ func (f *AuditEntryFilter) WhereHash(p entql.StringP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *CaseEntryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CaseEntryQuery builder.
+func (_q *CaseEntryQuery) Filter() *CaseEntryFilter {
+	return &CaseEntryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CaseEntryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CaseEntryMutation builder.
+func (m *CaseEntryMutation) Filter() *CaseEntryFilter {
+	return &CaseEntryFilter{config: m.config, predicateAdder: m}
+}
+
+// CaseEntryFilter provides a generic filtering capability at runtime for CaseEntryQuery.
+type CaseEntryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CaseEntryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *CaseEntryFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(caseentry.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *CaseEntryFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(caseentry.FieldTenantID))
+}
+
+// WhereCaseID applies the entql string predicate on the case_id field.
+func (f *CaseEntryFilter) WhereCaseID(p entql.StringP) {
+	f.Where(p.Field(caseentry.FieldCaseID))
+}
+
+// WhereAt applies the entql time.Time predicate on the at field.
+func (f *CaseEntryFilter) WhereAt(p entql.TimeP) {
+	f.Where(p.Field(caseentry.FieldAt))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *CaseEntryFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(caseentry.FieldKind))
+}
+
+// WhereActorID applies the entql string predicate on the actor_id field.
+func (f *CaseEntryFilter) WhereActorID(p entql.StringP) {
+	f.Where(p.Field(caseentry.FieldActorID))
+}
+
+// WhereMessage applies the entql string predicate on the message field.
+func (f *CaseEntryFilter) WhereMessage(p entql.StringP) {
+	f.Where(p.Field(caseentry.FieldMessage))
+}
+
+// WhereRefID applies the entql string predicate on the ref_id field.
+func (f *CaseEntryFilter) WhereRefID(p entql.StringP) {
+	f.Where(p.Field(caseentry.FieldRefID))
+}
+
+// WhereDetail applies the entql []byte predicate on the detail field.
+func (f *CaseEntryFilter) WhereDetail(p entql.BytesP) {
+	f.Where(p.Field(caseentry.FieldDetail))
+}
+
+// WhereHasCase applies a predicate to check if query has an edge case.
+func (f *CaseEntryFilter) WhereHasCase() {
+	f.Where(entql.HasEdge("case"))
+}
+
+// WhereHasCaseWith applies a predicate to check if query has an edge case with a given conditions (other predicates).
+func (f *CaseEntryFilter) WhereHasCaseWith(preds ...predicate.SecurityCase) {
+	f.Where(entql.HasEdgeWith("case", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *CaseTaskQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CaseTaskQuery builder.
+func (_q *CaseTaskQuery) Filter() *CaseTaskFilter {
+	return &CaseTaskFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CaseTaskMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CaseTaskMutation builder.
+func (m *CaseTaskMutation) Filter() *CaseTaskFilter {
+	return &CaseTaskFilter{config: m.config, predicateAdder: m}
+}
+
+// CaseTaskFilter provides a generic filtering capability at runtime for CaseTaskQuery.
+type CaseTaskFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CaseTaskFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *CaseTaskFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(casetask.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *CaseTaskFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(casetask.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CaseTaskFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(casetask.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *CaseTaskFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(casetask.FieldUpdatedAt))
+}
+
+// WhereCaseID applies the entql string predicate on the case_id field.
+func (f *CaseTaskFilter) WhereCaseID(p entql.StringP) {
+	f.Where(p.Field(casetask.FieldCaseID))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *CaseTaskFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(casetask.FieldTitle))
+}
+
+// WhereDone applies the entql bool predicate on the done field.
+func (f *CaseTaskFilter) WhereDone(p entql.BoolP) {
+	f.Where(p.Field(casetask.FieldDone))
+}
+
+// WhereAssigneeID applies the entql string predicate on the assignee_id field.
+func (f *CaseTaskFilter) WhereAssigneeID(p entql.StringP) {
+	f.Where(p.Field(casetask.FieldAssigneeID))
+}
+
+// WhereHasCase applies a predicate to check if query has an edge case.
+func (f *CaseTaskFilter) WhereHasCase() {
+	f.Where(entql.HasEdge("case"))
+}
+
+// WhereHasCaseWith applies a predicate to check if query has an edge case with a given conditions (other predicates).
+func (f *CaseTaskFilter) WhereHasCaseWith(preds ...predicate.SecurityCase) {
+	f.Where(entql.HasEdgeWith("case", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *DetectionRuleQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the DetectionRuleQuery builder.
+func (_q *DetectionRuleQuery) Filter() *DetectionRuleFilter {
+	return &DetectionRuleFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *DetectionRuleMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the DetectionRuleMutation builder.
+func (m *DetectionRuleMutation) Filter() *DetectionRuleFilter {
+	return &DetectionRuleFilter{config: m.config, predicateAdder: m}
+}
+
+// DetectionRuleFilter provides a generic filtering capability at runtime for DetectionRuleQuery.
+type DetectionRuleFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *DetectionRuleFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *DetectionRuleFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(detectionrule.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *DetectionRuleFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(detectionrule.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *DetectionRuleFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(detectionrule.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *DetectionRuleFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(detectionrule.FieldUpdatedAt))
+}
+
+// WhereRuleID applies the entql string predicate on the rule_id field.
+func (f *DetectionRuleFilter) WhereRuleID(p entql.StringP) {
+	f.Where(p.Field(detectionrule.FieldRuleID))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *DetectionRuleFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(detectionrule.FieldTitle))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *DetectionRuleFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(detectionrule.FieldDescription))
+}
+
+// WhereAuthor applies the entql string predicate on the author field.
+func (f *DetectionRuleFilter) WhereAuthor(p entql.StringP) {
+	f.Where(p.Field(detectionrule.FieldAuthor))
+}
+
+// WhereLevel applies the entql string predicate on the level field.
+func (f *DetectionRuleFilter) WhereLevel(p entql.StringP) {
+	f.Where(p.Field(detectionrule.FieldLevel))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *DetectionRuleFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(detectionrule.FieldStatus))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *DetectionRuleFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(detectionrule.FieldKind))
+}
+
+// WhereTags applies the entql json.RawMessage predicate on the tags field.
+func (f *DetectionRuleFilter) WhereTags(p entql.BytesP) {
+	f.Where(p.Field(detectionrule.FieldTags))
+}
+
+// WhereProduct applies the entql string predicate on the product field.
+func (f *DetectionRuleFilter) WhereProduct(p entql.StringP) {
+	f.Where(p.Field(detectionrule.FieldProduct))
+}
+
+// WhereCategory applies the entql string predicate on the category field.
+func (f *DetectionRuleFilter) WhereCategory(p entql.StringP) {
+	f.Where(p.Field(detectionrule.FieldCategory))
+}
+
+// WhereService applies the entql string predicate on the service field.
+func (f *DetectionRuleFilter) WhereService(p entql.StringP) {
+	f.Where(p.Field(detectionrule.FieldService))
+}
+
+// WhereYaml applies the entql string predicate on the yaml field.
+func (f *DetectionRuleFilter) WhereYaml(p entql.StringP) {
+	f.Where(p.Field(detectionrule.FieldYaml))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *DetectionRuleFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(detectionrule.FieldVersion))
+}
+
+// WhereEnabled applies the entql bool predicate on the enabled field.
+func (f *DetectionRuleFilter) WhereEnabled(p entql.BoolP) {
+	f.Where(p.Field(detectionrule.FieldEnabled))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *DetectionRuleFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(detectionrule.FieldSource))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *EscalationPolicyQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -936,7 +1764,7 @@ type EscalationPolicyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *EscalationPolicyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -983,6 +1811,110 @@ func (f *EscalationPolicyFilter) WhereRepeatAfterSeconds(p entql.IntP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *EvidenceQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the EvidenceQuery builder.
+func (_q *EvidenceQuery) Filter() *EvidenceFilter {
+	return &EvidenceFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *EvidenceMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the EvidenceMutation builder.
+func (m *EvidenceMutation) Filter() *EvidenceFilter {
+	return &EvidenceFilter{config: m.config, predicateAdder: m}
+}
+
+// EvidenceFilter provides a generic filtering capability at runtime for EvidenceQuery.
+type EvidenceFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *EvidenceFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *EvidenceFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(evidence.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *EvidenceFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(evidence.FieldTenantID))
+}
+
+// WhereCaseID applies the entql string predicate on the case_id field.
+func (f *EvidenceFilter) WhereCaseID(p entql.StringP) {
+	f.Where(p.Field(evidence.FieldCaseID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *EvidenceFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(evidence.FieldName))
+}
+
+// WhereContentType applies the entql string predicate on the content_type field.
+func (f *EvidenceFilter) WhereContentType(p entql.StringP) {
+	f.Where(p.Field(evidence.FieldContentType))
+}
+
+// WhereSize applies the entql int64 predicate on the size field.
+func (f *EvidenceFilter) WhereSize(p entql.Int64P) {
+	f.Where(p.Field(evidence.FieldSize))
+}
+
+// WhereSha256 applies the entql string predicate on the sha256 field.
+func (f *EvidenceFilter) WhereSha256(p entql.StringP) {
+	f.Where(p.Field(evidence.FieldSha256))
+}
+
+// WhereContent applies the entql []byte predicate on the content field.
+func (f *EvidenceFilter) WhereContent(p entql.BytesP) {
+	f.Where(p.Field(evidence.FieldContent))
+}
+
+// WhereAddedBy applies the entql string predicate on the added_by field.
+func (f *EvidenceFilter) WhereAddedBy(p entql.StringP) {
+	f.Where(p.Field(evidence.FieldAddedBy))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *EvidenceFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(evidence.FieldCreatedAt))
+}
+
+// WhereCustody applies the entql []byte predicate on the custody field.
+func (f *EvidenceFilter) WhereCustody(p entql.BytesP) {
+	f.Where(p.Field(evidence.FieldCustody))
+}
+
+// WhereHasCase applies a predicate to check if query has an edge case.
+func (f *EvidenceFilter) WhereHasCase() {
+	f.Where(entql.HasEdge("case"))
+}
+
+// WhereHasCaseWith applies a predicate to check if query has an edge case with a given conditions (other predicates).
+func (f *EvidenceFilter) WhereHasCaseWith(preds ...predicate.SecurityCase) {
+	f.Where(entql.HasEdgeWith("case", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *IncidentQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1011,7 +1943,7 @@ type IncidentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IncidentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1155,7 +2087,7 @@ type IncidentEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IncidentEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1221,6 +2153,191 @@ func (f *IncidentEntryFilter) WhereHasIncidentWith(preds ...predicate.Incident) 
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *IndicatorQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the IndicatorQuery builder.
+func (_q *IndicatorQuery) Filter() *IndicatorFilter {
+	return &IndicatorFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *IndicatorMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the IndicatorMutation builder.
+func (m *IndicatorMutation) Filter() *IndicatorFilter {
+	return &IndicatorFilter{config: m.config, predicateAdder: m}
+}
+
+// IndicatorFilter provides a generic filtering capability at runtime for IndicatorQuery.
+type IndicatorFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *IndicatorFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *IndicatorFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(indicator.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *IndicatorFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(indicator.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *IndicatorFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(indicator.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *IndicatorFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(indicator.FieldUpdatedAt))
+}
+
+// WhereListID applies the entql string predicate on the list_id field.
+func (f *IndicatorFilter) WhereListID(p entql.StringP) {
+	f.Where(p.Field(indicator.FieldListID))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *IndicatorFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(indicator.FieldKind))
+}
+
+// WhereValue applies the entql string predicate on the value field.
+func (f *IndicatorFilter) WhereValue(p entql.StringP) {
+	f.Where(p.Field(indicator.FieldValue))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *IndicatorFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(indicator.FieldSource))
+}
+
+// WhereConfidence applies the entql int predicate on the confidence field.
+func (f *IndicatorFilter) WhereConfidence(p entql.IntP) {
+	f.Where(p.Field(indicator.FieldConfidence))
+}
+
+// WhereTlp applies the entql string predicate on the tlp field.
+func (f *IndicatorFilter) WhereTlp(p entql.StringP) {
+	f.Where(p.Field(indicator.FieldTlp))
+}
+
+// WhereValidFrom applies the entql time.Time predicate on the valid_from field.
+func (f *IndicatorFilter) WhereValidFrom(p entql.TimeP) {
+	f.Where(p.Field(indicator.FieldValidFrom))
+}
+
+// WhereValidUntil applies the entql time.Time predicate on the valid_until field.
+func (f *IndicatorFilter) WhereValidUntil(p entql.TimeP) {
+	f.Where(p.Field(indicator.FieldValidUntil))
+}
+
+// WhereTags applies the entql json.RawMessage predicate on the tags field.
+func (f *IndicatorFilter) WhereTags(p entql.BytesP) {
+	f.Where(p.Field(indicator.FieldTags))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *IndicatorFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(indicator.FieldDescription))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *IndicatorListQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the IndicatorListQuery builder.
+func (_q *IndicatorListQuery) Filter() *IndicatorListFilter {
+	return &IndicatorListFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *IndicatorListMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the IndicatorListMutation builder.
+func (m *IndicatorListMutation) Filter() *IndicatorListFilter {
+	return &IndicatorListFilter{config: m.config, predicateAdder: m}
+}
+
+// IndicatorListFilter provides a generic filtering capability at runtime for IndicatorListQuery.
+type IndicatorListFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *IndicatorListFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *IndicatorListFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(indicatorlist.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *IndicatorListFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(indicatorlist.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *IndicatorListFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(indicatorlist.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *IndicatorListFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(indicatorlist.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *IndicatorListFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(indicatorlist.FieldName))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *IndicatorListFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(indicatorlist.FieldKind))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *IndicatorListFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(indicatorlist.FieldDescription))
+}
+
+// WhereEdlTokenHash applies the entql string predicate on the edl_token_hash field.
+func (f *IndicatorListFilter) WhereEdlTokenHash(p entql.StringP) {
+	f.Where(p.Field(indicatorlist.FieldEdlTokenHash))
+}
+
+// WhereEdlTokenPrefix applies the entql string predicate on the edl_token_prefix field.
+func (f *IndicatorListFilter) WhereEdlTokenPrefix(p entql.StringP) {
+	f.Where(p.Field(indicatorlist.FieldEdlTokenPrefix))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *InvitationQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1249,7 +2366,7 @@ type InvitationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InvitationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1311,6 +2428,101 @@ func (f *InvitationFilter) WhereRevokedAt(p entql.TimeP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *LogSourceQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the LogSourceQuery builder.
+func (_q *LogSourceQuery) Filter() *LogSourceFilter {
+	return &LogSourceFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *LogSourceMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the LogSourceMutation builder.
+func (m *LogSourceMutation) Filter() *LogSourceFilter {
+	return &LogSourceFilter{config: m.config, predicateAdder: m}
+}
+
+// LogSourceFilter provides a generic filtering capability at runtime for LogSourceQuery.
+type LogSourceFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *LogSourceFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *LogSourceFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(logsource.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *LogSourceFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(logsource.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *LogSourceFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(logsource.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *LogSourceFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(logsource.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *LogSourceFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(logsource.FieldName))
+}
+
+// WhereCidrs applies the entql json.RawMessage predicate on the cidrs field.
+func (f *LogSourceFilter) WhereCidrs(p entql.BytesP) {
+	f.Where(p.Field(logsource.FieldCidrs))
+}
+
+// WherePort applies the entql int predicate on the port field.
+func (f *LogSourceFilter) WherePort(p entql.IntP) {
+	f.Where(p.Field(logsource.FieldPort))
+}
+
+// WhereTokenHash applies the entql string predicate on the token_hash field.
+func (f *LogSourceFilter) WhereTokenHash(p entql.StringP) {
+	f.Where(p.Field(logsource.FieldTokenHash))
+}
+
+// WhereTokenPrefix applies the entql string predicate on the token_prefix field.
+func (f *LogSourceFilter) WhereTokenPrefix(p entql.StringP) {
+	f.Where(p.Field(logsource.FieldTokenPrefix))
+}
+
+// WhereFormat applies the entql string predicate on the format field.
+func (f *LogSourceFilter) WhereFormat(p entql.StringP) {
+	f.Where(p.Field(logsource.FieldFormat))
+}
+
+// WhereEnabled applies the entql bool predicate on the enabled field.
+func (f *LogSourceFilter) WhereEnabled(p entql.BoolP) {
+	f.Where(p.Field(logsource.FieldEnabled))
+}
+
+// WhereLastSeenAt applies the entql time.Time predicate on the last_seen_at field.
+func (f *LogSourceFilter) WhereLastSeenAt(p entql.TimeP) {
+	f.Where(p.Field(logsource.FieldLastSeenAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *MaintenanceWindowQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1339,7 +2551,7 @@ type MaintenanceWindowFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MaintenanceWindowFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1454,7 +2666,7 @@ type MembershipFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MembershipFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1533,7 +2745,7 @@ type MonitorFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MonitorFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1737,7 +2949,7 @@ type NotificationChannelFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationChannelFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1799,6 +3011,166 @@ func (f *NotificationChannelFilter) WhereEnabled(p entql.BoolP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PlaybookQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PlaybookQuery builder.
+func (_q *PlaybookQuery) Filter() *PlaybookFilter {
+	return &PlaybookFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PlaybookMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PlaybookMutation builder.
+func (m *PlaybookMutation) Filter() *PlaybookFilter {
+	return &PlaybookFilter{config: m.config, predicateAdder: m}
+}
+
+// PlaybookFilter provides a generic filtering capability at runtime for PlaybookQuery.
+type PlaybookFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PlaybookFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PlaybookFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(playbook.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *PlaybookFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(playbook.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PlaybookFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(playbook.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PlaybookFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(playbook.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *PlaybookFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(playbook.FieldName))
+}
+
+// WhereEnabled applies the entql bool predicate on the enabled field.
+func (f *PlaybookFilter) WhereEnabled(p entql.BoolP) {
+	f.Where(p.Field(playbook.FieldEnabled))
+}
+
+// WhereTrigger applies the entql []byte predicate on the trigger field.
+func (f *PlaybookFilter) WhereTrigger(p entql.BytesP) {
+	f.Where(p.Field(playbook.FieldTrigger))
+}
+
+// WhereSteps applies the entql []byte predicate on the steps field.
+func (f *PlaybookFilter) WhereSteps(p entql.BytesP) {
+	f.Where(p.Field(playbook.FieldSteps))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *PlaybookRunQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PlaybookRunQuery builder.
+func (_q *PlaybookRunQuery) Filter() *PlaybookRunFilter {
+	return &PlaybookRunFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PlaybookRunMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PlaybookRunMutation builder.
+func (m *PlaybookRunMutation) Filter() *PlaybookRunFilter {
+	return &PlaybookRunFilter{config: m.config, predicateAdder: m}
+}
+
+// PlaybookRunFilter provides a generic filtering capability at runtime for PlaybookRunQuery.
+type PlaybookRunFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PlaybookRunFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PlaybookRunFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(playbookrun.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *PlaybookRunFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(playbookrun.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PlaybookRunFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(playbookrun.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PlaybookRunFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(playbookrun.FieldUpdatedAt))
+}
+
+// WherePlaybookID applies the entql string predicate on the playbook_id field.
+func (f *PlaybookRunFilter) WherePlaybookID(p entql.StringP) {
+	f.Where(p.Field(playbookrun.FieldPlaybookID))
+}
+
+// WhereAlertID applies the entql string predicate on the alert_id field.
+func (f *PlaybookRunFilter) WhereAlertID(p entql.StringP) {
+	f.Where(p.Field(playbookrun.FieldAlertID))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *PlaybookRunFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(playbookrun.FieldStatus))
+}
+
+// WhereStep applies the entql int predicate on the step field.
+func (f *PlaybookRunFilter) WhereStep(p entql.IntP) {
+	f.Where(p.Field(playbookrun.FieldStep))
+}
+
+// WhereLog applies the entql []byte predicate on the log field.
+func (f *PlaybookRunFilter) WhereLog(p entql.BytesP) {
+	f.Where(p.Field(playbookrun.FieldLog))
+}
+
+// WhereFinishedAt applies the entql time.Time predicate on the finished_at field.
+func (f *PlaybookRunFilter) WhereFinishedAt(p entql.TimeP) {
+	f.Where(p.Field(playbookrun.FieldFinishedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *RefreshTokenQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1827,7 +3199,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1874,6 +3246,218 @@ func (f *RefreshTokenFilter) WhereUsedAt(p entql.TimeP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *RuleOverrideQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the RuleOverrideQuery builder.
+func (_q *RuleOverrideQuery) Filter() *RuleOverrideFilter {
+	return &RuleOverrideFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *RuleOverrideMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the RuleOverrideMutation builder.
+func (m *RuleOverrideMutation) Filter() *RuleOverrideFilter {
+	return &RuleOverrideFilter{config: m.config, predicateAdder: m}
+}
+
+// RuleOverrideFilter provides a generic filtering capability at runtime for RuleOverrideQuery.
+type RuleOverrideFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *RuleOverrideFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *RuleOverrideFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(ruleoverride.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *RuleOverrideFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(ruleoverride.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *RuleOverrideFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(ruleoverride.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *RuleOverrideFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(ruleoverride.FieldUpdatedAt))
+}
+
+// WhereRuleID applies the entql string predicate on the rule_id field.
+func (f *RuleOverrideFilter) WhereRuleID(p entql.StringP) {
+	f.Where(p.Field(ruleoverride.FieldRuleID))
+}
+
+// WhereEnabled applies the entql bool predicate on the enabled field.
+func (f *RuleOverrideFilter) WhereEnabled(p entql.BoolP) {
+	f.Where(p.Field(ruleoverride.FieldEnabled))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *SecurityCaseQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SecurityCaseQuery builder.
+func (_q *SecurityCaseQuery) Filter() *SecurityCaseFilter {
+	return &SecurityCaseFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SecurityCaseMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SecurityCaseMutation builder.
+func (m *SecurityCaseMutation) Filter() *SecurityCaseFilter {
+	return &SecurityCaseFilter{config: m.config, predicateAdder: m}
+}
+
+// SecurityCaseFilter provides a generic filtering capability at runtime for SecurityCaseQuery.
+type SecurityCaseFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SecurityCaseFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *SecurityCaseFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(securitycase.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *SecurityCaseFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(securitycase.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SecurityCaseFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(securitycase.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *SecurityCaseFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(securitycase.FieldUpdatedAt))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *SecurityCaseFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(securitycase.FieldTitle))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *SecurityCaseFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(securitycase.FieldDescription))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *SecurityCaseFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(securitycase.FieldStatus))
+}
+
+// WhereSeverity applies the entql string predicate on the severity field.
+func (f *SecurityCaseFilter) WhereSeverity(p entql.StringP) {
+	f.Where(p.Field(securitycase.FieldSeverity))
+}
+
+// WhereAssigneeID applies the entql string predicate on the assignee_id field.
+func (f *SecurityCaseFilter) WhereAssigneeID(p entql.StringP) {
+	f.Where(p.Field(securitycase.FieldAssigneeID))
+}
+
+// WhereDetectedAt applies the entql time.Time predicate on the detected_at field.
+func (f *SecurityCaseFilter) WhereDetectedAt(p entql.TimeP) {
+	f.Where(p.Field(securitycase.FieldDetectedAt))
+}
+
+// WhereOpenedAt applies the entql time.Time predicate on the opened_at field.
+func (f *SecurityCaseFilter) WhereOpenedAt(p entql.TimeP) {
+	f.Where(p.Field(securitycase.FieldOpenedAt))
+}
+
+// WhereAcknowledgedAt applies the entql time.Time predicate on the acknowledged_at field.
+func (f *SecurityCaseFilter) WhereAcknowledgedAt(p entql.TimeP) {
+	f.Where(p.Field(securitycase.FieldAcknowledgedAt))
+}
+
+// WhereContainedAt applies the entql time.Time predicate on the contained_at field.
+func (f *SecurityCaseFilter) WhereContainedAt(p entql.TimeP) {
+	f.Where(p.Field(securitycase.FieldContainedAt))
+}
+
+// WhereResolvedAt applies the entql time.Time predicate on the resolved_at field.
+func (f *SecurityCaseFilter) WhereResolvedAt(p entql.TimeP) {
+	f.Where(p.Field(securitycase.FieldResolvedAt))
+}
+
+// WhereHasTimeline applies a predicate to check if query has an edge timeline.
+func (f *SecurityCaseFilter) WhereHasTimeline() {
+	f.Where(entql.HasEdge("timeline"))
+}
+
+// WhereHasTimelineWith applies a predicate to check if query has an edge timeline with a given conditions (other predicates).
+func (f *SecurityCaseFilter) WhereHasTimelineWith(preds ...predicate.CaseEntry) {
+	f.Where(entql.HasEdgeWith("timeline", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTasks applies a predicate to check if query has an edge tasks.
+func (f *SecurityCaseFilter) WhereHasTasks() {
+	f.Where(entql.HasEdge("tasks"))
+}
+
+// WhereHasTasksWith applies a predicate to check if query has an edge tasks with a given conditions (other predicates).
+func (f *SecurityCaseFilter) WhereHasTasksWith(preds ...predicate.CaseTask) {
+	f.Where(entql.HasEdgeWith("tasks", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasEvidence applies a predicate to check if query has an edge evidence.
+func (f *SecurityCaseFilter) WhereHasEvidence() {
+	f.Where(entql.HasEdge("evidence"))
+}
+
+// WhereHasEvidenceWith applies a predicate to check if query has an edge evidence with a given conditions (other predicates).
+func (f *SecurityCaseFilter) WhereHasEvidenceWith(preds ...predicate.Evidence) {
+	f.Where(entql.HasEdgeWith("evidence", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SessionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1902,7 +3486,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1987,7 +3571,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2052,7 +3636,7 @@ type TenantFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TenantFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2190,7 +3774,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

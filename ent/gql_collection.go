@@ -10,17 +10,28 @@ import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/opsward/opsward/ent/alert"
 	"github.com/opsward/opsward/ent/apikey"
 	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/caseentry"
+	"github.com/opsward/opsward/ent/casetask"
+	"github.com/opsward/opsward/ent/detectionrule"
 	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/evidence"
 	"github.com/opsward/opsward/ent/incident"
 	"github.com/opsward/opsward/ent/incidententry"
+	"github.com/opsward/opsward/ent/indicator"
+	"github.com/opsward/opsward/ent/indicatorlist"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/logsource"
 	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
 	"github.com/opsward/opsward/ent/monitor"
 	"github.com/opsward/opsward/ent/notificationchannel"
+	"github.com/opsward/opsward/ent/playbook"
+	"github.com/opsward/opsward/ent/playbookrun"
+	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
 )
@@ -155,6 +166,185 @@ func newAPIKeyPaginateArgs(rv map[string]any) *apikeyPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*APIKeyWhereInput); ok {
 		args.opts = append(args.opts, WithAPIKeyFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AlertQuery) CollectFields(ctx context.Context, satisfies ...string) (*AlertQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AlertQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(alert.Columns))
+		selectedFields = []string{alert.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[alert.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldTenantID)
+				fieldSeen[alert.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[alert.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, alert.FieldCreatedAt)
+				fieldSeen[alert.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[alert.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, alert.FieldUpdatedAt)
+				fieldSeen[alert.FieldUpdatedAt] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[alert.FieldSource]; !ok {
+				selectedFields = append(selectedFields, alert.FieldSource)
+				fieldSeen[alert.FieldSource] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[alert.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, alert.FieldTitle)
+				fieldSeen[alert.FieldTitle] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[alert.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, alert.FieldDescription)
+				fieldSeen[alert.FieldDescription] = struct{}{}
+			}
+		case "severity":
+			if _, ok := fieldSeen[alert.FieldSeverity]; !ok {
+				selectedFields = append(selectedFields, alert.FieldSeverity)
+				fieldSeen[alert.FieldSeverity] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[alert.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, alert.FieldStatus)
+				fieldSeen[alert.FieldStatus] = struct{}{}
+			}
+		case "ruleID":
+			if _, ok := fieldSeen[alert.FieldRuleID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldRuleID)
+				fieldSeen[alert.FieldRuleID] = struct{}{}
+			}
+		case "ruleAuthor":
+			if _, ok := fieldSeen[alert.FieldRuleAuthor]; !ok {
+				selectedFields = append(selectedFields, alert.FieldRuleAuthor)
+				fieldSeen[alert.FieldRuleAuthor] = struct{}{}
+			}
+		case "tags":
+			if _, ok := fieldSeen[alert.FieldTags]; !ok {
+				selectedFields = append(selectedFields, alert.FieldTags)
+				fieldSeen[alert.FieldTags] = struct{}{}
+			}
+		case "count":
+			if _, ok := fieldSeen[alert.FieldCount]; !ok {
+				selectedFields = append(selectedFields, alert.FieldCount)
+				fieldSeen[alert.FieldCount] = struct{}{}
+			}
+		case "firstSeen":
+			if _, ok := fieldSeen[alert.FieldFirstSeen]; !ok {
+				selectedFields = append(selectedFields, alert.FieldFirstSeen)
+				fieldSeen[alert.FieldFirstSeen] = struct{}{}
+			}
+		case "lastSeen":
+			if _, ok := fieldSeen[alert.FieldLastSeen]; !ok {
+				selectedFields = append(selectedFields, alert.FieldLastSeen)
+				fieldSeen[alert.FieldLastSeen] = struct{}{}
+			}
+		case "eventIds":
+			if _, ok := fieldSeen[alert.FieldEventIds]; !ok {
+				selectedFields = append(selectedFields, alert.FieldEventIds)
+				fieldSeen[alert.FieldEventIds] = struct{}{}
+			}
+		case "assigneeID":
+			if _, ok := fieldSeen[alert.FieldAssigneeID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldAssigneeID)
+				fieldSeen[alert.FieldAssigneeID] = struct{}{}
+			}
+		case "caseID":
+			if _, ok := fieldSeen[alert.FieldCaseID]; !ok {
+				selectedFields = append(selectedFields, alert.FieldCaseID)
+				fieldSeen[alert.FieldCaseID] = struct{}{}
+			}
+		case "ackedAt":
+			if _, ok := fieldSeen[alert.FieldAckedAt]; !ok {
+				selectedFields = append(selectedFields, alert.FieldAckedAt)
+				fieldSeen[alert.FieldAckedAt] = struct{}{}
+			}
+		case "closedAt":
+			if _, ok := fieldSeen[alert.FieldClosedAt]; !ok {
+				selectedFields = append(selectedFields, alert.FieldClosedAt)
+				fieldSeen[alert.FieldClosedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type alertPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AlertPaginateOption
+}
+
+func newAlertPaginateArgs(rv map[string]any) *alertPaginateArgs {
+	args := &alertPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &AlertOrder{Field: &AlertOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithAlertOrder(order))
+			}
+		case *AlertOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithAlertOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*AlertWhereInput); ok {
+		args.opts = append(args.opts, WithAlertFilter(v.Filter))
 	}
 	return args
 }
@@ -532,6 +722,443 @@ func newAuditEntryPaginateArgs(rv map[string]any) *auditentryPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CaseEntryQuery) CollectFields(ctx context.Context, satisfies ...string) (*CaseEntryQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CaseEntryQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(caseentry.Columns))
+		selectedFields = []string{caseentry.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "case":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&SecurityCaseClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, securitycaseImplementors)...); err != nil {
+				return err
+			}
+			_q.withCase = query
+			if _, ok := fieldSeen[caseentry.FieldCaseID]; !ok {
+				selectedFields = append(selectedFields, caseentry.FieldCaseID)
+				fieldSeen[caseentry.FieldCaseID] = struct{}{}
+			}
+		case "tenantID":
+			if _, ok := fieldSeen[caseentry.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, caseentry.FieldTenantID)
+				fieldSeen[caseentry.FieldTenantID] = struct{}{}
+			}
+		case "caseID":
+			if _, ok := fieldSeen[caseentry.FieldCaseID]; !ok {
+				selectedFields = append(selectedFields, caseentry.FieldCaseID)
+				fieldSeen[caseentry.FieldCaseID] = struct{}{}
+			}
+		case "at":
+			if _, ok := fieldSeen[caseentry.FieldAt]; !ok {
+				selectedFields = append(selectedFields, caseentry.FieldAt)
+				fieldSeen[caseentry.FieldAt] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[caseentry.FieldKind]; !ok {
+				selectedFields = append(selectedFields, caseentry.FieldKind)
+				fieldSeen[caseentry.FieldKind] = struct{}{}
+			}
+		case "actorID":
+			if _, ok := fieldSeen[caseentry.FieldActorID]; !ok {
+				selectedFields = append(selectedFields, caseentry.FieldActorID)
+				fieldSeen[caseentry.FieldActorID] = struct{}{}
+			}
+		case "message":
+			if _, ok := fieldSeen[caseentry.FieldMessage]; !ok {
+				selectedFields = append(selectedFields, caseentry.FieldMessage)
+				fieldSeen[caseentry.FieldMessage] = struct{}{}
+			}
+		case "refID":
+			if _, ok := fieldSeen[caseentry.FieldRefID]; !ok {
+				selectedFields = append(selectedFields, caseentry.FieldRefID)
+				fieldSeen[caseentry.FieldRefID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type caseentryPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CaseEntryPaginateOption
+}
+
+func newCaseEntryPaginateArgs(rv map[string]any) *caseentryPaginateArgs {
+	args := &caseentryPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &CaseEntryOrder{Field: &CaseEntryOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithCaseEntryOrder(order))
+			}
+		case *CaseEntryOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithCaseEntryOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*CaseEntryWhereInput); ok {
+		args.opts = append(args.opts, WithCaseEntryFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CaseTaskQuery) CollectFields(ctx context.Context, satisfies ...string) (*CaseTaskQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CaseTaskQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(casetask.Columns))
+		selectedFields = []string{casetask.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "case":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&SecurityCaseClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, securitycaseImplementors)...); err != nil {
+				return err
+			}
+			_q.withCase = query
+			if _, ok := fieldSeen[casetask.FieldCaseID]; !ok {
+				selectedFields = append(selectedFields, casetask.FieldCaseID)
+				fieldSeen[casetask.FieldCaseID] = struct{}{}
+			}
+		case "tenantID":
+			if _, ok := fieldSeen[casetask.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, casetask.FieldTenantID)
+				fieldSeen[casetask.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[casetask.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, casetask.FieldCreatedAt)
+				fieldSeen[casetask.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[casetask.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, casetask.FieldUpdatedAt)
+				fieldSeen[casetask.FieldUpdatedAt] = struct{}{}
+			}
+		case "caseID":
+			if _, ok := fieldSeen[casetask.FieldCaseID]; !ok {
+				selectedFields = append(selectedFields, casetask.FieldCaseID)
+				fieldSeen[casetask.FieldCaseID] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[casetask.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, casetask.FieldTitle)
+				fieldSeen[casetask.FieldTitle] = struct{}{}
+			}
+		case "done":
+			if _, ok := fieldSeen[casetask.FieldDone]; !ok {
+				selectedFields = append(selectedFields, casetask.FieldDone)
+				fieldSeen[casetask.FieldDone] = struct{}{}
+			}
+		case "assigneeID":
+			if _, ok := fieldSeen[casetask.FieldAssigneeID]; !ok {
+				selectedFields = append(selectedFields, casetask.FieldAssigneeID)
+				fieldSeen[casetask.FieldAssigneeID] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type casetaskPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CaseTaskPaginateOption
+}
+
+func newCaseTaskPaginateArgs(rv map[string]any) *casetaskPaginateArgs {
+	args := &casetaskPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &CaseTaskOrder{Field: &CaseTaskOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithCaseTaskOrder(order))
+			}
+		case *CaseTaskOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithCaseTaskOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*CaseTaskWhereInput); ok {
+		args.opts = append(args.opts, WithCaseTaskFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *DetectionRuleQuery) CollectFields(ctx context.Context, satisfies ...string) (*DetectionRuleQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *DetectionRuleQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(detectionrule.Columns))
+		selectedFields = []string{detectionrule.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[detectionrule.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, detectionrule.FieldTenantID)
+				fieldSeen[detectionrule.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[detectionrule.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, detectionrule.FieldCreatedAt)
+				fieldSeen[detectionrule.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[detectionrule.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, detectionrule.FieldUpdatedAt)
+				fieldSeen[detectionrule.FieldUpdatedAt] = struct{}{}
+			}
+		case "ruleID":
+			if _, ok := fieldSeen[detectionrule.FieldRuleID]; !ok {
+				selectedFields = append(selectedFields, detectionrule.FieldRuleID)
+				fieldSeen[detectionrule.FieldRuleID] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[detectionrule.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, detectionrule.FieldTitle)
+				fieldSeen[detectionrule.FieldTitle] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[detectionrule.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, detectionrule.FieldDescription)
+				fieldSeen[detectionrule.FieldDescription] = struct{}{}
+			}
+		case "author":
+			if _, ok := fieldSeen[detectionrule.FieldAuthor]; !ok {
+				selectedFields = append(selectedFields, detectionrule.FieldAuthor)
+				fieldSeen[detectionrule.FieldAuthor] = struct{}{}
+			}
+		case "level":
+			if _, ok := fieldSeen[detectionrule.FieldLevel]; !ok {
+				selectedFields = append(selectedFields, detectionrule.FieldLevel)
+				fieldSeen[detectionrule.FieldLevel] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[detectionrule.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, detectionrule.FieldStatus)
+				fieldSeen[detectionrule.FieldStatus] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[detectionrule.FieldKind]; !ok {
+				selectedFields = append(selectedFields, detectionrule.FieldKind)
+				fieldSeen[detectionrule.FieldKind] = struct{}{}
+			}
+		case "tags":
+			if _, ok := fieldSeen[detectionrule.FieldTags]; !ok {
+				selectedFields = append(selectedFields, detectionrule.FieldTags)
+				fieldSeen[detectionrule.FieldTags] = struct{}{}
+			}
+		case "product":
+			if _, ok := fieldSeen[detectionrule.FieldProduct]; !ok {
+				selectedFields = append(selectedFields, detectionrule.FieldProduct)
+				fieldSeen[detectionrule.FieldProduct] = struct{}{}
+			}
+		case "category":
+			if _, ok := fieldSeen[detectionrule.FieldCategory]; !ok {
+				selectedFields = append(selectedFields, detectionrule.FieldCategory)
+				fieldSeen[detectionrule.FieldCategory] = struct{}{}
+			}
+		case "service":
+			if _, ok := fieldSeen[detectionrule.FieldService]; !ok {
+				selectedFields = append(selectedFields, detectionrule.FieldService)
+				fieldSeen[detectionrule.FieldService] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[detectionrule.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, detectionrule.FieldVersion)
+				fieldSeen[detectionrule.FieldVersion] = struct{}{}
+			}
+		case "enabled":
+			if _, ok := fieldSeen[detectionrule.FieldEnabled]; !ok {
+				selectedFields = append(selectedFields, detectionrule.FieldEnabled)
+				fieldSeen[detectionrule.FieldEnabled] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[detectionrule.FieldSource]; !ok {
+				selectedFields = append(selectedFields, detectionrule.FieldSource)
+				fieldSeen[detectionrule.FieldSource] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type detectionrulePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []DetectionRulePaginateOption
+}
+
+func newDetectionRulePaginateArgs(rv map[string]any) *detectionrulePaginateArgs {
+	args := &detectionrulePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &DetectionRuleOrder{Field: &DetectionRuleOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithDetectionRuleOrder(order))
+			}
+		case *DetectionRuleOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithDetectionRuleOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*DetectionRuleWhereInput); ok {
+		args.opts = append(args.opts, WithDetectionRuleFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *EscalationPolicyQuery) CollectFields(ctx context.Context, satisfies ...string) (*EscalationPolicyQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -641,6 +1268,123 @@ func newEscalationPolicyPaginateArgs(rv map[string]any) *escalationpolicyPaginat
 	}
 	if v, ok := rv[whereField].(*EscalationPolicyWhereInput); ok {
 		args.opts = append(args.opts, WithEscalationPolicyFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *EvidenceQuery) CollectFields(ctx context.Context, satisfies ...string) (*EvidenceQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *EvidenceQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(evidence.Columns))
+		selectedFields = []string{evidence.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "case":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&SecurityCaseClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, securitycaseImplementors)...); err != nil {
+				return err
+			}
+			_q.withCase = query
+			if _, ok := fieldSeen[evidence.FieldCaseID]; !ok {
+				selectedFields = append(selectedFields, evidence.FieldCaseID)
+				fieldSeen[evidence.FieldCaseID] = struct{}{}
+			}
+		case "tenantID":
+			if _, ok := fieldSeen[evidence.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, evidence.FieldTenantID)
+				fieldSeen[evidence.FieldTenantID] = struct{}{}
+			}
+		case "caseID":
+			if _, ok := fieldSeen[evidence.FieldCaseID]; !ok {
+				selectedFields = append(selectedFields, evidence.FieldCaseID)
+				fieldSeen[evidence.FieldCaseID] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[evidence.FieldName]; !ok {
+				selectedFields = append(selectedFields, evidence.FieldName)
+				fieldSeen[evidence.FieldName] = struct{}{}
+			}
+		case "contentType":
+			if _, ok := fieldSeen[evidence.FieldContentType]; !ok {
+				selectedFields = append(selectedFields, evidence.FieldContentType)
+				fieldSeen[evidence.FieldContentType] = struct{}{}
+			}
+		case "size":
+			if _, ok := fieldSeen[evidence.FieldSize]; !ok {
+				selectedFields = append(selectedFields, evidence.FieldSize)
+				fieldSeen[evidence.FieldSize] = struct{}{}
+			}
+		case "sha256":
+			if _, ok := fieldSeen[evidence.FieldSha256]; !ok {
+				selectedFields = append(selectedFields, evidence.FieldSha256)
+				fieldSeen[evidence.FieldSha256] = struct{}{}
+			}
+		case "addedBy":
+			if _, ok := fieldSeen[evidence.FieldAddedBy]; !ok {
+				selectedFields = append(selectedFields, evidence.FieldAddedBy)
+				fieldSeen[evidence.FieldAddedBy] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[evidence.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, evidence.FieldCreatedAt)
+				fieldSeen[evidence.FieldCreatedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type evidencePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []EvidencePaginateOption
+}
+
+func newEvidencePaginateArgs(rv map[string]any) *evidencePaginateArgs {
+	args := &evidencePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[whereField].(*EvidenceWhereInput); ok {
+		args.opts = append(args.opts, WithEvidenceFilter(v.Filter))
 	}
 	return args
 }
@@ -1038,6 +1782,274 @@ func newIncidentEntryPaginateArgs(rv map[string]any) *incidententryPaginateArgs 
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *IndicatorQuery) CollectFields(ctx context.Context, satisfies ...string) (*IndicatorQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *IndicatorQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(indicator.Columns))
+		selectedFields = []string{indicator.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[indicator.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, indicator.FieldTenantID)
+				fieldSeen[indicator.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[indicator.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, indicator.FieldCreatedAt)
+				fieldSeen[indicator.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[indicator.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, indicator.FieldUpdatedAt)
+				fieldSeen[indicator.FieldUpdatedAt] = struct{}{}
+			}
+		case "listID":
+			if _, ok := fieldSeen[indicator.FieldListID]; !ok {
+				selectedFields = append(selectedFields, indicator.FieldListID)
+				fieldSeen[indicator.FieldListID] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[indicator.FieldKind]; !ok {
+				selectedFields = append(selectedFields, indicator.FieldKind)
+				fieldSeen[indicator.FieldKind] = struct{}{}
+			}
+		case "value":
+			if _, ok := fieldSeen[indicator.FieldValue]; !ok {
+				selectedFields = append(selectedFields, indicator.FieldValue)
+				fieldSeen[indicator.FieldValue] = struct{}{}
+			}
+		case "source":
+			if _, ok := fieldSeen[indicator.FieldSource]; !ok {
+				selectedFields = append(selectedFields, indicator.FieldSource)
+				fieldSeen[indicator.FieldSource] = struct{}{}
+			}
+		case "confidence":
+			if _, ok := fieldSeen[indicator.FieldConfidence]; !ok {
+				selectedFields = append(selectedFields, indicator.FieldConfidence)
+				fieldSeen[indicator.FieldConfidence] = struct{}{}
+			}
+		case "tlp":
+			if _, ok := fieldSeen[indicator.FieldTlp]; !ok {
+				selectedFields = append(selectedFields, indicator.FieldTlp)
+				fieldSeen[indicator.FieldTlp] = struct{}{}
+			}
+		case "validFrom":
+			if _, ok := fieldSeen[indicator.FieldValidFrom]; !ok {
+				selectedFields = append(selectedFields, indicator.FieldValidFrom)
+				fieldSeen[indicator.FieldValidFrom] = struct{}{}
+			}
+		case "validUntil":
+			if _, ok := fieldSeen[indicator.FieldValidUntil]; !ok {
+				selectedFields = append(selectedFields, indicator.FieldValidUntil)
+				fieldSeen[indicator.FieldValidUntil] = struct{}{}
+			}
+		case "tags":
+			if _, ok := fieldSeen[indicator.FieldTags]; !ok {
+				selectedFields = append(selectedFields, indicator.FieldTags)
+				fieldSeen[indicator.FieldTags] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[indicator.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, indicator.FieldDescription)
+				fieldSeen[indicator.FieldDescription] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type indicatorPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []IndicatorPaginateOption
+}
+
+func newIndicatorPaginateArgs(rv map[string]any) *indicatorPaginateArgs {
+	args := &indicatorPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &IndicatorOrder{Field: &IndicatorOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithIndicatorOrder(order))
+			}
+		case *IndicatorOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithIndicatorOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*IndicatorWhereInput); ok {
+		args.opts = append(args.opts, WithIndicatorFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *IndicatorListQuery) CollectFields(ctx context.Context, satisfies ...string) (*IndicatorListQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *IndicatorListQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(indicatorlist.Columns))
+		selectedFields = []string{indicatorlist.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[indicatorlist.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, indicatorlist.FieldTenantID)
+				fieldSeen[indicatorlist.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[indicatorlist.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, indicatorlist.FieldCreatedAt)
+				fieldSeen[indicatorlist.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[indicatorlist.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, indicatorlist.FieldUpdatedAt)
+				fieldSeen[indicatorlist.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[indicatorlist.FieldName]; !ok {
+				selectedFields = append(selectedFields, indicatorlist.FieldName)
+				fieldSeen[indicatorlist.FieldName] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[indicatorlist.FieldKind]; !ok {
+				selectedFields = append(selectedFields, indicatorlist.FieldKind)
+				fieldSeen[indicatorlist.FieldKind] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[indicatorlist.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, indicatorlist.FieldDescription)
+				fieldSeen[indicatorlist.FieldDescription] = struct{}{}
+			}
+		case "edlTokenPrefix":
+			if _, ok := fieldSeen[indicatorlist.FieldEdlTokenPrefix]; !ok {
+				selectedFields = append(selectedFields, indicatorlist.FieldEdlTokenPrefix)
+				fieldSeen[indicatorlist.FieldEdlTokenPrefix] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type indicatorlistPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []IndicatorListPaginateOption
+}
+
+func newIndicatorListPaginateArgs(rv map[string]any) *indicatorlistPaginateArgs {
+	args := &indicatorlistPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &IndicatorListOrder{Field: &IndicatorListOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithIndicatorListOrder(order))
+			}
+		case *IndicatorListOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithIndicatorListOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*IndicatorListWhereInput); ok {
+		args.opts = append(args.opts, WithIndicatorListFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *InvitationQuery) CollectFields(ctx context.Context, satisfies ...string) (*InvitationQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -1162,6 +2174,140 @@ func newInvitationPaginateArgs(rv map[string]any) *invitationPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*InvitationWhereInput); ok {
 		args.opts = append(args.opts, WithInvitationFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *LogSourceQuery) CollectFields(ctx context.Context, satisfies ...string) (*LogSourceQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *LogSourceQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(logsource.Columns))
+		selectedFields = []string{logsource.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[logsource.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, logsource.FieldTenantID)
+				fieldSeen[logsource.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[logsource.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, logsource.FieldCreatedAt)
+				fieldSeen[logsource.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[logsource.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, logsource.FieldUpdatedAt)
+				fieldSeen[logsource.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[logsource.FieldName]; !ok {
+				selectedFields = append(selectedFields, logsource.FieldName)
+				fieldSeen[logsource.FieldName] = struct{}{}
+			}
+		case "cidrs":
+			if _, ok := fieldSeen[logsource.FieldCidrs]; !ok {
+				selectedFields = append(selectedFields, logsource.FieldCidrs)
+				fieldSeen[logsource.FieldCidrs] = struct{}{}
+			}
+		case "port":
+			if _, ok := fieldSeen[logsource.FieldPort]; !ok {
+				selectedFields = append(selectedFields, logsource.FieldPort)
+				fieldSeen[logsource.FieldPort] = struct{}{}
+			}
+		case "tokenPrefix":
+			if _, ok := fieldSeen[logsource.FieldTokenPrefix]; !ok {
+				selectedFields = append(selectedFields, logsource.FieldTokenPrefix)
+				fieldSeen[logsource.FieldTokenPrefix] = struct{}{}
+			}
+		case "format":
+			if _, ok := fieldSeen[logsource.FieldFormat]; !ok {
+				selectedFields = append(selectedFields, logsource.FieldFormat)
+				fieldSeen[logsource.FieldFormat] = struct{}{}
+			}
+		case "enabled":
+			if _, ok := fieldSeen[logsource.FieldEnabled]; !ok {
+				selectedFields = append(selectedFields, logsource.FieldEnabled)
+				fieldSeen[logsource.FieldEnabled] = struct{}{}
+			}
+		case "lastSeenAt":
+			if _, ok := fieldSeen[logsource.FieldLastSeenAt]; !ok {
+				selectedFields = append(selectedFields, logsource.FieldLastSeenAt)
+				fieldSeen[logsource.FieldLastSeenAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type logsourcePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []LogSourcePaginateOption
+}
+
+func newLogSourcePaginateArgs(rv map[string]any) *logsourcePaginateArgs {
+	args := &logsourcePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &LogSourceOrder{Field: &LogSourceOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithLogSourceOrder(order))
+			}
+		case *LogSourceOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithLogSourceOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*LogSourceWhereInput); ok {
+		args.opts = append(args.opts, WithLogSourceFilter(v.Filter))
 	}
 	return args
 }
@@ -1793,6 +2939,503 @@ func newNotificationChannelPaginateArgs(rv map[string]any) *notificationchannelP
 	}
 	if v, ok := rv[whereField].(*NotificationChannelWhereInput); ok {
 		args.opts = append(args.opts, WithNotificationChannelFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PlaybookQuery) CollectFields(ctx context.Context, satisfies ...string) (*PlaybookQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PlaybookQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(playbook.Columns))
+		selectedFields = []string{playbook.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[playbook.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, playbook.FieldTenantID)
+				fieldSeen[playbook.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[playbook.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, playbook.FieldCreatedAt)
+				fieldSeen[playbook.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[playbook.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, playbook.FieldUpdatedAt)
+				fieldSeen[playbook.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[playbook.FieldName]; !ok {
+				selectedFields = append(selectedFields, playbook.FieldName)
+				fieldSeen[playbook.FieldName] = struct{}{}
+			}
+		case "enabled":
+			if _, ok := fieldSeen[playbook.FieldEnabled]; !ok {
+				selectedFields = append(selectedFields, playbook.FieldEnabled)
+				fieldSeen[playbook.FieldEnabled] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type playbookPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PlaybookPaginateOption
+}
+
+func newPlaybookPaginateArgs(rv map[string]any) *playbookPaginateArgs {
+	args := &playbookPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PlaybookOrder{Field: &PlaybookOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPlaybookOrder(order))
+			}
+		case *PlaybookOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPlaybookOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*PlaybookWhereInput); ok {
+		args.opts = append(args.opts, WithPlaybookFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PlaybookRunQuery) CollectFields(ctx context.Context, satisfies ...string) (*PlaybookRunQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PlaybookRunQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(playbookrun.Columns))
+		selectedFields = []string{playbookrun.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[playbookrun.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, playbookrun.FieldTenantID)
+				fieldSeen[playbookrun.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[playbookrun.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, playbookrun.FieldCreatedAt)
+				fieldSeen[playbookrun.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[playbookrun.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, playbookrun.FieldUpdatedAt)
+				fieldSeen[playbookrun.FieldUpdatedAt] = struct{}{}
+			}
+		case "playbookID":
+			if _, ok := fieldSeen[playbookrun.FieldPlaybookID]; !ok {
+				selectedFields = append(selectedFields, playbookrun.FieldPlaybookID)
+				fieldSeen[playbookrun.FieldPlaybookID] = struct{}{}
+			}
+		case "alertID":
+			if _, ok := fieldSeen[playbookrun.FieldAlertID]; !ok {
+				selectedFields = append(selectedFields, playbookrun.FieldAlertID)
+				fieldSeen[playbookrun.FieldAlertID] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[playbookrun.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, playbookrun.FieldStatus)
+				fieldSeen[playbookrun.FieldStatus] = struct{}{}
+			}
+		case "step":
+			if _, ok := fieldSeen[playbookrun.FieldStep]; !ok {
+				selectedFields = append(selectedFields, playbookrun.FieldStep)
+				fieldSeen[playbookrun.FieldStep] = struct{}{}
+			}
+		case "finishedAt":
+			if _, ok := fieldSeen[playbookrun.FieldFinishedAt]; !ok {
+				selectedFields = append(selectedFields, playbookrun.FieldFinishedAt)
+				fieldSeen[playbookrun.FieldFinishedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type playbookrunPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PlaybookRunPaginateOption
+}
+
+func newPlaybookRunPaginateArgs(rv map[string]any) *playbookrunPaginateArgs {
+	args := &playbookrunPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PlaybookRunOrder{Field: &PlaybookRunOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPlaybookRunOrder(order))
+			}
+		case *PlaybookRunOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPlaybookRunOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*PlaybookRunWhereInput); ok {
+		args.opts = append(args.opts, WithPlaybookRunFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SecurityCaseQuery) CollectFields(ctx context.Context, satisfies ...string) (*SecurityCaseQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SecurityCaseQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(securitycase.Columns))
+		selectedFields = []string{securitycase.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "timeline":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CaseEntryClient{config: _q.config}).Query()
+			)
+			args := newCaseEntryPaginateArgs(fieldArgs(ctx, new(CaseEntryWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newCaseEntryPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*SecurityCase) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID string `sql:"case_id"`
+							Count  int    `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(securitycase.TimelineColumn), ids...))
+						})
+						if err := query.GroupBy(securitycase.TimelineColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[string]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*SecurityCase) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Timeline)
+							if nodes[i].Edges.totalCount[0] == nil {
+								nodes[i].Edges.totalCount[0] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[0][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, caseentryImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(securitycase.TimelineColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedTimeline(alias, func(wq *CaseEntryQuery) {
+				*wq = *query
+			})
+
+		case "tasks":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CaseTaskClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, casetaskImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedTasks(alias, func(wq *CaseTaskQuery) {
+				*wq = *query
+			})
+
+		case "evidence":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EvidenceClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, evidenceImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedEvidence(alias, func(wq *EvidenceQuery) {
+				*wq = *query
+			})
+		case "tenantID":
+			if _, ok := fieldSeen[securitycase.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, securitycase.FieldTenantID)
+				fieldSeen[securitycase.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[securitycase.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, securitycase.FieldCreatedAt)
+				fieldSeen[securitycase.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[securitycase.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, securitycase.FieldUpdatedAt)
+				fieldSeen[securitycase.FieldUpdatedAt] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[securitycase.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, securitycase.FieldTitle)
+				fieldSeen[securitycase.FieldTitle] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[securitycase.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, securitycase.FieldDescription)
+				fieldSeen[securitycase.FieldDescription] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[securitycase.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, securitycase.FieldStatus)
+				fieldSeen[securitycase.FieldStatus] = struct{}{}
+			}
+		case "severity":
+			if _, ok := fieldSeen[securitycase.FieldSeverity]; !ok {
+				selectedFields = append(selectedFields, securitycase.FieldSeverity)
+				fieldSeen[securitycase.FieldSeverity] = struct{}{}
+			}
+		case "assigneeID":
+			if _, ok := fieldSeen[securitycase.FieldAssigneeID]; !ok {
+				selectedFields = append(selectedFields, securitycase.FieldAssigneeID)
+				fieldSeen[securitycase.FieldAssigneeID] = struct{}{}
+			}
+		case "detectedAt":
+			if _, ok := fieldSeen[securitycase.FieldDetectedAt]; !ok {
+				selectedFields = append(selectedFields, securitycase.FieldDetectedAt)
+				fieldSeen[securitycase.FieldDetectedAt] = struct{}{}
+			}
+		case "openedAt":
+			if _, ok := fieldSeen[securitycase.FieldOpenedAt]; !ok {
+				selectedFields = append(selectedFields, securitycase.FieldOpenedAt)
+				fieldSeen[securitycase.FieldOpenedAt] = struct{}{}
+			}
+		case "acknowledgedAt":
+			if _, ok := fieldSeen[securitycase.FieldAcknowledgedAt]; !ok {
+				selectedFields = append(selectedFields, securitycase.FieldAcknowledgedAt)
+				fieldSeen[securitycase.FieldAcknowledgedAt] = struct{}{}
+			}
+		case "containedAt":
+			if _, ok := fieldSeen[securitycase.FieldContainedAt]; !ok {
+				selectedFields = append(selectedFields, securitycase.FieldContainedAt)
+				fieldSeen[securitycase.FieldContainedAt] = struct{}{}
+			}
+		case "resolvedAt":
+			if _, ok := fieldSeen[securitycase.FieldResolvedAt]; !ok {
+				selectedFields = append(selectedFields, securitycase.FieldResolvedAt)
+				fieldSeen[securitycase.FieldResolvedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type securitycasePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SecurityCasePaginateOption
+}
+
+func newSecurityCasePaginateArgs(rv map[string]any) *securitycasePaginateArgs {
+	args := &securitycasePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &SecurityCaseOrder{Field: &SecurityCaseOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithSecurityCaseOrder(order))
+			}
+		case *SecurityCaseOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithSecurityCaseOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*SecurityCaseWhereInput); ok {
+		args.opts = append(args.opts, WithSecurityCaseFilter(v.Filter))
 	}
 	return args
 }

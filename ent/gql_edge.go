@@ -29,6 +29,30 @@ func (_m *Asset) Monitors(
 	return _m.QueryMonitors().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *CaseEntry) Case(ctx context.Context) (*SecurityCase, error) {
+	result, err := _m.Edges.CaseOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCase().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *CaseTask) Case(ctx context.Context) (*SecurityCase, error) {
+	result, err := _m.Edges.CaseOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCase().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Evidence) Case(ctx context.Context) (*SecurityCase, error) {
+	result, err := _m.Edges.CaseOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCase().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Incident) Timeline(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *IncidentEntryOrder, where *IncidentEntryWhereInput,
 ) (*IncidentEntryConnection, error) {
@@ -70,6 +94,51 @@ func (_m *Monitor) Asset(ctx context.Context) (*Asset, error) {
 	result, err := _m.Edges.AssetOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryAsset().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *SecurityCase) Timeline(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *CaseEntryOrder, where *CaseEntryWhereInput,
+) (*CaseEntryConnection, error) {
+	opts := []CaseEntryPaginateOption{
+		WithCaseEntryOrder(orderBy),
+		WithCaseEntryFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[0][alias]
+	if nodes, err := _m.NamedTimeline(alias); err == nil || hasTotalCount {
+		pager, err := newCaseEntryPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &CaseEntryConnection{Edges: []*CaseEntryEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryTimeline().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *SecurityCase) Tasks(ctx context.Context) (result []*CaseTask, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedTasks(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.TasksOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTasks().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *SecurityCase) Evidence(ctx context.Context) (result []*Evidence, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedEvidence(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.EvidenceOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEvidence().All(ctx)
 	}
 	return result, err
 }

@@ -9,17 +9,28 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/hashicorp/go-multierror"
+	"github.com/opsward/opsward/ent/alert"
 	"github.com/opsward/opsward/ent/apikey"
 	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/caseentry"
+	"github.com/opsward/opsward/ent/casetask"
+	"github.com/opsward/opsward/ent/detectionrule"
 	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/evidence"
 	"github.com/opsward/opsward/ent/incident"
 	"github.com/opsward/opsward/ent/incidententry"
+	"github.com/opsward/opsward/ent/indicator"
+	"github.com/opsward/opsward/ent/indicatorlist"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/logsource"
 	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
 	"github.com/opsward/opsward/ent/monitor"
 	"github.com/opsward/opsward/ent/notificationchannel"
+	"github.com/opsward/opsward/ent/playbook"
+	"github.com/opsward/opsward/ent/playbookrun"
+	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
 )
@@ -34,6 +45,11 @@ var apikeyImplementors = []string{"APIKey", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*APIKey) IsNode() {}
 
+var alertImplementors = []string{"Alert", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Alert) IsNode() {}
+
 var assetImplementors = []string{"Asset", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -44,10 +60,30 @@ var auditentryImplementors = []string{"AuditEntry", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*AuditEntry) IsNode() {}
 
+var caseentryImplementors = []string{"CaseEntry", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CaseEntry) IsNode() {}
+
+var casetaskImplementors = []string{"CaseTask", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CaseTask) IsNode() {}
+
+var detectionruleImplementors = []string{"DetectionRule", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*DetectionRule) IsNode() {}
+
 var escalationpolicyImplementors = []string{"EscalationPolicy", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*EscalationPolicy) IsNode() {}
+
+var evidenceImplementors = []string{"Evidence", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Evidence) IsNode() {}
 
 var incidentImplementors = []string{"Incident", "Node"}
 
@@ -59,10 +95,25 @@ var incidententryImplementors = []string{"IncidentEntry", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*IncidentEntry) IsNode() {}
 
+var indicatorImplementors = []string{"Indicator", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Indicator) IsNode() {}
+
+var indicatorlistImplementors = []string{"IndicatorList", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*IndicatorList) IsNode() {}
+
 var invitationImplementors = []string{"Invitation", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Invitation) IsNode() {}
+
+var logsourceImplementors = []string{"LogSource", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*LogSource) IsNode() {}
 
 var maintenancewindowImplementors = []string{"MaintenanceWindow", "Node"}
 
@@ -83,6 +134,21 @@ var notificationchannelImplementors = []string{"NotificationChannel", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*NotificationChannel) IsNode() {}
+
+var playbookImplementors = []string{"Playbook", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Playbook) IsNode() {}
+
+var playbookrunImplementors = []string{"PlaybookRun", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*PlaybookRun) IsNode() {}
+
+var securitycaseImplementors = []string{"SecurityCase", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*SecurityCase) IsNode() {}
 
 var tenantImplementors = []string{"Tenant", "Node"}
 
@@ -161,6 +227,15 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			}
 		}
 		return query.Only(ctx)
+	case alert.Table:
+		query := c.Alert.Query().
+			Where(alert.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, alertImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case asset.Table:
 		query := c.Asset.Query().
 			Where(asset.ID(id))
@@ -179,11 +254,47 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			}
 		}
 		return query.Only(ctx)
+	case caseentry.Table:
+		query := c.CaseEntry.Query().
+			Where(caseentry.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, caseentryImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case casetask.Table:
+		query := c.CaseTask.Query().
+			Where(casetask.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, casetaskImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case detectionrule.Table:
+		query := c.DetectionRule.Query().
+			Where(detectionrule.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, detectionruleImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case escalationpolicy.Table:
 		query := c.EscalationPolicy.Query().
 			Where(escalationpolicy.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, escalationpolicyImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case evidence.Table:
+		query := c.Evidence.Query().
+			Where(evidence.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, evidenceImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -206,11 +317,38 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			}
 		}
 		return query.Only(ctx)
+	case indicator.Table:
+		query := c.Indicator.Query().
+			Where(indicator.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, indicatorImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case indicatorlist.Table:
+		query := c.IndicatorList.Query().
+			Where(indicatorlist.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, indicatorlistImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case invitation.Table:
 		query := c.Invitation.Query().
 			Where(invitation.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, invitationImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case logsource.Table:
+		query := c.LogSource.Query().
+			Where(logsource.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, logsourceImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -247,6 +385,33 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			Where(notificationchannel.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, notificationchannelImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case playbook.Table:
+		query := c.Playbook.Query().
+			Where(playbook.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, playbookImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case playbookrun.Table:
+		query := c.PlaybookRun.Query().
+			Where(playbookrun.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, playbookrunImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case securitycase.Table:
+		query := c.SecurityCase.Query().
+			Where(securitycase.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, securitycaseImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -358,6 +523,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 				*noder = node
 			}
 		}
+	case alert.Table:
+		query := c.Alert.Query().
+			Where(alert.IDIn(ids...))
+		query, err := query.CollectFields(ctx, alertImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case asset.Table:
 		query := c.Asset.Query().
 			Where(asset.IDIn(ids...))
@@ -390,10 +571,74 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 				*noder = node
 			}
 		}
+	case caseentry.Table:
+		query := c.CaseEntry.Query().
+			Where(caseentry.IDIn(ids...))
+		query, err := query.CollectFields(ctx, caseentryImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case casetask.Table:
+		query := c.CaseTask.Query().
+			Where(casetask.IDIn(ids...))
+		query, err := query.CollectFields(ctx, casetaskImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case detectionrule.Table:
+		query := c.DetectionRule.Query().
+			Where(detectionrule.IDIn(ids...))
+		query, err := query.CollectFields(ctx, detectionruleImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case escalationpolicy.Table:
 		query := c.EscalationPolicy.Query().
 			Where(escalationpolicy.IDIn(ids...))
 		query, err := query.CollectFields(ctx, escalationpolicyImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case evidence.Table:
+		query := c.Evidence.Query().
+			Where(evidence.IDIn(ids...))
+		query, err := query.CollectFields(ctx, evidenceImplementors...)
 		if err != nil {
 			return nil, err
 		}
@@ -438,10 +683,58 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 				*noder = node
 			}
 		}
+	case indicator.Table:
+		query := c.Indicator.Query().
+			Where(indicator.IDIn(ids...))
+		query, err := query.CollectFields(ctx, indicatorImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case indicatorlist.Table:
+		query := c.IndicatorList.Query().
+			Where(indicatorlist.IDIn(ids...))
+		query, err := query.CollectFields(ctx, indicatorlistImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case invitation.Table:
 		query := c.Invitation.Query().
 			Where(invitation.IDIn(ids...))
 		query, err := query.CollectFields(ctx, invitationImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case logsource.Table:
+		query := c.LogSource.Query().
+			Where(logsource.IDIn(ids...))
+		query, err := query.CollectFields(ctx, logsourceImplementors...)
 		if err != nil {
 			return nil, err
 		}
@@ -506,6 +799,54 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 		query := c.NotificationChannel.Query().
 			Where(notificationchannel.IDIn(ids...))
 		query, err := query.CollectFields(ctx, notificationchannelImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case playbook.Table:
+		query := c.Playbook.Query().
+			Where(playbook.IDIn(ids...))
+		query, err := query.CollectFields(ctx, playbookImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case playbookrun.Table:
+		query := c.PlaybookRun.Query().
+			Where(playbookrun.IDIn(ids...))
+		query, err := query.CollectFields(ctx, playbookrunImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case securitycase.Table:
+		query := c.SecurityCase.Query().
+			Where(securitycase.IDIn(ids...))
+		query, err := query.CollectFields(ctx, securitycaseImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -14,17 +14,28 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/opsward/opsward/ent/alert"
 	"github.com/opsward/opsward/ent/apikey"
 	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/caseentry"
+	"github.com/opsward/opsward/ent/casetask"
+	"github.com/opsward/opsward/ent/detectionrule"
 	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/evidence"
 	"github.com/opsward/opsward/ent/incident"
 	"github.com/opsward/opsward/ent/incidententry"
+	"github.com/opsward/opsward/ent/indicator"
+	"github.com/opsward/opsward/ent/indicatorlist"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/logsource"
 	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
 	"github.com/opsward/opsward/ent/monitor"
 	"github.com/opsward/opsward/ent/notificationchannel"
+	"github.com/opsward/opsward/ent/playbook"
+	"github.com/opsward/opsward/ent/playbookrun"
+	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -401,6 +412,374 @@ func (_m *APIKey) ToEdge(order *APIKeyOrder) *APIKeyEdge {
 		order = DefaultAPIKeyOrder
 	}
 	return &APIKeyEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// AlertEdge is the edge representation of Alert.
+type AlertEdge struct {
+	Node   *Alert `json:"node"`
+	Cursor Cursor `json:"cursor"`
+}
+
+// AlertConnection is the connection containing edges to Alert.
+type AlertConnection struct {
+	Edges      []*AlertEdge `json:"edges"`
+	PageInfo   PageInfo     `json:"pageInfo"`
+	TotalCount int          `json:"totalCount"`
+}
+
+func (c *AlertConnection) build(nodes []*Alert, pager *alertPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Alert
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Alert {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Alert {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*AlertEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &AlertEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// AlertPaginateOption enables pagination customization.
+type AlertPaginateOption func(*alertPager) error
+
+// WithAlertOrder configures pagination ordering.
+func WithAlertOrder(order *AlertOrder) AlertPaginateOption {
+	if order == nil {
+		order = DefaultAlertOrder
+	}
+	o := *order
+	return func(pager *alertPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultAlertOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithAlertFilter configures pagination filter.
+func WithAlertFilter(filter func(*AlertQuery) (*AlertQuery, error)) AlertPaginateOption {
+	return func(pager *alertPager) error {
+		if filter == nil {
+			return errors.New("AlertQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type alertPager struct {
+	reverse bool
+	order   *AlertOrder
+	filter  func(*AlertQuery) (*AlertQuery, error)
+}
+
+func newAlertPager(opts []AlertPaginateOption, reverse bool) (*alertPager, error) {
+	pager := &alertPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultAlertOrder
+	}
+	return pager, nil
+}
+
+func (p *alertPager) applyFilter(query *AlertQuery) (*AlertQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *alertPager) toCursor(_m *Alert) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *alertPager) applyCursors(query *AlertQuery, after, before *Cursor) (*AlertQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultAlertOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *alertPager) applyOrder(query *AlertQuery) *AlertQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultAlertOrder.Field {
+		query = query.Order(DefaultAlertOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *alertPager) orderExpr(query *AlertQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultAlertOrder.Field {
+			b.Comma().Ident(DefaultAlertOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Alert.
+func (_m *AlertQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AlertPaginateOption,
+) (*AlertConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAlertPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AlertConnection{Edges: []*AlertEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// AlertOrderFieldCreatedAt orders Alert by created_at.
+	AlertOrderFieldCreatedAt = &AlertOrderField{
+		Value: func(_m *Alert) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: alert.FieldCreatedAt,
+		toTerm: alert.ByCreatedAt,
+		toCursor: func(_m *Alert) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// AlertOrderFieldSeverity orders Alert by severity.
+	AlertOrderFieldSeverity = &AlertOrderField{
+		Value: func(_m *Alert) (ent.Value, error) {
+			return _m.Severity, nil
+		},
+		column: alert.FieldSeverity,
+		toTerm: alert.BySeverity,
+		toCursor: func(_m *Alert) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Severity,
+			}
+		},
+	}
+	// AlertOrderFieldStatus orders Alert by status.
+	AlertOrderFieldStatus = &AlertOrderField{
+		Value: func(_m *Alert) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: alert.FieldStatus,
+		toTerm: alert.ByStatus,
+		toCursor: func(_m *Alert) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+	// AlertOrderFieldFirstSeen orders Alert by first_seen.
+	AlertOrderFieldFirstSeen = &AlertOrderField{
+		Value: func(_m *Alert) (ent.Value, error) {
+			return _m.FirstSeen, nil
+		},
+		column: alert.FieldFirstSeen,
+		toTerm: alert.ByFirstSeen,
+		toCursor: func(_m *Alert) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.FirstSeen,
+			}
+		},
+	}
+	// AlertOrderFieldLastSeen orders Alert by last_seen.
+	AlertOrderFieldLastSeen = &AlertOrderField{
+		Value: func(_m *Alert) (ent.Value, error) {
+			return _m.LastSeen, nil
+		},
+		column: alert.FieldLastSeen,
+		toTerm: alert.ByLastSeen,
+		toCursor: func(_m *Alert) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.LastSeen,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f AlertOrderField) String() string {
+	var str string
+	switch f.column {
+	case AlertOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case AlertOrderFieldSeverity.column:
+		str = "SEVERITY"
+	case AlertOrderFieldStatus.column:
+		str = "STATUS"
+	case AlertOrderFieldFirstSeen.column:
+		str = "FIRST_SEEN"
+	case AlertOrderFieldLastSeen.column:
+		str = "LAST_SEEN"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f AlertOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *AlertOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("AlertOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *AlertOrderFieldCreatedAt
+	case "SEVERITY":
+		*f = *AlertOrderFieldSeverity
+	case "STATUS":
+		*f = *AlertOrderFieldStatus
+	case "FIRST_SEEN":
+		*f = *AlertOrderFieldFirstSeen
+	case "LAST_SEEN":
+		*f = *AlertOrderFieldLastSeen
+	default:
+		return fmt.Errorf("%s is not a valid AlertOrderField", str)
+	}
+	return nil
+}
+
+// AlertOrderField defines the ordering field of Alert.
+type AlertOrderField struct {
+	// Value extracts the ordering value from the given Alert.
+	Value    func(*Alert) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) alert.OrderOption
+	toCursor func(*Alert) Cursor
+}
+
+// AlertOrder defines the ordering of Alert.
+type AlertOrder struct {
+	Direction OrderDirection   `json:"direction"`
+	Field     *AlertOrderField `json:"field"`
+}
+
+// DefaultAlertOrder is the default ordering of Alert.
+var DefaultAlertOrder = &AlertOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &AlertOrderField{
+		Value: func(_m *Alert) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: alert.FieldID,
+		toTerm: alert.ByID,
+		toCursor: func(_m *Alert) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Alert into AlertEdge.
+func (_m *Alert) ToEdge(order *AlertOrder) *AlertEdge {
+	if order == nil {
+		order = DefaultAlertOrder
+	}
+	return &AlertEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -1016,6 +1395,912 @@ func (_m *AuditEntry) ToEdge(order *AuditEntryOrder) *AuditEntryEdge {
 	}
 }
 
+// CaseEntryEdge is the edge representation of CaseEntry.
+type CaseEntryEdge struct {
+	Node   *CaseEntry `json:"node"`
+	Cursor Cursor     `json:"cursor"`
+}
+
+// CaseEntryConnection is the connection containing edges to CaseEntry.
+type CaseEntryConnection struct {
+	Edges      []*CaseEntryEdge `json:"edges"`
+	PageInfo   PageInfo         `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+func (c *CaseEntryConnection) build(nodes []*CaseEntry, pager *caseentryPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CaseEntry
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CaseEntry {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CaseEntry {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CaseEntryEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CaseEntryEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CaseEntryPaginateOption enables pagination customization.
+type CaseEntryPaginateOption func(*caseentryPager) error
+
+// WithCaseEntryOrder configures pagination ordering.
+func WithCaseEntryOrder(order *CaseEntryOrder) CaseEntryPaginateOption {
+	if order == nil {
+		order = DefaultCaseEntryOrder
+	}
+	o := *order
+	return func(pager *caseentryPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultCaseEntryOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithCaseEntryFilter configures pagination filter.
+func WithCaseEntryFilter(filter func(*CaseEntryQuery) (*CaseEntryQuery, error)) CaseEntryPaginateOption {
+	return func(pager *caseentryPager) error {
+		if filter == nil {
+			return errors.New("CaseEntryQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type caseentryPager struct {
+	reverse bool
+	order   *CaseEntryOrder
+	filter  func(*CaseEntryQuery) (*CaseEntryQuery, error)
+}
+
+func newCaseEntryPager(opts []CaseEntryPaginateOption, reverse bool) (*caseentryPager, error) {
+	pager := &caseentryPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultCaseEntryOrder
+	}
+	return pager, nil
+}
+
+func (p *caseentryPager) applyFilter(query *CaseEntryQuery) (*CaseEntryQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *caseentryPager) toCursor(_m *CaseEntry) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *caseentryPager) applyCursors(query *CaseEntryQuery, after, before *Cursor) (*CaseEntryQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultCaseEntryOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *caseentryPager) applyOrder(query *CaseEntryQuery) *CaseEntryQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultCaseEntryOrder.Field {
+		query = query.Order(DefaultCaseEntryOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *caseentryPager) orderExpr(query *CaseEntryQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultCaseEntryOrder.Field {
+			b.Comma().Ident(DefaultCaseEntryOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CaseEntry.
+func (_m *CaseEntryQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CaseEntryPaginateOption,
+) (*CaseEntryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCaseEntryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CaseEntryConnection{Edges: []*CaseEntryEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CaseEntryOrderFieldAt orders CaseEntry by at.
+	CaseEntryOrderFieldAt = &CaseEntryOrderField{
+		Value: func(_m *CaseEntry) (ent.Value, error) {
+			return _m.At, nil
+		},
+		column: caseentry.FieldAt,
+		toTerm: caseentry.ByAt,
+		toCursor: func(_m *CaseEntry) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.At,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CaseEntryOrderField) String() string {
+	var str string
+	switch f.column {
+	case CaseEntryOrderFieldAt.column:
+		str = "AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CaseEntryOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CaseEntryOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CaseEntryOrderField %T must be a string", v)
+	}
+	switch str {
+	case "AT":
+		*f = *CaseEntryOrderFieldAt
+	default:
+		return fmt.Errorf("%s is not a valid CaseEntryOrderField", str)
+	}
+	return nil
+}
+
+// CaseEntryOrderField defines the ordering field of CaseEntry.
+type CaseEntryOrderField struct {
+	// Value extracts the ordering value from the given CaseEntry.
+	Value    func(*CaseEntry) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) caseentry.OrderOption
+	toCursor func(*CaseEntry) Cursor
+}
+
+// CaseEntryOrder defines the ordering of CaseEntry.
+type CaseEntryOrder struct {
+	Direction OrderDirection       `json:"direction"`
+	Field     *CaseEntryOrderField `json:"field"`
+}
+
+// DefaultCaseEntryOrder is the default ordering of CaseEntry.
+var DefaultCaseEntryOrder = &CaseEntryOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CaseEntryOrderField{
+		Value: func(_m *CaseEntry) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: caseentry.FieldID,
+		toTerm: caseentry.ByID,
+		toCursor: func(_m *CaseEntry) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CaseEntry into CaseEntryEdge.
+func (_m *CaseEntry) ToEdge(order *CaseEntryOrder) *CaseEntryEdge {
+	if order == nil {
+		order = DefaultCaseEntryOrder
+	}
+	return &CaseEntryEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// CaseTaskEdge is the edge representation of CaseTask.
+type CaseTaskEdge struct {
+	Node   *CaseTask `json:"node"`
+	Cursor Cursor    `json:"cursor"`
+}
+
+// CaseTaskConnection is the connection containing edges to CaseTask.
+type CaseTaskConnection struct {
+	Edges      []*CaseTaskEdge `json:"edges"`
+	PageInfo   PageInfo        `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+func (c *CaseTaskConnection) build(nodes []*CaseTask, pager *casetaskPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *CaseTask
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *CaseTask {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *CaseTask {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*CaseTaskEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &CaseTaskEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// CaseTaskPaginateOption enables pagination customization.
+type CaseTaskPaginateOption func(*casetaskPager) error
+
+// WithCaseTaskOrder configures pagination ordering.
+func WithCaseTaskOrder(order *CaseTaskOrder) CaseTaskPaginateOption {
+	if order == nil {
+		order = DefaultCaseTaskOrder
+	}
+	o := *order
+	return func(pager *casetaskPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultCaseTaskOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithCaseTaskFilter configures pagination filter.
+func WithCaseTaskFilter(filter func(*CaseTaskQuery) (*CaseTaskQuery, error)) CaseTaskPaginateOption {
+	return func(pager *casetaskPager) error {
+		if filter == nil {
+			return errors.New("CaseTaskQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type casetaskPager struct {
+	reverse bool
+	order   *CaseTaskOrder
+	filter  func(*CaseTaskQuery) (*CaseTaskQuery, error)
+}
+
+func newCaseTaskPager(opts []CaseTaskPaginateOption, reverse bool) (*casetaskPager, error) {
+	pager := &casetaskPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultCaseTaskOrder
+	}
+	return pager, nil
+}
+
+func (p *casetaskPager) applyFilter(query *CaseTaskQuery) (*CaseTaskQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *casetaskPager) toCursor(_m *CaseTask) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *casetaskPager) applyCursors(query *CaseTaskQuery, after, before *Cursor) (*CaseTaskQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultCaseTaskOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *casetaskPager) applyOrder(query *CaseTaskQuery) *CaseTaskQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultCaseTaskOrder.Field {
+		query = query.Order(DefaultCaseTaskOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *casetaskPager) orderExpr(query *CaseTaskQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultCaseTaskOrder.Field {
+			b.Comma().Ident(DefaultCaseTaskOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to CaseTask.
+func (_m *CaseTaskQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...CaseTaskPaginateOption,
+) (*CaseTaskConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newCaseTaskPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &CaseTaskConnection{Edges: []*CaseTaskEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// CaseTaskOrderFieldCreatedAt orders CaseTask by created_at.
+	CaseTaskOrderFieldCreatedAt = &CaseTaskOrderField{
+		Value: func(_m *CaseTask) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: casetask.FieldCreatedAt,
+		toTerm: casetask.ByCreatedAt,
+		toCursor: func(_m *CaseTask) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f CaseTaskOrderField) String() string {
+	var str string
+	switch f.column {
+	case CaseTaskOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f CaseTaskOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *CaseTaskOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("CaseTaskOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *CaseTaskOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid CaseTaskOrderField", str)
+	}
+	return nil
+}
+
+// CaseTaskOrderField defines the ordering field of CaseTask.
+type CaseTaskOrderField struct {
+	// Value extracts the ordering value from the given CaseTask.
+	Value    func(*CaseTask) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) casetask.OrderOption
+	toCursor func(*CaseTask) Cursor
+}
+
+// CaseTaskOrder defines the ordering of CaseTask.
+type CaseTaskOrder struct {
+	Direction OrderDirection      `json:"direction"`
+	Field     *CaseTaskOrderField `json:"field"`
+}
+
+// DefaultCaseTaskOrder is the default ordering of CaseTask.
+var DefaultCaseTaskOrder = &CaseTaskOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &CaseTaskOrderField{
+		Value: func(_m *CaseTask) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: casetask.FieldID,
+		toTerm: casetask.ByID,
+		toCursor: func(_m *CaseTask) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts CaseTask into CaseTaskEdge.
+func (_m *CaseTask) ToEdge(order *CaseTaskOrder) *CaseTaskEdge {
+	if order == nil {
+		order = DefaultCaseTaskOrder
+	}
+	return &CaseTaskEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// DetectionRuleEdge is the edge representation of DetectionRule.
+type DetectionRuleEdge struct {
+	Node   *DetectionRule `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// DetectionRuleConnection is the connection containing edges to DetectionRule.
+type DetectionRuleConnection struct {
+	Edges      []*DetectionRuleEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *DetectionRuleConnection) build(nodes []*DetectionRule, pager *detectionrulePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *DetectionRule
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *DetectionRule {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *DetectionRule {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*DetectionRuleEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &DetectionRuleEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// DetectionRulePaginateOption enables pagination customization.
+type DetectionRulePaginateOption func(*detectionrulePager) error
+
+// WithDetectionRuleOrder configures pagination ordering.
+func WithDetectionRuleOrder(order *DetectionRuleOrder) DetectionRulePaginateOption {
+	if order == nil {
+		order = DefaultDetectionRuleOrder
+	}
+	o := *order
+	return func(pager *detectionrulePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultDetectionRuleOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithDetectionRuleFilter configures pagination filter.
+func WithDetectionRuleFilter(filter func(*DetectionRuleQuery) (*DetectionRuleQuery, error)) DetectionRulePaginateOption {
+	return func(pager *detectionrulePager) error {
+		if filter == nil {
+			return errors.New("DetectionRuleQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type detectionrulePager struct {
+	reverse bool
+	order   *DetectionRuleOrder
+	filter  func(*DetectionRuleQuery) (*DetectionRuleQuery, error)
+}
+
+func newDetectionRulePager(opts []DetectionRulePaginateOption, reverse bool) (*detectionrulePager, error) {
+	pager := &detectionrulePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultDetectionRuleOrder
+	}
+	return pager, nil
+}
+
+func (p *detectionrulePager) applyFilter(query *DetectionRuleQuery) (*DetectionRuleQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *detectionrulePager) toCursor(_m *DetectionRule) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *detectionrulePager) applyCursors(query *DetectionRuleQuery, after, before *Cursor) (*DetectionRuleQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultDetectionRuleOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *detectionrulePager) applyOrder(query *DetectionRuleQuery) *DetectionRuleQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultDetectionRuleOrder.Field {
+		query = query.Order(DefaultDetectionRuleOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *detectionrulePager) orderExpr(query *DetectionRuleQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultDetectionRuleOrder.Field {
+			b.Comma().Ident(DefaultDetectionRuleOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to DetectionRule.
+func (_m *DetectionRuleQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...DetectionRulePaginateOption,
+) (*DetectionRuleConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newDetectionRulePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &DetectionRuleConnection{Edges: []*DetectionRuleEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// DetectionRuleOrderFieldCreatedAt orders DetectionRule by created_at.
+	DetectionRuleOrderFieldCreatedAt = &DetectionRuleOrderField{
+		Value: func(_m *DetectionRule) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: detectionrule.FieldCreatedAt,
+		toTerm: detectionrule.ByCreatedAt,
+		toCursor: func(_m *DetectionRule) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// DetectionRuleOrderFieldTitle orders DetectionRule by title.
+	DetectionRuleOrderFieldTitle = &DetectionRuleOrderField{
+		Value: func(_m *DetectionRule) (ent.Value, error) {
+			return _m.Title, nil
+		},
+		column: detectionrule.FieldTitle,
+		toTerm: detectionrule.ByTitle,
+		toCursor: func(_m *DetectionRule) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Title,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f DetectionRuleOrderField) String() string {
+	var str string
+	switch f.column {
+	case DetectionRuleOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case DetectionRuleOrderFieldTitle.column:
+		str = "TITLE"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f DetectionRuleOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *DetectionRuleOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("DetectionRuleOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *DetectionRuleOrderFieldCreatedAt
+	case "TITLE":
+		*f = *DetectionRuleOrderFieldTitle
+	default:
+		return fmt.Errorf("%s is not a valid DetectionRuleOrderField", str)
+	}
+	return nil
+}
+
+// DetectionRuleOrderField defines the ordering field of DetectionRule.
+type DetectionRuleOrderField struct {
+	// Value extracts the ordering value from the given DetectionRule.
+	Value    func(*DetectionRule) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) detectionrule.OrderOption
+	toCursor func(*DetectionRule) Cursor
+}
+
+// DetectionRuleOrder defines the ordering of DetectionRule.
+type DetectionRuleOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *DetectionRuleOrderField `json:"field"`
+}
+
+// DefaultDetectionRuleOrder is the default ordering of DetectionRule.
+var DefaultDetectionRuleOrder = &DetectionRuleOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &DetectionRuleOrderField{
+		Value: func(_m *DetectionRule) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: detectionrule.FieldID,
+		toTerm: detectionrule.ByID,
+		toCursor: func(_m *DetectionRule) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts DetectionRule into DetectionRuleEdge.
+func (_m *DetectionRule) ToEdge(order *DetectionRuleOrder) *DetectionRuleEdge {
+	if order == nil {
+		order = DefaultDetectionRuleOrder
+	}
+	return &DetectionRuleEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // EscalationPolicyEdge is the edge representation of EscalationPolicy.
 type EscalationPolicyEdge struct {
 	Node   *EscalationPolicy `json:"node"`
@@ -1307,6 +2592,255 @@ func (_m *EscalationPolicy) ToEdge(order *EscalationPolicyOrder) *EscalationPoli
 		order = DefaultEscalationPolicyOrder
 	}
 	return &EscalationPolicyEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// EvidenceEdge is the edge representation of Evidence.
+type EvidenceEdge struct {
+	Node   *Evidence `json:"node"`
+	Cursor Cursor    `json:"cursor"`
+}
+
+// EvidenceConnection is the connection containing edges to Evidence.
+type EvidenceConnection struct {
+	Edges      []*EvidenceEdge `json:"edges"`
+	PageInfo   PageInfo        `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+func (c *EvidenceConnection) build(nodes []*Evidence, pager *evidencePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Evidence
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Evidence {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Evidence {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*EvidenceEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &EvidenceEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// EvidencePaginateOption enables pagination customization.
+type EvidencePaginateOption func(*evidencePager) error
+
+// WithEvidenceOrder configures pagination ordering.
+func WithEvidenceOrder(order *EvidenceOrder) EvidencePaginateOption {
+	if order == nil {
+		order = DefaultEvidenceOrder
+	}
+	o := *order
+	return func(pager *evidencePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultEvidenceOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithEvidenceFilter configures pagination filter.
+func WithEvidenceFilter(filter func(*EvidenceQuery) (*EvidenceQuery, error)) EvidencePaginateOption {
+	return func(pager *evidencePager) error {
+		if filter == nil {
+			return errors.New("EvidenceQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type evidencePager struct {
+	reverse bool
+	order   *EvidenceOrder
+	filter  func(*EvidenceQuery) (*EvidenceQuery, error)
+}
+
+func newEvidencePager(opts []EvidencePaginateOption, reverse bool) (*evidencePager, error) {
+	pager := &evidencePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultEvidenceOrder
+	}
+	return pager, nil
+}
+
+func (p *evidencePager) applyFilter(query *EvidenceQuery) (*EvidenceQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *evidencePager) toCursor(_m *Evidence) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *evidencePager) applyCursors(query *EvidenceQuery, after, before *Cursor) (*EvidenceQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultEvidenceOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *evidencePager) applyOrder(query *EvidenceQuery) *EvidenceQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultEvidenceOrder.Field {
+		query = query.Order(DefaultEvidenceOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *evidencePager) orderExpr(query *EvidenceQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultEvidenceOrder.Field {
+			b.Comma().Ident(DefaultEvidenceOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Evidence.
+func (_m *EvidenceQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...EvidencePaginateOption,
+) (*EvidenceConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newEvidencePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &EvidenceConnection{Edges: []*EvidenceEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// EvidenceOrderField defines the ordering field of Evidence.
+type EvidenceOrderField struct {
+	// Value extracts the ordering value from the given Evidence.
+	Value    func(*Evidence) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) evidence.OrderOption
+	toCursor func(*Evidence) Cursor
+}
+
+// EvidenceOrder defines the ordering of Evidence.
+type EvidenceOrder struct {
+	Direction OrderDirection      `json:"direction"`
+	Field     *EvidenceOrderField `json:"field"`
+}
+
+// DefaultEvidenceOrder is the default ordering of Evidence.
+var DefaultEvidenceOrder = &EvidenceOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &EvidenceOrderField{
+		Value: func(_m *Evidence) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: evidence.FieldID,
+		toTerm: evidence.ByID,
+		toCursor: func(_m *Evidence) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Evidence into EvidenceEdge.
+func (_m *Evidence) ToEdge(order *EvidenceOrder) *EvidenceEdge {
+	if order == nil {
+		order = DefaultEvidenceOrder
+	}
+	return &EvidenceEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -1958,6 +3492,598 @@ func (_m *IncidentEntry) ToEdge(order *IncidentEntryOrder) *IncidentEntryEdge {
 	}
 }
 
+// IndicatorEdge is the edge representation of Indicator.
+type IndicatorEdge struct {
+	Node   *Indicator `json:"node"`
+	Cursor Cursor     `json:"cursor"`
+}
+
+// IndicatorConnection is the connection containing edges to Indicator.
+type IndicatorConnection struct {
+	Edges      []*IndicatorEdge `json:"edges"`
+	PageInfo   PageInfo         `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+func (c *IndicatorConnection) build(nodes []*Indicator, pager *indicatorPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Indicator
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Indicator {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Indicator {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*IndicatorEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &IndicatorEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// IndicatorPaginateOption enables pagination customization.
+type IndicatorPaginateOption func(*indicatorPager) error
+
+// WithIndicatorOrder configures pagination ordering.
+func WithIndicatorOrder(order *IndicatorOrder) IndicatorPaginateOption {
+	if order == nil {
+		order = DefaultIndicatorOrder
+	}
+	o := *order
+	return func(pager *indicatorPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultIndicatorOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithIndicatorFilter configures pagination filter.
+func WithIndicatorFilter(filter func(*IndicatorQuery) (*IndicatorQuery, error)) IndicatorPaginateOption {
+	return func(pager *indicatorPager) error {
+		if filter == nil {
+			return errors.New("IndicatorQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type indicatorPager struct {
+	reverse bool
+	order   *IndicatorOrder
+	filter  func(*IndicatorQuery) (*IndicatorQuery, error)
+}
+
+func newIndicatorPager(opts []IndicatorPaginateOption, reverse bool) (*indicatorPager, error) {
+	pager := &indicatorPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultIndicatorOrder
+	}
+	return pager, nil
+}
+
+func (p *indicatorPager) applyFilter(query *IndicatorQuery) (*IndicatorQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *indicatorPager) toCursor(_m *Indicator) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *indicatorPager) applyCursors(query *IndicatorQuery, after, before *Cursor) (*IndicatorQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultIndicatorOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *indicatorPager) applyOrder(query *IndicatorQuery) *IndicatorQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultIndicatorOrder.Field {
+		query = query.Order(DefaultIndicatorOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *indicatorPager) orderExpr(query *IndicatorQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultIndicatorOrder.Field {
+			b.Comma().Ident(DefaultIndicatorOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Indicator.
+func (_m *IndicatorQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...IndicatorPaginateOption,
+) (*IndicatorConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newIndicatorPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &IndicatorConnection{Edges: []*IndicatorEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// IndicatorOrderFieldCreatedAt orders Indicator by created_at.
+	IndicatorOrderFieldCreatedAt = &IndicatorOrderField{
+		Value: func(_m *Indicator) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: indicator.FieldCreatedAt,
+		toTerm: indicator.ByCreatedAt,
+		toCursor: func(_m *Indicator) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f IndicatorOrderField) String() string {
+	var str string
+	switch f.column {
+	case IndicatorOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f IndicatorOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *IndicatorOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("IndicatorOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *IndicatorOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid IndicatorOrderField", str)
+	}
+	return nil
+}
+
+// IndicatorOrderField defines the ordering field of Indicator.
+type IndicatorOrderField struct {
+	// Value extracts the ordering value from the given Indicator.
+	Value    func(*Indicator) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) indicator.OrderOption
+	toCursor func(*Indicator) Cursor
+}
+
+// IndicatorOrder defines the ordering of Indicator.
+type IndicatorOrder struct {
+	Direction OrderDirection       `json:"direction"`
+	Field     *IndicatorOrderField `json:"field"`
+}
+
+// DefaultIndicatorOrder is the default ordering of Indicator.
+var DefaultIndicatorOrder = &IndicatorOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &IndicatorOrderField{
+		Value: func(_m *Indicator) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: indicator.FieldID,
+		toTerm: indicator.ByID,
+		toCursor: func(_m *Indicator) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Indicator into IndicatorEdge.
+func (_m *Indicator) ToEdge(order *IndicatorOrder) *IndicatorEdge {
+	if order == nil {
+		order = DefaultIndicatorOrder
+	}
+	return &IndicatorEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// IndicatorListEdge is the edge representation of IndicatorList.
+type IndicatorListEdge struct {
+	Node   *IndicatorList `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// IndicatorListConnection is the connection containing edges to IndicatorList.
+type IndicatorListConnection struct {
+	Edges      []*IndicatorListEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *IndicatorListConnection) build(nodes []*IndicatorList, pager *indicatorlistPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *IndicatorList
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *IndicatorList {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *IndicatorList {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*IndicatorListEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &IndicatorListEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// IndicatorListPaginateOption enables pagination customization.
+type IndicatorListPaginateOption func(*indicatorlistPager) error
+
+// WithIndicatorListOrder configures pagination ordering.
+func WithIndicatorListOrder(order *IndicatorListOrder) IndicatorListPaginateOption {
+	if order == nil {
+		order = DefaultIndicatorListOrder
+	}
+	o := *order
+	return func(pager *indicatorlistPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultIndicatorListOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithIndicatorListFilter configures pagination filter.
+func WithIndicatorListFilter(filter func(*IndicatorListQuery) (*IndicatorListQuery, error)) IndicatorListPaginateOption {
+	return func(pager *indicatorlistPager) error {
+		if filter == nil {
+			return errors.New("IndicatorListQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type indicatorlistPager struct {
+	reverse bool
+	order   *IndicatorListOrder
+	filter  func(*IndicatorListQuery) (*IndicatorListQuery, error)
+}
+
+func newIndicatorListPager(opts []IndicatorListPaginateOption, reverse bool) (*indicatorlistPager, error) {
+	pager := &indicatorlistPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultIndicatorListOrder
+	}
+	return pager, nil
+}
+
+func (p *indicatorlistPager) applyFilter(query *IndicatorListQuery) (*IndicatorListQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *indicatorlistPager) toCursor(_m *IndicatorList) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *indicatorlistPager) applyCursors(query *IndicatorListQuery, after, before *Cursor) (*IndicatorListQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultIndicatorListOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *indicatorlistPager) applyOrder(query *IndicatorListQuery) *IndicatorListQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultIndicatorListOrder.Field {
+		query = query.Order(DefaultIndicatorListOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *indicatorlistPager) orderExpr(query *IndicatorListQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultIndicatorListOrder.Field {
+			b.Comma().Ident(DefaultIndicatorListOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to IndicatorList.
+func (_m *IndicatorListQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...IndicatorListPaginateOption,
+) (*IndicatorListConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newIndicatorListPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &IndicatorListConnection{Edges: []*IndicatorListEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// IndicatorListOrderFieldCreatedAt orders IndicatorList by created_at.
+	IndicatorListOrderFieldCreatedAt = &IndicatorListOrderField{
+		Value: func(_m *IndicatorList) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: indicatorlist.FieldCreatedAt,
+		toTerm: indicatorlist.ByCreatedAt,
+		toCursor: func(_m *IndicatorList) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f IndicatorListOrderField) String() string {
+	var str string
+	switch f.column {
+	case IndicatorListOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f IndicatorListOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *IndicatorListOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("IndicatorListOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *IndicatorListOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid IndicatorListOrderField", str)
+	}
+	return nil
+}
+
+// IndicatorListOrderField defines the ordering field of IndicatorList.
+type IndicatorListOrderField struct {
+	// Value extracts the ordering value from the given IndicatorList.
+	Value    func(*IndicatorList) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) indicatorlist.OrderOption
+	toCursor func(*IndicatorList) Cursor
+}
+
+// IndicatorListOrder defines the ordering of IndicatorList.
+type IndicatorListOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *IndicatorListOrderField `json:"field"`
+}
+
+// DefaultIndicatorListOrder is the default ordering of IndicatorList.
+var DefaultIndicatorListOrder = &IndicatorListOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &IndicatorListOrderField{
+		Value: func(_m *IndicatorList) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: indicatorlist.FieldID,
+		toTerm: indicatorlist.ByID,
+		toCursor: func(_m *IndicatorList) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts IndicatorList into IndicatorListEdge.
+func (_m *IndicatorList) ToEdge(order *IndicatorListOrder) *IndicatorListEdge {
+	if order == nil {
+		order = DefaultIndicatorListOrder
+	}
+	return &IndicatorListEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // InvitationEdge is the edge representation of Invitation.
 type InvitationEdge struct {
 	Node   *Invitation `json:"node"`
@@ -2249,6 +4375,302 @@ func (_m *Invitation) ToEdge(order *InvitationOrder) *InvitationEdge {
 		order = DefaultInvitationOrder
 	}
 	return &InvitationEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// LogSourceEdge is the edge representation of LogSource.
+type LogSourceEdge struct {
+	Node   *LogSource `json:"node"`
+	Cursor Cursor     `json:"cursor"`
+}
+
+// LogSourceConnection is the connection containing edges to LogSource.
+type LogSourceConnection struct {
+	Edges      []*LogSourceEdge `json:"edges"`
+	PageInfo   PageInfo         `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+func (c *LogSourceConnection) build(nodes []*LogSource, pager *logsourcePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *LogSource
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *LogSource {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *LogSource {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*LogSourceEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &LogSourceEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// LogSourcePaginateOption enables pagination customization.
+type LogSourcePaginateOption func(*logsourcePager) error
+
+// WithLogSourceOrder configures pagination ordering.
+func WithLogSourceOrder(order *LogSourceOrder) LogSourcePaginateOption {
+	if order == nil {
+		order = DefaultLogSourceOrder
+	}
+	o := *order
+	return func(pager *logsourcePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultLogSourceOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithLogSourceFilter configures pagination filter.
+func WithLogSourceFilter(filter func(*LogSourceQuery) (*LogSourceQuery, error)) LogSourcePaginateOption {
+	return func(pager *logsourcePager) error {
+		if filter == nil {
+			return errors.New("LogSourceQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type logsourcePager struct {
+	reverse bool
+	order   *LogSourceOrder
+	filter  func(*LogSourceQuery) (*LogSourceQuery, error)
+}
+
+func newLogSourcePager(opts []LogSourcePaginateOption, reverse bool) (*logsourcePager, error) {
+	pager := &logsourcePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultLogSourceOrder
+	}
+	return pager, nil
+}
+
+func (p *logsourcePager) applyFilter(query *LogSourceQuery) (*LogSourceQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *logsourcePager) toCursor(_m *LogSource) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *logsourcePager) applyCursors(query *LogSourceQuery, after, before *Cursor) (*LogSourceQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultLogSourceOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *logsourcePager) applyOrder(query *LogSourceQuery) *LogSourceQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultLogSourceOrder.Field {
+		query = query.Order(DefaultLogSourceOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *logsourcePager) orderExpr(query *LogSourceQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultLogSourceOrder.Field {
+			b.Comma().Ident(DefaultLogSourceOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to LogSource.
+func (_m *LogSourceQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...LogSourcePaginateOption,
+) (*LogSourceConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newLogSourcePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &LogSourceConnection{Edges: []*LogSourceEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// LogSourceOrderFieldCreatedAt orders LogSource by created_at.
+	LogSourceOrderFieldCreatedAt = &LogSourceOrderField{
+		Value: func(_m *LogSource) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: logsource.FieldCreatedAt,
+		toTerm: logsource.ByCreatedAt,
+		toCursor: func(_m *LogSource) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f LogSourceOrderField) String() string {
+	var str string
+	switch f.column {
+	case LogSourceOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f LogSourceOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *LogSourceOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("LogSourceOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *LogSourceOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid LogSourceOrderField", str)
+	}
+	return nil
+}
+
+// LogSourceOrderField defines the ordering field of LogSource.
+type LogSourceOrderField struct {
+	// Value extracts the ordering value from the given LogSource.
+	Value    func(*LogSource) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) logsource.OrderOption
+	toCursor func(*LogSource) Cursor
+}
+
+// LogSourceOrder defines the ordering of LogSource.
+type LogSourceOrder struct {
+	Direction OrderDirection       `json:"direction"`
+	Field     *LogSourceOrderField `json:"field"`
+}
+
+// DefaultLogSourceOrder is the default ordering of LogSource.
+var DefaultLogSourceOrder = &LogSourceOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &LogSourceOrderField{
+		Value: func(_m *LogSource) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: logsource.FieldID,
+		toTerm: logsource.ByID,
+		toCursor: func(_m *LogSource) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts LogSource into LogSourceEdge.
+func (_m *LogSource) ToEdge(order *LogSourceOrder) *LogSourceEdge {
+	if order == nil {
+		order = DefaultLogSourceOrder
+	}
+	return &LogSourceEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -3469,6 +5891,948 @@ func (_m *NotificationChannel) ToEdge(order *NotificationChannelOrder) *Notifica
 		order = DefaultNotificationChannelOrder
 	}
 	return &NotificationChannelEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PlaybookEdge is the edge representation of Playbook.
+type PlaybookEdge struct {
+	Node   *Playbook `json:"node"`
+	Cursor Cursor    `json:"cursor"`
+}
+
+// PlaybookConnection is the connection containing edges to Playbook.
+type PlaybookConnection struct {
+	Edges      []*PlaybookEdge `json:"edges"`
+	PageInfo   PageInfo        `json:"pageInfo"`
+	TotalCount int             `json:"totalCount"`
+}
+
+func (c *PlaybookConnection) build(nodes []*Playbook, pager *playbookPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Playbook
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Playbook {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Playbook {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PlaybookEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PlaybookEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PlaybookPaginateOption enables pagination customization.
+type PlaybookPaginateOption func(*playbookPager) error
+
+// WithPlaybookOrder configures pagination ordering.
+func WithPlaybookOrder(order *PlaybookOrder) PlaybookPaginateOption {
+	if order == nil {
+		order = DefaultPlaybookOrder
+	}
+	o := *order
+	return func(pager *playbookPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultPlaybookOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithPlaybookFilter configures pagination filter.
+func WithPlaybookFilter(filter func(*PlaybookQuery) (*PlaybookQuery, error)) PlaybookPaginateOption {
+	return func(pager *playbookPager) error {
+		if filter == nil {
+			return errors.New("PlaybookQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type playbookPager struct {
+	reverse bool
+	order   *PlaybookOrder
+	filter  func(*PlaybookQuery) (*PlaybookQuery, error)
+}
+
+func newPlaybookPager(opts []PlaybookPaginateOption, reverse bool) (*playbookPager, error) {
+	pager := &playbookPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultPlaybookOrder
+	}
+	return pager, nil
+}
+
+func (p *playbookPager) applyFilter(query *PlaybookQuery) (*PlaybookQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *playbookPager) toCursor(_m *Playbook) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *playbookPager) applyCursors(query *PlaybookQuery, after, before *Cursor) (*PlaybookQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPlaybookOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *playbookPager) applyOrder(query *PlaybookQuery) *PlaybookQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultPlaybookOrder.Field {
+		query = query.Order(DefaultPlaybookOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *playbookPager) orderExpr(query *PlaybookQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultPlaybookOrder.Field {
+			b.Comma().Ident(DefaultPlaybookOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Playbook.
+func (_m *PlaybookQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PlaybookPaginateOption,
+) (*PlaybookConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPlaybookPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PlaybookConnection{Edges: []*PlaybookEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PlaybookOrderFieldCreatedAt orders Playbook by created_at.
+	PlaybookOrderFieldCreatedAt = &PlaybookOrderField{
+		Value: func(_m *Playbook) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: playbook.FieldCreatedAt,
+		toTerm: playbook.ByCreatedAt,
+		toCursor: func(_m *Playbook) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PlaybookOrderField) String() string {
+	var str string
+	switch f.column {
+	case PlaybookOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PlaybookOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PlaybookOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PlaybookOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PlaybookOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid PlaybookOrderField", str)
+	}
+	return nil
+}
+
+// PlaybookOrderField defines the ordering field of Playbook.
+type PlaybookOrderField struct {
+	// Value extracts the ordering value from the given Playbook.
+	Value    func(*Playbook) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) playbook.OrderOption
+	toCursor func(*Playbook) Cursor
+}
+
+// PlaybookOrder defines the ordering of Playbook.
+type PlaybookOrder struct {
+	Direction OrderDirection      `json:"direction"`
+	Field     *PlaybookOrderField `json:"field"`
+}
+
+// DefaultPlaybookOrder is the default ordering of Playbook.
+var DefaultPlaybookOrder = &PlaybookOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PlaybookOrderField{
+		Value: func(_m *Playbook) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: playbook.FieldID,
+		toTerm: playbook.ByID,
+		toCursor: func(_m *Playbook) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Playbook into PlaybookEdge.
+func (_m *Playbook) ToEdge(order *PlaybookOrder) *PlaybookEdge {
+	if order == nil {
+		order = DefaultPlaybookOrder
+	}
+	return &PlaybookEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// PlaybookRunEdge is the edge representation of PlaybookRun.
+type PlaybookRunEdge struct {
+	Node   *PlaybookRun `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// PlaybookRunConnection is the connection containing edges to PlaybookRun.
+type PlaybookRunConnection struct {
+	Edges      []*PlaybookRunEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *PlaybookRunConnection) build(nodes []*PlaybookRun, pager *playbookrunPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *PlaybookRun
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *PlaybookRun {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *PlaybookRun {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*PlaybookRunEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &PlaybookRunEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// PlaybookRunPaginateOption enables pagination customization.
+type PlaybookRunPaginateOption func(*playbookrunPager) error
+
+// WithPlaybookRunOrder configures pagination ordering.
+func WithPlaybookRunOrder(order *PlaybookRunOrder) PlaybookRunPaginateOption {
+	if order == nil {
+		order = DefaultPlaybookRunOrder
+	}
+	o := *order
+	return func(pager *playbookrunPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultPlaybookRunOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithPlaybookRunFilter configures pagination filter.
+func WithPlaybookRunFilter(filter func(*PlaybookRunQuery) (*PlaybookRunQuery, error)) PlaybookRunPaginateOption {
+	return func(pager *playbookrunPager) error {
+		if filter == nil {
+			return errors.New("PlaybookRunQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type playbookrunPager struct {
+	reverse bool
+	order   *PlaybookRunOrder
+	filter  func(*PlaybookRunQuery) (*PlaybookRunQuery, error)
+}
+
+func newPlaybookRunPager(opts []PlaybookRunPaginateOption, reverse bool) (*playbookrunPager, error) {
+	pager := &playbookrunPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultPlaybookRunOrder
+	}
+	return pager, nil
+}
+
+func (p *playbookrunPager) applyFilter(query *PlaybookRunQuery) (*PlaybookRunQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *playbookrunPager) toCursor(_m *PlaybookRun) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *playbookrunPager) applyCursors(query *PlaybookRunQuery, after, before *Cursor) (*PlaybookRunQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultPlaybookRunOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *playbookrunPager) applyOrder(query *PlaybookRunQuery) *PlaybookRunQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultPlaybookRunOrder.Field {
+		query = query.Order(DefaultPlaybookRunOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *playbookrunPager) orderExpr(query *PlaybookRunQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultPlaybookRunOrder.Field {
+			b.Comma().Ident(DefaultPlaybookRunOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to PlaybookRun.
+func (_m *PlaybookRunQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PlaybookRunPaginateOption,
+) (*PlaybookRunConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPlaybookRunPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PlaybookRunConnection{Edges: []*PlaybookRunEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// PlaybookRunOrderFieldCreatedAt orders PlaybookRun by created_at.
+	PlaybookRunOrderFieldCreatedAt = &PlaybookRunOrderField{
+		Value: func(_m *PlaybookRun) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: playbookrun.FieldCreatedAt,
+		toTerm: playbookrun.ByCreatedAt,
+		toCursor: func(_m *PlaybookRun) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f PlaybookRunOrderField) String() string {
+	var str string
+	switch f.column {
+	case PlaybookRunOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f PlaybookRunOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *PlaybookRunOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("PlaybookRunOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *PlaybookRunOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid PlaybookRunOrderField", str)
+	}
+	return nil
+}
+
+// PlaybookRunOrderField defines the ordering field of PlaybookRun.
+type PlaybookRunOrderField struct {
+	// Value extracts the ordering value from the given PlaybookRun.
+	Value    func(*PlaybookRun) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) playbookrun.OrderOption
+	toCursor func(*PlaybookRun) Cursor
+}
+
+// PlaybookRunOrder defines the ordering of PlaybookRun.
+type PlaybookRunOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *PlaybookRunOrderField `json:"field"`
+}
+
+// DefaultPlaybookRunOrder is the default ordering of PlaybookRun.
+var DefaultPlaybookRunOrder = &PlaybookRunOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &PlaybookRunOrderField{
+		Value: func(_m *PlaybookRun) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: playbookrun.FieldID,
+		toTerm: playbookrun.ByID,
+		toCursor: func(_m *PlaybookRun) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts PlaybookRun into PlaybookRunEdge.
+func (_m *PlaybookRun) ToEdge(order *PlaybookRunOrder) *PlaybookRunEdge {
+	if order == nil {
+		order = DefaultPlaybookRunOrder
+	}
+	return &PlaybookRunEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// SecurityCaseEdge is the edge representation of SecurityCase.
+type SecurityCaseEdge struct {
+	Node   *SecurityCase `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// SecurityCaseConnection is the connection containing edges to SecurityCase.
+type SecurityCaseConnection struct {
+	Edges      []*SecurityCaseEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *SecurityCaseConnection) build(nodes []*SecurityCase, pager *securitycasePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *SecurityCase
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *SecurityCase {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *SecurityCase {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*SecurityCaseEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &SecurityCaseEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// SecurityCasePaginateOption enables pagination customization.
+type SecurityCasePaginateOption func(*securitycasePager) error
+
+// WithSecurityCaseOrder configures pagination ordering.
+func WithSecurityCaseOrder(order *SecurityCaseOrder) SecurityCasePaginateOption {
+	if order == nil {
+		order = DefaultSecurityCaseOrder
+	}
+	o := *order
+	return func(pager *securitycasePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultSecurityCaseOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithSecurityCaseFilter configures pagination filter.
+func WithSecurityCaseFilter(filter func(*SecurityCaseQuery) (*SecurityCaseQuery, error)) SecurityCasePaginateOption {
+	return func(pager *securitycasePager) error {
+		if filter == nil {
+			return errors.New("SecurityCaseQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type securitycasePager struct {
+	reverse bool
+	order   *SecurityCaseOrder
+	filter  func(*SecurityCaseQuery) (*SecurityCaseQuery, error)
+}
+
+func newSecurityCasePager(opts []SecurityCasePaginateOption, reverse bool) (*securitycasePager, error) {
+	pager := &securitycasePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultSecurityCaseOrder
+	}
+	return pager, nil
+}
+
+func (p *securitycasePager) applyFilter(query *SecurityCaseQuery) (*SecurityCaseQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *securitycasePager) toCursor(_m *SecurityCase) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *securitycasePager) applyCursors(query *SecurityCaseQuery, after, before *Cursor) (*SecurityCaseQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultSecurityCaseOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *securitycasePager) applyOrder(query *SecurityCaseQuery) *SecurityCaseQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultSecurityCaseOrder.Field {
+		query = query.Order(DefaultSecurityCaseOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *securitycasePager) orderExpr(query *SecurityCaseQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultSecurityCaseOrder.Field {
+			b.Comma().Ident(DefaultSecurityCaseOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to SecurityCase.
+func (_m *SecurityCaseQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...SecurityCasePaginateOption,
+) (*SecurityCaseConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newSecurityCasePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &SecurityCaseConnection{Edges: []*SecurityCaseEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// SecurityCaseOrderFieldCreatedAt orders SecurityCase by created_at.
+	SecurityCaseOrderFieldCreatedAt = &SecurityCaseOrderField{
+		Value: func(_m *SecurityCase) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: securitycase.FieldCreatedAt,
+		toTerm: securitycase.ByCreatedAt,
+		toCursor: func(_m *SecurityCase) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// SecurityCaseOrderFieldStatus orders SecurityCase by status.
+	SecurityCaseOrderFieldStatus = &SecurityCaseOrderField{
+		Value: func(_m *SecurityCase) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: securitycase.FieldStatus,
+		toTerm: securitycase.ByStatus,
+		toCursor: func(_m *SecurityCase) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+	// SecurityCaseOrderFieldSeverity orders SecurityCase by severity.
+	SecurityCaseOrderFieldSeverity = &SecurityCaseOrderField{
+		Value: func(_m *SecurityCase) (ent.Value, error) {
+			return _m.Severity, nil
+		},
+		column: securitycase.FieldSeverity,
+		toTerm: securitycase.BySeverity,
+		toCursor: func(_m *SecurityCase) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Severity,
+			}
+		},
+	}
+	// SecurityCaseOrderFieldOpenedAt orders SecurityCase by opened_at.
+	SecurityCaseOrderFieldOpenedAt = &SecurityCaseOrderField{
+		Value: func(_m *SecurityCase) (ent.Value, error) {
+			return _m.OpenedAt, nil
+		},
+		column: securitycase.FieldOpenedAt,
+		toTerm: securitycase.ByOpenedAt,
+		toCursor: func(_m *SecurityCase) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.OpenedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f SecurityCaseOrderField) String() string {
+	var str string
+	switch f.column {
+	case SecurityCaseOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case SecurityCaseOrderFieldStatus.column:
+		str = "STATUS"
+	case SecurityCaseOrderFieldSeverity.column:
+		str = "SEVERITY"
+	case SecurityCaseOrderFieldOpenedAt.column:
+		str = "OPENED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f SecurityCaseOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *SecurityCaseOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("SecurityCaseOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *SecurityCaseOrderFieldCreatedAt
+	case "STATUS":
+		*f = *SecurityCaseOrderFieldStatus
+	case "SEVERITY":
+		*f = *SecurityCaseOrderFieldSeverity
+	case "OPENED_AT":
+		*f = *SecurityCaseOrderFieldOpenedAt
+	default:
+		return fmt.Errorf("%s is not a valid SecurityCaseOrderField", str)
+	}
+	return nil
+}
+
+// SecurityCaseOrderField defines the ordering field of SecurityCase.
+type SecurityCaseOrderField struct {
+	// Value extracts the ordering value from the given SecurityCase.
+	Value    func(*SecurityCase) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) securitycase.OrderOption
+	toCursor func(*SecurityCase) Cursor
+}
+
+// SecurityCaseOrder defines the ordering of SecurityCase.
+type SecurityCaseOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *SecurityCaseOrderField `json:"field"`
+}
+
+// DefaultSecurityCaseOrder is the default ordering of SecurityCase.
+var DefaultSecurityCaseOrder = &SecurityCaseOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &SecurityCaseOrderField{
+		Value: func(_m *SecurityCase) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: securitycase.FieldID,
+		toTerm: securitycase.ByID,
+		toCursor: func(_m *SecurityCase) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts SecurityCase into SecurityCaseEdge.
+func (_m *SecurityCase) ToEdge(order *SecurityCaseOrder) *SecurityCaseEdge {
+	if order == nil {
+		order = DefaultSecurityCaseOrder
+	}
+	return &SecurityCaseEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

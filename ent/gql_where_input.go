@@ -8,18 +8,29 @@ import (
 	"time"
 
 	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/ent/alert"
 	"github.com/opsward/opsward/ent/apikey"
 	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/caseentry"
+	"github.com/opsward/opsward/ent/casetask"
+	"github.com/opsward/opsward/ent/detectionrule"
 	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/evidence"
 	"github.com/opsward/opsward/ent/incident"
 	"github.com/opsward/opsward/ent/incidententry"
+	"github.com/opsward/opsward/ent/indicator"
+	"github.com/opsward/opsward/ent/indicatorlist"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/logsource"
 	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
 	"github.com/opsward/opsward/ent/monitor"
 	"github.com/opsward/opsward/ent/notificationchannel"
+	"github.com/opsward/opsward/ent/playbook"
+	"github.com/opsward/opsward/ent/playbookrun"
 	"github.com/opsward/opsward/ent/predicate"
+	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
 )
@@ -563,6 +574,840 @@ func (i *APIKeyWhereInput) P() (predicate.APIKey, error) {
 		return predicates[0], nil
 	default:
 		return apikey.And(predicates...), nil
+	}
+}
+
+// AlertWhereInput represents a where input for filtering Alert queries.
+type AlertWhereInput struct {
+	Predicates []predicate.Alert  `json:"-"`
+	Not        *AlertWhereInput   `json:"not,omitempty"`
+	Or         []*AlertWhereInput `json:"or,omitempty"`
+	And        []*AlertWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "source" field predicates.
+	Source      *alert.Source  `json:"source,omitempty"`
+	SourceNEQ   *alert.Source  `json:"sourceNEQ,omitempty"`
+	SourceIn    []alert.Source `json:"sourceIn,omitempty"`
+	SourceNotIn []alert.Source `json:"sourceNotIn,omitempty"`
+
+	// "title" field predicates.
+	Title             *string  `json:"title,omitempty"`
+	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
+	TitleIn           []string `json:"titleIn,omitempty"`
+	TitleNotIn        []string `json:"titleNotIn,omitempty"`
+	TitleGT           *string  `json:"titleGT,omitempty"`
+	TitleGTE          *string  `json:"titleGTE,omitempty"`
+	TitleLT           *string  `json:"titleLT,omitempty"`
+	TitleLTE          *string  `json:"titleLTE,omitempty"`
+	TitleContains     *string  `json:"titleContains,omitempty"`
+	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
+	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
+	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
+	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
+
+	// "description" field predicates.
+	Description             *string  `json:"description,omitempty"`
+	DescriptionNEQ          *string  `json:"descriptionNEQ,omitempty"`
+	DescriptionIn           []string `json:"descriptionIn,omitempty"`
+	DescriptionNotIn        []string `json:"descriptionNotIn,omitempty"`
+	DescriptionGT           *string  `json:"descriptionGT,omitempty"`
+	DescriptionGTE          *string  `json:"descriptionGTE,omitempty"`
+	DescriptionLT           *string  `json:"descriptionLT,omitempty"`
+	DescriptionLTE          *string  `json:"descriptionLTE,omitempty"`
+	DescriptionContains     *string  `json:"descriptionContains,omitempty"`
+	DescriptionHasPrefix    *string  `json:"descriptionHasPrefix,omitempty"`
+	DescriptionHasSuffix    *string  `json:"descriptionHasSuffix,omitempty"`
+	DescriptionEqualFold    *string  `json:"descriptionEqualFold,omitempty"`
+	DescriptionContainsFold *string  `json:"descriptionContainsFold,omitempty"`
+
+	// "severity" field predicates.
+	Severity      *alert.Severity  `json:"severity,omitempty"`
+	SeverityNEQ   *alert.Severity  `json:"severityNEQ,omitempty"`
+	SeverityIn    []alert.Severity `json:"severityIn,omitempty"`
+	SeverityNotIn []alert.Severity `json:"severityNotIn,omitempty"`
+
+	// "status" field predicates.
+	Status      *alert.Status  `json:"status,omitempty"`
+	StatusNEQ   *alert.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []alert.Status `json:"statusIn,omitempty"`
+	StatusNotIn []alert.Status `json:"statusNotIn,omitempty"`
+
+	// "rule_id" field predicates.
+	RuleID             *string  `json:"ruleID,omitempty"`
+	RuleIDNEQ          *string  `json:"ruleIDNEQ,omitempty"`
+	RuleIDIn           []string `json:"ruleIDIn,omitempty"`
+	RuleIDNotIn        []string `json:"ruleIDNotIn,omitempty"`
+	RuleIDGT           *string  `json:"ruleIDGT,omitempty"`
+	RuleIDGTE          *string  `json:"ruleIDGTE,omitempty"`
+	RuleIDLT           *string  `json:"ruleIDLT,omitempty"`
+	RuleIDLTE          *string  `json:"ruleIDLTE,omitempty"`
+	RuleIDContains     *string  `json:"ruleIDContains,omitempty"`
+	RuleIDHasPrefix    *string  `json:"ruleIDHasPrefix,omitempty"`
+	RuleIDHasSuffix    *string  `json:"ruleIDHasSuffix,omitempty"`
+	RuleIDEqualFold    *string  `json:"ruleIDEqualFold,omitempty"`
+	RuleIDContainsFold *string  `json:"ruleIDContainsFold,omitempty"`
+
+	// "rule_author" field predicates.
+	RuleAuthor             *string  `json:"ruleAuthor,omitempty"`
+	RuleAuthorNEQ          *string  `json:"ruleAuthorNEQ,omitempty"`
+	RuleAuthorIn           []string `json:"ruleAuthorIn,omitempty"`
+	RuleAuthorNotIn        []string `json:"ruleAuthorNotIn,omitempty"`
+	RuleAuthorGT           *string  `json:"ruleAuthorGT,omitempty"`
+	RuleAuthorGTE          *string  `json:"ruleAuthorGTE,omitempty"`
+	RuleAuthorLT           *string  `json:"ruleAuthorLT,omitempty"`
+	RuleAuthorLTE          *string  `json:"ruleAuthorLTE,omitempty"`
+	RuleAuthorContains     *string  `json:"ruleAuthorContains,omitempty"`
+	RuleAuthorHasPrefix    *string  `json:"ruleAuthorHasPrefix,omitempty"`
+	RuleAuthorHasSuffix    *string  `json:"ruleAuthorHasSuffix,omitempty"`
+	RuleAuthorEqualFold    *string  `json:"ruleAuthorEqualFold,omitempty"`
+	RuleAuthorContainsFold *string  `json:"ruleAuthorContainsFold,omitempty"`
+
+	// "count" field predicates.
+	Count      *int  `json:"count,omitempty"`
+	CountNEQ   *int  `json:"countNEQ,omitempty"`
+	CountIn    []int `json:"countIn,omitempty"`
+	CountNotIn []int `json:"countNotIn,omitempty"`
+	CountGT    *int  `json:"countGT,omitempty"`
+	CountGTE   *int  `json:"countGTE,omitempty"`
+	CountLT    *int  `json:"countLT,omitempty"`
+	CountLTE   *int  `json:"countLTE,omitempty"`
+
+	// "first_seen" field predicates.
+	FirstSeen      *time.Time  `json:"firstSeen,omitempty"`
+	FirstSeenNEQ   *time.Time  `json:"firstSeenNEQ,omitempty"`
+	FirstSeenIn    []time.Time `json:"firstSeenIn,omitempty"`
+	FirstSeenNotIn []time.Time `json:"firstSeenNotIn,omitempty"`
+	FirstSeenGT    *time.Time  `json:"firstSeenGT,omitempty"`
+	FirstSeenGTE   *time.Time  `json:"firstSeenGTE,omitempty"`
+	FirstSeenLT    *time.Time  `json:"firstSeenLT,omitempty"`
+	FirstSeenLTE   *time.Time  `json:"firstSeenLTE,omitempty"`
+
+	// "last_seen" field predicates.
+	LastSeen      *time.Time  `json:"lastSeen,omitempty"`
+	LastSeenNEQ   *time.Time  `json:"lastSeenNEQ,omitempty"`
+	LastSeenIn    []time.Time `json:"lastSeenIn,omitempty"`
+	LastSeenNotIn []time.Time `json:"lastSeenNotIn,omitempty"`
+	LastSeenGT    *time.Time  `json:"lastSeenGT,omitempty"`
+	LastSeenGTE   *time.Time  `json:"lastSeenGTE,omitempty"`
+	LastSeenLT    *time.Time  `json:"lastSeenLT,omitempty"`
+	LastSeenLTE   *time.Time  `json:"lastSeenLTE,omitempty"`
+
+	// "assignee_id" field predicates.
+	AssigneeID             *string  `json:"assigneeID,omitempty"`
+	AssigneeIDNEQ          *string  `json:"assigneeIDNEQ,omitempty"`
+	AssigneeIDIn           []string `json:"assigneeIDIn,omitempty"`
+	AssigneeIDNotIn        []string `json:"assigneeIDNotIn,omitempty"`
+	AssigneeIDGT           *string  `json:"assigneeIDGT,omitempty"`
+	AssigneeIDGTE          *string  `json:"assigneeIDGTE,omitempty"`
+	AssigneeIDLT           *string  `json:"assigneeIDLT,omitempty"`
+	AssigneeIDLTE          *string  `json:"assigneeIDLTE,omitempty"`
+	AssigneeIDContains     *string  `json:"assigneeIDContains,omitempty"`
+	AssigneeIDHasPrefix    *string  `json:"assigneeIDHasPrefix,omitempty"`
+	AssigneeIDHasSuffix    *string  `json:"assigneeIDHasSuffix,omitempty"`
+	AssigneeIDIsNil        bool     `json:"assigneeIDIsNil,omitempty"`
+	AssigneeIDNotNil       bool     `json:"assigneeIDNotNil,omitempty"`
+	AssigneeIDEqualFold    *string  `json:"assigneeIDEqualFold,omitempty"`
+	AssigneeIDContainsFold *string  `json:"assigneeIDContainsFold,omitempty"`
+
+	// "case_id" field predicates.
+	CaseID             *string  `json:"caseID,omitempty"`
+	CaseIDNEQ          *string  `json:"caseIDNEQ,omitempty"`
+	CaseIDIn           []string `json:"caseIDIn,omitempty"`
+	CaseIDNotIn        []string `json:"caseIDNotIn,omitempty"`
+	CaseIDGT           *string  `json:"caseIDGT,omitempty"`
+	CaseIDGTE          *string  `json:"caseIDGTE,omitempty"`
+	CaseIDLT           *string  `json:"caseIDLT,omitempty"`
+	CaseIDLTE          *string  `json:"caseIDLTE,omitempty"`
+	CaseIDContains     *string  `json:"caseIDContains,omitempty"`
+	CaseIDHasPrefix    *string  `json:"caseIDHasPrefix,omitempty"`
+	CaseIDHasSuffix    *string  `json:"caseIDHasSuffix,omitempty"`
+	CaseIDIsNil        bool     `json:"caseIDIsNil,omitempty"`
+	CaseIDNotNil       bool     `json:"caseIDNotNil,omitempty"`
+	CaseIDEqualFold    *string  `json:"caseIDEqualFold,omitempty"`
+	CaseIDContainsFold *string  `json:"caseIDContainsFold,omitempty"`
+
+	// "acked_at" field predicates.
+	AckedAt       *time.Time  `json:"ackedAt,omitempty"`
+	AckedAtNEQ    *time.Time  `json:"ackedAtNEQ,omitempty"`
+	AckedAtIn     []time.Time `json:"ackedAtIn,omitempty"`
+	AckedAtNotIn  []time.Time `json:"ackedAtNotIn,omitempty"`
+	AckedAtGT     *time.Time  `json:"ackedAtGT,omitempty"`
+	AckedAtGTE    *time.Time  `json:"ackedAtGTE,omitempty"`
+	AckedAtLT     *time.Time  `json:"ackedAtLT,omitempty"`
+	AckedAtLTE    *time.Time  `json:"ackedAtLTE,omitempty"`
+	AckedAtIsNil  bool        `json:"ackedAtIsNil,omitempty"`
+	AckedAtNotNil bool        `json:"ackedAtNotNil,omitempty"`
+
+	// "closed_at" field predicates.
+	ClosedAt       *time.Time  `json:"closedAt,omitempty"`
+	ClosedAtNEQ    *time.Time  `json:"closedAtNEQ,omitempty"`
+	ClosedAtIn     []time.Time `json:"closedAtIn,omitempty"`
+	ClosedAtNotIn  []time.Time `json:"closedAtNotIn,omitempty"`
+	ClosedAtGT     *time.Time  `json:"closedAtGT,omitempty"`
+	ClosedAtGTE    *time.Time  `json:"closedAtGTE,omitempty"`
+	ClosedAtLT     *time.Time  `json:"closedAtLT,omitempty"`
+	ClosedAtLTE    *time.Time  `json:"closedAtLTE,omitempty"`
+	ClosedAtIsNil  bool        `json:"closedAtIsNil,omitempty"`
+	ClosedAtNotNil bool        `json:"closedAtNotNil,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *AlertWhereInput) AddPredicates(predicates ...predicate.Alert) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the AlertWhereInput filter on the AlertQuery builder.
+func (i *AlertWhereInput) Filter(q *AlertQuery) (*AlertQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyAlertWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyAlertWhereInput is returned in case the AlertWhereInput is empty.
+var ErrEmptyAlertWhereInput = errors.New("ent: empty predicate AlertWhereInput")
+
+// P returns a predicate for filtering alerts.
+// An error is returned if the input is empty or invalid.
+func (i *AlertWhereInput) P() (predicate.Alert, error) {
+	var predicates []predicate.Alert
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, alert.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Alert, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, alert.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Alert, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, alert.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, alert.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, alert.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, alert.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, alert.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, alert.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, alert.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, alert.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, alert.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, alert.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, alert.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, alert.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, alert.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, alert.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, alert.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, alert.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, alert.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, alert.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, alert.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, alert.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, alert.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, alert.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, alert.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, alert.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, alert.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, alert.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, alert.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, alert.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, alert.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, alert.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, alert.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, alert.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, alert.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, alert.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, alert.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, alert.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, alert.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, alert.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, alert.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, alert.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, alert.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, alert.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, alert.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, alert.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.Title != nil {
+		predicates = append(predicates, alert.TitleEQ(*i.Title))
+	}
+	if i.TitleNEQ != nil {
+		predicates = append(predicates, alert.TitleNEQ(*i.TitleNEQ))
+	}
+	if len(i.TitleIn) > 0 {
+		predicates = append(predicates, alert.TitleIn(i.TitleIn...))
+	}
+	if len(i.TitleNotIn) > 0 {
+		predicates = append(predicates, alert.TitleNotIn(i.TitleNotIn...))
+	}
+	if i.TitleGT != nil {
+		predicates = append(predicates, alert.TitleGT(*i.TitleGT))
+	}
+	if i.TitleGTE != nil {
+		predicates = append(predicates, alert.TitleGTE(*i.TitleGTE))
+	}
+	if i.TitleLT != nil {
+		predicates = append(predicates, alert.TitleLT(*i.TitleLT))
+	}
+	if i.TitleLTE != nil {
+		predicates = append(predicates, alert.TitleLTE(*i.TitleLTE))
+	}
+	if i.TitleContains != nil {
+		predicates = append(predicates, alert.TitleContains(*i.TitleContains))
+	}
+	if i.TitleHasPrefix != nil {
+		predicates = append(predicates, alert.TitleHasPrefix(*i.TitleHasPrefix))
+	}
+	if i.TitleHasSuffix != nil {
+		predicates = append(predicates, alert.TitleHasSuffix(*i.TitleHasSuffix))
+	}
+	if i.TitleEqualFold != nil {
+		predicates = append(predicates, alert.TitleEqualFold(*i.TitleEqualFold))
+	}
+	if i.TitleContainsFold != nil {
+		predicates = append(predicates, alert.TitleContainsFold(*i.TitleContainsFold))
+	}
+	if i.Description != nil {
+		predicates = append(predicates, alert.DescriptionEQ(*i.Description))
+	}
+	if i.DescriptionNEQ != nil {
+		predicates = append(predicates, alert.DescriptionNEQ(*i.DescriptionNEQ))
+	}
+	if len(i.DescriptionIn) > 0 {
+		predicates = append(predicates, alert.DescriptionIn(i.DescriptionIn...))
+	}
+	if len(i.DescriptionNotIn) > 0 {
+		predicates = append(predicates, alert.DescriptionNotIn(i.DescriptionNotIn...))
+	}
+	if i.DescriptionGT != nil {
+		predicates = append(predicates, alert.DescriptionGT(*i.DescriptionGT))
+	}
+	if i.DescriptionGTE != nil {
+		predicates = append(predicates, alert.DescriptionGTE(*i.DescriptionGTE))
+	}
+	if i.DescriptionLT != nil {
+		predicates = append(predicates, alert.DescriptionLT(*i.DescriptionLT))
+	}
+	if i.DescriptionLTE != nil {
+		predicates = append(predicates, alert.DescriptionLTE(*i.DescriptionLTE))
+	}
+	if i.DescriptionContains != nil {
+		predicates = append(predicates, alert.DescriptionContains(*i.DescriptionContains))
+	}
+	if i.DescriptionHasPrefix != nil {
+		predicates = append(predicates, alert.DescriptionHasPrefix(*i.DescriptionHasPrefix))
+	}
+	if i.DescriptionHasSuffix != nil {
+		predicates = append(predicates, alert.DescriptionHasSuffix(*i.DescriptionHasSuffix))
+	}
+	if i.DescriptionEqualFold != nil {
+		predicates = append(predicates, alert.DescriptionEqualFold(*i.DescriptionEqualFold))
+	}
+	if i.DescriptionContainsFold != nil {
+		predicates = append(predicates, alert.DescriptionContainsFold(*i.DescriptionContainsFold))
+	}
+	if i.Severity != nil {
+		predicates = append(predicates, alert.SeverityEQ(*i.Severity))
+	}
+	if i.SeverityNEQ != nil {
+		predicates = append(predicates, alert.SeverityNEQ(*i.SeverityNEQ))
+	}
+	if len(i.SeverityIn) > 0 {
+		predicates = append(predicates, alert.SeverityIn(i.SeverityIn...))
+	}
+	if len(i.SeverityNotIn) > 0 {
+		predicates = append(predicates, alert.SeverityNotIn(i.SeverityNotIn...))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, alert.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, alert.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, alert.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, alert.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.RuleID != nil {
+		predicates = append(predicates, alert.RuleIDEQ(*i.RuleID))
+	}
+	if i.RuleIDNEQ != nil {
+		predicates = append(predicates, alert.RuleIDNEQ(*i.RuleIDNEQ))
+	}
+	if len(i.RuleIDIn) > 0 {
+		predicates = append(predicates, alert.RuleIDIn(i.RuleIDIn...))
+	}
+	if len(i.RuleIDNotIn) > 0 {
+		predicates = append(predicates, alert.RuleIDNotIn(i.RuleIDNotIn...))
+	}
+	if i.RuleIDGT != nil {
+		predicates = append(predicates, alert.RuleIDGT(*i.RuleIDGT))
+	}
+	if i.RuleIDGTE != nil {
+		predicates = append(predicates, alert.RuleIDGTE(*i.RuleIDGTE))
+	}
+	if i.RuleIDLT != nil {
+		predicates = append(predicates, alert.RuleIDLT(*i.RuleIDLT))
+	}
+	if i.RuleIDLTE != nil {
+		predicates = append(predicates, alert.RuleIDLTE(*i.RuleIDLTE))
+	}
+	if i.RuleIDContains != nil {
+		predicates = append(predicates, alert.RuleIDContains(*i.RuleIDContains))
+	}
+	if i.RuleIDHasPrefix != nil {
+		predicates = append(predicates, alert.RuleIDHasPrefix(*i.RuleIDHasPrefix))
+	}
+	if i.RuleIDHasSuffix != nil {
+		predicates = append(predicates, alert.RuleIDHasSuffix(*i.RuleIDHasSuffix))
+	}
+	if i.RuleIDEqualFold != nil {
+		predicates = append(predicates, alert.RuleIDEqualFold(*i.RuleIDEqualFold))
+	}
+	if i.RuleIDContainsFold != nil {
+		predicates = append(predicates, alert.RuleIDContainsFold(*i.RuleIDContainsFold))
+	}
+	if i.RuleAuthor != nil {
+		predicates = append(predicates, alert.RuleAuthorEQ(*i.RuleAuthor))
+	}
+	if i.RuleAuthorNEQ != nil {
+		predicates = append(predicates, alert.RuleAuthorNEQ(*i.RuleAuthorNEQ))
+	}
+	if len(i.RuleAuthorIn) > 0 {
+		predicates = append(predicates, alert.RuleAuthorIn(i.RuleAuthorIn...))
+	}
+	if len(i.RuleAuthorNotIn) > 0 {
+		predicates = append(predicates, alert.RuleAuthorNotIn(i.RuleAuthorNotIn...))
+	}
+	if i.RuleAuthorGT != nil {
+		predicates = append(predicates, alert.RuleAuthorGT(*i.RuleAuthorGT))
+	}
+	if i.RuleAuthorGTE != nil {
+		predicates = append(predicates, alert.RuleAuthorGTE(*i.RuleAuthorGTE))
+	}
+	if i.RuleAuthorLT != nil {
+		predicates = append(predicates, alert.RuleAuthorLT(*i.RuleAuthorLT))
+	}
+	if i.RuleAuthorLTE != nil {
+		predicates = append(predicates, alert.RuleAuthorLTE(*i.RuleAuthorLTE))
+	}
+	if i.RuleAuthorContains != nil {
+		predicates = append(predicates, alert.RuleAuthorContains(*i.RuleAuthorContains))
+	}
+	if i.RuleAuthorHasPrefix != nil {
+		predicates = append(predicates, alert.RuleAuthorHasPrefix(*i.RuleAuthorHasPrefix))
+	}
+	if i.RuleAuthorHasSuffix != nil {
+		predicates = append(predicates, alert.RuleAuthorHasSuffix(*i.RuleAuthorHasSuffix))
+	}
+	if i.RuleAuthorEqualFold != nil {
+		predicates = append(predicates, alert.RuleAuthorEqualFold(*i.RuleAuthorEqualFold))
+	}
+	if i.RuleAuthorContainsFold != nil {
+		predicates = append(predicates, alert.RuleAuthorContainsFold(*i.RuleAuthorContainsFold))
+	}
+	if i.Count != nil {
+		predicates = append(predicates, alert.CountEQ(*i.Count))
+	}
+	if i.CountNEQ != nil {
+		predicates = append(predicates, alert.CountNEQ(*i.CountNEQ))
+	}
+	if len(i.CountIn) > 0 {
+		predicates = append(predicates, alert.CountIn(i.CountIn...))
+	}
+	if len(i.CountNotIn) > 0 {
+		predicates = append(predicates, alert.CountNotIn(i.CountNotIn...))
+	}
+	if i.CountGT != nil {
+		predicates = append(predicates, alert.CountGT(*i.CountGT))
+	}
+	if i.CountGTE != nil {
+		predicates = append(predicates, alert.CountGTE(*i.CountGTE))
+	}
+	if i.CountLT != nil {
+		predicates = append(predicates, alert.CountLT(*i.CountLT))
+	}
+	if i.CountLTE != nil {
+		predicates = append(predicates, alert.CountLTE(*i.CountLTE))
+	}
+	if i.FirstSeen != nil {
+		predicates = append(predicates, alert.FirstSeenEQ(*i.FirstSeen))
+	}
+	if i.FirstSeenNEQ != nil {
+		predicates = append(predicates, alert.FirstSeenNEQ(*i.FirstSeenNEQ))
+	}
+	if len(i.FirstSeenIn) > 0 {
+		predicates = append(predicates, alert.FirstSeenIn(i.FirstSeenIn...))
+	}
+	if len(i.FirstSeenNotIn) > 0 {
+		predicates = append(predicates, alert.FirstSeenNotIn(i.FirstSeenNotIn...))
+	}
+	if i.FirstSeenGT != nil {
+		predicates = append(predicates, alert.FirstSeenGT(*i.FirstSeenGT))
+	}
+	if i.FirstSeenGTE != nil {
+		predicates = append(predicates, alert.FirstSeenGTE(*i.FirstSeenGTE))
+	}
+	if i.FirstSeenLT != nil {
+		predicates = append(predicates, alert.FirstSeenLT(*i.FirstSeenLT))
+	}
+	if i.FirstSeenLTE != nil {
+		predicates = append(predicates, alert.FirstSeenLTE(*i.FirstSeenLTE))
+	}
+	if i.LastSeen != nil {
+		predicates = append(predicates, alert.LastSeenEQ(*i.LastSeen))
+	}
+	if i.LastSeenNEQ != nil {
+		predicates = append(predicates, alert.LastSeenNEQ(*i.LastSeenNEQ))
+	}
+	if len(i.LastSeenIn) > 0 {
+		predicates = append(predicates, alert.LastSeenIn(i.LastSeenIn...))
+	}
+	if len(i.LastSeenNotIn) > 0 {
+		predicates = append(predicates, alert.LastSeenNotIn(i.LastSeenNotIn...))
+	}
+	if i.LastSeenGT != nil {
+		predicates = append(predicates, alert.LastSeenGT(*i.LastSeenGT))
+	}
+	if i.LastSeenGTE != nil {
+		predicates = append(predicates, alert.LastSeenGTE(*i.LastSeenGTE))
+	}
+	if i.LastSeenLT != nil {
+		predicates = append(predicates, alert.LastSeenLT(*i.LastSeenLT))
+	}
+	if i.LastSeenLTE != nil {
+		predicates = append(predicates, alert.LastSeenLTE(*i.LastSeenLTE))
+	}
+	if i.AssigneeID != nil {
+		predicates = append(predicates, alert.AssigneeIDEQ(*i.AssigneeID))
+	}
+	if i.AssigneeIDNEQ != nil {
+		predicates = append(predicates, alert.AssigneeIDNEQ(*i.AssigneeIDNEQ))
+	}
+	if len(i.AssigneeIDIn) > 0 {
+		predicates = append(predicates, alert.AssigneeIDIn(i.AssigneeIDIn...))
+	}
+	if len(i.AssigneeIDNotIn) > 0 {
+		predicates = append(predicates, alert.AssigneeIDNotIn(i.AssigneeIDNotIn...))
+	}
+	if i.AssigneeIDGT != nil {
+		predicates = append(predicates, alert.AssigneeIDGT(*i.AssigneeIDGT))
+	}
+	if i.AssigneeIDGTE != nil {
+		predicates = append(predicates, alert.AssigneeIDGTE(*i.AssigneeIDGTE))
+	}
+	if i.AssigneeIDLT != nil {
+		predicates = append(predicates, alert.AssigneeIDLT(*i.AssigneeIDLT))
+	}
+	if i.AssigneeIDLTE != nil {
+		predicates = append(predicates, alert.AssigneeIDLTE(*i.AssigneeIDLTE))
+	}
+	if i.AssigneeIDContains != nil {
+		predicates = append(predicates, alert.AssigneeIDContains(*i.AssigneeIDContains))
+	}
+	if i.AssigneeIDHasPrefix != nil {
+		predicates = append(predicates, alert.AssigneeIDHasPrefix(*i.AssigneeIDHasPrefix))
+	}
+	if i.AssigneeIDHasSuffix != nil {
+		predicates = append(predicates, alert.AssigneeIDHasSuffix(*i.AssigneeIDHasSuffix))
+	}
+	if i.AssigneeIDIsNil {
+		predicates = append(predicates, alert.AssigneeIDIsNil())
+	}
+	if i.AssigneeIDNotNil {
+		predicates = append(predicates, alert.AssigneeIDNotNil())
+	}
+	if i.AssigneeIDEqualFold != nil {
+		predicates = append(predicates, alert.AssigneeIDEqualFold(*i.AssigneeIDEqualFold))
+	}
+	if i.AssigneeIDContainsFold != nil {
+		predicates = append(predicates, alert.AssigneeIDContainsFold(*i.AssigneeIDContainsFold))
+	}
+	if i.CaseID != nil {
+		predicates = append(predicates, alert.CaseIDEQ(*i.CaseID))
+	}
+	if i.CaseIDNEQ != nil {
+		predicates = append(predicates, alert.CaseIDNEQ(*i.CaseIDNEQ))
+	}
+	if len(i.CaseIDIn) > 0 {
+		predicates = append(predicates, alert.CaseIDIn(i.CaseIDIn...))
+	}
+	if len(i.CaseIDNotIn) > 0 {
+		predicates = append(predicates, alert.CaseIDNotIn(i.CaseIDNotIn...))
+	}
+	if i.CaseIDGT != nil {
+		predicates = append(predicates, alert.CaseIDGT(*i.CaseIDGT))
+	}
+	if i.CaseIDGTE != nil {
+		predicates = append(predicates, alert.CaseIDGTE(*i.CaseIDGTE))
+	}
+	if i.CaseIDLT != nil {
+		predicates = append(predicates, alert.CaseIDLT(*i.CaseIDLT))
+	}
+	if i.CaseIDLTE != nil {
+		predicates = append(predicates, alert.CaseIDLTE(*i.CaseIDLTE))
+	}
+	if i.CaseIDContains != nil {
+		predicates = append(predicates, alert.CaseIDContains(*i.CaseIDContains))
+	}
+	if i.CaseIDHasPrefix != nil {
+		predicates = append(predicates, alert.CaseIDHasPrefix(*i.CaseIDHasPrefix))
+	}
+	if i.CaseIDHasSuffix != nil {
+		predicates = append(predicates, alert.CaseIDHasSuffix(*i.CaseIDHasSuffix))
+	}
+	if i.CaseIDIsNil {
+		predicates = append(predicates, alert.CaseIDIsNil())
+	}
+	if i.CaseIDNotNil {
+		predicates = append(predicates, alert.CaseIDNotNil())
+	}
+	if i.CaseIDEqualFold != nil {
+		predicates = append(predicates, alert.CaseIDEqualFold(*i.CaseIDEqualFold))
+	}
+	if i.CaseIDContainsFold != nil {
+		predicates = append(predicates, alert.CaseIDContainsFold(*i.CaseIDContainsFold))
+	}
+	if i.AckedAt != nil {
+		predicates = append(predicates, alert.AckedAtEQ(*i.AckedAt))
+	}
+	if i.AckedAtNEQ != nil {
+		predicates = append(predicates, alert.AckedAtNEQ(*i.AckedAtNEQ))
+	}
+	if len(i.AckedAtIn) > 0 {
+		predicates = append(predicates, alert.AckedAtIn(i.AckedAtIn...))
+	}
+	if len(i.AckedAtNotIn) > 0 {
+		predicates = append(predicates, alert.AckedAtNotIn(i.AckedAtNotIn...))
+	}
+	if i.AckedAtGT != nil {
+		predicates = append(predicates, alert.AckedAtGT(*i.AckedAtGT))
+	}
+	if i.AckedAtGTE != nil {
+		predicates = append(predicates, alert.AckedAtGTE(*i.AckedAtGTE))
+	}
+	if i.AckedAtLT != nil {
+		predicates = append(predicates, alert.AckedAtLT(*i.AckedAtLT))
+	}
+	if i.AckedAtLTE != nil {
+		predicates = append(predicates, alert.AckedAtLTE(*i.AckedAtLTE))
+	}
+	if i.AckedAtIsNil {
+		predicates = append(predicates, alert.AckedAtIsNil())
+	}
+	if i.AckedAtNotNil {
+		predicates = append(predicates, alert.AckedAtNotNil())
+	}
+	if i.ClosedAt != nil {
+		predicates = append(predicates, alert.ClosedAtEQ(*i.ClosedAt))
+	}
+	if i.ClosedAtNEQ != nil {
+		predicates = append(predicates, alert.ClosedAtNEQ(*i.ClosedAtNEQ))
+	}
+	if len(i.ClosedAtIn) > 0 {
+		predicates = append(predicates, alert.ClosedAtIn(i.ClosedAtIn...))
+	}
+	if len(i.ClosedAtNotIn) > 0 {
+		predicates = append(predicates, alert.ClosedAtNotIn(i.ClosedAtNotIn...))
+	}
+	if i.ClosedAtGT != nil {
+		predicates = append(predicates, alert.ClosedAtGT(*i.ClosedAtGT))
+	}
+	if i.ClosedAtGTE != nil {
+		predicates = append(predicates, alert.ClosedAtGTE(*i.ClosedAtGTE))
+	}
+	if i.ClosedAtLT != nil {
+		predicates = append(predicates, alert.ClosedAtLT(*i.ClosedAtLT))
+	}
+	if i.ClosedAtLTE != nil {
+		predicates = append(predicates, alert.ClosedAtLTE(*i.ClosedAtLTE))
+	}
+	if i.ClosedAtIsNil {
+		predicates = append(predicates, alert.ClosedAtIsNil())
+	}
+	if i.ClosedAtNotNil {
+		predicates = append(predicates, alert.ClosedAtNotNil())
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyAlertWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return alert.And(predicates...), nil
 	}
 }
 
@@ -1888,6 +2733,1794 @@ func (i *AuditEntryWhereInput) P() (predicate.AuditEntry, error) {
 	}
 }
 
+// CaseEntryWhereInput represents a where input for filtering CaseEntry queries.
+type CaseEntryWhereInput struct {
+	Predicates []predicate.CaseEntry  `json:"-"`
+	Not        *CaseEntryWhereInput   `json:"not,omitempty"`
+	Or         []*CaseEntryWhereInput `json:"or,omitempty"`
+	And        []*CaseEntryWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "case_id" field predicates.
+	CaseID             *string  `json:"caseID,omitempty"`
+	CaseIDNEQ          *string  `json:"caseIDNEQ,omitempty"`
+	CaseIDIn           []string `json:"caseIDIn,omitempty"`
+	CaseIDNotIn        []string `json:"caseIDNotIn,omitempty"`
+	CaseIDGT           *string  `json:"caseIDGT,omitempty"`
+	CaseIDGTE          *string  `json:"caseIDGTE,omitempty"`
+	CaseIDLT           *string  `json:"caseIDLT,omitempty"`
+	CaseIDLTE          *string  `json:"caseIDLTE,omitempty"`
+	CaseIDContains     *string  `json:"caseIDContains,omitempty"`
+	CaseIDHasPrefix    *string  `json:"caseIDHasPrefix,omitempty"`
+	CaseIDHasSuffix    *string  `json:"caseIDHasSuffix,omitempty"`
+	CaseIDEqualFold    *string  `json:"caseIDEqualFold,omitempty"`
+	CaseIDContainsFold *string  `json:"caseIDContainsFold,omitempty"`
+
+	// "at" field predicates.
+	At      *time.Time  `json:"at,omitempty"`
+	AtNEQ   *time.Time  `json:"atNEQ,omitempty"`
+	AtIn    []time.Time `json:"atIn,omitempty"`
+	AtNotIn []time.Time `json:"atNotIn,omitempty"`
+	AtGT    *time.Time  `json:"atGT,omitempty"`
+	AtGTE   *time.Time  `json:"atGTE,omitempty"`
+	AtLT    *time.Time  `json:"atLT,omitempty"`
+	AtLTE   *time.Time  `json:"atLTE,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *caseentry.Kind  `json:"kind,omitempty"`
+	KindNEQ   *caseentry.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []caseentry.Kind `json:"kindIn,omitempty"`
+	KindNotIn []caseentry.Kind `json:"kindNotIn,omitempty"`
+
+	// "actor_id" field predicates.
+	ActorID             *string  `json:"actorID,omitempty"`
+	ActorIDNEQ          *string  `json:"actorIDNEQ,omitempty"`
+	ActorIDIn           []string `json:"actorIDIn,omitempty"`
+	ActorIDNotIn        []string `json:"actorIDNotIn,omitempty"`
+	ActorIDGT           *string  `json:"actorIDGT,omitempty"`
+	ActorIDGTE          *string  `json:"actorIDGTE,omitempty"`
+	ActorIDLT           *string  `json:"actorIDLT,omitempty"`
+	ActorIDLTE          *string  `json:"actorIDLTE,omitempty"`
+	ActorIDContains     *string  `json:"actorIDContains,omitempty"`
+	ActorIDHasPrefix    *string  `json:"actorIDHasPrefix,omitempty"`
+	ActorIDHasSuffix    *string  `json:"actorIDHasSuffix,omitempty"`
+	ActorIDEqualFold    *string  `json:"actorIDEqualFold,omitempty"`
+	ActorIDContainsFold *string  `json:"actorIDContainsFold,omitempty"`
+
+	// "message" field predicates.
+	Message             *string  `json:"message,omitempty"`
+	MessageNEQ          *string  `json:"messageNEQ,omitempty"`
+	MessageIn           []string `json:"messageIn,omitempty"`
+	MessageNotIn        []string `json:"messageNotIn,omitempty"`
+	MessageGT           *string  `json:"messageGT,omitempty"`
+	MessageGTE          *string  `json:"messageGTE,omitempty"`
+	MessageLT           *string  `json:"messageLT,omitempty"`
+	MessageLTE          *string  `json:"messageLTE,omitempty"`
+	MessageContains     *string  `json:"messageContains,omitempty"`
+	MessageHasPrefix    *string  `json:"messageHasPrefix,omitempty"`
+	MessageHasSuffix    *string  `json:"messageHasSuffix,omitempty"`
+	MessageEqualFold    *string  `json:"messageEqualFold,omitempty"`
+	MessageContainsFold *string  `json:"messageContainsFold,omitempty"`
+
+	// "ref_id" field predicates.
+	RefID             *string  `json:"refID,omitempty"`
+	RefIDNEQ          *string  `json:"refIDNEQ,omitempty"`
+	RefIDIn           []string `json:"refIDIn,omitempty"`
+	RefIDNotIn        []string `json:"refIDNotIn,omitempty"`
+	RefIDGT           *string  `json:"refIDGT,omitempty"`
+	RefIDGTE          *string  `json:"refIDGTE,omitempty"`
+	RefIDLT           *string  `json:"refIDLT,omitempty"`
+	RefIDLTE          *string  `json:"refIDLTE,omitempty"`
+	RefIDContains     *string  `json:"refIDContains,omitempty"`
+	RefIDHasPrefix    *string  `json:"refIDHasPrefix,omitempty"`
+	RefIDHasSuffix    *string  `json:"refIDHasSuffix,omitempty"`
+	RefIDEqualFold    *string  `json:"refIDEqualFold,omitempty"`
+	RefIDContainsFold *string  `json:"refIDContainsFold,omitempty"`
+
+	// "case" edge predicates.
+	HasCase     *bool                     `json:"hasCase,omitempty"`
+	HasCaseWith []*SecurityCaseWhereInput `json:"hasCaseWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *CaseEntryWhereInput) AddPredicates(predicates ...predicate.CaseEntry) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the CaseEntryWhereInput filter on the CaseEntryQuery builder.
+func (i *CaseEntryWhereInput) Filter(q *CaseEntryQuery) (*CaseEntryQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyCaseEntryWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyCaseEntryWhereInput is returned in case the CaseEntryWhereInput is empty.
+var ErrEmptyCaseEntryWhereInput = errors.New("ent: empty predicate CaseEntryWhereInput")
+
+// P returns a predicate for filtering caseentries.
+// An error is returned if the input is empty or invalid.
+func (i *CaseEntryWhereInput) P() (predicate.CaseEntry, error) {
+	var predicates []predicate.CaseEntry
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, caseentry.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.CaseEntry, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, caseentry.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.CaseEntry, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, caseentry.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, caseentry.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, caseentry.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, caseentry.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, caseentry.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, caseentry.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, caseentry.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, caseentry.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, caseentry.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, caseentry.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, caseentry.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, caseentry.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, caseentry.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, caseentry.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, caseentry.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, caseentry.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, caseentry.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, caseentry.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, caseentry.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, caseentry.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, caseentry.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, caseentry.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, caseentry.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, caseentry.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.CaseID != nil {
+		predicates = append(predicates, caseentry.CaseIDEQ(*i.CaseID))
+	}
+	if i.CaseIDNEQ != nil {
+		predicates = append(predicates, caseentry.CaseIDNEQ(*i.CaseIDNEQ))
+	}
+	if len(i.CaseIDIn) > 0 {
+		predicates = append(predicates, caseentry.CaseIDIn(i.CaseIDIn...))
+	}
+	if len(i.CaseIDNotIn) > 0 {
+		predicates = append(predicates, caseentry.CaseIDNotIn(i.CaseIDNotIn...))
+	}
+	if i.CaseIDGT != nil {
+		predicates = append(predicates, caseentry.CaseIDGT(*i.CaseIDGT))
+	}
+	if i.CaseIDGTE != nil {
+		predicates = append(predicates, caseentry.CaseIDGTE(*i.CaseIDGTE))
+	}
+	if i.CaseIDLT != nil {
+		predicates = append(predicates, caseentry.CaseIDLT(*i.CaseIDLT))
+	}
+	if i.CaseIDLTE != nil {
+		predicates = append(predicates, caseentry.CaseIDLTE(*i.CaseIDLTE))
+	}
+	if i.CaseIDContains != nil {
+		predicates = append(predicates, caseentry.CaseIDContains(*i.CaseIDContains))
+	}
+	if i.CaseIDHasPrefix != nil {
+		predicates = append(predicates, caseentry.CaseIDHasPrefix(*i.CaseIDHasPrefix))
+	}
+	if i.CaseIDHasSuffix != nil {
+		predicates = append(predicates, caseentry.CaseIDHasSuffix(*i.CaseIDHasSuffix))
+	}
+	if i.CaseIDEqualFold != nil {
+		predicates = append(predicates, caseentry.CaseIDEqualFold(*i.CaseIDEqualFold))
+	}
+	if i.CaseIDContainsFold != nil {
+		predicates = append(predicates, caseentry.CaseIDContainsFold(*i.CaseIDContainsFold))
+	}
+	if i.At != nil {
+		predicates = append(predicates, caseentry.AtEQ(*i.At))
+	}
+	if i.AtNEQ != nil {
+		predicates = append(predicates, caseentry.AtNEQ(*i.AtNEQ))
+	}
+	if len(i.AtIn) > 0 {
+		predicates = append(predicates, caseentry.AtIn(i.AtIn...))
+	}
+	if len(i.AtNotIn) > 0 {
+		predicates = append(predicates, caseentry.AtNotIn(i.AtNotIn...))
+	}
+	if i.AtGT != nil {
+		predicates = append(predicates, caseentry.AtGT(*i.AtGT))
+	}
+	if i.AtGTE != nil {
+		predicates = append(predicates, caseentry.AtGTE(*i.AtGTE))
+	}
+	if i.AtLT != nil {
+		predicates = append(predicates, caseentry.AtLT(*i.AtLT))
+	}
+	if i.AtLTE != nil {
+		predicates = append(predicates, caseentry.AtLTE(*i.AtLTE))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, caseentry.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, caseentry.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, caseentry.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, caseentry.KindNotIn(i.KindNotIn...))
+	}
+	if i.ActorID != nil {
+		predicates = append(predicates, caseentry.ActorIDEQ(*i.ActorID))
+	}
+	if i.ActorIDNEQ != nil {
+		predicates = append(predicates, caseentry.ActorIDNEQ(*i.ActorIDNEQ))
+	}
+	if len(i.ActorIDIn) > 0 {
+		predicates = append(predicates, caseentry.ActorIDIn(i.ActorIDIn...))
+	}
+	if len(i.ActorIDNotIn) > 0 {
+		predicates = append(predicates, caseentry.ActorIDNotIn(i.ActorIDNotIn...))
+	}
+	if i.ActorIDGT != nil {
+		predicates = append(predicates, caseentry.ActorIDGT(*i.ActorIDGT))
+	}
+	if i.ActorIDGTE != nil {
+		predicates = append(predicates, caseentry.ActorIDGTE(*i.ActorIDGTE))
+	}
+	if i.ActorIDLT != nil {
+		predicates = append(predicates, caseentry.ActorIDLT(*i.ActorIDLT))
+	}
+	if i.ActorIDLTE != nil {
+		predicates = append(predicates, caseentry.ActorIDLTE(*i.ActorIDLTE))
+	}
+	if i.ActorIDContains != nil {
+		predicates = append(predicates, caseentry.ActorIDContains(*i.ActorIDContains))
+	}
+	if i.ActorIDHasPrefix != nil {
+		predicates = append(predicates, caseentry.ActorIDHasPrefix(*i.ActorIDHasPrefix))
+	}
+	if i.ActorIDHasSuffix != nil {
+		predicates = append(predicates, caseentry.ActorIDHasSuffix(*i.ActorIDHasSuffix))
+	}
+	if i.ActorIDEqualFold != nil {
+		predicates = append(predicates, caseentry.ActorIDEqualFold(*i.ActorIDEqualFold))
+	}
+	if i.ActorIDContainsFold != nil {
+		predicates = append(predicates, caseentry.ActorIDContainsFold(*i.ActorIDContainsFold))
+	}
+	if i.Message != nil {
+		predicates = append(predicates, caseentry.MessageEQ(*i.Message))
+	}
+	if i.MessageNEQ != nil {
+		predicates = append(predicates, caseentry.MessageNEQ(*i.MessageNEQ))
+	}
+	if len(i.MessageIn) > 0 {
+		predicates = append(predicates, caseentry.MessageIn(i.MessageIn...))
+	}
+	if len(i.MessageNotIn) > 0 {
+		predicates = append(predicates, caseentry.MessageNotIn(i.MessageNotIn...))
+	}
+	if i.MessageGT != nil {
+		predicates = append(predicates, caseentry.MessageGT(*i.MessageGT))
+	}
+	if i.MessageGTE != nil {
+		predicates = append(predicates, caseentry.MessageGTE(*i.MessageGTE))
+	}
+	if i.MessageLT != nil {
+		predicates = append(predicates, caseentry.MessageLT(*i.MessageLT))
+	}
+	if i.MessageLTE != nil {
+		predicates = append(predicates, caseentry.MessageLTE(*i.MessageLTE))
+	}
+	if i.MessageContains != nil {
+		predicates = append(predicates, caseentry.MessageContains(*i.MessageContains))
+	}
+	if i.MessageHasPrefix != nil {
+		predicates = append(predicates, caseentry.MessageHasPrefix(*i.MessageHasPrefix))
+	}
+	if i.MessageHasSuffix != nil {
+		predicates = append(predicates, caseentry.MessageHasSuffix(*i.MessageHasSuffix))
+	}
+	if i.MessageEqualFold != nil {
+		predicates = append(predicates, caseentry.MessageEqualFold(*i.MessageEqualFold))
+	}
+	if i.MessageContainsFold != nil {
+		predicates = append(predicates, caseentry.MessageContainsFold(*i.MessageContainsFold))
+	}
+	if i.RefID != nil {
+		predicates = append(predicates, caseentry.RefIDEQ(*i.RefID))
+	}
+	if i.RefIDNEQ != nil {
+		predicates = append(predicates, caseentry.RefIDNEQ(*i.RefIDNEQ))
+	}
+	if len(i.RefIDIn) > 0 {
+		predicates = append(predicates, caseentry.RefIDIn(i.RefIDIn...))
+	}
+	if len(i.RefIDNotIn) > 0 {
+		predicates = append(predicates, caseentry.RefIDNotIn(i.RefIDNotIn...))
+	}
+	if i.RefIDGT != nil {
+		predicates = append(predicates, caseentry.RefIDGT(*i.RefIDGT))
+	}
+	if i.RefIDGTE != nil {
+		predicates = append(predicates, caseentry.RefIDGTE(*i.RefIDGTE))
+	}
+	if i.RefIDLT != nil {
+		predicates = append(predicates, caseentry.RefIDLT(*i.RefIDLT))
+	}
+	if i.RefIDLTE != nil {
+		predicates = append(predicates, caseentry.RefIDLTE(*i.RefIDLTE))
+	}
+	if i.RefIDContains != nil {
+		predicates = append(predicates, caseentry.RefIDContains(*i.RefIDContains))
+	}
+	if i.RefIDHasPrefix != nil {
+		predicates = append(predicates, caseentry.RefIDHasPrefix(*i.RefIDHasPrefix))
+	}
+	if i.RefIDHasSuffix != nil {
+		predicates = append(predicates, caseentry.RefIDHasSuffix(*i.RefIDHasSuffix))
+	}
+	if i.RefIDEqualFold != nil {
+		predicates = append(predicates, caseentry.RefIDEqualFold(*i.RefIDEqualFold))
+	}
+	if i.RefIDContainsFold != nil {
+		predicates = append(predicates, caseentry.RefIDContainsFold(*i.RefIDContainsFold))
+	}
+
+	if i.HasCase != nil {
+		p := caseentry.HasCase()
+		if !*i.HasCase {
+			p = caseentry.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCaseWith) > 0 {
+		with := make([]predicate.SecurityCase, 0, len(i.HasCaseWith))
+		for _, w := range i.HasCaseWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCaseWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, caseentry.HasCaseWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyCaseEntryWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return caseentry.And(predicates...), nil
+	}
+}
+
+// CaseTaskWhereInput represents a where input for filtering CaseTask queries.
+type CaseTaskWhereInput struct {
+	Predicates []predicate.CaseTask  `json:"-"`
+	Not        *CaseTaskWhereInput   `json:"not,omitempty"`
+	Or         []*CaseTaskWhereInput `json:"or,omitempty"`
+	And        []*CaseTaskWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "case_id" field predicates.
+	CaseID             *string  `json:"caseID,omitempty"`
+	CaseIDNEQ          *string  `json:"caseIDNEQ,omitempty"`
+	CaseIDIn           []string `json:"caseIDIn,omitempty"`
+	CaseIDNotIn        []string `json:"caseIDNotIn,omitempty"`
+	CaseIDGT           *string  `json:"caseIDGT,omitempty"`
+	CaseIDGTE          *string  `json:"caseIDGTE,omitempty"`
+	CaseIDLT           *string  `json:"caseIDLT,omitempty"`
+	CaseIDLTE          *string  `json:"caseIDLTE,omitempty"`
+	CaseIDContains     *string  `json:"caseIDContains,omitempty"`
+	CaseIDHasPrefix    *string  `json:"caseIDHasPrefix,omitempty"`
+	CaseIDHasSuffix    *string  `json:"caseIDHasSuffix,omitempty"`
+	CaseIDEqualFold    *string  `json:"caseIDEqualFold,omitempty"`
+	CaseIDContainsFold *string  `json:"caseIDContainsFold,omitempty"`
+
+	// "title" field predicates.
+	Title             *string  `json:"title,omitempty"`
+	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
+	TitleIn           []string `json:"titleIn,omitempty"`
+	TitleNotIn        []string `json:"titleNotIn,omitempty"`
+	TitleGT           *string  `json:"titleGT,omitempty"`
+	TitleGTE          *string  `json:"titleGTE,omitempty"`
+	TitleLT           *string  `json:"titleLT,omitempty"`
+	TitleLTE          *string  `json:"titleLTE,omitempty"`
+	TitleContains     *string  `json:"titleContains,omitempty"`
+	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
+	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
+	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
+	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
+
+	// "done" field predicates.
+	Done    *bool `json:"done,omitempty"`
+	DoneNEQ *bool `json:"doneNEQ,omitempty"`
+
+	// "assignee_id" field predicates.
+	AssigneeID             *string  `json:"assigneeID,omitempty"`
+	AssigneeIDNEQ          *string  `json:"assigneeIDNEQ,omitempty"`
+	AssigneeIDIn           []string `json:"assigneeIDIn,omitempty"`
+	AssigneeIDNotIn        []string `json:"assigneeIDNotIn,omitempty"`
+	AssigneeIDGT           *string  `json:"assigneeIDGT,omitempty"`
+	AssigneeIDGTE          *string  `json:"assigneeIDGTE,omitempty"`
+	AssigneeIDLT           *string  `json:"assigneeIDLT,omitempty"`
+	AssigneeIDLTE          *string  `json:"assigneeIDLTE,omitempty"`
+	AssigneeIDContains     *string  `json:"assigneeIDContains,omitempty"`
+	AssigneeIDHasPrefix    *string  `json:"assigneeIDHasPrefix,omitempty"`
+	AssigneeIDHasSuffix    *string  `json:"assigneeIDHasSuffix,omitempty"`
+	AssigneeIDIsNil        bool     `json:"assigneeIDIsNil,omitempty"`
+	AssigneeIDNotNil       bool     `json:"assigneeIDNotNil,omitempty"`
+	AssigneeIDEqualFold    *string  `json:"assigneeIDEqualFold,omitempty"`
+	AssigneeIDContainsFold *string  `json:"assigneeIDContainsFold,omitempty"`
+
+	// "case" edge predicates.
+	HasCase     *bool                     `json:"hasCase,omitempty"`
+	HasCaseWith []*SecurityCaseWhereInput `json:"hasCaseWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *CaseTaskWhereInput) AddPredicates(predicates ...predicate.CaseTask) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the CaseTaskWhereInput filter on the CaseTaskQuery builder.
+func (i *CaseTaskWhereInput) Filter(q *CaseTaskQuery) (*CaseTaskQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyCaseTaskWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyCaseTaskWhereInput is returned in case the CaseTaskWhereInput is empty.
+var ErrEmptyCaseTaskWhereInput = errors.New("ent: empty predicate CaseTaskWhereInput")
+
+// P returns a predicate for filtering casetasks.
+// An error is returned if the input is empty or invalid.
+func (i *CaseTaskWhereInput) P() (predicate.CaseTask, error) {
+	var predicates []predicate.CaseTask
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, casetask.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.CaseTask, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, casetask.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.CaseTask, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, casetask.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, casetask.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, casetask.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, casetask.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, casetask.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, casetask.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, casetask.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, casetask.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, casetask.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, casetask.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, casetask.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, casetask.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, casetask.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, casetask.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, casetask.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, casetask.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, casetask.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, casetask.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, casetask.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, casetask.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, casetask.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, casetask.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, casetask.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, casetask.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, casetask.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, casetask.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, casetask.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, casetask.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, casetask.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, casetask.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, casetask.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, casetask.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, casetask.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, casetask.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, casetask.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, casetask.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, casetask.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, casetask.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, casetask.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, casetask.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.CaseID != nil {
+		predicates = append(predicates, casetask.CaseIDEQ(*i.CaseID))
+	}
+	if i.CaseIDNEQ != nil {
+		predicates = append(predicates, casetask.CaseIDNEQ(*i.CaseIDNEQ))
+	}
+	if len(i.CaseIDIn) > 0 {
+		predicates = append(predicates, casetask.CaseIDIn(i.CaseIDIn...))
+	}
+	if len(i.CaseIDNotIn) > 0 {
+		predicates = append(predicates, casetask.CaseIDNotIn(i.CaseIDNotIn...))
+	}
+	if i.CaseIDGT != nil {
+		predicates = append(predicates, casetask.CaseIDGT(*i.CaseIDGT))
+	}
+	if i.CaseIDGTE != nil {
+		predicates = append(predicates, casetask.CaseIDGTE(*i.CaseIDGTE))
+	}
+	if i.CaseIDLT != nil {
+		predicates = append(predicates, casetask.CaseIDLT(*i.CaseIDLT))
+	}
+	if i.CaseIDLTE != nil {
+		predicates = append(predicates, casetask.CaseIDLTE(*i.CaseIDLTE))
+	}
+	if i.CaseIDContains != nil {
+		predicates = append(predicates, casetask.CaseIDContains(*i.CaseIDContains))
+	}
+	if i.CaseIDHasPrefix != nil {
+		predicates = append(predicates, casetask.CaseIDHasPrefix(*i.CaseIDHasPrefix))
+	}
+	if i.CaseIDHasSuffix != nil {
+		predicates = append(predicates, casetask.CaseIDHasSuffix(*i.CaseIDHasSuffix))
+	}
+	if i.CaseIDEqualFold != nil {
+		predicates = append(predicates, casetask.CaseIDEqualFold(*i.CaseIDEqualFold))
+	}
+	if i.CaseIDContainsFold != nil {
+		predicates = append(predicates, casetask.CaseIDContainsFold(*i.CaseIDContainsFold))
+	}
+	if i.Title != nil {
+		predicates = append(predicates, casetask.TitleEQ(*i.Title))
+	}
+	if i.TitleNEQ != nil {
+		predicates = append(predicates, casetask.TitleNEQ(*i.TitleNEQ))
+	}
+	if len(i.TitleIn) > 0 {
+		predicates = append(predicates, casetask.TitleIn(i.TitleIn...))
+	}
+	if len(i.TitleNotIn) > 0 {
+		predicates = append(predicates, casetask.TitleNotIn(i.TitleNotIn...))
+	}
+	if i.TitleGT != nil {
+		predicates = append(predicates, casetask.TitleGT(*i.TitleGT))
+	}
+	if i.TitleGTE != nil {
+		predicates = append(predicates, casetask.TitleGTE(*i.TitleGTE))
+	}
+	if i.TitleLT != nil {
+		predicates = append(predicates, casetask.TitleLT(*i.TitleLT))
+	}
+	if i.TitleLTE != nil {
+		predicates = append(predicates, casetask.TitleLTE(*i.TitleLTE))
+	}
+	if i.TitleContains != nil {
+		predicates = append(predicates, casetask.TitleContains(*i.TitleContains))
+	}
+	if i.TitleHasPrefix != nil {
+		predicates = append(predicates, casetask.TitleHasPrefix(*i.TitleHasPrefix))
+	}
+	if i.TitleHasSuffix != nil {
+		predicates = append(predicates, casetask.TitleHasSuffix(*i.TitleHasSuffix))
+	}
+	if i.TitleEqualFold != nil {
+		predicates = append(predicates, casetask.TitleEqualFold(*i.TitleEqualFold))
+	}
+	if i.TitleContainsFold != nil {
+		predicates = append(predicates, casetask.TitleContainsFold(*i.TitleContainsFold))
+	}
+	if i.Done != nil {
+		predicates = append(predicates, casetask.DoneEQ(*i.Done))
+	}
+	if i.DoneNEQ != nil {
+		predicates = append(predicates, casetask.DoneNEQ(*i.DoneNEQ))
+	}
+	if i.AssigneeID != nil {
+		predicates = append(predicates, casetask.AssigneeIDEQ(*i.AssigneeID))
+	}
+	if i.AssigneeIDNEQ != nil {
+		predicates = append(predicates, casetask.AssigneeIDNEQ(*i.AssigneeIDNEQ))
+	}
+	if len(i.AssigneeIDIn) > 0 {
+		predicates = append(predicates, casetask.AssigneeIDIn(i.AssigneeIDIn...))
+	}
+	if len(i.AssigneeIDNotIn) > 0 {
+		predicates = append(predicates, casetask.AssigneeIDNotIn(i.AssigneeIDNotIn...))
+	}
+	if i.AssigneeIDGT != nil {
+		predicates = append(predicates, casetask.AssigneeIDGT(*i.AssigneeIDGT))
+	}
+	if i.AssigneeIDGTE != nil {
+		predicates = append(predicates, casetask.AssigneeIDGTE(*i.AssigneeIDGTE))
+	}
+	if i.AssigneeIDLT != nil {
+		predicates = append(predicates, casetask.AssigneeIDLT(*i.AssigneeIDLT))
+	}
+	if i.AssigneeIDLTE != nil {
+		predicates = append(predicates, casetask.AssigneeIDLTE(*i.AssigneeIDLTE))
+	}
+	if i.AssigneeIDContains != nil {
+		predicates = append(predicates, casetask.AssigneeIDContains(*i.AssigneeIDContains))
+	}
+	if i.AssigneeIDHasPrefix != nil {
+		predicates = append(predicates, casetask.AssigneeIDHasPrefix(*i.AssigneeIDHasPrefix))
+	}
+	if i.AssigneeIDHasSuffix != nil {
+		predicates = append(predicates, casetask.AssigneeIDHasSuffix(*i.AssigneeIDHasSuffix))
+	}
+	if i.AssigneeIDIsNil {
+		predicates = append(predicates, casetask.AssigneeIDIsNil())
+	}
+	if i.AssigneeIDNotNil {
+		predicates = append(predicates, casetask.AssigneeIDNotNil())
+	}
+	if i.AssigneeIDEqualFold != nil {
+		predicates = append(predicates, casetask.AssigneeIDEqualFold(*i.AssigneeIDEqualFold))
+	}
+	if i.AssigneeIDContainsFold != nil {
+		predicates = append(predicates, casetask.AssigneeIDContainsFold(*i.AssigneeIDContainsFold))
+	}
+
+	if i.HasCase != nil {
+		p := casetask.HasCase()
+		if !*i.HasCase {
+			p = casetask.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCaseWith) > 0 {
+		with := make([]predicate.SecurityCase, 0, len(i.HasCaseWith))
+		for _, w := range i.HasCaseWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCaseWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, casetask.HasCaseWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyCaseTaskWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return casetask.And(predicates...), nil
+	}
+}
+
+// DetectionRuleWhereInput represents a where input for filtering DetectionRule queries.
+type DetectionRuleWhereInput struct {
+	Predicates []predicate.DetectionRule  `json:"-"`
+	Not        *DetectionRuleWhereInput   `json:"not,omitempty"`
+	Or         []*DetectionRuleWhereInput `json:"or,omitempty"`
+	And        []*DetectionRuleWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "rule_id" field predicates.
+	RuleID             *string  `json:"ruleID,omitempty"`
+	RuleIDNEQ          *string  `json:"ruleIDNEQ,omitempty"`
+	RuleIDIn           []string `json:"ruleIDIn,omitempty"`
+	RuleIDNotIn        []string `json:"ruleIDNotIn,omitempty"`
+	RuleIDGT           *string  `json:"ruleIDGT,omitempty"`
+	RuleIDGTE          *string  `json:"ruleIDGTE,omitempty"`
+	RuleIDLT           *string  `json:"ruleIDLT,omitempty"`
+	RuleIDLTE          *string  `json:"ruleIDLTE,omitempty"`
+	RuleIDContains     *string  `json:"ruleIDContains,omitempty"`
+	RuleIDHasPrefix    *string  `json:"ruleIDHasPrefix,omitempty"`
+	RuleIDHasSuffix    *string  `json:"ruleIDHasSuffix,omitempty"`
+	RuleIDEqualFold    *string  `json:"ruleIDEqualFold,omitempty"`
+	RuleIDContainsFold *string  `json:"ruleIDContainsFold,omitempty"`
+
+	// "title" field predicates.
+	Title             *string  `json:"title,omitempty"`
+	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
+	TitleIn           []string `json:"titleIn,omitempty"`
+	TitleNotIn        []string `json:"titleNotIn,omitempty"`
+	TitleGT           *string  `json:"titleGT,omitempty"`
+	TitleGTE          *string  `json:"titleGTE,omitempty"`
+	TitleLT           *string  `json:"titleLT,omitempty"`
+	TitleLTE          *string  `json:"titleLTE,omitempty"`
+	TitleContains     *string  `json:"titleContains,omitempty"`
+	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
+	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
+	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
+	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
+
+	// "description" field predicates.
+	Description             *string  `json:"description,omitempty"`
+	DescriptionNEQ          *string  `json:"descriptionNEQ,omitempty"`
+	DescriptionIn           []string `json:"descriptionIn,omitempty"`
+	DescriptionNotIn        []string `json:"descriptionNotIn,omitempty"`
+	DescriptionGT           *string  `json:"descriptionGT,omitempty"`
+	DescriptionGTE          *string  `json:"descriptionGTE,omitempty"`
+	DescriptionLT           *string  `json:"descriptionLT,omitempty"`
+	DescriptionLTE          *string  `json:"descriptionLTE,omitempty"`
+	DescriptionContains     *string  `json:"descriptionContains,omitempty"`
+	DescriptionHasPrefix    *string  `json:"descriptionHasPrefix,omitempty"`
+	DescriptionHasSuffix    *string  `json:"descriptionHasSuffix,omitempty"`
+	DescriptionEqualFold    *string  `json:"descriptionEqualFold,omitempty"`
+	DescriptionContainsFold *string  `json:"descriptionContainsFold,omitempty"`
+
+	// "author" field predicates.
+	Author             *string  `json:"author,omitempty"`
+	AuthorNEQ          *string  `json:"authorNEQ,omitempty"`
+	AuthorIn           []string `json:"authorIn,omitempty"`
+	AuthorNotIn        []string `json:"authorNotIn,omitempty"`
+	AuthorGT           *string  `json:"authorGT,omitempty"`
+	AuthorGTE          *string  `json:"authorGTE,omitempty"`
+	AuthorLT           *string  `json:"authorLT,omitempty"`
+	AuthorLTE          *string  `json:"authorLTE,omitempty"`
+	AuthorContains     *string  `json:"authorContains,omitempty"`
+	AuthorHasPrefix    *string  `json:"authorHasPrefix,omitempty"`
+	AuthorHasSuffix    *string  `json:"authorHasSuffix,omitempty"`
+	AuthorEqualFold    *string  `json:"authorEqualFold,omitempty"`
+	AuthorContainsFold *string  `json:"authorContainsFold,omitempty"`
+
+	// "level" field predicates.
+	Level             *string  `json:"level,omitempty"`
+	LevelNEQ          *string  `json:"levelNEQ,omitempty"`
+	LevelIn           []string `json:"levelIn,omitempty"`
+	LevelNotIn        []string `json:"levelNotIn,omitempty"`
+	LevelGT           *string  `json:"levelGT,omitempty"`
+	LevelGTE          *string  `json:"levelGTE,omitempty"`
+	LevelLT           *string  `json:"levelLT,omitempty"`
+	LevelLTE          *string  `json:"levelLTE,omitempty"`
+	LevelContains     *string  `json:"levelContains,omitempty"`
+	LevelHasPrefix    *string  `json:"levelHasPrefix,omitempty"`
+	LevelHasSuffix    *string  `json:"levelHasSuffix,omitempty"`
+	LevelEqualFold    *string  `json:"levelEqualFold,omitempty"`
+	LevelContainsFold *string  `json:"levelContainsFold,omitempty"`
+
+	// "status" field predicates.
+	Status             *string  `json:"status,omitempty"`
+	StatusNEQ          *string  `json:"statusNEQ,omitempty"`
+	StatusIn           []string `json:"statusIn,omitempty"`
+	StatusNotIn        []string `json:"statusNotIn,omitempty"`
+	StatusGT           *string  `json:"statusGT,omitempty"`
+	StatusGTE          *string  `json:"statusGTE,omitempty"`
+	StatusLT           *string  `json:"statusLT,omitempty"`
+	StatusLTE          *string  `json:"statusLTE,omitempty"`
+	StatusContains     *string  `json:"statusContains,omitempty"`
+	StatusHasPrefix    *string  `json:"statusHasPrefix,omitempty"`
+	StatusHasSuffix    *string  `json:"statusHasSuffix,omitempty"`
+	StatusEqualFold    *string  `json:"statusEqualFold,omitempty"`
+	StatusContainsFold *string  `json:"statusContainsFold,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *detectionrule.Kind  `json:"kind,omitempty"`
+	KindNEQ   *detectionrule.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []detectionrule.Kind `json:"kindIn,omitempty"`
+	KindNotIn []detectionrule.Kind `json:"kindNotIn,omitempty"`
+
+	// "product" field predicates.
+	Product             *string  `json:"product,omitempty"`
+	ProductNEQ          *string  `json:"productNEQ,omitempty"`
+	ProductIn           []string `json:"productIn,omitempty"`
+	ProductNotIn        []string `json:"productNotIn,omitempty"`
+	ProductGT           *string  `json:"productGT,omitempty"`
+	ProductGTE          *string  `json:"productGTE,omitempty"`
+	ProductLT           *string  `json:"productLT,omitempty"`
+	ProductLTE          *string  `json:"productLTE,omitempty"`
+	ProductContains     *string  `json:"productContains,omitempty"`
+	ProductHasPrefix    *string  `json:"productHasPrefix,omitempty"`
+	ProductHasSuffix    *string  `json:"productHasSuffix,omitempty"`
+	ProductEqualFold    *string  `json:"productEqualFold,omitempty"`
+	ProductContainsFold *string  `json:"productContainsFold,omitempty"`
+
+	// "category" field predicates.
+	Category             *string  `json:"category,omitempty"`
+	CategoryNEQ          *string  `json:"categoryNEQ,omitempty"`
+	CategoryIn           []string `json:"categoryIn,omitempty"`
+	CategoryNotIn        []string `json:"categoryNotIn,omitempty"`
+	CategoryGT           *string  `json:"categoryGT,omitempty"`
+	CategoryGTE          *string  `json:"categoryGTE,omitempty"`
+	CategoryLT           *string  `json:"categoryLT,omitempty"`
+	CategoryLTE          *string  `json:"categoryLTE,omitempty"`
+	CategoryContains     *string  `json:"categoryContains,omitempty"`
+	CategoryHasPrefix    *string  `json:"categoryHasPrefix,omitempty"`
+	CategoryHasSuffix    *string  `json:"categoryHasSuffix,omitempty"`
+	CategoryEqualFold    *string  `json:"categoryEqualFold,omitempty"`
+	CategoryContainsFold *string  `json:"categoryContainsFold,omitempty"`
+
+	// "service" field predicates.
+	Service             *string  `json:"service,omitempty"`
+	ServiceNEQ          *string  `json:"serviceNEQ,omitempty"`
+	ServiceIn           []string `json:"serviceIn,omitempty"`
+	ServiceNotIn        []string `json:"serviceNotIn,omitempty"`
+	ServiceGT           *string  `json:"serviceGT,omitempty"`
+	ServiceGTE          *string  `json:"serviceGTE,omitempty"`
+	ServiceLT           *string  `json:"serviceLT,omitempty"`
+	ServiceLTE          *string  `json:"serviceLTE,omitempty"`
+	ServiceContains     *string  `json:"serviceContains,omitempty"`
+	ServiceHasPrefix    *string  `json:"serviceHasPrefix,omitempty"`
+	ServiceHasSuffix    *string  `json:"serviceHasSuffix,omitempty"`
+	ServiceEqualFold    *string  `json:"serviceEqualFold,omitempty"`
+	ServiceContainsFold *string  `json:"serviceContainsFold,omitempty"`
+
+	// "version" field predicates.
+	Version      *int  `json:"version,omitempty"`
+	VersionNEQ   *int  `json:"versionNEQ,omitempty"`
+	VersionIn    []int `json:"versionIn,omitempty"`
+	VersionNotIn []int `json:"versionNotIn,omitempty"`
+	VersionGT    *int  `json:"versionGT,omitempty"`
+	VersionGTE   *int  `json:"versionGTE,omitempty"`
+	VersionLT    *int  `json:"versionLT,omitempty"`
+	VersionLTE   *int  `json:"versionLTE,omitempty"`
+
+	// "enabled" field predicates.
+	Enabled    *bool `json:"enabled,omitempty"`
+	EnabledNEQ *bool `json:"enabledNEQ,omitempty"`
+
+	// "source" field predicates.
+	Source             *string  `json:"source,omitempty"`
+	SourceNEQ          *string  `json:"sourceNEQ,omitempty"`
+	SourceIn           []string `json:"sourceIn,omitempty"`
+	SourceNotIn        []string `json:"sourceNotIn,omitempty"`
+	SourceGT           *string  `json:"sourceGT,omitempty"`
+	SourceGTE          *string  `json:"sourceGTE,omitempty"`
+	SourceLT           *string  `json:"sourceLT,omitempty"`
+	SourceLTE          *string  `json:"sourceLTE,omitempty"`
+	SourceContains     *string  `json:"sourceContains,omitempty"`
+	SourceHasPrefix    *string  `json:"sourceHasPrefix,omitempty"`
+	SourceHasSuffix    *string  `json:"sourceHasSuffix,omitempty"`
+	SourceEqualFold    *string  `json:"sourceEqualFold,omitempty"`
+	SourceContainsFold *string  `json:"sourceContainsFold,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *DetectionRuleWhereInput) AddPredicates(predicates ...predicate.DetectionRule) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the DetectionRuleWhereInput filter on the DetectionRuleQuery builder.
+func (i *DetectionRuleWhereInput) Filter(q *DetectionRuleQuery) (*DetectionRuleQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyDetectionRuleWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyDetectionRuleWhereInput is returned in case the DetectionRuleWhereInput is empty.
+var ErrEmptyDetectionRuleWhereInput = errors.New("ent: empty predicate DetectionRuleWhereInput")
+
+// P returns a predicate for filtering detectionrules.
+// An error is returned if the input is empty or invalid.
+func (i *DetectionRuleWhereInput) P() (predicate.DetectionRule, error) {
+	var predicates []predicate.DetectionRule
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, detectionrule.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.DetectionRule, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, detectionrule.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.DetectionRule, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, detectionrule.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, detectionrule.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, detectionrule.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, detectionrule.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, detectionrule.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, detectionrule.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, detectionrule.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, detectionrule.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, detectionrule.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, detectionrule.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, detectionrule.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, detectionrule.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, detectionrule.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, detectionrule.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, detectionrule.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, detectionrule.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, detectionrule.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, detectionrule.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, detectionrule.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, detectionrule.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, detectionrule.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, detectionrule.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, detectionrule.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, detectionrule.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, detectionrule.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, detectionrule.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, detectionrule.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, detectionrule.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, detectionrule.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, detectionrule.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, detectionrule.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, detectionrule.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, detectionrule.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, detectionrule.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, detectionrule.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, detectionrule.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, detectionrule.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, detectionrule.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, detectionrule.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, detectionrule.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.RuleID != nil {
+		predicates = append(predicates, detectionrule.RuleIDEQ(*i.RuleID))
+	}
+	if i.RuleIDNEQ != nil {
+		predicates = append(predicates, detectionrule.RuleIDNEQ(*i.RuleIDNEQ))
+	}
+	if len(i.RuleIDIn) > 0 {
+		predicates = append(predicates, detectionrule.RuleIDIn(i.RuleIDIn...))
+	}
+	if len(i.RuleIDNotIn) > 0 {
+		predicates = append(predicates, detectionrule.RuleIDNotIn(i.RuleIDNotIn...))
+	}
+	if i.RuleIDGT != nil {
+		predicates = append(predicates, detectionrule.RuleIDGT(*i.RuleIDGT))
+	}
+	if i.RuleIDGTE != nil {
+		predicates = append(predicates, detectionrule.RuleIDGTE(*i.RuleIDGTE))
+	}
+	if i.RuleIDLT != nil {
+		predicates = append(predicates, detectionrule.RuleIDLT(*i.RuleIDLT))
+	}
+	if i.RuleIDLTE != nil {
+		predicates = append(predicates, detectionrule.RuleIDLTE(*i.RuleIDLTE))
+	}
+	if i.RuleIDContains != nil {
+		predicates = append(predicates, detectionrule.RuleIDContains(*i.RuleIDContains))
+	}
+	if i.RuleIDHasPrefix != nil {
+		predicates = append(predicates, detectionrule.RuleIDHasPrefix(*i.RuleIDHasPrefix))
+	}
+	if i.RuleIDHasSuffix != nil {
+		predicates = append(predicates, detectionrule.RuleIDHasSuffix(*i.RuleIDHasSuffix))
+	}
+	if i.RuleIDEqualFold != nil {
+		predicates = append(predicates, detectionrule.RuleIDEqualFold(*i.RuleIDEqualFold))
+	}
+	if i.RuleIDContainsFold != nil {
+		predicates = append(predicates, detectionrule.RuleIDContainsFold(*i.RuleIDContainsFold))
+	}
+	if i.Title != nil {
+		predicates = append(predicates, detectionrule.TitleEQ(*i.Title))
+	}
+	if i.TitleNEQ != nil {
+		predicates = append(predicates, detectionrule.TitleNEQ(*i.TitleNEQ))
+	}
+	if len(i.TitleIn) > 0 {
+		predicates = append(predicates, detectionrule.TitleIn(i.TitleIn...))
+	}
+	if len(i.TitleNotIn) > 0 {
+		predicates = append(predicates, detectionrule.TitleNotIn(i.TitleNotIn...))
+	}
+	if i.TitleGT != nil {
+		predicates = append(predicates, detectionrule.TitleGT(*i.TitleGT))
+	}
+	if i.TitleGTE != nil {
+		predicates = append(predicates, detectionrule.TitleGTE(*i.TitleGTE))
+	}
+	if i.TitleLT != nil {
+		predicates = append(predicates, detectionrule.TitleLT(*i.TitleLT))
+	}
+	if i.TitleLTE != nil {
+		predicates = append(predicates, detectionrule.TitleLTE(*i.TitleLTE))
+	}
+	if i.TitleContains != nil {
+		predicates = append(predicates, detectionrule.TitleContains(*i.TitleContains))
+	}
+	if i.TitleHasPrefix != nil {
+		predicates = append(predicates, detectionrule.TitleHasPrefix(*i.TitleHasPrefix))
+	}
+	if i.TitleHasSuffix != nil {
+		predicates = append(predicates, detectionrule.TitleHasSuffix(*i.TitleHasSuffix))
+	}
+	if i.TitleEqualFold != nil {
+		predicates = append(predicates, detectionrule.TitleEqualFold(*i.TitleEqualFold))
+	}
+	if i.TitleContainsFold != nil {
+		predicates = append(predicates, detectionrule.TitleContainsFold(*i.TitleContainsFold))
+	}
+	if i.Description != nil {
+		predicates = append(predicates, detectionrule.DescriptionEQ(*i.Description))
+	}
+	if i.DescriptionNEQ != nil {
+		predicates = append(predicates, detectionrule.DescriptionNEQ(*i.DescriptionNEQ))
+	}
+	if len(i.DescriptionIn) > 0 {
+		predicates = append(predicates, detectionrule.DescriptionIn(i.DescriptionIn...))
+	}
+	if len(i.DescriptionNotIn) > 0 {
+		predicates = append(predicates, detectionrule.DescriptionNotIn(i.DescriptionNotIn...))
+	}
+	if i.DescriptionGT != nil {
+		predicates = append(predicates, detectionrule.DescriptionGT(*i.DescriptionGT))
+	}
+	if i.DescriptionGTE != nil {
+		predicates = append(predicates, detectionrule.DescriptionGTE(*i.DescriptionGTE))
+	}
+	if i.DescriptionLT != nil {
+		predicates = append(predicates, detectionrule.DescriptionLT(*i.DescriptionLT))
+	}
+	if i.DescriptionLTE != nil {
+		predicates = append(predicates, detectionrule.DescriptionLTE(*i.DescriptionLTE))
+	}
+	if i.DescriptionContains != nil {
+		predicates = append(predicates, detectionrule.DescriptionContains(*i.DescriptionContains))
+	}
+	if i.DescriptionHasPrefix != nil {
+		predicates = append(predicates, detectionrule.DescriptionHasPrefix(*i.DescriptionHasPrefix))
+	}
+	if i.DescriptionHasSuffix != nil {
+		predicates = append(predicates, detectionrule.DescriptionHasSuffix(*i.DescriptionHasSuffix))
+	}
+	if i.DescriptionEqualFold != nil {
+		predicates = append(predicates, detectionrule.DescriptionEqualFold(*i.DescriptionEqualFold))
+	}
+	if i.DescriptionContainsFold != nil {
+		predicates = append(predicates, detectionrule.DescriptionContainsFold(*i.DescriptionContainsFold))
+	}
+	if i.Author != nil {
+		predicates = append(predicates, detectionrule.AuthorEQ(*i.Author))
+	}
+	if i.AuthorNEQ != nil {
+		predicates = append(predicates, detectionrule.AuthorNEQ(*i.AuthorNEQ))
+	}
+	if len(i.AuthorIn) > 0 {
+		predicates = append(predicates, detectionrule.AuthorIn(i.AuthorIn...))
+	}
+	if len(i.AuthorNotIn) > 0 {
+		predicates = append(predicates, detectionrule.AuthorNotIn(i.AuthorNotIn...))
+	}
+	if i.AuthorGT != nil {
+		predicates = append(predicates, detectionrule.AuthorGT(*i.AuthorGT))
+	}
+	if i.AuthorGTE != nil {
+		predicates = append(predicates, detectionrule.AuthorGTE(*i.AuthorGTE))
+	}
+	if i.AuthorLT != nil {
+		predicates = append(predicates, detectionrule.AuthorLT(*i.AuthorLT))
+	}
+	if i.AuthorLTE != nil {
+		predicates = append(predicates, detectionrule.AuthorLTE(*i.AuthorLTE))
+	}
+	if i.AuthorContains != nil {
+		predicates = append(predicates, detectionrule.AuthorContains(*i.AuthorContains))
+	}
+	if i.AuthorHasPrefix != nil {
+		predicates = append(predicates, detectionrule.AuthorHasPrefix(*i.AuthorHasPrefix))
+	}
+	if i.AuthorHasSuffix != nil {
+		predicates = append(predicates, detectionrule.AuthorHasSuffix(*i.AuthorHasSuffix))
+	}
+	if i.AuthorEqualFold != nil {
+		predicates = append(predicates, detectionrule.AuthorEqualFold(*i.AuthorEqualFold))
+	}
+	if i.AuthorContainsFold != nil {
+		predicates = append(predicates, detectionrule.AuthorContainsFold(*i.AuthorContainsFold))
+	}
+	if i.Level != nil {
+		predicates = append(predicates, detectionrule.LevelEQ(*i.Level))
+	}
+	if i.LevelNEQ != nil {
+		predicates = append(predicates, detectionrule.LevelNEQ(*i.LevelNEQ))
+	}
+	if len(i.LevelIn) > 0 {
+		predicates = append(predicates, detectionrule.LevelIn(i.LevelIn...))
+	}
+	if len(i.LevelNotIn) > 0 {
+		predicates = append(predicates, detectionrule.LevelNotIn(i.LevelNotIn...))
+	}
+	if i.LevelGT != nil {
+		predicates = append(predicates, detectionrule.LevelGT(*i.LevelGT))
+	}
+	if i.LevelGTE != nil {
+		predicates = append(predicates, detectionrule.LevelGTE(*i.LevelGTE))
+	}
+	if i.LevelLT != nil {
+		predicates = append(predicates, detectionrule.LevelLT(*i.LevelLT))
+	}
+	if i.LevelLTE != nil {
+		predicates = append(predicates, detectionrule.LevelLTE(*i.LevelLTE))
+	}
+	if i.LevelContains != nil {
+		predicates = append(predicates, detectionrule.LevelContains(*i.LevelContains))
+	}
+	if i.LevelHasPrefix != nil {
+		predicates = append(predicates, detectionrule.LevelHasPrefix(*i.LevelHasPrefix))
+	}
+	if i.LevelHasSuffix != nil {
+		predicates = append(predicates, detectionrule.LevelHasSuffix(*i.LevelHasSuffix))
+	}
+	if i.LevelEqualFold != nil {
+		predicates = append(predicates, detectionrule.LevelEqualFold(*i.LevelEqualFold))
+	}
+	if i.LevelContainsFold != nil {
+		predicates = append(predicates, detectionrule.LevelContainsFold(*i.LevelContainsFold))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, detectionrule.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, detectionrule.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, detectionrule.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, detectionrule.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.StatusGT != nil {
+		predicates = append(predicates, detectionrule.StatusGT(*i.StatusGT))
+	}
+	if i.StatusGTE != nil {
+		predicates = append(predicates, detectionrule.StatusGTE(*i.StatusGTE))
+	}
+	if i.StatusLT != nil {
+		predicates = append(predicates, detectionrule.StatusLT(*i.StatusLT))
+	}
+	if i.StatusLTE != nil {
+		predicates = append(predicates, detectionrule.StatusLTE(*i.StatusLTE))
+	}
+	if i.StatusContains != nil {
+		predicates = append(predicates, detectionrule.StatusContains(*i.StatusContains))
+	}
+	if i.StatusHasPrefix != nil {
+		predicates = append(predicates, detectionrule.StatusHasPrefix(*i.StatusHasPrefix))
+	}
+	if i.StatusHasSuffix != nil {
+		predicates = append(predicates, detectionrule.StatusHasSuffix(*i.StatusHasSuffix))
+	}
+	if i.StatusEqualFold != nil {
+		predicates = append(predicates, detectionrule.StatusEqualFold(*i.StatusEqualFold))
+	}
+	if i.StatusContainsFold != nil {
+		predicates = append(predicates, detectionrule.StatusContainsFold(*i.StatusContainsFold))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, detectionrule.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, detectionrule.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, detectionrule.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, detectionrule.KindNotIn(i.KindNotIn...))
+	}
+	if i.Product != nil {
+		predicates = append(predicates, detectionrule.ProductEQ(*i.Product))
+	}
+	if i.ProductNEQ != nil {
+		predicates = append(predicates, detectionrule.ProductNEQ(*i.ProductNEQ))
+	}
+	if len(i.ProductIn) > 0 {
+		predicates = append(predicates, detectionrule.ProductIn(i.ProductIn...))
+	}
+	if len(i.ProductNotIn) > 0 {
+		predicates = append(predicates, detectionrule.ProductNotIn(i.ProductNotIn...))
+	}
+	if i.ProductGT != nil {
+		predicates = append(predicates, detectionrule.ProductGT(*i.ProductGT))
+	}
+	if i.ProductGTE != nil {
+		predicates = append(predicates, detectionrule.ProductGTE(*i.ProductGTE))
+	}
+	if i.ProductLT != nil {
+		predicates = append(predicates, detectionrule.ProductLT(*i.ProductLT))
+	}
+	if i.ProductLTE != nil {
+		predicates = append(predicates, detectionrule.ProductLTE(*i.ProductLTE))
+	}
+	if i.ProductContains != nil {
+		predicates = append(predicates, detectionrule.ProductContains(*i.ProductContains))
+	}
+	if i.ProductHasPrefix != nil {
+		predicates = append(predicates, detectionrule.ProductHasPrefix(*i.ProductHasPrefix))
+	}
+	if i.ProductHasSuffix != nil {
+		predicates = append(predicates, detectionrule.ProductHasSuffix(*i.ProductHasSuffix))
+	}
+	if i.ProductEqualFold != nil {
+		predicates = append(predicates, detectionrule.ProductEqualFold(*i.ProductEqualFold))
+	}
+	if i.ProductContainsFold != nil {
+		predicates = append(predicates, detectionrule.ProductContainsFold(*i.ProductContainsFold))
+	}
+	if i.Category != nil {
+		predicates = append(predicates, detectionrule.CategoryEQ(*i.Category))
+	}
+	if i.CategoryNEQ != nil {
+		predicates = append(predicates, detectionrule.CategoryNEQ(*i.CategoryNEQ))
+	}
+	if len(i.CategoryIn) > 0 {
+		predicates = append(predicates, detectionrule.CategoryIn(i.CategoryIn...))
+	}
+	if len(i.CategoryNotIn) > 0 {
+		predicates = append(predicates, detectionrule.CategoryNotIn(i.CategoryNotIn...))
+	}
+	if i.CategoryGT != nil {
+		predicates = append(predicates, detectionrule.CategoryGT(*i.CategoryGT))
+	}
+	if i.CategoryGTE != nil {
+		predicates = append(predicates, detectionrule.CategoryGTE(*i.CategoryGTE))
+	}
+	if i.CategoryLT != nil {
+		predicates = append(predicates, detectionrule.CategoryLT(*i.CategoryLT))
+	}
+	if i.CategoryLTE != nil {
+		predicates = append(predicates, detectionrule.CategoryLTE(*i.CategoryLTE))
+	}
+	if i.CategoryContains != nil {
+		predicates = append(predicates, detectionrule.CategoryContains(*i.CategoryContains))
+	}
+	if i.CategoryHasPrefix != nil {
+		predicates = append(predicates, detectionrule.CategoryHasPrefix(*i.CategoryHasPrefix))
+	}
+	if i.CategoryHasSuffix != nil {
+		predicates = append(predicates, detectionrule.CategoryHasSuffix(*i.CategoryHasSuffix))
+	}
+	if i.CategoryEqualFold != nil {
+		predicates = append(predicates, detectionrule.CategoryEqualFold(*i.CategoryEqualFold))
+	}
+	if i.CategoryContainsFold != nil {
+		predicates = append(predicates, detectionrule.CategoryContainsFold(*i.CategoryContainsFold))
+	}
+	if i.Service != nil {
+		predicates = append(predicates, detectionrule.ServiceEQ(*i.Service))
+	}
+	if i.ServiceNEQ != nil {
+		predicates = append(predicates, detectionrule.ServiceNEQ(*i.ServiceNEQ))
+	}
+	if len(i.ServiceIn) > 0 {
+		predicates = append(predicates, detectionrule.ServiceIn(i.ServiceIn...))
+	}
+	if len(i.ServiceNotIn) > 0 {
+		predicates = append(predicates, detectionrule.ServiceNotIn(i.ServiceNotIn...))
+	}
+	if i.ServiceGT != nil {
+		predicates = append(predicates, detectionrule.ServiceGT(*i.ServiceGT))
+	}
+	if i.ServiceGTE != nil {
+		predicates = append(predicates, detectionrule.ServiceGTE(*i.ServiceGTE))
+	}
+	if i.ServiceLT != nil {
+		predicates = append(predicates, detectionrule.ServiceLT(*i.ServiceLT))
+	}
+	if i.ServiceLTE != nil {
+		predicates = append(predicates, detectionrule.ServiceLTE(*i.ServiceLTE))
+	}
+	if i.ServiceContains != nil {
+		predicates = append(predicates, detectionrule.ServiceContains(*i.ServiceContains))
+	}
+	if i.ServiceHasPrefix != nil {
+		predicates = append(predicates, detectionrule.ServiceHasPrefix(*i.ServiceHasPrefix))
+	}
+	if i.ServiceHasSuffix != nil {
+		predicates = append(predicates, detectionrule.ServiceHasSuffix(*i.ServiceHasSuffix))
+	}
+	if i.ServiceEqualFold != nil {
+		predicates = append(predicates, detectionrule.ServiceEqualFold(*i.ServiceEqualFold))
+	}
+	if i.ServiceContainsFold != nil {
+		predicates = append(predicates, detectionrule.ServiceContainsFold(*i.ServiceContainsFold))
+	}
+	if i.Version != nil {
+		predicates = append(predicates, detectionrule.VersionEQ(*i.Version))
+	}
+	if i.VersionNEQ != nil {
+		predicates = append(predicates, detectionrule.VersionNEQ(*i.VersionNEQ))
+	}
+	if len(i.VersionIn) > 0 {
+		predicates = append(predicates, detectionrule.VersionIn(i.VersionIn...))
+	}
+	if len(i.VersionNotIn) > 0 {
+		predicates = append(predicates, detectionrule.VersionNotIn(i.VersionNotIn...))
+	}
+	if i.VersionGT != nil {
+		predicates = append(predicates, detectionrule.VersionGT(*i.VersionGT))
+	}
+	if i.VersionGTE != nil {
+		predicates = append(predicates, detectionrule.VersionGTE(*i.VersionGTE))
+	}
+	if i.VersionLT != nil {
+		predicates = append(predicates, detectionrule.VersionLT(*i.VersionLT))
+	}
+	if i.VersionLTE != nil {
+		predicates = append(predicates, detectionrule.VersionLTE(*i.VersionLTE))
+	}
+	if i.Enabled != nil {
+		predicates = append(predicates, detectionrule.EnabledEQ(*i.Enabled))
+	}
+	if i.EnabledNEQ != nil {
+		predicates = append(predicates, detectionrule.EnabledNEQ(*i.EnabledNEQ))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, detectionrule.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, detectionrule.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, detectionrule.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, detectionrule.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.SourceGT != nil {
+		predicates = append(predicates, detectionrule.SourceGT(*i.SourceGT))
+	}
+	if i.SourceGTE != nil {
+		predicates = append(predicates, detectionrule.SourceGTE(*i.SourceGTE))
+	}
+	if i.SourceLT != nil {
+		predicates = append(predicates, detectionrule.SourceLT(*i.SourceLT))
+	}
+	if i.SourceLTE != nil {
+		predicates = append(predicates, detectionrule.SourceLTE(*i.SourceLTE))
+	}
+	if i.SourceContains != nil {
+		predicates = append(predicates, detectionrule.SourceContains(*i.SourceContains))
+	}
+	if i.SourceHasPrefix != nil {
+		predicates = append(predicates, detectionrule.SourceHasPrefix(*i.SourceHasPrefix))
+	}
+	if i.SourceHasSuffix != nil {
+		predicates = append(predicates, detectionrule.SourceHasSuffix(*i.SourceHasSuffix))
+	}
+	if i.SourceEqualFold != nil {
+		predicates = append(predicates, detectionrule.SourceEqualFold(*i.SourceEqualFold))
+	}
+	if i.SourceContainsFold != nil {
+		predicates = append(predicates, detectionrule.SourceContainsFold(*i.SourceContainsFold))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyDetectionRuleWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return detectionrule.And(predicates...), nil
+	}
+}
+
 // EscalationPolicyWhereInput represents a where input for filtering EscalationPolicy queries.
 type EscalationPolicyWhereInput struct {
 	Predicates []predicate.EscalationPolicy  `json:"-"`
@@ -2261,6 +4894,552 @@ func (i *EscalationPolicyWhereInput) P() (predicate.EscalationPolicy, error) {
 		return predicates[0], nil
 	default:
 		return escalationpolicy.And(predicates...), nil
+	}
+}
+
+// EvidenceWhereInput represents a where input for filtering Evidence queries.
+type EvidenceWhereInput struct {
+	Predicates []predicate.Evidence  `json:"-"`
+	Not        *EvidenceWhereInput   `json:"not,omitempty"`
+	Or         []*EvidenceWhereInput `json:"or,omitempty"`
+	And        []*EvidenceWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "case_id" field predicates.
+	CaseID             *string  `json:"caseID,omitempty"`
+	CaseIDNEQ          *string  `json:"caseIDNEQ,omitempty"`
+	CaseIDIn           []string `json:"caseIDIn,omitempty"`
+	CaseIDNotIn        []string `json:"caseIDNotIn,omitempty"`
+	CaseIDGT           *string  `json:"caseIDGT,omitempty"`
+	CaseIDGTE          *string  `json:"caseIDGTE,omitempty"`
+	CaseIDLT           *string  `json:"caseIDLT,omitempty"`
+	CaseIDLTE          *string  `json:"caseIDLTE,omitempty"`
+	CaseIDContains     *string  `json:"caseIDContains,omitempty"`
+	CaseIDHasPrefix    *string  `json:"caseIDHasPrefix,omitempty"`
+	CaseIDHasSuffix    *string  `json:"caseIDHasSuffix,omitempty"`
+	CaseIDEqualFold    *string  `json:"caseIDEqualFold,omitempty"`
+	CaseIDContainsFold *string  `json:"caseIDContainsFold,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "content_type" field predicates.
+	ContentType             *string  `json:"contentType,omitempty"`
+	ContentTypeNEQ          *string  `json:"contentTypeNEQ,omitempty"`
+	ContentTypeIn           []string `json:"contentTypeIn,omitempty"`
+	ContentTypeNotIn        []string `json:"contentTypeNotIn,omitempty"`
+	ContentTypeGT           *string  `json:"contentTypeGT,omitempty"`
+	ContentTypeGTE          *string  `json:"contentTypeGTE,omitempty"`
+	ContentTypeLT           *string  `json:"contentTypeLT,omitempty"`
+	ContentTypeLTE          *string  `json:"contentTypeLTE,omitempty"`
+	ContentTypeContains     *string  `json:"contentTypeContains,omitempty"`
+	ContentTypeHasPrefix    *string  `json:"contentTypeHasPrefix,omitempty"`
+	ContentTypeHasSuffix    *string  `json:"contentTypeHasSuffix,omitempty"`
+	ContentTypeEqualFold    *string  `json:"contentTypeEqualFold,omitempty"`
+	ContentTypeContainsFold *string  `json:"contentTypeContainsFold,omitempty"`
+
+	// "size" field predicates.
+	Size      *int64  `json:"size,omitempty"`
+	SizeNEQ   *int64  `json:"sizeNEQ,omitempty"`
+	SizeIn    []int64 `json:"sizeIn,omitempty"`
+	SizeNotIn []int64 `json:"sizeNotIn,omitempty"`
+	SizeGT    *int64  `json:"sizeGT,omitempty"`
+	SizeGTE   *int64  `json:"sizeGTE,omitempty"`
+	SizeLT    *int64  `json:"sizeLT,omitempty"`
+	SizeLTE   *int64  `json:"sizeLTE,omitempty"`
+
+	// "sha256" field predicates.
+	Sha256             *string  `json:"sha256,omitempty"`
+	Sha256NEQ          *string  `json:"sha256NEQ,omitempty"`
+	Sha256In           []string `json:"sha256In,omitempty"`
+	Sha256NotIn        []string `json:"sha256NotIn,omitempty"`
+	Sha256GT           *string  `json:"sha256GT,omitempty"`
+	Sha256GTE          *string  `json:"sha256GTE,omitempty"`
+	Sha256LT           *string  `json:"sha256LT,omitempty"`
+	Sha256LTE          *string  `json:"sha256LTE,omitempty"`
+	Sha256Contains     *string  `json:"sha256Contains,omitempty"`
+	Sha256HasPrefix    *string  `json:"sha256HasPrefix,omitempty"`
+	Sha256HasSuffix    *string  `json:"sha256HasSuffix,omitempty"`
+	Sha256EqualFold    *string  `json:"sha256EqualFold,omitempty"`
+	Sha256ContainsFold *string  `json:"sha256ContainsFold,omitempty"`
+
+	// "added_by" field predicates.
+	AddedBy             *string  `json:"addedBy,omitempty"`
+	AddedByNEQ          *string  `json:"addedByNEQ,omitempty"`
+	AddedByIn           []string `json:"addedByIn,omitempty"`
+	AddedByNotIn        []string `json:"addedByNotIn,omitempty"`
+	AddedByGT           *string  `json:"addedByGT,omitempty"`
+	AddedByGTE          *string  `json:"addedByGTE,omitempty"`
+	AddedByLT           *string  `json:"addedByLT,omitempty"`
+	AddedByLTE          *string  `json:"addedByLTE,omitempty"`
+	AddedByContains     *string  `json:"addedByContains,omitempty"`
+	AddedByHasPrefix    *string  `json:"addedByHasPrefix,omitempty"`
+	AddedByHasSuffix    *string  `json:"addedByHasSuffix,omitempty"`
+	AddedByEqualFold    *string  `json:"addedByEqualFold,omitempty"`
+	AddedByContainsFold *string  `json:"addedByContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "case" edge predicates.
+	HasCase     *bool                     `json:"hasCase,omitempty"`
+	HasCaseWith []*SecurityCaseWhereInput `json:"hasCaseWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *EvidenceWhereInput) AddPredicates(predicates ...predicate.Evidence) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the EvidenceWhereInput filter on the EvidenceQuery builder.
+func (i *EvidenceWhereInput) Filter(q *EvidenceQuery) (*EvidenceQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyEvidenceWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyEvidenceWhereInput is returned in case the EvidenceWhereInput is empty.
+var ErrEmptyEvidenceWhereInput = errors.New("ent: empty predicate EvidenceWhereInput")
+
+// P returns a predicate for filtering evidences.
+// An error is returned if the input is empty or invalid.
+func (i *EvidenceWhereInput) P() (predicate.Evidence, error) {
+	var predicates []predicate.Evidence
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, evidence.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Evidence, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, evidence.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Evidence, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, evidence.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, evidence.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, evidence.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, evidence.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, evidence.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, evidence.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, evidence.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, evidence.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, evidence.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, evidence.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, evidence.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, evidence.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, evidence.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, evidence.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, evidence.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, evidence.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, evidence.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, evidence.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, evidence.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, evidence.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, evidence.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, evidence.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, evidence.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, evidence.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.CaseID != nil {
+		predicates = append(predicates, evidence.CaseIDEQ(*i.CaseID))
+	}
+	if i.CaseIDNEQ != nil {
+		predicates = append(predicates, evidence.CaseIDNEQ(*i.CaseIDNEQ))
+	}
+	if len(i.CaseIDIn) > 0 {
+		predicates = append(predicates, evidence.CaseIDIn(i.CaseIDIn...))
+	}
+	if len(i.CaseIDNotIn) > 0 {
+		predicates = append(predicates, evidence.CaseIDNotIn(i.CaseIDNotIn...))
+	}
+	if i.CaseIDGT != nil {
+		predicates = append(predicates, evidence.CaseIDGT(*i.CaseIDGT))
+	}
+	if i.CaseIDGTE != nil {
+		predicates = append(predicates, evidence.CaseIDGTE(*i.CaseIDGTE))
+	}
+	if i.CaseIDLT != nil {
+		predicates = append(predicates, evidence.CaseIDLT(*i.CaseIDLT))
+	}
+	if i.CaseIDLTE != nil {
+		predicates = append(predicates, evidence.CaseIDLTE(*i.CaseIDLTE))
+	}
+	if i.CaseIDContains != nil {
+		predicates = append(predicates, evidence.CaseIDContains(*i.CaseIDContains))
+	}
+	if i.CaseIDHasPrefix != nil {
+		predicates = append(predicates, evidence.CaseIDHasPrefix(*i.CaseIDHasPrefix))
+	}
+	if i.CaseIDHasSuffix != nil {
+		predicates = append(predicates, evidence.CaseIDHasSuffix(*i.CaseIDHasSuffix))
+	}
+	if i.CaseIDEqualFold != nil {
+		predicates = append(predicates, evidence.CaseIDEqualFold(*i.CaseIDEqualFold))
+	}
+	if i.CaseIDContainsFold != nil {
+		predicates = append(predicates, evidence.CaseIDContainsFold(*i.CaseIDContainsFold))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, evidence.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, evidence.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, evidence.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, evidence.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, evidence.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, evidence.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, evidence.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, evidence.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, evidence.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, evidence.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, evidence.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, evidence.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, evidence.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.ContentType != nil {
+		predicates = append(predicates, evidence.ContentTypeEQ(*i.ContentType))
+	}
+	if i.ContentTypeNEQ != nil {
+		predicates = append(predicates, evidence.ContentTypeNEQ(*i.ContentTypeNEQ))
+	}
+	if len(i.ContentTypeIn) > 0 {
+		predicates = append(predicates, evidence.ContentTypeIn(i.ContentTypeIn...))
+	}
+	if len(i.ContentTypeNotIn) > 0 {
+		predicates = append(predicates, evidence.ContentTypeNotIn(i.ContentTypeNotIn...))
+	}
+	if i.ContentTypeGT != nil {
+		predicates = append(predicates, evidence.ContentTypeGT(*i.ContentTypeGT))
+	}
+	if i.ContentTypeGTE != nil {
+		predicates = append(predicates, evidence.ContentTypeGTE(*i.ContentTypeGTE))
+	}
+	if i.ContentTypeLT != nil {
+		predicates = append(predicates, evidence.ContentTypeLT(*i.ContentTypeLT))
+	}
+	if i.ContentTypeLTE != nil {
+		predicates = append(predicates, evidence.ContentTypeLTE(*i.ContentTypeLTE))
+	}
+	if i.ContentTypeContains != nil {
+		predicates = append(predicates, evidence.ContentTypeContains(*i.ContentTypeContains))
+	}
+	if i.ContentTypeHasPrefix != nil {
+		predicates = append(predicates, evidence.ContentTypeHasPrefix(*i.ContentTypeHasPrefix))
+	}
+	if i.ContentTypeHasSuffix != nil {
+		predicates = append(predicates, evidence.ContentTypeHasSuffix(*i.ContentTypeHasSuffix))
+	}
+	if i.ContentTypeEqualFold != nil {
+		predicates = append(predicates, evidence.ContentTypeEqualFold(*i.ContentTypeEqualFold))
+	}
+	if i.ContentTypeContainsFold != nil {
+		predicates = append(predicates, evidence.ContentTypeContainsFold(*i.ContentTypeContainsFold))
+	}
+	if i.Size != nil {
+		predicates = append(predicates, evidence.SizeEQ(*i.Size))
+	}
+	if i.SizeNEQ != nil {
+		predicates = append(predicates, evidence.SizeNEQ(*i.SizeNEQ))
+	}
+	if len(i.SizeIn) > 0 {
+		predicates = append(predicates, evidence.SizeIn(i.SizeIn...))
+	}
+	if len(i.SizeNotIn) > 0 {
+		predicates = append(predicates, evidence.SizeNotIn(i.SizeNotIn...))
+	}
+	if i.SizeGT != nil {
+		predicates = append(predicates, evidence.SizeGT(*i.SizeGT))
+	}
+	if i.SizeGTE != nil {
+		predicates = append(predicates, evidence.SizeGTE(*i.SizeGTE))
+	}
+	if i.SizeLT != nil {
+		predicates = append(predicates, evidence.SizeLT(*i.SizeLT))
+	}
+	if i.SizeLTE != nil {
+		predicates = append(predicates, evidence.SizeLTE(*i.SizeLTE))
+	}
+	if i.Sha256 != nil {
+		predicates = append(predicates, evidence.Sha256EQ(*i.Sha256))
+	}
+	if i.Sha256NEQ != nil {
+		predicates = append(predicates, evidence.Sha256NEQ(*i.Sha256NEQ))
+	}
+	if len(i.Sha256In) > 0 {
+		predicates = append(predicates, evidence.Sha256In(i.Sha256In...))
+	}
+	if len(i.Sha256NotIn) > 0 {
+		predicates = append(predicates, evidence.Sha256NotIn(i.Sha256NotIn...))
+	}
+	if i.Sha256GT != nil {
+		predicates = append(predicates, evidence.Sha256GT(*i.Sha256GT))
+	}
+	if i.Sha256GTE != nil {
+		predicates = append(predicates, evidence.Sha256GTE(*i.Sha256GTE))
+	}
+	if i.Sha256LT != nil {
+		predicates = append(predicates, evidence.Sha256LT(*i.Sha256LT))
+	}
+	if i.Sha256LTE != nil {
+		predicates = append(predicates, evidence.Sha256LTE(*i.Sha256LTE))
+	}
+	if i.Sha256Contains != nil {
+		predicates = append(predicates, evidence.Sha256Contains(*i.Sha256Contains))
+	}
+	if i.Sha256HasPrefix != nil {
+		predicates = append(predicates, evidence.Sha256HasPrefix(*i.Sha256HasPrefix))
+	}
+	if i.Sha256HasSuffix != nil {
+		predicates = append(predicates, evidence.Sha256HasSuffix(*i.Sha256HasSuffix))
+	}
+	if i.Sha256EqualFold != nil {
+		predicates = append(predicates, evidence.Sha256EqualFold(*i.Sha256EqualFold))
+	}
+	if i.Sha256ContainsFold != nil {
+		predicates = append(predicates, evidence.Sha256ContainsFold(*i.Sha256ContainsFold))
+	}
+	if i.AddedBy != nil {
+		predicates = append(predicates, evidence.AddedByEQ(*i.AddedBy))
+	}
+	if i.AddedByNEQ != nil {
+		predicates = append(predicates, evidence.AddedByNEQ(*i.AddedByNEQ))
+	}
+	if len(i.AddedByIn) > 0 {
+		predicates = append(predicates, evidence.AddedByIn(i.AddedByIn...))
+	}
+	if len(i.AddedByNotIn) > 0 {
+		predicates = append(predicates, evidence.AddedByNotIn(i.AddedByNotIn...))
+	}
+	if i.AddedByGT != nil {
+		predicates = append(predicates, evidence.AddedByGT(*i.AddedByGT))
+	}
+	if i.AddedByGTE != nil {
+		predicates = append(predicates, evidence.AddedByGTE(*i.AddedByGTE))
+	}
+	if i.AddedByLT != nil {
+		predicates = append(predicates, evidence.AddedByLT(*i.AddedByLT))
+	}
+	if i.AddedByLTE != nil {
+		predicates = append(predicates, evidence.AddedByLTE(*i.AddedByLTE))
+	}
+	if i.AddedByContains != nil {
+		predicates = append(predicates, evidence.AddedByContains(*i.AddedByContains))
+	}
+	if i.AddedByHasPrefix != nil {
+		predicates = append(predicates, evidence.AddedByHasPrefix(*i.AddedByHasPrefix))
+	}
+	if i.AddedByHasSuffix != nil {
+		predicates = append(predicates, evidence.AddedByHasSuffix(*i.AddedByHasSuffix))
+	}
+	if i.AddedByEqualFold != nil {
+		predicates = append(predicates, evidence.AddedByEqualFold(*i.AddedByEqualFold))
+	}
+	if i.AddedByContainsFold != nil {
+		predicates = append(predicates, evidence.AddedByContainsFold(*i.AddedByContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, evidence.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, evidence.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, evidence.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, evidence.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, evidence.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, evidence.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, evidence.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, evidence.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+
+	if i.HasCase != nil {
+		p := evidence.HasCase()
+		if !*i.HasCase {
+			p = evidence.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasCaseWith) > 0 {
+		with := make([]predicate.SecurityCase, 0, len(i.HasCaseWith))
+		for _, w := range i.HasCaseWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasCaseWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, evidence.HasCaseWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyEvidenceWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return evidence.And(predicates...), nil
 	}
 }
 
@@ -3648,6 +6827,1136 @@ func (i *IncidentEntryWhereInput) P() (predicate.IncidentEntry, error) {
 	}
 }
 
+// IndicatorWhereInput represents a where input for filtering Indicator queries.
+type IndicatorWhereInput struct {
+	Predicates []predicate.Indicator  `json:"-"`
+	Not        *IndicatorWhereInput   `json:"not,omitempty"`
+	Or         []*IndicatorWhereInput `json:"or,omitempty"`
+	And        []*IndicatorWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "list_id" field predicates.
+	ListID             *string  `json:"listID,omitempty"`
+	ListIDNEQ          *string  `json:"listIDNEQ,omitempty"`
+	ListIDIn           []string `json:"listIDIn,omitempty"`
+	ListIDNotIn        []string `json:"listIDNotIn,omitempty"`
+	ListIDGT           *string  `json:"listIDGT,omitempty"`
+	ListIDGTE          *string  `json:"listIDGTE,omitempty"`
+	ListIDLT           *string  `json:"listIDLT,omitempty"`
+	ListIDLTE          *string  `json:"listIDLTE,omitempty"`
+	ListIDContains     *string  `json:"listIDContains,omitempty"`
+	ListIDHasPrefix    *string  `json:"listIDHasPrefix,omitempty"`
+	ListIDHasSuffix    *string  `json:"listIDHasSuffix,omitempty"`
+	ListIDEqualFold    *string  `json:"listIDEqualFold,omitempty"`
+	ListIDContainsFold *string  `json:"listIDContainsFold,omitempty"`
+
+	// "kind" field predicates.
+	Kind             *string  `json:"kind,omitempty"`
+	KindNEQ          *string  `json:"kindNEQ,omitempty"`
+	KindIn           []string `json:"kindIn,omitempty"`
+	KindNotIn        []string `json:"kindNotIn,omitempty"`
+	KindGT           *string  `json:"kindGT,omitempty"`
+	KindGTE          *string  `json:"kindGTE,omitempty"`
+	KindLT           *string  `json:"kindLT,omitempty"`
+	KindLTE          *string  `json:"kindLTE,omitempty"`
+	KindContains     *string  `json:"kindContains,omitempty"`
+	KindHasPrefix    *string  `json:"kindHasPrefix,omitempty"`
+	KindHasSuffix    *string  `json:"kindHasSuffix,omitempty"`
+	KindEqualFold    *string  `json:"kindEqualFold,omitempty"`
+	KindContainsFold *string  `json:"kindContainsFold,omitempty"`
+
+	// "value" field predicates.
+	Value             *string  `json:"value,omitempty"`
+	ValueNEQ          *string  `json:"valueNEQ,omitempty"`
+	ValueIn           []string `json:"valueIn,omitempty"`
+	ValueNotIn        []string `json:"valueNotIn,omitempty"`
+	ValueGT           *string  `json:"valueGT,omitempty"`
+	ValueGTE          *string  `json:"valueGTE,omitempty"`
+	ValueLT           *string  `json:"valueLT,omitempty"`
+	ValueLTE          *string  `json:"valueLTE,omitempty"`
+	ValueContains     *string  `json:"valueContains,omitempty"`
+	ValueHasPrefix    *string  `json:"valueHasPrefix,omitempty"`
+	ValueHasSuffix    *string  `json:"valueHasSuffix,omitempty"`
+	ValueEqualFold    *string  `json:"valueEqualFold,omitempty"`
+	ValueContainsFold *string  `json:"valueContainsFold,omitempty"`
+
+	// "source" field predicates.
+	Source             *string  `json:"source,omitempty"`
+	SourceNEQ          *string  `json:"sourceNEQ,omitempty"`
+	SourceIn           []string `json:"sourceIn,omitempty"`
+	SourceNotIn        []string `json:"sourceNotIn,omitempty"`
+	SourceGT           *string  `json:"sourceGT,omitempty"`
+	SourceGTE          *string  `json:"sourceGTE,omitempty"`
+	SourceLT           *string  `json:"sourceLT,omitempty"`
+	SourceLTE          *string  `json:"sourceLTE,omitempty"`
+	SourceContains     *string  `json:"sourceContains,omitempty"`
+	SourceHasPrefix    *string  `json:"sourceHasPrefix,omitempty"`
+	SourceHasSuffix    *string  `json:"sourceHasSuffix,omitempty"`
+	SourceEqualFold    *string  `json:"sourceEqualFold,omitempty"`
+	SourceContainsFold *string  `json:"sourceContainsFold,omitempty"`
+
+	// "confidence" field predicates.
+	Confidence      *int  `json:"confidence,omitempty"`
+	ConfidenceNEQ   *int  `json:"confidenceNEQ,omitempty"`
+	ConfidenceIn    []int `json:"confidenceIn,omitempty"`
+	ConfidenceNotIn []int `json:"confidenceNotIn,omitempty"`
+	ConfidenceGT    *int  `json:"confidenceGT,omitempty"`
+	ConfidenceGTE   *int  `json:"confidenceGTE,omitempty"`
+	ConfidenceLT    *int  `json:"confidenceLT,omitempty"`
+	ConfidenceLTE   *int  `json:"confidenceLTE,omitempty"`
+
+	// "tlp" field predicates.
+	Tlp             *string  `json:"tlp,omitempty"`
+	TlpNEQ          *string  `json:"tlpNEQ,omitempty"`
+	TlpIn           []string `json:"tlpIn,omitempty"`
+	TlpNotIn        []string `json:"tlpNotIn,omitempty"`
+	TlpGT           *string  `json:"tlpGT,omitempty"`
+	TlpGTE          *string  `json:"tlpGTE,omitempty"`
+	TlpLT           *string  `json:"tlpLT,omitempty"`
+	TlpLTE          *string  `json:"tlpLTE,omitempty"`
+	TlpContains     *string  `json:"tlpContains,omitempty"`
+	TlpHasPrefix    *string  `json:"tlpHasPrefix,omitempty"`
+	TlpHasSuffix    *string  `json:"tlpHasSuffix,omitempty"`
+	TlpEqualFold    *string  `json:"tlpEqualFold,omitempty"`
+	TlpContainsFold *string  `json:"tlpContainsFold,omitempty"`
+
+	// "valid_from" field predicates.
+	ValidFrom       *time.Time  `json:"validFrom,omitempty"`
+	ValidFromNEQ    *time.Time  `json:"validFromNEQ,omitempty"`
+	ValidFromIn     []time.Time `json:"validFromIn,omitempty"`
+	ValidFromNotIn  []time.Time `json:"validFromNotIn,omitempty"`
+	ValidFromGT     *time.Time  `json:"validFromGT,omitempty"`
+	ValidFromGTE    *time.Time  `json:"validFromGTE,omitempty"`
+	ValidFromLT     *time.Time  `json:"validFromLT,omitempty"`
+	ValidFromLTE    *time.Time  `json:"validFromLTE,omitempty"`
+	ValidFromIsNil  bool        `json:"validFromIsNil,omitempty"`
+	ValidFromNotNil bool        `json:"validFromNotNil,omitempty"`
+
+	// "valid_until" field predicates.
+	ValidUntil       *time.Time  `json:"validUntil,omitempty"`
+	ValidUntilNEQ    *time.Time  `json:"validUntilNEQ,omitempty"`
+	ValidUntilIn     []time.Time `json:"validUntilIn,omitempty"`
+	ValidUntilNotIn  []time.Time `json:"validUntilNotIn,omitempty"`
+	ValidUntilGT     *time.Time  `json:"validUntilGT,omitempty"`
+	ValidUntilGTE    *time.Time  `json:"validUntilGTE,omitempty"`
+	ValidUntilLT     *time.Time  `json:"validUntilLT,omitempty"`
+	ValidUntilLTE    *time.Time  `json:"validUntilLTE,omitempty"`
+	ValidUntilIsNil  bool        `json:"validUntilIsNil,omitempty"`
+	ValidUntilNotNil bool        `json:"validUntilNotNil,omitempty"`
+
+	// "description" field predicates.
+	Description             *string  `json:"description,omitempty"`
+	DescriptionNEQ          *string  `json:"descriptionNEQ,omitempty"`
+	DescriptionIn           []string `json:"descriptionIn,omitempty"`
+	DescriptionNotIn        []string `json:"descriptionNotIn,omitempty"`
+	DescriptionGT           *string  `json:"descriptionGT,omitempty"`
+	DescriptionGTE          *string  `json:"descriptionGTE,omitempty"`
+	DescriptionLT           *string  `json:"descriptionLT,omitempty"`
+	DescriptionLTE          *string  `json:"descriptionLTE,omitempty"`
+	DescriptionContains     *string  `json:"descriptionContains,omitempty"`
+	DescriptionHasPrefix    *string  `json:"descriptionHasPrefix,omitempty"`
+	DescriptionHasSuffix    *string  `json:"descriptionHasSuffix,omitempty"`
+	DescriptionEqualFold    *string  `json:"descriptionEqualFold,omitempty"`
+	DescriptionContainsFold *string  `json:"descriptionContainsFold,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *IndicatorWhereInput) AddPredicates(predicates ...predicate.Indicator) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the IndicatorWhereInput filter on the IndicatorQuery builder.
+func (i *IndicatorWhereInput) Filter(q *IndicatorQuery) (*IndicatorQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyIndicatorWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyIndicatorWhereInput is returned in case the IndicatorWhereInput is empty.
+var ErrEmptyIndicatorWhereInput = errors.New("ent: empty predicate IndicatorWhereInput")
+
+// P returns a predicate for filtering indicators.
+// An error is returned if the input is empty or invalid.
+func (i *IndicatorWhereInput) P() (predicate.Indicator, error) {
+	var predicates []predicate.Indicator
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, indicator.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Indicator, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, indicator.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Indicator, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, indicator.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, indicator.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, indicator.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, indicator.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, indicator.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, indicator.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, indicator.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, indicator.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, indicator.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, indicator.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, indicator.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, indicator.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, indicator.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, indicator.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, indicator.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, indicator.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, indicator.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, indicator.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, indicator.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, indicator.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, indicator.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, indicator.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, indicator.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, indicator.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, indicator.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, indicator.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, indicator.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, indicator.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, indicator.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, indicator.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, indicator.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, indicator.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, indicator.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, indicator.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, indicator.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, indicator.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, indicator.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, indicator.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, indicator.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, indicator.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.ListID != nil {
+		predicates = append(predicates, indicator.ListIDEQ(*i.ListID))
+	}
+	if i.ListIDNEQ != nil {
+		predicates = append(predicates, indicator.ListIDNEQ(*i.ListIDNEQ))
+	}
+	if len(i.ListIDIn) > 0 {
+		predicates = append(predicates, indicator.ListIDIn(i.ListIDIn...))
+	}
+	if len(i.ListIDNotIn) > 0 {
+		predicates = append(predicates, indicator.ListIDNotIn(i.ListIDNotIn...))
+	}
+	if i.ListIDGT != nil {
+		predicates = append(predicates, indicator.ListIDGT(*i.ListIDGT))
+	}
+	if i.ListIDGTE != nil {
+		predicates = append(predicates, indicator.ListIDGTE(*i.ListIDGTE))
+	}
+	if i.ListIDLT != nil {
+		predicates = append(predicates, indicator.ListIDLT(*i.ListIDLT))
+	}
+	if i.ListIDLTE != nil {
+		predicates = append(predicates, indicator.ListIDLTE(*i.ListIDLTE))
+	}
+	if i.ListIDContains != nil {
+		predicates = append(predicates, indicator.ListIDContains(*i.ListIDContains))
+	}
+	if i.ListIDHasPrefix != nil {
+		predicates = append(predicates, indicator.ListIDHasPrefix(*i.ListIDHasPrefix))
+	}
+	if i.ListIDHasSuffix != nil {
+		predicates = append(predicates, indicator.ListIDHasSuffix(*i.ListIDHasSuffix))
+	}
+	if i.ListIDEqualFold != nil {
+		predicates = append(predicates, indicator.ListIDEqualFold(*i.ListIDEqualFold))
+	}
+	if i.ListIDContainsFold != nil {
+		predicates = append(predicates, indicator.ListIDContainsFold(*i.ListIDContainsFold))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, indicator.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, indicator.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, indicator.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, indicator.KindNotIn(i.KindNotIn...))
+	}
+	if i.KindGT != nil {
+		predicates = append(predicates, indicator.KindGT(*i.KindGT))
+	}
+	if i.KindGTE != nil {
+		predicates = append(predicates, indicator.KindGTE(*i.KindGTE))
+	}
+	if i.KindLT != nil {
+		predicates = append(predicates, indicator.KindLT(*i.KindLT))
+	}
+	if i.KindLTE != nil {
+		predicates = append(predicates, indicator.KindLTE(*i.KindLTE))
+	}
+	if i.KindContains != nil {
+		predicates = append(predicates, indicator.KindContains(*i.KindContains))
+	}
+	if i.KindHasPrefix != nil {
+		predicates = append(predicates, indicator.KindHasPrefix(*i.KindHasPrefix))
+	}
+	if i.KindHasSuffix != nil {
+		predicates = append(predicates, indicator.KindHasSuffix(*i.KindHasSuffix))
+	}
+	if i.KindEqualFold != nil {
+		predicates = append(predicates, indicator.KindEqualFold(*i.KindEqualFold))
+	}
+	if i.KindContainsFold != nil {
+		predicates = append(predicates, indicator.KindContainsFold(*i.KindContainsFold))
+	}
+	if i.Value != nil {
+		predicates = append(predicates, indicator.ValueEQ(*i.Value))
+	}
+	if i.ValueNEQ != nil {
+		predicates = append(predicates, indicator.ValueNEQ(*i.ValueNEQ))
+	}
+	if len(i.ValueIn) > 0 {
+		predicates = append(predicates, indicator.ValueIn(i.ValueIn...))
+	}
+	if len(i.ValueNotIn) > 0 {
+		predicates = append(predicates, indicator.ValueNotIn(i.ValueNotIn...))
+	}
+	if i.ValueGT != nil {
+		predicates = append(predicates, indicator.ValueGT(*i.ValueGT))
+	}
+	if i.ValueGTE != nil {
+		predicates = append(predicates, indicator.ValueGTE(*i.ValueGTE))
+	}
+	if i.ValueLT != nil {
+		predicates = append(predicates, indicator.ValueLT(*i.ValueLT))
+	}
+	if i.ValueLTE != nil {
+		predicates = append(predicates, indicator.ValueLTE(*i.ValueLTE))
+	}
+	if i.ValueContains != nil {
+		predicates = append(predicates, indicator.ValueContains(*i.ValueContains))
+	}
+	if i.ValueHasPrefix != nil {
+		predicates = append(predicates, indicator.ValueHasPrefix(*i.ValueHasPrefix))
+	}
+	if i.ValueHasSuffix != nil {
+		predicates = append(predicates, indicator.ValueHasSuffix(*i.ValueHasSuffix))
+	}
+	if i.ValueEqualFold != nil {
+		predicates = append(predicates, indicator.ValueEqualFold(*i.ValueEqualFold))
+	}
+	if i.ValueContainsFold != nil {
+		predicates = append(predicates, indicator.ValueContainsFold(*i.ValueContainsFold))
+	}
+	if i.Source != nil {
+		predicates = append(predicates, indicator.SourceEQ(*i.Source))
+	}
+	if i.SourceNEQ != nil {
+		predicates = append(predicates, indicator.SourceNEQ(*i.SourceNEQ))
+	}
+	if len(i.SourceIn) > 0 {
+		predicates = append(predicates, indicator.SourceIn(i.SourceIn...))
+	}
+	if len(i.SourceNotIn) > 0 {
+		predicates = append(predicates, indicator.SourceNotIn(i.SourceNotIn...))
+	}
+	if i.SourceGT != nil {
+		predicates = append(predicates, indicator.SourceGT(*i.SourceGT))
+	}
+	if i.SourceGTE != nil {
+		predicates = append(predicates, indicator.SourceGTE(*i.SourceGTE))
+	}
+	if i.SourceLT != nil {
+		predicates = append(predicates, indicator.SourceLT(*i.SourceLT))
+	}
+	if i.SourceLTE != nil {
+		predicates = append(predicates, indicator.SourceLTE(*i.SourceLTE))
+	}
+	if i.SourceContains != nil {
+		predicates = append(predicates, indicator.SourceContains(*i.SourceContains))
+	}
+	if i.SourceHasPrefix != nil {
+		predicates = append(predicates, indicator.SourceHasPrefix(*i.SourceHasPrefix))
+	}
+	if i.SourceHasSuffix != nil {
+		predicates = append(predicates, indicator.SourceHasSuffix(*i.SourceHasSuffix))
+	}
+	if i.SourceEqualFold != nil {
+		predicates = append(predicates, indicator.SourceEqualFold(*i.SourceEqualFold))
+	}
+	if i.SourceContainsFold != nil {
+		predicates = append(predicates, indicator.SourceContainsFold(*i.SourceContainsFold))
+	}
+	if i.Confidence != nil {
+		predicates = append(predicates, indicator.ConfidenceEQ(*i.Confidence))
+	}
+	if i.ConfidenceNEQ != nil {
+		predicates = append(predicates, indicator.ConfidenceNEQ(*i.ConfidenceNEQ))
+	}
+	if len(i.ConfidenceIn) > 0 {
+		predicates = append(predicates, indicator.ConfidenceIn(i.ConfidenceIn...))
+	}
+	if len(i.ConfidenceNotIn) > 0 {
+		predicates = append(predicates, indicator.ConfidenceNotIn(i.ConfidenceNotIn...))
+	}
+	if i.ConfidenceGT != nil {
+		predicates = append(predicates, indicator.ConfidenceGT(*i.ConfidenceGT))
+	}
+	if i.ConfidenceGTE != nil {
+		predicates = append(predicates, indicator.ConfidenceGTE(*i.ConfidenceGTE))
+	}
+	if i.ConfidenceLT != nil {
+		predicates = append(predicates, indicator.ConfidenceLT(*i.ConfidenceLT))
+	}
+	if i.ConfidenceLTE != nil {
+		predicates = append(predicates, indicator.ConfidenceLTE(*i.ConfidenceLTE))
+	}
+	if i.Tlp != nil {
+		predicates = append(predicates, indicator.TlpEQ(*i.Tlp))
+	}
+	if i.TlpNEQ != nil {
+		predicates = append(predicates, indicator.TlpNEQ(*i.TlpNEQ))
+	}
+	if len(i.TlpIn) > 0 {
+		predicates = append(predicates, indicator.TlpIn(i.TlpIn...))
+	}
+	if len(i.TlpNotIn) > 0 {
+		predicates = append(predicates, indicator.TlpNotIn(i.TlpNotIn...))
+	}
+	if i.TlpGT != nil {
+		predicates = append(predicates, indicator.TlpGT(*i.TlpGT))
+	}
+	if i.TlpGTE != nil {
+		predicates = append(predicates, indicator.TlpGTE(*i.TlpGTE))
+	}
+	if i.TlpLT != nil {
+		predicates = append(predicates, indicator.TlpLT(*i.TlpLT))
+	}
+	if i.TlpLTE != nil {
+		predicates = append(predicates, indicator.TlpLTE(*i.TlpLTE))
+	}
+	if i.TlpContains != nil {
+		predicates = append(predicates, indicator.TlpContains(*i.TlpContains))
+	}
+	if i.TlpHasPrefix != nil {
+		predicates = append(predicates, indicator.TlpHasPrefix(*i.TlpHasPrefix))
+	}
+	if i.TlpHasSuffix != nil {
+		predicates = append(predicates, indicator.TlpHasSuffix(*i.TlpHasSuffix))
+	}
+	if i.TlpEqualFold != nil {
+		predicates = append(predicates, indicator.TlpEqualFold(*i.TlpEqualFold))
+	}
+	if i.TlpContainsFold != nil {
+		predicates = append(predicates, indicator.TlpContainsFold(*i.TlpContainsFold))
+	}
+	if i.ValidFrom != nil {
+		predicates = append(predicates, indicator.ValidFromEQ(*i.ValidFrom))
+	}
+	if i.ValidFromNEQ != nil {
+		predicates = append(predicates, indicator.ValidFromNEQ(*i.ValidFromNEQ))
+	}
+	if len(i.ValidFromIn) > 0 {
+		predicates = append(predicates, indicator.ValidFromIn(i.ValidFromIn...))
+	}
+	if len(i.ValidFromNotIn) > 0 {
+		predicates = append(predicates, indicator.ValidFromNotIn(i.ValidFromNotIn...))
+	}
+	if i.ValidFromGT != nil {
+		predicates = append(predicates, indicator.ValidFromGT(*i.ValidFromGT))
+	}
+	if i.ValidFromGTE != nil {
+		predicates = append(predicates, indicator.ValidFromGTE(*i.ValidFromGTE))
+	}
+	if i.ValidFromLT != nil {
+		predicates = append(predicates, indicator.ValidFromLT(*i.ValidFromLT))
+	}
+	if i.ValidFromLTE != nil {
+		predicates = append(predicates, indicator.ValidFromLTE(*i.ValidFromLTE))
+	}
+	if i.ValidFromIsNil {
+		predicates = append(predicates, indicator.ValidFromIsNil())
+	}
+	if i.ValidFromNotNil {
+		predicates = append(predicates, indicator.ValidFromNotNil())
+	}
+	if i.ValidUntil != nil {
+		predicates = append(predicates, indicator.ValidUntilEQ(*i.ValidUntil))
+	}
+	if i.ValidUntilNEQ != nil {
+		predicates = append(predicates, indicator.ValidUntilNEQ(*i.ValidUntilNEQ))
+	}
+	if len(i.ValidUntilIn) > 0 {
+		predicates = append(predicates, indicator.ValidUntilIn(i.ValidUntilIn...))
+	}
+	if len(i.ValidUntilNotIn) > 0 {
+		predicates = append(predicates, indicator.ValidUntilNotIn(i.ValidUntilNotIn...))
+	}
+	if i.ValidUntilGT != nil {
+		predicates = append(predicates, indicator.ValidUntilGT(*i.ValidUntilGT))
+	}
+	if i.ValidUntilGTE != nil {
+		predicates = append(predicates, indicator.ValidUntilGTE(*i.ValidUntilGTE))
+	}
+	if i.ValidUntilLT != nil {
+		predicates = append(predicates, indicator.ValidUntilLT(*i.ValidUntilLT))
+	}
+	if i.ValidUntilLTE != nil {
+		predicates = append(predicates, indicator.ValidUntilLTE(*i.ValidUntilLTE))
+	}
+	if i.ValidUntilIsNil {
+		predicates = append(predicates, indicator.ValidUntilIsNil())
+	}
+	if i.ValidUntilNotNil {
+		predicates = append(predicates, indicator.ValidUntilNotNil())
+	}
+	if i.Description != nil {
+		predicates = append(predicates, indicator.DescriptionEQ(*i.Description))
+	}
+	if i.DescriptionNEQ != nil {
+		predicates = append(predicates, indicator.DescriptionNEQ(*i.DescriptionNEQ))
+	}
+	if len(i.DescriptionIn) > 0 {
+		predicates = append(predicates, indicator.DescriptionIn(i.DescriptionIn...))
+	}
+	if len(i.DescriptionNotIn) > 0 {
+		predicates = append(predicates, indicator.DescriptionNotIn(i.DescriptionNotIn...))
+	}
+	if i.DescriptionGT != nil {
+		predicates = append(predicates, indicator.DescriptionGT(*i.DescriptionGT))
+	}
+	if i.DescriptionGTE != nil {
+		predicates = append(predicates, indicator.DescriptionGTE(*i.DescriptionGTE))
+	}
+	if i.DescriptionLT != nil {
+		predicates = append(predicates, indicator.DescriptionLT(*i.DescriptionLT))
+	}
+	if i.DescriptionLTE != nil {
+		predicates = append(predicates, indicator.DescriptionLTE(*i.DescriptionLTE))
+	}
+	if i.DescriptionContains != nil {
+		predicates = append(predicates, indicator.DescriptionContains(*i.DescriptionContains))
+	}
+	if i.DescriptionHasPrefix != nil {
+		predicates = append(predicates, indicator.DescriptionHasPrefix(*i.DescriptionHasPrefix))
+	}
+	if i.DescriptionHasSuffix != nil {
+		predicates = append(predicates, indicator.DescriptionHasSuffix(*i.DescriptionHasSuffix))
+	}
+	if i.DescriptionEqualFold != nil {
+		predicates = append(predicates, indicator.DescriptionEqualFold(*i.DescriptionEqualFold))
+	}
+	if i.DescriptionContainsFold != nil {
+		predicates = append(predicates, indicator.DescriptionContainsFold(*i.DescriptionContainsFold))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyIndicatorWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return indicator.And(predicates...), nil
+	}
+}
+
+// IndicatorListWhereInput represents a where input for filtering IndicatorList queries.
+type IndicatorListWhereInput struct {
+	Predicates []predicate.IndicatorList  `json:"-"`
+	Not        *IndicatorListWhereInput   `json:"not,omitempty"`
+	Or         []*IndicatorListWhereInput `json:"or,omitempty"`
+	And        []*IndicatorListWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *indicatorlist.Kind  `json:"kind,omitempty"`
+	KindNEQ   *indicatorlist.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []indicatorlist.Kind `json:"kindIn,omitempty"`
+	KindNotIn []indicatorlist.Kind `json:"kindNotIn,omitempty"`
+
+	// "description" field predicates.
+	Description             *string  `json:"description,omitempty"`
+	DescriptionNEQ          *string  `json:"descriptionNEQ,omitempty"`
+	DescriptionIn           []string `json:"descriptionIn,omitempty"`
+	DescriptionNotIn        []string `json:"descriptionNotIn,omitempty"`
+	DescriptionGT           *string  `json:"descriptionGT,omitempty"`
+	DescriptionGTE          *string  `json:"descriptionGTE,omitempty"`
+	DescriptionLT           *string  `json:"descriptionLT,omitempty"`
+	DescriptionLTE          *string  `json:"descriptionLTE,omitempty"`
+	DescriptionContains     *string  `json:"descriptionContains,omitempty"`
+	DescriptionHasPrefix    *string  `json:"descriptionHasPrefix,omitempty"`
+	DescriptionHasSuffix    *string  `json:"descriptionHasSuffix,omitempty"`
+	DescriptionEqualFold    *string  `json:"descriptionEqualFold,omitempty"`
+	DescriptionContainsFold *string  `json:"descriptionContainsFold,omitempty"`
+
+	// "edl_token_prefix" field predicates.
+	EdlTokenPrefix             *string  `json:"edlTokenPrefix,omitempty"`
+	EdlTokenPrefixNEQ          *string  `json:"edlTokenPrefixNEQ,omitempty"`
+	EdlTokenPrefixIn           []string `json:"edlTokenPrefixIn,omitempty"`
+	EdlTokenPrefixNotIn        []string `json:"edlTokenPrefixNotIn,omitempty"`
+	EdlTokenPrefixGT           *string  `json:"edlTokenPrefixGT,omitempty"`
+	EdlTokenPrefixGTE          *string  `json:"edlTokenPrefixGTE,omitempty"`
+	EdlTokenPrefixLT           *string  `json:"edlTokenPrefixLT,omitempty"`
+	EdlTokenPrefixLTE          *string  `json:"edlTokenPrefixLTE,omitempty"`
+	EdlTokenPrefixContains     *string  `json:"edlTokenPrefixContains,omitempty"`
+	EdlTokenPrefixHasPrefix    *string  `json:"edlTokenPrefixHasPrefix,omitempty"`
+	EdlTokenPrefixHasSuffix    *string  `json:"edlTokenPrefixHasSuffix,omitempty"`
+	EdlTokenPrefixEqualFold    *string  `json:"edlTokenPrefixEqualFold,omitempty"`
+	EdlTokenPrefixContainsFold *string  `json:"edlTokenPrefixContainsFold,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *IndicatorListWhereInput) AddPredicates(predicates ...predicate.IndicatorList) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the IndicatorListWhereInput filter on the IndicatorListQuery builder.
+func (i *IndicatorListWhereInput) Filter(q *IndicatorListQuery) (*IndicatorListQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyIndicatorListWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyIndicatorListWhereInput is returned in case the IndicatorListWhereInput is empty.
+var ErrEmptyIndicatorListWhereInput = errors.New("ent: empty predicate IndicatorListWhereInput")
+
+// P returns a predicate for filtering indicatorlists.
+// An error is returned if the input is empty or invalid.
+func (i *IndicatorListWhereInput) P() (predicate.IndicatorList, error) {
+	var predicates []predicate.IndicatorList
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, indicatorlist.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.IndicatorList, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, indicatorlist.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.IndicatorList, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, indicatorlist.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, indicatorlist.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, indicatorlist.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, indicatorlist.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, indicatorlist.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, indicatorlist.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, indicatorlist.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, indicatorlist.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, indicatorlist.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, indicatorlist.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, indicatorlist.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, indicatorlist.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, indicatorlist.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, indicatorlist.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, indicatorlist.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, indicatorlist.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, indicatorlist.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, indicatorlist.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, indicatorlist.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, indicatorlist.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, indicatorlist.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, indicatorlist.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, indicatorlist.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, indicatorlist.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, indicatorlist.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, indicatorlist.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, indicatorlist.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, indicatorlist.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, indicatorlist.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, indicatorlist.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, indicatorlist.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, indicatorlist.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, indicatorlist.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, indicatorlist.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, indicatorlist.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, indicatorlist.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, indicatorlist.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, indicatorlist.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, indicatorlist.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, indicatorlist.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, indicatorlist.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, indicatorlist.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, indicatorlist.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, indicatorlist.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, indicatorlist.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, indicatorlist.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, indicatorlist.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, indicatorlist.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, indicatorlist.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, indicatorlist.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, indicatorlist.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, indicatorlist.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, indicatorlist.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, indicatorlist.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, indicatorlist.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, indicatorlist.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, indicatorlist.KindNotIn(i.KindNotIn...))
+	}
+	if i.Description != nil {
+		predicates = append(predicates, indicatorlist.DescriptionEQ(*i.Description))
+	}
+	if i.DescriptionNEQ != nil {
+		predicates = append(predicates, indicatorlist.DescriptionNEQ(*i.DescriptionNEQ))
+	}
+	if len(i.DescriptionIn) > 0 {
+		predicates = append(predicates, indicatorlist.DescriptionIn(i.DescriptionIn...))
+	}
+	if len(i.DescriptionNotIn) > 0 {
+		predicates = append(predicates, indicatorlist.DescriptionNotIn(i.DescriptionNotIn...))
+	}
+	if i.DescriptionGT != nil {
+		predicates = append(predicates, indicatorlist.DescriptionGT(*i.DescriptionGT))
+	}
+	if i.DescriptionGTE != nil {
+		predicates = append(predicates, indicatorlist.DescriptionGTE(*i.DescriptionGTE))
+	}
+	if i.DescriptionLT != nil {
+		predicates = append(predicates, indicatorlist.DescriptionLT(*i.DescriptionLT))
+	}
+	if i.DescriptionLTE != nil {
+		predicates = append(predicates, indicatorlist.DescriptionLTE(*i.DescriptionLTE))
+	}
+	if i.DescriptionContains != nil {
+		predicates = append(predicates, indicatorlist.DescriptionContains(*i.DescriptionContains))
+	}
+	if i.DescriptionHasPrefix != nil {
+		predicates = append(predicates, indicatorlist.DescriptionHasPrefix(*i.DescriptionHasPrefix))
+	}
+	if i.DescriptionHasSuffix != nil {
+		predicates = append(predicates, indicatorlist.DescriptionHasSuffix(*i.DescriptionHasSuffix))
+	}
+	if i.DescriptionEqualFold != nil {
+		predicates = append(predicates, indicatorlist.DescriptionEqualFold(*i.DescriptionEqualFold))
+	}
+	if i.DescriptionContainsFold != nil {
+		predicates = append(predicates, indicatorlist.DescriptionContainsFold(*i.DescriptionContainsFold))
+	}
+	if i.EdlTokenPrefix != nil {
+		predicates = append(predicates, indicatorlist.EdlTokenPrefixEQ(*i.EdlTokenPrefix))
+	}
+	if i.EdlTokenPrefixNEQ != nil {
+		predicates = append(predicates, indicatorlist.EdlTokenPrefixNEQ(*i.EdlTokenPrefixNEQ))
+	}
+	if len(i.EdlTokenPrefixIn) > 0 {
+		predicates = append(predicates, indicatorlist.EdlTokenPrefixIn(i.EdlTokenPrefixIn...))
+	}
+	if len(i.EdlTokenPrefixNotIn) > 0 {
+		predicates = append(predicates, indicatorlist.EdlTokenPrefixNotIn(i.EdlTokenPrefixNotIn...))
+	}
+	if i.EdlTokenPrefixGT != nil {
+		predicates = append(predicates, indicatorlist.EdlTokenPrefixGT(*i.EdlTokenPrefixGT))
+	}
+	if i.EdlTokenPrefixGTE != nil {
+		predicates = append(predicates, indicatorlist.EdlTokenPrefixGTE(*i.EdlTokenPrefixGTE))
+	}
+	if i.EdlTokenPrefixLT != nil {
+		predicates = append(predicates, indicatorlist.EdlTokenPrefixLT(*i.EdlTokenPrefixLT))
+	}
+	if i.EdlTokenPrefixLTE != nil {
+		predicates = append(predicates, indicatorlist.EdlTokenPrefixLTE(*i.EdlTokenPrefixLTE))
+	}
+	if i.EdlTokenPrefixContains != nil {
+		predicates = append(predicates, indicatorlist.EdlTokenPrefixContains(*i.EdlTokenPrefixContains))
+	}
+	if i.EdlTokenPrefixHasPrefix != nil {
+		predicates = append(predicates, indicatorlist.EdlTokenPrefixHasPrefix(*i.EdlTokenPrefixHasPrefix))
+	}
+	if i.EdlTokenPrefixHasSuffix != nil {
+		predicates = append(predicates, indicatorlist.EdlTokenPrefixHasSuffix(*i.EdlTokenPrefixHasSuffix))
+	}
+	if i.EdlTokenPrefixEqualFold != nil {
+		predicates = append(predicates, indicatorlist.EdlTokenPrefixEqualFold(*i.EdlTokenPrefixEqualFold))
+	}
+	if i.EdlTokenPrefixContainsFold != nil {
+		predicates = append(predicates, indicatorlist.EdlTokenPrefixContainsFold(*i.EdlTokenPrefixContainsFold))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyIndicatorListWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return indicatorlist.And(predicates...), nil
+	}
+}
+
 // InvitationWhereInput represents a where input for filtering Invitation queries.
 type InvitationWhereInput struct {
 	Predicates []predicate.Invitation  `json:"-"`
@@ -4143,6 +8452,508 @@ func (i *InvitationWhereInput) P() (predicate.Invitation, error) {
 		return predicates[0], nil
 	default:
 		return invitation.And(predicates...), nil
+	}
+}
+
+// LogSourceWhereInput represents a where input for filtering LogSource queries.
+type LogSourceWhereInput struct {
+	Predicates []predicate.LogSource  `json:"-"`
+	Not        *LogSourceWhereInput   `json:"not,omitempty"`
+	Or         []*LogSourceWhereInput `json:"or,omitempty"`
+	And        []*LogSourceWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "port" field predicates.
+	Port      *int  `json:"port,omitempty"`
+	PortNEQ   *int  `json:"portNEQ,omitempty"`
+	PortIn    []int `json:"portIn,omitempty"`
+	PortNotIn []int `json:"portNotIn,omitempty"`
+	PortGT    *int  `json:"portGT,omitempty"`
+	PortGTE   *int  `json:"portGTE,omitempty"`
+	PortLT    *int  `json:"portLT,omitempty"`
+	PortLTE   *int  `json:"portLTE,omitempty"`
+
+	// "token_prefix" field predicates.
+	TokenPrefix             *string  `json:"tokenPrefix,omitempty"`
+	TokenPrefixNEQ          *string  `json:"tokenPrefixNEQ,omitempty"`
+	TokenPrefixIn           []string `json:"tokenPrefixIn,omitempty"`
+	TokenPrefixNotIn        []string `json:"tokenPrefixNotIn,omitempty"`
+	TokenPrefixGT           *string  `json:"tokenPrefixGT,omitempty"`
+	TokenPrefixGTE          *string  `json:"tokenPrefixGTE,omitempty"`
+	TokenPrefixLT           *string  `json:"tokenPrefixLT,omitempty"`
+	TokenPrefixLTE          *string  `json:"tokenPrefixLTE,omitempty"`
+	TokenPrefixContains     *string  `json:"tokenPrefixContains,omitempty"`
+	TokenPrefixHasPrefix    *string  `json:"tokenPrefixHasPrefix,omitempty"`
+	TokenPrefixHasSuffix    *string  `json:"tokenPrefixHasSuffix,omitempty"`
+	TokenPrefixEqualFold    *string  `json:"tokenPrefixEqualFold,omitempty"`
+	TokenPrefixContainsFold *string  `json:"tokenPrefixContainsFold,omitempty"`
+
+	// "format" field predicates.
+	Format             *string  `json:"format,omitempty"`
+	FormatNEQ          *string  `json:"formatNEQ,omitempty"`
+	FormatIn           []string `json:"formatIn,omitempty"`
+	FormatNotIn        []string `json:"formatNotIn,omitempty"`
+	FormatGT           *string  `json:"formatGT,omitempty"`
+	FormatGTE          *string  `json:"formatGTE,omitempty"`
+	FormatLT           *string  `json:"formatLT,omitempty"`
+	FormatLTE          *string  `json:"formatLTE,omitempty"`
+	FormatContains     *string  `json:"formatContains,omitempty"`
+	FormatHasPrefix    *string  `json:"formatHasPrefix,omitempty"`
+	FormatHasSuffix    *string  `json:"formatHasSuffix,omitempty"`
+	FormatEqualFold    *string  `json:"formatEqualFold,omitempty"`
+	FormatContainsFold *string  `json:"formatContainsFold,omitempty"`
+
+	// "enabled" field predicates.
+	Enabled    *bool `json:"enabled,omitempty"`
+	EnabledNEQ *bool `json:"enabledNEQ,omitempty"`
+
+	// "last_seen_at" field predicates.
+	LastSeenAt       *time.Time  `json:"lastSeenAt,omitempty"`
+	LastSeenAtNEQ    *time.Time  `json:"lastSeenAtNEQ,omitempty"`
+	LastSeenAtIn     []time.Time `json:"lastSeenAtIn,omitempty"`
+	LastSeenAtNotIn  []time.Time `json:"lastSeenAtNotIn,omitempty"`
+	LastSeenAtGT     *time.Time  `json:"lastSeenAtGT,omitempty"`
+	LastSeenAtGTE    *time.Time  `json:"lastSeenAtGTE,omitempty"`
+	LastSeenAtLT     *time.Time  `json:"lastSeenAtLT,omitempty"`
+	LastSeenAtLTE    *time.Time  `json:"lastSeenAtLTE,omitempty"`
+	LastSeenAtIsNil  bool        `json:"lastSeenAtIsNil,omitempty"`
+	LastSeenAtNotNil bool        `json:"lastSeenAtNotNil,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *LogSourceWhereInput) AddPredicates(predicates ...predicate.LogSource) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the LogSourceWhereInput filter on the LogSourceQuery builder.
+func (i *LogSourceWhereInput) Filter(q *LogSourceQuery) (*LogSourceQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyLogSourceWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyLogSourceWhereInput is returned in case the LogSourceWhereInput is empty.
+var ErrEmptyLogSourceWhereInput = errors.New("ent: empty predicate LogSourceWhereInput")
+
+// P returns a predicate for filtering logsources.
+// An error is returned if the input is empty or invalid.
+func (i *LogSourceWhereInput) P() (predicate.LogSource, error) {
+	var predicates []predicate.LogSource
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, logsource.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.LogSource, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, logsource.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.LogSource, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, logsource.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, logsource.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, logsource.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, logsource.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, logsource.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, logsource.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, logsource.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, logsource.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, logsource.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, logsource.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, logsource.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, logsource.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, logsource.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, logsource.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, logsource.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, logsource.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, logsource.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, logsource.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, logsource.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, logsource.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, logsource.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, logsource.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, logsource.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, logsource.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, logsource.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, logsource.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, logsource.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, logsource.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, logsource.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, logsource.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, logsource.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, logsource.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, logsource.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, logsource.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, logsource.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, logsource.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, logsource.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, logsource.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, logsource.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, logsource.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, logsource.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, logsource.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, logsource.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, logsource.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, logsource.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, logsource.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, logsource.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, logsource.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, logsource.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, logsource.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, logsource.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, logsource.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, logsource.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Port != nil {
+		predicates = append(predicates, logsource.PortEQ(*i.Port))
+	}
+	if i.PortNEQ != nil {
+		predicates = append(predicates, logsource.PortNEQ(*i.PortNEQ))
+	}
+	if len(i.PortIn) > 0 {
+		predicates = append(predicates, logsource.PortIn(i.PortIn...))
+	}
+	if len(i.PortNotIn) > 0 {
+		predicates = append(predicates, logsource.PortNotIn(i.PortNotIn...))
+	}
+	if i.PortGT != nil {
+		predicates = append(predicates, logsource.PortGT(*i.PortGT))
+	}
+	if i.PortGTE != nil {
+		predicates = append(predicates, logsource.PortGTE(*i.PortGTE))
+	}
+	if i.PortLT != nil {
+		predicates = append(predicates, logsource.PortLT(*i.PortLT))
+	}
+	if i.PortLTE != nil {
+		predicates = append(predicates, logsource.PortLTE(*i.PortLTE))
+	}
+	if i.TokenPrefix != nil {
+		predicates = append(predicates, logsource.TokenPrefixEQ(*i.TokenPrefix))
+	}
+	if i.TokenPrefixNEQ != nil {
+		predicates = append(predicates, logsource.TokenPrefixNEQ(*i.TokenPrefixNEQ))
+	}
+	if len(i.TokenPrefixIn) > 0 {
+		predicates = append(predicates, logsource.TokenPrefixIn(i.TokenPrefixIn...))
+	}
+	if len(i.TokenPrefixNotIn) > 0 {
+		predicates = append(predicates, logsource.TokenPrefixNotIn(i.TokenPrefixNotIn...))
+	}
+	if i.TokenPrefixGT != nil {
+		predicates = append(predicates, logsource.TokenPrefixGT(*i.TokenPrefixGT))
+	}
+	if i.TokenPrefixGTE != nil {
+		predicates = append(predicates, logsource.TokenPrefixGTE(*i.TokenPrefixGTE))
+	}
+	if i.TokenPrefixLT != nil {
+		predicates = append(predicates, logsource.TokenPrefixLT(*i.TokenPrefixLT))
+	}
+	if i.TokenPrefixLTE != nil {
+		predicates = append(predicates, logsource.TokenPrefixLTE(*i.TokenPrefixLTE))
+	}
+	if i.TokenPrefixContains != nil {
+		predicates = append(predicates, logsource.TokenPrefixContains(*i.TokenPrefixContains))
+	}
+	if i.TokenPrefixHasPrefix != nil {
+		predicates = append(predicates, logsource.TokenPrefixHasPrefix(*i.TokenPrefixHasPrefix))
+	}
+	if i.TokenPrefixHasSuffix != nil {
+		predicates = append(predicates, logsource.TokenPrefixHasSuffix(*i.TokenPrefixHasSuffix))
+	}
+	if i.TokenPrefixEqualFold != nil {
+		predicates = append(predicates, logsource.TokenPrefixEqualFold(*i.TokenPrefixEqualFold))
+	}
+	if i.TokenPrefixContainsFold != nil {
+		predicates = append(predicates, logsource.TokenPrefixContainsFold(*i.TokenPrefixContainsFold))
+	}
+	if i.Format != nil {
+		predicates = append(predicates, logsource.FormatEQ(*i.Format))
+	}
+	if i.FormatNEQ != nil {
+		predicates = append(predicates, logsource.FormatNEQ(*i.FormatNEQ))
+	}
+	if len(i.FormatIn) > 0 {
+		predicates = append(predicates, logsource.FormatIn(i.FormatIn...))
+	}
+	if len(i.FormatNotIn) > 0 {
+		predicates = append(predicates, logsource.FormatNotIn(i.FormatNotIn...))
+	}
+	if i.FormatGT != nil {
+		predicates = append(predicates, logsource.FormatGT(*i.FormatGT))
+	}
+	if i.FormatGTE != nil {
+		predicates = append(predicates, logsource.FormatGTE(*i.FormatGTE))
+	}
+	if i.FormatLT != nil {
+		predicates = append(predicates, logsource.FormatLT(*i.FormatLT))
+	}
+	if i.FormatLTE != nil {
+		predicates = append(predicates, logsource.FormatLTE(*i.FormatLTE))
+	}
+	if i.FormatContains != nil {
+		predicates = append(predicates, logsource.FormatContains(*i.FormatContains))
+	}
+	if i.FormatHasPrefix != nil {
+		predicates = append(predicates, logsource.FormatHasPrefix(*i.FormatHasPrefix))
+	}
+	if i.FormatHasSuffix != nil {
+		predicates = append(predicates, logsource.FormatHasSuffix(*i.FormatHasSuffix))
+	}
+	if i.FormatEqualFold != nil {
+		predicates = append(predicates, logsource.FormatEqualFold(*i.FormatEqualFold))
+	}
+	if i.FormatContainsFold != nil {
+		predicates = append(predicates, logsource.FormatContainsFold(*i.FormatContainsFold))
+	}
+	if i.Enabled != nil {
+		predicates = append(predicates, logsource.EnabledEQ(*i.Enabled))
+	}
+	if i.EnabledNEQ != nil {
+		predicates = append(predicates, logsource.EnabledNEQ(*i.EnabledNEQ))
+	}
+	if i.LastSeenAt != nil {
+		predicates = append(predicates, logsource.LastSeenAtEQ(*i.LastSeenAt))
+	}
+	if i.LastSeenAtNEQ != nil {
+		predicates = append(predicates, logsource.LastSeenAtNEQ(*i.LastSeenAtNEQ))
+	}
+	if len(i.LastSeenAtIn) > 0 {
+		predicates = append(predicates, logsource.LastSeenAtIn(i.LastSeenAtIn...))
+	}
+	if len(i.LastSeenAtNotIn) > 0 {
+		predicates = append(predicates, logsource.LastSeenAtNotIn(i.LastSeenAtNotIn...))
+	}
+	if i.LastSeenAtGT != nil {
+		predicates = append(predicates, logsource.LastSeenAtGT(*i.LastSeenAtGT))
+	}
+	if i.LastSeenAtGTE != nil {
+		predicates = append(predicates, logsource.LastSeenAtGTE(*i.LastSeenAtGTE))
+	}
+	if i.LastSeenAtLT != nil {
+		predicates = append(predicates, logsource.LastSeenAtLT(*i.LastSeenAtLT))
+	}
+	if i.LastSeenAtLTE != nil {
+		predicates = append(predicates, logsource.LastSeenAtLTE(*i.LastSeenAtLTE))
+	}
+	if i.LastSeenAtIsNil {
+		predicates = append(predicates, logsource.LastSeenAtIsNil())
+	}
+	if i.LastSeenAtNotNil {
+		predicates = append(predicates, logsource.LastSeenAtNotNil())
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyLogSourceWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return logsource.And(predicates...), nil
 	}
 }
 
@@ -6511,6 +11322,1508 @@ func (i *NotificationChannelWhereInput) P() (predicate.NotificationChannel, erro
 		return predicates[0], nil
 	default:
 		return notificationchannel.And(predicates...), nil
+	}
+}
+
+// PlaybookWhereInput represents a where input for filtering Playbook queries.
+type PlaybookWhereInput struct {
+	Predicates []predicate.Playbook  `json:"-"`
+	Not        *PlaybookWhereInput   `json:"not,omitempty"`
+	Or         []*PlaybookWhereInput `json:"or,omitempty"`
+	And        []*PlaybookWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+
+	// "enabled" field predicates.
+	Enabled    *bool `json:"enabled,omitempty"`
+	EnabledNEQ *bool `json:"enabledNEQ,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *PlaybookWhereInput) AddPredicates(predicates ...predicate.Playbook) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the PlaybookWhereInput filter on the PlaybookQuery builder.
+func (i *PlaybookWhereInput) Filter(q *PlaybookQuery) (*PlaybookQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyPlaybookWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyPlaybookWhereInput is returned in case the PlaybookWhereInput is empty.
+var ErrEmptyPlaybookWhereInput = errors.New("ent: empty predicate PlaybookWhereInput")
+
+// P returns a predicate for filtering playbooks.
+// An error is returned if the input is empty or invalid.
+func (i *PlaybookWhereInput) P() (predicate.Playbook, error) {
+	var predicates []predicate.Playbook
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, playbook.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Playbook, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, playbook.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Playbook, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, playbook.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, playbook.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, playbook.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, playbook.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, playbook.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, playbook.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, playbook.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, playbook.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, playbook.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, playbook.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, playbook.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, playbook.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, playbook.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, playbook.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, playbook.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, playbook.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, playbook.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, playbook.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, playbook.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, playbook.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, playbook.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, playbook.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, playbook.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, playbook.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, playbook.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, playbook.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, playbook.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, playbook.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, playbook.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, playbook.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, playbook.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, playbook.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, playbook.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, playbook.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, playbook.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, playbook.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, playbook.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, playbook.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, playbook.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, playbook.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, playbook.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, playbook.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, playbook.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, playbook.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, playbook.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, playbook.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, playbook.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, playbook.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, playbook.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, playbook.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, playbook.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, playbook.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, playbook.NameContainsFold(*i.NameContainsFold))
+	}
+	if i.Enabled != nil {
+		predicates = append(predicates, playbook.EnabledEQ(*i.Enabled))
+	}
+	if i.EnabledNEQ != nil {
+		predicates = append(predicates, playbook.EnabledNEQ(*i.EnabledNEQ))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyPlaybookWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return playbook.And(predicates...), nil
+	}
+}
+
+// PlaybookRunWhereInput represents a where input for filtering PlaybookRun queries.
+type PlaybookRunWhereInput struct {
+	Predicates []predicate.PlaybookRun  `json:"-"`
+	Not        *PlaybookRunWhereInput   `json:"not,omitempty"`
+	Or         []*PlaybookRunWhereInput `json:"or,omitempty"`
+	And        []*PlaybookRunWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "playbook_id" field predicates.
+	PlaybookID             *string  `json:"playbookID,omitempty"`
+	PlaybookIDNEQ          *string  `json:"playbookIDNEQ,omitempty"`
+	PlaybookIDIn           []string `json:"playbookIDIn,omitempty"`
+	PlaybookIDNotIn        []string `json:"playbookIDNotIn,omitempty"`
+	PlaybookIDGT           *string  `json:"playbookIDGT,omitempty"`
+	PlaybookIDGTE          *string  `json:"playbookIDGTE,omitempty"`
+	PlaybookIDLT           *string  `json:"playbookIDLT,omitempty"`
+	PlaybookIDLTE          *string  `json:"playbookIDLTE,omitempty"`
+	PlaybookIDContains     *string  `json:"playbookIDContains,omitempty"`
+	PlaybookIDHasPrefix    *string  `json:"playbookIDHasPrefix,omitempty"`
+	PlaybookIDHasSuffix    *string  `json:"playbookIDHasSuffix,omitempty"`
+	PlaybookIDEqualFold    *string  `json:"playbookIDEqualFold,omitempty"`
+	PlaybookIDContainsFold *string  `json:"playbookIDContainsFold,omitempty"`
+
+	// "alert_id" field predicates.
+	AlertID             *string  `json:"alertID,omitempty"`
+	AlertIDNEQ          *string  `json:"alertIDNEQ,omitempty"`
+	AlertIDIn           []string `json:"alertIDIn,omitempty"`
+	AlertIDNotIn        []string `json:"alertIDNotIn,omitempty"`
+	AlertIDGT           *string  `json:"alertIDGT,omitempty"`
+	AlertIDGTE          *string  `json:"alertIDGTE,omitempty"`
+	AlertIDLT           *string  `json:"alertIDLT,omitempty"`
+	AlertIDLTE          *string  `json:"alertIDLTE,omitempty"`
+	AlertIDContains     *string  `json:"alertIDContains,omitempty"`
+	AlertIDHasPrefix    *string  `json:"alertIDHasPrefix,omitempty"`
+	AlertIDHasSuffix    *string  `json:"alertIDHasSuffix,omitempty"`
+	AlertIDEqualFold    *string  `json:"alertIDEqualFold,omitempty"`
+	AlertIDContainsFold *string  `json:"alertIDContainsFold,omitempty"`
+
+	// "status" field predicates.
+	Status      *playbookrun.Status  `json:"status,omitempty"`
+	StatusNEQ   *playbookrun.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []playbookrun.Status `json:"statusIn,omitempty"`
+	StatusNotIn []playbookrun.Status `json:"statusNotIn,omitempty"`
+
+	// "step" field predicates.
+	Step      *int  `json:"step,omitempty"`
+	StepNEQ   *int  `json:"stepNEQ,omitempty"`
+	StepIn    []int `json:"stepIn,omitempty"`
+	StepNotIn []int `json:"stepNotIn,omitempty"`
+	StepGT    *int  `json:"stepGT,omitempty"`
+	StepGTE   *int  `json:"stepGTE,omitempty"`
+	StepLT    *int  `json:"stepLT,omitempty"`
+	StepLTE   *int  `json:"stepLTE,omitempty"`
+
+	// "finished_at" field predicates.
+	FinishedAt       *time.Time  `json:"finishedAt,omitempty"`
+	FinishedAtNEQ    *time.Time  `json:"finishedAtNEQ,omitempty"`
+	FinishedAtIn     []time.Time `json:"finishedAtIn,omitempty"`
+	FinishedAtNotIn  []time.Time `json:"finishedAtNotIn,omitempty"`
+	FinishedAtGT     *time.Time  `json:"finishedAtGT,omitempty"`
+	FinishedAtGTE    *time.Time  `json:"finishedAtGTE,omitempty"`
+	FinishedAtLT     *time.Time  `json:"finishedAtLT,omitempty"`
+	FinishedAtLTE    *time.Time  `json:"finishedAtLTE,omitempty"`
+	FinishedAtIsNil  bool        `json:"finishedAtIsNil,omitempty"`
+	FinishedAtNotNil bool        `json:"finishedAtNotNil,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *PlaybookRunWhereInput) AddPredicates(predicates ...predicate.PlaybookRun) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the PlaybookRunWhereInput filter on the PlaybookRunQuery builder.
+func (i *PlaybookRunWhereInput) Filter(q *PlaybookRunQuery) (*PlaybookRunQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyPlaybookRunWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyPlaybookRunWhereInput is returned in case the PlaybookRunWhereInput is empty.
+var ErrEmptyPlaybookRunWhereInput = errors.New("ent: empty predicate PlaybookRunWhereInput")
+
+// P returns a predicate for filtering playbookruns.
+// An error is returned if the input is empty or invalid.
+func (i *PlaybookRunWhereInput) P() (predicate.PlaybookRun, error) {
+	var predicates []predicate.PlaybookRun
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, playbookrun.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.PlaybookRun, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, playbookrun.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.PlaybookRun, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, playbookrun.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, playbookrun.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, playbookrun.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, playbookrun.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, playbookrun.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, playbookrun.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, playbookrun.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, playbookrun.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, playbookrun.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, playbookrun.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, playbookrun.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, playbookrun.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, playbookrun.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, playbookrun.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, playbookrun.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, playbookrun.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, playbookrun.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, playbookrun.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, playbookrun.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, playbookrun.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, playbookrun.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, playbookrun.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, playbookrun.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, playbookrun.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, playbookrun.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, playbookrun.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, playbookrun.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, playbookrun.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, playbookrun.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, playbookrun.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, playbookrun.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, playbookrun.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, playbookrun.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, playbookrun.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, playbookrun.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, playbookrun.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, playbookrun.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, playbookrun.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, playbookrun.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, playbookrun.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.PlaybookID != nil {
+		predicates = append(predicates, playbookrun.PlaybookIDEQ(*i.PlaybookID))
+	}
+	if i.PlaybookIDNEQ != nil {
+		predicates = append(predicates, playbookrun.PlaybookIDNEQ(*i.PlaybookIDNEQ))
+	}
+	if len(i.PlaybookIDIn) > 0 {
+		predicates = append(predicates, playbookrun.PlaybookIDIn(i.PlaybookIDIn...))
+	}
+	if len(i.PlaybookIDNotIn) > 0 {
+		predicates = append(predicates, playbookrun.PlaybookIDNotIn(i.PlaybookIDNotIn...))
+	}
+	if i.PlaybookIDGT != nil {
+		predicates = append(predicates, playbookrun.PlaybookIDGT(*i.PlaybookIDGT))
+	}
+	if i.PlaybookIDGTE != nil {
+		predicates = append(predicates, playbookrun.PlaybookIDGTE(*i.PlaybookIDGTE))
+	}
+	if i.PlaybookIDLT != nil {
+		predicates = append(predicates, playbookrun.PlaybookIDLT(*i.PlaybookIDLT))
+	}
+	if i.PlaybookIDLTE != nil {
+		predicates = append(predicates, playbookrun.PlaybookIDLTE(*i.PlaybookIDLTE))
+	}
+	if i.PlaybookIDContains != nil {
+		predicates = append(predicates, playbookrun.PlaybookIDContains(*i.PlaybookIDContains))
+	}
+	if i.PlaybookIDHasPrefix != nil {
+		predicates = append(predicates, playbookrun.PlaybookIDHasPrefix(*i.PlaybookIDHasPrefix))
+	}
+	if i.PlaybookIDHasSuffix != nil {
+		predicates = append(predicates, playbookrun.PlaybookIDHasSuffix(*i.PlaybookIDHasSuffix))
+	}
+	if i.PlaybookIDEqualFold != nil {
+		predicates = append(predicates, playbookrun.PlaybookIDEqualFold(*i.PlaybookIDEqualFold))
+	}
+	if i.PlaybookIDContainsFold != nil {
+		predicates = append(predicates, playbookrun.PlaybookIDContainsFold(*i.PlaybookIDContainsFold))
+	}
+	if i.AlertID != nil {
+		predicates = append(predicates, playbookrun.AlertIDEQ(*i.AlertID))
+	}
+	if i.AlertIDNEQ != nil {
+		predicates = append(predicates, playbookrun.AlertIDNEQ(*i.AlertIDNEQ))
+	}
+	if len(i.AlertIDIn) > 0 {
+		predicates = append(predicates, playbookrun.AlertIDIn(i.AlertIDIn...))
+	}
+	if len(i.AlertIDNotIn) > 0 {
+		predicates = append(predicates, playbookrun.AlertIDNotIn(i.AlertIDNotIn...))
+	}
+	if i.AlertIDGT != nil {
+		predicates = append(predicates, playbookrun.AlertIDGT(*i.AlertIDGT))
+	}
+	if i.AlertIDGTE != nil {
+		predicates = append(predicates, playbookrun.AlertIDGTE(*i.AlertIDGTE))
+	}
+	if i.AlertIDLT != nil {
+		predicates = append(predicates, playbookrun.AlertIDLT(*i.AlertIDLT))
+	}
+	if i.AlertIDLTE != nil {
+		predicates = append(predicates, playbookrun.AlertIDLTE(*i.AlertIDLTE))
+	}
+	if i.AlertIDContains != nil {
+		predicates = append(predicates, playbookrun.AlertIDContains(*i.AlertIDContains))
+	}
+	if i.AlertIDHasPrefix != nil {
+		predicates = append(predicates, playbookrun.AlertIDHasPrefix(*i.AlertIDHasPrefix))
+	}
+	if i.AlertIDHasSuffix != nil {
+		predicates = append(predicates, playbookrun.AlertIDHasSuffix(*i.AlertIDHasSuffix))
+	}
+	if i.AlertIDEqualFold != nil {
+		predicates = append(predicates, playbookrun.AlertIDEqualFold(*i.AlertIDEqualFold))
+	}
+	if i.AlertIDContainsFold != nil {
+		predicates = append(predicates, playbookrun.AlertIDContainsFold(*i.AlertIDContainsFold))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, playbookrun.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, playbookrun.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, playbookrun.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, playbookrun.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.Step != nil {
+		predicates = append(predicates, playbookrun.StepEQ(*i.Step))
+	}
+	if i.StepNEQ != nil {
+		predicates = append(predicates, playbookrun.StepNEQ(*i.StepNEQ))
+	}
+	if len(i.StepIn) > 0 {
+		predicates = append(predicates, playbookrun.StepIn(i.StepIn...))
+	}
+	if len(i.StepNotIn) > 0 {
+		predicates = append(predicates, playbookrun.StepNotIn(i.StepNotIn...))
+	}
+	if i.StepGT != nil {
+		predicates = append(predicates, playbookrun.StepGT(*i.StepGT))
+	}
+	if i.StepGTE != nil {
+		predicates = append(predicates, playbookrun.StepGTE(*i.StepGTE))
+	}
+	if i.StepLT != nil {
+		predicates = append(predicates, playbookrun.StepLT(*i.StepLT))
+	}
+	if i.StepLTE != nil {
+		predicates = append(predicates, playbookrun.StepLTE(*i.StepLTE))
+	}
+	if i.FinishedAt != nil {
+		predicates = append(predicates, playbookrun.FinishedAtEQ(*i.FinishedAt))
+	}
+	if i.FinishedAtNEQ != nil {
+		predicates = append(predicates, playbookrun.FinishedAtNEQ(*i.FinishedAtNEQ))
+	}
+	if len(i.FinishedAtIn) > 0 {
+		predicates = append(predicates, playbookrun.FinishedAtIn(i.FinishedAtIn...))
+	}
+	if len(i.FinishedAtNotIn) > 0 {
+		predicates = append(predicates, playbookrun.FinishedAtNotIn(i.FinishedAtNotIn...))
+	}
+	if i.FinishedAtGT != nil {
+		predicates = append(predicates, playbookrun.FinishedAtGT(*i.FinishedAtGT))
+	}
+	if i.FinishedAtGTE != nil {
+		predicates = append(predicates, playbookrun.FinishedAtGTE(*i.FinishedAtGTE))
+	}
+	if i.FinishedAtLT != nil {
+		predicates = append(predicates, playbookrun.FinishedAtLT(*i.FinishedAtLT))
+	}
+	if i.FinishedAtLTE != nil {
+		predicates = append(predicates, playbookrun.FinishedAtLTE(*i.FinishedAtLTE))
+	}
+	if i.FinishedAtIsNil {
+		predicates = append(predicates, playbookrun.FinishedAtIsNil())
+	}
+	if i.FinishedAtNotNil {
+		predicates = append(predicates, playbookrun.FinishedAtNotNil())
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyPlaybookRunWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return playbookrun.And(predicates...), nil
+	}
+}
+
+// SecurityCaseWhereInput represents a where input for filtering SecurityCase queries.
+type SecurityCaseWhereInput struct {
+	Predicates []predicate.SecurityCase  `json:"-"`
+	Not        *SecurityCaseWhereInput   `json:"not,omitempty"`
+	Or         []*SecurityCaseWhereInput `json:"or,omitempty"`
+	And        []*SecurityCaseWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID             *string  `json:"id,omitempty"`
+	IDNEQ          *string  `json:"idNEQ,omitempty"`
+	IDIn           []string `json:"idIn,omitempty"`
+	IDNotIn        []string `json:"idNotIn,omitempty"`
+	IDGT           *string  `json:"idGT,omitempty"`
+	IDGTE          *string  `json:"idGTE,omitempty"`
+	IDLT           *string  `json:"idLT,omitempty"`
+	IDLTE          *string  `json:"idLTE,omitempty"`
+	IDEqualFold    *string  `json:"idEqualFold,omitempty"`
+	IDContainsFold *string  `json:"idContainsFold,omitempty"`
+
+	// "tenant_id" field predicates.
+	TenantID             *string  `json:"tenantID,omitempty"`
+	TenantIDNEQ          *string  `json:"tenantIDNEQ,omitempty"`
+	TenantIDIn           []string `json:"tenantIDIn,omitempty"`
+	TenantIDNotIn        []string `json:"tenantIDNotIn,omitempty"`
+	TenantIDGT           *string  `json:"tenantIDGT,omitempty"`
+	TenantIDGTE          *string  `json:"tenantIDGTE,omitempty"`
+	TenantIDLT           *string  `json:"tenantIDLT,omitempty"`
+	TenantIDLTE          *string  `json:"tenantIDLTE,omitempty"`
+	TenantIDContains     *string  `json:"tenantIDContains,omitempty"`
+	TenantIDHasPrefix    *string  `json:"tenantIDHasPrefix,omitempty"`
+	TenantIDHasSuffix    *string  `json:"tenantIDHasSuffix,omitempty"`
+	TenantIDEqualFold    *string  `json:"tenantIDEqualFold,omitempty"`
+	TenantIDContainsFold *string  `json:"tenantIDContainsFold,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "title" field predicates.
+	Title             *string  `json:"title,omitempty"`
+	TitleNEQ          *string  `json:"titleNEQ,omitempty"`
+	TitleIn           []string `json:"titleIn,omitempty"`
+	TitleNotIn        []string `json:"titleNotIn,omitempty"`
+	TitleGT           *string  `json:"titleGT,omitempty"`
+	TitleGTE          *string  `json:"titleGTE,omitempty"`
+	TitleLT           *string  `json:"titleLT,omitempty"`
+	TitleLTE          *string  `json:"titleLTE,omitempty"`
+	TitleContains     *string  `json:"titleContains,omitempty"`
+	TitleHasPrefix    *string  `json:"titleHasPrefix,omitempty"`
+	TitleHasSuffix    *string  `json:"titleHasSuffix,omitempty"`
+	TitleEqualFold    *string  `json:"titleEqualFold,omitempty"`
+	TitleContainsFold *string  `json:"titleContainsFold,omitempty"`
+
+	// "description" field predicates.
+	Description             *string  `json:"description,omitempty"`
+	DescriptionNEQ          *string  `json:"descriptionNEQ,omitempty"`
+	DescriptionIn           []string `json:"descriptionIn,omitempty"`
+	DescriptionNotIn        []string `json:"descriptionNotIn,omitempty"`
+	DescriptionGT           *string  `json:"descriptionGT,omitempty"`
+	DescriptionGTE          *string  `json:"descriptionGTE,omitempty"`
+	DescriptionLT           *string  `json:"descriptionLT,omitempty"`
+	DescriptionLTE          *string  `json:"descriptionLTE,omitempty"`
+	DescriptionContains     *string  `json:"descriptionContains,omitempty"`
+	DescriptionHasPrefix    *string  `json:"descriptionHasPrefix,omitempty"`
+	DescriptionHasSuffix    *string  `json:"descriptionHasSuffix,omitempty"`
+	DescriptionEqualFold    *string  `json:"descriptionEqualFold,omitempty"`
+	DescriptionContainsFold *string  `json:"descriptionContainsFold,omitempty"`
+
+	// "status" field predicates.
+	Status      *securitycase.Status  `json:"status,omitempty"`
+	StatusNEQ   *securitycase.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []securitycase.Status `json:"statusIn,omitempty"`
+	StatusNotIn []securitycase.Status `json:"statusNotIn,omitempty"`
+
+	// "severity" field predicates.
+	Severity      *securitycase.Severity  `json:"severity,omitempty"`
+	SeverityNEQ   *securitycase.Severity  `json:"severityNEQ,omitempty"`
+	SeverityIn    []securitycase.Severity `json:"severityIn,omitempty"`
+	SeverityNotIn []securitycase.Severity `json:"severityNotIn,omitempty"`
+
+	// "assignee_id" field predicates.
+	AssigneeID             *string  `json:"assigneeID,omitempty"`
+	AssigneeIDNEQ          *string  `json:"assigneeIDNEQ,omitempty"`
+	AssigneeIDIn           []string `json:"assigneeIDIn,omitempty"`
+	AssigneeIDNotIn        []string `json:"assigneeIDNotIn,omitempty"`
+	AssigneeIDGT           *string  `json:"assigneeIDGT,omitempty"`
+	AssigneeIDGTE          *string  `json:"assigneeIDGTE,omitempty"`
+	AssigneeIDLT           *string  `json:"assigneeIDLT,omitempty"`
+	AssigneeIDLTE          *string  `json:"assigneeIDLTE,omitempty"`
+	AssigneeIDContains     *string  `json:"assigneeIDContains,omitempty"`
+	AssigneeIDHasPrefix    *string  `json:"assigneeIDHasPrefix,omitempty"`
+	AssigneeIDHasSuffix    *string  `json:"assigneeIDHasSuffix,omitempty"`
+	AssigneeIDIsNil        bool     `json:"assigneeIDIsNil,omitempty"`
+	AssigneeIDNotNil       bool     `json:"assigneeIDNotNil,omitempty"`
+	AssigneeIDEqualFold    *string  `json:"assigneeIDEqualFold,omitempty"`
+	AssigneeIDContainsFold *string  `json:"assigneeIDContainsFold,omitempty"`
+
+	// "detected_at" field predicates.
+	DetectedAt       *time.Time  `json:"detectedAt,omitempty"`
+	DetectedAtNEQ    *time.Time  `json:"detectedAtNEQ,omitempty"`
+	DetectedAtIn     []time.Time `json:"detectedAtIn,omitempty"`
+	DetectedAtNotIn  []time.Time `json:"detectedAtNotIn,omitempty"`
+	DetectedAtGT     *time.Time  `json:"detectedAtGT,omitempty"`
+	DetectedAtGTE    *time.Time  `json:"detectedAtGTE,omitempty"`
+	DetectedAtLT     *time.Time  `json:"detectedAtLT,omitempty"`
+	DetectedAtLTE    *time.Time  `json:"detectedAtLTE,omitempty"`
+	DetectedAtIsNil  bool        `json:"detectedAtIsNil,omitempty"`
+	DetectedAtNotNil bool        `json:"detectedAtNotNil,omitempty"`
+
+	// "opened_at" field predicates.
+	OpenedAt      *time.Time  `json:"openedAt,omitempty"`
+	OpenedAtNEQ   *time.Time  `json:"openedAtNEQ,omitempty"`
+	OpenedAtIn    []time.Time `json:"openedAtIn,omitempty"`
+	OpenedAtNotIn []time.Time `json:"openedAtNotIn,omitempty"`
+	OpenedAtGT    *time.Time  `json:"openedAtGT,omitempty"`
+	OpenedAtGTE   *time.Time  `json:"openedAtGTE,omitempty"`
+	OpenedAtLT    *time.Time  `json:"openedAtLT,omitempty"`
+	OpenedAtLTE   *time.Time  `json:"openedAtLTE,omitempty"`
+
+	// "acknowledged_at" field predicates.
+	AcknowledgedAt       *time.Time  `json:"acknowledgedAt,omitempty"`
+	AcknowledgedAtNEQ    *time.Time  `json:"acknowledgedAtNEQ,omitempty"`
+	AcknowledgedAtIn     []time.Time `json:"acknowledgedAtIn,omitempty"`
+	AcknowledgedAtNotIn  []time.Time `json:"acknowledgedAtNotIn,omitempty"`
+	AcknowledgedAtGT     *time.Time  `json:"acknowledgedAtGT,omitempty"`
+	AcknowledgedAtGTE    *time.Time  `json:"acknowledgedAtGTE,omitempty"`
+	AcknowledgedAtLT     *time.Time  `json:"acknowledgedAtLT,omitempty"`
+	AcknowledgedAtLTE    *time.Time  `json:"acknowledgedAtLTE,omitempty"`
+	AcknowledgedAtIsNil  bool        `json:"acknowledgedAtIsNil,omitempty"`
+	AcknowledgedAtNotNil bool        `json:"acknowledgedAtNotNil,omitempty"`
+
+	// "contained_at" field predicates.
+	ContainedAt       *time.Time  `json:"containedAt,omitempty"`
+	ContainedAtNEQ    *time.Time  `json:"containedAtNEQ,omitempty"`
+	ContainedAtIn     []time.Time `json:"containedAtIn,omitempty"`
+	ContainedAtNotIn  []time.Time `json:"containedAtNotIn,omitempty"`
+	ContainedAtGT     *time.Time  `json:"containedAtGT,omitempty"`
+	ContainedAtGTE    *time.Time  `json:"containedAtGTE,omitempty"`
+	ContainedAtLT     *time.Time  `json:"containedAtLT,omitempty"`
+	ContainedAtLTE    *time.Time  `json:"containedAtLTE,omitempty"`
+	ContainedAtIsNil  bool        `json:"containedAtIsNil,omitempty"`
+	ContainedAtNotNil bool        `json:"containedAtNotNil,omitempty"`
+
+	// "resolved_at" field predicates.
+	ResolvedAt       *time.Time  `json:"resolvedAt,omitempty"`
+	ResolvedAtNEQ    *time.Time  `json:"resolvedAtNEQ,omitempty"`
+	ResolvedAtIn     []time.Time `json:"resolvedAtIn,omitempty"`
+	ResolvedAtNotIn  []time.Time `json:"resolvedAtNotIn,omitempty"`
+	ResolvedAtGT     *time.Time  `json:"resolvedAtGT,omitempty"`
+	ResolvedAtGTE    *time.Time  `json:"resolvedAtGTE,omitempty"`
+	ResolvedAtLT     *time.Time  `json:"resolvedAtLT,omitempty"`
+	ResolvedAtLTE    *time.Time  `json:"resolvedAtLTE,omitempty"`
+	ResolvedAtIsNil  bool        `json:"resolvedAtIsNil,omitempty"`
+	ResolvedAtNotNil bool        `json:"resolvedAtNotNil,omitempty"`
+
+	// "timeline" edge predicates.
+	HasTimeline     *bool                  `json:"hasTimeline,omitempty"`
+	HasTimelineWith []*CaseEntryWhereInput `json:"hasTimelineWith,omitempty"`
+
+	// "tasks" edge predicates.
+	HasTasks     *bool                 `json:"hasTasks,omitempty"`
+	HasTasksWith []*CaseTaskWhereInput `json:"hasTasksWith,omitempty"`
+
+	// "evidence" edge predicates.
+	HasEvidence     *bool                 `json:"hasEvidence,omitempty"`
+	HasEvidenceWith []*EvidenceWhereInput `json:"hasEvidenceWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *SecurityCaseWhereInput) AddPredicates(predicates ...predicate.SecurityCase) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the SecurityCaseWhereInput filter on the SecurityCaseQuery builder.
+func (i *SecurityCaseWhereInput) Filter(q *SecurityCaseQuery) (*SecurityCaseQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptySecurityCaseWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptySecurityCaseWhereInput is returned in case the SecurityCaseWhereInput is empty.
+var ErrEmptySecurityCaseWhereInput = errors.New("ent: empty predicate SecurityCaseWhereInput")
+
+// P returns a predicate for filtering securitycases.
+// An error is returned if the input is empty or invalid.
+func (i *SecurityCaseWhereInput) P() (predicate.SecurityCase, error) {
+	var predicates []predicate.SecurityCase
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, securitycase.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.SecurityCase, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, securitycase.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.SecurityCase, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, securitycase.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, securitycase.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, securitycase.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, securitycase.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, securitycase.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, securitycase.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, securitycase.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, securitycase.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, securitycase.IDLTE(*i.IDLTE))
+	}
+	if i.IDEqualFold != nil {
+		predicates = append(predicates, securitycase.IDEqualFold(*i.IDEqualFold))
+	}
+	if i.IDContainsFold != nil {
+		predicates = append(predicates, securitycase.IDContainsFold(*i.IDContainsFold))
+	}
+	if i.TenantID != nil {
+		predicates = append(predicates, securitycase.TenantIDEQ(*i.TenantID))
+	}
+	if i.TenantIDNEQ != nil {
+		predicates = append(predicates, securitycase.TenantIDNEQ(*i.TenantIDNEQ))
+	}
+	if len(i.TenantIDIn) > 0 {
+		predicates = append(predicates, securitycase.TenantIDIn(i.TenantIDIn...))
+	}
+	if len(i.TenantIDNotIn) > 0 {
+		predicates = append(predicates, securitycase.TenantIDNotIn(i.TenantIDNotIn...))
+	}
+	if i.TenantIDGT != nil {
+		predicates = append(predicates, securitycase.TenantIDGT(*i.TenantIDGT))
+	}
+	if i.TenantIDGTE != nil {
+		predicates = append(predicates, securitycase.TenantIDGTE(*i.TenantIDGTE))
+	}
+	if i.TenantIDLT != nil {
+		predicates = append(predicates, securitycase.TenantIDLT(*i.TenantIDLT))
+	}
+	if i.TenantIDLTE != nil {
+		predicates = append(predicates, securitycase.TenantIDLTE(*i.TenantIDLTE))
+	}
+	if i.TenantIDContains != nil {
+		predicates = append(predicates, securitycase.TenantIDContains(*i.TenantIDContains))
+	}
+	if i.TenantIDHasPrefix != nil {
+		predicates = append(predicates, securitycase.TenantIDHasPrefix(*i.TenantIDHasPrefix))
+	}
+	if i.TenantIDHasSuffix != nil {
+		predicates = append(predicates, securitycase.TenantIDHasSuffix(*i.TenantIDHasSuffix))
+	}
+	if i.TenantIDEqualFold != nil {
+		predicates = append(predicates, securitycase.TenantIDEqualFold(*i.TenantIDEqualFold))
+	}
+	if i.TenantIDContainsFold != nil {
+		predicates = append(predicates, securitycase.TenantIDContainsFold(*i.TenantIDContainsFold))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, securitycase.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, securitycase.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, securitycase.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, securitycase.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, securitycase.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, securitycase.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, securitycase.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, securitycase.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, securitycase.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, securitycase.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, securitycase.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, securitycase.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, securitycase.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, securitycase.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, securitycase.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, securitycase.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Title != nil {
+		predicates = append(predicates, securitycase.TitleEQ(*i.Title))
+	}
+	if i.TitleNEQ != nil {
+		predicates = append(predicates, securitycase.TitleNEQ(*i.TitleNEQ))
+	}
+	if len(i.TitleIn) > 0 {
+		predicates = append(predicates, securitycase.TitleIn(i.TitleIn...))
+	}
+	if len(i.TitleNotIn) > 0 {
+		predicates = append(predicates, securitycase.TitleNotIn(i.TitleNotIn...))
+	}
+	if i.TitleGT != nil {
+		predicates = append(predicates, securitycase.TitleGT(*i.TitleGT))
+	}
+	if i.TitleGTE != nil {
+		predicates = append(predicates, securitycase.TitleGTE(*i.TitleGTE))
+	}
+	if i.TitleLT != nil {
+		predicates = append(predicates, securitycase.TitleLT(*i.TitleLT))
+	}
+	if i.TitleLTE != nil {
+		predicates = append(predicates, securitycase.TitleLTE(*i.TitleLTE))
+	}
+	if i.TitleContains != nil {
+		predicates = append(predicates, securitycase.TitleContains(*i.TitleContains))
+	}
+	if i.TitleHasPrefix != nil {
+		predicates = append(predicates, securitycase.TitleHasPrefix(*i.TitleHasPrefix))
+	}
+	if i.TitleHasSuffix != nil {
+		predicates = append(predicates, securitycase.TitleHasSuffix(*i.TitleHasSuffix))
+	}
+	if i.TitleEqualFold != nil {
+		predicates = append(predicates, securitycase.TitleEqualFold(*i.TitleEqualFold))
+	}
+	if i.TitleContainsFold != nil {
+		predicates = append(predicates, securitycase.TitleContainsFold(*i.TitleContainsFold))
+	}
+	if i.Description != nil {
+		predicates = append(predicates, securitycase.DescriptionEQ(*i.Description))
+	}
+	if i.DescriptionNEQ != nil {
+		predicates = append(predicates, securitycase.DescriptionNEQ(*i.DescriptionNEQ))
+	}
+	if len(i.DescriptionIn) > 0 {
+		predicates = append(predicates, securitycase.DescriptionIn(i.DescriptionIn...))
+	}
+	if len(i.DescriptionNotIn) > 0 {
+		predicates = append(predicates, securitycase.DescriptionNotIn(i.DescriptionNotIn...))
+	}
+	if i.DescriptionGT != nil {
+		predicates = append(predicates, securitycase.DescriptionGT(*i.DescriptionGT))
+	}
+	if i.DescriptionGTE != nil {
+		predicates = append(predicates, securitycase.DescriptionGTE(*i.DescriptionGTE))
+	}
+	if i.DescriptionLT != nil {
+		predicates = append(predicates, securitycase.DescriptionLT(*i.DescriptionLT))
+	}
+	if i.DescriptionLTE != nil {
+		predicates = append(predicates, securitycase.DescriptionLTE(*i.DescriptionLTE))
+	}
+	if i.DescriptionContains != nil {
+		predicates = append(predicates, securitycase.DescriptionContains(*i.DescriptionContains))
+	}
+	if i.DescriptionHasPrefix != nil {
+		predicates = append(predicates, securitycase.DescriptionHasPrefix(*i.DescriptionHasPrefix))
+	}
+	if i.DescriptionHasSuffix != nil {
+		predicates = append(predicates, securitycase.DescriptionHasSuffix(*i.DescriptionHasSuffix))
+	}
+	if i.DescriptionEqualFold != nil {
+		predicates = append(predicates, securitycase.DescriptionEqualFold(*i.DescriptionEqualFold))
+	}
+	if i.DescriptionContainsFold != nil {
+		predicates = append(predicates, securitycase.DescriptionContainsFold(*i.DescriptionContainsFold))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, securitycase.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, securitycase.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, securitycase.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, securitycase.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.Severity != nil {
+		predicates = append(predicates, securitycase.SeverityEQ(*i.Severity))
+	}
+	if i.SeverityNEQ != nil {
+		predicates = append(predicates, securitycase.SeverityNEQ(*i.SeverityNEQ))
+	}
+	if len(i.SeverityIn) > 0 {
+		predicates = append(predicates, securitycase.SeverityIn(i.SeverityIn...))
+	}
+	if len(i.SeverityNotIn) > 0 {
+		predicates = append(predicates, securitycase.SeverityNotIn(i.SeverityNotIn...))
+	}
+	if i.AssigneeID != nil {
+		predicates = append(predicates, securitycase.AssigneeIDEQ(*i.AssigneeID))
+	}
+	if i.AssigneeIDNEQ != nil {
+		predicates = append(predicates, securitycase.AssigneeIDNEQ(*i.AssigneeIDNEQ))
+	}
+	if len(i.AssigneeIDIn) > 0 {
+		predicates = append(predicates, securitycase.AssigneeIDIn(i.AssigneeIDIn...))
+	}
+	if len(i.AssigneeIDNotIn) > 0 {
+		predicates = append(predicates, securitycase.AssigneeIDNotIn(i.AssigneeIDNotIn...))
+	}
+	if i.AssigneeIDGT != nil {
+		predicates = append(predicates, securitycase.AssigneeIDGT(*i.AssigneeIDGT))
+	}
+	if i.AssigneeIDGTE != nil {
+		predicates = append(predicates, securitycase.AssigneeIDGTE(*i.AssigneeIDGTE))
+	}
+	if i.AssigneeIDLT != nil {
+		predicates = append(predicates, securitycase.AssigneeIDLT(*i.AssigneeIDLT))
+	}
+	if i.AssigneeIDLTE != nil {
+		predicates = append(predicates, securitycase.AssigneeIDLTE(*i.AssigneeIDLTE))
+	}
+	if i.AssigneeIDContains != nil {
+		predicates = append(predicates, securitycase.AssigneeIDContains(*i.AssigneeIDContains))
+	}
+	if i.AssigneeIDHasPrefix != nil {
+		predicates = append(predicates, securitycase.AssigneeIDHasPrefix(*i.AssigneeIDHasPrefix))
+	}
+	if i.AssigneeIDHasSuffix != nil {
+		predicates = append(predicates, securitycase.AssigneeIDHasSuffix(*i.AssigneeIDHasSuffix))
+	}
+	if i.AssigneeIDIsNil {
+		predicates = append(predicates, securitycase.AssigneeIDIsNil())
+	}
+	if i.AssigneeIDNotNil {
+		predicates = append(predicates, securitycase.AssigneeIDNotNil())
+	}
+	if i.AssigneeIDEqualFold != nil {
+		predicates = append(predicates, securitycase.AssigneeIDEqualFold(*i.AssigneeIDEqualFold))
+	}
+	if i.AssigneeIDContainsFold != nil {
+		predicates = append(predicates, securitycase.AssigneeIDContainsFold(*i.AssigneeIDContainsFold))
+	}
+	if i.DetectedAt != nil {
+		predicates = append(predicates, securitycase.DetectedAtEQ(*i.DetectedAt))
+	}
+	if i.DetectedAtNEQ != nil {
+		predicates = append(predicates, securitycase.DetectedAtNEQ(*i.DetectedAtNEQ))
+	}
+	if len(i.DetectedAtIn) > 0 {
+		predicates = append(predicates, securitycase.DetectedAtIn(i.DetectedAtIn...))
+	}
+	if len(i.DetectedAtNotIn) > 0 {
+		predicates = append(predicates, securitycase.DetectedAtNotIn(i.DetectedAtNotIn...))
+	}
+	if i.DetectedAtGT != nil {
+		predicates = append(predicates, securitycase.DetectedAtGT(*i.DetectedAtGT))
+	}
+	if i.DetectedAtGTE != nil {
+		predicates = append(predicates, securitycase.DetectedAtGTE(*i.DetectedAtGTE))
+	}
+	if i.DetectedAtLT != nil {
+		predicates = append(predicates, securitycase.DetectedAtLT(*i.DetectedAtLT))
+	}
+	if i.DetectedAtLTE != nil {
+		predicates = append(predicates, securitycase.DetectedAtLTE(*i.DetectedAtLTE))
+	}
+	if i.DetectedAtIsNil {
+		predicates = append(predicates, securitycase.DetectedAtIsNil())
+	}
+	if i.DetectedAtNotNil {
+		predicates = append(predicates, securitycase.DetectedAtNotNil())
+	}
+	if i.OpenedAt != nil {
+		predicates = append(predicates, securitycase.OpenedAtEQ(*i.OpenedAt))
+	}
+	if i.OpenedAtNEQ != nil {
+		predicates = append(predicates, securitycase.OpenedAtNEQ(*i.OpenedAtNEQ))
+	}
+	if len(i.OpenedAtIn) > 0 {
+		predicates = append(predicates, securitycase.OpenedAtIn(i.OpenedAtIn...))
+	}
+	if len(i.OpenedAtNotIn) > 0 {
+		predicates = append(predicates, securitycase.OpenedAtNotIn(i.OpenedAtNotIn...))
+	}
+	if i.OpenedAtGT != nil {
+		predicates = append(predicates, securitycase.OpenedAtGT(*i.OpenedAtGT))
+	}
+	if i.OpenedAtGTE != nil {
+		predicates = append(predicates, securitycase.OpenedAtGTE(*i.OpenedAtGTE))
+	}
+	if i.OpenedAtLT != nil {
+		predicates = append(predicates, securitycase.OpenedAtLT(*i.OpenedAtLT))
+	}
+	if i.OpenedAtLTE != nil {
+		predicates = append(predicates, securitycase.OpenedAtLTE(*i.OpenedAtLTE))
+	}
+	if i.AcknowledgedAt != nil {
+		predicates = append(predicates, securitycase.AcknowledgedAtEQ(*i.AcknowledgedAt))
+	}
+	if i.AcknowledgedAtNEQ != nil {
+		predicates = append(predicates, securitycase.AcknowledgedAtNEQ(*i.AcknowledgedAtNEQ))
+	}
+	if len(i.AcknowledgedAtIn) > 0 {
+		predicates = append(predicates, securitycase.AcknowledgedAtIn(i.AcknowledgedAtIn...))
+	}
+	if len(i.AcknowledgedAtNotIn) > 0 {
+		predicates = append(predicates, securitycase.AcknowledgedAtNotIn(i.AcknowledgedAtNotIn...))
+	}
+	if i.AcknowledgedAtGT != nil {
+		predicates = append(predicates, securitycase.AcknowledgedAtGT(*i.AcknowledgedAtGT))
+	}
+	if i.AcknowledgedAtGTE != nil {
+		predicates = append(predicates, securitycase.AcknowledgedAtGTE(*i.AcknowledgedAtGTE))
+	}
+	if i.AcknowledgedAtLT != nil {
+		predicates = append(predicates, securitycase.AcknowledgedAtLT(*i.AcknowledgedAtLT))
+	}
+	if i.AcknowledgedAtLTE != nil {
+		predicates = append(predicates, securitycase.AcknowledgedAtLTE(*i.AcknowledgedAtLTE))
+	}
+	if i.AcknowledgedAtIsNil {
+		predicates = append(predicates, securitycase.AcknowledgedAtIsNil())
+	}
+	if i.AcknowledgedAtNotNil {
+		predicates = append(predicates, securitycase.AcknowledgedAtNotNil())
+	}
+	if i.ContainedAt != nil {
+		predicates = append(predicates, securitycase.ContainedAtEQ(*i.ContainedAt))
+	}
+	if i.ContainedAtNEQ != nil {
+		predicates = append(predicates, securitycase.ContainedAtNEQ(*i.ContainedAtNEQ))
+	}
+	if len(i.ContainedAtIn) > 0 {
+		predicates = append(predicates, securitycase.ContainedAtIn(i.ContainedAtIn...))
+	}
+	if len(i.ContainedAtNotIn) > 0 {
+		predicates = append(predicates, securitycase.ContainedAtNotIn(i.ContainedAtNotIn...))
+	}
+	if i.ContainedAtGT != nil {
+		predicates = append(predicates, securitycase.ContainedAtGT(*i.ContainedAtGT))
+	}
+	if i.ContainedAtGTE != nil {
+		predicates = append(predicates, securitycase.ContainedAtGTE(*i.ContainedAtGTE))
+	}
+	if i.ContainedAtLT != nil {
+		predicates = append(predicates, securitycase.ContainedAtLT(*i.ContainedAtLT))
+	}
+	if i.ContainedAtLTE != nil {
+		predicates = append(predicates, securitycase.ContainedAtLTE(*i.ContainedAtLTE))
+	}
+	if i.ContainedAtIsNil {
+		predicates = append(predicates, securitycase.ContainedAtIsNil())
+	}
+	if i.ContainedAtNotNil {
+		predicates = append(predicates, securitycase.ContainedAtNotNil())
+	}
+	if i.ResolvedAt != nil {
+		predicates = append(predicates, securitycase.ResolvedAtEQ(*i.ResolvedAt))
+	}
+	if i.ResolvedAtNEQ != nil {
+		predicates = append(predicates, securitycase.ResolvedAtNEQ(*i.ResolvedAtNEQ))
+	}
+	if len(i.ResolvedAtIn) > 0 {
+		predicates = append(predicates, securitycase.ResolvedAtIn(i.ResolvedAtIn...))
+	}
+	if len(i.ResolvedAtNotIn) > 0 {
+		predicates = append(predicates, securitycase.ResolvedAtNotIn(i.ResolvedAtNotIn...))
+	}
+	if i.ResolvedAtGT != nil {
+		predicates = append(predicates, securitycase.ResolvedAtGT(*i.ResolvedAtGT))
+	}
+	if i.ResolvedAtGTE != nil {
+		predicates = append(predicates, securitycase.ResolvedAtGTE(*i.ResolvedAtGTE))
+	}
+	if i.ResolvedAtLT != nil {
+		predicates = append(predicates, securitycase.ResolvedAtLT(*i.ResolvedAtLT))
+	}
+	if i.ResolvedAtLTE != nil {
+		predicates = append(predicates, securitycase.ResolvedAtLTE(*i.ResolvedAtLTE))
+	}
+	if i.ResolvedAtIsNil {
+		predicates = append(predicates, securitycase.ResolvedAtIsNil())
+	}
+	if i.ResolvedAtNotNil {
+		predicates = append(predicates, securitycase.ResolvedAtNotNil())
+	}
+
+	if i.HasTimeline != nil {
+		p := securitycase.HasTimeline()
+		if !*i.HasTimeline {
+			p = securitycase.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasTimelineWith) > 0 {
+		with := make([]predicate.CaseEntry, 0, len(i.HasTimelineWith))
+		for _, w := range i.HasTimelineWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasTimelineWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, securitycase.HasTimelineWith(with...))
+	}
+	if i.HasTasks != nil {
+		p := securitycase.HasTasks()
+		if !*i.HasTasks {
+			p = securitycase.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasTasksWith) > 0 {
+		with := make([]predicate.CaseTask, 0, len(i.HasTasksWith))
+		for _, w := range i.HasTasksWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasTasksWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, securitycase.HasTasksWith(with...))
+	}
+	if i.HasEvidence != nil {
+		p := securitycase.HasEvidence()
+		if !*i.HasEvidence {
+			p = securitycase.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasEvidenceWith) > 0 {
+		with := make([]predicate.Evidence, 0, len(i.HasEvidenceWith))
+		for _, w := range i.HasEvidenceWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasEvidenceWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, securitycase.HasEvidenceWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptySecurityCaseWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return securitycase.And(predicates...), nil
 	}
 }
 

@@ -16,20 +16,36 @@ type Tx struct {
 	config
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// Alert is the client for interacting with the Alert builders.
+	Alert *AlertClient
 	// Asset is the client for interacting with the Asset builders.
 	Asset *AssetClient
 	// AssetDependency is the client for interacting with the AssetDependency builders.
 	AssetDependency *AssetDependencyClient
 	// AuditEntry is the client for interacting with the AuditEntry builders.
 	AuditEntry *AuditEntryClient
+	// CaseEntry is the client for interacting with the CaseEntry builders.
+	CaseEntry *CaseEntryClient
+	// CaseTask is the client for interacting with the CaseTask builders.
+	CaseTask *CaseTaskClient
+	// DetectionRule is the client for interacting with the DetectionRule builders.
+	DetectionRule *DetectionRuleClient
 	// EscalationPolicy is the client for interacting with the EscalationPolicy builders.
 	EscalationPolicy *EscalationPolicyClient
+	// Evidence is the client for interacting with the Evidence builders.
+	Evidence *EvidenceClient
 	// Incident is the client for interacting with the Incident builders.
 	Incident *IncidentClient
 	// IncidentEntry is the client for interacting with the IncidentEntry builders.
 	IncidentEntry *IncidentEntryClient
+	// Indicator is the client for interacting with the Indicator builders.
+	Indicator *IndicatorClient
+	// IndicatorList is the client for interacting with the IndicatorList builders.
+	IndicatorList *IndicatorListClient
 	// Invitation is the client for interacting with the Invitation builders.
 	Invitation *InvitationClient
+	// LogSource is the client for interacting with the LogSource builders.
+	LogSource *LogSourceClient
 	// MaintenanceWindow is the client for interacting with the MaintenanceWindow builders.
 	MaintenanceWindow *MaintenanceWindowClient
 	// Membership is the client for interacting with the Membership builders.
@@ -38,8 +54,16 @@ type Tx struct {
 	Monitor *MonitorClient
 	// NotificationChannel is the client for interacting with the NotificationChannel builders.
 	NotificationChannel *NotificationChannelClient
+	// Playbook is the client for interacting with the Playbook builders.
+	Playbook *PlaybookClient
+	// PlaybookRun is the client for interacting with the PlaybookRun builders.
+	PlaybookRun *PlaybookRunClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
+	// RuleOverride is the client for interacting with the RuleOverride builders.
+	RuleOverride *RuleOverrideClient
+	// SecurityCase is the client for interacting with the SecurityCase builders.
+	SecurityCase *SecurityCaseClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// Subscription is the client for interacting with the Subscription builders.
@@ -180,18 +204,30 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
+	tx.Alert = NewAlertClient(tx.config)
 	tx.Asset = NewAssetClient(tx.config)
 	tx.AssetDependency = NewAssetDependencyClient(tx.config)
 	tx.AuditEntry = NewAuditEntryClient(tx.config)
+	tx.CaseEntry = NewCaseEntryClient(tx.config)
+	tx.CaseTask = NewCaseTaskClient(tx.config)
+	tx.DetectionRule = NewDetectionRuleClient(tx.config)
 	tx.EscalationPolicy = NewEscalationPolicyClient(tx.config)
+	tx.Evidence = NewEvidenceClient(tx.config)
 	tx.Incident = NewIncidentClient(tx.config)
 	tx.IncidentEntry = NewIncidentEntryClient(tx.config)
+	tx.Indicator = NewIndicatorClient(tx.config)
+	tx.IndicatorList = NewIndicatorListClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)
+	tx.LogSource = NewLogSourceClient(tx.config)
 	tx.MaintenanceWindow = NewMaintenanceWindowClient(tx.config)
 	tx.Membership = NewMembershipClient(tx.config)
 	tx.Monitor = NewMonitorClient(tx.config)
 	tx.NotificationChannel = NewNotificationChannelClient(tx.config)
+	tx.Playbook = NewPlaybookClient(tx.config)
+	tx.PlaybookRun = NewPlaybookRunClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
+	tx.RuleOverride = NewRuleOverrideClient(tx.config)
+	tx.SecurityCase = NewSecurityCaseClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.Subscription = NewSubscriptionClient(tx.config)
 	tx.Tenant = NewTenantClient(tx.config)

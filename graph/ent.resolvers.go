@@ -22,16 +22,34 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]ent.Noder, e
 	return r.nodes(ctx, ids)
 }
 
+// Alert returns generated.AlertResolver implementation.
+func (r *Resolver) Alert() generated.AlertResolver { return &alertResolver{r} }
+
 // Asset returns generated.AssetResolver implementation.
 func (r *Resolver) Asset() generated.AssetResolver { return &assetResolver{r} }
+
+// CaseEntry returns generated.CaseEntryResolver implementation.
+func (r *Resolver) CaseEntry() generated.CaseEntryResolver { return &caseEntryResolver{r} }
+
+// DetectionRule returns generated.DetectionRuleResolver implementation.
+func (r *Resolver) DetectionRule() generated.DetectionRuleResolver { return &detectionRuleResolver{r} }
 
 // EscalationPolicy returns generated.EscalationPolicyResolver implementation.
 func (r *Resolver) EscalationPolicy() generated.EscalationPolicyResolver {
 	return &escalationPolicyResolver{r}
 }
 
+// Evidence returns generated.EvidenceResolver implementation.
+func (r *Resolver) Evidence() generated.EvidenceResolver { return &evidenceResolver{r} }
+
 // IncidentEntry returns generated.IncidentEntryResolver implementation.
 func (r *Resolver) IncidentEntry() generated.IncidentEntryResolver { return &incidentEntryResolver{r} }
+
+// IndicatorList returns generated.IndicatorListResolver implementation.
+func (r *Resolver) IndicatorList() generated.IndicatorListResolver { return &indicatorListResolver{r} }
+
+// LogSource returns generated.LogSourceResolver implementation.
+func (r *Resolver) LogSource() generated.LogSourceResolver { return &logSourceResolver{r} }
 
 // Monitor returns generated.MonitorResolver implementation.
 func (r *Resolver) Monitor() generated.MonitorResolver { return &monitorResolver{r} }
@@ -41,14 +59,32 @@ func (r *Resolver) NotificationChannel() generated.NotificationChannelResolver {
 	return &notificationChannelResolver{r}
 }
 
+// Playbook returns generated.PlaybookResolver implementation.
+func (r *Resolver) Playbook() generated.PlaybookResolver { return &playbookResolver{r} }
+
+// PlaybookRun returns generated.PlaybookRunResolver implementation.
+func (r *Resolver) PlaybookRun() generated.PlaybookRunResolver { return &playbookRunResolver{r} }
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
+// SecurityCase returns generated.SecurityCaseResolver implementation.
+func (r *Resolver) SecurityCase() generated.SecurityCaseResolver { return &securityCaseResolver{r} }
+
 type (
+	alertResolver               struct{ *Resolver }
 	assetResolver               struct{ *Resolver }
+	caseEntryResolver           struct{ *Resolver }
+	detectionRuleResolver       struct{ *Resolver }
 	escalationPolicyResolver    struct{ *Resolver }
+	evidenceResolver            struct{ *Resolver }
 	incidentEntryResolver       struct{ *Resolver }
+	indicatorListResolver       struct{ *Resolver }
+	logSourceResolver           struct{ *Resolver }
 	monitorResolver             struct{ *Resolver }
 	notificationChannelResolver struct{ *Resolver }
+	playbookResolver            struct{ *Resolver }
+	playbookRunResolver         struct{ *Resolver }
 	queryResolver               struct{ *Resolver }
+	securityCaseResolver        struct{ *Resolver }
 )

@@ -5,17 +5,28 @@ import (
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent"
+	"github.com/opsward/opsward/ent/alert"
 	"github.com/opsward/opsward/ent/apikey"
 	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/caseentry"
+	"github.com/opsward/opsward/ent/casetask"
+	"github.com/opsward/opsward/ent/detectionrule"
 	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/evidence"
 	"github.com/opsward/opsward/ent/incident"
 	"github.com/opsward/opsward/ent/incidententry"
+	"github.com/opsward/opsward/ent/indicator"
+	"github.com/opsward/opsward/ent/indicatorlist"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/logsource"
 	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
 	"github.com/opsward/opsward/ent/monitor"
 	"github.com/opsward/opsward/ent/notificationchannel"
+	"github.com/opsward/opsward/ent/playbook"
+	"github.com/opsward/opsward/ent/playbookrun"
+	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
 	"github.com/opsward/opsward/tenants"
@@ -24,19 +35,30 @@ import (
 // nodeTables maps an ID prefix to the table node(id:) reads, so that a
 // lookup is one query and an ID of an unknown kind is refused at once.
 var nodeTables = map[string]string{
-	opsward.PrefixTenant:      tenant.Table,
-	opsward.PrefixUser:        user.Table,
-	opsward.PrefixMembership:  membership.Table,
-	opsward.PrefixInvitation:  invitation.Table,
-	opsward.PrefixAPIKey:      apikey.Table,
-	opsward.PrefixAudit:       auditentry.Table,
-	opsward.PrefixAsset:       asset.Table,
-	opsward.PrefixMonitor:     monitor.Table,
-	opsward.PrefixIncident:    incident.Table,
-	opsward.PrefixTimeline:    incidententry.Table,
-	opsward.PrefixMaintenance: maintenancewindow.Table,
-	opsward.PrefixEscalation:  escalationpolicy.Table,
-	opsward.PrefixChannel:     notificationchannel.Table,
+	opsward.PrefixTenant:        tenant.Table,
+	opsward.PrefixUser:          user.Table,
+	opsward.PrefixMembership:    membership.Table,
+	opsward.PrefixInvitation:    invitation.Table,
+	opsward.PrefixAPIKey:        apikey.Table,
+	opsward.PrefixAudit:         auditentry.Table,
+	opsward.PrefixAsset:         asset.Table,
+	opsward.PrefixMonitor:       monitor.Table,
+	opsward.PrefixIncident:      incident.Table,
+	opsward.PrefixTimeline:      incidententry.Table,
+	opsward.PrefixMaintenance:   maintenancewindow.Table,
+	opsward.PrefixEscalation:    escalationpolicy.Table,
+	opsward.PrefixChannel:       notificationchannel.Table,
+	opsward.PrefixLogSource:     logsource.Table,
+	opsward.PrefixRule:          detectionrule.Table,
+	opsward.PrefixAlert:         alert.Table,
+	opsward.PrefixIndicatorList: indicatorlist.Table,
+	opsward.PrefixIndicator:     indicator.Table,
+	opsward.PrefixCase:          securitycase.Table,
+	opsward.PrefixCaseEntry:     caseentry.Table,
+	opsward.PrefixCaseTask:      casetask.Table,
+	opsward.PrefixEvidence:      evidence.Table,
+	opsward.PrefixPlaybook:      playbook.Table,
+	opsward.PrefixPlaybookRun:   playbookrun.Table,
 }
 
 func nodeType(_ context.Context, id string) (string, error) {

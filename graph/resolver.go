@@ -8,6 +8,9 @@ import (
 	"github.com/opsward/opsward/graph/model"
 	"github.com/opsward/opsward/services/dispatch"
 	"github.com/opsward/opsward/services/noc/monitoring"
+	"github.com/opsward/opsward/services/soc/cases"
+	"github.com/opsward/opsward/services/soc/detect"
+	"github.com/opsward/opsward/services/soc/response"
 	"github.com/opsward/opsward/tenants"
 )
 
@@ -25,6 +28,11 @@ type Resolver struct {
 	// subscriptions.
 	NOC       *monitoring.Service
 	NOCEvents *monitoring.Events
+	// SOC: detection, alerts, log sources and rules (SOC), cases (Cases),
+	// indicator lists and playbooks (Response).
+	SOC      *detect.Service
+	Cases    *cases.Service
+	Response *response.Service
 	Logger    *slog.Logger
 	Info      model.ServerInfo
 }

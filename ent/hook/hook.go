@@ -21,6 +21,18 @@ func (f APIKeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.APIKeyMutation", m)
 }
 
+// The AlertFunc type is an adapter to allow the use of ordinary
+// function as Alert mutator.
+type AlertFunc func(context.Context, *ent.AlertMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AlertFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AlertMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AlertMutation", m)
+}
+
 // The AssetFunc type is an adapter to allow the use of ordinary
 // function as Asset mutator.
 type AssetFunc func(context.Context, *ent.AssetMutation) (ent.Value, error)
@@ -57,6 +69,42 @@ func (f AuditEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditEntryMutation", m)
 }
 
+// The CaseEntryFunc type is an adapter to allow the use of ordinary
+// function as CaseEntry mutator.
+type CaseEntryFunc func(context.Context, *ent.CaseEntryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CaseEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CaseEntryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CaseEntryMutation", m)
+}
+
+// The CaseTaskFunc type is an adapter to allow the use of ordinary
+// function as CaseTask mutator.
+type CaseTaskFunc func(context.Context, *ent.CaseTaskMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CaseTaskFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CaseTaskMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CaseTaskMutation", m)
+}
+
+// The DetectionRuleFunc type is an adapter to allow the use of ordinary
+// function as DetectionRule mutator.
+type DetectionRuleFunc func(context.Context, *ent.DetectionRuleMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DetectionRuleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DetectionRuleMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DetectionRuleMutation", m)
+}
+
 // The EscalationPolicyFunc type is an adapter to allow the use of ordinary
 // function as EscalationPolicy mutator.
 type EscalationPolicyFunc func(context.Context, *ent.EscalationPolicyMutation) (ent.Value, error)
@@ -67,6 +115,18 @@ func (f EscalationPolicyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.V
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.EscalationPolicyMutation", m)
+}
+
+// The EvidenceFunc type is an adapter to allow the use of ordinary
+// function as Evidence mutator.
+type EvidenceFunc func(context.Context, *ent.EvidenceMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f EvidenceFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.EvidenceMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.EvidenceMutation", m)
 }
 
 // The IncidentFunc type is an adapter to allow the use of ordinary
@@ -93,6 +153,30 @@ func (f IncidentEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.IncidentEntryMutation", m)
 }
 
+// The IndicatorFunc type is an adapter to allow the use of ordinary
+// function as Indicator mutator.
+type IndicatorFunc func(context.Context, *ent.IndicatorMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f IndicatorFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.IndicatorMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.IndicatorMutation", m)
+}
+
+// The IndicatorListFunc type is an adapter to allow the use of ordinary
+// function as IndicatorList mutator.
+type IndicatorListFunc func(context.Context, *ent.IndicatorListMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f IndicatorListFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.IndicatorListMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.IndicatorListMutation", m)
+}
+
 // The InvitationFunc type is an adapter to allow the use of ordinary
 // function as Invitation mutator.
 type InvitationFunc func(context.Context, *ent.InvitationMutation) (ent.Value, error)
@@ -103,6 +187,18 @@ func (f InvitationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.InvitationMutation", m)
+}
+
+// The LogSourceFunc type is an adapter to allow the use of ordinary
+// function as LogSource mutator.
+type LogSourceFunc func(context.Context, *ent.LogSourceMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LogSourceFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LogSourceMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LogSourceMutation", m)
 }
 
 // The MaintenanceWindowFunc type is an adapter to allow the use of ordinary
@@ -153,6 +249,30 @@ func (f NotificationChannelFunc) Mutate(ctx context.Context, m ent.Mutation) (en
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NotificationChannelMutation", m)
 }
 
+// The PlaybookFunc type is an adapter to allow the use of ordinary
+// function as Playbook mutator.
+type PlaybookFunc func(context.Context, *ent.PlaybookMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PlaybookFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PlaybookMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PlaybookMutation", m)
+}
+
+// The PlaybookRunFunc type is an adapter to allow the use of ordinary
+// function as PlaybookRun mutator.
+type PlaybookRunFunc func(context.Context, *ent.PlaybookRunMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PlaybookRunFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PlaybookRunMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PlaybookRunMutation", m)
+}
+
 // The RefreshTokenFunc type is an adapter to allow the use of ordinary
 // function as RefreshToken mutator.
 type RefreshTokenFunc func(context.Context, *ent.RefreshTokenMutation) (ent.Value, error)
@@ -163,6 +283,30 @@ func (f RefreshTokenFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RefreshTokenMutation", m)
+}
+
+// The RuleOverrideFunc type is an adapter to allow the use of ordinary
+// function as RuleOverride mutator.
+type RuleOverrideFunc func(context.Context, *ent.RuleOverrideMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RuleOverrideFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RuleOverrideMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RuleOverrideMutation", m)
+}
+
+// The SecurityCaseFunc type is an adapter to allow the use of ordinary
+// function as SecurityCase mutator.
+type SecurityCaseFunc func(context.Context, *ent.SecurityCaseMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SecurityCaseFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SecurityCaseMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SecurityCaseMutation", m)
 }
 
 // The SessionFunc type is an adapter to allow the use of ordinary

@@ -8,20 +8,32 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/opsward/opsward/ent"
+	"github.com/opsward/opsward/ent/alert"
 	"github.com/opsward/opsward/ent/apikey"
 	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/assetdependency"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/caseentry"
+	"github.com/opsward/opsward/ent/casetask"
+	"github.com/opsward/opsward/ent/detectionrule"
 	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/evidence"
 	"github.com/opsward/opsward/ent/incident"
 	"github.com/opsward/opsward/ent/incidententry"
+	"github.com/opsward/opsward/ent/indicator"
+	"github.com/opsward/opsward/ent/indicatorlist"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/logsource"
 	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
 	"github.com/opsward/opsward/ent/monitor"
 	"github.com/opsward/opsward/ent/notificationchannel"
+	"github.com/opsward/opsward/ent/playbook"
+	"github.com/opsward/opsward/ent/playbookrun"
 	"github.com/opsward/opsward/ent/predicate"
 	"github.com/opsward/opsward/ent/refreshtoken"
+	"github.com/opsward/opsward/ent/ruleoverride"
+	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/session"
 	"github.com/opsward/opsward/ent/subscription"
 	"github.com/opsward/opsward/ent/tenant"
@@ -111,6 +123,33 @@ func (f TraverseAPIKey) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.APIKeyQuery", q)
 }
 
+// The AlertFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AlertFunc func(context.Context, *ent.AlertQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AlertFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AlertQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AlertQuery", q)
+}
+
+// The TraverseAlert type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAlert func(context.Context, *ent.AlertQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAlert) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAlert) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AlertQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AlertQuery", q)
+}
+
 // The AssetFunc type is an adapter to allow the use of ordinary function as a Querier.
 type AssetFunc func(context.Context, *ent.AssetQuery) (ent.Value, error)
 
@@ -192,6 +231,87 @@ func (f TraverseAuditEntry) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.AuditEntryQuery", q)
 }
 
+// The CaseEntryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CaseEntryFunc func(context.Context, *ent.CaseEntryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CaseEntryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CaseEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CaseEntryQuery", q)
+}
+
+// The TraverseCaseEntry type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCaseEntry func(context.Context, *ent.CaseEntryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCaseEntry) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCaseEntry) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CaseEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CaseEntryQuery", q)
+}
+
+// The CaseTaskFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CaseTaskFunc func(context.Context, *ent.CaseTaskQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CaseTaskFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CaseTaskQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CaseTaskQuery", q)
+}
+
+// The TraverseCaseTask type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCaseTask func(context.Context, *ent.CaseTaskQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCaseTask) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCaseTask) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CaseTaskQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CaseTaskQuery", q)
+}
+
+// The DetectionRuleFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DetectionRuleFunc func(context.Context, *ent.DetectionRuleQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DetectionRuleFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DetectionRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DetectionRuleQuery", q)
+}
+
+// The TraverseDetectionRule type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDetectionRule func(context.Context, *ent.DetectionRuleQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDetectionRule) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDetectionRule) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DetectionRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DetectionRuleQuery", q)
+}
+
 // The EscalationPolicyFunc type is an adapter to allow the use of ordinary function as a Querier.
 type EscalationPolicyFunc func(context.Context, *ent.EscalationPolicyQuery) (ent.Value, error)
 
@@ -217,6 +337,33 @@ func (f TraverseEscalationPolicy) Traverse(ctx context.Context, q ent.Query) err
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.EscalationPolicyQuery", q)
+}
+
+// The EvidenceFunc type is an adapter to allow the use of ordinary function as a Querier.
+type EvidenceFunc func(context.Context, *ent.EvidenceQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f EvidenceFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.EvidenceQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.EvidenceQuery", q)
+}
+
+// The TraverseEvidence type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseEvidence func(context.Context, *ent.EvidenceQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseEvidence) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseEvidence) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EvidenceQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.EvidenceQuery", q)
 }
 
 // The IncidentFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -273,6 +420,60 @@ func (f TraverseIncidentEntry) Traverse(ctx context.Context, q ent.Query) error 
 	return fmt.Errorf("unexpected query type %T. expect *ent.IncidentEntryQuery", q)
 }
 
+// The IndicatorFunc type is an adapter to allow the use of ordinary function as a Querier.
+type IndicatorFunc func(context.Context, *ent.IndicatorQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f IndicatorFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.IndicatorQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.IndicatorQuery", q)
+}
+
+// The TraverseIndicator type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseIndicator func(context.Context, *ent.IndicatorQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseIndicator) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseIndicator) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.IndicatorQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.IndicatorQuery", q)
+}
+
+// The IndicatorListFunc type is an adapter to allow the use of ordinary function as a Querier.
+type IndicatorListFunc func(context.Context, *ent.IndicatorListQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f IndicatorListFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.IndicatorListQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.IndicatorListQuery", q)
+}
+
+// The TraverseIndicatorList type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseIndicatorList func(context.Context, *ent.IndicatorListQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseIndicatorList) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseIndicatorList) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.IndicatorListQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.IndicatorListQuery", q)
+}
+
 // The InvitationFunc type is an adapter to allow the use of ordinary function as a Querier.
 type InvitationFunc func(context.Context, *ent.InvitationQuery) (ent.Value, error)
 
@@ -298,6 +499,33 @@ func (f TraverseInvitation) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.InvitationQuery", q)
+}
+
+// The LogSourceFunc type is an adapter to allow the use of ordinary function as a Querier.
+type LogSourceFunc func(context.Context, *ent.LogSourceQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f LogSourceFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.LogSourceQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.LogSourceQuery", q)
+}
+
+// The TraverseLogSource type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseLogSource func(context.Context, *ent.LogSourceQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseLogSource) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseLogSource) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LogSourceQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.LogSourceQuery", q)
 }
 
 // The MaintenanceWindowFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -408,6 +636,60 @@ func (f TraverseNotificationChannel) Traverse(ctx context.Context, q ent.Query) 
 	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationChannelQuery", q)
 }
 
+// The PlaybookFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PlaybookFunc func(context.Context, *ent.PlaybookQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PlaybookFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PlaybookQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PlaybookQuery", q)
+}
+
+// The TraversePlaybook type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePlaybook func(context.Context, *ent.PlaybookQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePlaybook) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePlaybook) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PlaybookQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PlaybookQuery", q)
+}
+
+// The PlaybookRunFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PlaybookRunFunc func(context.Context, *ent.PlaybookRunQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PlaybookRunFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PlaybookRunQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PlaybookRunQuery", q)
+}
+
+// The TraversePlaybookRun type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePlaybookRun func(context.Context, *ent.PlaybookRunQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePlaybookRun) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePlaybookRun) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PlaybookRunQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PlaybookRunQuery", q)
+}
+
 // The RefreshTokenFunc type is an adapter to allow the use of ordinary function as a Querier.
 type RefreshTokenFunc func(context.Context, *ent.RefreshTokenQuery) (ent.Value, error)
 
@@ -433,6 +715,60 @@ func (f TraverseRefreshToken) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.RefreshTokenQuery", q)
+}
+
+// The RuleOverrideFunc type is an adapter to allow the use of ordinary function as a Querier.
+type RuleOverrideFunc func(context.Context, *ent.RuleOverrideQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f RuleOverrideFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.RuleOverrideQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.RuleOverrideQuery", q)
+}
+
+// The TraverseRuleOverride type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseRuleOverride func(context.Context, *ent.RuleOverrideQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseRuleOverride) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseRuleOverride) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RuleOverrideQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.RuleOverrideQuery", q)
+}
+
+// The SecurityCaseFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SecurityCaseFunc func(context.Context, *ent.SecurityCaseQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SecurityCaseFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SecurityCaseQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SecurityCaseQuery", q)
+}
+
+// The TraverseSecurityCase type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSecurityCase func(context.Context, *ent.SecurityCaseQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSecurityCase) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSecurityCase) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SecurityCaseQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SecurityCaseQuery", q)
 }
 
 // The SessionFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -548,20 +884,36 @@ func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
 	case *ent.APIKeyQuery:
 		return &query[*ent.APIKeyQuery, predicate.APIKey, apikey.OrderOption]{typ: ent.TypeAPIKey, tq: q}, nil
+	case *ent.AlertQuery:
+		return &query[*ent.AlertQuery, predicate.Alert, alert.OrderOption]{typ: ent.TypeAlert, tq: q}, nil
 	case *ent.AssetQuery:
 		return &query[*ent.AssetQuery, predicate.Asset, asset.OrderOption]{typ: ent.TypeAsset, tq: q}, nil
 	case *ent.AssetDependencyQuery:
 		return &query[*ent.AssetDependencyQuery, predicate.AssetDependency, assetdependency.OrderOption]{typ: ent.TypeAssetDependency, tq: q}, nil
 	case *ent.AuditEntryQuery:
 		return &query[*ent.AuditEntryQuery, predicate.AuditEntry, auditentry.OrderOption]{typ: ent.TypeAuditEntry, tq: q}, nil
+	case *ent.CaseEntryQuery:
+		return &query[*ent.CaseEntryQuery, predicate.CaseEntry, caseentry.OrderOption]{typ: ent.TypeCaseEntry, tq: q}, nil
+	case *ent.CaseTaskQuery:
+		return &query[*ent.CaseTaskQuery, predicate.CaseTask, casetask.OrderOption]{typ: ent.TypeCaseTask, tq: q}, nil
+	case *ent.DetectionRuleQuery:
+		return &query[*ent.DetectionRuleQuery, predicate.DetectionRule, detectionrule.OrderOption]{typ: ent.TypeDetectionRule, tq: q}, nil
 	case *ent.EscalationPolicyQuery:
 		return &query[*ent.EscalationPolicyQuery, predicate.EscalationPolicy, escalationpolicy.OrderOption]{typ: ent.TypeEscalationPolicy, tq: q}, nil
+	case *ent.EvidenceQuery:
+		return &query[*ent.EvidenceQuery, predicate.Evidence, evidence.OrderOption]{typ: ent.TypeEvidence, tq: q}, nil
 	case *ent.IncidentQuery:
 		return &query[*ent.IncidentQuery, predicate.Incident, incident.OrderOption]{typ: ent.TypeIncident, tq: q}, nil
 	case *ent.IncidentEntryQuery:
 		return &query[*ent.IncidentEntryQuery, predicate.IncidentEntry, incidententry.OrderOption]{typ: ent.TypeIncidentEntry, tq: q}, nil
+	case *ent.IndicatorQuery:
+		return &query[*ent.IndicatorQuery, predicate.Indicator, indicator.OrderOption]{typ: ent.TypeIndicator, tq: q}, nil
+	case *ent.IndicatorListQuery:
+		return &query[*ent.IndicatorListQuery, predicate.IndicatorList, indicatorlist.OrderOption]{typ: ent.TypeIndicatorList, tq: q}, nil
 	case *ent.InvitationQuery:
 		return &query[*ent.InvitationQuery, predicate.Invitation, invitation.OrderOption]{typ: ent.TypeInvitation, tq: q}, nil
+	case *ent.LogSourceQuery:
+		return &query[*ent.LogSourceQuery, predicate.LogSource, logsource.OrderOption]{typ: ent.TypeLogSource, tq: q}, nil
 	case *ent.MaintenanceWindowQuery:
 		return &query[*ent.MaintenanceWindowQuery, predicate.MaintenanceWindow, maintenancewindow.OrderOption]{typ: ent.TypeMaintenanceWindow, tq: q}, nil
 	case *ent.MembershipQuery:
@@ -570,8 +922,16 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.MonitorQuery, predicate.Monitor, monitor.OrderOption]{typ: ent.TypeMonitor, tq: q}, nil
 	case *ent.NotificationChannelQuery:
 		return &query[*ent.NotificationChannelQuery, predicate.NotificationChannel, notificationchannel.OrderOption]{typ: ent.TypeNotificationChannel, tq: q}, nil
+	case *ent.PlaybookQuery:
+		return &query[*ent.PlaybookQuery, predicate.Playbook, playbook.OrderOption]{typ: ent.TypePlaybook, tq: q}, nil
+	case *ent.PlaybookRunQuery:
+		return &query[*ent.PlaybookRunQuery, predicate.PlaybookRun, playbookrun.OrderOption]{typ: ent.TypePlaybookRun, tq: q}, nil
 	case *ent.RefreshTokenQuery:
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
+	case *ent.RuleOverrideQuery:
+		return &query[*ent.RuleOverrideQuery, predicate.RuleOverride, ruleoverride.OrderOption]{typ: ent.TypeRuleOverride, tq: q}, nil
+	case *ent.SecurityCaseQuery:
+		return &query[*ent.SecurityCaseQuery, predicate.SecurityCase, securitycase.OrderOption]{typ: ent.TypeSecurityCase, tq: q}, nil
 	case *ent.SessionQuery:
 		return &query[*ent.SessionQuery, predicate.Session, session.OrderOption]{typ: ent.TypeSession, tq: q}, nil
 	case *ent.SubscriptionQuery:

@@ -36,6 +36,54 @@ var (
 			},
 		},
 	}
+	// AlertsColumns holds the columns for the "alerts" table.
+	AlertsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeEnum, Enums: []string{"sigma", "indicator", "noc", "manual"}},
+		{Name: "title", Type: field.TypeString, Size: 300},
+		{Name: "description", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "severity", Type: field.TypeEnum, Enums: []string{"critical", "high", "medium", "low", "info"}},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"new", "acknowledged", "closed_true_positive", "closed_false_positive", "closed_benign"}, Default: "new"},
+		{Name: "rule_id", Type: field.TypeString, Size: 100, Default: ""},
+		{Name: "rule_author", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "tags", Type: field.TypeJSON, Nullable: true},
+		{Name: "dedup_key", Type: field.TypeString, Size: 200},
+		{Name: "count", Type: field.TypeInt, Default: 1},
+		{Name: "first_seen", Type: field.TypeTime},
+		{Name: "last_seen", Type: field.TypeTime},
+		{Name: "event_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "assignee_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "case_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "detail", Type: field.TypeBytes, Nullable: true},
+		{Name: "acked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "closed_at", Type: field.TypeTime, Nullable: true},
+	}
+	// AlertsTable holds the schema information for the "alerts" table.
+	AlertsTable = &schema.Table{
+		Name:       "alerts",
+		Columns:    AlertsColumns,
+		PrimaryKey: []*schema.Column{AlertsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "alert_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{AlertsColumns[1]},
+			},
+			{
+				Name:    "alert_tenant_id_dedup_key_last_seen",
+				Unique:  false,
+				Columns: []*schema.Column{AlertsColumns[1], AlertsColumns[12], AlertsColumns[15]},
+			},
+			{
+				Name:    "alert_tenant_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{AlertsColumns[1], AlertsColumns[8]},
+			},
+		},
+	}
 	// AssetsColumns holds the columns for the "assets" table.
 	AssetsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -139,6 +187,116 @@ var (
 			},
 		},
 	}
+	// CaseEntriesColumns holds the columns for the "case_entries" table.
+	CaseEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"event", "alert", "note", "status_change", "evidence", "task", "assignment", "playbook"}},
+		{Name: "actor_id", Type: field.TypeString, Size: 40, Default: ""},
+		{Name: "message", Type: field.TypeString, Size: 8000, Default: ""},
+		{Name: "ref_id", Type: field.TypeString, Size: 40, Default: ""},
+		{Name: "detail", Type: field.TypeBytes, Nullable: true},
+		{Name: "case_id", Type: field.TypeString, Size: 40},
+	}
+	// CaseEntriesTable holds the schema information for the "case_entries" table.
+	CaseEntriesTable = &schema.Table{
+		Name:       "case_entries",
+		Columns:    CaseEntriesColumns,
+		PrimaryKey: []*schema.Column{CaseEntriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "case_entries_security_cases_timeline",
+				Columns:    []*schema.Column{CaseEntriesColumns[8]},
+				RefColumns: []*schema.Column{SecurityCasesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "caseentry_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{CaseEntriesColumns[1]},
+			},
+			{
+				Name:    "caseentry_case_id_at",
+				Unique:  false,
+				Columns: []*schema.Column{CaseEntriesColumns[8], CaseEntriesColumns[2]},
+			},
+		},
+	}
+	// CaseTasksColumns holds the columns for the "case_tasks" table.
+	CaseTasksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "title", Type: field.TypeString, Size: 300},
+		{Name: "done", Type: field.TypeBool, Default: false},
+		{Name: "assignee_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "case_id", Type: field.TypeString, Size: 40},
+	}
+	// CaseTasksTable holds the schema information for the "case_tasks" table.
+	CaseTasksTable = &schema.Table{
+		Name:       "case_tasks",
+		Columns:    CaseTasksColumns,
+		PrimaryKey: []*schema.Column{CaseTasksColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "case_tasks_security_cases_tasks",
+				Columns:    []*schema.Column{CaseTasksColumns[7]},
+				RefColumns: []*schema.Column{SecurityCasesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "casetask_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{CaseTasksColumns[1]},
+			},
+		},
+	}
+	// DetectionRulesColumns holds the columns for the "detection_rules" table.
+	DetectionRulesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "rule_id", Type: field.TypeString, Size: 100},
+		{Name: "title", Type: field.TypeString, Size: 300},
+		{Name: "description", Type: field.TypeString, Size: 4000, Default: ""},
+		{Name: "author", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "level", Type: field.TypeString, Size: 16, Default: "medium"},
+		{Name: "status", Type: field.TypeString, Size: 16, Default: ""},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"detection", "correlation", "filter"}, Default: "detection"},
+		{Name: "tags", Type: field.TypeJSON, Nullable: true},
+		{Name: "product", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "category", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "service", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "yaml", Type: field.TypeString, Size: 2147483647},
+		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "enabled", Type: field.TypeBool, Default: true},
+		{Name: "source", Type: field.TypeString, Size: 500, Default: ""},
+	}
+	// DetectionRulesTable holds the schema information for the "detection_rules" table.
+	DetectionRulesTable = &schema.Table{
+		Name:       "detection_rules",
+		Columns:    DetectionRulesColumns,
+		PrimaryKey: []*schema.Column{DetectionRulesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "detectionrule_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{DetectionRulesColumns[1]},
+			},
+			{
+				Name:    "detectionrule_tenant_id_rule_id",
+				Unique:  true,
+				Columns: []*schema.Column{DetectionRulesColumns[1], DetectionRulesColumns[4]},
+			},
+		},
+	}
 	// EscalationPoliciesColumns holds the columns for the "escalation_policies" table.
 	EscalationPoliciesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -160,6 +318,41 @@ var (
 				Name:    "escalationpolicy_tenant_id",
 				Unique:  false,
 				Columns: []*schema.Column{EscalationPoliciesColumns[1]},
+			},
+		},
+	}
+	// EvidencesColumns holds the columns for the "evidences" table.
+	EvidencesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "name", Type: field.TypeString, Size: 300},
+		{Name: "content_type", Type: field.TypeString, Size: 100, Default: "application/octet-stream"},
+		{Name: "size", Type: field.TypeInt64},
+		{Name: "sha256", Type: field.TypeString, Size: 64},
+		{Name: "content", Type: field.TypeBytes},
+		{Name: "added_by", Type: field.TypeString, Size: 40, Default: ""},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "custody", Type: field.TypeBytes, Nullable: true},
+		{Name: "case_id", Type: field.TypeString, Size: 40},
+	}
+	// EvidencesTable holds the schema information for the "evidences" table.
+	EvidencesTable = &schema.Table{
+		Name:       "evidences",
+		Columns:    EvidencesColumns,
+		PrimaryKey: []*schema.Column{EvidencesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "evidences_security_cases_evidence",
+				Columns:    []*schema.Column{EvidencesColumns[10]},
+				RefColumns: []*schema.Column{SecurityCasesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "evidence_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{EvidencesColumns[1]},
 			},
 		},
 	}
@@ -251,6 +444,71 @@ var (
 			},
 		},
 	}
+	// IndicatorsColumns holds the columns for the "indicators" table.
+	IndicatorsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "list_id", Type: field.TypeString, Size: 40},
+		{Name: "kind", Type: field.TypeString, Size: 16},
+		{Name: "value", Type: field.TypeString, Size: 2048},
+		{Name: "source", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "confidence", Type: field.TypeInt, Default: 50},
+		{Name: "tlp", Type: field.TypeString, Size: 16, Default: "clear"},
+		{Name: "valid_from", Type: field.TypeTime, Nullable: true},
+		{Name: "valid_until", Type: field.TypeTime, Nullable: true},
+		{Name: "tags", Type: field.TypeJSON, Nullable: true},
+		{Name: "description", Type: field.TypeString, Size: 2000, Default: ""},
+	}
+	// IndicatorsTable holds the schema information for the "indicators" table.
+	IndicatorsTable = &schema.Table{
+		Name:       "indicators",
+		Columns:    IndicatorsColumns,
+		PrimaryKey: []*schema.Column{IndicatorsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "indicator_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{IndicatorsColumns[1]},
+			},
+			{
+				Name:    "indicator_list_id_kind_value",
+				Unique:  true,
+				Columns: []*schema.Column{IndicatorsColumns[4], IndicatorsColumns[5], IndicatorsColumns[6]},
+			},
+		},
+	}
+	// IndicatorListsColumns holds the columns for the "indicator_lists" table.
+	IndicatorListsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"intel", "blocklist"}, Default: "intel"},
+		{Name: "description", Type: field.TypeString, Size: 2000, Default: ""},
+		{Name: "edl_token_hash", Type: field.TypeString, Nullable: true},
+		{Name: "edl_token_prefix", Type: field.TypeString, Size: 16, Default: ""},
+	}
+	// IndicatorListsTable holds the schema information for the "indicator_lists" table.
+	IndicatorListsTable = &schema.Table{
+		Name:       "indicator_lists",
+		Columns:    IndicatorListsColumns,
+		PrimaryKey: []*schema.Column{IndicatorListsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "indicatorlist_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{IndicatorListsColumns[1]},
+			},
+			{
+				Name:    "indicatorlist_edl_token_hash",
+				Unique:  true,
+				Columns: []*schema.Column{IndicatorListsColumns[7]},
+			},
+		},
+	}
 	// InvitationsColumns holds the columns for the "invitations" table.
 	InvitationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -280,6 +538,39 @@ var (
 				Name:    "invitation_tenant_id_email",
 				Unique:  false,
 				Columns: []*schema.Column{InvitationsColumns[1], InvitationsColumns[4]},
+			},
+		},
+	}
+	// LogSourcesColumns holds the columns for the "log_sources" table.
+	LogSourcesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "cidrs", Type: field.TypeJSON, Nullable: true},
+		{Name: "port", Type: field.TypeInt, Default: 0},
+		{Name: "token_hash", Type: field.TypeString, Nullable: true},
+		{Name: "token_prefix", Type: field.TypeString, Size: 16, Default: ""},
+		{Name: "format", Type: field.TypeString, Size: 16, Default: "auto"},
+		{Name: "enabled", Type: field.TypeBool, Default: true},
+		{Name: "last_seen_at", Type: field.TypeTime, Nullable: true},
+	}
+	// LogSourcesTable holds the schema information for the "log_sources" table.
+	LogSourcesTable = &schema.Table{
+		Name:       "log_sources",
+		Columns:    LogSourcesColumns,
+		PrimaryKey: []*schema.Column{LogSourcesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "logsource_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{LogSourcesColumns[1]},
+			},
+			{
+				Name:    "logsource_token_hash",
+				Unique:  true,
+				Columns: []*schema.Column{LogSourcesColumns[7]},
 			},
 		},
 	}
@@ -442,6 +733,56 @@ var (
 			},
 		},
 	}
+	// PlaybooksColumns holds the columns for the "playbooks" table.
+	PlaybooksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "enabled", Type: field.TypeBool, Default: true},
+		{Name: "trigger", Type: field.TypeBytes},
+		{Name: "steps", Type: field.TypeBytes},
+	}
+	// PlaybooksTable holds the schema information for the "playbooks" table.
+	PlaybooksTable = &schema.Table{
+		Name:       "playbooks",
+		Columns:    PlaybooksColumns,
+		PrimaryKey: []*schema.Column{PlaybooksColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "playbook_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{PlaybooksColumns[1]},
+			},
+		},
+	}
+	// PlaybookRunsColumns holds the columns for the "playbook_runs" table.
+	PlaybookRunsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "playbook_id", Type: field.TypeString, Size: 40},
+		{Name: "alert_id", Type: field.TypeString, Size: 40, Default: ""},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"running", "waiting", "succeeded", "failed"}, Default: "running"},
+		{Name: "step", Type: field.TypeInt, Default: 0},
+		{Name: "log", Type: field.TypeBytes, Nullable: true},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+	}
+	// PlaybookRunsTable holds the schema information for the "playbook_runs" table.
+	PlaybookRunsTable = &schema.Table{
+		Name:       "playbook_runs",
+		Columns:    PlaybookRunsColumns,
+		PrimaryKey: []*schema.Column{PlaybookRunsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "playbookrun_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{PlaybookRunsColumns[1]},
+			},
+		},
+	}
 	// RefreshTokensColumns holds the columns for the "refresh_tokens" table.
 	RefreshTokensColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -468,6 +809,63 @@ var (
 				Name:    "refreshtoken_session_id",
 				Unique:  false,
 				Columns: []*schema.Column{RefreshTokensColumns[4]},
+			},
+		},
+	}
+	// RuleOverridesColumns holds the columns for the "rule_overrides" table.
+	RuleOverridesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "rule_id", Type: field.TypeString, Size: 100},
+		{Name: "enabled", Type: field.TypeBool},
+	}
+	// RuleOverridesTable holds the schema information for the "rule_overrides" table.
+	RuleOverridesTable = &schema.Table{
+		Name:       "rule_overrides",
+		Columns:    RuleOverridesColumns,
+		PrimaryKey: []*schema.Column{RuleOverridesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "ruleoverride_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{RuleOverridesColumns[1]},
+			},
+			{
+				Name:    "ruleoverride_tenant_id_rule_id",
+				Unique:  true,
+				Columns: []*schema.Column{RuleOverridesColumns[1], RuleOverridesColumns[4]},
+			},
+		},
+	}
+	// SecurityCasesColumns holds the columns for the "security_cases" table.
+	SecurityCasesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "title", Type: field.TypeString, Size: 300},
+		{Name: "description", Type: field.TypeString, Size: 8000, Default: ""},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"new", "triage", "investigating", "contained", "eradicated", "recovered", "closed"}, Default: "new"},
+		{Name: "severity", Type: field.TypeEnum, Enums: []string{"critical", "high", "medium", "low", "info"}},
+		{Name: "assignee_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "detected_at", Type: field.TypeTime, Nullable: true},
+		{Name: "opened_at", Type: field.TypeTime},
+		{Name: "acknowledged_at", Type: field.TypeTime, Nullable: true},
+		{Name: "contained_at", Type: field.TypeTime, Nullable: true},
+		{Name: "resolved_at", Type: field.TypeTime, Nullable: true},
+	}
+	// SecurityCasesTable holds the schema information for the "security_cases" table.
+	SecurityCasesTable = &schema.Table{
+		Name:       "security_cases",
+		Columns:    SecurityCasesColumns,
+		PrimaryKey: []*schema.Column{SecurityCasesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "securitycase_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{SecurityCasesColumns[1]},
 			},
 		},
 	}
@@ -596,18 +994,30 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APIKeysTable,
+		AlertsTable,
 		AssetsTable,
 		AssetDependenciesTable,
 		AuditEntriesTable,
+		CaseEntriesTable,
+		CaseTasksTable,
+		DetectionRulesTable,
 		EscalationPoliciesTable,
+		EvidencesTable,
 		IncidentsTable,
 		IncidentEntriesTable,
+		IndicatorsTable,
+		IndicatorListsTable,
 		InvitationsTable,
+		LogSourcesTable,
 		MaintenanceWindowsTable,
 		MembershipsTable,
 		MonitorsTable,
 		NotificationChannelsTable,
+		PlaybooksTable,
+		PlaybookRunsTable,
 		RefreshTokensTable,
+		RuleOverridesTable,
+		SecurityCasesTable,
 		SessionsTable,
 		SubscriptionsTable,
 		TenantsTable,
@@ -616,6 +1026,9 @@ var (
 )
 
 func init() {
+	CaseEntriesTable.ForeignKeys[0].RefTable = SecurityCasesTable
+	CaseTasksTable.ForeignKeys[0].RefTable = SecurityCasesTable
+	EvidencesTable.ForeignKeys[0].RefTable = SecurityCasesTable
 	IncidentEntriesTable.ForeignKeys[0].RefTable = IncidentsTable
 	MembershipsTable.ForeignKeys[0].RefTable = UsersTable
 	MonitorsTable.ForeignKeys[0].RefTable = AssetsTable

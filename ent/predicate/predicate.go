@@ -9,6 +9,9 @@ import (
 // APIKey is the predicate function for apikey builders.
 type APIKey func(*sql.Selector)
 
+// Alert is the predicate function for alert builders.
+type Alert func(*sql.Selector)
+
 // Asset is the predicate function for asset builders.
 type Asset func(*sql.Selector)
 
@@ -18,8 +21,20 @@ type AssetDependency func(*sql.Selector)
 // AuditEntry is the predicate function for auditentry builders.
 type AuditEntry func(*sql.Selector)
 
+// CaseEntry is the predicate function for caseentry builders.
+type CaseEntry func(*sql.Selector)
+
+// CaseTask is the predicate function for casetask builders.
+type CaseTask func(*sql.Selector)
+
+// DetectionRule is the predicate function for detectionrule builders.
+type DetectionRule func(*sql.Selector)
+
 // EscalationPolicy is the predicate function for escalationpolicy builders.
 type EscalationPolicy func(*sql.Selector)
+
+// Evidence is the predicate function for evidence builders.
+type Evidence func(*sql.Selector)
 
 // Incident is the predicate function for incident builders.
 type Incident func(*sql.Selector)
@@ -27,8 +42,17 @@ type Incident func(*sql.Selector)
 // IncidentEntry is the predicate function for incidententry builders.
 type IncidentEntry func(*sql.Selector)
 
+// Indicator is the predicate function for indicator builders.
+type Indicator func(*sql.Selector)
+
+// IndicatorList is the predicate function for indicatorlist builders.
+type IndicatorList func(*sql.Selector)
+
 // Invitation is the predicate function for invitation builders.
 type Invitation func(*sql.Selector)
+
+// LogSource is the predicate function for logsource builders.
+type LogSource func(*sql.Selector)
 
 // MaintenanceWindow is the predicate function for maintenancewindow builders.
 type MaintenanceWindow func(*sql.Selector)
@@ -42,8 +66,20 @@ type Monitor func(*sql.Selector)
 // NotificationChannel is the predicate function for notificationchannel builders.
 type NotificationChannel func(*sql.Selector)
 
+// Playbook is the predicate function for playbook builders.
+type Playbook func(*sql.Selector)
+
+// PlaybookRun is the predicate function for playbookrun builders.
+type PlaybookRun func(*sql.Selector)
+
 // RefreshToken is the predicate function for refreshtoken builders.
 type RefreshToken func(*sql.Selector)
+
+// RuleOverride is the predicate function for ruleoverride builders.
+type RuleOverride func(*sql.Selector)
+
+// SecurityCase is the predicate function for securitycase builders.
+type SecurityCase func(*sql.Selector)
 
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)

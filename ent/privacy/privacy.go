@@ -135,6 +135,30 @@ func (f APIKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.APIKeyMutation", m)
 }
 
+// The AlertQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AlertQueryRuleFunc func(context.Context, *ent.AlertQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AlertQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AlertQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AlertQuery", q)
+}
+
+// The AlertMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AlertMutationRuleFunc func(context.Context, *ent.AlertMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AlertMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AlertMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AlertMutation", m)
+}
+
 // The AssetQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AssetQueryRuleFunc func(context.Context, *ent.AssetQuery) error
@@ -207,6 +231,78 @@ func (f AuditEntryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AuditEntryMutation", m)
 }
 
+// The CaseEntryQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CaseEntryQueryRuleFunc func(context.Context, *ent.CaseEntryQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CaseEntryQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CaseEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CaseEntryQuery", q)
+}
+
+// The CaseEntryMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CaseEntryMutationRuleFunc func(context.Context, *ent.CaseEntryMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CaseEntryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CaseEntryMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CaseEntryMutation", m)
+}
+
+// The CaseTaskQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CaseTaskQueryRuleFunc func(context.Context, *ent.CaseTaskQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CaseTaskQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CaseTaskQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CaseTaskQuery", q)
+}
+
+// The CaseTaskMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CaseTaskMutationRuleFunc func(context.Context, *ent.CaseTaskMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CaseTaskMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CaseTaskMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CaseTaskMutation", m)
+}
+
+// The DetectionRuleQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type DetectionRuleQueryRuleFunc func(context.Context, *ent.DetectionRuleQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f DetectionRuleQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DetectionRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.DetectionRuleQuery", q)
+}
+
+// The DetectionRuleMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type DetectionRuleMutationRuleFunc func(context.Context, *ent.DetectionRuleMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f DetectionRuleMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.DetectionRuleMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DetectionRuleMutation", m)
+}
+
 // The EscalationPolicyQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type EscalationPolicyQueryRuleFunc func(context.Context, *ent.EscalationPolicyQuery) error
@@ -229,6 +325,30 @@ func (f EscalationPolicyMutationRuleFunc) EvalMutation(ctx context.Context, m en
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EscalationPolicyMutation", m)
+}
+
+// The EvidenceQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type EvidenceQueryRuleFunc func(context.Context, *ent.EvidenceQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f EvidenceQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EvidenceQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.EvidenceQuery", q)
+}
+
+// The EvidenceMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type EvidenceMutationRuleFunc func(context.Context, *ent.EvidenceMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f EvidenceMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.EvidenceMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EvidenceMutation", m)
 }
 
 // The IncidentQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -279,6 +399,54 @@ func (f IncidentEntryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.M
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.IncidentEntryMutation", m)
 }
 
+// The IndicatorQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type IndicatorQueryRuleFunc func(context.Context, *ent.IndicatorQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f IndicatorQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.IndicatorQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.IndicatorQuery", q)
+}
+
+// The IndicatorMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type IndicatorMutationRuleFunc func(context.Context, *ent.IndicatorMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f IndicatorMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.IndicatorMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.IndicatorMutation", m)
+}
+
+// The IndicatorListQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type IndicatorListQueryRuleFunc func(context.Context, *ent.IndicatorListQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f IndicatorListQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.IndicatorListQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.IndicatorListQuery", q)
+}
+
+// The IndicatorListMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type IndicatorListMutationRuleFunc func(context.Context, *ent.IndicatorListMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f IndicatorListMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.IndicatorListMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.IndicatorListMutation", m)
+}
+
 // The InvitationQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type InvitationQueryRuleFunc func(context.Context, *ent.InvitationQuery) error
@@ -301,6 +469,30 @@ func (f InvitationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Muta
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.InvitationMutation", m)
+}
+
+// The LogSourceQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type LogSourceQueryRuleFunc func(context.Context, *ent.LogSourceQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f LogSourceQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.LogSourceQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.LogSourceQuery", q)
+}
+
+// The LogSourceMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type LogSourceMutationRuleFunc func(context.Context, *ent.LogSourceMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f LogSourceMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.LogSourceMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.LogSourceMutation", m)
 }
 
 // The MaintenanceWindowQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -399,6 +591,54 @@ func (f NotificationChannelMutationRuleFunc) EvalMutation(ctx context.Context, m
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NotificationChannelMutation", m)
 }
 
+// The PlaybookQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PlaybookQueryRuleFunc func(context.Context, *ent.PlaybookQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PlaybookQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PlaybookQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PlaybookQuery", q)
+}
+
+// The PlaybookMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PlaybookMutationRuleFunc func(context.Context, *ent.PlaybookMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PlaybookMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PlaybookMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PlaybookMutation", m)
+}
+
+// The PlaybookRunQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PlaybookRunQueryRuleFunc func(context.Context, *ent.PlaybookRunQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PlaybookRunQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PlaybookRunQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PlaybookRunQuery", q)
+}
+
+// The PlaybookRunMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PlaybookRunMutationRuleFunc func(context.Context, *ent.PlaybookRunMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PlaybookRunMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PlaybookRunMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PlaybookRunMutation", m)
+}
+
 // The RefreshTokenQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type RefreshTokenQueryRuleFunc func(context.Context, *ent.RefreshTokenQuery) error
@@ -421,6 +661,54 @@ func (f RefreshTokenMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RefreshTokenMutation", m)
+}
+
+// The RuleOverrideQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type RuleOverrideQueryRuleFunc func(context.Context, *ent.RuleOverrideQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f RuleOverrideQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.RuleOverrideQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.RuleOverrideQuery", q)
+}
+
+// The RuleOverrideMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type RuleOverrideMutationRuleFunc func(context.Context, *ent.RuleOverrideMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f RuleOverrideMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.RuleOverrideMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RuleOverrideMutation", m)
+}
+
+// The SecurityCaseQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SecurityCaseQueryRuleFunc func(context.Context, *ent.SecurityCaseQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SecurityCaseQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SecurityCaseQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SecurityCaseQuery", q)
+}
+
+// The SecurityCaseMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SecurityCaseMutationRuleFunc func(context.Context, *ent.SecurityCaseMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SecurityCaseMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SecurityCaseMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SecurityCaseMutation", m)
 }
 
 // The SessionQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -556,19 +844,35 @@ func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
 	case *ent.APIKeyQuery:
 		return q.Filter(), nil
+	case *ent.AlertQuery:
+		return q.Filter(), nil
 	case *ent.AssetQuery:
 		return q.Filter(), nil
 	case *ent.AssetDependencyQuery:
 		return q.Filter(), nil
 	case *ent.AuditEntryQuery:
 		return q.Filter(), nil
+	case *ent.CaseEntryQuery:
+		return q.Filter(), nil
+	case *ent.CaseTaskQuery:
+		return q.Filter(), nil
+	case *ent.DetectionRuleQuery:
+		return q.Filter(), nil
 	case *ent.EscalationPolicyQuery:
+		return q.Filter(), nil
+	case *ent.EvidenceQuery:
 		return q.Filter(), nil
 	case *ent.IncidentQuery:
 		return q.Filter(), nil
 	case *ent.IncidentEntryQuery:
 		return q.Filter(), nil
+	case *ent.IndicatorQuery:
+		return q.Filter(), nil
+	case *ent.IndicatorListQuery:
+		return q.Filter(), nil
 	case *ent.InvitationQuery:
+		return q.Filter(), nil
+	case *ent.LogSourceQuery:
 		return q.Filter(), nil
 	case *ent.MaintenanceWindowQuery:
 		return q.Filter(), nil
@@ -578,7 +882,15 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.NotificationChannelQuery:
 		return q.Filter(), nil
+	case *ent.PlaybookQuery:
+		return q.Filter(), nil
+	case *ent.PlaybookRunQuery:
+		return q.Filter(), nil
 	case *ent.RefreshTokenQuery:
+		return q.Filter(), nil
+	case *ent.RuleOverrideQuery:
+		return q.Filter(), nil
+	case *ent.SecurityCaseQuery:
 		return q.Filter(), nil
 	case *ent.SessionQuery:
 		return q.Filter(), nil
@@ -597,19 +909,35 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
 	case *ent.APIKeyMutation:
 		return m.Filter(), nil
+	case *ent.AlertMutation:
+		return m.Filter(), nil
 	case *ent.AssetMutation:
 		return m.Filter(), nil
 	case *ent.AssetDependencyMutation:
 		return m.Filter(), nil
 	case *ent.AuditEntryMutation:
 		return m.Filter(), nil
+	case *ent.CaseEntryMutation:
+		return m.Filter(), nil
+	case *ent.CaseTaskMutation:
+		return m.Filter(), nil
+	case *ent.DetectionRuleMutation:
+		return m.Filter(), nil
 	case *ent.EscalationPolicyMutation:
+		return m.Filter(), nil
+	case *ent.EvidenceMutation:
 		return m.Filter(), nil
 	case *ent.IncidentMutation:
 		return m.Filter(), nil
 	case *ent.IncidentEntryMutation:
 		return m.Filter(), nil
+	case *ent.IndicatorMutation:
+		return m.Filter(), nil
+	case *ent.IndicatorListMutation:
+		return m.Filter(), nil
 	case *ent.InvitationMutation:
+		return m.Filter(), nil
+	case *ent.LogSourceMutation:
 		return m.Filter(), nil
 	case *ent.MaintenanceWindowMutation:
 		return m.Filter(), nil
@@ -619,7 +947,15 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.NotificationChannelMutation:
 		return m.Filter(), nil
+	case *ent.PlaybookMutation:
+		return m.Filter(), nil
+	case *ent.PlaybookRunMutation:
+		return m.Filter(), nil
 	case *ent.RefreshTokenMutation:
+		return m.Filter(), nil
+	case *ent.RuleOverrideMutation:
+		return m.Filter(), nil
+	case *ent.SecurityCaseMutation:
 		return m.Filter(), nil
 	case *ent.SessionMutation:
 		return m.Filter(), nil

@@ -6,20 +6,32 @@ import (
 	"context"
 	"time"
 
+	"github.com/opsward/opsward/ent/alert"
 	"github.com/opsward/opsward/ent/apikey"
 	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/assetdependency"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/caseentry"
+	"github.com/opsward/opsward/ent/casetask"
+	"github.com/opsward/opsward/ent/detectionrule"
 	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/evidence"
 	"github.com/opsward/opsward/ent/incident"
 	"github.com/opsward/opsward/ent/incidententry"
+	"github.com/opsward/opsward/ent/indicator"
+	"github.com/opsward/opsward/ent/indicatorlist"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/logsource"
 	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
 	"github.com/opsward/opsward/ent/monitor"
 	"github.com/opsward/opsward/ent/notificationchannel"
+	"github.com/opsward/opsward/ent/playbook"
+	"github.com/opsward/opsward/ent/playbookrun"
 	"github.com/opsward/opsward/ent/refreshtoken"
+	"github.com/opsward/opsward/ent/ruleoverride"
 	"github.com/opsward/opsward/ent/schema"
+	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/session"
 	"github.com/opsward/opsward/ent/subscription"
 	"github.com/opsward/opsward/ent/tenant"
@@ -130,6 +142,140 @@ func init() {
 	// apikey.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	apikey.IDValidator = func() func(string) error {
 		validators := apikeyDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	alertMixin := schema.Alert{}.Mixin()
+	alert.Policy = privacy.NewPolicies(alertMixin[1], schema.Alert{})
+	alert.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := alert.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	alertMixinInters1 := alertMixin[1].Interceptors()
+	alert.Interceptors[0] = alertMixinInters1[0]
+	alertMixinFields0 := alertMixin[0].Fields()
+	_ = alertMixinFields0
+	alertMixinFields1 := alertMixin[1].Fields()
+	_ = alertMixinFields1
+	alertMixinFields2 := alertMixin[2].Fields()
+	_ = alertMixinFields2
+	alertFields := schema.Alert{}.Fields()
+	_ = alertFields
+	// alertDescTenantID is the schema descriptor for tenant_id field.
+	alertDescTenantID := alertMixinFields1[0].Descriptor()
+	// alert.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	alert.TenantIDValidator = func() func(string) error {
+		validators := alertDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// alertDescCreatedAt is the schema descriptor for created_at field.
+	alertDescCreatedAt := alertMixinFields2[0].Descriptor()
+	// alert.DefaultCreatedAt holds the default value on creation for the created_at field.
+	alert.DefaultCreatedAt = alertDescCreatedAt.Default.(func() time.Time)
+	// alertDescUpdatedAt is the schema descriptor for updated_at field.
+	alertDescUpdatedAt := alertMixinFields2[1].Descriptor()
+	// alert.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	alert.DefaultUpdatedAt = alertDescUpdatedAt.Default.(func() time.Time)
+	// alert.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	alert.UpdateDefaultUpdatedAt = alertDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// alertDescTitle is the schema descriptor for title field.
+	alertDescTitle := alertFields[1].Descriptor()
+	// alert.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	alert.TitleValidator = func() func(string) error {
+		validators := alertDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// alertDescDescription is the schema descriptor for description field.
+	alertDescDescription := alertFields[2].Descriptor()
+	// alert.DefaultDescription holds the default value on creation for the description field.
+	alert.DefaultDescription = alertDescDescription.Default.(string)
+	// alert.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	alert.DescriptionValidator = alertDescDescription.Validators[0].(func(string) error)
+	// alertDescRuleID is the schema descriptor for rule_id field.
+	alertDescRuleID := alertFields[5].Descriptor()
+	// alert.DefaultRuleID holds the default value on creation for the rule_id field.
+	alert.DefaultRuleID = alertDescRuleID.Default.(string)
+	// alert.RuleIDValidator is a validator for the "rule_id" field. It is called by the builders before save.
+	alert.RuleIDValidator = alertDescRuleID.Validators[0].(func(string) error)
+	// alertDescRuleAuthor is the schema descriptor for rule_author field.
+	alertDescRuleAuthor := alertFields[6].Descriptor()
+	// alert.DefaultRuleAuthor holds the default value on creation for the rule_author field.
+	alert.DefaultRuleAuthor = alertDescRuleAuthor.Default.(string)
+	// alert.RuleAuthorValidator is a validator for the "rule_author" field. It is called by the builders before save.
+	alert.RuleAuthorValidator = alertDescRuleAuthor.Validators[0].(func(string) error)
+	// alertDescDedupKey is the schema descriptor for dedup_key field.
+	alertDescDedupKey := alertFields[8].Descriptor()
+	// alert.DedupKeyValidator is a validator for the "dedup_key" field. It is called by the builders before save.
+	alert.DedupKeyValidator = func() func(string) error {
+		validators := alertDescDedupKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(dedup_key string) error {
+			for _, fn := range fns {
+				if err := fn(dedup_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// alertDescCount is the schema descriptor for count field.
+	alertDescCount := alertFields[9].Descriptor()
+	// alert.DefaultCount holds the default value on creation for the count field.
+	alert.DefaultCount = alertDescCount.Default.(int)
+	// alertDescAssigneeID is the schema descriptor for assignee_id field.
+	alertDescAssigneeID := alertFields[13].Descriptor()
+	// alert.AssigneeIDValidator is a validator for the "assignee_id" field. It is called by the builders before save.
+	alert.AssigneeIDValidator = alertDescAssigneeID.Validators[0].(func(string) error)
+	// alertDescCaseID is the schema descriptor for case_id field.
+	alertDescCaseID := alertFields[14].Descriptor()
+	// alert.CaseIDValidator is a validator for the "case_id" field. It is called by the builders before save.
+	alert.CaseIDValidator = alertDescCaseID.Validators[0].(func(string) error)
+	// alertDescID is the schema descriptor for id field.
+	alertDescID := alertMixinFields0[0].Descriptor()
+	// alert.DefaultID holds the default value on creation for the id field.
+	alert.DefaultID = alertDescID.Default.(func() string)
+	// alert.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	alert.IDValidator = func() func(string) error {
+		validators := alertDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
@@ -461,6 +607,370 @@ func init() {
 			return nil
 		}
 	}()
+	caseentryMixin := schema.CaseEntry{}.Mixin()
+	caseentry.Policy = privacy.NewPolicies(caseentryMixin[1], schema.CaseEntry{})
+	caseentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := caseentry.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	caseentryMixinInters1 := caseentryMixin[1].Interceptors()
+	caseentry.Interceptors[0] = caseentryMixinInters1[0]
+	caseentryMixinFields0 := caseentryMixin[0].Fields()
+	_ = caseentryMixinFields0
+	caseentryMixinFields1 := caseentryMixin[1].Fields()
+	_ = caseentryMixinFields1
+	caseentryFields := schema.CaseEntry{}.Fields()
+	_ = caseentryFields
+	// caseentryDescTenantID is the schema descriptor for tenant_id field.
+	caseentryDescTenantID := caseentryMixinFields1[0].Descriptor()
+	// caseentry.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	caseentry.TenantIDValidator = func() func(string) error {
+		validators := caseentryDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// caseentryDescCaseID is the schema descriptor for case_id field.
+	caseentryDescCaseID := caseentryFields[0].Descriptor()
+	// caseentry.CaseIDValidator is a validator for the "case_id" field. It is called by the builders before save.
+	caseentry.CaseIDValidator = func() func(string) error {
+		validators := caseentryDescCaseID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(_case string) error {
+			for _, fn := range fns {
+				if err := fn(_case); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// caseentryDescActorID is the schema descriptor for actor_id field.
+	caseentryDescActorID := caseentryFields[3].Descriptor()
+	// caseentry.DefaultActorID holds the default value on creation for the actor_id field.
+	caseentry.DefaultActorID = caseentryDescActorID.Default.(string)
+	// caseentry.ActorIDValidator is a validator for the "actor_id" field. It is called by the builders before save.
+	caseentry.ActorIDValidator = caseentryDescActorID.Validators[0].(func(string) error)
+	// caseentryDescMessage is the schema descriptor for message field.
+	caseentryDescMessage := caseentryFields[4].Descriptor()
+	// caseentry.DefaultMessage holds the default value on creation for the message field.
+	caseentry.DefaultMessage = caseentryDescMessage.Default.(string)
+	// caseentry.MessageValidator is a validator for the "message" field. It is called by the builders before save.
+	caseentry.MessageValidator = caseentryDescMessage.Validators[0].(func(string) error)
+	// caseentryDescRefID is the schema descriptor for ref_id field.
+	caseentryDescRefID := caseentryFields[5].Descriptor()
+	// caseentry.DefaultRefID holds the default value on creation for the ref_id field.
+	caseentry.DefaultRefID = caseentryDescRefID.Default.(string)
+	// caseentry.RefIDValidator is a validator for the "ref_id" field. It is called by the builders before save.
+	caseentry.RefIDValidator = caseentryDescRefID.Validators[0].(func(string) error)
+	// caseentryDescID is the schema descriptor for id field.
+	caseentryDescID := caseentryMixinFields0[0].Descriptor()
+	// caseentry.DefaultID holds the default value on creation for the id field.
+	caseentry.DefaultID = caseentryDescID.Default.(func() string)
+	// caseentry.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	caseentry.IDValidator = func() func(string) error {
+		validators := caseentryDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	casetaskMixin := schema.CaseTask{}.Mixin()
+	casetask.Policy = privacy.NewPolicies(casetaskMixin[1], schema.CaseTask{})
+	casetask.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := casetask.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	casetaskMixinInters1 := casetaskMixin[1].Interceptors()
+	casetask.Interceptors[0] = casetaskMixinInters1[0]
+	casetaskMixinFields0 := casetaskMixin[0].Fields()
+	_ = casetaskMixinFields0
+	casetaskMixinFields1 := casetaskMixin[1].Fields()
+	_ = casetaskMixinFields1
+	casetaskMixinFields2 := casetaskMixin[2].Fields()
+	_ = casetaskMixinFields2
+	casetaskFields := schema.CaseTask{}.Fields()
+	_ = casetaskFields
+	// casetaskDescTenantID is the schema descriptor for tenant_id field.
+	casetaskDescTenantID := casetaskMixinFields1[0].Descriptor()
+	// casetask.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	casetask.TenantIDValidator = func() func(string) error {
+		validators := casetaskDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// casetaskDescCreatedAt is the schema descriptor for created_at field.
+	casetaskDescCreatedAt := casetaskMixinFields2[0].Descriptor()
+	// casetask.DefaultCreatedAt holds the default value on creation for the created_at field.
+	casetask.DefaultCreatedAt = casetaskDescCreatedAt.Default.(func() time.Time)
+	// casetaskDescUpdatedAt is the schema descriptor for updated_at field.
+	casetaskDescUpdatedAt := casetaskMixinFields2[1].Descriptor()
+	// casetask.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	casetask.DefaultUpdatedAt = casetaskDescUpdatedAt.Default.(func() time.Time)
+	// casetask.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	casetask.UpdateDefaultUpdatedAt = casetaskDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// casetaskDescCaseID is the schema descriptor for case_id field.
+	casetaskDescCaseID := casetaskFields[0].Descriptor()
+	// casetask.CaseIDValidator is a validator for the "case_id" field. It is called by the builders before save.
+	casetask.CaseIDValidator = func() func(string) error {
+		validators := casetaskDescCaseID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(_case string) error {
+			for _, fn := range fns {
+				if err := fn(_case); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// casetaskDescTitle is the schema descriptor for title field.
+	casetaskDescTitle := casetaskFields[1].Descriptor()
+	// casetask.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	casetask.TitleValidator = func() func(string) error {
+		validators := casetaskDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// casetaskDescDone is the schema descriptor for done field.
+	casetaskDescDone := casetaskFields[2].Descriptor()
+	// casetask.DefaultDone holds the default value on creation for the done field.
+	casetask.DefaultDone = casetaskDescDone.Default.(bool)
+	// casetaskDescAssigneeID is the schema descriptor for assignee_id field.
+	casetaskDescAssigneeID := casetaskFields[3].Descriptor()
+	// casetask.AssigneeIDValidator is a validator for the "assignee_id" field. It is called by the builders before save.
+	casetask.AssigneeIDValidator = casetaskDescAssigneeID.Validators[0].(func(string) error)
+	// casetaskDescID is the schema descriptor for id field.
+	casetaskDescID := casetaskMixinFields0[0].Descriptor()
+	// casetask.DefaultID holds the default value on creation for the id field.
+	casetask.DefaultID = casetaskDescID.Default.(func() string)
+	// casetask.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	casetask.IDValidator = func() func(string) error {
+		validators := casetaskDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	detectionruleMixin := schema.DetectionRule{}.Mixin()
+	detectionrule.Policy = privacy.NewPolicies(detectionruleMixin[1], schema.DetectionRule{})
+	detectionrule.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := detectionrule.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	detectionruleMixinInters1 := detectionruleMixin[1].Interceptors()
+	detectionrule.Interceptors[0] = detectionruleMixinInters1[0]
+	detectionruleMixinFields0 := detectionruleMixin[0].Fields()
+	_ = detectionruleMixinFields0
+	detectionruleMixinFields1 := detectionruleMixin[1].Fields()
+	_ = detectionruleMixinFields1
+	detectionruleMixinFields2 := detectionruleMixin[2].Fields()
+	_ = detectionruleMixinFields2
+	detectionruleFields := schema.DetectionRule{}.Fields()
+	_ = detectionruleFields
+	// detectionruleDescTenantID is the schema descriptor for tenant_id field.
+	detectionruleDescTenantID := detectionruleMixinFields1[0].Descriptor()
+	// detectionrule.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	detectionrule.TenantIDValidator = func() func(string) error {
+		validators := detectionruleDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// detectionruleDescCreatedAt is the schema descriptor for created_at field.
+	detectionruleDescCreatedAt := detectionruleMixinFields2[0].Descriptor()
+	// detectionrule.DefaultCreatedAt holds the default value on creation for the created_at field.
+	detectionrule.DefaultCreatedAt = detectionruleDescCreatedAt.Default.(func() time.Time)
+	// detectionruleDescUpdatedAt is the schema descriptor for updated_at field.
+	detectionruleDescUpdatedAt := detectionruleMixinFields2[1].Descriptor()
+	// detectionrule.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	detectionrule.DefaultUpdatedAt = detectionruleDescUpdatedAt.Default.(func() time.Time)
+	// detectionrule.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	detectionrule.UpdateDefaultUpdatedAt = detectionruleDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// detectionruleDescRuleID is the schema descriptor for rule_id field.
+	detectionruleDescRuleID := detectionruleFields[0].Descriptor()
+	// detectionrule.RuleIDValidator is a validator for the "rule_id" field. It is called by the builders before save.
+	detectionrule.RuleIDValidator = func() func(string) error {
+		validators := detectionruleDescRuleID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(rule_id string) error {
+			for _, fn := range fns {
+				if err := fn(rule_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// detectionruleDescTitle is the schema descriptor for title field.
+	detectionruleDescTitle := detectionruleFields[1].Descriptor()
+	// detectionrule.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	detectionrule.TitleValidator = func() func(string) error {
+		validators := detectionruleDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// detectionruleDescDescription is the schema descriptor for description field.
+	detectionruleDescDescription := detectionruleFields[2].Descriptor()
+	// detectionrule.DefaultDescription holds the default value on creation for the description field.
+	detectionrule.DefaultDescription = detectionruleDescDescription.Default.(string)
+	// detectionrule.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	detectionrule.DescriptionValidator = detectionruleDescDescription.Validators[0].(func(string) error)
+	// detectionruleDescAuthor is the schema descriptor for author field.
+	detectionruleDescAuthor := detectionruleFields[3].Descriptor()
+	// detectionrule.DefaultAuthor holds the default value on creation for the author field.
+	detectionrule.DefaultAuthor = detectionruleDescAuthor.Default.(string)
+	// detectionrule.AuthorValidator is a validator for the "author" field. It is called by the builders before save.
+	detectionrule.AuthorValidator = detectionruleDescAuthor.Validators[0].(func(string) error)
+	// detectionruleDescLevel is the schema descriptor for level field.
+	detectionruleDescLevel := detectionruleFields[4].Descriptor()
+	// detectionrule.DefaultLevel holds the default value on creation for the level field.
+	detectionrule.DefaultLevel = detectionruleDescLevel.Default.(string)
+	// detectionrule.LevelValidator is a validator for the "level" field. It is called by the builders before save.
+	detectionrule.LevelValidator = detectionruleDescLevel.Validators[0].(func(string) error)
+	// detectionruleDescStatus is the schema descriptor for status field.
+	detectionruleDescStatus := detectionruleFields[5].Descriptor()
+	// detectionrule.DefaultStatus holds the default value on creation for the status field.
+	detectionrule.DefaultStatus = detectionruleDescStatus.Default.(string)
+	// detectionrule.StatusValidator is a validator for the "status" field. It is called by the builders before save.
+	detectionrule.StatusValidator = detectionruleDescStatus.Validators[0].(func(string) error)
+	// detectionruleDescProduct is the schema descriptor for product field.
+	detectionruleDescProduct := detectionruleFields[8].Descriptor()
+	// detectionrule.DefaultProduct holds the default value on creation for the product field.
+	detectionrule.DefaultProduct = detectionruleDescProduct.Default.(string)
+	// detectionrule.ProductValidator is a validator for the "product" field. It is called by the builders before save.
+	detectionrule.ProductValidator = detectionruleDescProduct.Validators[0].(func(string) error)
+	// detectionruleDescCategory is the schema descriptor for category field.
+	detectionruleDescCategory := detectionruleFields[9].Descriptor()
+	// detectionrule.DefaultCategory holds the default value on creation for the category field.
+	detectionrule.DefaultCategory = detectionruleDescCategory.Default.(string)
+	// detectionrule.CategoryValidator is a validator for the "category" field. It is called by the builders before save.
+	detectionrule.CategoryValidator = detectionruleDescCategory.Validators[0].(func(string) error)
+	// detectionruleDescService is the schema descriptor for service field.
+	detectionruleDescService := detectionruleFields[10].Descriptor()
+	// detectionrule.DefaultService holds the default value on creation for the service field.
+	detectionrule.DefaultService = detectionruleDescService.Default.(string)
+	// detectionrule.ServiceValidator is a validator for the "service" field. It is called by the builders before save.
+	detectionrule.ServiceValidator = detectionruleDescService.Validators[0].(func(string) error)
+	// detectionruleDescVersion is the schema descriptor for version field.
+	detectionruleDescVersion := detectionruleFields[12].Descriptor()
+	// detectionrule.DefaultVersion holds the default value on creation for the version field.
+	detectionrule.DefaultVersion = detectionruleDescVersion.Default.(int)
+	// detectionruleDescEnabled is the schema descriptor for enabled field.
+	detectionruleDescEnabled := detectionruleFields[13].Descriptor()
+	// detectionrule.DefaultEnabled holds the default value on creation for the enabled field.
+	detectionrule.DefaultEnabled = detectionruleDescEnabled.Default.(bool)
+	// detectionruleDescSource is the schema descriptor for source field.
+	detectionruleDescSource := detectionruleFields[14].Descriptor()
+	// detectionrule.DefaultSource holds the default value on creation for the source field.
+	detectionrule.DefaultSource = detectionruleDescSource.Default.(string)
+	// detectionrule.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	detectionrule.SourceValidator = detectionruleDescSource.Validators[0].(func(string) error)
+	// detectionruleDescID is the schema descriptor for id field.
+	detectionruleDescID := detectionruleMixinFields0[0].Descriptor()
+	// detectionrule.DefaultID holds the default value on creation for the id field.
+	detectionrule.DefaultID = detectionruleDescID.Default.(func() string)
+	// detectionrule.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	detectionrule.IDValidator = func() func(string) error {
+		validators := detectionruleDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	escalationpolicyMixin := schema.EscalationPolicy{}.Mixin()
 	escalationpolicy.Policy = privacy.NewPolicies(escalationpolicyMixin[1], schema.EscalationPolicy{})
 	escalationpolicy.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -542,6 +1052,114 @@ func init() {
 	// escalationpolicy.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	escalationpolicy.IDValidator = func() func(string) error {
 		validators := escalationpolicyDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	evidenceMixin := schema.Evidence{}.Mixin()
+	evidence.Policy = privacy.NewPolicies(evidenceMixin[1], schema.Evidence{})
+	evidence.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := evidence.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	evidenceMixinInters1 := evidenceMixin[1].Interceptors()
+	evidence.Interceptors[0] = evidenceMixinInters1[0]
+	evidenceMixinFields0 := evidenceMixin[0].Fields()
+	_ = evidenceMixinFields0
+	evidenceMixinFields1 := evidenceMixin[1].Fields()
+	_ = evidenceMixinFields1
+	evidenceFields := schema.Evidence{}.Fields()
+	_ = evidenceFields
+	// evidenceDescTenantID is the schema descriptor for tenant_id field.
+	evidenceDescTenantID := evidenceMixinFields1[0].Descriptor()
+	// evidence.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	evidence.TenantIDValidator = func() func(string) error {
+		validators := evidenceDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// evidenceDescCaseID is the schema descriptor for case_id field.
+	evidenceDescCaseID := evidenceFields[0].Descriptor()
+	// evidence.CaseIDValidator is a validator for the "case_id" field. It is called by the builders before save.
+	evidence.CaseIDValidator = func() func(string) error {
+		validators := evidenceDescCaseID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(_case string) error {
+			for _, fn := range fns {
+				if err := fn(_case); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// evidenceDescName is the schema descriptor for name field.
+	evidenceDescName := evidenceFields[1].Descriptor()
+	// evidence.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	evidence.NameValidator = func() func(string) error {
+		validators := evidenceDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// evidenceDescContentType is the schema descriptor for content_type field.
+	evidenceDescContentType := evidenceFields[2].Descriptor()
+	// evidence.DefaultContentType holds the default value on creation for the content_type field.
+	evidence.DefaultContentType = evidenceDescContentType.Default.(string)
+	// evidence.ContentTypeValidator is a validator for the "content_type" field. It is called by the builders before save.
+	evidence.ContentTypeValidator = evidenceDescContentType.Validators[0].(func(string) error)
+	// evidenceDescSha256 is the schema descriptor for sha256 field.
+	evidenceDescSha256 := evidenceFields[4].Descriptor()
+	// evidence.Sha256Validator is a validator for the "sha256" field. It is called by the builders before save.
+	evidence.Sha256Validator = evidenceDescSha256.Validators[0].(func(string) error)
+	// evidenceDescAddedBy is the schema descriptor for added_by field.
+	evidenceDescAddedBy := evidenceFields[6].Descriptor()
+	// evidence.DefaultAddedBy holds the default value on creation for the added_by field.
+	evidence.DefaultAddedBy = evidenceDescAddedBy.Default.(string)
+	// evidence.AddedByValidator is a validator for the "added_by" field. It is called by the builders before save.
+	evidence.AddedByValidator = evidenceDescAddedBy.Validators[0].(func(string) error)
+	// evidenceDescID is the schema descriptor for id field.
+	evidenceDescID := evidenceMixinFields0[0].Descriptor()
+	// evidence.DefaultID holds the default value on creation for the id field.
+	evidence.DefaultID = evidenceDescID.Default.(func() string)
+	// evidence.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	evidence.IDValidator = func() func(string) error {
+		validators := evidenceDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
@@ -767,6 +1385,248 @@ func init() {
 			return nil
 		}
 	}()
+	indicatorMixin := schema.Indicator{}.Mixin()
+	indicator.Policy = privacy.NewPolicies(indicatorMixin[1], schema.Indicator{})
+	indicator.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := indicator.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	indicatorMixinInters1 := indicatorMixin[1].Interceptors()
+	indicator.Interceptors[0] = indicatorMixinInters1[0]
+	indicatorMixinFields0 := indicatorMixin[0].Fields()
+	_ = indicatorMixinFields0
+	indicatorMixinFields1 := indicatorMixin[1].Fields()
+	_ = indicatorMixinFields1
+	indicatorMixinFields2 := indicatorMixin[2].Fields()
+	_ = indicatorMixinFields2
+	indicatorFields := schema.Indicator{}.Fields()
+	_ = indicatorFields
+	// indicatorDescTenantID is the schema descriptor for tenant_id field.
+	indicatorDescTenantID := indicatorMixinFields1[0].Descriptor()
+	// indicator.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	indicator.TenantIDValidator = func() func(string) error {
+		validators := indicatorDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// indicatorDescCreatedAt is the schema descriptor for created_at field.
+	indicatorDescCreatedAt := indicatorMixinFields2[0].Descriptor()
+	// indicator.DefaultCreatedAt holds the default value on creation for the created_at field.
+	indicator.DefaultCreatedAt = indicatorDescCreatedAt.Default.(func() time.Time)
+	// indicatorDescUpdatedAt is the schema descriptor for updated_at field.
+	indicatorDescUpdatedAt := indicatorMixinFields2[1].Descriptor()
+	// indicator.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	indicator.DefaultUpdatedAt = indicatorDescUpdatedAt.Default.(func() time.Time)
+	// indicator.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	indicator.UpdateDefaultUpdatedAt = indicatorDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// indicatorDescListID is the schema descriptor for list_id field.
+	indicatorDescListID := indicatorFields[0].Descriptor()
+	// indicator.ListIDValidator is a validator for the "list_id" field. It is called by the builders before save.
+	indicator.ListIDValidator = func() func(string) error {
+		validators := indicatorDescListID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(list_id string) error {
+			for _, fn := range fns {
+				if err := fn(list_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// indicatorDescKind is the schema descriptor for kind field.
+	indicatorDescKind := indicatorFields[1].Descriptor()
+	// indicator.KindValidator is a validator for the "kind" field. It is called by the builders before save.
+	indicator.KindValidator = func() func(string) error {
+		validators := indicatorDescKind.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(kind string) error {
+			for _, fn := range fns {
+				if err := fn(kind); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// indicatorDescValue is the schema descriptor for value field.
+	indicatorDescValue := indicatorFields[2].Descriptor()
+	// indicator.ValueValidator is a validator for the "value" field. It is called by the builders before save.
+	indicator.ValueValidator = func() func(string) error {
+		validators := indicatorDescValue.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(value string) error {
+			for _, fn := range fns {
+				if err := fn(value); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// indicatorDescSource is the schema descriptor for source field.
+	indicatorDescSource := indicatorFields[3].Descriptor()
+	// indicator.DefaultSource holds the default value on creation for the source field.
+	indicator.DefaultSource = indicatorDescSource.Default.(string)
+	// indicator.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	indicator.SourceValidator = indicatorDescSource.Validators[0].(func(string) error)
+	// indicatorDescConfidence is the schema descriptor for confidence field.
+	indicatorDescConfidence := indicatorFields[4].Descriptor()
+	// indicator.DefaultConfidence holds the default value on creation for the confidence field.
+	indicator.DefaultConfidence = indicatorDescConfidence.Default.(int)
+	// indicatorDescTlp is the schema descriptor for tlp field.
+	indicatorDescTlp := indicatorFields[5].Descriptor()
+	// indicator.DefaultTlp holds the default value on creation for the tlp field.
+	indicator.DefaultTlp = indicatorDescTlp.Default.(string)
+	// indicator.TlpValidator is a validator for the "tlp" field. It is called by the builders before save.
+	indicator.TlpValidator = indicatorDescTlp.Validators[0].(func(string) error)
+	// indicatorDescDescription is the schema descriptor for description field.
+	indicatorDescDescription := indicatorFields[9].Descriptor()
+	// indicator.DefaultDescription holds the default value on creation for the description field.
+	indicator.DefaultDescription = indicatorDescDescription.Default.(string)
+	// indicator.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	indicator.DescriptionValidator = indicatorDescDescription.Validators[0].(func(string) error)
+	// indicatorDescID is the schema descriptor for id field.
+	indicatorDescID := indicatorMixinFields0[0].Descriptor()
+	// indicator.DefaultID holds the default value on creation for the id field.
+	indicator.DefaultID = indicatorDescID.Default.(func() string)
+	// indicator.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	indicator.IDValidator = func() func(string) error {
+		validators := indicatorDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	indicatorlistMixin := schema.IndicatorList{}.Mixin()
+	indicatorlist.Policy = privacy.NewPolicies(indicatorlistMixin[1], schema.IndicatorList{})
+	indicatorlist.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := indicatorlist.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	indicatorlistMixinInters1 := indicatorlistMixin[1].Interceptors()
+	indicatorlist.Interceptors[0] = indicatorlistMixinInters1[0]
+	indicatorlistMixinFields0 := indicatorlistMixin[0].Fields()
+	_ = indicatorlistMixinFields0
+	indicatorlistMixinFields1 := indicatorlistMixin[1].Fields()
+	_ = indicatorlistMixinFields1
+	indicatorlistMixinFields2 := indicatorlistMixin[2].Fields()
+	_ = indicatorlistMixinFields2
+	indicatorlistFields := schema.IndicatorList{}.Fields()
+	_ = indicatorlistFields
+	// indicatorlistDescTenantID is the schema descriptor for tenant_id field.
+	indicatorlistDescTenantID := indicatorlistMixinFields1[0].Descriptor()
+	// indicatorlist.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	indicatorlist.TenantIDValidator = func() func(string) error {
+		validators := indicatorlistDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// indicatorlistDescCreatedAt is the schema descriptor for created_at field.
+	indicatorlistDescCreatedAt := indicatorlistMixinFields2[0].Descriptor()
+	// indicatorlist.DefaultCreatedAt holds the default value on creation for the created_at field.
+	indicatorlist.DefaultCreatedAt = indicatorlistDescCreatedAt.Default.(func() time.Time)
+	// indicatorlistDescUpdatedAt is the schema descriptor for updated_at field.
+	indicatorlistDescUpdatedAt := indicatorlistMixinFields2[1].Descriptor()
+	// indicatorlist.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	indicatorlist.DefaultUpdatedAt = indicatorlistDescUpdatedAt.Default.(func() time.Time)
+	// indicatorlist.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	indicatorlist.UpdateDefaultUpdatedAt = indicatorlistDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// indicatorlistDescName is the schema descriptor for name field.
+	indicatorlistDescName := indicatorlistFields[0].Descriptor()
+	// indicatorlist.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	indicatorlist.NameValidator = func() func(string) error {
+		validators := indicatorlistDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// indicatorlistDescDescription is the schema descriptor for description field.
+	indicatorlistDescDescription := indicatorlistFields[2].Descriptor()
+	// indicatorlist.DefaultDescription holds the default value on creation for the description field.
+	indicatorlist.DefaultDescription = indicatorlistDescDescription.Default.(string)
+	// indicatorlist.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	indicatorlist.DescriptionValidator = indicatorlistDescDescription.Validators[0].(func(string) error)
+	// indicatorlistDescEdlTokenPrefix is the schema descriptor for edl_token_prefix field.
+	indicatorlistDescEdlTokenPrefix := indicatorlistFields[4].Descriptor()
+	// indicatorlist.DefaultEdlTokenPrefix holds the default value on creation for the edl_token_prefix field.
+	indicatorlist.DefaultEdlTokenPrefix = indicatorlistDescEdlTokenPrefix.Default.(string)
+	// indicatorlist.EdlTokenPrefixValidator is a validator for the "edl_token_prefix" field. It is called by the builders before save.
+	indicatorlist.EdlTokenPrefixValidator = indicatorlistDescEdlTokenPrefix.Validators[0].(func(string) error)
+	// indicatorlistDescID is the schema descriptor for id field.
+	indicatorlistDescID := indicatorlistMixinFields0[0].Descriptor()
+	// indicatorlist.DefaultID holds the default value on creation for the id field.
+	indicatorlist.DefaultID = indicatorlistDescID.Default.(func() string)
+	// indicatorlist.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	indicatorlist.IDValidator = func() func(string) error {
+		validators := indicatorlistDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	invitationMixin := schema.Invitation{}.Mixin()
 	invitation.Policy = privacy.NewPolicies(invitationMixin[1], schema.Invitation{})
 	invitation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -846,6 +1706,112 @@ func init() {
 	// invitation.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	invitation.IDValidator = func() func(string) error {
 		validators := invitationDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	logsourceMixin := schema.LogSource{}.Mixin()
+	logsource.Policy = privacy.NewPolicies(logsourceMixin[1], schema.LogSource{})
+	logsource.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := logsource.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	logsourceMixinInters1 := logsourceMixin[1].Interceptors()
+	logsource.Interceptors[0] = logsourceMixinInters1[0]
+	logsourceMixinFields0 := logsourceMixin[0].Fields()
+	_ = logsourceMixinFields0
+	logsourceMixinFields1 := logsourceMixin[1].Fields()
+	_ = logsourceMixinFields1
+	logsourceMixinFields2 := logsourceMixin[2].Fields()
+	_ = logsourceMixinFields2
+	logsourceFields := schema.LogSource{}.Fields()
+	_ = logsourceFields
+	// logsourceDescTenantID is the schema descriptor for tenant_id field.
+	logsourceDescTenantID := logsourceMixinFields1[0].Descriptor()
+	// logsource.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	logsource.TenantIDValidator = func() func(string) error {
+		validators := logsourceDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// logsourceDescCreatedAt is the schema descriptor for created_at field.
+	logsourceDescCreatedAt := logsourceMixinFields2[0].Descriptor()
+	// logsource.DefaultCreatedAt holds the default value on creation for the created_at field.
+	logsource.DefaultCreatedAt = logsourceDescCreatedAt.Default.(func() time.Time)
+	// logsourceDescUpdatedAt is the schema descriptor for updated_at field.
+	logsourceDescUpdatedAt := logsourceMixinFields2[1].Descriptor()
+	// logsource.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	logsource.DefaultUpdatedAt = logsourceDescUpdatedAt.Default.(func() time.Time)
+	// logsource.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	logsource.UpdateDefaultUpdatedAt = logsourceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// logsourceDescName is the schema descriptor for name field.
+	logsourceDescName := logsourceFields[0].Descriptor()
+	// logsource.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	logsource.NameValidator = func() func(string) error {
+		validators := logsourceDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// logsourceDescPort is the schema descriptor for port field.
+	logsourceDescPort := logsourceFields[2].Descriptor()
+	// logsource.DefaultPort holds the default value on creation for the port field.
+	logsource.DefaultPort = logsourceDescPort.Default.(int)
+	// logsourceDescTokenPrefix is the schema descriptor for token_prefix field.
+	logsourceDescTokenPrefix := logsourceFields[4].Descriptor()
+	// logsource.DefaultTokenPrefix holds the default value on creation for the token_prefix field.
+	logsource.DefaultTokenPrefix = logsourceDescTokenPrefix.Default.(string)
+	// logsource.TokenPrefixValidator is a validator for the "token_prefix" field. It is called by the builders before save.
+	logsource.TokenPrefixValidator = logsourceDescTokenPrefix.Validators[0].(func(string) error)
+	// logsourceDescFormat is the schema descriptor for format field.
+	logsourceDescFormat := logsourceFields[5].Descriptor()
+	// logsource.DefaultFormat holds the default value on creation for the format field.
+	logsource.DefaultFormat = logsourceDescFormat.Default.(string)
+	// logsource.FormatValidator is a validator for the "format" field. It is called by the builders before save.
+	logsource.FormatValidator = logsourceDescFormat.Validators[0].(func(string) error)
+	// logsourceDescEnabled is the schema descriptor for enabled field.
+	logsourceDescEnabled := logsourceFields[6].Descriptor()
+	// logsource.DefaultEnabled holds the default value on creation for the enabled field.
+	logsource.DefaultEnabled = logsourceDescEnabled.Default.(bool)
+	// logsourceDescID is the schema descriptor for id field.
+	logsourceDescID := logsourceMixinFields0[0].Descriptor()
+	// logsource.DefaultID holds the default value on creation for the id field.
+	logsource.DefaultID = logsourceDescID.Default.(func() string)
+	// logsource.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	logsource.IDValidator = func() func(string) error {
+		validators := logsourceDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
@@ -1309,6 +2275,192 @@ func init() {
 			return nil
 		}
 	}()
+	playbookMixin := schema.Playbook{}.Mixin()
+	playbook.Policy = privacy.NewPolicies(playbookMixin[1], schema.Playbook{})
+	playbook.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := playbook.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	playbookMixinInters1 := playbookMixin[1].Interceptors()
+	playbook.Interceptors[0] = playbookMixinInters1[0]
+	playbookMixinFields0 := playbookMixin[0].Fields()
+	_ = playbookMixinFields0
+	playbookMixinFields1 := playbookMixin[1].Fields()
+	_ = playbookMixinFields1
+	playbookMixinFields2 := playbookMixin[2].Fields()
+	_ = playbookMixinFields2
+	playbookFields := schema.Playbook{}.Fields()
+	_ = playbookFields
+	// playbookDescTenantID is the schema descriptor for tenant_id field.
+	playbookDescTenantID := playbookMixinFields1[0].Descriptor()
+	// playbook.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	playbook.TenantIDValidator = func() func(string) error {
+		validators := playbookDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// playbookDescCreatedAt is the schema descriptor for created_at field.
+	playbookDescCreatedAt := playbookMixinFields2[0].Descriptor()
+	// playbook.DefaultCreatedAt holds the default value on creation for the created_at field.
+	playbook.DefaultCreatedAt = playbookDescCreatedAt.Default.(func() time.Time)
+	// playbookDescUpdatedAt is the schema descriptor for updated_at field.
+	playbookDescUpdatedAt := playbookMixinFields2[1].Descriptor()
+	// playbook.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	playbook.DefaultUpdatedAt = playbookDescUpdatedAt.Default.(func() time.Time)
+	// playbook.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	playbook.UpdateDefaultUpdatedAt = playbookDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// playbookDescName is the schema descriptor for name field.
+	playbookDescName := playbookFields[0].Descriptor()
+	// playbook.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	playbook.NameValidator = func() func(string) error {
+		validators := playbookDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// playbookDescEnabled is the schema descriptor for enabled field.
+	playbookDescEnabled := playbookFields[1].Descriptor()
+	// playbook.DefaultEnabled holds the default value on creation for the enabled field.
+	playbook.DefaultEnabled = playbookDescEnabled.Default.(bool)
+	// playbookDescID is the schema descriptor for id field.
+	playbookDescID := playbookMixinFields0[0].Descriptor()
+	// playbook.DefaultID holds the default value on creation for the id field.
+	playbook.DefaultID = playbookDescID.Default.(func() string)
+	// playbook.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	playbook.IDValidator = func() func(string) error {
+		validators := playbookDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	playbookrunMixin := schema.PlaybookRun{}.Mixin()
+	playbookrun.Policy = privacy.NewPolicies(playbookrunMixin[1], schema.PlaybookRun{})
+	playbookrun.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := playbookrun.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	playbookrunMixinInters1 := playbookrunMixin[1].Interceptors()
+	playbookrun.Interceptors[0] = playbookrunMixinInters1[0]
+	playbookrunMixinFields0 := playbookrunMixin[0].Fields()
+	_ = playbookrunMixinFields0
+	playbookrunMixinFields1 := playbookrunMixin[1].Fields()
+	_ = playbookrunMixinFields1
+	playbookrunMixinFields2 := playbookrunMixin[2].Fields()
+	_ = playbookrunMixinFields2
+	playbookrunFields := schema.PlaybookRun{}.Fields()
+	_ = playbookrunFields
+	// playbookrunDescTenantID is the schema descriptor for tenant_id field.
+	playbookrunDescTenantID := playbookrunMixinFields1[0].Descriptor()
+	// playbookrun.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	playbookrun.TenantIDValidator = func() func(string) error {
+		validators := playbookrunDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// playbookrunDescCreatedAt is the schema descriptor for created_at field.
+	playbookrunDescCreatedAt := playbookrunMixinFields2[0].Descriptor()
+	// playbookrun.DefaultCreatedAt holds the default value on creation for the created_at field.
+	playbookrun.DefaultCreatedAt = playbookrunDescCreatedAt.Default.(func() time.Time)
+	// playbookrunDescUpdatedAt is the schema descriptor for updated_at field.
+	playbookrunDescUpdatedAt := playbookrunMixinFields2[1].Descriptor()
+	// playbookrun.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	playbookrun.DefaultUpdatedAt = playbookrunDescUpdatedAt.Default.(func() time.Time)
+	// playbookrun.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	playbookrun.UpdateDefaultUpdatedAt = playbookrunDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// playbookrunDescPlaybookID is the schema descriptor for playbook_id field.
+	playbookrunDescPlaybookID := playbookrunFields[0].Descriptor()
+	// playbookrun.PlaybookIDValidator is a validator for the "playbook_id" field. It is called by the builders before save.
+	playbookrun.PlaybookIDValidator = func() func(string) error {
+		validators := playbookrunDescPlaybookID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(playbook_id string) error {
+			for _, fn := range fns {
+				if err := fn(playbook_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// playbookrunDescAlertID is the schema descriptor for alert_id field.
+	playbookrunDescAlertID := playbookrunFields[1].Descriptor()
+	// playbookrun.DefaultAlertID holds the default value on creation for the alert_id field.
+	playbookrun.DefaultAlertID = playbookrunDescAlertID.Default.(string)
+	// playbookrun.AlertIDValidator is a validator for the "alert_id" field. It is called by the builders before save.
+	playbookrun.AlertIDValidator = playbookrunDescAlertID.Validators[0].(func(string) error)
+	// playbookrunDescStep is the schema descriptor for step field.
+	playbookrunDescStep := playbookrunFields[3].Descriptor()
+	// playbookrun.DefaultStep holds the default value on creation for the step field.
+	playbookrun.DefaultStep = playbookrunDescStep.Default.(int)
+	// playbookrunDescID is the schema descriptor for id field.
+	playbookrunDescID := playbookrunMixinFields0[0].Descriptor()
+	// playbookrun.DefaultID holds the default value on creation for the id field.
+	playbookrun.DefaultID = playbookrunDescID.Default.(func() string)
+	// playbookrun.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	playbookrun.IDValidator = func() func(string) error {
+		validators := playbookrunDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	refreshtokenMixin := schema.RefreshToken{}.Mixin()
 	refreshtoken.Policy = privacy.NewPolicies(refreshtokenMixin[1], schema.RefreshToken{})
 	refreshtoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1382,6 +2534,188 @@ func init() {
 	// refreshtoken.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	refreshtoken.IDValidator = func() func(string) error {
 		validators := refreshtokenDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	ruleoverrideMixin := schema.RuleOverride{}.Mixin()
+	ruleoverride.Policy = privacy.NewPolicies(ruleoverrideMixin[1], schema.RuleOverride{})
+	ruleoverride.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := ruleoverride.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	ruleoverrideMixinInters1 := ruleoverrideMixin[1].Interceptors()
+	ruleoverride.Interceptors[0] = ruleoverrideMixinInters1[0]
+	ruleoverrideMixinFields0 := ruleoverrideMixin[0].Fields()
+	_ = ruleoverrideMixinFields0
+	ruleoverrideMixinFields1 := ruleoverrideMixin[1].Fields()
+	_ = ruleoverrideMixinFields1
+	ruleoverrideMixinFields2 := ruleoverrideMixin[2].Fields()
+	_ = ruleoverrideMixinFields2
+	ruleoverrideFields := schema.RuleOverride{}.Fields()
+	_ = ruleoverrideFields
+	// ruleoverrideDescTenantID is the schema descriptor for tenant_id field.
+	ruleoverrideDescTenantID := ruleoverrideMixinFields1[0].Descriptor()
+	// ruleoverride.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	ruleoverride.TenantIDValidator = func() func(string) error {
+		validators := ruleoverrideDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// ruleoverrideDescCreatedAt is the schema descriptor for created_at field.
+	ruleoverrideDescCreatedAt := ruleoverrideMixinFields2[0].Descriptor()
+	// ruleoverride.DefaultCreatedAt holds the default value on creation for the created_at field.
+	ruleoverride.DefaultCreatedAt = ruleoverrideDescCreatedAt.Default.(func() time.Time)
+	// ruleoverrideDescUpdatedAt is the schema descriptor for updated_at field.
+	ruleoverrideDescUpdatedAt := ruleoverrideMixinFields2[1].Descriptor()
+	// ruleoverride.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	ruleoverride.DefaultUpdatedAt = ruleoverrideDescUpdatedAt.Default.(func() time.Time)
+	// ruleoverride.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	ruleoverride.UpdateDefaultUpdatedAt = ruleoverrideDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// ruleoverrideDescRuleID is the schema descriptor for rule_id field.
+	ruleoverrideDescRuleID := ruleoverrideFields[0].Descriptor()
+	// ruleoverride.RuleIDValidator is a validator for the "rule_id" field. It is called by the builders before save.
+	ruleoverride.RuleIDValidator = func() func(string) error {
+		validators := ruleoverrideDescRuleID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(rule_id string) error {
+			for _, fn := range fns {
+				if err := fn(rule_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// ruleoverrideDescID is the schema descriptor for id field.
+	ruleoverrideDescID := ruleoverrideMixinFields0[0].Descriptor()
+	// ruleoverride.DefaultID holds the default value on creation for the id field.
+	ruleoverride.DefaultID = ruleoverrideDescID.Default.(func() string)
+	// ruleoverride.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	ruleoverride.IDValidator = func() func(string) error {
+		validators := ruleoverrideDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	securitycaseMixin := schema.SecurityCase{}.Mixin()
+	securitycase.Policy = privacy.NewPolicies(securitycaseMixin[1], schema.SecurityCase{})
+	securitycase.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := securitycase.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	securitycaseMixinInters1 := securitycaseMixin[1].Interceptors()
+	securitycase.Interceptors[0] = securitycaseMixinInters1[0]
+	securitycaseMixinFields0 := securitycaseMixin[0].Fields()
+	_ = securitycaseMixinFields0
+	securitycaseMixinFields1 := securitycaseMixin[1].Fields()
+	_ = securitycaseMixinFields1
+	securitycaseMixinFields2 := securitycaseMixin[2].Fields()
+	_ = securitycaseMixinFields2
+	securitycaseFields := schema.SecurityCase{}.Fields()
+	_ = securitycaseFields
+	// securitycaseDescTenantID is the schema descriptor for tenant_id field.
+	securitycaseDescTenantID := securitycaseMixinFields1[0].Descriptor()
+	// securitycase.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	securitycase.TenantIDValidator = func() func(string) error {
+		validators := securitycaseDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// securitycaseDescCreatedAt is the schema descriptor for created_at field.
+	securitycaseDescCreatedAt := securitycaseMixinFields2[0].Descriptor()
+	// securitycase.DefaultCreatedAt holds the default value on creation for the created_at field.
+	securitycase.DefaultCreatedAt = securitycaseDescCreatedAt.Default.(func() time.Time)
+	// securitycaseDescUpdatedAt is the schema descriptor for updated_at field.
+	securitycaseDescUpdatedAt := securitycaseMixinFields2[1].Descriptor()
+	// securitycase.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	securitycase.DefaultUpdatedAt = securitycaseDescUpdatedAt.Default.(func() time.Time)
+	// securitycase.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	securitycase.UpdateDefaultUpdatedAt = securitycaseDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// securitycaseDescTitle is the schema descriptor for title field.
+	securitycaseDescTitle := securitycaseFields[0].Descriptor()
+	// securitycase.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	securitycase.TitleValidator = func() func(string) error {
+		validators := securitycaseDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// securitycaseDescDescription is the schema descriptor for description field.
+	securitycaseDescDescription := securitycaseFields[1].Descriptor()
+	// securitycase.DefaultDescription holds the default value on creation for the description field.
+	securitycase.DefaultDescription = securitycaseDescDescription.Default.(string)
+	// securitycase.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	securitycase.DescriptionValidator = securitycaseDescDescription.Validators[0].(func(string) error)
+	// securitycaseDescAssigneeID is the schema descriptor for assignee_id field.
+	securitycaseDescAssigneeID := securitycaseFields[4].Descriptor()
+	// securitycase.AssigneeIDValidator is a validator for the "assignee_id" field. It is called by the builders before save.
+	securitycase.AssigneeIDValidator = securitycaseDescAssigneeID.Validators[0].(func(string) error)
+	// securitycaseDescID is the schema descriptor for id field.
+	securitycaseDescID := securitycaseMixinFields0[0].Descriptor()
+	// securitycase.DefaultID holds the default value on creation for the id field.
+	securitycase.DefaultID = securitycaseDescID.Default.(func() string)
+	// securitycase.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	securitycase.IDValidator = func() func(string) error {
+		validators := securitycaseDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

@@ -26,13 +26,22 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Alert() AlertResolver
 	Asset() AssetResolver
+	CaseEntry() CaseEntryResolver
+	DetectionRule() DetectionRuleResolver
 	EscalationPolicy() EscalationPolicyResolver
+	Evidence() EvidenceResolver
 	IncidentEntry() IncidentEntryResolver
+	IndicatorList() IndicatorListResolver
+	LogSource() LogSourceResolver
 	Monitor() MonitorResolver
 	Mutation() MutationResolver
 	NotificationChannel() NotificationChannelResolver
+	Playbook() PlaybookResolver
+	PlaybookRun() PlaybookRunResolver
 	Query() QueryResolver
+	SecurityCase() SecurityCaseResolver
 	Subscription() SubscriptionResolver
 }
 
@@ -69,6 +78,47 @@ type ComplexityRoot struct {
 
 	APIKeyPayload struct {
 		APIKey     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	Alert struct {
+		AckedAt     func(childComplexity int) int
+		AssigneeID  func(childComplexity int) int
+		CaseID      func(childComplexity int) int
+		ClosedAt    func(childComplexity int) int
+		Count       func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Description func(childComplexity int) int
+		Detail      func(childComplexity int) int
+		EventIds    func(childComplexity int) int
+		Events      func(childComplexity int) int
+		FirstSeen   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		LastSeen    func(childComplexity int) int
+		RuleAuthor  func(childComplexity int) int
+		RuleID      func(childComplexity int) int
+		Severity    func(childComplexity int) int
+		Source      func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Tags        func(childComplexity int) int
+		TenantID    func(childComplexity int) int
+		Title       func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	AlertConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AlertEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AlertPayload struct {
+		Alert      func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -159,6 +209,52 @@ type ComplexityRoot struct {
 		TokenType    func(childComplexity int) int
 	}
 
+	CaseEntry struct {
+		ActorID  func(childComplexity int) int
+		At       func(childComplexity int) int
+		Case     func(childComplexity int) int
+		CaseID   func(childComplexity int) int
+		Detail   func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Message  func(childComplexity int) int
+		RefID    func(childComplexity int) int
+		TenantID func(childComplexity int) int
+	}
+
+	CaseEntryConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CaseEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CasePayload struct {
+		Case       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	CaseTask struct {
+		AssigneeID func(childComplexity int) int
+		Case       func(childComplexity int) int
+		CaseID     func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		Done       func(childComplexity int) int
+		ID         func(childComplexity int) int
+		TenantID   func(childComplexity int) int
+		Title      func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+	}
+
+	CaseTaskPayload struct {
+		Task       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	ChangePlanPayload struct {
 		Subscription func(childComplexity int) int
 		UserErrors   func(childComplexity int) int
@@ -186,6 +282,13 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	CustodyEntry struct {
+		Action  func(childComplexity int) int
+		ActorID func(childComplexity int) int
+		At      func(childComplexity int) int
+		Sha256  func(childComplexity int) int
+	}
+
 	DeadJob struct {
 		Attempts   func(childComplexity int) int
 		DiedAt     func(childComplexity int) int
@@ -206,6 +309,46 @@ type ComplexityRoot struct {
 
 	DeadJobsPayload struct {
 		Count      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	DetectionRule struct {
+		Author       func(childComplexity int) int
+		Category     func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Description  func(childComplexity int) int
+		Enabled      func(childComplexity int) int
+		EnabledForMe func(childComplexity int) int
+		Global       func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Kind         func(childComplexity int) int
+		Level        func(childComplexity int) int
+		Product      func(childComplexity int) int
+		RuleID       func(childComplexity int) int
+		Service      func(childComplexity int) int
+		Source       func(childComplexity int) int
+		Status       func(childComplexity int) int
+		Tags         func(childComplexity int) int
+		TenantID     func(childComplexity int) int
+		Title        func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		Version      func(childComplexity int) int
+		Yaml         func(childComplexity int) int
+	}
+
+	DetectionRuleConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DetectionRuleEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DetectionRulePayload struct {
+		Rule       func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -245,6 +388,44 @@ type ComplexityRoot struct {
 	EscalationPolicyPayload struct {
 		EscalationPolicy func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
+	}
+
+	Evidence struct {
+		AddedBy     func(childComplexity int) int
+		Case        func(childComplexity int) int
+		CaseID      func(childComplexity int) int
+		ContentType func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Custody     func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Sha256      func(childComplexity int) int
+		Size        func(childComplexity int) int
+		TenantID    func(childComplexity int) int
+	}
+
+	EvidenceContent struct {
+		ContentBase64 func(childComplexity int) int
+		Evidence      func(childComplexity int) int
+	}
+
+	EvidencePayload struct {
+		Evidence   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	ImportIndicatorsPayload struct {
+		Imported   func(childComplexity int) int
+		Rejected   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	ImportRejection struct {
+		Index    func(childComplexity int) int
+		Line     func(childComplexity int) int
+		ObjectID func(childComplexity int) int
+		Reason   func(childComplexity int) int
+		Value    func(childComplexity int) int
 	}
 
 	Incident struct {
@@ -324,6 +505,77 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	Indicator struct {
+		Confidence  func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		ListID      func(childComplexity int) int
+		Source      func(childComplexity int) int
+		Tags        func(childComplexity int) int
+		TenantID    func(childComplexity int) int
+		Tlp         func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+		ValidFrom   func(childComplexity int) int
+		ValidUntil  func(childComplexity int) int
+		Value       func(childComplexity int) int
+	}
+
+	IndicatorConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	IndicatorEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	IndicatorList struct {
+		CreatedAt      func(childComplexity int) int
+		Description    func(childComplexity int) int
+		EdlPath        func(childComplexity int) int
+		EdlTokenPrefix func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Size           func(childComplexity int) int
+		TenantID       func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+	}
+
+	IndicatorListConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	IndicatorListEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	IndicatorListPayload struct {
+		EdlToken   func(childComplexity int) int
+		List       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	IndicatorPayload struct {
+		Indicator  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	IngestStats struct {
+		EventsStored      func(childComplexity int) int
+		SyslogAccepted    func(childComplexity int) int
+		SyslogParseErrors func(childComplexity int) int
+		SyslogReceived    func(childComplexity int) int
+		SyslogUnclaimed   func(childComplexity int) int
+	}
+
 	Invitation struct {
 		AcceptedAt func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
@@ -339,6 +591,38 @@ type ComplexityRoot struct {
 
 	InviteUserPayload struct {
 		Invitation func(childComplexity int) int
+		Token      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	LogSource struct {
+		Cidrs       func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Enabled     func(childComplexity int) int
+		Format      func(childComplexity int) int
+		HasToken    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		LastSeenAt  func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Port        func(childComplexity int) int
+		TenantID    func(childComplexity int) int
+		TokenPrefix func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	LogSourceConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	LogSourceEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	LogSourcePayload struct {
+		LogSource  func(childComplexity int) int
 		Token      func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
@@ -466,28 +750,49 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AcceptInvitation          func(childComplexity int, input model.AcceptInvitationInput) int
+		AcknowledgeAlert          func(childComplexity int, id string) int
 		AcknowledgeIncident       func(childComplexity int, id string) int
+		AddAlertsToCase           func(childComplexity int, id string, alertIds []string) int
 		AddAssetDependency        func(childComplexity int, childID string, parentID string) int
+		AddCaseNote               func(childComplexity int, id string, text string) int
+		AddCaseTask               func(childComplexity int, caseID string, title string, assigneeID *string) int
+		AddEventsToCase           func(childComplexity int, id string, eventIds []string) int
+		AddEvidence               func(childComplexity int, caseID string, name string, contentType *string, contentBase64 string) int
+		AddIndicator              func(childComplexity int, input model.IndicatorInput) int
+		AssignAlert               func(childComplexity int, id string, assigneeID *string) int
+		AssignCase                func(childComplexity int, id string, assigneeID *string) int
 		AssignIncident            func(childComplexity int, id string, assigneeID *string) int
 		ChangePlan                func(childComplexity int, tenantID string, plan string) int
+		CloseAlert                func(childComplexity int, id string, status string) int
 		CloseTenant               func(childComplexity int, id string) int
 		CommentOnIncident         func(childComplexity int, id string, text string) int
 		ConfirmTotp               func(childComplexity int, code string) int
 		CreateAPIKey              func(childComplexity int, input model.CreateAPIKeyInput) int
 		CreateAsset               func(childComplexity int, input model.AssetInput) int
+		CreateCase                func(childComplexity int, input model.CreateCaseInput) int
 		CreateEscalationPolicy    func(childComplexity int, input model.EscalationPolicyInput) int
 		CreateIncident            func(childComplexity int, input model.CreateIncidentInput) int
+		CreateIndicatorList       func(childComplexity int, input model.IndicatorListInput) int
+		CreateLogSource           func(childComplexity int, input model.LogSourceInput) int
 		CreateMaintenanceWindow   func(childComplexity int, input model.MaintenanceWindowInput) int
 		CreateMonitor             func(childComplexity int, input model.MonitorInput) int
 		CreateNotificationChannel func(childComplexity int, input model.NotificationChannelInput) int
+		CreatePlaybook            func(childComplexity int, input model.PlaybookInput) int
 		CreateTenant              func(childComplexity int, input model.CreateTenantInput) int
 		DeleteAsset               func(childComplexity int, id string) int
+		DeleteDetectionRule       func(childComplexity int, id string) int
 		DeleteEscalationPolicy    func(childComplexity int, id string) int
+		DeleteIndicator           func(childComplexity int, id string) int
+		DeleteIndicatorList       func(childComplexity int, id string) int
+		DeleteLogSource           func(childComplexity int, id string) int
 		DeleteMaintenanceWindow   func(childComplexity int, id string) int
 		DeleteMonitor             func(childComplexity int, id string) int
 		DeleteNotificationChannel func(childComplexity int, id string) int
+		DeletePlaybook            func(childComplexity int, id string) int
 		DisableTotp               func(childComplexity int, code string) int
 		EnrollTotp                func(childComplexity int) int
+		ImportIndicatorsCSV       func(childComplexity int, listID string, csv string, source *string) int
+		ImportStixBundle          func(childComplexity int, listID string, bundle string, source *string) int
 		InviteUser                func(childComplexity int, input model.InviteUserInput) int
 		Login                     func(childComplexity int, input model.LoginInput) int
 		Logout                    func(childComplexity int, refreshToken *string) int
@@ -502,16 +807,25 @@ type ComplexityRoot struct {
 		ResumeMonitor             func(childComplexity int, id string) int
 		RetryDeadJobs             func(childComplexity int, tenantID string, ids []string) int
 		RevokeAPIKey              func(childComplexity int, id string) int
+		RotateEdlToken            func(childComplexity int, id string) int
 		RotateHeartbeatURL        func(childComplexity int, id string) int
 		RunMonitor                func(childComplexity int, id string) int
+		SaveDetectionRule         func(childComplexity int, input model.DetectionRuleInput) int
+		SetCaseSeverity           func(childComplexity int, id string, severity string) int
+		SetCaseStatus             func(childComplexity int, id string, status string) int
+		SetCaseTaskDone           func(childComplexity int, id string, done bool) int
+		SetDetectionRuleEnabled   func(childComplexity int, id string, enabled bool) int
 		SuspendTenant             func(childComplexity int, id string) int
+		TestDetectionRule         func(childComplexity int, rule string, events []model.JSON) int
 		TestNotificationChannel   func(childComplexity int, id string) int
 		UpdateAsset               func(childComplexity int, id string, input model.AssetInput) int
 		UpdateEscalationPolicy    func(childComplexity int, id string, input model.EscalationPolicyInput) int
+		UpdateLogSource           func(childComplexity int, id string, input model.LogSourceInput) int
 		UpdateMaintenanceWindow   func(childComplexity int, id string, input model.MaintenanceWindowInput) int
 		UpdateMembership          func(childComplexity int, id string, role opsward.Role) int
 		UpdateMonitor             func(childComplexity int, id string, input model.MonitorInput) int
 		UpdateNotificationChannel func(childComplexity int, id string, input model.NotificationChannelInput) int
+		UpdatePlaybook            func(childComplexity int, id string, input model.PlaybookInput) int
 		UpdateTenant              func(childComplexity int, id string, input model.UpdateTenantInput) int
 		VerifyAuditLog            func(childComplexity int, tenantID string) int
 	}
@@ -576,14 +890,73 @@ type ComplexityRoot struct {
 		Weight             func(childComplexity int) int
 	}
 
+	Playbook struct {
+		CreatedAt func(childComplexity int) int
+		Enabled   func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Steps     func(childComplexity int) int
+		TenantID  func(childComplexity int) int
+		Trigger   func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	PlaybookConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PlaybookEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	PlaybookPayload struct {
+		Playbook   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	PlaybookRun struct {
+		AlertID    func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		FinishedAt func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Log        func(childComplexity int) int
+		PlaybookID func(childComplexity int) int
+		Status     func(childComplexity int) int
+		Step       func(childComplexity int) int
+		TenantID   func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+	}
+
+	PlaybookRunConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PlaybookRunEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Query struct {
 		APIKeys              func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		Alerts               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.AlertWhereInput, orderBy *ent.AlertOrder) int
 		Assets               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.AssetWhereInput, orderBy *ent.AssetOrder) int
 		AuditLog             func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, action *string, actorID *string, targetID *string, since *time.Time, until *time.Time) int
+		Cases                func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.SecurityCaseWhereInput, orderBy *ent.SecurityCaseOrder) int
 		DeadJobs             func(childComplexity int, tenantID *string, kind *string, first *int, after *string) int
+		DetectionRules       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.DetectionRuleWhereInput, orderBy *ent.DetectionRuleOrder) int
 		EscalationPolicies   func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.EscalationPolicyWhereInput) int
+		EvidenceContent      func(childComplexity int, id string) int
 		IncidentMeanTimes    func(childComplexity int, from time.Time, to time.Time) int
 		Incidents            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IncidentWhereInput, orderBy *ent.IncidentOrder) int
+		IndicatorLists       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IndicatorListWhereInput) int
+		Indicators           func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IndicatorWhereInput) int
+		IngestStats          func(childComplexity int) int
+		LogSources           func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.LogSourceWhereInput) int
 		MaintenanceWindows   func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.MaintenanceWindowWhereInput) int
 		Memberships          func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
 		Monitors             func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.MonitorWhereInput, orderBy *ent.MonitorOrder) int
@@ -591,6 +964,9 @@ type ComplexityRoot struct {
 		Nodes                func(childComplexity int, ids []string) int
 		NotificationChannels func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.NotificationChannelWhereInput) int
 		Plans                func(childComplexity int) int
+		PlaybookRuns         func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.PlaybookRunWhereInput) int
+		Playbooks            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.PlaybookWhereInput) int
+		SecurityEvents       func(childComplexity int, from time.Time, to time.Time, filters []*model.EventFilter, text *string, first *int, after *string) int
 		ServerInfo           func(childComplexity int) int
 		Subscription         func(childComplexity int, tenantID string) int
 		Tenant               func(childComplexity int, id string) int
@@ -605,6 +981,79 @@ type ComplexityRoot struct {
 		Schedules func(childComplexity int) int
 	}
 
+	RuleTestResult struct {
+		Correlations func(childComplexity int) int
+		Error        func(childComplexity int) int
+		Matches      func(childComplexity int) int
+		RuleID       func(childComplexity int) int
+		Title        func(childComplexity int) int
+	}
+
+	SecurityCase struct {
+		AcknowledgedAt           func(childComplexity int) int
+		Alerts                   func(childComplexity int) int
+		AssigneeID               func(childComplexity int) int
+		ContainedAt              func(childComplexity int) int
+		CreatedAt                func(childComplexity int) int
+		Description              func(childComplexity int) int
+		DetectedAt               func(childComplexity int) int
+		Evidence                 func(childComplexity int) int
+		ID                       func(childComplexity int) int
+		OpenedAt                 func(childComplexity int) int
+		ResolvedAt               func(childComplexity int) int
+		Severity                 func(childComplexity int) int
+		Status                   func(childComplexity int) int
+		Tasks                    func(childComplexity int) int
+		TenantID                 func(childComplexity int) int
+		TimeToAcknowledgeSeconds func(childComplexity int) int
+		TimeToContainSeconds     func(childComplexity int) int
+		TimeToDetectSeconds      func(childComplexity int) int
+		TimeToResolveSeconds     func(childComplexity int) int
+		Timeline                 func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy *ent.CaseEntryOrder, where *ent.CaseEntryWhereInput) int
+		Title                    func(childComplexity int) int
+		UpdatedAt                func(childComplexity int) int
+	}
+
+	SecurityCaseConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SecurityCaseEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	SecurityEvent struct {
+		Action            func(childComplexity int) int
+		Category          func(childComplexity int) int
+		Dataset           func(childComplexity int) int
+		DestinationIP     func(childComplexity int) int
+		DestinationPort   func(childComplexity int) int
+		EventCode         func(childComplexity int) int
+		Fields            func(childComplexity int) int
+		HostName          func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Message           func(childComplexity int) int
+		Original          func(childComplexity int) int
+		Outcome           func(childComplexity int) int
+		ProcessExecutable func(childComplexity int) int
+		ReceivedAt        func(childComplexity int) int
+		Severity          func(childComplexity int) int
+		SourceID          func(childComplexity int) int
+		SourceIP          func(childComplexity int) int
+		TenantID          func(childComplexity int) int
+		Timestamp         func(childComplexity int) int
+		UserName          func(childComplexity int) int
+	}
+
+	SecurityEventConnection struct {
+		EndCursor   func(childComplexity int) int
+		HasNextPage func(childComplexity int) int
+		Nodes       func(childComplexity int) int
+	}
+
 	ServerInfo struct {
 		Database func(childComplexity int) int
 		Redis    func(childComplexity int) int
@@ -612,6 +1061,8 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
+		AlertUpdated        func(childComplexity int) int
+		CaseUpdated         func(childComplexity int) int
 		IncidentUpdated     func(childComplexity int) int
 		MonitorStateChanged func(childComplexity int) int
 		ServerTime          func(childComplexity int, everySeconds int) int
@@ -853,6 +1304,184 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.APIKeyPayload.UserErrors(childComplexity), true
+
+	case "Alert.ackedAt":
+		if e.ComplexityRoot.Alert.AckedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.AckedAt(childComplexity), true
+	case "Alert.assigneeID":
+		if e.ComplexityRoot.Alert.AssigneeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.AssigneeID(childComplexity), true
+	case "Alert.caseID":
+		if e.ComplexityRoot.Alert.CaseID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.CaseID(childComplexity), true
+	case "Alert.closedAt":
+		if e.ComplexityRoot.Alert.ClosedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.ClosedAt(childComplexity), true
+	case "Alert.count":
+		if e.ComplexityRoot.Alert.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Count(childComplexity), true
+	case "Alert.createdAt":
+		if e.ComplexityRoot.Alert.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.CreatedAt(childComplexity), true
+	case "Alert.description":
+		if e.ComplexityRoot.Alert.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Description(childComplexity), true
+	case "Alert.detail":
+		if e.ComplexityRoot.Alert.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Detail(childComplexity), true
+	case "Alert.eventIds":
+		if e.ComplexityRoot.Alert.EventIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.EventIds(childComplexity), true
+	case "Alert.events":
+		if e.ComplexityRoot.Alert.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Events(childComplexity), true
+	case "Alert.firstSeen":
+		if e.ComplexityRoot.Alert.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.FirstSeen(childComplexity), true
+	case "Alert.id":
+		if e.ComplexityRoot.Alert.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.ID(childComplexity), true
+	case "Alert.lastSeen":
+		if e.ComplexityRoot.Alert.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.LastSeen(childComplexity), true
+	case "Alert.ruleAuthor":
+		if e.ComplexityRoot.Alert.RuleAuthor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.RuleAuthor(childComplexity), true
+	case "Alert.ruleID":
+		if e.ComplexityRoot.Alert.RuleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.RuleID(childComplexity), true
+	case "Alert.severity":
+		if e.ComplexityRoot.Alert.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Severity(childComplexity), true
+	case "Alert.source":
+		if e.ComplexityRoot.Alert.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Source(childComplexity), true
+	case "Alert.status":
+		if e.ComplexityRoot.Alert.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Status(childComplexity), true
+	case "Alert.tags":
+		if e.ComplexityRoot.Alert.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Tags(childComplexity), true
+	case "Alert.tenantID":
+		if e.ComplexityRoot.Alert.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.TenantID(childComplexity), true
+	case "Alert.title":
+		if e.ComplexityRoot.Alert.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Title(childComplexity), true
+	case "Alert.updatedAt":
+		if e.ComplexityRoot.Alert.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.UpdatedAt(childComplexity), true
+
+	case "AlertConnection.edges":
+		if e.ComplexityRoot.AlertConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertConnection.Edges(childComplexity), true
+	case "AlertConnection.pageInfo":
+		if e.ComplexityRoot.AlertConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertConnection.PageInfo(childComplexity), true
+	case "AlertConnection.totalCount":
+		if e.ComplexityRoot.AlertConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertConnection.TotalCount(childComplexity), true
+
+	case "AlertEdge.cursor":
+		if e.ComplexityRoot.AlertEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEdge.Cursor(childComplexity), true
+	case "AlertEdge.node":
+		if e.ComplexityRoot.AlertEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertEdge.Node(childComplexity), true
+
+	case "AlertPayload.alert":
+		if e.ComplexityRoot.AlertPayload.Alert == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertPayload.Alert(childComplexity), true
+	case "AlertPayload.userErrors":
+		if e.ComplexityRoot.AlertPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AlertPayload.UserErrors(childComplexity), true
 
 	case "Asset.address":
 		if e.ComplexityRoot.Asset.Address == nil {
@@ -1199,6 +1828,180 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthTokens.TokenType(childComplexity), true
 
+	case "CaseEntry.actorID":
+		if e.ComplexityRoot.CaseEntry.ActorID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEntry.ActorID(childComplexity), true
+	case "CaseEntry.at":
+		if e.ComplexityRoot.CaseEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEntry.At(childComplexity), true
+	case "CaseEntry.case":
+		if e.ComplexityRoot.CaseEntry.Case == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEntry.Case(childComplexity), true
+	case "CaseEntry.caseID":
+		if e.ComplexityRoot.CaseEntry.CaseID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEntry.CaseID(childComplexity), true
+	case "CaseEntry.detail":
+		if e.ComplexityRoot.CaseEntry.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEntry.Detail(childComplexity), true
+	case "CaseEntry.id":
+		if e.ComplexityRoot.CaseEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEntry.ID(childComplexity), true
+	case "CaseEntry.kind":
+		if e.ComplexityRoot.CaseEntry.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEntry.Kind(childComplexity), true
+	case "CaseEntry.message":
+		if e.ComplexityRoot.CaseEntry.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEntry.Message(childComplexity), true
+	case "CaseEntry.refID":
+		if e.ComplexityRoot.CaseEntry.RefID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEntry.RefID(childComplexity), true
+	case "CaseEntry.tenantID":
+		if e.ComplexityRoot.CaseEntry.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEntry.TenantID(childComplexity), true
+
+	case "CaseEntryConnection.edges":
+		if e.ComplexityRoot.CaseEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEntryConnection.Edges(childComplexity), true
+	case "CaseEntryConnection.pageInfo":
+		if e.ComplexityRoot.CaseEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEntryConnection.PageInfo(childComplexity), true
+	case "CaseEntryConnection.totalCount":
+		if e.ComplexityRoot.CaseEntryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEntryConnection.TotalCount(childComplexity), true
+
+	case "CaseEntryEdge.cursor":
+		if e.ComplexityRoot.CaseEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEntryEdge.Cursor(childComplexity), true
+	case "CaseEntryEdge.node":
+		if e.ComplexityRoot.CaseEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseEntryEdge.Node(childComplexity), true
+
+	case "CasePayload.case":
+		if e.ComplexityRoot.CasePayload.Case == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CasePayload.Case(childComplexity), true
+	case "CasePayload.userErrors":
+		if e.ComplexityRoot.CasePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CasePayload.UserErrors(childComplexity), true
+
+	case "CaseTask.assigneeID":
+		if e.ComplexityRoot.CaseTask.AssigneeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseTask.AssigneeID(childComplexity), true
+	case "CaseTask.case":
+		if e.ComplexityRoot.CaseTask.Case == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseTask.Case(childComplexity), true
+	case "CaseTask.caseID":
+		if e.ComplexityRoot.CaseTask.CaseID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseTask.CaseID(childComplexity), true
+	case "CaseTask.createdAt":
+		if e.ComplexityRoot.CaseTask.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseTask.CreatedAt(childComplexity), true
+	case "CaseTask.done":
+		if e.ComplexityRoot.CaseTask.Done == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseTask.Done(childComplexity), true
+	case "CaseTask.id":
+		if e.ComplexityRoot.CaseTask.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseTask.ID(childComplexity), true
+	case "CaseTask.tenantID":
+		if e.ComplexityRoot.CaseTask.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseTask.TenantID(childComplexity), true
+	case "CaseTask.title":
+		if e.ComplexityRoot.CaseTask.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseTask.Title(childComplexity), true
+	case "CaseTask.updatedAt":
+		if e.ComplexityRoot.CaseTask.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseTask.UpdatedAt(childComplexity), true
+
+	case "CaseTaskPayload.task":
+		if e.ComplexityRoot.CaseTaskPayload.Task == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseTaskPayload.Task(childComplexity), true
+	case "CaseTaskPayload.userErrors":
+		if e.ComplexityRoot.CaseTaskPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CaseTaskPayload.UserErrors(childComplexity), true
+
 	case "ChangePlanPayload.subscription":
 		if e.ComplexityRoot.ChangePlanPayload.Subscription == nil {
 			break
@@ -1293,6 +2096,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateAPIKeyPayload.UserErrors(childComplexity), true
 
+	case "CustodyEntry.action":
+		if e.ComplexityRoot.CustodyEntry.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustodyEntry.Action(childComplexity), true
+	case "CustodyEntry.actorId":
+		if e.ComplexityRoot.CustodyEntry.ActorID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustodyEntry.ActorID(childComplexity), true
+	case "CustodyEntry.at":
+		if e.ComplexityRoot.CustodyEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustodyEntry.At(childComplexity), true
+	case "CustodyEntry.sha256":
+		if e.ComplexityRoot.CustodyEntry.Sha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustodyEntry.Sha256(childComplexity), true
+
 	case "DeadJob.attempts":
 		if e.ComplexityRoot.DeadJob.Attempts == nil {
 			break
@@ -1379,6 +2207,178 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeadJobsPayload.UserErrors(childComplexity), true
+
+	case "DetectionRule.author":
+		if e.ComplexityRoot.DetectionRule.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Author(childComplexity), true
+	case "DetectionRule.category":
+		if e.ComplexityRoot.DetectionRule.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Category(childComplexity), true
+	case "DetectionRule.createdAt":
+		if e.ComplexityRoot.DetectionRule.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.CreatedAt(childComplexity), true
+	case "DetectionRule.description":
+		if e.ComplexityRoot.DetectionRule.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Description(childComplexity), true
+	case "DetectionRule.enabled":
+		if e.ComplexityRoot.DetectionRule.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Enabled(childComplexity), true
+	case "DetectionRule.enabledForMe":
+		if e.ComplexityRoot.DetectionRule.EnabledForMe == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.EnabledForMe(childComplexity), true
+	case "DetectionRule.global":
+		if e.ComplexityRoot.DetectionRule.Global == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Global(childComplexity), true
+	case "DetectionRule.id":
+		if e.ComplexityRoot.DetectionRule.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.ID(childComplexity), true
+	case "DetectionRule.kind":
+		if e.ComplexityRoot.DetectionRule.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Kind(childComplexity), true
+	case "DetectionRule.level":
+		if e.ComplexityRoot.DetectionRule.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Level(childComplexity), true
+	case "DetectionRule.product":
+		if e.ComplexityRoot.DetectionRule.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Product(childComplexity), true
+	case "DetectionRule.ruleID":
+		if e.ComplexityRoot.DetectionRule.RuleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.RuleID(childComplexity), true
+	case "DetectionRule.service":
+		if e.ComplexityRoot.DetectionRule.Service == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Service(childComplexity), true
+	case "DetectionRule.source":
+		if e.ComplexityRoot.DetectionRule.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Source(childComplexity), true
+	case "DetectionRule.status":
+		if e.ComplexityRoot.DetectionRule.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Status(childComplexity), true
+	case "DetectionRule.tags":
+		if e.ComplexityRoot.DetectionRule.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Tags(childComplexity), true
+	case "DetectionRule.tenantID":
+		if e.ComplexityRoot.DetectionRule.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.TenantID(childComplexity), true
+	case "DetectionRule.title":
+		if e.ComplexityRoot.DetectionRule.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Title(childComplexity), true
+	case "DetectionRule.updatedAt":
+		if e.ComplexityRoot.DetectionRule.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.UpdatedAt(childComplexity), true
+	case "DetectionRule.version":
+		if e.ComplexityRoot.DetectionRule.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Version(childComplexity), true
+	case "DetectionRule.yaml":
+		if e.ComplexityRoot.DetectionRule.Yaml == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Yaml(childComplexity), true
+
+	case "DetectionRuleConnection.edges":
+		if e.ComplexityRoot.DetectionRuleConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRuleConnection.Edges(childComplexity), true
+	case "DetectionRuleConnection.pageInfo":
+		if e.ComplexityRoot.DetectionRuleConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRuleConnection.PageInfo(childComplexity), true
+	case "DetectionRuleConnection.totalCount":
+		if e.ComplexityRoot.DetectionRuleConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRuleConnection.TotalCount(childComplexity), true
+
+	case "DetectionRuleEdge.cursor":
+		if e.ComplexityRoot.DetectionRuleEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRuleEdge.Cursor(childComplexity), true
+	case "DetectionRuleEdge.node":
+		if e.ComplexityRoot.DetectionRuleEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRuleEdge.Node(childComplexity), true
+
+	case "DetectionRulePayload.rule":
+		if e.ComplexityRoot.DetectionRulePayload.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRulePayload.Rule(childComplexity), true
+	case "DetectionRulePayload.userErrors":
+		if e.ComplexityRoot.DetectionRulePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRulePayload.UserErrors(childComplexity), true
 
 	case "EnrollTOTPPayload.secret":
 		if e.ComplexityRoot.EnrollTOTPPayload.Secret == nil {
@@ -1505,6 +2505,149 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EscalationPolicyPayload.UserErrors(childComplexity), true
+
+	case "Evidence.addedBy":
+		if e.ComplexityRoot.Evidence.AddedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.AddedBy(childComplexity), true
+	case "Evidence.case":
+		if e.ComplexityRoot.Evidence.Case == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Case(childComplexity), true
+	case "Evidence.caseID":
+		if e.ComplexityRoot.Evidence.CaseID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.CaseID(childComplexity), true
+	case "Evidence.contentType":
+		if e.ComplexityRoot.Evidence.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.ContentType(childComplexity), true
+	case "Evidence.createdAt":
+		if e.ComplexityRoot.Evidence.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.CreatedAt(childComplexity), true
+	case "Evidence.custody":
+		if e.ComplexityRoot.Evidence.Custody == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Custody(childComplexity), true
+	case "Evidence.id":
+		if e.ComplexityRoot.Evidence.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.ID(childComplexity), true
+	case "Evidence.name":
+		if e.ComplexityRoot.Evidence.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Name(childComplexity), true
+	case "Evidence.sha256":
+		if e.ComplexityRoot.Evidence.Sha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Sha256(childComplexity), true
+	case "Evidence.size":
+		if e.ComplexityRoot.Evidence.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Size(childComplexity), true
+	case "Evidence.tenantID":
+		if e.ComplexityRoot.Evidence.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.TenantID(childComplexity), true
+
+	case "EvidenceContent.contentBase64":
+		if e.ComplexityRoot.EvidenceContent.ContentBase64 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceContent.ContentBase64(childComplexity), true
+	case "EvidenceContent.evidence":
+		if e.ComplexityRoot.EvidenceContent.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidenceContent.Evidence(childComplexity), true
+
+	case "EvidencePayload.evidence":
+		if e.ComplexityRoot.EvidencePayload.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidencePayload.Evidence(childComplexity), true
+	case "EvidencePayload.userErrors":
+		if e.ComplexityRoot.EvidencePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvidencePayload.UserErrors(childComplexity), true
+
+	case "ImportIndicatorsPayload.imported":
+		if e.ComplexityRoot.ImportIndicatorsPayload.Imported == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportIndicatorsPayload.Imported(childComplexity), true
+	case "ImportIndicatorsPayload.rejected":
+		if e.ComplexityRoot.ImportIndicatorsPayload.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportIndicatorsPayload.Rejected(childComplexity), true
+	case "ImportIndicatorsPayload.userErrors":
+		if e.ComplexityRoot.ImportIndicatorsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportIndicatorsPayload.UserErrors(childComplexity), true
+
+	case "ImportRejection.index":
+		if e.ComplexityRoot.ImportRejection.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRejection.Index(childComplexity), true
+	case "ImportRejection.line":
+		if e.ComplexityRoot.ImportRejection.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRejection.Line(childComplexity), true
+	case "ImportRejection.objectId":
+		if e.ComplexityRoot.ImportRejection.ObjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRejection.ObjectID(childComplexity), true
+	case "ImportRejection.reason":
+		if e.ComplexityRoot.ImportRejection.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRejection.Reason(childComplexity), true
+	case "ImportRejection.value":
+		if e.ComplexityRoot.ImportRejection.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportRejection.Value(childComplexity), true
 
 	case "Incident.ackedAt":
 		if e.ComplexityRoot.Incident.AckedAt == nil {
@@ -1837,6 +2980,279 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IncidentPayload.UserErrors(childComplexity), true
 
+	case "Indicator.confidence":
+		if e.ComplexityRoot.Indicator.Confidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.Confidence(childComplexity), true
+	case "Indicator.createdAt":
+		if e.ComplexityRoot.Indicator.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.CreatedAt(childComplexity), true
+	case "Indicator.description":
+		if e.ComplexityRoot.Indicator.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.Description(childComplexity), true
+	case "Indicator.id":
+		if e.ComplexityRoot.Indicator.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.ID(childComplexity), true
+	case "Indicator.kind":
+		if e.ComplexityRoot.Indicator.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.Kind(childComplexity), true
+	case "Indicator.listID":
+		if e.ComplexityRoot.Indicator.ListID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.ListID(childComplexity), true
+	case "Indicator.source":
+		if e.ComplexityRoot.Indicator.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.Source(childComplexity), true
+	case "Indicator.tags":
+		if e.ComplexityRoot.Indicator.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.Tags(childComplexity), true
+	case "Indicator.tenantID":
+		if e.ComplexityRoot.Indicator.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.TenantID(childComplexity), true
+	case "Indicator.tlp":
+		if e.ComplexityRoot.Indicator.Tlp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.Tlp(childComplexity), true
+	case "Indicator.updatedAt":
+		if e.ComplexityRoot.Indicator.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.UpdatedAt(childComplexity), true
+	case "Indicator.validFrom":
+		if e.ComplexityRoot.Indicator.ValidFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.ValidFrom(childComplexity), true
+	case "Indicator.validUntil":
+		if e.ComplexityRoot.Indicator.ValidUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.ValidUntil(childComplexity), true
+	case "Indicator.value":
+		if e.ComplexityRoot.Indicator.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.Value(childComplexity), true
+
+	case "IndicatorConnection.edges":
+		if e.ComplexityRoot.IndicatorConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorConnection.Edges(childComplexity), true
+	case "IndicatorConnection.pageInfo":
+		if e.ComplexityRoot.IndicatorConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorConnection.PageInfo(childComplexity), true
+	case "IndicatorConnection.totalCount":
+		if e.ComplexityRoot.IndicatorConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorConnection.TotalCount(childComplexity), true
+
+	case "IndicatorEdge.cursor":
+		if e.ComplexityRoot.IndicatorEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorEdge.Cursor(childComplexity), true
+	case "IndicatorEdge.node":
+		if e.ComplexityRoot.IndicatorEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorEdge.Node(childComplexity), true
+
+	case "IndicatorList.createdAt":
+		if e.ComplexityRoot.IndicatorList.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorList.CreatedAt(childComplexity), true
+	case "IndicatorList.description":
+		if e.ComplexityRoot.IndicatorList.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorList.Description(childComplexity), true
+	case "IndicatorList.edlPath":
+		if e.ComplexityRoot.IndicatorList.EdlPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorList.EdlPath(childComplexity), true
+	case "IndicatorList.edlTokenPrefix":
+		if e.ComplexityRoot.IndicatorList.EdlTokenPrefix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorList.EdlTokenPrefix(childComplexity), true
+	case "IndicatorList.id":
+		if e.ComplexityRoot.IndicatorList.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorList.ID(childComplexity), true
+	case "IndicatorList.kind":
+		if e.ComplexityRoot.IndicatorList.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorList.Kind(childComplexity), true
+	case "IndicatorList.name":
+		if e.ComplexityRoot.IndicatorList.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorList.Name(childComplexity), true
+	case "IndicatorList.size":
+		if e.ComplexityRoot.IndicatorList.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorList.Size(childComplexity), true
+	case "IndicatorList.tenantID":
+		if e.ComplexityRoot.IndicatorList.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorList.TenantID(childComplexity), true
+	case "IndicatorList.updatedAt":
+		if e.ComplexityRoot.IndicatorList.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorList.UpdatedAt(childComplexity), true
+
+	case "IndicatorListConnection.edges":
+		if e.ComplexityRoot.IndicatorListConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorListConnection.Edges(childComplexity), true
+	case "IndicatorListConnection.pageInfo":
+		if e.ComplexityRoot.IndicatorListConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorListConnection.PageInfo(childComplexity), true
+	case "IndicatorListConnection.totalCount":
+		if e.ComplexityRoot.IndicatorListConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorListConnection.TotalCount(childComplexity), true
+
+	case "IndicatorListEdge.cursor":
+		if e.ComplexityRoot.IndicatorListEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorListEdge.Cursor(childComplexity), true
+	case "IndicatorListEdge.node":
+		if e.ComplexityRoot.IndicatorListEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorListEdge.Node(childComplexity), true
+
+	case "IndicatorListPayload.edlToken":
+		if e.ComplexityRoot.IndicatorListPayload.EdlToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorListPayload.EdlToken(childComplexity), true
+	case "IndicatorListPayload.list":
+		if e.ComplexityRoot.IndicatorListPayload.List == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorListPayload.List(childComplexity), true
+	case "IndicatorListPayload.userErrors":
+		if e.ComplexityRoot.IndicatorListPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorListPayload.UserErrors(childComplexity), true
+
+	case "IndicatorPayload.indicator":
+		if e.ComplexityRoot.IndicatorPayload.Indicator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorPayload.Indicator(childComplexity), true
+	case "IndicatorPayload.userErrors":
+		if e.ComplexityRoot.IndicatorPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorPayload.UserErrors(childComplexity), true
+
+	case "IngestStats.eventsStored":
+		if e.ComplexityRoot.IngestStats.EventsStored == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestStats.EventsStored(childComplexity), true
+	case "IngestStats.syslogAccepted":
+		if e.ComplexityRoot.IngestStats.SyslogAccepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestStats.SyslogAccepted(childComplexity), true
+	case "IngestStats.syslogParseErrors":
+		if e.ComplexityRoot.IngestStats.SyslogParseErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestStats.SyslogParseErrors(childComplexity), true
+	case "IngestStats.syslogReceived":
+		if e.ComplexityRoot.IngestStats.SyslogReceived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestStats.SyslogReceived(childComplexity), true
+	case "IngestStats.syslogUnclaimed":
+		if e.ComplexityRoot.IngestStats.SyslogUnclaimed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IngestStats.SyslogUnclaimed(childComplexity), true
+
 	case "Invitation.acceptedAt":
 		if e.ComplexityRoot.Invitation.AcceptedAt == nil {
 			break
@@ -1916,6 +3332,130 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.InviteUserPayload.UserErrors(childComplexity), true
+
+	case "LogSource.cidrs":
+		if e.ComplexityRoot.LogSource.Cidrs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSource.Cidrs(childComplexity), true
+	case "LogSource.createdAt":
+		if e.ComplexityRoot.LogSource.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSource.CreatedAt(childComplexity), true
+	case "LogSource.enabled":
+		if e.ComplexityRoot.LogSource.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSource.Enabled(childComplexity), true
+	case "LogSource.format":
+		if e.ComplexityRoot.LogSource.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSource.Format(childComplexity), true
+	case "LogSource.hasToken":
+		if e.ComplexityRoot.LogSource.HasToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSource.HasToken(childComplexity), true
+	case "LogSource.id":
+		if e.ComplexityRoot.LogSource.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSource.ID(childComplexity), true
+	case "LogSource.lastSeenAt":
+		if e.ComplexityRoot.LogSource.LastSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSource.LastSeenAt(childComplexity), true
+	case "LogSource.name":
+		if e.ComplexityRoot.LogSource.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSource.Name(childComplexity), true
+	case "LogSource.port":
+		if e.ComplexityRoot.LogSource.Port == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSource.Port(childComplexity), true
+	case "LogSource.tenantID":
+		if e.ComplexityRoot.LogSource.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSource.TenantID(childComplexity), true
+	case "LogSource.tokenPrefix":
+		if e.ComplexityRoot.LogSource.TokenPrefix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSource.TokenPrefix(childComplexity), true
+	case "LogSource.updatedAt":
+		if e.ComplexityRoot.LogSource.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSource.UpdatedAt(childComplexity), true
+
+	case "LogSourceConnection.edges":
+		if e.ComplexityRoot.LogSourceConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSourceConnection.Edges(childComplexity), true
+	case "LogSourceConnection.pageInfo":
+		if e.ComplexityRoot.LogSourceConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSourceConnection.PageInfo(childComplexity), true
+	case "LogSourceConnection.totalCount":
+		if e.ComplexityRoot.LogSourceConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSourceConnection.TotalCount(childComplexity), true
+
+	case "LogSourceEdge.cursor":
+		if e.ComplexityRoot.LogSourceEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSourceEdge.Cursor(childComplexity), true
+	case "LogSourceEdge.node":
+		if e.ComplexityRoot.LogSourceEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSourceEdge.Node(childComplexity), true
+
+	case "LogSourcePayload.logSource":
+		if e.ComplexityRoot.LogSourcePayload.LogSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSourcePayload.LogSource(childComplexity), true
+	case "LogSourcePayload.token":
+		if e.ComplexityRoot.LogSourcePayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSourcePayload.Token(childComplexity), true
+	case "LogSourcePayload.userErrors":
+		if e.ComplexityRoot.LogSourcePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogSourcePayload.UserErrors(childComplexity), true
 
 	case "LogoutPayload.ok":
 		if e.ComplexityRoot.LogoutPayload.Ok == nil {
@@ -2426,6 +3966,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcceptInvitation(childComplexity, args["input"].(model.AcceptInvitationInput)), true
+	case "Mutation.acknowledgeAlert":
+		if e.ComplexityRoot.Mutation.AcknowledgeAlert == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acknowledgeAlert_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcknowledgeAlert(childComplexity, args["id"].(string)), true
 	case "Mutation.acknowledgeIncident":
 		if e.ComplexityRoot.Mutation.AcknowledgeIncident == nil {
 			break
@@ -2437,6 +3988,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcknowledgeIncident(childComplexity, args["id"].(string)), true
+	case "Mutation.addAlertsToCase":
+		if e.ComplexityRoot.Mutation.AddAlertsToCase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addAlertsToCase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddAlertsToCase(childComplexity, args["id"].(string), args["alertIds"].([]string)), true
 	case "Mutation.addAssetDependency":
 		if e.ComplexityRoot.Mutation.AddAssetDependency == nil {
 			break
@@ -2448,6 +4010,83 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddAssetDependency(childComplexity, args["childId"].(string), args["parentId"].(string)), true
+	case "Mutation.addCaseNote":
+		if e.ComplexityRoot.Mutation.AddCaseNote == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addCaseNote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddCaseNote(childComplexity, args["id"].(string), args["text"].(string)), true
+	case "Mutation.addCaseTask":
+		if e.ComplexityRoot.Mutation.AddCaseTask == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addCaseTask_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddCaseTask(childComplexity, args["caseId"].(string), args["title"].(string), args["assigneeId"].(*string)), true
+	case "Mutation.addEventsToCase":
+		if e.ComplexityRoot.Mutation.AddEventsToCase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addEventsToCase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddEventsToCase(childComplexity, args["id"].(string), args["eventIds"].([]string)), true
+	case "Mutation.addEvidence":
+		if e.ComplexityRoot.Mutation.AddEvidence == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addEvidence_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddEvidence(childComplexity, args["caseId"].(string), args["name"].(string), args["contentType"].(*string), args["contentBase64"].(string)), true
+	case "Mutation.addIndicator":
+		if e.ComplexityRoot.Mutation.AddIndicator == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addIndicator_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddIndicator(childComplexity, args["input"].(model.IndicatorInput)), true
+	case "Mutation.assignAlert":
+		if e.ComplexityRoot.Mutation.AssignAlert == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignAlert_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignAlert(childComplexity, args["id"].(string), args["assigneeId"].(*string)), true
+	case "Mutation.assignCase":
+		if e.ComplexityRoot.Mutation.AssignCase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignCase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignCase(childComplexity, args["id"].(string), args["assigneeId"].(*string)), true
 	case "Mutation.assignIncident":
 		if e.ComplexityRoot.Mutation.AssignIncident == nil {
 			break
@@ -2470,6 +4109,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangePlan(childComplexity, args["tenantId"].(string), args["plan"].(string)), true
+	case "Mutation.closeAlert":
+		if e.ComplexityRoot.Mutation.CloseAlert == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closeAlert_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CloseAlert(childComplexity, args["id"].(string), args["status"].(string)), true
 	case "Mutation.closeTenant":
 		if e.ComplexityRoot.Mutation.CloseTenant == nil {
 			break
@@ -2525,6 +4175,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAsset(childComplexity, args["input"].(model.AssetInput)), true
+	case "Mutation.createCase":
+		if e.ComplexityRoot.Mutation.CreateCase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCase(childComplexity, args["input"].(model.CreateCaseInput)), true
 	case "Mutation.createEscalationPolicy":
 		if e.ComplexityRoot.Mutation.CreateEscalationPolicy == nil {
 			break
@@ -2547,6 +4208,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateIncident(childComplexity, args["input"].(model.CreateIncidentInput)), true
+	case "Mutation.createIndicatorList":
+		if e.ComplexityRoot.Mutation.CreateIndicatorList == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createIndicatorList_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateIndicatorList(childComplexity, args["input"].(model.IndicatorListInput)), true
+	case "Mutation.createLogSource":
+		if e.ComplexityRoot.Mutation.CreateLogSource == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createLogSource_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateLogSource(childComplexity, args["input"].(model.LogSourceInput)), true
 	case "Mutation.createMaintenanceWindow":
 		if e.ComplexityRoot.Mutation.CreateMaintenanceWindow == nil {
 			break
@@ -2580,6 +4263,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateNotificationChannel(childComplexity, args["input"].(model.NotificationChannelInput)), true
+	case "Mutation.createPlaybook":
+		if e.ComplexityRoot.Mutation.CreatePlaybook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPlaybook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePlaybook(childComplexity, args["input"].(model.PlaybookInput)), true
 	case "Mutation.createTenant":
 		if e.ComplexityRoot.Mutation.CreateTenant == nil {
 			break
@@ -2602,6 +4296,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteAsset(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteDetectionRule":
+		if e.ComplexityRoot.Mutation.DeleteDetectionRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteDetectionRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteDetectionRule(childComplexity, args["id"].(string)), true
 	case "Mutation.deleteEscalationPolicy":
 		if e.ComplexityRoot.Mutation.DeleteEscalationPolicy == nil {
 			break
@@ -2613,6 +4318,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteEscalationPolicy(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteIndicator":
+		if e.ComplexityRoot.Mutation.DeleteIndicator == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteIndicator_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteIndicator(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteIndicatorList":
+		if e.ComplexityRoot.Mutation.DeleteIndicatorList == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteIndicatorList_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteIndicatorList(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteLogSource":
+		if e.ComplexityRoot.Mutation.DeleteLogSource == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteLogSource_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteLogSource(childComplexity, args["id"].(string)), true
 	case "Mutation.deleteMaintenanceWindow":
 		if e.ComplexityRoot.Mutation.DeleteMaintenanceWindow == nil {
 			break
@@ -2646,6 +4384,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteNotificationChannel(childComplexity, args["id"].(string)), true
+	case "Mutation.deletePlaybook":
+		if e.ComplexityRoot.Mutation.DeletePlaybook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deletePlaybook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeletePlaybook(childComplexity, args["id"].(string)), true
 	case "Mutation.disableTOTP":
 		if e.ComplexityRoot.Mutation.DisableTotp == nil {
 			break
@@ -2663,6 +4412,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EnrollTotp(childComplexity), true
+	case "Mutation.importIndicatorsCsv":
+		if e.ComplexityRoot.Mutation.ImportIndicatorsCSV == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importIndicatorsCsv_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportIndicatorsCSV(childComplexity, args["listId"].(string), args["csv"].(string), args["source"].(*string)), true
+	case "Mutation.importStixBundle":
+		if e.ComplexityRoot.Mutation.ImportStixBundle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importStixBundle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportStixBundle(childComplexity, args["listId"].(string), args["bundle"].(string), args["source"].(*string)), true
 	case "Mutation.inviteUser":
 		if e.ComplexityRoot.Mutation.InviteUser == nil {
 			break
@@ -2812,6 +4583,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["id"].(string)), true
+	case "Mutation.rotateEdlToken":
+		if e.ComplexityRoot.Mutation.RotateEdlToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rotateEdlToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RotateEdlToken(childComplexity, args["id"].(string)), true
 	case "Mutation.rotateHeartbeatUrl":
 		if e.ComplexityRoot.Mutation.RotateHeartbeatURL == nil {
 			break
@@ -2834,6 +4616,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RunMonitor(childComplexity, args["id"].(string)), true
+	case "Mutation.saveDetectionRule":
+		if e.ComplexityRoot.Mutation.SaveDetectionRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveDetectionRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveDetectionRule(childComplexity, args["input"].(model.DetectionRuleInput)), true
+	case "Mutation.setCaseSeverity":
+		if e.ComplexityRoot.Mutation.SetCaseSeverity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCaseSeverity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCaseSeverity(childComplexity, args["id"].(string), args["severity"].(string)), true
+	case "Mutation.setCaseStatus":
+		if e.ComplexityRoot.Mutation.SetCaseStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCaseStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCaseStatus(childComplexity, args["id"].(string), args["status"].(string)), true
+	case "Mutation.setCaseTaskDone":
+		if e.ComplexityRoot.Mutation.SetCaseTaskDone == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCaseTaskDone_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCaseTaskDone(childComplexity, args["id"].(string), args["done"].(bool)), true
+	case "Mutation.setDetectionRuleEnabled":
+		if e.ComplexityRoot.Mutation.SetDetectionRuleEnabled == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setDetectionRuleEnabled_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetDetectionRuleEnabled(childComplexity, args["id"].(string), args["enabled"].(bool)), true
 	case "Mutation.suspendTenant":
 		if e.ComplexityRoot.Mutation.SuspendTenant == nil {
 			break
@@ -2845,6 +4682,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SuspendTenant(childComplexity, args["id"].(string)), true
+	case "Mutation.testDetectionRule":
+		if e.ComplexityRoot.Mutation.TestDetectionRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_testDetectionRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TestDetectionRule(childComplexity, args["rule"].(string), args["events"].([]model.JSON)), true
 	case "Mutation.testNotificationChannel":
 		if e.ComplexityRoot.Mutation.TestNotificationChannel == nil {
 			break
@@ -2878,6 +4726,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateEscalationPolicy(childComplexity, args["id"].(string), args["input"].(model.EscalationPolicyInput)), true
+	case "Mutation.updateLogSource":
+		if e.ComplexityRoot.Mutation.UpdateLogSource == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateLogSource_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateLogSource(childComplexity, args["id"].(string), args["input"].(model.LogSourceInput)), true
 	case "Mutation.updateMaintenanceWindow":
 		if e.ComplexityRoot.Mutation.UpdateMaintenanceWindow == nil {
 			break
@@ -2922,6 +4781,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateNotificationChannel(childComplexity, args["id"].(string), args["input"].(model.NotificationChannelInput)), true
+	case "Mutation.updatePlaybook":
+		if e.ComplexityRoot.Mutation.UpdatePlaybook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePlaybook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePlaybook(childComplexity, args["id"].(string), args["input"].(model.PlaybookInput)), true
 	case "Mutation.updateTenant":
 		if e.ComplexityRoot.Mutation.UpdateTenant == nil {
 			break
@@ -3186,6 +5056,193 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Plan.Weight(childComplexity), true
 
+	case "Playbook.createdAt":
+		if e.ComplexityRoot.Playbook.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Playbook.CreatedAt(childComplexity), true
+	case "Playbook.enabled":
+		if e.ComplexityRoot.Playbook.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Playbook.Enabled(childComplexity), true
+	case "Playbook.id":
+		if e.ComplexityRoot.Playbook.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Playbook.ID(childComplexity), true
+	case "Playbook.name":
+		if e.ComplexityRoot.Playbook.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Playbook.Name(childComplexity), true
+	case "Playbook.steps":
+		if e.ComplexityRoot.Playbook.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Playbook.Steps(childComplexity), true
+	case "Playbook.tenantID":
+		if e.ComplexityRoot.Playbook.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Playbook.TenantID(childComplexity), true
+	case "Playbook.trigger":
+		if e.ComplexityRoot.Playbook.Trigger == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Playbook.Trigger(childComplexity), true
+	case "Playbook.updatedAt":
+		if e.ComplexityRoot.Playbook.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Playbook.UpdatedAt(childComplexity), true
+
+	case "PlaybookConnection.edges":
+		if e.ComplexityRoot.PlaybookConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookConnection.Edges(childComplexity), true
+	case "PlaybookConnection.pageInfo":
+		if e.ComplexityRoot.PlaybookConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookConnection.PageInfo(childComplexity), true
+	case "PlaybookConnection.totalCount":
+		if e.ComplexityRoot.PlaybookConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookConnection.TotalCount(childComplexity), true
+
+	case "PlaybookEdge.cursor":
+		if e.ComplexityRoot.PlaybookEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookEdge.Cursor(childComplexity), true
+	case "PlaybookEdge.node":
+		if e.ComplexityRoot.PlaybookEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookEdge.Node(childComplexity), true
+
+	case "PlaybookPayload.playbook":
+		if e.ComplexityRoot.PlaybookPayload.Playbook == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookPayload.Playbook(childComplexity), true
+	case "PlaybookPayload.userErrors":
+		if e.ComplexityRoot.PlaybookPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookPayload.UserErrors(childComplexity), true
+
+	case "PlaybookRun.alertID":
+		if e.ComplexityRoot.PlaybookRun.AlertID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookRun.AlertID(childComplexity), true
+	case "PlaybookRun.createdAt":
+		if e.ComplexityRoot.PlaybookRun.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookRun.CreatedAt(childComplexity), true
+	case "PlaybookRun.finishedAt":
+		if e.ComplexityRoot.PlaybookRun.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookRun.FinishedAt(childComplexity), true
+	case "PlaybookRun.id":
+		if e.ComplexityRoot.PlaybookRun.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookRun.ID(childComplexity), true
+	case "PlaybookRun.log":
+		if e.ComplexityRoot.PlaybookRun.Log == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookRun.Log(childComplexity), true
+	case "PlaybookRun.playbookID":
+		if e.ComplexityRoot.PlaybookRun.PlaybookID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookRun.PlaybookID(childComplexity), true
+	case "PlaybookRun.status":
+		if e.ComplexityRoot.PlaybookRun.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookRun.Status(childComplexity), true
+	case "PlaybookRun.step":
+		if e.ComplexityRoot.PlaybookRun.Step == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookRun.Step(childComplexity), true
+	case "PlaybookRun.tenantID":
+		if e.ComplexityRoot.PlaybookRun.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookRun.TenantID(childComplexity), true
+	case "PlaybookRun.updatedAt":
+		if e.ComplexityRoot.PlaybookRun.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookRun.UpdatedAt(childComplexity), true
+
+	case "PlaybookRunConnection.edges":
+		if e.ComplexityRoot.PlaybookRunConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookRunConnection.Edges(childComplexity), true
+	case "PlaybookRunConnection.pageInfo":
+		if e.ComplexityRoot.PlaybookRunConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookRunConnection.PageInfo(childComplexity), true
+	case "PlaybookRunConnection.totalCount":
+		if e.ComplexityRoot.PlaybookRunConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookRunConnection.TotalCount(childComplexity), true
+
+	case "PlaybookRunEdge.cursor":
+		if e.ComplexityRoot.PlaybookRunEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookRunEdge.Cursor(childComplexity), true
+	case "PlaybookRunEdge.node":
+		if e.ComplexityRoot.PlaybookRunEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybookRunEdge.Node(childComplexity), true
+
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
 			break
@@ -3197,6 +5254,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APIKeys(childComplexity, args["tenantId"].(string), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
+	case "Query.alerts":
+		if e.ComplexityRoot.Query.Alerts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_alerts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Alerts(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.AlertWhereInput), args["orderBy"].(*ent.AlertOrder)), true
 	case "Query.assets":
 		if e.ComplexityRoot.Query.Assets == nil {
 			break
@@ -3219,6 +5287,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["tenantId"].(string), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["action"].(*string), args["actorId"].(*string), args["targetId"].(*string), args["since"].(*time.Time), args["until"].(*time.Time)), true
+	case "Query.cases":
+		if e.ComplexityRoot.Query.Cases == nil {
+			break
+		}
+
+		args, err := ec.field_Query_cases_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Cases(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.SecurityCaseWhereInput), args["orderBy"].(*ent.SecurityCaseOrder)), true
 	case "Query.deadJobs":
 		if e.ComplexityRoot.Query.DeadJobs == nil {
 			break
@@ -3230,6 +5309,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.DeadJobs(childComplexity, args["tenantId"].(*string), args["kind"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.detectionRules":
+		if e.ComplexityRoot.Query.DetectionRules == nil {
+			break
+		}
+
+		args, err := ec.field_Query_detectionRules_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DetectionRules(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.DetectionRuleWhereInput), args["orderBy"].(*ent.DetectionRuleOrder)), true
 	case "Query.escalationPolicies":
 		if e.ComplexityRoot.Query.EscalationPolicies == nil {
 			break
@@ -3241,6 +5331,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.EscalationPolicies(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.EscalationPolicyWhereInput)), true
+	case "Query.evidenceContent":
+		if e.ComplexityRoot.Query.EvidenceContent == nil {
+			break
+		}
+
+		args, err := ec.field_Query_evidenceContent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EvidenceContent(childComplexity, args["id"].(string)), true
 	case "Query.incidentMeanTimes":
 		if e.ComplexityRoot.Query.IncidentMeanTimes == nil {
 			break
@@ -3263,7 +5364,46 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Incidents(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.IncidentWhereInput), args["orderBy"].(*ent.IncidentOrder)), true
+	case "Query.indicatorLists":
+		if e.ComplexityRoot.Query.IndicatorLists == nil {
+			break
+		}
 
+		args, err := ec.field_Query_indicatorLists_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IndicatorLists(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.IndicatorListWhereInput)), true
+	case "Query.indicators":
+		if e.ComplexityRoot.Query.Indicators == nil {
+			break
+		}
+
+		args, err := ec.field_Query_indicators_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Indicators(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.IndicatorWhereInput)), true
+	case "Query.ingestStats":
+		if e.ComplexityRoot.Query.IngestStats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.IngestStats(childComplexity), true
+
+	case "Query.logSources":
+		if e.ComplexityRoot.Query.LogSources == nil {
+			break
+		}
+
+		args, err := ec.field_Query_logSources_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LogSources(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.LogSourceWhereInput)), true
 	case "Query.maintenanceWindows":
 		if e.ComplexityRoot.Query.MaintenanceWindows == nil {
 			break
@@ -3336,6 +5476,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Plans(childComplexity), true
+	case "Query.playbookRuns":
+		if e.ComplexityRoot.Query.PlaybookRuns == nil {
+			break
+		}
+
+		args, err := ec.field_Query_playbookRuns_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PlaybookRuns(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.PlaybookRunWhereInput)), true
+	case "Query.playbooks":
+		if e.ComplexityRoot.Query.Playbooks == nil {
+			break
+		}
+
+		args, err := ec.field_Query_playbooks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Playbooks(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.PlaybookWhereInput)), true
+	case "Query.securityEvents":
+		if e.ComplexityRoot.Query.SecurityEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Query_securityEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SecurityEvents(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["filters"].([]*model.EventFilter), args["text"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.serverInfo":
 		if e.ComplexityRoot.Query.ServerInfo == nil {
 			break
@@ -3412,6 +5585,347 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RebuildSchedulesPayload.Schedules(childComplexity), true
 
+	case "RuleTestResult.correlations":
+		if e.ComplexityRoot.RuleTestResult.Correlations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleTestResult.Correlations(childComplexity), true
+	case "RuleTestResult.error":
+		if e.ComplexityRoot.RuleTestResult.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleTestResult.Error(childComplexity), true
+	case "RuleTestResult.matches":
+		if e.ComplexityRoot.RuleTestResult.Matches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleTestResult.Matches(childComplexity), true
+	case "RuleTestResult.ruleId":
+		if e.ComplexityRoot.RuleTestResult.RuleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleTestResult.RuleID(childComplexity), true
+	case "RuleTestResult.title":
+		if e.ComplexityRoot.RuleTestResult.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RuleTestResult.Title(childComplexity), true
+
+	case "SecurityCase.acknowledgedAt":
+		if e.ComplexityRoot.SecurityCase.AcknowledgedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.AcknowledgedAt(childComplexity), true
+	case "SecurityCase.alerts":
+		if e.ComplexityRoot.SecurityCase.Alerts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.Alerts(childComplexity), true
+	case "SecurityCase.assigneeID":
+		if e.ComplexityRoot.SecurityCase.AssigneeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.AssigneeID(childComplexity), true
+	case "SecurityCase.containedAt":
+		if e.ComplexityRoot.SecurityCase.ContainedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.ContainedAt(childComplexity), true
+	case "SecurityCase.createdAt":
+		if e.ComplexityRoot.SecurityCase.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.CreatedAt(childComplexity), true
+	case "SecurityCase.description":
+		if e.ComplexityRoot.SecurityCase.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.Description(childComplexity), true
+	case "SecurityCase.detectedAt":
+		if e.ComplexityRoot.SecurityCase.DetectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.DetectedAt(childComplexity), true
+	case "SecurityCase.evidence":
+		if e.ComplexityRoot.SecurityCase.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.Evidence(childComplexity), true
+	case "SecurityCase.id":
+		if e.ComplexityRoot.SecurityCase.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.ID(childComplexity), true
+	case "SecurityCase.openedAt":
+		if e.ComplexityRoot.SecurityCase.OpenedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.OpenedAt(childComplexity), true
+	case "SecurityCase.resolvedAt":
+		if e.ComplexityRoot.SecurityCase.ResolvedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.ResolvedAt(childComplexity), true
+	case "SecurityCase.severity":
+		if e.ComplexityRoot.SecurityCase.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.Severity(childComplexity), true
+	case "SecurityCase.status":
+		if e.ComplexityRoot.SecurityCase.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.Status(childComplexity), true
+	case "SecurityCase.tasks":
+		if e.ComplexityRoot.SecurityCase.Tasks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.Tasks(childComplexity), true
+	case "SecurityCase.tenantID":
+		if e.ComplexityRoot.SecurityCase.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.TenantID(childComplexity), true
+	case "SecurityCase.timeToAcknowledgeSeconds":
+		if e.ComplexityRoot.SecurityCase.TimeToAcknowledgeSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.TimeToAcknowledgeSeconds(childComplexity), true
+	case "SecurityCase.timeToContainSeconds":
+		if e.ComplexityRoot.SecurityCase.TimeToContainSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.TimeToContainSeconds(childComplexity), true
+	case "SecurityCase.timeToDetectSeconds":
+		if e.ComplexityRoot.SecurityCase.TimeToDetectSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.TimeToDetectSeconds(childComplexity), true
+	case "SecurityCase.timeToResolveSeconds":
+		if e.ComplexityRoot.SecurityCase.TimeToResolveSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.TimeToResolveSeconds(childComplexity), true
+	case "SecurityCase.timeline":
+		if e.ComplexityRoot.SecurityCase.Timeline == nil {
+			break
+		}
+
+		args, err := ec.field_SecurityCase_timeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.SecurityCase.Timeline(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].(*ent.CaseEntryOrder), args["where"].(*ent.CaseEntryWhereInput)), true
+	case "SecurityCase.title":
+		if e.ComplexityRoot.SecurityCase.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.Title(childComplexity), true
+	case "SecurityCase.updatedAt":
+		if e.ComplexityRoot.SecurityCase.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCase.UpdatedAt(childComplexity), true
+
+	case "SecurityCaseConnection.edges":
+		if e.ComplexityRoot.SecurityCaseConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCaseConnection.Edges(childComplexity), true
+	case "SecurityCaseConnection.pageInfo":
+		if e.ComplexityRoot.SecurityCaseConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCaseConnection.PageInfo(childComplexity), true
+	case "SecurityCaseConnection.totalCount":
+		if e.ComplexityRoot.SecurityCaseConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCaseConnection.TotalCount(childComplexity), true
+
+	case "SecurityCaseEdge.cursor":
+		if e.ComplexityRoot.SecurityCaseEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCaseEdge.Cursor(childComplexity), true
+	case "SecurityCaseEdge.node":
+		if e.ComplexityRoot.SecurityCaseEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityCaseEdge.Node(childComplexity), true
+
+	case "SecurityEvent.action":
+		if e.ComplexityRoot.SecurityEvent.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.Action(childComplexity), true
+	case "SecurityEvent.category":
+		if e.ComplexityRoot.SecurityEvent.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.Category(childComplexity), true
+	case "SecurityEvent.dataset":
+		if e.ComplexityRoot.SecurityEvent.Dataset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.Dataset(childComplexity), true
+	case "SecurityEvent.destinationIp":
+		if e.ComplexityRoot.SecurityEvent.DestinationIP == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.DestinationIP(childComplexity), true
+	case "SecurityEvent.destinationPort":
+		if e.ComplexityRoot.SecurityEvent.DestinationPort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.DestinationPort(childComplexity), true
+	case "SecurityEvent.eventCode":
+		if e.ComplexityRoot.SecurityEvent.EventCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.EventCode(childComplexity), true
+	case "SecurityEvent.fields":
+		if e.ComplexityRoot.SecurityEvent.Fields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.Fields(childComplexity), true
+	case "SecurityEvent.hostName":
+		if e.ComplexityRoot.SecurityEvent.HostName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.HostName(childComplexity), true
+	case "SecurityEvent.id":
+		if e.ComplexityRoot.SecurityEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.ID(childComplexity), true
+	case "SecurityEvent.message":
+		if e.ComplexityRoot.SecurityEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.Message(childComplexity), true
+	case "SecurityEvent.original":
+		if e.ComplexityRoot.SecurityEvent.Original == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.Original(childComplexity), true
+	case "SecurityEvent.outcome":
+		if e.ComplexityRoot.SecurityEvent.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.Outcome(childComplexity), true
+	case "SecurityEvent.processExecutable":
+		if e.ComplexityRoot.SecurityEvent.ProcessExecutable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.ProcessExecutable(childComplexity), true
+	case "SecurityEvent.receivedAt":
+		if e.ComplexityRoot.SecurityEvent.ReceivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.ReceivedAt(childComplexity), true
+	case "SecurityEvent.severity":
+		if e.ComplexityRoot.SecurityEvent.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.Severity(childComplexity), true
+	case "SecurityEvent.sourceId":
+		if e.ComplexityRoot.SecurityEvent.SourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.SourceID(childComplexity), true
+	case "SecurityEvent.sourceIp":
+		if e.ComplexityRoot.SecurityEvent.SourceIP == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.SourceIP(childComplexity), true
+	case "SecurityEvent.tenantId":
+		if e.ComplexityRoot.SecurityEvent.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.TenantID(childComplexity), true
+	case "SecurityEvent.timestamp":
+		if e.ComplexityRoot.SecurityEvent.Timestamp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.Timestamp(childComplexity), true
+	case "SecurityEvent.userName":
+		if e.ComplexityRoot.SecurityEvent.UserName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEvent.UserName(childComplexity), true
+
+	case "SecurityEventConnection.endCursor":
+		if e.ComplexityRoot.SecurityEventConnection.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEventConnection.EndCursor(childComplexity), true
+	case "SecurityEventConnection.hasNextPage":
+		if e.ComplexityRoot.SecurityEventConnection.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEventConnection.HasNextPage(childComplexity), true
+	case "SecurityEventConnection.nodes":
+		if e.ComplexityRoot.SecurityEventConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecurityEventConnection.Nodes(childComplexity), true
+
 	case "ServerInfo.database":
 		if e.ComplexityRoot.ServerInfo.Database == nil {
 			break
@@ -3431,6 +5945,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServerInfo.Version(childComplexity), true
 
+	case "Subscription.alertUpdated":
+		if e.ComplexityRoot.Subscription.AlertUpdated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.AlertUpdated(childComplexity), true
+	case "Subscription.caseUpdated":
+		if e.ComplexityRoot.Subscription.CaseUpdated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.CaseUpdated(childComplexity), true
 	case "Subscription.incidentUpdated":
 		if e.ComplexityRoot.Subscription.IncidentUpdated == nil {
 			break
@@ -3911,25 +6437,46 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("APIKeyOrder", ec.unmarshalInputAPIKeyOrder),
 			graphql.NewInputUnmarshaler("APIKeyWhereInput", ec.unmarshalInputAPIKeyWhereInput),
 			graphql.NewInputUnmarshaler("AcceptInvitationInput", ec.unmarshalInputAcceptInvitationInput),
+			graphql.NewInputUnmarshaler("AlertOrder", ec.unmarshalInputAlertOrder),
+			graphql.NewInputUnmarshaler("AlertWhereInput", ec.unmarshalInputAlertWhereInput),
 			graphql.NewInputUnmarshaler("AssetInput", ec.unmarshalInputAssetInput),
 			graphql.NewInputUnmarshaler("AssetOrder", ec.unmarshalInputAssetOrder),
 			graphql.NewInputUnmarshaler("AssetWhereInput", ec.unmarshalInputAssetWhereInput),
 			graphql.NewInputUnmarshaler("AuditEntryOrder", ec.unmarshalInputAuditEntryOrder),
 			graphql.NewInputUnmarshaler("AuditEntryWhereInput", ec.unmarshalInputAuditEntryWhereInput),
+			graphql.NewInputUnmarshaler("CaseEntryOrder", ec.unmarshalInputCaseEntryOrder),
+			graphql.NewInputUnmarshaler("CaseEntryWhereInput", ec.unmarshalInputCaseEntryWhereInput),
+			graphql.NewInputUnmarshaler("CaseTaskOrder", ec.unmarshalInputCaseTaskOrder),
+			graphql.NewInputUnmarshaler("CaseTaskWhereInput", ec.unmarshalInputCaseTaskWhereInput),
 			graphql.NewInputUnmarshaler("CreateAPIKeyInput", ec.unmarshalInputCreateAPIKeyInput),
+			graphql.NewInputUnmarshaler("CreateCaseInput", ec.unmarshalInputCreateCaseInput),
 			graphql.NewInputUnmarshaler("CreateIncidentInput", ec.unmarshalInputCreateIncidentInput),
 			graphql.NewInputUnmarshaler("CreateTenantInput", ec.unmarshalInputCreateTenantInput),
+			graphql.NewInputUnmarshaler("DetectionRuleInput", ec.unmarshalInputDetectionRuleInput),
+			graphql.NewInputUnmarshaler("DetectionRuleOrder", ec.unmarshalInputDetectionRuleOrder),
+			graphql.NewInputUnmarshaler("DetectionRuleWhereInput", ec.unmarshalInputDetectionRuleWhereInput),
 			graphql.NewInputUnmarshaler("EscalationLevelInput", ec.unmarshalInputEscalationLevelInput),
 			graphql.NewInputUnmarshaler("EscalationPolicyInput", ec.unmarshalInputEscalationPolicyInput),
 			graphql.NewInputUnmarshaler("EscalationPolicyOrder", ec.unmarshalInputEscalationPolicyOrder),
 			graphql.NewInputUnmarshaler("EscalationPolicyWhereInput", ec.unmarshalInputEscalationPolicyWhereInput),
+			graphql.NewInputUnmarshaler("EventFilter", ec.unmarshalInputEventFilter),
+			graphql.NewInputUnmarshaler("EvidenceWhereInput", ec.unmarshalInputEvidenceWhereInput),
 			graphql.NewInputUnmarshaler("IncidentEntryOrder", ec.unmarshalInputIncidentEntryOrder),
 			graphql.NewInputUnmarshaler("IncidentEntryWhereInput", ec.unmarshalInputIncidentEntryWhereInput),
 			graphql.NewInputUnmarshaler("IncidentOrder", ec.unmarshalInputIncidentOrder),
 			graphql.NewInputUnmarshaler("IncidentWhereInput", ec.unmarshalInputIncidentWhereInput),
+			graphql.NewInputUnmarshaler("IndicatorInput", ec.unmarshalInputIndicatorInput),
+			graphql.NewInputUnmarshaler("IndicatorListInput", ec.unmarshalInputIndicatorListInput),
+			graphql.NewInputUnmarshaler("IndicatorListOrder", ec.unmarshalInputIndicatorListOrder),
+			graphql.NewInputUnmarshaler("IndicatorListWhereInput", ec.unmarshalInputIndicatorListWhereInput),
+			graphql.NewInputUnmarshaler("IndicatorOrder", ec.unmarshalInputIndicatorOrder),
+			graphql.NewInputUnmarshaler("IndicatorWhereInput", ec.unmarshalInputIndicatorWhereInput),
 			graphql.NewInputUnmarshaler("InvitationOrder", ec.unmarshalInputInvitationOrder),
 			graphql.NewInputUnmarshaler("InvitationWhereInput", ec.unmarshalInputInvitationWhereInput),
 			graphql.NewInputUnmarshaler("InviteUserInput", ec.unmarshalInputInviteUserInput),
+			graphql.NewInputUnmarshaler("LogSourceInput", ec.unmarshalInputLogSourceInput),
+			graphql.NewInputUnmarshaler("LogSourceOrder", ec.unmarshalInputLogSourceOrder),
+			graphql.NewInputUnmarshaler("LogSourceWhereInput", ec.unmarshalInputLogSourceWhereInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("MaintenanceWindowInput", ec.unmarshalInputMaintenanceWindowInput),
 			graphql.NewInputUnmarshaler("MaintenanceWindowOrder", ec.unmarshalInputMaintenanceWindowOrder),
@@ -3942,7 +6489,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("NotificationChannelInput", ec.unmarshalInputNotificationChannelInput),
 			graphql.NewInputUnmarshaler("NotificationChannelOrder", ec.unmarshalInputNotificationChannelOrder),
 			graphql.NewInputUnmarshaler("NotificationChannelWhereInput", ec.unmarshalInputNotificationChannelWhereInput),
+			graphql.NewInputUnmarshaler("PlaybookInput", ec.unmarshalInputPlaybookInput),
+			graphql.NewInputUnmarshaler("PlaybookOrder", ec.unmarshalInputPlaybookOrder),
+			graphql.NewInputUnmarshaler("PlaybookRunOrder", ec.unmarshalInputPlaybookRunOrder),
+			graphql.NewInputUnmarshaler("PlaybookRunWhereInput", ec.unmarshalInputPlaybookRunWhereInput),
+			graphql.NewInputUnmarshaler("PlaybookWhereInput", ec.unmarshalInputPlaybookWhereInput),
 			graphql.NewInputUnmarshaler("RefreshTokenInput", ec.unmarshalInputRefreshTokenInput),
+			graphql.NewInputUnmarshaler("SecurityCaseOrder", ec.unmarshalInputSecurityCaseOrder),
+			graphql.NewInputUnmarshaler("SecurityCaseWhereInput", ec.unmarshalInputSecurityCaseWhereInput),
 			graphql.NewInputUnmarshaler("TenantOrder", ec.unmarshalInputTenantOrder),
 			graphql.NewInputUnmarshaler("TenantWhereInput", ec.unmarshalInputTenantWhereInput),
 			graphql.NewInputUnmarshaler("UpdateTenantInput", ec.unmarshalInputUpdateTenantInput),
@@ -4308,6 +6862,350 @@ input APIKeyWhereInput {
   revokedAtLTE: Time
   revokedAtIsNil: Boolean
   revokedAtNotNil: Boolean
+}
+type Alert implements Node {
+  id: ID!
+  tenantID: String!
+  createdAt: Time!
+  updatedAt: Time!
+  source: AlertSource!
+  title: String!
+  description: String!
+  severity: AlertSeverity!
+  status: AlertStatus!
+  ruleID: String!
+  ruleAuthor: String!
+  tags: [String!]
+  count: Int!
+  firstSeen: Time!
+  lastSeen: Time!
+  eventIds: [String!]
+  assigneeID: String
+  caseID: String
+  ackedAt: Time
+  closedAt: Time
+}
+"""
+A connection to a list of items.
+"""
+type AlertConnection {
+  """
+  A list of edges.
+  """
+  edges: [AlertEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type AlertEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Alert
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for Alert connections
+"""
+input AlertOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Alerts.
+  """
+  field: AlertOrderField!
+}
+"""
+Properties by which Alert connections can be ordered.
+"""
+enum AlertOrderField {
+  CREATED_AT
+  SEVERITY
+  STATUS
+  FIRST_SEEN
+  LAST_SEEN
+}
+"""
+AlertSeverity is enum for the field severity
+"""
+enum AlertSeverity @goModel(model: "github.com/opsward/opsward/ent/alert.Severity") {
+  critical
+  high
+  medium
+  low
+  info
+}
+"""
+AlertSource is enum for the field source
+"""
+enum AlertSource @goModel(model: "github.com/opsward/opsward/ent/alert.Source") {
+  sigma
+  indicator
+  noc
+  manual
+}
+"""
+AlertStatus is enum for the field status
+"""
+enum AlertStatus @goModel(model: "github.com/opsward/opsward/ent/alert.Status") {
+  new
+  acknowledged
+  closed_true_positive
+  closed_false_positive
+  closed_benign
+}
+"""
+AlertWhereInput is used for filtering Alert objects.
+Input was generated by ent.
+"""
+input AlertWhereInput {
+  not: AlertWhereInput
+  and: [AlertWhereInput!]
+  or: [AlertWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  source field predicates
+  """
+  source: AlertSource
+  sourceNEQ: AlertSource
+  sourceIn: [AlertSource!]
+  sourceNotIn: [AlertSource!]
+  """
+  title field predicates
+  """
+  title: String
+  titleNEQ: String
+  titleIn: [String!]
+  titleNotIn: [String!]
+  titleGT: String
+  titleGTE: String
+  titleLT: String
+  titleLTE: String
+  titleContains: String
+  titleHasPrefix: String
+  titleHasSuffix: String
+  titleEqualFold: String
+  titleContainsFold: String
+  """
+  description field predicates
+  """
+  description: String
+  descriptionNEQ: String
+  descriptionIn: [String!]
+  descriptionNotIn: [String!]
+  descriptionGT: String
+  descriptionGTE: String
+  descriptionLT: String
+  descriptionLTE: String
+  descriptionContains: String
+  descriptionHasPrefix: String
+  descriptionHasSuffix: String
+  descriptionEqualFold: String
+  descriptionContainsFold: String
+  """
+  severity field predicates
+  """
+  severity: AlertSeverity
+  severityNEQ: AlertSeverity
+  severityIn: [AlertSeverity!]
+  severityNotIn: [AlertSeverity!]
+  """
+  status field predicates
+  """
+  status: AlertStatus
+  statusNEQ: AlertStatus
+  statusIn: [AlertStatus!]
+  statusNotIn: [AlertStatus!]
+  """
+  rule_id field predicates
+  """
+  ruleID: String
+  ruleIDNEQ: String
+  ruleIDIn: [String!]
+  ruleIDNotIn: [String!]
+  ruleIDGT: String
+  ruleIDGTE: String
+  ruleIDLT: String
+  ruleIDLTE: String
+  ruleIDContains: String
+  ruleIDHasPrefix: String
+  ruleIDHasSuffix: String
+  ruleIDEqualFold: String
+  ruleIDContainsFold: String
+  """
+  rule_author field predicates
+  """
+  ruleAuthor: String
+  ruleAuthorNEQ: String
+  ruleAuthorIn: [String!]
+  ruleAuthorNotIn: [String!]
+  ruleAuthorGT: String
+  ruleAuthorGTE: String
+  ruleAuthorLT: String
+  ruleAuthorLTE: String
+  ruleAuthorContains: String
+  ruleAuthorHasPrefix: String
+  ruleAuthorHasSuffix: String
+  ruleAuthorEqualFold: String
+  ruleAuthorContainsFold: String
+  """
+  count field predicates
+  """
+  count: Int
+  countNEQ: Int
+  countIn: [Int!]
+  countNotIn: [Int!]
+  countGT: Int
+  countGTE: Int
+  countLT: Int
+  countLTE: Int
+  """
+  first_seen field predicates
+  """
+  firstSeen: Time
+  firstSeenNEQ: Time
+  firstSeenIn: [Time!]
+  firstSeenNotIn: [Time!]
+  firstSeenGT: Time
+  firstSeenGTE: Time
+  firstSeenLT: Time
+  firstSeenLTE: Time
+  """
+  last_seen field predicates
+  """
+  lastSeen: Time
+  lastSeenNEQ: Time
+  lastSeenIn: [Time!]
+  lastSeenNotIn: [Time!]
+  lastSeenGT: Time
+  lastSeenGTE: Time
+  lastSeenLT: Time
+  lastSeenLTE: Time
+  """
+  assignee_id field predicates
+  """
+  assigneeID: String
+  assigneeIDNEQ: String
+  assigneeIDIn: [String!]
+  assigneeIDNotIn: [String!]
+  assigneeIDGT: String
+  assigneeIDGTE: String
+  assigneeIDLT: String
+  assigneeIDLTE: String
+  assigneeIDContains: String
+  assigneeIDHasPrefix: String
+  assigneeIDHasSuffix: String
+  assigneeIDIsNil: Boolean
+  assigneeIDNotNil: Boolean
+  assigneeIDEqualFold: String
+  assigneeIDContainsFold: String
+  """
+  case_id field predicates
+  """
+  caseID: String
+  caseIDNEQ: String
+  caseIDIn: [String!]
+  caseIDNotIn: [String!]
+  caseIDGT: String
+  caseIDGTE: String
+  caseIDLT: String
+  caseIDLTE: String
+  caseIDContains: String
+  caseIDHasPrefix: String
+  caseIDHasSuffix: String
+  caseIDIsNil: Boolean
+  caseIDNotNil: Boolean
+  caseIDEqualFold: String
+  caseIDContainsFold: String
+  """
+  acked_at field predicates
+  """
+  ackedAt: Time
+  ackedAtNEQ: Time
+  ackedAtIn: [Time!]
+  ackedAtNotIn: [Time!]
+  ackedAtGT: Time
+  ackedAtGTE: Time
+  ackedAtLT: Time
+  ackedAtLTE: Time
+  ackedAtIsNil: Boolean
+  ackedAtNotNil: Boolean
+  """
+  closed_at field predicates
+  """
+  closedAt: Time
+  closedAtNEQ: Time
+  closedAtIn: [Time!]
+  closedAtNotIn: [Time!]
+  closedAtGT: Time
+  closedAtGTE: Time
+  closedAtLT: Time
+  closedAtLTE: Time
+  closedAtIsNil: Boolean
+  closedAtNotNil: Boolean
 }
 type Asset implements Node {
   id: ID!
@@ -4851,11 +7749,680 @@ input AuditEntryWhereInput {
   hashEqualFold: String
   hashContainsFold: String
 }
+type CaseEntry implements Node {
+  id: ID!
+  tenantID: String!
+  caseID: ID!
+  at: Time!
+  kind: CaseEntryKind!
+  actorID: String!
+  message: String!
+  refID: String!
+  case: SecurityCase!
+}
+"""
+A connection to a list of items.
+"""
+type CaseEntryConnection {
+  """
+  A list of edges.
+  """
+  edges: [CaseEntryEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type CaseEntryEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: CaseEntry
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+CaseEntryKind is enum for the field kind
+"""
+enum CaseEntryKind @goModel(model: "github.com/opsward/opsward/ent/caseentry.Kind") {
+  event
+  alert
+  note
+  status_change
+  evidence
+  task
+  assignment
+  playbook
+}
+"""
+Ordering options for CaseEntry connections
+"""
+input CaseEntryOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order CaseEntries.
+  """
+  field: CaseEntryOrderField!
+}
+"""
+Properties by which CaseEntry connections can be ordered.
+"""
+enum CaseEntryOrderField {
+  AT
+}
+"""
+CaseEntryWhereInput is used for filtering CaseEntry objects.
+Input was generated by ent.
+"""
+input CaseEntryWhereInput {
+  not: CaseEntryWhereInput
+  and: [CaseEntryWhereInput!]
+  or: [CaseEntryWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  case_id field predicates
+  """
+  caseID: ID
+  caseIDNEQ: ID
+  caseIDIn: [ID!]
+  caseIDNotIn: [ID!]
+  caseIDGT: ID
+  caseIDGTE: ID
+  caseIDLT: ID
+  caseIDLTE: ID
+  caseIDContains: ID
+  caseIDHasPrefix: ID
+  caseIDHasSuffix: ID
+  caseIDEqualFold: ID
+  caseIDContainsFold: ID
+  """
+  at field predicates
+  """
+  at: Time
+  atNEQ: Time
+  atIn: [Time!]
+  atNotIn: [Time!]
+  atGT: Time
+  atGTE: Time
+  atLT: Time
+  atLTE: Time
+  """
+  kind field predicates
+  """
+  kind: CaseEntryKind
+  kindNEQ: CaseEntryKind
+  kindIn: [CaseEntryKind!]
+  kindNotIn: [CaseEntryKind!]
+  """
+  actor_id field predicates
+  """
+  actorID: String
+  actorIDNEQ: String
+  actorIDIn: [String!]
+  actorIDNotIn: [String!]
+  actorIDGT: String
+  actorIDGTE: String
+  actorIDLT: String
+  actorIDLTE: String
+  actorIDContains: String
+  actorIDHasPrefix: String
+  actorIDHasSuffix: String
+  actorIDEqualFold: String
+  actorIDContainsFold: String
+  """
+  message field predicates
+  """
+  message: String
+  messageNEQ: String
+  messageIn: [String!]
+  messageNotIn: [String!]
+  messageGT: String
+  messageGTE: String
+  messageLT: String
+  messageLTE: String
+  messageContains: String
+  messageHasPrefix: String
+  messageHasSuffix: String
+  messageEqualFold: String
+  messageContainsFold: String
+  """
+  ref_id field predicates
+  """
+  refID: String
+  refIDNEQ: String
+  refIDIn: [String!]
+  refIDNotIn: [String!]
+  refIDGT: String
+  refIDGTE: String
+  refIDLT: String
+  refIDLTE: String
+  refIDContains: String
+  refIDHasPrefix: String
+  refIDHasSuffix: String
+  refIDEqualFold: String
+  refIDContainsFold: String
+  """
+  case edge predicates
+  """
+  hasCase: Boolean
+  hasCaseWith: [SecurityCaseWhereInput!]
+}
+type CaseTask implements Node {
+  id: ID!
+  tenantID: String!
+  createdAt: Time!
+  updatedAt: Time!
+  caseID: ID!
+  title: String!
+  done: Boolean!
+  assigneeID: String
+  case: SecurityCase!
+}
+"""
+Ordering options for CaseTask connections
+"""
+input CaseTaskOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order CaseTasks.
+  """
+  field: CaseTaskOrderField!
+}
+"""
+Properties by which CaseTask connections can be ordered.
+"""
+enum CaseTaskOrderField {
+  CREATED_AT
+}
+"""
+CaseTaskWhereInput is used for filtering CaseTask objects.
+Input was generated by ent.
+"""
+input CaseTaskWhereInput {
+  not: CaseTaskWhereInput
+  and: [CaseTaskWhereInput!]
+  or: [CaseTaskWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  case_id field predicates
+  """
+  caseID: ID
+  caseIDNEQ: ID
+  caseIDIn: [ID!]
+  caseIDNotIn: [ID!]
+  caseIDGT: ID
+  caseIDGTE: ID
+  caseIDLT: ID
+  caseIDLTE: ID
+  caseIDContains: ID
+  caseIDHasPrefix: ID
+  caseIDHasSuffix: ID
+  caseIDEqualFold: ID
+  caseIDContainsFold: ID
+  """
+  title field predicates
+  """
+  title: String
+  titleNEQ: String
+  titleIn: [String!]
+  titleNotIn: [String!]
+  titleGT: String
+  titleGTE: String
+  titleLT: String
+  titleLTE: String
+  titleContains: String
+  titleHasPrefix: String
+  titleHasSuffix: String
+  titleEqualFold: String
+  titleContainsFold: String
+  """
+  done field predicates
+  """
+  done: Boolean
+  doneNEQ: Boolean
+  """
+  assignee_id field predicates
+  """
+  assigneeID: String
+  assigneeIDNEQ: String
+  assigneeIDIn: [String!]
+  assigneeIDNotIn: [String!]
+  assigneeIDGT: String
+  assigneeIDGTE: String
+  assigneeIDLT: String
+  assigneeIDLTE: String
+  assigneeIDContains: String
+  assigneeIDHasPrefix: String
+  assigneeIDHasSuffix: String
+  assigneeIDIsNil: Boolean
+  assigneeIDNotNil: Boolean
+  assigneeIDEqualFold: String
+  assigneeIDContainsFold: String
+  """
+  case edge predicates
+  """
+  hasCase: Boolean
+  hasCaseWith: [SecurityCaseWhereInput!]
+}
 """
 Define a Relay Cursor type:
 https://relay.dev/graphql/connections.htm#sec-Cursor
 """
 scalar Cursor
+type DetectionRule implements Node {
+  id: ID!
+  tenantID: String!
+  createdAt: Time!
+  updatedAt: Time!
+  ruleID: String!
+  title: String!
+  description: String!
+  author: String!
+  level: String!
+  status: String!
+  kind: DetectionRuleKind!
+  tags: [String!]
+  product: String!
+  category: String!
+  service: String!
+  version: Int!
+  enabled: Boolean!
+  source: String!
+}
+"""
+A connection to a list of items.
+"""
+type DetectionRuleConnection {
+  """
+  A list of edges.
+  """
+  edges: [DetectionRuleEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type DetectionRuleEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: DetectionRule
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+DetectionRuleKind is enum for the field kind
+"""
+enum DetectionRuleKind @goModel(model: "github.com/opsward/opsward/ent/detectionrule.Kind") {
+  detection
+  correlation
+  filter
+}
+"""
+Ordering options for DetectionRule connections
+"""
+input DetectionRuleOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order DetectionRules.
+  """
+  field: DetectionRuleOrderField!
+}
+"""
+Properties by which DetectionRule connections can be ordered.
+"""
+enum DetectionRuleOrderField {
+  CREATED_AT
+  TITLE
+}
+"""
+DetectionRuleWhereInput is used for filtering DetectionRule objects.
+Input was generated by ent.
+"""
+input DetectionRuleWhereInput {
+  not: DetectionRuleWhereInput
+  and: [DetectionRuleWhereInput!]
+  or: [DetectionRuleWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  rule_id field predicates
+  """
+  ruleID: String
+  ruleIDNEQ: String
+  ruleIDIn: [String!]
+  ruleIDNotIn: [String!]
+  ruleIDGT: String
+  ruleIDGTE: String
+  ruleIDLT: String
+  ruleIDLTE: String
+  ruleIDContains: String
+  ruleIDHasPrefix: String
+  ruleIDHasSuffix: String
+  ruleIDEqualFold: String
+  ruleIDContainsFold: String
+  """
+  title field predicates
+  """
+  title: String
+  titleNEQ: String
+  titleIn: [String!]
+  titleNotIn: [String!]
+  titleGT: String
+  titleGTE: String
+  titleLT: String
+  titleLTE: String
+  titleContains: String
+  titleHasPrefix: String
+  titleHasSuffix: String
+  titleEqualFold: String
+  titleContainsFold: String
+  """
+  description field predicates
+  """
+  description: String
+  descriptionNEQ: String
+  descriptionIn: [String!]
+  descriptionNotIn: [String!]
+  descriptionGT: String
+  descriptionGTE: String
+  descriptionLT: String
+  descriptionLTE: String
+  descriptionContains: String
+  descriptionHasPrefix: String
+  descriptionHasSuffix: String
+  descriptionEqualFold: String
+  descriptionContainsFold: String
+  """
+  author field predicates
+  """
+  author: String
+  authorNEQ: String
+  authorIn: [String!]
+  authorNotIn: [String!]
+  authorGT: String
+  authorGTE: String
+  authorLT: String
+  authorLTE: String
+  authorContains: String
+  authorHasPrefix: String
+  authorHasSuffix: String
+  authorEqualFold: String
+  authorContainsFold: String
+  """
+  level field predicates
+  """
+  level: String
+  levelNEQ: String
+  levelIn: [String!]
+  levelNotIn: [String!]
+  levelGT: String
+  levelGTE: String
+  levelLT: String
+  levelLTE: String
+  levelContains: String
+  levelHasPrefix: String
+  levelHasSuffix: String
+  levelEqualFold: String
+  levelContainsFold: String
+  """
+  status field predicates
+  """
+  status: String
+  statusNEQ: String
+  statusIn: [String!]
+  statusNotIn: [String!]
+  statusGT: String
+  statusGTE: String
+  statusLT: String
+  statusLTE: String
+  statusContains: String
+  statusHasPrefix: String
+  statusHasSuffix: String
+  statusEqualFold: String
+  statusContainsFold: String
+  """
+  kind field predicates
+  """
+  kind: DetectionRuleKind
+  kindNEQ: DetectionRuleKind
+  kindIn: [DetectionRuleKind!]
+  kindNotIn: [DetectionRuleKind!]
+  """
+  product field predicates
+  """
+  product: String
+  productNEQ: String
+  productIn: [String!]
+  productNotIn: [String!]
+  productGT: String
+  productGTE: String
+  productLT: String
+  productLTE: String
+  productContains: String
+  productHasPrefix: String
+  productHasSuffix: String
+  productEqualFold: String
+  productContainsFold: String
+  """
+  category field predicates
+  """
+  category: String
+  categoryNEQ: String
+  categoryIn: [String!]
+  categoryNotIn: [String!]
+  categoryGT: String
+  categoryGTE: String
+  categoryLT: String
+  categoryLTE: String
+  categoryContains: String
+  categoryHasPrefix: String
+  categoryHasSuffix: String
+  categoryEqualFold: String
+  categoryContainsFold: String
+  """
+  service field predicates
+  """
+  service: String
+  serviceNEQ: String
+  serviceIn: [String!]
+  serviceNotIn: [String!]
+  serviceGT: String
+  serviceGTE: String
+  serviceLT: String
+  serviceLTE: String
+  serviceContains: String
+  serviceHasPrefix: String
+  serviceHasSuffix: String
+  serviceEqualFold: String
+  serviceContainsFold: String
+  """
+  version field predicates
+  """
+  version: Int
+  versionNEQ: Int
+  versionIn: [Int!]
+  versionNotIn: [Int!]
+  versionGT: Int
+  versionGTE: Int
+  versionLT: Int
+  versionLTE: Int
+  """
+  enabled field predicates
+  """
+  enabled: Boolean
+  enabledNEQ: Boolean
+  """
+  source field predicates
+  """
+  source: String
+  sourceNEQ: String
+  sourceIn: [String!]
+  sourceNotIn: [String!]
+  sourceGT: String
+  sourceGTE: String
+  sourceLT: String
+  sourceLTE: String
+  sourceContains: String
+  sourceHasPrefix: String
+  sourceHasSuffix: String
+  sourceEqualFold: String
+  sourceContainsFold: String
+}
 type EscalationPolicy implements Node {
   id: ID!
   tenantID: String!
@@ -5011,6 +8578,163 @@ input EscalationPolicyWhereInput {
   repeatAfterSecondsGTE: Int
   repeatAfterSecondsLT: Int
   repeatAfterSecondsLTE: Int
+}
+type Evidence implements Node {
+  id: ID!
+  tenantID: String!
+  caseID: ID!
+  name: String!
+  contentType: String!
+  size: Int!
+  sha256: String!
+  addedBy: String!
+  createdAt: Time!
+  case: SecurityCase!
+}
+"""
+EvidenceWhereInput is used for filtering Evidence objects.
+Input was generated by ent.
+"""
+input EvidenceWhereInput {
+  not: EvidenceWhereInput
+  and: [EvidenceWhereInput!]
+  or: [EvidenceWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  case_id field predicates
+  """
+  caseID: ID
+  caseIDNEQ: ID
+  caseIDIn: [ID!]
+  caseIDNotIn: [ID!]
+  caseIDGT: ID
+  caseIDGTE: ID
+  caseIDLT: ID
+  caseIDLTE: ID
+  caseIDContains: ID
+  caseIDHasPrefix: ID
+  caseIDHasSuffix: ID
+  caseIDEqualFold: ID
+  caseIDContainsFold: ID
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  content_type field predicates
+  """
+  contentType: String
+  contentTypeNEQ: String
+  contentTypeIn: [String!]
+  contentTypeNotIn: [String!]
+  contentTypeGT: String
+  contentTypeGTE: String
+  contentTypeLT: String
+  contentTypeLTE: String
+  contentTypeContains: String
+  contentTypeHasPrefix: String
+  contentTypeHasSuffix: String
+  contentTypeEqualFold: String
+  contentTypeContainsFold: String
+  """
+  size field predicates
+  """
+  size: Int
+  sizeNEQ: Int
+  sizeIn: [Int!]
+  sizeNotIn: [Int!]
+  sizeGT: Int
+  sizeGTE: Int
+  sizeLT: Int
+  sizeLTE: Int
+  """
+  sha256 field predicates
+  """
+  sha256: String
+  sha256NEQ: String
+  sha256In: [String!]
+  sha256NotIn: [String!]
+  sha256GT: String
+  sha256GTE: String
+  sha256LT: String
+  sha256LTE: String
+  sha256Contains: String
+  sha256HasPrefix: String
+  sha256HasSuffix: String
+  sha256EqualFold: String
+  sha256ContainsFold: String
+  """
+  added_by field predicates
+  """
+  addedBy: String
+  addedByNEQ: String
+  addedByIn: [String!]
+  addedByNotIn: [String!]
+  addedByGT: String
+  addedByGTE: String
+  addedByLT: String
+  addedByLTE: String
+  addedByContains: String
+  addedByHasPrefix: String
+  addedByHasSuffix: String
+  addedByEqualFold: String
+  addedByContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  case edge predicates
+  """
+  hasCase: Boolean
+  hasCaseWith: [SecurityCaseWhereInput!]
 }
 type Incident implements Node {
   id: ID!
@@ -5589,6 +9313,445 @@ input IncidentWhereInput {
   hasTimeline: Boolean
   hasTimelineWith: [IncidentEntryWhereInput!]
 }
+type Indicator implements Node {
+  id: ID!
+  tenantID: String!
+  createdAt: Time!
+  updatedAt: Time!
+  listID: String!
+  kind: String!
+  value: String!
+  source: String!
+  confidence: Int!
+  tlp: String!
+  validFrom: Time
+  validUntil: Time
+  tags: [String!]
+  description: String!
+}
+"""
+A connection to a list of items.
+"""
+type IndicatorConnection {
+  """
+  A list of edges.
+  """
+  edges: [IndicatorEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type IndicatorEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Indicator
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+type IndicatorList implements Node {
+  id: ID!
+  tenantID: String!
+  createdAt: Time!
+  updatedAt: Time!
+  name: String!
+  kind: IndicatorListKind!
+  description: String!
+  edlTokenPrefix: String!
+}
+"""
+A connection to a list of items.
+"""
+type IndicatorListConnection {
+  """
+  A list of edges.
+  """
+  edges: [IndicatorListEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type IndicatorListEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: IndicatorList
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+IndicatorListKind is enum for the field kind
+"""
+enum IndicatorListKind @goModel(model: "github.com/opsward/opsward/ent/indicatorlist.Kind") {
+  intel
+  blocklist
+}
+"""
+Ordering options for IndicatorList connections
+"""
+input IndicatorListOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order IndicatorLists.
+  """
+  field: IndicatorListOrderField!
+}
+"""
+Properties by which IndicatorList connections can be ordered.
+"""
+enum IndicatorListOrderField {
+  CREATED_AT
+}
+"""
+IndicatorListWhereInput is used for filtering IndicatorList objects.
+Input was generated by ent.
+"""
+input IndicatorListWhereInput {
+  not: IndicatorListWhereInput
+  and: [IndicatorListWhereInput!]
+  or: [IndicatorListWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  kind field predicates
+  """
+  kind: IndicatorListKind
+  kindNEQ: IndicatorListKind
+  kindIn: [IndicatorListKind!]
+  kindNotIn: [IndicatorListKind!]
+  """
+  description field predicates
+  """
+  description: String
+  descriptionNEQ: String
+  descriptionIn: [String!]
+  descriptionNotIn: [String!]
+  descriptionGT: String
+  descriptionGTE: String
+  descriptionLT: String
+  descriptionLTE: String
+  descriptionContains: String
+  descriptionHasPrefix: String
+  descriptionHasSuffix: String
+  descriptionEqualFold: String
+  descriptionContainsFold: String
+  """
+  edl_token_prefix field predicates
+  """
+  edlTokenPrefix: String
+  edlTokenPrefixNEQ: String
+  edlTokenPrefixIn: [String!]
+  edlTokenPrefixNotIn: [String!]
+  edlTokenPrefixGT: String
+  edlTokenPrefixGTE: String
+  edlTokenPrefixLT: String
+  edlTokenPrefixLTE: String
+  edlTokenPrefixContains: String
+  edlTokenPrefixHasPrefix: String
+  edlTokenPrefixHasSuffix: String
+  edlTokenPrefixEqualFold: String
+  edlTokenPrefixContainsFold: String
+}
+"""
+Ordering options for Indicator connections
+"""
+input IndicatorOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Indicators.
+  """
+  field: IndicatorOrderField!
+}
+"""
+Properties by which Indicator connections can be ordered.
+"""
+enum IndicatorOrderField {
+  CREATED_AT
+}
+"""
+IndicatorWhereInput is used for filtering Indicator objects.
+Input was generated by ent.
+"""
+input IndicatorWhereInput {
+  not: IndicatorWhereInput
+  and: [IndicatorWhereInput!]
+  or: [IndicatorWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  list_id field predicates
+  """
+  listID: String
+  listIDNEQ: String
+  listIDIn: [String!]
+  listIDNotIn: [String!]
+  listIDGT: String
+  listIDGTE: String
+  listIDLT: String
+  listIDLTE: String
+  listIDContains: String
+  listIDHasPrefix: String
+  listIDHasSuffix: String
+  listIDEqualFold: String
+  listIDContainsFold: String
+  """
+  kind field predicates
+  """
+  kind: String
+  kindNEQ: String
+  kindIn: [String!]
+  kindNotIn: [String!]
+  kindGT: String
+  kindGTE: String
+  kindLT: String
+  kindLTE: String
+  kindContains: String
+  kindHasPrefix: String
+  kindHasSuffix: String
+  kindEqualFold: String
+  kindContainsFold: String
+  """
+  value field predicates
+  """
+  value: String
+  valueNEQ: String
+  valueIn: [String!]
+  valueNotIn: [String!]
+  valueGT: String
+  valueGTE: String
+  valueLT: String
+  valueLTE: String
+  valueContains: String
+  valueHasPrefix: String
+  valueHasSuffix: String
+  valueEqualFold: String
+  valueContainsFold: String
+  """
+  source field predicates
+  """
+  source: String
+  sourceNEQ: String
+  sourceIn: [String!]
+  sourceNotIn: [String!]
+  sourceGT: String
+  sourceGTE: String
+  sourceLT: String
+  sourceLTE: String
+  sourceContains: String
+  sourceHasPrefix: String
+  sourceHasSuffix: String
+  sourceEqualFold: String
+  sourceContainsFold: String
+  """
+  confidence field predicates
+  """
+  confidence: Int
+  confidenceNEQ: Int
+  confidenceIn: [Int!]
+  confidenceNotIn: [Int!]
+  confidenceGT: Int
+  confidenceGTE: Int
+  confidenceLT: Int
+  confidenceLTE: Int
+  """
+  tlp field predicates
+  """
+  tlp: String
+  tlpNEQ: String
+  tlpIn: [String!]
+  tlpNotIn: [String!]
+  tlpGT: String
+  tlpGTE: String
+  tlpLT: String
+  tlpLTE: String
+  tlpContains: String
+  tlpHasPrefix: String
+  tlpHasSuffix: String
+  tlpEqualFold: String
+  tlpContainsFold: String
+  """
+  valid_from field predicates
+  """
+  validFrom: Time
+  validFromNEQ: Time
+  validFromIn: [Time!]
+  validFromNotIn: [Time!]
+  validFromGT: Time
+  validFromGTE: Time
+  validFromLT: Time
+  validFromLTE: Time
+  validFromIsNil: Boolean
+  validFromNotNil: Boolean
+  """
+  valid_until field predicates
+  """
+  validUntil: Time
+  validUntilNEQ: Time
+  validUntilIn: [Time!]
+  validUntilNotIn: [Time!]
+  validUntilGT: Time
+  validUntilGTE: Time
+  validUntilLT: Time
+  validUntilLTE: Time
+  validUntilIsNil: Boolean
+  validUntilNotNil: Boolean
+  """
+  description field predicates
+  """
+  description: String
+  descriptionNEQ: String
+  descriptionIn: [String!]
+  descriptionNotIn: [String!]
+  descriptionGT: String
+  descriptionGTE: String
+  descriptionLT: String
+  descriptionLTE: String
+  descriptionContains: String
+  descriptionHasPrefix: String
+  descriptionHasSuffix: String
+  descriptionEqualFold: String
+  descriptionContainsFold: String
+}
 type Invitation implements Node {
   id: ID!
   tenantID: String!
@@ -5755,6 +9918,205 @@ input InvitationWhereInput {
   revokedAtLTE: Time
   revokedAtIsNil: Boolean
   revokedAtNotNil: Boolean
+}
+type LogSource implements Node {
+  id: ID!
+  tenantID: String!
+  createdAt: Time!
+  updatedAt: Time!
+  name: String!
+  cidrs: [String!]
+  port: Int!
+  tokenPrefix: String!
+  format: String!
+  enabled: Boolean!
+  lastSeenAt: Time
+}
+"""
+A connection to a list of items.
+"""
+type LogSourceConnection {
+  """
+  A list of edges.
+  """
+  edges: [LogSourceEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type LogSourceEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: LogSource
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for LogSource connections
+"""
+input LogSourceOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order LogSources.
+  """
+  field: LogSourceOrderField!
+}
+"""
+Properties by which LogSource connections can be ordered.
+"""
+enum LogSourceOrderField {
+  CREATED_AT
+}
+"""
+LogSourceWhereInput is used for filtering LogSource objects.
+Input was generated by ent.
+"""
+input LogSourceWhereInput {
+  not: LogSourceWhereInput
+  and: [LogSourceWhereInput!]
+  or: [LogSourceWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  port field predicates
+  """
+  port: Int
+  portNEQ: Int
+  portIn: [Int!]
+  portNotIn: [Int!]
+  portGT: Int
+  portGTE: Int
+  portLT: Int
+  portLTE: Int
+  """
+  token_prefix field predicates
+  """
+  tokenPrefix: String
+  tokenPrefixNEQ: String
+  tokenPrefixIn: [String!]
+  tokenPrefixNotIn: [String!]
+  tokenPrefixGT: String
+  tokenPrefixGTE: String
+  tokenPrefixLT: String
+  tokenPrefixLTE: String
+  tokenPrefixContains: String
+  tokenPrefixHasPrefix: String
+  tokenPrefixHasSuffix: String
+  tokenPrefixEqualFold: String
+  tokenPrefixContainsFold: String
+  """
+  format field predicates
+  """
+  format: String
+  formatNEQ: String
+  formatIn: [String!]
+  formatNotIn: [String!]
+  formatGT: String
+  formatGTE: String
+  formatLT: String
+  formatLTE: String
+  formatContains: String
+  formatHasPrefix: String
+  formatHasSuffix: String
+  formatEqualFold: String
+  formatContainsFold: String
+  """
+  enabled field predicates
+  """
+  enabled: Boolean
+  enabledNEQ: Boolean
+  """
+  last_seen_at field predicates
+  """
+  lastSeenAt: Time
+  lastSeenAtNEQ: Time
+  lastSeenAtIn: [Time!]
+  lastSeenAtNotIn: [Time!]
+  lastSeenAtGT: Time
+  lastSeenAtGTE: Time
+  lastSeenAtLT: Time
+  lastSeenAtLTE: Time
+  lastSeenAtIsNil: Boolean
+  lastSeenAtNotNil: Boolean
 }
 type MaintenanceWindow implements Node {
   id: ID!
@@ -6794,6 +11156,336 @@ type PageInfo {
   """
   endCursor: Cursor
 }
+type Playbook implements Node {
+  id: ID!
+  tenantID: String!
+  createdAt: Time!
+  updatedAt: Time!
+  name: String!
+  enabled: Boolean!
+}
+"""
+A connection to a list of items.
+"""
+type PlaybookConnection {
+  """
+  A list of edges.
+  """
+  edges: [PlaybookEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type PlaybookEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Playbook
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for Playbook connections
+"""
+input PlaybookOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order Playbooks.
+  """
+  field: PlaybookOrderField!
+}
+"""
+Properties by which Playbook connections can be ordered.
+"""
+enum PlaybookOrderField {
+  CREATED_AT
+}
+type PlaybookRun implements Node {
+  id: ID!
+  tenantID: String!
+  createdAt: Time!
+  updatedAt: Time!
+  playbookID: String!
+  alertID: String!
+  status: PlaybookRunStatus!
+  step: Int!
+  finishedAt: Time
+}
+"""
+A connection to a list of items.
+"""
+type PlaybookRunConnection {
+  """
+  A list of edges.
+  """
+  edges: [PlaybookRunEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type PlaybookRunEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: PlaybookRun
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for PlaybookRun connections
+"""
+input PlaybookRunOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order PlaybookRuns.
+  """
+  field: PlaybookRunOrderField!
+}
+"""
+Properties by which PlaybookRun connections can be ordered.
+"""
+enum PlaybookRunOrderField {
+  CREATED_AT
+}
+"""
+PlaybookRunStatus is enum for the field status
+"""
+enum PlaybookRunStatus @goModel(model: "github.com/opsward/opsward/ent/playbookrun.Status") {
+  running
+  waiting
+  succeeded
+  failed
+}
+"""
+PlaybookRunWhereInput is used for filtering PlaybookRun objects.
+Input was generated by ent.
+"""
+input PlaybookRunWhereInput {
+  not: PlaybookRunWhereInput
+  and: [PlaybookRunWhereInput!]
+  or: [PlaybookRunWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  playbook_id field predicates
+  """
+  playbookID: String
+  playbookIDNEQ: String
+  playbookIDIn: [String!]
+  playbookIDNotIn: [String!]
+  playbookIDGT: String
+  playbookIDGTE: String
+  playbookIDLT: String
+  playbookIDLTE: String
+  playbookIDContains: String
+  playbookIDHasPrefix: String
+  playbookIDHasSuffix: String
+  playbookIDEqualFold: String
+  playbookIDContainsFold: String
+  """
+  alert_id field predicates
+  """
+  alertID: String
+  alertIDNEQ: String
+  alertIDIn: [String!]
+  alertIDNotIn: [String!]
+  alertIDGT: String
+  alertIDGTE: String
+  alertIDLT: String
+  alertIDLTE: String
+  alertIDContains: String
+  alertIDHasPrefix: String
+  alertIDHasSuffix: String
+  alertIDEqualFold: String
+  alertIDContainsFold: String
+  """
+  status field predicates
+  """
+  status: PlaybookRunStatus
+  statusNEQ: PlaybookRunStatus
+  statusIn: [PlaybookRunStatus!]
+  statusNotIn: [PlaybookRunStatus!]
+  """
+  step field predicates
+  """
+  step: Int
+  stepNEQ: Int
+  stepIn: [Int!]
+  stepNotIn: [Int!]
+  stepGT: Int
+  stepGTE: Int
+  stepLT: Int
+  stepLTE: Int
+  """
+  finished_at field predicates
+  """
+  finishedAt: Time
+  finishedAtNEQ: Time
+  finishedAtIn: [Time!]
+  finishedAtNotIn: [Time!]
+  finishedAtGT: Time
+  finishedAtGTE: Time
+  finishedAtLT: Time
+  finishedAtLTE: Time
+  finishedAtIsNil: Boolean
+  finishedAtNotNil: Boolean
+}
+"""
+PlaybookWhereInput is used for filtering Playbook objects.
+Input was generated by ent.
+"""
+input PlaybookWhereInput {
+  not: PlaybookWhereInput
+  and: [PlaybookWhereInput!]
+  or: [PlaybookWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  enabled field predicates
+  """
+  enabled: Boolean
+  enabledNEQ: Boolean
+}
 type Query {
   """
   Fetches an object given its ID.
@@ -6823,6 +11515,331 @@ enum Role @goModel(model: "github.com/opsward/opsward.Role") {
   analyst
   viewer
   billing
+}
+type SecurityCase implements Node {
+  id: ID!
+  tenantID: String!
+  createdAt: Time!
+  updatedAt: Time!
+  title: String!
+  description: String!
+  status: SecurityCaseStatus!
+  severity: SecurityCaseSeverity!
+  assigneeID: String
+  detectedAt: Time
+  openedAt: Time!
+  acknowledgedAt: Time
+  containedAt: Time
+  resolvedAt: Time
+  timeline(
+    """
+    Returns the elements in the list that come after the specified cursor.
+    """
+    after: Cursor
+
+    """
+    Returns the first _n_ elements from the list.
+    """
+    first: Int
+
+    """
+    Returns the elements in the list that come before the specified cursor.
+    """
+    before: Cursor
+
+    """
+    Returns the last _n_ elements from the list.
+    """
+    last: Int
+
+    """
+    Ordering options for CaseEntries returned from the connection.
+    """
+    orderBy: CaseEntryOrder
+
+    """
+    Filtering options for CaseEntries returned from the connection.
+    """
+    where: CaseEntryWhereInput
+  ): CaseEntryConnection!
+  tasks: [CaseTask!]
+  evidence: [Evidence!]
+}
+"""
+A connection to a list of items.
+"""
+type SecurityCaseConnection {
+  """
+  A list of edges.
+  """
+  edges: [SecurityCaseEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type SecurityCaseEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: SecurityCase
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for SecurityCase connections
+"""
+input SecurityCaseOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order SecurityCases.
+  """
+  field: SecurityCaseOrderField!
+}
+"""
+Properties by which SecurityCase connections can be ordered.
+"""
+enum SecurityCaseOrderField {
+  CREATED_AT
+  STATUS
+  SEVERITY
+  OPENED_AT
+}
+"""
+SecurityCaseSeverity is enum for the field severity
+"""
+enum SecurityCaseSeverity @goModel(model: "github.com/opsward/opsward/ent/securitycase.Severity") {
+  critical
+  high
+  medium
+  low
+  info
+}
+"""
+SecurityCaseStatus is enum for the field status
+"""
+enum SecurityCaseStatus @goModel(model: "github.com/opsward/opsward/ent/securitycase.Status") {
+  new
+  triage
+  investigating
+  contained
+  eradicated
+  recovered
+  closed
+}
+"""
+SecurityCaseWhereInput is used for filtering SecurityCase objects.
+Input was generated by ent.
+"""
+input SecurityCaseWhereInput {
+  not: SecurityCaseWhereInput
+  and: [SecurityCaseWhereInput!]
+  or: [SecurityCaseWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantID: String
+  tenantIDNEQ: String
+  tenantIDIn: [String!]
+  tenantIDNotIn: [String!]
+  tenantIDGT: String
+  tenantIDGTE: String
+  tenantIDLT: String
+  tenantIDLTE: String
+  tenantIDContains: String
+  tenantIDHasPrefix: String
+  tenantIDHasSuffix: String
+  tenantIDEqualFold: String
+  tenantIDContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  title field predicates
+  """
+  title: String
+  titleNEQ: String
+  titleIn: [String!]
+  titleNotIn: [String!]
+  titleGT: String
+  titleGTE: String
+  titleLT: String
+  titleLTE: String
+  titleContains: String
+  titleHasPrefix: String
+  titleHasSuffix: String
+  titleEqualFold: String
+  titleContainsFold: String
+  """
+  description field predicates
+  """
+  description: String
+  descriptionNEQ: String
+  descriptionIn: [String!]
+  descriptionNotIn: [String!]
+  descriptionGT: String
+  descriptionGTE: String
+  descriptionLT: String
+  descriptionLTE: String
+  descriptionContains: String
+  descriptionHasPrefix: String
+  descriptionHasSuffix: String
+  descriptionEqualFold: String
+  descriptionContainsFold: String
+  """
+  status field predicates
+  """
+  status: SecurityCaseStatus
+  statusNEQ: SecurityCaseStatus
+  statusIn: [SecurityCaseStatus!]
+  statusNotIn: [SecurityCaseStatus!]
+  """
+  severity field predicates
+  """
+  severity: SecurityCaseSeverity
+  severityNEQ: SecurityCaseSeverity
+  severityIn: [SecurityCaseSeverity!]
+  severityNotIn: [SecurityCaseSeverity!]
+  """
+  assignee_id field predicates
+  """
+  assigneeID: String
+  assigneeIDNEQ: String
+  assigneeIDIn: [String!]
+  assigneeIDNotIn: [String!]
+  assigneeIDGT: String
+  assigneeIDGTE: String
+  assigneeIDLT: String
+  assigneeIDLTE: String
+  assigneeIDContains: String
+  assigneeIDHasPrefix: String
+  assigneeIDHasSuffix: String
+  assigneeIDIsNil: Boolean
+  assigneeIDNotNil: Boolean
+  assigneeIDEqualFold: String
+  assigneeIDContainsFold: String
+  """
+  detected_at field predicates
+  """
+  detectedAt: Time
+  detectedAtNEQ: Time
+  detectedAtIn: [Time!]
+  detectedAtNotIn: [Time!]
+  detectedAtGT: Time
+  detectedAtGTE: Time
+  detectedAtLT: Time
+  detectedAtLTE: Time
+  detectedAtIsNil: Boolean
+  detectedAtNotNil: Boolean
+  """
+  opened_at field predicates
+  """
+  openedAt: Time
+  openedAtNEQ: Time
+  openedAtIn: [Time!]
+  openedAtNotIn: [Time!]
+  openedAtGT: Time
+  openedAtGTE: Time
+  openedAtLT: Time
+  openedAtLTE: Time
+  """
+  acknowledged_at field predicates
+  """
+  acknowledgedAt: Time
+  acknowledgedAtNEQ: Time
+  acknowledgedAtIn: [Time!]
+  acknowledgedAtNotIn: [Time!]
+  acknowledgedAtGT: Time
+  acknowledgedAtGTE: Time
+  acknowledgedAtLT: Time
+  acknowledgedAtLTE: Time
+  acknowledgedAtIsNil: Boolean
+  acknowledgedAtNotNil: Boolean
+  """
+  contained_at field predicates
+  """
+  containedAt: Time
+  containedAtNEQ: Time
+  containedAtIn: [Time!]
+  containedAtNotIn: [Time!]
+  containedAtGT: Time
+  containedAtGTE: Time
+  containedAtLT: Time
+  containedAtLTE: Time
+  containedAtIsNil: Boolean
+  containedAtNotNil: Boolean
+  """
+  resolved_at field predicates
+  """
+  resolvedAt: Time
+  resolvedAtNEQ: Time
+  resolvedAtIn: [Time!]
+  resolvedAtNotIn: [Time!]
+  resolvedAtGT: Time
+  resolvedAtGTE: Time
+  resolvedAtLT: Time
+  resolvedAtLTE: Time
+  resolvedAtIsNil: Boolean
+  resolvedAtNotNil: Boolean
+  """
+  timeline edge predicates
+  """
+  hasTimeline: Boolean
+  hasTimelineWith: [CaseEntryWhereInput!]
+  """
+  tasks edge predicates
+  """
+  hasTasks: Boolean
+  hasTasksWith: [CaseTaskWhereInput!]
+  """
+  evidence edge predicates
+  """
+  hasEvidence: Boolean
+  hasEvidenceWith: [EvidenceWhereInput!]
 }
 type Tenant implements Node {
   id: ID!
@@ -7712,6 +12729,367 @@ type Subscription {
   serverTime(everySeconds: Int! = 1): Time!
 }
 `, BuiltIn: false},
+	{Name: "../schema/soc.graphqls", Input: `# The SOC: log sources, security events, detection rules, alerts. Lists
+# cover the acting tenant and every tenant below it. Reading needs
+# soc:read, changing soc:write; sending events needs events:ingest.
+
+extend type LogSource {
+  "Whether a token binds this source (the token itself is shown once)."
+  hasToken: Boolean!
+}
+
+extend type DetectionRule {
+  "The rule as imported (YAML)."
+  yaml: String!
+  "True for the MSP's global library (rules of the provider)."
+  global: Boolean!
+  "Whether the rule runs for the acting tenant (a global rule can be turned off per tenant)."
+  enabledForMe: Boolean!
+}
+
+extend type Alert {
+  "What matched: rule fields and values, the indicator, or the NOC evidence."
+  detail: JSON
+  "The stored events behind the alert (the first ones)."
+  events: [SecurityEvent!]!
+}
+
+"A stored security event: the common fields, every normalised field, and the original."
+type SecurityEvent {
+  id: ID!
+  tenantId: ID!
+  timestamp: Time!
+  receivedAt: Time!
+  sourceId: String!
+  dataset: String!
+  category: String!
+  action: String!
+  outcome: String!
+  severity: Int!
+  hostName: String!
+  userName: String!
+  sourceIp: String!
+  destinationIp: String!
+  destinationPort: Int!
+  processExecutable: String!
+  eventCode: String!
+  message: String!
+  "Every normalised field, by ECS name."
+  fields: JSON!
+  original: String!
+}
+
+type SecurityEventConnection {
+  nodes: [SecurityEvent!]!
+  "Pass as ` + "`" + `after` + "`" + ` for the next page; null on the last page."
+  endCursor: String
+  hasNextPage: Boolean!
+}
+
+"A filter on one field: eq, neq, prefix, contains, in, gte or lte."
+input EventFilter {
+  field: String!
+  op: String! = "eq"
+  value: String
+  values: [String!]
+}
+
+"What testDetectionRule found: the rule's id, whether it loaded, and the indexes of the events it matched."
+type RuleTestResult {
+  ruleId: String
+  title: String
+  "Why the rule was refused, when it was."
+  error: String
+  matches: [Int!]!
+  "Correlation rules: the events that completed a correlation."
+  correlations: [Int!]!
+}
+
+input LogSourceInput {
+  tenantId: ID
+  name: String
+  "Source addresses or ranges (10.1.0.0/16, 192.0.2.7)."
+  cidrs: [String!]
+  "A port of the tenant's own on the syslog listener (0: none)."
+  port: Int
+  "Make a new token for RFC 5424 structured data; shown once."
+  newToken: Boolean
+  "Normaliser hint: auto, syslog, cef, kv, auth or json."
+  format: String
+  enabled: Boolean
+}
+
+type LogSourcePayload {
+  logSource: LogSource
+  "The token, when one was just made: put it in [opsward@32473 token=\"…\"]. Shown once."
+  token: String
+  userErrors: [UserError!]!
+}
+
+input DetectionRuleInput {
+  "The tenant whose rule it is: the provider for the global library; the acting tenant when absent."
+  tenantId: ID
+  "The Sigma rule, YAML."
+  yaml: String!
+  enabled: Boolean
+}
+
+type DetectionRulePayload {
+  rule: DetectionRule
+  userErrors: [UserError!]!
+}
+
+type AlertPayload {
+  alert: Alert
+  userErrors: [UserError!]!
+}
+
+type IngestStats {
+  "Syslog messages received, accepted, dropped because no source claims them, and unparsed (kept as plain messages)."
+  syslogReceived: Int!
+  syslogAccepted: Int!
+  syslogUnclaimed: Int!
+  syslogParseErrors: Int!
+  "Events stored since the process started."
+  eventsStored: Int!
+}
+
+extend type Query {
+  "Log sources in reach. Needs soc:read."
+  logSources(after: Cursor, first: Int, before: Cursor, last: Int, where: LogSourceWhereInput): LogSourceConnection! @can(perm: "soc:read")
+  "Security events of the acting tenant in [from, to) (at most 31 days), newest first, at most 100 a page. Needs soc:read."
+  securityEvents(from: Time!, to: Time!, filters: [EventFilter!], text: String, first: Int, after: String): SecurityEventConnection! @can(perm: "soc:read")
+  "Detection rules that apply to the acting tenant: the global library and its own. Needs soc:read."
+  detectionRules(after: Cursor, first: Int, before: Cursor, last: Int, where: DetectionRuleWhereInput, orderBy: DetectionRuleOrder): DetectionRuleConnection! @can(perm: "soc:read")
+  "Alerts in reach, newest first unless ordered otherwise. Needs soc:read."
+  alerts(after: Cursor, first: Int, before: Cursor, last: Int, where: AlertWhereInput, orderBy: AlertOrder): AlertConnection! @can(perm: "soc:read")
+  "What the ingest paths of this process counted. Needs platform:admin."
+  ingestStats: IngestStats! @can(perm: "platform:admin")
+}
+
+extend type Mutation {
+  createLogSource(input: LogSourceInput!): LogSourcePayload! @can(perm: "soc:write")
+  updateLogSource(id: ID!, input: LogSourceInput!): LogSourcePayload! @can(perm: "soc:write")
+  deleteLogSource(id: ID!): LogSourcePayload! @can(perm: "soc:write")
+
+  "Add a Sigma rule, or a new version of one with the same id. Global rules need platform:admin."
+  saveDetectionRule(input: DetectionRuleInput!): DetectionRulePayload! @can(perm: "soc:write")
+  "Turn a rule on or off for the acting tenant (a global rule only for it)."
+  setDetectionRuleEnabled(id: ID!, enabled: Boolean!): DetectionRulePayload! @can(perm: "soc:write")
+  deleteDetectionRule(id: ID!): DetectionRulePayload! @can(perm: "soc:write")
+  "Run a rule (YAML) over events (JSON objects, flat or in the EVTX layout) without saving anything."
+  testDetectionRule(rule: String!, events: [JSON!]!): RuleTestResult! @can(perm: "soc:read")
+
+  acknowledgeAlert(id: ID!): AlertPayload! @can(perm: "soc:write")
+  "Close as closed_true_positive, closed_false_positive or closed_benign."
+  closeAlert(id: ID!, status: String!): AlertPayload! @can(perm: "soc:write")
+  assignAlert(id: ID!, assigneeId: ID): AlertPayload! @can(perm: "soc:write")
+}
+
+extend type Subscription {
+  "Alerts of the acting tenant (and below) raised or changed. Needs soc:read."
+  alertUpdated: Alert! @can(perm: "soc:read")
+}
+`, BuiltIn: false},
+	{Name: "../schema/soc_cases.graphqls", Input: `# SOC cases: security incidents with tasks, evidence and a forensic
+# timeline. Reading needs soc:read, changing soc:write.
+
+extend type SecurityCase {
+  "Time to detect (first event to first alert), acknowledge, contain and resolve, in seconds; null until reached."
+  timeToDetectSeconds: Float
+  timeToAcknowledgeSeconds: Float
+  timeToContainSeconds: Float
+  timeToResolveSeconds: Float
+  "The alerts grouped into the case."
+  alerts: [Alert!]!
+}
+
+extend type CaseEntry {
+  detail: JSON
+}
+
+extend type Evidence {
+  "Who added and read the file, when, and the SHA-256 each time."
+  custody: [CustodyEntry!]!
+}
+
+type CustodyEntry {
+  at: Time!
+  actorId: String!
+  action: String!
+  sha256: String!
+}
+
+input CreateCaseInput {
+  tenantId: ID
+  title: String!
+  description: String
+  "critical, high, medium, low or info; when absent, the highest of the alerts."
+  severity: String
+  "Alerts to group into the case, of its tenant."
+  alertIds: [ID!]
+  assigneeId: ID
+}
+
+type CasePayload {
+  case: SecurityCase
+  userErrors: [UserError!]!
+}
+
+type CaseTaskPayload {
+  task: CaseTask
+  userErrors: [UserError!]!
+}
+
+type EvidencePayload {
+  evidence: Evidence
+  userErrors: [UserError!]!
+}
+
+type EvidenceContent {
+  evidence: Evidence!
+  "The file, base64; reading it adds a custody entry."
+  contentBase64: String!
+}
+
+extend type Query {
+  "Cases in reach, newest first unless ordered otherwise. Needs soc:read."
+  cases(after: Cursor, first: Int, before: Cursor, last: Int, where: SecurityCaseWhereInput, orderBy: SecurityCaseOrder): SecurityCaseConnection! @can(perm: "soc:read")
+  "An evidence file's content; the read is recorded in its chain of custody. Needs soc:write."
+  evidenceContent(id: ID!): EvidenceContent! @can(perm: "soc:write")
+}
+
+extend type Mutation {
+  "Open a case by hand or from alerts."
+  createCase(input: CreateCaseInput!): CasePayload! @can(perm: "soc:write")
+  "new, triage, investigating, contained, eradicated, recovered or closed."
+  setCaseStatus(id: ID!, status: String!): CasePayload! @can(perm: "soc:write")
+  setCaseSeverity(id: ID!, severity: String!): CasePayload! @can(perm: "soc:write")
+  assignCase(id: ID!, assigneeId: ID): CasePayload! @can(perm: "soc:write")
+  addCaseNote(id: ID!, text: String!): CasePayload! @can(perm: "soc:write")
+  addAlertsToCase(id: ID!, alertIds: [ID!]!): CasePayload! @can(perm: "soc:write")
+  "Put security events on the case's timeline, by id."
+  addEventsToCase(id: ID!, eventIds: [ID!]!): CasePayload! @can(perm: "soc:write")
+  addCaseTask(caseId: ID!, title: String!, assigneeId: ID): CaseTaskPayload! @can(perm: "soc:write")
+  setCaseTaskDone(id: ID!, done: Boolean!): CaseTaskPayload! @can(perm: "soc:write")
+  "Attach a file (base64, at most 10 MiB); its SHA-256 is kept and checked on every read."
+  addEvidence(caseId: ID!, name: String!, contentType: String, contentBase64: String!): EvidencePayload! @can(perm: "soc:write")
+}
+
+extend type Subscription {
+  "Cases of the acting tenant (and below) opened or changed. Needs soc:read."
+  caseUpdated: SecurityCase! @can(perm: "soc:read")
+}
+`, BuiltIn: false},
+	{Name: "../schema/soc_response.graphqls", Input: `# SOC response: indicator lists (threat intelligence and block lists
+# served as External Dynamic Lists) and playbooks. Reading needs soc:read,
+# changing soc:write.
+
+extend type IndicatorList {
+  "How many indicators it holds."
+  size: Int!
+  "For a block list: the path firewalls pull, /edl/{id}.txt (the token goes in ?token=)."
+  edlPath: String
+}
+
+extend type Playbook {
+  "The trigger: which alerts start the playbook (JSON, see the README)."
+  trigger: JSON!
+  "The steps, in order (JSON, see the README)."
+  steps: JSON!
+}
+
+extend type PlaybookRun {
+  "Every step's inputs and outputs, in order."
+  log: JSON
+}
+
+input IndicatorListInput {
+  tenantId: ID
+  name: String!
+  "intel (matched at ingest) or blocklist (served as an EDL)."
+  kind: String!
+  description: String
+}
+
+type IndicatorListPayload {
+  list: IndicatorList
+  "A block list's EDL token, when one was just made. Shown once."
+  edlToken: String
+  userErrors: [UserError!]!
+}
+
+input IndicatorInput {
+  listId: ID!
+  "ipv4, ipv6, cidr, domain, url, sha256, sha1, md5 or email; guessed from the value when absent."
+  kind: String
+  value: String!
+  source: String
+  confidence: Int
+  "clear, green, amber, amber+strict or red."
+  tlp: String
+  validUntil: Time
+  tags: [String!]
+  description: String
+}
+
+type IndicatorPayload {
+  indicator: Indicator
+  userErrors: [UserError!]!
+}
+
+"One object or row an import refused, and why."
+type ImportRejection {
+  index: Int!
+  line: Int
+  objectId: String
+  value: String
+  reason: String!
+}
+
+type ImportIndicatorsPayload {
+  imported: Int!
+  rejected: [ImportRejection!]!
+  userErrors: [UserError!]!
+}
+
+input PlaybookInput {
+  tenantId: ID
+  name: String!
+  enabled: Boolean
+  trigger: JSON!
+  steps: JSON!
+}
+
+type PlaybookPayload {
+  playbook: Playbook
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  indicatorLists(after: Cursor, first: Int, before: Cursor, last: Int, where: IndicatorListWhereInput): IndicatorListConnection! @can(perm: "soc:read")
+  indicators(after: Cursor, first: Int, before: Cursor, last: Int, where: IndicatorWhereInput): IndicatorConnection! @can(perm: "soc:read")
+  playbooks(after: Cursor, first: Int, before: Cursor, last: Int, where: PlaybookWhereInput): PlaybookConnection! @can(perm: "soc:read")
+  playbookRuns(after: Cursor, first: Int, before: Cursor, last: Int, where: PlaybookRunWhereInput): PlaybookRunConnection! @can(perm: "soc:read")
+}
+
+extend type Mutation {
+  createIndicatorList(input: IndicatorListInput!): IndicatorListPayload! @can(perm: "soc:write")
+  deleteIndicatorList(id: ID!): IndicatorListPayload! @can(perm: "soc:write")
+  "Make a new EDL token for a block list; the old one stops working."
+  rotateEdlToken(id: ID!): IndicatorListPayload! @can(perm: "soc:write")
+  addIndicator(input: IndicatorInput!): IndicatorPayload! @can(perm: "soc:write")
+  deleteIndicator(id: ID!): IndicatorPayload! @can(perm: "soc:write")
+  "Import a STIX 2.1 bundle (JSON) into a list."
+  importStixBundle(listId: ID!, bundle: String!, source: String): ImportIndicatorsPayload! @can(perm: "soc:write")
+  "Import CSV (header: type,value,confidence,tlp,expires,source,tags,description) into a list."
+  importIndicatorsCsv(listId: ID!, csv: String!, source: String): ImportIndicatorsPayload! @can(perm: "soc:write")
+
+  createPlaybook(input: PlaybookInput!): PlaybookPayload! @can(perm: "soc:write")
+  updatePlaybook(id: ID!, input: PlaybookInput!): PlaybookPayload! @can(perm: "soc:write")
+  deletePlaybook(id: ID!): PlaybookPayload! @can(perm: "soc:write")
+}
+`, BuiltIn: false},
 	{Name: "../schema/tenancy.graphqls", Input: `"""
 The operation needs this permission in the acting tenant. Users get
 permissions from their roles, API keys from their scopes:
@@ -8040,6 +13418,88 @@ func (ec *executionContext) childFields_APIKeyPayload(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type APIKeyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Alert(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Alert_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_Alert_tenantID(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Alert_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Alert_updatedAt(ctx, field)
+	case "source":
+		return ec.fieldContext_Alert_source(ctx, field)
+	case "title":
+		return ec.fieldContext_Alert_title(ctx, field)
+	case "description":
+		return ec.fieldContext_Alert_description(ctx, field)
+	case "severity":
+		return ec.fieldContext_Alert_severity(ctx, field)
+	case "status":
+		return ec.fieldContext_Alert_status(ctx, field)
+	case "ruleID":
+		return ec.fieldContext_Alert_ruleID(ctx, field)
+	case "ruleAuthor":
+		return ec.fieldContext_Alert_ruleAuthor(ctx, field)
+	case "tags":
+		return ec.fieldContext_Alert_tags(ctx, field)
+	case "count":
+		return ec.fieldContext_Alert_count(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_Alert_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_Alert_lastSeen(ctx, field)
+	case "eventIds":
+		return ec.fieldContext_Alert_eventIds(ctx, field)
+	case "assigneeID":
+		return ec.fieldContext_Alert_assigneeID(ctx, field)
+	case "caseID":
+		return ec.fieldContext_Alert_caseID(ctx, field)
+	case "ackedAt":
+		return ec.fieldContext_Alert_ackedAt(ctx, field)
+	case "closedAt":
+		return ec.fieldContext_Alert_closedAt(ctx, field)
+	case "detail":
+		return ec.fieldContext_Alert_detail(ctx, field)
+	case "events":
+		return ec.fieldContext_Alert_events(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Alert", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AlertConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AlertConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AlertConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_AlertEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_AlertEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AlertPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "alert":
+		return ec.fieldContext_AlertPayload_alert(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AlertPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AlertPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Asset(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8214,6 +13674,98 @@ func (ec *executionContext) childFields_AuthTokens(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type AuthTokens", field.Name)
 }
 
+func (ec *executionContext) childFields_CaseEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CaseEntry_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_CaseEntry_tenantID(ctx, field)
+	case "caseID":
+		return ec.fieldContext_CaseEntry_caseID(ctx, field)
+	case "at":
+		return ec.fieldContext_CaseEntry_at(ctx, field)
+	case "kind":
+		return ec.fieldContext_CaseEntry_kind(ctx, field)
+	case "actorID":
+		return ec.fieldContext_CaseEntry_actorID(ctx, field)
+	case "message":
+		return ec.fieldContext_CaseEntry_message(ctx, field)
+	case "refID":
+		return ec.fieldContext_CaseEntry_refID(ctx, field)
+	case "case":
+		return ec.fieldContext_CaseEntry_case(ctx, field)
+	case "detail":
+		return ec.fieldContext_CaseEntry_detail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CaseEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_CaseEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CaseEntryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CaseEntryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CaseEntryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CaseEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CaseEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_CaseEntryEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_CaseEntryEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CaseEntryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "case":
+		return ec.fieldContext_CasePayload_case(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CasePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CasePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CaseTask(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CaseTask_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_CaseTask_tenantID(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CaseTask_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CaseTask_updatedAt(ctx, field)
+	case "caseID":
+		return ec.fieldContext_CaseTask_caseID(ctx, field)
+	case "title":
+		return ec.fieldContext_CaseTask_title(ctx, field)
+	case "done":
+		return ec.fieldContext_CaseTask_done(ctx, field)
+	case "assigneeID":
+		return ec.fieldContext_CaseTask_assigneeID(ctx, field)
+	case "case":
+		return ec.fieldContext_CaseTask_case(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CaseTask", field.Name)
+}
+
+func (ec *executionContext) childFields_CaseTaskPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "task":
+		return ec.fieldContext_CaseTaskPayload_task(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CaseTaskPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CaseTaskPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ChangePlanPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "subscription":
@@ -8268,6 +13820,20 @@ func (ec *executionContext) childFields_CreateAPIKeyPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type CreateAPIKeyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CustodyEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_CustodyEntry_at(ctx, field)
+	case "actorId":
+		return ec.fieldContext_CustodyEntry_actorId(ctx, field)
+	case "action":
+		return ec.fieldContext_CustodyEntry_action(ctx, field)
+	case "sha256":
+		return ec.fieldContext_CustodyEntry_sha256(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustodyEntry", field.Name)
+}
+
 func (ec *executionContext) childFields_DeadJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8312,6 +13878,86 @@ func (ec *executionContext) childFields_DeadJobsPayload(ctx context.Context, fie
 		return ec.fieldContext_DeadJobsPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeadJobsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DetectionRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DetectionRule_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_DetectionRule_tenantID(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_DetectionRule_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_DetectionRule_updatedAt(ctx, field)
+	case "ruleID":
+		return ec.fieldContext_DetectionRule_ruleID(ctx, field)
+	case "title":
+		return ec.fieldContext_DetectionRule_title(ctx, field)
+	case "description":
+		return ec.fieldContext_DetectionRule_description(ctx, field)
+	case "author":
+		return ec.fieldContext_DetectionRule_author(ctx, field)
+	case "level":
+		return ec.fieldContext_DetectionRule_level(ctx, field)
+	case "status":
+		return ec.fieldContext_DetectionRule_status(ctx, field)
+	case "kind":
+		return ec.fieldContext_DetectionRule_kind(ctx, field)
+	case "tags":
+		return ec.fieldContext_DetectionRule_tags(ctx, field)
+	case "product":
+		return ec.fieldContext_DetectionRule_product(ctx, field)
+	case "category":
+		return ec.fieldContext_DetectionRule_category(ctx, field)
+	case "service":
+		return ec.fieldContext_DetectionRule_service(ctx, field)
+	case "version":
+		return ec.fieldContext_DetectionRule_version(ctx, field)
+	case "enabled":
+		return ec.fieldContext_DetectionRule_enabled(ctx, field)
+	case "source":
+		return ec.fieldContext_DetectionRule_source(ctx, field)
+	case "yaml":
+		return ec.fieldContext_DetectionRule_yaml(ctx, field)
+	case "global":
+		return ec.fieldContext_DetectionRule_global(ctx, field)
+	case "enabledForMe":
+		return ec.fieldContext_DetectionRule_enabledForMe(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DetectionRule", field.Name)
+}
+
+func (ec *executionContext) childFields_DetectionRuleConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DetectionRuleConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DetectionRuleConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DetectionRuleConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DetectionRuleConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DetectionRuleEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_DetectionRuleEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_DetectionRuleEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DetectionRuleEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DetectionRulePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rule":
+		return ec.fieldContext_DetectionRulePayload_rule(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DetectionRulePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DetectionRulePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_EnrollTOTPPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8388,6 +14034,82 @@ func (ec *executionContext) childFields_EscalationPolicyPayload(ctx context.Cont
 		return ec.fieldContext_EscalationPolicyPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EscalationPolicyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Evidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Evidence_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_Evidence_tenantID(ctx, field)
+	case "caseID":
+		return ec.fieldContext_Evidence_caseID(ctx, field)
+	case "name":
+		return ec.fieldContext_Evidence_name(ctx, field)
+	case "contentType":
+		return ec.fieldContext_Evidence_contentType(ctx, field)
+	case "size":
+		return ec.fieldContext_Evidence_size(ctx, field)
+	case "sha256":
+		return ec.fieldContext_Evidence_sha256(ctx, field)
+	case "addedBy":
+		return ec.fieldContext_Evidence_addedBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Evidence_createdAt(ctx, field)
+	case "case":
+		return ec.fieldContext_Evidence_case(ctx, field)
+	case "custody":
+		return ec.fieldContext_Evidence_custody(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Evidence", field.Name)
+}
+
+func (ec *executionContext) childFields_EvidenceContent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "evidence":
+		return ec.fieldContext_EvidenceContent_evidence(ctx, field)
+	case "contentBase64":
+		return ec.fieldContext_EvidenceContent_contentBase64(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EvidenceContent", field.Name)
+}
+
+func (ec *executionContext) childFields_EvidencePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "evidence":
+		return ec.fieldContext_EvidencePayload_evidence(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_EvidencePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EvidencePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportIndicatorsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "imported":
+		return ec.fieldContext_ImportIndicatorsPayload_imported(ctx, field)
+	case "rejected":
+		return ec.fieldContext_ImportIndicatorsPayload_rejected(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ImportIndicatorsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportIndicatorsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportRejection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_ImportRejection_index(ctx, field)
+	case "line":
+		return ec.fieldContext_ImportRejection_line(ctx, field)
+	case "objectId":
+		return ec.fieldContext_ImportRejection_objectId(ctx, field)
+	case "value":
+		return ec.fieldContext_ImportRejection_value(ctx, field)
+	case "reason":
+		return ec.fieldContext_ImportRejection_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportRejection", field.Name)
 }
 
 func (ec *executionContext) childFields_Incident(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8544,6 +14266,148 @@ func (ec *executionContext) childFields_IncidentPayload(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type IncidentPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Indicator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Indicator_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_Indicator_tenantID(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Indicator_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Indicator_updatedAt(ctx, field)
+	case "listID":
+		return ec.fieldContext_Indicator_listID(ctx, field)
+	case "kind":
+		return ec.fieldContext_Indicator_kind(ctx, field)
+	case "value":
+		return ec.fieldContext_Indicator_value(ctx, field)
+	case "source":
+		return ec.fieldContext_Indicator_source(ctx, field)
+	case "confidence":
+		return ec.fieldContext_Indicator_confidence(ctx, field)
+	case "tlp":
+		return ec.fieldContext_Indicator_tlp(ctx, field)
+	case "validFrom":
+		return ec.fieldContext_Indicator_validFrom(ctx, field)
+	case "validUntil":
+		return ec.fieldContext_Indicator_validUntil(ctx, field)
+	case "tags":
+		return ec.fieldContext_Indicator_tags(ctx, field)
+	case "description":
+		return ec.fieldContext_Indicator_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Indicator", field.Name)
+}
+
+func (ec *executionContext) childFields_IndicatorConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_IndicatorConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_IndicatorConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_IndicatorConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IndicatorConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_IndicatorEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_IndicatorEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_IndicatorEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IndicatorEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_IndicatorList(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_IndicatorList_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_IndicatorList_tenantID(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_IndicatorList_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_IndicatorList_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_IndicatorList_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_IndicatorList_kind(ctx, field)
+	case "description":
+		return ec.fieldContext_IndicatorList_description(ctx, field)
+	case "edlTokenPrefix":
+		return ec.fieldContext_IndicatorList_edlTokenPrefix(ctx, field)
+	case "size":
+		return ec.fieldContext_IndicatorList_size(ctx, field)
+	case "edlPath":
+		return ec.fieldContext_IndicatorList_edlPath(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IndicatorList", field.Name)
+}
+
+func (ec *executionContext) childFields_IndicatorListConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_IndicatorListConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_IndicatorListConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_IndicatorListConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IndicatorListConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_IndicatorListEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_IndicatorListEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_IndicatorListEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IndicatorListEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_IndicatorListPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "list":
+		return ec.fieldContext_IndicatorListPayload_list(ctx, field)
+	case "edlToken":
+		return ec.fieldContext_IndicatorListPayload_edlToken(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_IndicatorListPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IndicatorListPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_IndicatorPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "indicator":
+		return ec.fieldContext_IndicatorPayload_indicator(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_IndicatorPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IndicatorPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_IngestStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "syslogReceived":
+		return ec.fieldContext_IngestStats_syslogReceived(ctx, field)
+	case "syslogAccepted":
+		return ec.fieldContext_IngestStats_syslogAccepted(ctx, field)
+	case "syslogUnclaimed":
+		return ec.fieldContext_IngestStats_syslogUnclaimed(ctx, field)
+	case "syslogParseErrors":
+		return ec.fieldContext_IngestStats_syslogParseErrors(ctx, field)
+	case "eventsStored":
+		return ec.fieldContext_IngestStats_eventsStored(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IngestStats", field.Name)
+}
+
 func (ec *executionContext) childFields_Invitation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8580,6 +14444,70 @@ func (ec *executionContext) childFields_InviteUserPayload(ctx context.Context, f
 		return ec.fieldContext_InviteUserPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InviteUserPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LogSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LogSource_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_LogSource_tenantID(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_LogSource_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_LogSource_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_LogSource_name(ctx, field)
+	case "cidrs":
+		return ec.fieldContext_LogSource_cidrs(ctx, field)
+	case "port":
+		return ec.fieldContext_LogSource_port(ctx, field)
+	case "tokenPrefix":
+		return ec.fieldContext_LogSource_tokenPrefix(ctx, field)
+	case "format":
+		return ec.fieldContext_LogSource_format(ctx, field)
+	case "enabled":
+		return ec.fieldContext_LogSource_enabled(ctx, field)
+	case "lastSeenAt":
+		return ec.fieldContext_LogSource_lastSeenAt(ctx, field)
+	case "hasToken":
+		return ec.fieldContext_LogSource_hasToken(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LogSource", field.Name)
+}
+
+func (ec *executionContext) childFields_LogSourceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LogSourceConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LogSourceConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_LogSourceConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LogSourceConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_LogSourceEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_LogSourceEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_LogSourceEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LogSourceEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_LogSourcePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "logSource":
+		return ec.fieldContext_LogSourcePayload_logSource(ctx, field)
+	case "token":
+		return ec.fieldContext_LogSourcePayload_token(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_LogSourcePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LogSourcePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_LogoutPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8944,6 +14872,108 @@ func (ec *executionContext) childFields_Plan(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Plan", field.Name)
 }
 
+func (ec *executionContext) childFields_Playbook(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Playbook_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_Playbook_tenantID(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Playbook_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Playbook_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_Playbook_name(ctx, field)
+	case "enabled":
+		return ec.fieldContext_Playbook_enabled(ctx, field)
+	case "trigger":
+		return ec.fieldContext_Playbook_trigger(ctx, field)
+	case "steps":
+		return ec.fieldContext_Playbook_steps(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Playbook", field.Name)
+}
+
+func (ec *executionContext) childFields_PlaybookConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PlaybookConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PlaybookConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PlaybookConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlaybookConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PlaybookEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_PlaybookEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_PlaybookEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlaybookEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PlaybookPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "playbook":
+		return ec.fieldContext_PlaybookPayload_playbook(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PlaybookPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlaybookPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PlaybookRun(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PlaybookRun_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_PlaybookRun_tenantID(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PlaybookRun_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_PlaybookRun_updatedAt(ctx, field)
+	case "playbookID":
+		return ec.fieldContext_PlaybookRun_playbookID(ctx, field)
+	case "alertID":
+		return ec.fieldContext_PlaybookRun_alertID(ctx, field)
+	case "status":
+		return ec.fieldContext_PlaybookRun_status(ctx, field)
+	case "step":
+		return ec.fieldContext_PlaybookRun_step(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_PlaybookRun_finishedAt(ctx, field)
+	case "log":
+		return ec.fieldContext_PlaybookRun_log(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlaybookRun", field.Name)
+}
+
+func (ec *executionContext) childFields_PlaybookRunConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PlaybookRunConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PlaybookRunConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PlaybookRunConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlaybookRunConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PlaybookRunEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_PlaybookRunEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_PlaybookRunEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlaybookRunEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_RebuildSchedulesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "schedules":
@@ -8954,6 +14984,152 @@ func (ec *executionContext) childFields_RebuildSchedulesPayload(ctx context.Cont
 		return ec.fieldContext_RebuildSchedulesPayload_removed(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RebuildSchedulesPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RuleTestResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ruleId":
+		return ec.fieldContext_RuleTestResult_ruleId(ctx, field)
+	case "title":
+		return ec.fieldContext_RuleTestResult_title(ctx, field)
+	case "error":
+		return ec.fieldContext_RuleTestResult_error(ctx, field)
+	case "matches":
+		return ec.fieldContext_RuleTestResult_matches(ctx, field)
+	case "correlations":
+		return ec.fieldContext_RuleTestResult_correlations(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RuleTestResult", field.Name)
+}
+
+func (ec *executionContext) childFields_SecurityCase(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SecurityCase_id(ctx, field)
+	case "tenantID":
+		return ec.fieldContext_SecurityCase_tenantID(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SecurityCase_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_SecurityCase_updatedAt(ctx, field)
+	case "title":
+		return ec.fieldContext_SecurityCase_title(ctx, field)
+	case "description":
+		return ec.fieldContext_SecurityCase_description(ctx, field)
+	case "status":
+		return ec.fieldContext_SecurityCase_status(ctx, field)
+	case "severity":
+		return ec.fieldContext_SecurityCase_severity(ctx, field)
+	case "assigneeID":
+		return ec.fieldContext_SecurityCase_assigneeID(ctx, field)
+	case "detectedAt":
+		return ec.fieldContext_SecurityCase_detectedAt(ctx, field)
+	case "openedAt":
+		return ec.fieldContext_SecurityCase_openedAt(ctx, field)
+	case "acknowledgedAt":
+		return ec.fieldContext_SecurityCase_acknowledgedAt(ctx, field)
+	case "containedAt":
+		return ec.fieldContext_SecurityCase_containedAt(ctx, field)
+	case "resolvedAt":
+		return ec.fieldContext_SecurityCase_resolvedAt(ctx, field)
+	case "timeline":
+		return ec.fieldContext_SecurityCase_timeline(ctx, field)
+	case "tasks":
+		return ec.fieldContext_SecurityCase_tasks(ctx, field)
+	case "evidence":
+		return ec.fieldContext_SecurityCase_evidence(ctx, field)
+	case "timeToDetectSeconds":
+		return ec.fieldContext_SecurityCase_timeToDetectSeconds(ctx, field)
+	case "timeToAcknowledgeSeconds":
+		return ec.fieldContext_SecurityCase_timeToAcknowledgeSeconds(ctx, field)
+	case "timeToContainSeconds":
+		return ec.fieldContext_SecurityCase_timeToContainSeconds(ctx, field)
+	case "timeToResolveSeconds":
+		return ec.fieldContext_SecurityCase_timeToResolveSeconds(ctx, field)
+	case "alerts":
+		return ec.fieldContext_SecurityCase_alerts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SecurityCase", field.Name)
+}
+
+func (ec *executionContext) childFields_SecurityCaseConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SecurityCaseConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SecurityCaseConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SecurityCaseConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SecurityCaseConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SecurityCaseEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_SecurityCaseEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_SecurityCaseEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SecurityCaseEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SecurityEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SecurityEvent_id(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_SecurityEvent_tenantId(ctx, field)
+	case "timestamp":
+		return ec.fieldContext_SecurityEvent_timestamp(ctx, field)
+	case "receivedAt":
+		return ec.fieldContext_SecurityEvent_receivedAt(ctx, field)
+	case "sourceId":
+		return ec.fieldContext_SecurityEvent_sourceId(ctx, field)
+	case "dataset":
+		return ec.fieldContext_SecurityEvent_dataset(ctx, field)
+	case "category":
+		return ec.fieldContext_SecurityEvent_category(ctx, field)
+	case "action":
+		return ec.fieldContext_SecurityEvent_action(ctx, field)
+	case "outcome":
+		return ec.fieldContext_SecurityEvent_outcome(ctx, field)
+	case "severity":
+		return ec.fieldContext_SecurityEvent_severity(ctx, field)
+	case "hostName":
+		return ec.fieldContext_SecurityEvent_hostName(ctx, field)
+	case "userName":
+		return ec.fieldContext_SecurityEvent_userName(ctx, field)
+	case "sourceIp":
+		return ec.fieldContext_SecurityEvent_sourceIp(ctx, field)
+	case "destinationIp":
+		return ec.fieldContext_SecurityEvent_destinationIp(ctx, field)
+	case "destinationPort":
+		return ec.fieldContext_SecurityEvent_destinationPort(ctx, field)
+	case "processExecutable":
+		return ec.fieldContext_SecurityEvent_processExecutable(ctx, field)
+	case "eventCode":
+		return ec.fieldContext_SecurityEvent_eventCode(ctx, field)
+	case "message":
+		return ec.fieldContext_SecurityEvent_message(ctx, field)
+	case "fields":
+		return ec.fieldContext_SecurityEvent_fields(ctx, field)
+	case "original":
+		return ec.fieldContext_SecurityEvent_original(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SecurityEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_SecurityEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_SecurityEventConnection_nodes(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_SecurityEventConnection_endCursor(ctx, field)
+	case "hasNextPage":
+		return ec.fieldContext_SecurityEventConnection_hasNextPage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SecurityEventConnection", field.Name)
 }
 
 func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -22,6 +22,8 @@ type SubscriptionResolver interface {
 	ServerTime(ctx context.Context, everySeconds int) (<-chan *time.Time, error)
 	MonitorStateChanged(ctx context.Context) (<-chan *ent.Monitor, error)
 	IncidentUpdated(ctx context.Context) (<-chan *ent.Incident, error)
+	AlertUpdated(ctx context.Context) (<-chan *ent.Alert, error)
+	CaseUpdated(ctx context.Context) (<-chan *ent.SecurityCase, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -259,6 +261,106 @@ func (ec *executionContext) fieldContext_Subscription_incidentUpdated(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_alertUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_alertUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().AlertUpdated(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				perm, err := ec.unmarshalNString2string(ctx, "soc:read")
+				if err != nil {
+					var zeroVal *ent.Alert
+					return zeroVal, err
+				}
+				if ec.Directives.Can == nil {
+					var zeroVal *ent.Alert
+					return zeroVal, errors.New("directive can is not implemented")
+				}
+				return ec.Directives.Can(ctx, nil, directive0, perm)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Alert) graphql.Marshaler {
+			return ec.marshalNAlert2ᚖgithubᚗcomᚋopswardᚋopswardᚋentᚐAlert(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_alertUpdated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alert(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_caseUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_caseUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().CaseUpdated(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				perm, err := ec.unmarshalNString2string(ctx, "soc:read")
+				if err != nil {
+					var zeroVal *ent.SecurityCase
+					return zeroVal, err
+				}
+				if ec.Directives.Can == nil {
+					var zeroVal *ent.SecurityCase
+					return zeroVal, errors.New("directive can is not implemented")
+				}
+				return ec.Directives.Can(ctx, nil, directive0, perm)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SecurityCase) graphql.Marshaler {
+			return ec.marshalNSecurityCase2ᚖgithubᚗcomᚋopswardᚋopswardᚋentᚐSecurityCase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_caseUpdated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SecurityCase(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
@@ -333,6 +435,10 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_monitorStateChanged(ctx, fields[0])
 	case "incidentUpdated":
 		return ec._Subscription_incidentUpdated(ctx, fields[0])
+	case "alertUpdated":
+		return ec._Subscription_alertUpdated(ctx, fields[0])
+	case "caseUpdated":
+		return ec._Subscription_caseUpdated(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}

@@ -22,6 +22,11 @@ type AcceptInvitationInput struct {
 	Password string `json:"password"`
 }
 
+type AlertPayload struct {
+	Alert      *ent.Alert   `json:"alert,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type AssetInput struct {
 	// The tenant the asset belongs to; the acting tenant when absent.
 	TenantID *string `json:"tenantId,omitempty"`
@@ -70,6 +75,16 @@ type AuthTokens struct {
 	SessionID    string    `json:"sessionId"`
 }
 
+type CasePayload struct {
+	Case       *ent.SecurityCase `json:"case,omitempty"`
+	UserErrors []*UserError      `json:"userErrors"`
+}
+
+type CaseTaskPayload struct {
+	Task       *ent.CaseTask `json:"task,omitempty"`
+	UserErrors []*UserError  `json:"userErrors"`
+}
+
 type ChangePlanPayload struct {
 	Subscription *TenantSubscription `json:"subscription,omitempty"`
 	UserErrors   []*UserError        `json:"userErrors"`
@@ -108,6 +123,17 @@ type CreateAPIKeyPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+type CreateCaseInput struct {
+	TenantID    *string `json:"tenantId,omitempty"`
+	Title       string  `json:"title"`
+	Description *string `json:"description,omitempty"`
+	// critical, high, medium, low or info; when absent, the highest of the alerts.
+	Severity *string `json:"severity,omitempty"`
+	// Alerts to group into the case, of its tenant.
+	AlertIds   []string `json:"alertIds,omitempty"`
+	AssigneeID *string  `json:"assigneeId,omitempty"`
+}
+
 type CreateIncidentInput struct {
 	TenantID *string `json:"tenantId,omitempty"`
 	AssetID  *string `json:"assetId,omitempty"`
@@ -129,6 +155,13 @@ type CreateTenantInput struct {
 	RetentionDays *int    `json:"retentionDays,omitempty"`
 	ContactName   *string `json:"contactName,omitempty"`
 	ContactEmail  *string `json:"contactEmail,omitempty"`
+}
+
+type CustodyEntry struct {
+	At      time.Time `json:"at"`
+	ActorID string    `json:"actorId"`
+	Action  string    `json:"action"`
+	Sha256  string    `json:"sha256"`
 }
 
 // A job that failed every attempt and waits in the dead-letter queue.
@@ -158,6 +191,19 @@ type DeadJobsPayload struct {
 	// How many jobs were found and acted on.
 	Count      int          `json:"count"`
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+type DetectionRuleInput struct {
+	// The tenant whose rule it is: the provider for the global library; the acting tenant when absent.
+	TenantID *string `json:"tenantId,omitempty"`
+	// The Sigma rule, YAML.
+	Yaml    string `json:"yaml"`
+	Enabled *bool  `json:"enabled,omitempty"`
+}
+
+type DetectionRulePayload struct {
+	Rule       *ent.DetectionRule `json:"rule,omitempty"`
+	UserErrors []*UserError       `json:"userErrors"`
 }
 
 type EnrollTOTPPayload struct {
@@ -195,6 +241,40 @@ type EscalationPolicyPayload struct {
 	UserErrors       []*UserError          `json:"userErrors"`
 }
 
+// A filter on one field: eq, neq, prefix, contains, in, gte or lte.
+type EventFilter struct {
+	Field  string   `json:"field"`
+	Op     string   `json:"op"`
+	Value  *string  `json:"value,omitempty"`
+	Values []string `json:"values,omitempty"`
+}
+
+type EvidenceContent struct {
+	Evidence *ent.Evidence `json:"evidence"`
+	// The file, base64; reading it adds a custody entry.
+	ContentBase64 string `json:"contentBase64"`
+}
+
+type EvidencePayload struct {
+	Evidence   *ent.Evidence `json:"evidence,omitempty"`
+	UserErrors []*UserError  `json:"userErrors"`
+}
+
+type ImportIndicatorsPayload struct {
+	Imported   int                `json:"imported"`
+	Rejected   []*ImportRejection `json:"rejected"`
+	UserErrors []*UserError       `json:"userErrors"`
+}
+
+// One object or row an import refused, and why.
+type ImportRejection struct {
+	Index    int     `json:"index"`
+	Line     *int    `json:"line,omitempty"`
+	ObjectID *string `json:"objectId,omitempty"`
+	Value    *string `json:"value,omitempty"`
+	Reason   string  `json:"reason"`
+}
+
 // Mean time to acknowledge and to resolve over the incidents opened in a range.
 type IncidentMeanTimes struct {
 	MttaSeconds  *float64 `json:"mttaSeconds,omitempty"`
@@ -209,6 +289,50 @@ type IncidentPayload struct {
 	UserErrors []*UserError  `json:"userErrors"`
 }
 
+type IndicatorInput struct {
+	ListID string `json:"listId"`
+	// ipv4, ipv6, cidr, domain, url, sha256, sha1, md5 or email; guessed from the value when absent.
+	Kind       *string `json:"kind,omitempty"`
+	Value      string  `json:"value"`
+	Source     *string `json:"source,omitempty"`
+	Confidence *int    `json:"confidence,omitempty"`
+	// clear, green, amber, amber+strict or red.
+	Tlp         *string    `json:"tlp,omitempty"`
+	ValidUntil  *time.Time `json:"validUntil,omitempty"`
+	Tags        []string   `json:"tags,omitempty"`
+	Description *string    `json:"description,omitempty"`
+}
+
+type IndicatorListInput struct {
+	TenantID *string `json:"tenantId,omitempty"`
+	Name     string  `json:"name"`
+	// intel (matched at ingest) or blocklist (served as an EDL).
+	Kind        string  `json:"kind"`
+	Description *string `json:"description,omitempty"`
+}
+
+type IndicatorListPayload struct {
+	List *ent.IndicatorList `json:"list,omitempty"`
+	// A block list's EDL token, when one was just made. Shown once.
+	EdlToken   *string      `json:"edlToken,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type IndicatorPayload struct {
+	Indicator  *ent.Indicator `json:"indicator,omitempty"`
+	UserErrors []*UserError   `json:"userErrors"`
+}
+
+type IngestStats struct {
+	// Syslog messages received, accepted, dropped because no source claims them, and unparsed (kept as plain messages).
+	SyslogReceived    int `json:"syslogReceived"`
+	SyslogAccepted    int `json:"syslogAccepted"`
+	SyslogUnclaimed   int `json:"syslogUnclaimed"`
+	SyslogParseErrors int `json:"syslogParseErrors"`
+	// Events stored since the process started.
+	EventsStored int `json:"eventsStored"`
+}
+
 type InviteUserInput struct {
 	TenantID string       `json:"tenantId"`
 	Email    string       `json:"email"`
@@ -218,6 +342,27 @@ type InviteUserInput struct {
 type InviteUserPayload struct {
 	Invitation *ent.Invitation `json:"invitation,omitempty"`
 	// The invitation token, shown once: give it to the invitee, who accepts with acceptInvitation.
+	Token      *string      `json:"token,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+type LogSourceInput struct {
+	TenantID *string `json:"tenantId,omitempty"`
+	Name     *string `json:"name,omitempty"`
+	// Source addresses or ranges (10.1.0.0/16, 192.0.2.7).
+	Cidrs []string `json:"cidrs,omitempty"`
+	// A port of the tenant's own on the syslog listener (0: none).
+	Port *int `json:"port,omitempty"`
+	// Make a new token for RFC 5424 structured data; shown once.
+	NewToken *bool `json:"newToken,omitempty"`
+	// Normaliser hint: auto, syslog, cef, kv, auth or json.
+	Format  *string `json:"format,omitempty"`
+	Enabled *bool   `json:"enabled,omitempty"`
+}
+
+type LogSourcePayload struct {
+	LogSource *ent.LogSource `json:"logSource,omitempty"`
+	// The token, when one was just made: put it in [opsward@32473 token="…"]. Shown once.
 	Token      *string      `json:"token,omitempty"`
 	UserErrors []*UserError `json:"userErrors"`
 }
@@ -361,6 +506,19 @@ type Plan struct {
 	MonthlyPrice *Money  `json:"monthlyPrice"`
 }
 
+type PlaybookInput struct {
+	TenantID *string `json:"tenantId,omitempty"`
+	Name     string  `json:"name"`
+	Enabled  *bool   `json:"enabled,omitempty"`
+	Trigger  JSON    `json:"trigger"`
+	Steps    JSON    `json:"steps"`
+}
+
+type PlaybookPayload struct {
+	Playbook   *ent.Playbook `json:"playbook,omitempty"`
+	UserErrors []*UserError  `json:"userErrors"`
+}
+
 // What a rebuild of the job system's schedules from the database wrote.
 type RebuildSchedulesPayload struct {
 	Schedules int `json:"schedules"`
@@ -372,6 +530,49 @@ type RefreshTokenInput struct {
 	RefreshToken string `json:"refreshToken"`
 	// Switch the acting tenant of the new access token.
 	TenantID *string `json:"tenantId,omitempty"`
+}
+
+// What testDetectionRule found: the rule's id, whether it loaded, and the indexes of the events it matched.
+type RuleTestResult struct {
+	RuleID *string `json:"ruleId,omitempty"`
+	Title  *string `json:"title,omitempty"`
+	// Why the rule was refused, when it was.
+	Error   *string `json:"error,omitempty"`
+	Matches []int   `json:"matches"`
+	// Correlation rules: the events that completed a correlation.
+	Correlations []int `json:"correlations"`
+}
+
+// A stored security event: the common fields, every normalised field, and the original.
+type SecurityEvent struct {
+	ID                string    `json:"id"`
+	TenantID          string    `json:"tenantId"`
+	Timestamp         time.Time `json:"timestamp"`
+	ReceivedAt        time.Time `json:"receivedAt"`
+	SourceID          string    `json:"sourceId"`
+	Dataset           string    `json:"dataset"`
+	Category          string    `json:"category"`
+	Action            string    `json:"action"`
+	Outcome           string    `json:"outcome"`
+	Severity          int       `json:"severity"`
+	HostName          string    `json:"hostName"`
+	UserName          string    `json:"userName"`
+	SourceIP          string    `json:"sourceIp"`
+	DestinationIP     string    `json:"destinationIp"`
+	DestinationPort   int       `json:"destinationPort"`
+	ProcessExecutable string    `json:"processExecutable"`
+	EventCode         string    `json:"eventCode"`
+	Message           string    `json:"message"`
+	// Every normalised field, by ECS name.
+	Fields   JSON   `json:"fields"`
+	Original string `json:"original"`
+}
+
+type SecurityEventConnection struct {
+	Nodes []*SecurityEvent `json:"nodes"`
+	// Pass as `after` for the next page; null on the last page.
+	EndCursor   *string `json:"endCursor,omitempty"`
+	HasNextPage bool    `json:"hasNextPage"`
 }
 
 // What this server is and what it runs on.
