@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -371,4 +372,26 @@ func TestSigmaMatchRegression(t *testing.T) {
 	if len(cases) == 0 || passed != enginePassed {
 		t.Errorf("the command passed %d of %d regression tests, the engine %d", passed, len(cases), enginePassed)
 	}
+}
+
+// FuzzSigmaReadEvents: the events reader never panics, and a position it
+// reports lies inside the input.
+func FuzzSigmaReadEvents(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, "[{\"a\":1},\n{\"Event\":{\"System\":{\"EventID\":1}}}]", "{\"a\":\n1,,}", "[1]", "\xef\xbb\xbf{}", "[", "{} x", "[] {}", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n := 0
+		err := readEvents(bytes.NewReader(data), "f", func(int, sigma.Event) error { n++; return nil })
+		if err == nil {
+			return
+		}
+		var line, col int
+		var off int64
+		if _, serr := fmt.Sscanf(err.Error(), "f: line %d, column %d (byte %d)", &line, &col, &off); serr == nil {
+			if line < 1 || col < 1 || off < 0 || off > int64(len(data)) {
+				t.Fatalf("%q: position out of the input: %v", data, err)
+			}
+		}
+	})
 }
