@@ -496,6 +496,9 @@ func readEvents(r io.Reader, name string, f func(int, sigma.Event) error) error 
 			err = errors.New("unexpected end of file inside a JSON value")
 		}
 		l, c := cr.position(off)
+		if l == 0 {
+			return fmt.Errorf("%s: byte %d: %v", name, off, err)
+		}
 		return fmt.Errorf("%s: line %d, column %d (byte %d): %v", name, l, c, off, err)
 	}
 	array := first == '['
@@ -569,17 +572,28 @@ func firstByte(br *bufio.Reader) (byte, error) {
 }
 
 // countingReader remembers where lines start, to turn a byte offset of the
-// decoder into a line and a column.
+// decoder into a line and a column. It keeps the starts of the most recent
+// lines only (the decoder reports offsets in what it read last), so that
+// a file of millions of lines does not cost memory per line.
 type countingReader struct {
-	r     io.Reader
-	n     int64
-	lines []int64 // offsets at which lines 2, 3, … start
+	r       io.Reader
+	n       int64
+	lines   []int64 // offsets at which the retained lines start
+	dropped int     // lines before the retained ones, the first included
 }
+
+// keepLines bounds the line starts a countingReader retains.
+const keepLines = 1 << 16
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	for i := 0; i < n; i++ {
 		if p[i] == '\n' {
+			if len(c.lines) == keepLines {
+				half := keepLines / 2
+				c.dropped += half
+				c.lines = append(c.lines[:0], c.lines[half:]...)
+			}
 			c.lines = append(c.lines, c.n+int64(i)+1)
 		}
 	}
@@ -587,12 +601,16 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// position is the 1-based line and column of byte offset off.
+// position is the 1-based line and column of byte offset off, or 0, 0
+// when off lies in lines no longer retained.
 func (c *countingReader) position(off int64) (int, int) {
 	i := sort.Search(len(c.lines), func(i int) bool { return c.lines[i] > off })
 	start := int64(0)
-	if i > 0 {
+	switch {
+	case i > 0:
 		start = c.lines[i-1]
+	case c.dropped > 0:
+		return 0, 0
 	}
-	return i + 1, int(off-start) + 1
+	return c.dropped + i + 1, int(off-start) + 1
 }

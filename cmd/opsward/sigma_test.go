@@ -395,3 +395,17 @@ func FuzzSigmaReadEvents(f *testing.F) {
 		}
 	})
 }
+
+// A bad line far into a long file is still named by its line.
+func TestSigmaReadEventsLongFile(t *testing.T) {
+	var b strings.Builder
+	for range 3*keepLines + 5 {
+		b.WriteString("{\"a\":1}\n")
+	}
+	b.WriteString("{\"a\":,}\n")
+	err := readEvents(strings.NewReader(b.String()), "long.ndjson", func(int, sigma.Event) error { return nil })
+	want := "long.ndjson: line " + itoa(3*keepLines+6) + ", column 6 "
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want %q", err, want)
+	}
+}
