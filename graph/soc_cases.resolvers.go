@@ -7,109 +7,144 @@ package graph
 
 import (
 	"context"
-	"fmt"
+	"encoding/base64"
 
 	"entgo.io/contrib/entgql"
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/graph/model"
+	"github.com/opsward/opsward/services/soc/cases"
 )
 
 // Detail is the resolver for the detail field.
 func (r *caseEntryResolver) Detail(ctx context.Context, obj *ent.CaseEntry) (model.JSON, error) {
-	panic(fmt.Errorf("not implemented: Detail - detail"))
+	if len(obj.Detail) == 0 {
+		return nil, nil
+	}
+	return model.JSON(obj.Detail), nil
 }
 
 // Custody is the resolver for the custody field.
 func (r *evidenceResolver) Custody(ctx context.Context, obj *ent.Evidence) ([]*model.CustodyEntry, error) {
-	panic(fmt.Errorf("not implemented: Custody - custody"))
+	return custodyEntries(obj)
 }
 
 // CreateCase is the resolver for the createCase field.
 func (r *mutationResolver) CreateCase(ctx context.Context, input model.CreateCaseInput) (*model.CasePayload, error) {
-	panic(fmt.Errorf("not implemented: CreateCase - createCase"))
+	c, err := r.Cases.CreateCase(ctx, caseInput(input))
+	return casePayload(c, err, "input")
 }
 
 // SetCaseStatus is the resolver for the setCaseStatus field.
 func (r *mutationResolver) SetCaseStatus(ctx context.Context, id string, status string) (*model.CasePayload, error) {
-	panic(fmt.Errorf("not implemented: SetCaseStatus - setCaseStatus"))
+	c, err := r.Cases.SetStatus(ctx, id, status)
+	return casePayload(c, err, "")
 }
 
 // SetCaseSeverity is the resolver for the setCaseSeverity field.
 func (r *mutationResolver) SetCaseSeverity(ctx context.Context, id string, severity string) (*model.CasePayload, error) {
-	panic(fmt.Errorf("not implemented: SetCaseSeverity - setCaseSeverity"))
+	c, err := r.Cases.SetSeverity(ctx, id, severity)
+	return casePayload(c, err, "")
 }
 
 // AssignCase is the resolver for the assignCase field.
 func (r *mutationResolver) AssignCase(ctx context.Context, id string, assigneeID *string) (*model.CasePayload, error) {
-	panic(fmt.Errorf("not implemented: AssignCase - assignCase"))
+	c, err := r.Cases.Assign(ctx, id, deref(assigneeID))
+	return casePayload(c, err, "")
 }
 
 // AddCaseNote is the resolver for the addCaseNote field.
 func (r *mutationResolver) AddCaseNote(ctx context.Context, id string, text string) (*model.CasePayload, error) {
-	panic(fmt.Errorf("not implemented: AddCaseNote - addCaseNote"))
+	c, err := r.Cases.AddNote(ctx, id, text)
+	return casePayload(c, err, "")
 }
 
 // AddAlertsToCase is the resolver for the addAlertsToCase field.
 func (r *mutationResolver) AddAlertsToCase(ctx context.Context, id string, alertIds []string) (*model.CasePayload, error) {
-	panic(fmt.Errorf("not implemented: AddAlertsToCase - addAlertsToCase"))
+	c, err := r.Cases.AddAlerts(ctx, id, alertIds)
+	return casePayload(c, err, "")
 }
 
 // AddEventsToCase is the resolver for the addEventsToCase field.
 func (r *mutationResolver) AddEventsToCase(ctx context.Context, id string, eventIds []string) (*model.CasePayload, error) {
-	panic(fmt.Errorf("not implemented: AddEventsToCase - addEventsToCase"))
+	c, err := r.Cases.AddEvents(ctx, id, eventIds)
+	return casePayload(c, err, "")
 }
 
 // AddCaseTask is the resolver for the addCaseTask field.
 func (r *mutationResolver) AddCaseTask(ctx context.Context, caseID string, title string, assigneeID *string) (*model.CaseTaskPayload, error) {
-	panic(fmt.Errorf("not implemented: AddCaseTask - addCaseTask"))
+	t, err := r.Cases.AddTask(ctx, caseID, title, deref(assigneeID))
+	return caseTaskPayload(t, err)
 }
 
 // SetCaseTaskDone is the resolver for the setCaseTaskDone field.
 func (r *mutationResolver) SetCaseTaskDone(ctx context.Context, id string, done bool) (*model.CaseTaskPayload, error) {
-	panic(fmt.Errorf("not implemented: SetCaseTaskDone - setCaseTaskDone"))
+	t, err := r.Cases.SetTaskDone(ctx, id, done)
+	return caseTaskPayload(t, err)
 }
 
 // AddEvidence is the resolver for the addEvidence field.
 func (r *mutationResolver) AddEvidence(ctx context.Context, caseID string, name string, contentType *string, contentBase64 string) (*model.EvidencePayload, error) {
-	panic(fmt.Errorf("not implemented: AddEvidence - addEvidence"))
+	content, err := decodeEvidence(contentBase64)
+	var e *ent.Evidence
+	if err == nil {
+		e, err = r.Cases.AddEvidence(ctx, cases.EvidenceInput{CaseID: caseID, Name: name, ContentType: deref(contentType), Content: content})
+	}
+	ue, err := userErrors(err, "")
+	return &model.EvidencePayload{Evidence: e, UserErrors: ue}, err
 }
 
 // Cases is the resolver for the cases field.
 func (r *queryResolver) Cases(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.SecurityCaseWhereInput, orderBy *ent.SecurityCaseOrder) (*ent.SecurityCaseConnection, error) {
-	panic(fmt.Errorf("not implemented: Cases - cases"))
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	if orderBy == nil {
+		orderBy = &ent.SecurityCaseOrder{Direction: entgql.OrderDirectionDesc, Field: ent.SecurityCaseOrderFieldOpenedAt}
+	}
+	conn, err := r.Client.SecurityCase.Query().Paginate(ctx, after, first, before, last,
+		ent.WithSecurityCaseOrder(orderBy), ent.WithSecurityCaseFilter(where.Filter))
+	return conn, mapEntError(err)
 }
 
 // EvidenceContent is the resolver for the evidenceContent field.
 func (r *queryResolver) EvidenceContent(ctx context.Context, id string) (*model.EvidenceContent, error) {
-	panic(fmt.Errorf("not implemented: EvidenceContent - evidenceContent"))
+	e, content, err := r.Resolver.Cases.ReadEvidence(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &model.EvidenceContent{Evidence: e, ContentBase64: base64.StdEncoding.EncodeToString(content)}, nil
 }
 
 // TimeToDetectSeconds is the resolver for the timeToDetectSeconds field.
 func (r *securityCaseResolver) TimeToDetectSeconds(ctx context.Context, obj *ent.SecurityCase) (*float64, error) {
-	panic(fmt.Errorf("not implemented: TimeToDetectSeconds - timeToDetectSeconds"))
+	t, err := r.Cases.Times(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	return durationSeconds(t.Detect), nil
 }
 
 // TimeToAcknowledgeSeconds is the resolver for the timeToAcknowledgeSeconds field.
 func (r *securityCaseResolver) TimeToAcknowledgeSeconds(ctx context.Context, obj *ent.SecurityCase) (*float64, error) {
-	panic(fmt.Errorf("not implemented: TimeToAcknowledgeSeconds - timeToAcknowledgeSeconds"))
+	return durationSeconds(cases.TimesOf(obj, nil).Acknowledge), nil
 }
 
 // TimeToContainSeconds is the resolver for the timeToContainSeconds field.
 func (r *securityCaseResolver) TimeToContainSeconds(ctx context.Context, obj *ent.SecurityCase) (*float64, error) {
-	panic(fmt.Errorf("not implemented: TimeToContainSeconds - timeToContainSeconds"))
+	return durationSeconds(cases.TimesOf(obj, nil).Contain), nil
 }
 
 // TimeToResolveSeconds is the resolver for the timeToResolveSeconds field.
 func (r *securityCaseResolver) TimeToResolveSeconds(ctx context.Context, obj *ent.SecurityCase) (*float64, error) {
-	panic(fmt.Errorf("not implemented: TimeToResolveSeconds - timeToResolveSeconds"))
+	return durationSeconds(cases.TimesOf(obj, nil).Resolve), nil
 }
 
 // Alerts is the resolver for the alerts field.
 func (r *securityCaseResolver) Alerts(ctx context.Context, obj *ent.SecurityCase) ([]*ent.Alert, error) {
-	panic(fmt.Errorf("not implemented: Alerts - alerts"))
+	return r.Cases.Alerts(ctx, obj.ID)
 }
 
 // CaseUpdated is the resolver for the caseUpdated field.
 func (r *subscriptionResolver) CaseUpdated(ctx context.Context) (<-chan *ent.SecurityCase, error) {
-	panic(fmt.Errorf("not implemented: CaseUpdated - caseUpdated"))
+	return followCases(ctx, r)
 }
