@@ -61,4 +61,3 @@ func (s *Service) EDL(ctx context.Context, listID, token string) ([]byte, error)
 
 // EDLContentType is the Content-Type the route serves an EDL with.
 const EDLContentType = "text/plain; charset=utf-8"
-

@@ -424,4 +424,3 @@ func (s *Service) DeletePlaybook(ctx context.Context, id string) (*ent.Playbook,
 	})
 	return out, err
 }
-
