@@ -7,104 +7,148 @@ package graph
 
 import (
 	"context"
-	"fmt"
+	"strings"
 
 	"entgo.io/contrib/entgql"
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/graph/model"
+	"github.com/opsward/opsward/services/soc/response"
 )
 
 // Size is the resolver for the size field.
 func (r *indicatorListResolver) Size(ctx context.Context, obj *ent.IndicatorList) (int, error) {
-	panic(fmt.Errorf("not implemented: Size - size"))
+	return r.Response.ListSize(ctx, obj.ID)
 }
 
 // EdlPath is the resolver for the edlPath field.
 func (r *indicatorListResolver) EdlPath(ctx context.Context, obj *ent.IndicatorList) (*string, error) {
-	panic(fmt.Errorf("not implemented: EdlPath - edlPath"))
+	if p := r.Response.EDLPath(obj); p != "" {
+		return &p, nil
+	}
+	return nil, nil
 }
 
 // CreateIndicatorList is the resolver for the createIndicatorList field.
 func (r *mutationResolver) CreateIndicatorList(ctx context.Context, input model.IndicatorListInput) (*model.IndicatorListPayload, error) {
-	panic(fmt.Errorf("not implemented: CreateIndicatorList - createIndicatorList"))
+	nl, err := r.Response.CreateList(ctx, response.ListInput{TenantID: deref(input.TenantID), Name: input.Name,
+		Kind: input.Kind, Description: deref(input.Description)})
+	ue, err := userErrors(err, "input")
+	return indicatorListPayload(nl, ue), err
 }
 
 // DeleteIndicatorList is the resolver for the deleteIndicatorList field.
 func (r *mutationResolver) DeleteIndicatorList(ctx context.Context, id string) (*model.IndicatorListPayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteIndicatorList - deleteIndicatorList"))
+	l, err := r.Response.DeleteList(ctx, id)
+	ue, err := userErrors(err, "")
+	return &model.IndicatorListPayload{List: l, UserErrors: ue}, err
 }
 
 // RotateEdlToken is the resolver for the rotateEdlToken field.
 func (r *mutationResolver) RotateEdlToken(ctx context.Context, id string) (*model.IndicatorListPayload, error) {
-	panic(fmt.Errorf("not implemented: RotateEdlToken - rotateEdlToken"))
+	nl, err := r.Response.RotateToken(ctx, id)
+	ue, err := userErrors(err, "")
+	return indicatorListPayload(nl, ue), err
 }
 
 // AddIndicator is the resolver for the addIndicator field.
 func (r *mutationResolver) AddIndicator(ctx context.Context, input model.IndicatorInput) (*model.IndicatorPayload, error) {
-	panic(fmt.Errorf("not implemented: AddIndicator - addIndicator"))
+	ind, err := r.Response.AddIndicator(ctx, indicatorInput(input))
+	ue, err := userErrors(err, "input")
+	return &model.IndicatorPayload{Indicator: ind, UserErrors: ue}, err
 }
 
 // DeleteIndicator is the resolver for the deleteIndicator field.
 func (r *mutationResolver) DeleteIndicator(ctx context.Context, id string) (*model.IndicatorPayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteIndicator - deleteIndicator"))
+	ind, err := r.Response.DeleteIndicator(ctx, id)
+	ue, err := userErrors(err, "")
+	return &model.IndicatorPayload{Indicator: ind, UserErrors: ue}, err
 }
 
 // ImportStixBundle is the resolver for the importStixBundle field.
 func (r *mutationResolver) ImportStixBundle(ctx context.Context, listID string, bundle string, source *string) (*model.ImportIndicatorsPayload, error) {
-	panic(fmt.Errorf("not implemented: ImportStixBundle - importStixBundle"))
+	res, err := r.Response.Import(ctx, listID, response.FormatSTIX, strings.NewReader(bundle), deref(source))
+	ue, err := userErrors(err, "")
+	return importPayload(res, ue), err
 }
 
 // ImportIndicatorsCSV is the resolver for the importIndicatorsCsv field.
 func (r *mutationResolver) ImportIndicatorsCSV(ctx context.Context, listID string, csv string, source *string) (*model.ImportIndicatorsPayload, error) {
-	panic(fmt.Errorf("not implemented: ImportIndicatorsCSV - importIndicatorsCsv"))
+	res, err := r.Response.Import(ctx, listID, response.FormatCSV, strings.NewReader(csv), deref(source))
+	ue, err := userErrors(err, "")
+	return importPayload(res, ue), err
 }
 
 // CreatePlaybook is the resolver for the createPlaybook field.
 func (r *mutationResolver) CreatePlaybook(ctx context.Context, input model.PlaybookInput) (*model.PlaybookPayload, error) {
-	panic(fmt.Errorf("not implemented: CreatePlaybook - createPlaybook"))
+	p, err := r.Response.CreatePlaybook(ctx, playbookInput(input))
+	ue, err := userErrors(err, "input")
+	return &model.PlaybookPayload{Playbook: p, UserErrors: ue}, err
 }
 
 // UpdatePlaybook is the resolver for the updatePlaybook field.
 func (r *mutationResolver) UpdatePlaybook(ctx context.Context, id string, input model.PlaybookInput) (*model.PlaybookPayload, error) {
-	panic(fmt.Errorf("not implemented: UpdatePlaybook - updatePlaybook"))
+	p, err := r.Response.UpdatePlaybook(ctx, id, playbookInput(input))
+	ue, err := userErrors(err, "input")
+	return &model.PlaybookPayload{Playbook: p, UserErrors: ue}, err
 }
 
 // DeletePlaybook is the resolver for the deletePlaybook field.
 func (r *mutationResolver) DeletePlaybook(ctx context.Context, id string) (*model.PlaybookPayload, error) {
-	panic(fmt.Errorf("not implemented: DeletePlaybook - deletePlaybook"))
+	p, err := r.Response.DeletePlaybook(ctx, id)
+	ue, err := userErrors(err, "")
+	return &model.PlaybookPayload{Playbook: p, UserErrors: ue}, err
 }
 
 // Trigger is the resolver for the trigger field.
 func (r *playbookResolver) Trigger(ctx context.Context, obj *ent.Playbook) (model.JSON, error) {
-	panic(fmt.Errorf("not implemented: Trigger - trigger"))
+	return jsonOrNull(response.PublicTrigger(obj)), nil
 }
 
 // Steps is the resolver for the steps field.
 func (r *playbookResolver) Steps(ctx context.Context, obj *ent.Playbook) (model.JSON, error) {
-	panic(fmt.Errorf("not implemented: Steps - steps"))
+	return jsonOrNull(response.PublicSteps(obj)), nil
 }
 
 // Log is the resolver for the log field.
 func (r *playbookRunResolver) Log(ctx context.Context, obj *ent.PlaybookRun) (model.JSON, error) {
-	panic(fmt.Errorf("not implemented: Log - log"))
+	if len(obj.Log) == 0 {
+		return nil, nil
+	}
+	return jsonOrNull(obj.Log), nil
 }
 
 // IndicatorLists is the resolver for the indicatorLists field.
 func (r *queryResolver) IndicatorLists(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IndicatorListWhereInput) (*ent.IndicatorListConnection, error) {
-	panic(fmt.Errorf("not implemented: IndicatorLists - indicatorLists"))
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	conn, err := r.Client.IndicatorList.Query().Paginate(ctx, after, first, before, last, ent.WithIndicatorListFilter(where.Filter))
+	return conn, mapEntError(err)
 }
 
 // Indicators is the resolver for the indicators field.
 func (r *queryResolver) Indicators(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IndicatorWhereInput) (*ent.IndicatorConnection, error) {
-	panic(fmt.Errorf("not implemented: Indicators - indicators"))
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	conn, err := r.Client.Indicator.Query().Paginate(ctx, after, first, before, last, ent.WithIndicatorFilter(where.Filter))
+	return conn, mapEntError(err)
 }
 
 // Playbooks is the resolver for the playbooks field.
 func (r *queryResolver) Playbooks(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.PlaybookWhereInput) (*ent.PlaybookConnection, error) {
-	panic(fmt.Errorf("not implemented: Playbooks - playbooks"))
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	conn, err := r.Client.Playbook.Query().Paginate(ctx, after, first, before, last, ent.WithPlaybookFilter(where.Filter))
+	return conn, mapEntError(err)
 }
 
 // PlaybookRuns is the resolver for the playbookRuns field.
 func (r *queryResolver) PlaybookRuns(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.PlaybookRunWhereInput) (*ent.PlaybookRunConnection, error) {
-	panic(fmt.Errorf("not implemented: PlaybookRuns - playbookRuns"))
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	conn, err := r.Client.PlaybookRun.Query().Paginate(ctx, after, first, before, last, ent.WithPlaybookRunFilter(where.Filter))
+	return conn, mapEntError(err)
 }
