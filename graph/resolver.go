@@ -10,7 +10,9 @@ import (
 	"github.com/opsward/opsward/services/noc/monitoring"
 	"github.com/opsward/opsward/services/soc/cases"
 	"github.com/opsward/opsward/services/soc/detect"
+	"github.com/opsward/opsward/services/soc/events"
 	"github.com/opsward/opsward/services/soc/response"
+	"github.com/opsward/opsward/services/soc/syslog"
 	"github.com/opsward/opsward/tenants"
 )
 
@@ -33,6 +35,10 @@ type Resolver struct {
 	SOC      *detect.Service
 	Cases    *cases.Service
 	Response *response.Service
-	Logger    *slog.Logger
-	Info      model.ServerInfo
+	// SecurityEvents reads stored events; SyslogStats counts the listener's
+	// messages (nil when it does not run).
+	EventStore  *events.Store
+	SyslogStats func() syslog.Stats
+	Logger      *slog.Logger
+	Info        model.ServerInfo
 }

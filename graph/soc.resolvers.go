@@ -7,115 +7,214 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"entgo.io/contrib/entgql"
+	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/graph/model"
+	"github.com/opsward/opsward/services/soc/detect"
+	"github.com/opsward/opsward/services/soc/events"
+	"github.com/opsward/opsward/tenants"
 )
 
 // Detail is the resolver for the detail field.
 func (r *alertResolver) Detail(ctx context.Context, obj *ent.Alert) (model.JSON, error) {
-	panic(fmt.Errorf("not implemented: Detail - detail"))
+	if len(obj.Detail) == 0 {
+		return nil, nil
+	}
+	return model.JSON(obj.Detail), nil
 }
 
 // Events is the resolver for the events field.
 func (r *alertResolver) Events(ctx context.Context, obj *ent.Alert) ([]*model.SecurityEvent, error) {
-	panic(fmt.Errorf("not implemented: Events - events"))
+	if len(obj.EventIds) == 0 || r.EventStore == nil {
+		return []*model.SecurityEvent{}, nil
+	}
+	nctx, err := narrowTo(ctx, r.Tenancy, obj.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := r.EventStore.Get(nctx, obj.EventIds)
+	if err != nil {
+		return nil, err
+	}
+	return securityEvents(evs), nil
 }
 
 // Global is the resolver for the global field.
 func (r *detectionRuleResolver) Global(ctx context.Context, obj *ent.DetectionRule) (bool, error) {
-	panic(fmt.Errorf("not implemented: Global - global"))
+	return r.SOC.IsGlobal(ctx, obj)
 }
 
 // EnabledForMe is the resolver for the enabledForMe field.
 func (r *detectionRuleResolver) EnabledForMe(ctx context.Context, obj *ent.DetectionRule) (bool, error) {
-	panic(fmt.Errorf("not implemented: EnabledForMe - enabledForMe"))
+	a, err := tenants.Require(ctx)
+	if err != nil {
+		return false, err
+	}
+	return r.SOC.EnabledFor(ctx, obj, a.TenantID)
 }
 
 // HasToken is the resolver for the hasToken field.
 func (r *logSourceResolver) HasToken(ctx context.Context, obj *ent.LogSource) (bool, error) {
-	panic(fmt.Errorf("not implemented: HasToken - hasToken"))
+	return obj.TokenHash != nil, nil
 }
 
 // CreateLogSource is the resolver for the createLogSource field.
 func (r *mutationResolver) CreateLogSource(ctx context.Context, input model.LogSourceInput) (*model.LogSourcePayload, error) {
-	panic(fmt.Errorf("not implemented: CreateLogSource - createLogSource"))
+	ns, err := r.SOC.CreateSource(ctx, sourceInput(input))
+	ue, err := userErrors(err, "input")
+	return sourcePayload(ns, ue), err
 }
 
 // UpdateLogSource is the resolver for the updateLogSource field.
 func (r *mutationResolver) UpdateLogSource(ctx context.Context, id string, input model.LogSourceInput) (*model.LogSourcePayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateLogSource - updateLogSource"))
+	ns, err := r.SOC.UpdateSource(ctx, id, sourceInput(input))
+	ue, err := userErrors(err, "input")
+	return sourcePayload(ns, ue), err
 }
 
 // DeleteLogSource is the resolver for the deleteLogSource field.
 func (r *mutationResolver) DeleteLogSource(ctx context.Context, id string) (*model.LogSourcePayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteLogSource - deleteLogSource"))
+	ls, err := r.SOC.DeleteSource(ctx, id)
+	ue, err := userErrors(err, "")
+	return &model.LogSourcePayload{LogSource: ls, UserErrors: ue}, err
 }
 
 // SaveDetectionRule is the resolver for the saveDetectionRule field.
 func (r *mutationResolver) SaveDetectionRule(ctx context.Context, input model.DetectionRuleInput) (*model.DetectionRulePayload, error) {
-	panic(fmt.Errorf("not implemented: SaveDetectionRule - saveDetectionRule"))
+	rule, err := r.SOC.SaveRule(ctx, detect.RuleInput{TenantID: deref(input.TenantID), YAML: input.Yaml, Enabled: input.Enabled})
+	ue, err := userErrors(err, "input")
+	return &model.DetectionRulePayload{Rule: rule, UserErrors: ue}, err
 }
 
 // SetDetectionRuleEnabled is the resolver for the setDetectionRuleEnabled field.
 func (r *mutationResolver) SetDetectionRuleEnabled(ctx context.Context, id string, enabled bool) (*model.DetectionRulePayload, error) {
-	panic(fmt.Errorf("not implemented: SetDetectionRuleEnabled - setDetectionRuleEnabled"))
+	rule, err := r.SOC.SetRuleEnabled(ctx, id, enabled)
+	ue, err := userErrors(err, "")
+	return &model.DetectionRulePayload{Rule: rule, UserErrors: ue}, err
 }
 
 // DeleteDetectionRule is the resolver for the deleteDetectionRule field.
 func (r *mutationResolver) DeleteDetectionRule(ctx context.Context, id string) (*model.DetectionRulePayload, error) {
-	panic(fmt.Errorf("not implemented: DeleteDetectionRule - deleteDetectionRule"))
+	rule, err := r.SOC.DeleteRule(ctx, id)
+	ue, err := userErrors(err, "")
+	return &model.DetectionRulePayload{Rule: rule, UserErrors: ue}, err
 }
 
 // TestDetectionRule is the resolver for the testDetectionRule field.
 func (r *mutationResolver) TestDetectionRule(ctx context.Context, rule string, events []model.JSON) (*model.RuleTestResult, error) {
-	panic(fmt.Errorf("not implemented: TestDetectionRule - testDetectionRule"))
+	evs := make([]map[string]any, len(events))
+	for i, e := range events {
+		if err := json.Unmarshal(e, &evs[i]); err != nil || evs[i] == nil {
+			return nil, opsward.FieldErrorf(fmt.Sprintf("events.%d", i), "an event is a JSON object")
+		}
+	}
+	res, err := r.SOC.TestRule(ctx, rule, evs)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.RuleTestResult{Matches: res.Matches, Correlations: res.Correlations, RuleID: optString(res.RuleID), Title: optString(res.Title)}
+	if res.Err != nil {
+		msg := res.Err.Error()
+		out.Error = &msg
+	}
+	return out, nil
 }
 
 // AcknowledgeAlert is the resolver for the acknowledgeAlert field.
 func (r *mutationResolver) AcknowledgeAlert(ctx context.Context, id string) (*model.AlertPayload, error) {
-	panic(fmt.Errorf("not implemented: AcknowledgeAlert - acknowledgeAlert"))
+	a, err := r.SOC.AcknowledgeAlert(ctx, id)
+	ue, err := userErrors(err, "")
+	return &model.AlertPayload{Alert: a, UserErrors: ue}, err
 }
 
 // CloseAlert is the resolver for the closeAlert field.
 func (r *mutationResolver) CloseAlert(ctx context.Context, id string, status string) (*model.AlertPayload, error) {
-	panic(fmt.Errorf("not implemented: CloseAlert - closeAlert"))
+	a, err := r.SOC.CloseAlert(ctx, id, status)
+	ue, err := userErrors(err, "")
+	return &model.AlertPayload{Alert: a, UserErrors: ue}, err
 }
 
 // AssignAlert is the resolver for the assignAlert field.
 func (r *mutationResolver) AssignAlert(ctx context.Context, id string, assigneeID *string) (*model.AlertPayload, error) {
-	panic(fmt.Errorf("not implemented: AssignAlert - assignAlert"))
+	a, err := r.SOC.AssignAlert(ctx, id, deref(assigneeID))
+	ue, err := userErrors(err, "")
+	return &model.AlertPayload{Alert: a, UserErrors: ue}, err
 }
 
 // LogSources is the resolver for the logSources field.
 func (r *queryResolver) LogSources(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.LogSourceWhereInput) (*ent.LogSourceConnection, error) {
-	panic(fmt.Errorf("not implemented: LogSources - logSources"))
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	conn, err := r.Client.LogSource.Query().Paginate(ctx, after, first, before, last, ent.WithLogSourceFilter(where.Filter))
+	return conn, mapEntError(err)
 }
 
 // SecurityEvents is the resolver for the securityEvents field.
 func (r *queryResolver) SecurityEvents(ctx context.Context, from time.Time, to time.Time, filters []*model.EventFilter, text *string, first *int, after *string) (*model.SecurityEventConnection, error) {
-	panic(fmt.Errorf("not implemented: SecurityEvents - securityEvents"))
+	if r.EventStore == nil {
+		return nil, opsward.Errorf(opsward.EFORBIDDEN, "this server stores no security events")
+	}
+	q := events.Query{From: from, To: to, Text: deref(text), Cursor: deref(after)}
+	if first != nil {
+		q.Limit = *first
+	}
+	for _, f := range filters {
+		q.Filters = append(q.Filters, events.Filter{Field: f.Field, Op: f.Op, Value: deref(f.Value), Values: f.Values})
+	}
+	page, err := r.EventStore.Search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.SecurityEventConnection{Nodes: securityEvents(page.Events), HasNextPage: page.Next != ""}
+	if page.Next != "" {
+		out.EndCursor = &page.Next
+	}
+	return out, nil
 }
 
 // DetectionRules is the resolver for the detectionRules field.
 func (r *queryResolver) DetectionRules(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.DetectionRuleWhereInput, orderBy *ent.DetectionRuleOrder) (*ent.DetectionRuleConnection, error) {
-	panic(fmt.Errorf("not implemented: DetectionRules - detectionRules"))
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	q, pctx, err := r.SOC.RulesQuery(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := q.Paginate(pctx, after, first, before, last, ent.WithDetectionRuleOrder(orderBy), ent.WithDetectionRuleFilter(where.Filter))
+	return conn, mapEntError(err)
 }
 
 // Alerts is the resolver for the alerts field.
 func (r *queryResolver) Alerts(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.AlertWhereInput, orderBy *ent.AlertOrder) (*ent.AlertConnection, error) {
-	panic(fmt.Errorf("not implemented: Alerts - alerts"))
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	if orderBy == nil {
+		orderBy = &ent.AlertOrder{Direction: entgql.OrderDirectionDesc, Field: ent.AlertOrderFieldLastSeen}
+	}
+	conn, err := r.Client.Alert.Query().Paginate(ctx, after, first, before, last, ent.WithAlertOrder(orderBy), ent.WithAlertFilter(where.Filter))
+	return conn, mapEntError(err)
 }
 
 // IngestStats is the resolver for the ingestStats field.
 func (r *queryResolver) IngestStats(ctx context.Context) (*model.IngestStats, error) {
-	panic(fmt.Errorf("not implemented: IngestStats - ingestStats"))
+	st := r.SOC.Stats()
+	out := &model.IngestStats{EventsStored: int(st.Stored)}
+	if r.SyslogStats != nil {
+		c := r.SyslogStats().Total()
+		out.SyslogReceived, out.SyslogAccepted, out.SyslogUnclaimed, out.SyslogParseErrors = int(c.Received), int(c.Accepted), int(c.Unclaimed), int(c.ParseErrors)
+	}
+	return out, nil
 }
 
 // AlertUpdated is the resolver for the alertUpdated field.
 func (r *subscriptionResolver) AlertUpdated(ctx context.Context) (<-chan *ent.Alert, error) {
-	panic(fmt.Errorf("not implemented: AlertUpdated - alertUpdated"))
+	return follow(ctx, r, "alert", func(ctx context.Context, id string) (*ent.Alert, error) { return r.Client.Alert.Get(ctx, id) })
 }

@@ -28,6 +28,11 @@ import (
 	"github.com/opsward/opsward/services/dispatch"
 	"github.com/opsward/opsward/services/noc/monitoring"
 	"github.com/opsward/opsward/services/noc/results"
+	"github.com/opsward/opsward/services/soc/cases"
+	"github.com/opsward/opsward/services/soc/detect"
+	"github.com/opsward/opsward/services/soc/events"
+	"github.com/opsward/opsward/services/soc/response"
+	"github.com/opsward/opsward/services/soc/syslog"
 	"github.com/opsward/opsward/tenants"
 	"github.com/opsward/opsward/tenants/authn"
 )
@@ -70,6 +75,12 @@ type Main struct {
 	NOC       *monitoring.Service
 	Results   *results.Store
 	NOCEvents *monitoring.Events
+	// The SOC: detection, events, syslog, cases and response.
+	SOC            *detect.Service
+	SecurityEvents *events.Store
+	Syslog         *syslog.Server
+	Cases          *cases.Service
+	Response       *response.Service
 
 	migrator *migrations.Migrator
 	server   *http.Server
@@ -156,6 +167,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.openNOC(ctx); err != nil {
 		return err
 	}
+	if err := m.openSOC(ctx); err != nil {
+		return err
+	}
 	bgctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
 	m.goBackground(func() { m.Tenants.Run(bgctx) })
@@ -174,6 +188,10 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		m.mountAuth()
 		m.mountAPI()
 		m.mountNOC()
+		m.mountSOC()
+		if err := m.startSyslog(bgctx); err != nil {
+			return err
+		}
 	}
 	if m.listener, err = net.Listen("tcp", m.Config.HTTPAddr); err != nil {
 		return fmt.Errorf("OPSWARD_HTTP_ADDR: cannot listen on %s: %v", m.Config.HTTPAddr, err)
@@ -208,14 +226,24 @@ func (m *Main) Open(ctx context.Context) (err error) {
 // mountAPI adds the GraphQL gateway and the explorer.
 func (m *Main) mountAPI() {
 	res := &graph.Resolver{
-		Client:    m.Client,
-		Tenancy:   m.Tenants,
-		Billing:   m.Billing,
-		Dispatch:  m.Dispatch,
-		Schedules: m.source(),
-		NOC:       m.NOC,
-		NOCEvents: m.NOCEvents,
-		Logger:    m.Logger,
+		Client:     m.Client,
+		Tenancy:    m.Tenants,
+		Billing:    m.Billing,
+		Dispatch:   m.Dispatch,
+		Schedules:  m.source(),
+		NOC:        m.NOC,
+		NOCEvents:  m.NOCEvents,
+		SOC:        m.SOC,
+		Cases:      m.Cases,
+		Response:   m.Response,
+		EventStore: m.SecurityEvents,
+		SyslogStats: func() syslog.Stats {
+			if m.Syslog == nil {
+				return syslog.Stats{}
+			}
+			return m.Syslog.Stats()
+		},
+		Logger: m.Logger,
 		Info: model.ServerInfo{
 			Version:  platform.Version(),
 			Database: m.DB.Dialect,

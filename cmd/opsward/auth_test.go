@@ -37,9 +37,12 @@ type authServer struct {
 
 // startAuthServer seeds the demonstration data with `opsward seed demo
 // --json` and starts the real Main on the same database.
-func startAuthServer(t *testing.T) *authServer {
+func startAuthServer(t *testing.T, adjust ...func(*platform.Config)) *authServer {
 	t.Helper()
 	cfg := testConfig(t)
+	for _, f := range adjust {
+		f(&cfg)
+	}
 	env := map[string]string{"OPSWARD_DATA_DIR": cfg.DataDir, "OPSWARD_LOG_LEVEL": "warn"}
 	if !cfg.Embedded() {
 		env["OPSWARD_DATABASE_URL"] = cfg.DatabaseURL

@@ -6,19 +6,31 @@ import (
 	"time"
 
 	"github.com/opsward/opsward/billing"
+	"github.com/opsward/opsward/ent/alert"
 	"github.com/opsward/opsward/ent/apikey"
 	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/assetdependency"
 	"github.com/opsward/opsward/ent/auditentry"
+	"github.com/opsward/opsward/ent/caseentry"
+	"github.com/opsward/opsward/ent/casetask"
+	"github.com/opsward/opsward/ent/detectionrule"
 	"github.com/opsward/opsward/ent/escalationpolicy"
+	"github.com/opsward/opsward/ent/evidence"
 	"github.com/opsward/opsward/ent/incident"
 	"github.com/opsward/opsward/ent/incidententry"
+	"github.com/opsward/opsward/ent/indicator"
+	"github.com/opsward/opsward/ent/indicatorlist"
 	"github.com/opsward/opsward/ent/invitation"
+	"github.com/opsward/opsward/ent/logsource"
 	"github.com/opsward/opsward/ent/maintenancewindow"
 	"github.com/opsward/opsward/ent/membership"
 	"github.com/opsward/opsward/ent/monitor"
 	"github.com/opsward/opsward/ent/notificationchannel"
+	"github.com/opsward/opsward/ent/playbook"
+	"github.com/opsward/opsward/ent/playbookrun"
 	"github.com/opsward/opsward/ent/refreshtoken"
+	"github.com/opsward/opsward/ent/ruleoverride"
+	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/session"
 	"github.com/opsward/opsward/ent/subscription"
 	"github.com/opsward/opsward/ent/tenant"
@@ -158,6 +170,9 @@ var purgeTables = []string{
 	"check_results", "check_rollups",
 	incidententry.Table, incident.Table, assetdependency.Table, monitor.Table, asset.Table,
 	maintenancewindow.Table, escalationpolicy.Table, notificationchannel.Table,
+	"security_events", caseentry.Table, casetask.Table, evidence.Table, alert.Table, securitycase.Table,
+	indicator.Table, indicatorlist.Table, playbookrun.Table, playbook.Table, ruleoverride.Table,
+	detectionrule.Table, logsource.Table,
 }
 
 // PurgeClosedArgs is the job that deletes closed tenants whose retention
@@ -189,6 +204,9 @@ func (m *Main) schedulePlatformJobs(ctx context.Context) {
 			}
 			if _, err := m.Dispatch.Enqueue(ctx, root.ID, MaintainResultsArgs{}, &dispatch.EnqueueOpts{DedupKey: "maintain-results"}); err != nil {
 				m.Logger.WarnContext(ctx, "enqueue the results upkeep", "err", err)
+			}
+			if _, err := m.Dispatch.Enqueue(ctx, root.ID, MaintainEventsArgs{}, &dispatch.EnqueueOpts{DedupKey: "maintain-events"}); err != nil {
+				m.Logger.WarnContext(ctx, "enqueue the events upkeep", "err", err)
 			}
 		}
 		select {

@@ -53,6 +53,7 @@ Commands:
   migrate     apply or roll back database migrations: migrate up|down|status
   seed        fill the database with demonstration data: seed demo [--json]
   sigma       check Sigma rules against event files: sigma match --rules PATH --events FILE
+  rules       load a folder of Sigma rules into the library: rules import DIR [--tenant ID]
   version     print the version
 
 With no configuration, serve keeps everything on this machine: SQLite in
@@ -85,6 +86,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runSeed(ctx, rest, getenv, stdout, stderr)
 	case "sigma":
 		return runSigma(ctx, rest, stdout, stderr)
+	case "rules":
+		err = runRules(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "opsward", platform.Version())
 	case "help", "-h", "--help":

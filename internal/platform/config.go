@@ -61,6 +61,13 @@ type Config struct {
 	// EgressDeny lists public ranges they may never reach.
 	EgressAllow []string
 	EgressDeny  []string
+	// Syslog listeners (empty: off). Several addresses give tenants ports
+	// of their own; TLS needs a certificate and key (PEM files).
+	SyslogUDP     []string
+	SyslogTCP     []string
+	SyslogTLS     []string
+	SyslogTLSCert string
+	SyslogTLSKey  string
 }
 
 // setting ties a Config field to its variable and flag.
@@ -147,6 +154,23 @@ func settings() []setting {
 	add(mk("OPSWARD_EGRESS_DENY", "egress-deny", "comma-separated CIDRs that monitors and webhooks may never reach (default none)",
 		func(c *Config) string { return strings.Join(c.EgressDeny, ",") },
 		func(c *Config, v string) error { c.EgressDeny = splitList(v); return nil }))
+	for _, l := range []struct {
+		name, flag, what string
+		f                func(c *Config) *[]string
+	}{
+		{"OPSWARD_SYSLOG_UDP", "syslog-udp", "UDP", func(c *Config) *[]string { return &c.SyslogUDP }},
+		{"OPSWARD_SYSLOG_TCP", "syslog-tcp", "TCP", func(c *Config) *[]string { return &c.SyslogTCP }},
+		{"OPSWARD_SYSLOG_TLS", "syslog-tls", "TLS", func(c *Config) *[]string { return &c.SyslogTLS }},
+	} {
+		f := l.f
+		add(mk(l.name, l.flag, "comma-separated host:port the syslog "+l.what+" listener binds (default off)",
+			func(c *Config) string { return strings.Join(*f(c), ",") },
+			func(c *Config, v string) error { *f(c) = splitList(v); return nil }))
+	}
+	g, s = str(func(c *Config) *string { return &c.SyslogTLSCert })
+	add(mk("OPSWARD_SYSLOG_TLS_CERT", "syslog-tls-cert", "PEM certificate file of the syslog TLS listener", g, s))
+	g, s = str(func(c *Config) *string { return &c.SyslogTLSKey })
+	add(mk("OPSWARD_SYSLOG_TLS_KEY", "syslog-tls-key", "PEM key file of the syslog TLS listener", g, s))
 	add(mk("OPSWARD_BODY_LIMIT", "body-limit", "largest request body in bytes (default 10485760)",
 		func(c *Config) string {
 			if c.BodyLimitBytes == 0 {
@@ -298,6 +322,16 @@ func (c Config) Validate() error {
 	}
 	if _, err := ParseLevel(c.LogLevel); err != nil {
 		return fmt.Errorf("OPSWARD_LOG_LEVEL: %v", err)
+	}
+	for name, list := range map[string][]string{"OPSWARD_SYSLOG_UDP": c.SyslogUDP, "OPSWARD_SYSLOG_TCP": c.SyslogTCP, "OPSWARD_SYSLOG_TLS": c.SyslogTLS} {
+		for _, a := range list {
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				return fmt.Errorf("%s: %q is not host:port", name, a)
+			}
+		}
+	}
+	if len(c.SyslogTLS) > 0 && (c.SyslogTLSCert == "" || c.SyslogTLSKey == "") {
+		return errors.New("OPSWARD_SYSLOG_TLS: set OPSWARD_SYSLOG_TLS_CERT and OPSWARD_SYSLOG_TLS_KEY too")
 	}
 	for name, list := range map[string][]string{"OPSWARD_EGRESS_ALLOW": c.EgressAllow, "OPSWARD_EGRESS_DENY": c.EgressDeny} {
 		for _, p := range list {

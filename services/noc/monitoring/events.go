@@ -92,3 +92,12 @@ func (e *Events) Subscribe(ctx context.Context, kind string, tenantIDs []string)
 	}()
 	return out
 }
+
+// Publish tells subscribers of kind in a tenant that the object id changed.
+// Other services (the SOC's alerts and cases) share the bus.
+func (e *Events) Publish(ctx context.Context, kind, tenantID, id string) {
+	b, _ := json.Marshal(event{Kind: eventKind(kind), TenantID: tenantID, ID: id})
+	if err := e.rdb.Publish(ctx, e.channel(tenantID), b).Err(); err != nil {
+		e.log.DebugContext(ctx, "publish an event", "tenant_id", tenantID, "err", err)
+	}
+}

@@ -8,6 +8,3 @@
 // a rule's author from its alerts (the SigmaHQ licence requires it), and
 // never import the NOC: NOC signals arrive through noc.SignalSink.
 package detect
-
-// Service is the SOC's detection service.
-type Service struct{}

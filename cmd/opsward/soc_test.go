@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opsward/opsward/internal/platform"
+)
+
+// A Sigma rule of the global library, on Windows process creation.
+const mimikatzRule = `title: Mimikatz command line
+id: 6d1ad7ad-7d5c-4c5e-9a3c-0b7c1f1c2a11
+status: test
+description: Detects mimikatz keywords on a process command line.
+author: Opsward tests
+level: high
+tags:
+  - attack.credential-access
+  - attack.t1003.001
+logsource:
+  product: windows
+  category: process_creation
+detection:
+  selection:
+    CommandLine|contains:
+      - 'sekurlsa::logonpasswords'
+      - 'mimikatz'
+  condition: selection
+`
+
+func evtx(host, user, cmd string) string {
+	ev := map[string]any{"Event": map[string]any{
+		"System": map[string]any{"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational",
+			"Provider_Name": "Microsoft-Windows-Sysmon", "Computer": host,
+			"TimeCreated": map[string]any{"SystemTime": time.Now().UTC().Format(time.RFC3339Nano)}},
+		"EventData": map[string]any{"Image": `C:\Windows\System32\cmd.exe`, "CommandLine": cmd, "User": user,
+			"ParentImage": `C:\Windows\explorer.exe`}}}
+	b, _ := json.Marshal(ev)
+	return string(b)
+}
+
+// Events sent over HTTP and over syslog (the real logger client) arrive
+// normalised, stored for the tenant they are bound to, and examined by
+// the rule library; matches become deduplicated alerts that show the
+// rule's author. Bad batches and batches over the plan are refused whole.
+func TestSOCIngestAndDetection(t *testing.T) {
+	if _, err := exec.LookPath("logger"); err != nil {
+		t.Skip("logger (util-linux) is not installed")
+	}
+	s := startAuthServer(t, func(c *platform.Config) {
+		c.SyslogUDP, c.SyslogTCP = []string{"127.0.0.1:0"}, []string{"127.0.0.1:0"}
+	})
+	acme, globex := s.demo.Customers[0], s.demo.Customers[1]
+	owner := "Bearer " + s.login(t, s.user(t, s.demo.Provider, "owner"), "").AccessToken
+	acmeAdmin := "Bearer " + s.login(t, s.user(t, acme, "admin"), "").AccessToken
+	globexAdmin := "Bearer " + s.login(t, s.user(t, globex, "admin"), "").AccessToken
+	gql := func(auth, q string, vars map[string]any) map[string]any {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
+		req, _ := http.NewRequest(http.MethodPost, s.base+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", auth)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		if errs, _ := out["errors"].([]any); len(errs) > 0 {
+			t.Fatalf("%s: %v", firstWord(q), errs)
+		}
+		return out
+	}
+
+	// The MSP adds a rule to the global library; customers run it.
+	r := gql(owner, `mutation($y: String!) { saveDetectionRule(input: {yaml: $y}) { rule { id global author } userErrors { field message } } }`,
+		map[string]any{"y": mimikatzRule})
+	if g, _ := dig(r, "data", "saveDetectionRule", "rule", "global").(bool); !g {
+		t.Fatalf("saveDetectionRule: %v", r)
+	}
+	// A customer may not change the global library.
+	r = gql(acmeAdmin, `mutation($y: String!) { saveDetectionRule(input: {yaml: $y, tenantId: "`+s.demo.Provider.ID+`"}) { rule { id } userErrors { field message } } }`,
+		map[string]any{"y": mimikatzRule})
+	if dig(r, "data", "saveDetectionRule", "rule") != nil {
+		t.Fatalf("a customer wrote a global rule: %v", r)
+	}
+
+	ingest := func(body []byte, gz bool) (int, map[string]any) {
+		t.Helper()
+		if gz {
+			var b bytes.Buffer
+			w := gzip.NewWriter(&b)
+			w.Write(body)
+			w.Close()
+			body = b.Bytes()
+		}
+		req, _ := http.NewRequest(http.MethodPost, s.base+"/ingest/events", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+acme.APIKey.Secret)
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		if gz {
+			req.Header.Set("Content-Encoding", "gzip")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	batch := strings.Join([]string{
+		evtx("ws-7", `ACME\bob`, `mimikatz.exe "sekurlsa::logonpasswords" exit`),
+		evtx("ws-7", `ACME\bob`, `C:\temp\mimikatz.exe privilege::debug`),
+		evtx("ws-9", `ACME\ann`, `notepad.exe report.txt`),
+	}, "\n")
+	status, out := ingest([]byte(batch), true)
+	if status != http.StatusAccepted || out["accepted"] != float64(3) || out["alerts"] != float64(2) {
+		t.Fatalf("ingest: %d %v", status, out)
+	}
+	// Two matches on one host and user: one alert, counted twice.
+	r = gql(acmeAdmin, `{ alerts(first: 10) { edges { node { id title severity count ruleAuthor tags eventIds tenantID events { hostName processExecutable fields } } } } }`, nil)
+	edges, _ := dig(r, "data", "alerts", "edges").([]any)
+	if len(edges) != 1 {
+		t.Fatalf("alerts: %v", r)
+	}
+	al := dig(edges[0], "node").(map[string]any)
+	evs, _ := al["events"].([]any)
+	if al["count"] != float64(2) || al["ruleAuthor"] != "Opsward tests" || (al["severity"] != "high" && al["severity"] != "HIGH") || len(evs) != 2 ||
+		dig(evs[0], "hostName") != "ws-7" {
+		t.Fatalf("alert: %v", al)
+	}
+	from, to := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	countEvents := func(auth string) int {
+		r := gql(auth, `query($f: Time!, $t: Time!) { securityEvents(from: $f, to: $t, first: 100) { nodes { id tenantId } } }`, map[string]any{"f": from, "t": to})
+		nodes, _ := dig(r, "data", "securityEvents", "nodes").([]any)
+		return len(nodes)
+	}
+	if countEvents(acmeAdmin) != 3 || countEvents(globexAdmin) != 0 {
+		t.Fatalf("stored events: acme %d, globex %d", countEvents(acmeAdmin), countEvents(globexAdmin))
+	}
+	// A bad line refuses the batch whole, naming it.
+	status, out = ingest([]byte(evtx("h", "u", "x")+"\n{not json\n"), false)
+	if status != http.StatusBadRequest || !strings.Contains(fmt.Sprint(dig(out, "error", "message")), "line 2") || countEvents(acmeAdmin) != 3 {
+		t.Fatalf("bad batch: %d %v", status, out)
+	}
+	// Over the plan (essentials: 50 events/s, 500 per 10 s): 429, nothing stored.
+	var big []string
+	for i := 0; i < 501; i++ {
+		big = append(big, `{"message":"flood","host":{"name":"h"}}`)
+	}
+	status, out = ingest([]byte(strings.Join(big, "\n")), false)
+	if status != http.StatusTooManyRequests || !strings.Contains(fmt.Sprint(dig(out, "error", "message")), "events per second") || countEvents(acmeAdmin) != 3 {
+		t.Fatalf("over the plan: %d %v", status, out)
+	}
+	// Without the scope: a viewer may not send events.
+	req, _ := http.NewRequest(http.MethodPost, s.base+"/ingest/events", strings.NewReader(`{"message":"x"}`))
+	req.Header.Set("Authorization", "Bearer "+s.login(t, s.user(t, acme, "viewer"), "").AccessToken)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a viewer sends events: %v %v", resp.StatusCode, err)
+	}
+
+	// Syslog. Before any source is registered, messages are dropped and counted.
+	udp := s.m.Syslog.Addrs("udp")[0].(*net.UDPAddr)
+	tcp := s.m.Syslog.Addrs("tcp")[0].(*net.TCPAddr)
+	logger := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("logger", args...).CombinedOutput(); err != nil {
+			t.Fatalf("logger %v: %v %s", args, err, out)
+		}
+	}
+	logger("--server", "127.0.0.1", "--port", fmt.Sprint(udp.Port), "--udp", "--rfc5424", "-t", "sshd", "nobody claims this")
+	eventually(t, 10*time.Second, "the unclaimed message is counted", func() bool { return s.m.Syslog.Stats().Total().Unclaimed >= 1 })
+	// acme's devices send from 127.0.0.1; globex's carry a token.
+	r = gql(acmeAdmin, `mutation { createLogSource(input: {name: "branch firewall", cidrs: ["127.0.0.1"]}) { logSource { id } userErrors { field message } } }`, nil)
+	if dig(r, "data", "createLogSource", "logSource", "id") == nil {
+		t.Fatalf("createLogSource: %v", r)
+	}
+	r = gql(globexAdmin, `mutation { createLogSource(input: {name: "dc", newToken: true}) { logSource { id hasToken } token userErrors { field message } } }`, nil)
+	token, _ := dig(r, "data", "createLogSource", "token").(string)
+	if token == "" {
+		t.Fatalf("createLogSource with a token: %v", r)
+	}
+	logger("--server", "127.0.0.1", "--port", fmt.Sprint(udp.Port), "--udp", "--rfc5424", "-t", "sshd",
+		"Failed password for invalid user admin from 203.0.113.9 port 52211 ssh2")
+	logger("--server", "127.0.0.1", "--port", fmt.Sprint(tcp.Port), "--tcp", "--octet-count", "--rfc5424", "-t", "app",
+		"--sd-id", "opsward@32473", "--sd-param", `token="`+token+`"`, "globex application started")
+	byText := func(auth, text string) []any {
+		r := gql(auth, `query($f: Time!, $t: Time!, $x: String) { securityEvents(from: $f, to: $t, text: $x, first: 10) { nodes { tenantId userName sourceIp fields original } } }`,
+			map[string]any{"f": from, "t": to, "x": text})
+		nodes, _ := dig(r, "data", "securityEvents", "nodes").([]any)
+		return nodes
+	}
+	eventually(t, 15*time.Second, "the syslog messages are stored", func() bool {
+		return len(byText(acmeAdmin, "Failed password")) == 1 && len(byText(globexAdmin, "application started")) == 1
+	})
+	ssh := byText(acmeAdmin, "Failed password")[0].(map[string]any)
+	if ssh["userName"] != "admin" || ssh["sourceIp"] != "203.0.113.9" || ssh["tenantId"] != acme.ID {
+		t.Fatalf("the sshd message is not normalised: %v", ssh)
+	}
+	if len(byText(acmeAdmin, "application started")) != 0 || len(byText(globexAdmin, "Failed password")) != 0 {
+		t.Fatal("a syslog message reached the wrong tenant")
+	}
+	if strings.Contains(fmt.Sprint(byText(globexAdmin, "application started")[0]), token) {
+		t.Fatal("the source token is stored in clear")
+	}
+	// The MSP sees the counters.
+	r = gql(owner, `{ ingestStats { syslogReceived syslogAccepted syslogUnclaimed eventsStored } }`, nil)
+	if u, _ := dig(r, "data", "ingestStats", "syslogUnclaimed").(float64); u < 1 {
+		t.Fatalf("ingestStats: %v", r)
+	}
+	_ = io.Discard
+}

@@ -1,0 +1,379 @@
+package detect
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/ent/alert"
+	"github.com/opsward/opsward/services/soc/events"
+	"github.com/opsward/opsward/services/soc/normalize"
+	"github.com/opsward/opsward/services/soc/sigma"
+	"github.com/opsward/opsward/services/soc/syslog"
+	"github.com/opsward/opsward/tenants"
+)
+
+// Limits of one HTTP batch.
+const (
+	MaxBatchEvents = 10_000
+	MaxBatchBytes  = 32 << 20
+	// burstSeconds: a tenant may send its per-second rate times this in
+	// one burst (a batch), counted over windows of this length.
+	burstSeconds = 10
+)
+
+type ingestStats struct {
+	stored, alerts, refused atomic.Int64
+}
+
+// IngestResult says what a batch became.
+type IngestResult struct {
+	Accepted int
+	Alerts   int
+}
+
+// SplitBatch splits an HTTP body into events: a JSON array of objects, or
+// NDJSON (one object per line; blank lines skipped). The error names the
+// event that is wrong; then nothing of the batch is taken.
+func SplitBatch(body []byte) ([][]byte, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, opsward.Errorf(opsward.EINVALID, "the body is empty: send a JSON array of events or NDJSON")
+	}
+	var out [][]byte
+	if body[0] == '[' {
+		var arr []json.RawMessage
+		if err := json.Unmarshal(body, &arr); err != nil {
+			return nil, opsward.Errorf(opsward.EINVALID, "the body is not a JSON array of events: %v", err)
+		}
+		if len(arr) > MaxBatchEvents {
+			return nil, opsward.Errorf(opsward.EINVALID, "a batch holds at most %d events, this one %d", MaxBatchEvents, len(arr))
+		}
+		for i, r := range arr {
+			r = bytes.TrimSpace(r)
+			if len(r) == 0 || r[0] != '{' {
+				return nil, opsward.Errorf(opsward.EINVALID, "event %d is not a JSON object", i)
+			}
+			out = append(out, r)
+		}
+		return out, nil
+	}
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(make([]byte, 0, 64<<10), normalize.MaxMessageSize+1)
+	line := 0
+	for sc.Scan() {
+		line++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		if !json.Valid(b) || b[0] != '{' {
+			return nil, opsward.Errorf(opsward.EINVALID, "line %d is not a JSON object (NDJSON takes one object per line)", line)
+		}
+		if len(out) == MaxBatchEvents {
+			return nil, opsward.Errorf(opsward.EINVALID, "a batch holds at most %d events", MaxBatchEvents)
+		}
+		out = append(out, append([]byte(nil), b...))
+	}
+	if err := sc.Err(); err != nil {
+		return nil, opsward.Errorf(opsward.EINVALID, "line %d: %v (an event is at most %d bytes)", line+1, err, normalize.MaxMessageSize)
+	}
+	return out, nil
+}
+
+// admit counts a batch against the tenant's plan: events per second (in
+// bursts of burstSeconds) and bytes per day. A refused batch counts for
+// nothing.
+func (s *Service) admit(ctx context.Context, tenantID string, n int, size int64, now time.Time) error {
+	plan, err := s.Billing.Plan(tenants.Privileged(ctx, "ingest limits"), tenantID)
+	if err != nil {
+		return err
+	}
+	win := now.Unix() / burstSeconds
+	evKey := fmt.Sprintf("%singest:{t:%s}:events:%d", s.Prefix, tenantID, win)
+	byKey := fmt.Sprintf("%singest:{t:%s}:bytes:%s", s.Prefix, tenantID, now.UTC().Format("20060102"))
+	var evN, byN *redis.IntCmd
+	_, err = s.Redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		evN = p.IncrBy(ctx, evKey, int64(n))
+		p.Expire(ctx, evKey, 2*burstSeconds*time.Second)
+		byN = p.IncrBy(ctx, byKey, size)
+		p.Expire(ctx, byKey, 48*time.Hour)
+		return nil
+	})
+	if err != nil {
+		return opsward.Internal(err)
+	}
+	allowEv := int64(plan.EventsPerSecond) * burstSeconds
+	var msg string
+	switch {
+	case evN.Val() > allowEv:
+		wait := burstSeconds - now.Unix()%burstSeconds
+		msg = fmt.Sprintf("plan %s takes %d events per second (%d per %d s) and this batch of %d would pass it: retry in %d s, send smaller batches, or upgrade the plan",
+			plan.Name, plan.EventsPerSecond, allowEv, burstSeconds, n, wait)
+	case byN.Val() > plan.BytesPerDay:
+		msg = fmt.Sprintf("plan %s takes %d bytes of events a day and today's are used up: retry tomorrow (UTC) or upgrade the plan", plan.Name, plan.BytesPerDay)
+	default:
+		return nil
+	}
+	s.Redis.DecrBy(ctx, evKey, int64(n))
+	s.Redis.DecrBy(ctx, byKey, size)
+	s.stats.refused.Add(int64(n))
+	return opsward.Errorf(opsward.ELIMIT, "%s", msg)
+}
+
+// IngestBatch takes an HTTP batch of a tenant: it counts it against the
+// plan, normalises every event (a batch with a bad event is refused whole,
+// naming it), stores the batch (durably: the call returns after the
+// events are written) and runs detection over it.
+func (s *Service) IngestBatch(ctx context.Context, tenantID, sourceID string, body []byte) (*IngestResult, error) {
+	if s.Writer == nil {
+		return nil, opsward.Errorf(opsward.EFORBIDDEN, "this process stores no events")
+	}
+	raws, err := SplitBatch(body)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	evs := make([]normalize.Event, len(raws))
+	for i, r := range raws {
+		ev, err := normalize.Normalize(r, normalize.FormatJSON, now)
+		if err != nil {
+			return nil, opsward.Errorf(opsward.EINVALID, "event %d: %s", i, opsward.ErrorMessage(err))
+		}
+		evs[i] = ev
+	}
+	stored := make([]events.Event, len(evs))
+	for i, ev := range evs {
+		se, err := events.FromMap(tenantID, sourceID, now, ev.Fields)
+		if err != nil {
+			return nil, opsward.Errorf(opsward.EINVALID, "event %d: %s", i, opsward.ErrorMessage(err))
+		}
+		stored[i] = se
+	}
+	if err := s.admit(ctx, tenantID, len(evs), int64(len(body)), now); err != nil {
+		return nil, err
+	}
+	for _, se := range stored {
+		if err := s.Writer.Write(ctx, se); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.Writer.Flush(ctx); err != nil {
+		return nil, err
+	}
+	s.stats.stored.Add(int64(len(stored)))
+	res := &IngestResult{Accepted: len(stored)}
+	for i, ev := range evs {
+		n, err := s.detect(ctx, tenantID, stored[i].ID, ev, now)
+		if err != nil {
+			return res, err
+		}
+		res.Alerts += n
+	}
+	return res, nil
+}
+
+// logSources says which Sigma logsources an event of a non-Windows format
+// belongs to; Windows events are routed by their EventID and channel.
+func logSources(ev normalize.Event) []sigma.LogSource {
+	if _, ok := ev.Native["EventID"]; ok {
+		return sigma.WindowsLogSources(ev.Native)
+	}
+	switch ev.Format {
+	case normalize.FormatAuth:
+		prog := strings.ToLower(ev.String("process.name"))
+		out := []sigma.LogSource{{Product: "linux", Service: "auth"}}
+		if prog != "" {
+			out = append(out, sigma.LogSource{Product: "linux", Service: prog})
+		}
+		return out
+	case normalize.FormatKV, normalize.FormatCEF, normalize.FormatFilterlog:
+		return []sigma.LogSource{{Category: "firewall"}}
+	}
+	var out []sigma.LogSource
+	for _, c := range ev.Categories() {
+		switch c {
+		case "network":
+			out = append(out, sigma.LogSource{Category: "firewall"})
+		case "web":
+			out = append(out, sigma.LogSource{Category: "webserver"}, sigma.LogSource{Category: "proxy"})
+		}
+	}
+	if ev.String("dns.question.name") != "" {
+		out = append(out, sigma.LogSource{Category: "dns"})
+	}
+	return out
+}
+
+// detect runs the tenant's rules and indicators over one stored event and
+// raises what matches. It returns the alerts raised.
+func (s *Service) detect(ctx context.Context, tenantID, eventID string, ev normalize.Event, now time.Time) (int, error) {
+	rs, err := s.rules.set(ctx, tenantID)
+	if err != nil {
+		return 0, err
+	}
+	// Rules see the source's own names (Windows: Image, CommandLine, …)
+	// and the normalised ones.
+	sev := make(sigma.Event, len(ev.Native)+len(ev.Fields))
+	for k, v := range ev.Fields {
+		sev[k] = v
+	}
+	for k, v := range ev.Native {
+		sev[k] = v
+	}
+	at := ev.Time()
+	if at.IsZero() {
+		at = now
+	}
+	key := ev.String("host.name") + "|" + ev.String("user.name")
+	n := 0
+	var matches []sigma.Match
+	rs.Matches(sev, logSources(ev), func(m *sigma.Match) {
+		if !m.CorrelationOnly {
+			matches = append(matches, *m)
+		}
+	})
+	for _, m := range matches {
+		_, err := s.Raise(ctx, AlertSpec{TenantID: tenantID, Source: alert.SourceSigma, Title: m.Title,
+			Description: m.Rule.Description, Severity: severityOf(m.Level), RuleID: m.RuleID, RuleAuthor: m.Author,
+			Tags: m.Tags, Key: key, EventID: eventID, At: at,
+			Detail: map[string]any{"rule": m.RuleName, "host.name": ev.String("host.name"), "user.name": ev.String("user.name")}})
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	if s.Indicators != nil {
+		for _, h := range s.Indicators.Match(ctx, tenantID, ev.Fields, now) {
+			_, err := s.Raise(ctx, AlertSpec{TenantID: tenantID, Source: alert.SourceIndicator,
+				Title:    fmt.Sprintf("Indicator %s seen in %s", h.Indicator.Value, h.Field),
+				Severity: iocSeverity(h.Indicator.Confidence), RuleID: "ioc:" + h.Indicator.ID,
+				RuleAuthor: h.Indicator.Source, Tags: h.Indicator.Tags, Key: h.Field + "=" + h.Value, EventID: eventID, At: at,
+				Detail: map[string]any{"indicator": h.Indicator.Value, "kind": string(h.Indicator.Kind), "field": h.Field,
+					"value": h.Value, "list_id": h.Indicator.ListID, "indicator_id": h.Indicator.ID}})
+			if err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	s.stats.alerts.Add(int64(n))
+	return n, nil
+}
+
+func iocSeverity(confidence int) alert.Severity {
+	switch {
+	case confidence >= 80:
+		return alert.SeverityHigh
+	case confidence >= 50:
+		return alert.SeverityMedium
+	}
+	return alert.SeverityLow
+}
+
+// syslogItem is one message the listener accepted.
+type syslogItem struct {
+	tenantID, sourceID string
+	ev                 normalize.Event
+}
+
+// SyslogSink returns the sink the syslog listener hands messages to and
+// starts the loop that stores and examines them in batches until ctx ends.
+// Syslog has no acknowledgement; a message is stored within a second.
+func (s *Service) SyslogSink(ctx context.Context) syslog.Sink {
+	ch := make(chan syslogItem, 10_000)
+	go s.syslogLoop(ctx, ch)
+	return syslog.SinkFunc(func(ctx context.Context, tenantID, sourceID string, ev normalize.Event) error {
+		select {
+		case ch <- syslogItem{tenantID, sourceID, ev}:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+}
+
+func (s *Service) syslogLoop(ctx context.Context, ch <-chan syslogItem) {
+	for {
+		var batch []syslogItem
+		select {
+		case <-ctx.Done():
+			return
+		case it := <-ch:
+			batch = append(batch, it)
+		}
+		deadline := time.After(200 * time.Millisecond)
+	fill:
+		for len(batch) < 500 {
+			select {
+			case it := <-ch:
+				batch = append(batch, it)
+			case <-deadline:
+				break fill
+			}
+		}
+		s.takeSyslog(context.WithoutCancel(ctx), batch)
+	}
+}
+
+// takeSyslog stores a batch of syslog messages and runs detection over it.
+// Limits apply per tenant as for HTTP; messages over them are counted and
+// dropped (syslog cannot be told to retry).
+func (s *Service) takeSyslog(ctx context.Context, batch []syslogItem) {
+	now := s.now()
+	byTenant := map[string][]syslogItem{}
+	for _, it := range batch {
+		byTenant[it.tenantID] = append(byTenant[it.tenantID], it)
+	}
+	for tenantID, items := range byTenant {
+		size := 0
+		for _, it := range items {
+			size += len(it.ev.String("event.original"))
+		}
+		if err := s.admit(ctx, tenantID, len(items), int64(size), now); err != nil {
+			s.log.WarnContext(ctx, "syslog over the plan's limits; dropped", "tenant_id", tenantID, "count", len(items), "err", opsward.ErrorMessage(err))
+			continue
+		}
+		ids := make([]string, len(items))
+		for i, it := range items {
+			se, err := events.FromMap(tenantID, it.sourceID, now, it.ev.Fields)
+			if err != nil {
+				s.log.WarnContext(ctx, "syslog event refused by storage", "tenant_id", tenantID, "err", opsward.ErrorMessage(err))
+				continue
+			}
+			if s.Writer == nil {
+				continue
+			}
+			if err := s.Writer.Write(ctx, se); err != nil {
+				s.log.ErrorContext(ctx, "store a syslog event", "tenant_id", tenantID, "err", err)
+				continue
+			}
+			ids[i] = se.ID
+			s.stats.stored.Add(1)
+		}
+		for i, it := range items {
+			if _, err := s.detect(ctx, tenantID, ids[i], it.ev, now); err != nil {
+				s.log.ErrorContext(ctx, "detection on a syslog event", "tenant_id", tenantID, "err", err)
+			}
+		}
+	}
+}
+
+// Stats are the ingest counters of this process.
+type Stats struct {
+	Stored, Alerts, Refused int64
+}
+
+// Stats returns the ingest counters.
+func (s *Service) Stats() Stats {
+	return Stats{Stored: s.stats.stored.Load(), Alerts: s.stats.alerts.Load(), Refused: s.stats.refused.Load()}
+}
+
