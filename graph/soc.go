@@ -66,4 +66,3 @@ func narrowTo(ctx context.Context, ts *tenants.Service, tenantID string) (contex
 	n.TenantID, n.TenantPath = t.ID, t.Path
 	return tenants.NewContext(ctx, &n), nil
 }
-

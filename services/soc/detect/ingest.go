@@ -376,4 +376,3 @@ type Stats struct {
 func (s *Service) Stats() Stats {
 	return Stats{Stored: s.stats.stored.Load(), Alerts: s.stats.alerts.Load(), Refused: s.stats.refused.Load()}
 }
-
