@@ -487,6 +487,19 @@ func TestRowLevelSecurityAlone(t *testing.T) {
 			`INSERT INTO escalation_policies (tenant_id, id, name, levels, created_at, updated_at) VALUES ($1, 'esc_b', 'p', '\x5b5d', now(), now())`,
 			`INSERT INTO notification_channels (tenant_id, id, name, kind, config, created_at, updated_at) VALUES ($1, 'chn_b', 'c', 'webhook', '\x7b7d', now(), now())`,
 			`INSERT INTO security_events (tenant_id, id, ts, received_at) VALUES ($1, 'evt_b', now(), now())`,
+			`INSERT INTO log_sources (tenant_id, id, name, created_at, updated_at) VALUES ($1, 'lsr_b', 's', now(), now())`,
+			`INSERT INTO detection_rules (tenant_id, id, rule_id, title, yaml, created_at, updated_at) VALUES ($1, 'rul_b', 'r', 't', 'y', now(), now())`,
+			`INSERT INTO rule_overrides (tenant_id, id, rule_id, enabled, created_at, updated_at) VALUES ($1, 'rov_b', 'rul_b', false, now(), now())`,
+			`INSERT INTO alerts (tenant_id, id, source, title, severity, dedup_key, first_seen, last_seen, created_at, updated_at)
+			 VALUES ($1, 'alr_b', 'manual', 'a', 'low', 'k', now(), now(), now(), now())`,
+			`INSERT INTO indicator_lists (tenant_id, id, name, created_at, updated_at) VALUES ($1, 'iol_b', 'l', now(), now())`,
+			`INSERT INTO indicators (tenant_id, id, list_id, kind, value, created_at, updated_at) VALUES ($1, 'ioc_b', 'iol_b', 'ipv4', '192.0.2.1', now(), now())`,
+			`INSERT INTO security_cases (tenant_id, id, title, severity, opened_at, created_at, updated_at) VALUES ($1, 'cas_b', 'c', 'low', now(), now(), now())`,
+			`INSERT INTO case_entries (tenant_id, id, case_id, at, kind) VALUES ($1, 'cte_b', 'cas_b', now(), 'note')`,
+			`INSERT INTO case_tasks (tenant_id, id, case_id, title, created_at, updated_at) VALUES ($1, 'tsk_b', 'cas_b', 't', now(), now())`,
+			`INSERT INTO evidences (tenant_id, id, case_id, name, size, sha256, content, created_at) VALUES ($1, 'evd_b', 'cas_b', 'e', 0, '', '\x', now())`,
+			`INSERT INTO playbooks (tenant_id, id, name, trigger, steps, created_at, updated_at) VALUES ($1, 'pbk_b', 'p', '\x7b7d', '\x5b5d', now(), now())`,
+			`INSERT INTO playbook_runs (tenant_id, id, playbook_id, created_at, updated_at) VALUES ($1, 'pbr_b', 'pbk_b', now(), now())`,
 		} {
 			if _, err := db.ExecContext(pctx, q, w.b.ID); err != nil {
 				t.Fatalf("privileged insert %q: %v", q, err)

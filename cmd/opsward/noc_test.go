@@ -196,10 +196,10 @@ func TestNOCEndToEndThroughTheBinary(t *testing.T) {
 	if trig["state"] != "triggered" || trig["severity"] != "high" || !strings.Contains(fmt.Sprint(trig["title"]), "shop front page") {
 		t.Fatalf("trigger webhook: %v", trig)
 	}
-	incs := gql(`{ incidents(first: 5) { edges { node { id status monitorID severity } } } }`, nil)
+	incs := gql(`query($m: String!) { incidents(first: 5, where: {monitorID: $m}) { edges { node { id status monitorID severity } } } }`, map[string]any{"m": monID})
 	edges := incs["incidents"].(map[string]any)["edges"].([]any)
 	if len(edges) != 1 {
-		t.Fatalf("incidents: %v", edges)
+		t.Fatalf("incidents of the monitor: %v", edges)
 	}
 	first := edges[0].(map[string]any)["node"].(map[string]any)
 	if first["status"] != "triggered" || first["monitorID"] != monID || first["severity"] != "HIGH" && first["severity"] != "high" {
