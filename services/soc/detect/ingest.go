@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -216,7 +217,7 @@ func logSources(ev normalize.Event) []sigma.LogSource {
 // detect runs the tenant's rules and indicators over one stored event and
 // raises what matches. It returns the alerts raised.
 func (s *Service) detect(ctx context.Context, tenantID, eventID string, ev normalize.Event, now time.Time) (int, error) {
-	rs, err := s.rules.set(ctx, tenantID)
+	cp, err := s.rules.set(ctx, tenantID)
 	if err != nil {
 		return 0, err
 	}
@@ -236,12 +237,37 @@ func (s *Service) detect(ctx context.Context, tenantID, eventID string, ev norma
 	key := ev.String("host.name") + "|" + ev.String("user.name")
 	n := 0
 	var matches []sigma.Match
-	rs.Matches(sev, logSources(ev), func(m *sigma.Match) {
-		if !m.CorrelationOnly {
-			matches = append(matches, *m)
+	cp.rs.Matches(sev, logSources(ev), func(m *sigma.Match) { matches = append(matches, *m) })
+	if cp.corr != nil && len(matches) > 0 {
+		sctx, err := s.systemCtx(ctx, tenantID)
+		if err != nil {
+			return n, err
 		}
-	})
+		cms, err := cp.corr.Observe(sctx, sev, at, matches)
+		if err != nil {
+			s.log.WarnContext(ctx, "correlation", "tenant_id", tenantID, "err", err)
+		}
+		for _, cm := range cms {
+			group := make([]string, 0, len(cm.Group))
+			for k, v := range cm.Group {
+				group = append(group, k+"="+v)
+			}
+			slices.Sort(group)
+			_, err := s.Raise(ctx, AlertSpec{TenantID: tenantID, Source: alert.SourceSigma, Title: cm.Title,
+				Severity: severityOf(cm.Level), RuleID: cm.RuleID, RuleAuthor: cm.Author, Tags: cm.Tags,
+				Key: strings.Join(group, ","), EventID: eventID, At: at,
+				Detail: map[string]any{"correlation": cm.Type, "group": cm.Group, "count": cm.Count, "value": cm.Value,
+					"first": cm.First, "last": cm.Last}})
+			if err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
 	for _, m := range matches {
+		if m.CorrelationOnly {
+			continue
+		}
 		_, err := s.Raise(ctx, AlertSpec{TenantID: tenantID, Source: alert.SourceSigma, Title: m.Title,
 			Description: m.Rule.Description, Severity: severityOf(m.Level), RuleID: m.RuleID, RuleAuthor: m.Author,
 			Tags: m.Tags, Key: key, EventID: eventID, At: at,

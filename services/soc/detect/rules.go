@@ -20,6 +20,7 @@ import (
 	"github.com/opsward/opsward/ent/ruleoverride"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/services/soc/sigma"
+	"github.com/opsward/opsward/services/soc/sigma/rediscorr"
 	"github.com/opsward/opsward/tenants"
 )
 
@@ -386,7 +387,7 @@ type ruleCache struct {
 	mu sync.Mutex
 	// by tenant: the key of its effective rules and when it was read
 	tenants map[string]tenantRules
-	sets    map[string]*sigma.RuleSet
+	sets    map[string]*compiled
 	parsed  map[string]*sigma.Rule // by row id + version
 }
 
@@ -401,8 +402,15 @@ func (c *ruleCache) invalidate() {
 	c.mu.Unlock()
 }
 
+// compiled is a tenant's rules ready to run, and the correlator of its
+// correlation rules (windows in Redis, shared by every process).
+type compiled struct {
+	rs   *sigma.RuleSet
+	corr sigma.Correlator
+}
+
 // set returns the compiled rules that run for a tenant.
-func (c *ruleCache) set(ctx context.Context, tenantID string) (*sigma.RuleSet, error) {
+func (c *ruleCache) set(ctx context.Context, tenantID string) (*compiled, error) {
 	c.mu.Lock()
 	tr, ok := c.tenants[tenantID]
 	if ok && time.Since(tr.at) < rulesTTL {
@@ -477,12 +485,20 @@ func (c *ruleCache) set(ctx context.Context, tenantID string) (*sigma.RuleSet, e
 		}
 		rules = append(rules, p)
 	}
-	rs := sigma.Compile(rules, sigma.Config{})
-	if c.sets == nil || len(c.sets) > 64 {
-		c.sets = map[string]*sigma.RuleSet{}
+	cp := &compiled{rs: sigma.Compile(rules, sigma.Config{})}
+	if len(cp.rs.Correlations) > 0 {
+		corr, err := rediscorr.NewCorrelator(cp.rs.Correlations, cp.rs.Detections, c.s.Redis, rediscorr.Config{Prefix: c.s.Prefix})
+		if err != nil {
+			c.s.log.WarnContext(ctx, "correlation rules left out", "tenant_id", tenantID, "err", err)
+		} else {
+			cp.corr = corr
+		}
 	}
-	c.sets[key] = rs
-	return rs, nil
+	if c.sets == nil || len(c.sets) > 64 {
+		c.sets = map[string]*compiled{}
+	}
+	c.sets[key] = cp
+	return cp, nil
 }
 
 // RuleTest is what TestRule found.
