@@ -102,13 +102,19 @@ func TestValidationNamesFields(t *testing.T) {
 			field string
 			err   func() error
 		}{
-			{"title", func() error { _, err := e.cases.CreateCase(ctx, cases.CaseInput{Title: " ", Severity: "high"}); return err }},
+			{"title", func() error {
+				_, err := e.cases.CreateCase(ctx, cases.CaseInput{Title: " ", Severity: "high"})
+				return err
+			}},
 			{"title", func() error {
 				_, err := e.cases.CreateCase(ctx, cases.CaseInput{Title: strings.Repeat("x", 301), Severity: "high"})
 				return err
 			}},
 			{"severity", func() error { _, err := e.cases.CreateCase(ctx, cases.CaseInput{Title: "t"}); return err }},
-			{"severity", func() error { _, err := e.cases.CreateCase(ctx, cases.CaseInput{Title: "t", Severity: "urgent"}); return err }},
+			{"severity", func() error {
+				_, err := e.cases.CreateCase(ctx, cases.CaseInput{Title: "t", Severity: "urgent"})
+				return err
+			}},
 			{"description", func() error {
 				_, err := e.cases.CreateCase(ctx, cases.CaseInput{Title: "t", Severity: "low", Description: strings.Repeat("d", 8001)})
 				return err
