@@ -72,9 +72,7 @@ func (s *Service) changed(kind string) {
 	if kind != ListIntel {
 		return
 	}
-	s.buildMu.Lock()
-	s.built.ok = false
-	s.buildMu.Unlock()
+	s.stale.Store(true)
 	select {
 	case s.dirty <- struct{}{}:
 	default:
@@ -115,7 +113,9 @@ func (s *Service) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.built.ok && fp == s.built {
+	// Cleared before reading, so that a change made while this build
+	// reads is seen by the next one.
+	if !s.stale.Swap(false) && s.built.ok && fp == s.built {
 		return nil
 	}
 	inds, err := s.loadIntel(pctx)

@@ -493,4 +493,3 @@ func TestTenantIsolation(t *testing.T) {
 		}
 	})
 }
-

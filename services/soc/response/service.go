@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/opsward/opsward"
@@ -52,7 +53,8 @@ type Service struct {
 	scopes  sync.Map      // tenant id → intel.Scope; a tenant's place in the tree never changes
 	dirty   chan struct{} // a list changed here: the Run loop rebuilds at once
 	buildMu sync.Mutex    // one build at a time
-	built   fingerprint   // what the current matcher was built from
+	built   fingerprint   // what the current matcher was built from (under buildMu)
+	stale   atomic.Bool   // a list changed here since the last build
 }
 
 // New returns a service.
