@@ -376,7 +376,8 @@ func (s *Service) AddNote(ctx context.Context, id, text string) (*ent.SecurityCa
 }
 
 // AddAlerts groups more alerts of the case's tenant into the case. Alerts
-// already in it are left as they are; one in another case is a conflict.
+// already in it are left as they are; one in another case is a conflict,
+// and so is a closed case (reopen it first).
 // An alert seen earlier than the case's detection moves detected_at back.
 // The severity stays what it is: it was chosen, or derived, when the case
 // opened, and an analyst changes it.
@@ -388,6 +389,11 @@ func (s *Service) AddAlerts(ctx context.Context, id string, alertIDs []string) (
 		return nil, opsward.FieldErrorf("alertIds", "at most %d alerts at once, not %d", MaxAlertsPerCall, len(alertIDs))
 	}
 	return s.update(ctx, id, "case.add_alerts", func(tx *ent.Tx, c *ent.SecurityCase) (string, bool, error) {
+		if c.Status == securitycase.StatusClosed {
+			// An alert grouped into a closed case would go unseen.
+			return "", false, &opsward.Error{Code: opsward.ECONFLICT, Field: "alertIds",
+				Message: fmt.Sprintf("case %s is closed: reopen it (status triage or investigating) before adding alerts", c.ID)}
+		}
 		alerts, err := s.freeAlerts(ctx, tx, c.TenantID, c.ID, alertIDs)
 		if err != nil || len(alerts) == 0 {
 			return "", false, err

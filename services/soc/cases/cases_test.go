@@ -555,3 +555,78 @@ func TestOpenFromAlertForPlaybooks(t *testing.T) {
 		wantCode(t, err, opsward.ENOTFOUND)
 	})
 }
+
+func TestConcurrentChanges(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := as(e.acme, opsward.RoleAdmin)
+		a := e.alert(t, e.acme, "contested", alert.SeverityHigh, e.clock())
+		const n = 4
+		errs := make(chan error, n)
+		for range n {
+			go func() {
+				_, err := e.cases.CreateCase(ctx, cases.CaseInput{Title: "race", AlertIDs: []string{a.ID}})
+				errs <- err
+			}()
+		}
+		ok := 0
+		for range n {
+			err := <-errs
+			switch {
+			case err == nil:
+				ok++
+			case opsward.ErrorCode(err) != opsward.ECONFLICT:
+				t.Fatalf("unexpected error %v", err)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("%d cases took the same alert, want 1", ok)
+		}
+		if cs, _ := e.client.SecurityCase.Query().Count(system); cs != 1 {
+			t.Fatalf("%d cases stored, want 1", cs)
+		}
+
+		// Concurrent reads of evidence each leave their custody entry.
+		got, _ := e.client.Alert.Get(system, a.ID)
+		ev, err := e.cases.AddEvidence(ctx, cases.EvidenceInput{CaseID: *got.CaseID, Name: "mem.dmp", Content: []byte("dump")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range n {
+			go func() {
+				_, _, err := e.cases.ReadEvidence(ctx, ev.ID)
+				errs <- err
+			}()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatalf("read: %v", err)
+			}
+		}
+		stored, _ := e.client.Evidence.Get(system, ev.ID)
+		if cust, _ := cases.Custody(stored); len(cust) != 1+n {
+			t.Fatalf("custody has %d entries after %d reads, want %d", len(cust), n, 1+n)
+		}
+	})
+}
+
+func TestClosedCaseTakesNoAlerts(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := as(e.acme, opsward.RoleAdmin)
+		c, err := e.cases.CreateCase(ctx, cases.CaseInput{Title: "done", Severity: "low"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.cases.SetStatus(ctx, c.ID, "closed"); err != nil {
+			t.Fatal(err)
+		}
+		a := e.alert(t, e.acme, "late", alert.SeverityLow, e.clock())
+		_, err = e.cases.AddAlerts(ctx, c.ID, []string{a.ID})
+		wantField(t, err, "alertIds")
+		if _, err := e.cases.SetStatus(ctx, c.ID, "investigating"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.cases.AddAlerts(ctx, c.ID, []string{a.ID}); err != nil {
+			t.Fatalf("reopened case: %v", err)
+		}
+	})
+}
