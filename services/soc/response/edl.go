@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent"
@@ -61,3 +64,38 @@ func (s *Service) EDL(ctx context.Context, listID, token string) ([]byte, error)
 
 // EDLContentType is the Content-Type the route serves an EDL with.
 const EDLContentType = "text/plain; charset=utf-8"
+
+// ServeEDL answers GET /edl/{list}.txt?token=… for the HTTP layer: param
+// is the path's last segment ("iol_….txt" or the bare id). The token may
+// also come as "Authorization: Bearer …", which keeps it out of access
+// logs on firewalls that can send headers. 200 with the list, 403 for
+// any unknown list or wrong token, 500 when storage fails.
+func (s *Service) ServeEDL(w http.ResponseWriter, r *http.Request, param string) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	token := r.URL.Query().Get("token")
+	if h := r.Header.Get("Authorization"); token == "" && len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		token = strings.TrimSpace(h[7:])
+	}
+	body, err := s.EDL(r.Context(), strings.TrimSuffix(param, ".txt"), token)
+	w.Header().Set("Cache-Control", "no-store")
+	switch opsward.ErrorCode(err) {
+	case "":
+	case opsward.EFORBIDDEN:
+		http.Error(w, opsward.ErrorMessage(err), http.StatusForbidden)
+		return
+	default:
+		s.log.ErrorContext(r.Context(), "EDL", "list_id", param, "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", EDLContentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodGet {
+		_, _ = w.Write(body)
+	}
+}

@@ -287,6 +287,31 @@ func TestPlaybookRun(t *testing.T) {
 			t.Fatal("running a finished run again changed it")
 		}
 
+		// Over HTTP, as a firewall pulls it.
+		for _, c := range []struct {
+			target, auth string
+			status       int
+			body         string
+		}{
+			{"/edl/" + block.List.ID + ".txt?token=" + block.Token, "", http.StatusOK, "192.0.2.55\n203.0.113.7\n"},
+			{"/edl/" + block.List.ID + ".txt", "Bearer " + block.Token, http.StatusOK, "192.0.2.55\n203.0.113.7\n"},
+			{"/edl/" + block.List.ID + ".txt?token=wrong", "", http.StatusForbidden, ""},
+			{"/edl/" + block.List.ID + ".txt", "", http.StatusForbidden, ""},
+		} {
+			req := httptest.NewRequest(http.MethodGet, c.target, nil)
+			if c.auth != "" {
+				req.Header.Set("Authorization", c.auth)
+			}
+			rec := httptest.NewRecorder()
+			e.svc.ServeEDL(rec, req, block.List.ID+".txt")
+			if rec.Code != c.status || (c.body != "" && rec.Body.String() != c.body) {
+				t.Fatalf("GET %s: %d %q, want %d %q", c.target, rec.Code, rec.Body.String(), c.status, c.body)
+			}
+			if c.status == http.StatusOK && rec.Header().Get("Content-Type") != response.EDLContentType {
+				t.Fatalf("content type %q", rec.Header().Get("Content-Type"))
+			}
+		}
+
 		// Rotating the token retires the old one.
 		rot, err := e.svc.RotateToken(acme, block.List.ID)
 		if err != nil {
