@@ -125,7 +125,7 @@ func TestSOCIngestAndDetection(t *testing.T) {
 		evtx("ws-9", `ACME\ann`, `notepad.exe report.txt`),
 	}, "\n")
 	status, out := ingest([]byte(batch), true)
-	if status != http.StatusAccepted || out["accepted"] != float64(3) || out["alerts"] != float64(2) {
+	if status != http.StatusAccepted || out["accepted"] != float64(3) || out["alerts"] != float64(1) {
 		t.Fatalf("ingest: %d %v", status, out)
 	}
 	// Two matches on one host and user: one alert, counted twice.

@@ -34,8 +34,51 @@ type AlertSpec struct {
 	// Key distinguishes alerts of one rule (the host and user involved).
 	Key     string
 	EventID string
-	At      time.Time
-	Detail  any
+	// EventIDs and Count carry matches folded together before raising (a
+	// batch that matched one rule and key many times); Count 0 means 1.
+	EventIDs []string
+	Count    int
+	At       time.Time
+	Detail   any
+}
+
+func (sp AlertSpec) dedupKey() string {
+	k := string(sp.Source) + ":" + sp.RuleID + ":" + sp.Key
+	if len(k) > 200 {
+		k = k[:200]
+	}
+	return k
+}
+
+// fold merges matches of one batch that would land on the same alert, so
+// that a burst costs one write per alert, not one per match.
+func fold(specs []AlertSpec) []AlertSpec {
+	idx := map[string]int{}
+	var out []AlertSpec
+	for _, sp := range specs {
+		if sp.EventID != "" {
+			sp.EventIDs = append(sp.EventIDs, sp.EventID)
+			sp.EventID = ""
+		}
+		if sp.Count == 0 {
+			sp.Count = 1
+		}
+		k := sp.TenantID + "\x00" + sp.dedupKey()
+		if i, ok := idx[k]; ok {
+			o := &out[i]
+			o.Count += sp.Count
+			if sp.At.After(o.At) {
+				o.At = sp.At
+			}
+			if len(o.EventIDs) < maxAlertEvents {
+				o.EventIDs = append(o.EventIDs, sp.EventIDs...)
+			}
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, sp)
+	}
+	return out
 }
 
 // severityOf maps a Sigma level to an alert severity.
@@ -61,9 +104,12 @@ func (s *Service) Raise(ctx context.Context, sp AlertSpec) (*ent.Alert, error) {
 	if err != nil {
 		return nil, err
 	}
-	dedup := string(sp.Source) + ":" + sp.RuleID + ":" + sp.Key
-	if len(dedup) > 200 {
-		dedup = dedup[:200]
+	dedup := sp.dedupKey()
+	if sp.EventID != "" {
+		sp.EventIDs = append(sp.EventIDs, sp.EventID)
+	}
+	if sp.Count == 0 {
+		sp.Count = 1
 	}
 	var out *ent.Alert
 	err = s.withTx(ctx, func(tx *ent.Tx) error {
@@ -74,12 +120,12 @@ func (s *Service) Raise(ctx context.Context, sp AlertSpec) (*ent.Alert, error) {
 			return storageErr(err)
 		}
 		if open != nil {
-			u := tx.Alert.UpdateOne(open).AddCount(1)
+			u := tx.Alert.UpdateOne(open).AddCount(sp.Count)
 			if sp.At.After(open.LastSeen) {
 				u.SetLastSeen(sp.At)
 			}
-			if sp.EventID != "" && len(open.EventIds) < maxAlertEvents {
-				u.AppendEventIds([]string{sp.EventID})
+			if room := maxAlertEvents - len(open.EventIds); room > 0 && len(sp.EventIDs) > 0 {
+				u.AppendEventIds(sp.EventIDs[:min(room, len(sp.EventIDs))])
 			}
 			if out, err = u.Save(ctx); err != nil {
 				return storageErr(err)
@@ -89,14 +135,14 @@ func (s *Service) Raise(ctx context.Context, sp AlertSpec) (*ent.Alert, error) {
 			if tags == nil {
 				tags = []string{}
 			}
-			ids := []string{}
-			if sp.EventID != "" {
-				ids = append(ids, sp.EventID)
+			ids := sp.EventIDs[:min(maxAlertEvents, len(sp.EventIDs))]
+			if ids == nil {
+				ids = []string{}
 			}
 			c := tx.Alert.Create().SetTenantID(sp.TenantID).SetSource(sp.Source).SetTitle(cut(sp.Title, 300)).
 				SetDescription(cut(sp.Description, 4000)).SetSeverity(sp.Severity).SetRuleID(cut(sp.RuleID, 100)).
 				SetRuleAuthor(cut(sp.RuleAuthor, 500)).SetTags(tags).SetDedupKey(dedup).SetFirstSeen(sp.At).SetLastSeen(sp.At).
-				SetEventIds(ids)
+				SetEventIds(ids).SetCount(sp.Count)
 			if sp.Detail != nil {
 				b, _ := json.Marshal(sp.Detail)
 				c.SetDetail(b)

@@ -172,14 +172,16 @@ func (s *Service) IngestBatch(ctx context.Context, tenantID, sourceID string, bo
 	}
 	s.stats.stored.Add(int64(len(stored)))
 	res := &IngestResult{Accepted: len(stored)}
+	var specs []AlertSpec
 	for i, ev := range evs {
-		n, err := s.detect(ctx, tenantID, stored[i].ID, ev, now)
+		sp, err := s.detect(ctx, tenantID, stored[i].ID, ev, now)
 		if err != nil {
 			return res, err
 		}
-		res.Alerts += n
+		specs = append(specs, sp...)
 	}
-	return res, nil
+	res.Alerts, err = s.raiseAll(ctx, specs)
+	return res, err
 }
 
 // logSources says which Sigma logsources an event of a non-Windows format
@@ -215,12 +217,14 @@ func logSources(ev normalize.Event) []sigma.LogSource {
 }
 
 // detect runs the tenant's rules and indicators over one stored event and
-// raises what matches. It returns the alerts raised.
-func (s *Service) detect(ctx context.Context, tenantID, eventID string, ev normalize.Event, now time.Time) (int, error) {
+// returns what matched, to be raised (correlations are raised at once:
+// their windows already fold many events).
+func (s *Service) detect(ctx context.Context, tenantID, eventID string, ev normalize.Event, now time.Time) ([]AlertSpec, error) {
 	cp, err := s.rules.set(ctx, tenantID)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
+	var specs []AlertSpec
 	// Rules see the source's own names (Windows: Image, CommandLine, …)
 	// and the normalised ones.
 	sev := make(sigma.Event, len(ev.Native)+len(ev.Fields))
@@ -235,13 +239,12 @@ func (s *Service) detect(ctx context.Context, tenantID, eventID string, ev norma
 		at = now
 	}
 	key := ev.String("host.name") + "|" + ev.String("user.name")
-	n := 0
 	var matches []sigma.Match
 	cp.rs.Matches(sev, logSources(ev), func(m *sigma.Match) { matches = append(matches, *m) })
 	if cp.corr != nil && len(matches) > 0 {
 		sctx, err := s.systemCtx(ctx, tenantID)
 		if err != nil {
-			return n, err
+			return nil, err
 		}
 		cms, err := cp.corr.Observe(sctx, sev, at, matches)
 		if err != nil {
@@ -253,43 +256,43 @@ func (s *Service) detect(ctx context.Context, tenantID, eventID string, ev norma
 				group = append(group, k+"="+v)
 			}
 			slices.Sort(group)
-			_, err := s.Raise(ctx, AlertSpec{TenantID: tenantID, Source: alert.SourceSigma, Title: cm.Title,
+			specs = append(specs, AlertSpec{TenantID: tenantID, Source: alert.SourceSigma, Title: cm.Title,
 				Severity: severityOf(cm.Level), RuleID: cm.RuleID, RuleAuthor: cm.Author, Tags: cm.Tags,
 				Key: strings.Join(group, ","), EventID: eventID, At: at,
 				Detail: map[string]any{"correlation": cm.Type, "group": cm.Group, "count": cm.Count, "value": cm.Value,
 					"first": cm.First, "last": cm.Last}})
-			if err != nil {
-				return n, err
-			}
-			n++
 		}
 	}
 	for _, m := range matches {
 		if m.CorrelationOnly {
 			continue
 		}
-		_, err := s.Raise(ctx, AlertSpec{TenantID: tenantID, Source: alert.SourceSigma, Title: m.Title,
+		specs = append(specs, AlertSpec{TenantID: tenantID, Source: alert.SourceSigma, Title: m.Title,
 			Description: m.Rule.Description, Severity: severityOf(m.Level), RuleID: m.RuleID, RuleAuthor: m.Author,
 			Tags: m.Tags, Key: key, EventID: eventID, At: at,
 			Detail: map[string]any{"rule": m.RuleName, "host.name": ev.String("host.name"), "user.name": ev.String("user.name")}})
-		if err != nil {
-			return n, err
-		}
-		n++
 	}
 	if s.Indicators != nil {
 		for _, h := range s.Indicators.Match(ctx, tenantID, ev.Fields, now) {
-			_, err := s.Raise(ctx, AlertSpec{TenantID: tenantID, Source: alert.SourceIndicator,
+			specs = append(specs, AlertSpec{TenantID: tenantID, Source: alert.SourceIndicator,
 				Title:    fmt.Sprintf("Indicator %s seen in %s", h.Indicator.Value, h.Field),
 				Severity: iocSeverity(h.Indicator.Confidence), RuleID: "ioc:" + h.Indicator.ID,
 				RuleAuthor: h.Indicator.Source, Tags: h.Indicator.Tags, Key: h.Field + "=" + h.Value, EventID: eventID, At: at,
 				Detail: map[string]any{"indicator": h.Indicator.Value, "kind": string(h.Indicator.Kind), "field": h.Field,
 					"value": h.Value, "list_id": h.Indicator.ListID, "indicator_id": h.Indicator.ID}})
-			if err != nil {
-				return n, err
-			}
-			n++
 		}
+	}
+	return specs, nil
+}
+
+// raiseAll folds a batch's matches and raises them.
+func (s *Service) raiseAll(ctx context.Context, specs []AlertSpec) (int, error) {
+	n := 0
+	for _, sp := range fold(specs) {
+		if _, err := s.Raise(ctx, sp); err != nil {
+			return n, err
+		}
+		n++
 	}
 	s.stats.alerts.Add(int64(n))
 	return n, nil
@@ -385,10 +388,17 @@ func (s *Service) takeSyslog(ctx context.Context, batch []syslogItem) {
 			ids[i] = se.ID
 			s.stats.stored.Add(1)
 		}
+		var specs []AlertSpec
 		for i, it := range items {
-			if _, err := s.detect(ctx, tenantID, ids[i], it.ev, now); err != nil {
+			sp, err := s.detect(ctx, tenantID, ids[i], it.ev, now)
+			if err != nil {
 				s.log.ErrorContext(ctx, "detection on a syslog event", "tenant_id", tenantID, "err", err)
+				continue
 			}
+			specs = append(specs, sp...)
+		}
+		if _, err := s.raiseAll(ctx, specs); err != nil {
+			s.log.ErrorContext(ctx, "raise alerts from syslog", "tenant_id", tenantID, "err", err)
 		}
 	}
 }

@@ -1,0 +1,258 @@
+// Command ingestbench measures security event ingest end to end on the
+// real binary in production mode: POST /ingest/events (NDJSON, gzip, an
+// API key per customer), the events normalised, stored on Postgres and
+// run through every rule of the SigmaHQ library in ../shared/sigma
+// (imported with `opsward rules import` into the global library), alerts
+// raised. The events are the library's regression events (Windows, EVTX
+// layout), replayed. Both demonstration customers are moved to the
+// enterprise plan so that the plan's rate is not what is measured.
+//
+//	go run ./bench/ingest -duration 20s
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/opsward/opsward"
+)
+
+var (
+	pgAdmin   = flag.String("pg", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "Postgres admin URL; a fresh database is made and dropped")
+	redisURL  = flag.String("redis", "redis://127.0.0.1:6379/0", "Redis URL")
+	sigmaDir  = flag.String("sigma", "../shared/sigma", "the SigmaHQ folder (rules and regression_data)")
+	duration  = flag.Duration("duration", 20*time.Second, "measurement")
+	warmup    = flag.Duration("warmup", 5*time.Second, "unmeasured load first")
+	clients   = flag.Int("clients", 4, "concurrent senders (split over the two customers)")
+	batchSize = flag.Int("batch", 500, "events per request")
+)
+
+func main() {
+	flag.Parse()
+	log.SetFlags(0)
+	dir, err := os.MkdirTemp("", "ingestbench")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "opsward")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/opsward").CombinedOutput(); err != nil {
+		log.Fatalf("build: %v\n%s", err, out)
+	}
+	admin, err := sql.Open("pgx", *pgAdmin)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer admin.Close()
+	name := "ingestbench_" + strings.ToLower(opsward.NewID("x")[2:14])
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		log.Fatal(err)
+	}
+	defer admin.Exec("DROP DATABASE " + name + " WITH (FORCE)")
+	port := freePort()
+	env := append(os.Environ(), "OPSWARD_DATA_DIR="+dir, "OPSWARD_HTTP_ADDR=127.0.0.1:"+port, "OPSWARD_LOG_LEVEL=error",
+		"OPSWARD_DATABASE_URL="+strings.Replace(*pgAdmin, "/postgres?", "/"+name+"?", 1), "OPSWARD_REDIS_URL="+*redisURL,
+		"OPSWARD_REDIS_PREFIX=ingestbench:"+name+":", "OPSWARD_MIGRATE_ON_START=on")
+	run := func(args ...string) []byte {
+		c := exec.Command(bin, args...)
+		c.Env = env
+		out, err := c.Output()
+		if err != nil {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				log.Fatalf("%v: %v\n%s", args, err, ee.Stderr)
+			}
+			log.Fatalf("%v: %v", args, err)
+		}
+		return out
+	}
+	var demo struct {
+		Provider struct {
+			Users []struct{ Email, Password string }
+		}
+		Customers []struct {
+			ID     string
+			APIKey struct{ Secret string }
+		}
+	}
+	if err := json.Unmarshal(run("seed", "demo", "--json"), &demo); err != nil {
+		log.Fatal(err)
+	}
+	t0 := time.Now()
+	for _, d := range []string{"rules", "rules-emerging-threats", "rules-threat-hunting"} {
+		fmt.Print(d + ": " + string(run("rules", "import", filepath.Join(*sigmaDir, d))))
+	}
+	fmt.Printf("rules imported in %s\n", time.Since(t0).Round(time.Millisecond))
+
+	srv := exec.Command(bin, "serve")
+	srv.Env = env
+	srv.Stderr = os.Stderr
+	if err := srv.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
+	base := "http://127.0.0.1:" + port
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		if resp, err := http.Get(base + "/readyz"); err == nil && resp.StatusCode == 200 {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			log.Fatal("the server did not become ready")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	owner := login(base, demo.Provider.Users[0].Email, demo.Provider.Users[0].Password)
+	for _, c := range demo.Customers {
+		graphql(base, owner, fmt.Sprintf(`mutation { changePlan(tenantId: %q, plan: "enterprise") { userErrors { message } } }`, c.ID))
+	}
+
+	evs := regressionEvents(filepath.Join(*sigmaDir, "regression_data"))
+	fmt.Printf("%d regression events, batches of %d, %d senders\n", len(evs), *batchSize, *clients)
+	var batch bytes.Buffer
+	gz := gzip.NewWriter(&batch)
+	for i := 0; i < *batchSize; i++ {
+		gz.Write(evs[i%len(evs)])
+		gz.Write([]byte("\n"))
+	}
+	gz.Close()
+	body := batch.Bytes()
+
+	var accepted, alerts, refused atomic.Int64
+	var measuring atomic.Bool
+	stop := time.Now().Add(*warmup + *duration)
+	var wg sync.WaitGroup
+	for i := 0; i < *clients; i++ {
+		key := demo.Customers[i%len(demo.Customers)].APIKey.Secret
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(stop) {
+				req, _ := http.NewRequest(http.MethodPost, base+"/ingest/events", bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+key)
+				req.Header.Set("Content-Encoding", "gzip")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					log.Fatal(err)
+				}
+				var out struct{ Accepted, Alerts int }
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusAccepted {
+					refused.Add(1)
+					if resp.StatusCode != http.StatusTooManyRequests {
+						log.Fatalf("ingest: %d %s", resp.StatusCode, b)
+					}
+					time.Sleep(100 * time.Millisecond)
+					continue
+				}
+				json.Unmarshal(b, &out)
+				if measuring.Load() {
+					accepted.Add(int64(out.Accepted))
+					alerts.Add(int64(out.Alerts))
+				}
+			}
+		}()
+	}
+	time.Sleep(*warmup)
+	measuring.Store(true)
+	m0 := time.Now()
+	wg.Wait()
+	el := time.Since(m0)
+	fmt.Printf("ingest end to end: %.0f events/s (%d events, %d alerts raised, %d requests refused, %s)\n",
+		float64(accepted.Load())/el.Seconds(), accepted.Load(), alerts.Load(), refused.Load(), el.Round(time.Millisecond))
+}
+
+// regressionEvents reads every regression event file (a JSON stream of
+// EVTX-layout objects) as one NDJSON line per event.
+func regressionEvents(dir string) [][]byte {
+	var out [][]byte
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		dec := json.NewDecoder(bufio.NewReader(f))
+		for {
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				break
+			}
+			var buf bytes.Buffer
+			if json.Compact(&buf, v) == nil {
+				out = append(out, buf.Bytes())
+			}
+		}
+		return nil
+	})
+	if len(out) == 0 {
+		log.Fatalf("no regression events under %s", dir)
+	}
+	return out
+}
+
+func login(base, email, password string) string {
+	b, _ := json.Marshal(map[string]string{"email": email, "password": password})
+	resp, err := http.Post(base+"/auth/login", "application/json", bytes.NewReader(b))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"accessToken"`
+	}
+	json.NewDecoder(resp.Body).Decode(&tok)
+	if tok.AccessToken == "" {
+		log.Fatalf("login: status %d", resp.StatusCode)
+	}
+	return tok.AccessToken
+}
+
+func graphql(base, token, q string) {
+	b, _ := json.Marshal(map[string]string{"query": q})
+	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	out, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if bytes.Contains(out, []byte(`"errors"`)) || bytes.Contains(out, []byte(`"message"`)) {
+		log.Fatalf("graphql %s: %s", q, out)
+	}
+}
+
+func freePort() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	_, p, _ := net.SplitHostPort(l.Addr().String())
+	return p
+}
