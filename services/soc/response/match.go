@@ -17,6 +17,11 @@ import (
 // to intel lists.
 const RefreshInterval = 30 * time.Second
 
+// FullRebuildInterval bounds how long the fingerprint alone may keep the
+// matcher: a delete and an insert stamped with a lagging clock elsewhere
+// could leave it unchanged.
+const FullRebuildInterval = 10 * time.Minute
+
 // fingerprint is a cheap summary of the intel lists and their indicators:
 // a periodic refresh that finds the same one skips the rebuild, which
 // costs seconds for large feeds.
@@ -115,7 +120,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 	}
 	// Cleared before reading, so that a change made while this build
 	// reads is seen by the next one.
-	if !s.stale.Swap(false) && s.built.ok && fp == s.built {
+	if !s.stale.Swap(false) && s.built.ok && fp.same(s.built) && time.Since(s.builtAt) < FullRebuildInterval {
 		return nil
 	}
 	inds, err := s.loadIntel(pctx)
@@ -128,8 +133,12 @@ func (s *Service) Refresh(ctx context.Context) error {
 	}
 	s.store.Swap(m)
 	fp.ok = true
-	s.built = fp
+	s.built, s.builtAt = fp, time.Now()
 	return nil
+}
+
+func (f fingerprint) same(o fingerprint) bool {
+	return f.lists == o.lists && f.indicators == o.indicators && f.listsAt.Equal(o.listsAt) && f.indsAt.Equal(o.indsAt)
 }
 
 func (s *Service) fingerprint(ctx context.Context) (fingerprint, error) {

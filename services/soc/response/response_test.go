@@ -89,6 +89,23 @@ func TestIntelMatchScopes(t *testing.T) {
 			}
 		}
 
+		// Nothing changed: a refresh keeps the matcher. A row another
+		// process wrote is picked up by the next refresh.
+		m := e.svc.Matcher()
+		if err := e.svc.Refresh(ctx); err != nil || e.svc.Matcher() != m {
+			t.Fatalf("a refresh without changes rebuilt the matcher (%v)", err)
+		}
+		if _, err := e.client.Indicator.Create().SetTenantID(e.globex.ID).SetListID(e.list(t, as(e.globex, opsward.RoleAdmin), "globex intel", response.ListIntel).List.ID).
+			SetKind("ipv4").SetValue("192.0.2.200").Save(system); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.Refresh(ctx); err != nil || e.svc.Matcher() == m {
+			t.Fatalf("a row written elsewhere did not rebuild the matcher (%v)", err)
+		}
+		if hits := e.svc.Match(ctx, e.globex.ID, map[string]any{"source.ip": "192.0.2.200"}, now); len(hits) != 1 {
+			t.Fatalf("globex's new indicator: hits %+v", hits)
+		}
+
 		// A change here reaches the matcher after a refresh; a deletion too.
 		ind, err := e.svc.AddIndicator(acme, response.IndicatorInput{ListID: own.List.ID, Value: "https://bad.example/x?q=1"})
 		if err != nil {
@@ -112,8 +129,8 @@ func TestIntelMatchScopes(t *testing.T) {
 		if hits := e.svc.Match(ctx, e.acme.ID, acmeEv, now); len(hits) != 0 {
 			t.Fatalf("a deleted list still matches: %+v", hits)
 		}
-		if n, _ := e.client.Indicator.Query().Count(system); n != 2 {
-			t.Fatalf("%d indicators left after deleting acme's list, want the provider's 2", n)
+		if n, _ := e.client.Indicator.Query().Count(system); n != 3 {
+			t.Fatalf("%d indicators left after deleting acme's list, want the provider's 2 and globex's 1", n)
 		}
 	})
 }
@@ -358,6 +375,47 @@ func TestPlaybookFailureAndEDLValidity(t *testing.T) {
 		}
 		if len(recv.heads) != 1 || recv.heads[0].Get(webhook.HeaderSignature) != "" {
 			t.Fatalf("unsigned webhook headers: %v", recv.heads)
+		}
+
+		// A webhook that answers 503 is retried from that step: the step
+		// before it is not run again.
+		recv2 := &webhookReceiver{status: http.StatusServiceUnavailable}
+		srv2 := httptest.NewServer(recv2)
+		defer srv2.Close()
+		if _, err := e.svc.UpdatePlaybook(acme, pb.ID, response.PlaybookInput{Name: "hook", Trigger: json.RawMessage(`{"rule_ids":["rule-1"]}`),
+			Steps: json.RawMessage(`[{"type":"set_severity","severity":"low"},{"type":"webhook","url":"` + srv2.URL + `"},{"type":"set_severity","severity":"high"}]`)}); err != nil {
+			t.Fatal(err)
+		}
+		b := e.raise(t, e.acme, alert.SeverityMedium, alert.SourceManual, "manual 2", nil)
+		jobs = e.runJobs(t, b)
+		if len(jobs) != 1 {
+			t.Fatalf("%d jobs for the second alert", len(jobs))
+		}
+		if err := e.svc.RunPlaybook(context.Background(), jobs[0]); err == nil {
+			t.Fatal("a 503 was not retried")
+		}
+		recv2.mu.Lock()
+		recv2.status = http.StatusOK
+		recv2.mu.Unlock()
+		jobs[0].Attempt = 2
+		if err := e.svc.RunPlaybook(context.Background(), jobs[0]); err != nil {
+			t.Fatalf("the retry: %v", err)
+		}
+		run2, err := e.client.PlaybookRun.Query().Where(playbookrun.AlertID(b.ID)).Only(system)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log []response.LogEntry
+		_ = json.Unmarshal(run2.Log, &log)
+		var seq []string
+		for _, l := range log {
+			seq = append(seq, l.Type+":"+l.Status)
+		}
+		if run2.Status != playbookrun.StatusSucceeded || strings.Join(seq, ",") != "set_severity:ok,webhook:error,webhook:ok,set_severity:ok" {
+			t.Fatalf("run %s, log %v", run2.Status, seq)
+		}
+		if got, _ := e.client.Alert.Get(system, b.ID); got.Severity != alert.SeverityHigh || len(recv2.bodies) != 2 {
+			t.Fatalf("severity %s after the run, %d webhook calls", got.Severity, len(recv2.bodies))
 		}
 
 		block := e.list(t, acme, "fw", response.ListBlocklist)

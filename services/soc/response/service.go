@@ -54,6 +54,7 @@ type Service struct {
 	dirty   chan struct{} // a list changed here: the Run loop rebuilds at once
 	buildMu sync.Mutex    // one build at a time
 	built   fingerprint   // what the current matcher was built from (under buildMu)
+	builtAt time.Time     // when (under buildMu)
 	stale   atomic.Bool   // a list changed here since the last build
 }
 
