@@ -165,6 +165,9 @@ func (m *Main) seedDemo(ctx context.Context) (*tenants.Demo, error) {
 		if _, err := m.NOC.SeedDemo(ctx, c.ID); err != nil {
 			return nil, fmt.Errorf("demo NOC data for %s: %w", c.Slug, err)
 		}
+		if err := m.seedSOCDemo(ctx, c.ID); err != nil {
+			return nil, fmt.Errorf("demo SOC data for %s: %w", c.Slug, err)
+		}
 	}
 	return demo, nil
 }
