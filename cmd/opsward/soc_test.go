@@ -221,3 +221,98 @@ func TestSOCIngestAndDetection(t *testing.T) {
 	}
 	_ = io.Discard
 }
+
+// The rule library: a rule's new text is its next version; a tenant turns
+// a global rule off for itself alone; testDetectionRule shows what would
+// match; a correlation rule of a tenant fires over global rules' matches.
+func TestRuleLibrary(t *testing.T) {
+	s := startAuthServer(t)
+	acme, globex := s.demo.Customers[0], s.demo.Customers[1]
+	owner := "Bearer " + s.login(t, s.user(t, s.demo.Provider, "owner"), "").AccessToken
+	acmeAdmin := "Bearer " + s.login(t, s.user(t, acme, "admin"), "").AccessToken
+	gql := func(auth, q string, vars map[string]any) map[string]any {
+		t.Helper()
+		_, body := s.graphqlVars(t, auth, q, vars)
+		if errs, _ := body["errors"].([]any); len(errs) > 0 {
+			t.Fatalf("%s: %v", firstWord(q), errs)
+		}
+		return body
+	}
+	save := func(auth, yaml string) map[string]any {
+		t.Helper()
+		r := gql(auth, `mutation($y: String!) { saveDetectionRule(input: {yaml: $y}) { rule { id version enabledForMe } userErrors { field message } } }`, map[string]any{"y": yaml})
+		return dig(r, "data", "saveDetectionRule").(map[string]any)
+	}
+	first := save(owner, mimikatzRule)
+	id := dig(first, "rule", "id").(string)
+	second := save(owner, strings.Replace(mimikatzRule, "level: high", "level: critical", 1))
+	if dig(second, "rule", "id") != id || dig(second, "rule", "version") != float64(2) {
+		t.Fatalf("a new text is the next version: %v then %v", first, second)
+	}
+	if ue := dig(save(owner, "title: x\nlogsource: {product: windows}\n"), "userErrors").([]any); len(ue) == 0 {
+		t.Fatal("a rule without detection was accepted")
+	}
+	r := gql(acmeAdmin, `mutation($y: String!, $e: [JSON!]!) { testDetectionRule(rule: $y, events: $e) { ruleId matches error } }`,
+		map[string]any{"y": mimikatzRule, "e": []any{
+			json.RawMessage(evtx("h", "u", "mimikatz.exe")), json.RawMessage(evtx("h", "u", "calc.exe"))}})
+	if m, _ := dig(r, "data", "testDetectionRule", "matches").([]any); len(m) != 1 || m[0] != float64(0) {
+		t.Fatalf("testDetectionRule: %v", r)
+	}
+	send := func(key string, evs ...string) float64 {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, s.base+"/ingest/events", strings.NewReader(strings.Join(evs, "\n")))
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("ingest: %d %v", resp.StatusCode, out)
+		}
+		return out["alerts"].(float64)
+	}
+	// acme turns the global rule off for itself; globex still runs it.
+	r = gql(acmeAdmin, `mutation($id: ID!) { setDetectionRuleEnabled(id: $id, enabled: false) { rule { enabledForMe } userErrors { message } } }`, map[string]any{"id": id})
+	if dig(r, "data", "setDetectionRuleEnabled", "rule", "enabledForMe") != false {
+		t.Fatalf("override: %v", r)
+	}
+	if n := send(acme.APIKey.Secret, evtx("a1", "u", "mimikatz.exe")); n != 0 {
+		t.Fatalf("acme turned the rule off and still got %v alerts", n)
+	}
+	if n := send(globex.APIKey.Secret, evtx("g1", "u", "mimikatz.exe")); n != 1 {
+		t.Fatalf("globex runs the global rule: %v alerts", n)
+	}
+	gql(acmeAdmin, `mutation($id: ID!) { setDetectionRuleEnabled(id: $id, enabled: true) { userErrors { message } } }`, map[string]any{"id": id})
+	// acme's own correlation over the global rule: three on one host within 5 minutes.
+	corr := `title: Repeated mimikatz on one host
+id: 3c2b1a09-8f7e-4d6c-b5a4-938271605f4e
+author: acme SOC
+level: critical
+correlation:
+  type: event_count
+  rules:
+    - 6d1ad7ad-7d5c-4c5e-9a3c-0b7c1f1c2a11
+  group-by:
+    - Computer
+  timespan: 5m
+  condition:
+    gte: 3
+`
+	if ue := dig(save(acmeAdmin, corr), "userErrors").([]any); len(ue) > 0 {
+		t.Fatalf("save the correlation: %v", ue)
+	}
+	send(acme.APIKey.Secret, evtx("c1", "u", "mimikatz.exe"), evtx("c1", "u", "mimikatz.exe"))
+	send(acme.APIKey.Secret, evtx("c1", "u", "mimikatz.exe"))
+	r = gql(acmeAdmin, `{ alerts(first: 20, where: {ruleID: "3c2b1a09-8f7e-4d6c-b5a4-938271605f4e"}) { edges { node { title ruleAuthor severity } } } }`, nil)
+	if e, _ := dig(r, "data", "alerts", "edges").([]any); len(e) != 1 || dig(e[0], "node", "ruleAuthor") != "acme SOC" {
+		t.Fatalf("the correlation alert: %v", r)
+	}
+}
+
+func (s *authServer) graphqlVars(t *testing.T, auth, query string, vars map[string]any) (int, map[string]any) {
+	t.Helper()
+	return call(t, http.MethodPost, s.base+"/graphql", map[string]any{"query": query, "variables": vars}, map[string]string{"Authorization": auth})
+}
