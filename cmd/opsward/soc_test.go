@@ -129,7 +129,7 @@ func TestSOCIngestAndDetection(t *testing.T) {
 		t.Fatalf("ingest: %d %v", status, out)
 	}
 	// Two matches on one host and user: one alert, counted twice.
-	r = gql(acmeAdmin, `{ alerts(first: 10) { edges { node { id title severity count ruleAuthor tags eventIds tenantID events { hostName processExecutable fields } } } } }`, nil)
+	r = gql(acmeAdmin, `{ alerts(first: 10, where: {ruleID: "6d1ad7ad-7d5c-4c5e-9a3c-0b7c1f1c2a11"}) { edges { node { id title severity count ruleAuthor tags eventIds tenantID events { hostName processExecutable fields } } } } }`, nil)
 	edges, _ := dig(r, "data", "alerts", "edges").([]any)
 	if len(edges) != 1 {
 		t.Fatalf("alerts: %v", r)
