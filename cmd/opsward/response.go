@@ -1,9 +1,22 @@
 package main
 
-import "context"
+import (
+	"context"
+
+	"github.com/opsward/opsward/services/soc/cases"
+)
 
 // openResponse wires cases, indicator lists and playbooks.
-func (m *Main) openResponse(ctx context.Context) error { return nil }
+func (m *Main) openResponse(ctx context.Context) error {
+	var err error
+	m.Cases, err = cases.New(cases.Deps{
+		Client: m.Client, Tenants: m.Tenants, Events: m.SecurityEvents, Logger: m.Logger,
+		OnChange: func(ctx context.Context, tenantID, caseID string) {
+			m.NOCEvents.Publish(ctx, "case", tenantID, caseID)
+		},
+	})
+	return err
+}
 
 // mountResponse adds the External Dynamic Lists.
 func (m *Main) mountResponse() {}
