@@ -23,6 +23,10 @@ func (m *Main) mountResponse() {}
 
 // seedSOCDemo gives a customer demonstration SOC data.
 func (m *Main) seedSOCDemo(ctx context.Context, tenantID string) error {
-	_, err := m.SOC.SeedDemo(ctx, tenantID)
+	a, err := m.SOC.SeedDemo(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	_, err = m.Cases.OpenFromAlert(ctx, a.ID, "Demo investigation")
 	return err
 }
