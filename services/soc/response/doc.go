@@ -20,6 +20,25 @@
 //     in the run's log before the next starts, so that a retried job
 //     resumes where it stopped.
 //
+// Playbook JSON, as the API takes it:
+//
+//	trigger: {"min_severity":"high", "sources":["sigma","indicator"],
+//	          "rule_ids":["…"], "tags_any":["attack.t1059"],
+//	          "title_contains":"…"}      every condition given must hold; {} is every alert
+//	steps:   [{"type":"notify", "channel_id":"chn_…"},
+//	          {"type":"webhook", "url":"https://…", "secret":"…"},
+//	          {"type":"block_indicator", "list_id":"iol_…", "field":"indicator" | "source.ip" | …},
+//	          {"type":"open_case", "title":"Case: {{title}}"},
+//	          {"type":"assign", "user_id":"usr_…"},
+//	          {"type":"set_severity", "severity":"critical"},
+//	          {"type":"wait", "seconds":300}]
+//
+// Unknown keys, and keys of another step type, are refused with the
+// field named (steps.2.url). A webhook secret is sealed when stored and
+// shown as "secret_set": true; an update that leaves it out keeps the one
+// stored for the same URL. Playbooks run on alerts of their own tenant
+// only, once per alert.
+//
 // What it must never do:
 //
 //   - Let one tenant's lists, indicators or playbooks act on another
