@@ -173,6 +173,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	bgctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
 	m.goBackground(func() { m.Tenants.Run(bgctx) })
+	m.startResponse(bgctx)
 	if err := m.startJobs(bgctx); err != nil {
 		return err
 	}

@@ -2,11 +2,19 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"time"
 
+	"github.com/labstack/echo/v4"
+
+	"github.com/opsward/opsward/internal/egress"
 	"github.com/opsward/opsward/services/soc/cases"
+	"github.com/opsward/opsward/services/soc/response"
+	"github.com/opsward/opsward/tenants"
 )
 
-// openResponse wires cases, indicator lists and playbooks.
+// openResponse wires cases, indicator lists and playbooks, and joins them
+// to detection: indicators are matched at ingest, playbooks hear of alerts.
 func (m *Main) openResponse(ctx context.Context) error {
 	var err error
 	m.Cases, err = cases.New(cases.Deps{
@@ -15,11 +23,42 @@ func (m *Main) openResponse(ctx context.Context) error {
 			m.NOCEvents.Publish(ctx, "case", tenantID, caseID)
 		},
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	m.Response, err = response.New(response.Deps{
+		Client: m.Client, Tenants: m.Tenants, Dispatch: m.Dispatch,
+		HTTP: egress.NewHTTPClient(m.Guard, 10*time.Second), Sealer: m.Sealer, Cases: m.Cases,
+		Logger: m.Logger, PublicURL: m.publicURL(),
+	})
+	if err != nil {
+		return err
+	}
+	m.SOC.Indicators, m.SOC.Playbooks = m.Response, m.Response
+	if m.Roles.Worker {
+		m.Response.Register(m.Workers)
+	}
+	return nil
 }
 
-// mountResponse adds the External Dynamic Lists.
-func (m *Main) mountResponse() {}
+// startResponse keeps the indicator matcher current in the processes that
+// ingest.
+func (m *Main) startResponse(ctx context.Context) {
+	if m.Roles.API {
+		m.goBackground(func() { m.Response.Run(ctx) })
+	}
+}
+
+// mountResponse adds the External Dynamic Lists: the list's token is the
+// credential, so no other authentication applies.
+func (m *Main) mountResponse() {
+	edl := func(c echo.Context) error {
+		m.Response.ServeEDL(c.Response(), c.Request(), c.Param("list"))
+		return nil
+	}
+	m.Echo.GET("/edl/:list", edl)
+	m.Echo.HEAD("/edl/:list", edl)
+}
 
 // seedSOCDemo gives a customer demonstration SOC data.
 func (m *Main) seedSOCDemo(ctx context.Context, tenantID string) error {
@@ -27,6 +66,24 @@ func (m *Main) seedSOCDemo(ctx context.Context, tenantID string) error {
 	if err != nil {
 		return err
 	}
-	_, err = m.Cases.OpenFromAlert(ctx, a.ID, "Demo investigation")
+	if _, err = m.Cases.OpenFromAlert(ctx, a.ID, "Demo investigation"); err != nil {
+		return err
+	}
+	pctx := tenants.Privileged(ctx, "seed demo SOC data")
+	intelList, err := m.Response.CreateList(pctx, response.ListInput{TenantID: tenantID, Name: "partner feed", Kind: "intel"})
+	if err != nil {
+		return err
+	}
+	if _, err := m.Response.AddIndicator(pctx, response.IndicatorInput{ListID: intelList.List.ID, Value: "198.51.100.66",
+		Source: "demo", Description: "known scanner"}); err != nil {
+		return err
+	}
+	block, err := m.Response.CreateList(pctx, response.ListInput{TenantID: tenantID, Name: "firewall block list", Kind: "blocklist"})
+	if err != nil {
+		return err
+	}
+	_, err = m.Response.CreatePlaybook(pctx, response.PlaybookInput{TenantID: tenantID, Name: "block scanners",
+		Trigger: json.RawMessage(`{"sources":["indicator"]}`),
+		Steps:   json.RawMessage(`[{"type":"block_indicator","list_id":"` + block.List.ID + `","field":"indicator"}]`)})
 	return err
 }

@@ -133,10 +133,3 @@ func (s *Service) withTx(ctx context.Context, fn func(tx *ent.Tx) error) error {
 }
 
 func storageErr(err error) error { return tenants.StorageError(err) }
-
-func actorID(ctx context.Context) string {
-	if a, ok := tenants.FromContext(ctx); ok && (a.Kind == tenants.ActorUser || a.Kind == tenants.ActorAPIKey) {
-		return a.ID
-	}
-	return ""
-}
