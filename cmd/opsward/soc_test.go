@@ -316,3 +316,82 @@ func (s *authServer) graphqlVars(t *testing.T, auth, query string, vars map[stri
 	t.Helper()
 	return call(t, http.MethodPost, s.base+"/graphql", map[string]any{"query": query, "variables": vars}, map[string]string{"Authorization": auth})
 }
+
+// A STIX bundle imported into a tenant's intel list makes its indicators
+// match at ingest; the indicator alert starts a playbook that adds the
+// value to a block list, which the External Dynamic List then serves.
+func TestIntelPlaybookAndEDL(t *testing.T) {
+	s := startAuthServer(t)
+	acme := s.demo.Customers[0]
+	admin := "Bearer " + s.login(t, s.user(t, acme, "admin"), "").AccessToken
+	gql := func(q string, vars map[string]any) map[string]any {
+		t.Helper()
+		_, body := s.graphqlVars(t, admin, q, vars)
+		if errs, _ := body["errors"].([]any); len(errs) > 0 {
+			t.Fatalf("%s: %v", firstWord(q), errs)
+		}
+		return body
+	}
+	r := gql(`mutation { createIndicatorList(input: {name: "threat feed", kind: "intel"}) { list { id } userErrors { message } } }`, nil)
+	intelID, _ := dig(r, "data", "createIndicatorList", "list", "id").(string)
+	r = gql(`mutation { createIndicatorList(input: {name: "perimeter block", kind: "blocklist"}) { list { id edlPath } edlToken userErrors { message } } }`, nil)
+	blockID, _ := dig(r, "data", "createIndicatorList", "list", "id").(string)
+	token, _ := dig(r, "data", "createIndicatorList", "edlToken").(string)
+	if intelID == "" || blockID == "" || token == "" {
+		t.Fatalf("lists: %v", r)
+	}
+	bundle := `{"type":"bundle","id":"bundle--1","objects":[
+	  {"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-11-01T00:00:00Z","modified":"2026-11-01T00:00:00Z",
+	   "name":"C2 server","pattern":"[ipv4-addr:value = '203.0.113.77']","pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z","confidence":90},
+	  {"type":"indicator","spec_version":"2.1","id":"indicator--1b2c3d4e-0000-4cbf-938f-98ee46b3cd40","created":"2026-11-01T00:00:00Z","modified":"2026-11-01T00:00:00Z",
+	   "pattern":"[ipv4-addr:value = '1.2.3.4'] AND [domain-name:value = 'x.example']","pattern_type":"stix","valid_from":"2026-11-01T00:00:00Z"}]}`
+	r = gql(`mutation($l: ID!, $b: String!) { importStixBundle(listId: $l, bundle: $b, source: "partner") { imported rejected { objectId reason } userErrors { message } } }`,
+		map[string]any{"l": intelID, "b": bundle})
+	if dig(r, "data", "importStixBundle", "imported") != float64(1) || len(dig(r, "data", "importStixBundle", "rejected").([]any)) != 1 {
+		t.Fatalf("STIX import: %v", r)
+	}
+	r = gql(`mutation($in: PlaybookInput!) { createPlaybook(input: $in) { playbook { id } userErrors { field message } } }`,
+		map[string]any{"in": map[string]any{"name": "block C2", "trigger": map[string]any{"sources": []any{"indicator"}},
+			"steps": []any{map[string]any{"type": "block_indicator", "list_id": blockID, "field": "indicator"}}}})
+	if dig(r, "data", "createPlaybook", "playbook", "id") == nil {
+		t.Fatalf("createPlaybook: %v", r)
+	}
+	// The matcher is rebuilt when lists change; wait until it knows the value.
+	var alerts float64
+	eventually(t, 20*time.Second, "the indicator matches at ingest", func() bool {
+		req, _ := http.NewRequest(http.MethodPost, s.base+"/ingest/events",
+			strings.NewReader(`{"@timestamp":"`+time.Now().UTC().Format(time.RFC3339)+`","source":{"ip":"10.1.1.5"},"destination":{"ip":"203.0.113.77","port":443},"event":{"category":["network"]}}`))
+		req.Header.Set("Authorization", "Bearer "+acme.APIKey.Secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		alerts, _ = out["alerts"].(float64)
+		return alerts >= 1
+	})
+	// The playbook runs as a job; then the EDL serves the value.
+	eventually(t, 30*time.Second, "the EDL serves the blocked value", func() bool {
+		resp, err := http.Get(s.base + "/edl/" + blockID + ".txt?token=" + token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode == 200 && strings.Contains(string(b), "203.0.113.77")
+	})
+	resp, err := http.Get(s.base + "/edl/" + blockID + ".txt?token=wrong")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == 200 {
+		t.Fatal("the EDL answered a wrong token")
+	}
+	r = gql(`{ playbookRuns(first: 5) { edges { node { status log } } } }`, nil)
+	if e, _ := dig(r, "data", "playbookRuns", "edges").([]any); len(e) == 0 || dig(e[0], "node", "status") != "succeeded" {
+		t.Fatalf("playbook runs: %v", r)
+	}
+}
