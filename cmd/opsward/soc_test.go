@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -393,5 +396,41 @@ func TestIntelPlaybookAndEDL(t *testing.T) {
 	r = gql(`{ playbookRuns(first: 5) { edges { node { status log } } } }`, nil)
 	if e, _ := dig(r, "data", "playbookRuns", "edges").([]any); len(e) == 0 || dig(e[0], "node", "status") != "succeeded" {
 		t.Fatalf("playbook runs: %v", r)
+	}
+}
+
+// opsward rules import loads a folder into the global library, refusing
+// each broken rule with its reason; importing again changes nothing.
+func TestRulesImportCommand(t *testing.T) {
+	cfg := testConfig(t)
+	env := map[string]string{"OPSWARD_DATA_DIR": cfg.DataDir, "OPSWARD_LOG_LEVEL": "warn"}
+	if !cfg.Embedded() {
+		env["OPSWARD_DATABASE_URL"], env["OPSWARD_REDIS_URL"], env["OPSWARD_REDIS_PREFIX"] = cfg.DatabaseURL, cfg.RedisURL, cfg.RedisPrefix
+	}
+	getenv := func(k string) string { return env[k] }
+	seedMu.Lock()
+	code := run(context.Background(), []string{"seed", "demo"}, getenv, io.Discard, io.Discard)
+	seedMu.Unlock()
+	if code != 0 {
+		t.Fatalf("seed: exit %d", code)
+	}
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "windows"), 0o755)
+	os.WriteFile(filepath.Join(dir, "windows", "mimikatz.yml"), []byte(mimikatzRule), 0o644)
+	os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte("title: broken\nid: 1\nlogsource: {product: windows}\ndetection:\n  condition: nothing\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "README.md"), []byte("not a rule"), 0o644)
+	importRules := func() (string, string) {
+		var out, errs bytes.Buffer
+		if code := run(context.Background(), []string{"rules", "import", dir}, getenv, &out, &errs); code != 0 {
+			t.Fatalf("rules import: exit %d: %s", code, errs.String())
+		}
+		return out.String(), errs.String()
+	}
+	out, errs := importRules()
+	if !strings.Contains(out, "2 files, 1 rules saved, 0 unchanged, 1 refused") || !strings.Contains(errs, "broken.yaml") {
+		t.Fatalf("first import: %q / %q", out, errs)
+	}
+	if out, _ = importRules(); !strings.Contains(out, "0 rules saved, 1 unchanged") {
+		t.Fatalf("second import: %q", out)
 	}
 }
