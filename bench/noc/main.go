@@ -154,7 +154,6 @@ type stack struct {
 	source   benchSource
 	cancel   context.CancelFunc
 	done     sync.WaitGroup
-	checks   atomic.Int64
 	workerOn atomic.Bool
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/netip"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -297,5 +296,3 @@ func (e *env) runJobs(t *testing.T, a *ent.Alert) []*dispatch.Job[response.Playb
 	}
 	return out
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
