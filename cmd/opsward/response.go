@@ -66,10 +66,18 @@ func (m *Main) seedSOCDemo(ctx context.Context, tenantID string) error {
 	if err != nil {
 		return err
 	}
-	if _, err = m.Cases.OpenFromAlert(ctx, a.ID, "Demo investigation"); err != nil {
+	caseID, err := m.Cases.OpenFromAlert(ctx, a.ID, "Demo investigation")
+	if err != nil {
 		return err
 	}
 	pctx := tenants.Privileged(ctx, "seed demo SOC data")
+	if _, err := m.Cases.AddTask(pctx, caseID, "Confirm the logon with the user", ""); err != nil {
+		return err
+	}
+	if _, err := m.Cases.AddEvidence(pctx, cases.EvidenceInput{CaseID: caseID, Name: "auth.log", ContentType: "text/plain",
+		Content: []byte("Nov 26 02:13:07 demo-host sshd[811]: Accepted password for admin from 198.51.100.66 port 51122 ssh2\n")}); err != nil {
+		return err
+	}
 	intelList, err := m.Response.CreateList(pctx, response.ListInput{TenantID: tenantID, Name: "partner feed", Kind: "intel"})
 	if err != nil {
 		return err

@@ -14,11 +14,11 @@ type DemoCounts struct {
 }
 
 // SeedDemo gives a tenant demonstration NOC data: a switch and a web
-// server behind it, a paused HTTP monitor and a heartbeat monitor, a
+// server behind it, an HTTP monitor and a heartbeat monitor (both paused:
+// demonstration data changes nothing until someone resumes them), a
 // webhook channel (disabled: its address is an example), an escalation
 // policy, a weekly maintenance window and
-// an incident opened by hand with a comment. Nothing in it reaches the
-// network until someone resumes the HTTP monitor.
+// an incident opened by hand with a comment.
 func (s *Service) SeedDemo(ctx context.Context, tenantID string) (DemoCounts, error) {
 	ctx = tenants.Privileged(ctx, "seed demo NOC data")
 	str := func(v string) *string { return &v }
@@ -61,8 +61,12 @@ func (s *Service) SeedDemo(ctx context.Context, tenantID string) (DemoCounts, er
 		return DemoCounts{}, err
 	}
 	hb := "heartbeat"
-	if _, err := s.CreateMonitor(ctx, MonitorInput{AssetID: web.ID, Name: str("nightly backup"), Kind: &hb,
-		Settings: json.RawMessage(`{"interval":"24h","grace":"1h"}`), Interval: &interval}); err != nil {
+	beat, err := s.CreateMonitor(ctx, MonitorInput{AssetID: web.ID, Name: str("nightly backup"), Kind: &hb,
+		Settings: json.RawMessage(`{"interval":"24h","grace":"1h"}`), Interval: &interval})
+	if err != nil {
+		return DemoCounts{}, err
+	}
+	if _, err := s.SetPaused(ctx, beat.Monitor.ID, true); err != nil {
 		return DemoCounts{}, err
 	}
 	if _, err := s.CreateMaintenanceWindow(ctx, WindowInput{TenantID: tenantID, Name: "Sunday patching", AssetIDs: []string{web.ID},

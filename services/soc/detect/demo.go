@@ -27,11 +27,12 @@ detection:
 `
 
 // SeedDemo gives a tenant demonstration SOC data: a log source bound by a
-// range, a rule of its own, and an alert raised by it.
+// token (ranges would collide between demonstration tenants), a rule of its
+// own, and an alert raised by it.
 func (s *Service) SeedDemo(ctx context.Context, tenantID string) (*ent.Alert, error) {
 	pctx := tenants.Privileged(ctx, "seed demo SOC data")
 	name := "branch firewall"
-	if _, err := s.CreateSource(pctx, SourceInput{TenantID: tenantID, Name: &name, CIDRs: []string{"192.0.2.0/28"}}); err != nil {
+	if _, err := s.CreateSource(pctx, SourceInput{TenantID: tenantID, Name: &name, NewToken: true}); err != nil {
 		return nil, err
 	}
 	r, err := parseOne("demo.yml", demoRule)
