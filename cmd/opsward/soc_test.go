@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+
 	"github.com/opsward/opsward/internal/platform"
 )
 
@@ -432,5 +435,60 @@ func TestRulesImportCommand(t *testing.T) {
 	}
 	if out, _ = importRules(); !strings.Contains(out, "0 rules saved, 1 unchanged") {
 		t.Fatalf("second import: %q", out)
+	}
+}
+
+// Alert subscribers hear of their own tenant's alerts.
+func TestAlertSubscription(t *testing.T) {
+	s := startAuthServer(t)
+	acme := s.demo.Customers[0]
+	auth := "Bearer " + s.login(t, s.user(t, acme, "admin"), "").AccessToken
+	_, body := s.graphqlVars(t, auth, `{ alerts(first: 1) { edges { node { id } } } }`, nil)
+	edges, _ := dig(body, "data", "alerts", "edges").([]any)
+	if len(edges) != 1 {
+		t.Fatalf("the demo alert: %v", body)
+	}
+	alertID := dig(edges[0], "node", "id").(string)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.base, "http")+"/graphql", &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	wsjson.Write(ctx, c, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": auth}})
+	var ack map[string]any
+	if err := wsjson.Read(ctx, c, &ack); err != nil || ack["type"] != "connection_ack" {
+		t.Fatalf("init: %v %v", ack, err)
+	}
+	wsjson.Write(ctx, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": `subscription { alertUpdated { id status } }`}})
+	msgs := make(chan map[string]any, 16)
+	go func() {
+		defer close(msgs)
+		for {
+			var m map[string]any
+			if wsjson.Read(ctx, c, &m) != nil {
+				return
+			}
+			if m["type"] != "ping" {
+				msgs <- m
+			}
+		}
+	}()
+	for {
+		s.graphqlVars(t, auth, `mutation($id: ID!) { acknowledgeAlert(id: $id) { userErrors { message } } }`, map[string]any{"id": alertID})
+		select {
+		case m, ok := <-msgs:
+			if !ok {
+				t.Fatal("the subscription ended")
+			}
+			if dig(m, "payload", "data", "alertUpdated", "id") != alertID {
+				t.Fatalf("alert event: %v", m)
+			}
+			return
+		case <-time.After(500 * time.Millisecond):
+		case <-ctx.Done():
+			t.Fatal("no alert event within 20s")
+		}
 	}
 }
