@@ -34,6 +34,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -79,6 +80,12 @@ func main() {
 	flag.Parse()
 	log.SetFlags(0)
 	ctx := context.Background()
+	// The process runs with the garbage collector setting of opsward
+	// itself (cmd/opsward: 400 unless GOGC is set); both the raw loop and
+	// the pipeline run under it.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 
 	target := startTarget()
 	fmt.Printf("target %s, %d monitors over %d tenants, concurrency %d, %s per measurement, %d rounds\n",
