@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/opsward/opsward/ent"
+	"github.com/opsward/opsward/services/noc"
+	"github.com/opsward/opsward/services/noc/probe"
 )
 
 // monitorCache keeps the monitors this process checks, as of their last
@@ -55,4 +57,41 @@ func (c *monitorCache) peek(id string) (*ent.Monitor, bool) {
 	defer c.mu.Unlock()
 	m, ok := c.m[id]
 	return m, ok
+}
+
+// parsedCache keeps what a check would otherwise redo every time for a
+// monitor that has not changed: its settings opened and parsed, and its
+// state machine decoded. Each entry is keyed by the stored form it came
+// from, so that a changed monitor is parsed again.
+type parsedCache struct {
+	mu sync.Mutex
+	m  map[string]*parsed
+}
+
+type parsed struct {
+	sealed   string // the monitor's sealed settings this was parsed from
+	prober   probe.Prober
+	settings probe.Settings
+	machine  []byte // the stored machine state st was decoded from
+	st       noc.MonitorState
+}
+
+func (c *parsedCache) entry(id string) *parsed {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCached {
+		c.m = make(map[string]*parsed)
+	}
+	p := c.m[id]
+	if p == nil {
+		p = &parsed{}
+		c.m[id] = p
+	}
+	return p
+}
+
+func (c *parsedCache) forget(id string) {
+	c.mu.Lock()
+	delete(c.m, id)
+	c.mu.Unlock()
 }

@@ -1,10 +1,12 @@
 package monitoring
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/opsward/opsward/ent"
@@ -50,10 +52,6 @@ func (s *Service) Check(ctx context.Context, job *dispatch.Job[CheckArgs]) error
 	if m.Paused {
 		return nil
 	}
-	settings, err := s.openSettings(m)
-	if err != nil {
-		return dispatch.JobCancel(err)
-	}
 	now := s.now()
 	in := probe.Input{Timeout: time.Duration(m.TimeoutMs) * time.Millisecond, Now: now, Previous: m.ProbeState}
 	if m.LastBeatAt != nil {
@@ -63,7 +61,10 @@ func (s *Service) Check(ctx context.Context, job *dispatch.Job[CheckArgs]) error
 	if m.StatusSince != nil && m.Status != monitor.StatusUnknown {
 		in.Since = *m.StatusSince
 	}
-	res := s.Probes.Run(ctx, probe.Kind(m.Kind), settings, in)
+	res, err := s.probe(ctx, m, in)
+	if err != nil {
+		return dispatch.JobCancel(err)
+	}
 	maint, err := s.inMaintenance(ctx, m, now)
 	if err != nil {
 		return err
@@ -94,6 +95,54 @@ func (s *Service) Check(ctx context.Context, job *dispatch.Job[CheckArgs]) error
 	}
 }
 
+// probe runs the monitor's probe with its settings parsed once per
+// version of them. Settings that no longer parse give a down result with
+// the reason, as the registry does.
+func (s *Service) probe(ctx context.Context, m *ent.Monitor, in probe.Input) (probe.Result, error) {
+	p := s.parsed.entry(m.ID)
+	s.parsed.mu.Lock()
+	prober, set, ok := p.prober, p.settings, p.sealed == m.Settings && p.prober != nil
+	s.parsed.mu.Unlock()
+	if !ok {
+		raw, err := s.openSettings(m)
+		if err != nil {
+			return probe.Result{}, err
+		}
+		if prober, err = s.Probes.Get(probe.Kind(m.Kind)); err == nil {
+			set, err = prober.Parse(raw)
+		}
+		if err != nil {
+			return s.Probes.Run(ctx, probe.Kind(m.Kind), raw, in), nil
+		}
+		s.parsed.mu.Lock()
+		p.sealed, p.prober, p.settings = m.Settings, prober, set
+		s.parsed.mu.Unlock()
+	}
+	return probe.Run(ctx, prober, set, in), nil
+}
+
+// machineOf is the monitor's state machine, decoded once per stored state.
+func (s *Service) machineOf(m *ent.Monitor) noc.MonitorState {
+	p := s.parsed.entry(m.ID)
+	s.parsed.mu.Lock()
+	defer s.parsed.mu.Unlock()
+	if p.machine != nil && bytes.Equal(p.machine, m.Machine) {
+		st := p.st
+		st.Recent = slices.Clone(st.Recent) // Step may append to it
+		return st
+	}
+	return decodeMachine(m.Machine)
+}
+
+// keepMachine remembers the decoded form of a state just encoded.
+func (s *Service) keepMachine(id string, raw []byte, st noc.MonitorState) {
+	p := s.parsed.entry(id)
+	s.parsed.mu.Lock()
+	p.machine, p.st = raw, st
+	p.st.Recent = slices.Clone(st.Recent)
+	s.parsed.mu.Unlock()
+}
+
 // config is the state-machine part of a monitor.
 func config(m *ent.Monitor) noc.MonitorConfig {
 	return noc.MonitorConfig{
@@ -109,7 +158,7 @@ func config(m *ent.Monitor) noc.MonitorConfig {
 // and carries no signal goes to the batched state writer; the rest is one
 // transaction with the incident and the notifications it queues.
 func (s *Service) apply(ctx context.Context, m *ent.Monitor, res probe.Result, maint bool, now time.Time) error {
-	st := decodeMachine(m.Machine)
+	st := s.machineOf(m)
 	var trs []noc.Transition
 	if st.Maintenance != maint {
 		var tr noc.Transition
@@ -149,6 +198,7 @@ func (s *Service) apply(ctx context.Context, m *ent.Monitor, res probe.Result, m
 	}
 	var events []event
 	if quiet {
+		s.keepMachine(m.ID, next.Machine, st)
 		s.monitors.put(&next)
 		s.states.add(m.Version, &next)
 	} else {

@@ -58,6 +58,7 @@ type Service struct {
 	paths    sync.Map // tenant id → path; a tenant's place in the tree never changes
 	windows  windowCache
 	monitors monitorCache
+	parsed   parsedCache
 	states   stateWriter
 }
 
@@ -95,6 +96,7 @@ func (s *Service) Close() { s.states.Close() }
 // next check reads it again.
 func (s *Service) edited(id string) {
 	s.monitors.forget(id)
+	s.parsed.forget(id)
 	s.states.drop(id)
 }
 
