@@ -15,7 +15,7 @@ func fakeWriter(t *testing.T, cfg WriterConfig, write func(context.Context, []Ev
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.b.write = write
+	w.write = write
 	return w
 }
 
