@@ -13,6 +13,7 @@ import (
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent"
 	_ "github.com/opsward/opsward/ent/runtime" // ent's defaults, policies and interceptors
+	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/tenants/authn"
 )
 
@@ -98,6 +99,9 @@ type Service struct {
 	// first use, not at start-up, where it would cost a hash's time.
 	dummyOnce sync.Once
 	dummyHash string
+	// paths caches tenant paths: a tenant's place in the tree never
+	// changes.
+	paths sync.Map
 }
 
 // Deps are what the service needs from the process.
@@ -237,4 +241,31 @@ func (s *Service) dummy() string {
 		s.dummyHash = h
 	})
 	return s.dummyHash
+}
+
+// Path returns a tenant's path, read once through the privileged path and
+// cached. System work uses it to act within one tenant.
+func (s *Service) Path(ctx context.Context, tenantID string) (string, error) {
+	if p, ok := s.paths.Load(tenantID); ok {
+		return p.(string), nil
+	}
+	t, err := s.client.Tenant.Query().Where(tenant.ID(tenantID)).Select(tenant.FieldPath).
+		Only(Privileged(ctx, "tenant path lookup"))
+	if err != nil {
+		return "", StorageError(err)
+	}
+	s.paths.Store(tenantID, t.Path)
+	return t.Path, nil
+}
+
+// SystemContext is the context of work the platform does for one tenant
+// (a check, a job, a delivery report): a system actor named name whose
+// reach is that tenant alone, so that the storage layer scopes it like any
+// request.
+func (s *Service) SystemContext(ctx context.Context, tenantID, name string) (context.Context, error) {
+	path, err := s.Path(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return NewContext(ctx, &Actor{Kind: ActorSystem, ID: name, TenantID: tenantID, TenantPath: path}), nil
 }

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/billing"
 	"github.com/opsward/opsward/ent"
-	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/services/dispatch"
 	"github.com/opsward/opsward/services/noc"
@@ -55,7 +53,6 @@ type Service struct {
 	Deps
 	log *slog.Logger
 
-	paths    sync.Map // tenant id → path; a tenant's place in the tree never changes
 	windows  windowCache
 	monitors monitorCache
 	parsed   parsedCache
@@ -108,27 +105,14 @@ func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microseco
 // tenantPath returns a tenant's path, read once through the privileged
 // path and cached.
 func (s *Service) tenantPath(ctx context.Context, tenantID string) (string, error) {
-	if p, ok := s.paths.Load(tenantID); ok {
-		return p.(string), nil
-	}
-	t, err := s.Client.Tenant.Query().Where(tenant.ID(tenantID)).Select(tenant.FieldPath).
-		Only(tenants.Privileged(ctx, "tenant path lookup"))
-	if err != nil {
-		return "", tenants.StorageError(err)
-	}
-	s.paths.Store(tenantID, t.Path)
-	return t.Path, nil
+	return s.Tenants.Path(ctx, tenantID)
 }
 
 // systemCtx is the context of work the platform does for one tenant (a
 // check, an escalation): a system actor whose reach is that tenant alone,
 // so that the storage layer scopes it like any request.
 func (s *Service) systemCtx(ctx context.Context, tenantID string) (context.Context, error) {
-	path, err := s.tenantPath(ctx, tenantID)
-	if err != nil {
-		return nil, err
-	}
-	return tenants.NewContext(ctx, &tenants.Actor{Kind: "system", ID: "noc", TenantID: tenantID, TenantPath: path}), nil
+	return s.Tenants.SystemContext(ctx, tenantID, "noc")
 }
 
 // narrow returns ctx with its actor acting on tenantID, which it must

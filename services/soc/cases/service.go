@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/opsward/opsward"
@@ -14,7 +13,6 @@ import (
 	"github.com/opsward/opsward/ent/caseentry"
 	"github.com/opsward/opsward/ent/membership"
 	"github.com/opsward/opsward/ent/securitycase"
-	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/services/soc/events"
 	"github.com/opsward/opsward/tenants"
 )
@@ -37,8 +35,7 @@ type Deps struct {
 // Service keeps security cases.
 type Service struct {
 	Deps
-	log   *slog.Logger
-	paths sync.Map // tenant id → path; a tenant's place in the tree never changes
+	log *slog.Logger
 }
 
 // New returns a service.
@@ -67,26 +64,13 @@ func (s *Service) changed(ctx context.Context, tenantID, caseID string) {
 // tenantPath returns a tenant's path, read once through the privileged
 // path and cached.
 func (s *Service) tenantPath(ctx context.Context, tenantID string) (string, error) {
-	if p, ok := s.paths.Load(tenantID); ok {
-		return p.(string), nil
-	}
-	t, err := s.Client.Tenant.Query().Where(tenant.ID(tenantID)).Select(tenant.FieldPath).
-		Only(tenants.Privileged(ctx, "tenant path lookup"))
-	if err != nil {
-		return "", tenants.StorageError(err)
-	}
-	s.paths.Store(tenantID, t.Path)
-	return t.Path, nil
+	return s.Tenants.Path(ctx, tenantID)
 }
 
 // systemCtx is the context of work the platform does for one tenant (a
 // playbook): a system actor whose reach is that tenant alone.
 func (s *Service) systemCtx(ctx context.Context, tenantID string) (context.Context, error) {
-	path, err := s.tenantPath(ctx, tenantID)
-	if err != nil {
-		return nil, err
-	}
-	return tenants.NewContext(ctx, &tenants.Actor{Kind: tenants.ActorSystem, ID: "soc", TenantID: tenantID, TenantPath: path}), nil
+	return s.Tenants.SystemContext(ctx, tenantID, "soc")
 }
 
 // narrow returns ctx with its actor acting on tenantID, which it must

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/opsward/opsward/billing"
 	"github.com/opsward/opsward/ent"
-	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/services/soc/events"
 	"github.com/opsward/opsward/services/soc/intel"
@@ -58,7 +56,6 @@ type Service struct {
 	Deps
 	log *slog.Logger
 
-	paths   sync.Map // tenant id → path
 	rules   ruleCache
 	sources *syslog.Sources
 	stats   ingestStats
@@ -87,25 +84,12 @@ func (s *Service) SetWriter(w *events.Writer) { s.Writer = w }
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
 func (s *Service) tenantPath(ctx context.Context, tenantID string) (string, error) {
-	if p, ok := s.paths.Load(tenantID); ok {
-		return p.(string), nil
-	}
-	t, err := s.Client.Tenant.Query().Where(tenant.ID(tenantID)).Select(tenant.FieldPath).
-		Only(tenants.Privileged(ctx, "tenant path lookup"))
-	if err != nil {
-		return "", tenants.StorageError(err)
-	}
-	s.paths.Store(tenantID, t.Path)
-	return t.Path, nil
+	return s.Tenants.Path(ctx, tenantID)
 }
 
 // systemCtx is the context of work the platform does for one tenant.
 func (s *Service) systemCtx(ctx context.Context, tenantID string) (context.Context, error) {
-	path, err := s.tenantPath(ctx, tenantID)
-	if err != nil {
-		return nil, err
-	}
-	return tenants.NewContext(ctx, &tenants.Actor{Kind: "system", ID: "soc", TenantID: tenantID, TenantPath: path}), nil
+	return s.Tenants.SystemContext(ctx, tenantID, "soc")
 }
 
 // actingTenant resolves the tenant a new object belongs to.

@@ -11,7 +11,6 @@ import (
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent"
-	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/services/dispatch"
 	"github.com/opsward/opsward/services/notify"
 	"github.com/opsward/opsward/services/soc/intel"
@@ -81,22 +80,13 @@ func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microseco
 // tenantPath reads a tenant's path through the privileged path: the
 // caller must see the tenant to decide what reaches it.
 func (s *Service) tenantPath(ctx context.Context, tenantID string) (string, error) {
-	t, err := s.Client.Tenant.Query().Where(tenant.ID(tenantID)).Select(tenant.FieldPath).
-		Only(tenants.Privileged(ctx, "soc response: tenant path lookup"))
-	if err != nil {
-		return "", tenants.StorageError(err)
-	}
-	return t.Path, nil
+	return s.Tenants.Path(ctx, tenantID)
 }
 
 // systemCtx is the context of work the platform does for one tenant (a
 // playbook run): a system actor whose reach is that tenant alone.
 func (s *Service) systemCtx(ctx context.Context, tenantID string) (context.Context, error) {
-	path, err := s.tenantPath(ctx, tenantID)
-	if err != nil {
-		return nil, err
-	}
-	return tenants.NewContext(ctx, &tenants.Actor{Kind: tenants.ActorSystem, ID: "soc.playbook", TenantID: tenantID, TenantPath: path}), nil
+	return s.Tenants.SystemContext(ctx, tenantID, "soc.playbook")
 }
 
 // actingTenant resolves the tenant a new object belongs to: the one named,
