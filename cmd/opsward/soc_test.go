@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -489,6 +492,62 @@ func TestAlertSubscription(t *testing.T) {
 		case <-time.After(500 * time.Millisecond):
 		case <-ctx.Done():
 			t.Fatal("no alert event within 20s")
+		}
+	}
+}
+
+// A case through the API: opened from an alert, moved along, a task, a
+// note, evidence whose reads enter its chain of custody, the timeline.
+func TestCaseThroughTheAPI(t *testing.T) {
+	s := startAuthServer(t)
+	acme := s.demo.Customers[0]
+	auth := "Bearer " + s.login(t, s.user(t, acme, "admin"), "").AccessToken
+	gql := func(q string, vars map[string]any) map[string]any {
+		t.Helper()
+		_, body := s.graphqlVars(t, auth, q, vars)
+		if errs, _ := body["errors"].([]any); len(errs) > 0 {
+			t.Fatalf("%s: %v", firstWord(q), errs)
+		}
+		return body
+	}
+	r := gql(`mutation { createCase(input: {title: "Suspicious logons", severity: "high", description: "from the night shift"}) { case { id status severity } userErrors { field message } } }`, nil)
+	id, _ := dig(r, "data", "createCase", "case", "id").(string)
+	if id == "" {
+		t.Fatalf("createCase: %v", r)
+	}
+	r = gql(`mutation($id: ID!) { setCaseStatus(id: $id, status: "triage") { case { status acknowledgedAt } userErrors { message } } }`, map[string]any{"id": id})
+	if dig(r, "data", "setCaseStatus", "case", "acknowledgedAt") == nil {
+		t.Fatalf("setCaseStatus: %v", r)
+	}
+	r = gql(`mutation($id: ID!) { setCaseStatus(id: $id, status: "new") { case { status } userErrors { field message } } }`, map[string]any{"id": id})
+	if ue, _ := dig(r, "data", "setCaseStatus", "userErrors").([]any); len(ue) == 0 {
+		t.Fatalf("a case went back to new: %v", r)
+	}
+	gql(`mutation($id: ID!) { addCaseNote(id: $id, text: "called the user") { userErrors { message } } }`, map[string]any{"id": id})
+	gql(`mutation($id: ID!) { addCaseTask(caseId: $id, title: "reset the password") { task { id } userErrors { message } } }`, map[string]any{"id": id})
+	content := "Nov 26 02:13:07 host sshd[811]: Accepted password for root from 198.51.100.66\n"
+	r = gql(`mutation($id: ID!, $c: String!) { addEvidence(caseId: $id, name: "auth.log", contentType: "text/plain", contentBase64: $c) { evidence { id sha256 size } userErrors { message } } }`,
+		map[string]any{"id": id, "c": base64.StdEncoding.EncodeToString([]byte(content))})
+	ev, _ := dig(r, "data", "addEvidence", "evidence").(map[string]any)
+	sum := sha256.Sum256([]byte(content))
+	if ev == nil || ev["sha256"] != hex.EncodeToString(sum[:]) {
+		t.Fatalf("addEvidence: %v", r)
+	}
+	r = gql(`query($id: ID!) { evidenceContent(id: $id) { contentBase64 evidence { custody { action actorId sha256 } } } }`, map[string]any{"id": ev["id"]})
+	got, _ := base64.StdEncoding.DecodeString(fmt.Sprint(dig(r, "data", "evidenceContent", "contentBase64")))
+	custody, _ := dig(r, "data", "evidenceContent", "evidence", "custody").([]any)
+	if string(got) != content || len(custody) != 2 || dig(custody[1], "action") != "read" {
+		t.Fatalf("evidenceContent: %v", r)
+	}
+	r = gql(`query($id: ID!) { node(id: $id) { ... on SecurityCase { status timeToAcknowledgeSeconds tasks { title } timeline(first: 20) { edges { node { kind message } } } } } }`, map[string]any{"id": id})
+	edges, _ := dig(r, "data", "node", "timeline", "edges").([]any)
+	kinds := map[string]bool{}
+	for _, e := range edges {
+		kinds[fmt.Sprint(dig(e, "node", "kind"))] = true
+	}
+	for _, k := range []string{"status_change", "note", "task", "evidence"} {
+		if !kinds[k] && !kinds[strings.ToUpper(k)] {
+			t.Fatalf("timeline lacks %s: %v", k, r)
 		}
 	}
 }
