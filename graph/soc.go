@@ -1,15 +1,11 @@
 package graph
 
 import (
-	"context"
 	"encoding/json"
 
-	"github.com/opsward/opsward"
-	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/graph/model"
 	"github.com/opsward/opsward/services/soc/detect"
 	"github.com/opsward/opsward/services/soc/events"
-	"github.com/opsward/opsward/tenants"
 )
 
 func sourceInput(in model.LogSourceInput) detect.SourceInput {
@@ -45,24 +41,4 @@ func securityEvents(evs []events.Event) []*model.SecurityEvent {
 		out[i] = se
 	}
 	return out
-}
-
-// narrowTo returns ctx acting on tenantID, which the actor must reach:
-// stores that read one tenant then see the object's tenant even when MSP
-// staff act from above it.
-func narrowTo(ctx context.Context, ts *tenants.Service, tenantID string) (context.Context, error) {
-	a, err := tenants.Require(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if a.TenantID == tenantID {
-		return ctx, nil
-	}
-	t, err := ts.Client().Tenant.Query().Where(tenant.ID(tenantID)).Only(ctx)
-	if err != nil {
-		return nil, opsward.Errorf(opsward.ENOTFOUND, "not found")
-	}
-	n := *a
-	n.TenantID, n.TenantPath = t.ID, t.Path
-	return tenants.NewContext(ctx, &n), nil
 }

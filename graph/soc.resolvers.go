@@ -33,7 +33,7 @@ func (r *alertResolver) Events(ctx context.Context, obj *ent.Alert) ([]*model.Se
 	if len(obj.EventIds) == 0 || r.EventStore == nil {
 		return []*model.SecurityEvent{}, nil
 	}
-	nctx, err := narrowTo(ctx, r.Tenancy, obj.TenantID)
+	nctx, err := r.Tenancy.Narrow(ctx, obj.TenantID)
 	if err != nil {
 		return nil, err
 	}

@@ -104,21 +104,28 @@ func (m *Main) maintainResults(ctx context.Context, _ *dispatch.Job[MaintainResu
 	if err := m.Results.Maintain(pctx, now); err != nil {
 		return err
 	}
-	// Whole partitions go at the longest retention any plan has; tenants
-	// whose plan keeps less lose their older rows one by one.
+	return m.retainByPlan(pctx, now, m.Results.DropBefore, m.Results.DeleteTenantBefore)
+}
+
+// retainByPlan applies each plan's retention to a time-partitioned store:
+// whole partitions go at the longest retention any plan has; tenants whose
+// plan keeps less lose their older rows one by one.
+func (m *Main) retainByPlan(pctx context.Context, now time.Time,
+	dropBefore func(context.Context, time.Time) (int64, error),
+	deleteTenantBefore func(context.Context, string, time.Time) (int64, error)) error {
 	longest := 0
 	for _, p := range billing.Catalogue() {
 		longest = max(longest, p.RetentionDays)
 	}
 	day := 24 * time.Hour
-	if _, err := m.Results.DropBefore(pctx, now.Add(-time.Duration(longest)*day)); err != nil {
+	if _, err := dropBefore(pctx, now.Add(-time.Duration(longest)*day)); err != nil {
 		return err
 	}
 	return m.Billing.Policies(pctx, func(tenantID string, p billing.Plan) error {
 		if p.RetentionDays >= longest {
 			return nil
 		}
-		_, err := m.Results.DeleteTenantBefore(pctx, tenantID, now.Add(-time.Duration(p.RetentionDays)*day))
+		_, err := deleteTenantBefore(pctx, tenantID, now.Add(-time.Duration(p.RetentionDays)*day))
 		return err
 	})
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opsward/opsward"
-	"github.com/opsward/opsward/billing"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/services/dispatch"
 	"github.com/opsward/opsward/services/noc"
@@ -164,21 +163,7 @@ func (m *Main) maintainEvents(ctx context.Context, _ *dispatch.Job[MaintainEvent
 	if err := m.SecurityEvents.Maintain(pctx, now); err != nil {
 		return err
 	}
-	longest := 0
-	for _, p := range billing.Catalogue() {
-		longest = max(longest, p.RetentionDays)
-	}
-	day := 24 * time.Hour
-	if _, err := m.SecurityEvents.DropBefore(pctx, now.Add(-time.Duration(longest)*day)); err != nil {
-		return err
-	}
-	return m.Billing.Policies(pctx, func(tenantID string, p billing.Plan) error {
-		if p.RetentionDays >= longest {
-			return nil
-		}
-		_, err := m.SecurityEvents.DeleteTenantBefore(pctx, tenantID, now.Add(-time.Duration(p.RetentionDays)*day))
-		return err
-	})
+	return m.retainByPlan(pctx, now, m.SecurityEvents.DropBefore, m.SecurityEvents.DeleteTenantBefore)
 }
 
 // runRules is `opsward rules import DIR`: it loads a folder of Sigma rules

@@ -90,7 +90,7 @@ func (s *Service) CreateAsset(ctx context.Context, in AssetInput) (*ent.Asset, e
 	if err := validateAsset(in, true); err != nil {
 		return nil, err
 	}
-	tenantID, err := s.actingTenant(ctx, in.TenantID)
+	tenantID, err := s.Tenants.TargetTenant(ctx, in.TenantID)
 	if err != nil {
 		return nil, err
 	}

@@ -54,7 +54,7 @@ func (s *Service) CreateChannel(ctx context.Context, in ChannelInput) (*ent.Noti
 	if err != nil {
 		return nil, err
 	}
-	tenantID, err := s.actingTenant(ctx, in.TenantID)
+	tenantID, err := s.Tenants.TargetTenant(ctx, in.TenantID)
 	if err != nil {
 		return nil, err
 	}

@@ -103,7 +103,7 @@ func (s *Service) checkPolicy(ctx context.Context, tx *ent.Tx, tenantID string, 
 
 // CreateEscalationPolicy adds a policy.
 func (s *Service) CreateEscalationPolicy(ctx context.Context, in PolicyInput) (*ent.EscalationPolicy, error) {
-	tenantID, err := s.actingTenant(ctx, in.TenantID)
+	tenantID, err := s.Tenants.TargetTenant(ctx, in.TenantID)
 	if err != nil {
 		return nil, err
 	}

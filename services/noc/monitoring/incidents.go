@@ -14,7 +14,6 @@ import (
 	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/incident"
 	"github.com/opsward/opsward/ent/incidententry"
-	"github.com/opsward/opsward/ent/membership"
 	"github.com/opsward/opsward/ent/monitor"
 	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/tenant"
@@ -22,7 +21,6 @@ import (
 	"github.com/opsward/opsward/services/noc"
 	"github.com/opsward/opsward/services/noc/probe"
 	"github.com/opsward/opsward/services/notify"
-	"github.com/opsward/opsward/tenants"
 )
 
 // incidentSpec is an incident to open.
@@ -416,7 +414,7 @@ func (s *Service) CreateIncident(ctx context.Context, in IncidentInput) (*ent.In
 	if err := incident.SeverityValidator(incident.Severity(sev)); err != nil {
 		return nil, opsward.FieldErrorf("severity", "severity %q is not one of critical, high, medium, low, info", in.Severity)
 	}
-	tenantID, err := s.actingTenant(ctx, in.TenantID)
+	tenantID, err := s.Tenants.TargetTenant(ctx, in.TenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -528,16 +526,9 @@ func (s *Service) Comment(ctx context.Context, id, text string) (*ent.Incident, 
 func (s *Service) Assign(ctx context.Context, id, userID string) (*ent.Incident, error) {
 	return s.updateIncident(ctx, id, "incident.assign", func(tx *ent.Tx, inc *ent.Incident, i *noc.Incident) error {
 		if userID != "" {
-			path, err := s.tenantPath(ctx, inc.TenantID)
+			ok, err := s.Tenants.IsMember(ctx, userID, inc.TenantID)
 			if err != nil {
 				return err
-			}
-			// Members of a tenant above may be out of the actor's sight;
-			// the question is only whether the user belongs.
-			ok, err := s.Client.Membership.Query().Where(membership.UserID(userID), membership.TenantIDIn(pathIDs(path)...)).
-				Exist(tenants.Privileged(ctx, "assignee membership check"))
-			if err != nil {
-				return storageErr(err)
 			}
 			if !ok {
 				return opsward.FieldErrorf("assigneeId", "user %s is not a member of the incident's tenant", userID)
@@ -549,12 +540,6 @@ func (s *Service) Assign(ctx context.Context, id, userID string) (*ent.Incident,
 		i.Assign(actorID(ctx), userID, s.now())
 		return nil
 	})
-}
-
-// pathIDs splits a tenant path into the ids of the tenant and its
-// ancestors.
-func pathIDs(path string) []string {
-	return strings.Split(strings.Trim(path, "/"), "/")
 }
 
 // MeanTimes computes MTTA and MTTR over the incidents opened in [from, to)

@@ -142,7 +142,7 @@ func timePtr(t time.Time) *time.Time {
 
 // CreateMaintenanceWindow adds a window.
 func (s *Service) CreateMaintenanceWindow(ctx context.Context, in WindowInput) (*ent.MaintenanceWindow, error) {
-	tenantID, err := s.actingTenant(ctx, in.TenantID)
+	tenantID, err := s.Tenants.TargetTenant(ctx, in.TenantID)
 	if err != nil {
 		return nil, err
 	}

@@ -221,7 +221,7 @@ func (s *Service) lockQuota(ctx context.Context, tx *ent.Tx, tenantID string) er
 	if s.DB.Dialect != "postgres" {
 		return nil
 	}
-	path, err := s.tenantPath(ctx, tenantID)
+	path, err := s.Tenants.Path(ctx, tenantID)
 	if err != nil {
 		return err
 	}

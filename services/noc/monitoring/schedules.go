@@ -121,7 +121,7 @@ func (s *Service) Reschedule(ctx context.Context, tenantID string, p billing.Pla
 // every tenant below it. Billing's quota check calls it.
 func (s *Service) CountMonitors(ctx context.Context, accountID string) (int, error) {
 	pctx := tenants.Privileged(ctx, "count monitors for the quota")
-	path, err := s.tenantPath(pctx, accountID)
+	path, err := s.Tenants.Path(pctx, accountID)
 	if err != nil {
 		return 0, err
 	}

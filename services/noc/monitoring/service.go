@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/billing"
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/internal/platform"
@@ -102,60 +101,11 @@ func (s *Service) SetWriter(w *results.Writer) { s.Writer = w }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
-// tenantPath returns a tenant's path, read once through the privileged
-// path and cached.
-func (s *Service) tenantPath(ctx context.Context, tenantID string) (string, error) {
-	return s.Tenants.Path(ctx, tenantID)
-}
-
 // systemCtx is the context of work the platform does for one tenant (a
 // check, an escalation): a system actor whose reach is that tenant alone,
 // so that the storage layer scopes it like any request.
 func (s *Service) systemCtx(ctx context.Context, tenantID string) (context.Context, error) {
 	return s.Tenants.SystemContext(ctx, tenantID, "noc")
-}
-
-// narrow returns ctx with its actor acting on tenantID, which it must
-// reach: stores that read one tenant (results, uptime) then see the
-// object's tenant even when MSP staff act from above it.
-func (s *Service) narrow(ctx context.Context, tenantID string) (context.Context, error) {
-	a, err := tenants.Require(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if a.TenantID == tenantID {
-		return ctx, nil
-	}
-	path, err := s.tenantPath(ctx, tenantID)
-	if err != nil {
-		return nil, err
-	}
-	if !a.IsPrivileged() && !a.Reaches(path) {
-		return nil, opsward.Errorf(opsward.ENOTFOUND, "not found")
-	}
-	n := *a
-	n.TenantID, n.TenantPath = tenantID, path
-	return tenants.NewContext(ctx, &n), nil
-}
-
-// actingTenant resolves the tenant a new object belongs to: the one named,
-// which the actor must reach, or the acting tenant.
-func (s *Service) actingTenant(ctx context.Context, tenantID string) (string, error) {
-	a, err := tenants.Require(ctx)
-	if err != nil {
-		return "", err
-	}
-	if tenantID == "" || tenantID == a.TenantID {
-		if a.TenantID == "" {
-			return "", opsward.FieldErrorf("tenantId", "name the tenant")
-		}
-		return a.TenantID, nil
-	}
-	path, err := s.tenantPath(ctx, tenantID)
-	if err != nil || (!a.IsPrivileged() && !a.Reaches(path)) {
-		return "", opsward.FieldErrorf("tenantId", "no tenant %s in your reach", tenantID)
-	}
-	return tenantID, nil
 }
 
 // audit records a change in the tenant's log, inside tx.

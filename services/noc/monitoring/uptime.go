@@ -71,7 +71,7 @@ func (s *Service) MonitorUptime(ctx context.Context, id string, from, to time.Ti
 }
 
 func (s *Service) uptimeOf(ctx context.Context, m *ent.Monitor, from, to time.Time) (*Uptime, error) {
-	nctx, err := s.narrow(ctx, m.TenantID)
+	nctx, err := s.Tenants.Narrow(ctx, m.TenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +171,7 @@ func (s *Service) Results(ctx context.Context, id string, from, to time.Time, li
 	if err != nil {
 		return nil, "", storageErr(err)
 	}
-	nctx, err := s.narrow(ctx, m.TenantID)
+	nctx, err := s.Tenants.Narrow(ctx, m.TenantID)
 	if err != nil {
 		return nil, "", err
 	}

@@ -66,7 +66,7 @@ func (s *Service) create(ctx context.Context, in CaseInput, extra ...entry) (*en
 	case len(in.AlertIDs) > MaxAlertsPerCall:
 		return nil, opsward.FieldErrorf("alertIds", "at most %d alerts at once, not %d", MaxAlertsPerCall, len(in.AlertIDs))
 	}
-	tenantID, err := s.actingTenant(ctx, in.TenantID)
+	tenantID, err := s.Tenants.TargetTenant(ctx, in.TenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -437,7 +437,7 @@ func (s *Service) AddEvents(ctx context.Context, id string, eventIDs []string) (
 	if err != nil {
 		return nil, storageErr(err)
 	}
-	nctx, err := s.narrow(ctx, c.TenantID)
+	nctx, err := s.Tenants.Narrow(ctx, c.TenantID)
 	if err != nil {
 		return nil, err
 	}

@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/ent/caseentry"
-	"github.com/opsward/opsward/ent/membership"
 	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/services/soc/events"
 	"github.com/opsward/opsward/tenants"
@@ -61,76 +59,18 @@ func (s *Service) changed(ctx context.Context, tenantID, caseID string) {
 	}
 }
 
-// tenantPath returns a tenant's path, read once through the privileged
-// path and cached.
-func (s *Service) tenantPath(ctx context.Context, tenantID string) (string, error) {
-	return s.Tenants.Path(ctx, tenantID)
-}
-
 // systemCtx is the context of work the platform does for one tenant (a
 // playbook): a system actor whose reach is that tenant alone.
 func (s *Service) systemCtx(ctx context.Context, tenantID string) (context.Context, error) {
 	return s.Tenants.SystemContext(ctx, tenantID, "soc")
 }
 
-// narrow returns ctx with its actor acting on tenantID, which it must
-// reach: the event store reads the acting tenant alone, and a case's
-// events are those of the case's tenant even when MSP staff act from
-// above it.
-func (s *Service) narrow(ctx context.Context, tenantID string) (context.Context, error) {
-	a, err := tenants.Require(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if a.TenantID == tenantID {
-		return ctx, nil
-	}
-	path, err := s.tenantPath(ctx, tenantID)
-	if err != nil {
-		return nil, err
-	}
-	if !a.IsPrivileged() && !a.Reaches(path) {
-		return nil, opsward.Errorf(opsward.ENOTFOUND, "not found")
-	}
-	n := *a
-	n.TenantID, n.TenantPath = tenantID, path
-	return tenants.NewContext(ctx, &n), nil
-}
-
-// actingTenant resolves the tenant a new case belongs to: the one named,
-// which the actor must reach, or the acting tenant.
-func (s *Service) actingTenant(ctx context.Context, tenantID string) (string, error) {
-	a, err := tenants.Require(ctx)
-	if err != nil {
-		return "", err
-	}
-	if tenantID == "" || tenantID == a.TenantID {
-		if a.TenantID == "" {
-			return "", opsward.FieldErrorf("tenantId", "name the tenant")
-		}
-		return a.TenantID, nil
-	}
-	path, err := s.tenantPath(ctx, tenantID)
-	if err != nil || (!a.IsPrivileged() && !a.Reaches(path)) {
-		return "", opsward.FieldErrorf("tenantId", "no tenant %s in your reach", tenantID)
-	}
-	return tenantID, nil
-}
-
 // checkMember refuses a user who is not a member of the tenant or of a
 // tenant above it; field names the input.
 func (s *Service) checkMember(ctx context.Context, tenantID, userID, field string) error {
-	path, err := s.tenantPath(ctx, tenantID)
+	ok, err := s.Tenants.IsMember(ctx, userID, tenantID)
 	if err != nil {
 		return err
-	}
-	// Members of a tenant above may be out of the actor's sight; the
-	// question is only whether the user belongs.
-	ok, err := s.Client.Membership.Query().
-		Where(membership.UserID(userID), membership.TenantIDIn(strings.Split(strings.Trim(path, "/"), "/")...)).
-		Exist(tenants.Privileged(ctx, "assignee membership check"))
-	if err != nil {
-		return tenants.StorageError(err)
 	}
 	if !ok {
 		return opsward.FieldErrorf(field, "user %s is not a member of the case's tenant", userID)

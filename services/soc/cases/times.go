@@ -99,7 +99,7 @@ func (s *Service) FirstEventAt(ctx context.Context, c *ent.SecurityCase) (*time.
 	if len(ids) == 0 {
 		return first, nil
 	}
-	nctx, err := s.narrow(ctx, c.TenantID)
+	nctx, err := s.Tenants.Narrow(ctx, c.TenantID)
 	if err != nil {
 		return nil, err
 	}

@@ -9,8 +9,6 @@ import (
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/ent/alert"
-	"github.com/opsward/opsward/ent/membership"
-	"github.com/opsward/opsward/tenants"
 )
 
 // DedupWindow is how long after its last occurrence an open alert absorbs
@@ -248,14 +246,9 @@ func (s *Service) AssignAlert(ctx context.Context, id, userID string) (*ent.Aler
 			u.ClearAssigneeID()
 			return nil
 		}
-		path, err := s.tenantPath(ctx, a.TenantID)
+		ok, err := s.Tenants.IsMember(ctx, userID, a.TenantID)
 		if err != nil {
 			return err
-		}
-		ok, err := s.Client.Membership.Query().Where(membership.UserID(userID), membership.TenantIDIn(pathIDs(path)...)).
-			Exist(tenants.Privileged(ctx, "assignee membership check"))
-		if err != nil {
-			return storageErr(err)
 		}
 		if !ok {
 			return opsward.FieldErrorf("assigneeId", "user %s is not a member of the alert's tenant", userID)

@@ -84,7 +84,7 @@ func (s *Service) SaveRule(ctx context.Context, in RuleInput) (*ent.DetectionRul
 	if err != nil {
 		return nil, err
 	}
-	tenantID, err := s.actingTenant(ctx, in.TenantID)
+	tenantID, err := s.Tenants.TargetTenant(ctx, in.TenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +229,7 @@ func (s *Service) ruleInReach(ctx context.Context, tx *ent.Tx, id string) (*ent.
 	if err != nil {
 		return nil, opsward.Errorf(opsward.ENOTFOUND, "no rule %s in your reach", id)
 	}
-	path, err := s.tenantPath(ctx, r.TenantID)
+	path, err := s.Tenants.Path(ctx, r.TenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +422,7 @@ func (c *ruleCache) set(ctx context.Context, tenantID string) (*compiled, error)
 	} else {
 		c.mu.Unlock()
 	}
-	path, err := c.s.tenantPath(ctx, tenantID)
+	path, err := c.s.Tenants.Path(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}

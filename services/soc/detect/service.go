@@ -83,29 +83,9 @@ func (s *Service) SetWriter(w *events.Writer) { s.Writer = w }
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
-func (s *Service) tenantPath(ctx context.Context, tenantID string) (string, error) {
-	return s.Tenants.Path(ctx, tenantID)
-}
-
 // systemCtx is the context of work the platform does for one tenant.
 func (s *Service) systemCtx(ctx context.Context, tenantID string) (context.Context, error) {
 	return s.Tenants.SystemContext(ctx, tenantID, "soc")
-}
-
-// actingTenant resolves the tenant a new object belongs to.
-func (s *Service) actingTenant(ctx context.Context, tenantID string) (string, error) {
-	a, err := tenants.Require(ctx)
-	if err != nil {
-		return "", err
-	}
-	if tenantID == "" || tenantID == a.TenantID {
-		return a.TenantID, nil
-	}
-	path, err := s.tenantPath(ctx, tenantID)
-	if err != nil || (!a.IsPrivileged() && !a.Reaches(path)) {
-		return "", tenantFieldErr(tenantID)
-	}
-	return tenantID, nil
 }
 
 func (s *Service) audit(ctx context.Context, tx *ent.Tx, tenantID, action, target, detail string) error {

@@ -48,10 +48,6 @@ type NewSource struct {
 	Token  string
 }
 
-func tenantFieldErr(id string) error {
-	return opsward.FieldErrorf("tenantId", "no tenant %s in your reach", id)
-}
-
 func checkSource(in *SourceInput, create bool) error {
 	if create && (in.Name == nil || strings.TrimSpace(*in.Name) == "") {
 		return opsward.FieldErrorf("name", "a log source needs a name")
@@ -98,7 +94,7 @@ func (s *Service) CreateSource(ctx context.Context, in SourceInput) (*NewSource,
 	if err := checkSource(&in, true); err != nil {
 		return nil, err
 	}
-	tenantID, err := s.actingTenant(ctx, in.TenantID)
+	tenantID, err := s.Tenants.TargetTenant(ctx, in.TenantID)
 	if err != nil {
 		return nil, err
 	}

@@ -104,7 +104,7 @@ func (s *Service) CreateList(ctx context.Context, in ListInput) (*NewList, error
 	if len(in.Description) > 2000 {
 		return nil, opsward.FieldErrorf("description", "a description has at most 2000 characters")
 	}
-	tenantID, err := s.actingTenant(ctx, in.TenantID)
+	tenantID, err := s.Tenants.TargetTenant(ctx, in.TenantID)
 	if err != nil {
 		return nil, err
 	}

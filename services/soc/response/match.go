@@ -51,7 +51,7 @@ func (s *Service) scope(ctx context.Context, tenantID string) intel.Scope {
 	if v, ok := s.scopes.Load(tenantID); ok {
 		return v.(intel.Scope)
 	}
-	path, err := s.tenantPath(ctx, tenantID)
+	path, err := s.Tenants.Path(ctx, tenantID)
 	if err != nil {
 		// Without the path the tenant still gets its own lists and the
 		// global ones; it is not cached, so the next event tries again.

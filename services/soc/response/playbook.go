@@ -342,7 +342,7 @@ func (s *Service) CreatePlaybook(ctx context.Context, in PlaybookInput) (*ent.Pl
 	if err != nil {
 		return nil, err
 	}
-	tenantID, err := s.actingTenant(ctx, in.TenantID)
+	tenantID, err := s.Tenants.TargetTenant(ctx, in.TenantID)
 	if err != nil {
 		return nil, err
 	}

@@ -77,36 +77,10 @@ func New(d Deps) (*Service, error) {
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
-// tenantPath reads a tenant's path through the privileged path: the
-// caller must see the tenant to decide what reaches it.
-func (s *Service) tenantPath(ctx context.Context, tenantID string) (string, error) {
-	return s.Tenants.Path(ctx, tenantID)
-}
-
 // systemCtx is the context of work the platform does for one tenant (a
 // playbook run): a system actor whose reach is that tenant alone.
 func (s *Service) systemCtx(ctx context.Context, tenantID string) (context.Context, error) {
 	return s.Tenants.SystemContext(ctx, tenantID, "soc.playbook")
-}
-
-// actingTenant resolves the tenant a new object belongs to: the one named,
-// which the actor must reach, or the acting tenant.
-func (s *Service) actingTenant(ctx context.Context, tenantID string) (string, error) {
-	a, err := tenants.Require(ctx)
-	if err != nil {
-		return "", err
-	}
-	if tenantID == "" || tenantID == a.TenantID {
-		if a.TenantID == "" {
-			return "", opsward.FieldErrorf("tenantId", "name the tenant")
-		}
-		return a.TenantID, nil
-	}
-	path, err := s.tenantPath(ctx, tenantID)
-	if err != nil || (!a.IsPrivileged() && !a.Reaches(path)) {
-		return "", opsward.FieldErrorf("tenantId", "no tenant %s in your reach", tenantID)
-	}
-	return tenantID, nil
 }
 
 func (s *Service) audit(ctx context.Context, tx *ent.Tx, tenantID, action, target, detail string) error {
