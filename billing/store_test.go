@@ -33,6 +33,7 @@ import (
 type env struct {
 	dialect string
 	db      *sql.DB
+	pdb     *platform.Database
 	client  *ent.Client
 	tenants *tenants.Service
 	bill    *billing.Service
@@ -101,7 +102,7 @@ func newEnv(t *testing.T, cfg platform.Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{dialect: d, db: db.DB, client: client}
+	e := &env{dialect: d, db: db.DB, pdb: db, client: client}
 	// The tenants service takes its hooks before billing exists; the
 	// closure reads e.bill when a tenant is created.
 	hook := func(ctx context.Context, tx *ent.Tx, t *ent.Tenant) error {
