@@ -26,12 +26,17 @@ type LedgerConfig struct {
 	// Grace is how long after a period's end late usage still goes into
 	// that period's invoice. Default 1 hour.
 	Grace time.Duration
+	// Clock is the time source (tests set it). Default time.Now.
+	Clock func() time.Time
 }
 
 // WithDefaults fills unset fields.
 func (c LedgerConfig) WithDefaults() LedgerConfig {
 	if c.Grace == 0 {
 		c.Grace = time.Hour
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
 	}
 	return c
 }
@@ -52,7 +57,14 @@ type Ledger struct {
 	usage *UsageStore
 	log   *slog.Logger
 	now   func() time.Time
+
+	// monitors counts a customer's monitors for plan changes; nil: no
+	// check (no NOC in this process).
+	monitors MonitorCounter
 }
+
+// SetMonitorCounter registers the NOC's monitor count.
+func (l *Ledger) SetMonitorCounter(c MonitorCounter) { l.monitors = c }
 
 // NewLedger returns the ledger on the application's pool.
 func NewLedger(db *platform.Database, cfg LedgerConfig, log *slog.Logger) (*Ledger, error) {
@@ -63,7 +75,7 @@ func NewLedger(db *platform.Database, cfg LedgerConfig, log *slog.Logger) (*Ledg
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Ledger{cfg: cfg, db: db.DB, usage: NewUsageStore(db), log: log, now: time.Now}, nil
+	return &Ledger{cfg: cfg, db: db.DB, usage: NewUsageStore(db), log: log, now: cfg.Clock}, nil
 }
 
 // Usage is the ledger's usage store.
@@ -77,7 +89,8 @@ func (l *Ledger) tv(t time.Time) any { return l.usage.tv(t) }
 func DefaultBook() []PriceVersion {
 	var out []PriceVersion
 	for _, p := range catalogue {
-		out = append(out, PriceVersion{PlanID: p.ID, Version: 1, Currency: Currency, Interval: Monthly, BaseFee: p.MonthlyPrice,
+		limits := p
+		out = append(out, PriceVersion{PlanID: p.ID, Version: 1, Currency: Currency, Interval: Monthly, BaseFee: p.MonthlyPrice, Limits: &limits,
 			Components: []Component{
 				{Meter: MeterSecurityBytes, Aggregation: AggSum, Model: ModelPackage, PackageSize: gib, PackageAmount: 50,
 					FreeUnits: p.BytesPerDay * 30},

@@ -113,6 +113,9 @@ type PriceVersion struct {
 	// tax; a shortfall is charged as its own line.
 	MinimumCommitment int64       `json:"minimumCommitment,omitempty"`
 	Components        []Component `json:"components"`
+	// Limits are the entitlements the version grants (Plan's limit
+	// fields; its ID, Name and MonthlyPrice are not read from here).
+	Limits *Plan `json:"limits,omitempty"`
 }
 
 // Bounds on prices so that no rating can overflow int64 silently (rating
