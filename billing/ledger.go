@@ -548,3 +548,189 @@ func sqlErr(err error) error {
 	}
 	return storeErr(err)
 }
+
+// MeterUsage is one meter's usage in the open period so far, rated on
+// the version in force (an estimate until the period closes).
+type MeterUsage struct {
+	Meter    Meter
+	Quantity int64
+	Amount   int64
+}
+
+// CurrentUsage reads a tenant's usage of the open period, per meter that
+// its price version charges, straight from the recorded events (no lag).
+// It needs billing:read on a tenant in the actor's reach.
+func (l *Ledger) CurrentUsage(ctx context.Context, tenantID string) ([]MeterUsage, Period, error) {
+	if err := tenants.Authorize(ctx, tenants.PermBillingRead); err != nil {
+		return nil, Period{}, err
+	}
+	if err := l.inReach(ctx, tenantID); err != nil {
+		return nil, Period{}, err
+	}
+	pctx := tenants.Privileged(ctx, "billing: usage of a tenant in reach")
+	acc, err := l.account(pctx, tenantID)
+	if err != nil {
+		return nil, Period{}, err
+	}
+	phases, err := l.phases(pctx, l.db, acc, map[string]PriceVersion{})
+	if err != nil {
+		return nil, Period{}, err
+	}
+	p := PeriodAt(acc.Anchor, acc.Interval, l.now())
+	recs, err := l.usage.events(pctx, tenantID, p.Start, p.End)
+	if err != nil {
+		return nil, p, err
+	}
+	evs := make([]UsageEvent, len(recs))
+	for i, r := range recs {
+		evs[i] = r.UsageEvent
+	}
+	segs := SegmentsOf(p, phases)
+	if len(segs) == 0 {
+		return nil, p, nil
+	}
+	d, err := Rate(RateInput{Period: p, Segments: segs, Events: evs})
+	if err != nil {
+		return nil, p, err
+	}
+	var out []MeterUsage
+	idx := map[Meter]int{}
+	for _, ln := range d.Lines {
+		if ln.Kind != LineUsage {
+			continue
+		}
+		i, ok := idx[ln.Meter]
+		if !ok {
+			i = len(out)
+			idx[ln.Meter] = i
+			out = append(out, MeterUsage{Meter: ln.Meter})
+		}
+		out[i].Quantity += ln.Quantity
+		out[i].Amount += ln.Amount
+	}
+	return out, p, nil
+}
+
+// Revenue is what one customer was invoiced, split into recurring fees
+// (base, proration, commitment) and usage, before discount and tax.
+type Revenue struct {
+	TenantID  string
+	Currency  string
+	Recurring int64
+	Usage     int64
+	Total     int64 // amounts due, after discount, tax and credit
+}
+
+// Revenue sums the provider's invoices (finalized, paid or
+// uncollectible; not void) per customer. It needs billing:read; a
+// customer gets its own line only.
+func (l *Ledger) Revenue(ctx context.Context) ([]Revenue, error) {
+	if err := tenants.Authorize(ctx, tenants.PermBillingRead); err != nil {
+		return nil, err
+	}
+	a, err := tenants.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, arg := "SELECT tenant_id, currency, total, lines FROM invoices WHERE provider_id = ? AND status <> ? ORDER BY tenant_id, currency", a.TenantID
+	if !a.Provider {
+		// A customer sees its own line only.
+		q = "SELECT tenant_id, currency, total, lines FROM invoices WHERE tenant_id = ? AND status <> ? ORDER BY tenant_id, currency"
+	}
+	rows, err := l.db.QueryContext(tenants.Privileged(ctx, "billing: revenue of the acting tenant's reach"), l.q(q), arg, StatusVoid)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	defer rows.Close()
+	var out []Revenue
+	for rows.Next() {
+		var tn, cur, lines string
+		var total int64
+		if err := rows.Scan(&tn, &cur, &total, &lines); err != nil {
+			return nil, storeErr(err)
+		}
+		var ls []Line
+		if err := json.Unmarshal([]byte(lines), &ls); err != nil {
+			return nil, opsward.Internal(err)
+		}
+		if len(out) == 0 || out[len(out)-1].TenantID != tn || out[len(out)-1].Currency != cur {
+			out = append(out, Revenue{TenantID: tn, Currency: cur})
+		}
+		r := &out[len(out)-1]
+		r.Total += total
+		for _, ln := range ls {
+			switch ln.Kind {
+			case LineBase, LineProration, LineCommitment:
+				r.Recurring += ln.Amount
+			case LineUsage, LineLateUsage:
+				r.Usage += ln.Amount
+			}
+		}
+	}
+	return out, storeErr(rows.Err())
+}
+
+// Book is the price book of the provider in ctx (billing:read). A
+// customer sees only the versions its own account was or is on: the
+// provider's book may hold other customers' contracted prices.
+func (l *Ledger) Book(ctx context.Context) ([]PriceVersion, error) {
+	if err := tenants.Authorize(ctx, tenants.PermBillingRead); err != nil {
+		return nil, err
+	}
+	a, err := tenants.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a.Provider {
+		return l.PriceBook(ctx, a.TenantID)
+	}
+	rows, err := l.db.QueryContext(tenants.Privileged(ctx, "billing: the versions of the acting tenant's own account"),
+		l.q(`SELECT doc FROM price_versions WHERE id IN (SELECT version_id FROM subscription_phases WHERE tenant_id = ?)
+		ORDER BY plan_id, version`), a.TenantID)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	defer rows.Close()
+	out := []PriceVersion{}
+	for rows.Next() {
+		var doc string
+		var v PriceVersion
+		if err := rows.Scan(&doc); err != nil {
+			return nil, storeErr(err)
+		}
+		if err := json.Unmarshal([]byte(doc), &v); err != nil {
+			return nil, opsward.Internal(err)
+		}
+		out = append(out, v)
+	}
+	return out, storeErr(rows.Err())
+}
+
+// EnsureAccount opens a billing account for a customer that has none, on
+// the newest version of planID in the provider's book, anchored at anchor
+// (the customer's start). It does nothing when the account exists or the
+// book has no such plan. System work, privileged; it reports whether it
+// opened one.
+func (l *Ledger) EnsureAccount(ctx context.Context, tenantID, providerID, planID string, anchor time.Time) (bool, error) {
+	pctx := tenants.Privileged(ctx, "billing: open missing accounts")
+	var n int
+	if err := l.db.QueryRowContext(pctx, l.q("SELECT count(*) FROM billing_accounts WHERE tenant_id = ?"), tenantID).Scan(&n); err != nil {
+		return false, storeErr(err)
+	}
+	if n > 0 {
+		return false, nil
+	}
+	var id string
+	err := l.db.QueryRowContext(pctx, l.q("SELECT id FROM price_versions WHERE tenant_id = ? AND plan_id = ? ORDER BY version DESC LIMIT 1"),
+		providerID, planID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, storeErr(err)
+	}
+	if err := l.OpenAccount(ctx, tenantID, providerID, id, anchor, Terms{}); err != nil {
+		return false, err
+	}
+	return true, nil
+}

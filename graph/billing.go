@@ -20,3 +20,90 @@ func subscriptionModel(s billing.Subscription) *model.TenantSubscription {
 		Inherited: s.Inherited(), Status: s.Status,
 	}
 }
+
+func priceVersionInput(in model.PriceVersionInput) billing.PriceVersion {
+	v := billing.PriceVersion{PlanID: in.PlanID, Currency: in.Currency, Interval: billing.Interval(in.Interval),
+		BaseFee: int64(in.BaseFee), MinimumCommitment: int64(intOr(in.MinimumCommitment, 0))}
+	for _, c := range in.Components {
+		comp := billing.Component{Meter: billing.Meter(c.Meter), Aggregation: billing.Aggregation(c.Aggregation), Model: billing.ChargeModel(c.Model),
+			Unit:        billing.Price{Amount: int64(intOr(c.UnitAmount, 0)), Per: int64(intOr(c.Per, 1))},
+			PackageSize: int64(intOr(c.PackageSize, 0)), PackageAmount: int64(intOr(c.PackageAmount, 0)), FreeUnits: int64(intOr(c.FreeUnits, 0))}
+		for _, t := range c.Tiers {
+			comp.Tiers = append(comp.Tiers, billing.Tier{UpTo: int64(intOr(t.UpTo, 0)),
+				Unit: billing.Price{Amount: int64(t.UnitAmount), Per: int64(intOr(t.Per, 1))}, Flat: int64(intOr(t.Flat, 0))})
+		}
+		v.Components = append(v.Components, comp)
+	}
+	return v
+}
+
+func intOr(p *int, def int) int {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func priceVersionModel(v billing.PriceVersion) *model.PriceVersion {
+	out := &model.PriceVersion{ID: v.ID, PlanID: v.PlanID, Version: v.Version, Currency: v.Currency, Interval: string(v.Interval),
+		BaseFee: int(v.BaseFee), MinimumCommitment: int(v.MinimumCommitment), Components: []*model.PriceComponent{}}
+	if v.Limits != nil {
+		lim := *v.Limits
+		lim.ID, lim.MonthlyPrice = v.PlanID, v.BaseFee
+		out.Limits = planModel(lim)
+		out.Limits.MonthlyPrice.Currency = v.Currency
+	}
+	for _, c := range v.Components {
+		mc := &model.PriceComponent{Meter: string(c.Meter), Aggregation: string(c.Aggregation), Model: string(c.Model),
+			UnitAmount: int(c.Unit.Amount), Per: int(max(c.Unit.Per, 1)), PackageSize: int(c.PackageSize), PackageAmount: int(c.PackageAmount),
+			FreeUnits: int(c.FreeUnits), Tiers: []*model.PriceTier{}}
+		for _, t := range c.Tiers {
+			mt := &model.PriceTier{UnitAmount: int(t.Unit.Amount), Per: int(t.Unit.Per), Flat: int(t.Flat)}
+			if t.UpTo != 0 {
+				u := int(t.UpTo)
+				mt.UpTo = &u
+			}
+			mc.Tiers = append(mc.Tiers, mt)
+		}
+		out.Components = append(out.Components, mc)
+	}
+	return out
+}
+
+func lineModels(ls []billing.Line) []*model.InvoiceLine {
+	out := make([]*model.InvoiceLine, 0, len(ls))
+	for _, l := range ls {
+		ml := &model.InvoiceLine{Kind: string(l.Kind), Description: l.Description, From: l.From, To: l.To,
+			Quantity: int(l.Quantity), FreeUnits: int(l.FreeUnits), UnitAmount: int(l.Unit.Amount), Per: int(max(l.Unit.Per, 1)),
+			Amount: int(l.Amount), Late: l.Late, Tiers: []*model.InvoiceTier{}}
+		if l.Meter != "" {
+			m := string(l.Meter)
+			ml.Meter = &m
+		}
+		if l.VersionID != "" {
+			v := l.VersionID
+			ml.VersionID = &v
+		}
+		for _, t := range l.Tiers {
+			mt := &model.InvoiceTier{From: int(t.From), Units: int(t.Units), UnitAmount: int(t.Unit.Amount), Per: int(max(t.Unit.Per, 1)), Flat: int(t.Flat)}
+			if t.To != 0 {
+				to := int(t.To)
+				mt.To = &to
+			}
+			ml.Tiers = append(ml.Tiers, mt)
+		}
+		out = append(out, ml)
+	}
+	return out
+}
+
+func invoiceModel(inv billing.Invoice) *model.Invoice {
+	return &model.Invoice{ID: inv.ID, TenantID: inv.TenantID, Number: int(inv.Number), Status: inv.Status, Currency: inv.Currency,
+		PeriodStart: inv.Period.Start, PeriodEnd: inv.Period.End, Subtotal: int(inv.Subtotal), Discount: int(inv.Discount),
+		Tax: int(inv.Tax), Credit: int(inv.Credit), Total: int(inv.Total), Lines: lineModels(inv.Lines)}
+}
+
+func previewModel(pv billing.ChangePreview) *model.PlanChangePreview {
+	return &model.PlanChangePreview{FromVersionID: pv.From.ID, ToVersionID: pv.To.ID, Upgrade: pv.Upgrade,
+		EffectiveAt: pv.EffectiveAt, Lines: lineModels(pv.Lines), Delta: int(pv.Delta)}
+}

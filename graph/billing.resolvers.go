@@ -22,6 +22,45 @@ func (r *mutationResolver) ChangePlan(ctx context.Context, tenantID string, plan
 	return &model.ChangePlanPayload{Subscription: subscriptionModel(sub), UserErrors: ue}, nil
 }
 
+// AddPriceVersion is the resolver for the addPriceVersion field.
+func (r *mutationResolver) AddPriceVersion(ctx context.Context, input model.PriceVersionInput) (*model.AddPriceVersionPayload, error) {
+	v, err := r.Ledger.AddPriceVersion(ctx, input.Name, priceVersionInput(input))
+	ue, err := userErrors(err, "input")
+	if err != nil || len(ue) > 0 {
+		return &model.AddPriceVersionPayload{UserErrors: ue}, err
+	}
+	return &model.AddPriceVersionPayload{PriceVersion: priceVersionModel(v), UserErrors: ue}, nil
+}
+
+// ChangePriceVersion is the resolver for the changePriceVersion field.
+func (r *mutationResolver) ChangePriceVersion(ctx context.Context, tenantID string, versionID string, now *bool) (*model.ChangePriceVersionPayload, error) {
+	pv, err := r.Ledger.ChangePlan(ctx, billing.ChangeRequest{TenantID: tenantID, VersionID: versionID, Now: now != nil && *now})
+	ue, err := userErrors(err, "")
+	if err != nil || len(ue) > 0 {
+		return &model.ChangePriceVersionPayload{UserErrors: ue}, err
+	}
+	return &model.ChangePriceVersionPayload{Preview: previewModel(pv), UserErrors: ue}, nil
+}
+
+// SetInvoiceStatus is the resolver for the setInvoiceStatus field.
+func (r *mutationResolver) SetInvoiceStatus(ctx context.Context, tenantID string, invoiceID string, status string) (*model.SetInvoiceStatusPayload, error) {
+	err := r.Ledger.SetStatus(ctx, tenantID, invoiceID, status)
+	ue, err := userErrors(err, "")
+	if err != nil || len(ue) > 0 {
+		return &model.SetInvoiceStatusPayload{UserErrors: ue}, err
+	}
+	invs, err := r.Ledger.Invoices(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	for _, inv := range invs {
+		if inv.ID == invoiceID {
+			return &model.SetInvoiceStatusPayload{Invoice: invoiceModel(inv), UserErrors: ue}, nil
+		}
+	}
+	return &model.SetInvoiceStatusPayload{UserErrors: ue}, nil
+}
+
 // Plans is the resolver for the plans field.
 func (r *queryResolver) Plans(ctx context.Context) ([]*model.Plan, error) {
 	var out []*model.Plan
@@ -38,4 +77,65 @@ func (r *queryResolver) Subscription(ctx context.Context, tenantID string) (*mod
 		return nil, err
 	}
 	return subscriptionModel(sub), nil
+}
+
+// PriceBook is the resolver for the priceBook field.
+func (r *queryResolver) PriceBook(ctx context.Context) ([]*model.PriceVersion, error) {
+	book, err := r.Ledger.Book(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.PriceVersion, len(book))
+	for i, v := range book {
+		out[i] = priceVersionModel(v)
+	}
+	return out, nil
+}
+
+// Invoices is the resolver for the invoices field.
+func (r *queryResolver) Invoices(ctx context.Context, tenantID string) ([]*model.Invoice, error) {
+	invs, err := r.Ledger.Invoices(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Invoice, len(invs))
+	for i, inv := range invs {
+		out[i] = invoiceModel(inv)
+	}
+	return out, nil
+}
+
+// CurrentUsage is the resolver for the currentUsage field.
+func (r *queryResolver) CurrentUsage(ctx context.Context, tenantID string) ([]*model.MeterUsage, error) {
+	us, p, err := r.Ledger.CurrentUsage(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.MeterUsage, len(us))
+	for i, u := range us {
+		out[i] = &model.MeterUsage{Meter: string(u.Meter), Quantity: int(u.Quantity), Amount: int(u.Amount), PeriodStart: p.Start, PeriodEnd: p.End}
+	}
+	return out, nil
+}
+
+// PreviewPlanChange is the resolver for the previewPlanChange field.
+func (r *queryResolver) PreviewPlanChange(ctx context.Context, tenantID string, versionID string, now *bool) (*model.PlanChangePreview, error) {
+	pv, err := r.Ledger.PreviewChange(ctx, billing.ChangeRequest{TenantID: tenantID, VersionID: versionID, Now: now != nil && *now})
+	if err != nil {
+		return nil, err
+	}
+	return previewModel(pv), nil
+}
+
+// Revenue is the resolver for the revenue field.
+func (r *queryResolver) Revenue(ctx context.Context) ([]*model.CustomerRevenue, error) {
+	rs, err := r.Ledger.Revenue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.CustomerRevenue, len(rs))
+	for i, x := range rs {
+		out[i] = &model.CustomerRevenue{TenantID: x.TenantID, Currency: x.Currency, Recurring: int(x.Recurring), Usage: int(x.Usage), Total: int(x.Total)}
+	}
+	return out, nil
 }

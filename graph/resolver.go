@@ -23,6 +23,9 @@ type Resolver struct {
 	Client  *ent.Client
 	Tenancy *tenants.Service
 	Billing *billing.Service
+	// Ledger is the price book, plan changes between versions, usage and
+	// invoices.
+	Ledger *billing.Ledger
 	// Dispatch is the job system; Schedules is what it is rebuilt from.
 	Dispatch  *dispatch.Client
 	Schedules dispatch.Source

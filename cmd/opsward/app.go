@@ -58,6 +58,7 @@ type Main struct {
 	DB       *platform.Database
 	Tenants  *tenants.Service
 	Billing  *billing.Service
+	Ledger   *billing.Ledger
 	Dispatch *dispatch.Client
 	// Workers holds a handler per job kind; Scheduler is set in the
 	// scheduler role.
@@ -170,6 +171,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.openSOC(ctx); err != nil {
 		return err
 	}
+	if err := m.openLedger(ctx); err != nil {
+		return err
+	}
 	bgctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
 	m.goBackground(func() { m.Tenants.Run(bgctx) })
@@ -230,6 +234,7 @@ func (m *Main) mountAPI() {
 		Client:     m.Client,
 		Tenancy:    m.Tenants,
 		Billing:    m.Billing,
+		Ledger:     m.Ledger,
 		Dispatch:   m.Dispatch,
 		Schedules:  m.source(),
 		NOC:        m.NOC,

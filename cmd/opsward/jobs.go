@@ -208,6 +208,9 @@ func (m *Main) schedulePlatformJobs(ctx context.Context) {
 			if _, err := m.Dispatch.Enqueue(ctx, root.ID, MaintainEventsArgs{}, &dispatch.EnqueueOpts{DedupKey: "maintain-events"}); err != nil {
 				m.Logger.WarnContext(ctx, "enqueue the events upkeep", "err", err)
 			}
+			if _, err := m.Dispatch.Enqueue(ctx, root.ID, CloseBillingPeriodsArgs{}, &dispatch.EnqueueOpts{DedupKey: "billing-close"}); err != nil {
+				m.Logger.WarnContext(ctx, "enqueue the billing period close", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -81,6 +81,11 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	AddPriceVersionPayload struct {
+		PriceVersion func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
 	Alert struct {
 		AckedAt     func(childComplexity int) int
 		AssigneeID  func(childComplexity int) int
@@ -260,6 +265,11 @@ type ComplexityRoot struct {
 		UserErrors   func(childComplexity int) int
 	}
 
+	ChangePriceVersionPayload struct {
+		Preview    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	CheckResult struct {
 		CheckedAt     func(childComplexity int) int
 		InMaintenance func(childComplexity int) int
@@ -287,6 +297,14 @@ type ComplexityRoot struct {
 		ActorID func(childComplexity int) int
 		At      func(childComplexity int) int
 		Sha256  func(childComplexity int) int
+	}
+
+	CustomerRevenue struct {
+		Currency  func(childComplexity int) int
+		Recurring func(childComplexity int) int
+		TenantID  func(childComplexity int) int
+		Total     func(childComplexity int) int
+		Usage     func(childComplexity int) int
 	}
 
 	DeadJob struct {
@@ -595,6 +613,47 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	Invoice struct {
+		Credit      func(childComplexity int) int
+		Currency    func(childComplexity int) int
+		Discount    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Lines       func(childComplexity int) int
+		Number      func(childComplexity int) int
+		PeriodEnd   func(childComplexity int) int
+		PeriodStart func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Subtotal    func(childComplexity int) int
+		Tax         func(childComplexity int) int
+		TenantID    func(childComplexity int) int
+		Total       func(childComplexity int) int
+	}
+
+	InvoiceLine struct {
+		Amount      func(childComplexity int) int
+		Description func(childComplexity int) int
+		FreeUnits   func(childComplexity int) int
+		From        func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Late        func(childComplexity int) int
+		Meter       func(childComplexity int) int
+		Per         func(childComplexity int) int
+		Quantity    func(childComplexity int) int
+		Tiers       func(childComplexity int) int
+		To          func(childComplexity int) int
+		UnitAmount  func(childComplexity int) int
+		VersionID   func(childComplexity int) int
+	}
+
+	InvoiceTier struct {
+		Flat       func(childComplexity int) int
+		From       func(childComplexity int) int
+		Per        func(childComplexity int) int
+		To         func(childComplexity int) int
+		UnitAmount func(childComplexity int) int
+		Units      func(childComplexity int) int
+	}
+
 	LogSource struct {
 		Cidrs       func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
@@ -693,6 +752,14 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	MeterUsage struct {
+		Amount      func(childComplexity int) int
+		Meter       func(childComplexity int) int
+		PeriodEnd   func(childComplexity int) int
+		PeriodStart func(childComplexity int) int
+		Quantity    func(childComplexity int) int
+	}
+
 	Money struct {
 		Amount   func(childComplexity int) int
 		Currency func(childComplexity int) int
@@ -759,10 +826,12 @@ type ComplexityRoot struct {
 		AddEventsToCase           func(childComplexity int, id string, eventIds []string) int
 		AddEvidence               func(childComplexity int, caseID string, name string, contentType *string, contentBase64 string) int
 		AddIndicator              func(childComplexity int, input model.IndicatorInput) int
+		AddPriceVersion           func(childComplexity int, input model.PriceVersionInput) int
 		AssignAlert               func(childComplexity int, id string, assigneeID *string) int
 		AssignCase                func(childComplexity int, id string, assigneeID *string) int
 		AssignIncident            func(childComplexity int, id string, assigneeID *string) int
 		ChangePlan                func(childComplexity int, tenantID string, plan string) int
+		ChangePriceVersion        func(childComplexity int, tenantID string, versionID string, now *bool) int
 		CloseAlert                func(childComplexity int, id string, status string) int
 		CloseTenant               func(childComplexity int, id string) int
 		CommentOnIncident         func(childComplexity int, id string, text string) int
@@ -815,6 +884,7 @@ type ComplexityRoot struct {
 		SetCaseStatus             func(childComplexity int, id string, status string) int
 		SetCaseTaskDone           func(childComplexity int, id string, done bool) int
 		SetDetectionRuleEnabled   func(childComplexity int, id string, enabled bool) int
+		SetInvoiceStatus          func(childComplexity int, tenantID string, invoiceID string, status string) int
 		SuspendTenant             func(childComplexity int, id string) int
 		TestDetectionRule         func(childComplexity int, rule string, events []model.JSON) int
 		TestNotificationChannel   func(childComplexity int, id string) int
@@ -890,6 +960,15 @@ type ComplexityRoot struct {
 		Weight             func(childComplexity int) int
 	}
 
+	PlanChangePreview struct {
+		Delta         func(childComplexity int) int
+		EffectiveAt   func(childComplexity int) int
+		FromVersionID func(childComplexity int) int
+		Lines         func(childComplexity int) int
+		ToVersionID   func(childComplexity int) int
+		Upgrade       func(childComplexity int) int
+	}
+
 	Playbook struct {
 		CreatedAt func(childComplexity int) int
 		Enabled   func(childComplexity int) int
@@ -941,12 +1020,44 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PriceComponent struct {
+		Aggregation   func(childComplexity int) int
+		FreeUnits     func(childComplexity int) int
+		Meter         func(childComplexity int) int
+		Model         func(childComplexity int) int
+		PackageAmount func(childComplexity int) int
+		PackageSize   func(childComplexity int) int
+		Per           func(childComplexity int) int
+		Tiers         func(childComplexity int) int
+		UnitAmount    func(childComplexity int) int
+	}
+
+	PriceTier struct {
+		Flat       func(childComplexity int) int
+		Per        func(childComplexity int) int
+		UnitAmount func(childComplexity int) int
+		UpTo       func(childComplexity int) int
+	}
+
+	PriceVersion struct {
+		BaseFee           func(childComplexity int) int
+		Components        func(childComplexity int) int
+		Currency          func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Interval          func(childComplexity int) int
+		Limits            func(childComplexity int) int
+		MinimumCommitment func(childComplexity int) int
+		PlanID            func(childComplexity int) int
+		Version           func(childComplexity int) int
+	}
+
 	Query struct {
 		APIKeys              func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
 		Alerts               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.AlertWhereInput, orderBy *ent.AlertOrder) int
 		Assets               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.AssetWhereInput, orderBy *ent.AssetOrder) int
 		AuditLog             func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, action *string, actorID *string, targetID *string, since *time.Time, until *time.Time) int
 		Cases                func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.SecurityCaseWhereInput, orderBy *ent.SecurityCaseOrder) int
+		CurrentUsage         func(childComplexity int, tenantID string) int
 		DeadJobs             func(childComplexity int, tenantID *string, kind *string, first *int, after *string) int
 		DetectionRules       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.DetectionRuleWhereInput, orderBy *ent.DetectionRuleOrder) int
 		EscalationPolicies   func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.EscalationPolicyWhereInput) int
@@ -956,6 +1067,7 @@ type ComplexityRoot struct {
 		IndicatorLists       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IndicatorListWhereInput) int
 		Indicators           func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IndicatorWhereInput) int
 		IngestStats          func(childComplexity int) int
+		Invoices             func(childComplexity int, tenantID string) int
 		LogSources           func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.LogSourceWhereInput) int
 		MaintenanceWindows   func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.MaintenanceWindowWhereInput) int
 		Memberships          func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
@@ -966,6 +1078,9 @@ type ComplexityRoot struct {
 		Plans                func(childComplexity int) int
 		PlaybookRuns         func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.PlaybookRunWhereInput) int
 		Playbooks            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.PlaybookWhereInput) int
+		PreviewPlanChange    func(childComplexity int, tenantID string, versionID string, now *bool) int
+		PriceBook            func(childComplexity int) int
+		Revenue              func(childComplexity int) int
 		SecurityEvents       func(childComplexity int, from time.Time, to time.Time, filters []*model.EventFilter, text *string, first *int, after *string) int
 		ServerInfo           func(childComplexity int) int
 		Subscription         func(childComplexity int, tenantID string) int
@@ -1058,6 +1173,11 @@ type ComplexityRoot struct {
 		Database func(childComplexity int) int
 		Redis    func(childComplexity int) int
 		Version  func(childComplexity int) int
+	}
+
+	SetInvoiceStatusPayload struct {
+		Invoice    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -1304,6 +1424,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.APIKeyPayload.UserErrors(childComplexity), true
+
+	case "AddPriceVersionPayload.priceVersion":
+		if e.ComplexityRoot.AddPriceVersionPayload.PriceVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddPriceVersionPayload.PriceVersion(childComplexity), true
+	case "AddPriceVersionPayload.userErrors":
+		if e.ComplexityRoot.AddPriceVersionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddPriceVersionPayload.UserErrors(childComplexity), true
 
 	case "Alert.ackedAt":
 		if e.ComplexityRoot.Alert.AckedAt == nil {
@@ -2015,6 +2148,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ChangePlanPayload.UserErrors(childComplexity), true
 
+	case "ChangePriceVersionPayload.preview":
+		if e.ComplexityRoot.ChangePriceVersionPayload.Preview == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangePriceVersionPayload.Preview(childComplexity), true
+	case "ChangePriceVersionPayload.userErrors":
+		if e.ComplexityRoot.ChangePriceVersionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangePriceVersionPayload.UserErrors(childComplexity), true
+
 	case "CheckResult.checkedAt":
 		if e.ComplexityRoot.CheckResult.CheckedAt == nil {
 			break
@@ -2120,6 +2266,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustodyEntry.Sha256(childComplexity), true
+
+	case "CustomerRevenue.currency":
+		if e.ComplexityRoot.CustomerRevenue.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerRevenue.Currency(childComplexity), true
+	case "CustomerRevenue.recurring":
+		if e.ComplexityRoot.CustomerRevenue.Recurring == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerRevenue.Recurring(childComplexity), true
+	case "CustomerRevenue.tenantId":
+		if e.ComplexityRoot.CustomerRevenue.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerRevenue.TenantID(childComplexity), true
+	case "CustomerRevenue.total":
+		if e.ComplexityRoot.CustomerRevenue.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerRevenue.Total(childComplexity), true
+	case "CustomerRevenue.usage":
+		if e.ComplexityRoot.CustomerRevenue.Usage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerRevenue.Usage(childComplexity), true
 
 	case "DeadJob.attempts":
 		if e.ComplexityRoot.DeadJob.Attempts == nil {
@@ -3333,6 +3510,201 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InviteUserPayload.UserErrors(childComplexity), true
 
+	case "Invoice.credit":
+		if e.ComplexityRoot.Invoice.Credit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Credit(childComplexity), true
+	case "Invoice.currency":
+		if e.ComplexityRoot.Invoice.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Currency(childComplexity), true
+	case "Invoice.discount":
+		if e.ComplexityRoot.Invoice.Discount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Discount(childComplexity), true
+	case "Invoice.id":
+		if e.ComplexityRoot.Invoice.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.ID(childComplexity), true
+	case "Invoice.lines":
+		if e.ComplexityRoot.Invoice.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Lines(childComplexity), true
+	case "Invoice.number":
+		if e.ComplexityRoot.Invoice.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Number(childComplexity), true
+	case "Invoice.periodEnd":
+		if e.ComplexityRoot.Invoice.PeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.PeriodEnd(childComplexity), true
+	case "Invoice.periodStart":
+		if e.ComplexityRoot.Invoice.PeriodStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.PeriodStart(childComplexity), true
+	case "Invoice.status":
+		if e.ComplexityRoot.Invoice.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Status(childComplexity), true
+	case "Invoice.subtotal":
+		if e.ComplexityRoot.Invoice.Subtotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Subtotal(childComplexity), true
+	case "Invoice.tax":
+		if e.ComplexityRoot.Invoice.Tax == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Tax(childComplexity), true
+	case "Invoice.tenantId":
+		if e.ComplexityRoot.Invoice.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.TenantID(childComplexity), true
+	case "Invoice.total":
+		if e.ComplexityRoot.Invoice.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Total(childComplexity), true
+
+	case "InvoiceLine.amount":
+		if e.ComplexityRoot.InvoiceLine.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.Amount(childComplexity), true
+	case "InvoiceLine.description":
+		if e.ComplexityRoot.InvoiceLine.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.Description(childComplexity), true
+	case "InvoiceLine.freeUnits":
+		if e.ComplexityRoot.InvoiceLine.FreeUnits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.FreeUnits(childComplexity), true
+	case "InvoiceLine.from":
+		if e.ComplexityRoot.InvoiceLine.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.From(childComplexity), true
+	case "InvoiceLine.kind":
+		if e.ComplexityRoot.InvoiceLine.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.Kind(childComplexity), true
+	case "InvoiceLine.late":
+		if e.ComplexityRoot.InvoiceLine.Late == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.Late(childComplexity), true
+	case "InvoiceLine.meter":
+		if e.ComplexityRoot.InvoiceLine.Meter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.Meter(childComplexity), true
+	case "InvoiceLine.per":
+		if e.ComplexityRoot.InvoiceLine.Per == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.Per(childComplexity), true
+	case "InvoiceLine.quantity":
+		if e.ComplexityRoot.InvoiceLine.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.Quantity(childComplexity), true
+	case "InvoiceLine.tiers":
+		if e.ComplexityRoot.InvoiceLine.Tiers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.Tiers(childComplexity), true
+	case "InvoiceLine.to":
+		if e.ComplexityRoot.InvoiceLine.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.To(childComplexity), true
+	case "InvoiceLine.unitAmount":
+		if e.ComplexityRoot.InvoiceLine.UnitAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.UnitAmount(childComplexity), true
+	case "InvoiceLine.versionId":
+		if e.ComplexityRoot.InvoiceLine.VersionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceLine.VersionID(childComplexity), true
+
+	case "InvoiceTier.flat":
+		if e.ComplexityRoot.InvoiceTier.Flat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceTier.Flat(childComplexity), true
+	case "InvoiceTier.from":
+		if e.ComplexityRoot.InvoiceTier.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceTier.From(childComplexity), true
+	case "InvoiceTier.per":
+		if e.ComplexityRoot.InvoiceTier.Per == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceTier.Per(childComplexity), true
+	case "InvoiceTier.to":
+		if e.ComplexityRoot.InvoiceTier.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceTier.To(childComplexity), true
+	case "InvoiceTier.unitAmount":
+		if e.ComplexityRoot.InvoiceTier.UnitAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceTier.UnitAmount(childComplexity), true
+	case "InvoiceTier.units":
+		if e.ComplexityRoot.InvoiceTier.Units == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceTier.Units(childComplexity), true
+
 	case "LogSource.cidrs":
 		if e.ComplexityRoot.LogSource.Cidrs == nil {
 			break
@@ -3700,6 +4072,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MembershipPayload.UserErrors(childComplexity), true
 
+	case "MeterUsage.amount":
+		if e.ComplexityRoot.MeterUsage.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MeterUsage.Amount(childComplexity), true
+	case "MeterUsage.meter":
+		if e.ComplexityRoot.MeterUsage.Meter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MeterUsage.Meter(childComplexity), true
+	case "MeterUsage.periodEnd":
+		if e.ComplexityRoot.MeterUsage.PeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MeterUsage.PeriodEnd(childComplexity), true
+	case "MeterUsage.periodStart":
+		if e.ComplexityRoot.MeterUsage.PeriodStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MeterUsage.PeriodStart(childComplexity), true
+	case "MeterUsage.quantity":
+		if e.ComplexityRoot.MeterUsage.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MeterUsage.Quantity(childComplexity), true
+
 	case "Money.amount":
 		if e.ComplexityRoot.Money.Amount == nil {
 			break
@@ -4065,6 +4468,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddIndicator(childComplexity, args["input"].(model.IndicatorInput)), true
+	case "Mutation.addPriceVersion":
+		if e.ComplexityRoot.Mutation.AddPriceVersion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addPriceVersion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddPriceVersion(childComplexity, args["input"].(model.PriceVersionInput)), true
 	case "Mutation.assignAlert":
 		if e.ComplexityRoot.Mutation.AssignAlert == nil {
 			break
@@ -4109,6 +4523,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangePlan(childComplexity, args["tenantId"].(string), args["plan"].(string)), true
+	case "Mutation.changePriceVersion":
+		if e.ComplexityRoot.Mutation.ChangePriceVersion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changePriceVersion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangePriceVersion(childComplexity, args["tenantId"].(string), args["versionId"].(string), args["now"].(*bool)), true
 	case "Mutation.closeAlert":
 		if e.ComplexityRoot.Mutation.CloseAlert == nil {
 			break
@@ -4671,6 +5096,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetDetectionRuleEnabled(childComplexity, args["id"].(string), args["enabled"].(bool)), true
+	case "Mutation.setInvoiceStatus":
+		if e.ComplexityRoot.Mutation.SetInvoiceStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setInvoiceStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetInvoiceStatus(childComplexity, args["tenantId"].(string), args["invoiceId"].(string), args["status"].(string)), true
 	case "Mutation.suspendTenant":
 		if e.ComplexityRoot.Mutation.SuspendTenant == nil {
 			break
@@ -5056,6 +5492,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Plan.Weight(childComplexity), true
 
+	case "PlanChangePreview.delta":
+		if e.ComplexityRoot.PlanChangePreview.Delta == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanChangePreview.Delta(childComplexity), true
+	case "PlanChangePreview.effectiveAt":
+		if e.ComplexityRoot.PlanChangePreview.EffectiveAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanChangePreview.EffectiveAt(childComplexity), true
+	case "PlanChangePreview.fromVersionId":
+		if e.ComplexityRoot.PlanChangePreview.FromVersionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanChangePreview.FromVersionID(childComplexity), true
+	case "PlanChangePreview.lines":
+		if e.ComplexityRoot.PlanChangePreview.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanChangePreview.Lines(childComplexity), true
+	case "PlanChangePreview.toVersionId":
+		if e.ComplexityRoot.PlanChangePreview.ToVersionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanChangePreview.ToVersionID(childComplexity), true
+	case "PlanChangePreview.upgrade":
+		if e.ComplexityRoot.PlanChangePreview.Upgrade == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanChangePreview.Upgrade(childComplexity), true
+
 	case "Playbook.createdAt":
 		if e.ComplexityRoot.Playbook.CreatedAt == nil {
 			break
@@ -5243,6 +5716,141 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PlaybookRunEdge.Node(childComplexity), true
 
+	case "PriceComponent.aggregation":
+		if e.ComplexityRoot.PriceComponent.Aggregation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceComponent.Aggregation(childComplexity), true
+	case "PriceComponent.freeUnits":
+		if e.ComplexityRoot.PriceComponent.FreeUnits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceComponent.FreeUnits(childComplexity), true
+	case "PriceComponent.meter":
+		if e.ComplexityRoot.PriceComponent.Meter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceComponent.Meter(childComplexity), true
+	case "PriceComponent.model":
+		if e.ComplexityRoot.PriceComponent.Model == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceComponent.Model(childComplexity), true
+	case "PriceComponent.packageAmount":
+		if e.ComplexityRoot.PriceComponent.PackageAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceComponent.PackageAmount(childComplexity), true
+	case "PriceComponent.packageSize":
+		if e.ComplexityRoot.PriceComponent.PackageSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceComponent.PackageSize(childComplexity), true
+	case "PriceComponent.per":
+		if e.ComplexityRoot.PriceComponent.Per == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceComponent.Per(childComplexity), true
+	case "PriceComponent.tiers":
+		if e.ComplexityRoot.PriceComponent.Tiers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceComponent.Tiers(childComplexity), true
+	case "PriceComponent.unitAmount":
+		if e.ComplexityRoot.PriceComponent.UnitAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceComponent.UnitAmount(childComplexity), true
+
+	case "PriceTier.flat":
+		if e.ComplexityRoot.PriceTier.Flat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceTier.Flat(childComplexity), true
+	case "PriceTier.per":
+		if e.ComplexityRoot.PriceTier.Per == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceTier.Per(childComplexity), true
+	case "PriceTier.unitAmount":
+		if e.ComplexityRoot.PriceTier.UnitAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceTier.UnitAmount(childComplexity), true
+	case "PriceTier.upTo":
+		if e.ComplexityRoot.PriceTier.UpTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceTier.UpTo(childComplexity), true
+
+	case "PriceVersion.baseFee":
+		if e.ComplexityRoot.PriceVersion.BaseFee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceVersion.BaseFee(childComplexity), true
+	case "PriceVersion.components":
+		if e.ComplexityRoot.PriceVersion.Components == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceVersion.Components(childComplexity), true
+	case "PriceVersion.currency":
+		if e.ComplexityRoot.PriceVersion.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceVersion.Currency(childComplexity), true
+	case "PriceVersion.id":
+		if e.ComplexityRoot.PriceVersion.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceVersion.ID(childComplexity), true
+	case "PriceVersion.interval":
+		if e.ComplexityRoot.PriceVersion.Interval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceVersion.Interval(childComplexity), true
+	case "PriceVersion.limits":
+		if e.ComplexityRoot.PriceVersion.Limits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceVersion.Limits(childComplexity), true
+	case "PriceVersion.minimumCommitment":
+		if e.ComplexityRoot.PriceVersion.MinimumCommitment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceVersion.MinimumCommitment(childComplexity), true
+	case "PriceVersion.planId":
+		if e.ComplexityRoot.PriceVersion.PlanID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceVersion.PlanID(childComplexity), true
+	case "PriceVersion.version":
+		if e.ComplexityRoot.PriceVersion.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceVersion.Version(childComplexity), true
+
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
 			break
@@ -5298,6 +5906,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Cases(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.SecurityCaseWhereInput), args["orderBy"].(*ent.SecurityCaseOrder)), true
+	case "Query.currentUsage":
+		if e.ComplexityRoot.Query.CurrentUsage == nil {
+			break
+		}
+
+		args, err := ec.field_Query_currentUsage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CurrentUsage(childComplexity, args["tenantId"].(string)), true
 	case "Query.deadJobs":
 		if e.ComplexityRoot.Query.DeadJobs == nil {
 			break
@@ -5393,6 +6012,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.IngestStats(childComplexity), true
 
+	case "Query.invoices":
+		if e.ComplexityRoot.Query.Invoices == nil {
+			break
+		}
+
+		args, err := ec.field_Query_invoices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Invoices(childComplexity, args["tenantId"].(string)), true
 	case "Query.logSources":
 		if e.ComplexityRoot.Query.LogSources == nil {
 			break
@@ -5498,6 +6128,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Playbooks(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.PlaybookWhereInput)), true
+	case "Query.previewPlanChange":
+		if e.ComplexityRoot.Query.PreviewPlanChange == nil {
+			break
+		}
+
+		args, err := ec.field_Query_previewPlanChange_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PreviewPlanChange(childComplexity, args["tenantId"].(string), args["versionId"].(string), args["now"].(*bool)), true
+	case "Query.priceBook":
+		if e.ComplexityRoot.Query.PriceBook == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PriceBook(childComplexity), true
+	case "Query.revenue":
+		if e.ComplexityRoot.Query.Revenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Revenue(childComplexity), true
 	case "Query.securityEvents":
 		if e.ComplexityRoot.Query.SecurityEvents == nil {
 			break
@@ -5944,6 +6597,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServerInfo.Version(childComplexity), true
+
+	case "SetInvoiceStatusPayload.invoice":
+		if e.ComplexityRoot.SetInvoiceStatusPayload.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetInvoiceStatusPayload.Invoice(childComplexity), true
+	case "SetInvoiceStatusPayload.userErrors":
+		if e.ComplexityRoot.SetInvoiceStatusPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetInvoiceStatusPayload.UserErrors(childComplexity), true
 
 	case "Subscription.alertUpdated":
 		if e.ComplexityRoot.Subscription.AlertUpdated == nil {
@@ -6494,6 +7160,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PlaybookRunOrder", ec.unmarshalInputPlaybookRunOrder),
 			graphql.NewInputUnmarshaler("PlaybookRunWhereInput", ec.unmarshalInputPlaybookRunWhereInput),
 			graphql.NewInputUnmarshaler("PlaybookWhereInput", ec.unmarshalInputPlaybookWhereInput),
+			graphql.NewInputUnmarshaler("PriceComponentInput", ec.unmarshalInputPriceComponentInput),
+			graphql.NewInputUnmarshaler("PriceTierInput", ec.unmarshalInputPriceTierInput),
+			graphql.NewInputUnmarshaler("PriceVersionInput", ec.unmarshalInputPriceVersionInput),
 			graphql.NewInputUnmarshaler("RefreshTokenInput", ec.unmarshalInputRefreshTokenInput),
 			graphql.NewInputUnmarshaler("SecurityCaseOrder", ec.unmarshalInputSecurityCaseOrder),
 			graphql.NewInputUnmarshaler("SecurityCaseWhereInput", ec.unmarshalInputSecurityCaseWhereInput),
@@ -6650,6 +7319,194 @@ extend type Query {
 extend type Mutation {
   "Move a customer to another plan. Queue weight and concurrency follow within seconds, without a restart. Needs billing:write."
   changePlan(tenantId: ID!, plan: ID!): ChangePlanPayload! @can(perm: "billing:write")
+}
+
+"One band of a tiered price: units up to upTo (inclusive; null: no bound) at unitAmount minor units per ` + "`" + `per` + "`" + ` units, plus a flat fee."
+type PriceTier {
+  upTo: Int
+  unitAmount: Int!
+  per: Int!
+  flat: Int!
+}
+
+"A metered part of a price version."
+type PriceComponent {
+  "check_runs, active_monitors, assets, security_events, security_bytes, stored_event_bytes, compliance_reports or seats."
+  meter: String!
+  "count, sum, max, unique_count or latest."
+  aggregation: String!
+  "per_unit, graduated, volume or package."
+  model: String!
+  "per_unit: unitAmount minor units per ` + "`" + `per` + "`" + ` units."
+  unitAmount: Int!
+  per: Int!
+  tiers: [PriceTier!]!
+  "package: each started block of packageSize units costs packageAmount."
+  packageSize: Int!
+  packageAmount: Int!
+  "Units included in each period before anything is charged."
+  freeUnits: Int!
+}
+
+"One version of a plan's prices. A version never changes; editing a price writes the next version."
+type PriceVersion {
+  id: ID!
+  planId: ID!
+  version: Int!
+  currency: String!
+  "month or year."
+  interval: String!
+  "Minor units per period."
+  baseFee: Int!
+  minimumCommitment: Int!
+  components: [PriceComponent!]!
+  "The limits the version grants; null when it keeps the plan catalogue's."
+  limits: Plan
+}
+
+input PriceTierInput {
+  upTo: Int
+  unitAmount: Int!
+  per: Int = 1
+  flat: Int = 0
+}
+
+input PriceComponentInput {
+  meter: String!
+  aggregation: String!
+  model: String!
+  unitAmount: Int = 0
+  per: Int = 1
+  tiers: [PriceTierInput!]
+  packageSize: Int = 0
+  packageAmount: Int = 0
+  freeUnits: Int = 0
+}
+
+input PriceVersionInput {
+  planId: ID!
+  name: String!
+  currency: String!
+  interval: String!
+  baseFee: Int!
+  minimumCommitment: Int = 0
+  components: [PriceComponentInput!]!
+}
+
+type AddPriceVersionPayload {
+  priceVersion: PriceVersion
+  userErrors: [UserError!]!
+}
+
+"One line of an invoice."
+type InvoiceLine {
+  "base, proration, usage, late_usage, commitment, discount, tax or credit."
+  kind: String!
+  description: String!
+  meter: String
+  versionId: ID
+  from: Time!
+  to: Time!
+  quantity: Int!
+  freeUnits: Int!
+  unitAmount: Int!
+  per: Int!
+  tiers: [InvoiceTier!]!
+  amount: Int!
+  "Usage of an earlier period that arrived after it closed."
+  late: Boolean!
+}
+
+"One tier's share of a tiered invoice line."
+type InvoiceTier {
+  from: Int!
+  to: Int
+  units: Int!
+  unitAmount: Int!
+  per: Int!
+  flat: Int!
+}
+
+"An invoice: a period's fees and usage, rated on the customer's price versions."
+type Invoice {
+  id: ID!
+  tenantId: ID!
+  "Sequential per provider without gaps; 0 while a draft."
+  number: Int!
+  "draft, finalized, paid, void or uncollectible."
+  status: String!
+  currency: String!
+  periodStart: Time!
+  periodEnd: Time!
+  subtotal: Int!
+  discount: Int!
+  tax: Int!
+  credit: Int!
+  "The amount due."
+  total: Int!
+  lines: [InvoiceLine!]!
+}
+
+"What a plan change would do, before it is made."
+type PlanChangePreview {
+  fromVersionId: ID!
+  toVersionId: ID!
+  upgrade: Boolean!
+  effectiveAt: Time!
+  "The open period's base fees after the change, prorated by the second."
+  lines: [InvoiceLine!]!
+  "What the change adds to the open period's base fees (negative: saves)."
+  delta: Int!
+}
+
+type ChangePriceVersionPayload {
+  preview: PlanChangePreview
+  userErrors: [UserError!]!
+}
+
+type SetInvoiceStatusPayload {
+  invoice: Invoice
+  userErrors: [UserError!]!
+}
+
+"A meter's usage in the open period so far, and what it costs on the version in force."
+type MeterUsage {
+  meter: String!
+  quantity: Int!
+  amount: Int!
+  periodStart: Time!
+  periodEnd: Time!
+}
+
+"What one customer was invoiced: recurring fees and usage before discount and tax; total after."
+type CustomerRevenue {
+  tenantId: ID!
+  currency: String!
+  recurring: Int!
+  usage: Int!
+  total: Int!
+}
+
+extend type Query {
+  "The provider's price book, every version; a customer sees the versions its own account is or was on. Needs billing:read."
+  priceBook: [PriceVersion!]! @can(perm: "billing:read")
+  "A customer's invoices, newest first. Needs billing:read; a customer sees only its own."
+  invoices(tenantId: ID!): [Invoice!]! @can(perm: "billing:read")
+  "A customer's usage in the open period, per charged meter. Needs billing:read."
+  currentUsage(tenantId: ID!): [MeterUsage!]! @can(perm: "billing:read")
+  "What moving a customer to a price version would cost. Needs billing:read."
+  previewPlanChange(tenantId: ID!, versionId: ID!, now: Boolean = false): PlanChangePreview! @can(perm: "billing:read")
+  "Revenue per customer (recurring and usage); a customer gets its own. Needs billing:read."
+  revenue: [CustomerRevenue!]! @can(perm: "billing:read")
+}
+
+extend type Mutation {
+  "Write the next version of a plan's prices. Needs billing:write, as the provider."
+  addPriceVersion(input: PriceVersionInput!): AddPriceVersionPayload! @can(perm: "billing:write")
+  "Move a customer to a price version: upgrades at once, downgrades at the period's end unless now. Needs billing:write."
+  changePriceVersion(tenantId: ID!, versionId: ID!, now: Boolean = false): ChangePriceVersionPayload! @can(perm: "billing:write")
+  "Mark a finalized invoice paid, void or uncollectible. Needs billing:write, as the provider."
+  setInvoiceStatus(tenantId: ID!, invoiceId: ID!, status: String!): SetInvoiceStatusPayload! @can(perm: "billing:write")
 }
 `, BuiltIn: false},
 	{Name: "../schema/ent.graphqls", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -13418,6 +14275,16 @@ func (ec *executionContext) childFields_APIKeyPayload(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type APIKeyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_AddPriceVersionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "priceVersion":
+		return ec.fieldContext_AddPriceVersionPayload_priceVersion(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AddPriceVersionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddPriceVersionPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Alert(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -13776,6 +14643,16 @@ func (ec *executionContext) childFields_ChangePlanPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type ChangePlanPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ChangePriceVersionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "preview":
+		return ec.fieldContext_ChangePriceVersionPayload_preview(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ChangePriceVersionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangePriceVersionPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CheckResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "checkedAt":
@@ -13832,6 +14709,22 @@ func (ec *executionContext) childFields_CustodyEntry(ctx context.Context, field 
 		return ec.fieldContext_CustodyEntry_sha256(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustodyEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerRevenue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tenantId":
+		return ec.fieldContext_CustomerRevenue_tenantId(ctx, field)
+	case "currency":
+		return ec.fieldContext_CustomerRevenue_currency(ctx, field)
+	case "recurring":
+		return ec.fieldContext_CustomerRevenue_recurring(ctx, field)
+	case "usage":
+		return ec.fieldContext_CustomerRevenue_usage(ctx, field)
+	case "total":
+		return ec.fieldContext_CustomerRevenue_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerRevenue", field.Name)
 }
 
 func (ec *executionContext) childFields_DeadJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -14446,6 +15339,88 @@ func (ec *executionContext) childFields_InviteUserPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type InviteUserPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Invoice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Invoice_id(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_Invoice_tenantId(ctx, field)
+	case "number":
+		return ec.fieldContext_Invoice_number(ctx, field)
+	case "status":
+		return ec.fieldContext_Invoice_status(ctx, field)
+	case "currency":
+		return ec.fieldContext_Invoice_currency(ctx, field)
+	case "periodStart":
+		return ec.fieldContext_Invoice_periodStart(ctx, field)
+	case "periodEnd":
+		return ec.fieldContext_Invoice_periodEnd(ctx, field)
+	case "subtotal":
+		return ec.fieldContext_Invoice_subtotal(ctx, field)
+	case "discount":
+		return ec.fieldContext_Invoice_discount(ctx, field)
+	case "tax":
+		return ec.fieldContext_Invoice_tax(ctx, field)
+	case "credit":
+		return ec.fieldContext_Invoice_credit(ctx, field)
+	case "total":
+		return ec.fieldContext_Invoice_total(ctx, field)
+	case "lines":
+		return ec.fieldContext_Invoice_lines(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Invoice", field.Name)
+}
+
+func (ec *executionContext) childFields_InvoiceLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_InvoiceLine_kind(ctx, field)
+	case "description":
+		return ec.fieldContext_InvoiceLine_description(ctx, field)
+	case "meter":
+		return ec.fieldContext_InvoiceLine_meter(ctx, field)
+	case "versionId":
+		return ec.fieldContext_InvoiceLine_versionId(ctx, field)
+	case "from":
+		return ec.fieldContext_InvoiceLine_from(ctx, field)
+	case "to":
+		return ec.fieldContext_InvoiceLine_to(ctx, field)
+	case "quantity":
+		return ec.fieldContext_InvoiceLine_quantity(ctx, field)
+	case "freeUnits":
+		return ec.fieldContext_InvoiceLine_freeUnits(ctx, field)
+	case "unitAmount":
+		return ec.fieldContext_InvoiceLine_unitAmount(ctx, field)
+	case "per":
+		return ec.fieldContext_InvoiceLine_per(ctx, field)
+	case "tiers":
+		return ec.fieldContext_InvoiceLine_tiers(ctx, field)
+	case "amount":
+		return ec.fieldContext_InvoiceLine_amount(ctx, field)
+	case "late":
+		return ec.fieldContext_InvoiceLine_late(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvoiceLine", field.Name)
+}
+
+func (ec *executionContext) childFields_InvoiceTier(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_InvoiceTier_from(ctx, field)
+	case "to":
+		return ec.fieldContext_InvoiceTier_to(ctx, field)
+	case "units":
+		return ec.fieldContext_InvoiceTier_units(ctx, field)
+	case "unitAmount":
+		return ec.fieldContext_InvoiceTier_unitAmount(ctx, field)
+	case "per":
+		return ec.fieldContext_InvoiceTier_per(ctx, field)
+	case "flat":
+		return ec.fieldContext_InvoiceTier_flat(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvoiceTier", field.Name)
+}
+
 func (ec *executionContext) childFields_LogSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -14640,6 +15615,22 @@ func (ec *executionContext) childFields_MembershipPayload(ctx context.Context, f
 		return ec.fieldContext_MembershipPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MembershipPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_MeterUsage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "meter":
+		return ec.fieldContext_MeterUsage_meter(ctx, field)
+	case "quantity":
+		return ec.fieldContext_MeterUsage_quantity(ctx, field)
+	case "amount":
+		return ec.fieldContext_MeterUsage_amount(ctx, field)
+	case "periodStart":
+		return ec.fieldContext_MeterUsage_periodStart(ctx, field)
+	case "periodEnd":
+		return ec.fieldContext_MeterUsage_periodEnd(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MeterUsage", field.Name)
 }
 
 func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -14872,6 +15863,24 @@ func (ec *executionContext) childFields_Plan(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Plan", field.Name)
 }
 
+func (ec *executionContext) childFields_PlanChangePreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "fromVersionId":
+		return ec.fieldContext_PlanChangePreview_fromVersionId(ctx, field)
+	case "toVersionId":
+		return ec.fieldContext_PlanChangePreview_toVersionId(ctx, field)
+	case "upgrade":
+		return ec.fieldContext_PlanChangePreview_upgrade(ctx, field)
+	case "effectiveAt":
+		return ec.fieldContext_PlanChangePreview_effectiveAt(ctx, field)
+	case "lines":
+		return ec.fieldContext_PlanChangePreview_lines(ctx, field)
+	case "delta":
+		return ec.fieldContext_PlanChangePreview_delta(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlanChangePreview", field.Name)
+}
+
 func (ec *executionContext) childFields_Playbook(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -14972,6 +15981,68 @@ func (ec *executionContext) childFields_PlaybookRunEdge(ctx context.Context, fie
 		return ec.fieldContext_PlaybookRunEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PlaybookRunEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PriceComponent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "meter":
+		return ec.fieldContext_PriceComponent_meter(ctx, field)
+	case "aggregation":
+		return ec.fieldContext_PriceComponent_aggregation(ctx, field)
+	case "model":
+		return ec.fieldContext_PriceComponent_model(ctx, field)
+	case "unitAmount":
+		return ec.fieldContext_PriceComponent_unitAmount(ctx, field)
+	case "per":
+		return ec.fieldContext_PriceComponent_per(ctx, field)
+	case "tiers":
+		return ec.fieldContext_PriceComponent_tiers(ctx, field)
+	case "packageSize":
+		return ec.fieldContext_PriceComponent_packageSize(ctx, field)
+	case "packageAmount":
+		return ec.fieldContext_PriceComponent_packageAmount(ctx, field)
+	case "freeUnits":
+		return ec.fieldContext_PriceComponent_freeUnits(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriceComponent", field.Name)
+}
+
+func (ec *executionContext) childFields_PriceTier(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "upTo":
+		return ec.fieldContext_PriceTier_upTo(ctx, field)
+	case "unitAmount":
+		return ec.fieldContext_PriceTier_unitAmount(ctx, field)
+	case "per":
+		return ec.fieldContext_PriceTier_per(ctx, field)
+	case "flat":
+		return ec.fieldContext_PriceTier_flat(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriceTier", field.Name)
+}
+
+func (ec *executionContext) childFields_PriceVersion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PriceVersion_id(ctx, field)
+	case "planId":
+		return ec.fieldContext_PriceVersion_planId(ctx, field)
+	case "version":
+		return ec.fieldContext_PriceVersion_version(ctx, field)
+	case "currency":
+		return ec.fieldContext_PriceVersion_currency(ctx, field)
+	case "interval":
+		return ec.fieldContext_PriceVersion_interval(ctx, field)
+	case "baseFee":
+		return ec.fieldContext_PriceVersion_baseFee(ctx, field)
+	case "minimumCommitment":
+		return ec.fieldContext_PriceVersion_minimumCommitment(ctx, field)
+	case "components":
+		return ec.fieldContext_PriceVersion_components(ctx, field)
+	case "limits":
+		return ec.fieldContext_PriceVersion_limits(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriceVersion", field.Name)
 }
 
 func (ec *executionContext) childFields_RebuildSchedulesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -15142,6 +16213,16 @@ func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field gr
 		return ec.fieldContext_ServerInfo_redis(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServerInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_SetInvoiceStatusPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invoice":
+		return ec.fieldContext_SetInvoiceStatusPayload_invoice(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SetInvoiceStatusPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetInvoiceStatusPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_TOTPPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -22,6 +22,11 @@ type AcceptInvitationInput struct {
 	Password string `json:"password"`
 }
 
+type AddPriceVersionPayload struct {
+	PriceVersion *PriceVersion `json:"priceVersion,omitempty"`
+	UserErrors   []*UserError  `json:"userErrors"`
+}
+
 type AlertPayload struct {
 	Alert      *ent.Alert   `json:"alert,omitempty"`
 	UserErrors []*UserError `json:"userErrors"`
@@ -88,6 +93,11 @@ type CaseTaskPayload struct {
 type ChangePlanPayload struct {
 	Subscription *TenantSubscription `json:"subscription,omitempty"`
 	UserErrors   []*UserError        `json:"userErrors"`
+}
+
+type ChangePriceVersionPayload struct {
+	Preview    *PlanChangePreview `json:"preview,omitempty"`
+	UserErrors []*UserError       `json:"userErrors"`
 }
 
 // One check's outcome.
@@ -162,6 +172,15 @@ type CustodyEntry struct {
 	ActorID string    `json:"actorId"`
 	Action  string    `json:"action"`
 	Sha256  string    `json:"sha256"`
+}
+
+// What one customer was invoiced: recurring fees and usage before discount and tax; total after.
+type CustomerRevenue struct {
+	TenantID  string `json:"tenantId"`
+	Currency  string `json:"currency"`
+	Recurring int    `json:"recurring"`
+	Usage     int    `json:"usage"`
+	Total     int    `json:"total"`
 }
 
 // A job that failed every attempt and waits in the dead-letter queue.
@@ -346,6 +365,55 @@ type InviteUserPayload struct {
 	UserErrors []*UserError `json:"userErrors"`
 }
 
+// An invoice: a period's fees and usage, rated on the customer's price versions.
+type Invoice struct {
+	ID       string `json:"id"`
+	TenantID string `json:"tenantId"`
+	// Sequential per provider without gaps; 0 while a draft.
+	Number int `json:"number"`
+	// draft, finalized, paid, void or uncollectible.
+	Status      string    `json:"status"`
+	Currency    string    `json:"currency"`
+	PeriodStart time.Time `json:"periodStart"`
+	PeriodEnd   time.Time `json:"periodEnd"`
+	Subtotal    int       `json:"subtotal"`
+	Discount    int       `json:"discount"`
+	Tax         int       `json:"tax"`
+	Credit      int       `json:"credit"`
+	// The amount due.
+	Total int            `json:"total"`
+	Lines []*InvoiceLine `json:"lines"`
+}
+
+// One line of an invoice.
+type InvoiceLine struct {
+	// base, proration, usage, late_usage, commitment, discount, tax or credit.
+	Kind        string         `json:"kind"`
+	Description string         `json:"description"`
+	Meter       *string        `json:"meter,omitempty"`
+	VersionID   *string        `json:"versionId,omitempty"`
+	From        time.Time      `json:"from"`
+	To          time.Time      `json:"to"`
+	Quantity    int            `json:"quantity"`
+	FreeUnits   int            `json:"freeUnits"`
+	UnitAmount  int            `json:"unitAmount"`
+	Per         int            `json:"per"`
+	Tiers       []*InvoiceTier `json:"tiers"`
+	Amount      int            `json:"amount"`
+	// Usage of an earlier period that arrived after it closed.
+	Late bool `json:"late"`
+}
+
+// One tier's share of a tiered invoice line.
+type InvoiceTier struct {
+	From       int  `json:"from"`
+	To         *int `json:"to,omitempty"`
+	Units      int  `json:"units"`
+	UnitAmount int  `json:"unitAmount"`
+	Per        int  `json:"per"`
+	Flat       int  `json:"flat"`
+}
+
 type LogSourceInput struct {
 	TenantID *string `json:"tenantId,omitempty"`
 	Name     *string `json:"name,omitempty"`
@@ -413,6 +481,15 @@ type MaintenanceWindowPayload struct {
 type MembershipPayload struct {
 	Membership *ent.Membership `json:"membership,omitempty"`
 	UserErrors []*UserError    `json:"userErrors"`
+}
+
+// A meter's usage in the open period so far, and what it costs on the version in force.
+type MeterUsage struct {
+	Meter       string    `json:"meter"`
+	Quantity    int       `json:"quantity"`
+	Amount      int       `json:"amount"`
+	PeriodStart time.Time `json:"periodStart"`
+	PeriodEnd   time.Time `json:"periodEnd"`
 }
 
 // An amount of money in minor units (cents), never a float.
@@ -506,6 +583,18 @@ type Plan struct {
 	MonthlyPrice *Money  `json:"monthlyPrice"`
 }
 
+// What a plan change would do, before it is made.
+type PlanChangePreview struct {
+	FromVersionID string    `json:"fromVersionId"`
+	ToVersionID   string    `json:"toVersionId"`
+	Upgrade       bool      `json:"upgrade"`
+	EffectiveAt   time.Time `json:"effectiveAt"`
+	// The open period's base fees after the change, prorated by the second.
+	Lines []*InvoiceLine `json:"lines"`
+	// What the change adds to the open period's base fees (negative: saves).
+	Delta int `json:"delta"`
+}
+
 type PlaybookInput struct {
 	TenantID *string `json:"tenantId,omitempty"`
 	Name     string  `json:"name"`
@@ -517,6 +606,78 @@ type PlaybookInput struct {
 type PlaybookPayload struct {
 	Playbook   *ent.Playbook `json:"playbook,omitempty"`
 	UserErrors []*UserError  `json:"userErrors"`
+}
+
+// A metered part of a price version.
+type PriceComponent struct {
+	// check_runs, active_monitors, assets, security_events, security_bytes, stored_event_bytes, compliance_reports or seats.
+	Meter string `json:"meter"`
+	// count, sum, max, unique_count or latest.
+	Aggregation string `json:"aggregation"`
+	// per_unit, graduated, volume or package.
+	Model string `json:"model"`
+	// per_unit: unitAmount minor units per `per` units.
+	UnitAmount int          `json:"unitAmount"`
+	Per        int          `json:"per"`
+	Tiers      []*PriceTier `json:"tiers"`
+	// package: each started block of packageSize units costs packageAmount.
+	PackageSize   int `json:"packageSize"`
+	PackageAmount int `json:"packageAmount"`
+	// Units included in each period before anything is charged.
+	FreeUnits int `json:"freeUnits"`
+}
+
+type PriceComponentInput struct {
+	Meter         string            `json:"meter"`
+	Aggregation   string            `json:"aggregation"`
+	Model         string            `json:"model"`
+	UnitAmount    *int              `json:"unitAmount,omitempty"`
+	Per           *int              `json:"per,omitempty"`
+	Tiers         []*PriceTierInput `json:"tiers,omitempty"`
+	PackageSize   *int              `json:"packageSize,omitempty"`
+	PackageAmount *int              `json:"packageAmount,omitempty"`
+	FreeUnits     *int              `json:"freeUnits,omitempty"`
+}
+
+// One band of a tiered price: units up to upTo (inclusive; null: no bound) at unitAmount minor units per `per` units, plus a flat fee.
+type PriceTier struct {
+	UpTo       *int `json:"upTo,omitempty"`
+	UnitAmount int  `json:"unitAmount"`
+	Per        int  `json:"per"`
+	Flat       int  `json:"flat"`
+}
+
+type PriceTierInput struct {
+	UpTo       *int `json:"upTo,omitempty"`
+	UnitAmount int  `json:"unitAmount"`
+	Per        *int `json:"per,omitempty"`
+	Flat       *int `json:"flat,omitempty"`
+}
+
+// One version of a plan's prices. A version never changes; editing a price writes the next version.
+type PriceVersion struct {
+	ID       string `json:"id"`
+	PlanID   string `json:"planId"`
+	Version  int    `json:"version"`
+	Currency string `json:"currency"`
+	// month or year.
+	Interval string `json:"interval"`
+	// Minor units per period.
+	BaseFee           int               `json:"baseFee"`
+	MinimumCommitment int               `json:"minimumCommitment"`
+	Components        []*PriceComponent `json:"components"`
+	// The limits the version grants; null when it keeps the plan catalogue's.
+	Limits *Plan `json:"limits,omitempty"`
+}
+
+type PriceVersionInput struct {
+	PlanID            string                 `json:"planId"`
+	Name              string                 `json:"name"`
+	Currency          string                 `json:"currency"`
+	Interval          string                 `json:"interval"`
+	BaseFee           int                    `json:"baseFee"`
+	MinimumCommitment *int                   `json:"minimumCommitment,omitempty"`
+	Components        []*PriceComponentInput `json:"components"`
 }
 
 // What a rebuild of the job system's schedules from the database wrote.
@@ -583,6 +744,11 @@ type ServerInfo struct {
 	Database string `json:"database"`
 	// The Redis in use: `embedded` (in-process) or `external`.
 	Redis string `json:"redis"`
+}
+
+type SetInvoiceStatusPayload struct {
+	Invoice    *Invoice     `json:"invoice,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 type TOTPPayload struct {
