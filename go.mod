@@ -3,6 +3,7 @@ module github.com/opsward/opsward
 go 1.26.8
 
 require (
+	codeberg.org/go-pdf/fpdf v0.12.0
 	entgo.io/contrib v0.7.0
 	entgo.io/ent v0.14.5
 	github.com/99designs/gqlgen v0.17.98

@@ -639,6 +639,75 @@ func (ec *executionContext) fieldContext_Invoice_lines(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _InvoiceDocument_filename(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceDocument_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceDocument_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InvoiceDocument", field, false, false, "String")
+}
+
+func (ec *executionContext) _InvoiceDocument_contentType(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceDocument_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceDocument_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InvoiceDocument", field, false, false, "String")
+}
+
+func (ec *executionContext) _InvoiceDocument_base64(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceDocument) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceDocument_base64(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Base64, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceDocument_base64(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InvoiceDocument", field, false, false, "String")
+}
+
 func (ec *executionContext) _InvoiceLine_kind(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceLine) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2897,6 +2966,49 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var invoiceDocumentImplementors = []string{"InvoiceDocument"}
+
+func (ec *executionContext) _InvoiceDocument(ctx context.Context, sel ast.SelectionSet, obj *model.InvoiceDocument) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceDocumentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InvoiceDocument")
+		case "filename":
+			out.Values[i] = ec._InvoiceDocument_filename(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contentType":
+			out.Values[i] = ec._InvoiceDocument_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "base64":
+			out.Values[i] = ec._InvoiceDocument_base64(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var invoiceLineImplementors = []string{"InvoiceLine"}
 
 func (ec *executionContext) _InvoiceLine(ctx context.Context, sel ast.SelectionSet, obj *model.InvoiceLine) graphql.Marshaler {
@@ -3634,6 +3746,14 @@ func (ec *executionContext) marshalNInvoice2ᚖgithubᚗcomᚋopswardᚋopsward�
 		return graphql.Null
 	}
 	return ec._Invoice(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNInvoiceDocument2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐInvoiceDocument(ctx context.Context, sel ast.SelectionSet, v *model.InvoiceDocument) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InvoiceDocument!")
+		return graphql.Null
+	}
+	return ec._InvoiceDocument(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNInvoiceLine2ᚕᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐInvoiceLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.InvoiceLine) graphql.Marshaler {

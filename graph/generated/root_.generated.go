@@ -629,6 +629,12 @@ type ComplexityRoot struct {
 		Total       func(childComplexity int) int
 	}
 
+	InvoiceDocument struct {
+		Base64      func(childComplexity int) int
+		ContentType func(childComplexity int) int
+		Filename    func(childComplexity int) int
+	}
+
 	InvoiceLine struct {
 		Amount      func(childComplexity int) int
 		Description func(childComplexity int) int
@@ -1067,6 +1073,7 @@ type ComplexityRoot struct {
 		IndicatorLists       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IndicatorListWhereInput) int
 		Indicators           func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IndicatorWhereInput) int
 		IngestStats          func(childComplexity int) int
+		InvoiceDocument      func(childComplexity int, tenantID string, invoiceID string, format *string) int
 		Invoices             func(childComplexity int, tenantID string) int
 		LogSources           func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.LogSourceWhereInput) int
 		MaintenanceWindows   func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.MaintenanceWindowWhereInput) int
@@ -3589,6 +3596,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Invoice.Total(childComplexity), true
 
+	case "InvoiceDocument.base64":
+		if e.ComplexityRoot.InvoiceDocument.Base64 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceDocument.Base64(childComplexity), true
+	case "InvoiceDocument.contentType":
+		if e.ComplexityRoot.InvoiceDocument.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceDocument.ContentType(childComplexity), true
+	case "InvoiceDocument.filename":
+		if e.ComplexityRoot.InvoiceDocument.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceDocument.Filename(childComplexity), true
+
 	case "InvoiceLine.amount":
 		if e.ComplexityRoot.InvoiceLine.Amount == nil {
 			break
@@ -6012,6 +6038,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.IngestStats(childComplexity), true
 
+	case "Query.invoiceDocument":
+		if e.ComplexityRoot.Query.InvoiceDocument == nil {
+			break
+		}
+
+		args, err := ec.field_Query_invoiceDocument_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.InvoiceDocument(childComplexity, args["tenantId"].(string), args["invoiceId"].(string), args["format"].(*string)), true
 	case "Query.invoices":
 		if e.ComplexityRoot.Query.Invoices == nil {
 			break
@@ -7487,7 +7524,18 @@ type CustomerRevenue {
   total: Int!
 }
 
+"A rendered invoice."
+type InvoiceDocument {
+  filename: String!
+  "application/pdf or text/html."
+  contentType: String!
+  "The document, base64."
+  base64: String!
+}
+
 extend type Query {
+  "An invoice rendered as pdf (the default) or html. Needs billing:read; a customer sees only its own."
+  invoiceDocument(tenantId: ID!, invoiceId: ID!, format: String = "pdf"): InvoiceDocument! @can(perm: "billing:read")
   "The provider's price book, every version; a customer sees the versions its own account is or was on. Needs billing:read."
   priceBook: [PriceVersion!]! @can(perm: "billing:read")
   "A customer's invoices, newest first. Needs billing:read; a customer sees only its own."
@@ -15369,6 +15417,18 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_lines(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Invoice", field.Name)
+}
+
+func (ec *executionContext) childFields_InvoiceDocument(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "filename":
+		return ec.fieldContext_InvoiceDocument_filename(ctx, field)
+	case "contentType":
+		return ec.fieldContext_InvoiceDocument_contentType(ctx, field)
+	case "base64":
+		return ec.fieldContext_InvoiceDocument_base64(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvoiceDocument", field.Name)
 }
 
 func (ec *executionContext) childFields_InvoiceLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -385,6 +385,15 @@ type Invoice struct {
 	Lines []*InvoiceLine `json:"lines"`
 }
 
+// A rendered invoice.
+type InvoiceDocument struct {
+	Filename string `json:"filename"`
+	// application/pdf or text/html.
+	ContentType string `json:"contentType"`
+	// The document, base64.
+	Base64 string `json:"base64"`
+}
+
 // One line of an invoice.
 type InvoiceLine struct {
 	// base, proration, usage, late_usage, commitment, discount, tax or credit.

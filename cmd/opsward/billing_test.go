@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/opsward/opsward/tenants"
+)
+
+// The billing API as a customer and as the provider: invoices with lines,
+// the invoice PDF, current usage, a plan change previewed then made, the
+// price book and revenue.
+func TestBillingThroughTheAPI(t *testing.T) {
+	cfg := testConfig(t)
+	ctx := context.Background()
+	tool := NewMain(cfg, Roles{}, io.Discard, testLogWriter{t})
+	if err := tool.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	demo, err := tool.seedDemo(ctx)
+	var acme tenants.DemoTenant
+	if err == nil {
+		for _, c := range demo.Customers {
+			if c.Slug == "acme" {
+				acme = c
+			}
+		}
+		err = seedBilling(ctx, tool, demo.Provider.ID, acme.ID)
+	}
+	if cerr := tool.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := startMain(t, cfg)
+	base := m.URL()
+	owner := demo.Provider.Users[0]
+	msp := isoActor{Name: "provider owner", Auth: "Bearer " + isoLogin(t, base, owner.Email, owner.Password).AccessToken}
+	// The provider gives acme a billing user through an invitation.
+	inv := isoMust(t, base, msp, `mutation($in: InviteUserInput!) { inviteUser(input: $in) { token userErrors { message } } }`,
+		map[string]any{"in": map[string]any{"tenantId": acme.ID, "email": "billing@acme.example", "role": "owner"}})
+	isoMust(t, base, isoActor{Name: "invitee"}, `mutation($in: AcceptInvitationInput!) { acceptInvitation(input: $in) { membership { id } userErrors { message } } }`,
+		map[string]any{"in": map[string]any{"token": inv["inviteUser"].(map[string]any)["token"], "name": "Acme Billing", "password": "Acme-Billing-Passphrase-9"}})
+	cust := isoActor{Name: "acme owner", Auth: "Bearer " + isoLogin(t, base, "billing@acme.example", "Acme-Billing-Passphrase-9").AccessToken}
+
+	d := isoMust(t, base, cust, `query($t: ID!) { invoices(tenantId: $t) { id number status total currency lines { kind amount late } } }`, map[string]any{"t": acme.ID})
+	invs := d["invoices"].([]any)
+	if len(invs) != 2 {
+		t.Fatalf("acme has %d invoices, want 2 (two periods closed): %v", len(invs), invs)
+	}
+	first := invs[0].(map[string]any)
+	if first["status"] != "finalized" || first["total"].(float64) <= 0 || len(first["lines"].([]any)) < 2 {
+		t.Errorf("invoice %v", first)
+	}
+	doc := isoMust(t, base, cust, `query($t: ID!, $i: ID!) { invoiceDocument(tenantId: $t, invoiceId: $i) { filename contentType base64 } }`,
+		map[string]any{"t": acme.ID, "i": first["id"]})["invoiceDocument"].(map[string]any)
+	pdf, err := base64.StdEncoding.DecodeString(doc["base64"].(string))
+	if err != nil || doc["contentType"] != "application/pdf" || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatalf("invoice document %v: %v", doc["contentType"], err)
+	}
+	if bin, err := exec.LookPath("pdftotext"); err == nil {
+		c := exec.Command(bin, "-", "-")
+		c.Stdin = bytes.NewReader(pdf)
+		out, err := c.Output()
+		if err != nil || !strings.Contains(string(out), "Total due") || !strings.Contains(string(out), acme.ID) {
+			t.Errorf("pdftotext: %v\n%s", err, out)
+		}
+	}
+	usage := isoMust(t, base, cust, `query($t: ID!) { currentUsage(tenantId: $t) { meter quantity amount } }`, map[string]any{"t": acme.ID})
+	if len(usage["currentUsage"].([]any)) == 0 {
+		t.Errorf("no current usage: %v", usage)
+	}
+
+	book := isoMust(t, base, msp, `{ priceBook { id planId version baseFee limits { maxMonitors } } }`, nil)["priceBook"].([]any)
+	if len(book) != 3 {
+		t.Fatalf("the default book has %d versions: %v", len(book), book)
+	}
+	var enterprise string
+	for _, v := range book {
+		if v.(map[string]any)["planId"] == "enterprise" {
+			enterprise = v.(map[string]any)["id"].(string)
+		}
+	}
+	pv := isoMust(t, base, cust, `query($t: ID!, $v: ID!) { previewPlanChange(tenantId: $t, versionId: $v) { upgrade delta lines { kind amount } } }`,
+		map[string]any{"t": acme.ID, "v": enterprise})["previewPlanChange"].(map[string]any)
+	if pv["upgrade"] != true || pv["delta"].(float64) <= 0 {
+		t.Errorf("preview %v", pv)
+	}
+	ch := isoMust(t, base, cust, `mutation($t: ID!, $v: ID!) { changePriceVersion(tenantId: $t, versionId: $v) { preview { delta } userErrors { field message } } }`,
+		map[string]any{"t": acme.ID, "v": enterprise})["changePriceVersion"].(map[string]any)
+	if ch["preview"].(map[string]any)["delta"] != pv["delta"] {
+		t.Errorf("change %v, preview %v", ch, pv)
+	}
+	// Bad input comes back as a user error naming the field.
+	bad, err := isoPost(ctx, base, msp, `mutation($in: PriceVersionInput!) { addPriceVersion(input: $in) { priceVersion { id } userErrors { field message } } }`,
+		map[string]any{"in": map[string]any{"planId": "x", "name": "X", "currency": "EUR", "interval": "month", "baseFee": 100,
+			"components": []any{map[string]any{"meter": "cpu_seconds", "aggregation": "sum", "model": "per_unit"}}}})
+	if err != nil || !strings.Contains(bad.Raw, `"field":["input","components[0]","meter"]`) {
+		t.Errorf("unknown meter: %v %s", err, bad.Raw)
+	}
+	rev := isoMust(t, base, msp, `{ revenue { tenantId recurring usage total } }`, nil)["revenue"].([]any)
+	if len(rev) != 1 || rev[0].(map[string]any)["tenantId"] != acme.ID || rev[0].(map[string]any)["recurring"].(float64) <= 0 {
+		t.Errorf("revenue %v", rev)
+	}
+	// A customer cannot settle its own invoice.
+	r, err := isoPost(ctx, base, cust, `mutation($t: ID!, $i: ID!) { setInvoiceStatus(tenantId: $t, invoiceId: $i, status: "paid") { invoice { id } } }`,
+		map[string]any{"t": acme.ID, "i": first["id"]})
+	if err != nil || len(r.Errors) == 0 || r.Errors[0].code() != "forbidden" {
+		t.Errorf("a customer marked its invoice paid: %s", r.Raw)
+	}
+	paid := isoMust(t, base, msp, `mutation($t: ID!, $i: ID!) { setInvoiceStatus(tenantId: $t, invoiceId: $i, status: "paid") { invoice { status } userErrors { message } } }`,
+		map[string]any{"t": acme.ID, "i": first["id"]})["setInvoiceStatus"].(map[string]any)
+	if paid["invoice"].(map[string]any)["status"] != "paid" {
+		t.Errorf("settle %v", paid)
+	}
+}
