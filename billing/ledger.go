@@ -1,12 +1,15 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/opsward/opsward"
@@ -277,6 +280,9 @@ type Invoice struct {
 	Number                   int64 // 0 while a draft
 	Status                   string
 	Draft
+	// Credited is the sum of the invoice's credit notes; Total minus
+	// Credited is what is still due.
+	Credited  int64
 	CreatedAt time.Time
 }
 
@@ -469,7 +475,7 @@ func (l *Ledger) Invoices(ctx context.Context, tenantID string) ([]Invoice, erro
 		return nil, err
 	}
 	rows, err := l.db.QueryContext(ctx, l.q(`SELECT id, provider_id, coalesce(number, 0), status, currency, period_start, period_end,
-		subtotal, discount, tax, credit, total, lines, created_at FROM invoices WHERE tenant_id = ? ORDER BY period_start DESC`), tenantID)
+		subtotal, discount, tax, credit, total, lines, created_at, credited FROM invoices WHERE tenant_id = ? ORDER BY period_start DESC`), tenantID)
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -479,7 +485,7 @@ func (l *Ledger) Invoices(ctx context.Context, tenantID string) ([]Invoice, erro
 		inv := Invoice{TenantID: tenantID}
 		var lines string
 		if err := rows.Scan(&inv.ID, &inv.ProviderID, &inv.Number, &inv.Status, &inv.Currency, scanTime{&inv.Period.Start}, scanTime{&inv.Period.End},
-			&inv.Subtotal, &inv.Discount, &inv.Tax, &inv.Credit, &inv.Total, &lines, scanTime{&inv.CreatedAt}); err != nil {
+			&inv.Subtotal, &inv.Discount, &inv.Tax, &inv.Credit, &inv.Total, &lines, scanTime{&inv.CreatedAt}, &inv.Credited); err != nil {
 			return nil, storeErr(err)
 		}
 		if err := json.Unmarshal([]byte(lines), &inv.Lines); err != nil {
@@ -733,4 +739,60 @@ func (l *Ledger) EnsureAccount(ctx context.Context, tenantID, providerID, planID
 		return false, err
 	}
 	return true, nil
+}
+
+// DailyUsage is one meter's usage on one UTC day.
+type DailyUsage struct {
+	Day      time.Time
+	Meter    Meter
+	Events   int64
+	Quantity int64 // sum of quantities
+	Max      int64
+}
+
+// maxHistoryDays bounds a history request.
+const maxHistoryDays = 400
+
+// UsageHistory returns a tenant's usage per UTC day and meter in [from,
+// to), days ascending (billing:read, a tenant in the actor's reach).
+func (l *Ledger) UsageHistory(ctx context.Context, tenantID string, from, to time.Time) ([]DailyUsage, error) {
+	if err := tenants.Authorize(ctx, tenants.PermBillingRead); err != nil {
+		return nil, err
+	}
+	from, to = from.UTC().Truncate(24*time.Hour), to.UTC()
+	if !to.After(from) {
+		return nil, opsward.FieldErrorf("to", "to must be after from")
+	}
+	if to.Sub(from) > maxHistoryDays*24*time.Hour {
+		return nil, opsward.FieldErrorf("to", "a usage history covers at most %d days", maxHistoryDays)
+	}
+	if err := l.inReach(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	recs, err := l.usage.events(tenants.Privileged(ctx, "billing: usage of a tenant in reach"), tenantID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		day time.Time
+		m   Meter
+	}
+	idx := map[key]int{}
+	var out []DailyUsage
+	for _, r := range recs {
+		k := key{r.At.UTC().Truncate(24 * time.Hour), r.Meter}
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, DailyUsage{Day: k.day, Meter: k.m})
+		}
+		out[i].Events++
+		out[i].Quantity += r.Quantity
+		out[i].Max = max(out[i].Max, r.Quantity)
+	}
+	slices.SortFunc(out, func(a, b DailyUsage) int {
+		return cmp.Or(a.Day.Compare(b.Day), strings.Compare(string(a.Meter), string(b.Meter)))
+	})
+	return out, nil
 }

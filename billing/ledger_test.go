@@ -144,3 +144,60 @@ func TestPeriodClose(t *testing.T) {
 		}
 	})
 }
+
+func TestCreditNotes(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		led, err := billing.NewLedger(e.pdb, billing.LedgerConfig{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := led.EnsureDefaultBook(ctx, e.provider.ID); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		if _, err := led.EnsureAccount(ctx, e.custA.ID, e.provider.ID, billing.PlanEssentials, start); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := led.CloseDue(ctx, time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)); err != nil || n != 2 {
+			t.Fatalf("closed %d, %v", n, err)
+		}
+		msp := as(e.provider, opsward.RoleOwner)
+		invs, _ := led.Invoices(msp, e.custA.ID)
+		jan, feb := invs[1], invs[0]
+		if jan.Total != 4900 {
+			t.Fatalf("January %+v", jan.Draft)
+		}
+		if _, err := led.IssueCreditNote(as(e.custA, opsward.RoleOwner), e.custA.ID, jan.ID, 100, "goodwill"); opsward.ErrorCode(err) != opsward.EFORBIDDEN {
+			t.Errorf("a customer credited itself: %v", err)
+		}
+		if _, err := led.IssueCreditNote(msp, e.custA.ID, jan.ID, 4901, "too much"); opsward.ErrorField(err) != "amount" {
+			t.Errorf("credit above the total: %v", err)
+		}
+		if _, err := led.IssueCreditNote(msp, e.custA.ID, jan.ID, 900, "outage on 3 January"); err != nil {
+			t.Fatal(err)
+		}
+		if err := led.SetStatus(msp, e.custA.ID, feb.ID, billing.StatusPaid); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := led.IssueCreditNote(msp, e.custA.ID, feb.ID, 1000, "outage in February"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := led.IssueCreditNote(msp, e.custA.ID, jan.ID, 4001, "again"); opsward.ErrorField(err) != "amount" {
+			t.Errorf("credits above the total together: %v", err)
+		}
+		invs, _ = led.Invoices(msp, e.custA.ID)
+		if invs[1].Credited != 900 || invs[0].Credited != 1000 {
+			t.Errorf("credited %d and %d", invs[1].Credited, invs[0].Credited)
+		}
+		// The paid invoice's credit is applied to the next one.
+		if n, err := led.CloseDue(ctx, time.Date(2026, 4, 1, 2, 0, 0, 0, time.UTC)); err != nil || n != 1 {
+			t.Fatalf("closed %d, %v", n, err)
+		}
+		invs, _ = led.Invoices(msp, e.custA.ID)
+		if mar := invs[0]; mar.Credit != 1000 || mar.Total != 3900 {
+			t.Errorf("March credit %d total %d, want 1000 and 3900", mar.Credit, mar.Total)
+		}
+	})
+}

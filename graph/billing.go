@@ -100,7 +100,7 @@ func lineModels(ls []billing.Line) []*model.InvoiceLine {
 func invoiceModel(inv billing.Invoice) *model.Invoice {
 	return &model.Invoice{ID: inv.ID, TenantID: inv.TenantID, Number: int(inv.Number), Status: inv.Status, Currency: inv.Currency,
 		PeriodStart: inv.Period.Start, PeriodEnd: inv.Period.End, Subtotal: int(inv.Subtotal), Discount: int(inv.Discount),
-		Tax: int(inv.Tax), Credit: int(inv.Credit), Total: int(inv.Total), Lines: lineModels(inv.Lines)}
+		Tax: int(inv.Tax), Credit: int(inv.Credit), Total: int(inv.Total), Credited: int(inv.Credited), Lines: lineModels(inv.Lines)}
 }
 
 func previewModel(pv billing.ChangePreview) *model.PlanChangePreview {

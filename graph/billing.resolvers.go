@@ -10,12 +10,23 @@ import (
 	"context"
 	"encoding/base64"
 	"strings"
+	"time"
 
 	"github.com/opsward/opsward"
-
 	"github.com/opsward/opsward/billing"
 	"github.com/opsward/opsward/graph/model"
 )
+
+// IssueCreditNote is the resolver for the issueCreditNote field.
+func (r *mutationResolver) IssueCreditNote(ctx context.Context, tenantID string, invoiceID string, amount int, reason string) (*model.IssueCreditNotePayload, error) {
+	cn, err := r.Ledger.IssueCreditNote(ctx, tenantID, invoiceID, int64(amount), reason)
+	ue, err := userErrors(err, "")
+	if err != nil || len(ue) > 0 {
+		return &model.IssueCreditNotePayload{UserErrors: ue}, err
+	}
+	return &model.IssueCreditNotePayload{CreditNote: &model.CreditNote{ID: cn.ID, TenantID: cn.TenantID, InvoiceID: cn.InvoiceID,
+		Amount: int(cn.Amount), Reason: cn.Reason}, UserErrors: ue}, nil
+}
 
 // ChangePlan is the resolver for the changePlan field.
 func (r *mutationResolver) ChangePlan(ctx context.Context, tenantID string, plan string) (*model.ChangePlanPayload, error) {
@@ -64,6 +75,19 @@ func (r *mutationResolver) SetInvoiceStatus(ctx context.Context, tenantID string
 		}
 	}
 	return &model.SetInvoiceStatusPayload{UserErrors: ue}, nil
+}
+
+// UsageHistory is the resolver for the usageHistory field.
+func (r *queryResolver) UsageHistory(ctx context.Context, tenantID string, from time.Time, to time.Time) ([]*model.DailyUsage, error) {
+	days, err := r.Ledger.UsageHistory(ctx, tenantID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.DailyUsage, len(days))
+	for i, d := range days {
+		out[i] = &model.DailyUsage{Day: d.Day, Meter: string(d.Meter), Events: int(d.Events), Quantity: int(d.Quantity), Max: int(d.Max)}
+	}
+	return out, nil
 }
 
 // Plans is the resolver for the plans field.

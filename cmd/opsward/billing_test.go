@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/opsward/opsward/tenants"
 )
@@ -107,6 +108,20 @@ func TestBillingThroughTheAPI(t *testing.T) {
 	rev := isoMust(t, base, msp, `{ revenue { tenantId recurring usage total } }`, nil)["revenue"].([]any)
 	if len(rev) != 1 || rev[0].(map[string]any)["tenantId"] != acme.ID || rev[0].(map[string]any)["recurring"].(float64) <= 0 {
 		t.Errorf("revenue %v", rev)
+	}
+	hist := isoMust(t, base, cust, `query($t: ID!, $f: Time!, $to: Time!) { usageHistory(tenantId: $t, from: $f, to: $to) { day meter events quantity } }`,
+		map[string]any{"t": acme.ID, "f": time.Now().AddDate(0, -3, 0).UTC().Format(time.RFC3339), "to": time.Now().UTC().Format(time.RFC3339)})
+	var events float64
+	for _, d := range hist["usageHistory"].([]any) {
+		events += d.(map[string]any)["events"].(float64)
+	}
+	if events != 40 {
+		t.Errorf("usage history counts %v events, want the 40 seeded", events)
+	}
+	cn := isoMust(t, base, msp, `mutation($t: ID!, $i: ID!) { issueCreditNote(tenantId: $t, invoiceId: $i, amount: 100, reason: "outage") { creditNote { id amount } userErrors { message } } }`,
+		map[string]any{"t": acme.ID, "i": first["id"]})["issueCreditNote"].(map[string]any)
+	if cn["creditNote"].(map[string]any)["amount"].(float64) != 100 {
+		t.Errorf("credit note %v", cn)
 	}
 	// A customer cannot settle its own invoice.
 	r, err := isoPost(ctx, base, cust, `mutation($t: ID!, $i: ID!) { setInvoiceStatus(tenantId: $t, invoiceId: $i, status: "paid") { invoice { id } } }`,

@@ -292,6 +292,14 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	CreditNote struct {
+		Amount    func(childComplexity int) int
+		ID        func(childComplexity int) int
+		InvoiceID func(childComplexity int) int
+		Reason    func(childComplexity int) int
+		TenantID  func(childComplexity int) int
+	}
+
 	CustodyEntry struct {
 		Action  func(childComplexity int) int
 		ActorID func(childComplexity int) int
@@ -305,6 +313,14 @@ type ComplexityRoot struct {
 		TenantID  func(childComplexity int) int
 		Total     func(childComplexity int) int
 		Usage     func(childComplexity int) int
+	}
+
+	DailyUsage struct {
+		Day      func(childComplexity int) int
+		Events   func(childComplexity int) int
+		Max      func(childComplexity int) int
+		Meter    func(childComplexity int) int
+		Quantity func(childComplexity int) int
 	}
 
 	DeadJob struct {
@@ -615,6 +631,7 @@ type ComplexityRoot struct {
 
 	Invoice struct {
 		Credit      func(childComplexity int) int
+		Credited    func(childComplexity int) int
 		Currency    func(childComplexity int) int
 		Discount    func(childComplexity int) int
 		ID          func(childComplexity int) int
@@ -658,6 +675,11 @@ type ComplexityRoot struct {
 		To         func(childComplexity int) int
 		UnitAmount func(childComplexity int) int
 		Units      func(childComplexity int) int
+	}
+
+	IssueCreditNotePayload struct {
+		CreditNote func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	LogSource struct {
@@ -869,6 +891,7 @@ type ComplexityRoot struct {
 		ImportIndicatorsCSV       func(childComplexity int, listID string, csv string, source *string) int
 		ImportStixBundle          func(childComplexity int, listID string, bundle string, source *string) int
 		InviteUser                func(childComplexity int, input model.InviteUserInput) int
+		IssueCreditNote           func(childComplexity int, tenantID string, invoiceID string, amount int, reason string) int
 		Login                     func(childComplexity int, input model.LoginInput) int
 		Logout                    func(childComplexity int, refreshToken *string) int
 		PauseMonitor              func(childComplexity int, id string) int
@@ -1094,6 +1117,7 @@ type ComplexityRoot struct {
 		Tenant               func(childComplexity int, id string) int
 		Tenants              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.TenantWhereInput, orderBy []*ent.TenantOrder, subtreeOf *string) int
 		UptimeCSV            func(childComplexity int, from time.Time, to time.Time, assetID *string) int
+		UsageHistory         func(childComplexity int, tenantID string, from time.Time, to time.Time) int
 		Viewer               func(childComplexity int) int
 	}
 
@@ -2249,6 +2273,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateAPIKeyPayload.UserErrors(childComplexity), true
 
+	case "CreditNote.amount":
+		if e.ComplexityRoot.CreditNote.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.Amount(childComplexity), true
+	case "CreditNote.id":
+		if e.ComplexityRoot.CreditNote.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.ID(childComplexity), true
+	case "CreditNote.invoiceId":
+		if e.ComplexityRoot.CreditNote.InvoiceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.InvoiceID(childComplexity), true
+	case "CreditNote.reason":
+		if e.ComplexityRoot.CreditNote.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.Reason(childComplexity), true
+	case "CreditNote.tenantId":
+		if e.ComplexityRoot.CreditNote.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreditNote.TenantID(childComplexity), true
+
 	case "CustodyEntry.action":
 		if e.ComplexityRoot.CustodyEntry.Action == nil {
 			break
@@ -2304,6 +2359,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustomerRevenue.Usage(childComplexity), true
+
+	case "DailyUsage.day":
+		if e.ComplexityRoot.DailyUsage.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyUsage.Day(childComplexity), true
+	case "DailyUsage.events":
+		if e.ComplexityRoot.DailyUsage.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyUsage.Events(childComplexity), true
+	case "DailyUsage.max":
+		if e.ComplexityRoot.DailyUsage.Max == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyUsage.Max(childComplexity), true
+	case "DailyUsage.meter":
+		if e.ComplexityRoot.DailyUsage.Meter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyUsage.Meter(childComplexity), true
+	case "DailyUsage.quantity":
+		if e.ComplexityRoot.DailyUsage.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyUsage.Quantity(childComplexity), true
 
 	case "DeadJob.attempts":
 		if e.ComplexityRoot.DeadJob.Attempts == nil {
@@ -3523,6 +3609,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.Credit(childComplexity), true
+	case "Invoice.credited":
+		if e.ComplexityRoot.Invoice.Credited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Credited(childComplexity), true
 	case "Invoice.currency":
 		if e.ComplexityRoot.Invoice.Currency == nil {
 			break
@@ -3730,6 +3822,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.InvoiceTier.Units(childComplexity), true
+
+	case "IssueCreditNotePayload.creditNote":
+		if e.ComplexityRoot.IssueCreditNotePayload.CreditNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueCreditNotePayload.CreditNote(childComplexity), true
+	case "IssueCreditNotePayload.userErrors":
+		if e.ComplexityRoot.IssueCreditNotePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IssueCreditNotePayload.UserErrors(childComplexity), true
 
 	case "LogSource.cidrs":
 		if e.ComplexityRoot.LogSource.Cidrs == nil {
@@ -4896,6 +5001,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InviteUser(childComplexity, args["input"].(model.InviteUserInput)), true
+	case "Mutation.issueCreditNote":
+		if e.ComplexityRoot.Mutation.IssueCreditNote == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_issueCreditNote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.IssueCreditNote(childComplexity, args["tenantId"].(string), args["invoiceId"].(string), args["amount"].(int), args["reason"].(string)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -6249,6 +6365,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.UptimeCSV(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["assetId"].(*string)), true
+	case "Query.usageHistory":
+		if e.ComplexityRoot.Query.UsageHistory == nil {
+			break
+		}
+
+		args, err := ec.field_Query_usageHistory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.UsageHistory(childComplexity, args["tenantId"].(string), args["from"].(time.Time), args["to"].(time.Time)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -7347,6 +7474,8 @@ type ChangePlanPayload {
 }
 
 extend type Query {
+  "A customer's usage per day and meter in [from, to) (at most 400 days). Needs billing:read."
+  usageHistory(tenantId: ID!, from: Time!, to: Time!): [DailyUsage!]! @can(perm: "billing:read")
   "The plan catalogue. Needs credentials."
   plans: [Plan!]! @authenticated
   "A tenant's subscription. Needs billing:read."
@@ -7354,6 +7483,8 @@ extend type Query {
 }
 
 extend type Mutation {
+  "Credit part of a finalized or paid invoice: lowers what is due, or on a paid invoice becomes credit for the next. Needs billing:write, as the provider."
+  issueCreditNote(tenantId: ID!, invoiceId: ID!, amount: Int!, reason: String!): IssueCreditNotePayload! @can(perm: "billing:write")
   "Move a customer to another plan. Queue weight and concurrency follow within seconds, without a restart. Needs billing:write."
   changePlan(tenantId: ID!, plan: ID!): ChangePlanPayload! @can(perm: "billing:write")
 }
@@ -7479,9 +7610,35 @@ type Invoice {
   discount: Int!
   tax: Int!
   credit: Int!
-  "The amount due."
+  "The amount of the invoice."
   total: Int!
+  "What credit notes took off the total."
+  credited: Int!
   lines: [InvoiceLine!]!
+}
+
+"A correction of a finalized or paid invoice."
+type CreditNote {
+  id: ID!
+  tenantId: ID!
+  invoiceId: ID!
+  amount: Int!
+  reason: String!
+}
+
+type IssueCreditNotePayload {
+  creditNote: CreditNote
+  userErrors: [UserError!]!
+}
+
+"One meter's usage on one UTC day."
+type DailyUsage {
+  day: Time!
+  meter: String!
+  events: Int!
+  "The sum of the events' quantities."
+  quantity: Int!
+  max: Int!
 }
 
 "What a plan change would do, before it is made."
@@ -14745,6 +14902,22 @@ func (ec *executionContext) childFields_CreateAPIKeyPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type CreateAPIKeyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreditNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CreditNote_id(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_CreditNote_tenantId(ctx, field)
+	case "invoiceId":
+		return ec.fieldContext_CreditNote_invoiceId(ctx, field)
+	case "amount":
+		return ec.fieldContext_CreditNote_amount(ctx, field)
+	case "reason":
+		return ec.fieldContext_CreditNote_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreditNote", field.Name)
+}
+
 func (ec *executionContext) childFields_CustodyEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "at":
@@ -14773,6 +14946,22 @@ func (ec *executionContext) childFields_CustomerRevenue(ctx context.Context, fie
 		return ec.fieldContext_CustomerRevenue_total(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CustomerRevenue", field.Name)
+}
+
+func (ec *executionContext) childFields_DailyUsage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "day":
+		return ec.fieldContext_DailyUsage_day(ctx, field)
+	case "meter":
+		return ec.fieldContext_DailyUsage_meter(ctx, field)
+	case "events":
+		return ec.fieldContext_DailyUsage_events(ctx, field)
+	case "quantity":
+		return ec.fieldContext_DailyUsage_quantity(ctx, field)
+	case "max":
+		return ec.fieldContext_DailyUsage_max(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DailyUsage", field.Name)
 }
 
 func (ec *executionContext) childFields_DeadJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -15413,6 +15602,8 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_credit(ctx, field)
 	case "total":
 		return ec.fieldContext_Invoice_total(ctx, field)
+	case "credited":
+		return ec.fieldContext_Invoice_credited(ctx, field)
 	case "lines":
 		return ec.fieldContext_Invoice_lines(ctx, field)
 	}
@@ -15479,6 +15670,16 @@ func (ec *executionContext) childFields_InvoiceTier(ctx context.Context, field g
 		return ec.fieldContext_InvoiceTier_flat(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InvoiceTier", field.Name)
+}
+
+func (ec *executionContext) childFields_IssueCreditNotePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "creditNote":
+		return ec.fieldContext_IssueCreditNotePayload_creditNote(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_IssueCreditNotePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IssueCreditNotePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_LogSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -167,6 +167,15 @@ type CreateTenantInput struct {
 	ContactEmail  *string `json:"contactEmail,omitempty"`
 }
 
+// A correction of a finalized or paid invoice.
+type CreditNote struct {
+	ID        string `json:"id"`
+	TenantID  string `json:"tenantId"`
+	InvoiceID string `json:"invoiceId"`
+	Amount    int    `json:"amount"`
+	Reason    string `json:"reason"`
+}
+
 type CustodyEntry struct {
 	At      time.Time `json:"at"`
 	ActorID string    `json:"actorId"`
@@ -181,6 +190,16 @@ type CustomerRevenue struct {
 	Recurring int    `json:"recurring"`
 	Usage     int    `json:"usage"`
 	Total     int    `json:"total"`
+}
+
+// One meter's usage on one UTC day.
+type DailyUsage struct {
+	Day    time.Time `json:"day"`
+	Meter  string    `json:"meter"`
+	Events int       `json:"events"`
+	// The sum of the events' quantities.
+	Quantity int `json:"quantity"`
+	Max      int `json:"max"`
 }
 
 // A job that failed every attempt and waits in the dead-letter queue.
@@ -380,9 +399,11 @@ type Invoice struct {
 	Discount    int       `json:"discount"`
 	Tax         int       `json:"tax"`
 	Credit      int       `json:"credit"`
-	// The amount due.
-	Total int            `json:"total"`
-	Lines []*InvoiceLine `json:"lines"`
+	// The amount of the invoice.
+	Total int `json:"total"`
+	// What credit notes took off the total.
+	Credited int            `json:"credited"`
+	Lines    []*InvoiceLine `json:"lines"`
 }
 
 // A rendered invoice.
@@ -421,6 +442,11 @@ type InvoiceTier struct {
 	UnitAmount int  `json:"unitAmount"`
 	Per        int  `json:"per"`
 	Flat       int  `json:"flat"`
+}
+
+type IssueCreditNotePayload struct {
+	CreditNote *CreditNote  `json:"creditNote,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 type LogSourceInput struct {

@@ -53,6 +53,7 @@ CREATE TABLE invoices (
   tax           bigint      NOT NULL,
   credit        bigint      NOT NULL,
   total         bigint      NOT NULL,
+  credited      bigint      NOT NULL DEFAULT 0,
   lines         jsonb       NOT NULL,
   created_at    timestamptz NOT NULL,
   finalized_at  timestamptz,
@@ -60,6 +61,18 @@ CREATE TABLE invoices (
   PRIMARY KEY (tenant_id, id),
   UNIQUE (tenant_id, period_start),
   UNIQUE (provider_id, number)
+);
+
+-- A credit note corrects a finalized or paid invoice: it lowers what is
+-- due on it; on a paid invoice the amount becomes credit for the next.
+CREATE TABLE credit_notes (
+  tenant_id   varchar(40) NOT NULL,
+  id          varchar(40) NOT NULL,
+  invoice_id  varchar(40) NOT NULL,
+  amount      bigint      NOT NULL CHECK (amount > 0),
+  reason      varchar(500) NOT NULL,
+  created_at  timestamptz NOT NULL,
+  PRIMARY KEY (tenant_id, id)
 );
 
 CREATE TABLE invoice_numbers (
@@ -92,9 +105,15 @@ ALTER TABLE invoice_numbers FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON invoice_numbers
   USING (opsward_privileged() OR tenant_id IN (SELECT id FROM tenants))
   WITH CHECK (opsward_privileged() OR tenant_id IN (SELECT id FROM tenants));
+ALTER TABLE credit_notes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE credit_notes FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON credit_notes
+  USING (opsward_privileged() OR tenant_id IN (SELECT id FROM tenants))
+  WITH CHECK (opsward_privileged() OR tenant_id IN (SELECT id FROM tenants));
 
 -- +goose Down
 DROP TABLE invoice_numbers;
+DROP TABLE credit_notes;
 DROP TABLE invoices;
 DROP TABLE subscription_phases;
 DROP TABLE billing_accounts;

@@ -48,6 +48,7 @@ CREATE TABLE invoices (
   tax           INTEGER      NOT NULL,
   credit        INTEGER      NOT NULL,
   total         INTEGER      NOT NULL,
+  credited      INTEGER      NOT NULL DEFAULT 0,
   lines         TEXT       NOT NULL,
   created_at    INTEGER NOT NULL,
   finalized_at  INTEGER,
@@ -57,6 +58,18 @@ CREATE TABLE invoices (
   UNIQUE (provider_id, number)
 );
 
+-- A credit note corrects a finalized or paid invoice: it lowers what is
+-- due on it; on a paid invoice the amount becomes credit for the next.
+CREATE TABLE credit_notes (
+  tenant_id   TEXT NOT NULL,
+  id          TEXT NOT NULL,
+  invoice_id  TEXT NOT NULL,
+  amount      INTEGER      NOT NULL CHECK (amount > 0),
+  reason      TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+
 CREATE TABLE invoice_numbers (
   tenant_id  TEXT NOT NULL PRIMARY KEY,
   last       INTEGER      NOT NULL
@@ -64,6 +77,7 @@ CREATE TABLE invoice_numbers (
 
 -- +goose Down
 DROP TABLE invoice_numbers;
+DROP TABLE credit_notes;
 DROP TABLE invoices;
 DROP TABLE subscription_phases;
 DROP TABLE billing_accounts;
