@@ -15,7 +15,7 @@ import (
 // openLedger makes the billing ledger and registers the period-close job.
 // It runs after the NOC, whose monitor count gates plan changes.
 func (m *Main) openLedger(context.Context) error {
-	led, err := billing.NewLedger(m.DB, billing.LedgerConfig{}, m.Logger)
+	led, err := billing.NewLedger(m.DB, billing.LedgerConfig{Grace: m.Config.BillingGrace}, m.Logger)
 	if err != nil {
 		return fmt.Errorf("billing: %v", err)
 	}

@@ -55,6 +55,9 @@ type Config struct {
 	// PprofAddr, when set, serves Go's profiler on a listener of its own
 	// (keep it on loopback).
 	PprofAddr string
+	// BillingGrace is how long after a billing period ends its late usage
+	// still goes into its invoice, before the period closes.
+	BillingGrace time.Duration
 	// EgressAllow lists special-purpose ranges (private, loopback, …) that
 	// tenants' monitors and webhooks may reach anyway: the MSP's decision,
 	// for customers whose systems sit on a routed private network.
@@ -214,6 +217,8 @@ func settings() []setting {
 	add(mk("OPSWARD_PUBLIC_URL", "public-url", "the deployment's public base URL, used as token issuer (default opsward)", g, s))
 	g, s = str(func(c *Config) *string { return &c.PprofAddr })
 	add(mk("OPSWARD_PPROF_ADDR", "pprof-addr", "serve Go's profiler on this address, such as 127.0.0.1:6060 (default off)", g, s))
+	g, s = dur(func(c *Config) *time.Duration { return &c.BillingGrace })
+	add(mk("OPSWARD_BILLING_GRACE", "billing-grace", "how long after a billing period ends late usage still counts in it, before its invoice closes (default 1h, at most 168h)", g, s))
 	return out
 }
 
@@ -280,6 +285,7 @@ func (c Config) WithDefaults() Config {
 	dd(&c.WriteTimeout, 60*time.Second)
 	dd(&c.IdleTimeout, 120*time.Second)
 	dd(&c.ShutdownTimeout, 20*time.Second)
+	dd(&c.BillingGrace, time.Hour)
 	if c.GraphQLMaxDepth == 0 {
 		c.GraphQLMaxDepth = 12
 	}
@@ -296,6 +302,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("OPSWARD_HTTP_ADDR: %q is not host:port", c.HTTPAddr)
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return fmt.Errorf("OPSWARD_HTTP_ADDR: %q has no valid port", c.HTTPAddr)
+	}
+	if c.BillingGrace < 0 || c.BillingGrace > 7*24*time.Hour {
+		return fmt.Errorf("OPSWARD_BILLING_GRACE: %s is not between 0 and 168h", c.BillingGrace)
 	}
 	if c.PprofAddr != "" {
 		if _, _, err := net.SplitHostPort(c.PprofAddr); err != nil {
