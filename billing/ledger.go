@@ -66,7 +66,8 @@ type Ledger struct {
 	monitors MonitorCounter
 }
 
-// SetMonitorCounter registers the NOC's monitor count.
+// SetMonitorCounter registers the NOC's monitor count. Call it before
+// serving: it is not synchronized with plan changes.
 func (l *Ledger) SetMonitorCounter(c MonitorCounter) { l.monitors = c }
 
 // NewLedger returns the ledger on the application's pool.

@@ -1,7 +1,6 @@
 package billing
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"math/big"
@@ -685,11 +684,4 @@ func addChecked(a, b int64) (int64, bool) {
 
 func errOverflow(field string) error {
 	return opsward.FieldErrorf(field, "the amount of %s would overflow: lower the price or the quantity", field)
-}
-
-// sortEvents orders events by time then key, for stable output.
-func sortEvents(evs []UsageEvent) {
-	slices.SortFunc(evs, func(a, b UsageEvent) int {
-		return cmp.Or(a.At.Compare(b.At), strings.Compare(a.Key, b.Key))
-	})
 }
