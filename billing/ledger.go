@@ -207,20 +207,7 @@ func (l *Ledger) PriceBook(ctx context.Context, providerID string) ([]PriceVersi
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	defer rows.Close()
-	var out []PriceVersion
-	for rows.Next() {
-		var doc string
-		var v PriceVersion
-		if err := rows.Scan(&doc); err != nil {
-			return nil, storeErr(err)
-		}
-		if err := json.Unmarshal([]byte(doc), &v); err != nil {
-			return nil, opsward.Internal(err)
-		}
-		out = append(out, v)
-	}
-	return out, storeErr(rows.Err())
+	return scanVersions(rows)
 }
 
 // Account is a customer's billing account.
@@ -697,20 +684,7 @@ func (l *Ledger) Book(ctx context.Context) ([]PriceVersion, error) {
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	defer rows.Close()
-	out := []PriceVersion{}
-	for rows.Next() {
-		var doc string
-		var v PriceVersion
-		if err := rows.Scan(&doc); err != nil {
-			return nil, storeErr(err)
-		}
-		if err := json.Unmarshal([]byte(doc), &v); err != nil {
-			return nil, opsward.Internal(err)
-		}
-		out = append(out, v)
-	}
-	return out, storeErr(rows.Err())
+	return scanVersions(rows)
 }
 
 // EnsureAccount opens a billing account for a customer that has none, on
@@ -796,4 +770,22 @@ func (l *Ledger) UsageHistory(ctx context.Context, tenantID string, from, to tim
 		return cmp.Or(a.Day.Compare(b.Day), strings.Compare(string(a.Meter), string(b.Meter)))
 	})
 	return out, nil
+}
+
+// scanVersions reads rows of one column, a price version's JSON document.
+func scanVersions(rows *sql.Rows) ([]PriceVersion, error) {
+	defer rows.Close()
+	out := []PriceVersion{}
+	for rows.Next() {
+		var doc string
+		var v PriceVersion
+		if err := rows.Scan(&doc); err != nil {
+			return nil, storeErr(err)
+		}
+		if err := json.Unmarshal([]byte(doc), &v); err != nil {
+			return nil, opsward.Internal(err)
+		}
+		out = append(out, v)
+	}
+	return out, storeErr(rows.Err())
 }

@@ -225,12 +225,7 @@ func (s *UsageStore) unbilled(ctx context.Context, q querier, tenantID string, b
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	recs, err := s.scan(rows)
-	out := make([]UsageEvent, len(recs))
-	for i, r := range recs {
-		out[i] = r.UsageEvent
-	}
-	return out, err
+	return s.scanEvents(rows)
 }
 
 // billed reads the events of [from, to) that invoices have billed.
@@ -240,12 +235,7 @@ func (s *UsageStore) billed(ctx context.Context, q querier, tenantID string, fro
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	recs, err := s.scan(rows)
-	out := make([]UsageEvent, len(recs))
-	for i, r := range recs {
-		out[i] = r.UsageEvent
-	}
-	return out, err
+	return s.scanEvents(rows)
 }
 
 // markBilled sets invoiceID on the unbilled events the invoice rated.
@@ -260,4 +250,14 @@ func (s *UsageStore) markBilled(ctx context.Context, tx *sql.Tx, tenantID, invoi
 
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// scanEvents reads rows of usageCols as bare usage events.
+func (s *UsageStore) scanEvents(rows *sql.Rows) ([]UsageEvent, error) {
+	recs, err := s.scan(rows)
+	out := make([]UsageEvent, len(recs))
+	for i, r := range recs {
+		out[i] = r.UsageEvent
+	}
+	return out, err
 }
