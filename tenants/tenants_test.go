@@ -500,6 +500,15 @@ func TestRowLevelSecurityAlone(t *testing.T) {
 			`INSERT INTO evidences (tenant_id, id, case_id, name, size, sha256, content, created_at) VALUES ($1, 'evd_b', 'cas_b', 'e', 0, '', '\x', now())`,
 			`INSERT INTO playbooks (tenant_id, id, name, trigger, steps, created_at, updated_at) VALUES ($1, 'pbk_b', 'p', '\x7b7d', '\x5b5d', now(), now())`,
 			`INSERT INTO playbook_runs (tenant_id, id, playbook_id, created_at, updated_at) VALUES ($1, 'pbr_b', 'pbk_b', now(), now())`,
+			// Billing's tables.
+			`INSERT INTO usage_events (tenant_id, meter, idempotency_key, quantity, occurred_at, received_at) VALUES ($1, 'events', 'k_b', 1, now(), now())`,
+			`INSERT INTO price_versions (tenant_id, id, plan_id, version, name, doc, created_at) VALUES ($1, 'prv_b', 'essentials', 1, 'v', '{}', now())`,
+			`INSERT INTO billing_accounts (tenant_id, provider_id, anchor, billing_interval, currency, period_start, created_at) VALUES ($1, $1, now(), 'month', 'usd', now(), now())`,
+			`INSERT INTO subscription_phases (tenant_id, starts_at, version_id) VALUES ($1, now(), 'prv_b')`,
+			`INSERT INTO invoices (tenant_id, id, provider_id, status, currency, period_start, period_end, subtotal, discount, tax, credit, total, lines, created_at)
+			 VALUES ($1, 'ivc_b', $1, 'draft', 'usd', now(), now(), 0, 0, 0, 0, 0, '[]', now())`,
+			`INSERT INTO credit_notes (tenant_id, id, invoice_id, amount, reason, created_at) VALUES ($1, 'crn_b', 'ivc_b', 1, 'r', now())`,
+			`INSERT INTO invoice_numbers (tenant_id, last) VALUES ($1, 1)`,
 		} {
 			if _, err := db.ExecContext(pctx, q, w.b.ID); err != nil {
 				t.Fatalf("privileged insert %q: %v", q, err)
