@@ -99,7 +99,7 @@ func (m *Main) startJobs(ctx context.Context) error {
 	if m.Roles.Scheduler {
 		// A monitor checked late is checked once: slots missed while the
 		// workers lagged are not run back to back.
-		s, err := dispatch.NewScheduler(m.Dispatch, m.source(), dispatch.SchedulerConfig{MaxCatchUp: 1})
+		s, err := dispatch.NewScheduler(m.Dispatch, m.source(), dispatch.SchedulerConfig{MaxCatchUp: 1, EphemeralRedis: m.Redis.Embedded})
 		if err != nil {
 			return fmt.Errorf("scheduler: %v", err)
 		}

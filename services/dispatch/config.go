@@ -175,6 +175,11 @@ type SchedulerConfig struct {
 	// MaxCatchUp caps the missed runs of one schedule fired late in one step
 	// (after an outage); older missed runs are skipped. Default 10.
 	MaxCatchUp int
+	// EphemeralRedis says Redis starts empty on every start (the embedded,
+	// in-process Redis): finding no dispatch data at the first look is then
+	// expected and logged at info; Redis emptied while running stays a
+	// warning.
+	EphemeralRedis bool
 }
 
 // WithDefaults returns c with unset fields filled in.

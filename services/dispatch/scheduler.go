@@ -41,6 +41,9 @@ type Scheduler struct {
 	rebuildReq chan struct{}
 	mu         sync.Mutex
 	started    bool
+	// built is set once this scheduler has built the dispatch data; read
+	// and written by the leader loop only.
+	built bool
 }
 
 // NewScheduler checks cfg and returns a Scheduler that rebuilds from src.
@@ -163,7 +166,11 @@ func (s *Scheduler) leaderStep(ctx context.Context, needSweep *bool, lastSweep *
 	}
 	rebuild := n == 0
 	if rebuild {
-		s.log.Warn("dispatch data missing from Redis (flushed or new); rebuilding from the source")
+		if s.cfg.EphemeralRedis && !s.built {
+			s.log.Info("dispatch data not yet in the in-process Redis; building it from the source")
+		} else {
+			s.log.Warn("dispatch data missing from Redis (flushed or new); rebuilding from the source")
+		}
 	}
 	select {
 	case <-s.rebuildReq:
@@ -176,6 +183,7 @@ func (s *Scheduler) leaderStep(ctx context.Context, needSweep *bool, lastSweep *
 			return fmt.Errorf("rebuild: %w", err)
 		}
 		s.log.Info("schedules rebuilt", "schedules", stats.Schedules, "policies", stats.Policies, "removed", stats.Removed)
+		s.built = true
 		*needSweep = true
 	}
 	if *needSweep || time.Since(*lastSweep) >= s.cfg.SweepEvery {
