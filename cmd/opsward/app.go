@@ -198,8 +198,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	if m.listener, err = net.Listen("tcp", m.Config.HTTPAddr); err != nil {
-		return fmt.Errorf("OPSWARD_HTTP_ADDR: cannot listen on %s: %v", m.Config.HTTPAddr, err)
+	addr, setting := m.listenAddr()
+	if m.listener, err = net.Listen("tcp", addr); err != nil {
+		return fmt.Errorf("%s: cannot listen on %s: %v", setting, addr, err)
 	}
 	m.server = &http.Server{
 		Handler:           m.Echo,
@@ -226,6 +227,21 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		"database", m.DB.Dialect, "redis", m.redisKind(),
 		"roles", fmt.Sprintf("%+v", m.Roles), "startup", time.Since(started).Round(time.Millisecond))
 	return nil
+}
+
+// listenAddr is where this process serves HTTP, and the setting that says
+// so: the api's address when it runs the api role; a worker or a scheduler
+// alone serves only health and metrics, on an address of its own, so the
+// three roles start side by side with no settings.
+func (m *Main) listenAddr() (addr, setting string) {
+	switch {
+	case m.Roles.API:
+		return m.Config.HTTPAddr, "OPSWARD_HTTP_ADDR"
+	case m.Roles.Worker:
+		return m.Config.WorkerAddr, "OPSWARD_WORKER_ADDR"
+	default:
+		return m.Config.SchedulerAddr, "OPSWARD_SCHEDULER_ADDR"
+	}
 }
 
 // mountAPI adds the GraphQL gateway and the explorer.

@@ -17,7 +17,12 @@ import (
 // OPSWARD_* environment variable and a flag of the same name; a flag wins
 // over the environment, and WithDefaults fills what neither set.
 type Config struct {
-	HTTPAddr           string
+	HTTPAddr string // the api role's listener (serve's too)
+	// WorkerAddr and SchedulerAddr are where a process that runs only the
+	// worker or only the scheduler role serves health and metrics, so that
+	// all three roles start side by side on one host with no settings.
+	WorkerAddr         string
+	SchedulerAddr      string
 	DataDir            string
 	DatabaseURL        string // empty: SQLite in DataDir
 	MigrateDatabaseURL string // the owner of the schema; empty: DatabaseURL
@@ -126,6 +131,10 @@ func settings() []setting {
 
 	g, s := str(func(c *Config) *string { return &c.HTTPAddr })
 	add(mk("OPSWARD_HTTP_ADDR", "http-addr", "address the HTTP server listens on (default 127.0.0.1:8080)", g, s))
+	g, s = str(func(c *Config) *string { return &c.WorkerAddr })
+	add(mk("OPSWARD_WORKER_ADDR", "worker-addr", "health and metrics address of `opsward worker` (default 127.0.0.1:8081)", g, s))
+	g, s = str(func(c *Config) *string { return &c.SchedulerAddr })
+	add(mk("OPSWARD_SCHEDULER_ADDR", "scheduler-addr", "health and metrics address of `opsward scheduler` (default 127.0.0.1:8082)", g, s))
 	g, s = str(func(c *Config) *string { return &c.DataDir })
 	add(mk("OPSWARD_DATA_DIR", "data-dir", "folder for the embedded database and keys (default ./data)", g, s))
 	g, s = str(func(c *Config) *string { return &c.DatabaseURL })
@@ -266,6 +275,8 @@ func (c Config) WithDefaults() Config {
 		}
 	}
 	def(&c.HTTPAddr, "127.0.0.1:8080")
+	def(&c.WorkerAddr, "127.0.0.1:8081")
+	def(&c.SchedulerAddr, "127.0.0.1:8082")
 	def(&c.DataDir, "./data")
 	def(&c.RedisPrefix, "opsward:")
 	def(&c.LogFormat, "text")
@@ -298,10 +309,14 @@ func (c Config) WithDefaults() Config {
 // Validate checks every setting; the first problem is returned as one line
 // that names the setting.
 func (c Config) Validate() error {
-	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil {
-		return fmt.Errorf("OPSWARD_HTTP_ADDR: %q is not host:port", c.HTTPAddr)
-	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("OPSWARD_HTTP_ADDR: %q has no valid port", c.HTTPAddr)
+	for _, a := range []struct{ env, v string }{
+		{"OPSWARD_HTTP_ADDR", c.HTTPAddr}, {"OPSWARD_WORKER_ADDR", c.WorkerAddr}, {"OPSWARD_SCHEDULER_ADDR", c.SchedulerAddr},
+	} {
+		if _, port, err := net.SplitHostPort(a.v); err != nil {
+			return fmt.Errorf("%s: %q is not host:port", a.env, a.v)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			return fmt.Errorf("%s: %q has no valid port", a.env, a.v)
+		}
 	}
 	if c.BillingGrace < 0 || c.BillingGrace > 7*24*time.Hour {
 		return fmt.Errorf("OPSWARD_BILLING_GRACE: %s is not between 0 and 168h", c.BillingGrace)
