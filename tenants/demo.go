@@ -39,6 +39,10 @@ type Demo struct {
 	Customers []DemoTenant `json:"customers"`
 }
 
+// DemoProviderSlug is the slug of the demonstration provider: a database
+// whose root tenant has it holds the demonstration data.
+const DemoProviderSlug = "demo-msp"
+
 // SeedDemo fills an empty database with a provider and its owner, and two
 // customers, each with an admin, a viewer and an API key. It refuses a
 // database that already holds tenants, so that demonstration data never
@@ -70,7 +74,7 @@ func (s *Service) SeedDemo(ctx context.Context) (*Demo, error) {
 			dt.Users = append(dt.Users, DemoCredential{Email: u.Email, Password: pw, Role: role, UserID: u.ID})
 			return nil
 		}
-		root, dp, err := mkTenant(nil, tenant.KindProvider, "demo-msp", "Demo MSP")
+		root, dp, err := mkTenant(nil, tenant.KindProvider, DemoProviderSlug, "Demo MSP")
 		if err != nil {
 			return err
 		}

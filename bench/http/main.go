@@ -340,7 +340,7 @@ func embeddedEnv(dataDir, addr string) []string {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, "OPSWARD_HTTP_ADDR="+addr, "OPSWARD_DATA_DIR="+dataDir)
+	env = append(env, "OPSWARD_HTTP_ADDR="+addr, "OPSWARD_DATA_DIR="+dataDir, "OPSWARD_DEMO=off")
 	if *logLevel != "" {
 		env = append(env, "OPSWARD_LOG_LEVEL="+*logLevel)
 	}

@@ -69,7 +69,7 @@ func main() {
 	}
 	defer admin.Exec("DROP DATABASE " + name + " WITH (FORCE)")
 	port := freePort()
-	env := append(os.Environ(), "OPSWARD_DATA_DIR="+dir, "OPSWARD_HTTP_ADDR=127.0.0.1:"+port, "OPSWARD_LOG_LEVEL=error",
+	env := append(os.Environ(), "OPSWARD_DATA_DIR="+dir, "OPSWARD_HTTP_ADDR=127.0.0.1:"+port, "OPSWARD_LOG_LEVEL=error", "OPSWARD_DEMO=off",
 		"OPSWARD_DATABASE_URL="+strings.Replace(*pgAdmin, "/postgres?", "/"+name+"?", 1), "OPSWARD_REDIS_URL="+*redisURL,
 		"OPSWARD_REDIS_PREFIX=ingestbench:"+name+":", "OPSWARD_MIGRATE_ON_START=on")
 	run := func(args ...string) []byte {

@@ -86,9 +86,13 @@ type Main struct {
 	migrator *migrations.Migrator
 	server   *http.Server
 	listener net.Listener
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	closers  []func() error
+	// demoOn is demo mode (see demo.go); demoListener serves its target.
+	demoOn       bool
+	demoListener net.Listener
+	demoDown     func(time.Time) bool // the site's outages; nil: demoSiteDown
+	cancel       context.CancelFunc
+	wg           sync.WaitGroup
+	closers      []func() error
 }
 
 // NewMain returns a Main for cfg.
@@ -165,6 +169,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.openDispatch(ctx); err != nil {
 		return err
 	}
+	if err := m.openDemo(ctx); err != nil {
+		return err
+	}
 	if err := m.openNOC(ctx); err != nil {
 		return err
 	}
@@ -181,6 +188,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.startJobs(bgctx); err != nil {
 		return err
 	}
+	m.startDemo(bgctx)
 
 	if m.Roles == (Roles{}) {
 		return nil // a tool (seed): no server

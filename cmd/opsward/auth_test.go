@@ -43,7 +43,7 @@ func startAuthServer(t *testing.T, adjust ...func(*platform.Config)) *authServer
 	for _, f := range adjust {
 		f(&cfg)
 	}
-	env := map[string]string{"OPSWARD_DATA_DIR": cfg.DataDir, "OPSWARD_LOG_LEVEL": "warn"}
+	env := map[string]string{"OPSWARD_DATA_DIR": cfg.DataDir, "OPSWARD_LOG_LEVEL": "warn", "OPSWARD_DEMO": "off"}
 	if !cfg.Embedded() {
 		env["OPSWARD_DATABASE_URL"] = cfg.DatabaseURL
 		env["OPSWARD_REDIS_URL"] = cfg.RedisURL
@@ -452,7 +452,7 @@ func TestWebSocketAuthentication(t *testing.T) {
 // real connections against the opsward binary.
 func BenchmarkServerInfoCredentials(b *testing.B) {
 	dir := b.TempDir()
-	env := map[string]string{"OPSWARD_HTTP_ADDR": "127.0.0.1:0", "OPSWARD_DATA_DIR": dir, "OPSWARD_LOG_LEVEL": "warn"}
+	env := map[string]string{"OPSWARD_HTTP_ADDR": "127.0.0.1:0", "OPSWARD_DATA_DIR": dir, "OPSWARD_LOG_LEVEL": "warn", "OPSWARD_DEMO": "off"}
 	getenv := func(k string) string { return env[k] }
 	var out, stderr bytes.Buffer
 	if code := run(context.Background(), []string{"seed", "demo", "--json"}, getenv, &out, &stderr); code != 0 {

@@ -30,6 +30,8 @@ func testConfig(t *testing.T) platform.Config {
 		"OPSWARD_HTTP_ADDR": "127.0.0.1:0",
 		"OPSWARD_DATA_DIR":  t.TempDir(),
 		"OPSWARD_LOG_LEVEL": "warn",
+		// Demonstration data stays inert; TestLiveDemo turns it on.
+		"OPSWARD_DEMO": "off",
 	}
 	if testenv.External() {
 		env["OPSWARD_DATABASE_URL"] = testenv.PostgresDB(t)
@@ -362,7 +364,7 @@ func TestVersionAndHelp(t *testing.T) {
 
 func TestSeedDemoJSON(t *testing.T) {
 	cfg := testConfig(t)
-	env := map[string]string{"OPSWARD_DATA_DIR": cfg.DataDir, "OPSWARD_LOG_LEVEL": "warn"}
+	env := map[string]string{"OPSWARD_DATA_DIR": cfg.DataDir, "OPSWARD_LOG_LEVEL": "warn", "OPSWARD_DEMO": "off"}
 	if !cfg.Embedded() {
 		env["OPSWARD_DATABASE_URL"] = cfg.DatabaseURL
 		env["OPSWARD_REDIS_URL"] = cfg.RedisURL

@@ -39,6 +39,11 @@ func (m *Main) openNOC(ctx context.Context) error {
 	}
 	guard := &egress.Guard{Allow: allow, Deny: deny}
 	m.Guard = guard
+	if m.demoOn {
+		if err := m.allowDemoEndpoint(); err != nil {
+			return err
+		}
+	}
 	channels := notify.NewRegistry(notify.Deps{HTTP: egress.NewHTTPClient(guard, 30*time.Second), Dial: guard})
 	email.Register(channels)
 	webhook.Register(channels)
@@ -164,12 +169,30 @@ func (m *Main) mountNOC() {
 // seedDemo makes the demonstration tenants, users and keys, and gives each
 // customer demonstration NOC data.
 func (m *Main) seedDemo(ctx context.Context) (*tenants.Demo, error) {
+	// Live data unless demo mode is off: the seed runs before the server
+	// whose demo mode (auto) then finds it.
+	var targets monitoring.DemoTargets
+	if m.Config.Demo != "off" {
+		var err error
+		if targets, err = m.demoTargets(); err != nil {
+			return nil, err
+		}
+		if err := m.allowDemoEndpoint(); err != nil {
+			return nil, err
+		}
+	}
 	demo, err := m.Tenants.SeedDemo(ctx)
 	if err != nil {
 		return nil, err
 	}
+	pctx := tenants.Privileged(ctx, "seed demo")
 	for _, c := range demo.Customers {
-		if _, err := m.NOC.SeedDemo(ctx, c.ID); err != nil {
+		// The top plan: its 30 s interval lets the demonstration change
+		// within a minute.
+		if _, err := m.Billing.ChangePlan(pctx, c.ID, billing.PlanEnterprise); err != nil {
+			return nil, fmt.Errorf("demo plan for %s: %w", c.Slug, err)
+		}
+		if _, err := m.NOC.SeedDemo(ctx, c.ID, targets); err != nil {
 			return nil, fmt.Errorf("demo NOC data for %s: %w", c.Slug, err)
 		}
 		if err := m.seedSOCDemo(ctx, c.ID); err != nil {

@@ -42,7 +42,7 @@ func TestNOCEndToEndThroughTheBinary(t *testing.T) {
 	}
 	port := freePort(t)
 	env := append(os.Environ(),
-		"OPSWARD_DATA_DIR="+cfg.DataDir, "OPSWARD_HTTP_ADDR=127.0.0.1:"+port, "OPSWARD_LOG_LEVEL=warn",
+		"OPSWARD_DATA_DIR="+cfg.DataDir, "OPSWARD_HTTP_ADDR=127.0.0.1:"+port, "OPSWARD_LOG_LEVEL=warn", "OPSWARD_DEMO=off",
 		// The target and the receiver run on loopback: the MSP allows it.
 		"OPSWARD_EGRESS_ALLOW=127.0.0.0/8")
 	if !cfg.Embedded() {

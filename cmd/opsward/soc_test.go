@@ -409,7 +409,7 @@ func TestIntelPlaybookAndEDL(t *testing.T) {
 // each broken rule with its reason; importing again changes nothing.
 func TestRulesImportCommand(t *testing.T) {
 	cfg := testConfig(t)
-	env := map[string]string{"OPSWARD_DATA_DIR": cfg.DataDir, "OPSWARD_LOG_LEVEL": "warn"}
+	env := map[string]string{"OPSWARD_DATA_DIR": cfg.DataDir, "OPSWARD_LOG_LEVEL": "warn", "OPSWARD_DEMO": "off"}
 	if !cfg.Embedded() {
 		env["OPSWARD_DATABASE_URL"], env["OPSWARD_REDIS_URL"], env["OPSWARD_REDIS_PREFIX"] = cfg.DatabaseURL, cfg.RedisURL, cfg.RedisPrefix
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -24,6 +25,11 @@ type Guard struct {
 	// Deny lists further ranges to refuse even though they are public
 	// (for example the MSP's own infrastructure). Deny wins over Allow.
 	Deny []netip.Prefix
+	// AllowEndpoints lists single address:port pairs reachable even in a
+	// special-purpose range: the demonstration target the binary serves on
+	// loopback in demo mode, and nothing else on that address. Deny wins
+	// over it too.
+	AllowEndpoints []netip.AddrPort
 	// DialTimeout bounds one connection attempt when the context has no
 	// earlier deadline. Default 10s.
 	DialTimeout time.Duration
@@ -53,6 +59,11 @@ func (g Guard) Validate() error {
 	for i, p := range g.Deny {
 		if !p.IsValid() {
 			return opsward.FieldErrorf(fmt.Sprintf("egress.deny[%d]", i), "is not a valid CIDR range")
+		}
+	}
+	for i, e := range g.AllowEndpoints {
+		if !e.IsValid() || e.Port() == 0 {
+			return opsward.FieldErrorf(fmt.Sprintf("egress.allow_endpoints[%d]", i), "is not a valid address:port")
 		}
 	}
 	if g.DialTimeout < 0 {
@@ -158,6 +169,8 @@ var specials = []special{
 	{mp("ff00::/8"), "multicast"},
 }
 
+const reasonDenied = "in a range the MSP has denied"
+
 var (
 	nat64   = mp("64:ff9b::/96")
 	sixTo4  = mp("2002::/16")
@@ -167,6 +180,29 @@ var (
 // Check returns nil when addr may be reached, or a *BlockedError.
 func (g *Guard) Check(addr netip.Addr) error {
 	return g.check(addr, "")
+}
+
+// CheckAddrPort is Check for one endpoint: AllowEndpoints apply too.
+func (g *Guard) CheckAddrPort(ap netip.AddrPort) error {
+	return g.checkEndpoint(ap, "")
+}
+
+func (g *Guard) checkEndpoint(ap netip.AddrPort, host string) error {
+	err := g.check(ap.Addr(), host)
+	if err == nil || len(g.AllowEndpoints) == 0 {
+		return err
+	}
+	var b *BlockedError
+	if errors.As(err, &b) && b.Reason == reasonDenied {
+		return err
+	}
+	want := netip.AddrPortFrom(ap.Addr().WithZone("").Unmap(), ap.Port())
+	for _, e := range g.AllowEndpoints {
+		if netip.AddrPortFrom(e.Addr().Unmap(), e.Port()) == want {
+			return nil
+		}
+	}
+	return err
 }
 
 func (g *Guard) check(addr netip.Addr, host string) error {
@@ -189,7 +225,7 @@ func (g *Guard) check(addr netip.Addr, host string) error {
 	for _, a := range forms {
 		for _, p := range g.Deny {
 			if p.Contains(a) {
-				return &BlockedError{Addr: addr, Host: host, Range: p, Reason: "in a range the MSP has denied"}
+				return &BlockedError{Addr: addr, Host: host, Range: p, Reason: reasonDenied}
 			}
 		}
 	}
@@ -235,7 +271,7 @@ func (g *Guard) control(host string) func(network, address string, _ syscall.Raw
 		if err != nil {
 			return opsward.Errorf(opsward.EFORBIDDEN, "cannot judge address %q: %v", address, err)
 		}
-		return g.check(ap.Addr(), host)
+		return g.checkEndpoint(ap, host)
 	}
 }
 
@@ -255,7 +291,7 @@ func (g *Guard) dialer(host string) *net.Dialer {
 // any address the guard does not allow. When a name resolves to several
 // addresses, each one tried is checked.
 func (g *Guard) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
-	host, _, err := net.SplitHostPort(address)
+	host, port, err := net.SplitHostPort(address)
 	if err != nil {
 		return nil, opsward.Errorf(opsward.EINVALID, "address %q is not host:port", address)
 	}
@@ -267,7 +303,11 @@ func (g *Guard) DialContext(ctx context.Context, network, address string) (net.C
 	// A literal address is judged before any socket exists, which gives a
 	// clearer error than the wrapped one from the dialer.
 	if a, err := netip.ParseAddr(host); err == nil {
-		if err := g.check(a, ""); err != nil {
+		p, perr := strconv.ParseUint(port, 10, 16)
+		if perr != nil {
+			return nil, opsward.Errorf(opsward.EINVALID, "address %q has no valid port", address)
+		}
+		if err := g.checkEndpoint(netip.AddrPortFrom(a, uint16(p)), ""); err != nil {
 			return nil, err
 		}
 	}

@@ -317,3 +317,39 @@ func TestRedirectLimit(t *testing.T) {
 		t.Errorf("server saw %d requests, want %d", n, egress.MaxRedirects+1)
 	}
 }
+
+// An allowed endpoint opens exactly that address and port: the same
+// address on another port, and other loopback addresses, stay refused;
+// a denied range still wins.
+func TestAllowEndpointsOpenOnlyThatEndpoint(t *testing.T) {
+	t.Parallel()
+	addr := startHTTP(t, "tcp4", "127.0.0.1:0")
+	other := startHTTP(t, "tcp4", "127.0.0.1:0")
+	g := &egress.Guard{AllowEndpoints: []netip.AddrPort{netip.MustParseAddrPort(addr)}}
+	c, err := g.DialContext(context.Background(), "tcp", addr)
+	if err != nil {
+		t.Fatalf("dial the allowed endpoint %s: %v", addr, err)
+	}
+	c.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	c, err = g.DialContext(context.Background(), "tcp", "localhost:"+port)
+	if err != nil {
+		t.Fatalf("dial the allowed endpoint by name: %v", err)
+	}
+	c.Close()
+	if err := g.CheckAddrPort(netip.MustParseAddrPort(addr)); err != nil {
+		t.Errorf("CheckAddrPort(%s) = %v", addr, err)
+	}
+	for _, a := range []string{other, "127.0.0.2:" + port} {
+		if _, err := g.DialContext(context.Background(), "tcp", a); !egress.IsBlocked(err) {
+			t.Errorf("dial %s with only %s allowed: %v, want refused", a, addr, err)
+		}
+	}
+	if err := g.Check(netip.MustParseAddr("127.0.0.1")); !egress.IsBlocked(err) {
+		t.Errorf("Check of the bare address: %v, want refused (no port, no endpoint)", err)
+	}
+	denied := &egress.Guard{AllowEndpoints: g.AllowEndpoints, Deny: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
+	if _, err := denied.DialContext(context.Background(), "tcp", addr); !egress.IsBlocked(err) {
+		t.Errorf("a denied range lost to an allowed endpoint: %v", err)
+	}
+}

@@ -76,6 +76,13 @@ type Config struct {
 	SyslogTLS     []string
 	SyslogTLSCert string
 	SyslogTLSKey  string
+	// Demo turns demo mode on or off: "on", "off", or "auto" (on when the
+	// database holds the demonstration data of `opsward seed demo`). In
+	// demo mode the api serves a target on DemoAddr whose state changes on
+	// its own, egress lets monitors reach exactly that address, and each
+	// demonstration customer receives security events that raise alerts.
+	Demo     string
+	DemoAddr string
 }
 
 // setting ties a Config field to its variable and flag.
@@ -224,6 +231,10 @@ func settings() []setting {
 	add(mk("OPSWARD_SEAL_KEYS", "seal-keys", "keys that encrypt secrets at rest, id:base64[,id:base64] with the first active (default <data-dir>/seal.keys, generated)", g, s))
 	g, s = str(func(c *Config) *string { return &c.PublicURL })
 	add(mk("OPSWARD_PUBLIC_URL", "public-url", "the deployment's public base URL, used as token issuer (default opsward)", g, s))
+	g, s = str(func(c *Config) *string { return &c.Demo })
+	add(mk("OPSWARD_DEMO", "demo", "demo mode: on, off or auto (on when the database holds `seed demo` data)", g, s))
+	g, s = str(func(c *Config) *string { return &c.DemoAddr })
+	add(mk("OPSWARD_DEMO_ADDR", "demo-addr", "where demo mode serves the demonstration target (default 127.0.0.1:8079)", g, s))
 	g, s = str(func(c *Config) *string { return &c.PprofAddr })
 	add(mk("OPSWARD_PPROF_ADDR", "pprof-addr", "serve Go's profiler on this address, such as 127.0.0.1:6060 (default off)", g, s))
 	g, s = dur(func(c *Config) *time.Duration { return &c.BillingGrace })
@@ -277,6 +288,8 @@ func (c Config) WithDefaults() Config {
 	def(&c.HTTPAddr, "127.0.0.1:8080")
 	def(&c.WorkerAddr, "127.0.0.1:8081")
 	def(&c.SchedulerAddr, "127.0.0.1:8082")
+	def(&c.Demo, "auto")
+	def(&c.DemoAddr, "127.0.0.1:8079")
 	def(&c.DataDir, "./data")
 	def(&c.RedisPrefix, "opsward:")
 	def(&c.LogFormat, "text")
@@ -311,6 +324,7 @@ func (c Config) WithDefaults() Config {
 func (c Config) Validate() error {
 	for _, a := range []struct{ env, v string }{
 		{"OPSWARD_HTTP_ADDR", c.HTTPAddr}, {"OPSWARD_WORKER_ADDR", c.WorkerAddr}, {"OPSWARD_SCHEDULER_ADDR", c.SchedulerAddr},
+		{"OPSWARD_DEMO_ADDR", c.DemoAddr},
 	} {
 		if _, port, err := net.SplitHostPort(a.v); err != nil {
 			return fmt.Errorf("%s: %q is not host:port", a.env, a.v)
@@ -378,6 +392,7 @@ func (c Config) Validate() error {
 	for name, v := range map[string]string{
 		"OPSWARD_GRAPHQL_INTROSPECTION": c.GraphQLIntrospection,
 		"OPSWARD_MIGRATE_ON_START":      c.MigrateOnStart,
+		"OPSWARD_DEMO":                  c.Demo,
 	} {
 		if v != "on" && v != "off" && v != "auto" {
 			return fmt.Errorf("%s: %q is not on, off or auto", name, v)

@@ -13,14 +13,35 @@ type DemoCounts struct {
 	Assets, Monitors, Incidents, Channels int
 }
 
+// DemoTargets are the addresses the demonstration monitors watch: those
+// of the target the binary serves in demo mode (cmd/opsward), whose state
+// changes on its own, and of its webhook receiver. The zero value seeds
+// inert data instead: example addresses, monitors paused, the channel
+// disabled.
+type DemoTargets struct {
+	// Site is an HTTP URL that answers 200 for a minute, then 503 for half
+	// a minute, again and again.
+	Site string
+	// Host and Port are the same server's (always open).
+	Host string
+	Port int
+	// Hook receives the demonstration channel's signed webhooks.
+	Hook string
+}
+
 // SeedDemo gives a tenant demonstration NOC data: a switch and a web
-// server behind it, an HTTP monitor and a heartbeat monitor (both paused:
-// demonstration data changes nothing until someone resumes them), a
-// webhook channel (disabled: its address is an example), an escalation
-// policy, a weekly maintenance window and
-// an incident opened by hand with a comment.
-func (s *Service) SeedDemo(ctx context.Context, tenantID string) (DemoCounts, error) {
+// server behind it, an HTTP monitor of the demonstration site (which goes
+// down and back up on its own), a TCP monitor of the same server, a
+// heartbeat monitor for a nightly backup, a webhook channel to the
+// demonstration receiver, an escalation policy, a weekly maintenance
+// window and an incident opened by hand with a comment. Monitors run at
+// the plan's shortest interval.
+func (s *Service) SeedDemo(ctx context.Context, tenantID string, at DemoTargets) (DemoCounts, error) {
 	ctx = tenants.Privileged(ctx, "seed demo NOC data")
+	live := at.Site != ""
+	if !live {
+		at = DemoTargets{Site: "https://www.example.com/", Host: "www.example.com", Port: 443, Hook: "https://hooks.example.com/opsward"}
+	}
 	str := func(v string) *string { return &v }
 	sw, err := s.CreateAsset(ctx, AssetInput{TenantID: tenantID, Name: str("core switch"), Kind: str("network_device"),
 		Address: str("192.0.2.1"), Criticality: str("critical"), Site: str("HQ"), Tags: []string{"network"}})
@@ -28,16 +49,18 @@ func (s *Service) SeedDemo(ctx context.Context, tenantID string) (DemoCounts, er
 		return DemoCounts{}, err
 	}
 	web, err := s.CreateAsset(ctx, AssetInput{TenantID: tenantID, Name: str("web server"), Kind: str("website"),
-		Address: str("https://www.example.com"), Criticality: str("high"), Site: str("HQ"), Tags: []string{"web", "shop"}})
+		Address: str(at.Site), Criticality: str("high"), Site: str("HQ"), Tags: []string{"web", "shop"}})
 	if err != nil {
 		return DemoCounts{}, err
 	}
 	if _, err := s.AddDependency(ctx, web.ID, sw.ID); err != nil {
 		return DemoCounts{}, err
 	}
-	off := false
-	ch, err := s.CreateChannel(ctx, ChannelInput{TenantID: tenantID, Name: str("on-call webhook"), Kind: "webhook", Enabled: &off,
-		Config: json.RawMessage(`{"url":"https://hooks.example.com/opsward","secret":"whsec_demo_0123456789abcdef"}`)})
+	hook, err := json.Marshal(map[string]string{"url": at.Hook, "secret": "whsec_demo_0123456789abcdef"})
+	if err != nil {
+		return DemoCounts{}, err
+	}
+	ch, err := s.CreateChannel(ctx, ChannelInput{TenantID: tenantID, Name: str("on-call webhook"), Kind: "webhook", Config: hook, Enabled: &live})
 	if err != nil {
 		return DemoCounts{}, err
 	}
@@ -50,24 +73,34 @@ func (s *Service) SeedDemo(ctx context.Context, tenantID string) (DemoCounts, er
 	if err != nil {
 		return DemoCounts{}, err
 	}
-	kind, interval := "http", plan.MinInterval
-	m, err := s.CreateMonitor(ctx, MonitorInput{AssetID: web.ID, Name: str("shop front page"), Kind: &kind,
-		Settings: json.RawMessage(`{"url":"https://www.example.com/","expected_status":["2xx"],"body_contains":"Example","headers":{"Authorization":"Bearer demo-token"}}`),
-		Interval: &interval, EscalationPolicyID: &pol.ID, ChannelIDs: []string{ch.ID}, SetChannelIDs: true})
+	site, err := json.Marshal(map[string]any{"url": at.Site, "expected_status": []string{"2xx"}, "body_contains": "Demo shop",
+		"headers": map[string]string{"Authorization": "Bearer demo-token"}})
 	if err != nil {
 		return DemoCounts{}, err
 	}
-	if _, err := s.SetPaused(ctx, m.Monitor.ID, true); err != nil {
-		return DemoCounts{}, err
-	}
-	hb := "heartbeat"
-	beat, err := s.CreateMonitor(ctx, MonitorInput{AssetID: web.ID, Name: str("nightly backup"), Kind: &hb,
-		Settings: json.RawMessage(`{"interval":"24h","grace":"1h"}`), Interval: &interval})
+	tcp, err := json.Marshal(map[string]any{"host": at.Host, "port": at.Port})
 	if err != nil {
 		return DemoCounts{}, err
 	}
-	if _, err := s.SetPaused(ctx, beat.Monitor.ID, true); err != nil {
-		return DemoCounts{}, err
+	// No flap damping: the site's outages are meant to be seen.
+	hk, tk, hb, interval, flap := "http", "tcp", "heartbeat", plan.MinInterval, false
+	for _, in := range []MonitorInput{
+		{AssetID: web.ID, Name: str("shop front page"), Kind: &hk, Settings: site, Interval: &interval, FlapDetection: &flap,
+			EscalationPolicyID: &pol.ID, ChannelIDs: []string{ch.ID}, SetChannelIDs: true},
+		{AssetID: web.ID, Name: str("web server port"), Kind: &tk, Settings: tcp, Interval: &interval,
+			ChannelIDs: []string{ch.ID}, SetChannelIDs: true},
+		{AssetID: web.ID, Name: str("nightly backup"), Kind: &hb, Settings: json.RawMessage(`{"interval":"24h","grace":"1h"}`),
+			Interval: &interval},
+	} {
+		m, err := s.CreateMonitor(ctx, in)
+		if err != nil {
+			return DemoCounts{}, err
+		}
+		if !live {
+			if _, err := s.SetPaused(ctx, m.Monitor.ID, true); err != nil {
+				return DemoCounts{}, err
+			}
+		}
 	}
 	if _, err := s.CreateMaintenanceWindow(ctx, WindowInput{TenantID: tenantID, Name: "Sunday patching", AssetIDs: []string{web.ID},
 		Recurrence: "weekly", Weekdays: []time.Weekday{time.Sunday}, StartTime: "02:00", Duration: 2 * time.Hour}); err != nil {
@@ -80,5 +113,5 @@ func (s *Service) SeedDemo(ctx context.Context, tenantID string) (DemoCounts, er
 	if _, err := s.Comment(ctx, inc.ID, "Carrier ticket opened."); err != nil {
 		return DemoCounts{}, err
 	}
-	return DemoCounts{Assets: 2, Monitors: 2, Incidents: 1, Channels: 1}, nil
+	return DemoCounts{Assets: 2, Monitors: 3, Incidents: 1, Channels: 1}, nil
 }
