@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -90,6 +91,7 @@ type Main struct {
 	demoOn       bool
 	demoListener net.Listener
 	demoDown     func(time.Time) bool // the site's outages; nil: demoSiteDown
+	demoHooks    atomic.Int64         // signed webhooks the demo receiver took
 	cancel       context.CancelFunc
 	wg           sync.WaitGroup
 	closers      []func() error

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/opsward/opsward/ent/tenant"
@@ -132,7 +131,6 @@ func (m *Main) startDemo(ctx context.Context) {
 	if !m.demoOn || !m.Roles.API {
 		return
 	}
-	var hooks atomic.Int64
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /shop", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -149,7 +147,9 @@ func (m *Main) startDemo(ctx context.Context) {
 	})
 	mux.HandleFunc("POST /hook", func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
-		hooks.Add(1)
+		if r.Header.Get("X-Opsward-Signature") != "" {
+			m.demoHooks.Add(1)
+		}
 		w.WriteHeader(http.StatusNoContent)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}

@@ -80,6 +80,7 @@ func TestLiveDemo(t *testing.T) {
 		n, err := m.Client.Alert.Query().Where(alert.TenantID(cust), alert.DedupKeyContains("web-")).Count(pctx)
 		return err == nil && n > 0
 	})
+	eventually(t, 20*time.Second, "a signed webhook for the incident at the demo receiver", func() bool { return m.demoHooks.Load() > 0 })
 	// The target is the only loopback endpoint egress opened.
 	res, err := http.Get("http://" + m.demoListener.Addr().String() + "/shop")
 	if err != nil {
