@@ -400,6 +400,12 @@ type Schedule struct {
 	// schedule id, interval, kind and payload under 64 bytes keep a tenant's
 	// schedules in Redis's compact encoding.
 	Payload json.RawMessage
+	// LastRun, when the source knows it, is when the schedule last ran. A
+	// schedule Redis does not hold (a rebuild after Redis was emptied)
+	// whose latest slot passed after LastRun starts at that slot, so the
+	// slot missed while Redis was away runs once, late, instead of being
+	// skipped. Zero: the schedule starts at its next slot.
+	LastRun time.Time
 }
 
 // Validate reports a schedule that cannot be stored.
@@ -435,6 +441,20 @@ func firstDue(id string, interval time.Duration, now time.Time) int64 {
 		t += iv
 	}
 	return t
+}
+
+// startAt is where a schedule Redis does not hold starts: its next slot,
+// or the latest one already passed when that came after the schedule's
+// last run (see Schedule.LastRun).
+func startAt(s Schedule, now time.Time) int64 {
+	next := firstDue(s.ID, s.Interval, now)
+	if s.LastRun.IsZero() {
+		return next
+	}
+	if prev := next - s.Interval.Milliseconds(); prev > ms(s.LastRun) {
+		return prev
+	}
+	return next
 }
 
 func jitterHash(id string) uint64 {
@@ -492,7 +512,7 @@ func (c *Client) UpsertSchedules(ctx context.Context, ss []Schedule) ([]time.Tim
 		for i, s := range ss {
 			tk := c.k.tenant(s.TenantID)
 			calls[i] = upsertScheduleScript.EvalSha(ctx, p, []string{tk.sched, tk.scheddef},
-				s.ID, defs[i], s.Interval.Milliseconds(), firstDue(s.ID, s.Interval, now))
+				s.ID, defs[i], s.Interval.Milliseconds(), startAt(s, now))
 		}
 	})
 	if err != nil {

@@ -70,7 +70,8 @@ func (s *Service) Schedules(ctx context.Context, yield func(dispatch.Schedule) e
 		if after != "" {
 			q = q.Where(monitor.IDGT(after))
 		}
-		ms, err := q.Select(monitor.FieldID, monitor.FieldTenantID, monitor.FieldIntervalSeconds, monitor.FieldPaused).All(pctx)
+		ms, err := q.Select(monitor.FieldID, monitor.FieldTenantID, monitor.FieldIntervalSeconds, monitor.FieldPaused,
+			monitor.FieldLastCheckedAt).All(pctx)
 		if err != nil {
 			return err
 		}
@@ -82,7 +83,12 @@ func (s *Service) Schedules(ctx context.Context, yield func(dispatch.Schedule) e
 				}
 				plans[m.TenantID] = p
 			}
-			if err := yield(scheduleOf(m, p)); err != nil {
+			sc := scheduleOf(m, p)
+			// A slot missed while Redis was away runs once.
+			if m.LastCheckedAt != nil {
+				sc.LastRun = *m.LastCheckedAt
+			}
+			if err := yield(sc); err != nil {
 				return err
 			}
 		}
