@@ -5,7 +5,44 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
+
+// serverGone reports whether err says the server ended the connection
+// (an operator terminated the backend, the server shut down or crashed,
+// or the socket is gone): the connection is dead and the statement did
+// not complete. Outside a transaction such a statement is retried on
+// another connection (database/sql does so for driver.ErrBadConn), so one
+// terminated backend does not fail a request. A cancelled statement
+// (57014) is not among them.
+func serverGone(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "57P01", "57P02", "57P03", "57P05", "08000", "08003", "08006":
+			return true
+		}
+		return false
+	}
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		(errors.As(err, &ne) && !ne.Timeout())
+}
+
+// retryable turns the error of a statement outside a transaction on a
+// connection the server ended into driver.ErrBadConn, which makes
+// database/sql close the connection and run the statement again on
+// another.
+func (c *sessionConn) retryable(err error) error {
+	if err == nil || c.inTx || !serverGone(err) {
+		return err
+	}
+	c.bad = true
+	return driver.ErrBadConn
+}
 
 // SessionFunc says which session settings a statement run with ctx needs
 // on Postgres. key names the settings (a connection that has them already
@@ -53,6 +90,7 @@ type sessionConn struct {
 	key     string // the settings the connection has
 	inTx    bool
 	dirtyTx bool // settings changed inside the open transaction
+	bad     bool // the server ended the connection
 }
 
 func (c *sessionConn) in() innerConn { return c.inner.(innerConn) }
@@ -69,7 +107,7 @@ func (c *sessionConn) apply(ctx context.Context) error {
 	}
 	if _, err := c.in().ExecContext(ctx, stmt, named); err != nil {
 		c.key = ""
-		return err
+		return c.retryable(err)
 	}
 	c.key = key
 	if c.inTx {
@@ -87,7 +125,8 @@ func (c *sessionConn) PrepareContext(ctx context.Context, query string) (driver.
 	if err := c.apply(ctx); err != nil {
 		return nil, err
 	}
-	return c.in().PrepareContext(ctx, query)
+	st, err := c.in().PrepareContext(ctx, query)
+	return st, c.retryable(err)
 }
 
 func (c *sessionConn) Close() error { return c.inner.Close() }
@@ -102,7 +141,7 @@ func (c *sessionConn) BeginTx(ctx context.Context, opts driver.TxOptions) (drive
 	}
 	tx, err := c.in().BeginTx(ctx, opts)
 	if err != nil {
-		return nil, err
+		return nil, c.retryable(err)
 	}
 	c.inTx, c.dirtyTx = true, false
 	return &sessionTx{Tx: tx, c: c}, nil
@@ -112,19 +151,34 @@ func (c *sessionConn) ExecContext(ctx context.Context, query string, args []driv
 	if err := c.apply(ctx); err != nil {
 		return nil, err
 	}
-	return c.in().ExecContext(ctx, query, args)
+	res, err := c.in().ExecContext(ctx, query, args)
+	return res, c.retryable(err)
 }
 
 func (c *sessionConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	if err := c.apply(ctx); err != nil {
 		return nil, err
 	}
-	return c.in().QueryContext(ctx, query, args)
+	rows, err := c.in().QueryContext(ctx, query, args)
+	return rows, c.retryable(err)
 }
 
-func (c *sessionConn) Ping(ctx context.Context) error { return c.in().Ping(ctx) }
+func (c *sessionConn) Ping(ctx context.Context) error { return c.retryable(c.in().Ping(ctx)) }
 
-func (c *sessionConn) ResetSession(ctx context.Context) error { return c.in().ResetSession(ctx) }
+func (c *sessionConn) ResetSession(ctx context.Context) error {
+	if c.bad {
+		return driver.ErrBadConn
+	}
+	return c.in().ResetSession(ctx)
+}
+
+// IsValid tells the pool to drop a connection the server ended.
+func (c *sessionConn) IsValid() bool {
+	if v, ok := c.inner.(driver.Validator); ok && !v.IsValid() {
+		return false
+	}
+	return !c.bad
+}
 
 func (c *sessionConn) CheckNamedValue(v *driver.NamedValue) error { return c.in().CheckNamedValue(v) }
 
