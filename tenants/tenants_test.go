@@ -509,6 +509,7 @@ func TestRowLevelSecurityAlone(t *testing.T) {
 			 VALUES ($1, 'ivc_b', $1, 'draft', 'usd', now(), now(), 0, 0, 0, 0, 0, '[]', now())`,
 			`INSERT INTO credit_notes (tenant_id, id, invoice_id, amount, reason, created_at) VALUES ($1, 'crn_b', 'ivc_b', 1, 'r', now())`,
 			`INSERT INTO invoice_numbers (tenant_id, last) VALUES ($1, 1)`,
+			`INSERT INTO ingest_usage (tenant_id, day, events, bytes, updated_at) VALUES ($1, '20261203', 1, 1, now())`,
 		} {
 			if _, err := db.ExecContext(pctx, q, w.b.ID); err != nil {
 				t.Fatalf("privileged insert %q: %v", q, err)

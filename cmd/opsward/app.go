@@ -207,6 +207,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		if err := m.startSyslog(bgctx); err != nil {
 			return err
 		}
+		m.goBackground(func() { m.SOC.RunUsage(bgctx) })
 	}
 	addr, setting := m.listenAddr()
 	if m.listener, err = net.Listen("tcp", addr); err != nil {

@@ -99,8 +99,9 @@ func (s *Service) admit(ctx context.Context, tenantID string, n int, size int64,
 		return err
 	}
 	win := now.Unix() / burstSeconds
+	day := quotaDay(now)
 	evKey := fmt.Sprintf("%singest:{t:%s}:events:%d", s.Prefix, tenantID, win)
-	byKey := fmt.Sprintf("%singest:{t:%s}:bytes:%s", s.Prefix, tenantID, now.UTC().Format("20060102"))
+	byKey := fmt.Sprintf("%singest:{t:%s}:bytes:%s", s.Prefix, tenantID, day)
 	var evN, byN *redis.IntCmd
 	_, err = s.Redis.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		evN = p.IncrBy(ctx, evKey, int64(n))
@@ -110,7 +111,18 @@ func (s *Service) admit(ctx context.Context, tenantID string, n int, size int64,
 		return nil
 	})
 	if err != nil {
-		return opsward.Internal(err)
+		return redisErr(err)
+	}
+	dayBytes := byN.Val()
+	if dayBytes == size {
+		// The day's counter was just made (a new day, or Redis came back
+		// empty): it starts from what the table holds.
+		if err := s.seedDayBytes(ctx, tenantID, day, byKey); err != nil {
+			return redisErr(err)
+		}
+		if dayBytes, err = s.Redis.Get(ctx, byKey).Int64(); err != nil {
+			return redisErr(err)
+		}
 	}
 	allowEv := int64(plan.EventsPerSecond) * burstSeconds
 	var msg string
@@ -119,9 +131,10 @@ func (s *Service) admit(ctx context.Context, tenantID string, n int, size int64,
 		wait := burstSeconds - now.Unix()%burstSeconds
 		msg = fmt.Sprintf("plan %s takes %d events per second (%d per %d s) and this batch of %d would pass it: retry in %d s, send smaller batches, or upgrade the plan",
 			plan.Name, plan.EventsPerSecond, allowEv, burstSeconds, n, wait)
-	case byN.Val() > plan.BytesPerDay:
+	case dayBytes > plan.BytesPerDay:
 		msg = fmt.Sprintf("plan %s takes %d bytes of events a day and today's are used up: retry tomorrow (UTC) or upgrade the plan", plan.Name, plan.BytesPerDay)
 	default:
+		s.usage.add(tenantID, day, int64(n), size)
 		return nil
 	}
 	s.Redis.DecrBy(ctx, evKey, int64(n))

@@ -59,6 +59,7 @@ type Service struct {
 	rules   ruleCache
 	sources *syslog.Sources
 	stats   ingestStats
+	usage   usageBook
 }
 
 // New returns a service.
