@@ -265,14 +265,24 @@ func (s *Store[T]) copyRows(ctx context.Context, rows []T) (int64, error) {
 		if !ok {
 			return fmt.Errorf("%s: COPY needs a pgx connection, not %T", s.t.What, inner)
 		}
-		tx, err := sc.Conn().Begin(ctx)
+		pc := sc.Conn()
+		tx, err := pc.Begin(ctx)
 		if err != nil {
 			return err
 		}
 		defer tx.Rollback(ctx)
-		if _, err := tx.Exec(ctx, "CREATE TEMP TABLE IF NOT EXISTS "+s.t.Name+"_stage (LIKE "+s.t.Name+
-			" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"); err != nil {
-			return err
+		// The staging table lives as long as the connection; the mark
+		// saves asking for it on every batch. It is set once a commit
+		// has kept the table, and cleared by any failure, after which
+		// the next batch makes sure of it again.
+		marks, mark := pc.PgConn().CustomData(), "opsward.stage."+s.t.Name
+		staged := marks[mark] != nil
+		delete(marks, mark)
+		if !staged {
+			if _, err := tx.Exec(ctx, "CREATE TEMP TABLE IF NOT EXISTS "+s.t.Name+"_stage (LIKE "+s.t.Name+
+				" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"); err != nil {
+				return err
+			}
 		}
 		vals := make([]any, 0, len(s.t.Columns))
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{s.t.Name + "_stage"}, s.t.Columns,
@@ -295,7 +305,11 @@ func (s *Store[T]) copyRows(ctx context.Context, rows []T) (int64, error) {
 			return fmt.Errorf("move %s: %w", s.t.What, err)
 		}
 		moved = tag.RowsAffected()
-		return tx.Commit(ctx)
+		if err := tx.Commit(ctx); err != nil {
+			return err
+		}
+		marks[mark] = true
+		return nil
 	})
 	return moved, err
 }
