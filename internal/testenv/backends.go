@@ -187,9 +187,12 @@ type Platform struct {
 // PlatformOptions shape a Platform.
 type PlatformOptions struct {
 	// TenantCreated runs in the transaction that creates each tenant, the
-	// provider's included (billing's hook). It may read state the caller
-	// sets after NewPlatform returns, as long as no tenant is made before.
+	// provider's included (billing's hook).
 	TenantCreated func(ctx context.Context, tx *ent.Tx, t *ent.Tenant) error
+	// Services runs once the tenants service exists and before the
+	// provider is made: where the caller starts what TenantCreated needs
+	// (billing, which needs the tenants service in turn).
+	Services func(p *Platform)
 	// EmbeddedRedis gives the service an in-process Redis (miniredis)
 	// instead of the real server and a prefix of its own.
 	EmbeddedRedis bool
@@ -231,6 +234,9 @@ func NewPlatformConfig(t testing.TB, name string, cfg platform.Config, opts Plat
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if opts.Services != nil {
+		opts.Services(p)
 	}
 
 	// The provider has no parent, so only the privileged path creates it.
