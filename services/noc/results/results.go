@@ -111,7 +111,6 @@ func New(db *platform.Database, log *slog.Logger) *Store {
 	return &Store{db: db.DB, rows: batch.NewStore(db, table), log: log}
 }
 
-func (s *Store) pg() bool              { return s.rows.Postgres() }
 func (s *Store) q(query string) string { return s.rows.Q(query) }
 func (s *Store) tv(t time.Time) any    { return s.rows.Time(t) }
 
@@ -132,15 +131,6 @@ func metricsJSON(m map[string]float64) []byte {
 		return nil
 	}
 	return b
-}
-
-// insert writes rows now, in one batch: COPY on Postgres, multi-row
-// INSERT on SQLite. A row already stored (same tenant, monitor and time)
-// is kept as it is, so a batch can be retried safely. Rows must have been
-// through normalize. It runs with ctx's actor.
-func (s *Store) insert(ctx context.Context, rows []Result) error {
-	_, err := s.rows.Insert(ctx, rows)
-	return err
 }
 
 // EnsurePartitions makes the daily partitions of the days days from the
