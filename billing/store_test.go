@@ -10,9 +10,6 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
-	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/billing"
@@ -22,9 +19,7 @@ import (
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/internal/testenv"
-	"github.com/opsward/opsward/migrations"
 	"github.com/opsward/opsward/tenants"
-	"github.com/opsward/opsward/tenants/authn"
 	"github.com/opsward/opsward/tenants/scope"
 )
 
@@ -41,100 +36,27 @@ type env struct {
 	provider, custA, custB, orgA *ent.Tenant
 }
 
-type backend struct {
-	name   string
-	config func(t *testing.T) platform.Config
-}
-
-var backends = []backend{
-	{"sqlite", func(t *testing.T) platform.Config {
-		return platform.Config{DataDir: t.TempDir()}.WithDefaults()
-	}},
-	{"postgres", func(t *testing.T) platform.Config {
-		u := testenv.PostgresDB(t)
-		return platform.Config{DatabaseURL: u, MigrateDatabaseURL: u}.WithDefaults()
-	}},
-}
-
 // eachBackend runs fn on a fresh env of every backend.
 func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, newEnv(t, b.config(t)))
-		})
-	}
+	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) { fn(t, newEnv(t, b)) })
 }
 
-func newEnv(t *testing.T, cfg platform.Config) *env {
+func newEnv(t *testing.T, b testenv.Backend) *env {
 	t.Helper()
-	ctx := context.Background()
-	mdb, err := platform.OpenMigrationDatabase(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := migrations.New(mdb.DB, mdb.Dialect)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	mdb.Close()
-	// On Postgres this pool acts as the application role, under row-level
-	// security, with each statement's actor set from its context.
-	db, err := platform.OpenDatabase(ctx, cfg, tenants.SessionSettings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	d := dialect.SQLite
-	if db.Dialect == platform.Postgres {
-		d = dialect.Postgres
-	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(d, db.DB)))
-
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
-	keys, err := authn.GenerateKeyRing(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{dialect: d, db: db.DB, pdb: db, client: client}
+	e := &env{}
 	// The tenants service takes its hooks before billing exists; the
 	// closure reads e.bill when a tenant is created.
-	hook := func(ctx context.Context, tx *ent.Tx, t *ent.Tenant) error {
-		return e.bill.TenantCreatedHook()(ctx, tx, t)
-	}
-	e.tenants, err = tenants.New(tenants.Config{Argon2: authn.TestArgon2Params}, tenants.Deps{
-		Client: client, Dialect: d, Redis: rdb, Keys: keys, Sealer: testSealer(t),
-		Hooks: tenants.Hooks{TenantCreated: hook},
+	p := testenv.NewPlatform(t, b, testenv.PlatformOptions{
+		EmbeddedRedis: true,
+		TenantCreated: func(ctx context.Context, tx *ent.Tx, t *ent.Tenant) error {
+			return e.bill.TenantCreatedHook()(ctx, tx, t)
+		},
+		Services: func(p *testenv.Platform) { e.bill = billing.New(p.Client, p.Tenants, nil) },
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.bill = billing.New(client, e.tenants, nil)
-
-	// The provider has no parent, so only the privileged path creates it.
-	pctx := tenants.Privileged(ctx, "test: create the provider")
-	tx, err := client.Tx(pctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := opsward.NewID(opsward.PrefixTenant)
-	e.provider, err = tx.Tenant.Create().SetID(id).SetKind(tenant.KindProvider).
-		SetSlug("msp").SetName("The MSP").SetPath("/" + id + "/").Save(pctx)
-	if err == nil {
-		err = hook(pctx, tx, e.provider)
-	}
-	if err == nil {
-		err = tx.Commit()
-	}
-	if err != nil {
-		t.Fatalf("create provider: %v", err)
-	}
+	// On Postgres this pool acts as the application role, under row-level
+	// security, with each statement's actor set from its context.
+	e.dialect, e.db, e.pdb, e.client, e.tenants, e.provider = p.Dialect, p.App.DB, p.App, p.Client, p.Tenants, p.Provider
 	// Customers and organizations through the service, as users would.
 	msp := as(e.provider, opsward.RoleAdmin)
 	e.custA = e.mustCreate(t, msp, e.provider.ID, "acme")
@@ -153,15 +75,9 @@ func (e *env) mustCreate(t *testing.T, ctx context.Context, parent, slug string)
 }
 
 // as is a user acting on tenant tn with roles.
-func as(tn *ent.Tenant, roles ...opsward.Role) context.Context {
-	return tenants.NewContext(context.Background(), &tenants.Actor{
-		Kind: tenants.ActorUser, ID: opsward.NewID(opsward.PrefixUser),
-		TenantID: tn.ID, TenantPath: tn.Path, Roles: roles,
-		Provider: tn.Kind == tenant.KindProvider,
-	})
-}
+var as = testenv.As
 
-var system = tenants.Privileged(context.Background(), "test: look behind the service")
+var system = testenv.System("test: look behind the service")
 
 func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
@@ -640,17 +556,4 @@ func TestPolicies(t *testing.T) {
 			t.Errorf("yield's error: walk returned %v after %d calls", err, n)
 		}
 	})
-}
-
-func testSealer(t *testing.T) *authn.Sealer {
-	t.Helper()
-	k, err := authn.GenerateSealKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := authn.NewSealer(authn.SealerConfig{Keys: map[string]string{"t1": k}, Active: "t1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }

@@ -6,11 +6,11 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/internal/batch"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/tenants"
 )
@@ -18,12 +18,9 @@ import (
 // UsageRecorder records usage events, idempotently: an event whose
 // (tenant, meter, key) is stored already is skipped, whether it came twice
 // in one call, in two calls, or in two concurrent calls. Record validates
-// every event before it writes any, and writes a batch in one statement
-// per 1,000 events, in one transaction. RecordTx writes in the caller's
-// transaction, so that usage commits with the work it measures.
-//
-// It is an interface so that the bulk writer of time-partitioned tables
-// (internal/batch) can take the table over without changing callers.
+// every event before it writes any and writes them in one transaction;
+// RecordTx writes in the caller's transaction, so that usage commits with
+// the work it measures.
 type UsageRecorder interface {
 	Record(ctx context.Context, events []UsageEvent) (recorded int64, err error)
 	RecordTx(ctx context.Context, tx *sql.Tx, events []UsageEvent) (recorded int64, err error)
@@ -31,61 +28,47 @@ type UsageRecorder interface {
 
 var _ UsageRecorder = (*UsageStore)(nil)
 
-// UsageStore keeps usage events in the usage_events table, with its own
-// SQL on both dialects.
+// UsageStore keeps usage events in the usage_events table, written through
+// the shared bulk store (internal/batch): COPY through a staging table on
+// Postgres, multi-row INSERTs on SQLite and in a caller's transaction,
+// each with ON CONFLICT (tenant_id, meter, idempotency_key) DO NOTHING.
+//
+// The table is not partitioned by time (see migration 00010): a
+// partitioned table's unique key must hold the partition key, and a key
+// holding occurred_at would store twice an event sent again with another
+// time, which idempotency forbids.
 type UsageStore struct {
-	db      *sql.DB
-	dialect string
-	now     func() time.Time
+	db   *sql.DB
+	rows *batch.Store[UsageEvent]
+	now  func() time.Time
+}
+
+// usageTable is usage_events as the bulk store writes it. Events reach it
+// with ReceivedAt set.
+var usageTable = batch.Table[UsageEvent]{
+	Name: "usage_events", What: "usage events", TimeColumn: "occurred_at",
+	Columns: []string{"tenant_id", "meter", "idempotency_key", "quantity", "value", "occurred_at", "received_at"},
+	Key:     []string{"tenant_id", "meter", "idempotency_key"},
+	Row: func(e *UsageEvent, dst []any) []any {
+		return append(dst, e.TenantID, string(e.Meter), e.Key, e.Quantity, e.Value, e.At, e.ReceivedAt)
+	},
 }
 
 // NewUsageStore returns the store on the application's pool.
 func NewUsageStore(db *platform.Database) *UsageStore {
-	return &UsageStore{db: db.DB, dialect: db.Dialect, now: time.Now}
+	return &UsageStore{db: db.DB, rows: batch.NewStore(db, usageTable), now: time.Now}
 }
-
-func (s *UsageStore) pg() bool { return s.dialect == platform.Postgres }
 
 // q turns ? placeholders into Postgres's $n.
-func (s *UsageStore) q(query string) string {
-	if !s.pg() {
-		return query
-	}
-	var b strings.Builder
-	n := 0
-	for _, c := range query {
-		if c == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func (s *UsageStore) q(query string) string { return s.rows.Q(query) }
 
-// tv is a time as the dialect stores it: timestamptz on Postgres, Unix
-// microseconds on SQLite.
-func (s *UsageStore) tv(t time.Time) any {
-	if s.pg() {
-		return t.UTC()
-	}
-	return t.UTC().UnixMicro()
-}
+// tv is a time as the dialect stores it.
+func (s *UsageStore) tv(t time.Time) any { return s.rows.Time(t) }
 
+// scanTime reads a time in either dialect's form.
 type scanTime struct{ t *time.Time }
 
-func (st scanTime) Scan(src any) error {
-	switch v := src.(type) {
-	case int64:
-		*st.t = time.UnixMicro(v).UTC()
-	case time.Time:
-		*st.t = v.UTC()
-	default:
-		return fmt.Errorf("usage time of type %T", src)
-	}
-	return nil
-}
+func (st scanTime) Scan(src any) error { return batch.ScanTime(st.t).Scan(src) }
 
 // Record stores events in a transaction of its own; see UsageRecorder.
 func (s *UsageStore) Record(ctx context.Context, events []UsageEvent) (int64, error) {
@@ -95,17 +78,9 @@ func (s *UsageStore) Record(ctx context.Context, events []UsageEvent) (int64, er
 	if err := s.check(ctx, events); err != nil {
 		return 0, err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	n, err := s.rows.Insert(ctx, s.prepare(events))
 	if err != nil {
-		return 0, opsward.Internal(fmt.Errorf("begin usage write: %w", err))
-	}
-	defer tx.Rollback()
-	n, err := s.insert(ctx, tx, events)
-	if err != nil {
-		return 0, err
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, opsward.Internal(fmt.Errorf("commit usage: %w", err))
+		return 0, storeErr(fmt.Errorf("record usage: %w", err))
 	}
 	return n, nil
 }
@@ -118,7 +93,11 @@ func (s *UsageStore) RecordTx(ctx context.Context, tx *sql.Tx, events []UsageEve
 	if err := s.check(ctx, events); err != nil {
 		return 0, err
 	}
-	return s.insert(ctx, tx, events)
+	n, err := s.rows.InsertTx(ctx, tx, s.prepare(events))
+	if err != nil {
+		return 0, storeErr(fmt.Errorf("record usage: %w", err))
+	}
+	return n, nil
 }
 
 // check validates events and that the actor may record them: the
@@ -141,49 +120,21 @@ func (s *UsageStore) check(ctx context.Context, events []UsageEvent) error {
 	return nil
 }
 
-// rowsPerInsert keeps a statement below both dialects' variable limits
-// (7 a row).
-const rowsPerInsert = 1000
-
-func (s *UsageStore) insert(ctx context.Context, tx *sql.Tx, events []UsageEvent) (int64, error) {
-	// One order for every writer, so that two batches sharing keys wait
-	// for each other instead of deadlocking.
+// prepare is a copy of events in key order, received now unless they say
+// when. One order for every writer, so that two batches sharing keys wait
+// for each other instead of deadlocking.
+func (s *UsageStore) prepare(events []UsageEvent) []UsageEvent {
 	evs := slices.Clone(events)
 	slices.SortFunc(evs, func(a, b UsageEvent) int {
 		return cmp.Or(strings.Compare(a.TenantID, b.TenantID), strings.Compare(string(a.Meter), string(b.Meter)), strings.Compare(a.Key, b.Key))
 	})
 	now := s.now()
-	var total int64
-	for len(evs) > 0 {
-		n := min(len(evs), rowsPerInsert)
-		var b strings.Builder
-		b.Grow(64 + n*24)
-		b.WriteString("INSERT INTO usage_events (tenant_id, meter, idempotency_key, quantity, value, occurred_at, received_at) VALUES ")
-		args := make([]any, 0, n*7)
-		for i, e := range evs[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-			rec := e.ReceivedAt
-			if rec.IsZero() {
-				rec = now
-			}
-			args = append(args, e.TenantID, string(e.Meter), e.Key, e.Quantity, e.Value, s.tv(e.At), s.tv(rec))
+	for i := range evs {
+		if evs[i].ReceivedAt.IsZero() {
+			evs[i].ReceivedAt = now
 		}
-		b.WriteString(" ON CONFLICT (tenant_id, meter, idempotency_key) DO NOTHING")
-		res, err := tx.ExecContext(ctx, s.q(b.String()), args...)
-		if err != nil {
-			return 0, storeErr(fmt.Errorf("record usage: %w", err))
-		}
-		k, err := res.RowsAffected()
-		if err != nil {
-			return 0, opsward.Internal(err)
-		}
-		total += k
-		evs = evs[n:]
 	}
-	return total, nil
+	return evs
 }
 
 const usageCols = "tenant_id, meter, idempotency_key, quantity, value, occurred_at, received_at, invoice_id"

@@ -132,3 +132,48 @@ func TestUsageDifferentTenant(t *testing.T) {
 		}
 	})
 }
+
+// RecordTx writes in the caller's transaction: a rollback leaves nothing,
+// a commit everything, each key once, and the same events recorded again
+// afterwards add nothing.
+func TestUsageRecordTx(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, e *env) {
+		store := billing.NewUsageStore(e.pdb)
+		ctx := tenants.Privileged(t.Context(), "test: work that meters itself")
+		at := time.Now().Add(-time.Minute)
+		events := make([]billing.UsageEvent, 1200)
+		for i := range events {
+			events[i] = billing.UsageEvent{TenantID: e.custA.ID, Meter: billing.MeterCheckRuns,
+				Key: fmt.Sprintf("run-%d", i%1100), Quantity: 2, At: at}
+		}
+		for _, commit := range []bool{false, true} {
+			tx, err := e.db.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := store.RecordTx(ctx, tx, events)
+			if err != nil || n != 1100 {
+				t.Fatalf("RecordTx = %d, %v; want 1100", n, err)
+			}
+			if commit {
+				err = tx.Commit()
+			} else {
+				err = tx.Rollback()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := int64(0)
+			if commit {
+				want = 1100
+			}
+			if n, sum := e.usageCount(t, e.custA.ID); n != want || sum != 2*want {
+				t.Errorf("commit %v: %d events summing %d, want %d", commit, n, sum, want)
+			}
+		}
+		if n, err := store.Record(ctx, events[:500]); err != nil || n != 0 {
+			t.Errorf("recording stored events again = %d, %v; want 0", n, err)
+		}
+	})
+}

@@ -1,11 +1,23 @@
-// Package batch is the bulk writer of time-series rows (check results,
-// security events): items are queued and handed, in order, to a write
+// Package batch is the bulk store of time-series rows (check results,
+// security events, usage events, flow records), in two halves.
+//
+// The queue: a Batcher takes items and hands them, in order, to a write
 // function in batches from one goroutine, with backpressure when the
 // queue is full and retries with backoff when a batch fails, so that
-// nothing accepted is dropped; Close writes what is left. Partitions keeps
-// a table's daily partitions made ahead of the rows that need them.
+// nothing accepted is dropped; Close writes what is left.
 //
-// It knows nothing of what it writes and must never drop an item it took.
+// The table: a Store, described by a small Table spec (name, columns, the
+// time it is kept by, how a row is encoded), writes rows with COPY through
+// a staging table on Postgres (COPY FROM is refused into a table under
+// row-level security) and multi-row INSERTs on SQLite or in a caller's
+// transaction; keeps daily partitions made ahead of the rows that need
+// them (Partitions); drops them by age and deletes one tenant's rows for a
+// plan that keeps less. Rows already stored are kept as they are, so that
+// a batch can be retried.
+//
+// It knows nothing of what the rows mean, must never drop an item it took,
+// and never reads for a caller: reads stay with the domain packages, which
+// scope them to the acting tenant (ActorTenant).
 package batch
 
 import (

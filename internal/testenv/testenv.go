@@ -1,6 +1,9 @@
-// Package testenv gives tests the real servers they run against: a fresh
-// Postgres database per test, the Redis server, and the mode the suite runs
-// in. It is imported by tests only.
+// Package testenv gives tests the real servers they run against (a fresh
+// Postgres database per test, the Redis server, the mode the suite runs
+// in) and what every store and service test repeats: the backends a test
+// runs on, a migrated database with the application's pool, the tenants
+// service with a provider, and the actors tests act as. It is imported by
+// tests only.
 //
 // OPSWARD_TEST_MODE=external runs end-to-end tests against Postgres and
 // Redis instead of the embedded default. Store tests run on SQLite and, when

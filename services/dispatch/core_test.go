@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/internal/testenv"
 	"github.com/opsward/opsward/services/dispatch"
 )
 
@@ -33,9 +34,9 @@ type checkArgs struct{}
 
 func (checkArgs) Kind() string { return "test.check" }
 
-func eachBackend(t *testing.T, f func(t *testing.T, b backend)) {
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
+func eachBackend(t *testing.T, f func(t *testing.T, b testenv.RedisBackend)) {
+	for _, b := range testenv.RedisBackends() {
+		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
 			f(t, b)
 		})
@@ -43,9 +44,9 @@ func eachBackend(t *testing.T, f func(t *testing.T, b backend)) {
 }
 
 func TestEnqueueAndWorkTyped(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachBackend(t, func(t *testing.T, b testenv.RedisBackend) {
 		ctx := context.Background()
-		c, reg := testClient(t, b.open(t), nil)
+		c, reg := testClient(t, b.Open(t), nil)
 		ws := dispatch.NewWorkers()
 		var mu sync.Mutex
 		got := map[int]string{}
@@ -111,7 +112,7 @@ func counterVec(t *testing.T, reg *prometheus.Registry, name, kind string) float
 }
 
 func TestValidation(t *testing.T) {
-	c, _ := testClient(t, backends()[1].open(t), nil)
+	c, _ := testClient(t, testenv.RedisBackends()[1].Open(t), nil)
 	ctx := context.Background()
 	cases := []struct {
 		name string
@@ -152,9 +153,9 @@ func TestValidation(t *testing.T) {
 }
 
 func TestDedup(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachBackend(t, func(t *testing.T, b testenv.RedisBackend) {
 		ctx := context.Background()
-		c, _ := testClient(t, b.open(t), nil)
+		c, _ := testClient(t, b.Open(t), nil)
 		first, err := c.Enqueue(ctx, "ten_a", echoArgs{N: 1}, &dispatch.EnqueueOpts{DedupKey: "k1"})
 		if err != nil {
 			t.Fatal(err)
@@ -197,9 +198,9 @@ func TestDedup(t *testing.T) {
 }
 
 func TestDelayedJob(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachBackend(t, func(t *testing.T, b testenv.RedisBackend) {
 		ctx := context.Background()
-		c, _ := testClient(t, b.open(t), nil)
+		c, _ := testClient(t, b.Open(t), nil)
 		far, _ := c.Enqueue(ctx, "ten_a", echoArgs{N: 1}, &dispatch.EnqueueOpts{RunAt: time.Now().Add(time.Hour)})
 		runAt := time.Now().Add(300 * time.Millisecond)
 		soon, _ := c.Enqueue(ctx, "ten_a", echoArgs{N: 2}, &dispatch.EnqueueOpts{RunAt: runAt})
@@ -234,9 +235,9 @@ func TestDelayedJob(t *testing.T) {
 }
 
 func TestRetryBackoffThenSuccess(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachBackend(t, func(t *testing.T, b testenv.RedisBackend) {
 		ctx := context.Background()
-		c, reg := testClient(t, b.open(t), func(cfg *dispatch.Config) {
+		c, reg := testClient(t, b.Open(t), func(cfg *dispatch.Config) {
 			cfg.RetryBase = 100 * time.Millisecond
 			cfg.RetryMax = time.Second
 		})
@@ -283,9 +284,9 @@ func TestRetryBackoffThenSuccess(t *testing.T) {
 }
 
 func TestDeadLetterListRetryPurge(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachBackend(t, func(t *testing.T, b testenv.RedisBackend) {
 		ctx := context.Background()
-		c, _ := testClient(t, b.open(t), nil)
+		c, _ := testClient(t, b.Open(t), nil)
 		ws := dispatch.NewWorkers()
 		var healed atomic.Bool
 		runs := newCounter()
@@ -389,9 +390,9 @@ func TestDeadLetterListRetryPurge(t *testing.T) {
 }
 
 func TestSnooze(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachBackend(t, func(t *testing.T, b testenv.RedisBackend) {
 		ctx := context.Background()
-		c, _ := testClient(t, b.open(t), nil)
+		c, _ := testClient(t, b.Open(t), nil)
 		ws := dispatch.NewWorkers()
 		var mu sync.Mutex
 		var att []int
@@ -422,9 +423,9 @@ func TestSnooze(t *testing.T) {
 }
 
 func TestConcurrencyCapAndPolicyChange(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachBackend(t, func(t *testing.T, b testenv.RedisBackend) {
 		ctx := context.Background()
-		c, _ := testClient(t, b.open(t), nil)
+		c, _ := testClient(t, b.Open(t), nil)
 		if err := c.SetTenantPolicy(ctx, "ten_a", dispatch.Policy{Weight: 1, MaxConcurrency: 2}); err != nil {
 			t.Fatal(err)
 		}
@@ -480,9 +481,9 @@ func TestConcurrencyCapAndPolicyChange(t *testing.T) {
 }
 
 func TestSchedulesFirePauseResume(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachBackend(t, func(t *testing.T, b testenv.RedisBackend) {
 		ctx := context.Background()
-		c, _ := testClient(t, b.open(t), nil)
+		c, _ := testClient(t, b.Open(t), nil)
 		ws := dispatch.NewWorkers()
 		var mu sync.Mutex
 		dues := map[string][]time.Time{}
@@ -546,9 +547,9 @@ func TestSchedulesFirePauseResume(t *testing.T) {
 }
 
 func TestGracefulShutdownHandsBack(t *testing.T) {
-	eachBackend(t, func(t *testing.T, b backend) {
+	eachBackend(t, func(t *testing.T, b testenv.RedisBackend) {
 		ctx := context.Background()
-		c, _ := testClient(t, b.open(t), nil)
+		c, _ := testClient(t, b.Open(t), nil)
 		ws := dispatch.NewWorkers()
 		started := make(chan string, 10)
 		finished := newCounter()
@@ -583,7 +584,7 @@ func TestGracefulShutdownHandsBack(t *testing.T) {
 }
 
 func TestJitterSpreadsEqualIntervals(t *testing.T) {
-	c, _ := testClient(t, backends()[1].open(t), nil)
+	c, _ := testClient(t, testenv.RedisBackends()[1].Open(t), nil)
 	ctx := context.Background()
 	iv := 60 * time.Second
 	buckets := make([]int, 60)

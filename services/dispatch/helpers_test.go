@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
@@ -35,24 +34,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// backend is a Redis to run a test on.
-type backend struct {
-	name string
-	open func(t *testing.T) redis.UniversalClient
-}
-
-func backends() []backend {
-	return []backend{
-		{"redis", func(t *testing.T) redis.UniversalClient { return realRedis(t, sharedRedis) }},
-		{"miniredis", func(t *testing.T) redis.UniversalClient {
-			mr := miniredis.RunT(t)
-			rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-			t.Cleanup(func() { rdb.Close() })
-			return rdb
-		}},
-	}
-}
-
+// realRedis is a client of the Redis server at addr: the shared one, or a
+// server a test starts and stops.
 func realRedis(t testing.TB, addr string) *redis.Client {
 	t.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: addr, PoolSize: 32})

@@ -14,6 +14,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/internal/testenv"
 	"github.com/opsward/opsward/services/dispatch"
 )
 
@@ -47,23 +48,11 @@ func sqliteDB(t *testing.T) *sql.DB {
 }
 
 func postgresDB(t *testing.T) *sql.DB {
-	admin, err := sql.Open("pgx", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+	db, err := sql.Open("pgx", testenv.PostgresDB(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { admin.Close() })
-	name := "dispatch_test_" + strings.ToLower(opsward.NewID("db")[3:])
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	db, err := sql.Open("pgx", "postgres://postgres@127.0.0.1:5432/"+name+"?sslmode=disable")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Close()
-		admin.Exec("DROP DATABASE " + name + " WITH (FORCE)")
-	})
+	t.Cleanup(func() { db.Close() })
 	if _, err := db.Exec(migrationUp(t, "postgres")); err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +169,7 @@ func TestOutbox(t *testing.T) {
 }
 
 func TestOutboxRelayConfig(t *testing.T) {
-	c, _ := testClient(t, backends()[1].open(t), nil)
+	c, _ := testClient(t, testenv.RedisBackends()[1].Open(t), nil)
 	_, err := dispatch.NewRelay(c, &sql.DB{}, dispatch.RelayConfig{Dialect: "mysql"})
 	if opsward.ErrorField(err) != "relay.dialect" {
 		t.Fatalf("bad dialect: %v", err)

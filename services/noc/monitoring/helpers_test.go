@@ -9,17 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
-
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/billing"
 	"github.com/opsward/opsward/ent"
-	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/internal/egress"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/internal/testenv"
-	"github.com/opsward/opsward/migrations"
 	"github.com/opsward/opsward/services/dispatch"
 	"github.com/opsward/opsward/services/noc/monitoring"
 	"github.com/opsward/opsward/services/noc/probe"
@@ -27,7 +22,6 @@ import (
 	"github.com/opsward/opsward/services/notify"
 	"github.com/opsward/opsward/services/notify/webhook"
 	"github.com/opsward/opsward/tenants"
-	"github.com/opsward/opsward/tenants/authn"
 )
 
 // env is one backend with a provider and two customers, the NOC service
@@ -48,90 +42,33 @@ type env struct {
 	now time.Time
 }
 
-type backend struct {
-	name   string
-	config func(t *testing.T) platform.Config
-}
-
-var backends = []backend{
-	{"sqlite", func(t *testing.T) platform.Config {
-		return platform.Config{DataDir: t.TempDir()}.WithDefaults()
-	}},
-	{"postgres", func(t *testing.T) platform.Config {
-		u := testenv.PostgresDB(t)
-		return platform.Config{DatabaseURL: u, MigrateDatabaseURL: u}.WithDefaults()
-	}},
-}
-
 // eachBackend runs fn on a fresh env of every backend; allow lists what
 // the egress guard lets monitors reach.
 func eachBackend(t *testing.T, allow []netip.Prefix, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, newEnv(t, b.config(t), allow))
-		})
-	}
+	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) { fn(t, newEnv(t, b, allow)) })
 }
 
 var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 
-func newEnv(t *testing.T, cfg platform.Config, allow []netip.Prefix) *env {
+func newEnv(t *testing.T, b testenv.Backend, allow []netip.Prefix) *env {
 	t.Helper()
-	ctx := context.Background()
-	mdb, err := platform.OpenMigrationDatabase(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := migrations.New(mdb.DB, mdb.Dialect)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	mdb.Close()
-	db, err := platform.OpenDatabase(ctx, cfg, tenants.SessionSettings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	d := dialect.SQLite
-	if db.Dialect == platform.Postgres {
-		d = dialect.Postgres
-	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(d, db.DB)))
-	rdb, prefix := testenv.Redis(t)
-	keys, err := authn.GenerateKeyRing(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sk, _ := authn.GenerateSealKey()
-	sealer, err := authn.NewSealer(authn.SealerConfig{Keys: map[string]string{"t1": sk}, Active: "t1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{db: db, client: client, now: time.Now().UTC().Truncate(time.Second)}
-	hook := func(ctx context.Context, tx *ent.Tx, t *ent.Tenant) error {
-		return e.bill.TenantCreatedHook()(ctx, tx, t)
-	}
-	e.tenants, err = tenants.New(tenants.Config{Argon2: authn.TestArgon2Params}, tenants.Deps{
-		Client: client, Dialect: d, Redis: rdb, RedisPrefix: prefix, Keys: keys, Sealer: sealer,
-		Hooks: tenants.Hooks{TenantCreated: hook},
+	e := &env{now: time.Now().UTC().Truncate(time.Second)}
+	p := testenv.NewPlatform(t, b, testenv.PlatformOptions{
+		TenantCreated: func(ctx context.Context, tx *ent.Tx, t *ent.Tenant) error {
+			return e.bill.TenantCreatedHook()(ctx, tx, t)
+		},
+		Services: func(p *testenv.Platform) { e.bill = billing.New(p.Client, p.Tenants, nil) },
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.bill = billing.New(client, e.tenants, nil)
-	dc, err := dispatch.NewClient(rdb, dispatch.Config{Prefix: prefix + "dispatch"})
+	e.db, e.client, e.tenants, e.provider = p.App, p.Client, p.Tenants, p.Provider
+	dc, err := dispatch.NewClient(p.Redis, dispatch.Config{Prefix: p.RedisPrefix + "dispatch"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	guard := &egress.Guard{Allow: allow}
 	channels := notify.NewRegistry(notify.Deps{HTTP: egress.NewHTTPClient(guard, 5*time.Second), Dial: guard})
 	webhook.Register(channels)
-	e.results = results.New(db, nil)
+	e.results = results.New(p.App, nil)
 	e.writer, err = e.results.NewWriter(results.WriterConfig{FlushInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -139,44 +76,17 @@ func newEnv(t *testing.T, cfg platform.Config, allow []netip.Prefix) *env {
 	t.Cleanup(func() { e.writer.Close(context.Background()) })
 	t.Cleanup(func() { e.noc.Close() })
 	e.noc, err = monitoring.New(monitoring.Deps{
-		Client: client, DB: db, Tenants: e.tenants, Billing: e.bill, Dispatch: dc,
+		Client: p.Client, DB: p.App, Tenants: p.Tenants, Billing: e.bill, Dispatch: dc,
 		Probes: probe.NewRegistry(probe.Deps{Guard: guard}), ResultStore: e.results, Writer: e.writer,
-		Channels: channels, Sealer: sealer, PublicURL: "https://noc.example.com",
+		Channels: channels, Sealer: p.Sealer, PublicURL: "https://noc.example.com",
 		Now: e.clock,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.bill.SetMonitorCounter(e.noc.CountMonitors)
-
-	pctx := tenants.Privileged(ctx, "test: create the provider")
-	tx, err := client.Tx(pctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := opsward.NewID(opsward.PrefixTenant)
-	e.provider, err = tx.Tenant.Create().SetID(id).SetKind(tenant.KindProvider).
-		SetSlug("msp").SetName("The MSP").SetPath("/" + id + "/").Save(pctx)
-	if err == nil {
-		err = hook(pctx, tx, e.provider)
-	}
-	if err == nil {
-		err = tx.Commit()
-	}
-	if err != nil {
-		t.Fatalf("create provider: %v", err)
-	}
-	msp := as(e.provider, opsward.RoleAdmin)
-	for _, c := range []struct {
-		slug string
-		to   **ent.Tenant
-	}{{"acme", &e.acme}, {"globex", &e.globex}} {
-		tn, err := e.tenants.CreateTenant(msp, tenants.TenantInput{ParentID: e.provider.ID, Slug: c.slug, Name: c.slug})
-		if err != nil {
-			t.Fatal(err)
-		}
-		*c.to = tn
-	}
+	e.acme = p.Customer(t, p.Provider, "acme")
+	e.globex = p.Customer(t, p.Provider, "globex")
 	return e
 }
 
@@ -193,15 +103,9 @@ func (e *env) advance(d time.Duration) {
 }
 
 // as is a user acting on tenant tn with roles.
-func as(tn *ent.Tenant, roles ...opsward.Role) context.Context {
-	return tenants.NewContext(context.Background(), &tenants.Actor{
-		Kind: tenants.ActorUser, ID: opsward.NewID(opsward.PrefixUser),
-		TenantID: tn.ID, TenantPath: tn.Path, Roles: roles,
-		Provider: tn.Kind == tenant.KindProvider,
-	})
-}
+var as = testenv.As
 
-var system = tenants.Privileged(context.Background(), "test: look behind the service")
+var system = testenv.System("test: look behind the service")
 
 func (e *env) asset(t *testing.T, ctx context.Context, name, criticality string) *ent.Asset {
 	t.Helper()

@@ -3,7 +3,8 @@
 // percentiles over any range, and retention.
 //
 // On Postgres, raw results live in check_results, partitioned by UTC day;
-// the Writer moves them in with COPY (through a per-connection staging
+// the Writer moves them in through the shared bulk store (internal/batch)
+// with COPY (through a per-connection staging
 // table, because Postgres refuses COPY FROM into a table with row-level
 // security) and retention drops whole partitions. On SQLite the same
 // columns sit in a plain table written with multi-row INSERTs.

@@ -11,13 +11,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/internal/batch"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/services/noc/probe"
-	"github.com/opsward/opsward/tenants"
 )
 
 // Limits of the stored text, in characters.
@@ -88,9 +85,21 @@ func clip(s string, n int) string {
 
 // Store reads and writes check results.
 type Store struct {
-	db      *sql.DB
-	dialect string
-	log     *slog.Logger
+	db   *sql.DB
+	rows *batch.Store[Result]
+	log  *slog.Logger
+}
+
+// table is check_results as the bulk store writes it.
+var table = batch.Table[Result]{
+	Name: "check_results", What: "check results", TimeColumn: "checked_at", Partitioned: true,
+	Columns: []string{"tenant_id", "monitor_id", "checked_at", "status", "latency_us",
+		"reason", "message", "metrics", "in_maintenance"},
+	Row: func(r *Result, dst []any) []any {
+		return append(dst, r.TenantID, r.MonitorID, r.CheckedAt, string(r.Status), r.Latency.Microseconds(),
+			r.Reason, r.Message, metricsJSON(r.Metrics), r.InMaintenance)
+	},
+	RowTime: func(r *Result) time.Time { return r.CheckedAt },
 }
 
 // New returns a Store on db, the application's pool (on Postgres it acts
@@ -99,77 +108,19 @@ func New(db *platform.Database, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{db: db.DB, dialect: db.Dialect, log: log}
+	return &Store{db: db.DB, rows: batch.NewStore(db, table), log: log}
 }
 
-func (s *Store) pg() bool { return s.dialect == platform.Postgres }
+func (s *Store) q(query string) string { return s.rows.Q(query) }
+func (s *Store) tv(t time.Time) any    { return s.rows.Time(t) }
 
-// q turns ? placeholders into Postgres's $n.
-func (s *Store) q(query string) string {
-	if !s.pg() {
-		return query
-	}
-	var b strings.Builder
-	n := 0
-	for _, c := range query {
-		if c == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
+const what = "check results"
+
+func actorTenant(ctx context.Context) (string, error) { return batch.ActorTenant(ctx, what) }
+
+func requirePrivileged(ctx context.Context, work string) error {
+	return batch.RequirePrivileged(ctx, work)
 }
-
-// tv is a time as the dialect stores it: timestamptz on Postgres, Unix
-// microseconds on SQLite.
-func (s *Store) tv(t time.Time) any {
-	if s.pg() {
-		return t.UTC()
-	}
-	return t.UTC().UnixMicro()
-}
-
-// scanTime reads either form.
-type scanTime struct{ t *time.Time }
-
-func (st scanTime) Scan(src any) error {
-	switch v := src.(type) {
-	case int64:
-		*st.t = time.UnixMicro(v).UTC()
-	case time.Time:
-		*st.t = v.UTC()
-	case nil:
-		*st.t = time.Time{}
-	default:
-		return fmt.Errorf("check time of type %T", src)
-	}
-	return nil
-}
-
-// actorTenant is the tenant a read is scoped to: the acting tenant.
-func actorTenant(ctx context.Context) (string, error) {
-	a, err := tenants.Require(ctx)
-	if err != nil {
-		return "", err
-	}
-	if a.TenantID == "" {
-		return "", opsward.Errorf(opsward.EFORBIDDEN, "check results are read within a tenant")
-	}
-	return a.TenantID, nil
-}
-
-func requirePrivileged(ctx context.Context, what string) error {
-	a, ok := tenants.FromContext(ctx)
-	if !ok || !a.IsPrivileged() {
-		return opsward.Errorf(opsward.EFORBIDDEN, "%s is system work and needs the privileged path", what)
-	}
-	return nil
-}
-
-var resultColumns = []string{"tenant_id", "monitor_id", "checked_at", "status", "latency_us",
-	"reason", "message", "metrics", "in_maintenance"}
 
 func metricsJSON(m map[string]float64) []byte {
 	if len(m) == 0 {
@@ -182,124 +133,11 @@ func metricsJSON(m map[string]float64) []byte {
 	return b
 }
 
-// insert writes rows now, in one batch: COPY on Postgres, multi-row
-// INSERT on SQLite. A row already stored (same tenant, monitor and time)
-// is kept as it is, so a batch can be retried safely. Rows must have been
-// through normalize. It is the writer's path and runs privileged.
-func (s *Store) insert(ctx context.Context, rows []Result) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	ctx = tenants.Privileged(ctx, "result writer")
-	if s.pg() {
-		return s.copyRows(ctx, rows)
-	}
-	return s.insertRows(ctx, rows)
-}
-
-// copyRows copies into a temporary staging table and moves the rows on
-// with INSERT … SELECT: Postgres does not allow COPY FROM into a table
-// under row-level security, and the INSERT keeps the policy's check.
-func (s *Store) copyRows(ctx context.Context, rows []Result) error {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		if a, ok := dc.(interface{ ApplySession(context.Context) error }); ok {
-			if err := a.ApplySession(ctx); err != nil {
-				return err
-			}
-		}
-		inner, err := platform.UnwrapConn(dc)
-		if err != nil {
-			return err
-		}
-		sc, ok := inner.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("check results: COPY needs a pgx connection, not %T", inner)
-		}
-		pc := sc.Conn()
-		tx, err := pc.Begin(ctx)
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback(ctx)
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS check_results_stage
-			(LIKE check_results INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
-			return err
-		}
-		_, err = tx.CopyFrom(ctx, pgx.Identifier{"check_results_stage"}, resultColumns,
-			pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
-				r := &rows[i]
-				return []any{r.TenantID, r.MonitorID, r.CheckedAt, string(r.Status), r.Latency.Microseconds(),
-					r.Reason, r.Message, metricsJSON(r.Metrics), r.InMaintenance}, nil
-			}))
-		if err != nil {
-			return fmt.Errorf("copy check results: %w", err)
-		}
-		// Columns by name: a connection's staging table may predate a
-		// column added to check_results.
-		cols := strings.Join(resultColumns, ", ")
-		if _, err := tx.Exec(ctx, "INSERT INTO check_results ("+cols+") SELECT "+cols+
-			" FROM check_results_stage ON CONFLICT DO NOTHING"); err != nil {
-			return fmt.Errorf("move check results: %w", err)
-		}
-		return tx.Commit(ctx)
-	})
-}
-
-// SQLite allows 32,766 variables a statement; 9 a row.
-const sqliteRowsPerInsert = 500
-
-func (s *Store) insertRows(ctx context.Context, rows []Result) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for len(rows) > 0 {
-		n := min(len(rows), sqliteRowsPerInsert)
-		var b strings.Builder
-		b.WriteString("INSERT INTO check_results (" + strings.Join(resultColumns, ", ") + ") VALUES ")
-		args := make([]any, 0, n*len(resultColumns))
-		for i, r := range rows[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			var m any
-			if j := metricsJSON(r.Metrics); j != nil {
-				m = string(j)
-			}
-			args = append(args, r.TenantID, r.MonitorID, s.tv(r.CheckedAt), string(r.Status),
-				r.Latency.Microseconds(), r.Reason, r.Message, m, r.InMaintenance)
-		}
-		b.WriteString(" ON CONFLICT DO NOTHING")
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return fmt.Errorf("insert check results: %w", err)
-		}
-		rows = rows[n:]
-	}
-	return tx.Commit()
-}
-
 // EnsurePartitions makes the daily partitions of the days days from the
 // UTC day of from, moving in any of their rows that landed in the default
 // partition. Nothing on SQLite. The writer calls it; so may a scheduler.
 func (s *Store) EnsurePartitions(ctx context.Context, from time.Time, days int) (int, error) {
-	if !s.pg() {
-		return 0, nil
-	}
-	day := from.UTC().Format(time.DateOnly)
-	var made int
-	err := s.db.QueryRowContext(tenants.Privileged(ctx, "result partitions"),
-		"SELECT opsward_check_results_partitions($1::date, $2)", day, days).Scan(&made)
-	if err != nil {
-		return 0, fmt.Errorf("make check result partitions: %w", err)
-	}
-	return made, nil
+	return s.rows.EnsurePartitions(ctx, from, days)
 }
 
 // Results lists a monitor's results in [from, to), newest first, at most
@@ -344,7 +182,7 @@ func (s *Store) Results(ctx context.Context, monitorID string, from, to time.Tim
 			latency int64
 			metrics []byte
 		)
-		if err := rows.Scan(&r.TenantID, &r.MonitorID, scanTime{&r.CheckedAt}, &status, &latency,
+		if err := rows.Scan(&r.TenantID, &r.MonitorID, batch.ScanTime(&r.CheckedAt), &status, &latency,
 			&r.Reason, &r.Message, &metrics, &r.InMaintenance); err != nil {
 			return nil, "", err
 		}
@@ -374,34 +212,11 @@ func (s *Store) Results(ctx context.Context, monitorID string, from, to time.Tim
 // their number. Use the longest retention of any plan as cutoff and
 // DeleteTenantBefore for tenants whose plan keeps less. Rollups stay.
 func (s *Store) DropBefore(ctx context.Context, cutoff time.Time) (int64, error) {
-	if err := requirePrivileged(ctx, "retention"); err != nil {
-		return 0, err
-	}
-	if s.pg() {
-		var n int64
-		err := s.db.QueryRowContext(ctx, "SELECT opsward_check_results_drop_before($1)", cutoff.UTC()).Scan(&n)
-		if err != nil {
-			return 0, fmt.Errorf("drop check result partitions: %w", err)
-		}
-		return n, nil
-	}
-	res, err := s.db.ExecContext(ctx, "DELETE FROM check_results WHERE checked_at < ?", s.tv(cutoff))
-	if err != nil {
-		return 0, fmt.Errorf("delete check results: %w", err)
-	}
-	return res.RowsAffected()
+	return s.rows.DropBefore(ctx, cutoff)
 }
 
 // DeleteTenantBefore deletes one tenant's raw results older than cutoff,
 // for a plan that keeps less than the partitions do.
 func (s *Store) DeleteTenantBefore(ctx context.Context, tenantID string, cutoff time.Time) (int64, error) {
-	if err := requirePrivileged(ctx, "retention"); err != nil {
-		return 0, err
-	}
-	res, err := s.db.ExecContext(ctx, s.q("DELETE FROM check_results WHERE tenant_id = ? AND checked_at < ?"),
-		tenantID, s.tv(cutoff))
-	if err != nil {
-		return 0, fmt.Errorf("delete check results: %w", err)
-	}
-	return res.RowsAffected()
+	return s.rows.DeleteTenantBefore(ctx, tenantID, cutoff)
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/opsward/opsward/internal/batch"
 )
 
 // Bucket sizes of rollups.
@@ -69,7 +71,7 @@ func (s *Store) Rollup(ctx context.Context, from, to time.Time) error {
 // first runs a min() query over [lo, hi); the zero time when empty.
 func (s *Store) first(ctx context.Context, query string, lo, hi time.Time) (time.Time, error) {
 	var t time.Time
-	err := s.db.QueryRowContext(ctx, s.q(query), s.tv(lo), s.tv(hi)).Scan(scanTime{&t})
+	err := s.db.QueryRowContext(ctx, s.q(query), s.tv(lo), s.tv(hi)).Scan(batch.ScanTime(&t))
 	return t, err
 }
 
@@ -209,7 +211,7 @@ func (s *Store) readRollups(ctx context.Context, where string, args []any, fn fu
 			sum  Summary
 			hist []byte
 		)
-		if err := rows.Scan(&k.tenantID, &k.monitorID, scanTime{&k.start}, &sum.Up, &sum.Degraded,
+		if err := rows.Scan(&k.tenantID, &k.monitorID, batch.ScanTime(&k.start), &sum.Up, &sum.Degraded,
 			&sum.Down, &sum.Unknown, &sum.Maintenance, &sum.LatencyCount, &sum.LatencySumUS,
 			&sum.LatencyMinUS, &sum.LatencyMaxUS, &hist); err != nil {
 			return err
@@ -338,7 +340,7 @@ func (s *Store) marks(ctx context.Context) (hour, day time.Time, err error) {
 		t      *time.Time
 	}{{BucketHour, &hour}, {BucketDay, &day}} {
 		err = s.db.QueryRowContext(ctx, s.q(`SELECT through FROM check_rollup_marks WHERE bucket = ?`),
-			m.bucket).Scan(scanTime{m.t})
+			m.bucket).Scan(batch.ScanTime(m.t))
 		if errors.Is(err, sql.ErrNoRows) {
 			err = nil
 		}

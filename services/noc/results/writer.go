@@ -2,7 +2,6 @@ package results
 
 import (
 	"context"
-	"time"
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/internal/batch"
@@ -22,15 +21,14 @@ type WriterStats = batch.Stats
 // backoff; nothing is dropped. Close writes what is left.
 type Writer struct {
 	b     *batch.Batcher[Result]
-	s     *Store
-	parts batch.Partitions
-	write func(context.Context, []Result) error // writeBatch; tests replace it
+	write func(context.Context, []Result) error // the table's write; tests replace it
 }
 
 // NewWriter starts a Writer on s.
 func (s *Store) NewWriter(cfg WriterConfig) (*Writer, error) {
-	w := &Writer{s: s, parts: batch.Partitions{Make: s.EnsurePartitions}}
-	w.write = w.writeBatch
+	// The table's write: partitions near now that a batch needs, then
+	// the rows on the privileged path.
+	w := &Writer{write: s.rows.Writer()}
 	var err error
 	if w.b, err = batch.New(cfg, "check results", s.log.With("component", "results writer"),
 		func(ctx context.Context, b []Result) error { return w.write(ctx, b) }); err != nil {
@@ -58,17 +56,3 @@ func (w *Writer) Close(ctx context.Context) error { return w.b.Close(ctx) }
 
 // Stats returns the counters.
 func (w *Writer) Stats() WriterStats { return w.b.Stats() }
-
-// writeBatch makes the partitions of days near now that the batch needs
-// (rows of other days land in the default partition) and writes it.
-func (w *Writer) writeBatch(ctx context.Context, b []Result) error {
-	if w.s.pg() {
-		now := time.Now().UTC()
-		for _, r := range b {
-			if err := w.parts.Ensure(ctx, r.CheckedAt, now); err != nil {
-				return err
-			}
-		}
-	}
-	return w.s.insert(ctx, b)
-}

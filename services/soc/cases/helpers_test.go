@@ -6,22 +6,16 @@ import (
 	"testing"
 	"time"
 
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
-
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/ent/alert"
 	"github.com/opsward/opsward/ent/auditentry"
 	"github.com/opsward/opsward/ent/caseentry"
-	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/internal/testenv"
-	"github.com/opsward/opsward/migrations"
 	"github.com/opsward/opsward/services/soc/cases"
 	"github.com/opsward/opsward/services/soc/events"
 	"github.com/opsward/opsward/tenants"
-	"github.com/opsward/opsward/tenants/authn"
 )
 
 // env is one backend with a provider and two customers, the cases service
@@ -41,76 +35,20 @@ type env struct {
 	changes []string // "tenant/case" from OnChange
 }
 
-type backend struct {
-	name   string
-	config func(t *testing.T) platform.Config
-}
-
-var backends = []backend{
-	{"sqlite", func(t *testing.T) platform.Config {
-		return platform.Config{DataDir: t.TempDir()}.WithDefaults()
-	}},
-	{"postgres", func(t *testing.T) platform.Config {
-		u := testenv.PostgresDB(t)
-		return platform.Config{DatabaseURL: u, MigrateDatabaseURL: u}.WithDefaults()
-	}},
-}
-
 // eachBackend runs fn on a fresh env of every backend.
 func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, newEnv(t, b.config(t)))
-		})
-	}
+	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) { fn(t, newEnv(t, b)) })
 }
 
-func newEnv(t *testing.T, cfg platform.Config) *env {
+func newEnv(t *testing.T, b testenv.Backend) *env {
 	t.Helper()
-	ctx := context.Background()
-	mdb, err := platform.OpenMigrationDatabase(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := migrations.New(mdb.DB, mdb.Dialect)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	mdb.Close()
-	db, err := platform.OpenDatabase(ctx, cfg, tenants.SessionSettings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	d := dialect.SQLite
-	if db.Dialect == platform.Postgres {
-		d = dialect.Postgres
-	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(d, db.DB)))
-	rdb, prefix := testenv.Redis(t)
-	keys, err := authn.GenerateKeyRing(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sk, _ := authn.GenerateSealKey()
-	sealer, err := authn.NewSealer(authn.SealerConfig{Keys: map[string]string{"t1": sk}, Active: "t1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{db: db, client: client, now: time.Now().UTC().Truncate(time.Second)}
-	e.tenants, err = tenants.New(tenants.Config{Argon2: authn.TestArgon2Params}, tenants.Deps{
-		Client: client, Dialect: d, Redis: rdb, RedisPrefix: prefix, Keys: keys, Sealer: sealer,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.events = events.New(db, nil)
-	e.cases, err = cases.New(cases.Deps{Client: client, Tenants: e.tenants, Events: e.events, Now: e.clock,
+	p := testenv.NewPlatform(t, b, testenv.PlatformOptions{})
+	e := &env{db: p.App, client: p.Client, tenants: p.Tenants, provider: p.Provider,
+		now: time.Now().UTC().Truncate(time.Second)}
+	e.events = events.New(p.App, nil)
+	var err error
+	e.cases, err = cases.New(cases.Deps{Client: p.Client, Tenants: p.Tenants, Events: e.events, Now: e.clock,
 		OnChange: func(_ context.Context, tenantID, caseID string) {
 			e.mu.Lock()
 			e.changes = append(e.changes, tenantID+"/"+caseID)
@@ -119,25 +57,8 @@ func newEnv(t *testing.T, cfg platform.Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	pctx := tenants.Privileged(ctx, "test: create the provider")
-	id := opsward.NewID(opsward.PrefixTenant)
-	e.provider, err = client.Tenant.Create().SetID(id).SetKind(tenant.KindProvider).
-		SetSlug("msp").SetName("The MSP").SetPath("/" + id + "/").Save(pctx)
-	if err != nil {
-		t.Fatalf("create provider: %v", err)
-	}
-	msp := as(e.provider, opsward.RoleAdmin)
-	for _, c := range []struct {
-		slug string
-		to   **ent.Tenant
-	}{{"acme", &e.acme}, {"globex", &e.globex}} {
-		tn, err := e.tenants.CreateTenant(msp, tenants.TenantInput{ParentID: e.provider.ID, Slug: c.slug, Name: c.slug})
-		if err != nil {
-			t.Fatal(err)
-		}
-		*c.to = tn
-	}
+	e.acme = p.Customer(t, p.Provider, "acme")
+	e.globex = p.Customer(t, p.Provider, "globex")
 	return e
 }
 
@@ -160,15 +81,9 @@ func (e *env) changeCount() int {
 }
 
 // as is a user acting on tenant tn with roles.
-func as(tn *ent.Tenant, roles ...opsward.Role) context.Context {
-	return tenants.NewContext(context.Background(), &tenants.Actor{
-		Kind: tenants.ActorUser, ID: opsward.NewID(opsward.PrefixUser),
-		TenantID: tn.ID, TenantPath: tn.Path, Roles: roles,
-		Provider: tn.Kind == tenant.KindProvider,
-	})
-}
+var as = testenv.As
 
-var system = tenants.Privileged(context.Background(), "test: look behind the service")
+var system = testenv.System("test: look behind the service")
 
 // alert stores an alert of tn directly, as detection would.
 func (e *env) alert(t *testing.T, tn *ent.Tenant, title string, sev alert.Severity, firstSeen time.Time, eventIDs ...string) *ent.Alert {

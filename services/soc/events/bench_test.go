@@ -86,7 +86,7 @@ func BenchmarkWrite(b *testing.B) {
 		b.ResetTimer()
 		for range b.N {
 			ev := next()
-			if _, err := e.app.ExecContext(ctx, q, e.store.values(&ev)...); err != nil {
+			if _, err := e.app.ExecContext(ctx, q, table.Row(&ev, nil)...); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -13,7 +13,8 @@
 // security event dropped is evidence lost.
 //
 // On Postgres events live in security_events, partitioned by UTC day on the
-// event's time; the Writer moves them in with COPY through a staging table
+// event's time; the Writer moves them in through the shared bulk store
+// (internal/batch) with COPY through a staging table
 // (Postgres refuses COPY FROM into a table with row-level security) and
 // retention drops whole partitions. On SQLite the same columns sit in a
 // plain table written with multi-row INSERTs.

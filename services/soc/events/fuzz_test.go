@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/internal/platform"
+	"github.com/opsward/opsward/internal/testenv"
 )
 
 // FuzzFilter feeds any field, operator and value to the filter compiler on
@@ -23,7 +25,7 @@ func FuzzFilter(f *testing.F) {
 	} {
 		f.Add(s[0], s[1], s[2])
 	}
-	e := newEnv(f, "sqlite", backends[0].config(f))
+	e := newEnv(f, platform.SQLite, testenv.Backends()[0].Config(f))
 	f.Fuzz(func(t *testing.T, field, op, value string) {
 		fl := Filter{Field: field, Op: op, Value: value}
 		if op == OpIn {

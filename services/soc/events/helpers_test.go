@@ -9,8 +9,6 @@ import (
 
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/internal/testenv"
-	"github.com/opsward/opsward/migrations"
-	"github.com/opsward/opsward/tenants"
 )
 
 // env is one backend ready for a test: migrated, with two tenants.
@@ -25,58 +23,20 @@ type env struct {
 
 func (e *env) pg() bool { return e.name == platform.Postgres }
 
-var backends = []struct {
-	name   string
-	config func(t testing.TB) platform.Config
-}{
-	{platform.SQLite, func(t testing.TB) platform.Config {
-		return platform.Config{DataDir: t.TempDir()}.WithDefaults()
-	}},
-	{platform.Postgres, func(t testing.TB) platform.Config {
-		u := testenv.PostgresDB(t)
-		return platform.Config{DatabaseURL: u, MigrateDatabaseURL: u}.WithDefaults()
-	}},
-}
-
 // eachBackend runs fn on SQLite and, when a server answers, on Postgres.
 func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, newEnv(t, b.name, b.config(t)))
-		})
-	}
+	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) {
+		fn(t, newEnv(t, b.Name, b.Config(t)))
+	})
 }
 
+// newEnv is a migrated database with two bare tenants and the store.
 func newEnv(t testing.TB, name string, cfg platform.Config) *env {
 	t.Helper()
-	ctx := context.Background()
-	mdb, err := platform.OpenMigrationDatabase(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { mdb.Close() })
-	m, err := migrations.New(mdb.DB, mdb.Dialect)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	db, err := platform.OpenDatabase(ctx, cfg, tenants.SessionSettings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	e := &env{name: name, store: New(db, nil), app: db.DB, owner: mdb.DB, tenantA: "ten_a", tenantB: "ten_b"}
-	for _, id := range []string{e.tenantA, e.tenantB} {
-		now := time.Now().UTC()
-		if _, err := mdb.ExecContext(ctx, e.sql(`INSERT INTO tenants (id, kind, slug, name, path, created_at, updated_at)
-			VALUES (?, 'customer', ?, ?, ?, ?, ?)`), id, id, id, "/"+id+"/", now, now); err != nil {
-			t.Fatalf("create tenant: %v", err)
-		}
-	}
+	d := testenv.MigratedConfig(t, name, cfg)
+	e := &env{name: name, store: New(d.App, nil), app: d.App.DB, owner: d.Owner.DB, tenantA: "ten_a", tenantB: "ten_b"}
+	d.AddTenants(t, e.tenantA, e.tenantB)
 	return e
 }
 
@@ -129,12 +89,9 @@ func (e *env) write(t testing.TB, evs []Event) {
 }
 
 // as is a context acting on tenant id.
-func as(id string) context.Context {
-	return tenants.NewContext(context.Background(), &tenants.Actor{
-		Kind: tenants.ActorUser, ID: "usr_test", TenantID: id, TenantPath: "/" + id + "/"})
-}
+var as = testenv.AsTenant
 
-func system() context.Context { return tenants.Privileged(context.Background(), "test") }
+func system() context.Context { return testenv.System("test") }
 
 // base is a UTC day; ranges here are UTC.
 var base = time.Date(2026, 3, 28, 0, 0, 0, 0, time.UTC)

@@ -10,19 +10,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-
-	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/internal/batch"
 	"github.com/opsward/opsward/internal/platform"
-	"github.com/opsward/opsward/tenants"
 )
 
 // Store reads and writes security events.
 type Store struct {
-	db      *sql.DB
-	dialect string
-	log     *slog.Logger
+	db   *sql.DB
+	rows *batch.Store[Event]
+	log  *slog.Logger
 }
 
 // New returns a Store on db, the application's pool (on Postgres it acts
@@ -31,53 +27,14 @@ func New(db *platform.Database, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{db: db.DB, dialect: db.Dialect, log: log}
+	return &Store{db: db.DB, rows: batch.NewStore(db, table), log: log}
 }
 
-func (s *Store) pg() bool { return s.dialect == platform.Postgres }
+func (s *Store) pg() bool           { return s.rows.Postgres() }
+func (s *Store) tv(t time.Time) any { return s.rows.Time(t) }
 
-// tv is a time as the dialect stores it: timestamptz on Postgres, Unix
-// microseconds on SQLite.
-func (s *Store) tv(t time.Time) any {
-	if s.pg() {
-		return t.UTC()
-	}
-	return t.UTC().UnixMicro()
-}
-
-// scanTime reads either form.
-type scanTime struct{ t *time.Time }
-
-func (st scanTime) Scan(src any) error {
-	switch v := src.(type) {
-	case int64:
-		*st.t = time.UnixMicro(v).UTC()
-	case time.Time:
-		*st.t = v.UTC()
-	default:
-		return fmt.Errorf("event time of type %T", src)
-	}
-	return nil
-}
-
-// actorTenant is the tenant a read is scoped to: the acting tenant.
 func actorTenant(ctx context.Context) (string, error) {
-	a, err := tenants.Require(ctx)
-	if err != nil {
-		return "", err
-	}
-	if a.TenantID == "" {
-		return "", opsward.Errorf(opsward.EFORBIDDEN, "security events are read within a tenant")
-	}
-	return a.TenantID, nil
-}
-
-func requirePrivileged(ctx context.Context, what string) error {
-	a, ok := tenants.FromContext(ctx)
-	if !ok || !a.IsPrivileged() {
-		return opsward.Errorf(opsward.EFORBIDDEN, "%s is system work and needs the privileged path", what)
-	}
-	return nil
+	return batch.ActorTenant(ctx, "security events")
 }
 
 // eventColumns are written and read in this order.
@@ -88,16 +45,18 @@ var eventColumns = []string{"tenant_id", "id", "ts", "received_at", "source_id",
 
 var columnList = strings.Join(eventColumns, ", ")
 
-// values are e's columns; times and fields as the dialect takes them.
-func (s *Store) values(e *Event) []any {
-	var fields any = e.fieldsJSON
-	if !s.pg() {
-		fields = string(e.fieldsJSON)
-	}
-	return []any{e.TenantID, e.ID, s.tv(e.Time), s.tv(e.ReceivedAt), e.SourceID, e.Dataset,
-		e.Category, e.Action, e.Outcome, nullInt(e.Severity), e.HostName, e.UserName, e.SourceIP,
-		e.DestinationIP, nullInt(e.DestinationPort), e.ProcessExecutable, e.EventCode, e.Message,
-		fields, e.Original}
+// table is security_events as the bulk store writes it. An event already
+// stored (same tenant, time and id) is kept as it is.
+var table = batch.Table[Event]{
+	Name: "security_events", What: "security events", Columns: eventColumns,
+	TimeColumn: "ts", Partitioned: true,
+	Row: func(e *Event, dst []any) []any {
+		return append(dst, e.TenantID, e.ID, e.Time, e.ReceivedAt, e.SourceID, e.Dataset,
+			e.Category, e.Action, e.Outcome, nullInt(e.Severity), e.HostName, e.UserName, e.SourceIP,
+			e.DestinationIP, nullInt(e.DestinationPort), e.ProcessExecutable, e.EventCode, e.Message,
+			e.fieldsJSON, e.Original)
+	},
+	RowTime: func(e *Event) time.Time { return e.Time },
 }
 
 func nullInt(p *int) any {
@@ -108,96 +67,11 @@ func nullInt(p *int) any {
 }
 
 // insert writes events now, in one transaction: COPY on Postgres,
-// multi-row INSERT on SQLite. An event already stored (same tenant, time
-// and id) is kept as it is, so a batch can be retried safely. Events must
-// have been through prepare. It is the writer's path and runs privileged.
+// multi-row INSERT on SQLite, with ctx's actor. Events must have been
+// through prepare.
 func (s *Store) insert(ctx context.Context, evs []Event) error {
-	if len(evs) == 0 {
-		return nil
-	}
-	ctx = tenants.Privileged(ctx, "security event writer")
-	if s.pg() {
-		return s.copyEvents(ctx, evs)
-	}
-	return s.insertEvents(ctx, evs)
-}
-
-// copyEvents copies into a temporary staging table and moves the rows on
-// with INSERT … SELECT: Postgres does not allow COPY FROM into a table
-// under row-level security, and the INSERT keeps the policy's check.
-func (s *Store) copyEvents(ctx context.Context, evs []Event) error {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		if a, ok := dc.(interface{ ApplySession(context.Context) error }); ok {
-			if err := a.ApplySession(ctx); err != nil {
-				return err
-			}
-		}
-		inner, err := platform.UnwrapConn(dc)
-		if err != nil {
-			return err
-		}
-		sc, ok := inner.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("security events: COPY needs a pgx connection, not %T", inner)
-		}
-		tx, err := sc.Conn().Begin(ctx)
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback(ctx)
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS security_events_stage
-			(LIKE security_events INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`); err != nil {
-			return err
-		}
-		_, err = tx.CopyFrom(ctx, pgx.Identifier{"security_events_stage"}, eventColumns,
-			pgx.CopyFromSlice(len(evs), func(i int) ([]any, error) { return s.values(&evs[i]), nil }))
-		if err != nil {
-			return fmt.Errorf("copy security events: %w", err)
-		}
-		// Columns by name: a connection's staging table may predate a
-		// column added to security_events.
-		if _, err := tx.Exec(ctx, "INSERT INTO security_events ("+columnList+") SELECT "+columnList+
-			" FROM security_events_stage ON CONFLICT DO NOTHING"); err != nil {
-			return fmt.Errorf("move security events: %w", err)
-		}
-		return tx.Commit(ctx)
-	})
-}
-
-// SQLite allows 32,766 variables a statement; 20 a row.
-const sqliteRowsPerInsert = 500
-
-func (s *Store) insertEvents(ctx context.Context, evs []Event) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(eventColumns)), ", ") + ")"
-	for len(evs) > 0 {
-		n := min(len(evs), sqliteRowsPerInsert)
-		var b strings.Builder
-		b.WriteString("INSERT INTO security_events (" + columnList + ") VALUES ")
-		args := make([]any, 0, n*len(eventColumns))
-		for i := range evs[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(row)
-			args = append(args, s.values(&evs[i])...)
-		}
-		b.WriteString(" ON CONFLICT DO NOTHING")
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return fmt.Errorf("insert security events: %w", err)
-		}
-		evs = evs[n:]
-	}
-	return tx.Commit()
+	_, err := s.rows.Insert(ctx, evs)
+	return err
 }
 
 // scanEvents reads rows of eventColumns.
@@ -211,7 +85,7 @@ func scanEvents(rows *sql.Rows) ([]Event, error) {
 			fields         []byte
 			severity, dest *int
 		)
-		if err := rows.Scan(&e.TenantID, &e.ID, scanTime{&e.Time}, scanTime{&e.ReceivedAt}, &e.SourceID,
+		if err := rows.Scan(&e.TenantID, &e.ID, batch.ScanTime(&e.Time), batch.ScanTime(&e.ReceivedAt), &e.SourceID,
 			&e.Dataset, &e.Category, &e.Action, &e.Outcome, &sev, &e.HostName, &e.UserName, &e.SourceIP,
 			&e.DestinationIP, &port, &e.ProcessExecutable, &e.EventCode, &e.Message, &fields, &e.Original); err != nil {
 			return nil, err
@@ -250,23 +124,14 @@ func scanEvents(rows *sql.Rows) ([]Event, error) {
 // UTC day of from, moving in any of their events that landed in the
 // default partition, and returns how many it made. Nothing on SQLite.
 func (s *Store) EnsurePartitions(ctx context.Context, from time.Time, days int) (int, error) {
-	if !s.pg() {
-		return 0, nil
-	}
-	var made int
-	err := s.db.QueryRowContext(tenants.Privileged(ctx, "security event partitions"),
-		"SELECT opsward_security_events_partitions($1::date, $2)", from.UTC().Format(time.DateOnly), days).Scan(&made)
-	if err != nil {
-		return 0, fmt.Errorf("make security event partitions: %w", err)
-	}
-	return made, nil
+	return s.rows.EnsurePartitions(ctx, from, days)
 }
 
 // Maintain is the periodic upkeep: the partitions of yesterday (for late
 // events), today and the next two days. Retention is separate because its
 // cutoffs come from the plans. It runs privileged.
 func (s *Store) Maintain(ctx context.Context, now time.Time) error {
-	if err := requirePrivileged(ctx, "security event upkeep"); err != nil {
+	if err := batch.RequirePrivileged(ctx, "security event upkeep"); err != nil {
 		return err
 	}
 	_, err := s.EnsurePartitions(ctx, now.UTC().AddDate(0, 0, -1), 4)
@@ -280,40 +145,11 @@ func (s *Store) Maintain(ctx context.Context, now time.Time) error {
 // their number. Use the longest retention of any plan as cutoff and
 // DeleteTenantBefore for tenants whose plan keeps less.
 func (s *Store) DropBefore(ctx context.Context, cutoff time.Time) (int64, error) {
-	if err := requirePrivileged(ctx, "security event retention"); err != nil {
-		return 0, err
-	}
-	if s.pg() {
-		var n int64
-		err := s.db.QueryRowContext(ctx, "SELECT opsward_security_events_drop_before($1)", cutoff.UTC()).Scan(&n)
-		if err != nil {
-			return 0, fmt.Errorf("drop security event partitions: %w", err)
-		}
-		return n, nil
-	}
-	res, err := s.db.ExecContext(ctx, "DELETE FROM security_events WHERE ts < ?", s.tv(cutoff))
-	if err != nil {
-		return 0, fmt.Errorf("delete security events: %w", err)
-	}
-	return res.RowsAffected()
+	return s.rows.DropBefore(ctx, cutoff)
 }
 
 // DeleteTenantBefore deletes one tenant's events older than cutoff, for a
 // plan that keeps less than the partitions do, and returns their number.
 func (s *Store) DeleteTenantBefore(ctx context.Context, tenantID string, cutoff time.Time) (int64, error) {
-	if err := requirePrivileged(ctx, "security event retention"); err != nil {
-		return 0, err
-	}
-	if tenantID == "" {
-		return 0, opsward.FieldErrorf("tenant_id", "retention of one tenant needs the tenant")
-	}
-	q := "DELETE FROM security_events WHERE tenant_id = ? AND ts < ?"
-	if s.pg() {
-		q = "DELETE FROM security_events WHERE tenant_id = $1 AND ts < $2"
-	}
-	res, err := s.db.ExecContext(ctx, q, tenantID, s.tv(cutoff))
-	if err != nil {
-		return 0, fmt.Errorf("delete security events: %w", err)
-	}
-	return res.RowsAffected()
+	return s.rows.DeleteTenantBefore(ctx, tenantID, cutoff)
 }

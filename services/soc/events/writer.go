@@ -2,7 +2,6 @@ package events
 
 import (
 	"context"
-	"time"
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/internal/batch"
@@ -23,15 +22,14 @@ type WriterStats = batch.Stats
 // writes what is left.
 type Writer struct {
 	b     *batch.Batcher[Event]
-	s     *Store
-	parts batch.Partitions
-	write func(context.Context, []Event) error // writeBatch; tests replace it
+	write func(context.Context, []Event) error // the table's write; tests replace it
 }
 
 // NewWriter starts a Writer on s.
 func (s *Store) NewWriter(cfg WriterConfig) (*Writer, error) {
-	w := &Writer{s: s, parts: batch.Partitions{Make: s.EnsurePartitions}}
-	w.write = w.writeBatch
+	// The table's write: partitions near now that a batch needs, then
+	// the rows on the privileged path.
+	w := &Writer{write: s.rows.Writer()}
 	var err error
 	if w.b, err = batch.New(cfg, "security events", s.log.With("component", "security event writer"),
 		func(ctx context.Context, b []Event) error { return w.write(ctx, b) }); err != nil {
@@ -60,17 +58,3 @@ func (w *Writer) Close(ctx context.Context) error { return w.b.Close(ctx) }
 
 // Stats returns the counters.
 func (w *Writer) Stats() WriterStats { return w.b.Stats() }
-
-// writeBatch makes the partitions of days near now that the batch needs
-// and writes it.
-func (w *Writer) writeBatch(ctx context.Context, b []Event) error {
-	if w.s.pg() {
-		now := time.Now().UTC()
-		for _, e := range b {
-			if err := w.parts.Ensure(ctx, e.Time, now); err != nil {
-				return err
-			}
-		}
-	}
-	return w.s.insert(ctx, b)
-}

@@ -8,22 +8,16 @@ import (
 	"testing"
 	"time"
 
-	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
-
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/billing"
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/ent/alert"
-	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/internal/egress"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/internal/testenv"
-	"github.com/opsward/opsward/migrations"
 	"github.com/opsward/opsward/services/dispatch"
 	"github.com/opsward/opsward/services/soc/response"
 	"github.com/opsward/opsward/tenants"
-	"github.com/opsward/opsward/tenants/authn"
 )
 
 // env is one backend with a provider and two customers, the response
@@ -43,30 +37,10 @@ type env struct {
 	now time.Time
 }
 
-type backend struct {
-	name   string
-	config func(t *testing.T) platform.Config
-}
-
-var backends = []backend{
-	{"sqlite", func(t *testing.T) platform.Config {
-		return platform.Config{DataDir: t.TempDir()}.WithDefaults()
-	}},
-	{"postgres", func(t *testing.T) platform.Config {
-		u := testenv.PostgresDB(t)
-		return platform.Config{DatabaseURL: u, MigrateDatabaseURL: u}.WithDefaults()
-	}},
-}
-
 // eachBackend runs fn on a fresh env of every backend.
 func eachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			fn(t, newEnv(t, b.config(t)))
-		})
-	}
+	testenv.EachBackend(t, func(t *testing.T, b testenv.Backend) { fn(t, newEnv(t, b)) })
 }
 
 var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
@@ -87,95 +61,31 @@ func (f *fakeCases) OpenFromAlert(_ context.Context, alertID, title string) (str
 	return "cas_" + alertID, nil
 }
 
-func newEnv(t *testing.T, cfg platform.Config) *env {
+func newEnv(t *testing.T, b testenv.Backend) *env {
 	t.Helper()
-	ctx := context.Background()
-	mdb, err := platform.OpenMigrationDatabase(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := migrations.New(mdb.DB, mdb.Dialect)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Up(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	mdb.Close()
-	db, err := platform.OpenDatabase(ctx, cfg, tenants.SessionSettings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	d := dialect.SQLite
-	if db.Dialect == platform.Postgres {
-		d = dialect.Postgres
-	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(d, db.DB)))
-	rdb, prefix := testenv.Redis(t)
-	keys, err := authn.GenerateKeyRing(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sk, _ := authn.GenerateSealKey()
-	sealer, err := authn.NewSealer(authn.SealerConfig{Keys: map[string]string{"t1": sk}, Active: "t1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{db: db, client: client, now: time.Now().UTC().Truncate(time.Second), cases: &fakeCases{}}
 	var bill *billing.Service
-	hook := func(ctx context.Context, tx *ent.Tx, t *ent.Tenant) error {
-		return bill.TenantCreatedHook()(ctx, tx, t)
-	}
-	e.tenants, err = tenants.New(tenants.Config{Argon2: authn.TestArgon2Params}, tenants.Deps{
-		Client: client, Dialect: d, Redis: rdb, RedisPrefix: prefix, Keys: keys, Sealer: sealer,
-		Hooks: tenants.Hooks{TenantCreated: hook},
+	p := testenv.NewPlatform(t, b, testenv.PlatformOptions{
+		TenantCreated: func(ctx context.Context, tx *ent.Tx, t *ent.Tenant) error {
+			return bill.TenantCreatedHook()(ctx, tx, t)
+		},
+		Services: func(p *testenv.Platform) { bill = billing.New(p.Client, p.Tenants, nil) },
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bill = billing.New(client, e.tenants, nil)
-	dc, err := dispatch.NewClient(rdb, dispatch.Config{Prefix: prefix + "dispatch"})
+	e := &env{db: p.App, client: p.Client, tenants: p.Tenants, provider: p.Provider,
+		now: time.Now().UTC().Truncate(time.Second), cases: &fakeCases{}}
+	dc, err := dispatch.NewClient(p.Redis, dispatch.Config{Prefix: p.RedisPrefix + "dispatch"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	guard := &egress.Guard{Allow: loopback}
 	e.svc, err = response.New(response.Deps{
-		Client: client, Tenants: e.tenants, Dispatch: dc, HTTP: egress.NewHTTPClient(guard, 5*time.Second),
-		Sealer: sealer, Cases: e.cases, Now: e.clock, PublicURL: "https://soc.example.com",
+		Client: p.Client, Tenants: p.Tenants, Dispatch: dc, HTTP: egress.NewHTTPClient(guard, 5*time.Second),
+		Sealer: p.Sealer, Cases: e.cases, Now: e.clock, PublicURL: "https://soc.example.com",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	pctx := tenants.Privileged(ctx, "test: create the provider")
-	tx, err := client.Tx(pctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := opsward.NewID(opsward.PrefixTenant)
-	e.provider, err = tx.Tenant.Create().SetID(id).SetKind(tenant.KindProvider).
-		SetSlug("msp").SetName("The MSP").SetPath("/" + id + "/").Save(pctx)
-	if err == nil {
-		err = hook(pctx, tx, e.provider)
-	}
-	if err == nil {
-		err = tx.Commit()
-	}
-	if err != nil {
-		t.Fatalf("create provider: %v", err)
-	}
-	msp := as(e.provider, opsward.RoleAdmin)
-	for _, c := range []struct {
-		slug string
-		to   **ent.Tenant
-	}{{"acme", &e.acme}, {"globex", &e.globex}} {
-		tn, err := e.tenants.CreateTenant(msp, tenants.TenantInput{ParentID: e.provider.ID, Slug: c.slug, Name: c.slug})
-		if err != nil {
-			t.Fatal(err)
-		}
-		*c.to = tn
-	}
+	e.acme = p.Customer(t, p.Provider, "acme")
+	e.globex = p.Customer(t, p.Provider, "globex")
 	return e
 }
 
@@ -192,15 +102,9 @@ func (e *env) advance(d time.Duration) {
 }
 
 // as is a user acting on tenant tn with roles.
-func as(tn *ent.Tenant, roles ...opsward.Role) context.Context {
-	return tenants.NewContext(context.Background(), &tenants.Actor{
-		Kind: tenants.ActorUser, ID: opsward.NewID(opsward.PrefixUser),
-		TenantID: tn.ID, TenantPath: tn.Path, Roles: roles,
-		Provider: tn.Kind == tenant.KindProvider,
-	})
-}
+var as = testenv.As
 
-var system = tenants.Privileged(context.Background(), "test: look behind the service")
+var system = testenv.System("test: look behind the service")
 
 func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
