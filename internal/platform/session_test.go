@@ -1,4 +1,4 @@
-package platform
+package platform_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"testing"
 
+	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/internal/testenv"
 )
 
@@ -20,7 +21,7 @@ func TestStatementRetriedAfterBackendTerminated(t *testing.T) {
 	session := func(ctx context.Context) (string, string, []any) {
 		return "s", "SELECT set_config('application_name', $1, false)", []any{"opsward-test"}
 	}
-	db, err := openPostgres(ctx, url, false, session)
+	db, err := platform.OpenPostgres(ctx, url, false, session)
 	if err != nil {
 		t.Fatal(err)
 	}
