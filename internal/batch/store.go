@@ -60,7 +60,7 @@ type Store[T any] struct {
 	move     string // staging table to table, on Postgres
 	rowSQL   string // "(?, ?, …)"
 	perStmt  int    // rows a multi-row INSERT carries
-	conflict string
+	conflict string // " ON CONFLICT … DO NOTHING"
 }
 
 // NewStore returns the store of t on db, the application's pool (on
@@ -87,9 +87,6 @@ func NewStore[T any](db *platform.Database, t Table[T]) *Store[T] {
 
 // Postgres reports whether the store is on Postgres.
 func (s *Store[T]) Postgres() bool { return s.dialect == platform.Postgres }
-
-// DB is the pool the store reads and writes through.
-func (s *Store[T]) DB() *sql.DB { return s.db }
 
 // Q turns ? placeholders into Postgres's $n (the query must hold no
 // literal question mark).
