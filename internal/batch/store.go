@@ -3,12 +3,14 @@ package batch
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/opsward/opsward"
@@ -60,7 +62,7 @@ type Store[T any] struct {
 	move     string // staging table to table, on Postgres
 	rowSQL   string // "(?, ?, …)"
 	perStmt  int    // rows a multi-row INSERT carries
-	conflict string
+	conflict string // " ON CONFLICT … DO NOTHING"
 }
 
 // NewStore returns the store of t on db, the application's pool (on
@@ -87,9 +89,6 @@ func NewStore[T any](db *platform.Database, t Table[T]) *Store[T] {
 
 // Postgres reports whether the store is on Postgres.
 func (s *Store[T]) Postgres() bool { return s.dialect == platform.Postgres }
-
-// DB is the pool the store reads and writes through.
-func (s *Store[T]) DB() *sql.DB { return s.db }
 
 // Q turns ? placeholders into Postgres's $n (the query must hold no
 // literal question mark).
@@ -265,53 +264,62 @@ func (s *Store[T]) copyRows(ctx context.Context, rows []T) (int64, error) {
 		if !ok {
 			return fmt.Errorf("%s: COPY needs a pgx connection, not %T", s.t.What, inner)
 		}
+		// The staging table lives as long as the connection; a mark on
+		// the connection saves asking for it on every batch. The mark is
+		// set once a commit has kept the table. Should the table be gone
+		// all the same (DISCARD TEMP), the batch runs again and makes it.
 		pc := sc.Conn()
-		tx, err := pc.Begin(ctx)
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback(ctx)
-		// The staging table lives as long as the connection; the mark
-		// saves asking for it on every batch. It is set once a commit
-		// has kept the table, and cleared by any failure, after which
-		// the next batch makes sure of it again.
 		marks, mark := pc.PgConn().CustomData(), "opsward.stage."+s.t.Name
 		staged := marks[mark] != nil
 		delete(marks, mark)
-		if !staged {
-			if _, err := tx.Exec(ctx, "CREATE TEMP TABLE IF NOT EXISTS "+s.t.Name+"_stage (LIKE "+s.t.Name+
-				" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"); err != nil {
-				return err
-			}
+		moved, err = s.copyTx(ctx, pc, rows, staged)
+		var pe *pgconn.PgError
+		if staged && errors.As(err, &pe) && pe.Code == "42P01" { // undefined_table
+			moved, err = s.copyTx(ctx, pc, rows, false)
 		}
-		vals := make([]any, 0, len(s.t.Columns))
-		_, err = tx.CopyFrom(ctx, pgx.Identifier{s.t.Name + "_stage"}, s.t.Columns,
-			pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
-				// CopyFrom encodes a row before it asks for the next, so
-				// one slice serves every row.
-				vals = s.t.Row(&rows[i], vals[:0])
-				for j, v := range vals {
-					if t, ok := v.(time.Time); ok {
-						vals[j] = t.UTC()
-					}
-				}
-				return vals, nil
-			}))
-		if err != nil {
-			return fmt.Errorf("copy %s: %w", s.t.What, err)
+		if err == nil {
+			marks[mark] = true
 		}
-		tag, err := tx.Exec(ctx, s.move)
-		if err != nil {
-			return fmt.Errorf("move %s: %w", s.t.What, err)
-		}
-		moved = tag.RowsAffected()
-		if err := tx.Commit(ctx); err != nil {
-			return err
-		}
-		marks[mark] = true
-		return nil
+		return err
 	})
 	return moved, err
+}
+
+// copyTx is one transaction of copyRows; staged says the staging table is
+// known to exist on pc.
+func (s *Store[T]) copyTx(ctx context.Context, pc *pgx.Conn, rows []T, staged bool) (int64, error) {
+	tx, err := pc.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(ctx)
+	if !staged {
+		if _, err := tx.Exec(ctx, "CREATE TEMP TABLE IF NOT EXISTS "+s.t.Name+"_stage (LIKE "+s.t.Name+
+			" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"); err != nil {
+			return 0, err
+		}
+	}
+	vals := make([]any, 0, len(s.t.Columns))
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{s.t.Name + "_stage"}, s.t.Columns,
+		pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+			// CopyFrom encodes a row before it asks for the next, so one
+			// slice serves every row.
+			vals = s.t.Row(&rows[i], vals[:0])
+			for j, v := range vals {
+				if t, ok := v.(time.Time); ok {
+					vals[j] = t.UTC()
+				}
+			}
+			return vals, nil
+		}))
+	if err != nil {
+		return 0, fmt.Errorf("copy %s: %w", s.t.What, err)
+	}
+	tag, err := tx.Exec(ctx, s.move)
+	if err != nil {
+		return 0, fmt.Errorf("move %s: %w", s.t.What, err)
+	}
+	return tag.RowsAffected(), tx.Commit(ctx)
 }
 
 // Writer returns the write function of a Batcher that fills this table:

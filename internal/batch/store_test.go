@@ -307,3 +307,27 @@ func TestScanTime(t *testing.T) {
 		}
 	}
 }
+
+// A connection whose staging table is gone (DISCARD TEMP, a pooler that
+// resets sessions) makes it again within the same batch.
+func TestStoreStagingTableComesBack(t *testing.T) {
+	t.Parallel()
+	d := newDB(t, testenv.Backends()[1])
+	d.App.SetMaxOpenConns(1) // one connection: the one whose table goes
+	s := batch.NewStore(d.App, checks)
+	ctx := testenv.System("test: write")
+	at := time.Date(2026, 3, 28, 0, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		if i > 0 {
+			if _, err := d.App.ExecContext(ctx, "DISCARD TEMP"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := s.Insert(ctx, series("ten_a", at.Add(time.Duration(i)*time.Hour), 10)); err != nil || n != 10 {
+			t.Fatalf("batch %d = %d, %v", i, n, err)
+		}
+	}
+	if got := count(t, d, "SELECT count(*) FROM check_results"); got != 30 {
+		t.Errorf("%d rows, want 30", got)
+	}
+}
