@@ -43,6 +43,9 @@ type Config struct {
 	// MaxBackoff is the longest wait between retries of a failed batch.
 	// Default 30s.
 	MaxBackoff time.Duration
+	// SyncLinger is the longest an item added with AddSync waits for more
+	// company before its batch is written (group commit). Default 10ms.
+	SyncLinger time.Duration
 }
 
 // WithDefaults fills unset fields.
@@ -58,6 +61,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = 30 * time.Second
+	}
+	if c.SyncLinger <= 0 {
+		c.SyncLinger = 10 * time.Millisecond
 	}
 	return c
 }
@@ -92,8 +98,14 @@ type Batcher[T any] struct {
 	pending []T
 	space   chan struct{} // closed when items leave the queue
 	closed  bool
+	// added and removed count items ever queued and ever written; an item
+	// queued as number n is durable once removed > n. waiters are the
+	// AddSync items not yet written, in order.
+	added, removed int64
+	waiters        []waiter
 
 	kick    chan struct{}
+	soon    chan struct{} // an AddSync item waits: write within SyncLinger
 	flushes chan chan error
 	stop    chan struct{}
 	done    chan struct{}
@@ -109,38 +121,68 @@ func New[T any](cfg Config, what string, log *slog.Logger, write func(context.Co
 		return nil, err
 	}
 	b := &Batcher[T]{cfg: cfg, what: what, log: log, write: write, space: make(chan struct{}),
-		kick: make(chan struct{}, 1), flushes: make(chan chan error),
+		kick: make(chan struct{}, 1), soon: make(chan struct{}, 1), flushes: make(chan chan error),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go b.run()
 	return b, nil
 }
 
+type waiter struct {
+	seq  int64
+	done chan struct{}
+}
+
 // Add queues v. It blocks while the queue is full, until ctx ends.
 func (b *Batcher[T]) Add(ctx context.Context, v T) error {
+	_, err := b.add(ctx, v, false)
+	return err
+}
+
+// AddSync queues v like Add and returns a channel closed once v is
+// written: for callers that may say "done" only when their item is
+// durable (a check's job is acknowledged after its result is stored). Its
+// batch is written within SyncLinger, with whatever else is queued. The
+// channel stays open while the write fails (the batch is retried), and
+// for good if the Batcher closes without writing it.
+func (b *Batcher[T]) AddSync(ctx context.Context, v T) (<-chan struct{}, error) {
+	return b.add(ctx, v, true)
+}
+
+func (b *Batcher[T]) add(ctx context.Context, v T, sync bool) (<-chan struct{}, error) {
 	for {
 		b.mu.Lock()
 		if b.closed {
 			b.mu.Unlock()
-			return ErrClosed
+			return nil, ErrClosed
 		}
 		if len(b.pending) < b.cfg.MaxPending {
 			b.pending = append(b.pending, v)
+			var done chan struct{}
+			if sync {
+				done = make(chan struct{})
+				b.waiters = append(b.waiters, waiter{seq: b.added, done: done})
+			}
+			b.added++
 			full := len(b.pending) >= b.cfg.BatchSize
 			b.mu.Unlock()
+			wake := b.soon
 			if full {
+				wake = b.kick
+			}
+			if full || sync {
 				select {
-				case b.kick <- struct{}{}:
+				case wake <- struct{}{}:
 				default:
 				}
 			}
-			return nil
+			return done, nil
 		}
 		space := b.space
 		b.mu.Unlock()
 		select {
 		case <-space:
 		case <-ctx.Done():
-			return fmt.Errorf("the %s writer is full: %w", b.what, context.Cause(ctx))
+			return nil, fmt.Errorf("the %s writer is full: %w", b.what, context.Cause(ctx))
 		}
 	}
 }
@@ -223,6 +265,7 @@ func (b *Batcher[T]) run() {
 		b.log.Error(b.what+" batch failed; retrying", "error", err, "retry_in", backoff, "pending", b.Stats().Pending)
 		return err
 	}
+	var linger <-chan time.Time // armed while an AddSync item waits
 	for {
 		select {
 		case <-b.stop:
@@ -230,6 +273,15 @@ func (b *Batcher[T]) run() {
 		case <-t.C:
 			drain(false)
 		case <-b.kick:
+			drain(false)
+		case <-b.soon:
+			if linger == nil {
+				linger = time.After(b.cfg.SyncLinger)
+			}
+		case <-linger:
+			// A failed write is retried at the ticker's pace, after the
+			// backoff; its waiters wait on.
+			linger = nil
 			drain(false)
 		case reply := <-b.flushes:
 			reply <- drain(true)
@@ -260,6 +312,13 @@ func (b *Batcher[T]) drain() error {
 		// when it needs room, so no batch copies the whole queue.
 		clear(b.pending[:n])
 		b.pending = b.pending[n:]
+		b.removed += int64(n)
+		k := 0
+		for k < len(b.waiters) && b.waiters[k].seq < b.removed {
+			close(b.waiters[k].done)
+			k++
+		}
+		b.waiters = b.waiters[k:]
 		close(b.space)
 		b.space = make(chan struct{})
 		b.mu.Unlock()
