@@ -125,6 +125,29 @@ func JobCancel(err error) error {
 	return &cancelError{err: err}
 }
 
+type ackAfterError struct{ done <-chan struct{} }
+
+func (e *ackAfterError) Error() string { return "acknowledged once its work is durable" }
+
+// JobAckAfter completes the job once done is closed: the handler has
+// finished, but what it wrote is not durable yet (a batched write that
+// commits within milliseconds). The worker's slot is free at once; the job
+// stays in flight, kept by this worker's heartbeat, and is acknowledged
+// when done closes. If the process dies first, the job is reclaimed after
+// the visibility timeout and runs again: the handler must recognise a run
+// whose work was stored and not do it twice.
+func JobAckAfter(done <-chan struct{}) error { return &ackAfterError{done: done} }
+
+// AckAfterOf returns the channel of a JobAckAfter error, for callers that
+// run a handler themselves and wait for its work to be durable.
+func AckAfterOf(err error) (<-chan struct{}, bool) {
+	var a *ackAfterError
+	if errors.As(err, &a) {
+		return a.done, true
+	}
+	return nil, false
+}
+
 // envelope is the stored message of a job. Field order matters: scripts
 // find the kind at the start of the message.
 type envelope struct {

@@ -44,6 +44,11 @@ type Processor struct {
 	vtime       float64             // pass of the tenant served last
 	lastRefresh time.Time
 	started     bool
+
+	// deferred counts jobs done but acknowledged only once their work is
+	// durable (JobAckAfter); quit tells their waits that shutdown gave up.
+	deferred sync.WaitGroup
+	quit     chan struct{}
 }
 
 type tstate struct {
@@ -80,6 +85,7 @@ func NewProcessor(c *Client, ws *Workers, cfg ProcessorConfig) (*Processor, erro
 		results: make(chan result, 2*cfg.Concurrency),
 		wake:    make(chan struct{}, 1),
 		running: map[string]*fetched{},
+		quit:    make(chan struct{}),
 		active:  map[string]*tstate{},
 		weights: map[string]int{},
 	}, nil
@@ -157,6 +163,17 @@ drain:
 		p.mu.Unlock()
 		p.log.Warn("shutdown deadline reached; handing running jobs back", "jobs", len(back))
 		p.handBack(bg, back)
+	}
+	// Jobs whose work is not yet durable: their writes commit within
+	// milliseconds; those still waiting at the deadline stay in flight and
+	// are reclaimed after the visibility timeout.
+	deferredDone := make(chan struct{})
+	go func() { p.deferred.Wait(); close(deferredDone) }()
+	select {
+	case <-deferredDone:
+	case <-time.After(p.cfg.ShutdownTimeout):
+		close(p.quit)
+		<-deferredDone
 	}
 	close(ackStop)
 	<-ackDone
@@ -484,6 +501,12 @@ func (p *Processor) execute(ctx context.Context, f *fetched) {
 		err = safeRun(ctx, h, row)
 		p.c.m.busy.Dec()
 		p.c.m.busySeconds.Add(time.Since(start).Seconds())
+		var later *ackAfterError
+		if errors.As(err, &later) {
+			log.Debug("job done; acknowledged once its work is durable")
+			p.ackWhen(f, later.done)
+			return
+		}
 		if err != nil && ctx.Err() != nil {
 			log.Info("job interrupted by shutdown; handing it back", "err", err)
 			p.report(result{f: f, handback: true})
@@ -505,6 +528,27 @@ func safeRun(ctx context.Context, h func(context.Context, *JobRow) error, row *J
 		}
 	}()
 	return h(ctx, row)
+}
+
+// ackWhen frees the job's slot now and acknowledges the job once done
+// closes (JobAckAfter).
+func (p *Processor) ackWhen(f *fetched, done <-chan struct{}) {
+	p.mu.Lock()
+	p.inUse--
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+	p.deferred.Add(1)
+	go func() {
+		defer p.deferred.Done()
+		select {
+		case <-done:
+			p.results <- result{f: f}
+		case <-p.quit:
+		}
+	}()
 }
 
 func (p *Processor) report(r result) {
