@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/opsward/opsward/ent"
@@ -19,7 +21,7 @@ import (
 
 // Register adds the NOC's job handlers to the workers.
 func (s *Service) Register(ws *dispatch.Workers) {
-	dispatch.AddWorkerFunc(ws, s.Check)
+	dispatch.AddWorkerFunc(ws, s.work)
 	dispatch.AddWorkerFunc(ws, s.Escalate)
 }
 
@@ -30,8 +32,23 @@ var errStale = errors.New("monitor changed while it was checked")
 // Check runs one check of a monitor: the probe (through the egress guard),
 // the result to the batch writer, the state machine, and what its
 // transition asks for (incidents, notifications through the outbox, in the
-// same transaction as the state).
+// same transaction as the state). It returns once the result is stored.
 func (s *Service) Check(ctx context.Context, job *dispatch.Job[CheckArgs]) error {
+	err := s.work(ctx, job)
+	if stored, ok := dispatch.AckAfterOf(err); ok {
+		select {
+		case <-stored:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return err
+}
+
+// work is Check as the worker runs it: done once the state is applied,
+// acknowledged once the result is stored (dispatch.JobAckAfter).
+func (s *Service) work(ctx context.Context, job *dispatch.Job[CheckArgs]) error {
 	ctx, err := s.systemCtx(ctx, job.TenantID)
 	if err != nil {
 		return err
@@ -52,6 +69,17 @@ func (s *Service) Check(ctx context.Context, job *dispatch.Job[CheckArgs]) error
 	if m.Paused {
 		return nil
 	}
+	if job.Attempt > 1 && job.ScheduleID != "" {
+		// Run again: its worker died before acknowledging it. If the first
+		// run's result is stored, the check happened; it is not done twice.
+		done, err := s.ResultStore.HasRun(ctx, m.ID, job.ID, slotOf(job.JobRow))
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+	}
 	now := s.now()
 	in := probe.Input{Timeout: time.Duration(m.TimeoutMs) * time.Millisecond, Now: now, Previous: m.ProbeState}
 	if m.LastBeatAt != nil {
@@ -69,30 +97,55 @@ func (s *Service) Check(ctx context.Context, job *dispatch.Job[CheckArgs]) error
 	if err != nil {
 		return err
 	}
+	// The job is acknowledged once the result is stored (the writer
+	// commits within milliseconds), so a worker that dies loses none.
+	var stored <-chan struct{}
 	if s.Writer != nil {
-		if err := s.Writer.Write(ctx, results.FromProbe(m.TenantID, m.ID, res, maint)); err != nil {
+		r := results.FromProbe(m.TenantID, m.ID, res, maint)
+		if job.ScheduleID != "" {
+			r.RunID = job.ID
+		}
+		if stored, err = s.Writer.WriteSync(ctx, r); err != nil {
 			return err
 		}
+	}
+	ack := func(err error) error {
+		if err != nil || stored == nil {
+			return err
+		}
+		return dispatch.JobAckAfter(stored)
 	}
 	for attempt := 0; ; attempt++ {
 		err = s.apply(ctx, m, res, maint, now)
 		if !errors.Is(err, errStale) || attempt == 3 {
-			return err
+			return ack(err)
 		}
 		// Changed elsewhere (an edit, a pause, another worker's check):
 		// read it again and apply the result to what is stored now.
 		s.monitors.forget(m.ID)
 		m, err = s.monitors.get(ctx, s.Client, m.ID)
 		if ent.IsNotFound(err) {
-			return nil
+			return ack(nil)
 		}
 		if err != nil {
 			return err
 		}
 		if m.Paused {
-			return nil
+			return ack(nil)
 		}
 	}
+}
+
+// slotOf is the time a scheduled run was due: its slot, which its id
+// carries ("<schedule>@<slot ms>"). Results of the run were checked at or
+// after it.
+func slotOf(j *dispatch.JobRow) time.Time {
+	if i := strings.LastIndexByte(j.ID, '@'); i >= 0 {
+		if ms, err := strconv.ParseInt(j.ID[i+1:], 10, 64); err == nil {
+			return time.UnixMilli(ms)
+		}
+	}
+	return j.EnqueuedAt
 }
 
 // probe runs the monitor's probe with its settings parsed once per

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -34,6 +35,10 @@ type Result struct {
 	Message       string
 	Metrics       map[string]float64
 	InMaintenance bool
+	// RunID is the scheduled job that checked (empty for other results):
+	// a job run again after its worker died finds its result by it and is
+	// not counted twice.
+	RunID string
 }
 
 // FromProbe is the stored form of a probe's result.
@@ -94,10 +99,14 @@ type Store struct {
 var table = batch.Table[Result]{
 	Name: "check_results", What: "check results", TimeColumn: "checked_at", Partitioned: true,
 	Columns: []string{"tenant_id", "monitor_id", "checked_at", "status", "latency_us",
-		"reason", "message", "metrics", "in_maintenance"},
+		"reason", "message", "metrics", "in_maintenance", "run_id"},
 	Row: func(r *Result, dst []any) []any {
+		var run any
+		if r.RunID != "" {
+			run = r.RunID
+		}
 		return append(dst, r.TenantID, r.MonitorID, r.CheckedAt, string(r.Status), r.Latency.Microseconds(),
-			r.Reason, r.Message, metricsJSON(r.Metrics), r.InMaintenance)
+			r.Reason, r.Message, metricsJSON(r.Metrics), r.InMaintenance, run)
 	},
 	RowTime: func(r *Result) time.Time { return r.CheckedAt },
 }
@@ -138,6 +147,28 @@ func metricsJSON(m map[string]float64) []byte {
 // partition. Nothing on SQLite. The writer calls it; so may a scheduler.
 func (s *Store) EnsurePartitions(ctx context.Context, from time.Time, days int) (int, error) {
 	return s.rows.EnsurePartitions(ctx, from, days)
+}
+
+// HasRun reports whether a result of the run runID of a monitor, checked
+// at since or later, is stored: a job run again after its worker died
+// before acknowledging it finds its first run's result. It reads within
+// the acting tenant only.
+func (s *Store) HasRun(ctx context.Context, monitorID, runID string, since time.Time) (bool, error) {
+	tenantID, err := actorTenant(ctx)
+	if err != nil {
+		return false, err
+	}
+	var one int
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT 1 FROM check_results
+		WHERE tenant_id = ? AND monitor_id = ? AND checked_at >= ? AND run_id = ? LIMIT 1`),
+		tenantID, monitorID, s.tv(since), runID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look for the result of run %s: %w", runID, err)
+	}
+	return true, nil
 }
 
 // Results lists a monitor's results in [from, to), newest first, at most

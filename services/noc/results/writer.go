@@ -46,6 +46,17 @@ func (w *Writer) Write(ctx context.Context, r Result) error {
 	return w.b.Add(ctx, r)
 }
 
+// WriteSync queues r like Write and returns a channel closed once r is
+// stored (within the writer's SyncLinger, batched with whatever else is
+// queued): a check's job is acknowledged only then.
+func (w *Writer) WriteSync(ctx context.Context, r Result) (<-chan struct{}, error) {
+	r, err := normalize(r)
+	if err != nil {
+		return nil, err
+	}
+	return w.b.AddSync(ctx, r)
+}
+
 // Flush writes everything queued now and returns the first error; rows of
 // a failed batch stay queued for the retry.
 func (w *Writer) Flush(ctx context.Context) error { return w.b.Flush(ctx) }
