@@ -90,7 +90,8 @@ func (m *Main) openDispatch(ctx context.Context) error {
 // startJobs runs the worker and scheduler roles this process has.
 func (m *Main) startJobs(ctx context.Context) error {
 	if m.Roles.Worker {
-		p, err := dispatch.NewProcessor(m.Dispatch, m.Workers, dispatch.ProcessorConfig{ShutdownTimeout: m.Config.ShutdownTimeout})
+		p, err := dispatch.NewProcessor(m.Dispatch, m.Workers, dispatch.ProcessorConfig{
+			Concurrency: m.Config.WorkerConcurrency, VisibilityTimeout: m.Config.WorkerVisibilityTimeout, ShutdownTimeout: m.Config.ShutdownTimeout})
 		if err != nil {
 			return fmt.Errorf("worker: %v", err)
 		}

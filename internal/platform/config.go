@@ -37,6 +37,11 @@ type Config struct {
 	WriteTimeout    time.Duration
 	IdleTimeout     time.Duration
 	ShutdownTimeout time.Duration
+	// WorkerConcurrency is how many jobs a worker runs at once;
+	// WorkerVisibilityTimeout how long a job of a worker that stopped
+	// answering stays taken before another worker gets it.
+	WorkerConcurrency       int
+	WorkerVisibilityTimeout time.Duration
 
 	// GraphQLIntrospection turns introspection and the in-browser explorer
 	// on or off: "on", "off", or "auto" (on in the embedded default).
@@ -211,11 +216,15 @@ func settings() []setting {
 	add(mk("OPSWARD_WRITE_TIMEOUT", "write-timeout", "HTTP write timeout (default 60s)", g, s))
 	g, s = dur(func(c *Config) *time.Duration { return &c.IdleTimeout })
 	add(mk("OPSWARD_IDLE_TIMEOUT", "idle-timeout", "HTTP keep-alive idle timeout (default 120s)", g, s))
+	gi, si := integer(func(c *Config) *int { return &c.WorkerConcurrency })
+	add(mk("OPSWARD_WORKER_CONCURRENCY", "worker-concurrency", "jobs a worker runs at once (default 64)", gi, si))
+	g, s = dur(func(c *Config) *time.Duration { return &c.WorkerVisibilityTimeout })
+	add(mk("OPSWARD_WORKER_VISIBILITY_TIMEOUT", "worker-visibility-timeout", "how long a job of a worker that stopped answering waits before another worker takes it (default 30s)", g, s))
 	g, s = dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout })
 	add(mk("OPSWARD_SHUTDOWN_TIMEOUT", "shutdown-timeout", "time to finish in-flight work on SIGTERM (default 20s)", g, s))
 	g, s = str(func(c *Config) *string { return &c.GraphQLIntrospection })
 	add(mk("OPSWARD_GRAPHQL_INTROSPECTION", "graphql-introspection", "on, off or auto: introspection and the explorer (auto: on in the embedded default)", g, s))
-	gi, si := integer(func(c *Config) *int { return &c.GraphQLMaxDepth })
+	gi, si = integer(func(c *Config) *int { return &c.GraphQLMaxDepth })
 	add(mk("OPSWARD_GRAPHQL_MAX_DEPTH", "graphql-max-depth", "deepest GraphQL selection accepted (default 12)", gi, si))
 	gi, si = integer(func(c *Config) *int { return &c.GraphQLMaxCost })
 	add(mk("OPSWARD_GRAPHQL_MAX_COST", "graphql-max-cost", "highest GraphQL query cost accepted (default 10000)", gi, si))
@@ -309,6 +318,10 @@ func (c Config) WithDefaults() Config {
 	dd(&c.WriteTimeout, 60*time.Second)
 	dd(&c.IdleTimeout, 120*time.Second)
 	dd(&c.ShutdownTimeout, 20*time.Second)
+	dd(&c.WorkerVisibilityTimeout, 30*time.Second)
+	if c.WorkerConcurrency == 0 {
+		c.WorkerConcurrency = 64
+	}
 	dd(&c.BillingGrace, time.Hour)
 	if c.GraphQLMaxDepth == 0 {
 		c.GraphQLMaxDepth = 12
