@@ -26,15 +26,18 @@ import (
 
 // Limits of the rule library.
 const (
-	MaxRuleSize       = 256 << 10
-	MaxRulesPerTenant = 20_000
-	rulesTTL          = time.Minute
+	// DefaultMaxRuleBytes is the largest rule accepted when Deps.MaxRuleBytes
+	// is unset: it holds every rule of the SigmaHQ library (the largest,
+	// the vulnerable-driver list, is about 290 KiB).
+	DefaultMaxRuleBytes = 2 << 20
+	MaxRulesPerTenant   = 20_000
+	rulesTTL            = time.Minute
 )
 
-// parseOne parses the YAML of one rule document.
-func parseOne(name, yaml string) (*sigma.Rule, error) {
-	if len(yaml) > MaxRuleSize {
-		return nil, opsward.FieldErrorf("yaml", "a rule is at most %d KiB", MaxRuleSize>>10)
+// parseOne parses the YAML of one rule document of at most maxBytes.
+func parseOne(name, yaml string, maxBytes int) (*sigma.Rule, error) {
+	if len(yaml) > maxBytes {
+		return nil, opsward.FieldErrorf("yaml", "the rule has %d bytes and a rule is at most %d (OPSWARD_SIGMA_MAX_RULE_BYTES)", len(yaml), maxBytes)
 	}
 	rules, err := sigma.Parse(name, []byte(yaml))
 	if err != nil {
@@ -80,7 +83,7 @@ type RuleInput struct {
 // different text, stores the new text as its next version. Rules of the
 // provider are the global library: saving one needs platform:admin.
 func (s *Service) SaveRule(ctx context.Context, in RuleInput) (*ent.DetectionRule, error) {
-	r, err := parseOne("rule.yml", in.YAML)
+	r, err := parseOne("rule.yml", in.YAML, s.MaxRuleBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +341,7 @@ func (s *Service) ImportDir(ctx context.Context, tenantID, dir string) (*ImportR
 			if strings.TrimSpace(part) == "" {
 				continue
 			}
-			r, err := parseOne(rel, part)
+			r, err := parseOne(rel, part, s.MaxRuleBytes)
 			if err != nil {
 				rep.Refused = append(rep.Refused, fmt.Sprintf("%s: %s", rel, opsward.ErrorMessage(err)))
 				continue
