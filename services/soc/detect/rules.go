@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/opsward/opsward/ent/detectionrule"
 	"github.com/opsward/opsward/ent/ruleoverride"
 	"github.com/opsward/opsward/ent/tenant"
+	"github.com/opsward/opsward/services/soc/normalize"
 	"github.com/opsward/opsward/services/soc/sigma"
 	"github.com/opsward/opsward/services/soc/sigma/rediscorr"
 	"github.com/opsward/opsward/tenants"
@@ -513,7 +515,10 @@ type RuleTest struct {
 }
 
 // TestRule runs a rule over events without saving anything: what would
-// match. Events are flat objects or in the EVTX layout.
+// match. Events are what POST /ingest/events takes (ECS or other flat
+// JSON, Winlogbeat, the EVTX layout); each is normalised and routed to its
+// logsources exactly as ingest does (Route), so a rule matches here the
+// events it would raise alerts on.
 func (s *Service) TestRule(ctx context.Context, yaml string, evs []map[string]any) (*RuleTest, error) {
 	if len(evs) > 1000 {
 		return nil, opsward.FieldErrorf("events", "at most 1000 events")
@@ -540,14 +545,22 @@ func (s *Service) TestRule(ctx context.Context, yaml string, evs []map[string]an
 			return out, nil
 		}
 	}
+	now := s.now()
 	for i, raw := range evs {
-		ev := sigma.Event(raw)
-		if _, ok := raw["Event"].(map[string]any); ok {
-			ev = sigma.FlattenEVTX(raw)
+		// Routed exactly as ingest routes it: normalised as an HTTP
+		// event, then Route.
+		b, err := json.Marshal(raw)
+		if err != nil {
+			return nil, opsward.FieldErrorf("events", "event %d: %v", i, err)
 		}
+		nev, err := normalize.Normalize(b, normalize.FormatJSON, now)
+		if err != nil {
+			return nil, opsward.FieldErrorf("events", "event %d: %s", i, opsward.ErrorMessage(err))
+		}
+		ev, sources := Route(nev)
 		var ms []sigma.Match
 		matched := false
-		rs.MatchesAnySource(ev, func(m *sigma.Match) {
+		rs.Matches(ev, sources, func(m *sigma.Match) {
 			if !m.CorrelationOnly {
 				matched = true
 			}

@@ -10,22 +10,30 @@ import (
 	"github.com/opsward/opsward"
 )
 
-// sharedSigmaDir finds ../shared/sigma beside the module root, or says
-// why it cannot be used.
-func sharedSigmaDir() (string, error) {
+// moduleRoot is the folder of go.mod.
+func moduleRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
+			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
 			return "", errors.New("module root not found")
 		}
 		dir = parent
+	}
+}
+
+// sharedSigmaDir finds ../shared/sigma beside the module root, or says
+// why it cannot be used.
+func sharedSigmaDir() (string, error) {
+	dir, err := moduleRoot()
+	if err != nil {
+		return "", err
 	}
 	p := filepath.Join(dir, "..", "shared", "sigma")
 	if _, err := os.Stat(filepath.Join(p, "rules")); err != nil {
