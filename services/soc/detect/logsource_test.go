@@ -1,6 +1,8 @@
 package detect
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -213,6 +215,39 @@ func TestReadmeDocumentsLogSources(t *testing.T) {
 		want := "`" + strings.TrimRight(c.want.String(), "/") + "`"
 		if !strings.Contains(section, want) {
 			t.Errorf("the README's table does not name %s (%s)", want, c.name)
+		}
+	}
+}
+
+// testDetectionRule's service function routes as ingest does: each rule
+// matches, among the JSON events of every log source, the one of its own
+// log source alone (before, it matched against any log source).
+func TestTestRuleRoutesAsIngest(t *testing.T) {
+	s := &Service{Deps: Deps{Now: time.Now}}
+	var evs []map[string]any
+	var idx []int // event index of each JSON case, else -1
+	for _, c := range sourceCases {
+		if c.syslog {
+			idx = append(idx, -1)
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(c.raw), &m); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		idx = append(idx, len(evs))
+		evs = append(evs, m)
+	}
+	for i, c := range sourceCases {
+		if c.syslog {
+			continue
+		}
+		res, err := s.TestRule(context.Background(), c.rule(i), evs)
+		if err != nil || res.Err != nil {
+			t.Fatalf("%s: %v %v", c.name, err, res)
+		}
+		if !slices.Equal(res.Matches, []int{idx[i]}) {
+			t.Errorf("%s: matched events %v, want [%d]", c.name, res.Matches, idx[i])
 		}
 	}
 }
