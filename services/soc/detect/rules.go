@@ -36,6 +36,16 @@ const (
 	rulesTTL            = time.Minute
 )
 
+// compileConfig is how the platform compiles rules, for ingest, saving and
+// the rule tester alike. The platform configures no %placeholder% values,
+// so a placeholder matches nothing: a selection on one never matches and a
+// filter on one excludes nothing. Such a rule (SigmaHQ's certificate
+// distribution point rules filter their known hosts this way) loads and
+// errs on the side of alerting, instead of being refused.
+func compileConfig() sigma.Config {
+	return sigma.Config{UnknownPlaceholders: sigma.PlaceholderMatchNothing}
+}
+
 // parseOne parses the YAML of one rule document of at most maxBytes.
 func parseOne(name, yaml string, maxBytes int) (*sigma.Rule, error) {
 	if len(yaml) > maxBytes {
@@ -57,7 +67,7 @@ func parseOne(name, yaml string, maxBytes int) (*sigma.Rule, error) {
 	}
 	// The rule must compile alone: a refusal (an unknown placeholder, an
 	// invalid regular expression) is the author's to fix now.
-	if rs := sigma.Compile([]*sigma.Rule{r}, sigma.Config{}); len(rs.Refused) > 0 {
+	if rs := sigma.Compile([]*sigma.Rule{r}, compileConfig()); len(rs.Refused) > 0 {
 		return nil, opsward.FieldErrorf("yaml", "the rule does not compile: %s", rs.Refused[0].Err)
 	}
 	return r, nil
@@ -490,7 +500,7 @@ func (c *ruleCache) set(ctx context.Context, tenantID string) (*compiled, error)
 		}
 		rules = append(rules, p)
 	}
-	cp := &compiled{rs: sigma.Compile(rules, sigma.Config{})}
+	cp := &compiled{rs: sigma.Compile(rules, compileConfig())}
 	if len(cp.rs.Correlations) > 0 {
 		corr, err := rediscorr.NewCorrelator(cp.rs.Correlations, cp.rs.Detections, c.s.Redis, rediscorr.Config{Prefix: c.s.Prefix})
 		if err != nil {
@@ -533,7 +543,7 @@ func (s *Service) TestRule(ctx context.Context, yaml string, evs []map[string]an
 		return out, nil
 	}
 	out.RuleID, out.Title = rules[0].ID, rules[0].Title
-	rs := sigma.Compile(rules, sigma.Config{})
+	rs := sigma.Compile(rules, compileConfig())
 	if len(rs.Refused) > 0 {
 		out.Err = rs.Refused[0].Err
 		return out, nil

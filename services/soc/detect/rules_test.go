@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/opsward/opsward"
@@ -49,6 +50,44 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "detect: SKIPPED the tests on SigmaHQ library rules: %v\n", err)
 	}
 	os.Exit(m.Run())
+}
+
+// Every document of the SigmaHQ library is accepted as the import takes
+// it (one document at a time, under the default size limit), those that
+// filter on a %placeholder% too.
+func TestEveryLibraryRuleLoads(t *testing.T) {
+	root, err := sharedSigmaDir()
+	if err != nil {
+		t.Skip(err.Error())
+	}
+	n := 0
+	for _, d := range []string{"rules", "rules-emerging-threats", "rules-threat-hunting"} {
+		err := filepath.WalkDir(filepath.Join(root, d), func(p string, de os.DirEntry, err error) error {
+			if err != nil || de.IsDir() || filepath.Ext(p) != ".yml" {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			for _, part := range docSplit.Split(string(b), -1) {
+				if strings.TrimSpace(part) == "" {
+					continue
+				}
+				n++
+				if _, err := parseOne(p, part, DefaultMaxRuleBytes); err != nil {
+					t.Errorf("refused: %v", err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n < 3000 {
+		t.Fatalf("only %d rule documents found under %s", n, root)
+	}
 }
 
 // The largest rule of the SigmaHQ library (the vulnerable-driver list,
