@@ -124,7 +124,7 @@ var sourceCases = []sourceCase{
 
 // normalizeCase normalises a case's event as its ingest path does: HTTP
 // batches as JSON, syslog messages as the listener hands them on.
-func normalizeCase(t *testing.T, c sourceCase) normalize.Event {
+func normalizeCase(t testing.TB, c sourceCase) normalize.Event {
 	t.Helper()
 	hint := normalize.FormatJSON
 	if c.syslog {
