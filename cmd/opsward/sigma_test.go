@@ -444,3 +444,20 @@ level: high
 		t.Fatalf("matches %+v, want only event 4 (the Zeek RDP log from a public address)\n%s", r.matches, r.stderr)
 	}
 }
+
+// An event ingest would refuse (over 64 KiB) is reported and skipped; the
+// others are evaluated.
+func TestSigmaMatchSkipsWhatIngestRefuses(t *testing.T) {
+	dir := t.TempDir()
+	rules := writeFile(t, dir, "r.yml", sigmaTestRules)
+	big := `{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Image":"C:\\x\\whoami.exe","pad":"` + strings.Repeat("x", 70<<10) + `"}`
+	ok := `{"Channel":"Microsoft-Windows-Sysmon/Operational","EventID":1,"Image":"C:\\x\\whoami.exe"}`
+	events := writeFile(t, dir, "e.ndjson", big+"\n"+ok+"\n")
+	r := runSigmaCmd(t, "--rules", rules, "--events", events)
+	if r.code != 0 || len(r.matches) != 1 || r.matches[0].Event != 1 {
+		t.Fatalf("exit %d, matches %+v: %s", r.code, r.matches, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "skipped: "+events+": event 0: ") || !strings.Contains(r.stderr, "skipped=1 ") {
+		t.Fatalf("the skipped event is not reported: %s", r.stderr)
+	}
+}

@@ -576,6 +576,21 @@ func SigmaEvent(ev normalize.Event, sources []sigma.LogSource) sigma.Event {
 		sev[k] = v
 	}
 	if _, windows := windowsFields(ev); windows {
+		// A flat Windows event keeps the names it was sent with; event
+		// data named with spaces (Defender's "Threat Name") also answers
+		// the name Sigma rules write (ThreatName), as EVTX and Winlogbeat
+		// event data do after normalisation.
+		if len(ev.Native) == 0 {
+			for k, v := range ev.Fields {
+				if strings.IndexByte(k, ' ') >= 0 {
+					if alias := strings.ReplaceAll(k, " ", ""); alias != "" {
+						if _, ok := sev[alias]; !ok {
+							sev[alias] = v
+						}
+					}
+				}
+			}
+		}
 		return sev
 	}
 	fill := func(table [][]string) {
