@@ -621,6 +621,45 @@ func SigmaEvent(ev normalize.Event, sources []sigma.LogSource) sigma.Event {
 		case "m365":
 			fill([][]string{{"eventSource", "Workload"}, {"eventName", "Name", "Operation"}, {"status", "ResultStatus", "Status"}})
 		}
+		if s.Product == "windows" && (s.Category == "process_creation" || s.Category == "network_connection") {
+			// Windows rules read User as DOMAIN\name (NT AUTHORITY\SYSTEM).
+			if d, _ := sev["user.domain"].(string); d != "" {
+				if u, _ := sev["User"].(string); u != "" && !strings.Contains(u, `\`) && u == sev["user.name"] {
+					sev["User"] = d + `\` + u
+				}
+			}
+		}
+		if s.Category == "network_connection" {
+			if _, ok := sev["Initiated"]; !ok {
+				switch strings.ToLower(toString(sev["network.direction"])) {
+				case "outbound", "egress":
+					sev["Initiated"] = "true"
+				case "inbound", "ingress":
+					sev["Initiated"] = "false"
+				}
+			}
+		}
+		if s.Category == "process_creation" || s.Category == "image_load" || s.Category == "driver_load" {
+			prefix := "process."
+			if s.Category != "process_creation" {
+				prefix = "dll."
+				if _, ok := sev["dll.hash.sha256"]; !ok {
+					prefix = "file."
+				}
+			}
+			if _, ok := sev["Hashes"]; !ok {
+				// Sysmon's list: SHA1=…,MD5=…,SHA256=…,IMPHASH=…
+				var hs []string
+				for _, h := range [][2]string{{"SHA1", "hash.sha1"}, {"MD5", "hash.md5"}, {"SHA256", "hash.sha256"}, {"IMPHASH", "pe.imphash"}} {
+					if v := toString(sev[prefix+h[1]]); v != "" {
+						hs = append(hs, h[0]+"="+strings.ToUpper(v))
+					}
+				}
+				if len(hs) > 0 {
+					sev["Hashes"] = strings.Join(hs, ",")
+				}
+			}
+		}
 		if s.Category == "process_creation" {
 			if _, ok := sev["CommandLine"]; !ok {
 				if args, ok := sev["process.args"].([]any); ok {
@@ -636,6 +675,13 @@ func SigmaEvent(ev normalize.Event, sources []sigma.LogSource) sigma.Event {
 		}
 	}
 	return sev
+}
+
+func toString(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return ""
 }
 
 // zeekFill gives filebeat's zeek events the names of Zeek's own logs:
