@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -24,10 +25,15 @@ func sigmaShared(t *testing.T) string {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(p, "rules")); err != nil {
-		t.Skipf("SigmaHQ library not found at %s (tests read it from ../shared/sigma beside the module root)", p)
+		msg := fmt.Sprintf("SigmaHQ library not found at %s (tests read it from ../shared/sigma beside the module root)", p)
+		// One line whatever the verbosity: a skip alone shows only with -v.
+		sigmaMissingOnce.Do(func() { fmt.Fprintf(os.Stderr, "opsward: SKIPPED the sigma match tests on the SigmaHQ library: %s\n", msg) })
+		t.Skip(msg)
 	}
 	return p
 }
+
+var sigmaMissingOnce sync.Once
 
 type sigmaRun struct {
 	code    int
