@@ -27,7 +27,9 @@ func sigmaShared(t *testing.T) string {
 	if _, err := os.Stat(filepath.Join(p, "rules")); err != nil {
 		msg := fmt.Sprintf("SigmaHQ library not found at %s (tests read it from ../shared/sigma beside the module root)", p)
 		// One line whatever the verbosity: a skip alone shows only with -v.
-		sigmaMissingOnce.Do(func() { fmt.Fprintf(os.Stderr, "opsward: SKIPPED the sigma match tests on the SigmaHQ library: %s\n", msg) })
+		sigmaMissingOnce.Do(func() {
+			fmt.Fprintf(os.Stderr, "opsward: SKIPPED the sigma match tests on the SigmaHQ library: %s\n", msg)
+		})
 		t.Skip(msg)
 	}
 	return p
