@@ -85,7 +85,7 @@ func dataset(ev normalize.Event) (module, set string) {
 //     service of their channel and the category of their event id
 //     (sigma.WindowsLogSources).
 //   - Cloud audit records: aws/cloudtrail, azure (activitylogs,
-//     auditlogs, signinlogs, riskdetection, pim), gcp/gcp.audit, m365
+//     auditlogs, signinlogs, riskdetection), gcp/gcp.audit, m365
 //     (audit, exchange, threat_management, threat_detection), okta/okta,
 //     raw or as shipped by filebeat.
 //   - Zeek logs: product zeek, the log's service (conn, dns, http, rdp, …).
@@ -267,7 +267,7 @@ func programService(p string) string {
 // hostProduct is the operating system of the host an event is about
 // (windows, linux, macos), from host.os.* or os.type, or "".
 func hostProduct(ev normalize.Event) string {
-	for _, n := range []string{"host.os.type", "host.os.family", "host.os.platform", "os.type", "host.os.name", "agent.os"} {
+	for _, n := range []string{"host.os.type", "host.os.family", "host.os.platform", "os.type", "host.os.name"} {
 		switch v := strings.ToLower(field(ev, n)); {
 		case v == "":
 		case strings.Contains(v, "windows"):
