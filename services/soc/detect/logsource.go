@@ -87,7 +87,9 @@ func dataset(ev normalize.Event) (module, set string) {
 //   - Cloud audit records: aws/cloudtrail, azure (activitylogs,
 //     auditlogs, signinlogs, riskdetection), gcp/gcp.audit, m365
 //     (audit, exchange, threat_management, threat_detection), okta/okta,
-//     raw or as shipped by filebeat.
+//     raw or as shipped by filebeat; Google Workspace
+//     (gcp/google_workspace.<application>) and Kubernetes audit events
+//     (kubernetes/application/audit).
 //   - Zeek logs: product zeek, the log's service (conn, dns, http, rdp, …).
 //   - Host events (ECS from Elastic Agent, auditbeat, osquery, Sysmon for
 //     Linux): the host's product (windows, linux, macos) and the category of
@@ -312,9 +314,24 @@ func cloudSources(ev normalize.Event) []sigma.LogSource {
 	switch {
 	case set == "aws.cloudtrail" || strings.HasSuffix(field(ev, "eventSource"), ".amazonaws.com") && has(ev, "eventName"):
 		return []sigma.LogSource{{Product: "aws", Service: "cloudtrail"}}
+	case field(ev, "kind") == "admin#reports#activity":
+		// Google Workspace's Reports API: id.applicationName says the service.
+		if app := strings.ToLower(field(ev, "id.applicationName")); app != "" {
+			return []sigma.LogSource{{Product: "gcp", Service: "google_workspace." + app}}
+		}
 	case set == "gcp.audit" || strings.Contains(field(ev, "protoPayload.@type"), "google.cloud.audit.AuditLog") ||
 		strings.Contains(field(ev, "logName"), "cloudaudit.googleapis.com"):
+		// Workspace's audit logs shared with Cloud Logging are audit log
+		// entries of admin.googleapis.com, login.googleapis.com, ….
+		switch svc := strings.ToLower(field(ev, "protoPayload.serviceName")); svc {
+		case "admin.googleapis.com", "login.googleapis.com":
+			return []sigma.LogSource{{Product: "gcp", Service: "google_workspace." + strings.TrimSuffix(svc, ".googleapis.com")}}
+		}
 		return []sigma.LogSource{{Product: "gcp", Service: "gcp.audit"}}
+	case strings.HasPrefix(field(ev, "apiVersion"), "audit.k8s.io/") && field(ev, "kind") == "Event":
+		// A Kubernetes API server audit event; SigmaHQ's rules name it
+		// with and without category application.
+		return []sigma.LogSource{{Product: "kubernetes", Category: "application", Service: "audit"}}
 	case set == "okta.system" || has(ev, "eventType") && has(ev, "displayMessage", "legacyEventType", "actor.alternateId"):
 		return []sigma.LogSource{{Product: "okta", Service: "okta"}}
 	}
@@ -618,6 +635,10 @@ func SigmaEvent(ev normalize.Event, sources []sigma.LogSource) sigma.Event {
 			zeekFill(sev, s.Service)
 		case "azure":
 			azureFill(sev)
+		case "gcp":
+			if strings.HasPrefix(s.Service, "google_workspace.") {
+				workspaceFill(sev, s.Service)
+			}
 		case "m365":
 			fill([][]string{{"eventSource", "Workload"}, {"eventName", "Name", "Operation"}, {"status", "ResultStatus", "Status"}})
 		}
@@ -682,6 +703,42 @@ func toString(v any) string {
 		return s
 	}
 	return ""
+}
+
+// workspaceFill gives Google Workspace audit records the names of
+// SigmaHQ's google_workspace rules: eventService (admin.googleapis.com)
+// and eventName (the first event's name), from the Reports API layout or
+// from an audit log entry in Cloud Logging.
+func workspaceFill(sev sigma.Event, service string) {
+	if _, ok := sev["eventService"]; !ok {
+		svc := toString(sev["protoPayload.serviceName"])
+		if svc == "" {
+			svc = strings.TrimPrefix(service, "google_workspace.") + ".googleapis.com"
+		}
+		sev["eventService"] = svc
+	}
+	if _, ok := sev["eventName"]; ok {
+		return
+	}
+	if n := toString(sev["protoPayload.metadata.event.eventName"]); n != "" {
+		sev["eventName"] = n
+		return
+	}
+	for _, k := range []string{"events", "protoPayload.metadata.event"} {
+		if l, ok := sev[k].([]any); ok && len(l) > 0 {
+			if e, ok := l[0].(map[string]any); ok {
+				for _, n := range []string{"name", "eventName"} {
+					if v, ok := e[n].(string); ok && v != "" {
+						sev["eventName"] = v
+						if _, ok := sev["protoPayload.metadata.event.eventName"]; !ok && k != "events" {
+							sev["protoPayload.metadata.event.eventName"] = v
+						}
+						return
+					}
+				}
+			}
+		}
+	}
 }
 
 // zeekFill gives filebeat's zeek events the names of Zeek's own logs:
