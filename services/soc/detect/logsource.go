@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 
@@ -90,6 +91,9 @@ func dataset(ev normalize.Event) (module, set string) {
 //     raw or as shipped by filebeat; Google Workspace
 //     (gcp/google_workspace.<application>) and Kubernetes audit events
 //     (kubernetes/application/audit).
+//   - Products with rules of their own: OpenCanary, FortiGate event logs,
+//     GitHub's audit log, Cisco syslog (cisco/aaa for command accounting
+//     and logins).
 //   - Zeek logs: product zeek, the log's service (conn, dns, http, rdp, …).
 //   - Host events (ECS from Elastic Agent, auditbeat, osquery, Sysmon for
 //     Linux): the host's product (windows, linux, macos) and the category of
@@ -108,6 +112,9 @@ func LogSources(ev normalize.Event) []sigma.LogSource {
 		return out
 	}
 	if out := zeekSources(ev); out != nil {
+		return out
+	}
+	if out := deviceSources(ev); out != nil {
 		return out
 	}
 	var out []sigma.LogSource
@@ -245,6 +252,35 @@ func LogSources(ev normalize.Event) []sigma.LogSource {
 		add(sigma.LogSource{Category: "firewall"})
 	}
 	return out
+}
+
+// ciscoMnemonic is the %FACILITY-SEVERITY-MNEMONIC tag of Cisco IOS, NX-OS
+// and ASA syslog messages.
+var ciscoMnemonic = regexp.MustCompile(`%([A-Z][A-Z0-9_]*)-[0-7]-[A-Z0-9_]+:`)
+
+// deviceSources recognises the logs of products SigmaHQ has rules for by
+// product: OpenCanary honeypots, FortiGate event (configuration) logs,
+// GitHub's audit log and Cisco syslog.
+func deviceSources(ev normalize.Event) []sigma.LogSource {
+	switch {
+	case has(ev, "logtype") && has(ev, "node_id") && has(ev, "utc_time", "local_time"):
+		return []sigma.LogSource{{Product: "opencanary", Category: "application"}}
+	case ev.Format == normalize.FormatKV && strings.EqualFold(field(ev, "type"), "event") && has(ev, "devid", "devname") &&
+		strings.HasPrefix(strings.ToUpper(field(ev, "devid")), "FG"):
+		return []sigma.LogSource{{Product: "fortigate", Service: "event"}}
+	case has(ev, "_document_id") && strings.Contains(field(ev, "action"), ".") && has(ev, "actor", "org", "business"):
+		return []sigma.LogSource{{Product: "github", Service: "audit"}}
+	}
+	if m := ciscoMnemonic.FindStringSubmatch(field(ev, normalize.FieldMessage)); m != nil &&
+		(ev.Format == normalize.FormatRFC3164 || ev.Format == normalize.FormatRFC5424) {
+		switch m[1] {
+		case "PARSER", "AAA", "SEC_LOGIN", "SSH", "LOGIN":
+			// Command accounting and logins: Sigma's cisco/aaa.
+			return []sigma.LogSource{{Product: "cisco", Service: "aaa"}}
+		}
+		return []sigma.LogSource{{Product: "cisco"}}
+	}
+	return nil
 }
 
 // programService is the linux service a syslog program logs as.
