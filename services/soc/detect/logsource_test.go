@@ -272,3 +272,66 @@ func TestTestRuleRoutesAsIngest(t *testing.T) {
 		}
 	}
 }
+
+// librarySamples: for the cases that carry what a SigmaHQ rule looks for,
+// the id of that rule, which must match the event once it is routed.
+var librarySamples = map[string]string{
+	"windows sysmon process_creation":       "06d71506-7beb-4f22-8888-e2e5e2ca7fd8", // Mimikatz Use
+	"windows security channel":              "f88e112a-21aa-44bd-9b01-6ee2a2bbbed1", // Failed Logon From Public IP
+	"windows network_connection":            "4b89abaa-99fe-4232-afdd-8f9aa4d20382",
+	"windows file_event":                    "2aa0a6b4-a865-495b-ab51-c28249537b75",
+	"windows registry_set":                  "20f0ee37-5942-4e45-b7d5-c5b5db9df5cd",
+	"windows defender":                      "57b649ef-ff42-4fb0-8bf6-62da243a1708",
+	"windows defender, flat":                "57b649ef-ff42-4fb0-8bf6-62da243a1708",
+	"windows process_creation from ECS":     "502b42de-4306-40b4-9596-6f590c81f073",
+	"linux process_creation from auditbeat": "ea34fb97-e2c4-4afb-810f-785e4459b194",
+	"linux process_creation from osquery":   "2aa1440c-9ae9-4d92-84a7-a9e5f5e31695",
+	"webserver":                             "5513deaf-f49a-46c2-a6c8-3f111b5cb453",
+	"proxy":                                 "fdd1bfb5-f60b-4a35-910e-f36ed3d0b32f",
+	"firewall":                              "d7fb8f0e-bd5f-45c2-b467-19571c490d7e",
+	"dns":                                   "c64c5175-5189-431b-a55e-6d9882158251",
+	"zeek rdp":                              "1fc0809e-06bf-4de3-ad52-25e5263b7623",
+	"zeek dns from filebeat":                "ede05abc-2c9e-4624-9944-9ff17fdc0bf5",
+	"aws cloudtrail":                        "0a5177f4-6ca9-44c2-aacf-d3f3d8b6e4d2",
+	"gcp audit":                             "fe513c69-734c-4d4a-8548-ac5f609be82b",
+	"google workspace admin":                "ee2803f0-71c8-4831-b48b-a1fc57601ee4",
+	"kubernetes audit":                      "3132570d-cab2-4561-9ea6-1743644b2290",
+	"opencanary":                            "22777c9e-873a-4b49-855f-6072ab861a52",
+	"fortigate event":                       "f24ab7a8-f09a-4319-82c1-915586aa642b",
+	"github audit":                          "16a71777-0b2e-4db7-9888-9d59cb75200b",
+	"cisco aaa":                             "cd072b25-a418-4f98-8ebc-5093fb38fe1a",
+	"m365 threat_management":                "78a34b67-3c39-4886-8fb4-61c46dc18ecd",
+	"okta":                                  "50e068d7-1e6b-4054-87e5-0a592c40c7e0",
+}
+
+// The SigmaHQ library's own rules, compiled as the platform compiles
+// them, match the events of their log sources once routed.
+func TestLibraryRulesMatchRoutedEvents(t *testing.T) {
+	root, err := sharedSigmaDir()
+	if err != nil {
+		t.Skip(err.Error())
+	}
+	dirs, _ := filepath.Glob(filepath.Join(root, "rules*"))
+	rules, errs := sigma.LoadDir(dirs...)
+	if len(errs) > 0 {
+		t.Fatal(errs[0])
+	}
+	set := sigma.Compile(rules, compileConfig())
+	seen := 0
+	for _, c := range sourceCases {
+		want, ok := librarySamples[c.name]
+		if !ok {
+			continue
+		}
+		seen++
+		sev, sources := Route(normalizeCase(t, c))
+		var got []string
+		set.Matches(sev, sources, func(m *sigma.Match) { got = append(got, m.RuleID) })
+		if !slices.Contains(got, want) {
+			t.Errorf("%s (routed to %v): SigmaHQ rule %s did not match; matched %v", c.name, sources, want, got)
+		}
+	}
+	if seen != len(librarySamples) {
+		t.Errorf("%d of %d library samples name a case", seen, len(librarySamples))
+	}
+}
