@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/services/soc/detect"
+	"github.com/opsward/opsward/services/soc/normalize"
 	"github.com/opsward/opsward/services/soc/sigma"
 )
 
@@ -37,16 +39,26 @@ recognised per object:
     another, taken as they are (nested objects answer dotted field names);
   - a JSON array of either.
 
-Logsource routing. An event with a Windows Channel is routed as the engine
-routes it (product windows, the channel's service, the category of its
-EventID: Sysmon 1 and Security 4688 are process_creation, and so on), and a
-Security event is read through the engine's Windows Security field mapping
-(NewProcessName answers Image, ...). An event with no Channel, or one whose
-channel is not known, has no recognisable logsource: it is evaluated
-against every rule's detection whatever the rule's logsource says, because
-leaving a rule out would hide a match from its author. --logsource gives
-every event the logsource you name instead (name service=security as well
-for raw Security 4688 events to be read through that field mapping).
+Logsource routing. Every event is normalised and routed exactly as
+POST /ingest/events does (the routing table is in the README, "Sigma log
+sources"): an event meets only the rules whose logsource it belongs to.
+A Windows event (EVTX layout, Winlogbeat, or flat with Channel and
+EventID) is routed by its channel and event id (product windows, the
+channel's service, the category of its EventID: Sysmon 1 and Security 4688
+are process_creation, and so on) and a Security event is read through the
+engine's Windows Security field mapping (NewProcessName answers Image,
+...); ECS and other JSON events by their fields (event.category,
+host.os.type, event.dataset, the fields of CloudTrail, Azure, GCP, M365,
+Okta and Zeek records, ...), with the Sigma field names of their logsource
+filled from the ECS ones (process.executable answers Image, ...). An event
+of no recognisable logsource meets only the rules that name no logsource.
+--logsource gives every event the logsource you name instead, written
+product/category/service (windows/process_creation, linux//auditd,
+/webserver) or product=...,category=...,service=...; name service
+security as well for raw Security 4688 events to be read through that
+field mapping (windows/process_creation/security). An event that ingest
+would refuse (over 64 KiB, too deeply nested, too many fields) is reported
+on stderr and skipped.
 
 Output. One JSON line per match on stdout, {"rule_id":"...","event":N},
 with N the 0-based index of the event in the file; lines are ordered by
@@ -132,14 +144,14 @@ func newSigmaMatchFlags(o *sigmaMatchOptions) *flag.FlagSet {
 	fs.StringVar(&o.events, "events", "", "the file of events (- for stdin)")
 	fs.Var(&o.placeholders, "placeholder", "values of a %placeholder% for the expand modifier: NAME=V1,V2; repeatable")
 	fs.StringVar(&o.unknownPH, "unknown-placeholder", "reject", "a placeholder with no values: reject (refuse the rule, the specification's rule) or match-nothing")
-	fs.StringVar(&o.logsource, "logsource", "", "the logsource of every event, e.g. product=windows,category=process_creation (default: from the event's Channel and EventID, else every rule)")
+	fs.StringVar(&o.logsource, "logsource", "", "the logsource of every event, product/category/service, e.g. windows/process_creation or product=windows,category=process_creation (default: routed as ingest routes it)")
 	fs.StringVar(&o.timeField, "time-field", "", "the field holding each event's time (default: the first of "+strings.Join(sigmaTimeFields, ", ")+")")
 	return fs
 }
 
 // sigmaSummary is what the last line on stderr reports.
 type sigmaSummary struct {
-	rules, refused, correlations, events, matches int
+	rules, refused, correlations, events, skipped, matches int
 }
 
 func runSigmaMatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -266,21 +278,33 @@ func runSigmaMatch(ctx context.Context, args []string, stdout, stderr io.Writer)
 		matches []sigma.Match
 		line    []byte
 	)
-	err := readEvents(in, name, func(idx int, ev sigma.Event) error {
+	received := time.Now().UTC()
+	err := readEvents(in, name, func(idx int, obj sigma.Event) error {
 		if idx&1023 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
 		sum.events++
 		matches = matches[:0]
 		collect := func(m *sigma.Match) { matches = append(matches, *m) }
-		switch sources := sigma.WindowsLogSources(ev); {
-		case fixed != nil:
-			set.Matches(ev, fixed, collect)
-		case knownChannel(sources):
-			set.Matches(ev, sources, collect)
-		default:
-			set.MatchesAnySource(ev, collect)
+		// Normalised and routed as ingest does it.
+		b, err := json.Marshal(obj)
+		if err != nil {
+			return fmt.Errorf("%s: event %d: %v", name, idx, err)
 		}
+		nev, err := normalize.Normalize(b, normalize.FormatJSON, received)
+		if err != nil {
+			fmt.Fprintf(stderr, "skipped: %s: event %d: %s\n", name, idx, refusal(err))
+			sum.skipped++
+			return nil
+		}
+		var ev sigma.Event
+		var sources []sigma.LogSource
+		if fixed != nil {
+			ev, sources = detect.SigmaEvent(nev, fixed), fixed
+		} else {
+			ev, sources = detect.Route(nev)
+		}
+		set.Matches(ev, sources, collect)
 		sort.SliceStable(matches, func(i, j int) bool { return order[matches[i].Rule] < order[matches[j].Rule] })
 		for _, m := range matches {
 			line = appendMatchLine(line[:0], ruleRef(m.RuleID, m.Rule), idx)
@@ -290,7 +314,7 @@ func runSigmaMatch(ctx context.Context, args []string, stdout, stderr io.Writer)
 		if corr == nil {
 			return nil
 		}
-		if ts, ok := eventTime(ev, o.timeField); ok {
+		if ts, ok := eventTime(toEvent(obj), o.timeField); ok {
 			last = ts
 		}
 		fired, err := corr.Observe(ctx, ev, last, matches)
@@ -307,8 +331,8 @@ func runSigmaMatch(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if ferr := out.Flush(); err == nil && ferr != nil {
 		err = fmt.Errorf("write: %v", ferr)
 	}
-	fmt.Fprintf(stderr, "sigma match: rules=%d (correlations=%d) refused=%d events=%d matches=%d elapsed=%s\n",
-		sum.rules, sum.correlations, sum.refused, sum.events, sum.matches, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stderr, "sigma match: rules=%d (correlations=%d) refused=%d events=%d skipped=%d matches=%d elapsed=%s\n",
+		sum.rules, sum.correlations, sum.refused, sum.events, sum.skipped, sum.matches, time.Since(start).Round(time.Millisecond))
 	return err
 }
 
@@ -330,15 +354,25 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// parseLogSourceFlag reads "product=windows,category=process_creation".
+// parseLogSourceFlag reads "windows/process_creation/security" (members
+// left empty or out are wildcards) or "product=windows,category=process_creation".
 func parseLogSourceFlag(s string) (sigma.LogSource, error) {
 	var ls sigma.LogSource
+	if !strings.Contains(s, "=") {
+		parts := strings.Split(strings.ToLower(strings.TrimSpace(s)), "/")
+		if len(parts) > 3 || strings.Trim(s, "/ ") == "" {
+			return ls, fmt.Errorf("match: --logsource %q: want product/category/service", s)
+		}
+		parts = append(parts, "", "")
+		ls.Product, ls.Category, ls.Service = strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1]), strings.TrimSpace(parts[2])
+		return ls, nil
+	}
 	for part := range strings.SplitSeq(s, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		v = strings.ToLower(strings.TrimSpace(v))
 		switch {
 		case !ok || v == "":
-			return ls, fmt.Errorf("match: --logsource %q: want product=…,category=…,service=…", s)
+			return ls, fmt.Errorf("match: --logsource %q: want product/category/service or product=…,category=…,service=…", s)
 		case k == "product":
 			ls.Product = v
 		case k == "category":
@@ -350,18 +384,6 @@ func parseLogSourceFlag(s string) (sigma.LogSource, error) {
 		}
 	}
 	return ls, nil
-}
-
-// knownChannel reports whether the engine recognised the event's channel:
-// an unknown channel gives a logsource with no service, which would route
-// the event only to rules that name nothing but the product.
-func knownChannel(sources []sigma.LogSource) bool {
-	for _, s := range sources {
-		if s.Service != "" || s.Category != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // usableCorrelations keeps the correlation rules whose references all name
@@ -470,7 +492,8 @@ func eventTime(ev sigma.Event, field string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// readEvents decodes the events of r and calls f with each one's index.
+// readEvents decodes the events of r and calls f with each one, as
+// decoded (numbers as json.Number), and its index.
 func readEvents(r io.Reader, name string, f func(int, sigma.Event) error) error {
 	br := bufio.NewReaderSize(r, 1<<16)
 	first, err := firstByte(br)
@@ -529,14 +552,14 @@ func readEvents(r io.Reader, name string, f func(int, sigma.Event) error) error 
 		if !ok {
 			return fail(fmt.Errorf("event %d is not a JSON object", idx))
 		}
-		if err := f(idx, toEvent(obj)); err != nil {
+		if err := f(idx, obj); err != nil {
 			return err
 		}
 	}
 }
 
-// toEvent flattens an object of the EVTX-to-JSON layout; a flat event is
-// used as it is.
+// toEvent flattens an object of the EVTX-to-JSON layout, to read its
+// time; a flat event is used as it is.
 func toEvent(obj map[string]any) sigma.Event {
 	if e, ok := obj["Event"].(map[string]any); ok {
 		_, sys := e["System"]

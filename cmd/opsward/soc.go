@@ -30,7 +30,7 @@ func (m *Main) openSOC(ctx context.Context) error {
 	m.SOC, err = detect.New(detect.Deps{
 		Client: m.Client, DB: m.DB, Tenants: m.Tenants, Billing: m.Billing,
 		Redis: m.Redis, Prefix: m.Redis.Prefix, Events: m.SecurityEvents,
-		Publish: m.NOCEvents.Publish, Logger: m.Logger,
+		Publish: m.NOCEvents.Publish, Logger: m.Logger, MaxRuleBytes: m.Config.SigmaMaxRuleBytes,
 	})
 	if err != nil {
 		return err

@@ -88,6 +88,9 @@ type Config struct {
 	// demonstration customer receives security events that raise alerts.
 	Demo     string
 	DemoAddr string
+	// SigmaMaxRuleBytes is the largest Sigma rule (one YAML document)
+	// accepted by the rule library and its import.
+	SigmaMaxRuleBytes int
 }
 
 // setting ties a Config field to its variable and flag.
@@ -247,6 +250,8 @@ func settings() []setting {
 	g, s = str(func(c *Config) *string { return &c.PprofAddr })
 	add(mk("OPSWARD_PPROF_ADDR", "pprof-addr", "serve Go's profiler on this address, such as 127.0.0.1:6060 (default off)", g, s))
 	g, s = dur(func(c *Config) *time.Duration { return &c.BillingGrace })
+	gi, si = integer(func(c *Config) *int { return &c.SigmaMaxRuleBytes })
+	add(mk("OPSWARD_SIGMA_MAX_RULE_BYTES", "sigma-max-rule-bytes", "largest Sigma rule accepted, in bytes (default 2097152, which holds every SigmaHQ rule; at most 67108864)", gi, si))
 	add(mk("OPSWARD_BILLING_GRACE", "billing-grace", "how long after a billing period ends late usage still counts in it, before its invoice closes (default 1h, at most 168h)", g, s))
 	return out
 }
@@ -329,6 +334,9 @@ func (c Config) WithDefaults() Config {
 	if c.GraphQLMaxCost == 0 {
 		c.GraphQLMaxCost = 10000
 	}
+	if c.SigmaMaxRuleBytes == 0 {
+		c.SigmaMaxRuleBytes = 2 << 20
+	}
 	return c
 }
 
@@ -347,6 +355,9 @@ func (c Config) Validate() error {
 	}
 	if c.BillingGrace < 0 || c.BillingGrace > 7*24*time.Hour {
 		return fmt.Errorf("OPSWARD_BILLING_GRACE: %s is not between 0 and 168h", c.BillingGrace)
+	}
+	if c.SigmaMaxRuleBytes < 0 || c.SigmaMaxRuleBytes > 64<<20 {
+		return fmt.Errorf("OPSWARD_SIGMA_MAX_RULE_BYTES: %d is not between 1 and 67108864", c.SigmaMaxRuleBytes)
 	}
 	if c.PprofAddr != "" {
 		if _, _, err := net.SplitHostPort(c.PprofAddr); err != nil {

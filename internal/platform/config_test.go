@@ -80,3 +80,23 @@ func TestRedactURL(t *testing.T) {
 		t.Fatalf("redactURL leaked a secret: %s", got)
 	}
 }
+
+func TestSigmaMaxRuleBytes(t *testing.T) {
+	c, err := Load(func(string) string { return "" }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SigmaMaxRuleBytes != 2<<20 {
+		t.Fatalf("default SigmaMaxRuleBytes = %d, want 2 MiB", c.SigmaMaxRuleBytes)
+	}
+	c, err = Load(func(k string) string { return map[string]string{"OPSWARD_SIGMA_MAX_RULE_BYTES": "4194304"}[k] }, nil)
+	if err != nil || c.SigmaMaxRuleBytes != 4<<20 {
+		t.Fatalf("OPSWARD_SIGMA_MAX_RULE_BYTES=4194304: %d, %v", c.SigmaMaxRuleBytes, err)
+	}
+	for _, v := range []string{"big", "-1", "134217728"} {
+		_, err := Load(func(k string) string { return map[string]string{"OPSWARD_SIGMA_MAX_RULE_BYTES": v}[k] }, nil)
+		if err == nil || !strings.HasPrefix(err.Error(), "OPSWARD_SIGMA_MAX_RULE_BYTES") {
+			t.Fatalf("OPSWARD_SIGMA_MAX_RULE_BYTES=%s: err = %v", v, err)
+		}
+	}
+}

@@ -42,7 +42,7 @@ func (s *Service) SeedDemo(ctx context.Context, tenantID string) (*ent.Alert, er
 	if _, err := s.CreateSource(pctx, SourceInput{TenantID: tenantID, Name: &name, NewToken: true}); err != nil {
 		return nil, err
 	}
-	r, err := parseOne("demo.yml", demoRule)
+	r, err := parseOne("demo.yml", demoRule, s.MaxRuleBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -3,9 +3,13 @@ package detect
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/services/soc/normalize"
+	"github.com/opsward/opsward/services/soc/sigma"
 )
 
 // FuzzSplitBatch: an HTTP body is split into JSON objects or refused with
@@ -59,4 +63,36 @@ func TestSplitBatch(t *testing.T) {
 			t.Errorf("%q: %d events, %v", tc.body, len(evs), err)
 		}
 	}
+}
+
+// FuzzRoute: any message the normalisers accept is routed without a panic,
+// to the same logsources every time, none of them empty, and the Sigma
+// view keeps every normalised field.
+func FuzzRoute(f *testing.F) {
+	for _, c := range sourceCases {
+		f.Add([]byte(c.raw))
+	}
+	f.Add([]byte(`{"event":{"category":["file","registry","library","driver","network"],"type":["deletion"]},"process":{"executable":"/x"},"destination":{"ip":"10.0.0.1"}}`))
+	f.Add([]byte(`{"Channel":"Security","EventID":"4688"}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		ev, err := normalize.Normalize(raw, normalize.FormatAuto, time.Unix(1764583200, 0))
+		if err != nil {
+			return
+		}
+		sev, sources := Route(ev)
+		_, again := Route(ev)
+		if !slices.Equal(sources, again) {
+			t.Fatalf("routed to %v, then %v", sources, again)
+		}
+		for _, s := range sources {
+			if s == (sigma.LogSource{}) {
+				t.Fatalf("an empty logsource among %v", sources)
+			}
+		}
+		for k := range ev.Fields {
+			if _, ok := sev[k]; !ok {
+				t.Fatalf("field %q lost", k)
+			}
+		}
+	})
 }

@@ -197,38 +197,6 @@ func (s *Service) IngestBatch(ctx context.Context, tenantID, sourceID string, bo
 	return res, err
 }
 
-// logSources says which Sigma logsources an event of a non-Windows format
-// belongs to; Windows events are routed by their EventID and channel.
-func logSources(ev normalize.Event) []sigma.LogSource {
-	if _, ok := ev.Native["EventID"]; ok {
-		return sigma.WindowsLogSources(ev.Native)
-	}
-	switch ev.Format {
-	case normalize.FormatAuth:
-		prog := strings.ToLower(ev.String("process.name"))
-		out := []sigma.LogSource{{Product: "linux", Service: "auth"}}
-		if prog != "" {
-			out = append(out, sigma.LogSource{Product: "linux", Service: prog})
-		}
-		return out
-	case normalize.FormatKV, normalize.FormatCEF, normalize.FormatFilterlog:
-		return []sigma.LogSource{{Category: "firewall"}}
-	}
-	var out []sigma.LogSource
-	for _, c := range ev.Categories() {
-		switch c {
-		case "network":
-			out = append(out, sigma.LogSource{Category: "firewall"})
-		case "web":
-			out = append(out, sigma.LogSource{Category: "webserver"}, sigma.LogSource{Category: "proxy"})
-		}
-	}
-	if ev.String("dns.question.name") != "" {
-		out = append(out, sigma.LogSource{Category: "dns"})
-	}
-	return out
-}
-
 // detect runs the tenant's rules and indicators over one stored event and
 // returns what matched, to be raised (correlations are raised at once:
 // their windows already fold many events).
@@ -238,22 +206,16 @@ func (s *Service) detect(ctx context.Context, tenantID, eventID string, ev norma
 		return nil, err
 	}
 	var specs []AlertSpec
-	// Rules see the source's own names (Windows: Image, CommandLine, …)
-	// and the normalised ones.
-	sev := make(sigma.Event, len(ev.Native)+len(ev.Fields))
-	for k, v := range ev.Fields {
-		sev[k] = v
-	}
-	for k, v := range ev.Native {
-		sev[k] = v
-	}
+	// Rules see the source's own names (Windows: Image, CommandLine, …),
+	// the normalised ones and their log source's Sigma names (Route).
+	sev, sources := Route(ev)
 	at := ev.Time()
 	if at.IsZero() {
 		at = now
 	}
 	key := ev.String("host.name") + "|" + ev.String("user.name")
 	var matches []sigma.Match
-	cp.rs.Matches(sev, logSources(ev), func(m *sigma.Match) { matches = append(matches, *m) })
+	cp.rs.Matches(sev, sources, func(m *sigma.Match) { matches = append(matches, *m) })
 	if cp.corr != nil && len(matches) > 0 {
 		sctx, err := s.systemCtx(ctx, tenantID)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/opsward/opsward/ent/detectionrule"
 	"github.com/opsward/opsward/ent/ruleoverride"
 	"github.com/opsward/opsward/ent/tenant"
+	"github.com/opsward/opsward/services/soc/normalize"
 	"github.com/opsward/opsward/services/soc/sigma"
 	"github.com/opsward/opsward/services/soc/sigma/rediscorr"
 	"github.com/opsward/opsward/tenants"
@@ -26,15 +28,28 @@ import (
 
 // Limits of the rule library.
 const (
-	MaxRuleSize       = 256 << 10
-	MaxRulesPerTenant = 20_000
-	rulesTTL          = time.Minute
+	// DefaultMaxRuleBytes is the largest rule accepted when Deps.MaxRuleBytes
+	// is unset: it holds every rule of the SigmaHQ library (the largest,
+	// the vulnerable-driver list, is about 290 KiB).
+	DefaultMaxRuleBytes = 2 << 20
+	MaxRulesPerTenant   = 20_000
+	rulesTTL            = time.Minute
 )
 
-// parseOne parses the YAML of one rule document.
-func parseOne(name, yaml string) (*sigma.Rule, error) {
-	if len(yaml) > MaxRuleSize {
-		return nil, opsward.FieldErrorf("yaml", "a rule is at most %d KiB", MaxRuleSize>>10)
+// compileConfig is how the platform compiles rules, for ingest, saving and
+// the rule tester alike. The platform configures no %placeholder% values,
+// so a placeholder matches nothing: a selection on one never matches and a
+// filter on one excludes nothing. Such a rule (SigmaHQ's certificate
+// distribution point rules filter their known hosts this way) loads and
+// errs on the side of alerting, instead of being refused.
+func compileConfig() sigma.Config {
+	return sigma.Config{UnknownPlaceholders: sigma.PlaceholderMatchNothing}
+}
+
+// parseOne parses the YAML of one rule document of at most maxBytes.
+func parseOne(name, yaml string, maxBytes int) (*sigma.Rule, error) {
+	if len(yaml) > maxBytes {
+		return nil, opsward.FieldErrorf("yaml", "the rule has %d bytes and a rule is at most %d (OPSWARD_SIGMA_MAX_RULE_BYTES)", len(yaml), maxBytes)
 	}
 	rules, err := sigma.Parse(name, []byte(yaml))
 	if err != nil {
@@ -52,7 +67,7 @@ func parseOne(name, yaml string) (*sigma.Rule, error) {
 	}
 	// The rule must compile alone: a refusal (an unknown placeholder, an
 	// invalid regular expression) is the author's to fix now.
-	if rs := sigma.Compile([]*sigma.Rule{r}, sigma.Config{}); len(rs.Refused) > 0 {
+	if rs := sigma.Compile([]*sigma.Rule{r}, compileConfig()); len(rs.Refused) > 0 {
 		return nil, opsward.FieldErrorf("yaml", "the rule does not compile: %s", rs.Refused[0].Err)
 	}
 	return r, nil
@@ -80,7 +95,7 @@ type RuleInput struct {
 // different text, stores the new text as its next version. Rules of the
 // provider are the global library: saving one needs platform:admin.
 func (s *Service) SaveRule(ctx context.Context, in RuleInput) (*ent.DetectionRule, error) {
-	r, err := parseOne("rule.yml", in.YAML)
+	r, err := parseOne("rule.yml", in.YAML, s.MaxRuleBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +353,7 @@ func (s *Service) ImportDir(ctx context.Context, tenantID, dir string) (*ImportR
 			if strings.TrimSpace(part) == "" {
 				continue
 			}
-			r, err := parseOne(rel, part)
+			r, err := parseOne(rel, part, s.MaxRuleBytes)
 			if err != nil {
 				rep.Refused = append(rep.Refused, fmt.Sprintf("%s: %s", rel, opsward.ErrorMessage(err)))
 				continue
@@ -485,7 +500,7 @@ func (c *ruleCache) set(ctx context.Context, tenantID string) (*compiled, error)
 		}
 		rules = append(rules, p)
 	}
-	cp := &compiled{rs: sigma.Compile(rules, sigma.Config{})}
+	cp := &compiled{rs: sigma.Compile(rules, compileConfig())}
 	if len(cp.rs.Correlations) > 0 {
 		corr, err := rediscorr.NewCorrelator(cp.rs.Correlations, cp.rs.Detections, c.s.Redis, rediscorr.Config{Prefix: c.s.Prefix})
 		if err != nil {
@@ -510,7 +525,10 @@ type RuleTest struct {
 }
 
 // TestRule runs a rule over events without saving anything: what would
-// match. Events are flat objects or in the EVTX layout.
+// match. Events are what POST /ingest/events takes (ECS or other flat
+// JSON, Winlogbeat, the EVTX layout); each is normalised and routed to its
+// logsources exactly as ingest does (Route), so a rule matches here the
+// events it would raise alerts on.
 func (s *Service) TestRule(ctx context.Context, yaml string, evs []map[string]any) (*RuleTest, error) {
 	if len(evs) > 1000 {
 		return nil, opsward.FieldErrorf("events", "at most 1000 events")
@@ -525,7 +543,7 @@ func (s *Service) TestRule(ctx context.Context, yaml string, evs []map[string]an
 		return out, nil
 	}
 	out.RuleID, out.Title = rules[0].ID, rules[0].Title
-	rs := sigma.Compile(rules, sigma.Config{})
+	rs := sigma.Compile(rules, compileConfig())
 	if len(rs.Refused) > 0 {
 		out.Err = rs.Refused[0].Err
 		return out, nil
@@ -537,14 +555,22 @@ func (s *Service) TestRule(ctx context.Context, yaml string, evs []map[string]an
 			return out, nil
 		}
 	}
+	now := s.now()
 	for i, raw := range evs {
-		ev := sigma.Event(raw)
-		if _, ok := raw["Event"].(map[string]any); ok {
-			ev = sigma.FlattenEVTX(raw)
+		// Routed exactly as ingest routes it: normalised as an HTTP
+		// event, then Route.
+		b, err := json.Marshal(raw)
+		if err != nil {
+			return nil, opsward.FieldErrorf("events", "event %d: %v", i, err)
 		}
+		nev, err := normalize.Normalize(b, normalize.FormatJSON, now)
+		if err != nil {
+			return nil, opsward.FieldErrorf("events", "event %d: %s", i, opsward.ErrorMessage(err))
+		}
+		ev, sources := Route(nev)
 		var ms []sigma.Match
 		matched := false
-		rs.MatchesAnySource(ev, func(m *sigma.Match) {
+		rs.Matches(ev, sources, func(m *sigma.Match) {
 			if !m.CorrelationOnly {
 				matched = true
 			}

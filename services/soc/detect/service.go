@@ -49,6 +49,9 @@ type Deps struct {
 	Publish func(ctx context.Context, kind, tenantID, id string)
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// MaxRuleBytes is the largest rule saved or imported (0:
+	// DefaultMaxRuleBytes).
+	MaxRuleBytes int
 }
 
 // Service runs detection and keeps log sources, rules and alerts.
@@ -72,6 +75,9 @@ func New(d Deps) (*Service, error) {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.MaxRuleBytes <= 0 {
+		d.MaxRuleBytes = DefaultMaxRuleBytes
 	}
 	src, _ := syslog.NewSources(nil)
 	s := &Service{Deps: d, log: d.Logger.With("component", "soc"), sources: src}

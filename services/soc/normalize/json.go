@@ -386,6 +386,16 @@ func flattenData(ev map[string]any, d map[string]any) {
 			continue
 		}
 		ev[k] = v
+		// Some providers name their data with spaces (Windows Defender:
+		// "Threat Name", "Source Name"); Sigma rules write the names
+		// without them (ThreatName). A member of that name wins.
+		if strings.IndexByte(k, ' ') >= 0 {
+			if alias := strings.ReplaceAll(k, " ", ""); alias != "" {
+				if _, ok := d[alias]; !ok {
+					ev[alias] = v
+				}
+			}
+		}
 	}
 }
 

@@ -208,3 +208,24 @@ func TestNativeMatchesSigmaFlatten(t *testing.T) {
 	}
 	t.Logf("%d Windows events compared", len(samples))
 }
+
+// Event data named with spaces (Windows Defender's "Threat Name") is also
+// given the name Sigma rules use (ThreatName), in EVTX and Winlogbeat
+// documents alike.
+func TestWindowsNamesWithSpaces(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 4, 20, 10, 0, 0, 0, time.UTC)
+	for name, raw := range map[string]string{
+		"evtx": evtx("Microsoft-Windows-Windows Defender/Operational", "Microsoft-Windows-Windows Defender", 1116,
+			`{"Threat Name":"HackTool:Win32/Mimikatz","Source Name":"AMSI","SourceName":"kept"}`),
+		"winlogbeat": `{"@timestamp":"2026-04-20T10:00:35Z","winlog":{"channel":"Microsoft-Windows-Windows Defender/Operational","event_id":"1116","event_data":{"Threat Name":"HackTool:Win32/Mimikatz","Source Name":"AMSI","SourceName":"kept"}}}`,
+	} {
+		ev, err := normalize.ParseJSON([]byte(raw), now)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if ev.Native["ThreatName"] != "HackTool:Win32/Mimikatz" || ev.Native["Threat Name"] != "HackTool:Win32/Mimikatz" || ev.Native["SourceName"] != "kept" {
+			t.Fatalf("%s: native %v", name, ev.Native)
+		}
+	}
+}

@@ -1,10 +1,13 @@
 package sigma
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -15,12 +18,22 @@ import (
 )
 
 // sharedSigma is ../shared/sigma beside the module root; tests that need
-// the SigmaHQ library skip when it is absent.
+// the SigmaHQ library skip when it is absent (TestMain says so on stderr).
 func sharedSigma(t testing.TB) string {
 	t.Helper()
+	p, err := sharedSigmaDir()
+	if err != nil {
+		t.Skip(err.Error())
+	}
+	return p
+}
+
+// sharedSigmaDir finds ../shared/sigma beside the module root, or says
+// why it cannot be used.
+func sharedSigmaDir() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
@@ -28,15 +41,25 @@ func sharedSigma(t testing.TB) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Fatal("module root not found")
+			return "", errors.New("module root not found")
 		}
 		dir = parent
 	}
 	p := filepath.Join(dir, "..", "shared", "sigma")
 	if _, err := os.Stat(filepath.Join(p, "rules")); err != nil {
-		t.Skipf("SigmaHQ library not found at %s (tests read it from ../shared/sigma beside the module root)", p)
+		return "", fmt.Errorf("SigmaHQ library not found at %s (tests read it from ../shared/sigma beside the module root)", filepath.Clean(p))
 	}
-	return p
+	return p, nil
+}
+
+// TestMain says in one line, whatever the verbosity, when the tests that
+// need the SigmaHQ library are skipped: a skip alone shows only with -v,
+// and a green run without the library proves much less.
+func TestMain(m *testing.M) {
+	if _, err := sharedSigmaDir(); err != nil {
+		fmt.Fprintf(os.Stderr, "sigma: SKIPPED the SigmaHQ library, regression and correlation-example tests: %v\n", err)
+	}
+	os.Exit(m.Run())
 }
 
 type library struct {
@@ -262,4 +285,33 @@ func ids(ms []Match) string {
 	}
 	sort.Strings(s)
 	return strings.Join(s, ",")
+}
+
+// Without the library, the test binary says so on stderr even without -v.
+func TestMissingLibraryIsReported(t *testing.T) {
+	if os.Getenv("OPSWARD_SIGMA_CHILD") != "" {
+		t.Skip("in the child run")
+	}
+	mod := filepath.Join(t.TempDir(), "mod")
+	if err := os.MkdirAll(mod, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLibraryLoads$")
+	cmd.Dir = mod
+	cmd.Env = append(os.Environ(), "OPSWARD_SIGMA_CHILD=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("child run: %v\n%s", err, stderr.String())
+	}
+	want := "sigma: SKIPPED the SigmaHQ library"
+	if !strings.Contains(stderr.String(), want) || !strings.Contains(stderr.String(), filepath.Join(filepath.Dir(mod), "shared", "sigma")) {
+		t.Fatalf("stderr %q does not say %q and where it looked", stderr.String(), want)
+	}
+	if strings.Count(stderr.String(), "\n") != 1 {
+		t.Fatalf("want one line on stderr, got %q", stderr.String())
+	}
 }

@@ -125,3 +125,51 @@ detection:
 		}
 	}
 }
+
+// Windows Defender names its event data with spaces ("Source Name",
+// "Threat Name"); SigmaHQ's windefend rules write SourceName and
+// ThreatName, and match once the event is flattened.
+func TestDefenderNamesWithSpaces(t *testing.T) {
+	dir := filepath.Join(sharedSigma(t), "rules", "windows", "builtin", "windefend")
+	rules, err := ParseFile(filepath.Join(dir, "win_defender_malware_detected_amsi_source.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, err := Parse("threat.yml", []byte(`title: Defender threat by name
+id: 3f1c0b8e-9d2a-4c39-8a57-6f0d7f1e2a10
+logsource: {product: windows, service: windefend}
+detection:
+  selection:
+    EventID: 1116
+    ThreatName|endswith: ':Win32/Mimikatz'
+    Threat ID: 2147894790
+  condition: selection
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := Compile(append(rules, more...), Config{})
+	if len(rs.Refused) > 0 {
+		t.Fatal(rs.Refused[0].Err)
+	}
+	ev := FlattenEVTX(map[string]any{"Event": map[string]any{
+		"System": map[string]any{"EventID": 1116, "Channel": "Microsoft-Windows-Windows Defender/Operational",
+			"Provider": map[string]any{"#attributes": map[string]any{"Name": "Microsoft-Windows-Windows Defender"}}},
+		"EventData": map[string]any{"Source Name": "AMSI", "Threat Name": "HackTool:Win32/Mimikatz",
+			"Threat ID": "2147894790", "Product Name": "Microsoft Defender Antivirus"}}})
+	if ev["ThreatName"] != "HackTool:Win32/Mimikatz" || ev["Threat Name"] != "HackTool:Win32/Mimikatz" {
+		t.Fatalf("flattened: %v", ev)
+	}
+	var got []string
+	rs.Matches(ev, WindowsLogSources(ev), func(m *Match) { got = append(got, m.RuleID) })
+	slices.Sort(got)
+	if want := []string{"3f1c0b8e-9d2a-4c39-8a57-6f0d7f1e2a10", "ea9bf0fa-edec-4fb8-8b78-b119f2528186"}; !slices.Equal(got, want) {
+		t.Fatalf("matched %v, want %v", got, want)
+	}
+	// A member already named without spaces is not overwritten.
+	ev = FlattenEVTX(map[string]any{"Event": map[string]any{"System": map[string]any{"EventID": 1116},
+		"EventData": map[string]any{"Source Name": "AMSI", "SourceName": "Real-Time Protection"}}})
+	if ev["SourceName"] != "Real-Time Protection" {
+		t.Fatalf("SourceName = %v", ev["SourceName"])
+	}
+}
