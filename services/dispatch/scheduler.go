@@ -41,10 +41,13 @@ type Scheduler struct {
 	rebuildReq chan struct{}
 	mu         sync.Mutex
 	started    bool
-	// built is set once this scheduler has built the dispatch data; read
-	// and written by the leader loop only.
-	built bool
+	// built is set once this scheduler has built the dispatch data.
+	built atomic.Bool
 }
+
+// Built reports whether this scheduler has built the dispatch data from
+// its source at least once (as the leader).
+func (s *Scheduler) Built() bool { return s.built.Load() }
 
 // NewScheduler checks cfg and returns a Scheduler that rebuilds from src.
 func NewScheduler(c *Client, src Source, cfg SchedulerConfig) (*Scheduler, error) {
@@ -166,7 +169,7 @@ func (s *Scheduler) leaderStep(ctx context.Context, needSweep *bool, lastSweep *
 	}
 	rebuild := n == 0
 	if rebuild {
-		if s.cfg.EphemeralRedis && !s.built {
+		if s.cfg.EphemeralRedis && !s.built.Load() {
 			s.log.Info("dispatch data not yet in the in-process Redis; building it from the source")
 		} else {
 			s.log.Warn("dispatch data missing from Redis (flushed or new); rebuilding from the source")
@@ -183,7 +186,7 @@ func (s *Scheduler) leaderStep(ctx context.Context, needSweep *bool, lastSweep *
 			return fmt.Errorf("rebuild: %w", err)
 		}
 		s.log.Info("schedules rebuilt", "schedules", stats.Schedules, "policies", stats.Policies, "removed", stats.Removed)
-		s.built = true
+		s.built.Store(true)
 		*needSweep = true
 	}
 	if *needSweep || time.Since(*lastSweep) >= s.cfg.SweepEvery {
