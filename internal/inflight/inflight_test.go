@@ -101,3 +101,20 @@ func TestNoBudget(t *testing.T) {
 		t.Fatalf("the limit still applies without a budget: %v", err)
 	}
 }
+
+// BenchmarkTakeGive is the budget's own cost per request body (one
+// reservation and its release, four owners, all cores at once).
+func BenchmarkTakeGive(b *testing.B) {
+	bud := New(128 << 20)
+	owners := []string{"ten_a", "ten_b", "ten_c", "ten_d"}
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			i++
+			o := owners[i%len(owners)]
+			if bud.take(o, 1<<20) {
+				bud.give(o, 1<<20)
+			}
+		}
+	})
+}
