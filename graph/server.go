@@ -75,7 +75,7 @@ func NewHandler(r *Resolver, o Options) *handler.Server {
 		KeepAlivePingInterval: 15 * time.Second,
 	})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(getTransport{maxDepth: o.MaxDepth, log: log})
 	srv.AddTransport(postTransport{maxBody: o.MaxBodyBytes, maxDepth: o.MaxDepth, budget: o.Budget, log: log})
 
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))

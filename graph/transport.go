@@ -16,6 +16,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/opsward/opsward"
@@ -185,6 +186,24 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		}
 	}
 	writeResponse(w, resp)
+}
+
+// getTransport is gqlgen's GET transport with the same refusal of deep
+// nesting before parsing as POST.
+type getTransport struct {
+	transport.GET
+	maxDepth int
+	log      *slog.Logger
+}
+
+func (t getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	p := postTransport{maxDepth: t.maxDepth, log: t.log}
+	if braceDepth(r.URL.Query().Get("query"), p.parseDepth()) > p.parseDepth() {
+		p.refuse(r.Context(), w, exec, transportError{http.StatusBadRequest, CodeDepthLimit,
+			fmt.Sprintf("the query nests more than %d levels of braces; the depth limit is %d: nest fewer levels", p.parseDepth(), t.maxDepth)})
+		return
+	}
+	t.GET.Do(w, r, exec)
 }
 
 // parseDepth is the brace nesting accepted before parsing: generous, since

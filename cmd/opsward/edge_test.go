@@ -303,6 +303,8 @@ func TestEdgeErrors(t *testing.T) {
 	// 100,000 nested brackets: a client error naming the depth.
 	status, _, out = send(t, http.MethodPost, gql, []byte(`{"query": "`+strings.Repeat("{a", 100_000)+`"}`), false, json)
 	check("100,000 nested braces", status, out, 400, "DEPTH_LIMIT_EXCEEDED", "depth limit is 12")
+	status, _, out = send(t, http.MethodGet, gql+"?query="+strings.Repeat("%7Ba", 100_000), nil, false, nil)
+	check("100,000 nested braces by GET", status, out, 400, "DEPTH_LIMIT_EXCEEDED", "depth limit is 12")
 	status, _, out = send(t, http.MethodPost, gql, []byte(`{"query": `+strings.Repeat("[", 100_000)), false, json)
 	check("100,000 nested brackets", status, out, 400, "invalid", "deeper than 10000")
 	status, _, out = send(t, http.MethodPost, gql, []byte(`{"query": "{ serverInfo { version } }", "variables": "x"}`), false, json)
