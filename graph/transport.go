@@ -114,20 +114,24 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 			fmt.Sprintf("Content-Encoding %q is not supported: send gzip or no encoding", clip(enc, 40))}, attrs...)
 		return
 	}
-	if r.ContentLength > t.maxBody {
-		t.refuse(ctx, w, exec, tooLarge(t.maxBody), attrs...)
+	limit := t.maxBody
+	if share := t.budget.PerOwner(); share > 0 {
+		limit = min(limit, share) // the budget never lets one caller hold more
+	}
+	if r.ContentLength > limit {
+		t.refuse(ctx, w, exec, tooLarge(limit), attrs...)
 		return
 	}
 	owner := ""
 	if a, ok := tenants.FromContext(ctx); ok {
 		owner = a.TenantID
 	}
-	raw, release, err := t.budget.ReadAll(body, owner, t.maxBody, hint)
+	raw, release, err := t.budget.ReadAll(body, owner, limit, hint)
 	defer release()
 	if err != nil {
 		switch opsward.ErrorCode(err) {
 		case opsward.ETOOLARGE:
-			t.refuse(ctx, w, exec, tooLarge(t.maxBody), attrs...)
+			t.refuse(ctx, w, exec, tooLarge(limit), attrs...)
 		case opsward.EUNAVAILABLE:
 			t.refuse(ctx, w, exec, transportError{http.StatusServiceUnavailable, opsward.EUNAVAILABLE,
 				fmt.Sprintf("the server is busy with other requests: retry in %d s", inflight.RetryAfterSeconds)}, attrs...)

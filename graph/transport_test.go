@@ -151,3 +151,33 @@ func FuzzJSONProblem(f *testing.F) {
 		}
 	})
 }
+
+// GraphQL bodies are held against the in-flight budget: over one caller's
+// share is 413 naming it; while the budget is taken, 503 with Retry-After.
+func TestPostBodiesUseTheBudget(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	bud := inflight.New(1 << 20) // 256 KiB per caller
+	tr := postTransport{maxBody: 10 << 20, maxDepth: 12, budget: bud, log: log}
+	do := func(body string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		tr.Do(rec, httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body)), failingExec{err: errors.New("x"), log: log})
+		return rec
+	}
+	big := `{"query":"{ a }","variables":{"v":"` + strings.Repeat("x", 300<<10) + `"}}`
+	if rec := do(big); rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "256 KiB") {
+		t.Fatalf("over the share: %d %s", rec.Code, rec.Body)
+	}
+	// Another request of the same (anonymous) caller holds the share.
+	_, release, err := bud.ReadAll(strings.NewReader(strings.Repeat("x", 250<<10)), "", 256<<10, 256<<10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := do(`{"query":"{ a }"}`)
+	release()
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), `"unavailable"`) {
+		t.Fatalf("budget taken: %d %v %s", rec.Code, rec.Header(), rec.Body)
+	}
+	if rec := do(`{"query":"{ a }"}`); rec.Code == http.StatusServiceUnavailable {
+		t.Fatalf("after release: %d %s", rec.Code, rec.Body)
+	}
+}
