@@ -72,19 +72,14 @@ func Unavailable(err error) *Error {
 const unavailableMessage = "temporarily unavailable: send the request again in a moment"
 
 // ErrorCode returns the code of err: the code of the first *Error in its
-// chain, or EINTERNAL for any other non-nil error. An internal error whose
-// cause is passing (see Retryable) is EUNAVAILABLE instead, so that callers
-// are told to retry rather than that something is broken.
+// chain, or EINTERNAL for any other non-nil error.
 func ErrorCode(err error) string {
 	if err == nil {
 		return ""
 	}
 	var e *Error
-	if errors.As(err, &e) && e.Code != EINTERNAL {
+	if errors.As(err, &e) {
 		return e.Code
-	}
-	if Retryable(err) {
-		return EUNAVAILABLE
 	}
 	return EINTERNAL
 }
@@ -99,10 +94,20 @@ func ErrorMessage(err error) string {
 	if errors.As(err, &e) && e.Code != EINTERNAL {
 		return e.Message
 	}
-	if Retryable(err) {
-		return unavailableMessage
-	}
 	return "internal error"
+}
+
+// Public returns the code and message an edge shows for err: ErrorCode and
+// ErrorMessage, except that an internal error whose cause is passing (see
+// Retryable) is shown as EUNAVAILABLE with a message that asks for a
+// retry, so that callers retry rather than report a fault. Domain code
+// keeps seeing EINTERNAL (a failure is a failure to it).
+func Public(err error) (code, message string) {
+	code, message = ErrorCode(err), ErrorMessage(err)
+	if code == EINTERNAL && Retryable(err) {
+		return EUNAVAILABLE, unavailableMessage
+	}
+	return code, message
 }
 
 // Retryable reports whether err's cause is passing: a deadline or a

@@ -47,10 +47,10 @@ func TestRetryableErrorsAreUnavailable(t *testing.T) {
 		{"invalid stays invalid", opsward.Errorf(opsward.EINVALID, "bad"), opsward.EINVALID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := opsward.ErrorCode(tc.err); got != tc.want {
-				t.Fatalf("ErrorCode = %q, want %q", got, tc.want)
+			got, msg := opsward.Public(tc.err)
+			if got != tc.want {
+				t.Fatalf("Public code = %q, want %q", got, tc.want)
 			}
-			msg := opsward.ErrorMessage(tc.err)
 			switch tc.want {
 			case opsward.EUNAVAILABLE:
 				if msg == "internal error" || msg == "" {

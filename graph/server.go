@@ -118,14 +118,14 @@ func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Er
 		return &gqlerror.Error{Message: clip(ge.Message, 200), Locations: ge.Locations,
 			Extensions: map[string]any{"code": opsward.EINVALID}}
 	}
-	code := opsward.ErrorCode(err)
+	code, msg := opsward.Public(err)
 	switch code {
 	case opsward.EINTERNAL:
 		log.ErrorContext(ctx, "graphql internal error", "err", err, "path", gerr.Path.String())
 	case opsward.EUNAVAILABLE:
 		log.WarnContext(ctx, "graphql request failed for a passing cause", "err", err, "path", gerr.Path.String())
 	}
-	gerr.Message = opsward.ErrorMessage(err)
+	gerr.Message = msg
 	if gerr.Extensions == nil {
 		gerr.Extensions = map[string]any{}
 	}

@@ -245,7 +245,7 @@ func (m *Main) httpError(err error, c echo.Context) {
 			code = opsward.ENOTFOUND
 		}
 	} else {
-		code, msg = opsward.ErrorCode(err), opsward.ErrorMessage(err)
+		code, msg = opsward.Public(err)
 		status = StatusFor(code)
 	}
 	switch {
