@@ -73,6 +73,10 @@ func (m *Main) newEcho() *echo.Echo {
 			}
 			lvl := slog.LevelDebug
 			switch {
+			case res.Status == http.StatusServiceUnavailable:
+				// Load shed on purpose or a passing failure: the client
+				// is told to retry; its cause is logged where it happened.
+				lvl = slog.LevelWarn
 			case res.Status >= 500:
 				lvl = slog.LevelError
 			case res.Status >= 400 || latency > time.Second:
