@@ -118,3 +118,38 @@ func BenchmarkTakeGive(b *testing.B) {
 		}
 	})
 }
+
+// FuzzReadAll: any body under the limit comes back whole, any body over
+// it is too large, and nothing stays held afterwards.
+func FuzzReadAll(f *testing.F) {
+	f.Add([]byte("hello"), uint16(3), uint16(0))
+	f.Add(bytes.Repeat([]byte("x"), 70_000), uint16(65535), uint16(100))
+	f.Fuzz(func(t *testing.T, data []byte, limit, hint uint16) {
+		b := New(4 << 20)
+		body, release, err := b.ReadAll(iotestHalf{bytes.NewReader(data)}, "o", int64(limit), int64(hint))
+		switch {
+		case len(data) <= int(limit):
+			if err != nil || !bytes.Equal(body, data) {
+				t.Fatalf("%d bytes, limit %d: %d bytes back, %v", len(data), limit, len(body), err)
+			}
+		default:
+			if opsward.ErrorCode(err) != opsward.ETOOLARGE {
+				t.Fatalf("%d bytes, limit %d: %v", len(data), limit, err)
+			}
+		}
+		release()
+		if all, _ := b.InUse("o"); all != 0 {
+			t.Fatalf("%d bytes held after release", all)
+		}
+	})
+}
+
+// iotestHalf reads at most half of what is asked, to cross buffer edges.
+type iotestHalf struct{ r io.Reader }
+
+func (h iotestHalf) Read(p []byte) (int, error) {
+	if len(p) > 1 {
+		p = p[:len(p)/2]
+	}
+	return h.r.Read(p)
+}
