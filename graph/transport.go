@@ -86,8 +86,8 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	ctx := r.Context()
 	start := graphql.Now()
 	ct := r.Header.Get("Content-Type")
-	attrs := []slog.Attr{slog.String("content_type", ct), slog.Int64("content_length", r.ContentLength),
-		slog.String("content_encoding", r.Header.Get("Content-Encoding"))}
+	attrs := []slog.Attr{slog.String("content_type", clip(ct, 100)), slog.Int64("content_length", r.ContentLength),
+		slog.String("content_encoding", clip(r.Header.Get("Content-Encoding"), 40))}
 	if ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {

@@ -86,7 +86,9 @@ func (m *Main) newEcho() *echo.Echo {
 				m.Logger.LogAttrs(req.Context(), lvl, "http request",
 					slog.String("method", req.Method), slog.String("path", logPath(c)),
 					slog.Int("status", res.Status), slog.Duration("latency", latency),
-					slog.String("remote_ip", c.RealIP()), slog.Int64("bytes", res.Size))
+					slog.String("remote_ip", c.RealIP()), slog.Int64("bytes", res.Size),
+					// What was sent, described, never its bytes.
+					slog.Int64("request_bytes", req.ContentLength), slog.String("content_type", clipHeader(req.Header.Get(echo.HeaderContentType))))
 			}
 			return nil
 		}
@@ -180,6 +182,15 @@ func logPath(c echo.Context) string {
 		}
 	}
 	return out
+}
+
+// clipHeader keeps a header value that goes into the log short: a header
+// may be a megabyte long.
+func clipHeader(v string) string {
+	if len(v) > 100 {
+		return v[:100] + "…"
+	}
+	return v
 }
 
 func saneRequestID(id string) bool {
