@@ -1,8 +1,13 @@
 package opsward
 
 import (
+	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
+	"strings"
+	"syscall"
 )
 
 // Error codes. The edges (GraphQL error presenter, HTTP error handler)
@@ -15,7 +20,13 @@ const (
 	EUNAUTHORIZED = "unauthenticated"
 	ECONFLICT     = "conflict"
 	ELIMIT        = "limit_exceeded"
-	EINTERNAL     = "internal"
+	ETOOLARGE     = "too_large"   // a request body over a size limit
+	EUNSUPPORTED  = "unsupported" // a content type or encoding the endpoint does not take
+	// EUNAVAILABLE: a passing failure (a lost database connection, a
+	// serialization failure, a deadline, a full memory budget); the same
+	// request may succeed if sent again a little later.
+	EUNAVAILABLE = "unavailable"
+	EINTERNAL    = "internal"
 )
 
 // Error is the one error type of the domain. Message is fit for a user;
@@ -53,6 +64,13 @@ func Internal(err error) *Error {
 	return &Error{Code: EINTERNAL, Message: "internal error", Err: err}
 }
 
+// Unavailable wraps a passing cause: the request may be sent again.
+func Unavailable(err error) *Error {
+	return &Error{Code: EUNAVAILABLE, Message: unavailableMessage, Err: err}
+}
+
+const unavailableMessage = "temporarily unavailable: send the request again in a moment"
+
 // ErrorCode returns the code of err: the code of the first *Error in its
 // chain, or EINTERNAL for any other non-nil error.
 func ErrorCode(err error) string {
@@ -77,6 +95,66 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// Public returns the code and message an edge shows for err: ErrorCode and
+// ErrorMessage, except that an internal error whose cause is passing (see
+// Retryable) is shown as EUNAVAILABLE with a message that asks for a
+// retry, so that callers retry rather than report a fault. Domain code
+// keeps seeing EINTERNAL (a failure is a failure to it).
+func Public(err error) (code, message string) {
+	code, message = ErrorCode(err), ErrorMessage(err)
+	if code == EINTERNAL && Retryable(err) {
+		return EUNAVAILABLE, unavailableMessage
+	}
+	return code, message
+}
+
+// Retryable reports whether err's cause is passing: a deadline or a
+// cancelled context, a connection refused, reset or lost (to the database,
+// Redis or a peer), or a database that asks for the transaction to be run
+// again (Postgres serialization failures, deadlocks, connection and
+// shutdown states; SQLite busy or locked). The drivers' error types are
+// matched by their methods so that this package imports no driver.
+func Retryable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var e *Error
+	if errors.As(err, &e) && e.Code == EUNAVAILABLE {
+		return true
+	}
+	var pg interface{ SQLState() string }
+	if errors.As(err, &pg) {
+		st := pg.SQLState()
+		switch {
+		case st == "40001", st == "40P01": // serialization_failure, deadlock_detected
+			return true
+		case strings.HasPrefix(st, "08"): // connection exception
+			return true
+		case st == "53300", st == "57P01", st == "57P02", st == "57P03": // too many connections, shutdown, cannot connect now
+			return true
+		}
+		return false
+	}
+	var lite interface{ Code() int }
+	if errors.As(err, &lite) {
+		switch lite.Code() & 0xff { // primary result code
+		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED
+			return true
+		}
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	var op *net.OpError
+	return errors.As(err, &op)
 }
 
 // ErrorField returns the field an EINVALID error names, or "".

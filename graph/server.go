@@ -22,6 +22,7 @@ import (
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/graph/generated"
+	"github.com/opsward/opsward/internal/inflight"
 )
 
 // Options configure the GraphQL handler.
@@ -37,6 +38,11 @@ type Options struct {
 	WebsocketInit transport.WebsocketInitFunc
 	Metrics       *Metrics
 	Logger        *slog.Logger
+	// MaxBodyBytes bounds a POST body, after decompression (default
+	// 10 MiB); Budget, when set, holds the bodies' bytes in memory
+	// against the process's in-flight budget.
+	MaxBodyBytes int64
+	Budget       *inflight.Budget
 }
 
 // Error codes the gateway itself reports in extensions.code, besides the
@@ -46,12 +52,19 @@ const (
 	CodeCostLimit  = "COST_LIMIT_EXCEEDED"
 )
 
-// NewHandler returns the /graphql handler: POST, GET (queries only) and
+// NewHandler returns the /graphql handler: POST (see postTransport), GET (queries only) and
 // WebSocket (graphql-transport-ws) transports, a parsed-query cache, depth
 // and cost limits, and an error presenter that never shows a cause.
 func NewHandler(r *Resolver, o Options) *handler.Server {
 	es := costSchema{generated.NewExecutableSchema(generated.Config{Resolvers: r, Directives: Directives()})}
 	srv := handler.New(es)
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 10 << 20
+	}
 
 	srv.AddTransport(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{
@@ -62,8 +75,8 @@ func NewHandler(r *Resolver, o Options) *handler.Server {
 		KeepAlivePingInterval: 15 * time.Second,
 	})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(getTransport{maxDepth: o.MaxDepth, log: log})
+	srv.AddTransport(postTransport{maxBody: o.MaxBodyBytes, maxDepth: o.MaxDepth, budget: o.Budget, log: log})
 
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if o.Introspection {
@@ -76,10 +89,6 @@ func NewHandler(r *Resolver, o Options) *handler.Server {
 		srv.AroundOperations(o.Metrics.aroundOperation)
 	}
 
-	log := o.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		return presentError(ctx, log, err)
 	})
@@ -100,11 +109,23 @@ func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Er
 		// Already coded by the gateway (validation, limits, parsing).
 		return gerr
 	}
-	code := opsward.ErrorCode(err)
-	if code == opsward.EINTERNAL {
-		log.ErrorContext(ctx, "graphql internal error", "err", err, "path", gerr.Path.String())
+	if errors.As(err, &ge) && ge.Err == nil && len(ge.Path) == 0 {
+		// Raised by a transport about the request itself (variables that
+		// do not decode, a bad WebSocket message): the client's mistake.
+		// Its text may quote what the client sent, so it is clipped for
+		// the client and left out of the log.
+		log.InfoContext(ctx, "graphql request refused", "reason_bytes", len(ge.Message))
+		return &gqlerror.Error{Message: clip(ge.Message, 200), Locations: ge.Locations,
+			Extensions: map[string]any{"code": opsward.EINVALID}}
 	}
-	gerr.Message = opsward.ErrorMessage(err)
+	code, msg := opsward.Public(err)
+	switch code {
+	case opsward.EINTERNAL:
+		log.ErrorContext(ctx, "graphql internal error", "err", err, "path", gerr.Path.String())
+	case opsward.EUNAVAILABLE:
+		log.WarnContext(ctx, "graphql request failed for a passing cause", "err", err, "path", gerr.Path.String())
+	}
+	gerr.Message = msg
 	if gerr.Extensions == nil {
 		gerr.Extensions = map[string]any{}
 	}

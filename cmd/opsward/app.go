@@ -24,6 +24,7 @@ import (
 	"github.com/opsward/opsward/graph"
 	"github.com/opsward/opsward/graph/model"
 	"github.com/opsward/opsward/internal/egress"
+	"github.com/opsward/opsward/internal/inflight"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/migrations"
 	"github.com/opsward/opsward/services/dispatch"
@@ -69,6 +70,8 @@ type Main struct {
 	Client    *ent.Client
 	Registry  *prometheus.Registry
 	Echo      *echo.Echo
+	// Budget bounds the request bodies held in memory at once (nil: off).
+	Budget *inflight.Budget
 	// Sealer seals secrets kept in the database; Guard checks every
 	// connection to an address a tenant chose.
 	Sealer *authn.Sealer
@@ -291,6 +294,8 @@ func (m *Main) mountAPI() {
 		WebsocketInit:  m.websocketInit,
 		Metrics:        graph.NewMetrics(m.Registry),
 		Logger:         m.Logger,
+		MaxBodyBytes:   m.Config.BodyLimitBytes,
+		Budget:         m.Budget,
 	})
 	h := m.authenticate(echo.WrapHandler(gql))
 	m.Echo.GET("/graphql", func(c echo.Context) error {

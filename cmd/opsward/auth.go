@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/graph"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/tenants"
 	"github.com/opsward/opsward/tenants/authn"
@@ -133,13 +136,25 @@ func (m *Main) mountAuth() {
 	}))
 }
 
-// bindJSON decodes a JSON body, refusing anything else with a clear error.
+// bindJSON decodes a JSON body, refusing anything else with a clear error
+// that names the position of a mistake and never quotes the body.
 func bindJSON(c echo.Context, v any) error {
-	if ct := c.Request().Header.Get(echo.HeaderContentType); !strings.HasPrefix(ct, echo.MIMEApplicationJSON) {
-		return opsward.Errorf(opsward.EINVALID, "send a JSON body with Content-Type: application/json")
+	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" && !strings.HasPrefix(ct, echo.MIMEApplicationJSON) {
+		if len(ct) > 100 {
+			ct = ct[:100]
+		}
+		return opsward.Errorf(opsward.EUNSUPPORTED, "Content-Type %q is not supported: send a JSON body with Content-Type: application/json", ct)
 	}
-	if err := (&echo.DefaultBinder{}).BindBody(c, v); err != nil {
-		return opsward.Errorf(opsward.EINVALID, "the body is not valid JSON for this endpoint")
+	raw, err := io.ReadAll(c.Request().Body) // bounded by the body limit
+	if err != nil {
+		if he := tooLargeRead(err); he != nil {
+			return he
+		}
+		return opsward.Errorf(opsward.EINVALID, "the body could not be read whole")
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		msg, _ := graph.JSONProblem(raw, err)
+		return opsward.Errorf(opsward.EINVALID, "%s", msg)
 	}
 	return nil
 }

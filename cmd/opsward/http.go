@@ -18,6 +18,7 @@ import (
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/graph"
+	"github.com/opsward/opsward/internal/inflight"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/tenants"
 )
@@ -29,6 +30,7 @@ func (m *Main) newEcho() *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = m.httpError
 	e.IPExtractor = echo.ExtractIPDirect()
+	m.Budget = inflight.New(m.Config.IngestMemory)
 
 	httpRequests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "opsward_http_requests_total",
@@ -71,6 +73,10 @@ func (m *Main) newEcho() *echo.Echo {
 			}
 			lvl := slog.LevelDebug
 			switch {
+			case res.Status == http.StatusServiceUnavailable:
+				// Load shed on purpose or a passing failure: the client
+				// is told to retry; its cause is logged where it happened.
+				lvl = slog.LevelWarn
 			case res.Status >= 500:
 				lvl = slog.LevelError
 			case res.Status >= 400 || latency > time.Second:
@@ -78,14 +84,21 @@ func (m *Main) newEcho() *echo.Echo {
 			}
 			if m.Logger.Enabled(req.Context(), lvl) {
 				m.Logger.LogAttrs(req.Context(), lvl, "http request",
-					slog.String("method", req.Method), slog.String("path", req.URL.Path),
+					slog.String("method", req.Method), slog.String("path", logPath(c)),
 					slog.Int("status", res.Status), slog.Duration("latency", latency),
-					slog.String("remote_ip", c.RealIP()), slog.Int64("bytes", res.Size))
+					slog.String("remote_ip", c.RealIP()), slog.Int64("bytes", res.Size),
+					// What was sent, described, never its bytes.
+					slog.Int64("request_bytes", req.ContentLength), slog.String("content_type", clipHeader(req.Header.Get(echo.HeaderContentType))))
 			}
 			return nil
 		}
 	})
-	e.Use(middleware.BodyLimit(fmt.Sprintf("%dB", m.Config.BodyLimitBytes)))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit: fmt.Sprintf("%dB", m.Config.BodyLimitBytes),
+		// The GraphQL transport applies the same limit itself, after
+		// decompression, and answers in GraphQL's shape.
+		Skipper: func(c echo.Context) bool { return c.Path() == "/graphql" },
+	}))
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Skipper: func(c echo.Context) bool { return isWebsocket(c.Request()) },
 		// Compressing a small answer costs more than it saves.
@@ -138,6 +151,46 @@ func requestID(next echo.HandlerFunc) echo.HandlerFunc {
 		c.SetRequest(req.WithContext(ctx))
 		return next(c)
 	}
+}
+
+// logPath is the request's path for the log, with every path parameter
+// that is a credential (a heartbeat token, an indicator list's token)
+// replaced: the route says which parameters those are. A path that
+// matched no route keeps only its first segment, since nothing says what
+// the rest holds.
+func logPath(c echo.Context) string {
+	path, route := c.Request().URL.Path, c.Path()
+	if route == "" || route == "/*" {
+		if i := strings.IndexByte(strings.TrimPrefix(path, "/"), '/'); i >= 0 {
+			return path[:i+1] + "/…"
+		}
+		return path
+	}
+	if !strings.ContainsAny(route, ":*") {
+		return path
+	}
+	out := route
+	for i, name := range c.ParamNames() {
+		v := c.ParamValues()[i]
+		if platform.SecretName(name) {
+			v = platform.Redacted
+		}
+		if name == "*" {
+			out = strings.Replace(out, "*", v, 1)
+		} else {
+			out = strings.Replace(out, ":"+name, v, 1)
+		}
+	}
+	return out
+}
+
+// clipHeader keeps a header value that goes into the log short: a header
+// may be a megabyte long.
+func clipHeader(v string) string {
+	if len(v) > 100 {
+		return v[:100] + "…"
+	}
+	return v
 }
 
 func saneRequestID(id string) bool {
@@ -196,11 +249,27 @@ func (m *Main) httpError(err error, c echo.Context) {
 		status = he.Code
 		code = strings.ToLower(strings.ReplaceAll(http.StatusText(he.Code), " ", "_"))
 		msg = fmt.Sprint(he.Message)
+		switch he.Code {
+		// The same codes as the domain's, so that every endpoint answers
+		// alike.
+		case http.StatusRequestEntityTooLarge:
+			code, msg = opsward.ETOOLARGE, fmt.Sprintf("the body is over the limit of %s", inflight.Size(m.Config.BodyLimitBytes))
+		case http.StatusUnsupportedMediaType:
+			code = opsward.EUNSUPPORTED
+		case http.StatusNotFound:
+			code = opsward.ENOTFOUND
+		}
 	} else {
-		code, msg = opsward.ErrorCode(err), opsward.ErrorMessage(err)
+		code, msg = opsward.Public(err)
 		status = StatusFor(code)
 	}
-	if status >= 500 {
+	switch {
+	case code == opsward.EUNAVAILABLE:
+		if c.Response().Header().Get("Retry-After") == "" {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(inflight.RetryAfterSeconds))
+		}
+		m.Logger.WarnContext(c.Request().Context(), "request failed for a passing cause", "err", err)
+	case status >= 500:
 		m.Logger.ErrorContext(c.Request().Context(), "request failed", "err", err)
 	}
 	body := map[string]any{"code": code, "message": msg}
@@ -229,6 +298,12 @@ func StatusFor(code string) int {
 		return http.StatusConflict
 	case opsward.ELIMIT:
 		return http.StatusTooManyRequests
+	case opsward.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case opsward.EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
+	case opsward.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

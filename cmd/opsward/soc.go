@@ -14,6 +14,7 @@ import (
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent/tenant"
+	"github.com/opsward/opsward/internal/inflight"
 	"github.com/opsward/opsward/services/dispatch"
 	"github.com/opsward/opsward/services/noc"
 	"github.com/opsward/opsward/services/soc/detect"
@@ -122,33 +123,70 @@ func (m *Main) ingestEvents(c echo.Context) error {
 		return err
 	}
 	a, _ := tenants.FromContext(ctx)
-	var r io.Reader = c.Request().Body
-	switch enc := c.Request().Header.Get(echo.HeaderContentEncoding); enc {
+	req := c.Request()
+	var r io.Reader = req.Body
+	hint := req.ContentLength
+	switch enc := req.Header.Get(echo.HeaderContentEncoding); enc {
 	case "", "identity":
 	case "gzip":
+		// Decompressed as a stream: never more than the batch limit, so a
+		// compression bomb costs one batch at most.
 		gz, err := gzip.NewReader(r)
 		if err != nil {
-			return opsward.Errorf(opsward.EINVALID, "the body is not gzip: %v", err)
+			if he := tooLargeRead(err); he != nil {
+				return he
+			}
+			return opsward.Errorf(opsward.EINVALID, "the body is not gzip although Content-Encoding says gzip")
 		}
 		defer gz.Close()
-		r = gz
+		// A guess at the first buffer; it grows as needed.
+		r, hint = gz, min(4*hint, detect.MaxBatchBytes)
 	default:
-		return opsward.Errorf(opsward.EINVALID, "Content-Encoding %q is not supported: send gzip or nothing", enc)
+		if len(enc) > 40 {
+			enc = enc[:40]
+		}
+		return opsward.Errorf(opsward.EUNSUPPORTED, "Content-Encoding %q is not supported: send gzip or nothing", enc)
 	}
-	// Bounded after decompression too: a small gzip body cannot expand
-	// past the batch limit.
-	body, err := io.ReadAll(io.LimitReader(r, detect.MaxBatchBytes+1))
+	// The body's bytes are held against the in-flight budget until the
+	// batch is stored.
+	body, release, err := m.Budget.ReadAll(r, a.TenantID, detect.MaxBatchBytes, hint)
+	defer release()
 	if err != nil {
-		return opsward.Errorf(opsward.EINVALID, "reading the body: %v", err)
-	}
-	if len(body) > detect.MaxBatchBytes {
-		return opsward.Errorf(opsward.EINVALID, "a batch is at most %d MiB (after decompression)", detect.MaxBatchBytes>>20)
+		if he := tooLargeRead(err); he != nil {
+			return he
+		}
+		switch opsward.ErrorCode(err) {
+		case opsward.ETOOLARGE:
+			return opsward.Errorf(opsward.ETOOLARGE, "a batch is at most %s (after decompression): send smaller batches", inflight.Size(min(detect.MaxBatchBytes, m.budgetShare())))
+		case opsward.EUNAVAILABLE:
+			return opsward.Errorf(opsward.EUNAVAILABLE, "the server is busy taking other uploads: retry in %d s", inflight.RetryAfterSeconds)
+		}
+		return opsward.Errorf(opsward.EINVALID, "the body could not be read whole (the connection failed or the gzip stream is corrupt)")
 	}
 	res, err := m.SOC.IngestBatch(ctx, a.TenantID, a.ID, body)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusAccepted, map[string]int{"accepted": res.Accepted, "alerts": res.Alerts})
+}
+
+// tooLargeRead turns the body limit's read error (echo's 413, met while
+// reading a body without Content-Length) into the domain's too_large.
+func tooLargeRead(err error) error {
+	var he *echo.HTTPError
+	if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+		return opsward.Errorf(opsward.ETOOLARGE, "the body is over the request limit (OPSWARD_BODY_LIMIT): send smaller batches")
+	}
+	return nil
+}
+
+// budgetShare is the most one tenant's bodies may hold (no limit when the
+// budget is off).
+func (m *Main) budgetShare() int64 {
+	if m.Budget == nil {
+		return 1 << 62
+	}
+	return m.Budget.PerOwner()
 }
 
 // MaintainEventsArgs is the upkeep of security events: partitions ahead

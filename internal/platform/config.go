@@ -31,8 +31,12 @@ type Config struct {
 	LogFormat          string // text or json
 	LogLevel           string // debug, info, warn, error
 
-	CORSOrigins     []string
-	BodyLimitBytes  int64
+	CORSOrigins    []string
+	BodyLimitBytes int64
+	// IngestMemory is the budget of bytes that request bodies (ingest
+	// batches, GraphQL documents) may hold in memory at once across all
+	// requests; one tenant may hold a quarter. -1: no budget (off).
+	IngestMemory    int64
 	ReadTimeout     time.Duration
 	WriteTimeout    time.Duration
 	IdleTimeout     time.Duration
@@ -213,6 +217,24 @@ func settings() []setting {
 			c.BodyLimitBytes = n
 			return nil
 		}))
+	add(mk("OPSWARD_INGEST_MEMORY", "ingest-memory", "bytes request bodies may hold in memory at once, all requests together, a quarter per tenant: a number of bytes, 128MiB, 1GiB, or off (default 128MiB)",
+		func(c *Config) string {
+			switch c.IngestMemory {
+			case 0:
+				return ""
+			case -1:
+				return "off"
+			}
+			return strconv.FormatInt(c.IngestMemory, 10)
+		},
+		func(c *Config, v string) error {
+			n, err := parseBytes(v)
+			if err != nil {
+				return err
+			}
+			c.IngestMemory = n
+			return nil
+		}))
 	g, s = dur(func(c *Config) *time.Duration { return &c.ReadTimeout })
 	add(mk("OPSWARD_READ_TIMEOUT", "read-timeout", "HTTP read timeout (default 30s)", g, s))
 	g, s = dur(func(c *Config) *time.Duration { return &c.WriteTimeout })
@@ -313,6 +335,9 @@ func (c Config) WithDefaults() Config {
 	def(&c.MigrateDatabaseURL, c.DatabaseURL)
 	if c.BodyLimitBytes == 0 {
 		c.BodyLimitBytes = 10 << 20
+	}
+	if c.IngestMemory == 0 {
+		c.IngestMemory = 128 << 20
 	}
 	dd := func(p *time.Duration, v time.Duration) {
 		if *p == 0 {
@@ -473,6 +498,36 @@ func (c Config) Introspection() bool {
 // MigrateAtStart reports whether serving applies migrations first.
 func (c Config) MigrateAtStart() bool {
 	return c.MigrateOnStart == "on" || (c.MigrateOnStart == "auto" && c.Embedded())
+}
+
+// parseBytes reads a size: "off" (-1), a number of bytes, or a number
+// with a unit (KiB, MiB, GiB, or KB, MB, GB as powers of ten). At least
+// 1 MiB: less would refuse every batch.
+func parseBytes(v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	orig := v
+	if strings.EqualFold(v, "off") {
+		return -1, nil
+	}
+	units := []struct {
+		suffix string
+		mul    int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	mul := int64(1)
+	for _, u := range units {
+		if len(v) > len(u.suffix) && strings.EqualFold(v[len(v)-len(u.suffix):], u.suffix) {
+			v, mul = strings.TrimSpace(v[:len(v)-len(u.suffix)]), u.mul
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 || n > (1<<50)/mul {
+		return 0, fmt.Errorf("%q is not a size such as 128MiB, a number of bytes, or off", orig)
+	}
+	if n*mul < 1<<20 {
+		return 0, fmt.Errorf("%d bytes is under the least of 1MiB", n*mul)
+	}
+	return n * mul, nil
 }
 
 // splitList splits a comma-separated setting, dropping empty items.
