@@ -187,10 +187,12 @@ func (m *Main) seedDemo(ctx context.Context) (*tenants.Demo, error) {
 	}
 	pctx := tenants.Privileged(ctx, "seed demo")
 	for _, c := range demo.Customers {
-		// The top plan: its 30 s interval lets the demonstration change
-		// within a minute.
-		if _, err := m.Billing.ChangePlan(pctx, c.ID, billing.PlanEnterprise); err != nil {
-			return nil, fmt.Errorf("demo plan for %s: %w", c.Slug, err)
+		// Live, the top plan: its 30 s interval lets the demonstration
+		// change within a minute. Inert data keeps the default plan.
+		if targets.Site != "" {
+			if _, err := m.Billing.ChangePlan(pctx, c.ID, billing.PlanEnterprise); err != nil {
+				return nil, fmt.Errorf("demo plan for %s: %w", c.Slug, err)
+			}
 		}
 		if _, err := m.NOC.SeedDemo(ctx, c.ID, targets); err != nil {
 			return nil, fmt.Errorf("demo NOC data for %s: %w", c.Slug, err)
