@@ -351,12 +351,21 @@ func (s *Store[T]) EnsurePartitions(ctx context.Context, from time.Time, days in
 		return 0, nil
 	}
 	var made int
-	err := s.db.QueryRowContext(tenants.Privileged(ctx, s.t.What+" partitions"),
-		"SELECT opsward_"+s.t.Name+"_partitions($1::date, $2)", from.UTC().Format(time.DateOnly), days).Scan(&made)
-	if err != nil {
+	for attempt := 1; ; attempt++ {
+		err := s.db.QueryRowContext(tenants.Privileged(ctx, s.t.What+" partitions"),
+			"SELECT opsward_"+s.t.Name+"_partitions($1::date, $2)", from.UTC().Format(time.DateOnly), days).Scan(&made)
+		if err == nil {
+			return made, nil
+		}
+		// Two processes making the same day's partition at once: one
+		// wins, the other meets it half made (42P07 duplicate table, or
+		// 23505 on the catalogue); asked again, it finds it there.
+		var pe *pgconn.PgError
+		if attempt < 3 && errors.As(err, &pe) && (pe.Code == "42P07" || pe.Code == "23505") {
+			continue
+		}
 		return 0, fmt.Errorf("make %s partitions: %w", s.t.What, err)
 	}
-	return made, nil
 }
 
 // DropBefore removes rows older than cutoff for every tenant: on a
