@@ -510,6 +510,7 @@ func TestRowLevelSecurityAlone(t *testing.T) {
 			`INSERT INTO credit_notes (tenant_id, id, invoice_id, amount, reason, created_at) VALUES ($1, 'crn_b', 'ivc_b', 1, 'r', now())`,
 			`INSERT INTO invoice_numbers (tenant_id, last) VALUES ($1, 1)`,
 			`INSERT INTO ingest_usage (tenant_id, day, events, bytes, updated_at) VALUES ($1, '20261203', 1, 1, now())`,
+			`INSERT INTO ingest_requests (tenant_id, key, body_sha256, accepted, created_at) VALUES ($1, 'k', 'x', 1, now())`,
 		} {
 			if _, err := db.ExecContext(pctx, q, w.b.ID); err != nil {
 				t.Fatalf("privileged insert %q: %v", q, err)

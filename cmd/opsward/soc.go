@@ -163,9 +163,15 @@ func (m *Main) ingestEvents(c echo.Context) error {
 		}
 		return opsward.Errorf(opsward.EINVALID, "the body could not be read whole (the connection failed or the gzip stream is corrupt)")
 	}
-	res, err := m.SOC.IngestBatch(ctx, a.TenantID, a.ID, body)
+	// With an Idempotency-Key the batch is stored once however often it is
+	// sent (a 5xx then means nothing was stored), and a repeat gets the
+	// first answer, marked Idempotent-Replayed.
+	res, err := m.SOC.IngestBatchOnce(ctx, a.TenantID, a.ID, req.Header.Get("Idempotency-Key"), body)
 	if err != nil {
 		return err
+	}
+	if res.Replayed {
+		c.Response().Header().Set("Idempotent-Replayed", "true")
 	}
 	return c.JSON(http.StatusAccepted, map[string]int{"accepted": res.Accepted, "alerts": res.Alerts})
 }
@@ -199,6 +205,9 @@ func (m *Main) maintainEvents(ctx context.Context, _ *dispatch.Job[MaintainEvent
 	pctx := tenants.Privileged(ctx, "security events upkeep")
 	now := time.Now()
 	if err := m.SecurityEvents.Maintain(pctx, now); err != nil {
+		return err
+	}
+	if _, err := m.SOC.PurgeIngestRequests(pctx, now); err != nil {
 		return err
 	}
 	return m.retainByPlan(pctx, now, m.SecurityEvents.DropBefore, m.SecurityEvents.DeleteTenantBefore)

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -39,6 +41,9 @@ type ingestStats struct {
 type IngestResult struct {
 	Accepted int
 	Alerts   int
+	// Replayed says the batch was sent before with the same Idempotency
+	// key: nothing was stored again, and this is the first answer.
+	Replayed bool
 }
 
 // SplitBatch splits an HTTP body into events: a JSON array of objects, or
@@ -148,8 +153,28 @@ func (s *Service) admit(ctx context.Context, tenantID string, n int, size int64,
 // naming it), stores the batch (durably: the call returns after the
 // events are written) and runs detection over it.
 func (s *Service) IngestBatch(ctx context.Context, tenantID, sourceID string, body []byte) (*IngestResult, error) {
+	return s.IngestBatchOnce(ctx, tenantID, sourceID, "", body)
+}
+
+// IngestBatchOnce is IngestBatch with an idempotency key (empty: none).
+// With a key the batch's events and the key commit in one transaction, so
+// an error means nothing was stored, and the same batch sent again with
+// its key is stored once and answered as the first time (Replayed); the
+// key sent with another body is refused. Keys are kept for a day.
+func (s *Service) IngestBatchOnce(ctx context.Context, tenantID, sourceID, key string, body []byte) (*IngestResult, error) {
 	if s.Writer == nil {
 		return nil, opsward.Errorf(opsward.EFORBIDDEN, "this process stores no events")
+	}
+	var sum string
+	if key != "" {
+		if err := validIdempotencyKey(key); err != nil {
+			return nil, err
+		}
+		h := sha256.Sum256(body)
+		sum = hex.EncodeToString(h[:])
+		if res, err := s.replay(ctx, tenantID, key, sum); res != nil || err != nil {
+			return res, err
+		}
 	}
 	raws, err := SplitBatch(body)
 	if err != nil {
@@ -175,13 +200,20 @@ func (s *Service) IngestBatch(ctx context.Context, tenantID, sourceID string, bo
 	if err := s.admit(ctx, tenantID, len(evs), int64(len(body)), now); err != nil {
 		return nil, err
 	}
-	for _, se := range stored {
-		if err := s.Writer.Write(ctx, se); err != nil {
+	if key != "" {
+		res, err := s.storeOnce(ctx, tenantID, key, sum, stored, now)
+		if res != nil || err != nil {
+			return res, err // a concurrent send of the same key won, or a failure
+		}
+	} else {
+		for _, se := range stored {
+			if err := s.Writer.Write(ctx, se); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.Writer.Flush(ctx); err != nil {
 			return nil, err
 		}
-	}
-	if err := s.Writer.Flush(ctx); err != nil {
-		return nil, err
 	}
 	s.stats.stored.Add(int64(len(stored)))
 	res := &IngestResult{Accepted: len(stored)}
@@ -194,6 +226,9 @@ func (s *Service) IngestBatch(ctx context.Context, tenantID, sourceID string, bo
 		specs = append(specs, sp...)
 	}
 	res.Alerts, err = s.raiseAll(ctx, specs)
+	if key != "" && err == nil {
+		s.recordAlerts(ctx, tenantID, key, res.Alerts)
+	}
 	return res, err
 }
 

@@ -153,3 +153,9 @@ func (s *Store) DropBefore(ctx context.Context, cutoff time.Time) (int64, error)
 func (s *Store) DeleteTenantBefore(ctx context.Context, tenantID string, cutoff time.Time) (int64, error) {
 	return s.rows.DeleteTenantBefore(ctx, tenantID, cutoff)
 }
+
+// InsertTx writes evs in tx, so that they commit with the caller's work
+// (an ingest batch's idempotency key). An event already stored is kept.
+func (s *Store) InsertTx(ctx context.Context, tx *sql.Tx, evs []Event) (int64, error) {
+	return s.rows.InsertTx(ctx, tx, evs)
+}
