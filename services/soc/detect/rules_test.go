@@ -1,7 +1,6 @@
 package detect
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,39 +8,14 @@ import (
 	"testing"
 
 	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/internal/testenv"
 )
 
-// moduleRoot is the folder of go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("module root not found")
-		}
-		dir = parent
-	}
-}
-
-// sharedSigmaDir finds ../shared/sigma beside the module root, or says
-// why it cannot be used.
-func sharedSigmaDir() (string, error) {
-	dir, err := moduleRoot()
-	if err != nil {
-		return "", err
-	}
-	p := filepath.Join(dir, "..", "shared", "sigma")
-	if _, err := os.Stat(filepath.Join(p, "rules")); err != nil {
-		return "", fmt.Errorf("SigmaHQ library not found at %s (tests read it from ../shared/sigma beside the module root)", filepath.Clean(p))
-	}
-	return p, nil
-}
+// moduleRoot and sharedSigmaDir are the test environment's.
+var (
+	moduleRoot     = testenv.ModuleRoot
+	sharedSigmaDir = testenv.SigmaLibrary
+)
 
 // TestMain says in one line, whatever the verbosity, when the tests that
 // need the SigmaHQ library are skipped.

@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/opsward/opsward/internal/testenv"
 )
 
 // sharedSigma is ../shared/sigma beside the module root; tests that need
@@ -28,29 +30,8 @@ func sharedSigma(t testing.TB) string {
 	return p
 }
 
-// sharedSigmaDir finds ../shared/sigma beside the module root, or says
-// why it cannot be used.
-func sharedSigmaDir() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("module root not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "sigma")
-	if _, err := os.Stat(filepath.Join(p, "rules")); err != nil {
-		return "", fmt.Errorf("SigmaHQ library not found at %s (tests read it from ../shared/sigma beside the module root)", filepath.Clean(p))
-	}
-	return p, nil
-}
+// sharedSigmaDir is the test environment's.
+var sharedSigmaDir = testenv.SigmaLibrary
 
 // TestMain says in one line, whatever the verbosity, when the tests that
 // need the SigmaHQ library are skipped: a skip alone shows only with -v,
