@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"log"
 
 	"entgo.io/contrib/entgql"
@@ -24,7 +25,7 @@ func main() {
 		entgql.WithSchemaHook(func(_ *gen.Graph, s *ast.Schema) error {
 			delete(s.Types, "Time")
 			return nil
-		}),
+		}, timelinesInTimeOrder),
 	)
 	if err != nil {
 		log.Fatalf("entgql extension: %v", err)
@@ -43,4 +44,34 @@ func main() {
 	if err := entc.Generate("./schema", cfg, entc.Extensions(ex)); err != nil {
 		log.Fatalf("ent generate: %v", err)
 	}
+}
+
+// timelinesInTimeOrder makes a timeline read in the order its entries
+// happened unless the client asks for another order. Entries are not
+// written in that order (an alert that joins a case is dated when it was
+// first seen, before the case opened), and entgql's default order is the
+// id, which is the order of writing. The default is in the schema, so
+// clients see it and the eager loading of nested pages applies it too;
+// ties fall back to the id, which keeps pages stable.
+func timelinesInTimeOrder(_ *gen.Graph, s *ast.Schema) error {
+	for _, typ := range []string{"SecurityCase", "Incident"} {
+		t := s.Types[typ]
+		if t == nil {
+			return fmt.Errorf("timeline order: no type %s", typ)
+		}
+		f := t.Fields.ForName("timeline")
+		if f == nil {
+			return fmt.Errorf("timeline order: %s has no timeline", typ)
+		}
+		arg := f.Arguments.ForName("orderBy")
+		if arg == nil {
+			return fmt.Errorf("timeline order: %s.timeline has no orderBy", typ)
+		}
+		arg.DefaultValue = &ast.Value{Kind: ast.ObjectValue, Children: ast.ChildValueList{
+			{Name: "direction", Value: &ast.Value{Kind: ast.EnumValue, Raw: "ASC"}},
+			{Name: "field", Value: &ast.Value{Kind: ast.EnumValue, Raw: "AT"}},
+		}}
+		arg.Description = "Ordering options for the timeline; when absent, the time each entry happened, oldest first (ties by id)."
+	}
+	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/coder/websocket/wsjson"
 
 	"github.com/opsward/opsward/internal/platform"
+	"github.com/opsward/opsward/tenants"
 )
 
 // A Sigma rule of the global library, on Windows process creation.
@@ -510,6 +511,15 @@ func TestCaseThroughTheAPI(t *testing.T) {
 		}
 		return body
 	}
+	// An alert first seen before the case is opened, added later: on the
+	// timeline it comes before "opened", although its line is written after.
+	seen := time.Now().Add(-20 * time.Second).UTC().Truncate(time.Millisecond)
+	al, err := s.m.Client.Alert.Create().SetTenantID(acme.ID).SetSource("manual").SetTitle("Logon at night").
+		SetSeverity("high").SetDedupKey("night-logon").SetFirstSeen(seen).SetLastSeen(seen).
+		Save(tenants.Privileged(context.Background(), "test: an alert to put in a case"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := gql(`mutation { createCase(input: {title: "Suspicious logons", severity: "high", description: "from the night shift"}) { case { id status severity } userErrors { field message } } }`, nil)
 	id, _ := dig(r, "data", "createCase", "case", "id").(string)
 	if id == "" {
@@ -524,6 +534,10 @@ func TestCaseThroughTheAPI(t *testing.T) {
 		t.Fatalf("a case went back to new: %v", r)
 	}
 	gql(`mutation($id: ID!) { addCaseNote(id: $id, text: "called the user") { userErrors { message } } }`, map[string]any{"id": id})
+	r = gql(`mutation($id: ID!, $a: [ID!]!) { addAlertsToCase(id: $id, alertIds: $a) { userErrors { message } } }`, map[string]any{"id": id, "a": []string{al.ID}})
+	if ue, _ := dig(r, "data", "addAlertsToCase", "userErrors").([]any); len(ue) > 0 {
+		t.Fatalf("addAlertsToCase: %v", r)
+	}
 	gql(`mutation($id: ID!) { addCaseTask(caseId: $id, title: "reset the password") { task { id } userErrors { message } } }`, map[string]any{"id": id})
 	content := "Nov 26 02:13:07 host sshd[811]: Accepted password for root from 198.51.100.66\n"
 	r = gql(`mutation($id: ID!, $c: String!) { addEvidence(caseId: $id, name: "auth.log", contentType: "text/plain", contentBase64: $c) { evidence { id sha256 size } userErrors { message } } }`,
@@ -539,13 +553,22 @@ func TestCaseThroughTheAPI(t *testing.T) {
 	if string(got) != content || len(custody) != 2 || dig(custody[1], "action") != "read" {
 		t.Fatalf("evidenceContent: %v", r)
 	}
-	r = gql(`query($id: ID!) { node(id: $id) { ... on SecurityCase { status timeToAcknowledgeSeconds tasks { title } timeline(first: 20) { edges { node { kind message } } } } } }`, map[string]any{"id": id})
+	r = gql(`query($id: ID!) { node(id: $id) { ... on SecurityCase { status timeToAcknowledgeSeconds tasks { title } timeline(first: 20) { edges { node { kind message at refID } } } } } }`, map[string]any{"id": id})
 	edges, _ := dig(r, "data", "node", "timeline", "edges").([]any)
 	kinds := map[string]bool{}
-	for _, e := range edges {
+	var last time.Time
+	for k, e := range edges {
 		kinds[fmt.Sprint(dig(e, "node", "kind"))] = true
+		at, err := time.Parse(time.RFC3339Nano, fmt.Sprint(dig(e, "node", "at")))
+		if err != nil || at.Before(last) {
+			t.Fatalf("timeline entry %d at %v (%v) comes after one at %v: %v", k, at, err, last, r)
+		}
+		last = at
 	}
-	for _, k := range []string{"status_change", "note", "task", "evidence"} {
+	if len(edges) == 0 || dig(edges[0], "node", "refID") != al.ID {
+		t.Fatalf("the alert first seen before the case opened is not first on its timeline: %v", r)
+	}
+	for _, k := range []string{"status_change", "note", "task", "evidence", "alert"} {
 		if !kinds[k] && !kinds[strings.ToUpper(k)] {
 			t.Fatalf("timeline lacks %s: %v", k, r)
 		}

@@ -9840,9 +9840,9 @@ type Incident implements Node {
     last: Int
 
     """
-    Ordering options for IncidentEntries returned from the connection.
+    Ordering options for the timeline; when absent, the time each entry happened, oldest first (ties by id).
     """
-    orderBy: IncidentEntryOrder
+    orderBy: IncidentEntryOrder = {direction:ASC,field:AT}
 
     """
     Filtering options for IncidentEntries returned from the connection.
@@ -12615,9 +12615,9 @@ type SecurityCase implements Node {
     last: Int
 
     """
-    Ordering options for CaseEntries returned from the connection.
+    Ordering options for the timeline; when absent, the time each entry happened, oldest first (ties by id).
     """
-    orderBy: CaseEntryOrder
+    orderBy: CaseEntryOrder = {direction:ASC,field:AT}
 
     """
     Filtering options for CaseEntries returned from the connection.
