@@ -132,6 +132,11 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (*ent.Me
 		if err := tx.Invitation.UpdateOne(inv).SetAcceptedAt(s.now()).Exec(pctx); err != nil {
 			return storageErr(err)
 		}
+		// The caller has no credentials yet, so nothing it reads later can
+		// be scoped by its tenant: load what the membership shows with it.
+		if out, err = tx.Membership.Query().Where(membership.ID(out.ID)).WithUser().Only(pctx); err != nil {
+			return storageErr(err)
+		}
 		return s.Audit(ctx, tx, AuditRecord{TenantID: inv.TenantID, Action: "member.accept", TargetID: out.ID,
 			ActorType: ActorUser, ActorID: u.ID, ActorTenantID: inv.TenantID, Detail: "email=" + inv.Email})
 	})
