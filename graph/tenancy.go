@@ -39,7 +39,11 @@ func Directives() generated.DirectiveRoot {
 // userErrors splits a service error: mistakes a user can fix (invalid
 // input, a conflict, a limit) go into userErrors beside the payload;
 // anything else stays an error. prefix is the input argument's name.
-func userErrors(err error, prefix string) ([]*model.UserError, error) {
+//
+// names maps the domain's name of a field to the input's, where they
+// differ (the domain's interval is the input's intervalSeconds), so that
+// a path uses the input's own names.
+func userErrors(err error, prefix string, names ...map[string]string) ([]*model.UserError, error) {
 	if err == nil {
 		return []*model.UserError{}, nil
 	}
@@ -54,7 +58,14 @@ func userErrors(err error, prefix string) ([]*model.UserError, error) {
 		if prefix != "" {
 			field = append(field, prefix)
 		}
-		field = append(field, strings.Split(f, ".")...)
+		for _, seg := range strings.Split(f, ".") {
+			for _, m := range names {
+				if n, ok := m[seg]; ok {
+					seg = n
+				}
+			}
+			field = append(field, seg)
+		}
 	}
 	return []*model.UserError{{Field: field, Message: opsward.ErrorMessage(err), Code: code}}, nil
 }

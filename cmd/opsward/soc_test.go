@@ -426,19 +426,32 @@ func TestRulesImportCommand(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "windows", "mimikatz.yml"), []byte(mimikatzRule), 0o644)
 	os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte("title: broken\nid: 1\nlogsource: {product: windows}\ndetection:\n  condition: nothing\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "README.md"), []byte("not a rule"), 0o644)
-	importRules := func() (string, string) {
+	importRules := func(want int, args ...string) (string, string) {
+		t.Helper()
 		var out, errs bytes.Buffer
-		if code := run(context.Background(), []string{"rules", "import", dir}, getenv, &out, &errs); code != 0 {
-			t.Fatalf("rules import: exit %d: %s", code, errs.String())
+		if code := run(context.Background(), append([]string{"rules", "import"}, args...), getenv, &out, &errs); code != want {
+			t.Fatalf("rules import %v: exit %d, want %d: %s", args, code, want, errs.String())
 		}
 		return out.String(), errs.String()
 	}
-	out, errs := importRules()
-	if !strings.Contains(out, "2 files, 1 rules saved, 0 unchanged, 1 refused") || !strings.Contains(errs, "broken.yaml") {
+	// A refused rule fails the command, though the others are saved.
+	out, errs := importRules(1, dir)
+	if !strings.Contains(out, "2 files, 1 rules saved, 0 unchanged, 1 refused") || !strings.Contains(errs, "broken.yaml") || !strings.Contains(errs, "--allow-refused") {
 		t.Fatalf("first import: %q / %q", out, errs)
 	}
-	if out, _ = importRules(); !strings.Contains(out, "0 rules saved, 1 unchanged") {
-		t.Fatalf("second import: %q", out)
+	// --allow-refused accepts a partial import.
+	if out, errs = importRules(0, dir, "--allow-refused"); !strings.Contains(out, "0 rules saved, 1 unchanged, 1 refused") || !strings.Contains(errs, "broken.yaml") {
+		t.Fatalf("second import: %q / %q", out, errs)
+	}
+	os.Remove(filepath.Join(dir, "broken.yaml"))
+	if out, _ = importRules(0, dir); !strings.Contains(out, "0 rules saved, 1 unchanged, 0 refused") {
+		t.Fatalf("third import: %q", out)
+	}
+	// A folder that is not there is the operator's mistake, named as such.
+	missing := filepath.Join(dir, "no-such-folder")
+	_, errs = importRules(1, missing)
+	if !strings.Contains(errs, "there is no file or folder "+missing) || strings.Contains(errs, "internal error") {
+		t.Fatalf("missing folder: %q", errs)
 	}
 }
 
