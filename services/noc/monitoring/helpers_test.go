@@ -41,6 +41,7 @@ type env struct {
 	noc     *monitoring.Service
 	results *results.Store
 	writer  *results.Writer
+	guard   *egress.Guard // what monitors may reach; a test may narrow it
 
 	provider, acme, globex *ent.Tenant
 
@@ -129,6 +130,7 @@ func newEnv(t *testing.T, cfg platform.Config, allow []netip.Prefix) *env {
 		t.Fatal(err)
 	}
 	guard := &egress.Guard{Allow: allow}
+	e.guard = guard
 	channels := notify.NewRegistry(notify.Deps{HTTP: egress.NewHTTPClient(guard, 5*time.Second), Dial: guard})
 	webhook.Register(channels)
 	e.results = results.New(db, nil)
