@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"log"
+	"regexp"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
@@ -25,7 +26,7 @@ func main() {
 		entgql.WithSchemaHook(func(_ *gen.Graph, s *ast.Schema) error {
 			delete(s.Types, "Time")
 			return nil
-		}, timelinesInTimeOrder),
+		}, timelinesInTimeOrder, idNamesInCamelCase),
 	)
 	if err != nil {
 		log.Fatalf("entgql extension: %v", err)
@@ -72,6 +73,32 @@ func timelinesInTimeOrder(_ *gen.Graph, s *ast.Schema) error {
 			{Name: "field", Value: &ast.Value{Kind: ast.EnumValue, Raw: "AT"}},
 		}}
 		arg.Description = "Ordering options for the timeline; when absent, the time each entry happened, oldest first (ties by id)."
+	}
+	return nil
+}
+
+// idInName is "ID" ending a word inside a name: tenantID, tenantIDNEQ,
+// actorTenantIDIn.
+var idInName = regexp.MustCompile(`([a-z])ID([A-Z]|$)`)
+
+// idNamesInCamelCase names every field, input field and argument the
+// GraphQL way, tenantId and not tenantID, as the hand-written schema
+// does. gqlgen binds names to Go fields case-insensitively, so the Go
+// side keeps TenantID.
+func idNamesInCamelCase(_ *gen.Graph, s *ast.Schema) error {
+	rename := func(n string) string {
+		for idInName.MatchString(n) {
+			n = idInName.ReplaceAllString(n, "${1}Id${2}")
+		}
+		return n
+	}
+	for _, t := range s.Types {
+		for _, f := range t.Fields {
+			f.Name = rename(f.Name)
+			for _, a := range f.Arguments {
+				a.Name = rename(a.Name)
+			}
+		}
 	}
 	return nil
 }

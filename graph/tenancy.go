@@ -115,7 +115,10 @@ func (r *queryResolver) viewer(ctx context.Context) (*model.Viewer, error) {
 		}
 		// A user's own memberships, also in tenants outside the acting
 		// tenant's reach: the privileged path, narrowed to this user.
-		ms, err := r.Client.Membership.Query().Where(membership.UserID(a.ID)).
+		// Their tenants and the user come with them on the same path: a
+		// tenant above the acting one is out of its reach, but the user
+		// may see where it is a member.
+		ms, err := r.Client.Membership.Query().Where(membership.UserID(a.ID)).WithTenant().WithUser().
 			All(tenants.Privileged(ctx, "viewer memberships"))
 		if err != nil {
 			return nil, mapEntError(err)

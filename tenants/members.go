@@ -134,7 +134,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (*ent.Me
 		}
 		// The caller has no credentials yet, so nothing it reads later can
 		// be scoped by its tenant: load what the membership shows with it.
-		if out, err = tx.Membership.Query().Where(membership.ID(out.ID)).WithUser().Only(pctx); err != nil {
+		if out, err = tx.Membership.Query().Where(membership.ID(out.ID)).WithUser().WithTenant().Only(pctx); err != nil {
 			return storageErr(err)
 		}
 		return s.Audit(ctx, tx, AuditRecord{TenantID: inv.TenantID, Action: "member.accept", TargetID: out.ID,

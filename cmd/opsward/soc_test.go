@@ -139,7 +139,7 @@ func TestSOCIngestAndDetection(t *testing.T) {
 		t.Fatalf("ingest: %d %v", status, out)
 	}
 	// Two matches on one host and user: one alert, counted twice.
-	r = gql(acmeAdmin, `{ alerts(first: 10, where: {ruleID: "6d1ad7ad-7d5c-4c5e-9a3c-0b7c1f1c2a11"}) { edges { node { id title severity count ruleAuthor tags eventIds tenantID events { hostName processExecutable fields } } } } }`, nil)
+	r = gql(acmeAdmin, `{ alerts(first: 10, where: {ruleId: "6d1ad7ad-7d5c-4c5e-9a3c-0b7c1f1c2a11"}) { edges { node { id title severity count ruleAuthor tags eventIds tenantId rule { ruleId title author } events { hostName processExecutable fields } } } } }`, nil)
 	edges, _ := dig(r, "data", "alerts", "edges").([]any)
 	if len(edges) != 1 {
 		t.Fatalf("alerts: %v", r)
@@ -149,6 +149,11 @@ func TestSOCIngestAndDetection(t *testing.T) {
 	if al["count"] != float64(2) || al["ruleAuthor"] != "Opsward tests" || (al["severity"] != "high" && al["severity"] != "HIGH") || len(evs) != 2 ||
 		dig(evs[0], "hostName") != "ws-7" {
 		t.Fatalf("alert: %v", al)
+	}
+	// The rule that raised it is the library's, which the customer reads.
+	if dig(al, "rule", "ruleId") != "6d1ad7ad-7d5c-4c5e-9a3c-0b7c1f1c2a11" || dig(al, "rule", "title") != "Mimikatz command line" ||
+		dig(al, "rule", "author") != "Opsward tests" {
+		t.Fatalf("alert's rule: %v", al["rule"])
 	}
 	from, to := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	countEvents := func(auth string) int {
@@ -316,7 +321,7 @@ correlation:
 	}
 	send(acme.APIKey.Secret, evtx("c1", "u", "mimikatz.exe"), evtx("c1", "u", "mimikatz.exe"))
 	send(acme.APIKey.Secret, evtx("c1", "u", "mimikatz.exe"))
-	r = gql(acmeAdmin, `{ alerts(first: 20, where: {ruleID: "3c2b1a09-8f7e-4d6c-b5a4-938271605f4e"}) { edges { node { title ruleAuthor severity } } } }`, nil)
+	r = gql(acmeAdmin, `{ alerts(first: 20, where: {ruleId: "3c2b1a09-8f7e-4d6c-b5a4-938271605f4e"}) { edges { node { title ruleAuthor severity } } } }`, nil)
 	if e, _ := dig(r, "data", "alerts", "edges").([]any); len(e) != 1 || dig(e[0], "node", "ruleAuthor") != "acme SOC" {
 		t.Fatalf("the correlation alert: %v", r)
 	}
@@ -566,7 +571,7 @@ func TestCaseThroughTheAPI(t *testing.T) {
 	if string(got) != content || len(custody) != 2 || dig(custody[1], "action") != "read" {
 		t.Fatalf("evidenceContent: %v", r)
 	}
-	r = gql(`query($id: ID!) { node(id: $id) { ... on SecurityCase { status timeToAcknowledgeSeconds tasks { title } timeline(first: 20) { edges { node { kind message at refID } } } } } }`, map[string]any{"id": id})
+	r = gql(`query($id: ID!) { node(id: $id) { ... on SecurityCase { status timeToAcknowledgeSeconds tasks { title } timeline(first: 20) { edges { node { kind message at refId } } } } } }`, map[string]any{"id": id})
 	edges, _ := dig(r, "data", "node", "timeline", "edges").([]any)
 	kinds := map[string]bool{}
 	var last time.Time
@@ -578,7 +583,7 @@ func TestCaseThroughTheAPI(t *testing.T) {
 		}
 		last = at
 	}
-	if len(edges) == 0 || dig(edges[0], "node", "refID") != al.ID {
+	if len(edges) == 0 || dig(edges[0], "node", "refId") != al.ID {
 		t.Fatalf("the alert first seen before the case opened is not first on its timeline: %v", r)
 	}
 	for _, k := range []string{"status_change", "note", "task", "evidence", "alert"} {
