@@ -627,6 +627,7 @@ type ComplexityRoot struct {
 
 	InviteUserPayload struct {
 		Invitation func(childComplexity int) int
+		Mailed     func(childComplexity int) int
 		Token      func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
@@ -3605,6 +3606,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.InviteUserPayload.Invitation(childComplexity), true
+	case "InviteUserPayload.mailed":
+		if e.ComplexityRoot.InviteUserPayload.Mailed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteUserPayload.Mailed(childComplexity), true
 	case "InviteUserPayload.token":
 		if e.ComplexityRoot.InviteUserPayload.Token == nil {
 			break
@@ -14310,8 +14317,14 @@ input InviteUserInput {
 
 type InviteUserPayload {
   invitation: Invitation
-  "The invitation token, shown once: give it to the invitee, who accepts with acceptInvitation."
+  """
+  The invitation token, shown once. When mail is configured
+  (OPSWARD_SMTP_URL) the invitee gets it in a link to the portal;
+  otherwise give it to the invitee, who accepts with acceptInvitation.
+  """
   token: String
+  "True when the invitation was handed to the mail relay; false when no mail is configured or sending failed (then hand the token over)."
+  mailed: Boolean!
   userErrors: [UserError!]!
 }
 
@@ -15613,6 +15626,8 @@ func (ec *executionContext) childFields_InviteUserPayload(ctx context.Context, f
 		return ec.fieldContext_InviteUserPayload_invitation(ctx, field)
 	case "token":
 		return ec.fieldContext_InviteUserPayload_token(ctx, field)
+	case "mailed":
+		return ec.fieldContext_InviteUserPayload_mailed(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_InviteUserPayload_userErrors(ctx, field)
 	}

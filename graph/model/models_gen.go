@@ -379,8 +379,12 @@ type InviteUserInput struct {
 
 type InviteUserPayload struct {
 	Invitation *ent.Invitation `json:"invitation,omitempty"`
-	// The invitation token, shown once: give it to the invitee, who accepts with acceptInvitation.
-	Token      *string      `json:"token,omitempty"`
+	// The invitation token, shown once. When mail is configured
+	// (OPSWARD_SMTP_URL) the invitee gets it in a link to the portal;
+	// otherwise give it to the invitee, who accepts with acceptInvitation.
+	Token *string `json:"token,omitempty"`
+	// True when the invitation was handed to the mail relay; false when no mail is configured or sending failed (then hand the token over).
+	Mailed     bool         `json:"mailed"`
 	UserErrors []*UserError `json:"userErrors"`
 }
 
