@@ -84,6 +84,10 @@ func TestClientMistakesNameTheField(t *testing.T) {
 			map[string]any{"id": mon}, "updateMonitor", "input.timeoutMs"},
 		{"window end", `mutation($s: Time!, $e: Time!) { createMaintenanceWindow(input: {name: "w", startsAt: $s, endsAt: $e}) { userErrors { field message } } }`,
 			map[string]any{"s": start.Format(time.RFC3339), "e": start.Add(-time.Minute).Format(time.RFC3339)}, "createMaintenanceWindow", "input.endsAt"},
+		{"channel severity", `mutation { createNotificationChannel(input: {name: "c", kind: "webhook", config: {url: "https://hooks.example.com/x", secret: "0123456789abcdef"}, minSeverity: "loud"}) { userErrors { field message } } }`,
+			nil, "createNotificationChannel", "input.minSeverity"},
+		{"channel secret", `mutation { createNotificationChannel(input: {name: "c", kind: "webhook", config: {url: "https://hooks.example.com/x", secret: "short"}}) { userErrors { field message } } }`,
+			nil, "createNotificationChannel", "input.config.secret"},
 		{"window time zone", `mutation { createMaintenanceWindow(input: {name: "w", recurrence: "daily", timezone: "Mars/Olympus", startTime: "02:00", durationSeconds: 600}) { userErrors { field message } } }`,
 			nil, "createMaintenanceWindow", "input.timezone"},
 	} {
@@ -101,5 +105,25 @@ func TestClientMistakesNameTheField(t *testing.T) {
 				t.Fatalf("field %s (message %v), want %s", got, dig(ue[0], "message"), tc.field)
 			}
 		})
+	}
+}
+
+// Every channel kind's settings are documented where integrators look:
+// the description of the channel input's config.
+func TestChannelSettingsAreDocumented(t *testing.T) {
+	m := startMain(t, testConfig(t))
+	_, r := postGraphQL(t, m.URL(), `{ __type(name: "NotificationChannelInput") { inputFields { name description } } }`, nil)
+	var doc string
+	for _, f := range r.Data["__type"].(map[string]any)["inputFields"].([]any) {
+		if f := f.(map[string]any); f["name"] == "config" {
+			doc, _ = f["description"].(string)
+		}
+	}
+	for _, want := range []string{"- email:", "`host` (required", "`from` (required", "`to` (required",
+		"- webhook:", "`secret`* (required: 16 to 256 bytes)", "X-Opsward-Signature",
+		"- slack: `webhook_url`*", "- teams: `webhook_url`*", "- pagerduty: `routing_key`*"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("NotificationChannelInput.config does not document %q:\n%s", want, doc)
+		}
 	}
 }
