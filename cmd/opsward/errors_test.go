@@ -111,10 +111,16 @@ func TestClientMistakesNameTheField(t *testing.T) {
 // Every channel kind's settings are documented where integrators look:
 // the description of the channel input's config.
 func TestChannelSettingsAreDocumented(t *testing.T) {
-	m := startMain(t, testConfig(t))
+	cfg := testConfig(t)
+	cfg.GraphQLIntrospection = "on"
+	m := startMain(t, cfg)
 	_, r := postGraphQL(t, m.URL(), `{ __type(name: "NotificationChannelInput") { inputFields { name description } } }`, nil)
+	fields, _ := dig(r.Data, "__type", "inputFields").([]any)
+	if len(fields) == 0 {
+		t.Fatalf("introspection: %+v", r)
+	}
 	var doc string
-	for _, f := range r.Data["__type"].(map[string]any)["inputFields"].([]any) {
+	for _, f := range fields {
 		if f := f.(map[string]any); f["name"] == "config" {
 			doc, _ = f["description"].(string)
 		}
