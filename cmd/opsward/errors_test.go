@@ -80,6 +80,8 @@ func TestClientMistakesNameTheField(t *testing.T) {
 	}{
 		{"monitor interval", `mutation($a: ID!) { createMonitor(input: {assetId: $a, name: "x", kind: "http", settings: {url: "https://93.184.215.14/"}, intervalSeconds: 172800}) { userErrors { field message } } }`,
 			map[string]any{"a": asset}, "createMonitor", "input.intervalSeconds"},
+		{"monitor target the guard refuses", `mutation($a: ID!) { createMonitor(input: {assetId: $a, name: "x", kind: "http", settings: {url: "http://169.254.169.254/latest/meta-data/"}, intervalSeconds: 300}) { userErrors { field message } } }`,
+			map[string]any{"a": asset}, "createMonitor", "input.settings.url"},
 		{"monitor timeout", `mutation($id: ID!) { updateMonitor(id: $id, input: {timeoutMs: 5}) { userErrors { field message } } }`,
 			map[string]any{"id": mon}, "updateMonitor", "input.timeoutMs"},
 		{"window end", `mutation($s: Time!, $e: Time!) { createMaintenanceWindow(input: {name: "w", startsAt: $s, endsAt: $e}) { userErrors { field message } } }`,
