@@ -797,6 +797,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"IncidentEntry",
 	)
 	graph.MustAddE(
+		"monitor",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   incident.MonitorTable,
+			Columns: []string{incident.MonitorColumn},
+			Bidi:    false,
+		},
+		"Incident",
+		"Monitor",
+	)
+	graph.MustAddE(
 		"incident",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -819,6 +831,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Membership",
 		"User",
+	)
+	graph.MustAddE(
+		"tenant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   membership.TenantTable,
+			Columns: []string{membership.TenantColumn},
+			Bidi:    false,
+		},
+		"Membership",
+		"Tenant",
 	)
 	graph.MustAddE(
 		"asset",
@@ -2058,6 +2082,20 @@ func (f *IncidentFilter) WhereHasTimelineWith(preds ...predicate.IncidentEntry) 
 	})))
 }
 
+// WhereHasMonitor applies a predicate to check if query has an edge monitor.
+func (f *IncidentFilter) WhereHasMonitor() {
+	f.Where(entql.HasEdge("monitor"))
+}
+
+// WhereHasMonitorWith applies a predicate to check if query has an edge monitor with a given conditions (other predicates).
+func (f *IncidentFilter) WhereHasMonitorWith(preds ...predicate.Monitor) {
+	f.Where(entql.HasEdgeWith("monitor", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *IncidentEntryQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2710,6 +2748,20 @@ func (f *MembershipFilter) WhereHasUser() {
 // WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
 func (f *MembershipFilter) WhereHasUserWith(preds ...predicate.User) {
 	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTenant applies a predicate to check if query has an edge tenant.
+func (f *MembershipFilter) WhereHasTenant() {
+	f.Where(entql.HasEdge("tenant"))
+}
+
+// WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
+func (f *MembershipFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
+	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

@@ -1499,6 +1499,21 @@ func (_q *IncidentQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			_q.WithNamedTimeline(alias, func(wq *IncidentEntryQuery) {
 				*wq = *query
 			})
+
+		case "monitor":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MonitorClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, monitorImplementors)...); err != nil {
+				return err
+			}
+			_q.withMonitor = query
+			if _, ok := fieldSeen[incident.FieldMonitorID]; !ok {
+				selectedFields = append(selectedFields, incident.FieldMonitorID)
+				fieldSeen[incident.FieldMonitorID] = struct{}{}
+			}
 		case "tenantID":
 			if _, ok := fieldSeen[incident.FieldTenantID]; !ok {
 				selectedFields = append(selectedFields, incident.FieldTenantID)
@@ -2506,6 +2521,21 @@ func (_q *MembershipQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if _, ok := fieldSeen[membership.FieldUserID]; !ok {
 				selectedFields = append(selectedFields, membership.FieldUserID)
 				fieldSeen[membership.FieldUserID] = struct{}{}
+			}
+
+		case "tenant":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&TenantClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, tenantImplementors)...); err != nil {
+				return err
+			}
+			_q.withTenant = query
+			if _, ok := fieldSeen[membership.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, membership.FieldTenantID)
+				fieldSeen[membership.FieldTenantID] = struct{}{}
 			}
 		case "tenantID":
 			if _, ok := fieldSeen[membership.FieldTenantID]; !ok {

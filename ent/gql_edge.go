@@ -74,6 +74,14 @@ func (_m *Incident) Timeline(
 	return _m.QueryTimeline().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Incident) Monitor(ctx context.Context) (*Monitor, error) {
+	result, err := _m.Edges.MonitorOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMonitor().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *IncidentEntry) Incident(ctx context.Context) (*Incident, error) {
 	result, err := _m.Edges.IncidentOrErr()
 	if IsNotLoaded(err) {
@@ -86,6 +94,14 @@ func (_m *Membership) User(ctx context.Context) (*User, error) {
 	result, err := _m.Edges.UserOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryUser().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Membership) Tenant(ctx context.Context) (*Tenant, error) {
+	result, err := _m.Edges.TenantOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryTenant().Only(ctx)
 	}
 	return result, err
 }

@@ -5694,6 +5694,10 @@ type IncidentWhereInput struct {
 	// "timeline" edge predicates.
 	HasTimeline     *bool                      `json:"hasTimeline,omitempty"`
 	HasTimelineWith []*IncidentEntryWhereInput `json:"hasTimelineWith,omitempty"`
+
+	// "monitor" edge predicates.
+	HasMonitor     *bool                `json:"hasMonitor,omitempty"`
+	HasMonitorWith []*MonitorWhereInput `json:"hasMonitorWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -6394,6 +6398,24 @@ func (i *IncidentWhereInput) P() (predicate.Incident, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, incident.HasTimelineWith(with...))
+	}
+	if i.HasMonitor != nil {
+		p := incident.HasMonitor()
+		if !*i.HasMonitor {
+			p = incident.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMonitorWith) > 0 {
+		with := make([]predicate.Monitor, 0, len(i.HasMonitorWith))
+		for _, w := range i.HasMonitorWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMonitorWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, incident.HasMonitorWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -9663,6 +9685,10 @@ type MembershipWhereInput struct {
 	// "user" edge predicates.
 	HasUser     *bool             `json:"hasUser,omitempty"`
 	HasUserWith []*UserWhereInput `json:"hasUserWith,omitempty"`
+
+	// "tenant" edge predicates.
+	HasTenant     *bool               `json:"hasTenant,omitempty"`
+	HasTenantWith []*TenantWhereInput `json:"hasTenantWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -9922,6 +9948,24 @@ func (i *MembershipWhereInput) P() (predicate.Membership, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, membership.HasUserWith(with...))
+	}
+	if i.HasTenant != nil {
+		p := membership.HasTenant()
+		if !*i.HasTenant {
+			p = membership.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasTenantWith) > 0 {
+		with := make([]predicate.Tenant, 0, len(i.HasTenantWith))
+		for _, w := range i.HasTenantWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasTenantWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, membership.HasTenantWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

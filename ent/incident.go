@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/opsward/opsward/ent/incident"
+	"github.com/opsward/opsward/ent/monitor"
 )
 
 // Incident is the model entity for the Incident schema.
@@ -63,11 +64,13 @@ type Incident struct {
 type IncidentEdges struct {
 	// Timeline holds the value of the timeline edge.
 	Timeline []*IncidentEntry `json:"timeline,omitempty"`
+	// Monitor holds the value of the monitor edge.
+	Monitor *Monitor `json:"monitor,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [2]map[string]int
 
 	namedTimeline map[string][]*IncidentEntry
 }
@@ -79,6 +82,17 @@ func (e IncidentEdges) TimelineOrErr() ([]*IncidentEntry, error) {
 		return e.Timeline, nil
 	}
 	return nil, &NotLoadedError{edge: "timeline"}
+}
+
+// MonitorOrErr returns the Monitor value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e IncidentEdges) MonitorOrErr() (*Monitor, error) {
+	if e.Monitor != nil {
+		return e.Monitor, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: monitor.Label}
+	}
+	return nil, &NotLoadedError{edge: "monitor"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -248,6 +262,11 @@ func (_m *Incident) Value(name string) (ent.Value, error) {
 // QueryTimeline queries the "timeline" edge of the Incident entity.
 func (_m *Incident) QueryTimeline() *IncidentEntryQuery {
 	return NewIncidentClient(_m.config).QueryTimeline(_m)
+}
+
+// QueryMonitor queries the "monitor" edge of the Incident entity.
+func (_m *Incident) QueryMonitor() *MonitorQuery {
+	return NewIncidentClient(_m.config).QueryMonitor(_m)
 }
 
 // Update returns a builder for updating this Incident.

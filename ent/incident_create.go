@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/opsward/opsward/ent/incident"
 	"github.com/opsward/opsward/ent/incidententry"
+	"github.com/opsward/opsward/ent/monitor"
 )
 
 // IncidentCreate is the builder for creating a Incident entity.
@@ -273,6 +274,11 @@ func (_c *IncidentCreate) AddTimeline(v ...*IncidentEntry) *IncidentCreate {
 	return _c.AddTimelineIDs(ids...)
 }
 
+// SetMonitor sets the "monitor" edge to the Monitor entity.
+func (_c *IncidentCreate) SetMonitor(v *Monitor) *IncidentCreate {
+	return _c.SetMonitorID(v.ID)
+}
+
 // Mutation returns the IncidentMutation object of the builder.
 func (_c *IncidentCreate) Mutation() *IncidentMutation {
 	return _c.mutation
@@ -483,10 +489,6 @@ func (_c *IncidentCreate) createSpec() (*Incident, *sqlgraph.CreateSpec) {
 		_spec.SetField(incident.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
 	}
-	if value, ok := _c.mutation.MonitorID(); ok {
-		_spec.SetField(incident.FieldMonitorID, field.TypeString, value)
-		_node.MonitorID = &value
-	}
 	if value, ok := _c.mutation.AssetID(); ok {
 		_spec.SetField(incident.FieldAssetID, field.TypeString, value)
 		_node.AssetID = &value
@@ -557,6 +559,23 @@ func (_c *IncidentCreate) createSpec() (*Incident, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.MonitorIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   incident.MonitorTable,
+			Columns: []string{incident.MonitorColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(monitor.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.MonitorID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

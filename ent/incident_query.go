@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/opsward/opsward/ent/incident"
 	"github.com/opsward/opsward/ent/incidententry"
+	"github.com/opsward/opsward/ent/monitor"
 	"github.com/opsward/opsward/ent/predicate"
 )
 
@@ -27,6 +28,7 @@ type IncidentQuery struct {
 	inters            []Interceptor
 	predicates        []predicate.Incident
 	withTimeline      *IncidentEntryQuery
+	withMonitor       *MonitorQuery
 	loadTotal         []func(context.Context, []*Incident) error
 	modifiers         []func(*sql.Selector)
 	withNamedTimeline map[string]*IncidentEntryQuery
@@ -81,6 +83,28 @@ func (_q *IncidentQuery) QueryTimeline() *IncidentEntryQuery {
 			sqlgraph.From(incident.Table, incident.FieldID, selector),
 			sqlgraph.To(incidententry.Table, incidententry.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, incident.TimelineTable, incident.TimelineColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryMonitor chains the current query on the "monitor" edge.
+func (_q *IncidentQuery) QueryMonitor() *MonitorQuery {
+	query := (&MonitorClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(incident.Table, incident.FieldID, selector),
+			sqlgraph.To(monitor.Table, monitor.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, incident.MonitorTable, incident.MonitorColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -281,6 +305,7 @@ func (_q *IncidentQuery) Clone() *IncidentQuery {
 		inters:       append([]Interceptor{}, _q.inters...),
 		predicates:   append([]predicate.Incident{}, _q.predicates...),
 		withTimeline: _q.withTimeline.Clone(),
+		withMonitor:  _q.withMonitor.Clone(),
 		// clone intermediate query.
 		sql:  _q.sql.Clone(),
 		path: _q.path,
@@ -295,6 +320,17 @@ func (_q *IncidentQuery) WithTimeline(opts ...func(*IncidentEntryQuery)) *Incide
 		opt(query)
 	}
 	_q.withTimeline = query
+	return _q
+}
+
+// WithMonitor tells the query-builder to eager-load the nodes that are connected to
+// the "monitor" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *IncidentQuery) WithMonitor(opts ...func(*MonitorQuery)) *IncidentQuery {
+	query := (&MonitorClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withMonitor = query
 	return _q
 }
 
@@ -382,8 +418,9 @@ func (_q *IncidentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Inc
 	var (
 		nodes       = []*Incident{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [2]bool{
 			_q.withTimeline != nil,
+			_q.withMonitor != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -411,6 +448,12 @@ func (_q *IncidentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Inc
 		if err := _q.loadTimeline(ctx, query, nodes,
 			func(n *Incident) { n.Edges.Timeline = []*IncidentEntry{} },
 			func(n *Incident, e *IncidentEntry) { n.Edges.Timeline = append(n.Edges.Timeline, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withMonitor; query != nil {
+		if err := _q.loadMonitor(ctx, query, nodes, nil,
+			func(n *Incident, e *Monitor) { n.Edges.Monitor = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -459,6 +502,38 @@ func (_q *IncidentQuery) loadTimeline(ctx context.Context, query *IncidentEntryQ
 	}
 	return nil
 }
+func (_q *IncidentQuery) loadMonitor(ctx context.Context, query *MonitorQuery, nodes []*Incident, init func(*Incident), assign func(*Incident, *Monitor)) error {
+	ids := make([]string, 0, len(nodes))
+	nodeids := make(map[string][]*Incident)
+	for i := range nodes {
+		if nodes[i].MonitorID == nil {
+			continue
+		}
+		fk := *nodes[i].MonitorID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(monitor.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "monitor_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *IncidentQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -487,6 +562,9 @@ func (_q *IncidentQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != incident.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withMonitor != nil {
+			_spec.Node.AddColumnOnce(incident.FieldMonitorID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -395,9 +395,6 @@ func (_u *IncidentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(incident.FieldUpdatedAt, field.TypeTime, value)
 	}
-	if _u.mutation.MonitorIDCleared() {
-		_spec.ClearField(incident.FieldMonitorID, field.TypeString)
-	}
 	if _u.mutation.AssetIDCleared() {
 		_spec.ClearField(incident.FieldAssetID, field.TypeString)
 	}
@@ -921,9 +918,6 @@ func (_u *IncidentUpdateOne) sqlSave(ctx context.Context) (_node *Incident, err 
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(incident.FieldUpdatedAt, field.TypeTime, value)
-	}
-	if _u.mutation.MonitorIDCleared() {
-		_spec.ClearField(incident.FieldMonitorID, field.TypeString)
 	}
 	if _u.mutation.AssetIDCleared() {
 		_spec.ClearField(incident.FieldAssetID, field.TypeString)

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent/membership"
+	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
 )
 
@@ -39,11 +40,13 @@ type Membership struct {
 type MembershipEdges struct {
 	// User holds the value of the user edge.
 	User *User `json:"user,omitempty"`
+	// Tenant holds the value of the tenant edge.
+	Tenant *Tenant `json:"tenant,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [2]map[string]int
 }
 
 // UserOrErr returns the User value or an error if the edge
@@ -55,6 +58,17 @@ func (e MembershipEdges) UserOrErr() (*User, error) {
 		return nil, &NotFoundError{label: user.Label}
 	}
 	return nil, &NotLoadedError{edge: "user"}
+}
+
+// TenantOrErr returns the Tenant value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MembershipEdges) TenantOrErr() (*Tenant, error) {
+	if e.Tenant != nil {
+		return e.Tenant, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: tenant.Label}
+	}
+	return nil, &NotLoadedError{edge: "tenant"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -133,6 +147,11 @@ func (_m *Membership) Value(name string) (ent.Value, error) {
 // QueryUser queries the "user" edge of the Membership entity.
 func (_m *Membership) QueryUser() *UserQuery {
 	return NewMembershipClient(_m.config).QueryUser(_m)
+}
+
+// QueryTenant queries the "tenant" edge of the Membership entity.
+func (_m *Membership) QueryTenant() *TenantQuery {
+	return NewMembershipClient(_m.config).QueryTenant(_m)
 }
 
 // Update returns a builder for updating this Membership.

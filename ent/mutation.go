@@ -9617,7 +9617,6 @@ type IncidentMutation struct {
 	tenant_id            *string
 	created_at           *time.Time
 	updated_at           *time.Time
-	monitor_id           *string
 	asset_id             *string
 	title                *string
 	severity             *incident.Severity
@@ -9637,6 +9636,8 @@ type IncidentMutation struct {
 	timeline             map[string]struct{}
 	removedtimeline      map[string]struct{}
 	clearedtimeline      bool
+	monitor              *string
+	clearedmonitor       bool
 	done                 bool
 	oldValue             func(context.Context) (*Incident, error)
 	predicates           []predicate.Incident
@@ -9856,12 +9857,12 @@ func (m *IncidentMutation) ResetUpdatedAt() {
 
 // SetMonitorID sets the "monitor_id" field.
 func (m *IncidentMutation) SetMonitorID(s string) {
-	m.monitor_id = &s
+	m.monitor = &s
 }
 
 // MonitorID returns the value of the "monitor_id" field in the mutation.
 func (m *IncidentMutation) MonitorID() (r string, exists bool) {
-	v := m.monitor_id
+	v := m.monitor
 	if v == nil {
 		return
 	}
@@ -9887,7 +9888,7 @@ func (m *IncidentMutation) OldMonitorID(ctx context.Context) (v *string, err err
 
 // ClearMonitorID clears the value of the "monitor_id" field.
 func (m *IncidentMutation) ClearMonitorID() {
-	m.monitor_id = nil
+	m.monitor = nil
 	m.clearedFields[incident.FieldMonitorID] = struct{}{}
 }
 
@@ -9899,7 +9900,7 @@ func (m *IncidentMutation) MonitorIDCleared() bool {
 
 // ResetMonitorID resets all changes to the "monitor_id" field.
 func (m *IncidentMutation) ResetMonitorID() {
-	m.monitor_id = nil
+	m.monitor = nil
 	delete(m.clearedFields, incident.FieldMonitorID)
 }
 
@@ -10585,6 +10586,33 @@ func (m *IncidentMutation) ResetTimeline() {
 	m.removedtimeline = nil
 }
 
+// ClearMonitor clears the "monitor" edge to the Monitor entity.
+func (m *IncidentMutation) ClearMonitor() {
+	m.clearedmonitor = true
+	m.clearedFields[incident.FieldMonitorID] = struct{}{}
+}
+
+// MonitorCleared reports if the "monitor" edge to the Monitor entity was cleared.
+func (m *IncidentMutation) MonitorCleared() bool {
+	return m.MonitorIDCleared() || m.clearedmonitor
+}
+
+// MonitorIDs returns the "monitor" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MonitorID instead. It exists only for internal usage by the builders.
+func (m *IncidentMutation) MonitorIDs() (ids []string) {
+	if id := m.monitor; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMonitor resets all changes to the "monitor" edge.
+func (m *IncidentMutation) ResetMonitor() {
+	m.monitor = nil
+	m.clearedmonitor = false
+}
+
 // Where appends a list predicates to the IncidentMutation builder.
 func (m *IncidentMutation) Where(ps ...predicate.Incident) {
 	m.predicates = append(m.predicates, ps...)
@@ -10629,7 +10657,7 @@ func (m *IncidentMutation) Fields() []string {
 	if m.updated_at != nil {
 		fields = append(fields, incident.FieldUpdatedAt)
 	}
-	if m.monitor_id != nil {
+	if m.monitor != nil {
 		fields = append(fields, incident.FieldMonitorID)
 	}
 	if m.asset_id != nil {
@@ -11079,9 +11107,12 @@ func (m *IncidentMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *IncidentMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.timeline != nil {
 		edges = append(edges, incident.EdgeTimeline)
+	}
+	if m.monitor != nil {
+		edges = append(edges, incident.EdgeMonitor)
 	}
 	return edges
 }
@@ -11096,13 +11127,17 @@ func (m *IncidentMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case incident.EdgeMonitor:
+		if id := m.monitor; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *IncidentMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.removedtimeline != nil {
 		edges = append(edges, incident.EdgeTimeline)
 	}
@@ -11125,9 +11160,12 @@ func (m *IncidentMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *IncidentMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.clearedtimeline {
 		edges = append(edges, incident.EdgeTimeline)
+	}
+	if m.clearedmonitor {
+		edges = append(edges, incident.EdgeMonitor)
 	}
 	return edges
 }
@@ -11138,6 +11176,8 @@ func (m *IncidentMutation) EdgeCleared(name string) bool {
 	switch name {
 	case incident.EdgeTimeline:
 		return m.clearedtimeline
+	case incident.EdgeMonitor:
+		return m.clearedmonitor
 	}
 	return false
 }
@@ -11146,6 +11186,9 @@ func (m *IncidentMutation) EdgeCleared(name string) bool {
 // if that edge is not defined in the schema.
 func (m *IncidentMutation) ClearEdge(name string) error {
 	switch name {
+	case incident.EdgeMonitor:
+		m.ClearMonitor()
+		return nil
 	}
 	return fmt.Errorf("unknown Incident unique edge %s", name)
 }
@@ -11156,6 +11199,9 @@ func (m *IncidentMutation) ResetEdge(name string) error {
 	switch name {
 	case incident.EdgeTimeline:
 		m.ResetTimeline()
+		return nil
+	case incident.EdgeMonitor:
+		m.ResetMonitor()
 		return nil
 	}
 	return fmt.Errorf("unknown Incident edge %s", name)
@@ -16966,13 +17012,14 @@ type MembershipMutation struct {
 	op            Op
 	typ           string
 	id            *string
-	tenant_id     *string
 	created_at    *time.Time
 	updated_at    *time.Time
 	role          *opsward.Role
 	clearedFields map[string]struct{}
 	user          *string
 	cleareduser   bool
+	tenant        *string
+	clearedtenant bool
 	done          bool
 	oldValue      func(context.Context) (*Membership, error)
 	predicates    []predicate.Membership
@@ -17084,12 +17131,12 @@ func (m *MembershipMutation) IDs(ctx context.Context) ([]string, error) {
 
 // SetTenantID sets the "tenant_id" field.
 func (m *MembershipMutation) SetTenantID(s string) {
-	m.tenant_id = &s
+	m.tenant = &s
 }
 
 // TenantID returns the value of the "tenant_id" field in the mutation.
 func (m *MembershipMutation) TenantID() (r string, exists bool) {
-	v := m.tenant_id
+	v := m.tenant
 	if v == nil {
 		return
 	}
@@ -17115,7 +17162,7 @@ func (m *MembershipMutation) OldTenantID(ctx context.Context) (v string, err err
 
 // ResetTenantID resets all changes to the "tenant_id" field.
 func (m *MembershipMutation) ResetTenantID() {
-	m.tenant_id = nil
+	m.tenant = nil
 }
 
 // SetCreatedAt sets the "created_at" field.
@@ -17289,6 +17336,33 @@ func (m *MembershipMutation) ResetUser() {
 	m.cleareduser = false
 }
 
+// ClearTenant clears the "tenant" edge to the Tenant entity.
+func (m *MembershipMutation) ClearTenant() {
+	m.clearedtenant = true
+	m.clearedFields[membership.FieldTenantID] = struct{}{}
+}
+
+// TenantCleared reports if the "tenant" edge to the Tenant entity was cleared.
+func (m *MembershipMutation) TenantCleared() bool {
+	return m.clearedtenant
+}
+
+// TenantIDs returns the "tenant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TenantID instead. It exists only for internal usage by the builders.
+func (m *MembershipMutation) TenantIDs() (ids []string) {
+	if id := m.tenant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTenant resets all changes to the "tenant" edge.
+func (m *MembershipMutation) ResetTenant() {
+	m.tenant = nil
+	m.clearedtenant = false
+}
+
 // Where appends a list predicates to the MembershipMutation builder.
 func (m *MembershipMutation) Where(ps ...predicate.Membership) {
 	m.predicates = append(m.predicates, ps...)
@@ -17324,7 +17398,7 @@ func (m *MembershipMutation) Type() string {
 // AddedFields().
 func (m *MembershipMutation) Fields() []string {
 	fields := make([]string, 0, 5)
-	if m.tenant_id != nil {
+	if m.tenant != nil {
 		fields = append(fields, membership.FieldTenantID)
 	}
 	if m.created_at != nil {
@@ -17490,9 +17564,12 @@ func (m *MembershipMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *MembershipMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.user != nil {
 		edges = append(edges, membership.EdgeUser)
+	}
+	if m.tenant != nil {
+		edges = append(edges, membership.EdgeTenant)
 	}
 	return edges
 }
@@ -17505,13 +17582,17 @@ func (m *MembershipMutation) AddedIDs(name string) []ent.Value {
 		if id := m.user; id != nil {
 			return []ent.Value{*id}
 		}
+	case membership.EdgeTenant:
+		if id := m.tenant; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *MembershipMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	return edges
 }
 
@@ -17523,9 +17604,12 @@ func (m *MembershipMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *MembershipMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.cleareduser {
 		edges = append(edges, membership.EdgeUser)
+	}
+	if m.clearedtenant {
+		edges = append(edges, membership.EdgeTenant)
 	}
 	return edges
 }
@@ -17536,6 +17620,8 @@ func (m *MembershipMutation) EdgeCleared(name string) bool {
 	switch name {
 	case membership.EdgeUser:
 		return m.cleareduser
+	case membership.EdgeTenant:
+		return m.clearedtenant
 	}
 	return false
 }
@@ -17547,6 +17633,9 @@ func (m *MembershipMutation) ClearEdge(name string) error {
 	case membership.EdgeUser:
 		m.ClearUser()
 		return nil
+	case membership.EdgeTenant:
+		m.ClearTenant()
+		return nil
 	}
 	return fmt.Errorf("unknown Membership unique edge %s", name)
 }
@@ -17557,6 +17646,9 @@ func (m *MembershipMutation) ResetEdge(name string) error {
 	switch name {
 	case membership.EdgeUser:
 		m.ResetUser()
+		return nil
+	case membership.EdgeTenant:
+		m.ResetTenant()
 		return nil
 	}
 	return fmt.Errorf("unknown Membership edge %s", name)

@@ -14,6 +14,14 @@ import (
 	"github.com/opsward/opsward/tenants"
 )
 
+// The inputs' names of fields that the NOC's domain names otherwise (it
+// holds durations where the inputs hold seconds or milliseconds).
+var (
+	monitorInputNames    = map[string]string{"interval": "intervalSeconds", "timeout": "timeoutMs"}
+	windowInputNames     = map[string]string{"start": "startsAt", "end": "endsAt", "timeZone": "timezone", "duration": "durationSeconds"}
+	escalationInputNames = map[string]string{"repeatAfter": "repeatAfterSeconds", "delay": "delaySeconds"}
+)
+
 func assetInput(in model.AssetInput) monitoring.AssetInput {
 	return monitoring.AssetInput{TenantID: deref(in.TenantID), Name: in.Name, Kind: in.Kind, Address: in.Address,
 		Tags: in.Tags, SetTags: in.Tags != nil, Criticality: in.Criticality, Site: in.Site, Description: in.Description}

@@ -166,14 +166,14 @@ func (r *mutationResolver) CreateMonitor(ctx context.Context, input model.Monito
 	in := monitorInput(input)
 	in.AssetID = deref(input.AssetID)
 	nm, err := r.NOC.CreateMonitor(ctx, in)
-	ue, err := userErrors(err, "input")
+	ue, err := userErrors(err, "input", monitorInputNames)
 	return monitorPayload(nm, ue), err
 }
 
 // UpdateMonitor is the resolver for the updateMonitor field.
 func (r *mutationResolver) UpdateMonitor(ctx context.Context, id string, input model.MonitorInput) (*model.MonitorPayload, error) {
 	m, err := r.NOC.UpdateMonitor(ctx, id, monitorInput(input))
-	ue, err := userErrors(err, "input")
+	ue, err := userErrors(err, "input", monitorInputNames)
 	return &model.MonitorPayload{Monitor: m, UserErrors: ue}, err
 }
 
@@ -251,14 +251,14 @@ func (r *mutationResolver) AssignIncident(ctx context.Context, id string, assign
 // CreateMaintenanceWindow is the resolver for the createMaintenanceWindow field.
 func (r *mutationResolver) CreateMaintenanceWindow(ctx context.Context, input model.MaintenanceWindowInput) (*model.MaintenanceWindowPayload, error) {
 	w, err := r.NOC.CreateMaintenanceWindow(ctx, windowInput(input))
-	ue, err := userErrors(err, "input")
+	ue, err := userErrors(err, "input", windowInputNames)
 	return &model.MaintenanceWindowPayload{MaintenanceWindow: w, UserErrors: ue}, err
 }
 
 // UpdateMaintenanceWindow is the resolver for the updateMaintenanceWindow field.
 func (r *mutationResolver) UpdateMaintenanceWindow(ctx context.Context, id string, input model.MaintenanceWindowInput) (*model.MaintenanceWindowPayload, error) {
 	w, err := r.NOC.UpdateMaintenanceWindow(ctx, id, windowInput(input))
-	ue, err := userErrors(err, "input")
+	ue, err := userErrors(err, "input", windowInputNames)
 	return &model.MaintenanceWindowPayload{MaintenanceWindow: w, UserErrors: ue}, err
 }
 
@@ -272,14 +272,14 @@ func (r *mutationResolver) DeleteMaintenanceWindow(ctx context.Context, id strin
 // CreateEscalationPolicy is the resolver for the createEscalationPolicy field.
 func (r *mutationResolver) CreateEscalationPolicy(ctx context.Context, input model.EscalationPolicyInput) (*model.EscalationPolicyPayload, error) {
 	p, err := r.NOC.CreateEscalationPolicy(ctx, policyInput(input))
-	ue, err := userErrors(err, "input")
+	ue, err := userErrors(err, "input", escalationInputNames)
 	return &model.EscalationPolicyPayload{EscalationPolicy: p, UserErrors: ue}, err
 }
 
 // UpdateEscalationPolicy is the resolver for the updateEscalationPolicy field.
 func (r *mutationResolver) UpdateEscalationPolicy(ctx context.Context, id string, input model.EscalationPolicyInput) (*model.EscalationPolicyPayload, error) {
 	p, err := r.NOC.UpdateEscalationPolicy(ctx, id, policyInput(input))
-	ue, err := userErrors(err, "input")
+	ue, err := userErrors(err, "input", escalationInputNames)
 	return &model.EscalationPolicyPayload{EscalationPolicy: p, UserErrors: ue}, err
 }
 

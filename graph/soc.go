@@ -1,11 +1,17 @@
 package graph
 
 import (
+	"context"
 	"encoding/json"
+	"strings"
 
+	"github.com/opsward/opsward/ent"
+	"github.com/opsward/opsward/ent/alert"
+	"github.com/opsward/opsward/ent/detectionrule"
 	"github.com/opsward/opsward/graph/model"
 	"github.com/opsward/opsward/services/soc/detect"
 	"github.com/opsward/opsward/services/soc/events"
+	"github.com/opsward/opsward/tenants"
 )
 
 func sourceInput(in model.LogSourceInput) detect.SourceInput {
@@ -41,4 +47,39 @@ func securityEvents(evs []events.Event) []*model.SecurityEvent {
 		out[i] = se
 	}
 	return out
+}
+
+// alertRule finds the rule that raised a Sigma alert among the rules that
+// apply to the alert's tenant (its own and the libraries above it),
+// preferring the nearest, as detection does. The viewer sees the alert,
+// so the alert's tenant is in its reach; the rules above it are the
+// libraries every tenant below them reads.
+func (r *Resolver) alertRule(ctx context.Context, a *ent.Alert) (*ent.DetectionRule, error) {
+	if a.Source != alert.SourceSigma || a.RuleID == "" {
+		return nil, nil
+	}
+	nctx, err := r.Tenancy.Narrow(ctx, a.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	q, pctx, err := r.SOC.RulesQuery(nctx)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := q.Where(detectionrule.RuleID(a.RuleID)).All(pctx)
+	if err != nil {
+		return nil, mapEntError(err)
+	}
+	actor, err := tenants.Require(nctx)
+	if err != nil {
+		return nil, err
+	}
+	var best *ent.DetectionRule
+	depth := -1
+	for _, rule := range rules {
+		if d := strings.Index(actor.TenantPath, "/"+rule.TenantID+"/"); d > depth {
+			best, depth = rule, d
+		}
+	}
+	return best, nil
 }

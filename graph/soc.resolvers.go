@@ -44,6 +44,11 @@ func (r *alertResolver) Events(ctx context.Context, obj *ent.Alert) ([]*model.Se
 	return securityEvents(evs), nil
 }
 
+// Rule is the resolver for the rule field.
+func (r *alertResolver) Rule(ctx context.Context, obj *ent.Alert) (*ent.DetectionRule, error) {
+	return r.alertRule(ctx, obj)
+}
+
 // Global is the resolver for the global field.
 func (r *detectionRuleResolver) Global(ctx context.Context, obj *ent.DetectionRule) (bool, error) {
 	return r.SOC.IsGlobal(ctx, obj)

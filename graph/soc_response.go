@@ -8,6 +8,10 @@ import (
 	"github.com/opsward/opsward/services/soc/response"
 )
 
+// indicatorInputNames are the inputs' names of fields that the intel
+// domain names as STIX and CSV do.
+var indicatorInputNames = map[string]string{"valid_until": "validUntil", "list_id": "listId", "tenant_id": "tenantId"}
+
 func indicatorListPayload(nl *response.NewList, ue []*model.UserError) *model.IndicatorListPayload {
 	p := &model.IndicatorListPayload{UserErrors: ue}
 	if nl != nil {

@@ -53,7 +53,7 @@ func (r *mutationResolver) RotateEdlToken(ctx context.Context, id string) (*mode
 // AddIndicator is the resolver for the addIndicator field.
 func (r *mutationResolver) AddIndicator(ctx context.Context, input model.IndicatorInput) (*model.IndicatorPayload, error) {
 	ind, err := r.Response.AddIndicator(ctx, indicatorInput(input))
-	ue, err := userErrors(err, "input")
+	ue, err := userErrors(err, "input", indicatorInputNames)
 	return &model.IndicatorPayload{Indicator: ind, UserErrors: ue}, err
 }
 
@@ -67,14 +67,14 @@ func (r *mutationResolver) DeleteIndicator(ctx context.Context, id string) (*mod
 // ImportStixBundle is the resolver for the importStixBundle field.
 func (r *mutationResolver) ImportStixBundle(ctx context.Context, listID string, bundle string, source *string) (*model.ImportIndicatorsPayload, error) {
 	res, err := r.Response.Import(ctx, listID, response.FormatSTIX, strings.NewReader(bundle), deref(source))
-	ue, err := userErrors(err, "")
+	ue, err := userErrors(err, "", indicatorInputNames)
 	return importPayload(res, ue), err
 }
 
 // ImportIndicatorsCSV is the resolver for the importIndicatorsCsv field.
 func (r *mutationResolver) ImportIndicatorsCSV(ctx context.Context, listID string, csv string, source *string) (*model.ImportIndicatorsPayload, error) {
 	res, err := r.Response.Import(ctx, listID, response.FormatCSV, strings.NewReader(csv), deref(source))
-	ue, err := userErrors(err, "")
+	ue, err := userErrors(err, "", indicatorInputNames, map[string]string{"file": "csv"})
 	return importPayload(res, ue), err
 }
 

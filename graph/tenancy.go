@@ -39,7 +39,11 @@ func Directives() generated.DirectiveRoot {
 // userErrors splits a service error: mistakes a user can fix (invalid
 // input, a conflict, a limit) go into userErrors beside the payload;
 // anything else stays an error. prefix is the input argument's name.
-func userErrors(err error, prefix string) ([]*model.UserError, error) {
+//
+// names maps the domain's name of a field to the input's, where they
+// differ (the domain's interval is the input's intervalSeconds), so that
+// a path uses the input's own names.
+func userErrors(err error, prefix string, names ...map[string]string) ([]*model.UserError, error) {
 	if err == nil {
 		return []*model.UserError{}, nil
 	}
@@ -54,7 +58,14 @@ func userErrors(err error, prefix string) ([]*model.UserError, error) {
 		if prefix != "" {
 			field = append(field, prefix)
 		}
-		field = append(field, strings.Split(f, ".")...)
+		for _, seg := range strings.Split(f, ".") {
+			for _, m := range names {
+				if n, ok := m[seg]; ok {
+					seg = n
+				}
+			}
+			field = append(field, seg)
+		}
 	}
 	return []*model.UserError{{Field: field, Message: opsward.ErrorMessage(err), Code: code}}, nil
 }
@@ -104,7 +115,10 @@ func (r *queryResolver) viewer(ctx context.Context) (*model.Viewer, error) {
 		}
 		// A user's own memberships, also in tenants outside the acting
 		// tenant's reach: the privileged path, narrowed to this user.
-		ms, err := r.Client.Membership.Query().Where(membership.UserID(a.ID)).
+		// Their tenants and the user come with them on the same path: a
+		// tenant above the acting one is out of its reach, but the user
+		// may see where it is a member.
+		ms, err := r.Client.Membership.Query().Where(membership.UserID(a.ID)).WithTenant().WithUser().
 			All(tenants.Privileged(ctx, "viewer memberships"))
 		if err != nil {
 			return nil, mapEntError(err)

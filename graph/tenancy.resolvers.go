@@ -63,7 +63,7 @@ func (r *mutationResolver) InviteUser(ctx context.Context, input model.InviteUse
 	if inv == nil {
 		return &model.InviteUserPayload{UserErrors: ue}, err
 	}
-	return &model.InviteUserPayload{Invitation: inv.Invitation, Token: &inv.Token, UserErrors: ue}, err
+	return &model.InviteUserPayload{Invitation: inv.Invitation, Token: &inv.Token, Mailed: inv.Mailed, UserErrors: ue}, err
 }
 
 // AcceptInvitation is the resolver for the acceptInvitation field.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"strings"
+	"time"
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent"
@@ -31,6 +32,47 @@ func canGrant(a *Actor, role opsward.Role) bool {
 type Invitation struct {
 	*ent.Invitation
 	Token string
+	// Mailed is true when the invitation was handed to the mail relay.
+	Mailed bool
+}
+
+// InvitationMail is what an invitation mail says. Token is the secret
+// that accepts it: put it in the link, never in a log.
+type InvitationMail struct {
+	To         string
+	TenantName string
+	Role       opsward.Role
+	InvitedBy  string // the inviter's name or email; empty for an API key
+	Token      string
+	ExpiresAt  time.Time
+}
+
+// InvitationMailer delivers invitations to invitees.
+type InvitationMailer interface {
+	MailInvitation(ctx context.Context, m InvitationMail) error
+}
+
+// mailInvitation sends inv when a mailer is configured. A failure does
+// not undo the invitation: the inviter still has the token to hand over,
+// and the payload says it was not mailed.
+func (s *Service) mailInvitation(ctx context.Context, inv *Invitation) {
+	if s.mailer == nil {
+		return
+	}
+	pctx := Privileged(ctx, "invitation mail")
+	m := InvitationMail{To: inv.Email, Role: inv.Role, Token: inv.Token, ExpiresAt: inv.ExpiresAt}
+	if t, err := s.client.Tenant.Get(pctx, inv.TenantID); err == nil {
+		m.TenantName = t.Name
+	}
+	if u, err := s.client.User.Get(pctx, inv.InvitedBy); err == nil {
+		m.InvitedBy = u.Name
+	}
+	if err := s.mailer.MailInvitation(ctx, m); err != nil {
+		// The error names the relay and its answer, never the token.
+		s.log.WarnContext(ctx, "invitation not mailed", "tenant_id", inv.TenantID, "invitation_id", inv.ID, "err", err)
+		return
+	}
+	inv.Mailed = true
 }
 
 // InviteUser invites email to tenantID with role. The token is returned
@@ -68,7 +110,11 @@ func (s *Service) InviteUser(ctx context.Context, tenantID, email string, role o
 		out = &Invitation{Invitation: inv, Token: tok.Reveal()}
 		return s.Audit(ctx, tx, AuditRecord{TenantID: tenantID, Action: "member.invite", TargetID: inv.ID, Detail: "email=" + email + " role=" + string(role)})
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.mailInvitation(ctx, out)
+	return out, nil
 }
 
 // AcceptInput accepts an invitation. A new user gives a name and a
@@ -130,6 +176,11 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput) (*ent.Me
 			return storageErr(err)
 		}
 		if err := tx.Invitation.UpdateOne(inv).SetAcceptedAt(s.now()).Exec(pctx); err != nil {
+			return storageErr(err)
+		}
+		// The caller has no credentials yet, so nothing it reads later can
+		// be scoped by its tenant: load what the membership shows with it.
+		if out, err = tx.Membership.Query().Where(membership.ID(out.ID)).WithUser().WithTenant().Only(pctx); err != nil {
 			return storageErr(err)
 		}
 		return s.Audit(ctx, tx, AuditRecord{TenantID: inv.TenantID, Action: "member.accept", TargetID: out.ID,

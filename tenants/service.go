@@ -91,6 +91,7 @@ type Service struct {
 	throttle *authn.Throttle
 	sealer   *authn.Sealer
 	hooks    Hooks
+	mailer   InvitationMailer
 	now      func() time.Time
 	cache    *actorCache
 	dialect  string
@@ -115,6 +116,9 @@ type Deps struct {
 	Sealer      *authn.Sealer
 	Hooks       Hooks
 	Now         func() time.Time
+	// Mailer sends invitations to the invitee; nil: they are not mailed,
+	// and the inviter hands the token over.
+	Mailer InvitationMailer
 }
 
 // New returns the service.
@@ -140,7 +144,7 @@ func New(cfg Config, d Deps) (*Service, error) {
 		return nil, errors.New("tenants: a sealer for secrets at rest is required")
 	}
 	s := &Service{cfg: cfg, client: d.Client, rdb: d.Redis, log: d.Logger, keys: d.Keys,
-		sealer: d.Sealer, hooks: d.Hooks, now: d.Now, dialect: d.Dialect}
+		sealer: d.Sealer, hooks: d.Hooks, now: d.Now, dialect: d.Dialect, mailer: d.Mailer}
 	var err error
 	if s.issuer, err = authn.NewIssuer(cfg.Tokens, d.Keys); err != nil {
 		return nil, err

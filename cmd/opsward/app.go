@@ -156,10 +156,18 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if m.Config.PublicURL != "" {
 		issuer = m.Config.PublicURL
 	}
-	if m.Tenants, err = tenants.New(tenants.Config{Tokens: authn.TokenConfig{Issuer: issuer}}, tenants.Deps{
+	mailer, err := newInvitationMailer(m.Config)
+	if err != nil {
+		return err
+	}
+	deps := tenants.Deps{
 		Client: m.Client, Dialect: entDialect(m.DB.Dialect), Redis: m.Redis, RedisPrefix: m.Redis.Prefix,
 		Logger: m.Logger, Keys: keys, Sealer: sealer,
-	}); err != nil {
+	}
+	if mailer != nil {
+		deps.Mailer = mailer
+	}
+	if m.Tenants, err = tenants.New(tenants.Config{Tokens: authn.TokenConfig{Issuer: issuer}}, deps); err != nil {
 		return fmt.Errorf("tenants: %v", err)
 	}
 

@@ -33,6 +33,25 @@ type authServer struct {
 	base string
 	demo tenants.Demo
 	ring *authn.KeyRing // the server's own signing keys, read from its data folder
+	logs *syncBuffer    // everything the server logged
+}
+
+// syncBuffer is a bytes.Buffer that several goroutines write.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // startAuthServer seeds the demonstration data with `opsward seed demo
@@ -58,11 +77,11 @@ func startAuthServer(t *testing.T, adjust ...func(*platform.Config)) *authServer
 	if code != 0 {
 		t.Fatalf("seed: exit %d: %s", code, stderr.String())
 	}
-	s := &authServer{}
+	s := &authServer{logs: &syncBuffer{}}
 	if err := json.Unmarshal(out.Bytes(), &s.demo); err != nil {
 		t.Fatalf("seed output: %v", err)
 	}
-	s.m = startMain(t, cfg)
+	s.m = startMainLogging(t, cfg, io.MultiWriter(testLogWriter{t}, s.logs))
 	s.base = s.m.URL()
 	raw, err := os.ReadFile(filepath.Join(cfg.DataDir, "jwt-keys.json"))
 	if err != nil {

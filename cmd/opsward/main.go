@@ -53,7 +53,7 @@ Commands:
   migrate     apply or roll back database migrations: migrate up|down|status
   seed        fill the database with demonstration data: seed demo [--json]
   sigma       check Sigma rules against event files: sigma match --rules PATH --events FILE
-  rules       load a folder of Sigma rules into the library: rules import DIR [--tenant ID]
+  rules       load a folder of Sigma rules into the library: rules import DIR [--tenant ID] [--allow-refused]
   version     print the version
 
 With no configuration, serve keeps everything on this machine: SQLite in

@@ -50,7 +50,13 @@ func testConfig(t *testing.T) platform.Config {
 // startMain starts the real Main on port 0 and stops it when the test ends.
 func startMain(t *testing.T, cfg platform.Config) *Main {
 	t.Helper()
-	m := NewMain(cfg, AllRoles, io.Discard, testLogWriter{t})
+	return startMainLogging(t, cfg, testLogWriter{t})
+}
+
+// startMainLogging is startMain with the server's log written to logs.
+func startMainLogging(t *testing.T, cfg platform.Config, logs io.Writer) *Main {
+	t.Helper()
+	m := NewMain(cfg, AllRoles, io.Discard, logs)
 	if err := m.Open(context.Background()); err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -323,6 +329,11 @@ func TestBadConfigurationFailsWithOneLine(t *testing.T) {
 		{"unknown flag", []string{"serve", "--bogus"}, nil, "flag provided but not defined: -bogus"},
 		{"unknown command", []string{"fly"}, nil, `unknown command "fly"`},
 		{"migrate without action", []string{"migrate"}, nil, "migrate: name an action"},
+		{"bad mail scheme", []string{"serve"}, map[string]string{"OPSWARD_SMTP_URL": "http://mail.example.com?from=a@b.example", "OPSWARD_PORTAL_URL": "https://p.example"}, `OPSWARD_SMTP_URL: scheme "http"`},
+		{"mail without sender", []string{"serve"}, map[string]string{"OPSWARD_SMTP_URL": "smtp://u:secret@mail.example.com:587", "OPSWARD_PORTAL_URL": "https://p.example"}, "OPSWARD_SMTP_URL: name the sender"},
+		{"mail without portal", []string{"serve"}, map[string]string{"OPSWARD_SMTP_URL": "smtp://mail.example.com?from=a@b.example"}, "OPSWARD_PORTAL_URL"},
+		{"clear mail off loopback", []string{"serve"}, map[string]string{"OPSWARD_SMTP_URL": "smtp://mail.example.com?from=a@b.example&security=none", "OPSWARD_PORTAL_URL": "https://p.example"}, "OPSWARD_SMTP_URL: security none is allowed only"},
+		{"bad portal URL", []string{"serve"}, map[string]string{"OPSWARD_PORTAL_URL": "portal.example"}, "OPSWARD_PORTAL_URL"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -178,7 +178,7 @@ func TestNOCEndToEndThroughTheBinary(t *testing.T) {
 		gql(`mutation($id: ID!) { runMonitor(id: $id) { userErrors { message } } }`, map[string]any{"id": monID})
 		var got map[string]any
 		eventually(t, 30*time.Second, "the check runs", func() bool {
-			d := gql(`query($id: ID!) { node(id: $id) { ... on Monitor { status lastCheckedAt lastMessage openIncidentID } } }`, map[string]any{"id": monID})
+			d := gql(`query($id: ID!) { node(id: $id) { ... on Monitor { status lastCheckedAt lastMessage openIncidentId } } }`, map[string]any{"id": monID})
 			got = d["node"].(map[string]any)
 			at, _ := got["lastCheckedAt"].(string)
 			return at != "" && at != lastChecked
@@ -196,13 +196,14 @@ func TestNOCEndToEndThroughTheBinary(t *testing.T) {
 	if trig["state"] != "triggered" || trig["severity"] != "high" || !strings.Contains(fmt.Sprint(trig["title"]), "shop front page") {
 		t.Fatalf("trigger webhook: %v", trig)
 	}
-	incs := gql(`query($m: String!) { incidents(first: 5, where: {monitorID: $m}) { edges { node { id status monitorID severity } } } }`, map[string]any{"m": monID})
+	incs := gql(`query($m: ID!) { incidents(first: 5, where: {monitorId: $m}) { edges { node { id status monitorId severity monitor { id status } } } } }`, map[string]any{"m": monID})
 	edges := incs["incidents"].(map[string]any)["edges"].([]any)
 	if len(edges) != 1 {
 		t.Fatalf("incidents of the monitor: %v", edges)
 	}
 	first := edges[0].(map[string]any)["node"].(map[string]any)
-	if first["status"] != "triggered" || first["monitorID"] != monID || first["severity"] != "HIGH" && first["severity"] != "high" {
+	if first["status"] != "triggered" || first["monitorId"] != monID || first["severity"] != "HIGH" && first["severity"] != "high" ||
+		dig(first, "monitor", "id") != monID {
 		t.Fatalf("incident: %v", first)
 	}
 	incID := first["id"].(string)
@@ -351,7 +352,7 @@ func TestIncidentSubscription(t *testing.T) {
 		t.Fatalf("init: %v %v", ack, err)
 	}
 	if err := wsjson.Write(ctx, c, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{
-		"query": `subscription { incidentUpdated { id title status tenantID } }`}}); err != nil {
+		"query": `subscription { incidentUpdated { id title status tenantId } }`}}); err != nil {
 		t.Fatal(err)
 	}
 	// The subscription is live once a first event can reach it; open
@@ -389,7 +390,7 @@ func TestIncidentSubscription(t *testing.T) {
 				t.Fatal("the subscription ended before an incident event")
 			}
 			inc, _ := dig(m, "payload", "data", "incidentUpdated").(map[string]any)
-			if inc == nil || inc["tenantID"] != acme.ID || !mine[inc["id"].(string)] {
+			if inc == nil || inc["tenantId"] != acme.ID || !mine[inc["id"].(string)] {
 				t.Fatalf("acme's subscriber got %v", m)
 			}
 			return

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -216,14 +217,28 @@ func (m *Main) maintainEvents(ctx context.Context, _ *dispatch.Job[MaintainEvent
 // runRules is `opsward rules import DIR`: it loads a folder of Sigma rules
 // into the global library (the provider's rules) or a tenant's.
 func runRules(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("rules", "rules import DIR [--tenant ID] [flags]", stderr)
+	fs := newFlags("rules", "rules import DIR [--tenant ID] [--allow-refused] [flags]", stderr)
 	tenantID := fs.String("tenant", "", "the tenant whose rules these are (default: the provider's global library)")
+	allowRefused := fs.Bool("allow-refused", false, "exit 0 although some rules were refused (they are listed on stderr either way)")
 	cfg, err := parse(fs, args, getenv)
 	if err != nil {
 		return err
 	}
 	if fs.NArg() != 2 || fs.Arg(0) != "import" {
-		return errors.New("rules: opsward rules import DIR [--tenant ID]")
+		return errors.New("rules: opsward rules import DIR [--tenant ID] [--allow-refused]")
+	}
+	dir := fs.Arg(1)
+	// The folder is the operator's to get right: say what is wrong with
+	// it before opening anything.
+	if _, err := os.Stat(dir); err != nil {
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return fmt.Errorf("rules import: there is no file or folder %s", dir)
+		case errors.Is(err, os.ErrPermission):
+			return fmt.Errorf("rules import: %s cannot be read: permission denied", dir)
+		default:
+			return fmt.Errorf("rules import: %s cannot be read: %v", dir, err)
+		}
 	}
 	m := NewMain(cfg, Roles{}, stdout, stderr)
 	if err := m.Open(ctx); err != nil {
@@ -238,13 +253,21 @@ func runRules(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		*tenantID = root.ID
 	}
-	rep, err := m.SOC.ImportDir(pctx, *tenantID, fs.Arg(1))
+	rep, err := m.SOC.ImportDir(pctx, *tenantID, dir)
 	if err != nil {
-		return errors.New(opsward.ErrorMessage(err))
+		if opsward.ErrorCode(err) == opsward.EINTERNAL {
+			// On the command line the operator is the one to see the cause
+			// (a file that cannot be read, a broken database).
+			return fmt.Errorf("rules import: %v", err)
+		}
+		return errors.New("rules import: " + opsward.ErrorMessage(err))
 	}
 	for _, r := range rep.Refused {
 		fmt.Fprintf(stderr, "refused: %s\n", r)
 	}
 	fmt.Fprintf(stdout, "rules import: %d files, %d rules saved, %d unchanged, %d refused\n", rep.Files, rep.Saved, rep.Unchanged, len(rep.Refused))
+	if len(rep.Refused) > 0 && !*allowRefused {
+		return fmt.Errorf("rules import: %d rules refused (listed above); the others were saved. Fix them, or pass --allow-refused to accept a partial import", len(rep.Refused))
+	}
 	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/coder/websocket/wsjson"
 
 	"github.com/opsward/opsward/internal/platform"
+	"github.com/opsward/opsward/tenants"
 )
 
 // A Sigma rule of the global library, on Windows process creation.
@@ -138,7 +139,7 @@ func TestSOCIngestAndDetection(t *testing.T) {
 		t.Fatalf("ingest: %d %v", status, out)
 	}
 	// Two matches on one host and user: one alert, counted twice.
-	r = gql(acmeAdmin, `{ alerts(first: 10, where: {ruleID: "6d1ad7ad-7d5c-4c5e-9a3c-0b7c1f1c2a11"}) { edges { node { id title severity count ruleAuthor tags eventIds tenantID events { hostName processExecutable fields } } } } }`, nil)
+	r = gql(acmeAdmin, `{ alerts(first: 10, where: {ruleId: "6d1ad7ad-7d5c-4c5e-9a3c-0b7c1f1c2a11"}) { edges { node { id title severity count ruleAuthor tags eventIds tenantId rule { ruleId title author } events { hostName processExecutable fields } } } } }`, nil)
 	edges, _ := dig(r, "data", "alerts", "edges").([]any)
 	if len(edges) != 1 {
 		t.Fatalf("alerts: %v", r)
@@ -148,6 +149,11 @@ func TestSOCIngestAndDetection(t *testing.T) {
 	if al["count"] != float64(2) || al["ruleAuthor"] != "Opsward tests" || (al["severity"] != "high" && al["severity"] != "HIGH") || len(evs) != 2 ||
 		dig(evs[0], "hostName") != "ws-7" {
 		t.Fatalf("alert: %v", al)
+	}
+	// The rule that raised it is the library's, which the customer reads.
+	if dig(al, "rule", "ruleId") != "6d1ad7ad-7d5c-4c5e-9a3c-0b7c1f1c2a11" || dig(al, "rule", "title") != "Mimikatz command line" ||
+		dig(al, "rule", "author") != "Opsward tests" {
+		t.Fatalf("alert's rule: %v", al["rule"])
 	}
 	from, to := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	countEvents := func(auth string) int {
@@ -315,7 +321,7 @@ correlation:
 	}
 	send(acme.APIKey.Secret, evtx("c1", "u", "mimikatz.exe"), evtx("c1", "u", "mimikatz.exe"))
 	send(acme.APIKey.Secret, evtx("c1", "u", "mimikatz.exe"))
-	r = gql(acmeAdmin, `{ alerts(first: 20, where: {ruleID: "3c2b1a09-8f7e-4d6c-b5a4-938271605f4e"}) { edges { node { title ruleAuthor severity } } } }`, nil)
+	r = gql(acmeAdmin, `{ alerts(first: 20, where: {ruleId: "3c2b1a09-8f7e-4d6c-b5a4-938271605f4e"}) { edges { node { title ruleAuthor severity } } } }`, nil)
 	if e, _ := dig(r, "data", "alerts", "edges").([]any); len(e) != 1 || dig(e[0], "node", "ruleAuthor") != "acme SOC" {
 		t.Fatalf("the correlation alert: %v", r)
 	}
@@ -425,19 +431,32 @@ func TestRulesImportCommand(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "windows", "mimikatz.yml"), []byte(mimikatzRule), 0o644)
 	os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte("title: broken\nid: 1\nlogsource: {product: windows}\ndetection:\n  condition: nothing\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "README.md"), []byte("not a rule"), 0o644)
-	importRules := func() (string, string) {
+	importRules := func(want int, args ...string) (string, string) {
+		t.Helper()
 		var out, errs bytes.Buffer
-		if code := run(context.Background(), []string{"rules", "import", dir}, getenv, &out, &errs); code != 0 {
-			t.Fatalf("rules import: exit %d: %s", code, errs.String())
+		if code := run(context.Background(), append([]string{"rules", "import"}, args...), getenv, &out, &errs); code != want {
+			t.Fatalf("rules import %v: exit %d, want %d: %s", args, code, want, errs.String())
 		}
 		return out.String(), errs.String()
 	}
-	out, errs := importRules()
-	if !strings.Contains(out, "2 files, 1 rules saved, 0 unchanged, 1 refused") || !strings.Contains(errs, "broken.yaml") {
+	// A refused rule fails the command, though the others are saved.
+	out, errs := importRules(1, dir)
+	if !strings.Contains(out, "2 files, 1 rules saved, 0 unchanged, 1 refused") || !strings.Contains(errs, "broken.yaml") || !strings.Contains(errs, "--allow-refused") {
 		t.Fatalf("first import: %q / %q", out, errs)
 	}
-	if out, _ = importRules(); !strings.Contains(out, "0 rules saved, 1 unchanged") {
-		t.Fatalf("second import: %q", out)
+	// --allow-refused accepts a partial import.
+	if out, errs = importRules(0, dir, "--allow-refused"); !strings.Contains(out, "0 rules saved, 1 unchanged, 1 refused") || !strings.Contains(errs, "broken.yaml") {
+		t.Fatalf("second import: %q / %q", out, errs)
+	}
+	os.Remove(filepath.Join(dir, "broken.yaml"))
+	if out, _ = importRules(0, dir); !strings.Contains(out, "0 rules saved, 1 unchanged, 0 refused") {
+		t.Fatalf("third import: %q", out)
+	}
+	// A folder that is not there is the operator's mistake, named as such.
+	missing := filepath.Join(dir, "no-such-folder")
+	_, errs = importRules(1, missing)
+	if !strings.Contains(errs, "there is no file or folder "+missing) || strings.Contains(errs, "internal error") {
+		t.Fatalf("missing folder: %q", errs)
 	}
 }
 
@@ -510,6 +529,15 @@ func TestCaseThroughTheAPI(t *testing.T) {
 		}
 		return body
 	}
+	// An alert first seen before the case is opened, added later: on the
+	// timeline it comes before "opened", although its line is written after.
+	seen := time.Now().Add(-20 * time.Second).UTC().Truncate(time.Millisecond)
+	al, err := s.m.Client.Alert.Create().SetTenantID(acme.ID).SetSource("manual").SetTitle("Logon at night").
+		SetSeverity("high").SetDedupKey("night-logon").SetFirstSeen(seen).SetLastSeen(seen).
+		Save(tenants.Privileged(context.Background(), "test: an alert to put in a case"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := gql(`mutation { createCase(input: {title: "Suspicious logons", severity: "high", description: "from the night shift"}) { case { id status severity } userErrors { field message } } }`, nil)
 	id, _ := dig(r, "data", "createCase", "case", "id").(string)
 	if id == "" {
@@ -524,6 +552,10 @@ func TestCaseThroughTheAPI(t *testing.T) {
 		t.Fatalf("a case went back to new: %v", r)
 	}
 	gql(`mutation($id: ID!) { addCaseNote(id: $id, text: "called the user") { userErrors { message } } }`, map[string]any{"id": id})
+	r = gql(`mutation($id: ID!, $a: [ID!]!) { addAlertsToCase(id: $id, alertIds: $a) { userErrors { message } } }`, map[string]any{"id": id, "a": []string{al.ID}})
+	if ue, _ := dig(r, "data", "addAlertsToCase", "userErrors").([]any); len(ue) > 0 {
+		t.Fatalf("addAlertsToCase: %v", r)
+	}
 	gql(`mutation($id: ID!) { addCaseTask(caseId: $id, title: "reset the password") { task { id } userErrors { message } } }`, map[string]any{"id": id})
 	content := "Nov 26 02:13:07 host sshd[811]: Accepted password for root from 198.51.100.66\n"
 	r = gql(`mutation($id: ID!, $c: String!) { addEvidence(caseId: $id, name: "auth.log", contentType: "text/plain", contentBase64: $c) { evidence { id sha256 size } userErrors { message } } }`,
@@ -539,13 +571,22 @@ func TestCaseThroughTheAPI(t *testing.T) {
 	if string(got) != content || len(custody) != 2 || dig(custody[1], "action") != "read" {
 		t.Fatalf("evidenceContent: %v", r)
 	}
-	r = gql(`query($id: ID!) { node(id: $id) { ... on SecurityCase { status timeToAcknowledgeSeconds tasks { title } timeline(first: 20) { edges { node { kind message } } } } } }`, map[string]any{"id": id})
+	r = gql(`query($id: ID!) { node(id: $id) { ... on SecurityCase { status timeToAcknowledgeSeconds tasks { title } timeline(first: 20) { edges { node { kind message at refId } } } } } }`, map[string]any{"id": id})
 	edges, _ := dig(r, "data", "node", "timeline", "edges").([]any)
 	kinds := map[string]bool{}
-	for _, e := range edges {
+	var last time.Time
+	for k, e := range edges {
 		kinds[fmt.Sprint(dig(e, "node", "kind"))] = true
+		at, err := time.Parse(time.RFC3339Nano, fmt.Sprint(dig(e, "node", "at")))
+		if err != nil || at.Before(last) {
+			t.Fatalf("timeline entry %d at %v (%v) comes after one at %v: %v", k, at, err, last, r)
+		}
+		last = at
 	}
-	for _, k := range []string{"status_change", "note", "task", "evidence"} {
+	if len(edges) == 0 || dig(edges[0], "node", "refId") != al.ID {
+		t.Fatalf("the alert first seen before the case opened is not first on its timeline: %v", r)
+	}
+	for _, k := range []string{"status_change", "note", "task", "evidence", "alert"} {
 		if !kinds[k] && !kinds[strings.ToUpper(k)] {
 			t.Fatalf("timeline lacks %s: %v", k, r)
 		}

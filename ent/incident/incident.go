@@ -56,6 +56,8 @@ const (
 	FieldEscalationPolicyID = "escalation_policy_id"
 	// EdgeTimeline holds the string denoting the timeline edge name in mutations.
 	EdgeTimeline = "timeline"
+	// EdgeMonitor holds the string denoting the monitor edge name in mutations.
+	EdgeMonitor = "monitor"
 	// Table holds the table name of the incident in the database.
 	Table = "incidents"
 	// TimelineTable is the table that holds the timeline relation/edge.
@@ -65,6 +67,13 @@ const (
 	TimelineInverseTable = "incident_entries"
 	// TimelineColumn is the table column denoting the timeline relation/edge.
 	TimelineColumn = "incident_id"
+	// MonitorTable is the table that holds the monitor relation/edge.
+	MonitorTable = "incidents"
+	// MonitorInverseTable is the table name for the Monitor entity.
+	// It exists in this package in order to avoid circular dependency with the "monitor" package.
+	MonitorInverseTable = "monitors"
+	// MonitorColumn is the table column denoting the monitor relation/edge.
+	MonitorColumn = "monitor_id"
 )
 
 // Columns holds all SQL columns for incident fields.
@@ -307,11 +316,25 @@ func ByTimeline(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newTimelineStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByMonitorField orders the results by monitor field.
+func ByMonitorField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newMonitorStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newTimelineStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(TimelineInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, TimelineTable, TimelineColumn),
+	)
+}
+func newMonitorStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(MonitorInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, MonitorTable, MonitorColumn),
 	)
 }
 

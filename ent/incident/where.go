@@ -1133,6 +1133,29 @@ func HasTimelineWith(preds ...predicate.IncidentEntry) predicate.Incident {
 	})
 }
 
+// HasMonitor applies the HasEdge predicate on the "monitor" edge.
+func HasMonitor() predicate.Incident {
+	return predicate.Incident(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, MonitorTable, MonitorColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasMonitorWith applies the HasEdge predicate on the "monitor" edge with a given conditions (other predicates).
+func HasMonitorWith(preds ...predicate.Monitor) predicate.Incident {
+	return predicate.Incident(func(s *sql.Selector) {
+		step := newMonitorStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Incident) predicate.Incident {
 	return predicate.Incident(sql.AndPredicates(predicates...))

@@ -362,7 +362,6 @@ var (
 		{Name: "tenant_id", Type: field.TypeString, Size: 40},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "monitor_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "asset_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "title", Type: field.TypeString, Size: 300},
 		{Name: "severity", Type: field.TypeEnum, Enums: []string{"critical", "high", "medium", "low", "info"}},
@@ -377,12 +376,21 @@ var (
 		{Name: "suppressed", Type: field.TypeBool, Default: false},
 		{Name: "reopen_count", Type: field.TypeInt, Default: 0},
 		{Name: "escalation_policy_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "monitor_id", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// IncidentsTable holds the schema information for the "incidents" table.
 	IncidentsTable = &schema.Table{
 		Name:       "incidents",
 		Columns:    IncidentsColumns,
 		PrimaryKey: []*schema.Column{IncidentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "incidents_monitors_monitor",
+				Columns:    []*schema.Column{IncidentsColumns[18]},
+				RefColumns: []*schema.Column{MonitorsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "incident_tenant_id",
@@ -392,12 +400,12 @@ var (
 			{
 				Name:    "incident_tenant_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{IncidentsColumns[1], IncidentsColumns[8]},
+				Columns: []*schema.Column{IncidentsColumns[1], IncidentsColumns[7]},
 			},
 			{
 				Name:    "incident_monitor_id_opened_at",
 				Unique:  false,
-				Columns: []*schema.Column{IncidentsColumns[4], IncidentsColumns[10]},
+				Columns: []*schema.Column{IncidentsColumns[18], IncidentsColumns[9]},
 			},
 		},
 	}
@@ -609,10 +617,10 @@ var (
 	// MembershipsColumns holds the columns for the "memberships" table.
 	MembershipsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
-		{Name: "tenant_id", Type: field.TypeString, Size: 40},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"owner", "admin", "analyst", "viewer", "billing"}},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
 		{Name: "user_id", Type: field.TypeString, Size: 40},
 	}
 	// MembershipsTable holds the schema information for the "memberships" table.
@@ -621,6 +629,12 @@ var (
 		Columns:    MembershipsColumns,
 		PrimaryKey: []*schema.Column{MembershipsColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "memberships_tenants_tenant",
+				Columns:    []*schema.Column{MembershipsColumns[4]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
 			{
 				Symbol:     "memberships_users_memberships",
 				Columns:    []*schema.Column{MembershipsColumns[5]},
@@ -632,12 +646,12 @@ var (
 			{
 				Name:    "membership_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{MembershipsColumns[1]},
+				Columns: []*schema.Column{MembershipsColumns[4]},
 			},
 			{
 				Name:    "membership_tenant_id_user_id",
 				Unique:  true,
-				Columns: []*schema.Column{MembershipsColumns[1], MembershipsColumns[5]},
+				Columns: []*schema.Column{MembershipsColumns[4], MembershipsColumns[5]},
 			},
 		},
 	}
@@ -1029,8 +1043,10 @@ func init() {
 	CaseEntriesTable.ForeignKeys[0].RefTable = SecurityCasesTable
 	CaseTasksTable.ForeignKeys[0].RefTable = SecurityCasesTable
 	EvidencesTable.ForeignKeys[0].RefTable = SecurityCasesTable
+	IncidentsTable.ForeignKeys[0].RefTable = MonitorsTable
 	IncidentEntriesTable.ForeignKeys[0].RefTable = IncidentsTable
-	MembershipsTable.ForeignKeys[0].RefTable = UsersTable
+	MembershipsTable.ForeignKeys[0].RefTable = TenantsTable
+	MembershipsTable.ForeignKeys[1].RefTable = UsersTable
 	MonitorsTable.ForeignKeys[0].RefTable = AssetsTable
 	TenantsTable.ForeignKeys[0].RefTable = TenantsTable
 }

@@ -31,6 +31,10 @@ func (Membership) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("user", User.Type).Ref("memberships").Field("user_id").
 			Unique().Required().Immutable(),
+		// The tenant the membership is in; read through the tenant's own
+		// scope, so a member sees no tenant out of reach.
+		edge.To("tenant", Tenant.Type).Field("tenant_id").
+			Unique().Required().Immutable(),
 	}
 }
 

@@ -167,6 +167,9 @@ func (Incident) Fields() []ent.Field {
 func (Incident) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("timeline", IncidentEntry.Type).Annotations(entgql.RelayConnection()),
+		// The monitor that opened it; none for an incident opened by hand,
+		// or once the monitor is deleted.
+		edge.To("monitor", Monitor.Type).Field("monitor_id").Unique().Immutable(),
 	}
 }
 

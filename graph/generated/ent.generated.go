@@ -39,6 +39,7 @@ import (
 type AlertResolver interface {
 	Detail(ctx context.Context, obj *ent.Alert) (model.JSON, error)
 	Events(ctx context.Context, obj *ent.Alert) ([]*model.SecurityEvent, error)
+	Rule(ctx context.Context, obj *ent.Alert) (*ent.DetectionRule, error)
 }
 type AssetResolver interface {
 	Parents(ctx context.Context, obj *ent.Asset) ([]*ent.Asset, error)
@@ -1745,13 +1746,13 @@ func (ec *executionContext) fieldContext_APIKey_id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("APIKey", field, false, false, "ID")
 }
 
-func (ec *executionContext) _APIKey_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.APIKey) (ret graphql.Marshaler) {
+func (ec *executionContext) _APIKey_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.APIKey) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_APIKey_tenantID(ctx, field)
+			return ec.fieldContext_APIKey_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -1764,7 +1765,7 @@ func (ec *executionContext) _APIKey_tenantID(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_APIKey_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_APIKey_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("APIKey", field, false, false, "String")
 }
 
@@ -2140,13 +2141,13 @@ func (ec *executionContext) fieldContext_Alert_id(_ context.Context, field graph
 	return graphql.NewScalarFieldContext("Alert", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Alert_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+func (ec *executionContext) _Alert_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Alert_tenantID(ctx, field)
+			return ec.fieldContext_Alert_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -2159,7 +2160,7 @@ func (ec *executionContext) _Alert_tenantID(ctx context.Context, field graphql.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Alert_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Alert_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Alert", field, false, false, "String")
 }
 
@@ -2324,13 +2325,13 @@ func (ec *executionContext) fieldContext_Alert_status(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Alert", field, false, false, "AlertStatus")
 }
 
-func (ec *executionContext) _Alert_ruleID(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+func (ec *executionContext) _Alert_ruleId(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Alert_ruleID(ctx, field)
+			return ec.fieldContext_Alert_ruleId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.RuleID, nil
@@ -2343,7 +2344,7 @@ func (ec *executionContext) _Alert_ruleID(ctx context.Context, field graphql.Col
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Alert_ruleID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Alert_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Alert", field, false, false, "String")
 }
 
@@ -2485,13 +2486,13 @@ func (ec *executionContext) fieldContext_Alert_eventIds(_ context.Context, field
 	return graphql.NewScalarFieldContext("Alert", field, false, false, "String")
 }
 
-func (ec *executionContext) _Alert_assigneeID(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+func (ec *executionContext) _Alert_assigneeId(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Alert_assigneeID(ctx, field)
+			return ec.fieldContext_Alert_assigneeId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.AssigneeID, nil
@@ -2504,17 +2505,17 @@ func (ec *executionContext) _Alert_assigneeID(ctx context.Context, field graphql
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Alert_assigneeID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Alert_assigneeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Alert", field, false, false, "String")
 }
 
-func (ec *executionContext) _Alert_caseID(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+func (ec *executionContext) _Alert_caseId(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Alert_caseID(ctx, field)
+			return ec.fieldContext_Alert_caseId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CaseID, nil
@@ -2527,7 +2528,7 @@ func (ec *executionContext) _Alert_caseID(ctx context.Context, field graphql.Col
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Alert_caseID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Alert_caseId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Alert", field, false, false, "String")
 }
 
@@ -2627,6 +2628,38 @@ func (ec *executionContext) fieldContext_Alert_events(_ context.Context, field g
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SecurityEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Alert_rule(ctx context.Context, field graphql.CollectedField, obj *ent.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Alert().Rule(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DetectionRule) graphql.Marshaler {
+			return ec.marshalODetectionRule2ᚖgithubᚗcomᚋopswardᚋopswardᚋentᚐDetectionRule(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Alert",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DetectionRule(ctx, field)
 		},
 	}
 	return fc, nil
@@ -2797,13 +2830,13 @@ func (ec *executionContext) fieldContext_Asset_id(_ context.Context, field graph
 	return graphql.NewScalarFieldContext("Asset", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Asset_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.Asset) (ret graphql.Marshaler) {
+func (ec *executionContext) _Asset_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.Asset) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Asset_tenantID(ctx, field)
+			return ec.fieldContext_Asset_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -2816,7 +2849,7 @@ func (ec *executionContext) _Asset_tenantID(ctx context.Context, field graphql.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Asset_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Asset_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Asset", field, false, false, "String")
 }
 
@@ -3344,13 +3377,13 @@ func (ec *executionContext) fieldContext_AuditEntry_id(_ context.Context, field 
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "ID")
 }
 
-func (ec *executionContext) _AuditEntry_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_tenantID(ctx, field)
+			return ec.fieldContext_AuditEntry_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -3363,7 +3396,7 @@ func (ec *executionContext) _AuditEntry_tenantID(ctx context.Context, field grap
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AuditEntry_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_AuditEntry_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
@@ -3436,13 +3469,13 @@ func (ec *executionContext) fieldContext_AuditEntry_actorType(_ context.Context,
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_actorID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_actorId(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_actorID(ctx, field)
+			return ec.fieldContext_AuditEntry_actorId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ActorID, nil
@@ -3455,17 +3488,17 @@ func (ec *executionContext) _AuditEntry_actorID(ctx context.Context, field graph
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AuditEntry_actorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_AuditEntry_actorId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_actorTenantID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_actorTenantId(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_actorTenantID(ctx, field)
+			return ec.fieldContext_AuditEntry_actorTenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ActorTenantID, nil
@@ -3478,7 +3511,7 @@ func (ec *executionContext) _AuditEntry_actorTenantID(ctx context.Context, field
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AuditEntry_actorTenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_AuditEntry_actorTenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
@@ -3505,13 +3538,13 @@ func (ec *executionContext) fieldContext_AuditEntry_action(_ context.Context, fi
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEntry_targetID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEntry_targetId(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEntry_targetID(ctx, field)
+			return ec.fieldContext_AuditEntry_targetId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TargetID, nil
@@ -3524,7 +3557,7 @@ func (ec *executionContext) _AuditEntry_targetID(ctx context.Context, field grap
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AuditEntry_targetID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_AuditEntry_targetId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
@@ -3808,13 +3841,13 @@ func (ec *executionContext) fieldContext_CaseEntry_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("CaseEntry", field, false, false, "ID")
 }
 
-func (ec *executionContext) _CaseEntry_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseEntry_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseEntry_tenantID(ctx, field)
+			return ec.fieldContext_CaseEntry_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -3827,17 +3860,17 @@ func (ec *executionContext) _CaseEntry_tenantID(ctx context.Context, field graph
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CaseEntry_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CaseEntry_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseEntry_caseID(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseEntry_caseId(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseEntry_caseID(ctx, field)
+			return ec.fieldContext_CaseEntry_caseId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CaseID, nil
@@ -3850,7 +3883,7 @@ func (ec *executionContext) _CaseEntry_caseID(ctx context.Context, field graphql
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CaseEntry_caseID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CaseEntry_caseId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseEntry", field, false, false, "ID")
 }
 
@@ -3900,13 +3933,13 @@ func (ec *executionContext) fieldContext_CaseEntry_kind(_ context.Context, field
 	return graphql.NewScalarFieldContext("CaseEntry", field, false, false, "CaseEntryKind")
 }
 
-func (ec *executionContext) _CaseEntry_actorID(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseEntry_actorId(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseEntry_actorID(ctx, field)
+			return ec.fieldContext_CaseEntry_actorId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ActorID, nil
@@ -3919,7 +3952,7 @@ func (ec *executionContext) _CaseEntry_actorID(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CaseEntry_actorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CaseEntry_actorId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseEntry", field, false, false, "String")
 }
 
@@ -3946,13 +3979,13 @@ func (ec *executionContext) fieldContext_CaseEntry_message(_ context.Context, fi
 	return graphql.NewScalarFieldContext("CaseEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseEntry_refID(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseEntry_refId(ctx context.Context, field graphql.CollectedField, obj *ent.CaseEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseEntry_refID(ctx, field)
+			return ec.fieldContext_CaseEntry_refId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.RefID, nil
@@ -3965,7 +3998,7 @@ func (ec *executionContext) _CaseEntry_refID(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CaseEntry_refID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CaseEntry_refId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseEntry", field, false, false, "String")
 }
 
@@ -4189,13 +4222,13 @@ func (ec *executionContext) fieldContext_CaseTask_id(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("CaseTask", field, false, false, "ID")
 }
 
-func (ec *executionContext) _CaseTask_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.CaseTask) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseTask_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.CaseTask) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseTask_tenantID(ctx, field)
+			return ec.fieldContext_CaseTask_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -4208,7 +4241,7 @@ func (ec *executionContext) _CaseTask_tenantID(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CaseTask_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CaseTask_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseTask", field, false, false, "String")
 }
 
@@ -4258,13 +4291,13 @@ func (ec *executionContext) fieldContext_CaseTask_updatedAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("CaseTask", field, false, false, "Time")
 }
 
-func (ec *executionContext) _CaseTask_caseID(ctx context.Context, field graphql.CollectedField, obj *ent.CaseTask) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseTask_caseId(ctx context.Context, field graphql.CollectedField, obj *ent.CaseTask) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseTask_caseID(ctx, field)
+			return ec.fieldContext_CaseTask_caseId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CaseID, nil
@@ -4277,7 +4310,7 @@ func (ec *executionContext) _CaseTask_caseID(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CaseTask_caseID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CaseTask_caseId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseTask", field, false, false, "ID")
 }
 
@@ -4327,13 +4360,13 @@ func (ec *executionContext) fieldContext_CaseTask_done(_ context.Context, field 
 	return graphql.NewScalarFieldContext("CaseTask", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _CaseTask_assigneeID(ctx context.Context, field graphql.CollectedField, obj *ent.CaseTask) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseTask_assigneeId(ctx context.Context, field graphql.CollectedField, obj *ent.CaseTask) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CaseTask_assigneeID(ctx, field)
+			return ec.fieldContext_CaseTask_assigneeId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.AssigneeID, nil
@@ -4346,7 +4379,7 @@ func (ec *executionContext) _CaseTask_assigneeID(ctx context.Context, field grap
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CaseTask_assigneeID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_CaseTask_assigneeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CaseTask", field, false, false, "String")
 }
 
@@ -4405,13 +4438,13 @@ func (ec *executionContext) fieldContext_DetectionRule_id(_ context.Context, fie
 	return graphql.NewScalarFieldContext("DetectionRule", field, false, false, "ID")
 }
 
-func (ec *executionContext) _DetectionRule_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.DetectionRule) (ret graphql.Marshaler) {
+func (ec *executionContext) _DetectionRule_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.DetectionRule) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DetectionRule_tenantID(ctx, field)
+			return ec.fieldContext_DetectionRule_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -4424,7 +4457,7 @@ func (ec *executionContext) _DetectionRule_tenantID(ctx context.Context, field g
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_DetectionRule_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_DetectionRule_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DetectionRule", field, false, false, "String")
 }
 
@@ -4474,13 +4507,13 @@ func (ec *executionContext) fieldContext_DetectionRule_updatedAt(_ context.Conte
 	return graphql.NewScalarFieldContext("DetectionRule", field, false, false, "Time")
 }
 
-func (ec *executionContext) _DetectionRule_ruleID(ctx context.Context, field graphql.CollectedField, obj *ent.DetectionRule) (ret graphql.Marshaler) {
+func (ec *executionContext) _DetectionRule_ruleId(ctx context.Context, field graphql.CollectedField, obj *ent.DetectionRule) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DetectionRule_ruleID(ctx, field)
+			return ec.fieldContext_DetectionRule_ruleId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.RuleID, nil
@@ -4493,7 +4526,7 @@ func (ec *executionContext) _DetectionRule_ruleID(ctx context.Context, field gra
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_DetectionRule_ruleID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_DetectionRule_ruleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DetectionRule", field, false, false, "String")
 }
 
@@ -5030,13 +5063,13 @@ func (ec *executionContext) fieldContext_EscalationPolicy_id(_ context.Context, 
 	return graphql.NewScalarFieldContext("EscalationPolicy", field, false, false, "ID")
 }
 
-func (ec *executionContext) _EscalationPolicy_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.EscalationPolicy) (ret graphql.Marshaler) {
+func (ec *executionContext) _EscalationPolicy_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.EscalationPolicy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_EscalationPolicy_tenantID(ctx, field)
+			return ec.fieldContext_EscalationPolicy_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -5049,7 +5082,7 @@ func (ec *executionContext) _EscalationPolicy_tenantID(ctx context.Context, fiel
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_EscalationPolicy_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_EscalationPolicy_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EscalationPolicy", field, false, false, "String")
 }
 
@@ -5365,13 +5398,13 @@ func (ec *executionContext) fieldContext_Evidence_id(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Evidence", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Evidence_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _Evidence_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Evidence_tenantID(ctx, field)
+			return ec.fieldContext_Evidence_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -5384,17 +5417,17 @@ func (ec *executionContext) _Evidence_tenantID(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Evidence_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Evidence_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Evidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _Evidence_caseID(ctx context.Context, field graphql.CollectedField, obj *ent.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _Evidence_caseId(ctx context.Context, field graphql.CollectedField, obj *ent.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Evidence_caseID(ctx, field)
+			return ec.fieldContext_Evidence_caseId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.CaseID, nil
@@ -5407,7 +5440,7 @@ func (ec *executionContext) _Evidence_caseID(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Evidence_caseID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Evidence_caseId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Evidence", field, false, false, "ID")
 }
 
@@ -5636,13 +5669,13 @@ func (ec *executionContext) fieldContext_Incident_id(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Incident_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _Incident_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Incident_tenantID(ctx, field)
+			return ec.fieldContext_Incident_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -5655,7 +5688,7 @@ func (ec *executionContext) _Incident_tenantID(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Incident_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Incident_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
 }
 
@@ -5705,36 +5738,36 @@ func (ec *executionContext) fieldContext_Incident_updatedAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Incident", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Incident_monitorID(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _Incident_monitorId(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Incident_monitorID(ctx, field)
+			return ec.fieldContext_Incident_monitorId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.MonitorID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Incident_monitorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
+func (ec *executionContext) fieldContext_Incident_monitorId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Incident", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Incident_assetID(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _Incident_assetId(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Incident_assetID(ctx, field)
+			return ec.fieldContext_Incident_assetId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.AssetID, nil
@@ -5747,7 +5780,7 @@ func (ec *executionContext) _Incident_assetID(ctx context.Context, field graphql
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Incident_assetID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Incident_assetId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
 }
 
@@ -5820,13 +5853,13 @@ func (ec *executionContext) fieldContext_Incident_status(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Incident", field, false, false, "IncidentStatus")
 }
 
-func (ec *executionContext) _Incident_assigneeID(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _Incident_assigneeId(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Incident_assigneeID(ctx, field)
+			return ec.fieldContext_Incident_assigneeId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.AssigneeID, nil
@@ -5839,7 +5872,7 @@ func (ec *executionContext) _Incident_assigneeID(ctx context.Context, field grap
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Incident_assigneeID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Incident_assigneeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
 }
 
@@ -5958,13 +5991,13 @@ func (ec *executionContext) fieldContext_Incident_resolvedBy(_ context.Context, 
 	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
 }
 
-func (ec *executionContext) _Incident_parentID(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _Incident_parentId(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Incident_parentID(ctx, field)
+			return ec.fieldContext_Incident_parentId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ParentID, nil
@@ -5977,7 +6010,7 @@ func (ec *executionContext) _Incident_parentID(ctx context.Context, field graphq
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Incident_parentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Incident_parentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
 }
 
@@ -6027,13 +6060,13 @@ func (ec *executionContext) fieldContext_Incident_reopenCount(_ context.Context,
 	return graphql.NewScalarFieldContext("Incident", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Incident_escalationPolicyID(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _Incident_escalationPolicyId(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Incident_escalationPolicyID(ctx, field)
+			return ec.fieldContext_Incident_escalationPolicyId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.EscalationPolicyID, nil
@@ -6046,7 +6079,7 @@ func (ec *executionContext) _Incident_escalationPolicyID(ctx context.Context, fi
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Incident_escalationPolicyID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Incident_escalationPolicyId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Incident", field, false, false, "String")
 }
 
@@ -6090,6 +6123,38 @@ func (ec *executionContext) fieldContext_Incident_timeline(ctx context.Context, 
 	if fc.Args, err = ec.field_Incident_timeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Incident_monitor(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Incident_monitor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Monitor(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Monitor) graphql.Marshaler {
+			return ec.marshalOMonitor2ᚖgithubᚗcomᚋopswardᚋopswardᚋentᚐMonitor(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Incident_monitor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Incident",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Monitor(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -6259,13 +6324,13 @@ func (ec *executionContext) fieldContext_IncidentEntry_id(_ context.Context, fie
 	return graphql.NewScalarFieldContext("IncidentEntry", field, false, false, "ID")
 }
 
-func (ec *executionContext) _IncidentEntry_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.IncidentEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _IncidentEntry_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.IncidentEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_IncidentEntry_tenantID(ctx, field)
+			return ec.fieldContext_IncidentEntry_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -6278,17 +6343,17 @@ func (ec *executionContext) _IncidentEntry_tenantID(ctx context.Context, field g
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_IncidentEntry_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_IncidentEntry_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IncidentEntry", field, false, false, "String")
 }
 
-func (ec *executionContext) _IncidentEntry_incidentID(ctx context.Context, field graphql.CollectedField, obj *ent.IncidentEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _IncidentEntry_incidentId(ctx context.Context, field graphql.CollectedField, obj *ent.IncidentEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_IncidentEntry_incidentID(ctx, field)
+			return ec.fieldContext_IncidentEntry_incidentId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.IncidentID, nil
@@ -6301,7 +6366,7 @@ func (ec *executionContext) _IncidentEntry_incidentID(ctx context.Context, field
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_IncidentEntry_incidentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_IncidentEntry_incidentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IncidentEntry", field, false, false, "ID")
 }
 
@@ -6351,13 +6416,13 @@ func (ec *executionContext) fieldContext_IncidentEntry_kind(_ context.Context, f
 	return graphql.NewScalarFieldContext("IncidentEntry", field, false, false, "IncidentEntryKind")
 }
 
-func (ec *executionContext) _IncidentEntry_actorID(ctx context.Context, field graphql.CollectedField, obj *ent.IncidentEntry) (ret graphql.Marshaler) {
+func (ec *executionContext) _IncidentEntry_actorId(ctx context.Context, field graphql.CollectedField, obj *ent.IncidentEntry) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_IncidentEntry_actorID(ctx, field)
+			return ec.fieldContext_IncidentEntry_actorId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ActorID, nil
@@ -6370,7 +6435,7 @@ func (ec *executionContext) _IncidentEntry_actorID(ctx context.Context, field gr
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_IncidentEntry_actorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_IncidentEntry_actorId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IncidentEntry", field, false, false, "String")
 }
 
@@ -6787,13 +6852,13 @@ func (ec *executionContext) fieldContext_Indicator_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Indicator", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Indicator_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.Indicator) (ret graphql.Marshaler) {
+func (ec *executionContext) _Indicator_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.Indicator) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Indicator_tenantID(ctx, field)
+			return ec.fieldContext_Indicator_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -6806,7 +6871,7 @@ func (ec *executionContext) _Indicator_tenantID(ctx context.Context, field graph
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Indicator_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Indicator_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Indicator", field, false, false, "String")
 }
 
@@ -6856,13 +6921,13 @@ func (ec *executionContext) fieldContext_Indicator_updatedAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("Indicator", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Indicator_listID(ctx context.Context, field graphql.CollectedField, obj *ent.Indicator) (ret graphql.Marshaler) {
+func (ec *executionContext) _Indicator_listId(ctx context.Context, field graphql.CollectedField, obj *ent.Indicator) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Indicator_listID(ctx, field)
+			return ec.fieldContext_Indicator_listId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ListID, nil
@@ -6875,7 +6940,7 @@ func (ec *executionContext) _Indicator_listID(ctx context.Context, field graphql
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Indicator_listID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Indicator_listId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Indicator", field, false, false, "String")
 }
 
@@ -7251,13 +7316,13 @@ func (ec *executionContext) fieldContext_IndicatorList_id(_ context.Context, fie
 	return graphql.NewScalarFieldContext("IndicatorList", field, false, false, "ID")
 }
 
-func (ec *executionContext) _IndicatorList_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.IndicatorList) (ret graphql.Marshaler) {
+func (ec *executionContext) _IndicatorList_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.IndicatorList) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_IndicatorList_tenantID(ctx, field)
+			return ec.fieldContext_IndicatorList_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -7270,7 +7335,7 @@ func (ec *executionContext) _IndicatorList_tenantID(ctx context.Context, field g
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_IndicatorList_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_IndicatorList_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IndicatorList", field, false, false, "String")
 }
 
@@ -7623,13 +7688,13 @@ func (ec *executionContext) fieldContext_Invitation_id(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Invitation", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Invitation_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Invitation_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.Invitation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Invitation_tenantID(ctx, field)
+			return ec.fieldContext_Invitation_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -7642,7 +7707,7 @@ func (ec *executionContext) _Invitation_tenantID(ctx context.Context, field grap
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Invitation_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Invitation_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Invitation", field, false, false, "String")
 }
 
@@ -7853,13 +7918,13 @@ func (ec *executionContext) fieldContext_LogSource_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("LogSource", field, false, false, "ID")
 }
 
-func (ec *executionContext) _LogSource_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.LogSource) (ret graphql.Marshaler) {
+func (ec *executionContext) _LogSource_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.LogSource) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LogSource_tenantID(ctx, field)
+			return ec.fieldContext_LogSource_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -7872,7 +7937,7 @@ func (ec *executionContext) _LogSource_tenantID(ctx context.Context, field graph
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_LogSource_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_LogSource_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LogSource", field, false, false, "String")
 }
 
@@ -8271,13 +8336,13 @@ func (ec *executionContext) fieldContext_MaintenanceWindow_id(_ context.Context,
 	return graphql.NewScalarFieldContext("MaintenanceWindow", field, false, false, "ID")
 }
 
-func (ec *executionContext) _MaintenanceWindow_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.MaintenanceWindow) (ret graphql.Marshaler) {
+func (ec *executionContext) _MaintenanceWindow_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.MaintenanceWindow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MaintenanceWindow_tenantID(ctx, field)
+			return ec.fieldContext_MaintenanceWindow_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -8290,7 +8355,7 @@ func (ec *executionContext) _MaintenanceWindow_tenantID(ctx context.Context, fie
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_MaintenanceWindow_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_MaintenanceWindow_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MaintenanceWindow", field, false, false, "String")
 }
 
@@ -8781,27 +8846,27 @@ func (ec *executionContext) fieldContext_Membership_id(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Membership", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Membership_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Membership_tenantID(ctx, field)
+			return ec.fieldContext_Membership_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+			return ec.marshalNID2string(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Membership_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Membership", field, false, false, "String")
+func (ec *executionContext) fieldContext_Membership_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Membership", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Membership_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Membership) (ret graphql.Marshaler) {
@@ -8850,13 +8915,13 @@ func (ec *executionContext) fieldContext_Membership_updatedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("Membership", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Membership_userID(ctx context.Context, field graphql.CollectedField, obj *ent.Membership) (ret graphql.Marshaler) {
+func (ec *executionContext) _Membership_userId(ctx context.Context, field graphql.CollectedField, obj *ent.Membership) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Membership_userID(ctx, field)
+			return ec.fieldContext_Membership_userId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.UserID, nil
@@ -8869,7 +8934,7 @@ func (ec *executionContext) _Membership_userID(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Membership_userID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Membership_userId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Membership", field, false, false, "ID")
 }
 
@@ -8923,6 +8988,38 @@ func (ec *executionContext) fieldContext_Membership_user(_ context.Context, fiel
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Membership_tenant(ctx context.Context, field graphql.CollectedField, obj *ent.Membership) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Membership_tenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Tenant) graphql.Marshaler {
+			return ec.marshalNTenant2ᚖgithubᚗcomᚋopswardᚋopswardᚋentᚐTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Membership_tenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Membership",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tenant(ctx, field)
 		},
 	}
 	return fc, nil
@@ -9093,13 +9190,13 @@ func (ec *executionContext) fieldContext_Monitor_id(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Monitor", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Monitor_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.Monitor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Monitor_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.Monitor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Monitor_tenantID(ctx, field)
+			return ec.fieldContext_Monitor_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -9112,7 +9209,7 @@ func (ec *executionContext) _Monitor_tenantID(ctx context.Context, field graphql
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Monitor_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Monitor_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Monitor", field, false, false, "String")
 }
 
@@ -9162,13 +9259,13 @@ func (ec *executionContext) fieldContext_Monitor_updatedAt(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Monitor", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Monitor_assetID(ctx context.Context, field graphql.CollectedField, obj *ent.Monitor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Monitor_assetId(ctx context.Context, field graphql.CollectedField, obj *ent.Monitor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Monitor_assetID(ctx, field)
+			return ec.fieldContext_Monitor_assetId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.AssetID, nil
@@ -9181,7 +9278,7 @@ func (ec *executionContext) _Monitor_assetID(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Monitor_assetID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Monitor_assetId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Monitor", field, false, false, "ID")
 }
 
@@ -9415,13 +9512,13 @@ func (ec *executionContext) fieldContext_Monitor_slaTarget(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Monitor", field, false, false, "Float")
 }
 
-func (ec *executionContext) _Monitor_escalationPolicyID(ctx context.Context, field graphql.CollectedField, obj *ent.Monitor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Monitor_escalationPolicyId(ctx context.Context, field graphql.CollectedField, obj *ent.Monitor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Monitor_escalationPolicyID(ctx, field)
+			return ec.fieldContext_Monitor_escalationPolicyId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.EscalationPolicyID, nil
@@ -9434,7 +9531,7 @@ func (ec *executionContext) _Monitor_escalationPolicyID(ctx context.Context, fie
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Monitor_escalationPolicyID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Monitor_escalationPolicyId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Monitor", field, false, false, "String")
 }
 
@@ -9622,13 +9719,13 @@ func (ec *executionContext) fieldContext_Monitor_lastMessage(_ context.Context, 
 	return graphql.NewScalarFieldContext("Monitor", field, false, false, "String")
 }
 
-func (ec *executionContext) _Monitor_openIncidentID(ctx context.Context, field graphql.CollectedField, obj *ent.Monitor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Monitor_openIncidentId(ctx context.Context, field graphql.CollectedField, obj *ent.Monitor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Monitor_openIncidentID(ctx, field)
+			return ec.fieldContext_Monitor_openIncidentId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.OpenIncidentID, nil
@@ -9641,7 +9738,7 @@ func (ec *executionContext) _Monitor_openIncidentID(ctx context.Context, field g
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Monitor_openIncidentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Monitor_openIncidentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Monitor", field, false, false, "String")
 }
 
@@ -9976,13 +10073,13 @@ func (ec *executionContext) fieldContext_NotificationChannel_id(_ context.Contex
 	return graphql.NewScalarFieldContext("NotificationChannel", field, false, false, "ID")
 }
 
-func (ec *executionContext) _NotificationChannel_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationChannel) (ret graphql.Marshaler) {
+func (ec *executionContext) _NotificationChannel_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.NotificationChannel) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_NotificationChannel_tenantID(ctx, field)
+			return ec.fieldContext_NotificationChannel_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -9995,7 +10092,7 @@ func (ec *executionContext) _NotificationChannel_tenantID(ctx context.Context, f
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_NotificationChannel_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_NotificationChannel_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NotificationChannel", field, false, false, "String")
 }
 
@@ -10440,13 +10537,13 @@ func (ec *executionContext) fieldContext_Playbook_id(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Playbook", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Playbook_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.Playbook) (ret graphql.Marshaler) {
+func (ec *executionContext) _Playbook_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.Playbook) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Playbook_tenantID(ctx, field)
+			return ec.fieldContext_Playbook_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -10459,7 +10556,7 @@ func (ec *executionContext) _Playbook_tenantID(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Playbook_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Playbook_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Playbook", field, false, false, "String")
 }
 
@@ -10766,13 +10863,13 @@ func (ec *executionContext) fieldContext_PlaybookRun_id(_ context.Context, field
 	return graphql.NewScalarFieldContext("PlaybookRun", field, false, false, "ID")
 }
 
-func (ec *executionContext) _PlaybookRun_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.PlaybookRun) (ret graphql.Marshaler) {
+func (ec *executionContext) _PlaybookRun_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.PlaybookRun) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PlaybookRun_tenantID(ctx, field)
+			return ec.fieldContext_PlaybookRun_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -10785,7 +10882,7 @@ func (ec *executionContext) _PlaybookRun_tenantID(ctx context.Context, field gra
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_PlaybookRun_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_PlaybookRun_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PlaybookRun", field, false, false, "String")
 }
 
@@ -10835,13 +10932,13 @@ func (ec *executionContext) fieldContext_PlaybookRun_updatedAt(_ context.Context
 	return graphql.NewScalarFieldContext("PlaybookRun", field, false, false, "Time")
 }
 
-func (ec *executionContext) _PlaybookRun_playbookID(ctx context.Context, field graphql.CollectedField, obj *ent.PlaybookRun) (ret graphql.Marshaler) {
+func (ec *executionContext) _PlaybookRun_playbookId(ctx context.Context, field graphql.CollectedField, obj *ent.PlaybookRun) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PlaybookRun_playbookID(ctx, field)
+			return ec.fieldContext_PlaybookRun_playbookId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.PlaybookID, nil
@@ -10854,17 +10951,17 @@ func (ec *executionContext) _PlaybookRun_playbookID(ctx context.Context, field g
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_PlaybookRun_playbookID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_PlaybookRun_playbookId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PlaybookRun", field, false, false, "String")
 }
 
-func (ec *executionContext) _PlaybookRun_alertID(ctx context.Context, field graphql.CollectedField, obj *ent.PlaybookRun) (ret graphql.Marshaler) {
+func (ec *executionContext) _PlaybookRun_alertId(ctx context.Context, field graphql.CollectedField, obj *ent.PlaybookRun) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PlaybookRun_alertID(ctx, field)
+			return ec.fieldContext_PlaybookRun_alertId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.AlertID, nil
@@ -10877,7 +10974,7 @@ func (ec *executionContext) _PlaybookRun_alertID(ctx context.Context, field grap
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_PlaybookRun_alertID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_PlaybookRun_alertId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PlaybookRun", field, false, false, "String")
 }
 
@@ -13434,13 +13531,13 @@ func (ec *executionContext) fieldContext_SecurityCase_id(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("SecurityCase", field, false, false, "ID")
 }
 
-func (ec *executionContext) _SecurityCase_tenantID(ctx context.Context, field graphql.CollectedField, obj *ent.SecurityCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _SecurityCase_tenantId(ctx context.Context, field graphql.CollectedField, obj *ent.SecurityCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SecurityCase_tenantID(ctx, field)
+			return ec.fieldContext_SecurityCase_tenantId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.TenantID, nil
@@ -13453,7 +13550,7 @@ func (ec *executionContext) _SecurityCase_tenantID(ctx context.Context, field gr
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SecurityCase_tenantID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_SecurityCase_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SecurityCase", field, false, false, "String")
 }
 
@@ -13595,13 +13692,13 @@ func (ec *executionContext) fieldContext_SecurityCase_severity(_ context.Context
 	return graphql.NewScalarFieldContext("SecurityCase", field, false, false, "SecurityCaseSeverity")
 }
 
-func (ec *executionContext) _SecurityCase_assigneeID(ctx context.Context, field graphql.CollectedField, obj *ent.SecurityCase) (ret graphql.Marshaler) {
+func (ec *executionContext) _SecurityCase_assigneeId(ctx context.Context, field graphql.CollectedField, obj *ent.SecurityCase) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SecurityCase_assigneeID(ctx, field)
+			return ec.fieldContext_SecurityCase_assigneeId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.AssigneeID, nil
@@ -13614,7 +13711,7 @@ func (ec *executionContext) _SecurityCase_assigneeID(ctx context.Context, field 
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_SecurityCase_assigneeID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_SecurityCase_assigneeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SecurityCase", field, false, false, "String")
 }
 
@@ -14176,13 +14273,13 @@ func (ec *executionContext) fieldContext_Tenant_updatedAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Tenant", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Tenant_parentID(ctx context.Context, field graphql.CollectedField, obj *ent.Tenant) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tenant_parentId(ctx context.Context, field graphql.CollectedField, obj *ent.Tenant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Tenant_parentID(ctx, field)
+			return ec.fieldContext_Tenant_parentId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ParentID, nil
@@ -14195,7 +14292,7 @@ func (ec *executionContext) _Tenant_parentID(ctx context.Context, field graphql.
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Tenant_parentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Tenant_parentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Tenant", field, false, false, "ID")
 }
 
@@ -15041,7 +15138,7 @@ func (ec *executionContext) unmarshalInputAPIKeyWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "prefix", "prefixNEQ", "prefixIn", "prefixNotIn", "prefixGT", "prefixGTE", "prefixLT", "prefixLTE", "prefixContains", "prefixHasPrefix", "prefixHasSuffix", "prefixEqualFold", "prefixContainsFold", "createdBy", "createdByNEQ", "createdByIn", "createdByNotIn", "createdByGT", "createdByGTE", "createdByLT", "createdByLTE", "createdByContains", "createdByHasPrefix", "createdByHasSuffix", "createdByEqualFold", "createdByContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "lastUsedAt", "lastUsedAtNEQ", "lastUsedAtIn", "lastUsedAtNotIn", "lastUsedAtGT", "lastUsedAtGTE", "lastUsedAtLT", "lastUsedAtLTE", "lastUsedAtIsNil", "lastUsedAtNotNil", "revokedAt", "revokedAtNEQ", "revokedAtIn", "revokedAtNotIn", "revokedAtGT", "revokedAtGTE", "revokedAtLT", "revokedAtLTE", "revokedAtIsNil", "revokedAtNotNil"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "prefix", "prefixNEQ", "prefixIn", "prefixNotIn", "prefixGT", "prefixGTE", "prefixLT", "prefixLTE", "prefixContains", "prefixHasPrefix", "prefixHasSuffix", "prefixEqualFold", "prefixContainsFold", "createdBy", "createdByNEQ", "createdByIn", "createdByNotIn", "createdByGT", "createdByGTE", "createdByLT", "createdByLTE", "createdByContains", "createdByHasPrefix", "createdByHasSuffix", "createdByEqualFold", "createdByContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "lastUsedAt", "lastUsedAtNEQ", "lastUsedAtIn", "lastUsedAtNotIn", "lastUsedAtGT", "lastUsedAtGTE", "lastUsedAtLT", "lastUsedAtLTE", "lastUsedAtIsNil", "lastUsedAtNotNil", "revokedAt", "revokedAtNEQ", "revokedAtIn", "revokedAtNotIn", "revokedAtGT", "revokedAtGTE", "revokedAtLT", "revokedAtLTE", "revokedAtIsNil", "revokedAtNotNil"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15139,92 +15236,92 @@ func (ec *executionContext) unmarshalInputAPIKeyWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -15906,7 +16003,7 @@ func (ec *executionContext) unmarshalInputAlertWhereInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "severity", "severityNEQ", "severityIn", "severityNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "ruleID", "ruleIDNEQ", "ruleIDIn", "ruleIDNotIn", "ruleIDGT", "ruleIDGTE", "ruleIDLT", "ruleIDLTE", "ruleIDContains", "ruleIDHasPrefix", "ruleIDHasSuffix", "ruleIDEqualFold", "ruleIDContainsFold", "ruleAuthor", "ruleAuthorNEQ", "ruleAuthorIn", "ruleAuthorNotIn", "ruleAuthorGT", "ruleAuthorGTE", "ruleAuthorLT", "ruleAuthorLTE", "ruleAuthorContains", "ruleAuthorHasPrefix", "ruleAuthorHasSuffix", "ruleAuthorEqualFold", "ruleAuthorContainsFold", "count", "countNEQ", "countIn", "countNotIn", "countGT", "countGTE", "countLT", "countLTE", "firstSeen", "firstSeenNEQ", "firstSeenIn", "firstSeenNotIn", "firstSeenGT", "firstSeenGTE", "firstSeenLT", "firstSeenLTE", "lastSeen", "lastSeenNEQ", "lastSeenIn", "lastSeenNotIn", "lastSeenGT", "lastSeenGTE", "lastSeenLT", "lastSeenLTE", "assigneeID", "assigneeIDNEQ", "assigneeIDIn", "assigneeIDNotIn", "assigneeIDGT", "assigneeIDGTE", "assigneeIDLT", "assigneeIDLTE", "assigneeIDContains", "assigneeIDHasPrefix", "assigneeIDHasSuffix", "assigneeIDIsNil", "assigneeIDNotNil", "assigneeIDEqualFold", "assigneeIDContainsFold", "caseID", "caseIDNEQ", "caseIDIn", "caseIDNotIn", "caseIDGT", "caseIDGTE", "caseIDLT", "caseIDLTE", "caseIDContains", "caseIDHasPrefix", "caseIDHasSuffix", "caseIDIsNil", "caseIDNotNil", "caseIDEqualFold", "caseIDContainsFold", "ackedAt", "ackedAtNEQ", "ackedAtIn", "ackedAtNotIn", "ackedAtGT", "ackedAtGTE", "ackedAtLT", "ackedAtLTE", "ackedAtIsNil", "ackedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "severity", "severityNEQ", "severityIn", "severityNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "ruleId", "ruleIdNEQ", "ruleIdIn", "ruleIdNotIn", "ruleIdGT", "ruleIdGTE", "ruleIdLT", "ruleIdLTE", "ruleIdContains", "ruleIdHasPrefix", "ruleIdHasSuffix", "ruleIdEqualFold", "ruleIdContainsFold", "ruleAuthor", "ruleAuthorNEQ", "ruleAuthorIn", "ruleAuthorNotIn", "ruleAuthorGT", "ruleAuthorGTE", "ruleAuthorLT", "ruleAuthorLTE", "ruleAuthorContains", "ruleAuthorHasPrefix", "ruleAuthorHasSuffix", "ruleAuthorEqualFold", "ruleAuthorContainsFold", "count", "countNEQ", "countIn", "countNotIn", "countGT", "countGTE", "countLT", "countLTE", "firstSeen", "firstSeenNEQ", "firstSeenIn", "firstSeenNotIn", "firstSeenGT", "firstSeenGTE", "firstSeenLT", "firstSeenLTE", "lastSeen", "lastSeenNEQ", "lastSeenIn", "lastSeenNotIn", "lastSeenGT", "lastSeenGTE", "lastSeenLT", "lastSeenLTE", "assigneeId", "assigneeIdNEQ", "assigneeIdIn", "assigneeIdNotIn", "assigneeIdGT", "assigneeIdGTE", "assigneeIdLT", "assigneeIdLTE", "assigneeIdContains", "assigneeIdHasPrefix", "assigneeIdHasSuffix", "assigneeIdIsNil", "assigneeIdNotNil", "assigneeIdEqualFold", "assigneeIdContainsFold", "caseId", "caseIdNEQ", "caseIdIn", "caseIdNotIn", "caseIdGT", "caseIdGTE", "caseIdLT", "caseIdLTE", "caseIdContains", "caseIdHasPrefix", "caseIdHasSuffix", "caseIdIsNil", "caseIdNotNil", "caseIdEqualFold", "caseIdContainsFold", "ackedAt", "ackedAtNEQ", "ackedAtIn", "ackedAtNotIn", "ackedAtGT", "ackedAtGTE", "ackedAtLT", "ackedAtLTE", "ackedAtIsNil", "ackedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16004,92 +16101,92 @@ func (ec *executionContext) unmarshalInputAlertWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -16473,92 +16570,92 @@ func (ec *executionContext) unmarshalInputAlertWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.StatusNotIn = data
-		case "ruleID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleID"))
+		case "ruleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleID = data
-		case "ruleIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDNEQ"))
+		case "ruleIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDNEQ = data
-		case "ruleIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDIn"))
+		case "ruleIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDIn = data
-		case "ruleIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDNotIn"))
+		case "ruleIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDNotIn = data
-		case "ruleIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDGT"))
+		case "ruleIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDGT = data
-		case "ruleIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDGTE"))
+		case "ruleIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDGTE = data
-		case "ruleIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDLT"))
+		case "ruleIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDLT = data
-		case "ruleIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDLTE"))
+		case "ruleIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDLTE = data
-		case "ruleIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDContains"))
+		case "ruleIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDContains = data
-		case "ruleIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDHasPrefix"))
+		case "ruleIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDHasPrefix = data
-		case "ruleIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDHasSuffix"))
+		case "ruleIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDHasSuffix = data
-		case "ruleIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDEqualFold"))
+		case "ruleIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDEqualFold = data
-		case "ruleIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDContainsFold"))
+		case "ruleIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -16823,211 +16920,211 @@ func (ec *executionContext) unmarshalInputAlertWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.LastSeenLTE = data
-		case "assigneeID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeID"))
+		case "assigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeID = data
-		case "assigneeIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDNEQ"))
+		case "assigneeIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDNEQ = data
-		case "assigneeIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDIn"))
+		case "assigneeIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDIn = data
-		case "assigneeIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDNotIn"))
+		case "assigneeIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDNotIn = data
-		case "assigneeIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDGT"))
+		case "assigneeIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDGT = data
-		case "assigneeIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDGTE"))
+		case "assigneeIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDGTE = data
-		case "assigneeIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDLT"))
+		case "assigneeIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDLT = data
-		case "assigneeIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDLTE"))
+		case "assigneeIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDLTE = data
-		case "assigneeIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDContains"))
+		case "assigneeIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDContains = data
-		case "assigneeIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDHasPrefix"))
+		case "assigneeIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDHasPrefix = data
-		case "assigneeIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDHasSuffix"))
+		case "assigneeIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDHasSuffix = data
-		case "assigneeIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDIsNil"))
+		case "assigneeIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDIsNil = data
-		case "assigneeIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDNotNil"))
+		case "assigneeIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDNotNil = data
-		case "assigneeIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDEqualFold"))
+		case "assigneeIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDEqualFold = data
-		case "assigneeIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDContainsFold"))
+		case "assigneeIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDContainsFold = data
-		case "caseID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseID"))
+		case "caseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseID = data
-		case "caseIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDNEQ"))
+		case "caseIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDNEQ = data
-		case "caseIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDIn"))
+		case "caseIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDIn = data
-		case "caseIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDNotIn"))
+		case "caseIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDNotIn = data
-		case "caseIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDGT"))
+		case "caseIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDGT = data
-		case "caseIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDGTE"))
+		case "caseIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDGTE = data
-		case "caseIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDLT"))
+		case "caseIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDLT = data
-		case "caseIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDLTE"))
+		case "caseIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDLTE = data
-		case "caseIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDContains"))
+		case "caseIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDContains = data
-		case "caseIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDHasPrefix"))
+		case "caseIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDHasPrefix = data
-		case "caseIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDHasSuffix"))
+		case "caseIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDHasSuffix = data
-		case "caseIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDIsNil"))
+		case "caseIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDIsNil = data
-		case "caseIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDNotNil"))
+		case "caseIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDNotNil = data
-		case "caseIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDEqualFold"))
+		case "caseIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDEqualFold = data
-		case "caseIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDContainsFold"))
+		case "caseIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -17254,7 +17351,7 @@ func (ec *executionContext) unmarshalInputAssetWhereInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "address", "addressNEQ", "addressIn", "addressNotIn", "addressGT", "addressGTE", "addressLT", "addressLTE", "addressContains", "addressHasPrefix", "addressHasSuffix", "addressEqualFold", "addressContainsFold", "criticality", "criticalityNEQ", "criticalityIn", "criticalityNotIn", "site", "siteNEQ", "siteIn", "siteNotIn", "siteGT", "siteGTE", "siteLT", "siteLTE", "siteContains", "siteHasPrefix", "siteHasSuffix", "siteEqualFold", "siteContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "hasMonitors", "hasMonitorsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "address", "addressNEQ", "addressIn", "addressNotIn", "addressGT", "addressGTE", "addressLT", "addressLTE", "addressContains", "addressHasPrefix", "addressHasSuffix", "addressEqualFold", "addressContainsFold", "criticality", "criticalityNEQ", "criticalityIn", "criticalityNotIn", "site", "siteNEQ", "siteIn", "siteNotIn", "siteGT", "siteGTE", "siteLT", "siteLTE", "siteContains", "siteHasPrefix", "siteHasSuffix", "siteEqualFold", "siteContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "hasMonitors", "hasMonitorsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17352,92 +17449,92 @@ func (ec *executionContext) unmarshalInputAssetWhereInput(ctx context.Context, o
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -18070,7 +18167,7 @@ func (ec *executionContext) unmarshalInputAuditEntryWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "seq", "seqNEQ", "seqIn", "seqNotIn", "seqGT", "seqGTE", "seqLT", "seqLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "actorType", "actorTypeNEQ", "actorTypeIn", "actorTypeNotIn", "actorTypeGT", "actorTypeGTE", "actorTypeLT", "actorTypeLTE", "actorTypeContains", "actorTypeHasPrefix", "actorTypeHasSuffix", "actorTypeEqualFold", "actorTypeContainsFold", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDGT", "actorIDGTE", "actorIDLT", "actorIDLTE", "actorIDContains", "actorIDHasPrefix", "actorIDHasSuffix", "actorIDEqualFold", "actorIDContainsFold", "actorTenantID", "actorTenantIDNEQ", "actorTenantIDIn", "actorTenantIDNotIn", "actorTenantIDGT", "actorTenantIDGTE", "actorTenantIDLT", "actorTenantIDLTE", "actorTenantIDContains", "actorTenantIDHasPrefix", "actorTenantIDHasSuffix", "actorTenantIDEqualFold", "actorTenantIDContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "targetID", "targetIDNEQ", "targetIDIn", "targetIDNotIn", "targetIDGT", "targetIDGTE", "targetIDLT", "targetIDLTE", "targetIDContains", "targetIDHasPrefix", "targetIDHasSuffix", "targetIDEqualFold", "targetIDContainsFold", "ip", "ipNEQ", "ipIn", "ipNotIn", "ipGT", "ipGTE", "ipLT", "ipLTE", "ipContains", "ipHasPrefix", "ipHasSuffix", "ipEqualFold", "ipContainsFold", "userAgent", "userAgentNEQ", "userAgentIn", "userAgentNotIn", "userAgentGT", "userAgentGTE", "userAgentLT", "userAgentLTE", "userAgentContains", "userAgentHasPrefix", "userAgentHasSuffix", "userAgentEqualFold", "userAgentContainsFold", "detail", "detailNEQ", "detailIn", "detailNotIn", "detailGT", "detailGTE", "detailLT", "detailLTE", "detailContains", "detailHasPrefix", "detailHasSuffix", "detailEqualFold", "detailContainsFold", "prevHash", "prevHashNEQ", "prevHashIn", "prevHashNotIn", "prevHashGT", "prevHashGTE", "prevHashLT", "prevHashLTE", "prevHashContains", "prevHashHasPrefix", "prevHashHasSuffix", "prevHashEqualFold", "prevHashContainsFold", "hash", "hashNEQ", "hashIn", "hashNotIn", "hashGT", "hashGTE", "hashLT", "hashLTE", "hashContains", "hashHasPrefix", "hashHasSuffix", "hashEqualFold", "hashContainsFold"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "seq", "seqNEQ", "seqIn", "seqNotIn", "seqGT", "seqGTE", "seqLT", "seqLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "actorType", "actorTypeNEQ", "actorTypeIn", "actorTypeNotIn", "actorTypeGT", "actorTypeGTE", "actorTypeLT", "actorTypeLTE", "actorTypeContains", "actorTypeHasPrefix", "actorTypeHasSuffix", "actorTypeEqualFold", "actorTypeContainsFold", "actorId", "actorIdNEQ", "actorIdIn", "actorIdNotIn", "actorIdGT", "actorIdGTE", "actorIdLT", "actorIdLTE", "actorIdContains", "actorIdHasPrefix", "actorIdHasSuffix", "actorIdEqualFold", "actorIdContainsFold", "actorTenantId", "actorTenantIdNEQ", "actorTenantIdIn", "actorTenantIdNotIn", "actorTenantIdGT", "actorTenantIdGTE", "actorTenantIdLT", "actorTenantIdLTE", "actorTenantIdContains", "actorTenantIdHasPrefix", "actorTenantIdHasSuffix", "actorTenantIdEqualFold", "actorTenantIdContainsFold", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "targetId", "targetIdNEQ", "targetIdIn", "targetIdNotIn", "targetIdGT", "targetIdGTE", "targetIdLT", "targetIdLTE", "targetIdContains", "targetIdHasPrefix", "targetIdHasSuffix", "targetIdEqualFold", "targetIdContainsFold", "ip", "ipNEQ", "ipIn", "ipNotIn", "ipGT", "ipGTE", "ipLT", "ipLTE", "ipContains", "ipHasPrefix", "ipHasSuffix", "ipEqualFold", "ipContainsFold", "userAgent", "userAgentNEQ", "userAgentIn", "userAgentNotIn", "userAgentGT", "userAgentGTE", "userAgentLT", "userAgentLTE", "userAgentContains", "userAgentHasPrefix", "userAgentHasSuffix", "userAgentEqualFold", "userAgentContainsFold", "detail", "detailNEQ", "detailIn", "detailNotIn", "detailGT", "detailGTE", "detailLT", "detailLTE", "detailContains", "detailHasPrefix", "detailHasSuffix", "detailEqualFold", "detailContainsFold", "prevHash", "prevHashNEQ", "prevHashIn", "prevHashNotIn", "prevHashGT", "prevHashGTE", "prevHashLT", "prevHashLTE", "prevHashContains", "prevHashHasPrefix", "prevHashHasSuffix", "prevHashEqualFold", "prevHashContainsFold", "hash", "hashNEQ", "hashIn", "hashNotIn", "hashGT", "hashGTE", "hashLT", "hashLTE", "hashContains", "hashHasPrefix", "hashHasSuffix", "hashEqualFold", "hashContainsFold"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18168,92 +18265,92 @@ func (ec *executionContext) unmarshalInputAuditEntryWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -18462,183 +18559,183 @@ func (ec *executionContext) unmarshalInputAuditEntryWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.ActorTypeContainsFold = data
-		case "actorID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorID"))
+		case "actorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorID = data
-		case "actorIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNEQ"))
+		case "actorIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNEQ = data
-		case "actorIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDIn"))
+		case "actorIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDIn = data
-		case "actorIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNotIn"))
+		case "actorIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNotIn = data
-		case "actorIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDGT"))
+		case "actorIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDGT = data
-		case "actorIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDGTE"))
+		case "actorIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDGTE = data
-		case "actorIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDLT"))
+		case "actorIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDLT = data
-		case "actorIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDLTE"))
+		case "actorIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDLTE = data
-		case "actorIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDContains"))
+		case "actorIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDContains = data
-		case "actorIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDHasPrefix"))
+		case "actorIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDHasPrefix = data
-		case "actorIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDHasSuffix"))
+		case "actorIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDHasSuffix = data
-		case "actorIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDEqualFold"))
+		case "actorIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDEqualFold = data
-		case "actorIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDContainsFold"))
+		case "actorIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDContainsFold = data
-		case "actorTenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantID"))
+		case "actorTenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorTenantID = data
-		case "actorTenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIDNEQ"))
+		case "actorTenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorTenantIDNEQ = data
-		case "actorTenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIDIn"))
+		case "actorTenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorTenantIDIn = data
-		case "actorTenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIDNotIn"))
+		case "actorTenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorTenantIDNotIn = data
-		case "actorTenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIDGT"))
+		case "actorTenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorTenantIDGT = data
-		case "actorTenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIDGTE"))
+		case "actorTenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorTenantIDGTE = data
-		case "actorTenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIDLT"))
+		case "actorTenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorTenantIDLT = data
-		case "actorTenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIDLTE"))
+		case "actorTenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorTenantIDLTE = data
-		case "actorTenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIDContains"))
+		case "actorTenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorTenantIDContains = data
-		case "actorTenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIDHasPrefix"))
+		case "actorTenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorTenantIDHasPrefix = data
-		case "actorTenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIDHasSuffix"))
+		case "actorTenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorTenantIDHasSuffix = data
-		case "actorTenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIDEqualFold"))
+		case "actorTenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorTenantIDEqualFold = data
-		case "actorTenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIDContainsFold"))
+		case "actorTenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorTenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -18735,92 +18832,92 @@ func (ec *executionContext) unmarshalInputAuditEntryWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.ActionContainsFold = data
-		case "targetID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetID"))
+		case "targetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TargetID = data
-		case "targetIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDNEQ"))
+		case "targetIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TargetIDNEQ = data
-		case "targetIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDIn"))
+		case "targetIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TargetIDIn = data
-		case "targetIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDNotIn"))
+		case "targetIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TargetIDNotIn = data
-		case "targetIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDGT"))
+		case "targetIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TargetIDGT = data
-		case "targetIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDGTE"))
+		case "targetIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TargetIDGTE = data
-		case "targetIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDLT"))
+		case "targetIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TargetIDLT = data
-		case "targetIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDLTE"))
+		case "targetIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TargetIDLTE = data
-		case "targetIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDContains"))
+		case "targetIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TargetIDContains = data
-		case "targetIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDHasPrefix"))
+		case "targetIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TargetIDHasPrefix = data
-		case "targetIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDHasSuffix"))
+		case "targetIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TargetIDHasSuffix = data
-		case "targetIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDEqualFold"))
+		case "targetIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TargetIDEqualFold = data
-		case "targetIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIDContainsFold"))
+		case "targetIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targetIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -19362,7 +19459,7 @@ func (ec *executionContext) unmarshalInputCaseEntryWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "caseID", "caseIDNEQ", "caseIDIn", "caseIDNotIn", "caseIDGT", "caseIDGTE", "caseIDLT", "caseIDLTE", "caseIDContains", "caseIDHasPrefix", "caseIDHasSuffix", "caseIDEqualFold", "caseIDContainsFold", "at", "atNEQ", "atIn", "atNotIn", "atGT", "atGTE", "atLT", "atLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDGT", "actorIDGTE", "actorIDLT", "actorIDLTE", "actorIDContains", "actorIDHasPrefix", "actorIDHasSuffix", "actorIDEqualFold", "actorIDContainsFold", "message", "messageNEQ", "messageIn", "messageNotIn", "messageGT", "messageGTE", "messageLT", "messageLTE", "messageContains", "messageHasPrefix", "messageHasSuffix", "messageEqualFold", "messageContainsFold", "refID", "refIDNEQ", "refIDIn", "refIDNotIn", "refIDGT", "refIDGTE", "refIDLT", "refIDLTE", "refIDContains", "refIDHasPrefix", "refIDHasSuffix", "refIDEqualFold", "refIDContainsFold", "hasCase", "hasCaseWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "caseId", "caseIdNEQ", "caseIdIn", "caseIdNotIn", "caseIdGT", "caseIdGTE", "caseIdLT", "caseIdLTE", "caseIdContains", "caseIdHasPrefix", "caseIdHasSuffix", "caseIdEqualFold", "caseIdContainsFold", "at", "atNEQ", "atIn", "atNotIn", "atGT", "atGTE", "atLT", "atLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "actorId", "actorIdNEQ", "actorIdIn", "actorIdNotIn", "actorIdGT", "actorIdGTE", "actorIdLT", "actorIdLTE", "actorIdContains", "actorIdHasPrefix", "actorIdHasSuffix", "actorIdEqualFold", "actorIdContainsFold", "message", "messageNEQ", "messageIn", "messageNotIn", "messageGT", "messageGTE", "messageLT", "messageLTE", "messageContains", "messageHasPrefix", "messageHasSuffix", "messageEqualFold", "messageContainsFold", "refId", "refIdNEQ", "refIdIn", "refIdNotIn", "refIdGT", "refIdGTE", "refIdLT", "refIdLTE", "refIdContains", "refIdHasPrefix", "refIdHasSuffix", "refIdEqualFold", "refIdContainsFold", "hasCase", "hasCaseWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19460,183 +19557,183 @@ func (ec *executionContext) unmarshalInputCaseEntryWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContainsFold = data
-		case "caseID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseID"))
+		case "caseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseID = data
-		case "caseIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDNEQ"))
+		case "caseIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDNEQ = data
-		case "caseIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDIn"))
+		case "caseIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDIn = data
-		case "caseIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDNotIn"))
+		case "caseIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDNotIn = data
-		case "caseIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDGT"))
+		case "caseIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDGT = data
-		case "caseIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDGTE"))
+		case "caseIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDGTE = data
-		case "caseIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDLT"))
+		case "caseIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDLT = data
-		case "caseIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDLTE"))
+		case "caseIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDLTE = data
-		case "caseIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDContains"))
+		case "caseIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDContains = data
-		case "caseIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDHasPrefix"))
+		case "caseIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDHasPrefix = data
-		case "caseIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDHasSuffix"))
+		case "caseIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDHasSuffix = data
-		case "caseIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDEqualFold"))
+		case "caseIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDEqualFold = data
-		case "caseIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDContainsFold"))
+		case "caseIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -19726,92 +19823,92 @@ func (ec *executionContext) unmarshalInputCaseEntryWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.KindNotIn = data
-		case "actorID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorID"))
+		case "actorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorID = data
-		case "actorIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNEQ"))
+		case "actorIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNEQ = data
-		case "actorIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDIn"))
+		case "actorIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDIn = data
-		case "actorIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNotIn"))
+		case "actorIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNotIn = data
-		case "actorIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDGT"))
+		case "actorIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDGT = data
-		case "actorIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDGTE"))
+		case "actorIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDGTE = data
-		case "actorIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDLT"))
+		case "actorIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDLT = data
-		case "actorIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDLTE"))
+		case "actorIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDLTE = data
-		case "actorIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDContains"))
+		case "actorIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDContains = data
-		case "actorIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDHasPrefix"))
+		case "actorIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDHasPrefix = data
-		case "actorIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDHasSuffix"))
+		case "actorIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDHasSuffix = data
-		case "actorIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDEqualFold"))
+		case "actorIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDEqualFold = data
-		case "actorIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDContainsFold"))
+		case "actorIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -19908,92 +20005,92 @@ func (ec *executionContext) unmarshalInputCaseEntryWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.MessageContainsFold = data
-		case "refID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refID"))
+		case "refId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefID = data
-		case "refIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIDNEQ"))
+		case "refIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefIDNEQ = data
-		case "refIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIDIn"))
+		case "refIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefIDIn = data
-		case "refIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIDNotIn"))
+		case "refIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefIDNotIn = data
-		case "refIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIDGT"))
+		case "refIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefIDGT = data
-		case "refIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIDGTE"))
+		case "refIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefIDGTE = data
-		case "refIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIDLT"))
+		case "refIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefIDLT = data
-		case "refIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIDLTE"))
+		case "refIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefIDLTE = data
-		case "refIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIDContains"))
+		case "refIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefIDContains = data
-		case "refIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIDHasPrefix"))
+		case "refIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefIDHasPrefix = data
-		case "refIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIDHasSuffix"))
+		case "refIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefIDHasSuffix = data
-		case "refIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIDEqualFold"))
+		case "refIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RefIDEqualFold = data
-		case "refIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIDContainsFold"))
+		case "refIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("refIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -20094,7 +20191,7 @@ func (ec *executionContext) unmarshalInputCaseTaskWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "caseID", "caseIDNEQ", "caseIDIn", "caseIDNotIn", "caseIDGT", "caseIDGTE", "caseIDLT", "caseIDLTE", "caseIDContains", "caseIDHasPrefix", "caseIDHasSuffix", "caseIDEqualFold", "caseIDContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "done", "doneNEQ", "assigneeID", "assigneeIDNEQ", "assigneeIDIn", "assigneeIDNotIn", "assigneeIDGT", "assigneeIDGTE", "assigneeIDLT", "assigneeIDLTE", "assigneeIDContains", "assigneeIDHasPrefix", "assigneeIDHasSuffix", "assigneeIDIsNil", "assigneeIDNotNil", "assigneeIDEqualFold", "assigneeIDContainsFold", "hasCase", "hasCaseWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "caseId", "caseIdNEQ", "caseIdIn", "caseIdNotIn", "caseIdGT", "caseIdGTE", "caseIdLT", "caseIdLTE", "caseIdContains", "caseIdHasPrefix", "caseIdHasSuffix", "caseIdEqualFold", "caseIdContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "done", "doneNEQ", "assigneeId", "assigneeIdNEQ", "assigneeIdIn", "assigneeIdNotIn", "assigneeIdGT", "assigneeIdGTE", "assigneeIdLT", "assigneeIdLTE", "assigneeIdContains", "assigneeIdHasPrefix", "assigneeIdHasSuffix", "assigneeIdIsNil", "assigneeIdNotNil", "assigneeIdEqualFold", "assigneeIdContainsFold", "hasCase", "hasCaseWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20192,92 +20289,92 @@ func (ec *executionContext) unmarshalInputCaseTaskWhereInput(ctx context.Context
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -20395,92 +20492,92 @@ func (ec *executionContext) unmarshalInputCaseTaskWhereInput(ctx context.Context
 				return it, err
 			}
 			it.UpdatedAtLTE = data
-		case "caseID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseID"))
+		case "caseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseID = data
-		case "caseIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDNEQ"))
+		case "caseIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDNEQ = data
-		case "caseIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDIn"))
+		case "caseIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDIn = data
-		case "caseIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDNotIn"))
+		case "caseIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDNotIn = data
-		case "caseIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDGT"))
+		case "caseIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDGT = data
-		case "caseIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDGTE"))
+		case "caseIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDGTE = data
-		case "caseIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDLT"))
+		case "caseIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDLT = data
-		case "caseIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDLTE"))
+		case "caseIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDLTE = data
-		case "caseIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDContains"))
+		case "caseIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDContains = data
-		case "caseIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDHasPrefix"))
+		case "caseIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDHasPrefix = data
-		case "caseIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDHasSuffix"))
+		case "caseIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDHasSuffix = data
-		case "caseIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDEqualFold"))
+		case "caseIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDEqualFold = data
-		case "caseIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDContainsFold"))
+		case "caseIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -20591,106 +20688,106 @@ func (ec *executionContext) unmarshalInputCaseTaskWhereInput(ctx context.Context
 				return it, err
 			}
 			it.DoneNEQ = data
-		case "assigneeID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeID"))
+		case "assigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeID = data
-		case "assigneeIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDNEQ"))
+		case "assigneeIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDNEQ = data
-		case "assigneeIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDIn"))
+		case "assigneeIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDIn = data
-		case "assigneeIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDNotIn"))
+		case "assigneeIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDNotIn = data
-		case "assigneeIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDGT"))
+		case "assigneeIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDGT = data
-		case "assigneeIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDGTE"))
+		case "assigneeIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDGTE = data
-		case "assigneeIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDLT"))
+		case "assigneeIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDLT = data
-		case "assigneeIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDLTE"))
+		case "assigneeIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDLTE = data
-		case "assigneeIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDContains"))
+		case "assigneeIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDContains = data
-		case "assigneeIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDHasPrefix"))
+		case "assigneeIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDHasPrefix = data
-		case "assigneeIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDHasSuffix"))
+		case "assigneeIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDHasSuffix = data
-		case "assigneeIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDIsNil"))
+		case "assigneeIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDIsNil = data
-		case "assigneeIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDNotNil"))
+		case "assigneeIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDNotNil = data
-		case "assigneeIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDEqualFold"))
+		case "assigneeIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDEqualFold = data
-		case "assigneeIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDContainsFold"))
+		case "assigneeIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -20791,7 +20888,7 @@ func (ec *executionContext) unmarshalInputDetectionRuleWhereInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "ruleID", "ruleIDNEQ", "ruleIDIn", "ruleIDNotIn", "ruleIDGT", "ruleIDGTE", "ruleIDLT", "ruleIDLTE", "ruleIDContains", "ruleIDHasPrefix", "ruleIDHasSuffix", "ruleIDEqualFold", "ruleIDContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "author", "authorNEQ", "authorIn", "authorNotIn", "authorGT", "authorGTE", "authorLT", "authorLTE", "authorContains", "authorHasPrefix", "authorHasSuffix", "authorEqualFold", "authorContainsFold", "level", "levelNEQ", "levelIn", "levelNotIn", "levelGT", "levelGTE", "levelLT", "levelLTE", "levelContains", "levelHasPrefix", "levelHasSuffix", "levelEqualFold", "levelContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "statusGT", "statusGTE", "statusLT", "statusLTE", "statusContains", "statusHasPrefix", "statusHasSuffix", "statusEqualFold", "statusContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "product", "productNEQ", "productIn", "productNotIn", "productGT", "productGTE", "productLT", "productLTE", "productContains", "productHasPrefix", "productHasSuffix", "productEqualFold", "productContainsFold", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "categoryGT", "categoryGTE", "categoryLT", "categoryLTE", "categoryContains", "categoryHasPrefix", "categoryHasSuffix", "categoryEqualFold", "categoryContainsFold", "service", "serviceNEQ", "serviceIn", "serviceNotIn", "serviceGT", "serviceGTE", "serviceLT", "serviceLTE", "serviceContains", "serviceHasPrefix", "serviceHasSuffix", "serviceEqualFold", "serviceContainsFold", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "enabled", "enabledNEQ", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceEqualFold", "sourceContainsFold"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "ruleId", "ruleIdNEQ", "ruleIdIn", "ruleIdNotIn", "ruleIdGT", "ruleIdGTE", "ruleIdLT", "ruleIdLTE", "ruleIdContains", "ruleIdHasPrefix", "ruleIdHasSuffix", "ruleIdEqualFold", "ruleIdContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "author", "authorNEQ", "authorIn", "authorNotIn", "authorGT", "authorGTE", "authorLT", "authorLTE", "authorContains", "authorHasPrefix", "authorHasSuffix", "authorEqualFold", "authorContainsFold", "level", "levelNEQ", "levelIn", "levelNotIn", "levelGT", "levelGTE", "levelLT", "levelLTE", "levelContains", "levelHasPrefix", "levelHasSuffix", "levelEqualFold", "levelContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "statusGT", "statusGTE", "statusLT", "statusLTE", "statusContains", "statusHasPrefix", "statusHasSuffix", "statusEqualFold", "statusContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "product", "productNEQ", "productIn", "productNotIn", "productGT", "productGTE", "productLT", "productLTE", "productContains", "productHasPrefix", "productHasSuffix", "productEqualFold", "productContainsFold", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "categoryGT", "categoryGTE", "categoryLT", "categoryLTE", "categoryContains", "categoryHasPrefix", "categoryHasSuffix", "categoryEqualFold", "categoryContainsFold", "service", "serviceNEQ", "serviceIn", "serviceNotIn", "serviceGT", "serviceGTE", "serviceLT", "serviceLTE", "serviceContains", "serviceHasPrefix", "serviceHasSuffix", "serviceEqualFold", "serviceContainsFold", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "enabled", "enabledNEQ", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceEqualFold", "sourceContainsFold"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20889,92 +20986,92 @@ func (ec *executionContext) unmarshalInputDetectionRuleWhereInput(ctx context.Co
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -21092,92 +21189,92 @@ func (ec *executionContext) unmarshalInputDetectionRuleWhereInput(ctx context.Co
 				return it, err
 			}
 			it.UpdatedAtLTE = data
-		case "ruleID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleID"))
+		case "ruleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleID = data
-		case "ruleIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDNEQ"))
+		case "ruleIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDNEQ = data
-		case "ruleIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDIn"))
+		case "ruleIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDIn = data
-		case "ruleIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDNotIn"))
+		case "ruleIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDNotIn = data
-		case "ruleIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDGT"))
+		case "ruleIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDGT = data
-		case "ruleIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDGTE"))
+		case "ruleIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDGTE = data
-		case "ruleIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDLT"))
+		case "ruleIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDLT = data
-		case "ruleIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDLTE"))
+		case "ruleIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDLTE = data
-		case "ruleIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDContains"))
+		case "ruleIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDContains = data
-		case "ruleIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDHasPrefix"))
+		case "ruleIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDHasPrefix = data
-		case "ruleIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDHasSuffix"))
+		case "ruleIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDHasSuffix = data
-		case "ruleIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDEqualFold"))
+		case "ruleIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDEqualFold = data
-		case "ruleIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDContainsFold"))
+		case "ruleIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -22181,7 +22278,7 @@ func (ec *executionContext) unmarshalInputEscalationPolicyWhereInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "repeat", "repeatNEQ", "repeatIn", "repeatNotIn", "repeatGT", "repeatGTE", "repeatLT", "repeatLTE", "repeatAfterSeconds", "repeatAfterSecondsNEQ", "repeatAfterSecondsIn", "repeatAfterSecondsNotIn", "repeatAfterSecondsGT", "repeatAfterSecondsGTE", "repeatAfterSecondsLT", "repeatAfterSecondsLTE"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "repeat", "repeatNEQ", "repeatIn", "repeatNotIn", "repeatGT", "repeatGTE", "repeatLT", "repeatLTE", "repeatAfterSeconds", "repeatAfterSecondsNEQ", "repeatAfterSecondsIn", "repeatAfterSecondsNotIn", "repeatAfterSecondsGT", "repeatAfterSecondsGTE", "repeatAfterSecondsLT", "repeatAfterSecondsLTE"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22279,92 +22376,92 @@ func (ec *executionContext) unmarshalInputEscalationPolicyWhereInput(ctx context
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -22713,7 +22810,7 @@ func (ec *executionContext) unmarshalInputEvidenceWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "caseID", "caseIDNEQ", "caseIDIn", "caseIDNotIn", "caseIDGT", "caseIDGTE", "caseIDLT", "caseIDLTE", "caseIDContains", "caseIDHasPrefix", "caseIDHasSuffix", "caseIDEqualFold", "caseIDContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "contentType", "contentTypeNEQ", "contentTypeIn", "contentTypeNotIn", "contentTypeGT", "contentTypeGTE", "contentTypeLT", "contentTypeLTE", "contentTypeContains", "contentTypeHasPrefix", "contentTypeHasSuffix", "contentTypeEqualFold", "contentTypeContainsFold", "size", "sizeNEQ", "sizeIn", "sizeNotIn", "sizeGT", "sizeGTE", "sizeLT", "sizeLTE", "sha256", "sha256NEQ", "sha256In", "sha256NotIn", "sha256GT", "sha256GTE", "sha256LT", "sha256LTE", "sha256Contains", "sha256HasPrefix", "sha256HasSuffix", "sha256EqualFold", "sha256ContainsFold", "addedBy", "addedByNEQ", "addedByIn", "addedByNotIn", "addedByGT", "addedByGTE", "addedByLT", "addedByLTE", "addedByContains", "addedByHasPrefix", "addedByHasSuffix", "addedByEqualFold", "addedByContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "hasCase", "hasCaseWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "caseId", "caseIdNEQ", "caseIdIn", "caseIdNotIn", "caseIdGT", "caseIdGTE", "caseIdLT", "caseIdLTE", "caseIdContains", "caseIdHasPrefix", "caseIdHasSuffix", "caseIdEqualFold", "caseIdContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "contentType", "contentTypeNEQ", "contentTypeIn", "contentTypeNotIn", "contentTypeGT", "contentTypeGTE", "contentTypeLT", "contentTypeLTE", "contentTypeContains", "contentTypeHasPrefix", "contentTypeHasSuffix", "contentTypeEqualFold", "contentTypeContainsFold", "size", "sizeNEQ", "sizeIn", "sizeNotIn", "sizeGT", "sizeGTE", "sizeLT", "sizeLTE", "sha256", "sha256NEQ", "sha256In", "sha256NotIn", "sha256GT", "sha256GTE", "sha256LT", "sha256LTE", "sha256Contains", "sha256HasPrefix", "sha256HasSuffix", "sha256EqualFold", "sha256ContainsFold", "addedBy", "addedByNEQ", "addedByIn", "addedByNotIn", "addedByGT", "addedByGTE", "addedByLT", "addedByLTE", "addedByContains", "addedByHasPrefix", "addedByHasSuffix", "addedByEqualFold", "addedByContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "hasCase", "hasCaseWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22811,183 +22908,183 @@ func (ec *executionContext) unmarshalInputEvidenceWhereInput(ctx context.Context
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContainsFold = data
-		case "caseID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseID"))
+		case "caseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseID = data
-		case "caseIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDNEQ"))
+		case "caseIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDNEQ = data
-		case "caseIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDIn"))
+		case "caseIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDIn = data
-		case "caseIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDNotIn"))
+		case "caseIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDNotIn = data
-		case "caseIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDGT"))
+		case "caseIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDGT = data
-		case "caseIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDGTE"))
+		case "caseIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDGTE = data
-		case "caseIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDLT"))
+		case "caseIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDLT = data
-		case "caseIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDLTE"))
+		case "caseIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDLTE = data
-		case "caseIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDContains"))
+		case "caseIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDContains = data
-		case "caseIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDHasPrefix"))
+		case "caseIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDHasPrefix = data
-		case "caseIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDHasSuffix"))
+		case "caseIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDHasSuffix = data
-		case "caseIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDEqualFold"))
+		case "caseIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.CaseIDEqualFold = data
-		case "caseIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIDContainsFold"))
+		case "caseIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -23564,7 +23661,7 @@ func (ec *executionContext) unmarshalInputIncidentEntryWhereInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "incidentID", "incidentIDNEQ", "incidentIDIn", "incidentIDNotIn", "incidentIDGT", "incidentIDGTE", "incidentIDLT", "incidentIDLTE", "incidentIDContains", "incidentIDHasPrefix", "incidentIDHasSuffix", "incidentIDEqualFold", "incidentIDContainsFold", "at", "atNEQ", "atIn", "atNotIn", "atGT", "atGTE", "atLT", "atLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "actorID", "actorIDNEQ", "actorIDIn", "actorIDNotIn", "actorIDGT", "actorIDGTE", "actorIDLT", "actorIDLTE", "actorIDContains", "actorIDHasPrefix", "actorIDHasSuffix", "actorIDEqualFold", "actorIDContainsFold", "message", "messageNEQ", "messageIn", "messageNotIn", "messageGT", "messageGTE", "messageLT", "messageLTE", "messageContains", "messageHasPrefix", "messageHasSuffix", "messageEqualFold", "messageContainsFold", "hasIncident", "hasIncidentWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "incidentId", "incidentIdNEQ", "incidentIdIn", "incidentIdNotIn", "incidentIdGT", "incidentIdGTE", "incidentIdLT", "incidentIdLTE", "incidentIdContains", "incidentIdHasPrefix", "incidentIdHasSuffix", "incidentIdEqualFold", "incidentIdContainsFold", "at", "atNEQ", "atIn", "atNotIn", "atGT", "atGTE", "atLT", "atLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "actorId", "actorIdNEQ", "actorIdIn", "actorIdNotIn", "actorIdGT", "actorIdGTE", "actorIdLT", "actorIdLTE", "actorIdContains", "actorIdHasPrefix", "actorIdHasSuffix", "actorIdEqualFold", "actorIdContainsFold", "message", "messageNEQ", "messageIn", "messageNotIn", "messageGT", "messageGTE", "messageLT", "messageLTE", "messageContains", "messageHasPrefix", "messageHasSuffix", "messageEqualFold", "messageContainsFold", "hasIncident", "hasIncidentWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23662,183 +23759,183 @@ func (ec *executionContext) unmarshalInputIncidentEntryWhereInput(ctx context.Co
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContainsFold = data
-		case "incidentID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentID"))
+		case "incidentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IncidentID = data
-		case "incidentIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIDNEQ"))
+		case "incidentIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IncidentIDNEQ = data
-		case "incidentIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIDIn"))
+		case "incidentIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IncidentIDIn = data
-		case "incidentIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIDNotIn"))
+		case "incidentIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IncidentIDNotIn = data
-		case "incidentIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIDGT"))
+		case "incidentIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IncidentIDGT = data
-		case "incidentIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIDGTE"))
+		case "incidentIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IncidentIDGTE = data
-		case "incidentIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIDLT"))
+		case "incidentIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IncidentIDLT = data
-		case "incidentIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIDLTE"))
+		case "incidentIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IncidentIDLTE = data
-		case "incidentIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIDContains"))
+		case "incidentIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IncidentIDContains = data
-		case "incidentIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIDHasPrefix"))
+		case "incidentIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IncidentIDHasPrefix = data
-		case "incidentIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIDHasSuffix"))
+		case "incidentIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IncidentIDHasSuffix = data
-		case "incidentIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIDEqualFold"))
+		case "incidentIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IncidentIDEqualFold = data
-		case "incidentIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIDContainsFold"))
+		case "incidentIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidentIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -23928,92 +24025,92 @@ func (ec *executionContext) unmarshalInputIncidentEntryWhereInput(ctx context.Co
 				return it, err
 			}
 			it.KindNotIn = data
-		case "actorID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorID"))
+		case "actorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorID = data
-		case "actorIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNEQ"))
+		case "actorIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNEQ = data
-		case "actorIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDIn"))
+		case "actorIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDIn = data
-		case "actorIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDNotIn"))
+		case "actorIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDNotIn = data
-		case "actorIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDGT"))
+		case "actorIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDGT = data
-		case "actorIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDGTE"))
+		case "actorIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDGTE = data
-		case "actorIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDLT"))
+		case "actorIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDLT = data
-		case "actorIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDLTE"))
+		case "actorIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDLTE = data
-		case "actorIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDContains"))
+		case "actorIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDContains = data
-		case "actorIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDHasPrefix"))
+		case "actorIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDHasPrefix = data
-		case "actorIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDHasSuffix"))
+		case "actorIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDHasSuffix = data
-		case "actorIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDEqualFold"))
+		case "actorIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ActorIDEqualFold = data
-		case "actorIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIDContainsFold"))
+		case "actorIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -24205,7 +24302,7 @@ func (ec *executionContext) unmarshalInputIncidentWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "monitorID", "monitorIDNEQ", "monitorIDIn", "monitorIDNotIn", "monitorIDGT", "monitorIDGTE", "monitorIDLT", "monitorIDLTE", "monitorIDContains", "monitorIDHasPrefix", "monitorIDHasSuffix", "monitorIDIsNil", "monitorIDNotNil", "monitorIDEqualFold", "monitorIDContainsFold", "assetID", "assetIDNEQ", "assetIDIn", "assetIDNotIn", "assetIDGT", "assetIDGTE", "assetIDLT", "assetIDLTE", "assetIDContains", "assetIDHasPrefix", "assetIDHasSuffix", "assetIDIsNil", "assetIDNotNil", "assetIDEqualFold", "assetIDContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "severity", "severityNEQ", "severityIn", "severityNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "assigneeID", "assigneeIDNEQ", "assigneeIDIn", "assigneeIDNotIn", "assigneeIDGT", "assigneeIDGTE", "assigneeIDLT", "assigneeIDLTE", "assigneeIDContains", "assigneeIDHasPrefix", "assigneeIDHasSuffix", "assigneeIDIsNil", "assigneeIDNotNil", "assigneeIDEqualFold", "assigneeIDContainsFold", "openedAt", "openedAtNEQ", "openedAtIn", "openedAtNotIn", "openedAtGT", "openedAtGTE", "openedAtLT", "openedAtLTE", "ackedAt", "ackedAtNEQ", "ackedAtIn", "ackedAtNotIn", "ackedAtGT", "ackedAtGTE", "ackedAtLT", "ackedAtLTE", "ackedAtIsNil", "ackedAtNotNil", "ackedBy", "ackedByNEQ", "ackedByIn", "ackedByNotIn", "ackedByGT", "ackedByGTE", "ackedByLT", "ackedByLTE", "ackedByContains", "ackedByHasPrefix", "ackedByHasSuffix", "ackedByIsNil", "ackedByNotNil", "ackedByEqualFold", "ackedByContainsFold", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "resolvedBy", "resolvedByNEQ", "resolvedByIn", "resolvedByNotIn", "resolvedByGT", "resolvedByGTE", "resolvedByLT", "resolvedByLTE", "resolvedByContains", "resolvedByHasPrefix", "resolvedByHasSuffix", "resolvedByIsNil", "resolvedByNotNil", "resolvedByEqualFold", "resolvedByContainsFold", "parentID", "parentIDNEQ", "parentIDIn", "parentIDNotIn", "parentIDGT", "parentIDGTE", "parentIDLT", "parentIDLTE", "parentIDContains", "parentIDHasPrefix", "parentIDHasSuffix", "parentIDIsNil", "parentIDNotNil", "parentIDEqualFold", "parentIDContainsFold", "suppressed", "suppressedNEQ", "reopenCount", "reopenCountNEQ", "reopenCountIn", "reopenCountNotIn", "reopenCountGT", "reopenCountGTE", "reopenCountLT", "reopenCountLTE", "escalationPolicyID", "escalationPolicyIDNEQ", "escalationPolicyIDIn", "escalationPolicyIDNotIn", "escalationPolicyIDGT", "escalationPolicyIDGTE", "escalationPolicyIDLT", "escalationPolicyIDLTE", "escalationPolicyIDContains", "escalationPolicyIDHasPrefix", "escalationPolicyIDHasSuffix", "escalationPolicyIDIsNil", "escalationPolicyIDNotNil", "escalationPolicyIDEqualFold", "escalationPolicyIDContainsFold", "hasTimeline", "hasTimelineWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "monitorId", "monitorIdNEQ", "monitorIdIn", "monitorIdNotIn", "monitorIdGT", "monitorIdGTE", "monitorIdLT", "monitorIdLTE", "monitorIdContains", "monitorIdHasPrefix", "monitorIdHasSuffix", "monitorIdIsNil", "monitorIdNotNil", "monitorIdEqualFold", "monitorIdContainsFold", "assetId", "assetIdNEQ", "assetIdIn", "assetIdNotIn", "assetIdGT", "assetIdGTE", "assetIdLT", "assetIdLTE", "assetIdContains", "assetIdHasPrefix", "assetIdHasSuffix", "assetIdIsNil", "assetIdNotNil", "assetIdEqualFold", "assetIdContainsFold", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "severity", "severityNEQ", "severityIn", "severityNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "assigneeId", "assigneeIdNEQ", "assigneeIdIn", "assigneeIdNotIn", "assigneeIdGT", "assigneeIdGTE", "assigneeIdLT", "assigneeIdLTE", "assigneeIdContains", "assigneeIdHasPrefix", "assigneeIdHasSuffix", "assigneeIdIsNil", "assigneeIdNotNil", "assigneeIdEqualFold", "assigneeIdContainsFold", "openedAt", "openedAtNEQ", "openedAtIn", "openedAtNotIn", "openedAtGT", "openedAtGTE", "openedAtLT", "openedAtLTE", "ackedAt", "ackedAtNEQ", "ackedAtIn", "ackedAtNotIn", "ackedAtGT", "ackedAtGTE", "ackedAtLT", "ackedAtLTE", "ackedAtIsNil", "ackedAtNotNil", "ackedBy", "ackedByNEQ", "ackedByIn", "ackedByNotIn", "ackedByGT", "ackedByGTE", "ackedByLT", "ackedByLTE", "ackedByContains", "ackedByHasPrefix", "ackedByHasSuffix", "ackedByIsNil", "ackedByNotNil", "ackedByEqualFold", "ackedByContainsFold", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "resolvedBy", "resolvedByNEQ", "resolvedByIn", "resolvedByNotIn", "resolvedByGT", "resolvedByGTE", "resolvedByLT", "resolvedByLTE", "resolvedByContains", "resolvedByHasPrefix", "resolvedByHasSuffix", "resolvedByIsNil", "resolvedByNotNil", "resolvedByEqualFold", "resolvedByContainsFold", "parentId", "parentIdNEQ", "parentIdIn", "parentIdNotIn", "parentIdGT", "parentIdGTE", "parentIdLT", "parentIdLTE", "parentIdContains", "parentIdHasPrefix", "parentIdHasSuffix", "parentIdIsNil", "parentIdNotNil", "parentIdEqualFold", "parentIdContainsFold", "suppressed", "suppressedNEQ", "reopenCount", "reopenCountNEQ", "reopenCountIn", "reopenCountNotIn", "reopenCountGT", "reopenCountGTE", "reopenCountLT", "reopenCountLTE", "escalationPolicyId", "escalationPolicyIdNEQ", "escalationPolicyIdIn", "escalationPolicyIdNotIn", "escalationPolicyIdGT", "escalationPolicyIdGTE", "escalationPolicyIdLT", "escalationPolicyIdLTE", "escalationPolicyIdContains", "escalationPolicyIdHasPrefix", "escalationPolicyIdHasSuffix", "escalationPolicyIdIsNil", "escalationPolicyIdNotNil", "escalationPolicyIdEqualFold", "escalationPolicyIdContainsFold", "hasTimeline", "hasTimelineWith", "hasMonitor", "hasMonitorWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24303,92 +24400,92 @@ func (ec *executionContext) unmarshalInputIncidentWhereInput(ctx context.Context
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -24506,211 +24603,211 @@ func (ec *executionContext) unmarshalInputIncidentWhereInput(ctx context.Context
 				return it, err
 			}
 			it.UpdatedAtLTE = data
-		case "monitorID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorID"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "monitorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MonitorID = data
-		case "monitorIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIDNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "monitorIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIdNEQ"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MonitorIDNEQ = data
-		case "monitorIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIDIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		case "monitorIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIdIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MonitorIDIn = data
-		case "monitorIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIDNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		case "monitorIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIdNotIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MonitorIDNotIn = data
-		case "monitorIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIDGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "monitorIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIdGT"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MonitorIDGT = data
-		case "monitorIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIDGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "monitorIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIdGTE"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MonitorIDGTE = data
-		case "monitorIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIDLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "monitorIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIdLT"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MonitorIDLT = data
-		case "monitorIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIDLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "monitorIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIdLTE"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MonitorIDLTE = data
-		case "monitorIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIDContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "monitorIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIdContains"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MonitorIDContains = data
-		case "monitorIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIDHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "monitorIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIdHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MonitorIDHasPrefix = data
-		case "monitorIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIDHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "monitorIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIdHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MonitorIDHasSuffix = data
-		case "monitorIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIDIsNil"))
+		case "monitorIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MonitorIDIsNil = data
-		case "monitorIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIDNotNil"))
+		case "monitorIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MonitorIDNotNil = data
-		case "monitorIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIDEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "monitorIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIdEqualFold"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MonitorIDEqualFold = data
-		case "monitorIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIDContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "monitorIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monitorIdContainsFold"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.MonitorIDContainsFold = data
-		case "assetID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetID"))
+		case "assetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetID = data
-		case "assetIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDNEQ"))
+		case "assetIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDNEQ = data
-		case "assetIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDIn"))
+		case "assetIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDIn = data
-		case "assetIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDNotIn"))
+		case "assetIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDNotIn = data
-		case "assetIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDGT"))
+		case "assetIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDGT = data
-		case "assetIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDGTE"))
+		case "assetIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDGTE = data
-		case "assetIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDLT"))
+		case "assetIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDLT = data
-		case "assetIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDLTE"))
+		case "assetIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDLTE = data
-		case "assetIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDContains"))
+		case "assetIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDContains = data
-		case "assetIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDHasPrefix"))
+		case "assetIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDHasPrefix = data
-		case "assetIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDHasSuffix"))
+		case "assetIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDHasSuffix = data
-		case "assetIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDIsNil"))
+		case "assetIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDIsNil = data
-		case "assetIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDNotNil"))
+		case "assetIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDNotNil = data
-		case "assetIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDEqualFold"))
+		case "assetIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDEqualFold = data
-		case "assetIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDContainsFold"))
+		case "assetIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -24863,106 +24960,106 @@ func (ec *executionContext) unmarshalInputIncidentWhereInput(ctx context.Context
 				return it, err
 			}
 			it.StatusNotIn = data
-		case "assigneeID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeID"))
+		case "assigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeID = data
-		case "assigneeIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDNEQ"))
+		case "assigneeIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDNEQ = data
-		case "assigneeIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDIn"))
+		case "assigneeIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDIn = data
-		case "assigneeIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDNotIn"))
+		case "assigneeIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDNotIn = data
-		case "assigneeIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDGT"))
+		case "assigneeIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDGT = data
-		case "assigneeIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDGTE"))
+		case "assigneeIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDGTE = data
-		case "assigneeIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDLT"))
+		case "assigneeIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDLT = data
-		case "assigneeIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDLTE"))
+		case "assigneeIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDLTE = data
-		case "assigneeIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDContains"))
+		case "assigneeIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDContains = data
-		case "assigneeIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDHasPrefix"))
+		case "assigneeIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDHasPrefix = data
-		case "assigneeIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDHasSuffix"))
+		case "assigneeIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDHasSuffix = data
-		case "assigneeIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDIsNil"))
+		case "assigneeIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDIsNil = data
-		case "assigneeIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDNotNil"))
+		case "assigneeIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDNotNil = data
-		case "assigneeIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDEqualFold"))
+		case "assigneeIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDEqualFold = data
-		case "assigneeIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDContainsFold"))
+		case "assigneeIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -25374,106 +25471,106 @@ func (ec *executionContext) unmarshalInputIncidentWhereInput(ctx context.Context
 				return it, err
 			}
 			it.ResolvedByContainsFold = data
-		case "parentID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentID"))
+		case "parentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentID = data
-		case "parentIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDNEQ"))
+		case "parentIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDNEQ = data
-		case "parentIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDIn"))
+		case "parentIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDIn = data
-		case "parentIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDNotIn"))
+		case "parentIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDNotIn = data
-		case "parentIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDGT"))
+		case "parentIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDGT = data
-		case "parentIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDGTE"))
+		case "parentIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDGTE = data
-		case "parentIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDLT"))
+		case "parentIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDLT = data
-		case "parentIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDLTE"))
+		case "parentIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDLTE = data
-		case "parentIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDContains"))
+		case "parentIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDContains = data
-		case "parentIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDHasPrefix"))
+		case "parentIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDHasPrefix = data
-		case "parentIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDHasSuffix"))
+		case "parentIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDHasSuffix = data
-		case "parentIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDIsNil"))
+		case "parentIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDIsNil = data
-		case "parentIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDNotNil"))
+		case "parentIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDNotNil = data
-		case "parentIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDEqualFold"))
+		case "parentIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDEqualFold = data
-		case "parentIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDContainsFold"))
+		case "parentIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -25549,106 +25646,106 @@ func (ec *executionContext) unmarshalInputIncidentWhereInput(ctx context.Context
 				return it, err
 			}
 			it.ReopenCountLTE = data
-		case "escalationPolicyID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyID"))
+		case "escalationPolicyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyID = data
-		case "escalationPolicyIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDNEQ"))
+		case "escalationPolicyIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDNEQ = data
-		case "escalationPolicyIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDIn"))
+		case "escalationPolicyIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDIn = data
-		case "escalationPolicyIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDNotIn"))
+		case "escalationPolicyIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDNotIn = data
-		case "escalationPolicyIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDGT"))
+		case "escalationPolicyIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDGT = data
-		case "escalationPolicyIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDGTE"))
+		case "escalationPolicyIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDGTE = data
-		case "escalationPolicyIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDLT"))
+		case "escalationPolicyIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDLT = data
-		case "escalationPolicyIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDLTE"))
+		case "escalationPolicyIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDLTE = data
-		case "escalationPolicyIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDContains"))
+		case "escalationPolicyIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDContains = data
-		case "escalationPolicyIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDHasPrefix"))
+		case "escalationPolicyIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDHasPrefix = data
-		case "escalationPolicyIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDHasSuffix"))
+		case "escalationPolicyIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDHasSuffix = data
-		case "escalationPolicyIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDIsNil"))
+		case "escalationPolicyIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDIsNil = data
-		case "escalationPolicyIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDNotNil"))
+		case "escalationPolicyIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDNotNil = data
-		case "escalationPolicyIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDEqualFold"))
+		case "escalationPolicyIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDEqualFold = data
-		case "escalationPolicyIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDContainsFold"))
+		case "escalationPolicyIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -25668,6 +25765,20 @@ func (ec *executionContext) unmarshalInputIncidentWhereInput(ctx context.Context
 				return it, err
 			}
 			it.HasTimelineWith = data
+		case "hasMonitor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMonitor"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMonitor = data
+		case "hasMonitorWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasMonitorWith"))
+			data, err := ec.unmarshalOMonitorWhereInput2ᚕᚖgithubᚗcomᚋopswardᚋopswardᚋentᚐMonitorWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasMonitorWith = data
 		}
 	}
 	return it, nil
@@ -25749,7 +25860,7 @@ func (ec *executionContext) unmarshalInputIndicatorListWhereInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "edlTokenPrefix", "edlTokenPrefixNEQ", "edlTokenPrefixIn", "edlTokenPrefixNotIn", "edlTokenPrefixGT", "edlTokenPrefixGTE", "edlTokenPrefixLT", "edlTokenPrefixLTE", "edlTokenPrefixContains", "edlTokenPrefixHasPrefix", "edlTokenPrefixHasSuffix", "edlTokenPrefixEqualFold", "edlTokenPrefixContainsFold"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "edlTokenPrefix", "edlTokenPrefixNEQ", "edlTokenPrefixIn", "edlTokenPrefixNotIn", "edlTokenPrefixGT", "edlTokenPrefixGTE", "edlTokenPrefixLT", "edlTokenPrefixLTE", "edlTokenPrefixContains", "edlTokenPrefixHasPrefix", "edlTokenPrefixHasSuffix", "edlTokenPrefixEqualFold", "edlTokenPrefixContainsFold"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -25847,92 +25958,92 @@ func (ec *executionContext) unmarshalInputIndicatorListWhereInput(ctx context.Co
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -26432,7 +26543,7 @@ func (ec *executionContext) unmarshalInputIndicatorWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "listID", "listIDNEQ", "listIDIn", "listIDNotIn", "listIDGT", "listIDGTE", "listIDLT", "listIDLTE", "listIDContains", "listIDHasPrefix", "listIDHasSuffix", "listIDEqualFold", "listIDContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "kindGT", "kindGTE", "kindLT", "kindLTE", "kindContains", "kindHasPrefix", "kindHasSuffix", "kindEqualFold", "kindContainsFold", "value", "valueNEQ", "valueIn", "valueNotIn", "valueGT", "valueGTE", "valueLT", "valueLTE", "valueContains", "valueHasPrefix", "valueHasSuffix", "valueEqualFold", "valueContainsFold", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceEqualFold", "sourceContainsFold", "confidence", "confidenceNEQ", "confidenceIn", "confidenceNotIn", "confidenceGT", "confidenceGTE", "confidenceLT", "confidenceLTE", "tlp", "tlpNEQ", "tlpIn", "tlpNotIn", "tlpGT", "tlpGTE", "tlpLT", "tlpLTE", "tlpContains", "tlpHasPrefix", "tlpHasSuffix", "tlpEqualFold", "tlpContainsFold", "validFrom", "validFromNEQ", "validFromIn", "validFromNotIn", "validFromGT", "validFromGTE", "validFromLT", "validFromLTE", "validFromIsNil", "validFromNotNil", "validUntil", "validUntilNEQ", "validUntilIn", "validUntilNotIn", "validUntilGT", "validUntilGTE", "validUntilLT", "validUntilLTE", "validUntilIsNil", "validUntilNotNil", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "listId", "listIdNEQ", "listIdIn", "listIdNotIn", "listIdGT", "listIdGTE", "listIdLT", "listIdLTE", "listIdContains", "listIdHasPrefix", "listIdHasSuffix", "listIdEqualFold", "listIdContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "kindGT", "kindGTE", "kindLT", "kindLTE", "kindContains", "kindHasPrefix", "kindHasSuffix", "kindEqualFold", "kindContainsFold", "value", "valueNEQ", "valueIn", "valueNotIn", "valueGT", "valueGTE", "valueLT", "valueLTE", "valueContains", "valueHasPrefix", "valueHasSuffix", "valueEqualFold", "valueContainsFold", "source", "sourceNEQ", "sourceIn", "sourceNotIn", "sourceGT", "sourceGTE", "sourceLT", "sourceLTE", "sourceContains", "sourceHasPrefix", "sourceHasSuffix", "sourceEqualFold", "sourceContainsFold", "confidence", "confidenceNEQ", "confidenceIn", "confidenceNotIn", "confidenceGT", "confidenceGTE", "confidenceLT", "confidenceLTE", "tlp", "tlpNEQ", "tlpIn", "tlpNotIn", "tlpGT", "tlpGTE", "tlpLT", "tlpLTE", "tlpContains", "tlpHasPrefix", "tlpHasSuffix", "tlpEqualFold", "tlpContainsFold", "validFrom", "validFromNEQ", "validFromIn", "validFromNotIn", "validFromGT", "validFromGTE", "validFromLT", "validFromLTE", "validFromIsNil", "validFromNotNil", "validUntil", "validUntilNEQ", "validUntilIn", "validUntilNotIn", "validUntilGT", "validUntilGTE", "validUntilLT", "validUntilLTE", "validUntilIsNil", "validUntilNotNil", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26530,92 +26641,92 @@ func (ec *executionContext) unmarshalInputIndicatorWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -26733,92 +26844,92 @@ func (ec *executionContext) unmarshalInputIndicatorWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.UpdatedAtLTE = data
-		case "listID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listID"))
+		case "listId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ListID = data
-		case "listIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIDNEQ"))
+		case "listIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ListIDNEQ = data
-		case "listIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIDIn"))
+		case "listIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ListIDIn = data
-		case "listIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIDNotIn"))
+		case "listIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ListIDNotIn = data
-		case "listIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIDGT"))
+		case "listIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ListIDGT = data
-		case "listIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIDGTE"))
+		case "listIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ListIDGTE = data
-		case "listIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIDLT"))
+		case "listIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ListIDLT = data
-		case "listIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIDLTE"))
+		case "listIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ListIDLTE = data
-		case "listIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIDContains"))
+		case "listIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ListIDContains = data
-		case "listIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIDHasPrefix"))
+		case "listIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ListIDHasPrefix = data
-		case "listIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIDHasSuffix"))
+		case "listIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ListIDHasSuffix = data
-		case "listIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIDEqualFold"))
+		case "listIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ListIDEqualFold = data
-		case "listIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIDContainsFold"))
+		case "listIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("listIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -27556,7 +27667,7 @@ func (ec *executionContext) unmarshalInputInvitationWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "invitedBy", "invitedByNEQ", "invitedByIn", "invitedByNotIn", "invitedByGT", "invitedByGTE", "invitedByLT", "invitedByLTE", "invitedByContains", "invitedByHasPrefix", "invitedByHasSuffix", "invitedByEqualFold", "invitedByContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "acceptedAt", "acceptedAtNEQ", "acceptedAtIn", "acceptedAtNotIn", "acceptedAtGT", "acceptedAtGTE", "acceptedAtLT", "acceptedAtLTE", "acceptedAtIsNil", "acceptedAtNotNil", "revokedAt", "revokedAtNEQ", "revokedAtIn", "revokedAtNotIn", "revokedAtGT", "revokedAtGTE", "revokedAtLT", "revokedAtLTE", "revokedAtIsNil", "revokedAtNotNil"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "invitedBy", "invitedByNEQ", "invitedByIn", "invitedByNotIn", "invitedByGT", "invitedByGTE", "invitedByLT", "invitedByLTE", "invitedByContains", "invitedByHasPrefix", "invitedByHasSuffix", "invitedByEqualFold", "invitedByContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "acceptedAt", "acceptedAtNEQ", "acceptedAtIn", "acceptedAtNotIn", "acceptedAtGT", "acceptedAtGTE", "acceptedAtLT", "acceptedAtLTE", "acceptedAtIsNil", "acceptedAtNotNil", "revokedAt", "revokedAtNEQ", "revokedAtIn", "revokedAtNotIn", "revokedAtGT", "revokedAtGTE", "revokedAtLT", "revokedAtLTE", "revokedAtIsNil", "revokedAtNotNil"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27654,92 +27765,92 @@ func (ec *executionContext) unmarshalInputInvitationWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -28344,7 +28455,7 @@ func (ec *executionContext) unmarshalInputLogSourceWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "port", "portNEQ", "portIn", "portNotIn", "portGT", "portGTE", "portLT", "portLTE", "tokenPrefix", "tokenPrefixNEQ", "tokenPrefixIn", "tokenPrefixNotIn", "tokenPrefixGT", "tokenPrefixGTE", "tokenPrefixLT", "tokenPrefixLTE", "tokenPrefixContains", "tokenPrefixHasPrefix", "tokenPrefixHasSuffix", "tokenPrefixEqualFold", "tokenPrefixContainsFold", "format", "formatNEQ", "formatIn", "formatNotIn", "formatGT", "formatGTE", "formatLT", "formatLTE", "formatContains", "formatHasPrefix", "formatHasSuffix", "formatEqualFold", "formatContainsFold", "enabled", "enabledNEQ", "lastSeenAt", "lastSeenAtNEQ", "lastSeenAtIn", "lastSeenAtNotIn", "lastSeenAtGT", "lastSeenAtGTE", "lastSeenAtLT", "lastSeenAtLTE", "lastSeenAtIsNil", "lastSeenAtNotNil"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "port", "portNEQ", "portIn", "portNotIn", "portGT", "portGTE", "portLT", "portLTE", "tokenPrefix", "tokenPrefixNEQ", "tokenPrefixIn", "tokenPrefixNotIn", "tokenPrefixGT", "tokenPrefixGTE", "tokenPrefixLT", "tokenPrefixLTE", "tokenPrefixContains", "tokenPrefixHasPrefix", "tokenPrefixHasSuffix", "tokenPrefixEqualFold", "tokenPrefixContainsFold", "format", "formatNEQ", "formatIn", "formatNotIn", "formatGT", "formatGTE", "formatLT", "formatLTE", "formatContains", "formatHasPrefix", "formatHasSuffix", "formatEqualFold", "formatContainsFold", "enabled", "enabledNEQ", "lastSeenAt", "lastSeenAtNEQ", "lastSeenAtIn", "lastSeenAtNotIn", "lastSeenAtGT", "lastSeenAtGTE", "lastSeenAtLT", "lastSeenAtLTE", "lastSeenAtIsNil", "lastSeenAtNotNil"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -28442,92 +28553,92 @@ func (ec *executionContext) unmarshalInputLogSourceWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -29139,7 +29250,7 @@ func (ec *executionContext) unmarshalInputMaintenanceWindowWhereInput(ctx contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "startsAtIsNil", "startsAtNotNil", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "endsAtIsNil", "endsAtNotNil", "recurrence", "recurrenceNEQ", "recurrenceIn", "recurrenceNotIn", "timezone", "timezoneNEQ", "timezoneIn", "timezoneNotIn", "timezoneGT", "timezoneGTE", "timezoneLT", "timezoneLTE", "timezoneContains", "timezoneHasPrefix", "timezoneHasSuffix", "timezoneEqualFold", "timezoneContainsFold", "monthDay", "monthDayNEQ", "monthDayIn", "monthDayNotIn", "monthDayGT", "monthDayGTE", "monthDayLT", "monthDayLTE", "startTime", "startTimeNEQ", "startTimeIn", "startTimeNotIn", "startTimeGT", "startTimeGTE", "startTimeLT", "startTimeLTE", "startTimeContains", "startTimeHasPrefix", "startTimeHasSuffix", "startTimeEqualFold", "startTimeContainsFold", "durationSeconds", "durationSecondsNEQ", "durationSecondsIn", "durationSecondsNotIn", "durationSecondsGT", "durationSecondsGTE", "durationSecondsLT", "durationSecondsLTE", "until", "untilNEQ", "untilIn", "untilNotIn", "untilGT", "untilGTE", "untilLT", "untilLTE", "untilIsNil", "untilNotNil"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "startsAt", "startsAtNEQ", "startsAtIn", "startsAtNotIn", "startsAtGT", "startsAtGTE", "startsAtLT", "startsAtLTE", "startsAtIsNil", "startsAtNotNil", "endsAt", "endsAtNEQ", "endsAtIn", "endsAtNotIn", "endsAtGT", "endsAtGTE", "endsAtLT", "endsAtLTE", "endsAtIsNil", "endsAtNotNil", "recurrence", "recurrenceNEQ", "recurrenceIn", "recurrenceNotIn", "timezone", "timezoneNEQ", "timezoneIn", "timezoneNotIn", "timezoneGT", "timezoneGTE", "timezoneLT", "timezoneLTE", "timezoneContains", "timezoneHasPrefix", "timezoneHasSuffix", "timezoneEqualFold", "timezoneContainsFold", "monthDay", "monthDayNEQ", "monthDayIn", "monthDayNotIn", "monthDayGT", "monthDayGTE", "monthDayLT", "monthDayLTE", "startTime", "startTimeNEQ", "startTimeIn", "startTimeNotIn", "startTimeGT", "startTimeGTE", "startTimeLT", "startTimeLTE", "startTimeContains", "startTimeHasPrefix", "startTimeHasSuffix", "startTimeEqualFold", "startTimeContainsFold", "durationSeconds", "durationSecondsNEQ", "durationSecondsIn", "durationSecondsNotIn", "durationSecondsGT", "durationSecondsGTE", "durationSecondsLT", "durationSecondsLTE", "until", "untilNEQ", "untilIn", "untilNotIn", "untilGT", "untilGTE", "untilLT", "untilLTE", "untilIsNil", "untilNotNil"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29237,92 +29348,92 @@ func (ec *executionContext) unmarshalInputMaintenanceWindowWhereInput(ctx contex
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -30144,7 +30255,7 @@ func (ec *executionContext) unmarshalInputMembershipWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "userIDGT", "userIDGTE", "userIDLT", "userIDLTE", "userIDContains", "userIDHasPrefix", "userIDHasSuffix", "userIDEqualFold", "userIDContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "hasUser", "hasUserWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "userId", "userIdNEQ", "userIdIn", "userIdNotIn", "userIdGT", "userIdGTE", "userIdLT", "userIdLTE", "userIdContains", "userIdHasPrefix", "userIdHasSuffix", "userIdEqualFold", "userIdContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "hasUser", "hasUserWith", "hasTenant", "hasTenantWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30242,93 +30353,93 @@ func (ec *executionContext) unmarshalInputMembershipWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
-			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
-			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -30445,92 +30556,92 @@ func (ec *executionContext) unmarshalInputMembershipWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.UpdatedAtLTE = data
-		case "userID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserID = data
-		case "userIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNEQ"))
+		case "userIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDNEQ = data
-		case "userIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDIn"))
+		case "userIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDIn = data
-		case "userIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNotIn"))
+		case "userIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDNotIn = data
-		case "userIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDGT"))
+		case "userIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDGT = data
-		case "userIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDGTE"))
+		case "userIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDGTE = data
-		case "userIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDLT"))
+		case "userIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDLT = data
-		case "userIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDLTE"))
+		case "userIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDLTE = data
-		case "userIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDContains"))
+		case "userIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDContains = data
-		case "userIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDHasPrefix"))
+		case "userIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDHasPrefix = data
-		case "userIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDHasSuffix"))
+		case "userIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDHasSuffix = data
-		case "userIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDEqualFold"))
+		case "userIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDEqualFold = data
-		case "userIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDContainsFold"))
+		case "userIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -30578,6 +30689,20 @@ func (ec *executionContext) unmarshalInputMembershipWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.HasUserWith = data
+		case "hasTenant":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTenant"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTenant = data
+		case "hasTenantWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasTenantWith"))
+			data, err := ec.unmarshalOTenantWhereInput2ᚕᚖgithubᚗcomᚋopswardᚋopswardᚋentᚐTenantWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasTenantWith = data
 		}
 	}
 	return it, nil
@@ -30659,7 +30784,7 @@ func (ec *executionContext) unmarshalInputMonitorWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "assetID", "assetIDNEQ", "assetIDIn", "assetIDNotIn", "assetIDGT", "assetIDGTE", "assetIDLT", "assetIDLTE", "assetIDContains", "assetIDHasPrefix", "assetIDHasSuffix", "assetIDEqualFold", "assetIDContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "intervalSeconds", "intervalSecondsNEQ", "intervalSecondsIn", "intervalSecondsNotIn", "intervalSecondsGT", "intervalSecondsGTE", "intervalSecondsLT", "intervalSecondsLTE", "timeoutMs", "timeoutMsNEQ", "timeoutMsIn", "timeoutMsNotIn", "timeoutMsGT", "timeoutMsGTE", "timeoutMsLT", "timeoutMsLTE", "failuresBeforeDown", "failuresBeforeDownNEQ", "failuresBeforeDownIn", "failuresBeforeDownNotIn", "failuresBeforeDownGT", "failuresBeforeDownGTE", "failuresBeforeDownLT", "failuresBeforeDownLTE", "successesBeforeRecovery", "successesBeforeRecoveryNEQ", "successesBeforeRecoveryIn", "successesBeforeRecoveryNotIn", "successesBeforeRecoveryGT", "successesBeforeRecoveryGTE", "successesBeforeRecoveryLT", "successesBeforeRecoveryLTE", "degradedMode", "degradedModeNEQ", "degradedModeIn", "degradedModeNotIn", "flapDetection", "flapDetectionNEQ", "paused", "pausedNEQ", "slaTarget", "slaTargetNEQ", "slaTargetIn", "slaTargetNotIn", "slaTargetGT", "slaTargetGTE", "slaTargetLT", "slaTargetLTE", "slaTargetIsNil", "slaTargetNotNil", "escalationPolicyID", "escalationPolicyIDNEQ", "escalationPolicyIDIn", "escalationPolicyIDNotIn", "escalationPolicyIDGT", "escalationPolicyIDGTE", "escalationPolicyIDLT", "escalationPolicyIDLTE", "escalationPolicyIDContains", "escalationPolicyIDHasPrefix", "escalationPolicyIDHasSuffix", "escalationPolicyIDIsNil", "escalationPolicyIDNotNil", "escalationPolicyIDEqualFold", "escalationPolicyIDContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "statusSince", "statusSinceNEQ", "statusSinceIn", "statusSinceNotIn", "statusSinceGT", "statusSinceGTE", "statusSinceLT", "statusSinceLTE", "statusSinceIsNil", "statusSinceNotNil", "flapping", "flappingNEQ", "lastCheckedAt", "lastCheckedAtNEQ", "lastCheckedAtIn", "lastCheckedAtNotIn", "lastCheckedAtGT", "lastCheckedAtGTE", "lastCheckedAtLT", "lastCheckedAtLTE", "lastCheckedAtIsNil", "lastCheckedAtNotNil", "lastLatencyUs", "lastLatencyUsNEQ", "lastLatencyUsIn", "lastLatencyUsNotIn", "lastLatencyUsGT", "lastLatencyUsGTE", "lastLatencyUsLT", "lastLatencyUsLTE", "lastReason", "lastReasonNEQ", "lastReasonIn", "lastReasonNotIn", "lastReasonGT", "lastReasonGTE", "lastReasonLT", "lastReasonLTE", "lastReasonContains", "lastReasonHasPrefix", "lastReasonHasSuffix", "lastReasonEqualFold", "lastReasonContainsFold", "lastMessage", "lastMessageNEQ", "lastMessageIn", "lastMessageNotIn", "lastMessageGT", "lastMessageGTE", "lastMessageLT", "lastMessageLTE", "lastMessageContains", "lastMessageHasPrefix", "lastMessageHasSuffix", "lastMessageEqualFold", "lastMessageContainsFold", "openIncidentID", "openIncidentIDNEQ", "openIncidentIDIn", "openIncidentIDNotIn", "openIncidentIDGT", "openIncidentIDGTE", "openIncidentIDLT", "openIncidentIDLTE", "openIncidentIDContains", "openIncidentIDHasPrefix", "openIncidentIDHasSuffix", "openIncidentIDIsNil", "openIncidentIDNotNil", "openIncidentIDEqualFold", "openIncidentIDContainsFold", "lastBeatAt", "lastBeatAtNEQ", "lastBeatAtIn", "lastBeatAtNotIn", "lastBeatAtGT", "lastBeatAtGTE", "lastBeatAtLT", "lastBeatAtLTE", "lastBeatAtIsNil", "lastBeatAtNotNil", "hasAsset", "hasAssetWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "assetId", "assetIdNEQ", "assetIdIn", "assetIdNotIn", "assetIdGT", "assetIdGTE", "assetIdLT", "assetIdLTE", "assetIdContains", "assetIdHasPrefix", "assetIdHasSuffix", "assetIdEqualFold", "assetIdContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "intervalSeconds", "intervalSecondsNEQ", "intervalSecondsIn", "intervalSecondsNotIn", "intervalSecondsGT", "intervalSecondsGTE", "intervalSecondsLT", "intervalSecondsLTE", "timeoutMs", "timeoutMsNEQ", "timeoutMsIn", "timeoutMsNotIn", "timeoutMsGT", "timeoutMsGTE", "timeoutMsLT", "timeoutMsLTE", "failuresBeforeDown", "failuresBeforeDownNEQ", "failuresBeforeDownIn", "failuresBeforeDownNotIn", "failuresBeforeDownGT", "failuresBeforeDownGTE", "failuresBeforeDownLT", "failuresBeforeDownLTE", "successesBeforeRecovery", "successesBeforeRecoveryNEQ", "successesBeforeRecoveryIn", "successesBeforeRecoveryNotIn", "successesBeforeRecoveryGT", "successesBeforeRecoveryGTE", "successesBeforeRecoveryLT", "successesBeforeRecoveryLTE", "degradedMode", "degradedModeNEQ", "degradedModeIn", "degradedModeNotIn", "flapDetection", "flapDetectionNEQ", "paused", "pausedNEQ", "slaTarget", "slaTargetNEQ", "slaTargetIn", "slaTargetNotIn", "slaTargetGT", "slaTargetGTE", "slaTargetLT", "slaTargetLTE", "slaTargetIsNil", "slaTargetNotNil", "escalationPolicyId", "escalationPolicyIdNEQ", "escalationPolicyIdIn", "escalationPolicyIdNotIn", "escalationPolicyIdGT", "escalationPolicyIdGTE", "escalationPolicyIdLT", "escalationPolicyIdLTE", "escalationPolicyIdContains", "escalationPolicyIdHasPrefix", "escalationPolicyIdHasSuffix", "escalationPolicyIdIsNil", "escalationPolicyIdNotNil", "escalationPolicyIdEqualFold", "escalationPolicyIdContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "statusSince", "statusSinceNEQ", "statusSinceIn", "statusSinceNotIn", "statusSinceGT", "statusSinceGTE", "statusSinceLT", "statusSinceLTE", "statusSinceIsNil", "statusSinceNotNil", "flapping", "flappingNEQ", "lastCheckedAt", "lastCheckedAtNEQ", "lastCheckedAtIn", "lastCheckedAtNotIn", "lastCheckedAtGT", "lastCheckedAtGTE", "lastCheckedAtLT", "lastCheckedAtLTE", "lastCheckedAtIsNil", "lastCheckedAtNotNil", "lastLatencyUs", "lastLatencyUsNEQ", "lastLatencyUsIn", "lastLatencyUsNotIn", "lastLatencyUsGT", "lastLatencyUsGTE", "lastLatencyUsLT", "lastLatencyUsLTE", "lastReason", "lastReasonNEQ", "lastReasonIn", "lastReasonNotIn", "lastReasonGT", "lastReasonGTE", "lastReasonLT", "lastReasonLTE", "lastReasonContains", "lastReasonHasPrefix", "lastReasonHasSuffix", "lastReasonEqualFold", "lastReasonContainsFold", "lastMessage", "lastMessageNEQ", "lastMessageIn", "lastMessageNotIn", "lastMessageGT", "lastMessageGTE", "lastMessageLT", "lastMessageLTE", "lastMessageContains", "lastMessageHasPrefix", "lastMessageHasSuffix", "lastMessageEqualFold", "lastMessageContainsFold", "openIncidentId", "openIncidentIdNEQ", "openIncidentIdIn", "openIncidentIdNotIn", "openIncidentIdGT", "openIncidentIdGTE", "openIncidentIdLT", "openIncidentIdLTE", "openIncidentIdContains", "openIncidentIdHasPrefix", "openIncidentIdHasSuffix", "openIncidentIdIsNil", "openIncidentIdNotNil", "openIncidentIdEqualFold", "openIncidentIdContainsFold", "lastBeatAt", "lastBeatAtNEQ", "lastBeatAtIn", "lastBeatAtNotIn", "lastBeatAtGT", "lastBeatAtGTE", "lastBeatAtLT", "lastBeatAtLTE", "lastBeatAtIsNil", "lastBeatAtNotNil", "hasAsset", "hasAssetWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30757,92 +30882,92 @@ func (ec *executionContext) unmarshalInputMonitorWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -30960,92 +31085,92 @@ func (ec *executionContext) unmarshalInputMonitorWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.UpdatedAtLTE = data
-		case "assetID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetID"))
+		case "assetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetID = data
-		case "assetIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDNEQ"))
+		case "assetIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDNEQ = data
-		case "assetIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDIn"))
+		case "assetIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDIn = data
-		case "assetIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDNotIn"))
+		case "assetIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDNotIn = data
-		case "assetIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDGT"))
+		case "assetIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDGT = data
-		case "assetIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDGTE"))
+		case "assetIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDGTE = data
-		case "assetIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDLT"))
+		case "assetIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDLT = data
-		case "assetIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDLTE"))
+		case "assetIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDLTE = data
-		case "assetIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDContains"))
+		case "assetIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDContains = data
-		case "assetIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDHasPrefix"))
+		case "assetIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDHasPrefix = data
-		case "assetIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDHasSuffix"))
+		case "assetIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDHasSuffix = data
-		case "assetIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDEqualFold"))
+		case "assetIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssetIDEqualFold = data
-		case "assetIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIDContainsFold"))
+		case "assetIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -31520,106 +31645,106 @@ func (ec *executionContext) unmarshalInputMonitorWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.SLATargetNotNil = data
-		case "escalationPolicyID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyID"))
+		case "escalationPolicyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyID = data
-		case "escalationPolicyIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDNEQ"))
+		case "escalationPolicyIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDNEQ = data
-		case "escalationPolicyIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDIn"))
+		case "escalationPolicyIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDIn = data
-		case "escalationPolicyIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDNotIn"))
+		case "escalationPolicyIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDNotIn = data
-		case "escalationPolicyIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDGT"))
+		case "escalationPolicyIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDGT = data
-		case "escalationPolicyIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDGTE"))
+		case "escalationPolicyIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDGTE = data
-		case "escalationPolicyIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDLT"))
+		case "escalationPolicyIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDLT = data
-		case "escalationPolicyIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDLTE"))
+		case "escalationPolicyIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDLTE = data
-		case "escalationPolicyIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDContains"))
+		case "escalationPolicyIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDContains = data
-		case "escalationPolicyIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDHasPrefix"))
+		case "escalationPolicyIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDHasPrefix = data
-		case "escalationPolicyIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDHasSuffix"))
+		case "escalationPolicyIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDHasSuffix = data
-		case "escalationPolicyIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDIsNil"))
+		case "escalationPolicyIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDIsNil = data
-		case "escalationPolicyIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDNotNil"))
+		case "escalationPolicyIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDNotNil = data
-		case "escalationPolicyIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDEqualFold"))
+		case "escalationPolicyIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EscalationPolicyIDEqualFold = data
-		case "escalationPolicyIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIDContainsFold"))
+		case "escalationPolicyIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("escalationPolicyIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -32045,106 +32170,106 @@ func (ec *executionContext) unmarshalInputMonitorWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.LastMessageContainsFold = data
-		case "openIncidentID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentID"))
+		case "openIncidentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OpenIncidentID = data
-		case "openIncidentIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIDNEQ"))
+		case "openIncidentIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OpenIncidentIDNEQ = data
-		case "openIncidentIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIDIn"))
+		case "openIncidentIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OpenIncidentIDIn = data
-		case "openIncidentIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIDNotIn"))
+		case "openIncidentIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OpenIncidentIDNotIn = data
-		case "openIncidentIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIDGT"))
+		case "openIncidentIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OpenIncidentIDGT = data
-		case "openIncidentIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIDGTE"))
+		case "openIncidentIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OpenIncidentIDGTE = data
-		case "openIncidentIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIDLT"))
+		case "openIncidentIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OpenIncidentIDLT = data
-		case "openIncidentIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIDLTE"))
+		case "openIncidentIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OpenIncidentIDLTE = data
-		case "openIncidentIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIDContains"))
+		case "openIncidentIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OpenIncidentIDContains = data
-		case "openIncidentIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIDHasPrefix"))
+		case "openIncidentIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OpenIncidentIDHasPrefix = data
-		case "openIncidentIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIDHasSuffix"))
+		case "openIncidentIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OpenIncidentIDHasSuffix = data
-		case "openIncidentIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIDIsNil"))
+		case "openIncidentIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OpenIncidentIDIsNil = data
-		case "openIncidentIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIDNotNil"))
+		case "openIncidentIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OpenIncidentIDNotNil = data
-		case "openIncidentIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIDEqualFold"))
+		case "openIncidentIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.OpenIncidentIDEqualFold = data
-		case "openIncidentIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIDContainsFold"))
+		case "openIncidentIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("openIncidentIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -32315,7 +32440,7 @@ func (ec *executionContext) unmarshalInputNotificationChannelWhereInput(ctx cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "minSeverity", "minSeverityNEQ", "minSeverityIn", "minSeverityNotIn", "enabled", "enabledNEQ"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "minSeverity", "minSeverityNEQ", "minSeverityIn", "minSeverityNotIn", "enabled", "enabledNEQ"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32413,92 +32538,92 @@ func (ec *executionContext) unmarshalInputNotificationChannelWhereInput(ctx cont
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -32911,7 +33036,7 @@ func (ec *executionContext) unmarshalInputPlaybookRunWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "playbookID", "playbookIDNEQ", "playbookIDIn", "playbookIDNotIn", "playbookIDGT", "playbookIDGTE", "playbookIDLT", "playbookIDLTE", "playbookIDContains", "playbookIDHasPrefix", "playbookIDHasSuffix", "playbookIDEqualFold", "playbookIDContainsFold", "alertID", "alertIDNEQ", "alertIDIn", "alertIDNotIn", "alertIDGT", "alertIDGTE", "alertIDLT", "alertIDLTE", "alertIDContains", "alertIDHasPrefix", "alertIDHasSuffix", "alertIDEqualFold", "alertIDContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "step", "stepNEQ", "stepIn", "stepNotIn", "stepGT", "stepGTE", "stepLT", "stepLTE", "finishedAt", "finishedAtNEQ", "finishedAtIn", "finishedAtNotIn", "finishedAtGT", "finishedAtGTE", "finishedAtLT", "finishedAtLTE", "finishedAtIsNil", "finishedAtNotNil"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "playbookId", "playbookIdNEQ", "playbookIdIn", "playbookIdNotIn", "playbookIdGT", "playbookIdGTE", "playbookIdLT", "playbookIdLTE", "playbookIdContains", "playbookIdHasPrefix", "playbookIdHasSuffix", "playbookIdEqualFold", "playbookIdContainsFold", "alertId", "alertIdNEQ", "alertIdIn", "alertIdNotIn", "alertIdGT", "alertIdGTE", "alertIdLT", "alertIdLTE", "alertIdContains", "alertIdHasPrefix", "alertIdHasSuffix", "alertIdEqualFold", "alertIdContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "step", "stepNEQ", "stepIn", "stepNotIn", "stepGT", "stepGTE", "stepLT", "stepLTE", "finishedAt", "finishedAtNEQ", "finishedAtIn", "finishedAtNotIn", "finishedAtGT", "finishedAtGTE", "finishedAtLT", "finishedAtLTE", "finishedAtIsNil", "finishedAtNotNil"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33009,92 +33134,92 @@ func (ec *executionContext) unmarshalInputPlaybookRunWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -33212,183 +33337,183 @@ func (ec *executionContext) unmarshalInputPlaybookRunWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.UpdatedAtLTE = data
-		case "playbookID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookID"))
+		case "playbookId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PlaybookID = data
-		case "playbookIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIDNEQ"))
+		case "playbookIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PlaybookIDNEQ = data
-		case "playbookIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIDIn"))
+		case "playbookIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PlaybookIDIn = data
-		case "playbookIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIDNotIn"))
+		case "playbookIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PlaybookIDNotIn = data
-		case "playbookIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIDGT"))
+		case "playbookIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PlaybookIDGT = data
-		case "playbookIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIDGTE"))
+		case "playbookIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PlaybookIDGTE = data
-		case "playbookIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIDLT"))
+		case "playbookIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PlaybookIDLT = data
-		case "playbookIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIDLTE"))
+		case "playbookIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PlaybookIDLTE = data
-		case "playbookIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIDContains"))
+		case "playbookIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PlaybookIDContains = data
-		case "playbookIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIDHasPrefix"))
+		case "playbookIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PlaybookIDHasPrefix = data
-		case "playbookIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIDHasSuffix"))
+		case "playbookIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PlaybookIDHasSuffix = data
-		case "playbookIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIDEqualFold"))
+		case "playbookIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PlaybookIDEqualFold = data
-		case "playbookIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIDContainsFold"))
+		case "playbookIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("playbookIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.PlaybookIDContainsFold = data
-		case "alertID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertID"))
+		case "alertId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AlertID = data
-		case "alertIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIDNEQ"))
+		case "alertIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AlertIDNEQ = data
-		case "alertIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIDIn"))
+		case "alertIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AlertIDIn = data
-		case "alertIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIDNotIn"))
+		case "alertIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AlertIDNotIn = data
-		case "alertIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIDGT"))
+		case "alertIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AlertIDGT = data
-		case "alertIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIDGTE"))
+		case "alertIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AlertIDGTE = data
-		case "alertIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIDLT"))
+		case "alertIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AlertIDLT = data
-		case "alertIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIDLTE"))
+		case "alertIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AlertIDLTE = data
-		case "alertIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIDContains"))
+		case "alertIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AlertIDContains = data
-		case "alertIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIDHasPrefix"))
+		case "alertIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AlertIDHasPrefix = data
-		case "alertIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIDHasSuffix"))
+		case "alertIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AlertIDHasSuffix = data
-		case "alertIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIDEqualFold"))
+		case "alertIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AlertIDEqualFold = data
-		case "alertIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIDContainsFold"))
+		case "alertIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("alertIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -33576,7 +33701,7 @@ func (ec *executionContext) unmarshalInputPlaybookWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "enabled", "enabledNEQ"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "enabled", "enabledNEQ"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33674,92 +33799,92 @@ func (ec *executionContext) unmarshalInputPlaybookWhereInput(ctx context.Context
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -34063,7 +34188,7 @@ func (ec *executionContext) unmarshalInputSecurityCaseWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantID", "tenantIDNEQ", "tenantIDIn", "tenantIDNotIn", "tenantIDGT", "tenantIDGTE", "tenantIDLT", "tenantIDLTE", "tenantIDContains", "tenantIDHasPrefix", "tenantIDHasSuffix", "tenantIDEqualFold", "tenantIDContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "severity", "severityNEQ", "severityIn", "severityNotIn", "assigneeID", "assigneeIDNEQ", "assigneeIDIn", "assigneeIDNotIn", "assigneeIDGT", "assigneeIDGTE", "assigneeIDLT", "assigneeIDLTE", "assigneeIDContains", "assigneeIDHasPrefix", "assigneeIDHasSuffix", "assigneeIDIsNil", "assigneeIDNotNil", "assigneeIDEqualFold", "assigneeIDContainsFold", "detectedAt", "detectedAtNEQ", "detectedAtIn", "detectedAtNotIn", "detectedAtGT", "detectedAtGTE", "detectedAtLT", "detectedAtLTE", "detectedAtIsNil", "detectedAtNotNil", "openedAt", "openedAtNEQ", "openedAtIn", "openedAtNotIn", "openedAtGT", "openedAtGTE", "openedAtLT", "openedAtLTE", "acknowledgedAt", "acknowledgedAtNEQ", "acknowledgedAtIn", "acknowledgedAtNotIn", "acknowledgedAtGT", "acknowledgedAtGTE", "acknowledgedAtLT", "acknowledgedAtLTE", "acknowledgedAtIsNil", "acknowledgedAtNotNil", "containedAt", "containedAtNEQ", "containedAtIn", "containedAtNotIn", "containedAtGT", "containedAtGTE", "containedAtLT", "containedAtLTE", "containedAtIsNil", "containedAtNotNil", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "hasTimeline", "hasTimelineWith", "hasTasks", "hasTasksWith", "hasEvidence", "hasEvidenceWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "tenantId", "tenantIdNEQ", "tenantIdIn", "tenantIdNotIn", "tenantIdGT", "tenantIdGTE", "tenantIdLT", "tenantIdLTE", "tenantIdContains", "tenantIdHasPrefix", "tenantIdHasSuffix", "tenantIdEqualFold", "tenantIdContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "severity", "severityNEQ", "severityIn", "severityNotIn", "assigneeId", "assigneeIdNEQ", "assigneeIdIn", "assigneeIdNotIn", "assigneeIdGT", "assigneeIdGTE", "assigneeIdLT", "assigneeIdLTE", "assigneeIdContains", "assigneeIdHasPrefix", "assigneeIdHasSuffix", "assigneeIdIsNil", "assigneeIdNotNil", "assigneeIdEqualFold", "assigneeIdContainsFold", "detectedAt", "detectedAtNEQ", "detectedAtIn", "detectedAtNotIn", "detectedAtGT", "detectedAtGTE", "detectedAtLT", "detectedAtLTE", "detectedAtIsNil", "detectedAtNotNil", "openedAt", "openedAtNEQ", "openedAtIn", "openedAtNotIn", "openedAtGT", "openedAtGTE", "openedAtLT", "openedAtLTE", "acknowledgedAt", "acknowledgedAtNEQ", "acknowledgedAtIn", "acknowledgedAtNotIn", "acknowledgedAtGT", "acknowledgedAtGTE", "acknowledgedAtLT", "acknowledgedAtLTE", "acknowledgedAtIsNil", "acknowledgedAtNotNil", "containedAt", "containedAtNEQ", "containedAtIn", "containedAtNotIn", "containedAtGT", "containedAtGTE", "containedAtLT", "containedAtLTE", "containedAtIsNil", "containedAtNotNil", "resolvedAt", "resolvedAtNEQ", "resolvedAtIn", "resolvedAtNotIn", "resolvedAtGT", "resolvedAtGTE", "resolvedAtLT", "resolvedAtLTE", "resolvedAtIsNil", "resolvedAtNotNil", "hasTimeline", "hasTimelineWith", "hasTasks", "hasTasksWith", "hasEvidence", "hasEvidenceWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -34161,92 +34286,92 @@ func (ec *executionContext) unmarshalInputSecurityCaseWhereInput(ctx context.Con
 				return it, err
 			}
 			it.IDContainsFold = data
-		case "tenantID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantID"))
+		case "tenantId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantID = data
-		case "tenantIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNEQ"))
+		case "tenantIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNEQ = data
-		case "tenantIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDIn"))
+		case "tenantIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDIn = data
-		case "tenantIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDNotIn"))
+		case "tenantIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDNotIn = data
-		case "tenantIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGT"))
+		case "tenantIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGT = data
-		case "tenantIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDGTE"))
+		case "tenantIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDGTE = data
-		case "tenantIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLT"))
+		case "tenantIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLT = data
-		case "tenantIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDLTE"))
+		case "tenantIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDLTE = data
-		case "tenantIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContains"))
+		case "tenantIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDContains = data
-		case "tenantIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasPrefix"))
+		case "tenantIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasPrefix = data
-		case "tenantIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDHasSuffix"))
+		case "tenantIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDHasSuffix = data
-		case "tenantIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDEqualFold"))
+		case "tenantIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.TenantIDEqualFold = data
-		case "tenantIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIDContainsFold"))
+		case "tenantIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tenantIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -34602,106 +34727,106 @@ func (ec *executionContext) unmarshalInputSecurityCaseWhereInput(ctx context.Con
 				return it, err
 			}
 			it.SeverityNotIn = data
-		case "assigneeID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeID"))
+		case "assigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeID = data
-		case "assigneeIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDNEQ"))
+		case "assigneeIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDNEQ = data
-		case "assigneeIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDIn"))
+		case "assigneeIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDIn = data
-		case "assigneeIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDNotIn"))
+		case "assigneeIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDNotIn = data
-		case "assigneeIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDGT"))
+		case "assigneeIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDGT = data
-		case "assigneeIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDGTE"))
+		case "assigneeIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDGTE = data
-		case "assigneeIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDLT"))
+		case "assigneeIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDLT = data
-		case "assigneeIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDLTE"))
+		case "assigneeIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDLTE = data
-		case "assigneeIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDContains"))
+		case "assigneeIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDContains = data
-		case "assigneeIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDHasPrefix"))
+		case "assigneeIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDHasPrefix = data
-		case "assigneeIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDHasSuffix"))
+		case "assigneeIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDHasSuffix = data
-		case "assigneeIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDIsNil"))
+		case "assigneeIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDIsNil = data
-		case "assigneeIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDNotNil"))
+		case "assigneeIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDNotNil = data
-		case "assigneeIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDEqualFold"))
+		case "assigneeIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.AssigneeIDEqualFold = data
-		case "assigneeIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIDContainsFold"))
+		case "assigneeIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -35166,7 +35291,7 @@ func (ec *executionContext) unmarshalInputTenantWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "parentID", "parentIDNEQ", "parentIDIn", "parentIDNotIn", "parentIDGT", "parentIDGTE", "parentIDLT", "parentIDLTE", "parentIDContains", "parentIDHasPrefix", "parentIDHasSuffix", "parentIDIsNil", "parentIDNotNil", "parentIDEqualFold", "parentIDContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "slug", "slugNEQ", "slugIn", "slugNotIn", "slugGT", "slugGTE", "slugLT", "slugLTE", "slugContains", "slugHasPrefix", "slugHasSuffix", "slugEqualFold", "slugContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "timezone", "timezoneNEQ", "timezoneIn", "timezoneNotIn", "timezoneGT", "timezoneGTE", "timezoneLT", "timezoneLTE", "timezoneContains", "timezoneHasPrefix", "timezoneHasSuffix", "timezoneEqualFold", "timezoneContainsFold", "retentionDays", "retentionDaysNEQ", "retentionDaysIn", "retentionDaysNotIn", "retentionDaysGT", "retentionDaysGTE", "retentionDaysLT", "retentionDaysLTE", "contactName", "contactNameNEQ", "contactNameIn", "contactNameNotIn", "contactNameGT", "contactNameGTE", "contactNameLT", "contactNameLTE", "contactNameContains", "contactNameHasPrefix", "contactNameHasSuffix", "contactNameEqualFold", "contactNameContainsFold", "contactEmail", "contactEmailNEQ", "contactEmailIn", "contactEmailNotIn", "contactEmailGT", "contactEmailGTE", "contactEmailLT", "contactEmailLTE", "contactEmailContains", "contactEmailHasPrefix", "contactEmailHasSuffix", "contactEmailEqualFold", "contactEmailContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "suspendedAt", "suspendedAtNEQ", "suspendedAtIn", "suspendedAtNotIn", "suspendedAtGT", "suspendedAtGTE", "suspendedAtLT", "suspendedAtLTE", "suspendedAtIsNil", "suspendedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "hasParent", "hasParentWith", "hasChildren", "hasChildrenWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "parentId", "parentIdNEQ", "parentIdIn", "parentIdNotIn", "parentIdGT", "parentIdGTE", "parentIdLT", "parentIdLTE", "parentIdContains", "parentIdHasPrefix", "parentIdHasSuffix", "parentIdIsNil", "parentIdNotNil", "parentIdEqualFold", "parentIdContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "slug", "slugNEQ", "slugIn", "slugNotIn", "slugGT", "slugGTE", "slugLT", "slugLTE", "slugContains", "slugHasPrefix", "slugHasSuffix", "slugEqualFold", "slugContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "timezone", "timezoneNEQ", "timezoneIn", "timezoneNotIn", "timezoneGT", "timezoneGTE", "timezoneLT", "timezoneLTE", "timezoneContains", "timezoneHasPrefix", "timezoneHasSuffix", "timezoneEqualFold", "timezoneContainsFold", "retentionDays", "retentionDaysNEQ", "retentionDaysIn", "retentionDaysNotIn", "retentionDaysGT", "retentionDaysGTE", "retentionDaysLT", "retentionDaysLTE", "contactName", "contactNameNEQ", "contactNameIn", "contactNameNotIn", "contactNameGT", "contactNameGTE", "contactNameLT", "contactNameLTE", "contactNameContains", "contactNameHasPrefix", "contactNameHasSuffix", "contactNameEqualFold", "contactNameContainsFold", "contactEmail", "contactEmailNEQ", "contactEmailIn", "contactEmailNotIn", "contactEmailGT", "contactEmailGTE", "contactEmailLT", "contactEmailLTE", "contactEmailContains", "contactEmailHasPrefix", "contactEmailHasSuffix", "contactEmailEqualFold", "contactEmailContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "suspendedAt", "suspendedAtNEQ", "suspendedAtIn", "suspendedAtNotIn", "suspendedAtGT", "suspendedAtGTE", "suspendedAtLT", "suspendedAtLTE", "suspendedAtIsNil", "suspendedAtNotNil", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "hasParent", "hasParentWith", "hasChildren", "hasChildrenWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -35376,106 +35501,106 @@ func (ec *executionContext) unmarshalInputTenantWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.UpdatedAtLTE = data
-		case "parentID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentID"))
+		case "parentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentID = data
-		case "parentIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDNEQ"))
+		case "parentIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDNEQ = data
-		case "parentIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDIn"))
+		case "parentIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDIn = data
-		case "parentIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDNotIn"))
+		case "parentIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDNotIn = data
-		case "parentIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDGT"))
+		case "parentIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDGT = data
-		case "parentIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDGTE"))
+		case "parentIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDGTE = data
-		case "parentIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDLT"))
+		case "parentIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDLT = data
-		case "parentIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDLTE"))
+		case "parentIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDLTE = data
-		case "parentIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDContains"))
+		case "parentIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDContains = data
-		case "parentIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDHasPrefix"))
+		case "parentIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDHasPrefix = data
-		case "parentIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDHasSuffix"))
+		case "parentIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDHasSuffix = data
-		case "parentIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDIsNil"))
+		case "parentIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDIsNil = data
-		case "parentIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDNotNil"))
+		case "parentIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDNotNil = data
-		case "parentIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDEqualFold"))
+		case "parentIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentIDEqualFold = data
-		case "parentIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIDContainsFold"))
+		case "parentIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -36975,8 +37100,8 @@ func (ec *executionContext) _APIKey(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "tenantID":
-			out.Values[i] = ec._APIKey_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._APIKey_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -37139,8 +37264,8 @@ func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tenantID":
-			out.Values[i] = ec._Alert_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._Alert_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -37179,8 +37304,8 @@ func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "ruleID":
-			out.Values[i] = ec._Alert_ruleID(ctx, field, obj)
+		case "ruleId":
+			out.Values[i] = ec._Alert_ruleId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -37214,13 +37339,13 @@ func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "assigneeID":
-			out.Values[i] = ec._Alert_assigneeID(ctx, field, obj)
+		case "assigneeId":
+			out.Values[i] = ec._Alert_assigneeId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "caseID":
-			out.Values[i] = ec._Alert_caseID(ctx, field, obj)
+		case "caseId":
+			out.Values[i] = ec._Alert_caseId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -37245,6 +37370,12 @@ func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, ob
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Alert_events(ctx, field, obj)
+				})
+		case "rule":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Alert_rule(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -37360,8 +37491,8 @@ func (ec *executionContext) _Asset(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tenantID":
-			out.Values[i] = ec._Asset_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._Asset_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -37548,8 +37679,8 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "tenantID":
-			out.Values[i] = ec._AuditEntry_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._AuditEntry_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -37568,13 +37699,13 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "actorID":
-			out.Values[i] = ec._AuditEntry_actorID(ctx, field, obj)
+		case "actorId":
+			out.Values[i] = ec._AuditEntry_actorId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "actorTenantID":
-			out.Values[i] = ec._AuditEntry_actorTenantID(ctx, field, obj)
+		case "actorTenantId":
+			out.Values[i] = ec._AuditEntry_actorTenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -37583,8 +37714,8 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "targetID":
-			out.Values[i] = ec._AuditEntry_targetID(ctx, field, obj)
+		case "targetId":
+			out.Values[i] = ec._AuditEntry_targetId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -37727,13 +37858,13 @@ func (ec *executionContext) _CaseEntry(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tenantID":
-			out.Values[i] = ec._CaseEntry_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._CaseEntry_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "caseID":
-			out.Values[i] = ec._CaseEntry_caseID(ctx, field, obj)
+		case "caseId":
+			out.Values[i] = ec._CaseEntry_caseId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -37747,8 +37878,8 @@ func (ec *executionContext) _CaseEntry(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "actorID":
-			out.Values[i] = ec._CaseEntry_actorID(ctx, field, obj)
+		case "actorId":
+			out.Values[i] = ec._CaseEntry_actorId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -37757,8 +37888,8 @@ func (ec *executionContext) _CaseEntry(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "refID":
-			out.Values[i] = ec._CaseEntry_refID(ctx, field, obj)
+		case "refId":
+			out.Values[i] = ec._CaseEntry_refId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -37888,8 +38019,8 @@ func (ec *executionContext) _CaseTask(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tenantID":
-			out.Values[i] = ec._CaseTask_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._CaseTask_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -37903,8 +38034,8 @@ func (ec *executionContext) _CaseTask(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "caseID":
-			out.Values[i] = ec._CaseTask_caseID(ctx, field, obj)
+		case "caseId":
+			out.Values[i] = ec._CaseTask_caseId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -37918,8 +38049,8 @@ func (ec *executionContext) _CaseTask(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "assigneeID":
-			out.Values[i] = ec._CaseTask_assigneeID(ctx, field, obj)
+		case "assigneeId":
+			out.Values[i] = ec._CaseTask_assigneeId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -37962,8 +38093,8 @@ func (ec *executionContext) _DetectionRule(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tenantID":
-			out.Values[i] = ec._DetectionRule_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._DetectionRule_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -37977,8 +38108,8 @@ func (ec *executionContext) _DetectionRule(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "ruleID":
-			out.Values[i] = ec._DetectionRule_ruleID(ctx, field, obj)
+		case "ruleId":
+			out.Values[i] = ec._DetectionRule_ruleId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -38178,8 +38309,8 @@ func (ec *executionContext) _EscalationPolicy(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tenantID":
-			out.Values[i] = ec._EscalationPolicy_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._EscalationPolicy_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -38328,13 +38459,13 @@ func (ec *executionContext) _Evidence(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tenantID":
-			out.Values[i] = ec._Evidence_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._Evidence_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "caseID":
-			out.Values[i] = ec._Evidence_caseID(ctx, field, obj)
+		case "caseId":
+			out.Values[i] = ec._Evidence_caseId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -38413,8 +38544,8 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tenantID":
-			out.Values[i] = ec._Incident_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._Incident_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -38428,13 +38559,13 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "monitorID":
-			out.Values[i] = ec._Incident_monitorID(ctx, field, obj)
+		case "monitorId":
+			out.Values[i] = ec._Incident_monitorId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "assetID":
-			out.Values[i] = ec._Incident_assetID(ctx, field, obj)
+		case "assetId":
+			out.Values[i] = ec._Incident_assetId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -38453,8 +38584,8 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "assigneeID":
-			out.Values[i] = ec._Incident_assigneeID(ctx, field, obj)
+		case "assigneeId":
+			out.Values[i] = ec._Incident_assigneeId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -38483,8 +38614,8 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "parentID":
-			out.Values[i] = ec._Incident_parentID(ctx, field, obj)
+		case "parentId":
+			out.Values[i] = ec._Incident_parentId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -38498,8 +38629,8 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "escalationPolicyID":
-			out.Values[i] = ec._Incident_escalationPolicyID(ctx, field, obj)
+		case "escalationPolicyId":
+			out.Values[i] = ec._Incident_escalationPolicyId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -38508,6 +38639,12 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Incident_timeline(ctx, field, obj)
+				})
+		case "monitor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Incident_monitor(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -38623,13 +38760,13 @@ func (ec *executionContext) _IncidentEntry(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tenantID":
-			out.Values[i] = ec._IncidentEntry_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._IncidentEntry_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "incidentID":
-			out.Values[i] = ec._IncidentEntry_incidentID(ctx, field, obj)
+		case "incidentId":
+			out.Values[i] = ec._IncidentEntry_incidentId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -38643,8 +38780,8 @@ func (ec *executionContext) _IncidentEntry(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "actorID":
-			out.Values[i] = ec._IncidentEntry_actorID(ctx, field, obj)
+		case "actorId":
+			out.Values[i] = ec._IncidentEntry_actorId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -38821,8 +38958,8 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "tenantID":
-			out.Values[i] = ec._Indicator_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._Indicator_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -38836,8 +38973,8 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "listID":
-			out.Values[i] = ec._Indicator_listID(ctx, field, obj)
+		case "listId":
+			out.Values[i] = ec._Indicator_listId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -39000,8 +39137,8 @@ func (ec *executionContext) _IndicatorList(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tenantID":
-			out.Values[i] = ec._IndicatorList_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._IndicatorList_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -39161,8 +39298,8 @@ func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "tenantID":
-			out.Values[i] = ec._Invitation_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._Invitation_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -39239,8 +39376,8 @@ func (ec *executionContext) _LogSource(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tenantID":
-			out.Values[i] = ec._LogSource_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._LogSource_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -39409,8 +39546,8 @@ func (ec *executionContext) _MaintenanceWindow(ctx context.Context, sel ast.Sele
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "tenantID":
-			out.Values[i] = ec._MaintenanceWindow_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._MaintenanceWindow_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -39598,8 +39735,8 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tenantID":
-			out.Values[i] = ec._Membership_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._Membership_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -39613,8 +39750,8 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "userID":
-			out.Values[i] = ec._Membership_userID(ctx, field, obj)
+		case "userId":
+			out.Values[i] = ec._Membership_userId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -39628,6 +39765,12 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Membership_user(ctx, field, obj)
+				})
+		case "tenant":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Membership_tenant(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -39743,8 +39886,8 @@ func (ec *executionContext) _Monitor(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tenantID":
-			out.Values[i] = ec._Monitor_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._Monitor_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -39758,8 +39901,8 @@ func (ec *executionContext) _Monitor(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "assetID":
-			out.Values[i] = ec._Monitor_assetID(ctx, field, obj)
+		case "assetId":
+			out.Values[i] = ec._Monitor_assetId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -39813,8 +39956,8 @@ func (ec *executionContext) _Monitor(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "escalationPolicyID":
-			out.Values[i] = ec._Monitor_escalationPolicyID(ctx, field, obj)
+		case "escalationPolicyId":
+			out.Values[i] = ec._Monitor_escalationPolicyId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -39858,8 +40001,8 @@ func (ec *executionContext) _Monitor(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "openIncidentID":
-			out.Values[i] = ec._Monitor_openIncidentID(ctx, field, obj)
+		case "openIncidentId":
+			out.Values[i] = ec._Monitor_openIncidentId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -40006,8 +40149,8 @@ func (ec *executionContext) _NotificationChannel(ctx context.Context, sel ast.Se
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tenantID":
-			out.Values[i] = ec._NotificationChannel_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._NotificationChannel_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -40214,8 +40357,8 @@ func (ec *executionContext) _Playbook(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tenantID":
-			out.Values[i] = ec._Playbook_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._Playbook_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -40365,8 +40508,8 @@ func (ec *executionContext) _PlaybookRun(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tenantID":
-			out.Values[i] = ec._PlaybookRun_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._PlaybookRun_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -40380,13 +40523,13 @@ func (ec *executionContext) _PlaybookRun(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "playbookID":
-			out.Values[i] = ec._PlaybookRun_playbookID(ctx, field, obj)
+		case "playbookId":
+			out.Values[i] = ec._PlaybookRun_playbookId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "alertID":
-			out.Values[i] = ec._PlaybookRun_alertID(ctx, field, obj)
+		case "alertId":
+			out.Values[i] = ec._PlaybookRun_alertId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -40803,8 +40946,8 @@ func (ec *executionContext) _SecurityCase(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "tenantID":
-			out.Values[i] = ec._SecurityCase_tenantID(ctx, field, obj)
+		case "tenantId":
+			out.Values[i] = ec._SecurityCase_tenantId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -40838,8 +40981,8 @@ func (ec *executionContext) _SecurityCase(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "assigneeID":
-			out.Values[i] = ec._SecurityCase_assigneeID(ctx, field, obj)
+		case "assigneeId":
+			out.Values[i] = ec._SecurityCase_assigneeId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -41040,8 +41183,8 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "parentID":
-			out.Values[i] = ec._Tenant_parentID(ctx, field, obj)
+		case "parentId":
+			out.Values[i] = ec._Tenant_parentId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

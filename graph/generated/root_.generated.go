@@ -100,6 +100,7 @@ type ComplexityRoot struct {
 		FirstSeen   func(childComplexity int) int
 		ID          func(childComplexity int) int
 		LastSeen    func(childComplexity int) int
+		Rule        func(childComplexity int) int
 		RuleAuthor  func(childComplexity int) int
 		RuleID      func(childComplexity int) int
 		Severity    func(childComplexity int) int
@@ -470,6 +471,7 @@ type ComplexityRoot struct {
 		CreatedAt          func(childComplexity int) int
 		EscalationPolicyID func(childComplexity int) int
 		ID                 func(childComplexity int) int
+		Monitor            func(childComplexity int) int
 		MonitorID          func(childComplexity int) int
 		OpenedAt           func(childComplexity int) int
 		ParentID           func(childComplexity int) int
@@ -625,6 +627,7 @@ type ComplexityRoot struct {
 
 	InviteUserPayload struct {
 		Invitation func(childComplexity int) int
+		Mailed     func(childComplexity int) int
 		Token      func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
@@ -758,6 +761,7 @@ type ComplexityRoot struct {
 		CreatedAt func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Role      func(childComplexity int) int
+		Tenant    func(childComplexity int) int
 		TenantID  func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
 		User      func(childComplexity int) int
@@ -1398,7 +1402,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.APIKey.Scopes(childComplexity), true
-	case "APIKey.tenantID":
+	case "APIKey.tenantId":
 		if e.ComplexityRoot.APIKey.TenantID == nil {
 			break
 		}
@@ -1475,13 +1479,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Alert.AckedAt(childComplexity), true
-	case "Alert.assigneeID":
+	case "Alert.assigneeId":
 		if e.ComplexityRoot.Alert.AssigneeID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Alert.AssigneeID(childComplexity), true
-	case "Alert.caseID":
+	case "Alert.caseId":
 		if e.ComplexityRoot.Alert.CaseID == nil {
 			break
 		}
@@ -1547,13 +1551,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Alert.LastSeen(childComplexity), true
+	case "Alert.rule":
+		if e.ComplexityRoot.Alert.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Rule(childComplexity), true
 	case "Alert.ruleAuthor":
 		if e.ComplexityRoot.Alert.RuleAuthor == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Alert.RuleAuthor(childComplexity), true
-	case "Alert.ruleID":
+	case "Alert.ruleId":
 		if e.ComplexityRoot.Alert.RuleID == nil {
 			break
 		}
@@ -1583,7 +1593,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Alert.Tags(childComplexity), true
-	case "Alert.tenantID":
+	case "Alert.tenantId":
 		if e.ComplexityRoot.Alert.TenantID == nil {
 			break
 		}
@@ -1724,7 +1734,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Asset.Tags(childComplexity), true
-	case "Asset.tenantID":
+	case "Asset.tenantId":
 		if e.ComplexityRoot.Asset.TenantID == nil {
 			break
 		}
@@ -1799,13 +1809,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEntry.Action(childComplexity), true
-	case "AuditEntry.actorID":
+	case "AuditEntry.actorId":
 		if e.ComplexityRoot.AuditEntry.ActorID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.AuditEntry.ActorID(childComplexity), true
-	case "AuditEntry.actorTenantID":
+	case "AuditEntry.actorTenantId":
 		if e.ComplexityRoot.AuditEntry.ActorTenantID == nil {
 			break
 		}
@@ -1859,13 +1869,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEntry.Seq(childComplexity), true
-	case "AuditEntry.targetID":
+	case "AuditEntry.targetId":
 		if e.ComplexityRoot.AuditEntry.TargetID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.AuditEntry.TargetID(childComplexity), true
-	case "AuditEntry.tenantID":
+	case "AuditEntry.tenantId":
 		if e.ComplexityRoot.AuditEntry.TenantID == nil {
 			break
 		}
@@ -1992,7 +2002,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthTokens.TokenType(childComplexity), true
 
-	case "CaseEntry.actorID":
+	case "CaseEntry.actorId":
 		if e.ComplexityRoot.CaseEntry.ActorID == nil {
 			break
 		}
@@ -2010,7 +2020,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CaseEntry.Case(childComplexity), true
-	case "CaseEntry.caseID":
+	case "CaseEntry.caseId":
 		if e.ComplexityRoot.CaseEntry.CaseID == nil {
 			break
 		}
@@ -2040,13 +2050,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CaseEntry.Message(childComplexity), true
-	case "CaseEntry.refID":
+	case "CaseEntry.refId":
 		if e.ComplexityRoot.CaseEntry.RefID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CaseEntry.RefID(childComplexity), true
-	case "CaseEntry.tenantID":
+	case "CaseEntry.tenantId":
 		if e.ComplexityRoot.CaseEntry.TenantID == nil {
 			break
 		}
@@ -2098,7 +2108,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CasePayload.UserErrors(childComplexity), true
 
-	case "CaseTask.assigneeID":
+	case "CaseTask.assigneeId":
 		if e.ComplexityRoot.CaseTask.AssigneeID == nil {
 			break
 		}
@@ -2110,7 +2120,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CaseTask.Case(childComplexity), true
-	case "CaseTask.caseID":
+	case "CaseTask.caseId":
 		if e.ComplexityRoot.CaseTask.CaseID == nil {
 			break
 		}
@@ -2134,7 +2144,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CaseTask.ID(childComplexity), true
-	case "CaseTask.tenantID":
+	case "CaseTask.tenantId":
 		if e.ComplexityRoot.CaseTask.TenantID == nil {
 			break
 		}
@@ -2544,7 +2554,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DetectionRule.Product(childComplexity), true
-	case "DetectionRule.ruleID":
+	case "DetectionRule.ruleId":
 		if e.ComplexityRoot.DetectionRule.RuleID == nil {
 			break
 		}
@@ -2574,7 +2584,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DetectionRule.Tags(childComplexity), true
-	case "DetectionRule.tenantID":
+	case "DetectionRule.tenantId":
 		if e.ComplexityRoot.DetectionRule.TenantID == nil {
 			break
 		}
@@ -2718,7 +2728,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EscalationPolicy.RepeatAfterSeconds(childComplexity), true
-	case "EscalationPolicy.tenantID":
+	case "EscalationPolicy.tenantId":
 		if e.ComplexityRoot.EscalationPolicy.TenantID == nil {
 			break
 		}
@@ -2788,7 +2798,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Evidence.Case(childComplexity), true
-	case "Evidence.caseID":
+	case "Evidence.caseId":
 		if e.ComplexityRoot.Evidence.CaseID == nil {
 			break
 		}
@@ -2836,7 +2846,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Evidence.Size(childComplexity), true
-	case "Evidence.tenantID":
+	case "Evidence.tenantId":
 		if e.ComplexityRoot.Evidence.TenantID == nil {
 			break
 		}
@@ -2931,13 +2941,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.AckedBy(childComplexity), true
-	case "Incident.assetID":
+	case "Incident.assetId":
 		if e.ComplexityRoot.Incident.AssetID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Incident.AssetID(childComplexity), true
-	case "Incident.assigneeID":
+	case "Incident.assigneeId":
 		if e.ComplexityRoot.Incident.AssigneeID == nil {
 			break
 		}
@@ -2949,7 +2959,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.CreatedAt(childComplexity), true
-	case "Incident.escalationPolicyID":
+	case "Incident.escalationPolicyId":
 		if e.ComplexityRoot.Incident.EscalationPolicyID == nil {
 			break
 		}
@@ -2961,7 +2971,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.ID(childComplexity), true
-	case "Incident.monitorID":
+	case "Incident.monitor":
+		if e.ComplexityRoot.Incident.Monitor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Incident.Monitor(childComplexity), true
+	case "Incident.monitorId":
 		if e.ComplexityRoot.Incident.MonitorID == nil {
 			break
 		}
@@ -2973,7 +2989,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.OpenedAt(childComplexity), true
-	case "Incident.parentID":
+	case "Incident.parentId":
 		if e.ComplexityRoot.Incident.ParentID == nil {
 			break
 		}
@@ -3015,7 +3031,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Incident.Suppressed(childComplexity), true
-	case "Incident.tenantID":
+	case "Incident.tenantId":
 		if e.ComplexityRoot.Incident.TenantID == nil {
 			break
 		}
@@ -3077,7 +3093,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IncidentEdge.Node(childComplexity), true
 
-	case "IncidentEntry.actorID":
+	case "IncidentEntry.actorId":
 		if e.ComplexityRoot.IncidentEntry.ActorID == nil {
 			break
 		}
@@ -3113,7 +3129,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IncidentEntry.Incident(childComplexity), true
-	case "IncidentEntry.incidentID":
+	case "IncidentEntry.incidentId":
 		if e.ComplexityRoot.IncidentEntry.IncidentID == nil {
 			break
 		}
@@ -3161,7 +3177,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IncidentEntry.Targets(childComplexity), true
-	case "IncidentEntry.tenantID":
+	case "IncidentEntry.tenantId":
 		if e.ComplexityRoot.IncidentEntry.TenantID == nil {
 			break
 		}
@@ -3280,7 +3296,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Indicator.Kind(childComplexity), true
-	case "Indicator.listID":
+	case "Indicator.listId":
 		if e.ComplexityRoot.Indicator.ListID == nil {
 			break
 		}
@@ -3298,7 +3314,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Indicator.Tags(childComplexity), true
-	case "Indicator.tenantID":
+	case "Indicator.tenantId":
 		if e.ComplexityRoot.Indicator.TenantID == nil {
 			break
 		}
@@ -3415,7 +3431,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IndicatorList.Size(childComplexity), true
-	case "IndicatorList.tenantID":
+	case "IndicatorList.tenantId":
 		if e.ComplexityRoot.IndicatorList.TenantID == nil {
 			break
 		}
@@ -3571,7 +3587,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invitation.Role(childComplexity), true
-	case "Invitation.tenantID":
+	case "Invitation.tenantId":
 		if e.ComplexityRoot.Invitation.TenantID == nil {
 			break
 		}
@@ -3590,6 +3606,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.InviteUserPayload.Invitation(childComplexity), true
+	case "InviteUserPayload.mailed":
+		if e.ComplexityRoot.InviteUserPayload.Mailed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteUserPayload.Mailed(childComplexity), true
 	case "InviteUserPayload.token":
 		if e.ComplexityRoot.InviteUserPayload.Token == nil {
 			break
@@ -3890,7 +3912,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LogSource.Port(childComplexity), true
-	case "LogSource.tenantID":
+	case "LogSource.tenantId":
 		if e.ComplexityRoot.LogSource.TenantID == nil {
 			break
 		}
@@ -4039,7 +4061,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MaintenanceWindow.StartsAt(childComplexity), true
-	case "MaintenanceWindow.tenantID":
+	case "MaintenanceWindow.tenantId":
 		if e.ComplexityRoot.MaintenanceWindow.TenantID == nil {
 			break
 		}
@@ -4133,7 +4155,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Membership.Role(childComplexity), true
-	case "Membership.tenantID":
+	case "Membership.tenant":
+		if e.ComplexityRoot.Membership.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.Tenant(childComplexity), true
+	case "Membership.tenantId":
 		if e.ComplexityRoot.Membership.TenantID == nil {
 			break
 		}
@@ -4151,7 +4179,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Membership.User(childComplexity), true
-	case "Membership.userID":
+	case "Membership.userId":
 		if e.ComplexityRoot.Membership.UserID == nil {
 			break
 		}
@@ -4253,7 +4281,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Monitor.Asset(childComplexity), true
-	case "Monitor.assetID":
+	case "Monitor.assetId":
 		if e.ComplexityRoot.Monitor.AssetID == nil {
 			break
 		}
@@ -4277,7 +4305,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Monitor.DegradedMode(childComplexity), true
-	case "Monitor.escalationPolicyID":
+	case "Monitor.escalationPolicyId":
 		if e.ComplexityRoot.Monitor.EscalationPolicyID == nil {
 			break
 		}
@@ -4355,7 +4383,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Monitor.Name(childComplexity), true
-	case "Monitor.openIncidentID":
+	case "Monitor.openIncidentId":
 		if e.ComplexityRoot.Monitor.OpenIncidentID == nil {
 			break
 		}
@@ -4408,7 +4436,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Monitor.SuccessesBeforeRecovery(childComplexity), true
-	case "Monitor.tenantID":
+	case "Monitor.tenantId":
 		if e.ComplexityRoot.Monitor.TenantID == nil {
 			break
 		}
@@ -5490,7 +5518,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NotificationChannel.States(childComplexity), true
-	case "NotificationChannel.tenantID":
+	case "NotificationChannel.tenantId":
 		if e.ComplexityRoot.NotificationChannel.TenantID == nil {
 			break
 		}
@@ -5701,7 +5729,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Playbook.Steps(childComplexity), true
-	case "Playbook.tenantID":
+	case "Playbook.tenantId":
 		if e.ComplexityRoot.Playbook.TenantID == nil {
 			break
 		}
@@ -5765,7 +5793,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PlaybookPayload.UserErrors(childComplexity), true
 
-	case "PlaybookRun.alertID":
+	case "PlaybookRun.alertId":
 		if e.ComplexityRoot.PlaybookRun.AlertID == nil {
 			break
 		}
@@ -5795,7 +5823,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PlaybookRun.Log(childComplexity), true
-	case "PlaybookRun.playbookID":
+	case "PlaybookRun.playbookId":
 		if e.ComplexityRoot.PlaybookRun.PlaybookID == nil {
 			break
 		}
@@ -5813,7 +5841,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PlaybookRun.Step(childComplexity), true
-	case "PlaybookRun.tenantID":
+	case "PlaybookRun.tenantId":
 		if e.ComplexityRoot.PlaybookRun.TenantID == nil {
 			break
 		}
@@ -6445,7 +6473,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SecurityCase.Alerts(childComplexity), true
-	case "SecurityCase.assigneeID":
+	case "SecurityCase.assigneeId":
 		if e.ComplexityRoot.SecurityCase.AssigneeID == nil {
 			break
 		}
@@ -6517,7 +6545,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SecurityCase.Tasks(childComplexity), true
-	case "SecurityCase.tenantID":
+	case "SecurityCase.tenantId":
 		if e.ComplexityRoot.SecurityCase.TenantID == nil {
 			break
 		}
@@ -6883,7 +6911,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.Parent(childComplexity), true
-	case "Tenant.parentID":
+	case "Tenant.parentId":
 		if e.ComplexityRoot.Tenant.ParentID == nil {
 			break
 		}
@@ -7718,7 +7746,7 @@ extend type Mutation {
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
 type APIKey implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   createdAt: Time!
   updatedAt: Time!
   name: String!
@@ -7802,19 +7830,19 @@ input APIKeyWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   created_at field predicates
   """
@@ -7927,7 +7955,7 @@ input APIKeyWhereInput {
 }
 type Alert implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   createdAt: Time!
   updatedAt: Time!
   source: AlertSource!
@@ -7935,15 +7963,15 @@ type Alert implements Node {
   description: String!
   severity: AlertSeverity!
   status: AlertStatus!
-  ruleID: String!
+  ruleId: String!
   ruleAuthor: String!
   tags: [String!]
   count: Int!
   firstSeen: Time!
   lastSeen: Time!
   eventIds: [String!]
-  assigneeID: String
-  caseID: String
+  assigneeId: String
+  caseId: String
   ackedAt: Time
   closedAt: Time
 }
@@ -8053,19 +8081,19 @@ input AlertWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   created_at field predicates
   """
@@ -8144,19 +8172,19 @@ input AlertWhereInput {
   """
   rule_id field predicates
   """
-  ruleID: String
-  ruleIDNEQ: String
-  ruleIDIn: [String!]
-  ruleIDNotIn: [String!]
-  ruleIDGT: String
-  ruleIDGTE: String
-  ruleIDLT: String
-  ruleIDLTE: String
-  ruleIDContains: String
-  ruleIDHasPrefix: String
-  ruleIDHasSuffix: String
-  ruleIDEqualFold: String
-  ruleIDContainsFold: String
+  ruleId: String
+  ruleIdNEQ: String
+  ruleIdIn: [String!]
+  ruleIdNotIn: [String!]
+  ruleIdGT: String
+  ruleIdGTE: String
+  ruleIdLT: String
+  ruleIdLTE: String
+  ruleIdContains: String
+  ruleIdHasPrefix: String
+  ruleIdHasSuffix: String
+  ruleIdEqualFold: String
+  ruleIdContainsFold: String
   """
   rule_author field predicates
   """
@@ -8209,39 +8237,39 @@ input AlertWhereInput {
   """
   assignee_id field predicates
   """
-  assigneeID: String
-  assigneeIDNEQ: String
-  assigneeIDIn: [String!]
-  assigneeIDNotIn: [String!]
-  assigneeIDGT: String
-  assigneeIDGTE: String
-  assigneeIDLT: String
-  assigneeIDLTE: String
-  assigneeIDContains: String
-  assigneeIDHasPrefix: String
-  assigneeIDHasSuffix: String
-  assigneeIDIsNil: Boolean
-  assigneeIDNotNil: Boolean
-  assigneeIDEqualFold: String
-  assigneeIDContainsFold: String
+  assigneeId: String
+  assigneeIdNEQ: String
+  assigneeIdIn: [String!]
+  assigneeIdNotIn: [String!]
+  assigneeIdGT: String
+  assigneeIdGTE: String
+  assigneeIdLT: String
+  assigneeIdLTE: String
+  assigneeIdContains: String
+  assigneeIdHasPrefix: String
+  assigneeIdHasSuffix: String
+  assigneeIdIsNil: Boolean
+  assigneeIdNotNil: Boolean
+  assigneeIdEqualFold: String
+  assigneeIdContainsFold: String
   """
   case_id field predicates
   """
-  caseID: String
-  caseIDNEQ: String
-  caseIDIn: [String!]
-  caseIDNotIn: [String!]
-  caseIDGT: String
-  caseIDGTE: String
-  caseIDLT: String
-  caseIDLTE: String
-  caseIDContains: String
-  caseIDHasPrefix: String
-  caseIDHasSuffix: String
-  caseIDIsNil: Boolean
-  caseIDNotNil: Boolean
-  caseIDEqualFold: String
-  caseIDContainsFold: String
+  caseId: String
+  caseIdNEQ: String
+  caseIdIn: [String!]
+  caseIdNotIn: [String!]
+  caseIdGT: String
+  caseIdGTE: String
+  caseIdLT: String
+  caseIdLTE: String
+  caseIdContains: String
+  caseIdHasPrefix: String
+  caseIdHasSuffix: String
+  caseIdIsNil: Boolean
+  caseIdNotNil: Boolean
+  caseIdEqualFold: String
+  caseIdContainsFold: String
   """
   acked_at field predicates
   """
@@ -8271,7 +8299,7 @@ input AlertWhereInput {
 }
 type Asset implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   createdAt: Time!
   updatedAt: Time!
   name: String!
@@ -8407,19 +8435,19 @@ input AssetWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   created_at field predicates
   """
@@ -8528,14 +8556,14 @@ input AssetWhereInput {
 }
 type AuditEntry implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   seq: Int!
   createdAt: Time!
   actorType: String!
-  actorID: String!
-  actorTenantID: String!
+  actorId: String!
+  actorTenantId: String!
   action: String!
-  targetID: String!
+  targetId: String!
   ip: String!
   userAgent: String!
   detail: String!
@@ -8615,19 +8643,19 @@ input AuditEntryWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   seq field predicates
   """
@@ -8669,35 +8697,35 @@ input AuditEntryWhereInput {
   """
   actor_id field predicates
   """
-  actorID: String
-  actorIDNEQ: String
-  actorIDIn: [String!]
-  actorIDNotIn: [String!]
-  actorIDGT: String
-  actorIDGTE: String
-  actorIDLT: String
-  actorIDLTE: String
-  actorIDContains: String
-  actorIDHasPrefix: String
-  actorIDHasSuffix: String
-  actorIDEqualFold: String
-  actorIDContainsFold: String
+  actorId: String
+  actorIdNEQ: String
+  actorIdIn: [String!]
+  actorIdNotIn: [String!]
+  actorIdGT: String
+  actorIdGTE: String
+  actorIdLT: String
+  actorIdLTE: String
+  actorIdContains: String
+  actorIdHasPrefix: String
+  actorIdHasSuffix: String
+  actorIdEqualFold: String
+  actorIdContainsFold: String
   """
   actor_tenant_id field predicates
   """
-  actorTenantID: String
-  actorTenantIDNEQ: String
-  actorTenantIDIn: [String!]
-  actorTenantIDNotIn: [String!]
-  actorTenantIDGT: String
-  actorTenantIDGTE: String
-  actorTenantIDLT: String
-  actorTenantIDLTE: String
-  actorTenantIDContains: String
-  actorTenantIDHasPrefix: String
-  actorTenantIDHasSuffix: String
-  actorTenantIDEqualFold: String
-  actorTenantIDContainsFold: String
+  actorTenantId: String
+  actorTenantIdNEQ: String
+  actorTenantIdIn: [String!]
+  actorTenantIdNotIn: [String!]
+  actorTenantIdGT: String
+  actorTenantIdGTE: String
+  actorTenantIdLT: String
+  actorTenantIdLTE: String
+  actorTenantIdContains: String
+  actorTenantIdHasPrefix: String
+  actorTenantIdHasSuffix: String
+  actorTenantIdEqualFold: String
+  actorTenantIdContainsFold: String
   """
   action field predicates
   """
@@ -8717,19 +8745,19 @@ input AuditEntryWhereInput {
   """
   target_id field predicates
   """
-  targetID: String
-  targetIDNEQ: String
-  targetIDIn: [String!]
-  targetIDNotIn: [String!]
-  targetIDGT: String
-  targetIDGTE: String
-  targetIDLT: String
-  targetIDLTE: String
-  targetIDContains: String
-  targetIDHasPrefix: String
-  targetIDHasSuffix: String
-  targetIDEqualFold: String
-  targetIDContainsFold: String
+  targetId: String
+  targetIdNEQ: String
+  targetIdIn: [String!]
+  targetIdNotIn: [String!]
+  targetIdGT: String
+  targetIdGTE: String
+  targetIdLT: String
+  targetIdLTE: String
+  targetIdContains: String
+  targetIdHasPrefix: String
+  targetIdHasSuffix: String
+  targetIdEqualFold: String
+  targetIdContainsFold: String
   """
   ip field predicates
   """
@@ -8813,13 +8841,13 @@ input AuditEntryWhereInput {
 }
 type CaseEntry implements Node {
   id: ID!
-  tenantID: String!
-  caseID: ID!
+  tenantId: String!
+  caseId: ID!
   at: Time!
   kind: CaseEntryKind!
-  actorID: String!
+  actorId: String!
   message: String!
-  refID: String!
+  refId: String!
   case: SecurityCase!
 }
 """
@@ -8908,35 +8936,35 @@ input CaseEntryWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   case_id field predicates
   """
-  caseID: ID
-  caseIDNEQ: ID
-  caseIDIn: [ID!]
-  caseIDNotIn: [ID!]
-  caseIDGT: ID
-  caseIDGTE: ID
-  caseIDLT: ID
-  caseIDLTE: ID
-  caseIDContains: ID
-  caseIDHasPrefix: ID
-  caseIDHasSuffix: ID
-  caseIDEqualFold: ID
-  caseIDContainsFold: ID
+  caseId: ID
+  caseIdNEQ: ID
+  caseIdIn: [ID!]
+  caseIdNotIn: [ID!]
+  caseIdGT: ID
+  caseIdGTE: ID
+  caseIdLT: ID
+  caseIdLTE: ID
+  caseIdContains: ID
+  caseIdHasPrefix: ID
+  caseIdHasSuffix: ID
+  caseIdEqualFold: ID
+  caseIdContainsFold: ID
   """
   at field predicates
   """
@@ -8958,19 +8986,19 @@ input CaseEntryWhereInput {
   """
   actor_id field predicates
   """
-  actorID: String
-  actorIDNEQ: String
-  actorIDIn: [String!]
-  actorIDNotIn: [String!]
-  actorIDGT: String
-  actorIDGTE: String
-  actorIDLT: String
-  actorIDLTE: String
-  actorIDContains: String
-  actorIDHasPrefix: String
-  actorIDHasSuffix: String
-  actorIDEqualFold: String
-  actorIDContainsFold: String
+  actorId: String
+  actorIdNEQ: String
+  actorIdIn: [String!]
+  actorIdNotIn: [String!]
+  actorIdGT: String
+  actorIdGTE: String
+  actorIdLT: String
+  actorIdLTE: String
+  actorIdContains: String
+  actorIdHasPrefix: String
+  actorIdHasSuffix: String
+  actorIdEqualFold: String
+  actorIdContainsFold: String
   """
   message field predicates
   """
@@ -8990,19 +9018,19 @@ input CaseEntryWhereInput {
   """
   ref_id field predicates
   """
-  refID: String
-  refIDNEQ: String
-  refIDIn: [String!]
-  refIDNotIn: [String!]
-  refIDGT: String
-  refIDGTE: String
-  refIDLT: String
-  refIDLTE: String
-  refIDContains: String
-  refIDHasPrefix: String
-  refIDHasSuffix: String
-  refIDEqualFold: String
-  refIDContainsFold: String
+  refId: String
+  refIdNEQ: String
+  refIdIn: [String!]
+  refIdNotIn: [String!]
+  refIdGT: String
+  refIdGTE: String
+  refIdLT: String
+  refIdLTE: String
+  refIdContains: String
+  refIdHasPrefix: String
+  refIdHasSuffix: String
+  refIdEqualFold: String
+  refIdContainsFold: String
   """
   case edge predicates
   """
@@ -9011,13 +9039,13 @@ input CaseEntryWhereInput {
 }
 type CaseTask implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   createdAt: Time!
   updatedAt: Time!
-  caseID: ID!
+  caseId: ID!
   title: String!
   done: Boolean!
-  assigneeID: String
+  assigneeId: String
   case: SecurityCase!
 }
 """
@@ -9063,19 +9091,19 @@ input CaseTaskWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   created_at field predicates
   """
@@ -9101,19 +9129,19 @@ input CaseTaskWhereInput {
   """
   case_id field predicates
   """
-  caseID: ID
-  caseIDNEQ: ID
-  caseIDIn: [ID!]
-  caseIDNotIn: [ID!]
-  caseIDGT: ID
-  caseIDGTE: ID
-  caseIDLT: ID
-  caseIDLTE: ID
-  caseIDContains: ID
-  caseIDHasPrefix: ID
-  caseIDHasSuffix: ID
-  caseIDEqualFold: ID
-  caseIDContainsFold: ID
+  caseId: ID
+  caseIdNEQ: ID
+  caseIdIn: [ID!]
+  caseIdNotIn: [ID!]
+  caseIdGT: ID
+  caseIdGTE: ID
+  caseIdLT: ID
+  caseIdLTE: ID
+  caseIdContains: ID
+  caseIdHasPrefix: ID
+  caseIdHasSuffix: ID
+  caseIdEqualFold: ID
+  caseIdContainsFold: ID
   """
   title field predicates
   """
@@ -9138,21 +9166,21 @@ input CaseTaskWhereInput {
   """
   assignee_id field predicates
   """
-  assigneeID: String
-  assigneeIDNEQ: String
-  assigneeIDIn: [String!]
-  assigneeIDNotIn: [String!]
-  assigneeIDGT: String
-  assigneeIDGTE: String
-  assigneeIDLT: String
-  assigneeIDLTE: String
-  assigneeIDContains: String
-  assigneeIDHasPrefix: String
-  assigneeIDHasSuffix: String
-  assigneeIDIsNil: Boolean
-  assigneeIDNotNil: Boolean
-  assigneeIDEqualFold: String
-  assigneeIDContainsFold: String
+  assigneeId: String
+  assigneeIdNEQ: String
+  assigneeIdIn: [String!]
+  assigneeIdNotIn: [String!]
+  assigneeIdGT: String
+  assigneeIdGTE: String
+  assigneeIdLT: String
+  assigneeIdLTE: String
+  assigneeIdContains: String
+  assigneeIdHasPrefix: String
+  assigneeIdHasSuffix: String
+  assigneeIdIsNil: Boolean
+  assigneeIdNotNil: Boolean
+  assigneeIdEqualFold: String
+  assigneeIdContainsFold: String
   """
   case edge predicates
   """
@@ -9166,10 +9194,10 @@ https://relay.dev/graphql/connections.htm#sec-Cursor
 scalar Cursor
 type DetectionRule implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   createdAt: Time!
   updatedAt: Time!
-  ruleID: String!
+  ruleId: String!
   title: String!
   description: String!
   author: String!
@@ -9266,19 +9294,19 @@ input DetectionRuleWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   created_at field predicates
   """
@@ -9304,19 +9332,19 @@ input DetectionRuleWhereInput {
   """
   rule_id field predicates
   """
-  ruleID: String
-  ruleIDNEQ: String
-  ruleIDIn: [String!]
-  ruleIDNotIn: [String!]
-  ruleIDGT: String
-  ruleIDGTE: String
-  ruleIDLT: String
-  ruleIDLTE: String
-  ruleIDContains: String
-  ruleIDHasPrefix: String
-  ruleIDHasSuffix: String
-  ruleIDEqualFold: String
-  ruleIDContainsFold: String
+  ruleId: String
+  ruleIdNEQ: String
+  ruleIdIn: [String!]
+  ruleIdNotIn: [String!]
+  ruleIdGT: String
+  ruleIdGTE: String
+  ruleIdLT: String
+  ruleIdLTE: String
+  ruleIdContains: String
+  ruleIdHasPrefix: String
+  ruleIdHasSuffix: String
+  ruleIdEqualFold: String
+  ruleIdContainsFold: String
   """
   title field predicates
   """
@@ -9487,7 +9515,7 @@ input DetectionRuleWhereInput {
 }
 type EscalationPolicy implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   createdAt: Time!
   updatedAt: Time!
   name: String!
@@ -9567,19 +9595,19 @@ input EscalationPolicyWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   created_at field predicates
   """
@@ -9643,8 +9671,8 @@ input EscalationPolicyWhereInput {
 }
 type Evidence implements Node {
   id: ID!
-  tenantID: String!
-  caseID: ID!
+  tenantId: String!
+  caseId: ID!
   name: String!
   contentType: String!
   size: Int!
@@ -9677,35 +9705,35 @@ input EvidenceWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   case_id field predicates
   """
-  caseID: ID
-  caseIDNEQ: ID
-  caseIDIn: [ID!]
-  caseIDNotIn: [ID!]
-  caseIDGT: ID
-  caseIDGTE: ID
-  caseIDLT: ID
-  caseIDLTE: ID
-  caseIDContains: ID
-  caseIDHasPrefix: ID
-  caseIDHasSuffix: ID
-  caseIDEqualFold: ID
-  caseIDContainsFold: ID
+  caseId: ID
+  caseIdNEQ: ID
+  caseIdIn: [ID!]
+  caseIdNotIn: [ID!]
+  caseIdGT: ID
+  caseIdGTE: ID
+  caseIdLT: ID
+  caseIdLTE: ID
+  caseIdContains: ID
+  caseIdHasPrefix: ID
+  caseIdHasSuffix: ID
+  caseIdEqualFold: ID
+  caseIdContainsFold: ID
   """
   name field predicates
   """
@@ -9800,24 +9828,24 @@ input EvidenceWhereInput {
 }
 type Incident implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   createdAt: Time!
   updatedAt: Time!
-  monitorID: String
-  assetID: String
+  monitorId: ID
+  assetId: String
   title: String!
   severity: IncidentSeverity!
   status: IncidentStatus!
-  assigneeID: String
+  assigneeId: String
   openedAt: Time!
   ackedAt: Time
   ackedBy: String
   resolvedAt: Time
   resolvedBy: String
-  parentID: String
+  parentId: String
   suppressed: Boolean!
   reopenCount: Int!
-  escalationPolicyID: String
+  escalationPolicyId: String
   timeline(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -9840,15 +9868,16 @@ type Incident implements Node {
     last: Int
 
     """
-    Ordering options for IncidentEntries returned from the connection.
+    Ordering options for the timeline; when absent, the time each entry happened, oldest first (ties by id).
     """
-    orderBy: IncidentEntryOrder
+    orderBy: IncidentEntryOrder = {direction:ASC,field:AT}
 
     """
     Filtering options for IncidentEntries returned from the connection.
     """
     where: IncidentEntryWhereInput
   ): IncidentEntryConnection!
+  monitor: Monitor
 }
 """
 A connection to a list of items.
@@ -9882,11 +9911,11 @@ type IncidentEdge {
 }
 type IncidentEntry implements Node {
   id: ID!
-  tenantID: String!
-  incidentID: ID!
+  tenantId: String!
+  incidentId: ID!
   at: Time!
   kind: IncidentEntryKind!
-  actorID: String!
+  actorId: String!
   message: String!
   incident: Incident!
 }
@@ -9976,35 +10005,35 @@ input IncidentEntryWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   incident_id field predicates
   """
-  incidentID: ID
-  incidentIDNEQ: ID
-  incidentIDIn: [ID!]
-  incidentIDNotIn: [ID!]
-  incidentIDGT: ID
-  incidentIDGTE: ID
-  incidentIDLT: ID
-  incidentIDLTE: ID
-  incidentIDContains: ID
-  incidentIDHasPrefix: ID
-  incidentIDHasSuffix: ID
-  incidentIDEqualFold: ID
-  incidentIDContainsFold: ID
+  incidentId: ID
+  incidentIdNEQ: ID
+  incidentIdIn: [ID!]
+  incidentIdNotIn: [ID!]
+  incidentIdGT: ID
+  incidentIdGTE: ID
+  incidentIdLT: ID
+  incidentIdLTE: ID
+  incidentIdContains: ID
+  incidentIdHasPrefix: ID
+  incidentIdHasSuffix: ID
+  incidentIdEqualFold: ID
+  incidentIdContainsFold: ID
   """
   at field predicates
   """
@@ -10026,19 +10055,19 @@ input IncidentEntryWhereInput {
   """
   actor_id field predicates
   """
-  actorID: String
-  actorIDNEQ: String
-  actorIDIn: [String!]
-  actorIDNotIn: [String!]
-  actorIDGT: String
-  actorIDGTE: String
-  actorIDLT: String
-  actorIDLTE: String
-  actorIDContains: String
-  actorIDHasPrefix: String
-  actorIDHasSuffix: String
-  actorIDEqualFold: String
-  actorIDContainsFold: String
+  actorId: String
+  actorIdNEQ: String
+  actorIdIn: [String!]
+  actorIdNotIn: [String!]
+  actorIdGT: String
+  actorIdGTE: String
+  actorIdLT: String
+  actorIdLTE: String
+  actorIdContains: String
+  actorIdHasPrefix: String
+  actorIdHasSuffix: String
+  actorIdEqualFold: String
+  actorIdContainsFold: String
   """
   message field predicates
   """
@@ -10125,19 +10154,19 @@ input IncidentWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   created_at field predicates
   """
@@ -10163,39 +10192,39 @@ input IncidentWhereInput {
   """
   monitor_id field predicates
   """
-  monitorID: String
-  monitorIDNEQ: String
-  monitorIDIn: [String!]
-  monitorIDNotIn: [String!]
-  monitorIDGT: String
-  monitorIDGTE: String
-  monitorIDLT: String
-  monitorIDLTE: String
-  monitorIDContains: String
-  monitorIDHasPrefix: String
-  monitorIDHasSuffix: String
-  monitorIDIsNil: Boolean
-  monitorIDNotNil: Boolean
-  monitorIDEqualFold: String
-  monitorIDContainsFold: String
+  monitorId: ID
+  monitorIdNEQ: ID
+  monitorIdIn: [ID!]
+  monitorIdNotIn: [ID!]
+  monitorIdGT: ID
+  monitorIdGTE: ID
+  monitorIdLT: ID
+  monitorIdLTE: ID
+  monitorIdContains: ID
+  monitorIdHasPrefix: ID
+  monitorIdHasSuffix: ID
+  monitorIdIsNil: Boolean
+  monitorIdNotNil: Boolean
+  monitorIdEqualFold: ID
+  monitorIdContainsFold: ID
   """
   asset_id field predicates
   """
-  assetID: String
-  assetIDNEQ: String
-  assetIDIn: [String!]
-  assetIDNotIn: [String!]
-  assetIDGT: String
-  assetIDGTE: String
-  assetIDLT: String
-  assetIDLTE: String
-  assetIDContains: String
-  assetIDHasPrefix: String
-  assetIDHasSuffix: String
-  assetIDIsNil: Boolean
-  assetIDNotNil: Boolean
-  assetIDEqualFold: String
-  assetIDContainsFold: String
+  assetId: String
+  assetIdNEQ: String
+  assetIdIn: [String!]
+  assetIdNotIn: [String!]
+  assetIdGT: String
+  assetIdGTE: String
+  assetIdLT: String
+  assetIdLTE: String
+  assetIdContains: String
+  assetIdHasPrefix: String
+  assetIdHasSuffix: String
+  assetIdIsNil: Boolean
+  assetIdNotNil: Boolean
+  assetIdEqualFold: String
+  assetIdContainsFold: String
   """
   title field predicates
   """
@@ -10229,21 +10258,21 @@ input IncidentWhereInput {
   """
   assignee_id field predicates
   """
-  assigneeID: String
-  assigneeIDNEQ: String
-  assigneeIDIn: [String!]
-  assigneeIDNotIn: [String!]
-  assigneeIDGT: String
-  assigneeIDGTE: String
-  assigneeIDLT: String
-  assigneeIDLTE: String
-  assigneeIDContains: String
-  assigneeIDHasPrefix: String
-  assigneeIDHasSuffix: String
-  assigneeIDIsNil: Boolean
-  assigneeIDNotNil: Boolean
-  assigneeIDEqualFold: String
-  assigneeIDContainsFold: String
+  assigneeId: String
+  assigneeIdNEQ: String
+  assigneeIdIn: [String!]
+  assigneeIdNotIn: [String!]
+  assigneeIdGT: String
+  assigneeIdGTE: String
+  assigneeIdLT: String
+  assigneeIdLTE: String
+  assigneeIdContains: String
+  assigneeIdHasPrefix: String
+  assigneeIdHasSuffix: String
+  assigneeIdIsNil: Boolean
+  assigneeIdNotNil: Boolean
+  assigneeIdEqualFold: String
+  assigneeIdContainsFold: String
   """
   opened_at field predicates
   """
@@ -10320,21 +10349,21 @@ input IncidentWhereInput {
   """
   parent_id field predicates
   """
-  parentID: String
-  parentIDNEQ: String
-  parentIDIn: [String!]
-  parentIDNotIn: [String!]
-  parentIDGT: String
-  parentIDGTE: String
-  parentIDLT: String
-  parentIDLTE: String
-  parentIDContains: String
-  parentIDHasPrefix: String
-  parentIDHasSuffix: String
-  parentIDIsNil: Boolean
-  parentIDNotNil: Boolean
-  parentIDEqualFold: String
-  parentIDContainsFold: String
+  parentId: String
+  parentIdNEQ: String
+  parentIdIn: [String!]
+  parentIdNotIn: [String!]
+  parentIdGT: String
+  parentIdGTE: String
+  parentIdLT: String
+  parentIdLTE: String
+  parentIdContains: String
+  parentIdHasPrefix: String
+  parentIdHasSuffix: String
+  parentIdIsNil: Boolean
+  parentIdNotNil: Boolean
+  parentIdEqualFold: String
+  parentIdContainsFold: String
   """
   suppressed field predicates
   """
@@ -10354,33 +10383,38 @@ input IncidentWhereInput {
   """
   escalation_policy_id field predicates
   """
-  escalationPolicyID: String
-  escalationPolicyIDNEQ: String
-  escalationPolicyIDIn: [String!]
-  escalationPolicyIDNotIn: [String!]
-  escalationPolicyIDGT: String
-  escalationPolicyIDGTE: String
-  escalationPolicyIDLT: String
-  escalationPolicyIDLTE: String
-  escalationPolicyIDContains: String
-  escalationPolicyIDHasPrefix: String
-  escalationPolicyIDHasSuffix: String
-  escalationPolicyIDIsNil: Boolean
-  escalationPolicyIDNotNil: Boolean
-  escalationPolicyIDEqualFold: String
-  escalationPolicyIDContainsFold: String
+  escalationPolicyId: String
+  escalationPolicyIdNEQ: String
+  escalationPolicyIdIn: [String!]
+  escalationPolicyIdNotIn: [String!]
+  escalationPolicyIdGT: String
+  escalationPolicyIdGTE: String
+  escalationPolicyIdLT: String
+  escalationPolicyIdLTE: String
+  escalationPolicyIdContains: String
+  escalationPolicyIdHasPrefix: String
+  escalationPolicyIdHasSuffix: String
+  escalationPolicyIdIsNil: Boolean
+  escalationPolicyIdNotNil: Boolean
+  escalationPolicyIdEqualFold: String
+  escalationPolicyIdContainsFold: String
   """
   timeline edge predicates
   """
   hasTimeline: Boolean
   hasTimelineWith: [IncidentEntryWhereInput!]
+  """
+  monitor edge predicates
+  """
+  hasMonitor: Boolean
+  hasMonitorWith: [MonitorWhereInput!]
 }
 type Indicator implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   createdAt: Time!
   updatedAt: Time!
-  listID: String!
+  listId: String!
   kind: String!
   value: String!
   source: String!
@@ -10423,7 +10457,7 @@ type IndicatorEdge {
 }
 type IndicatorList implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   createdAt: Time!
   updatedAt: Time!
   name: String!
@@ -10511,19 +10545,19 @@ input IndicatorListWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   created_at field predicates
   """
@@ -10645,19 +10679,19 @@ input IndicatorWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   created_at field predicates
   """
@@ -10683,19 +10717,19 @@ input IndicatorWhereInput {
   """
   list_id field predicates
   """
-  listID: String
-  listIDNEQ: String
-  listIDIn: [String!]
-  listIDNotIn: [String!]
-  listIDGT: String
-  listIDGTE: String
-  listIDLT: String
-  listIDLTE: String
-  listIDContains: String
-  listIDHasPrefix: String
-  listIDHasSuffix: String
-  listIDEqualFold: String
-  listIDContainsFold: String
+  listId: String
+  listIdNEQ: String
+  listIdIn: [String!]
+  listIdNotIn: [String!]
+  listIdGT: String
+  listIdGTE: String
+  listIdLT: String
+  listIdLTE: String
+  listIdContains: String
+  listIdHasPrefix: String
+  listIdHasSuffix: String
+  listIdEqualFold: String
+  listIdContainsFold: String
   """
   kind field predicates
   """
@@ -10816,7 +10850,7 @@ input IndicatorWhereInput {
 }
 type Invitation implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   createdAt: Time!
   updatedAt: Time!
   email: String!
@@ -10869,19 +10903,19 @@ input InvitationWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   created_at field predicates
   """
@@ -10983,7 +11017,7 @@ input InvitationWhereInput {
 }
 type LogSource implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   createdAt: Time!
   updatedAt: Time!
   name: String!
@@ -11067,19 +11101,19 @@ input LogSourceWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   created_at field predicates
   """
@@ -11182,7 +11216,7 @@ input LogSourceWhereInput {
 }
 type MaintenanceWindow implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   createdAt: Time!
   updatedAt: Time!
   name: String!
@@ -11280,19 +11314,19 @@ input MaintenanceWindowWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   created_at field predicates
   """
@@ -11434,12 +11468,13 @@ input MaintenanceWindowWhereInput {
 }
 type Membership implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: ID!
   createdAt: Time!
   updatedAt: Time!
-  userID: ID!
+  userId: ID!
   role: Role!
   user: User!
+  tenant: Tenant!
 }
 """
 A connection to a list of items.
@@ -11514,19 +11549,19 @@ input MembershipWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: ID
+  tenantIdNEQ: ID
+  tenantIdIn: [ID!]
+  tenantIdNotIn: [ID!]
+  tenantIdGT: ID
+  tenantIdGTE: ID
+  tenantIdLT: ID
+  tenantIdLTE: ID
+  tenantIdContains: ID
+  tenantIdHasPrefix: ID
+  tenantIdHasSuffix: ID
+  tenantIdEqualFold: ID
+  tenantIdContainsFold: ID
   """
   created_at field predicates
   """
@@ -11552,19 +11587,19 @@ input MembershipWhereInput {
   """
   user_id field predicates
   """
-  userID: ID
-  userIDNEQ: ID
-  userIDIn: [ID!]
-  userIDNotIn: [ID!]
-  userIDGT: ID
-  userIDGTE: ID
-  userIDLT: ID
-  userIDLTE: ID
-  userIDContains: ID
-  userIDHasPrefix: ID
-  userIDHasSuffix: ID
-  userIDEqualFold: ID
-  userIDContainsFold: ID
+  userId: ID
+  userIdNEQ: ID
+  userIdIn: [ID!]
+  userIdNotIn: [ID!]
+  userIdGT: ID
+  userIdGTE: ID
+  userIdLT: ID
+  userIdLTE: ID
+  userIdContains: ID
+  userIdHasPrefix: ID
+  userIdHasSuffix: ID
+  userIdEqualFold: ID
+  userIdContainsFold: ID
   """
   role field predicates
   """
@@ -11577,13 +11612,18 @@ input MembershipWhereInput {
   """
   hasUser: Boolean
   hasUserWith: [UserWhereInput!]
+  """
+  tenant edge predicates
+  """
+  hasTenant: Boolean
+  hasTenantWith: [TenantWhereInput!]
 }
 type Monitor implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   createdAt: Time!
   updatedAt: Time!
-  assetID: ID!
+  assetId: ID!
   name: String!
   kind: MonitorKind!
   intervalSeconds: Int!
@@ -11594,7 +11634,7 @@ type Monitor implements Node {
   flapDetection: Boolean!
   paused: Boolean!
   slaTarget: Float
-  escalationPolicyID: String
+  escalationPolicyId: String
   channelIds: [String!]
   status: MonitorStatus!
   statusSince: Time
@@ -11603,7 +11643,7 @@ type Monitor implements Node {
   lastLatencyUs: Int!
   lastReason: String!
   lastMessage: String!
-  openIncidentID: String
+  openIncidentId: String
   lastBeatAt: Time
   asset: Asset!
 }
@@ -11714,19 +11754,19 @@ input MonitorWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   created_at field predicates
   """
@@ -11752,19 +11792,19 @@ input MonitorWhereInput {
   """
   asset_id field predicates
   """
-  assetID: ID
-  assetIDNEQ: ID
-  assetIDIn: [ID!]
-  assetIDNotIn: [ID!]
-  assetIDGT: ID
-  assetIDGTE: ID
-  assetIDLT: ID
-  assetIDLTE: ID
-  assetIDContains: ID
-  assetIDHasPrefix: ID
-  assetIDHasSuffix: ID
-  assetIDEqualFold: ID
-  assetIDContainsFold: ID
+  assetId: ID
+  assetIdNEQ: ID
+  assetIdIn: [ID!]
+  assetIdNotIn: [ID!]
+  assetIdGT: ID
+  assetIdGTE: ID
+  assetIdLT: ID
+  assetIdLTE: ID
+  assetIdContains: ID
+  assetIdHasPrefix: ID
+  assetIdHasSuffix: ID
+  assetIdEqualFold: ID
+  assetIdContainsFold: ID
   """
   name field predicates
   """
@@ -11865,21 +11905,21 @@ input MonitorWhereInput {
   """
   escalation_policy_id field predicates
   """
-  escalationPolicyID: String
-  escalationPolicyIDNEQ: String
-  escalationPolicyIDIn: [String!]
-  escalationPolicyIDNotIn: [String!]
-  escalationPolicyIDGT: String
-  escalationPolicyIDGTE: String
-  escalationPolicyIDLT: String
-  escalationPolicyIDLTE: String
-  escalationPolicyIDContains: String
-  escalationPolicyIDHasPrefix: String
-  escalationPolicyIDHasSuffix: String
-  escalationPolicyIDIsNil: Boolean
-  escalationPolicyIDNotNil: Boolean
-  escalationPolicyIDEqualFold: String
-  escalationPolicyIDContainsFold: String
+  escalationPolicyId: String
+  escalationPolicyIdNEQ: String
+  escalationPolicyIdIn: [String!]
+  escalationPolicyIdNotIn: [String!]
+  escalationPolicyIdGT: String
+  escalationPolicyIdGTE: String
+  escalationPolicyIdLT: String
+  escalationPolicyIdLTE: String
+  escalationPolicyIdContains: String
+  escalationPolicyIdHasPrefix: String
+  escalationPolicyIdHasSuffix: String
+  escalationPolicyIdIsNil: Boolean
+  escalationPolicyIdNotNil: Boolean
+  escalationPolicyIdEqualFold: String
+  escalationPolicyIdContainsFold: String
   """
   status field predicates
   """
@@ -11964,21 +12004,21 @@ input MonitorWhereInput {
   """
   open_incident_id field predicates
   """
-  openIncidentID: String
-  openIncidentIDNEQ: String
-  openIncidentIDIn: [String!]
-  openIncidentIDNotIn: [String!]
-  openIncidentIDGT: String
-  openIncidentIDGTE: String
-  openIncidentIDLT: String
-  openIncidentIDLTE: String
-  openIncidentIDContains: String
-  openIncidentIDHasPrefix: String
-  openIncidentIDHasSuffix: String
-  openIncidentIDIsNil: Boolean
-  openIncidentIDNotNil: Boolean
-  openIncidentIDEqualFold: String
-  openIncidentIDContainsFold: String
+  openIncidentId: String
+  openIncidentIdNEQ: String
+  openIncidentIdIn: [String!]
+  openIncidentIdNotIn: [String!]
+  openIncidentIdGT: String
+  openIncidentIdGTE: String
+  openIncidentIdLT: String
+  openIncidentIdLTE: String
+  openIncidentIdContains: String
+  openIncidentIdHasPrefix: String
+  openIncidentIdHasSuffix: String
+  openIncidentIdIsNil: Boolean
+  openIncidentIdNotNil: Boolean
+  openIncidentIdEqualFold: String
+  openIncidentIdContainsFold: String
   """
   last_beat_at field predicates
   """
@@ -12010,7 +12050,7 @@ interface Node @goModel(model: "github.com/opsward/opsward/ent.Noder") {
 }
 type NotificationChannel implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   createdAt: Time!
   updatedAt: Time!
   name: String!
@@ -12112,19 +12152,19 @@ input NotificationChannelWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   created_at field predicates
   """
@@ -12220,7 +12260,7 @@ type PageInfo {
 }
 type Playbook implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   createdAt: Time!
   updatedAt: Time!
   name: String!
@@ -12277,11 +12317,11 @@ enum PlaybookOrderField {
 }
 type PlaybookRun implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   createdAt: Time!
   updatedAt: Time!
-  playbookID: String!
-  alertID: String!
+  playbookId: String!
+  alertId: String!
   status: PlaybookRunStatus!
   step: Int!
   finishedAt: Time
@@ -12368,19 +12408,19 @@ input PlaybookRunWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   created_at field predicates
   """
@@ -12406,35 +12446,35 @@ input PlaybookRunWhereInput {
   """
   playbook_id field predicates
   """
-  playbookID: String
-  playbookIDNEQ: String
-  playbookIDIn: [String!]
-  playbookIDNotIn: [String!]
-  playbookIDGT: String
-  playbookIDGTE: String
-  playbookIDLT: String
-  playbookIDLTE: String
-  playbookIDContains: String
-  playbookIDHasPrefix: String
-  playbookIDHasSuffix: String
-  playbookIDEqualFold: String
-  playbookIDContainsFold: String
+  playbookId: String
+  playbookIdNEQ: String
+  playbookIdIn: [String!]
+  playbookIdNotIn: [String!]
+  playbookIdGT: String
+  playbookIdGTE: String
+  playbookIdLT: String
+  playbookIdLTE: String
+  playbookIdContains: String
+  playbookIdHasPrefix: String
+  playbookIdHasSuffix: String
+  playbookIdEqualFold: String
+  playbookIdContainsFold: String
   """
   alert_id field predicates
   """
-  alertID: String
-  alertIDNEQ: String
-  alertIDIn: [String!]
-  alertIDNotIn: [String!]
-  alertIDGT: String
-  alertIDGTE: String
-  alertIDLT: String
-  alertIDLTE: String
-  alertIDContains: String
-  alertIDHasPrefix: String
-  alertIDHasSuffix: String
-  alertIDEqualFold: String
-  alertIDContainsFold: String
+  alertId: String
+  alertIdNEQ: String
+  alertIdIn: [String!]
+  alertIdNotIn: [String!]
+  alertIdGT: String
+  alertIdGTE: String
+  alertIdLT: String
+  alertIdLTE: String
+  alertIdContains: String
+  alertIdHasPrefix: String
+  alertIdHasSuffix: String
+  alertIdEqualFold: String
+  alertIdContainsFold: String
   """
   status field predicates
   """
@@ -12491,19 +12531,19 @@ input PlaybookWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   created_at field predicates
   """
@@ -12580,14 +12620,14 @@ enum Role @goModel(model: "github.com/opsward/opsward.Role") {
 }
 type SecurityCase implements Node {
   id: ID!
-  tenantID: String!
+  tenantId: String!
   createdAt: Time!
   updatedAt: Time!
   title: String!
   description: String!
   status: SecurityCaseStatus!
   severity: SecurityCaseSeverity!
-  assigneeID: String
+  assigneeId: String
   detectedAt: Time
   openedAt: Time!
   acknowledgedAt: Time
@@ -12615,9 +12655,9 @@ type SecurityCase implements Node {
     last: Int
 
     """
-    Ordering options for CaseEntries returned from the connection.
+    Ordering options for the timeline; when absent, the time each entry happened, oldest first (ties by id).
     """
-    orderBy: CaseEntryOrder
+    orderBy: CaseEntryOrder = {direction:ASC,field:AT}
 
     """
     Filtering options for CaseEntries returned from the connection.
@@ -12725,19 +12765,19 @@ input SecurityCaseWhereInput {
   """
   tenant_id field predicates
   """
-  tenantID: String
-  tenantIDNEQ: String
-  tenantIDIn: [String!]
-  tenantIDNotIn: [String!]
-  tenantIDGT: String
-  tenantIDGTE: String
-  tenantIDLT: String
-  tenantIDLTE: String
-  tenantIDContains: String
-  tenantIDHasPrefix: String
-  tenantIDHasSuffix: String
-  tenantIDEqualFold: String
-  tenantIDContainsFold: String
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
   """
   created_at field predicates
   """
@@ -12809,21 +12849,21 @@ input SecurityCaseWhereInput {
   """
   assignee_id field predicates
   """
-  assigneeID: String
-  assigneeIDNEQ: String
-  assigneeIDIn: [String!]
-  assigneeIDNotIn: [String!]
-  assigneeIDGT: String
-  assigneeIDGTE: String
-  assigneeIDLT: String
-  assigneeIDLTE: String
-  assigneeIDContains: String
-  assigneeIDHasPrefix: String
-  assigneeIDHasSuffix: String
-  assigneeIDIsNil: Boolean
-  assigneeIDNotNil: Boolean
-  assigneeIDEqualFold: String
-  assigneeIDContainsFold: String
+  assigneeId: String
+  assigneeIdNEQ: String
+  assigneeIdIn: [String!]
+  assigneeIdNotIn: [String!]
+  assigneeIdGT: String
+  assigneeIdGTE: String
+  assigneeIdLT: String
+  assigneeIdLTE: String
+  assigneeIdContains: String
+  assigneeIdHasPrefix: String
+  assigneeIdHasSuffix: String
+  assigneeIdIsNil: Boolean
+  assigneeIdNotNil: Boolean
+  assigneeIdEqualFold: String
+  assigneeIdContainsFold: String
   """
   detected_at field predicates
   """
@@ -12907,7 +12947,7 @@ type Tenant implements Node {
   id: ID!
   createdAt: Time!
   updatedAt: Time!
-  parentID: ID
+  parentId: ID
   kind: TenantKind!
   slug: String!
   name: String!
@@ -13064,21 +13104,21 @@ input TenantWhereInput {
   """
   parent_id field predicates
   """
-  parentID: ID
-  parentIDNEQ: ID
-  parentIDIn: [ID!]
-  parentIDNotIn: [ID!]
-  parentIDGT: ID
-  parentIDGTE: ID
-  parentIDLT: ID
-  parentIDLTE: ID
-  parentIDContains: ID
-  parentIDHasPrefix: ID
-  parentIDHasSuffix: ID
-  parentIDIsNil: Boolean
-  parentIDNotNil: Boolean
-  parentIDEqualFold: ID
-  parentIDContainsFold: ID
+  parentId: ID
+  parentIdNEQ: ID
+  parentIdIn: [ID!]
+  parentIdNotIn: [ID!]
+  parentIdGT: ID
+  parentIdGTE: ID
+  parentIdLT: ID
+  parentIdLTE: ID
+  parentIdContains: ID
+  parentIdHasPrefix: ID
+  parentIdHasSuffix: ID
+  parentIdIsNil: Boolean
+  parentIdNotNil: Boolean
+  parentIdEqualFold: ID
+  parentIdContainsFold: ID
   """
   kind field predicates
   """
@@ -13392,7 +13432,7 @@ input UserWhereInput {
 	{Name: "../schema/noc.graphqls", Input: `# The NOC: assets, monitors, results and uptime, incidents, maintenance
 # windows, escalation policies and notification channels. Lists cover the
 # acting tenant and every tenant below it; filter by tenant with
-# ` + "`" + `where: {tenantID: …}` + "`" + `. Reading needs noc:read, changing noc:write.
+# ` + "`" + `where: {tenantId: …}` + "`" + `. Reading needs noc:read, changing noc:write.
 
 extend type Asset {
   "The assets this one depends on (its switch, its server)."
@@ -13644,7 +13684,33 @@ input NotificationChannelInput {
   name: String
   "email, webhook, slack, teams or pagerduty; fixed after create."
   kind: String
-  "The kind's settings; on update a secret left out keeps the stored one."
+  """
+  The kind's settings, a JSON object; on update a secret left out keeps the
+  stored one. Secrets (marked *) are sealed at rest and read back as
+  ` + "`" + `********` + "`" + `. A mistake comes back as a user error on ` + "`" + `input.config.<key>` + "`" + `.
+
+  - email: ` + "`" + `host` + "`" + ` (required: the SMTP relay's name or IP address),
+    ` + "`" + `port` + "`" + ` (default 587 for starttls, 465 for tls, 25 for none),
+    ` + "`" + `security` + "`" + ` (` + "`" + `starttls` + "`" + `, the default, refuses a relay without STARTTLS;
+    ` + "`" + `tls` + "`" + ` from the first byte; ` + "`" + `none` + "`" + ` only for a relay on loopback),
+    ` + "`" + `username` + "`" + ` and ` + "`" + `password` + "`" + `* (together or not at all; sent only over
+    TLS), ` + "`" + `from` + "`" + ` (required: the sender address, a display name allowed),
+    ` + "`" + `to` + "`" + ` (required: 1 to 50 recipient addresses).
+  - webhook: ` + "`" + `url` + "`" + ` (required: http or https; reached through the egress
+    guard), ` + "`" + `secret` + "`" + `* (required: 16 to 256 bytes). Each POST carries
+    ` + "`" + `X-Opsward-Timestamp` + "`" + ` (Unix seconds) and ` + "`" + `X-Opsward-Signature:
+    v1=<hex HMAC-SHA256 of "<timestamp>.<body>">` + "`" + `; the JSON body holds
+    ` + "`" + `version` + "`" + `, ` + "`" + `event` + "`" + ` (such as ` + "`" + `incident.triggered` + "`" + `), ` + "`" + `delivery_id` + "`" + ` and the
+    message.
+  - slack: ` + "`" + `webhook_url` + "`" + `* (required: the https URL of a Slack incoming
+    webhook).
+  - teams: ` + "`" + `webhook_url` + "`" + `* (required: the https URL of a Teams incoming
+    webhook or workflow).
+  - pagerduty: ` + "`" + `routing_key` + "`" + `* (required: the service's 32-character
+    Events API v2 integration key), ` + "`" + `endpoint` + "`" + ` (https; default
+    https://events.pagerduty.com/v2/enqueue, for example the EU region's
+    https://events.eu.pagerduty.com/v2/enqueue).
+  """
   config: JSON
   "Least severity notified: critical, high, medium, low (the default) or info."
   minSeverity: String
@@ -13814,6 +13880,12 @@ extend type Alert {
   detail: JSON
   "The stored events behind the alert (the first ones)."
   events: [SecurityEvent!]!
+  """
+  The detection rule that raised a Sigma alert: the alert's tenant's own
+  rule with its ruleId, or else the library rule above it that applies.
+  Null for other sources, or once the rule is deleted.
+  """
+  rule: DetectionRule
 }
 
 "A stored security event: the common fields, every normalised field, and the original."
@@ -14271,8 +14343,14 @@ input InviteUserInput {
 
 type InviteUserPayload {
   invitation: Invitation
-  "The invitation token, shown once: give it to the invitee, who accepts with acceptInvitation."
+  """
+  The invitation token, shown once. When mail is configured
+  (OPSWARD_SMTP_URL) the invitee gets it in a link to the portal;
+  otherwise give it to the invitee, who accepts with acceptInvitation.
+  """
   token: String
+  "True when the invitation was handed to the mail relay; false when no mail is configured or sending failed (then hand the token over)."
+  mailed: Boolean!
   userErrors: [UserError!]!
 }
 
@@ -14424,8 +14502,8 @@ func (ec *executionContext) childFields_APIKey(ctx context.Context, field graphq
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_APIKey_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_APIKey_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_APIKey_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_APIKey_createdAt(ctx, field)
 	case "updatedAt":
@@ -14494,8 +14572,8 @@ func (ec *executionContext) childFields_Alert(ctx context.Context, field graphql
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Alert_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_Alert_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_Alert_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Alert_createdAt(ctx, field)
 	case "updatedAt":
@@ -14510,8 +14588,8 @@ func (ec *executionContext) childFields_Alert(ctx context.Context, field graphql
 		return ec.fieldContext_Alert_severity(ctx, field)
 	case "status":
 		return ec.fieldContext_Alert_status(ctx, field)
-	case "ruleID":
-		return ec.fieldContext_Alert_ruleID(ctx, field)
+	case "ruleId":
+		return ec.fieldContext_Alert_ruleId(ctx, field)
 	case "ruleAuthor":
 		return ec.fieldContext_Alert_ruleAuthor(ctx, field)
 	case "tags":
@@ -14524,10 +14602,10 @@ func (ec *executionContext) childFields_Alert(ctx context.Context, field graphql
 		return ec.fieldContext_Alert_lastSeen(ctx, field)
 	case "eventIds":
 		return ec.fieldContext_Alert_eventIds(ctx, field)
-	case "assigneeID":
-		return ec.fieldContext_Alert_assigneeID(ctx, field)
-	case "caseID":
-		return ec.fieldContext_Alert_caseID(ctx, field)
+	case "assigneeId":
+		return ec.fieldContext_Alert_assigneeId(ctx, field)
+	case "caseId":
+		return ec.fieldContext_Alert_caseId(ctx, field)
 	case "ackedAt":
 		return ec.fieldContext_Alert_ackedAt(ctx, field)
 	case "closedAt":
@@ -14536,6 +14614,8 @@ func (ec *executionContext) childFields_Alert(ctx context.Context, field graphql
 		return ec.fieldContext_Alert_detail(ctx, field)
 	case "events":
 		return ec.fieldContext_Alert_events(ctx, field)
+	case "rule":
+		return ec.fieldContext_Alert_rule(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Alert", field.Name)
 }
@@ -14576,8 +14656,8 @@ func (ec *executionContext) childFields_Asset(ctx context.Context, field graphql
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Asset_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_Asset_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_Asset_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Asset_createdAt(ctx, field)
 	case "updatedAt":
@@ -14644,22 +14724,22 @@ func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field gr
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_AuditEntry_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_AuditEntry_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_AuditEntry_tenantId(ctx, field)
 	case "seq":
 		return ec.fieldContext_AuditEntry_seq(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_AuditEntry_createdAt(ctx, field)
 	case "actorType":
 		return ec.fieldContext_AuditEntry_actorType(ctx, field)
-	case "actorID":
-		return ec.fieldContext_AuditEntry_actorID(ctx, field)
-	case "actorTenantID":
-		return ec.fieldContext_AuditEntry_actorTenantID(ctx, field)
+	case "actorId":
+		return ec.fieldContext_AuditEntry_actorId(ctx, field)
+	case "actorTenantId":
+		return ec.fieldContext_AuditEntry_actorTenantId(ctx, field)
 	case "action":
 		return ec.fieldContext_AuditEntry_action(ctx, field)
-	case "targetID":
-		return ec.fieldContext_AuditEntry_targetID(ctx, field)
+	case "targetId":
+		return ec.fieldContext_AuditEntry_targetId(ctx, field)
 	case "ip":
 		return ec.fieldContext_AuditEntry_ip(ctx, field)
 	case "userAgent":
@@ -14750,20 +14830,20 @@ func (ec *executionContext) childFields_CaseEntry(ctx context.Context, field gra
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_CaseEntry_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_CaseEntry_tenantID(ctx, field)
-	case "caseID":
-		return ec.fieldContext_CaseEntry_caseID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_CaseEntry_tenantId(ctx, field)
+	case "caseId":
+		return ec.fieldContext_CaseEntry_caseId(ctx, field)
 	case "at":
 		return ec.fieldContext_CaseEntry_at(ctx, field)
 	case "kind":
 		return ec.fieldContext_CaseEntry_kind(ctx, field)
-	case "actorID":
-		return ec.fieldContext_CaseEntry_actorID(ctx, field)
+	case "actorId":
+		return ec.fieldContext_CaseEntry_actorId(ctx, field)
 	case "message":
 		return ec.fieldContext_CaseEntry_message(ctx, field)
-	case "refID":
-		return ec.fieldContext_CaseEntry_refID(ctx, field)
+	case "refId":
+		return ec.fieldContext_CaseEntry_refId(ctx, field)
 	case "case":
 		return ec.fieldContext_CaseEntry_case(ctx, field)
 	case "detail":
@@ -14808,20 +14888,20 @@ func (ec *executionContext) childFields_CaseTask(ctx context.Context, field grap
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_CaseTask_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_CaseTask_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_CaseTask_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_CaseTask_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_CaseTask_updatedAt(ctx, field)
-	case "caseID":
-		return ec.fieldContext_CaseTask_caseID(ctx, field)
+	case "caseId":
+		return ec.fieldContext_CaseTask_caseId(ctx, field)
 	case "title":
 		return ec.fieldContext_CaseTask_title(ctx, field)
 	case "done":
 		return ec.fieldContext_CaseTask_done(ctx, field)
-	case "assigneeID":
-		return ec.fieldContext_CaseTask_assigneeID(ctx, field)
+	case "assigneeId":
+		return ec.fieldContext_CaseTask_assigneeId(ctx, field)
 	case "case":
 		return ec.fieldContext_CaseTask_case(ctx, field)
 	}
@@ -15014,14 +15094,14 @@ func (ec *executionContext) childFields_DetectionRule(ctx context.Context, field
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_DetectionRule_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_DetectionRule_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_DetectionRule_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_DetectionRule_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_DetectionRule_updatedAt(ctx, field)
-	case "ruleID":
-		return ec.fieldContext_DetectionRule_ruleID(ctx, field)
+	case "ruleId":
+		return ec.fieldContext_DetectionRule_ruleId(ctx, field)
 	case "title":
 		return ec.fieldContext_DetectionRule_title(ctx, field)
 	case "description":
@@ -15116,8 +15196,8 @@ func (ec *executionContext) childFields_EscalationPolicy(ctx context.Context, fi
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_EscalationPolicy_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_EscalationPolicy_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_EscalationPolicy_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_EscalationPolicy_createdAt(ctx, field)
 	case "updatedAt":
@@ -15170,10 +15250,10 @@ func (ec *executionContext) childFields_Evidence(ctx context.Context, field grap
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Evidence_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_Evidence_tenantID(ctx, field)
-	case "caseID":
-		return ec.fieldContext_Evidence_caseID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_Evidence_tenantId(ctx, field)
+	case "caseId":
+		return ec.fieldContext_Evidence_caseId(ctx, field)
 	case "name":
 		return ec.fieldContext_Evidence_name(ctx, field)
 	case "contentType":
@@ -15246,24 +15326,24 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Incident_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_Incident_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_Incident_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Incident_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Incident_updatedAt(ctx, field)
-	case "monitorID":
-		return ec.fieldContext_Incident_monitorID(ctx, field)
-	case "assetID":
-		return ec.fieldContext_Incident_assetID(ctx, field)
+	case "monitorId":
+		return ec.fieldContext_Incident_monitorId(ctx, field)
+	case "assetId":
+		return ec.fieldContext_Incident_assetId(ctx, field)
 	case "title":
 		return ec.fieldContext_Incident_title(ctx, field)
 	case "severity":
 		return ec.fieldContext_Incident_severity(ctx, field)
 	case "status":
 		return ec.fieldContext_Incident_status(ctx, field)
-	case "assigneeID":
-		return ec.fieldContext_Incident_assigneeID(ctx, field)
+	case "assigneeId":
+		return ec.fieldContext_Incident_assigneeId(ctx, field)
 	case "openedAt":
 		return ec.fieldContext_Incident_openedAt(ctx, field)
 	case "ackedAt":
@@ -15274,16 +15354,18 @@ func (ec *executionContext) childFields_Incident(ctx context.Context, field grap
 		return ec.fieldContext_Incident_resolvedAt(ctx, field)
 	case "resolvedBy":
 		return ec.fieldContext_Incident_resolvedBy(ctx, field)
-	case "parentID":
-		return ec.fieldContext_Incident_parentID(ctx, field)
+	case "parentId":
+		return ec.fieldContext_Incident_parentId(ctx, field)
 	case "suppressed":
 		return ec.fieldContext_Incident_suppressed(ctx, field)
 	case "reopenCount":
 		return ec.fieldContext_Incident_reopenCount(ctx, field)
-	case "escalationPolicyID":
-		return ec.fieldContext_Incident_escalationPolicyID(ctx, field)
+	case "escalationPolicyId":
+		return ec.fieldContext_Incident_escalationPolicyId(ctx, field)
 	case "timeline":
 		return ec.fieldContext_Incident_timeline(ctx, field)
+	case "monitor":
+		return ec.fieldContext_Incident_monitor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Incident", field.Name)
 }
@@ -15314,16 +15396,16 @@ func (ec *executionContext) childFields_IncidentEntry(ctx context.Context, field
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_IncidentEntry_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_IncidentEntry_tenantID(ctx, field)
-	case "incidentID":
-		return ec.fieldContext_IncidentEntry_incidentID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_IncidentEntry_tenantId(ctx, field)
+	case "incidentId":
+		return ec.fieldContext_IncidentEntry_incidentId(ctx, field)
 	case "at":
 		return ec.fieldContext_IncidentEntry_at(ctx, field)
 	case "kind":
 		return ec.fieldContext_IncidentEntry_kind(ctx, field)
-	case "actorID":
-		return ec.fieldContext_IncidentEntry_actorID(ctx, field)
+	case "actorId":
+		return ec.fieldContext_IncidentEntry_actorId(ctx, field)
 	case "message":
 		return ec.fieldContext_IncidentEntry_message(ctx, field)
 	case "incident":
@@ -15400,14 +15482,14 @@ func (ec *executionContext) childFields_Indicator(ctx context.Context, field gra
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Indicator_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_Indicator_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_Indicator_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Indicator_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Indicator_updatedAt(ctx, field)
-	case "listID":
-		return ec.fieldContext_Indicator_listID(ctx, field)
+	case "listId":
+		return ec.fieldContext_Indicator_listId(ctx, field)
 	case "kind":
 		return ec.fieldContext_Indicator_kind(ctx, field)
 	case "value":
@@ -15456,8 +15538,8 @@ func (ec *executionContext) childFields_IndicatorList(ctx context.Context, field
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_IndicatorList_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_IndicatorList_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_IndicatorList_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_IndicatorList_createdAt(ctx, field)
 	case "updatedAt":
@@ -15542,8 +15624,8 @@ func (ec *executionContext) childFields_Invitation(ctx context.Context, field gr
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Invitation_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_Invitation_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_Invitation_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Invitation_createdAt(ctx, field)
 	case "updatedAt":
@@ -15570,6 +15652,8 @@ func (ec *executionContext) childFields_InviteUserPayload(ctx context.Context, f
 		return ec.fieldContext_InviteUserPayload_invitation(ctx, field)
 	case "token":
 		return ec.fieldContext_InviteUserPayload_token(ctx, field)
+	case "mailed":
+		return ec.fieldContext_InviteUserPayload_mailed(ctx, field)
 	case "userErrors":
 		return ec.fieldContext_InviteUserPayload_userErrors(ctx, field)
 	}
@@ -15686,8 +15770,8 @@ func (ec *executionContext) childFields_LogSource(ctx context.Context, field gra
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_LogSource_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_LogSource_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_LogSource_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_LogSource_createdAt(ctx, field)
 	case "updatedAt":
@@ -15760,8 +15844,8 @@ func (ec *executionContext) childFields_MaintenanceWindow(ctx context.Context, f
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_MaintenanceWindow_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_MaintenanceWindow_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_MaintenanceWindow_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_MaintenanceWindow_createdAt(ctx, field)
 	case "updatedAt":
@@ -15830,18 +15914,20 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Membership_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_Membership_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_Membership_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Membership_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Membership_updatedAt(ctx, field)
-	case "userID":
-		return ec.fieldContext_Membership_userID(ctx, field)
+	case "userId":
+		return ec.fieldContext_Membership_userId(ctx, field)
 	case "role":
 		return ec.fieldContext_Membership_role(ctx, field)
 	case "user":
 		return ec.fieldContext_Membership_user(ctx, field)
+	case "tenant":
+		return ec.fieldContext_Membership_tenant(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Membership", field.Name)
 }
@@ -15908,14 +15994,14 @@ func (ec *executionContext) childFields_Monitor(ctx context.Context, field graph
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Monitor_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_Monitor_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_Monitor_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Monitor_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Monitor_updatedAt(ctx, field)
-	case "assetID":
-		return ec.fieldContext_Monitor_assetID(ctx, field)
+	case "assetId":
+		return ec.fieldContext_Monitor_assetId(ctx, field)
 	case "name":
 		return ec.fieldContext_Monitor_name(ctx, field)
 	case "kind":
@@ -15936,8 +16022,8 @@ func (ec *executionContext) childFields_Monitor(ctx context.Context, field graph
 		return ec.fieldContext_Monitor_paused(ctx, field)
 	case "slaTarget":
 		return ec.fieldContext_Monitor_slaTarget(ctx, field)
-	case "escalationPolicyID":
-		return ec.fieldContext_Monitor_escalationPolicyID(ctx, field)
+	case "escalationPolicyId":
+		return ec.fieldContext_Monitor_escalationPolicyId(ctx, field)
 	case "channelIds":
 		return ec.fieldContext_Monitor_channelIds(ctx, field)
 	case "status":
@@ -15954,8 +16040,8 @@ func (ec *executionContext) childFields_Monitor(ctx context.Context, field graph
 		return ec.fieldContext_Monitor_lastReason(ctx, field)
 	case "lastMessage":
 		return ec.fieldContext_Monitor_lastMessage(ctx, field)
-	case "openIncidentID":
-		return ec.fieldContext_Monitor_openIncidentID(ctx, field)
+	case "openIncidentId":
+		return ec.fieldContext_Monitor_openIncidentId(ctx, field)
 	case "lastBeatAt":
 		return ec.fieldContext_Monitor_lastBeatAt(ctx, field)
 	case "asset":
@@ -16030,8 +16116,8 @@ func (ec *executionContext) childFields_NotificationChannel(ctx context.Context,
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_NotificationChannel_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_NotificationChannel_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_NotificationChannel_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_NotificationChannel_createdAt(ctx, field)
 	case "updatedAt":
@@ -16146,8 +16232,8 @@ func (ec *executionContext) childFields_Playbook(ctx context.Context, field grap
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Playbook_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_Playbook_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_Playbook_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Playbook_createdAt(ctx, field)
 	case "updatedAt":
@@ -16200,16 +16286,16 @@ func (ec *executionContext) childFields_PlaybookRun(ctx context.Context, field g
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_PlaybookRun_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_PlaybookRun_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_PlaybookRun_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_PlaybookRun_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_PlaybookRun_updatedAt(ctx, field)
-	case "playbookID":
-		return ec.fieldContext_PlaybookRun_playbookID(ctx, field)
-	case "alertID":
-		return ec.fieldContext_PlaybookRun_alertID(ctx, field)
+	case "playbookId":
+		return ec.fieldContext_PlaybookRun_playbookId(ctx, field)
+	case "alertId":
+		return ec.fieldContext_PlaybookRun_alertId(ctx, field)
 	case "status":
 		return ec.fieldContext_PlaybookRun_status(ctx, field)
 	case "step":
@@ -16338,8 +16424,8 @@ func (ec *executionContext) childFields_SecurityCase(ctx context.Context, field 
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_SecurityCase_id(ctx, field)
-	case "tenantID":
-		return ec.fieldContext_SecurityCase_tenantID(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_SecurityCase_tenantId(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_SecurityCase_createdAt(ctx, field)
 	case "updatedAt":
@@ -16352,8 +16438,8 @@ func (ec *executionContext) childFields_SecurityCase(ctx context.Context, field 
 		return ec.fieldContext_SecurityCase_status(ctx, field)
 	case "severity":
 		return ec.fieldContext_SecurityCase_severity(ctx, field)
-	case "assigneeID":
-		return ec.fieldContext_SecurityCase_assigneeID(ctx, field)
+	case "assigneeId":
+		return ec.fieldContext_SecurityCase_assigneeId(ctx, field)
 	case "detectedAt":
 		return ec.fieldContext_SecurityCase_detectedAt(ctx, field)
 	case "openedAt":
@@ -16504,8 +16590,8 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Tenant_updatedAt(ctx, field)
-	case "parentID":
-		return ec.fieldContext_Tenant_parentID(ctx, field)
+	case "parentId":
+		return ec.fieldContext_Tenant_parentId(ctx, field)
 	case "kind":
 		return ec.fieldContext_Tenant_kind(ctx, field)
 	case "slug":

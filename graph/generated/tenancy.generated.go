@@ -2223,6 +2223,29 @@ func (ec *executionContext) fieldContext_InviteUserPayload_token(_ context.Conte
 	return graphql.NewScalarFieldContext("InviteUserPayload", field, false, false, "String")
 }
 
+func (ec *executionContext) _InviteUserPayload_mailed(ctx context.Context, field graphql.CollectedField, obj *model.InviteUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InviteUserPayload_mailed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mailed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InviteUserPayload_mailed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InviteUserPayload", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _InviteUserPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.InviteUserPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8567,6 +8590,11 @@ func (ec *executionContext) _InviteUserPayload(ctx context.Context, sel ast.Sele
 		case "token":
 			out.Values[i] = ec._InviteUserPayload_token(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "mailed":
+			out.Values[i] = ec._InviteUserPayload_mailed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "userErrors":

@@ -379,8 +379,12 @@ type InviteUserInput struct {
 
 type InviteUserPayload struct {
 	Invitation *ent.Invitation `json:"invitation,omitempty"`
-	// The invitation token, shown once: give it to the invitee, who accepts with acceptInvitation.
-	Token      *string      `json:"token,omitempty"`
+	// The invitation token, shown once. When mail is configured
+	// (OPSWARD_SMTP_URL) the invitee gets it in a link to the portal;
+	// otherwise give it to the invitee, who accepts with acceptInvitation.
+	Token *string `json:"token,omitempty"`
+	// True when the invitation was handed to the mail relay; false when no mail is configured or sending failed (then hand the token over).
+	Mailed     bool         `json:"mailed"`
 	UserErrors []*UserError `json:"userErrors"`
 }
 
@@ -583,7 +587,31 @@ type NotificationChannelInput struct {
 	Name     *string `json:"name,omitempty"`
 	// email, webhook, slack, teams or pagerduty; fixed after create.
 	Kind *string `json:"kind,omitempty"`
-	// The kind's settings; on update a secret left out keeps the stored one.
+	// The kind's settings, a JSON object; on update a secret left out keeps the
+	// stored one. Secrets (marked *) are sealed at rest and read back as
+	// `********`. A mistake comes back as a user error on `input.config.<key>`.
+	//
+	// - email: `host` (required: the SMTP relay's name or IP address),
+	//   `port` (default 587 for starttls, 465 for tls, 25 for none),
+	//   `security` (`starttls`, the default, refuses a relay without STARTTLS;
+	//   `tls` from the first byte; `none` only for a relay on loopback),
+	//   `username` and `password`* (together or not at all; sent only over
+	//   TLS), `from` (required: the sender address, a display name allowed),
+	//   `to` (required: 1 to 50 recipient addresses).
+	// - webhook: `url` (required: http or https; reached through the egress
+	//   guard), `secret`* (required: 16 to 256 bytes). Each POST carries
+	//   `X-Opsward-Timestamp` (Unix seconds) and `X-Opsward-Signature:
+	//   v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`; the JSON body holds
+	//   `version`, `event` (such as `incident.triggered`), `delivery_id` and the
+	//   message.
+	// - slack: `webhook_url`* (required: the https URL of a Slack incoming
+	//   webhook).
+	// - teams: `webhook_url`* (required: the https URL of a Teams incoming
+	//   webhook or workflow).
+	// - pagerduty: `routing_key`* (required: the service's 32-character
+	//   Events API v2 integration key), `endpoint` (https; default
+	//   https://events.pagerduty.com/v2/enqueue, for example the EU region's
+	//   https://events.eu.pagerduty.com/v2/enqueue).
 	Config JSON `json:"config,omitempty"`
 	// Least severity notified: critical, high, medium, low (the default) or info.
 	MinSeverity *string `json:"minSeverity,omitempty"`

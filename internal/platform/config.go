@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -95,6 +96,14 @@ type Config struct {
 	// SigmaMaxRuleBytes is the largest Sigma rule (one YAML document)
 	// accepted by the rule library and its import.
 	SigmaMaxRuleBytes int
+	// SMTPURL is the relay that sends the platform's own mail
+	// (invitations): smtp://user:pass@host:587?from=… (STARTTLS),
+	// smtps://… (TLS from the first byte), security=none only to a
+	// relay on loopback. Empty: no mail is sent.
+	SMTPURL string
+	// PortalURL is the portal's base URL, for links in mail; it defaults
+	// to PublicURL when that is an http(s) URL.
+	PortalURL string
 }
 
 // setting ties a Config field to its variable and flag.
@@ -271,6 +280,10 @@ func settings() []setting {
 	add(mk("OPSWARD_DEMO_ADDR", "demo-addr", "where demo mode serves the demonstration target (default 127.0.0.1:8079)", g, s))
 	g, s = str(func(c *Config) *string { return &c.PprofAddr })
 	add(mk("OPSWARD_PPROF_ADDR", "pprof-addr", "serve Go's profiler on this address, such as 127.0.0.1:6060 (default off)", g, s))
+	g, s = str(func(c *Config) *string { return &c.SMTPURL })
+	add(mk("OPSWARD_SMTP_URL", "smtp-url", "mail relay for invitations: smtp://user:pass@host:587?from=noc@example.com (STARTTLS), smtps:// (TLS), ?security=none only on loopback (default: no mail)", g, s))
+	g, s = str(func(c *Config) *string { return &c.PortalURL })
+	add(mk("OPSWARD_PORTAL_URL", "portal-url", "the portal's base URL for links in mail, such as https://noc.example.com (default: OPSWARD_PUBLIC_URL when it is an http(s) URL)", g, s))
 	g, s = dur(func(c *Config) *time.Duration { return &c.BillingGrace })
 	gi, si = integer(func(c *Config) *int { return &c.SigmaMaxRuleBytes })
 	add(mk("OPSWARD_SIGMA_MAX_RULE_BYTES", "sigma-max-rule-bytes", "largest Sigma rule accepted, in bytes (default 2097152, which holds every SigmaHQ rule; at most 67108864)", gi, si))
@@ -362,6 +375,9 @@ func (c Config) WithDefaults() Config {
 	if c.SigmaMaxRuleBytes == 0 {
 		c.SigmaMaxRuleBytes = 2 << 20
 	}
+	if c.PortalURL == "" && (strings.HasPrefix(c.PublicURL, "https://") || strings.HasPrefix(c.PublicURL, "http://")) {
+		c.PortalURL = c.PublicURL
+	}
 	return c
 }
 
@@ -450,7 +466,84 @@ func (c Config) Validate() error {
 	if c.BootstrapPassword != "" && c.BootstrapEmail == "" {
 		return errors.New("OPSWARD_BOOTSTRAP_PASSWORD: set only together with OPSWARD_BOOTSTRAP_EMAIL")
 	}
+	if err := checkURL(c.PortalURL, "http", "https"); err != nil {
+		return fmt.Errorf("OPSWARD_PORTAL_URL: %v", err)
+	}
+	if c.SMTPURL != "" {
+		if _, err := ParseSMTPURL(c.SMTPURL); err != nil {
+			return fmt.Errorf("OPSWARD_SMTP_URL: %v", err)
+		}
+		if c.PortalURL == "" {
+			return errors.New("OPSWARD_PORTAL_URL: set it, or OPSWARD_PUBLIC_URL to an https:// URL, for the link in invitation mail (OPSWARD_SMTP_URL is set)")
+		}
+	}
 	return nil
+}
+
+// SMTP is a parsed OPSWARD_SMTP_URL.
+type SMTP struct {
+	Host     string
+	Port     int    // 0: the default of Security
+	Security string // starttls, tls or none
+	Username string
+	Password string
+	From     string
+}
+
+// ParseSMTPURL reads smtp://[user:pass@]host[:port]?from=ADDRESS[&security=none]
+// or smtps://…. Errors never repeat the password.
+func ParseSMTPURL(v string) (SMTP, error) {
+	u, err := url.Parse(v)
+	if err != nil {
+		// The parser's error quotes the URL, password and all; keep only
+		// what is wrong.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return SMTP{}, fmt.Errorf("not a URL: %v", err)
+	}
+	var out SMTP
+	switch u.Scheme {
+	case "smtp":
+		out.Security = "starttls"
+	case "smtps":
+		out.Security = "tls"
+	default:
+		return SMTP{}, fmt.Errorf("scheme %q is not smtp or smtps", u.Scheme)
+	}
+	if out.Host = u.Hostname(); out.Host == "" {
+		return SMTP{}, errors.New("the URL names no host")
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return SMTP{}, fmt.Errorf("port %q is not 1 to 65535", p)
+		}
+		out.Port = n
+	}
+	if u.User != nil {
+		out.Username = u.User.Username()
+		out.Password, _ = u.User.Password()
+	}
+	q := u.Query()
+	switch sec := q.Get("security"); sec {
+	case "":
+	case "none":
+		if u.Scheme != "smtp" {
+			return SMTP{}, errors.New("security=none goes with smtp://, not smtps://")
+		}
+		out.Security = sec
+	default:
+		return SMTP{}, fmt.Errorf("security %q is not none (leave it out for STARTTLS, or use smtps://)", sec)
+	}
+	if out.From = q.Get("from"); out.From == "" {
+		return SMTP{}, errors.New("name the sender: ?from=noc@example.com")
+	}
+	if _, err := mail.ParseAddress(out.From); err != nil {
+		return SMTP{}, fmt.Errorf("from %q is not an email address", out.From)
+	}
+	return out, nil
 }
 
 // checkURL accepts an empty value or a URL with one of the schemes and a host.

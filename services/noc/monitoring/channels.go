@@ -3,6 +3,7 @@ package monitoring
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/opsward/opsward"
@@ -36,7 +37,17 @@ func checkRoute(in ChannelInput) error {
 	for _, st := range in.States {
 		r.States = append(r.States, notify.State(st))
 	}
-	return r.Validate()
+	err := r.Validate()
+	// The route's fields are the input's own minSeverity and states.
+	var e *opsward.Error
+	if errors.As(err, &e) && strings.HasPrefix(e.Field, "route.") {
+		f := strings.TrimPrefix(e.Field, "route.")
+		if f == "min_severity" {
+			f = "minSeverity"
+		}
+		return &opsward.Error{Code: e.Code, Field: f, Message: e.Message, Err: e.Err}
+	}
+	return err
 }
 
 // CreateChannel adds a notification channel; its secrets are sealed.

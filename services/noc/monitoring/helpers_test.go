@@ -35,6 +35,7 @@ type env struct {
 	noc     *monitoring.Service
 	results *results.Store
 	writer  *results.Writer
+	guard   *egress.Guard // what monitors may reach; a test may narrow it
 
 	provider, acme, globex *ent.Tenant
 
@@ -66,6 +67,7 @@ func newEnv(t *testing.T, b testenv.Backend, allow []netip.Prefix) *env {
 		t.Fatal(err)
 	}
 	guard := &egress.Guard{Allow: allow}
+	e.guard = guard
 	channels := notify.NewRegistry(notify.Deps{HTTP: egress.NewHTTPClient(guard, 5*time.Second), Dial: guard})
 	webhook.Register(channels)
 	e.results = results.New(p.App, nil)

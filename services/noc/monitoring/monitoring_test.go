@@ -236,22 +236,52 @@ func TestFlappingIsDamped(t *testing.T) {
 }
 
 // Without the MSP's permission a tenant's monitor reaches no special
-// address; the result says why.
+// address. A target the guard refuses is refused when the monitor is
+// saved, with the setting named; the guard still judges each connection,
+// so a target that turns into a refused address later (a name rebound,
+// a range no longer allowed) is down with the reason.
 func TestSSRFGuardRefusesTenantMonitors(t *testing.T) {
-	eachBackend(t, nil, func(t *testing.T, e *env) {
+	eachBackend(t, loopback, func(t *testing.T, e *env) {
 		ctx := as(e.acme, opsward.RoleAdmin)
 		a := e.asset(t, ctx, "internal", "low")
-		for _, tc := range []struct{ url, addr, reason string }{
-			{"http://169.254.169.254/latest/meta-data/", "169.254.169.254", "metadata"},
-			{"http://10.0.0.1/", "10.0.0.1", "private"},
-			{"http://[::1]:8080/", "::1", "loopback"},
-			{"http://localhost:8080/", "127.0.0.1", "loopback"},
+		// Saved while loopback is allowed, checked after it is not.
+		later := e.monitor(t, ctx, a, "http", `{"url":"http://localhost:8080/"}`, 1).Monitor
+		tcpLater := e.monitor(t, ctx, a, "tcp", `{"host":"127.0.0.1","port":9}`, 1).Monitor
+		e.guard.Allow = nil
+
+		name, kind, interval := "refused", "http", 5*time.Minute
+		for _, tc := range []struct{ kind, settings, field, addr, reason string }{
+			{"http", `{"url":"http://169.254.169.254/latest/meta-data/"}`, "settings.url", "169.254.169.254", "metadata"},
+			{"http", `{"url":"http://10.0.0.1/"}`, "settings.url", "10.0.0.1", "private"},
+			{"http", `{"url":"http://[::1]:8080/"}`, "settings.url", "::1", "loopback"},
+			{"http", `{"url":"http://localhost:8080/"}`, "settings.url", "127.0.0.1", "loopback"},
+			{"tcp", `{"host":"192.168.1.1","port":22}`, "settings.host", "192.168.1.1", "private"},
+			{"ping", `{"host":"::ffff:10.1.2.3"}`, "settings.host", "10.1.2.3", "private"},
+			{"tls", `{"host":"localhost"}`, "settings.host", "127.0.0.1", "loopback"},
+			{"dns", `{"name":"example.com","resolver":"127.0.0.53:53"}`, "settings.resolver", "127.0.0.53", "loopback"},
+			{"server_health", `{"url":"https://10.9.8.7/metrics","rules":[{"kind":"rate","metric":"m","op":">","warn":1}]}`, "settings.url", "10.9.8.7", "private"},
 		} {
-			m := e.monitor(t, ctx, a, "http", fmt.Sprintf(`{"url":%q}`, tc.url), 1).Monitor
+			kind = tc.kind
+			_, err := e.noc.CreateMonitor(ctx, monitoring.MonitorInput{AssetID: a.ID, Name: &name, Kind: &kind,
+				Settings: json.RawMessage(tc.settings), Interval: &interval})
+			msg := opsward.ErrorMessage(err)
+			if opsward.ErrorCode(err) != opsward.EINVALID || opsward.ErrorField(err) != tc.field ||
+				!strings.Contains(msg, tc.addr) || !strings.Contains(msg, tc.reason) {
+				t.Errorf("create %s %s: %v (field %q)", tc.kind, tc.settings, err, opsward.ErrorField(err))
+			}
+		}
+		// Changing a monitor's settings to a refused target is refused too.
+		pub := e.monitor(t, ctx, a, "http", `{"url":"https://93.184.215.14/"}`, 1).Monitor
+		_, err := e.noc.UpdateMonitor(ctx, pub.ID, monitoring.MonitorInput{Settings: json.RawMessage(`{"url":"http://10.0.0.1/"}`)})
+		if opsward.ErrorField(err) != "settings.url" || !strings.Contains(opsward.ErrorMessage(err), "10.0.0.1") {
+			t.Errorf("update to a private target: %v", err)
+		}
+
+		for _, m := range []*ent.Monitor{later, tcpLater} {
 			m = e.check(t, m)
-			if m.Status != monitor.StatusDown || !strings.Contains(m.LastMessage, tc.addr) || !strings.Contains(m.LastMessage, tc.reason) ||
+			if m.Status != monitor.StatusDown || !strings.Contains(m.LastMessage, "127.0.0.1") || !strings.Contains(m.LastMessage, "loopback") ||
 				!strings.Contains(m.LastMessage, "unless the MSP allows it") {
-				t.Errorf("%s: status %s, message %q", tc.url, m.Status, m.LastMessage)
+				t.Errorf("%s checked after loopback was refused: status %s, message %q", m.Name, m.Status, m.LastMessage)
 			}
 		}
 	})

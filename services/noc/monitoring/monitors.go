@@ -144,6 +144,9 @@ func (s *Service) CreateMonitor(ctx context.Context, in MonitorInput) (*NewMonit
 	if err := monitor.KindValidator(monitor.Kind(*in.Kind)); err != nil {
 		return nil, opsward.FieldErrorf("kind", "kind %q is not one of %s", *in.Kind, kindList(s.Probes.Kinds()))
 	}
+	if err := s.checkReach(ctx, *in.Kind, in.Settings); err != nil {
+		return nil, err
+	}
 	out := &NewMonitor{}
 	err := s.withTx(ctx, func(tx *ent.Tx) error {
 		a, err := tx.Asset.Get(ctx, in.AssetID)
@@ -214,6 +217,17 @@ func (s *Service) CreateMonitor(ctx context.Context, in MonitorInput) (*NewMonit
 	return out, nil
 }
 
+// checkReach refuses settings whose target the egress guard would refuse
+// on every check. It runs before the transaction: it may look names up,
+// which must not hold the database's locks. The guard still judges each
+// connection when a check runs.
+func (s *Service) checkReach(ctx context.Context, kind string, settings json.RawMessage) error {
+	if len(settings) == 0 {
+		return nil
+	}
+	return s.Probes.CheckReach(ctx, probe.Kind(kind), settings)
+}
+
 // lockQuota serializes monitor creation within a customer on Postgres, so
 // that two creations at once cannot both pass the quota check. SQLite has
 // one writer, which serializes them already.
@@ -236,6 +250,15 @@ func (s *Service) lockQuota(ctx context.Context, tx *ent.Tx, tenantID string) er
 
 // UpdateMonitor changes a monitor; its kind and asset stay.
 func (s *Service) UpdateMonitor(ctx context.Context, id string, in MonitorInput) (*ent.Monitor, error) {
+	if len(in.Settings) > 0 {
+		m, err := s.Client.Monitor.Get(ctx, id)
+		if err != nil {
+			return nil, storageErr(err)
+		}
+		if err := s.checkReach(ctx, string(m.Kind), in.Settings); err != nil {
+			return nil, err
+		}
+	}
 	var out *ent.Monitor
 	err := s.withTx(ctx, func(tx *ent.Tx) error {
 		m, err := tx.Monitor.Get(ctx, id)

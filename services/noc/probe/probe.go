@@ -162,6 +162,7 @@ type Deps struct {
 // Registry holds one Prober per kind.
 type Registry struct {
 	probers map[Kind]Prober
+	guard   *egress.Guard
 }
 
 // NewRegistry returns every probe kind, wired to deps.
@@ -169,7 +170,7 @@ func NewRegistry(deps Deps) *Registry {
 	if deps.Guard == nil {
 		panic("probe: Deps.Guard is required")
 	}
-	r := &Registry{probers: map[Kind]Prober{}}
+	r := &Registry{probers: map[Kind]Prober{}, guard: deps.Guard}
 	for _, p := range []Prober{
 		NewHTTP(deps.Guard),
 		NewTCP(deps.Guard),

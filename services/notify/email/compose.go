@@ -85,6 +85,57 @@ func Compose(msg notify.Message, from *mail.Address, to []*mail.Address, now tim
 	return buf.Bytes(), nil
 }
 
+// ComposeMail renders m as an RFC 5322 message: a text part and, when m
+// has one, an HTML part, both quoted-printable.
+func ComposeMail(m Mail, from *mail.Address, to []*mail.Address, now time.Time) ([]byte, error) {
+	domain := "opsward.invalid"
+	if _, d, ok := strings.Cut(from.Address, "@"); ok && d != "" {
+		domain = d
+	}
+	var rnd [12]byte
+	_, _ = rand.Read(rnd[:])
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	h := func(k, v string) { fmt.Fprintf(&buf, "%s: %s\r\n", k, v) }
+	h("Message-ID", "<"+hex.EncodeToString(rnd[:])+"@"+domain+">")
+	h("Date", now.Format(time.RFC1123Z))
+	h("From", from.String())
+	tos := make([]string, len(to))
+	for i, a := range to {
+		tos[i] = a.String()
+	}
+	h("To", strings.Join(tos, ", "))
+	h("Subject", mime.QEncoding.Encode("utf-8", oneLine(m.Subject)))
+	h("Auto-Submitted", "auto-generated")
+	h("MIME-Version", "1.0")
+	h("Content-Type", `multipart/alternative; boundary="`+mw.Boundary()+`"`)
+	buf.WriteString("\r\n")
+	parts := [][2]string{{"text/plain; charset=utf-8", m.Text}}
+	if m.HTML != "" {
+		parts = append(parts, [2]string{"text/html; charset=utf-8", m.HTML})
+	}
+	for _, part := range parts {
+		pw, err := mw.CreatePart(textproto.MIMEHeader{
+			"Content-Type":              {part[0]},
+			"Content-Transfer-Encoding": {"quoted-printable"},
+		})
+		if err != nil {
+			return nil, opsward.Internal(err)
+		}
+		qp := quotedprintable.NewWriter(pw)
+		if _, err := qp.Write([]byte(part[1])); err != nil {
+			return nil, opsward.Internal(err)
+		}
+		if err := qp.Close(); err != nil {
+			return nil, opsward.Internal(err)
+		}
+	}
+	if err := mw.Close(); err != nil {
+		return nil, opsward.Internal(err)
+	}
+	return buf.Bytes(), nil
+}
+
 // oneLine keeps a header value on one line whatever the title holds.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")

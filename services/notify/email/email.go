@@ -173,7 +173,42 @@ func (c *Channel) Send(ctx context.Context, msg notify.Message) error {
 	if err != nil {
 		return err
 	}
+	return c.deliver(ctx, from, to, data)
+}
 
+// Mail is a message of the platform's own that is not about an incident
+// or alert, such as an invitation: a subject, a text body and,
+// optionally, an HTML body.
+type Mail struct {
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// SendMail delivers m to every recipient in one transaction, with the
+// same connection security as Send.
+func (c *Channel) SendMail(ctx context.Context, m Mail) error {
+	if c.dial == nil {
+		return opsward.Internal(errors.New("email channel has no dialer"))
+	}
+	from, _ := mail.ParseAddress(c.From)
+	to := make([]*mail.Address, 0, len(c.To))
+	for _, s := range c.To {
+		a, err := mail.ParseAddress(s)
+		if err != nil {
+			return &notify.SendError{Permanent: true, Message: "a recipient is not a valid address"}
+		}
+		to = append(to, a)
+	}
+	data, err := ComposeMail(m, from, to, c.now())
+	if err != nil {
+		return err
+	}
+	return c.deliver(ctx, from, to, data)
+}
+
+// deliver submits a composed message over SMTP.
+func (c *Channel) deliver(ctx context.Context, from *mail.Address, to []*mail.Address, data []byte) error {
 	addr := net.JoinHostPort(c.Host, strconv.Itoa(c.port()))
 	conn, err := c.dial.DialContext(ctx, "tcp", addr)
 	if err != nil {
