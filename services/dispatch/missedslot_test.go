@@ -81,3 +81,57 @@ func TestRebuildFiresMissedSlotOnce(t *testing.T) {
 		}
 	}
 }
+
+// growingSource is a source whose later streams also yield late: a
+// monitor created while a rebuild streams.
+type growingSource struct {
+	staticSource
+	calls int
+	late  dispatch.Schedule
+}
+
+func (s *growingSource) Schedules(ctx context.Context, yield func(dispatch.Schedule) error) error {
+	s.mu.Lock()
+	s.calls++
+	first := s.calls == 1
+	s.mu.Unlock()
+	if err := s.staticSource.Schedules(ctx, yield); err != nil {
+		return err
+	}
+	if first {
+		return nil
+	}
+	return yield(s.late)
+}
+
+// A schedule written while a rebuild streams (its row not yet visible to
+// the stream) is kept; one the source has no more is removed.
+func TestRebuildKeepsScheduleWrittenWhileStreaming(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rdb := realRedis(t, sharedRedis)
+	c, _ := testClient(t, rdb, nil)
+	old := dispatch.Schedule{ID: "mon_old", TenantID: "ten_a", Kind: "test.check", Interval: time.Minute}
+	gone := dispatch.Schedule{ID: "mon_gone", TenantID: "ten_a", Kind: "test.check", Interval: time.Minute}
+	late := dispatch.Schedule{ID: "mon_late", TenantID: "ten_a", Kind: "test.check", Interval: time.Minute}
+	for _, s := range []dispatch.Schedule{old, gone, late} {
+		if _, err := c.UpsertSchedule(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src := &growingSource{late: late}
+	src.schedules = []dispatch.Schedule{old}
+	st, err := c.Rebuild(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.NextRun(ctx, "ten_a", late.ID); err != nil {
+		t.Errorf("the schedule written while the rebuild streamed was removed: %v", err)
+	}
+	if _, err := c.NextRun(ctx, "ten_a", gone.ID); err == nil {
+		t.Error("a schedule the source no longer has was kept")
+	}
+	if st.Removed != 1 {
+		t.Errorf("removed %d, want 1", st.Removed)
+	}
+}

@@ -113,14 +113,42 @@ func (c *Client) Rebuild(ctx context.Context, src Source) (RebuildStats, error) 
 		st.Policies += len(chunk)
 	}
 
-	// Remove what existed before and the source no longer has.
+	// Remove what existed before and the source no longer has. A schedule
+	// written while the source streamed (a monitor created meanwhile) is
+	// in Redis before its row is visible to the stream: the source is
+	// asked again, once, whenever there is anything to remove, so that
+	// such a schedule is kept.
+	stale := map[string][]any{}
 	for t, ids := range before {
-		var stale []any
 		for _, id := range ids {
 			if _, ok := seen[t][id]; !ok {
-				stale = append(stale, id)
+				stale[t] = append(stale[t], id)
 			}
 		}
+	}
+	if len(stale) > 0 {
+		again := map[string]map[string]struct{}{}
+		err := src.Schedules(ctx, func(s Schedule) error {
+			if again[s.TenantID] == nil {
+				again[s.TenantID] = map[string]struct{}{}
+			}
+			again[s.TenantID][s.ID] = struct{}{}
+			return nil
+		})
+		if err != nil {
+			return fail(fmt.Errorf("dispatch: rebuild schedules: %w", err))
+		}
+		for t, ids := range stale {
+			kept := ids[:0]
+			for _, id := range ids {
+				if _, ok := again[t][id.(string)]; !ok {
+					kept = append(kept, id)
+				}
+			}
+			stale[t] = kept
+		}
+	}
+	for t, stale := range stale {
 		if len(stale) == 0 {
 			continue
 		}
