@@ -28,10 +28,13 @@ type stateWriter struct {
 
 	mu      sync.Mutex
 	pending map[string]*pendingState // by monitor id
-	kick    chan struct{}
-	stop    chan struct{}
-	done    chan struct{}
-	started sync.Once
+	// flushing is held for a whole flush, so that one called while the
+	// background flush writes returns after that write, not before.
+	flushing sync.Mutex
+	kick     chan struct{}
+	stop     chan struct{}
+	done     chan struct{}
+	started  sync.Once
 }
 
 type pendingState struct {
@@ -104,6 +107,8 @@ func (w *stateWriter) run() {
 // flush writes what is pending; a failed batch stays pending for the next
 // round unless a newer state replaced it.
 func (w *stateWriter) flush(ctx context.Context) {
+	w.flushing.Lock()
+	defer w.flushing.Unlock()
 	w.mu.Lock()
 	batch := make([]*pendingState, 0, len(w.pending))
 	for _, p := range w.pending {

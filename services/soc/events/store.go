@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/opsward/opsward/internal/batch"
@@ -19,6 +20,10 @@ type Store struct {
 	db   *sql.DB
 	rows *batch.Store[Event]
 	log  *slog.Logger
+
+	// parts is the partition cache of InsertTx, which any goroutine calls.
+	partsMu sync.Mutex
+	parts   batch.Partitions
 }
 
 // New returns a Store on db, the application's pool (on Postgres it acts
@@ -27,7 +32,9 @@ func New(db *platform.Database, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Store{db: db.DB, rows: batch.NewStore(db, table), log: log}
+	st := &Store{db: db.DB, rows: batch.NewStore(db, table), log: log}
+	st.parts.Make = st.rows.EnsurePartitions
+	return st
 }
 
 func (s *Store) pg() bool           { return s.rows.Postgres() }
@@ -156,6 +163,19 @@ func (s *Store) DeleteTenantBefore(ctx context.Context, tenantID string, cutoff 
 
 // InsertTx writes evs in tx, so that they commit with the caller's work
 // (an ingest batch's idempotency key). An event already stored is kept.
+// The partitions of days near now that the events need are made first,
+// outside tx, as the writer makes them.
 func (s *Store) InsertTx(ctx context.Context, tx *sql.Tx, evs []Event) (int64, error) {
+	if s.pg() {
+		now := time.Now().UTC()
+		s.partsMu.Lock()
+		for i := range evs {
+			if err := s.parts.Ensure(ctx, evs[i].Time.UTC(), now); err != nil {
+				s.partsMu.Unlock()
+				return 0, err
+			}
+		}
+		s.partsMu.Unlock()
+	}
 	return s.rows.InsertTx(ctx, tx, evs)
 }
