@@ -41,6 +41,9 @@ const (
 	PrefixEvidence      = "evd"
 	PrefixPlaybook      = "pbk"
 	PrefixPlaybookRun   = "pbr"
+	PrefixPriceVersion  = "prv"
+	PrefixInvoice       = "ivc"
+	PrefixCreditNote    = "crn"
 )
 
 // NewID returns a new prefixed ULID such as "ten_01jd…". All 80 random

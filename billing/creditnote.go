@@ -9,9 +9,6 @@ import (
 	"github.com/opsward/opsward/tenants"
 )
 
-// PrefixCreditNote is the id prefix of credit notes.
-const PrefixCreditNote = "crn"
-
 // CreditNote corrects a finalized or paid invoice.
 type CreditNote struct {
 	ID, TenantID, InvoiceID string
@@ -72,7 +69,7 @@ func (l *Ledger) IssueCreditNote(ctx context.Context, tenantID, invoiceID string
 		return CreditNote{}, opsward.FieldErrorf("amount", "invoice %s totals %s and %s is credited already: at most %s more",
 			invoiceID, fmt.Sprint(total), fmt.Sprint(credited), fmt.Sprint(total-credited))
 	}
-	cn := CreditNote{ID: opsward.NewID(PrefixCreditNote), TenantID: tenantID, InvoiceID: invoiceID, Amount: amount, Reason: reason}
+	cn := CreditNote{ID: opsward.NewID(opsward.PrefixCreditNote), TenantID: tenantID, InvoiceID: invoiceID, Amount: amount, Reason: reason}
 	if _, err := tx.ExecContext(pctx, l.q("INSERT INTO credit_notes (tenant_id, id, invoice_id, amount, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
 		tenantID, cn.ID, invoiceID, amount, reason, l.tv(l.now())); err != nil {
 		return CreditNote{}, storeErr(err)

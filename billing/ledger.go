@@ -17,13 +17,6 @@ import (
 	"github.com/opsward/opsward/tenants"
 )
 
-// PrefixPriceVersion and PrefixInvoice are the id prefixes of the ledger's
-// rows (kept here, not in ids.go, while the ledger is billing's own SQL).
-const (
-	PrefixPriceVersion = "prv"
-	PrefixInvoice      = "ivc"
-)
-
 // LedgerConfig tunes the ledger.
 type LedgerConfig struct {
 	// Grace is how long after a period's end late usage still goes into
@@ -177,7 +170,7 @@ func (l *Ledger) addVersion(ctx context.Context, providerID, name string, v Pric
 		}
 	}
 	v.Version = int(last.Int64) + 1
-	v.ID = opsward.NewID(PrefixPriceVersion)
+	v.ID = opsward.NewID(opsward.PrefixPriceVersion)
 	doc, err := json.Marshal(v)
 	if err != nil {
 		return PriceVersion{}, opsward.Internal(err)
@@ -386,7 +379,7 @@ func (l *Ledger) closeOne(ctx context.Context, tenantID string, now time.Time, v
 	if err != nil {
 		return 0, err
 	}
-	id := opsward.NewID(PrefixInvoice)
+	id := opsward.NewID(opsward.PrefixInvoice)
 	var number int64
 	if err := tx.QueryRowContext(ctx, l.q(`INSERT INTO invoice_numbers (tenant_id, last) VALUES (?, 1)
 		ON CONFLICT (tenant_id) DO UPDATE SET last = invoice_numbers.last + 1 RETURNING last`), acc.ProviderID).Scan(&number); err != nil {
