@@ -54,14 +54,10 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// startAuthServer seeds the demonstration data with `opsward seed demo
-// --json` and starts the real Main on the same database.
-func startAuthServer(t *testing.T, adjust ...func(*platform.Config)) *authServer {
+// seedDemoCmd runs `opsward seed demo --json` (inert data) on cfg's
+// database and returns what it printed.
+func seedDemoCmd(t *testing.T, cfg platform.Config) tenants.Demo {
 	t.Helper()
-	cfg := testConfig(t)
-	for _, f := range adjust {
-		f(&cfg)
-	}
 	env := map[string]string{"OPSWARD_DATA_DIR": cfg.DataDir, "OPSWARD_LOG_LEVEL": "warn", "OPSWARD_DEMO": "off"}
 	if !cfg.Embedded() {
 		env["OPSWARD_DATABASE_URL"] = cfg.DatabaseURL
@@ -77,10 +73,22 @@ func startAuthServer(t *testing.T, adjust ...func(*platform.Config)) *authServer
 	if code != 0 {
 		t.Fatalf("seed: exit %d: %s", code, stderr.String())
 	}
-	s := &authServer{logs: &syncBuffer{}}
-	if err := json.Unmarshal(out.Bytes(), &s.demo); err != nil {
+	var demo tenants.Demo
+	if err := json.Unmarshal(out.Bytes(), &demo); err != nil {
 		t.Fatalf("seed output: %v", err)
 	}
+	return demo
+}
+
+// startAuthServer seeds the demonstration data with `opsward seed demo
+// --json` and starts the real Main on the same database.
+func startAuthServer(t *testing.T, adjust ...func(*platform.Config)) *authServer {
+	t.Helper()
+	cfg := testConfig(t)
+	for _, f := range adjust {
+		f(&cfg)
+	}
+	s := &authServer{logs: &syncBuffer{}, demo: seedDemoCmd(t, cfg)}
 	s.m = startMainLogging(t, cfg, io.MultiWriter(testLogWriter{t}, s.logs))
 	s.base = s.m.URL()
 	raw, err := os.ReadFile(filepath.Join(cfg.DataDir, "jwt-keys.json"))

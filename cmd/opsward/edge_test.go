@@ -53,23 +53,7 @@ func startEdgeServer(t *testing.T, adjust ...func(*platform.Config)) (*authServe
 	for _, f := range adjust {
 		f(&cfg)
 	}
-	env := map[string]string{"OPSWARD_DATA_DIR": cfg.DataDir, "OPSWARD_LOG_LEVEL": "warn"}
-	if !cfg.Embedded() {
-		env["OPSWARD_DATABASE_URL"] = cfg.DatabaseURL
-		env["OPSWARD_REDIS_URL"] = cfg.RedisURL
-		env["OPSWARD_REDIS_PREFIX"] = cfg.RedisPrefix
-	}
-	var out, stderr bytes.Buffer
-	seedMu.Lock()
-	code := run(context.Background(), []string{"seed", "demo", "--json"}, func(k string) string { return env[k] }, &out, &stderr)
-	seedMu.Unlock()
-	if code != 0 {
-		t.Fatalf("seed: exit %d: %s", code, stderr.String())
-	}
-	s := &authServer{}
-	if err := json.Unmarshal(out.Bytes(), &s.demo); err != nil {
-		t.Fatalf("seed output: %v", err)
-	}
+	s := &authServer{demo: seedDemoCmd(t, cfg)}
 	logs := &logCapture{t: t}
 	cfg.LogLevel = "debug"
 	m := NewMain(cfg, AllRoles, io.Discard, logs)

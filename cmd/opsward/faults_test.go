@@ -43,17 +43,7 @@ func TestWorkerKilledLosesNoResult(t *testing.T) {
 	cfg.EgressAllow = []string{"127.0.0.0/8"}
 	env := map[string]string{"OPSWARD_DATA_DIR": cfg.DataDir, "OPSWARD_LOG_LEVEL": "warn", "OPSWARD_DEMO": "off",
 		"OPSWARD_DATABASE_URL": cfg.DatabaseURL, "OPSWARD_REDIS_URL": cfg.RedisURL, "OPSWARD_REDIS_PREFIX": cfg.RedisPrefix}
-	var seedOut, stderr bytes.Buffer
-	seedMu.Lock()
-	code := run(context.Background(), []string{"seed", "demo", "--json"}, func(k string) string { return env[k] }, &seedOut, &stderr)
-	seedMu.Unlock()
-	if code != 0 {
-		t.Fatalf("seed: exit %d: %s", code, stderr.String())
-	}
-	var demo tenants.Demo
-	if err := json.Unmarshal(seedOut.Bytes(), &demo); err != nil {
-		t.Fatal(err)
-	}
+	demo := seedDemoCmd(t, cfg)
 	bin := filepath.Join(t.TempDir(), "opsward")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
