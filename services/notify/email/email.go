@@ -157,6 +157,14 @@ func isLoopback(host string) bool {
 
 // Send delivers msg to every recipient in one transaction.
 func (c *Channel) Send(ctx context.Context, msg notify.Message) error {
+	return c.compose(ctx, func(from *mail.Address, to []*mail.Address) ([]byte, error) {
+		return Compose(msg, from, to, c.now())
+	})
+}
+
+// compose parses the channel's addresses, builds the message with build
+// and delivers it.
+func (c *Channel) compose(ctx context.Context, build func(from *mail.Address, to []*mail.Address) ([]byte, error)) error {
 	if c.dial == nil {
 		return opsward.Internal(errors.New("email channel has no dialer"))
 	}
@@ -169,7 +177,7 @@ func (c *Channel) Send(ctx context.Context, msg notify.Message) error {
 		}
 		to = append(to, a)
 	}
-	data, err := Compose(msg, from, to, c.now())
+	data, err := build(from, to)
 	if err != nil {
 		return err
 	}
@@ -188,23 +196,9 @@ type Mail struct {
 // SendMail delivers m to every recipient in one transaction, with the
 // same connection security as Send.
 func (c *Channel) SendMail(ctx context.Context, m Mail) error {
-	if c.dial == nil {
-		return opsward.Internal(errors.New("email channel has no dialer"))
-	}
-	from, _ := mail.ParseAddress(c.From)
-	to := make([]*mail.Address, 0, len(c.To))
-	for _, s := range c.To {
-		a, err := mail.ParseAddress(s)
-		if err != nil {
-			return &notify.SendError{Permanent: true, Message: "a recipient is not a valid address"}
-		}
-		to = append(to, a)
-	}
-	data, err := ComposeMail(m, from, to, c.now())
-	if err != nil {
-		return err
-	}
-	return c.deliver(ctx, from, to, data)
+	return c.compose(ctx, func(from *mail.Address, to []*mail.Address) ([]byte, error) {
+		return ComposeMail(m, from, to, c.now())
+	})
 }
 
 // deliver submits a composed message over SMTP.
