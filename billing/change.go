@@ -40,39 +40,6 @@ func (l *Ledger) PreviewChange(ctx context.Context, r ChangeRequest) (ChangePrev
 	return pv, err
 }
 
-// ChangePlan makes a plan change (billing:write): an upgrade (a dearer
-// base fee per month) takes effect at once, a downgrade at the end of the
-// open period unless r.Now. A change to a version whose limits cannot
-// hold the customer's monitors, or in another currency, is refused, and
-// nothing is written. A downgrade scheduled earlier is replaced.
-func (l *Ledger) ChangePlan(ctx context.Context, r ChangeRequest) (ChangePreview, error) {
-	if err := tenants.Authorize(ctx, tenants.PermBillingWrite); err != nil {
-		return ChangePreview{}, err
-	}
-	pv, acc, err := l.plan(ctx, r)
-	if err != nil {
-		return ChangePreview{}, err
-	}
-	pctx := tenants.Privileged(ctx, "billing: write a plan change the actor may make")
-	tx, err := l.db.BeginTx(pctx, nil)
-	if err != nil {
-		return ChangePreview{}, storeErr(err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(pctx, l.q("UPDATE billing_accounts SET credit_balance = credit_balance WHERE tenant_id = ?"), acc.TenantID); err != nil {
-		return ChangePreview{}, storeErr(err)
-	}
-	if _, err := tx.ExecContext(pctx, l.q("DELETE FROM subscription_phases WHERE tenant_id = ? AND starts_at >= ?"),
-		acc.TenantID, l.tv(pv.EffectiveAt)); err != nil {
-		return ChangePreview{}, storeErr(err)
-	}
-	if _, err := tx.ExecContext(pctx, l.q("INSERT INTO subscription_phases (tenant_id, starts_at, version_id) VALUES (?, ?, ?)"),
-		acc.TenantID, l.tv(pv.EffectiveAt), pv.To.ID); err != nil {
-		return ChangePreview{}, storeErr(err)
-	}
-	return pv, storeErr(tx.Commit())
-}
-
 // plan works a change out: the account, the version in force now, the
 // target and when it takes effect.
 func (l *Ledger) plan(ctx context.Context, r ChangeRequest) (ChangePreview, Account, error) {

@@ -3,6 +3,7 @@ package billing
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -51,6 +52,28 @@ func FuzzPriceVersion(f *testing.F) {
 		}
 		if d.Subtotal < 0 || d.Total < 0 {
 			t.Fatalf("negative invoice %+v", d)
+		}
+	})
+}
+
+// FuzzPercentToBP: a percentage from the API becomes basis points within
+// 0..10000 that turn back into the same percentage, or a refusal naming
+// the field; never a panic.
+func FuzzPercentToBP(f *testing.F) {
+	for _, p := range []float64{0, 12.5, 20, 7.25, 100, 100.01, -1, 12.345, 1e300} {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, p float64) {
+		bp, err := PercentToBP("discountPercent", p)
+		if err != nil {
+			var e *opsward.Error
+			if !errors.As(err, &e) || e.Field != "discountPercent" {
+				t.Fatalf("refusal without the field: %v", err)
+			}
+			return
+		}
+		if bp < 0 || bp > 10000 || math.Abs(float64(bp)/100-p) > 1e-6 {
+			t.Fatalf("%v %% became %d bp", p, bp)
 		}
 	})
 }

@@ -57,6 +57,7 @@ type Ledger struct {
 	// monitors counts a customer's monitors for plan changes; nil: no
 	// check (no NOC in this process).
 	monitors MonitorCounter
+	versions versionCache
 }
 
 // SetMonitorCounter registers the NOC's monitor count. Call it before
@@ -102,24 +103,16 @@ func DefaultBook() []PriceVersion {
 // system work (start-up), on the privileged path.
 func (l *Ledger) EnsureDefaultBook(ctx context.Context, providerID string) (int, error) {
 	pctx := tenants.Privileged(ctx, "billing: the default price book")
-	var n int
-	if err := l.db.QueryRowContext(pctx, l.q("SELECT count(*) FROM price_versions WHERE tenant_id = ?"), providerID).Scan(&n); err != nil {
+	tx, err := l.db.BeginTx(pctx, nil)
+	if err != nil {
 		return 0, storeErr(err)
 	}
-	if n > 0 {
-		return 0, nil
+	defer tx.Rollback()
+	n, err := l.writeDefaultBook(pctx, tx, providerID)
+	if err != nil {
+		return 0, err
 	}
-	for _, v := range DefaultBook() {
-		name := v.PlanID
-		if p, ok := PlanByID(v.PlanID); ok {
-			name = p.Name
-		}
-		if _, err := l.addVersion(pctx, providerID, name, v); err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
+	return n, storeErr(tx.Commit())
 }
 
 // AddPriceVersion writes the next version of a plan's prices for the
@@ -170,14 +163,8 @@ func (l *Ledger) addVersion(ctx context.Context, providerID, name string, v Pric
 		}
 	}
 	v.Version = int(last.Int64) + 1
-	v.ID = opsward.NewID(opsward.PrefixPriceVersion)
-	doc, err := json.Marshal(v)
-	if err != nil {
-		return PriceVersion{}, opsward.Internal(err)
-	}
-	if _, err := tx.ExecContext(ctx, l.q("INSERT INTO price_versions (tenant_id, id, plan_id, version, name, doc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-		providerID, v.ID, v.PlanID, v.Version, name, string(doc), l.tv(l.now())); err != nil {
-		return PriceVersion{}, storeErr(err)
+	if err := l.insertVersion(ctx, tx, providerID, name, &v); err != nil {
+		return PriceVersion{}, err
 	}
 	return v, storeErr(tx.Commit())
 }
@@ -212,6 +199,8 @@ type Account struct {
 	Terms                Terms
 	Credit               int64
 	PeriodStart          time.Time // the open period
+	// Version is the price version in force now, as Account reads it.
+	Version PriceVersion
 }
 
 // OpenAccount starts billing a customer on a price version from start,
@@ -222,37 +211,22 @@ func (l *Ledger) OpenAccount(ctx context.Context, tenantID, providerID, versionI
 	if err != nil {
 		return err
 	}
-	if terms.DiscountBP < 0 || terms.DiscountBP > 10000 {
-		return opsward.FieldErrorf("discountPercent", "a discount is between 0 and 100 %%")
+	if err := terms.validate(); err != nil {
+		return err
 	}
-	if terms.TaxBP < 0 || terms.TaxBP > 10000 {
-		return opsward.FieldErrorf("taxPercent", "a tax rate is between 0 and 100 %%")
-	}
-	start = start.UTC().Truncate(time.Second)
 	tx, err := l.db.BeginTx(pctx, nil)
 	if err != nil {
 		return storeErr(err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(pctx, l.q(`INSERT INTO billing_accounts (tenant_id, provider_id, anchor, billing_interval, currency,
-		discount_bp, tax_bp, credit_balance, period_start, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`),
-		tenantID, providerID, l.tv(start), string(v.Interval), v.Currency, terms.DiscountBP, terms.TaxBP, l.tv(start), l.tv(l.now())); err != nil {
-		return storeErr(err)
-	}
-	if _, err := tx.ExecContext(pctx, l.q("INSERT INTO subscription_phases (tenant_id, starts_at, version_id) VALUES (?, ?, ?)"),
-		tenantID, l.tv(start), v.ID); err != nil {
-		return storeErr(err)
+	if err := l.insertAccount(pctx, tx, tenantID, providerID, v, start, terms); err != nil {
+		return err
 	}
 	return storeErr(tx.Commit())
 }
 
 func (l *Ledger) version(ctx context.Context, providerID, id string) (PriceVersion, error) {
-	var v PriceVersion
-	err := l.scanVersion(l.db.QueryRowContext(ctx, l.q("SELECT doc FROM price_versions WHERE tenant_id = ? AND id = ?"), providerID, id), &v)
-	if opsward.ErrorCode(err) == opsward.ENOTFOUND {
-		return v, opsward.FieldErrorf("versionId", "there is no price version %s", id)
-	}
-	return v, err
+	return l.versionOf(ctx, l.db, providerID, id)
 }
 
 // Invoice is a stored invoice.
@@ -446,22 +420,38 @@ func (l *Ledger) phases(ctx context.Context, q querier, acc Account, versions ma
 	return out, nil
 }
 
-// Invoices lists the invoices of a tenant in the actor's reach, newest
-// first. It needs billing:read; a customer sees only its own.
+// Invoices lists every invoice of a tenant in the actor's reach, newest
+// first. It needs billing:read; a customer sees only its own. Lists for
+// people page through InvoicePage.
 func (l *Ledger) Invoices(ctx context.Context, tenantID string) ([]Invoice, error) {
+	if err := l.invoicesInReach(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	return l.queryInvoices(ctx, tenantID, "", 0)
+}
+
+func (l *Ledger) invoicesInReach(ctx context.Context, tenantID string) error {
 	if err := tenants.Authorize(ctx, tenants.PermBillingRead); err != nil {
-		return nil, err
+		return err
 	}
-	if err := l.inReach(ctx, tenantID); err != nil {
-		return nil, err
+	return l.inReach(ctx, tenantID)
+}
+
+// queryInvoices reads a tenant's invoices, newest first, those matching
+// the extra condition cond (on the invoices' columns, with args), at most
+// limit (0: all).
+func (l *Ledger) queryInvoices(ctx context.Context, tenantID, cond string, limit int, args ...any) ([]Invoice, error) {
+	query := `SELECT id, provider_id, coalesce(number, 0), status, currency, period_start, period_end,
+		subtotal, discount, tax, credit, total, lines, created_at, credited FROM invoices WHERE tenant_id = ?` + cond + ` ORDER BY period_start DESC`
+	if limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d", limit)
 	}
-	rows, err := l.db.QueryContext(ctx, l.q(`SELECT id, provider_id, coalesce(number, 0), status, currency, period_start, period_end,
-		subtotal, discount, tax, credit, total, lines, created_at, credited FROM invoices WHERE tenant_id = ? ORDER BY period_start DESC`), tenantID)
+	rows, err := l.db.QueryContext(ctx, l.q(query), append([]any{tenantID}, args...)...)
 	if err != nil {
 		return nil, storeErr(err)
 	}
 	defer rows.Close()
-	var out []Invoice
+	out := []Invoice{}
 	for rows.Next() {
 		inv := Invoice{TenantID: tenantID}
 		var lines string
@@ -606,6 +596,8 @@ type Revenue struct {
 	Recurring int64
 	Usage     int64
 	Total     int64 // amounts due, after discount, tax and credit
+	// Customers is how many customers a total (RevenueTotals) sums.
+	Customers int
 }
 
 // Revenue sums the provider's invoices (finalized, paid or
@@ -657,6 +649,25 @@ func (l *Ledger) Revenue(ctx context.Context) ([]Revenue, error) {
 	return out, storeErr(rows.Err())
 }
 
+// RevenueTotals sums revenue lines per currency (TenantID left empty),
+// currencies in alphabetical order; Customers counts the lines summed.
+func RevenueTotals(rs []Revenue) []Revenue {
+	var out []Revenue
+	for _, r := range rs {
+		i := slices.IndexFunc(out, func(t Revenue) bool { return t.Currency == r.Currency })
+		if i < 0 {
+			out = append(out, Revenue{Currency: r.Currency})
+			i = len(out) - 1
+		}
+		out[i].Recurring += r.Recurring
+		out[i].Usage += r.Usage
+		out[i].Total += r.Total
+		out[i].Customers++
+	}
+	slices.SortFunc(out, func(a, b Revenue) int { return strings.Compare(a.Currency, b.Currency) })
+	return out
+}
+
 // Book is the price book of the provider in ctx (billing:read). A
 // customer sees only the versions its own account was or is on: the
 // provider's book may hold other customers' contracted prices.
@@ -694,19 +705,16 @@ func (l *Ledger) EnsureAccount(ctx context.Context, tenantID, providerID, planID
 	if n > 0 {
 		return false, nil
 	}
-	var id string
-	err := l.db.QueryRowContext(pctx, l.q("SELECT id FROM price_versions WHERE tenant_id = ? AND plan_id = ? ORDER BY version DESC LIMIT 1"),
-		providerID, planID).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
+	tx, err := l.db.BeginTx(pctx, nil)
 	if err != nil {
 		return false, storeErr(err)
 	}
-	if err := l.OpenAccount(ctx, tenantID, providerID, id, anchor, Terms{}); err != nil {
+	defer tx.Rollback()
+	opened, err := l.openAccountTx(pctx, tx, tenantID, providerID, planID, anchor, Terms{})
+	if err != nil || !opened {
 		return false, err
 	}
-	return true, nil
+	return true, storeErr(tx.Commit())
 }
 
 // DailyUsage is one meter's usage on one UTC day.

@@ -70,6 +70,9 @@ func (m Meter) DefaultAggregation() Aggregation {
 	return AggSum
 }
 
+// Title is the meter's name for people ("Check runs").
+func (m Meter) Title() string { return meterTitle(m) }
+
 func meterTitle(m Meter) string {
 	for _, x := range meters {
 		if x.m == m {

@@ -139,6 +139,11 @@ func (v PriceVersion) Validate() error {
 	if err := amountOK("minimumCommitment", v.MinimumCommitment); err != nil {
 		return err
 	}
+	if v.Limits != nil {
+		if err := validateLimits(*v.Limits); err != nil {
+			return err
+		}
+	}
 	seen := map[Meter]bool{}
 	for i, c := range v.Components {
 		f := fmt.Sprintf("components[%d]", i)

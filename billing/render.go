@@ -132,14 +132,15 @@ func RenderPDF(inv Invoice) ([]byte, error) {
 // Invoice returns one invoice of a tenant in the actor's reach
 // (billing:read).
 func (l *Ledger) Invoice(ctx context.Context, tenantID, invoiceID string) (Invoice, error) {
-	invs, err := l.Invoices(ctx, tenantID)
+	if err := l.invoicesInReach(ctx, tenantID); err != nil {
+		return Invoice{}, err
+	}
+	invs, err := l.queryInvoices(ctx, tenantID, " AND id = ?", 1, invoiceID)
 	if err != nil {
 		return Invoice{}, err
 	}
-	for _, inv := range invs {
-		if inv.ID == invoiceID {
-			return inv, nil
-		}
+	if len(invs) == 1 {
+		return invs[0], nil
 	}
 	return Invoice{}, opsward.Errorf(opsward.ENOTFOUND, "no invoice %s of tenant %s in your reach", invoiceID, tenantID)
 }

@@ -41,6 +41,10 @@ type Subscription struct {
 	Status string // "active" or "canceled"; "" without a row
 	// CreatedAt and UpdatedAt are the row's; zero without one.
 	CreatedAt, UpdatedAt time.Time
+	// VersionID is the price version in force on the customer's billing
+	// account, whose limits Plan holds; "" without an account (Plan is
+	// then the catalogue's).
+	VersionID string
 }
 
 // Inherited reports whether the plan is the tenant's customer's.
@@ -55,6 +59,10 @@ type Service struct {
 	mu        sync.RWMutex
 	counter   MonitorCounter
 	listeners []PlanChangeListener
+	// ledger, when set, is where entitlements come from: the price
+	// version in force on the customer's account.
+	ledger *Ledger
+	now    func() time.Time
 }
 
 // New returns the service. tenants writes the audit log; it may be nil
@@ -63,7 +71,7 @@ func New(client *ent.Client, ts *tenants.Service, logger *slog.Logger) *Service 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{client: client, tenants: ts, log: logger}
+	return &Service{client: client, tenants: ts, log: logger, now: time.Now}
 }
 
 // SetMonitorCounter registers the function that counts a tenant's
@@ -151,6 +159,11 @@ func (s *Service) ChangePlan(ctx context.Context, tenantID, planID string) (Subs
 	t, err := s.tenantInReach(ctx, tenantID)
 	if err != nil {
 		return Subscription{}, err
+	}
+	if led := s.priceBook(); led != nil && t.Kind == tenant.KindCustomer {
+		if sub, done, err := s.changeToPlan(ctx, led, t, to); done || err != nil {
+			return sub, err
+		}
 	}
 	switch t.Kind {
 	case tenant.KindOrganization:
@@ -271,8 +284,21 @@ func (s *Service) TenantCreatedHook() func(ctx context.Context, tx *ent.Tx, t *e
 		case tenant.KindProvider:
 			plan = ProviderPlan
 		}
-		_, err := tx.Subscription.Create().SetTenantID(t.ID).SetPlan(plan).Save(ctx)
-		return storeErr(err)
+		if _, err := tx.Subscription.Create().SetTenantID(t.ID).SetPlan(plan).Save(ctx); err != nil {
+			return storeErr(err)
+		}
+		led := s.priceBook()
+		if led == nil {
+			return nil
+		}
+		if t.Kind == tenant.KindProvider {
+			_, err := led.writeDefaultBook(ctx, tx, t.ID)
+			return err
+		}
+		// A book with no default plan (the provider removed it) leaves the
+		// customer without an account until the period-close job opens one.
+		_, err := led.openAccountTx(ctx, tx, t.ID, rootOf(t), plan, t.CreatedAt, Terms{})
+		return err
 	}
 }
 
@@ -316,8 +342,18 @@ func (s *Service) Policies(ctx context.Context, yield func(tenantID string, p Pl
 		for _, sub := range subs {
 			byTenant[sub.TenantID] = sub
 		}
+		var booked map[string]PriceVersion
+		if led := s.priceBook(); led != nil {
+			if booked, err = led.inForce(ctx, accounts, s.now()); err != nil {
+				return err
+			}
+		}
 		for _, t := range page {
-			if err := yield(t.ID, s.planFor(ctx, accountKind(t), byTenant[accountOf(t)])); err != nil {
+			p := s.planFor(ctx, accountKind(t), byTenant[accountOf(t)])
+			if v, ok := booked[accountOf(t)]; ok && accountKind(t) == tenant.KindCustomer {
+				p = v.Entitlements()
+			}
+			if err := yield(t.ID, p); err != nil {
 				return err
 			}
 		}
@@ -359,6 +395,15 @@ func (s *Service) resolve(ctx context.Context, t *ent.Tenant) (Subscription, err
 	}
 	out := subscriptionOf(t.ID, row, s.planFor(ctx, accountKind(t), row))
 	out.AccountID = account
+	if led := s.priceBook(); led != nil && accountKind(t) == tenant.KindCustomer {
+		v, ok, err := led.InForce(ctx, account, s.now())
+		if err != nil {
+			return Subscription{}, err
+		}
+		if ok {
+			out.Plan, out.VersionID = v.Entitlements(), v.ID
+		}
+	}
 	return out, nil
 }
 

@@ -19,11 +19,12 @@ import (
 // (tenant, meter, key) is stored already is skipped, whether it came twice
 // in one call, in two calls, or in two concurrent calls. Record validates
 // every event before it writes any and writes them in one transaction;
-// RecordTx writes in the caller's transaction, so that usage commits with
-// the work it measures.
+// RecordTx writes in the caller's transaction (a *sql.Tx, or the COPY
+// transaction a bulk write hands its OnAdded work), so that usage commits
+// with the work it measures.
 type UsageRecorder interface {
 	Record(ctx context.Context, events []UsageEvent) (recorded int64, err error)
-	RecordTx(ctx context.Context, tx *sql.Tx, events []UsageEvent) (recorded int64, err error)
+	RecordTx(ctx context.Context, tx batch.Tx, events []UsageEvent) (recorded int64, err error)
 }
 
 var _ UsageRecorder = (*UsageStore)(nil)
@@ -86,7 +87,7 @@ func (s *UsageStore) Record(ctx context.Context, events []UsageEvent) (int64, er
 }
 
 // RecordTx stores events in tx; see UsageRecorder.
-func (s *UsageStore) RecordTx(ctx context.Context, tx *sql.Tx, events []UsageEvent) (int64, error) {
+func (s *UsageStore) RecordTx(ctx context.Context, tx batch.Tx, events []UsageEvent) (int64, error) {
 	if len(events) == 0 {
 		return 0, nil
 	}

@@ -1,6 +1,10 @@
 package graph
 
 import (
+	"math"
+	"time"
+
+	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/billing"
 	"github.com/opsward/opsward/graph/model"
 )
@@ -21,9 +25,17 @@ func subscriptionModel(s billing.Subscription) *model.TenantSubscription {
 	}
 }
 
-func priceVersionInput(in model.PriceVersionInput) billing.PriceVersion {
+func priceVersionInput(in model.PriceVersionInput) (billing.PriceVersion, error) {
 	v := billing.PriceVersion{PlanID: in.PlanID, Currency: in.Currency, Interval: billing.Interval(in.Interval),
 		BaseFee: int64(in.BaseFee), MinimumCommitment: int64(intOr(in.MinimumCommitment, 0))}
+	if l := in.Limits; l != nil {
+		if l.BytesPerDay != math.Trunc(l.BytesPerDay) || math.Abs(l.BytesPerDay) > 1<<53 {
+			return v, opsward.FieldErrorf("limits.bytesPerDay", "bytes per day is a whole number up to 2^53, got %v", l.BytesPerDay)
+		}
+		v.Limits = &billing.Plan{MaxMonitors: l.MaxMonitors, MinInterval: time.Duration(l.MinIntervalSeconds) * time.Second,
+			Weight: l.Weight, MaxConcurrency: l.MaxConcurrency, RetentionDays: l.RetentionDays,
+			EventsPerSecond: l.EventsPerSecond, BytesPerDay: int64(l.BytesPerDay)}
+	}
 	for _, c := range in.Components {
 		comp := billing.Component{Meter: billing.Meter(c.Meter), Aggregation: billing.Aggregation(c.Aggregation), Model: billing.ChargeModel(c.Model),
 			Unit:        billing.Price{Amount: int64(intOr(c.UnitAmount, 0)), Per: int64(intOr(c.Per, 1))},
@@ -34,7 +46,18 @@ func priceVersionInput(in model.PriceVersionInput) billing.PriceVersion {
 		}
 		v.Components = append(v.Components, comp)
 	}
-	return v
+	return v, nil
+}
+
+func accountModel(a billing.Account) *model.BillingAccount {
+	p := a.OpenPeriod()
+	out := &model.BillingAccount{TenantID: a.TenantID, Currency: a.Currency, Interval: string(a.Interval), Anchor: a.Anchor,
+		PeriodStart: p.Start, PeriodEnd: p.End, DiscountPercent: float64(a.Terms.DiscountBP) / 100, TaxPercent: float64(a.Terms.TaxBP) / 100,
+		CreditBalance: int(a.Credit)}
+	if a.Version.ID != "" {
+		out.Version = priceVersionModel(a.Version)
+	}
+	return out
 }
 
 func intOr(p *int, def int) int {

@@ -40,7 +40,10 @@ func (r *mutationResolver) ChangePlan(ctx context.Context, tenantID string, plan
 
 // AddPriceVersion is the resolver for the addPriceVersion field.
 func (r *mutationResolver) AddPriceVersion(ctx context.Context, input model.PriceVersionInput) (*model.AddPriceVersionPayload, error) {
-	v, err := r.Ledger.AddPriceVersion(ctx, input.Name, priceVersionInput(input))
+	v, err := priceVersionInput(input)
+	if err == nil {
+		v, err = r.Ledger.AddPriceVersion(ctx, input.Name, v)
+	}
 	ue, err := userErrors(err, "input")
 	if err != nil || len(ue) > 0 {
 		return &model.AddPriceVersionPayload{UserErrors: ue}, err
@@ -50,12 +53,29 @@ func (r *mutationResolver) AddPriceVersion(ctx context.Context, input model.Pric
 
 // ChangePriceVersion is the resolver for the changePriceVersion field.
 func (r *mutationResolver) ChangePriceVersion(ctx context.Context, tenantID string, versionID string, now *bool) (*model.ChangePriceVersionPayload, error) {
-	pv, err := r.Ledger.ChangePlan(ctx, billing.ChangeRequest{TenantID: tenantID, VersionID: versionID, Now: now != nil && *now})
+	pv, err := r.Billing.ChangePriceVersion(ctx, billing.ChangeRequest{TenantID: tenantID, VersionID: versionID, Now: now != nil && *now})
 	ue, err := userErrors(err, "")
 	if err != nil || len(ue) > 0 {
 		return &model.ChangePriceVersionPayload{UserErrors: ue}, err
 	}
 	return &model.ChangePriceVersionPayload{Preview: previewModel(pv), UserErrors: ue}, nil
+}
+
+// SetBillingTerms is the resolver for the setBillingTerms field.
+func (r *mutationResolver) SetBillingTerms(ctx context.Context, tenantID string, discountPercent float64, taxPercent float64) (*model.SetBillingTermsPayload, error) {
+	var acc billing.Account
+	discount, err := billing.PercentToBP("discountPercent", discountPercent)
+	if err == nil {
+		var tax int64
+		if tax, err = billing.PercentToBP("taxPercent", taxPercent); err == nil {
+			acc, err = r.Billing.SetTerms(ctx, tenantID, billing.Terms{DiscountBP: discount, TaxBP: tax})
+		}
+	}
+	ue, err := userErrors(err, "")
+	if err != nil || len(ue) > 0 {
+		return &model.SetBillingTermsPayload{UserErrors: ue}, err
+	}
+	return &model.SetBillingTermsPayload{Account: accountModel(acc), UserErrors: ue}, nil
 }
 
 // SetInvoiceStatus is the resolver for the setInvoiceStatus field.
@@ -65,16 +85,11 @@ func (r *mutationResolver) SetInvoiceStatus(ctx context.Context, tenantID string
 	if err != nil || len(ue) > 0 {
 		return &model.SetInvoiceStatusPayload{UserErrors: ue}, err
 	}
-	invs, err := r.Ledger.Invoices(ctx, tenantID)
+	inv, err := r.Ledger.Invoice(ctx, tenantID, invoiceID)
 	if err != nil {
 		return nil, err
 	}
-	for _, inv := range invs {
-		if inv.ID == invoiceID {
-			return &model.SetInvoiceStatusPayload{Invoice: invoiceModel(inv), UserErrors: ue}, nil
-		}
-	}
-	return &model.SetInvoiceStatusPayload{UserErrors: ue}, nil
+	return &model.SetInvoiceStatusPayload{Invoice: invoiceModel(inv), UserErrors: ue}, nil
 }
 
 // UsageHistory is the resolver for the usageHistory field.
@@ -147,16 +162,28 @@ func (r *queryResolver) PriceBook(ctx context.Context) ([]*model.PriceVersion, e
 }
 
 // Invoices is the resolver for the invoices field.
-func (r *queryResolver) Invoices(ctx context.Context, tenantID string) ([]*model.Invoice, error) {
-	invs, err := r.Ledger.Invoices(ctx, tenantID)
+func (r *queryResolver) Invoices(ctx context.Context, tenantID string, first *int, after *string) (*model.InvoiceConnection, error) {
+	invs, next, err := r.Ledger.InvoicePage(ctx, tenantID, intOr(first, billing.DefaultInvoicePage), deref(after))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.Invoice, len(invs))
+	out := &model.InvoiceConnection{Nodes: make([]*model.Invoice, len(invs)), HasNextPage: next != ""}
 	for i, inv := range invs {
-		out[i] = invoiceModel(inv)
+		out.Nodes[i] = invoiceModel(inv)
+	}
+	if next != "" {
+		out.EndCursor = &next
 	}
 	return out, nil
+}
+
+// BillingAccount is the resolver for the billingAccount field.
+func (r *queryResolver) BillingAccount(ctx context.Context, tenantID string) (*model.BillingAccount, error) {
+	acc, err := r.Ledger.Account(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return accountModel(acc), nil
 }
 
 // CurrentUsage is the resolver for the currentUsage field.
@@ -190,6 +217,20 @@ func (r *queryResolver) Revenue(ctx context.Context) ([]*model.CustomerRevenue, 
 	out := make([]*model.CustomerRevenue, len(rs))
 	for i, x := range rs {
 		out[i] = &model.CustomerRevenue{TenantID: x.TenantID, Currency: x.Currency, Recurring: int(x.Recurring), Usage: int(x.Usage), Total: int(x.Total)}
+	}
+	return out, nil
+}
+
+// RevenueTotals is the resolver for the revenueTotals field.
+func (r *queryResolver) RevenueTotals(ctx context.Context) ([]*model.RevenueTotal, error) {
+	rs, err := r.Ledger.Revenue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tot := billing.RevenueTotals(rs)
+	out := make([]*model.RevenueTotal, len(tot))
+	for i, x := range tot {
+		out[i] = &model.RevenueTotal{Currency: x.Currency, Recurring: int(x.Recurring), Usage: int(x.Usage), Total: int(x.Total), Customers: x.Customers}
 	}
 	return out, nil
 }

@@ -14,17 +14,22 @@ import (
 
 // openLedger makes the billing ledger and registers the period-close job.
 // It runs after the NOC, whose monitor count gates plan changes.
-func (m *Main) openLedger(context.Context) error {
+func (m *Main) openLedger(ctx context.Context) error {
 	led, err := billing.NewLedger(m.DB, billing.LedgerConfig{Grace: m.Config.BillingGrace}, m.Logger)
 	if err != nil {
 		return fmt.Errorf("billing: %v", err)
 	}
 	m.Ledger = led
+	// Entitlements come from the price book from here on: a new provider
+	// gets the default book and a new customer an account, each in its
+	// creating transaction.
+	m.Billing.SetLedger(led)
 	if m.NOC != nil {
 		led.SetMonitorCounter(m.NOC.CountMonitors)
 	}
 	dispatch.AddWorkerFunc(m.Workers, m.closeBillingPeriods)
-	return nil
+	m.openMetering()
+	return m.openCollection(ctx)
 }
 
 // CloseBillingPeriodsArgs is the job that closes every billing period
@@ -37,8 +42,9 @@ func (CloseBillingPeriodsArgs) Kind() string { return "billing.close_periods" }
 
 // closeBillingPeriods writes the default price book if the provider has
 // none, opens an account for each customer that has none (on its
-// subscription's plan, anchored at the customer's creation), and closes
-// what is due.
+// subscription's plan, anchored at the customer's creation), closes what
+// is due, and, when Stripe collects, plans the Stripe jobs (provisioning,
+// usage pushes). Dunning is its own job (DunningArgs).
 func (m *Main) closeBillingPeriods(ctx context.Context, _ *dispatch.Job[CloseBillingPeriodsArgs]) error {
 	pctx := tenants.Privileged(ctx, "billing: period close")
 	root, err := m.Client.Tenant.Query().Where(tenant.KindEQ(tenant.KindProvider)).First(pctx)
@@ -65,5 +71,9 @@ func (m *Main) closeBillingPeriods(ctx context.Context, _ *dispatch.Job[CloseBil
 	if n > 0 {
 		m.Logger.InfoContext(ctx, "billing periods closed", "invoices", n)
 	}
+	if err != nil {
+		return err
+	}
+	_, err = m.Collection.Plan(ctx)
 	return err
 }

@@ -50,10 +50,21 @@ func TestBillingThroughTheAPI(t *testing.T) {
 		map[string]any{"in": map[string]any{"token": inv["inviteUser"].(map[string]any)["token"], "name": "Acme Billing", "password": "Acme-Billing-Passphrase-9"}})
 	cust := isoActor{Name: "acme owner", Auth: "Bearer " + isoLogin(t, base, "billing@acme.example", "Acme-Billing-Passphrase-9").AccessToken}
 
-	d := isoMust(t, base, cust, `query($t: ID!) { invoices(tenantId: $t) { id number status total currency lines { kind amount late } } }`, map[string]any{"t": acme.ID})
-	invs := d["invoices"].([]any)
-	if len(invs) != 2 {
-		t.Fatalf("acme has %d invoices, want 2 (two periods closed): %v", len(invs), invs)
+	// Two periods closed: two invoices, read a page of one at a time.
+	const invoicesQ = `query($t: ID!, $a: String) { invoices(tenantId: $t, first: 1, after: $a) {
+		nodes { id number status total currency periodStart lines { kind amount late } } endCursor hasNextPage } }`
+	var invs []any
+	var after any
+	for page := 0; ; page++ {
+		c := isoMust(t, base, cust, invoicesQ, map[string]any{"t": acme.ID, "a": after})["invoices"].(map[string]any)
+		invs = append(invs, c["nodes"].([]any)...)
+		if c["hasNextPage"] != true || page > 3 {
+			break
+		}
+		after = c["endCursor"]
+	}
+	if len(invs) != 2 || invs[0].(map[string]any)["periodStart"].(string) <= invs[1].(map[string]any)["periodStart"].(string) {
+		t.Fatalf("acme has %d invoices, want 2 (two periods closed), newest first: %v", len(invs), invs)
 	}
 	first := invs[0].(map[string]any)
 	if first["status"] != "finalized" || first["total"].(float64) <= 0 || len(first["lines"].([]any)) < 2 {
@@ -98,6 +109,46 @@ func TestBillingThroughTheAPI(t *testing.T) {
 	if ch["preview"].(map[string]any)["delta"] != pv["delta"] {
 		t.Errorf("change %v, preview %v", ch, pv)
 	}
+	// The limits follow the version in force.
+	sub := isoMust(t, base, cust, `query($t: ID!) { subscription(tenantId: $t) { plan { id maxMonitors } } }`,
+		map[string]any{"t": acme.ID})["subscription"].(map[string]any)["plan"].(map[string]any)
+	if sub["id"] != "enterprise" || sub["maxMonitors"].(float64) != 10000 {
+		t.Errorf("subscription after the upgrade: %v", sub)
+	}
+
+	// Contracted terms: the provider sets them, the customer reads them.
+	r, err := isoPost(ctx, base, cust, `mutation($t: ID!) { setBillingTerms(tenantId: $t, discountPercent: 50, taxPercent: 0) { account { tenantId } } }`,
+		map[string]any{"t": acme.ID})
+	if err != nil || len(r.Errors) == 0 || r.Errors[0].code() != "forbidden" {
+		t.Errorf("a customer set its own discount: %s", r.Raw)
+	}
+	r, err = isoPost(ctx, base, msp, `mutation($t: ID!, $d: Float!) { setBillingTerms(tenantId: $t, discountPercent: $d, taxPercent: 20) {
+		account { discountPercent } userErrors { field message } } }`, map[string]any{"t": acme.ID, "d": 12.345})
+	if err != nil || !strings.Contains(r.Raw, `"field":["discountPercent"]`) || !strings.Contains(r.Raw, "two decimals") || !strings.Contains(r.Raw, `"account":null`) {
+		t.Errorf("a discount of 12.345 %%: %v %s", err, r.Raw)
+	}
+	isoMust(t, base, msp, `mutation($t: ID!) { setBillingTerms(tenantId: $t, discountPercent: 12.5, taxPercent: 20) { userErrors { message } } }`,
+		map[string]any{"t": acme.ID})
+	acc := isoMust(t, base, cust, `query($t: ID!) { billingAccount(tenantId: $t) { discountPercent taxPercent currency version { planId } periodStart periodEnd } }`,
+		map[string]any{"t": acme.ID})["billingAccount"].(map[string]any)
+	if acc["discountPercent"] != 12.5 || acc["taxPercent"].(float64) != 20 || acc["version"].(map[string]any)["planId"] != "enterprise" {
+		t.Errorf("account %v", acc)
+	}
+
+	// A version with limits of its own, and a plan change onto it.
+	lim := isoMust(t, base, msp, `mutation($in: PriceVersionInput!) { addPriceVersion(input: $in) { priceVersion { id limits { maxMonitors } } userErrors { field message } } }`,
+		map[string]any{"in": map[string]any{"planId": "professional", "name": "Professional", "currency": "EUR", "interval": "month", "baseFee": 31000,
+			"components": []any{}, "limits": map[string]any{"maxMonitors": 750, "minIntervalSeconds": 60, "weight": 4, "maxConcurrency": 8,
+				"retentionDays": 90, "eventsPerSecond": 500, "bytesPerDay": 1e10}}})["addPriceVersion"].(map[string]any)
+	if lim["priceVersion"] == nil || lim["priceVersion"].(map[string]any)["limits"].(map[string]any)["maxMonitors"].(float64) != 750 {
+		t.Fatalf("a version with limits: %v", lim)
+	}
+	isoMust(t, base, cust, `mutation($t: ID!) { changePlan(tenantId: $t, plan: "professional") { userErrors { message } } }`, map[string]any{"t": acme.ID})
+	sub = isoMust(t, base, cust, `query($t: ID!) { subscription(tenantId: $t) { plan { id maxMonitors } } }`,
+		map[string]any{"t": acme.ID})["subscription"].(map[string]any)["plan"].(map[string]any)
+	if sub["id"] != "professional" || sub["maxMonitors"].(float64) != 750 {
+		t.Errorf("subscription on the new professional version: %v", sub)
+	}
 	// Bad input comes back as a user error naming the field.
 	bad, err := isoPost(ctx, base, msp, `mutation($in: PriceVersionInput!) { addPriceVersion(input: $in) { priceVersion { id } userErrors { field message } } }`,
 		map[string]any{"in": map[string]any{"planId": "x", "name": "X", "currency": "EUR", "interval": "month", "baseFee": 100,
@@ -105,12 +156,19 @@ func TestBillingThroughTheAPI(t *testing.T) {
 	if err != nil || !strings.Contains(bad.Raw, `"field":["input","components[0]","meter"]`) {
 		t.Errorf("unknown meter: %v %s", err, bad.Raw)
 	}
-	rev := isoMust(t, base, msp, `{ revenue { tenantId recurring usage total } }`, nil)["revenue"].([]any)
+	revd := isoMust(t, base, msp, `{ revenue { tenantId recurring usage total } revenueTotals { currency recurring usage total customers } }`, nil)
+	rev, tot := revd["revenue"].([]any), revd["revenueTotals"].([]any)
 	if len(rev) != 1 || rev[0].(map[string]any)["tenantId"] != acme.ID || rev[0].(map[string]any)["recurring"].(float64) <= 0 {
 		t.Errorf("revenue %v", rev)
 	}
+	if len(tot) != 1 || tot[0].(map[string]any)["total"] != rev[0].(map[string]any)["total"] || tot[0].(map[string]any)["customers"].(float64) != 1 {
+		t.Errorf("revenue totals %v for %v", tot, rev)
+	}
 	hist := isoMust(t, base, cust, `query($t: ID!, $f: Time!, $to: Time!) { usageHistory(tenantId: $t, from: $f, to: $to) { day meter events quantity } }`,
-		map[string]any{"t": acme.ID, "f": time.Now().AddDate(0, -3, 0).UTC().Format(time.RFC3339), "to": time.Now().UTC().Format(time.RFC3339)})
+		map[string]any{"t": acme.ID, "f": time.Now().AddDate(0, -3, 0).UTC().Format(time.RFC3339),
+			// Up to yesterday: the seeds end days ago, and today holds the
+			// gauge samples taken at start.
+			"to": time.Now().Add(-24 * time.Hour).UTC().Format(time.RFC3339)})
 	var events float64
 	for _, d := range hist["usageHistory"].([]any) {
 		events += d.(map[string]any)["events"].(float64)
@@ -124,7 +182,7 @@ func TestBillingThroughTheAPI(t *testing.T) {
 		t.Errorf("credit note %v", cn)
 	}
 	// A customer cannot settle its own invoice.
-	r, err := isoPost(ctx, base, cust, `mutation($t: ID!, $i: ID!) { setInvoiceStatus(tenantId: $t, invoiceId: $i, status: "paid") { invoice { id } } }`,
+	r, err = isoPost(ctx, base, cust, `mutation($t: ID!, $i: ID!) { setInvoiceStatus(tenantId: $t, invoiceId: $i, status: "paid") { invoice { id } } }`,
 		map[string]any{"t": acme.ID, "i": first["id"]})
 	if err != nil || len(r.Errors) == 0 || r.Errors[0].code() != "forbidden" {
 		t.Errorf("a customer marked its invoice paid: %s", r.Raw)

@@ -21,6 +21,13 @@ func seedBilling(ctx context.Context, m *Main, providerID string, customers ...s
 	start := now.AddDate(0, -2, -1)
 	sys := tenants.Privileged(ctx, "cross-tenant test: billing seeds")
 	for _, c := range customers {
+		// The customer's account opened with it, today; the seed bills
+		// it from two months back instead.
+		for _, q := range []string{"DELETE FROM subscription_phases WHERE tenant_id = $1", "DELETE FROM billing_accounts WHERE tenant_id = $1"} {
+			if _, err := m.DB.DB.ExecContext(sys, q, c); err != nil {
+				return err
+			}
+		}
 		if _, err := m.Ledger.EnsureAccount(ctx, c, providerID, billing.PlanProfessional, start); err != nil {
 			return err
 		}

@@ -88,6 +88,245 @@ func (ec *executionContext) fieldContext_AddPriceVersionPayload_userErrors(_ con
 	return fc, nil
 }
 
+func (ec *executionContext) _BillingAccount_tenantId(ctx context.Context, field graphql.CollectedField, obj *model.BillingAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingAccount_tenantId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TenantID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingAccount_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingAccount", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BillingAccount_currency(ctx context.Context, field graphql.CollectedField, obj *model.BillingAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingAccount_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingAccount_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingAccount", field, false, false, "String")
+}
+
+func (ec *executionContext) _BillingAccount_interval(ctx context.Context, field graphql.CollectedField, obj *model.BillingAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingAccount_interval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Interval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingAccount_interval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingAccount", field, false, false, "String")
+}
+
+func (ec *executionContext) _BillingAccount_anchor(ctx context.Context, field graphql.CollectedField, obj *model.BillingAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingAccount_anchor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Anchor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingAccount_anchor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingAccount", field, false, false, "Time")
+}
+
+func (ec *executionContext) _BillingAccount_periodStart(ctx context.Context, field graphql.CollectedField, obj *model.BillingAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingAccount_periodStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingAccount_periodStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingAccount", field, false, false, "Time")
+}
+
+func (ec *executionContext) _BillingAccount_periodEnd(ctx context.Context, field graphql.CollectedField, obj *model.BillingAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingAccount_periodEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingAccount_periodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingAccount", field, false, false, "Time")
+}
+
+func (ec *executionContext) _BillingAccount_discountPercent(ctx context.Context, field graphql.CollectedField, obj *model.BillingAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingAccount_discountPercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DiscountPercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingAccount_discountPercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingAccount", field, false, false, "Float")
+}
+
+func (ec *executionContext) _BillingAccount_taxPercent(ctx context.Context, field graphql.CollectedField, obj *model.BillingAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingAccount_taxPercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxPercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingAccount_taxPercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingAccount", field, false, false, "Float")
+}
+
+func (ec *executionContext) _BillingAccount_creditBalance(ctx context.Context, field graphql.CollectedField, obj *model.BillingAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingAccount_creditBalance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreditBalance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingAccount_creditBalance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingAccount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BillingAccount_version(ctx context.Context, field graphql.CollectedField, obj *model.BillingAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingAccount_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PriceVersion) graphql.Marshaler {
+			return ec.marshalOPriceVersion2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐPriceVersion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BillingAccount_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BillingAccount",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ChangePlanPayload_subscription(ctx context.Context, field graphql.CollectedField, obj *model.ChangePlanPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -890,6 +1129,84 @@ func (ec *executionContext) fieldContext_Invoice_lines(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _InvoiceConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Invoice) graphql.Marshaler {
+			return ec.marshalNInvoice2ᚕᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐInvoiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InvoiceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Invoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InvoiceConnection_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceConnection_endCursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndCursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceConnection_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InvoiceConnection", field, false, false, "String")
+}
+
+func (ec *executionContext) _InvoiceConnection_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InvoiceConnection_hasNextPage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasNextPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InvoiceConnection_hasNextPage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InvoiceConnection", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _InvoiceDocument_filename(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceDocument) (ret graphql.Marshaler) {
@@ -2551,6 +2868,185 @@ func (ec *executionContext) fieldContext_PriceVersion_limits(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _RevenueTotal_currency(ctx context.Context, field graphql.CollectedField, obj *model.RevenueTotal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevenueTotal_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevenueTotal_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevenueTotal", field, false, false, "String")
+}
+
+func (ec *executionContext) _RevenueTotal_recurring(ctx context.Context, field graphql.CollectedField, obj *model.RevenueTotal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevenueTotal_recurring(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recurring, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevenueTotal_recurring(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevenueTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RevenueTotal_usage(ctx context.Context, field graphql.CollectedField, obj *model.RevenueTotal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevenueTotal_usage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Usage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevenueTotal_usage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevenueTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RevenueTotal_total(ctx context.Context, field graphql.CollectedField, obj *model.RevenueTotal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevenueTotal_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevenueTotal_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevenueTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RevenueTotal_customers(ctx context.Context, field graphql.CollectedField, obj *model.RevenueTotal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevenueTotal_customers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevenueTotal_customers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevenueTotal", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SetBillingTermsPayload_account(ctx context.Context, field graphql.CollectedField, obj *model.SetBillingTermsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetBillingTermsPayload_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BillingAccount) graphql.Marshaler {
+			return ec.marshalOBillingAccount2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐBillingAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SetBillingTermsPayload_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetBillingTermsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BillingAccount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetBillingTermsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.SetBillingTermsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetBillingTermsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetBillingTermsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetBillingTermsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SetInvoiceStatusPayload_invoice(ctx context.Context, field graphql.CollectedField, obj *model.SetInvoiceStatusPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2742,6 +3238,90 @@ func (ec *executionContext) fieldContext_TenantSubscription_status(_ context.Con
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
+
+func (ec *executionContext) unmarshalInputPlanLimitsInput(ctx context.Context, obj any) (model.PlanLimitsInput, error) {
+	var it model.PlanLimitsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"maxMonitors", "minIntervalSeconds", "weight", "maxConcurrency", "retentionDays", "eventsPerSecond", "bytesPerDay"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "maxMonitors":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxMonitors"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxMonitors = data
+		case "minIntervalSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minIntervalSeconds"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinIntervalSeconds = data
+		case "weight":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("weight"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Weight = data
+		case "maxConcurrency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxConcurrency"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxConcurrency = data
+		case "retentionDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retentionDays"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetentionDays = data
+		case "eventsPerSecond":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eventsPerSecond"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EventsPerSecond = data
+		case "bytesPerDay":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bytesPerDay"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BytesPerDay = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPlanLimitsInput unmarshals raw into the PlanLimitsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPlanLimitsInput(ctx context.Context, raw any) (model.PlanLimitsInput, error) {
+	var out model.PlanLimitsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlanLimitsInput", raw, &out)
+	return out, err
+}
 
 func (ec *executionContext) unmarshalInputPriceComponentInput(ctx context.Context, obj any) (model.PriceComponentInput, error) {
 	var it model.PriceComponentInput
@@ -2942,7 +3522,7 @@ func (ec *executionContext) unmarshalInputPriceVersionInput(ctx context.Context,
 		asMap["minimumCommitment"] = 0
 	}
 
-	fieldsInOrder := [...]string{"planId", "name", "currency", "interval", "baseFee", "minimumCommitment", "components"}
+	fieldsInOrder := [...]string{"planId", "name", "currency", "interval", "baseFee", "minimumCommitment", "components", "limits"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -2998,6 +3578,13 @@ func (ec *executionContext) unmarshalInputPriceVersionInput(ctx context.Context,
 				return it, err
 			}
 			it.Components = data
+		case "limits":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("limits"))
+			data, err := ec.unmarshalOPlanLimitsInput2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐPlanLimitsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Limits = data
 		}
 	}
 	return it, nil
@@ -3042,6 +3629,84 @@ func (ec *executionContext) _AddPriceVersionPayload(ctx context.Context, sel ast
 		case "userErrors":
 			out.Values[i] = ec._AddPriceVersionPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var billingAccountImplementors = []string{"BillingAccount"}
+
+func (ec *executionContext) _BillingAccount(ctx context.Context, sel ast.SelectionSet, obj *model.BillingAccount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, billingAccountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BillingAccount")
+		case "tenantId":
+			out.Values[i] = ec._BillingAccount_tenantId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._BillingAccount_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "interval":
+			out.Values[i] = ec._BillingAccount_interval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "anchor":
+			out.Values[i] = ec._BillingAccount_anchor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "periodStart":
+			out.Values[i] = ec._BillingAccount_periodStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "periodEnd":
+			out.Values[i] = ec._BillingAccount_periodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "discountPercent":
+			out.Values[i] = ec._BillingAccount_discountPercent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "taxPercent":
+			out.Values[i] = ec._BillingAccount_taxPercent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "creditBalance":
+			out.Values[i] = ec._BillingAccount_creditBalance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._BillingAccount_version(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -3374,6 +4039,49 @@ func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "lines":
 			out.Values[i] = ec._Invoice_lines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var invoiceConnectionImplementors = []string{"InvoiceConnection"}
+
+func (ec *executionContext) _InvoiceConnection(ctx context.Context, sel ast.SelectionSet, obj *model.InvoiceConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, invoiceConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InvoiceConnection")
+		case "nodes":
+			out.Values[i] = ec._InvoiceConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endCursor":
+			out.Values[i] = ec._InvoiceConnection_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hasNextPage":
+			out.Values[i] = ec._InvoiceConnection_hasNextPage(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -4047,6 +4755,97 @@ func (ec *executionContext) _PriceVersion(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var revenueTotalImplementors = []string{"RevenueTotal"}
+
+func (ec *executionContext) _RevenueTotal(ctx context.Context, sel ast.SelectionSet, obj *model.RevenueTotal) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revenueTotalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevenueTotal")
+		case "currency":
+			out.Values[i] = ec._RevenueTotal_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recurring":
+			out.Values[i] = ec._RevenueTotal_recurring(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "usage":
+			out.Values[i] = ec._RevenueTotal_usage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._RevenueTotal_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customers":
+			out.Values[i] = ec._RevenueTotal_customers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var setBillingTermsPayloadImplementors = []string{"SetBillingTermsPayload"}
+
+func (ec *executionContext) _SetBillingTermsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SetBillingTermsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setBillingTermsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetBillingTermsPayload")
+		case "account":
+			out.Values[i] = ec._SetBillingTermsPayload_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._SetBillingTermsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var setInvoiceStatusPayloadImplementors = []string{"SetInvoiceStatusPayload"}
 
 func (ec *executionContext) _SetInvoiceStatusPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SetInvoiceStatusPayload) graphql.Marshaler {
@@ -4150,6 +4949,14 @@ func (ec *executionContext) marshalNAddPriceVersionPayload2ᚖgithubᚗcomᚋops
 	return ec._AddPriceVersionPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNBillingAccount2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐBillingAccount(ctx context.Context, sel ast.SelectionSet, v *model.BillingAccount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "BillingAccount!")
+		return graphql.Null
+	}
+	return ec._BillingAccount(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNChangePlanPayload2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐChangePlanPayload(ctx context.Context, sel ast.SelectionSet, v *model.ChangePlanPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ChangePlanPayload!")
@@ -4236,6 +5043,14 @@ func (ec *executionContext) marshalNInvoice2ᚖgithubᚗcomᚋopswardᚋopsward�
 		return graphql.Null
 	}
 	return ec._Invoice(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNInvoiceConnection2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐInvoiceConnection(ctx context.Context, sel ast.SelectionSet, v *model.InvoiceConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InvoiceConnection!")
+		return graphql.Null
+	}
+	return ec._InvoiceConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNInvoiceDocument2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐInvoiceDocument(ctx context.Context, sel ast.SelectionSet, v *model.InvoiceDocument) graphql.Marshaler {
@@ -4467,6 +5282,38 @@ func (ec *executionContext) unmarshalNPriceVersionInput2githubᚗcomᚋopsward�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNRevenueTotal2ᚕᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐRevenueTotalᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RevenueTotal) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRevenueTotal2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐRevenueTotal(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRevenueTotal2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐRevenueTotal(ctx context.Context, sel ast.SelectionSet, v *model.RevenueTotal) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevenueTotal!")
+		return graphql.Null
+	}
+	return ec._RevenueTotal(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSetBillingTermsPayload2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐSetBillingTermsPayload(ctx context.Context, sel ast.SelectionSet, v *model.SetBillingTermsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetBillingTermsPayload!")
+		return graphql.Null
+	}
+	return ec._SetBillingTermsPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSetInvoiceStatusPayload2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐSetInvoiceStatusPayload(ctx context.Context, sel ast.SelectionSet, v *model.SetInvoiceStatusPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SetInvoiceStatusPayload!")
@@ -4481,6 +5328,13 @@ func (ec *executionContext) marshalNTenantSubscription2ᚖgithubᚗcomᚋopsward
 		return graphql.Null
 	}
 	return ec._TenantSubscription(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOBillingAccount2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐBillingAccount(ctx context.Context, sel ast.SelectionSet, v *model.BillingAccount) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BillingAccount(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOCreditNote2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐCreditNote(ctx context.Context, sel ast.SelectionSet, v *model.CreditNote) graphql.Marshaler {
@@ -4509,6 +5363,14 @@ func (ec *executionContext) marshalOPlanChangePreview2ᚖgithubᚗcomᚋopsward�
 		return graphql.Null
 	}
 	return ec._PlanChangePreview(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPlanLimitsInput2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐPlanLimitsInput(ctx context.Context, v any) (*model.PlanLimitsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPlanLimitsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOPriceTierInput2ᚕᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐPriceTierInputᚄ(ctx context.Context, v any) ([]*model.PriceTierInput, error) {
