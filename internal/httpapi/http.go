@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import (
 	"context"
@@ -25,12 +25,11 @@ import (
 
 // newEcho builds the HTTP front door with the middleware every route
 // shares. Routes are added by the caller.
-func (m *Main) newEcho() *echo.Echo {
+func (s *Server) newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = m.httpError
+	e.HTTPErrorHandler = s.httpError
 	e.IPExtractor = echo.ExtractIPDirect()
-	m.Budget = inflight.New(m.Config.IngestMemory)
 
 	httpRequests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "opsward_http_requests_total",
@@ -41,13 +40,13 @@ func (m *Main) newEcho() *echo.Echo {
 		Help:    "HTTP request time by route.",
 		Buckets: prometheus.DefBuckets,
 	}, []string{"route"})
-	m.Registry.MustRegister(httpRequests, httpDuration)
+	s.Registry.MustRegister(httpRequests, httpDuration)
 
 	e.Use(requestID)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-			m.Logger.ErrorContext(c.Request().Context(), "panic in handler", "err", err, "stack", string(stack))
+			s.Logger.ErrorContext(c.Request().Context(), "panic in handler", "err", err, "stack", string(stack))
 			return opsward.Internal(err)
 		},
 	}))
@@ -82,8 +81,8 @@ func (m *Main) newEcho() *echo.Echo {
 			case res.Status >= 400 || latency > time.Second:
 				lvl = slog.LevelInfo
 			}
-			if m.Logger.Enabled(req.Context(), lvl) {
-				m.Logger.LogAttrs(req.Context(), lvl, "http request",
+			if s.Logger.Enabled(req.Context(), lvl) {
+				s.Logger.LogAttrs(req.Context(), lvl, "http request",
 					slog.String("method", req.Method), slog.String("path", logPath(c)),
 					slog.Int("status", res.Status), slog.Duration("latency", latency),
 					slog.String("remote_ip", c.RealIP()), slog.Int64("bytes", res.Size),
@@ -94,7 +93,7 @@ func (m *Main) newEcho() *echo.Echo {
 		}
 	})
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
-		Limit: fmt.Sprintf("%dB", m.Config.BodyLimitBytes),
+		Limit: fmt.Sprintf("%dB", s.Config.BodyLimitBytes),
 		// The GraphQL transport applies the same limit itself, after
 		// decompression, and answers in GraphQL's shape.
 		Skipper: func(c echo.Context) bool { return c.Path() == "/graphql" },
@@ -104,9 +103,9 @@ func (m *Main) newEcho() *echo.Echo {
 		// Compressing a small answer costs more than it saves.
 		MinLength: 1400,
 	}))
-	if len(m.Config.CORSOrigins) > 0 {
+	if len(s.Config.CORSOrigins) > 0 {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
-			AllowOrigins:  m.Config.CORSOrigins,
+			AllowOrigins:  s.Config.CORSOrigins,
 			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodOptions},
 			AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, "X-Opsward-Tenant"},
 			ExposeHeaders: []string{echo.HeaderXRequestID},
@@ -129,8 +128,8 @@ func (m *Main) newEcho() *echo.Echo {
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
-	e.GET("/readyz", m.readyz)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{DisableCompression: true})))
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{DisableCompression: true})))
 	return e
 }
 
@@ -212,7 +211,7 @@ func isWebsocket(r *http.Request) bool {
 
 // readyz answers 200 when the database and Redis answer and the schema is
 // current, 503 naming what is not.
-func (m *Main) readyz(c echo.Context) error {
+func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	checks := map[string]string{}
@@ -221,14 +220,14 @@ func (m *Main) readyz(c echo.Context) error {
 		if err != nil {
 			ok = false
 			checks[name] = err.Error()
-			m.Logger.WarnContext(ctx, "not ready", "check", name, "err", err)
+			s.Logger.WarnContext(ctx, "not ready", "check", name, "err", err)
 			return
 		}
 		checks[name] = "ok"
 	}
-	check("database", m.DB.PingContext(ctx))
-	check("redis", m.Redis.Ping(ctx).Err())
-	check("migrations", m.migrator.CheckCurrent(ctx))
+	for _, r := range s.Ready {
+		check(r.Name, r.Check(ctx))
+	}
 	status := http.StatusOK
 	if !ok {
 		status = http.StatusServiceUnavailable
@@ -239,7 +238,7 @@ func (m *Main) readyz(c echo.Context) error {
 // httpError is the one place HTTP statuses come from: domain codes map to
 // statuses; internal errors are logged with their cause and shown as
 // "internal error".
-func (m *Main) httpError(err error, c echo.Context) {
+func (s *Server) httpError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
@@ -253,7 +252,7 @@ func (m *Main) httpError(err error, c echo.Context) {
 		// The same codes as the domain's, so that every endpoint answers
 		// alike.
 		case http.StatusRequestEntityTooLarge:
-			code, msg = opsward.ETOOLARGE, fmt.Sprintf("the body is over the limit of %s", inflight.Size(m.Config.BodyLimitBytes))
+			code, msg = opsward.ETOOLARGE, fmt.Sprintf("the body is over the limit of %s", inflight.Size(s.Config.BodyLimitBytes))
 		case http.StatusUnsupportedMediaType:
 			code = opsward.EUNSUPPORTED
 		case http.StatusNotFound:
@@ -268,9 +267,9 @@ func (m *Main) httpError(err error, c echo.Context) {
 		if c.Response().Header().Get("Retry-After") == "" {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(inflight.RetryAfterSeconds))
 		}
-		m.Logger.WarnContext(c.Request().Context(), "request failed for a passing cause", "err", err)
+		s.Logger.WarnContext(c.Request().Context(), "request failed for a passing cause", "err", err)
 	case status >= 500:
-		m.Logger.ErrorContext(c.Request().Context(), "request failed", "err", err)
+		s.Logger.ErrorContext(c.Request().Context(), "request failed", "err", err)
 	}
 	body := map[string]any{"code": code, "message": msg}
 	if f := opsward.ErrorField(err); f != "" {

@@ -1,4 +1,4 @@
-package main
+package httpapi
 
 import (
 	"context"
@@ -32,14 +32,14 @@ func requestOf(c echo.Context) tenants.Request {
 // authenticate puts the actor of a request with credentials in its
 // context. A request without credentials goes on anonymous (only public
 // fields answer it); bad credentials are refused with 401 at once.
-func (m *Main) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		if h == "" {
 			return next(c)
 		}
 		ctx := c.Request().Context()
-		a, err := m.Tenants.Authenticate(ctx, h, c.Request().Header.Get(TenantHeader), requestOf(c))
+		a, err := s.Tenants.Authenticate(ctx, h, c.Request().Header.Get(TenantHeader), requestOf(c))
 		if err != nil {
 			if opsward.ErrorCode(err) == opsward.EUNAUTHORIZED {
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="opsward", error="invalid_token"`)
@@ -53,9 +53,16 @@ func (m *Main) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// websocketInit authenticates a GraphQL WebSocket from the
+// WebsocketInit authenticates a GraphQL WebSocket from the
 // connection_init payload: {"Authorization": "Bearer …", "X-Opsward-Tenant": "ten_…"}.
-func (m *Main) websocketInit(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+// It is the gateway's init function (graph.Options.WebsocketInit).
+func WebsocketInit(t Tenants) func(context.Context, transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		return websocketInit(ctx, t, p)
+	}
+}
+
+func websocketInit(ctx context.Context, t Tenants, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 	h := p.Authorization()
 	if h == "" {
 		if v, ok := p["authorization"].(string); ok {
@@ -66,7 +73,7 @@ func (m *Main) websocketInit(ctx context.Context, p transport.InitPayload) (cont
 		return ctx, nil, nil
 	}
 	tid, _ := p[TenantHeader].(string)
-	a, err := m.Tenants.Authenticate(ctx, h, tid, tenants.Request{})
+	a, err := t.Authenticate(ctx, h, tid, tenants.Request{})
 	if err != nil {
 		// graphql-transport-ws closes a refused socket with 4403 Forbidden;
 		// the reason carries the message, which a close frame limits to
@@ -83,12 +90,12 @@ func (m *Main) websocketInit(ctx context.Context, p transport.InitPayload) (cont
 }
 
 // mountAuth adds the REST authentication endpoints and the JWKS.
-func (m *Main) mountAuth() {
-	m.Echo.GET("/.well-known/jwks.json", func(c echo.Context) error {
+func (s *Server) mountAuth() {
+	s.e.GET("/.well-known/jwks.json", func(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "public, max-age=300")
-		return c.JSON(http.StatusOK, m.Tenants.KeyRing().JWKS(time.Now()))
+		return c.JSON(http.StatusOK, s.Tenants.KeyRing().JWKS(time.Now()))
 	})
-	g := m.Echo.Group("/auth")
+	g := s.e.Group("/auth")
 	g.POST("/login", func(c echo.Context) error {
 		var in struct {
 			Email    string `json:"email"`
@@ -99,10 +106,15 @@ func (m *Main) mountAuth() {
 		if err := bindJSON(c, &in); err != nil {
 			return err
 		}
-		t, err := m.Tenants.Login(c.Request().Context(), tenants.LoginInput{
+		t, err := s.Tenants.Login(c.Request().Context(), tenants.LoginInput{
 			Email: in.Email, Password: in.Password, TOTPCode: in.TOTPCode, TenantID: in.TenantID, Request: requestOf(c)})
 		if err != nil {
 			return withRetryAfter(c, err)
+		}
+		if cookieMode(c) {
+			if err := setSessionCookies(c, t); err != nil {
+				return err
+			}
 		}
 		return c.JSON(http.StatusOK, t)
 	})
@@ -111,16 +123,34 @@ func (m *Main) mountAuth() {
 			RefreshToken string `json:"refreshToken"`
 			TenantID     string `json:"tenantId"`
 		}
-		if err := bindJSON(c, &in); err != nil {
+		if c.Request().ContentLength != 0 {
+			if err := bindJSON(c, &in); err != nil {
+				return err
+			}
+		}
+		fromCookie := false
+		if in.RefreshToken == "" {
+			tok, err := cookieRefreshToken(c)
+			if err != nil {
+				return err
+			}
+			in.RefreshToken, fromCookie = tok, tok != ""
+		}
+		t, err := s.Tenants.Refresh(c.Request().Context(), in.RefreshToken, in.TenantID, requestOf(c))
+		if err != nil {
+			if fromCookie && opsward.ErrorCode(err) == opsward.EUNAUTHORIZED {
+				clearSessionCookies(c)
+			}
 			return err
 		}
-		t, err := m.Tenants.Refresh(c.Request().Context(), in.RefreshToken, in.TenantID, requestOf(c))
-		if err != nil {
-			return err
+		if fromCookie {
+			if err := setSessionCookies(c, t); err != nil {
+				return err
+			}
 		}
 		return c.JSON(http.StatusOK, t)
 	})
-	g.POST("/logout", m.authenticate(func(c echo.Context) error {
+	g.POST("/logout", s.authenticate(func(c echo.Context) error {
 		var in struct {
 			RefreshToken string `json:"refreshToken"`
 		}
@@ -129,7 +159,15 @@ func (m *Main) mountAuth() {
 				return err
 			}
 		}
-		if err := m.Tenants.Logout(c.Request().Context(), in.RefreshToken, requestOf(c)); err != nil {
+		if in.RefreshToken == "" {
+			tok, err := cookieRefreshToken(c)
+			if err != nil {
+				return err
+			}
+			in.RefreshToken = tok
+		}
+		clearSessionCookies(c)
+		if err := s.Tenants.Logout(c.Request().Context(), in.RefreshToken, requestOf(c)); err != nil {
 			return err
 		}
 		return c.NoContent(http.StatusNoContent)
@@ -165,24 +203,6 @@ func withRetryAfter(c echo.Context, err error) error {
 		c.Response().Header().Set("Retry-After", fmt.Sprint(int(d.Seconds()+0.999)))
 	}
 	return err
-}
-
-// bootstrap creates the provider tenant and its owner on an empty
-// database, printing a generated password once.
-func (m *Main) bootstrap(ctx context.Context) error {
-	res, err := m.Tenants.Bootstrap(ctx, tenants.BootstrapInput{Email: m.Config.BootstrapEmail, Password: m.Config.BootstrapPassword})
-	if err != nil {
-		return fmt.Errorf("bootstrap: %s", opsward.ErrorMessage(err))
-	}
-	if res == nil {
-		return nil
-	}
-	m.Logger.Info("provider tenant created", "tenant_id", res.Provider.ID, "owner", res.Owner.Email)
-	fmt.Fprintf(m.Stdout, "Created the provider tenant %s with owner %s.\n", res.Provider.Slug, res.Owner.Email)
-	if res.GeneratedPassword != "" {
-		fmt.Fprintf(m.Stdout, "Its password, shown this once: %s\n", res.GeneratedPassword)
-	}
-	return nil
 }
 
 func slogTenant(a *tenants.Actor) []slog.Attr {
