@@ -1,0 +1,12 @@
+import{A as e,N as t,b as n,d as r,i,r as a,s as o,u as s,w as c,x as l}from"./index-Btu-aJq7.js";var u=t(e(),1),d=r(),f=a(`
+  query Incidents($where: IncidentWhereInput) {
+    incidents(first: 100, where: $where, orderBy: { field: OPENED_AT, direction: DESC }) {
+      totalCount
+      edges { node { id title severity status openedAt ackedAt resolvedAt tenantId } }
+    }
+  }
+`),p=a(`
+  subscription IncidentUpdated {
+    incidentUpdated { id title severity status openedAt ackedAt resolvedAt tenantId }
+  }
+`);function m(){let[e,t]=(0,u.useState)(`open`),[{data:r,error:a},m]=n({query:f,variables:{where:e===`open`?{statusNEQ:`resolved`}:e?{status:e}:{}}}),[h]=l({query:p},(e=[],t)=>[t.incidentUpdated,...e.filter(e=>e.id!==t.incidentUpdated.id)]),g=(r?.incidents.edges??[]).flatMap(e=>e?.node?[e.node]:[]),_=(h.data??[]).filter(t=>e===``||(e===`open`?t.status!==`resolved`:t.status===e)),v=new Set(_.map(e=>e.id)),y=[..._.filter(e=>!g.some(t=>t.id===e.id)),...g.map(e=>v.has(e.id)?_.find(t=>t.id===e.id):e)].filter(t=>e===``||(e===`open`?t.status!==`resolved`:t.status===e));return(0,d.jsxs)(`section`,{children:[(0,d.jsx)(`h1`,{children:`Incidents`}),(0,d.jsxs)(`div`,{className:`toolbar`,children:[(0,d.jsxs)(`label`,{children:[`Status`,` `,(0,d.jsxs)(`select`,{value:e,onChange:e=>t(e.target.value),children:[(0,d.jsx)(`option`,{value:`open`,children:`open`}),(0,d.jsx)(`option`,{value:`triggered`,children:`triggered`}),(0,d.jsx)(`option`,{value:`acknowledged`,children:`acknowledged`}),(0,d.jsx)(`option`,{value:`resolved`,children:`resolved`}),(0,d.jsx)(`option`,{value:``,children:`any`})]})]}),(0,d.jsx)(`button`,{type:`button`,onClick:()=>m({requestPolicy:`network-only`}),children:`Reload`})]}),(0,d.jsx)(o,{error:a}),(0,d.jsxs)(`table`,{className:`grid`,"aria-label":`Incidents`,children:[(0,d.jsx)(`thead`,{children:(0,d.jsxs)(`tr`,{children:[(0,d.jsx)(`th`,{scope:`col`,children:`Incident`}),(0,d.jsx)(`th`,{scope:`col`,children:`Severity`}),(0,d.jsx)(`th`,{scope:`col`,children:`Status`}),(0,d.jsx)(`th`,{scope:`col`,children:`Opened`})]})}),(0,d.jsx)(`tbody`,{children:y.map(e=>(0,d.jsxs)(`tr`,{"data-testid":`incident-row`,children:[(0,d.jsx)(`td`,{children:(0,d.jsx)(c,{to:`/incidents/${e.id}`,children:e.title})}),(0,d.jsx)(`td`,{children:(0,d.jsx)(i,{value:e.severity})}),(0,d.jsx)(`td`,{children:(0,d.jsx)(i,{value:e.status})}),(0,d.jsx)(`td`,{children:s(e.openedAt)})]},e.id))})]}),y.length===0&&(0,d.jsx)(`p`,{children:`No incident.`})]})}export{p as IncidentUpdated,m as default};
