@@ -7,7 +7,12 @@
 // layout), replayed. Both demonstration customers are moved to the
 // enterprise plan so that the plan's rate is not what is measured.
 //
+// With -metering compare the server runs in rounds with OPSWARD_METERING
+// on and off, alternating which goes first, on the same database, to
+// give metering's cost as a ratio measured side by side.
+//
 //	go run ./bench/ingest -duration 20s
+//	go run ./bench/ingest -metering compare -rounds 3 -duration 15s
 package main
 
 import (
@@ -26,6 +31,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,6 +50,8 @@ var (
 	warmup    = flag.Duration("warmup", 5*time.Second, "unmeasured load first")
 	clients   = flag.Int("clients", 4, "concurrent senders (split over the two customers)")
 	batchSize = flag.Int("batch", 500, "events per request")
+	metering  = flag.String("metering", "on", "on or off (OPSWARD_METERING of the server); compare: rounds of both, side by side")
+	rounds    = flag.Int("rounds", 3, "rounds of -metering compare; each measures the server metered and unmetered, alternating which goes first")
 )
 
 func main() {
@@ -69,6 +77,7 @@ func main() {
 	}
 	defer admin.Exec("DROP DATABASE " + name + " WITH (FORCE)")
 	port := freePort()
+	base := "http://127.0.0.1:" + port
 	env := append(os.Environ(), "OPSWARD_DATA_DIR="+dir, "OPSWARD_HTTP_ADDR=127.0.0.1:"+port, "OPSWARD_LOG_LEVEL=error", "OPSWARD_DEMO=off",
 		"OPSWARD_DATABASE_URL="+strings.Replace(*pgAdmin, "/postgres?", "/"+name+"?", 1), "OPSWARD_REDIS_URL="+*redisURL,
 		"OPSWARD_REDIS_PREFIX=ingestbench:"+name+":", "OPSWARD_MIGRATE_ON_START=on")
@@ -103,24 +112,27 @@ func main() {
 	}
 	fmt.Printf("rules imported in %s\n", time.Since(t0).Round(time.Millisecond))
 
-	srv := exec.Command(bin, "serve")
-	srv.Env = env
-	srv.Stderr = os.Stderr
-	if err := srv.Start(); err != nil {
-		log.Fatal(err)
-	}
-	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
-	base := "http://127.0.0.1:" + port
-	for deadline := time.Now().Add(60 * time.Second); ; {
-		if resp, err := http.Get(base + "/readyz"); err == nil && resp.StatusCode == 200 {
-			resp.Body.Close()
-			break
+	// serve starts the server with extra settings and returns its stop.
+	serve := func(extra ...string) func() {
+		srv := exec.Command(bin, "serve")
+		srv.Env = append(slices.Clone(env), extra...)
+		srv.Stderr = os.Stderr
+		if err := srv.Start(); err != nil {
+			log.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			log.Fatal("the server did not become ready")
+		for deadline := time.Now().Add(60 * time.Second); ; {
+			if resp, err := http.Get(base + "/readyz"); err == nil && resp.StatusCode == 200 {
+				resp.Body.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				log.Fatal("the server did not become ready")
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		time.Sleep(100 * time.Millisecond)
+		return func() { srv.Process.Signal(os.Interrupt); srv.Wait() }
 	}
+	stop := serve()
 	owner := login(base, demo.Provider.Users[0].Email, demo.Provider.Users[0].Password)
 	for _, c := range demo.Customers {
 		graphql(base, owner, fmt.Sprintf(`mutation { changePlan(tenantId: %q, plan: "enterprise") { userErrors { message } } }`, c.ID))
@@ -136,13 +148,63 @@ func main() {
 	}
 	gz.Close()
 	body := batch.Bytes()
+	keys := make([]string, len(demo.Customers))
+	for i, c := range demo.Customers {
+		keys[i] = c.APIKey.Secret
+	}
+	if *metering != "compare" {
+		stop()
+		stop = serve("OPSWARD_METERING=" + *metering)
+		defer stop()
+		load(base, body, keys)
+		return
+	}
+	// Side by side: rounds of the server metered and unmetered, in
+	// alternating order, on the same database.
+	stop()
+	var on, off []float64
+	for r := 0; r < *rounds; r++ {
+		order := []string{"on", "off"}
+		if r%2 == 1 {
+			order = []string{"off", "on"}
+		}
+		for _, m := range order {
+			fmt.Printf("round %d, metering %s: ", r+1, m)
+			stop := serve("OPSWARD_METERING=" + m)
+			v := load(base, body, keys)
+			stop()
+			if m == "on" {
+				on = append(on, v)
+			} else {
+				off = append(off, v)
+			}
+		}
+	}
+	mon, moff := median(on), median(off)
+	fmt.Printf("median: metered %.0f events/s, unmetered %.0f events/s, ratio %.3f (metering costs %.1f%%)\n",
+		mon, moff, mon/moff, 100*(1-mon/moff))
+	db, err := sql.Open("pgx", strings.Replace(*pgAdmin, "/postgres?", "/"+name+"?", 1))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	var metered, usage int64
+	if err := db.QueryRow(`SELECT coalesce(sum(quantity), 0), count(*) FROM usage_events WHERE meter = 'security_events'`).Scan(&metered, &usage); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("metered %d events in %d usage events\n", metered, usage)
+}
 
+// load sends body from -clients senders spread over the customers' keys
+// for -warmup and then -duration, and returns the events per second
+// accepted while measuring.
+func load(base string, body []byte, keys []string) float64 {
 	var accepted, alerts, refused atomic.Int64
 	var measuring atomic.Bool
 	stop := time.Now().Add(*warmup + *duration)
 	var wg sync.WaitGroup
 	for i := 0; i < *clients; i++ {
-		key := demo.Customers[i%len(demo.Customers)].APIKey.Secret
+		key := keys[i%len(keys)]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -178,8 +240,19 @@ func main() {
 	m0 := time.Now()
 	wg.Wait()
 	el := time.Since(m0)
+	rate := float64(accepted.Load()) / el.Seconds()
 	fmt.Printf("ingest end to end: %.0f events/s (%d events, %d alerts raised, %d requests refused, %s)\n",
-		float64(accepted.Load())/el.Seconds(), accepted.Load(), alerts.Load(), refused.Load(), el.Round(time.Millisecond))
+		rate, accepted.Load(), alerts.Load(), refused.Load(), el.Round(time.Millisecond))
+	return rate
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)/2]
 }
 
 // regressionEvents reads every regression event file (a JSON stream of

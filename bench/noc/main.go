@@ -17,7 +17,13 @@
 // schedules are then rewritten at a 1 s interval, which no plan allows, so
 // that the pipeline always has work and runs at its capacity.
 //
+// With -metering compare each round also measures the pipeline with
+// metering off (check results then record no check_runs usage), in
+// alternating order with the pipeline metered, to give metering's cost as
+// a ratio measured side by side.
+//
 //	go run ./bench/noc -monitors 10000 -rounds 3
+//	go run ./bench/noc -metering compare -rounds 5
 package main
 
 import (
@@ -44,7 +50,6 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/redis/go-redis/v9"
 
@@ -74,6 +79,7 @@ var (
 	warmup      = flag.Duration("warmup", 3*time.Second, "least unmeasured run before each pipeline measurement; it lasts at least one pass over the monitors, so that workers run warm")
 	rounds      = flag.Int("rounds", 3, "rounds; each measures the raw loop and the pipeline once, alternating which goes first")
 	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the pipeline measurements to this file")
+	metering    = flag.String("metering", "on", "on or off: check results meter check_runs as cmd/opsward does; compare: each round also measures the pipeline unmetered")
 )
 
 func main() {
@@ -87,6 +93,13 @@ func main() {
 		debug.SetGCPercent(400)
 	}
 
+	if *serveTarget != "" {
+		serve(*serveTarget)
+	}
+	if *scaleMode {
+		runScale(ctx)
+		return
+	}
 	target := startTarget()
 	fmt.Printf("target %s, %d monitors over %d tenants, concurrency %d, %s per measurement, %d rounds\n",
 		target, *nMonitors, *nTenants, *concurrency, *duration, *rounds)
@@ -97,7 +110,9 @@ func main() {
 	heap0 := heapInUse()
 	redis0 := st.redisMemory(ctx)
 	start := time.Now()
-	ids := st.createMonitors(ctx, target)
+	ids := st.createMonitors(ctx, billing.PlanEnterprise, 30*time.Second, 0, func(_, j int) string {
+		return fmt.Sprintf(`{"url":"http://%s/p/%d","expected_status":["200"]}`, target, j)
+	})
 	fmt.Printf("created %d monitors in %s\n", len(ids), time.Since(start).Round(time.Millisecond))
 	// Redis holds each monitor's schedule (at the plan's interval) and
 	// nothing else yet.
@@ -117,6 +132,12 @@ func main() {
 		}
 		ss = ss[n:]
 	}
+
+	if *metering == "compare" {
+		st.compareMetering(ctx)
+		return
+	}
+	st.setMetering(*metering != "off")
 
 	var raw, pipe []float64
 	for r := 0; r < *rounds; r++ {
@@ -147,18 +168,25 @@ func main() {
 type monitorRef struct{ id, tenant string }
 
 type stack struct {
-	admin    *sql.DB
-	dbName   string
-	db       *platform.Database
-	client   *ent.Client
-	rdb      *redis.Client
-	prefix   string
-	dc       *dispatch.Client
-	noc      *monitoring.Service
-	writer   *results.Writer
-	ts       *tenants.Service
-	bill     *billing.Service
-	source   benchSource
+	admin  *sql.DB
+	dbName string
+	db     *platform.Database
+	client *ent.Client
+	rdb    *redis.Client
+	prefix string
+	dc     *dispatch.Client
+	noc    *monitoring.Service
+	writer *results.Writer
+	// results and usage are the check results store and billing's usage
+	// store, for metering on and off.
+	results *results.Store
+	usage   *billing.UsageStore
+	ts      *tenants.Service
+	bill    *billing.Service
+	probes  *probe.Registry
+	source  dispatch.Source
+	// onStart sees every scheduled check start (the scale mode's lag).
+	onStart  func(*dispatch.JobRow, time.Duration)
 	cancel   context.CancelFunc
 	done     sync.WaitGroup
 	workerOn atomic.Bool
@@ -192,7 +220,7 @@ func newStack(ctx context.Context) *stack {
 	if st.db, err = platform.OpenDatabase(ctx, cfg, tenants.SessionSettings); err != nil {
 		log.Fatal(err)
 	}
-	st.client = ent.NewClient(ent.Driver(entsql.OpenDB(dialect.Postgres, st.db.DB)))
+	st.client = ent.NewClient(ent.Driver(tenants.Driver(dialect.Postgres, st.db.DB)))
 	opts, err := redis.ParseURL(*redisURL)
 	if err != nil {
 		log.Fatal(err)
@@ -219,13 +247,15 @@ func newStack(ctx context.Context) *stack {
 		log.Fatal(err)
 	}
 	guard := &egress.Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
+	st.probes = probe.NewRegistry(probe.Deps{Guard: guard})
 	rs := results.New(st.db, quiet)
+	st.results, st.usage = rs, billing.NewUsageStore(st.db)
 	if st.writer, err = rs.NewWriter(results.WriterConfig{}); err != nil {
 		log.Fatal(err)
 	}
 	st.noc, err = monitoring.New(monitoring.Deps{
 		Client: st.client, DB: st.db, Tenants: st.ts, Billing: st.bill, Dispatch: st.dc,
-		Probes: probe.NewRegistry(probe.Deps{Guard: guard}), ResultStore: rs, Writer: st.writer,
+		Probes: st.probes, ResultStore: rs, Writer: st.writer,
 		Channels: notify.NewRegistry(notify.Deps{}), Sealer: sealer, Logger: quiet,
 	})
 	if err != nil {
@@ -235,9 +265,51 @@ func newStack(ctx context.Context) *stack {
 	return st
 }
 
-// createMonitors makes the tenants (on the enterprise plan) and their
-// monitors through the service, as users would.
-func (st *stack) createMonitors(ctx context.Context, target string) []monitorRef {
+// setMetering turns the metering of check runs on or off, as
+// OPSWARD_METERING does in cmd/opsward.
+func (st *stack) setMetering(on bool) {
+	if on {
+		st.results.Meter(st.usage)
+	} else {
+		st.results.Meter(nil)
+	}
+}
+
+// compareMetering measures the pipeline metered and unmetered in each
+// round, alternating which goes first, and prints what was metered.
+func (st *stack) compareMetering(ctx context.Context) {
+	var on, off []float64
+	for r := 0; r < *rounds; r++ {
+		order := []bool{true, false}
+		if r%2 == 1 {
+			order = []bool{false, true}
+		}
+		for _, m := range order {
+			st.setMetering(m)
+			if m {
+				on = append(on, st.pipeline(ctx))
+			} else {
+				off = append(off, st.pipeline(ctx))
+			}
+		}
+		fmt.Printf("round %d: pipeline metered %.0f checks/s, unmetered %.0f checks/s (ratio %.3f)\n",
+			r+1, on[len(on)-1], off[len(off)-1], on[len(on)-1]/off[len(off)-1])
+	}
+	mon, moff := median(on), median(off)
+	fmt.Printf("median: metered %.0f checks/s, unmetered %.0f checks/s, ratio %.3f (metering costs %.1f%%)\n",
+		mon, moff, mon/moff, 100*(1-mon/moff))
+	var metered, runs int64
+	pctx := tenants.Privileged(ctx, "bench: metered check runs")
+	if err := st.db.QueryRowContext(pctx, "SELECT coalesce(sum(quantity), 0), count(*) FROM usage_events WHERE meter = 'check_runs'").Scan(&metered, &runs); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("metered %d check runs in %d usage events (%.0f results per event)\n", metered, runs, float64(metered)/max(float64(runs), 1))
+}
+
+// createMonitors makes the tenants (on plan) and their monitors through
+// the service, as users would: monitor j of tenant i has settings(i, j),
+// the interval and the timeout (0: the default).
+func (st *stack) createMonitors(ctx context.Context, plan string, interval, timeout time.Duration, settings func(i, j int) string) []monitorRef {
 	pctx := tenants.Privileged(ctx, "bench setup")
 	tx, err := st.client.Tx(pctx)
 	if err != nil {
@@ -259,36 +331,42 @@ func (st *stack) createMonitors(ctx context.Context, target string) []monitorRef
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
+	// Tenants in parallel, each one's monitors in turn: a tenant's writes
+	// (its audit chain) take turns anyway.
 	for i := 0; i < *nTenants; i++ {
-		t, err := st.ts.CreateTenant(pctx, tenants.TenantInput{ParentID: root.ID, Slug: "c" + strconv.Itoa(i), Name: "customer " + strconv.Itoa(i)})
-		if err != nil {
-			log.Fatal(err)
-		}
-		if _, err := st.bill.ChangePlan(pctx, t.ID, billing.PlanEnterprise); err != nil {
-			log.Fatal(err)
-		}
-		name, kind := "site", "website"
-		a, err := st.noc.CreateAsset(pctx, monitoring.AssetInput{TenantID: t.ID, Name: &name, Kind: &kind})
-		if err != nil {
-			log.Fatal(err)
-		}
-		for j := 0; j < per; j++ {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func(j int) {
-				defer func() { <-sem; wg.Done() }()
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer func() { <-sem; wg.Done() }()
+			t, err := st.ts.CreateTenant(pctx, tenants.TenantInput{ParentID: root.ID, Slug: "c" + strconv.Itoa(i), Name: "customer " + strconv.Itoa(i)})
+			if err != nil {
+				log.Fatal(err)
+			}
+			if _, err := st.bill.ChangePlan(pctx, t.ID, plan); err != nil {
+				log.Fatal(err)
+			}
+			name, kind := "site", "website"
+			a, err := st.noc.CreateAsset(pctx, monitoring.AssetInput{TenantID: t.ID, Name: &name, Kind: &kind})
+			if err != nil {
+				log.Fatal(err)
+			}
+			mine := make([]monitorRef, 0, per)
+			for j := 0; j < per; j++ {
 				name, kind := "page "+strconv.Itoa(j), "http"
-				interval := 30 * time.Second
-				settings := json.RawMessage(fmt.Sprintf(`{"url":"http://%s/p/%d","expected_status":["200"]}`, target, j))
-				nm, err := st.noc.CreateMonitor(pctx, monitoring.MonitorInput{AssetID: a.ID, Name: &name, Kind: &kind, Settings: settings, Interval: &interval})
+				in := monitoring.MonitorInput{AssetID: a.ID, Name: &name, Kind: &kind, Settings: json.RawMessage(settings(i, j)), Interval: &interval}
+				if timeout > 0 {
+					in.Timeout = &timeout
+				}
+				nm, err := st.noc.CreateMonitor(pctx, in)
 				if err != nil {
 					log.Fatal(err)
 				}
-				mu.Lock()
-				out = append(out, monitorRef{nm.Monitor.ID, t.ID})
-				mu.Unlock()
-			}(j)
-		}
+				mine = append(mine, monitorRef{nm.Monitor.ID, t.ID})
+			}
+			mu.Lock()
+			out = append(out, mine...)
+			mu.Unlock()
+		}(i)
 	}
 	wg.Wait()
 	return out
@@ -329,7 +407,7 @@ func (st *stack) startWorkers(ctx context.Context) {
 	}
 	ws := dispatch.NewWorkers()
 	st.noc.Register(ws)
-	p, err := dispatch.NewProcessor(st.dc, ws, dispatch.ProcessorConfig{Concurrency: *concurrency})
+	p, err := dispatch.NewProcessor(st.dc, ws, dispatch.ProcessorConfig{Concurrency: *concurrency, OnStart: st.onStart})
 	if err != nil {
 		log.Fatal(err)
 	}

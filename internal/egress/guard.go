@@ -36,6 +36,12 @@ type Guard struct {
 	// Resolver resolves names before dialing; nil means the system
 	// resolver. Tests point it at a server of their own.
 	Resolver *net.Resolver
+	// Lookup, when set, resolves names instead of Resolver: the DNS cache
+	// (internal/dnscache), which keeps answers for their TTL. Every
+	// address it returns is judged before it is dialed, exactly that
+	// address, so a cached answer cannot lead anywhere a fresh one could
+	// not.
+	Lookup func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
 // WithDefaults returns g with unset fields filled in.
@@ -311,7 +317,59 @@ func (g *Guard) DialContext(ctx context.Context, network, address string) (net.C
 			return nil, err
 		}
 	}
+	if g.Lookup != nil && !isLiteral(host) {
+		return g.dialLookedUp(ctx, network, host, port)
+	}
 	return g.dialer(host).DialContext(ctx, network, address)
+}
+
+func isLiteral(host string) bool {
+	_, err := netip.ParseAddr(host)
+	return err == nil
+}
+
+// dialLookedUp dials host's addresses from Lookup in turn (IPv4 first),
+// each judged first; the refusal of the first is returned when none is
+// allowed, the last dial error when none answers.
+func (g *Guard) dialLookedUp(ctx context.Context, network, host, port string) (net.Conn, error) {
+	addrs, err := g.Lookup(ctx, host)
+	if err != nil {
+		return nil, err
+	}
+	p, err := strconv.ParseUint(port, 10, 16)
+	if err != nil {
+		return nil, opsward.Errorf(opsward.EINVALID, "address %q has no valid port", net.JoinHostPort(host, port))
+	}
+	var refused, last error
+	d := g.dialer(host)
+	for _, a := range addrs {
+		switch {
+		case strings.HasSuffix(network, "4") && !a.Is4(), strings.HasSuffix(network, "6") && a.Is4():
+			continue
+		}
+		ap := netip.AddrPortFrom(a, uint16(p))
+		if err := g.checkEndpoint(ap, host); err != nil {
+			if refused == nil {
+				refused = err
+			}
+			continue
+		}
+		c, err := d.DialContext(ctx, network, ap.String())
+		if err == nil {
+			return c, nil
+		}
+		last = err
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	switch {
+	case last != nil:
+		return nil, last
+	case refused != nil:
+		return nil, refused
+	}
+	return nil, &net.DNSError{Err: "no address of the network's family", Name: host, IsNotFound: true}
 }
 
 // Resolve looks host up (or parses it when it is a literal) and returns the
@@ -324,11 +382,17 @@ func (g *Guard) Resolve(ctx context.Context, host string) ([]netip.Addr, error) 
 	if a, err := netip.ParseAddr(host); err == nil {
 		addrs = []netip.Addr{a}
 	} else {
-		r := g.Resolver
-		if r == nil {
-			r = net.DefaultResolver
+		var ips []netip.Addr
+		var err error
+		if g.Lookup != nil {
+			ips, err = g.Lookup(ctx, host)
+		} else {
+			r := g.Resolver
+			if r == nil {
+				r = net.DefaultResolver
+			}
+			ips, err = r.LookupNetIP(ctx, "ip", host)
 		}
-		ips, err := r.LookupNetIP(ctx, "ip", host)
 		if err != nil {
 			return nil, fmt.Errorf("resolve %s: %w", host, err)
 		}

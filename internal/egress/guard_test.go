@@ -9,12 +9,14 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 
 	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/internal/dnscache"
 	"github.com/opsward/opsward/internal/egress"
 )
 
@@ -351,5 +353,61 @@ func TestAllowEndpointsOpenOnlyThatEndpoint(t *testing.T) {
 	denied := &egress.Guard{AllowEndpoints: g.AllowEndpoints, Deny: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
 	if _, err := denied.DialContext(context.Background(), "tcp", addr); !egress.IsBlocked(err) {
 		t.Errorf("a denied range lost to an allowed endpoint: %v", err)
+	}
+}
+
+// Through the DNS cache: the resolved address is judged as with the
+// resolver, and a second request within the TTL asks no server.
+func TestDialThroughTheDNSCache(t *testing.T) {
+	t.Parallel()
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var queries atomic.Int64
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		queries.Add(1)
+		m := new(dns.Msg)
+		m.SetReply(r)
+		if r.Question[0].Qtype == dns.TypeA {
+			rr, _ := dns.NewRR(r.Question[0].Name + " 300 IN A 127.0.0.1")
+			m.Answer = append(m.Answer, rr)
+		}
+		w.WriteMsg(m)
+	})}
+	go srv.ActivateAndServe()
+	t.Cleanup(func() { srv.Shutdown() })
+	cache, err := dnscache.New(dnscache.Config{Servers: []string{pc.LocalAddr().String()}, HostsFile: "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := startHTTP(t, "tcp4", "127.0.0.1:0")
+	_, port, _ := net.SplitHostPort(web)
+
+	g := &egress.Guard{Lookup: cache.Lookup}
+	_, err = egress.NewHTTPClient(g, 5*time.Second).Get("http://rebind.example.com:" + port + "/")
+	if !egress.IsBlocked(err) || !strings.Contains(err.Error(), "address 127.0.0.1 (from rebind.example.com) is loopback") {
+		t.Fatalf("a cached name resolving to loopback: %v", err)
+	}
+	if _, err := g.Resolve(context.Background(), "rebind.example.com"); !egress.IsBlocked(err) {
+		t.Fatalf("Resolve through the cache: %v", err)
+	}
+
+	allowed := loopbackGuard()
+	allowed.Lookup = cache.Lookup
+	client := egress.NewHTTPClient(allowed, 5*time.Second)
+	for i := 0; i < 2; i++ {
+		resp, err := client.Get("http://rebind.example.com:" + port + "/")
+		if err != nil {
+			t.Fatalf("allowed loopback, request %d: %v", i, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(body) != "hello" {
+			t.Errorf("body = %q", body)
+		}
+	}
+	if n := queries.Load(); n != 2 {
+		t.Fatalf("four lookups within the TTL sent %d queries, want 2 (A and AAAA once)", n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/opsward/opsward/billing"
 	"github.com/opsward/opsward/ent"
+	"github.com/opsward/opsward/ent/asset"
 	"github.com/opsward/opsward/ent/monitor"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/services/dispatch"
@@ -38,19 +39,20 @@ func scheduleOf(m *ent.Monitor, p billing.Plan) dispatch.Schedule {
 // monitor is paused. A failure is logged, not returned: the database holds
 // the truth and the next rebuild repairs Redis.
 func (s *Service) schedule(ctx context.Context, m *ent.Monitor) {
-	var err error
-	if m.Paused {
-		err = s.Dispatch.RemoveSchedule(ctx, m.TenantID, m.ID)
-	} else {
-		var p billing.Plan
-		if p, err = s.Billing.Plan(ctx, m.TenantID); err == nil {
+	p, err := s.Billing.Plan(ctx, m.TenantID)
+	if err == nil {
+		if m.Paused {
+			err = s.Dispatch.RemoveSchedule(ctx, m.TenantID, m.ID)
+		} else {
 			_, err = s.Dispatch.UpsertSchedule(ctx, scheduleOf(m, p))
 		}
 	}
 	if err != nil {
 		s.log.WarnContext(ctx, "write a monitor's schedule; the next rebuild repairs it",
 			"tenant_id", m.TenantID, "monitor_id", m.ID, "err", err)
+		return
 	}
+	s.refreshCap(ctx, m.TenantID, p)
 }
 
 // Schedules streams the schedule of every monitor that runs: the truth
@@ -126,14 +128,31 @@ func (s *Service) Reschedule(ctx context.Context, tenantID string, p billing.Pla
 // CountMonitors counts the monitors of a billing account: the tenant and
 // every tenant below it. Billing's quota check calls it.
 func (s *Service) CountMonitors(ctx context.Context, accountID string) (int, error) {
-	pctx := tenants.Privileged(ctx, "count monitors for the quota")
-	path, err := s.Tenants.Path(pctx, accountID)
+	ids, err := s.Tenants.Subtree(ctx, accountID)
 	if err != nil {
 		return 0, err
 	}
-	ids, err := s.Client.Tenant.Query().Where(tenant.PathHasPrefix(path)).IDs(pctx)
+	return s.Client.Monitor.Query().Where(monitor.TenantIDIn(ids...)).Count(tenants.Privileged(ctx, "count monitors for the quota"))
+}
+
+// CountActiveMonitors counts the monitors of a billing account that are
+// not paused: billing's active_monitors gauge.
+func (s *Service) CountActiveMonitors(ctx context.Context, accountID string) (int64, error) {
+	ids, err := s.Tenants.Subtree(ctx, accountID)
 	if err != nil {
 		return 0, err
 	}
-	return s.Client.Monitor.Query().Where(monitor.TenantIDIn(ids...)).Count(pctx)
+	n, err := s.Client.Monitor.Query().Where(monitor.TenantIDIn(ids...), monitor.Paused(false)).Count(tenants.Privileged(ctx, "active monitors gauge"))
+	return int64(n), err
+}
+
+// CountAssets counts the assets of a billing account: billing's assets
+// gauge.
+func (s *Service) CountAssets(ctx context.Context, accountID string) (int64, error) {
+	ids, err := s.Tenants.Subtree(ctx, accountID)
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.Client.Asset.Query().Where(asset.TenantIDIn(ids...)).Count(tenants.Privileged(ctx, "assets gauge"))
+	return int64(n), err
 }

@@ -43,6 +43,11 @@ type HTTPSettings struct {
 	SkipTLSVerify bool     `json:"skip_tls_verify,omitempty"`
 	// MaxBodyBytes read for assertions; default 1 MiB, at most 10 MiB.
 	MaxBodyBytes int64 `json:"max_body_bytes,omitempty"`
+	// KeepAlive reuses an idle connection to the same host and port
+	// from an earlier check when there is one, instead of a new
+	// connection per check: cheaper for busy endpoints, but connect and
+	// TLS are then measured only when a connection is new.
+	KeepAlive bool `json:"keep_alive,omitempty"`
 
 	url   *url.URL
 	regex *regexp.Regexp
@@ -181,21 +186,32 @@ func validHeaderName(k string) bool {
 	return true
 }
 
-// HTTPProber checks a URL. Each run opens its own connection so that DNS,
-// connect and TLS are measured every time, as a visitor would meet them.
+// HTTPProber checks a URL. By default each run opens its own connection
+// so that DNS, connect and TLS are measured every time, as a visitor
+// would meet them; a monitor with keep_alive reuses idle connections.
 type HTTPProber struct {
-	verify, insecure *http.Transport
+	verify, insecure     *http.Transport
+	verifyKA, insecureKA *http.Transport // keep-alive
 }
+
+// Idle connections the keep-alive transports keep.
+const (
+	idlePerHost = 4
+	idleTimeout = 90 * time.Second
+)
 
 // NewHTTP returns the HTTP(S) prober dialing through g.
 func NewHTTP(g *egress.Guard) *HTTPProber {
-	mk := func(skip bool) *http.Transport {
+	mk := func(skip, keep bool) *http.Transport {
 		t := egress.NewTransport(g, &tls.Config{InsecureSkipVerify: skip, MinVersion: tls.VersionTLS10})
-		t.DisableKeepAlives = true
+		t.DisableKeepAlives = !keep
 		t.DisableCompression = false
+		if keep {
+			t.MaxIdleConnsPerHost, t.IdleConnTimeout = idlePerHost, idleTimeout
+		}
 		return t
 	}
-	return &HTTPProber{verify: mk(false), insecure: mk(true)}
+	return &HTTPProber{verify: mk(false, false), insecure: mk(true, false), verifyKA: mk(false, true), insecureKA: mk(true, true)}
 }
 
 func (p *HTTPProber) Kind() Kind { return KindHTTP }
@@ -266,8 +282,13 @@ func (p *HTTPProber) Probe(ctx context.Context, set Settings, in Input) Result {
 	}
 	res := Result{Status: StatusUp, StartedAt: in.Now}
 	tr := p.verify
-	if s.SkipTLSVerify {
+	switch {
+	case s.SkipTLSVerify && s.KeepAlive:
+		tr = p.insecureKA
+	case s.SkipTLSVerify:
 		tr = p.insecure
+	case s.KeepAlive:
+		tr = p.verifyKA
 	}
 	redirects := 0
 	limit := s.MaxRedirects

@@ -3,9 +3,11 @@ package probe_test
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -169,4 +171,32 @@ func TestHTTPSettingsErrorsNameFields(t *testing.T) {
 	}
 	r := registry.Run(t.Context(), probe.KindHTTP, []byte(`{"url":"nope"}`), probe.Input{})
 	want(t, r, probe.StatusDown, probe.ReasonBadSetting)
+}
+
+// A check opens a connection of its own unless its monitor keeps them
+// alive; then a later check reuses the idle one.
+func TestHTTPKeepAlive(t *testing.T) {
+	t.Parallel()
+	var opened atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	reg := probe.NewRegistry(probe.Deps{Guard: loopbackGuard()})
+	for _, c := range []struct {
+		keep bool
+		want int64
+	}{{false, 3}, {true, 1}} {
+		opened.Store(0)
+		for range 3 {
+			want(t, run(t, reg, probe.KindHTTP, map[string]any{"url": srv.URL + "/", "keep_alive": c.keep}, probe.Input{}), probe.StatusUp, "")
+		}
+		if got := opened.Load(); got != c.want {
+			t.Errorf("keep_alive %v: 3 checks opened %d connections, want %d", c.keep, got, c.want)
+		}
+	}
 }

@@ -97,6 +97,16 @@ type tlsState struct {
 	NotAfter    time.Time `json:"not_after"`
 }
 
+// CertNotAfter reads, from the state a TLS check kept, when the
+// certificate it last saw expires; false when it has seen none.
+func CertNotAfter(state []byte) (time.Time, bool) {
+	var st tlsState
+	if len(state) == 0 || json.Unmarshal(state, &st) != nil || st.NotAfter.IsZero() {
+		return time.Time{}, false
+	}
+	return st.NotAfter, true
+}
+
 // TLSProber checks a server's certificate: days left, chain, name, and
 // whether it changed since the last run.
 type TLSProber struct{ g *egress.Guard }
