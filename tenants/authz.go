@@ -28,6 +28,11 @@ const (
 	PermSOCWrite      Permission = "soc:write"      // change rules, work alerts and cases
 	PermEventsIngest  Permission = "events:ingest"  // send security events
 	PermPlatformAdmin Permission = "platform:admin" // MSP-wide operations: job queues, dead letters
+	// Compliance: frameworks, controls, tests and reports (read); the
+	// Statement of Applicability, exceptions, attestations, test runs and
+	// report generation (write).
+	PermComplianceRead  Permission = "compliance:read"
+	PermComplianceWrite Permission = "compliance:write"
 )
 
 // grant says which roles and which API key scope give a permission, and
@@ -48,20 +53,22 @@ var (
 )
 
 var grants = map[Permission]grant{
-	PermTenantRead:    {roles: allRoles, scope: "*"},
-	PermTenantWrite:   {roles: admins, scope: authn.ScopeAdmin},
-	PermTenantClose:   {roles: owners},
-	PermMembersWrite:  {roles: admins, scope: authn.ScopeAdmin},
-	PermAPIKeysWrite:  {roles: admins, scope: authn.ScopeAdmin},
-	PermAuditRead:     {roles: admins, scope: authn.ScopeAdmin},
-	PermBillingRead:   {roles: billingRW, scope: authn.ScopeBillingRead},
-	PermBillingWrite:  {roles: []opsward.Role{opsward.RoleOwner, opsward.RoleBilling}},
-	PermNOCRead:       {roles: opsRead, scope: authn.ScopeNOCRead},
-	PermNOCWrite:      {roles: opsWrite, scope: authn.ScopeNOCWrite},
-	PermSOCRead:       {roles: opsRead, scope: authn.ScopeSOCRead},
-	PermSOCWrite:      {roles: opsWrite, scope: authn.ScopeSOCWrite},
-	PermEventsIngest:  {roles: opsWrite, scope: authn.ScopeEventsIngest},
-	PermPlatformAdmin: {roles: admins, scope: authn.ScopeAdmin, provider: true},
+	PermTenantRead:      {roles: allRoles, scope: "*"},
+	PermTenantWrite:     {roles: admins, scope: authn.ScopeAdmin},
+	PermTenantClose:     {roles: owners},
+	PermMembersWrite:    {roles: admins, scope: authn.ScopeAdmin},
+	PermAPIKeysWrite:    {roles: admins, scope: authn.ScopeAdmin},
+	PermAuditRead:       {roles: admins, scope: authn.ScopeAdmin},
+	PermBillingRead:     {roles: billingRW, scope: authn.ScopeBillingRead},
+	PermBillingWrite:    {roles: []opsward.Role{opsward.RoleOwner, opsward.RoleBilling}},
+	PermNOCRead:         {roles: opsRead, scope: authn.ScopeNOCRead},
+	PermNOCWrite:        {roles: opsWrite, scope: authn.ScopeNOCWrite},
+	PermSOCRead:         {roles: opsRead, scope: authn.ScopeSOCRead},
+	PermSOCWrite:        {roles: opsWrite, scope: authn.ScopeSOCWrite},
+	PermEventsIngest:    {roles: opsWrite, scope: authn.ScopeEventsIngest},
+	PermPlatformAdmin:   {roles: admins, scope: authn.ScopeAdmin, provider: true},
+	PermComplianceRead:  {roles: opsRead, scope: authn.ScopeAdmin},
+	PermComplianceWrite: {roles: admins, scope: authn.ScopeAdmin},
 }
 
 // Permissions lists every permission, for documentation and tests.

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
@@ -128,7 +127,7 @@ func newBackend(t *testing.T, name string, opts ...backendOption) *backend {
 	if app.Dialect == platform.Postgres {
 		d = dialect.Postgres
 	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(d, app.DB)))
+	client := ent.NewClient(ent.Driver(tenants.Driver(d, app.DB)))
 	keys, err := authn.GenerateKeyRing(time.Now())
 	if err != nil {
 		t.Fatal(err)

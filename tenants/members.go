@@ -268,3 +268,52 @@ func (s *Service) keepAnOwner(ctx context.Context, tx *ent.Tx, m *ent.Membership
 	}
 	return nil
 }
+
+// InvitationsQuery lists a tenant's invitations; with pending, only those
+// still open (not accepted, revoked or expired). The tenant scoping of the
+// storage layer keeps it to tenants in reach.
+func (s *Service) InvitationsQuery(ctx context.Context, tenantID string, pending bool) (*ent.InvitationQuery, error) {
+	if err := Authorize(ctx, PermMembersWrite); err != nil {
+		return nil, err
+	}
+	if !opsward.ValidID(tenantID, opsward.PrefixTenant) {
+		return nil, opsward.FieldErrorf("tenantId", "%q is not a tenant id", tenantID)
+	}
+	q := s.client.Invitation.Query().Where(invitation.TenantID(tenantID))
+	if pending {
+		q = q.Where(invitation.AcceptedAtIsNil(), invitation.RevokedAtIsNil(), invitation.ExpiresAtGT(s.now()))
+	}
+	return q, nil
+}
+
+// RevokeInvitation withdraws an invitation that is not accepted yet: its
+// token stops working at once. Revoking twice is harmless; an accepted
+// invitation cannot be revoked (remove the membership instead).
+func (s *Service) RevokeInvitation(ctx context.Context, id string) (*ent.Invitation, error) {
+	if err := Authorize(ctx, PermMembersWrite); err != nil {
+		return nil, err
+	}
+	var out *ent.Invitation
+	err := s.withTx(ctx, func(tx *ent.Tx) error {
+		inv, err := tx.Invitation.Get(ctx, id)
+		if err != nil {
+			return storageErr(err)
+		}
+		a, _ := FromContext(ctx)
+		if !canGrant(a, inv.Role) {
+			return opsward.Errorf(opsward.EFORBIDDEN, "only an owner can revoke an owner's invitation")
+		}
+		switch {
+		case inv.RevokedAt != nil:
+			out = inv
+			return nil
+		case inv.AcceptedAt != nil:
+			return opsward.FieldErrorf("id", "the invitation was accepted already; remove the membership instead")
+		}
+		if out, err = tx.Invitation.UpdateOne(inv).SetRevokedAt(s.now()).Save(ctx); err != nil {
+			return storageErr(err)
+		}
+		return s.Audit(ctx, tx, AuditRecord{TenantID: inv.TenantID, Action: "member.invite.revoke", TargetID: inv.ID, Detail: "email=" + inv.Email})
+	})
+	return out, err
+}

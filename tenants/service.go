@@ -12,6 +12,7 @@ import (
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent"
+	"github.com/opsward/opsward/ent/membership"
 	_ "github.com/opsward/opsward/ent/runtime" // ent's defaults, policies and interceptors
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/tenants/authn"
@@ -260,6 +261,33 @@ func (s *Service) Path(ctx context.Context, tenantID string) (string, error) {
 	}
 	s.paths.Store(tenantID, t.Path)
 	return t.Path, nil
+}
+
+// Subtree lists the ids of a tenant and of every tenant below it (a
+// billing account: a customer and its organizations), through the
+// privileged path. System work (quotas, gauges) uses it.
+func (s *Service) Subtree(ctx context.Context, tenantID string) ([]string, error) {
+	pctx := Privileged(ctx, "tenant subtree")
+	path, err := s.Path(pctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.client.Tenant.Query().Where(tenant.PathHasPrefix(path)).IDs(pctx)
+	return ids, StorageError(err)
+}
+
+// AccountUsers lists the distinct users with a membership in a tenant or
+// any tenant below it: the seats of a billing account. System work, on
+// the privileged path.
+func (s *Service) AccountUsers(ctx context.Context, accountID string) ([]string, error) {
+	ids, err := s.Subtree(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	var users []string
+	err = s.client.Membership.Query().Where(membership.TenantIDIn(ids...)).Unique(true).
+		Select(membership.FieldUserID).Scan(Privileged(ctx, "account seats"), &users)
+	return users, StorageError(err)
 }
 
 // SystemContext is the context of work the platform does for one tenant

@@ -509,8 +509,32 @@ func TestRowLevelSecurityAlone(t *testing.T) {
 			 VALUES ($1, 'ivc_b', $1, 'draft', 'usd', now(), now(), 0, 0, 0, 0, 0, '[]', now())`,
 			`INSERT INTO credit_notes (tenant_id, id, invoice_id, amount, reason, created_at) VALUES ($1, 'crn_b', 'ivc_b', 1, 'r', now())`,
 			`INSERT INTO invoice_numbers (tenant_id, last) VALUES ($1, 1)`,
+			`INSERT INTO usage_warnings (tenant_id, period_start, meter, threshold, used, included, sent_at) VALUES ($1, now(), 'check_runs', 80, 8, 10, now())`,
 			`INSERT INTO ingest_usage (tenant_id, day, events, bytes, updated_at) VALUES ($1, '20261203', 1, 1, now())`,
 			`INSERT INTO ingest_requests (tenant_id, key, body_sha256, accepted, created_at) VALUES ($1, 'k', 'x', 1, now())`,
+			// The portal's status pages.
+			`INSERT INTO status_pages (tenant_id, id, slug, title, monitor_ids, created_at, updated_at) VALUES ($1, 'stp_b', 'b-status', 't', '[]', now(), now())`,
+			// The portal's saved views.
+			`INSERT INTO saved_views (tenant_id, id, user_id, scope, name, filters, created_at, updated_at) VALUES ($1, 'svw_b', 'usr_b', 'alerts', 'v', '{}', now(), now())`,
+			// Remote probe locations, their agents and their checks.
+			`INSERT INTO probe_locations (tenant_id, id, name, created_at, updated_at) VALUES ($1, 'loc_b', 'branch', now(), now())`,
+			`INSERT INTO probe_agents (tenant_id, id, location_id, name, created_at, updated_at) VALUES ($1, 'agt_b', 'loc_b', 'a', now(), now())`,
+			`INSERT INTO probe_checks (tenant_id, id, monitor_id, location_id, next_due_at) VALUES ($1, 'pck_b', 'mon_b', 'loc_b', now())`,
+			// Stripe collection's tables.
+			`INSERT INTO stripe_customers (tenant_id, state, created_at, updated_at) VALUES ($1, 'pending', now(), now())`,
+			`INSERT INTO stripe_items (tenant_id, meter, price_id, item_id) VALUES ($1, 'base', 'price_b', 'si_b')`,
+			`INSERT INTO stripe_usage_reports (tenant_id, idem_key, invoice_id, meter, quantity, at) VALUES ($1, 'k_b', 'ivc_b', 'check_runs', 1, now())`,
+			`INSERT INTO stripe_events (id, type, tenant_id, received_at) VALUES ('evt_b', 'invoice.paid', $1, now())`,
+			// Compliance's tables.
+			`INSERT INTO compliance_controls (tenant_id, control_id, applicable, updated_at) VALUES ($1, 'CTL-GOV-01', true, now())`,
+			`INSERT INTO compliance_exceptions (tenant_id, id, control_id, reason, expires_at, created_at) VALUES ($1, 'exc_b', 'CTL-GOV-01', 'r', now(), now())`,
+			`INSERT INTO compliance_attestations (tenant_id, id, control_id, kind, name, attested_at, user_id, created_at) VALUES ($1, 'att_b', 'CTL-GOV-01', 'attestation', 'n', now(), 'usr_b', now())`,
+			`INSERT INTO compliance_runs (tenant_id, id, test_id, control_id, period_from, period_to, ran_at, status, passed, failed, sha256, snapshot)
+			 VALUES ($1, 'ctr_b', 'mfa-privileged', 'CTL-IAM-01', now(), now(), now(), 'passing', 1, 0, 'x', '{}')`,
+			`INSERT INTO compliance_reports (tenant_id, id, framework, format, period_from, period_to, sha256, key_id, size, body, created_at)
+			 VALUES ($1, 'rpt_b', 'soc2', 'json', now(), now(), 'x', 'k', 1, '\x7b7d', now())`,
+			`INSERT INTO compliance_report_schedules (tenant_id, frameworks, channel_ids, updated_at) VALUES ($1, '["soc2"]', '[]', now())`,
+			`INSERT INTO evidences (tenant_id, id, control_id, name, size, sha256, content, created_at) VALUES ($1, 'evd_bc', 'CTL-GOV-01', 'e', 0, '', '\x', now())`,
 		} {
 			if _, err := db.ExecContext(pctx, q, w.b.ID); err != nil {
 				t.Fatalf("privileged insert %q: %v", q, err)

@@ -3,10 +3,13 @@ package batch
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -48,6 +51,36 @@ type Table[T any] struct {
 	Row func(r *T, dst []any) []any
 	// RowTime is r's time in TimeColumn; needed when Partitioned.
 	RowTime func(r *T) time.Time
+	// Identity are the columns that tell one row from another (its
+	// primary key), among Columns; default Key. A Store with an OnAdded
+	// hook reads them back from the rows a write added, to tell the hook
+	// which rows were new.
+	Identity []string
+}
+
+// Tx is a transaction as the work that commits with a write sees it: a
+// *sql.Tx, or the pgx transaction that a COPY runs in. Its queries take
+// the dialect's placeholders (Q).
+type Tx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// Added is work done in the transaction of a write, after its rows:
+// added are the rows that were new (a row stored before, by a batch
+// retried after its commit was not confirmed, is not among them), so
+// that what is measured from them commits, or not, with them, and once.
+// An error rolls the write back.
+type Added[T any] func(ctx context.Context, tx Tx, added []T) error
+
+// pgxTx is a pgx transaction as a Tx.
+type pgxTx struct{ tx pgx.Tx }
+
+func (t pgxTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	tag, err := t.tx.Exec(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return driver.RowsAffected(tag.RowsAffected()), nil
 }
 
 // Store writes and keeps the rows of one Table on the application's pool:
@@ -55,15 +88,27 @@ type Table[T any] struct {
 // (and in a caller's transaction), daily partitions made ahead and
 // dropped by age, and per-tenant deletion for plans that keep less.
 type Store[T any] struct {
-	db       *sql.DB
-	dialect  string
-	t        Table[T]
-	cols     string // Columns joined
-	move     string // staging table to table, on Postgres
-	rowSQL   string // "(?, ?, …)"
-	perStmt  int    // rows a multi-row INSERT carries
-	conflict string // " ON CONFLICT … DO NOTHING"
+	db        *sql.DB
+	dialect   string
+	t         Table[T]
+	cols      string // Columns joined
+	move      string // staging table to table, on Postgres
+	rowSQL    string // "(?, ?, …)"
+	perStmt   int    // rows a multi-row INSERT carries
+	conflict  string // " ON CONFLICT … DO NOTHING"
+	ident     []int  // positions of Identity in Columns
+	returning string // " RETURNING <Identity>"
+
+	added    atomic.Pointer[Added[T]]
+	addedSQL atomic.Pointer[AddedSQL]
 }
+
+// AddedSQL is work done on Postgres in the very statement that moves a
+// COPY's rows in, so that it costs no statement of its own: a
+// data-modifying statement (an INSERT … SELECT) that reads the rows the
+// move added from the WITH query "added" (their Identity columns), with
+// its arguments ($1, $2, …). It is asked for each write.
+type AddedSQL func() (query string, args []any)
 
 // NewStore returns the store of t on db, the application's pool (on
 // Postgres it acts as the application role with each statement's actor
@@ -84,7 +129,110 @@ func NewStore[T any](db *platform.Database, t Table[T]) *Store[T] {
 	// SQLite allows 32,766 variables a statement, Postgres 65,535.
 	s.perStmt = min(1000, 32_000/max(len(t.Columns), 1))
 	s.conflict = conflict
+	ident := t.Identity
+	if len(ident) == 0 {
+		ident = t.Key
+	}
+	for _, c := range ident {
+		i := slices.Index(t.Columns, c)
+		if i < 0 {
+			panic("batch: identity column " + c + " of " + t.Name + " is not among its columns")
+		}
+		s.ident = append(s.ident, i)
+	}
+	if len(ident) > 0 {
+		s.returning = " RETURNING " + strings.Join(ident, ", ")
+	}
 	return s
+}
+
+// OnAdded sets the work that runs in the transaction of every write
+// (Insert, InsertTx, the Writer's batches), after the rows; nil removes
+// it. The table needs an Identity (or a Key). It may be set while writes
+// run: each write uses the hook set when it began.
+func (s *Store[T]) OnAdded(fn Added[T]) {
+	if fn == nil {
+		s.added.Store(nil)
+		return
+	}
+	if len(s.ident) == 0 {
+		panic("batch: " + s.t.Name + " has no identity columns for OnAdded")
+	}
+	s.added.Store(&fn)
+}
+
+// OnAddedSQL sets work done in the statement that moves a COPY's rows in
+// (Postgres), in place of the OnAdded work on that path: the writes of
+// the Writer and Insert. Other writes (SQLite, InsertTx) keep running the
+// OnAdded work, which should do the same. nil removes it.
+func (s *Store[T]) OnAddedSQL(fn AddedSQL) {
+	if fn != nil && len(s.ident) == 0 {
+		panic("batch: " + s.t.Name + " has no identity columns for OnAddedSQL")
+	}
+	if fn == nil {
+		s.addedSQL.Store(nil)
+		return
+	}
+	s.addedSQL.Store(&fn)
+}
+
+// hook is the OnAdded work of a write beginning now, or nil.
+func (s *Store[T]) hook() Added[T] {
+	if p := s.added.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// identOf is the identity of a row from its values (Row's output): the
+// identity columns' values as text, times in Unix microseconds, as
+// identValue reads them back.
+func (s *Store[T]) identOf(vals []any) string {
+	var b strings.Builder
+	for _, i := range s.ident {
+		writeIdent(&b, vals[i])
+	}
+	return b.String()
+}
+
+func writeIdent(b *strings.Builder, v any) {
+	switch v := v.(type) {
+	case string:
+		b.WriteString(v)
+	case time.Time:
+		b.WriteString(strconv.FormatInt(v.UnixMicro(), 10))
+	case int64:
+		b.WriteString(strconv.FormatInt(v, 10))
+	case []byte:
+		b.Write(v)
+	default:
+		fmt.Fprint(b, v)
+	}
+	b.WriteByte(0)
+}
+
+// newRows picks the rows whose identities the write returned. When every
+// row came back, they are all new.
+func (s *Store[T]) newRows(rows []T, returned []string) []T {
+	if len(returned) == len(rows) {
+		return rows
+	}
+	if len(returned) == 0 {
+		return nil
+	}
+	isNew := make(map[string]bool, len(returned))
+	for _, k := range returned {
+		isNew[k] = true
+	}
+	out := make([]T, 0, len(returned))
+	var vals []any
+	for i := range rows {
+		vals = s.t.Row(&rows[i], vals[:0])
+		if isNew[s.identOf(vals)] {
+			out = append(out, rows[i])
+		}
+	}
+	return out
 }
 
 // Postgres reports whether the store is on Postgres.
@@ -92,32 +240,11 @@ func (s *Store[T]) Postgres() bool { return s.dialect == platform.Postgres }
 
 // Q turns ? placeholders into Postgres's $n (the query must hold no
 // literal question mark).
-func (s *Store[T]) Q(query string) string {
-	if !s.Postgres() {
-		return query
-	}
-	var b strings.Builder
-	b.Grow(len(query) + 16)
-	n := 0
-	for _, c := range query {
-		if c == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func (s *Store[T]) Q(query string) string { return platform.Rebind(s.dialect, query) }
 
 // Time is t as the dialect stores it: timestamptz on Postgres, Unix
 // microseconds on SQLite.
-func (s *Store[T]) Time(t time.Time) any {
-	if s.Postgres() {
-		return t.UTC()
-	}
-	return t.UTC().UnixMicro()
-}
+func (s *Store[T]) Time(t time.Time) any { return platform.TimeValue(s.dialect, t) }
 
 // ScanTime reads a time in either dialect's form into t (NULL: the zero
 // time).
@@ -186,31 +313,22 @@ func (s *Store[T]) Insert(ctx context.Context, rows []T) (int64, error) {
 }
 
 // InsertTx writes rows in tx with multi-row INSERTs, on either dialect,
-// so that they commit with the caller's work. A row already stored is
-// kept as it is. It returns how many rows were new.
-func (s *Store[T]) InsertTx(ctx context.Context, tx *sql.Tx, rows []T) (int64, error) {
+// so that they commit with the caller's work (and the OnAdded work with
+// them). A row already stored is kept as it is. It returns how many rows
+// were new. With an OnAdded hook tx must be able to query (a *sql.Tx).
+func (s *Store[T]) InsertTx(ctx context.Context, tx Tx, rows []T) (int64, error) {
 	if len(rows) == 0 {
 		return 0, nil
+	}
+	if fn := s.hook(); fn != nil {
+		return s.insertAdded(ctx, tx, rows, fn)
 	}
 	var total int64
 	var b strings.Builder
 	for len(rows) > 0 {
 		n := min(len(rows), s.perStmt)
-		b.Reset()
-		b.Grow(32 + len(s.cols) + n*(len(s.rowSQL)+2))
-		b.WriteString("INSERT INTO " + s.t.Name + " (" + s.cols + ") VALUES ")
-		args := make([]any, 0, n*len(s.t.Columns))
-		for i := range rows[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(s.rowSQL)
-			start := len(args)
-			args = s.t.Row(&rows[i], args)
-			s.sqlValues(args[start:])
-		}
-		b.WriteString(s.conflict)
-		res, err := tx.ExecContext(ctx, s.Q(b.String()), args...)
+		args := s.insertStmt(&b, rows[:n], "")
+		res, err := tx.ExecContext(ctx, b.String(), args...)
 		if err != nil {
 			return 0, fmt.Errorf("insert %s: %w", s.t.What, err)
 		}
@@ -222,6 +340,87 @@ func (s *Store[T]) InsertTx(ctx context.Context, tx *sql.Tx, rows []T) (int64, e
 		rows = rows[n:]
 	}
 	return total, nil
+}
+
+// insertStmt writes into b the multi-row INSERT of rows (with the
+// dialect's placeholders), ending in tail, and returns its arguments.
+func (s *Store[T]) insertStmt(b *strings.Builder, rows []T, tail string) []any {
+	b.Reset()
+	b.Grow(32 + len(s.cols) + len(rows)*(len(s.rowSQL)+2))
+	b.WriteString("INSERT INTO " + s.t.Name + " (" + s.cols + ") VALUES ")
+	args := make([]any, 0, len(rows)*len(s.t.Columns))
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(s.rowSQL)
+		start := len(args)
+		args = s.t.Row(&rows[i], args)
+		s.sqlValues(args[start:])
+	}
+	b.WriteString(s.conflict + tail)
+	q := s.Q(b.String())
+	b.Reset()
+	b.WriteString(q)
+	return args
+}
+
+type queryTx interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// insertAdded is InsertTx with OnAdded work: each INSERT returns the
+// identities of the rows it added, and fn gets those rows.
+func (s *Store[T]) insertAdded(ctx context.Context, tx Tx, rows []T, fn Added[T]) (int64, error) {
+	qtx, ok := tx.(queryTx)
+	if !ok {
+		return 0, fmt.Errorf("insert %s: the transaction cannot read back the rows added (%T)", s.t.What, tx)
+	}
+	var returned []string
+	var b strings.Builder
+	all := rows
+	vals := make([]any, len(s.ident))
+	ptrs := make([]any, len(s.ident))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for len(rows) > 0 {
+		n := min(len(rows), s.perStmt)
+		args := s.insertStmt(&b, rows[:n], s.returning)
+		res, err := qtx.QueryContext(ctx, b.String(), args...)
+		if err != nil {
+			return 0, fmt.Errorf("insert %s: %w", s.t.What, err)
+		}
+		for res.Next() {
+			if err := res.Scan(ptrs...); err != nil {
+				res.Close()
+				return 0, fmt.Errorf("insert %s: %w", s.t.What, err)
+			}
+			returned = append(returned, s.identRead(vals))
+		}
+		if err := res.Close(); err != nil {
+			return 0, fmt.Errorf("insert %s: %w", s.t.What, err)
+		}
+		if err := res.Err(); err != nil {
+			return 0, fmt.Errorf("insert %s: %w", s.t.What, err)
+		}
+		rows = rows[n:]
+	}
+	if err := fn(ctx, tx, s.newRows(all, returned)); err != nil {
+		return 0, err
+	}
+	return int64(len(returned)), nil
+}
+
+// identRead is the identity of a row read back (identOf's form): SQLite
+// gives times as Unix microseconds and text as text, Postgres times as
+// times.
+func (s *Store[T]) identRead(vals []any) string {
+	var b strings.Builder
+	for _, v := range vals {
+		writeIdent(&b, v)
+	}
+	return b.String()
 }
 
 // sqlValues turns times and JSON into the dialect's parameters, in place.
@@ -315,11 +514,53 @@ func (s *Store[T]) copyTx(ctx context.Context, pc *pgx.Conn, rows []T, staged bo
 	if err != nil {
 		return 0, fmt.Errorf("copy %s: %w", s.t.What, err)
 	}
+	if p := s.addedSQL.Load(); p != nil {
+		query, args := (*p)()
+		var moved int64
+		if err := tx.QueryRow(ctx, "WITH added AS ("+s.move+s.returning+"), work AS ("+query+
+			") SELECT count(*) FROM added", args...).Scan(&moved); err != nil {
+			return 0, fmt.Errorf("move %s: %w", s.t.What, err)
+		}
+		return moved, tx.Commit(ctx)
+	}
+	if fn := s.hook(); fn != nil {
+		moved, err := s.moveAdded(ctx, tx, rows, fn)
+		if err != nil {
+			return 0, err
+		}
+		return moved, tx.Commit(ctx)
+	}
 	tag, err := tx.Exec(ctx, s.move)
 	if err != nil {
 		return 0, fmt.Errorf("move %s: %w", s.t.What, err)
 	}
 	return tag.RowsAffected(), tx.Commit(ctx)
+}
+
+// moveAdded moves the staged rows on, reading back the identities of
+// those added, and runs fn with them in the same transaction.
+func (s *Store[T]) moveAdded(ctx context.Context, tx pgx.Tx, rows []T, fn Added[T]) (int64, error) {
+	res, err := tx.Query(ctx, s.move+s.returning)
+	if err != nil {
+		return 0, fmt.Errorf("move %s: %w", s.t.What, err)
+	}
+	var returned []string
+	for res.Next() {
+		vals, err := res.Values()
+		if err != nil {
+			res.Close()
+			return 0, fmt.Errorf("move %s: %w", s.t.What, err)
+		}
+		returned = append(returned, s.identRead(vals))
+	}
+	res.Close()
+	if err := res.Err(); err != nil {
+		return 0, fmt.Errorf("move %s: %w", s.t.What, err)
+	}
+	if err := fn(ctx, pgxTx{tx}, s.newRows(rows, returned)); err != nil {
+		return 0, err
+	}
+	return int64(len(returned)), nil
 }
 
 // Writer returns the write function of a Batcher that fills this table:

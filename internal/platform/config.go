@@ -24,6 +24,7 @@ type Config struct {
 	// all three roles start side by side on one host with no settings.
 	WorkerAddr         string
 	SchedulerAddr      string
+	IngestAddr         string // `opsward ingest`'s listener (HTTP ingest, health, metrics)
 	DataDir            string
 	DatabaseURL        string // empty: SQLite in DataDir
 	MigrateDatabaseURL string // the owner of the schema; empty: DatabaseURL
@@ -73,12 +74,43 @@ type Config struct {
 	// BillingGrace is how long after a billing period ends its late usage
 	// still goes into its invoice, before the period closes.
 	BillingGrace time.Duration
+	// Metering is on or off: whether the work (check results, ingested
+	// events) records usage as it is written. Off is for measuring what
+	// metering costs; billing then sees no usage.
+	Metering string
+	// MeterSampleEvery is how often the gauge meters (active monitors,
+	// assets, seats, stored event bytes) are sampled.
+	MeterSampleEvery time.Duration
+	// PlatformJobsEvery is how often the platform's own upkeep is
+	// enqueued (results and events upkeep, the billing period close, the
+	// monthly compliance reports, usage samples); it also runs at start.
+	PlatformJobsEvery time.Duration
+	// ProbePollInterval is how often remote probe agents ask for their
+	// checks; an agent silent for three of them shows offline.
+	ProbePollInterval time.Duration
+	// StripeKey and StripeWebhookSecret switch collection to Stripe (both
+	// or neither); without them Opsward issues invoices itself. They are
+	// read from the environment only, held in memory, and never logged.
+	// StripeAPIURL points at another Stripe API (stripe-mock in tests).
+	StripeKey           string
+	StripeWebhookSecret string
+	StripeAPIURL        string
+	// DunningGrace is how long a customer whose payment failed stays past
+	// due before its tenant is suspended.
+	DunningGrace time.Duration
 	// EgressAllow lists special-purpose ranges (private, loopback, …) that
 	// tenants' monitors and webhooks may reach anyway: the MSP's decision,
 	// for customers whose systems sit on a routed private network.
 	// EgressDeny lists public ranges they may never reach.
 	EgressAllow []string
 	EgressDeny  []string
+	// DNSCache is on or off: whether checks and webhooks resolve names
+	// through the platform's cache, which keeps each answer for its TTL
+	// (internal/dnscache), or ask the system resolver every time.
+	// DNSServers are the name servers it asks (host or host:port); empty
+	// reads /etc/resolv.conf.
+	DNSCache   string
+	DNSServers []string
 	// Syslog listeners (empty: off). Several addresses give tenants ports
 	// of their own; TLS needs a certificate and key (PEM files).
 	SyslogUDP     []string
@@ -161,6 +193,8 @@ func settings() []setting {
 	add(mk("OPSWARD_HTTP_ADDR", "http-addr", "address the HTTP server listens on (default 127.0.0.1:8080)", g, s))
 	g, s = str(func(c *Config) *string { return &c.WorkerAddr })
 	add(mk("OPSWARD_WORKER_ADDR", "worker-addr", "health and metrics address of `opsward worker` (default 127.0.0.1:8081)", g, s))
+	g, s = str(func(c *Config) *string { return &c.IngestAddr })
+	add(mk("OPSWARD_INGEST_ADDR", "ingest-addr", "address `opsward ingest` serves HTTP ingest, health and metrics on (default 127.0.0.1:8083)", g, s))
 	g, s = str(func(c *Config) *string { return &c.SchedulerAddr })
 	add(mk("OPSWARD_SCHEDULER_ADDR", "scheduler-addr", "health and metrics address of `opsward scheduler` (default 127.0.0.1:8082)", g, s))
 	g, s = str(func(c *Config) *string { return &c.DataDir })
@@ -194,6 +228,11 @@ func settings() []setting {
 	add(mk("OPSWARD_EGRESS_DENY", "egress-deny", "comma-separated CIDRs that monitors and webhooks may never reach (default none)",
 		func(c *Config) string { return strings.Join(c.EgressDeny, ",") },
 		func(c *Config, v string) error { c.EgressDeny = splitList(v); return nil }))
+	g, s = str(func(c *Config) *string { return &c.DNSCache })
+	add(mk("OPSWARD_DNS_CACHE", "dns-cache", "on or off: checks and webhooks resolve names through a cache that keeps each answer for its DNS TTL (default on)", g, s))
+	add(mk("OPSWARD_DNS_SERVERS", "dns-servers", "comma-separated name servers the DNS cache asks, host or host:port (default those of /etc/resolv.conf)",
+		func(c *Config) string { return strings.Join(c.DNSServers, ",") },
+		func(c *Config, v string) error { c.DNSServers = splitList(v); return nil }))
 	for _, l := range []struct {
 		name, flag, what string
 		f                func(c *Config) *[]string
@@ -251,7 +290,7 @@ func settings() []setting {
 	g, s = dur(func(c *Config) *time.Duration { return &c.IdleTimeout })
 	add(mk("OPSWARD_IDLE_TIMEOUT", "idle-timeout", "HTTP keep-alive idle timeout (default 120s)", g, s))
 	gi, si := integer(func(c *Config) *int { return &c.WorkerConcurrency })
-	add(mk("OPSWARD_WORKER_CONCURRENCY", "worker-concurrency", "jobs a worker runs at once (default 64)", gi, si))
+	add(mk("OPSWARD_WORKER_CONCURRENCY", "worker-concurrency", "jobs a worker runs at once, each on a goroutine of its own (default 2048)", gi, si))
 	g, s = dur(func(c *Config) *time.Duration { return &c.WorkerVisibilityTimeout })
 	add(mk("OPSWARD_WORKER_VISIBILITY_TIMEOUT", "worker-visibility-timeout", "how long a job of a worker that stopped answering waits before another worker takes it (default 30s)", g, s))
 	g, s = dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout })
@@ -288,6 +327,22 @@ func settings() []setting {
 	gi, si = integer(func(c *Config) *int { return &c.SigmaMaxRuleBytes })
 	add(mk("OPSWARD_SIGMA_MAX_RULE_BYTES", "sigma-max-rule-bytes", "largest Sigma rule accepted, in bytes (default 2097152, which holds every SigmaHQ rule; at most 67108864)", gi, si))
 	add(mk("OPSWARD_BILLING_GRACE", "billing-grace", "how long after a billing period ends late usage still counts in it, before its invoice closes (default 1h, at most 168h)", g, s))
+	g, s = str(func(c *Config) *string { return &c.Metering })
+	add(mk("OPSWARD_METERING", "metering", "on or off: check results and ingested events record their usage as they are written (default on; off only to measure its cost)", g, s))
+	g, s = dur(func(c *Config) *time.Duration { return &c.MeterSampleEvery })
+	add(mk("OPSWARD_METER_SAMPLE_EVERY", "meter-sample-every", "how often the gauge meters (active monitors, assets, seats, stored event bytes) are sampled (default 1h, 1m to 24h)", g, s))
+	g, s = dur(func(c *Config) *time.Duration { return &c.PlatformJobsEvery })
+	add(mk("OPSWARD_PLATFORM_JOBS_EVERY", "platform-jobs-every", "how often the platform's upkeep jobs (results and events upkeep, billing period close, monthly compliance reports, usage samples) are enqueued, besides at start (default 5m, 1m to 24h)", g, s))
+	g, s = dur(func(c *Config) *time.Duration { return &c.ProbePollInterval })
+	add(mk("OPSWARD_PROBE_POLL_INTERVAL", "probe-poll-interval", "how often remote probe agents ask for their checks; one silent for three of these shows offline (default 5s, 1s to 5m)", g, s))
+	g, s = dur(func(c *Config) *time.Duration { return &c.DunningGrace })
+	add(mk("OPSWARD_BILLING_DUNNING_GRACE", "billing-dunning-grace", "how long a customer whose Stripe payment failed stays past due before its tenant is suspended (default 72h, at most 2160h)", g, s))
+	g, s = str(func(c *Config) *string { return &c.StripeKey })
+	add(mk("OPSWARD_STRIPE_KEY", "stripe-key", "Stripe secret API key (sk_… or rk_…); with OPSWARD_STRIPE_WEBHOOK_SECRET, Stripe collects invoices (default: none, Opsward issues them itself)", g, s))
+	g, s = str(func(c *Config) *string { return &c.StripeWebhookSecret })
+	add(mk("OPSWARD_STRIPE_WEBHOOK_SECRET", "stripe-webhook-secret", "signing secret (whsec_…) of the Stripe webhook endpoint POST /webhooks/stripe", g, s))
+	g, s = str(func(c *Config) *string { return &c.StripeAPIURL })
+	add(mk("OPSWARD_STRIPE_API_URL", "stripe-api-url", "base URL of the Stripe API, such as http://127.0.0.1:12111 for stripe-mock (default: Stripe's)", g, s))
 	return out
 }
 
@@ -337,6 +392,7 @@ func (c Config) WithDefaults() Config {
 	def(&c.HTTPAddr, "127.0.0.1:8080")
 	def(&c.WorkerAddr, "127.0.0.1:8081")
 	def(&c.SchedulerAddr, "127.0.0.1:8082")
+	def(&c.IngestAddr, "127.0.0.1:8083")
 	def(&c.Demo, "auto")
 	def(&c.DemoAddr, "127.0.0.1:8079")
 	def(&c.DataDir, "./data")
@@ -363,9 +419,19 @@ func (c Config) WithDefaults() Config {
 	dd(&c.ShutdownTimeout, 20*time.Second)
 	dd(&c.WorkerVisibilityTimeout, 30*time.Second)
 	if c.WorkerConcurrency == 0 {
-		c.WorkerConcurrency = 64
+		c.WorkerConcurrency = 2048
 	}
 	dd(&c.BillingGrace, time.Hour)
+	dd(&c.MeterSampleEvery, time.Hour)
+	dd(&c.PlatformJobsEvery, 5*time.Minute)
+	dd(&c.ProbePollInterval, 5*time.Second)
+	if c.DNSCache == "" {
+		c.DNSCache = "on"
+	}
+	if c.Metering == "" {
+		c.Metering = "on"
+	}
+	dd(&c.DunningGrace, 72*time.Hour)
 	if c.GraphQLMaxDepth == 0 {
 		c.GraphQLMaxDepth = 12
 	}
@@ -385,7 +451,7 @@ func (c Config) WithDefaults() Config {
 // that names the setting.
 func (c Config) Validate() error {
 	for _, a := range []struct{ env, v string }{
-		{"OPSWARD_HTTP_ADDR", c.HTTPAddr}, {"OPSWARD_WORKER_ADDR", c.WorkerAddr}, {"OPSWARD_SCHEDULER_ADDR", c.SchedulerAddr},
+		{"OPSWARD_HTTP_ADDR", c.HTTPAddr}, {"OPSWARD_WORKER_ADDR", c.WorkerAddr}, {"OPSWARD_SCHEDULER_ADDR", c.SchedulerAddr}, {"OPSWARD_INGEST_ADDR", c.IngestAddr},
 		{"OPSWARD_DEMO_ADDR", c.DemoAddr},
 	} {
 		if _, port, err := net.SplitHostPort(a.v); err != nil {
@@ -396,6 +462,45 @@ func (c Config) Validate() error {
 	}
 	if c.BillingGrace < 0 || c.BillingGrace > 7*24*time.Hour {
 		return fmt.Errorf("OPSWARD_BILLING_GRACE: %s is not between 0 and 168h", c.BillingGrace)
+	}
+	if c.DNSCache != "on" && c.DNSCache != "off" {
+		return fmt.Errorf("OPSWARD_DNS_CACHE: %q is neither on nor off", c.DNSCache)
+	}
+	for _, srv := range c.DNSServers {
+		host := srv
+		if h, _, err := net.SplitHostPort(srv); err == nil {
+			host = h
+		}
+		if _, err := netip.ParseAddr(host); err != nil {
+			return fmt.Errorf("OPSWARD_DNS_SERVERS: %q is not an IP address or address:port", srv)
+		}
+	}
+	if c.Metering != "on" && c.Metering != "off" {
+		return fmt.Errorf("OPSWARD_METERING: %q is neither on nor off", c.Metering)
+	}
+	if c.MeterSampleEvery < time.Minute || c.MeterSampleEvery > 24*time.Hour {
+		return fmt.Errorf("OPSWARD_METER_SAMPLE_EVERY: %s is not between 1m and 24h", c.MeterSampleEvery)
+	}
+	if c.ProbePollInterval < time.Second || c.ProbePollInterval > 5*time.Minute {
+		return fmt.Errorf("OPSWARD_PROBE_POLL_INTERVAL: %s is not between 1s and 5m", c.ProbePollInterval)
+	}
+	if c.PlatformJobsEvery < time.Minute || c.PlatformJobsEvery > 24*time.Hour {
+		return fmt.Errorf("OPSWARD_PLATFORM_JOBS_EVERY: %s is not between 1m and 24h", c.PlatformJobsEvery)
+	}
+	if c.DunningGrace < 0 || c.DunningGrace > 90*24*time.Hour {
+		return fmt.Errorf("OPSWARD_BILLING_DUNNING_GRACE: %s is not between 0 and 2160h", c.DunningGrace)
+	}
+	if (c.StripeKey == "") != (c.StripeWebhookSecret == "") {
+		return errors.New("OPSWARD_STRIPE_KEY and OPSWARD_STRIPE_WEBHOOK_SECRET: set both for Stripe collection, or neither")
+	}
+	if c.StripeKey != "" && !strings.HasPrefix(c.StripeKey, "sk_") && !strings.HasPrefix(c.StripeKey, "rk_") {
+		return errors.New("OPSWARD_STRIPE_KEY: not a Stripe secret key (sk_… or rk_…)")
+	}
+	if c.StripeWebhookSecret != "" && !strings.HasPrefix(c.StripeWebhookSecret, "whsec_") {
+		return errors.New("OPSWARD_STRIPE_WEBHOOK_SECRET: not a webhook signing secret (whsec_…)")
+	}
+	if err := checkURL(c.StripeAPIURL, "http", "https"); err != nil {
+		return fmt.Errorf("OPSWARD_STRIPE_API_URL: %v", err)
 	}
 	if c.SigmaMaxRuleBytes < 0 || c.SigmaMaxRuleBytes > 64<<20 {
 		return fmt.Errorf("OPSWARD_SIGMA_MAX_RULE_BYTES: %d is not between 1 and 67108864", c.SigmaMaxRuleBytes)

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +34,41 @@ type Database struct {
 	// Where says where the database is, without credentials, for logs.
 	Where string
 }
+
+// Rebind turns ? placeholders into $n on Postgres (the query must hold no
+// literal question mark); SQLite takes them as they are.
+func Rebind(dialect, query string) string {
+	if dialect != Postgres {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for _, c := range query {
+		if c == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// TimeValue is t as the dialect stores it: timestamptz on Postgres, Unix
+// microseconds on SQLite.
+func TimeValue(dialect string, t time.Time) any {
+	if dialect == Postgres {
+		return t.UTC()
+	}
+	return t.UTC().UnixMicro()
+}
+
+// Q is Rebind in the database's dialect.
+func (d *Database) Q(query string) string { return Rebind(d.Dialect, query) }
+
+// Time is TimeValue in the database's dialect.
+func (d *Database) Time(t time.Time) any { return TimeValue(d.Dialect, t) }
 
 // OpenDatabase opens the application's connection pool: Postgres when
 // OPSWARD_DATABASE_URL is set, acting as AppRole; otherwise SQLite in the

@@ -2,13 +2,10 @@ package testenv
 
 import (
 	"context"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
@@ -79,22 +76,7 @@ type DB struct {
 func (d *DB) Postgres() bool { return d.Name == platform.Postgres }
 
 // Q turns ? placeholders into $n on Postgres.
-func (d *DB) Q(query string) string {
-	if !d.Postgres() {
-		return query
-	}
-	var b strings.Builder
-	n := 0
-	for _, c := range query {
-		if c == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func (d *DB) Q(query string) string { return platform.Rebind(d.Name, query) }
 
 // Migrated migrates a fresh database of b up to the latest version and
 // opens it.
@@ -147,7 +129,7 @@ func (d *DB) Ent() (*ent.Client, string) {
 	if d.Postgres() {
 		dl = dialect.Postgres
 	}
-	return ent.NewClient(ent.Driver(entsql.OpenDB(dl, d.App.DB))), dl
+	return ent.NewClient(ent.Driver(tenants.Driver(dl, d.App.DB))), dl
 }
 
 // As is a user acting on tenant tn with roles.

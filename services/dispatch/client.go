@@ -329,6 +329,21 @@ func (c *Client) SetTenantPolicy(ctx context.Context, tenantID string, p Policy)
 	return nil
 }
 
+// SetTenantCap sets only the cap on tenantID's jobs in flight (0: none),
+// keeping its weight and pause.
+func (c *Client) SetTenantCap(ctx context.Context, tenantID string, maxc int) error {
+	if err := validTenant(tenantID); err != nil {
+		return err
+	}
+	if maxc < 0 {
+		return opsward.FieldErrorf("maxConcurrency", "max concurrency must not be negative, got %d", maxc)
+	}
+	if err := c.rdb.HSet(ctx, c.k.tenant(tenantID).policy, "maxc", maxc).Err(); err != nil {
+		return opsward.Internal(fmt.Errorf("dispatch: set cap: %w", err))
+	}
+	return nil
+}
+
 // TenantPolicy returns tenantID's policy, or the default when none is set.
 func (c *Client) TenantPolicy(ctx context.Context, tenantID string) (Policy, error) {
 	if err := validTenant(tenantID); err != nil {

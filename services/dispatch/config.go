@@ -116,6 +116,12 @@ type ProcessorConfig struct {
 	// FetchBatch caps the jobs taken from one tenant in one round trip.
 	// Default 64.
 	FetchBatch int
+	// OnStart, when set, is called as the first attempt of each job with
+	// a due time starts, with how late it starts (the schedule lag that
+	// the opsward_dispatch_schedule_lag_seconds histogram counts), on the
+	// job's goroutine: per-tenant measurements for benchmarks and tests.
+	// It must return quickly.
+	OnStart func(row *JobRow, lag time.Duration)
 }
 
 // WithDefaults returns c with unset fields filled in.

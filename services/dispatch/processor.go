@@ -32,7 +32,6 @@ type Processor struct {
 	cfg ProcessorConfig
 	log *slog.Logger
 
-	jobs    chan *fetched
 	results chan result
 	wake    chan struct{}
 
@@ -44,6 +43,12 @@ type Processor struct {
 	vtime       float64             // pass of the tenant served last
 	lastRefresh time.Time
 	started     bool
+
+	// workCtx is the jobs' context; workers counts the running jobs, one
+	// goroutine each: a job waiting on the network costs its goroutine,
+	// not a slot of a fixed pool, so Concurrency may be in the thousands.
+	workCtx context.Context
+	workers sync.WaitGroup
 
 	// deferred counts jobs done but acknowledged only once their work is
 	// durable (JobAckAfter); quit tells their waits that shutdown gave up.
@@ -81,7 +86,6 @@ func NewProcessor(c *Client, ws *Workers, cfg ProcessorConfig) (*Processor, erro
 	}
 	return &Processor{
 		c: c, ws: ws, cfg: cfg, log: c.log,
-		jobs:    make(chan *fetched, cfg.Concurrency),
 		results: make(chan result, 2*cfg.Concurrency),
 		wake:    make(chan struct{}, 1),
 		running: map[string]*fetched{},
@@ -113,17 +117,7 @@ func (p *Processor) Run(ctx context.Context) error {
 
 	p.c.m.slots.Add(float64(p.cfg.Concurrency))
 	defer p.c.m.slots.Sub(float64(p.cfg.Concurrency))
-
-	var workers sync.WaitGroup
-	for range p.cfg.Concurrency {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for f := range p.jobs {
-				p.execute(workCtx, f)
-			}
-		}()
-	}
+	p.workCtx = workCtx
 	ackStop := make(chan struct{})
 	ackDone := make(chan struct{})
 	go p.acker(bg, ackStop, ackDone)
@@ -133,22 +127,10 @@ func (p *Processor) Run(ctx context.Context) error {
 
 	p.dispatch(ctx, bg)
 
-	// Shutdown. Jobs taken but not started go straight back.
+	// Shutdown: every job taken is running; wait for them.
 	var back []*fetched
-drain:
-	for {
-		select {
-		case f := <-p.jobs:
-			back = append(back, f)
-		default:
-			break drain
-		}
-	}
-	close(p.jobs)
-	p.handBack(bg, back)
-
 	finished := make(chan struct{})
-	go func() { workers.Wait(); close(finished) }()
+	go func() { p.workers.Wait(); close(finished) }()
 	timer := time.NewTimer(p.cfg.ShutdownTimeout)
 	select {
 	case <-finished:
@@ -326,8 +308,8 @@ func sumAlloc(a map[string]int) int {
 	return n
 }
 
-// fetch takes the allocated jobs in one pipeline and hands them to the
-// worker goroutines.
+// fetch takes the allocated jobs in one pipeline and starts a goroutine
+// for each.
 func (p *Processor) fetch(ctx context.Context, alloc map[string]int) (int, error) {
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -409,7 +391,11 @@ func (p *Processor) fetch(ctx context.Context, alloc map[string]int) (int, error
 	}
 	p.mu.Unlock()
 	for _, f := range out {
-		p.jobs <- f // buffered to Concurrency; inUse bounds what is in it
+		p.workers.Add(1) // inUse bounds how many run
+		go func() {
+			defer p.workers.Done()
+			p.execute(p.workCtx, f)
+		}()
 	}
 	if len(empty) > 0 {
 		p.removeEmpty(rctx, empty)
@@ -495,7 +481,11 @@ func (p *Processor) execute(ctx context.Context, f *fetched) {
 		start := time.Now()
 		p.c.m.started.WithLabelValues(row.Kind).Inc()
 		if !row.DueAt.IsZero() && row.Attempt == 1 {
-			p.c.m.lag.WithLabelValues(row.Kind).Observe(max(start.Sub(row.DueAt), 0).Seconds())
+			lag := max(start.Sub(row.DueAt), 0)
+			p.c.m.lag.WithLabelValues(row.Kind).Observe(lag.Seconds())
+			if p.cfg.OnStart != nil {
+				p.cfg.OnStart(row, lag)
+			}
 		}
 		p.c.m.busy.Inc()
 		err = safeRun(ctx, h, row)

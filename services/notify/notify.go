@@ -74,7 +74,8 @@ func (s State) Valid() bool {
 
 // Ref points at what the message is about.
 type Ref struct {
-	// Kind is "incident" (NOC) or "alert" (SOC).
+	// Kind is "incident" (NOC), "alert" (SOC), "billing" (a payment
+	// reminder; its ID is the tenant's) or "report" (compliance).
 	Kind string `json:"kind"`
 	// ID is its opaque id (inc_…, alr_…).
 	ID string `json:"id"`
@@ -133,8 +134,8 @@ func (m Message) Validate() error {
 	switch {
 	case m.TenantID == "":
 		return opsward.FieldErrorf("message.tenant_id", "tenant id is required")
-	case m.Ref.Kind != "incident" && m.Ref.Kind != "alert":
-		return opsward.FieldErrorf("message.ref.kind", "ref kind must be incident or alert")
+	case m.Ref.Kind != "incident" && m.Ref.Kind != "alert" && m.Ref.Kind != "billing" && m.Ref.Kind != "report":
+		return opsward.FieldErrorf("message.ref.kind", "ref kind must be incident, alert, billing or report")
 	case m.Ref.ID == "":
 		return opsward.FieldErrorf("message.ref.id", "ref id is required")
 	case strings.TrimSpace(m.Title) == "":

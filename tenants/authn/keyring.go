@@ -204,6 +204,29 @@ func (r *KeyRing) lookup(kid string, now time.Time) (ed25519.PublicKey, error) {
 	return k.Public, nil
 }
 
+// SignDetached signs msg with the active key and returns the key's id
+// with the signature, for documents signed outside a token (reports).
+func (r *KeyRing) SignDetached(msg []byte) (kid string, sig []byte, err error) {
+	k := r.Active()
+	if k.Private == nil {
+		return "", nil, opsward.Errorf(opsward.EINTERNAL, "the key ring has no private signing key")
+	}
+	return k.ID, ed25519.Sign(k.Private, msg), nil
+}
+
+// VerifyDetached checks a signature made by SignDetached: kid must be a
+// key of the ring that still verifies at now.
+func (r *KeyRing) VerifyDetached(kid string, msg, sig []byte, now time.Time) error {
+	pub, err := r.lookup(kid, now)
+	if err != nil {
+		return err
+	}
+	if !ed25519.Verify(pub, msg, sig) {
+		return opsward.Errorf(opsward.EUNAUTHORIZED, "the signature does not match")
+	}
+	return nil
+}
+
 // sorted returns the keys, the newest first, for stable output.
 func (r *KeyRing) sorted() []SigningKey {
 	ks := make([]SigningKey, 0, len(r.keys))

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
@@ -39,7 +38,7 @@ func Example() {
 	}
 	mr, _ := miniredis.Run()
 	defer mr.Close()
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(dialect.SQLite, db.DB)))
+	client := ent.NewClient(ent.Driver(tenants.Driver(dialect.SQLite, db.DB)))
 	keys, _ := authn.GenerateKeyRing(time.Now())
 	sk, _ := authn.GenerateSealKey()
 	sealer, _ := authn.NewSealer(authn.SealerConfig{Keys: map[string]string{"k1": sk}, Active: "k1"})

@@ -9,6 +9,7 @@ import (
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/ent/alert"
 	"github.com/opsward/opsward/ent/caseentry"
+	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/services/soc/events"
 )
 
@@ -130,4 +131,12 @@ func eventLine(ev events.Event) string {
 		line += fmt.Sprintf(": %s", clip(ev.Message, 2000))
 	}
 	return line
+}
+
+// CasesOpened lists one tenant's cases opened in [from, to), oldest
+// first (at most 100,000), for reports.
+func (s *Service) CasesOpened(ctx context.Context, tenantID string, from, to time.Time) ([]*ent.SecurityCase, error) {
+	cs, err := s.Client.SecurityCase.Query().Where(securitycase.TenantID(tenantID), securitycase.OpenedAtGTE(from), securitycase.OpenedAtLT(to)).
+		Order(ent.Asc(securitycase.FieldOpenedAt), ent.Asc(securitycase.FieldID)).Limit(100_000).All(ctx)
+	return cs, storageErr(err)
 }

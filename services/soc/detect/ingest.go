@@ -195,6 +195,7 @@ func (s *Service) IngestBatchOnce(ctx context.Context, tenantID, sourceID, key s
 		if err != nil {
 			return nil, opsward.Errorf(opsward.EINVALID, "event %d: %s", i, opsward.ErrorMessage(err))
 		}
+		se.Size = int64(len(raws[i]))
 		stored[i] = se
 	}
 	if err := s.admit(ctx, tenantID, len(evs), int64(len(body)), now); err != nil {
@@ -388,6 +389,7 @@ func (s *Service) takeSyslog(ctx context.Context, batch []syslogItem) {
 				s.log.WarnContext(ctx, "syslog event refused by storage", "tenant_id", tenantID, "err", opsward.ErrorMessage(err))
 				continue
 			}
+			se.Size = int64(len(it.ev.String("event.original")))
 			if s.Writer == nil {
 				continue
 			}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/billing"
@@ -67,7 +66,7 @@ func newIngestEnv(t *testing.T, cfg platform.Config) *ingestEnv {
 	if db.Dialect == platform.Postgres {
 		d = dialect.Postgres
 	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(d, db.DB)))
+	client := ent.NewClient(ent.Driver(tenants.Driver(d, db.DB)))
 	rdb, prefix := testenv.Redis(t)
 	keys, err := authn.GenerateKeyRing(time.Now())
 	if err != nil {

@@ -81,7 +81,20 @@ type Event struct {
 	// Read back, numbers are json.Number and times RFC 3339 text.
 	Fields map[string]any
 
+	// Size is how many bytes the event arrived as (its JSON object, its
+	// syslog message): what ingest meters. It is not stored; see Bytes.
+	Size int64
+
 	fieldsJSON []byte // Fields as stored, made by prepare
+}
+
+// Bytes is the event's size as metered: Size, or when that is unknown
+// (zero) the length of its original text.
+func (e *Event) Bytes() int64 {
+	if e.Size > 0 {
+		return e.Size
+	}
+	return int64(len(e.Original))
 }
 
 // textColumn is a text column, its ECS name, its limit and its place in

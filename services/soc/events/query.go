@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/opsward/opsward"
+	"github.com/opsward/opsward/internal/batch"
 )
 
 // Bounds of a search: every read is a bounded piece of work.
@@ -434,6 +435,37 @@ func (s *Store) Get(ctx context.Context, ids []string) ([]Event, error) {
 			out = append(out, e)
 			delete(byID, id) // an id asked twice is returned once
 		}
+	}
+	return out, nil
+}
+
+// LastSeenByHost returns, for each host that sent the acting tenant an
+// event since since, when its latest event happened (host names as
+// stored). Compliance reads log collection coverage through it.
+func (s *Store) LastSeenByHost(ctx context.Context, since time.Time) (map[string]time.Time, error) {
+	tenantID, err := actorTenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, QueryTimeout)
+	defer cancel()
+	rows, err := s.db.QueryContext(ctx, s.rows.Q("SELECT host_name, max(ts) FROM security_events WHERE tenant_id = ? AND ts >= ? AND host_name <> '' GROUP BY host_name"),
+		tenantID, s.tv(since))
+	if err != nil {
+		return nil, queryErr("last seen", err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var host string
+		var at time.Time
+		if err := rows.Scan(&host, batch.ScanTime(&at)); err != nil {
+			return nil, queryErr("last seen", err)
+		}
+		out[host] = at
+	}
+	if err := rows.Err(); err != nil {
+		return nil, queryErr("last seen", err)
 	}
 	return out, nil
 }

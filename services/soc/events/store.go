@@ -63,8 +63,15 @@ var table = batch.Table[Event]{
 			e.DestinationIP, nullInt(e.DestinationPort), e.ProcessExecutable, e.EventCode, e.Message,
 			e.fieldsJSON, e.Original)
 	},
-	RowTime: func(e *Event) time.Time { return e.Time },
+	RowTime:  func(e *Event) time.Time { return e.Time },
+	Identity: []string{"tenant_id", "ts", "id"},
 }
+
+// OnAdded sets work that commits with every write of events (the
+// writer's batches and InsertTx): fn gets the events the write added, an
+// event stored before not among them, in the write's transaction.
+// cmd/opsward meters ingest through it. nil removes it.
+func (s *Store) OnAdded(fn batch.Added[Event]) { s.rows.OnAdded(fn) }
 
 func nullInt(p *int) any {
 	if p == nil {
