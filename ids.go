@@ -44,6 +44,15 @@ const (
 	PrefixPriceVersion  = "prv"
 	PrefixInvoice       = "ivc"
 	PrefixCreditNote    = "crn"
+	PrefixReport        = "rpt"
+	PrefixTestRun       = "ctr"
+	PrefixException     = "exc"
+	PrefixAttestation   = "att"
+	PrefixStatusPage    = "stp"
+	PrefixSavedView     = "svw"
+	PrefixLocation      = "loc"
+	PrefixProbeAgent    = "agt"
+	PrefixProbeCheck    = "pck"
 )
 
 // NewID returns a new prefixed ULID such as "ten_01jd…". All 80 random

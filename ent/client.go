@@ -37,10 +37,15 @@ import (
 	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/playbook"
 	"github.com/opsward/opsward/ent/playbookrun"
+	"github.com/opsward/opsward/ent/probeagent"
+	"github.com/opsward/opsward/ent/probecheck"
+	"github.com/opsward/opsward/ent/probelocation"
 	"github.com/opsward/opsward/ent/refreshtoken"
 	"github.com/opsward/opsward/ent/ruleoverride"
+	"github.com/opsward/opsward/ent/savedview"
 	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/session"
+	"github.com/opsward/opsward/ent/statuspage"
 	"github.com/opsward/opsward/ent/subscription"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
@@ -97,14 +102,24 @@ type Client struct {
 	Playbook *PlaybookClient
 	// PlaybookRun is the client for interacting with the PlaybookRun builders.
 	PlaybookRun *PlaybookRunClient
+	// ProbeAgent is the client for interacting with the ProbeAgent builders.
+	ProbeAgent *ProbeAgentClient
+	// ProbeCheck is the client for interacting with the ProbeCheck builders.
+	ProbeCheck *ProbeCheckClient
+	// ProbeLocation is the client for interacting with the ProbeLocation builders.
+	ProbeLocation *ProbeLocationClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
 	// RuleOverride is the client for interacting with the RuleOverride builders.
 	RuleOverride *RuleOverrideClient
+	// SavedView is the client for interacting with the SavedView builders.
+	SavedView *SavedViewClient
 	// SecurityCase is the client for interacting with the SecurityCase builders.
 	SecurityCase *SecurityCaseClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// StatusPage is the client for interacting with the StatusPage builders.
+	StatusPage *StatusPageClient
 	// Subscription is the client for interacting with the Subscription builders.
 	Subscription *SubscriptionClient
 	// Tenant is the client for interacting with the Tenant builders.
@@ -144,10 +159,15 @@ func (c *Client) init() {
 	c.NotificationChannel = NewNotificationChannelClient(c.config)
 	c.Playbook = NewPlaybookClient(c.config)
 	c.PlaybookRun = NewPlaybookRunClient(c.config)
+	c.ProbeAgent = NewProbeAgentClient(c.config)
+	c.ProbeCheck = NewProbeCheckClient(c.config)
+	c.ProbeLocation = NewProbeLocationClient(c.config)
 	c.RefreshToken = NewRefreshTokenClient(c.config)
 	c.RuleOverride = NewRuleOverrideClient(c.config)
+	c.SavedView = NewSavedViewClient(c.config)
 	c.SecurityCase = NewSecurityCaseClient(c.config)
 	c.Session = NewSessionClient(c.config)
+	c.StatusPage = NewStatusPageClient(c.config)
 	c.Subscription = NewSubscriptionClient(c.config)
 	c.Tenant = NewTenantClient(c.config)
 	c.User = NewUserClient(c.config)
@@ -265,10 +285,15 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		NotificationChannel: NewNotificationChannelClient(cfg),
 		Playbook:            NewPlaybookClient(cfg),
 		PlaybookRun:         NewPlaybookRunClient(cfg),
+		ProbeAgent:          NewProbeAgentClient(cfg),
+		ProbeCheck:          NewProbeCheckClient(cfg),
+		ProbeLocation:       NewProbeLocationClient(cfg),
 		RefreshToken:        NewRefreshTokenClient(cfg),
 		RuleOverride:        NewRuleOverrideClient(cfg),
+		SavedView:           NewSavedViewClient(cfg),
 		SecurityCase:        NewSecurityCaseClient(cfg),
 		Session:             NewSessionClient(cfg),
+		StatusPage:          NewStatusPageClient(cfg),
 		Subscription:        NewSubscriptionClient(cfg),
 		Tenant:              NewTenantClient(cfg),
 		User:                NewUserClient(cfg),
@@ -313,10 +338,15 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		NotificationChannel: NewNotificationChannelClient(cfg),
 		Playbook:            NewPlaybookClient(cfg),
 		PlaybookRun:         NewPlaybookRunClient(cfg),
+		ProbeAgent:          NewProbeAgentClient(cfg),
+		ProbeCheck:          NewProbeCheckClient(cfg),
+		ProbeLocation:       NewProbeLocationClient(cfg),
 		RefreshToken:        NewRefreshTokenClient(cfg),
 		RuleOverride:        NewRuleOverrideClient(cfg),
+		SavedView:           NewSavedViewClient(cfg),
 		SecurityCase:        NewSecurityCaseClient(cfg),
 		Session:             NewSessionClient(cfg),
+		StatusPage:          NewStatusPageClient(cfg),
 		Subscription:        NewSubscriptionClient(cfg),
 		Tenant:              NewTenantClient(cfg),
 		User:                NewUserClient(cfg),
@@ -353,8 +383,9 @@ func (c *Client) Use(hooks ...Hook) {
 		c.CaseTask, c.DetectionRule, c.EscalationPolicy, c.Evidence, c.Incident,
 		c.IncidentEntry, c.Indicator, c.IndicatorList, c.Invitation, c.LogSource,
 		c.MaintenanceWindow, c.Membership, c.Monitor, c.NotificationChannel,
-		c.Playbook, c.PlaybookRun, c.RefreshToken, c.RuleOverride, c.SecurityCase,
-		c.Session, c.Subscription, c.Tenant, c.User,
+		c.Playbook, c.PlaybookRun, c.ProbeAgent, c.ProbeCheck, c.ProbeLocation,
+		c.RefreshToken, c.RuleOverride, c.SavedView, c.SecurityCase, c.Session,
+		c.StatusPage, c.Subscription, c.Tenant, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -368,8 +399,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.CaseTask, c.DetectionRule, c.EscalationPolicy, c.Evidence, c.Incident,
 		c.IncidentEntry, c.Indicator, c.IndicatorList, c.Invitation, c.LogSource,
 		c.MaintenanceWindow, c.Membership, c.Monitor, c.NotificationChannel,
-		c.Playbook, c.PlaybookRun, c.RefreshToken, c.RuleOverride, c.SecurityCase,
-		c.Session, c.Subscription, c.Tenant, c.User,
+		c.Playbook, c.PlaybookRun, c.ProbeAgent, c.ProbeCheck, c.ProbeLocation,
+		c.RefreshToken, c.RuleOverride, c.SavedView, c.SecurityCase, c.Session,
+		c.StatusPage, c.Subscription, c.Tenant, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -422,14 +454,24 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Playbook.mutate(ctx, m)
 	case *PlaybookRunMutation:
 		return c.PlaybookRun.mutate(ctx, m)
+	case *ProbeAgentMutation:
+		return c.ProbeAgent.mutate(ctx, m)
+	case *ProbeCheckMutation:
+		return c.ProbeCheck.mutate(ctx, m)
+	case *ProbeLocationMutation:
+		return c.ProbeLocation.mutate(ctx, m)
 	case *RefreshTokenMutation:
 		return c.RefreshToken.mutate(ctx, m)
 	case *RuleOverrideMutation:
 		return c.RuleOverride.mutate(ctx, m)
+	case *SavedViewMutation:
+		return c.SavedView.mutate(ctx, m)
 	case *SecurityCaseMutation:
 		return c.SecurityCase.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
+	case *StatusPageMutation:
+		return c.StatusPage.mutate(ctx, m)
 	case *SubscriptionMutation:
 		return c.Subscription.mutate(ctx, m)
 	case *TenantMutation:
@@ -3571,6 +3613,411 @@ func (c *PlaybookRunClient) mutate(ctx context.Context, m *PlaybookRunMutation) 
 	}
 }
 
+// ProbeAgentClient is a client for the ProbeAgent schema.
+type ProbeAgentClient struct {
+	config
+}
+
+// NewProbeAgentClient returns a client for the ProbeAgent from the given config.
+func NewProbeAgentClient(c config) *ProbeAgentClient {
+	return &ProbeAgentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `probeagent.Hooks(f(g(h())))`.
+func (c *ProbeAgentClient) Use(hooks ...Hook) {
+	c.hooks.ProbeAgent = append(c.hooks.ProbeAgent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `probeagent.Intercept(f(g(h())))`.
+func (c *ProbeAgentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ProbeAgent = append(c.inters.ProbeAgent, interceptors...)
+}
+
+// Create returns a builder for creating a ProbeAgent entity.
+func (c *ProbeAgentClient) Create() *ProbeAgentCreate {
+	mutation := newProbeAgentMutation(c.config, OpCreate)
+	return &ProbeAgentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ProbeAgent entities.
+func (c *ProbeAgentClient) CreateBulk(builders ...*ProbeAgentCreate) *ProbeAgentCreateBulk {
+	return &ProbeAgentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ProbeAgentClient) MapCreateBulk(slice any, setFunc func(*ProbeAgentCreate, int)) *ProbeAgentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ProbeAgentCreateBulk{err: fmt.Errorf("calling to ProbeAgentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ProbeAgentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ProbeAgentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ProbeAgent.
+func (c *ProbeAgentClient) Update() *ProbeAgentUpdate {
+	mutation := newProbeAgentMutation(c.config, OpUpdate)
+	return &ProbeAgentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ProbeAgentClient) UpdateOne(_m *ProbeAgent) *ProbeAgentUpdateOne {
+	mutation := newProbeAgentMutation(c.config, OpUpdateOne, withProbeAgent(_m))
+	return &ProbeAgentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ProbeAgentClient) UpdateOneID(id string) *ProbeAgentUpdateOne {
+	mutation := newProbeAgentMutation(c.config, OpUpdateOne, withProbeAgentID(id))
+	return &ProbeAgentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ProbeAgent.
+func (c *ProbeAgentClient) Delete() *ProbeAgentDelete {
+	mutation := newProbeAgentMutation(c.config, OpDelete)
+	return &ProbeAgentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ProbeAgentClient) DeleteOne(_m *ProbeAgent) *ProbeAgentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ProbeAgentClient) DeleteOneID(id string) *ProbeAgentDeleteOne {
+	builder := c.Delete().Where(probeagent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ProbeAgentDeleteOne{builder}
+}
+
+// Query returns a query builder for ProbeAgent.
+func (c *ProbeAgentClient) Query() *ProbeAgentQuery {
+	return &ProbeAgentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeProbeAgent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ProbeAgent entity by its id.
+func (c *ProbeAgentClient) Get(ctx context.Context, id string) (*ProbeAgent, error) {
+	return c.Query().Where(probeagent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ProbeAgentClient) GetX(ctx context.Context, id string) *ProbeAgent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ProbeAgentClient) Hooks() []Hook {
+	hooks := c.hooks.ProbeAgent
+	return append(hooks[:len(hooks):len(hooks)], probeagent.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ProbeAgentClient) Interceptors() []Interceptor {
+	inters := c.inters.ProbeAgent
+	return append(inters[:len(inters):len(inters)], probeagent.Interceptors[:]...)
+}
+
+func (c *ProbeAgentClient) mutate(ctx context.Context, m *ProbeAgentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ProbeAgentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ProbeAgentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ProbeAgentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ProbeAgentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ProbeAgent mutation op: %q", m.Op())
+	}
+}
+
+// ProbeCheckClient is a client for the ProbeCheck schema.
+type ProbeCheckClient struct {
+	config
+}
+
+// NewProbeCheckClient returns a client for the ProbeCheck from the given config.
+func NewProbeCheckClient(c config) *ProbeCheckClient {
+	return &ProbeCheckClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `probecheck.Hooks(f(g(h())))`.
+func (c *ProbeCheckClient) Use(hooks ...Hook) {
+	c.hooks.ProbeCheck = append(c.hooks.ProbeCheck, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `probecheck.Intercept(f(g(h())))`.
+func (c *ProbeCheckClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ProbeCheck = append(c.inters.ProbeCheck, interceptors...)
+}
+
+// Create returns a builder for creating a ProbeCheck entity.
+func (c *ProbeCheckClient) Create() *ProbeCheckCreate {
+	mutation := newProbeCheckMutation(c.config, OpCreate)
+	return &ProbeCheckCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ProbeCheck entities.
+func (c *ProbeCheckClient) CreateBulk(builders ...*ProbeCheckCreate) *ProbeCheckCreateBulk {
+	return &ProbeCheckCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ProbeCheckClient) MapCreateBulk(slice any, setFunc func(*ProbeCheckCreate, int)) *ProbeCheckCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ProbeCheckCreateBulk{err: fmt.Errorf("calling to ProbeCheckClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ProbeCheckCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ProbeCheckCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ProbeCheck.
+func (c *ProbeCheckClient) Update() *ProbeCheckUpdate {
+	mutation := newProbeCheckMutation(c.config, OpUpdate)
+	return &ProbeCheckUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ProbeCheckClient) UpdateOne(_m *ProbeCheck) *ProbeCheckUpdateOne {
+	mutation := newProbeCheckMutation(c.config, OpUpdateOne, withProbeCheck(_m))
+	return &ProbeCheckUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ProbeCheckClient) UpdateOneID(id string) *ProbeCheckUpdateOne {
+	mutation := newProbeCheckMutation(c.config, OpUpdateOne, withProbeCheckID(id))
+	return &ProbeCheckUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ProbeCheck.
+func (c *ProbeCheckClient) Delete() *ProbeCheckDelete {
+	mutation := newProbeCheckMutation(c.config, OpDelete)
+	return &ProbeCheckDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ProbeCheckClient) DeleteOne(_m *ProbeCheck) *ProbeCheckDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ProbeCheckClient) DeleteOneID(id string) *ProbeCheckDeleteOne {
+	builder := c.Delete().Where(probecheck.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ProbeCheckDeleteOne{builder}
+}
+
+// Query returns a query builder for ProbeCheck.
+func (c *ProbeCheckClient) Query() *ProbeCheckQuery {
+	return &ProbeCheckQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeProbeCheck},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ProbeCheck entity by its id.
+func (c *ProbeCheckClient) Get(ctx context.Context, id string) (*ProbeCheck, error) {
+	return c.Query().Where(probecheck.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ProbeCheckClient) GetX(ctx context.Context, id string) *ProbeCheck {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ProbeCheckClient) Hooks() []Hook {
+	hooks := c.hooks.ProbeCheck
+	return append(hooks[:len(hooks):len(hooks)], probecheck.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ProbeCheckClient) Interceptors() []Interceptor {
+	inters := c.inters.ProbeCheck
+	return append(inters[:len(inters):len(inters)], probecheck.Interceptors[:]...)
+}
+
+func (c *ProbeCheckClient) mutate(ctx context.Context, m *ProbeCheckMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ProbeCheckCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ProbeCheckUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ProbeCheckUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ProbeCheckDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ProbeCheck mutation op: %q", m.Op())
+	}
+}
+
+// ProbeLocationClient is a client for the ProbeLocation schema.
+type ProbeLocationClient struct {
+	config
+}
+
+// NewProbeLocationClient returns a client for the ProbeLocation from the given config.
+func NewProbeLocationClient(c config) *ProbeLocationClient {
+	return &ProbeLocationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `probelocation.Hooks(f(g(h())))`.
+func (c *ProbeLocationClient) Use(hooks ...Hook) {
+	c.hooks.ProbeLocation = append(c.hooks.ProbeLocation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `probelocation.Intercept(f(g(h())))`.
+func (c *ProbeLocationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ProbeLocation = append(c.inters.ProbeLocation, interceptors...)
+}
+
+// Create returns a builder for creating a ProbeLocation entity.
+func (c *ProbeLocationClient) Create() *ProbeLocationCreate {
+	mutation := newProbeLocationMutation(c.config, OpCreate)
+	return &ProbeLocationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ProbeLocation entities.
+func (c *ProbeLocationClient) CreateBulk(builders ...*ProbeLocationCreate) *ProbeLocationCreateBulk {
+	return &ProbeLocationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ProbeLocationClient) MapCreateBulk(slice any, setFunc func(*ProbeLocationCreate, int)) *ProbeLocationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ProbeLocationCreateBulk{err: fmt.Errorf("calling to ProbeLocationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ProbeLocationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ProbeLocationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ProbeLocation.
+func (c *ProbeLocationClient) Update() *ProbeLocationUpdate {
+	mutation := newProbeLocationMutation(c.config, OpUpdate)
+	return &ProbeLocationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ProbeLocationClient) UpdateOne(_m *ProbeLocation) *ProbeLocationUpdateOne {
+	mutation := newProbeLocationMutation(c.config, OpUpdateOne, withProbeLocation(_m))
+	return &ProbeLocationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ProbeLocationClient) UpdateOneID(id string) *ProbeLocationUpdateOne {
+	mutation := newProbeLocationMutation(c.config, OpUpdateOne, withProbeLocationID(id))
+	return &ProbeLocationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ProbeLocation.
+func (c *ProbeLocationClient) Delete() *ProbeLocationDelete {
+	mutation := newProbeLocationMutation(c.config, OpDelete)
+	return &ProbeLocationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ProbeLocationClient) DeleteOne(_m *ProbeLocation) *ProbeLocationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ProbeLocationClient) DeleteOneID(id string) *ProbeLocationDeleteOne {
+	builder := c.Delete().Where(probelocation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ProbeLocationDeleteOne{builder}
+}
+
+// Query returns a query builder for ProbeLocation.
+func (c *ProbeLocationClient) Query() *ProbeLocationQuery {
+	return &ProbeLocationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeProbeLocation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ProbeLocation entity by its id.
+func (c *ProbeLocationClient) Get(ctx context.Context, id string) (*ProbeLocation, error) {
+	return c.Query().Where(probelocation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ProbeLocationClient) GetX(ctx context.Context, id string) *ProbeLocation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ProbeLocationClient) Hooks() []Hook {
+	hooks := c.hooks.ProbeLocation
+	return append(hooks[:len(hooks):len(hooks)], probelocation.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ProbeLocationClient) Interceptors() []Interceptor {
+	inters := c.inters.ProbeLocation
+	return append(inters[:len(inters):len(inters)], probelocation.Interceptors[:]...)
+}
+
+func (c *ProbeLocationClient) mutate(ctx context.Context, m *ProbeLocationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ProbeLocationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ProbeLocationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ProbeLocationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ProbeLocationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ProbeLocation mutation op: %q", m.Op())
+	}
+}
+
 // RefreshTokenClient is a client for the RefreshToken schema.
 type RefreshTokenClient struct {
 	config
@@ -3838,6 +4285,141 @@ func (c *RuleOverrideClient) mutate(ctx context.Context, m *RuleOverrideMutation
 		return (&RuleOverrideDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown RuleOverride mutation op: %q", m.Op())
+	}
+}
+
+// SavedViewClient is a client for the SavedView schema.
+type SavedViewClient struct {
+	config
+}
+
+// NewSavedViewClient returns a client for the SavedView from the given config.
+func NewSavedViewClient(c config) *SavedViewClient {
+	return &SavedViewClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `savedview.Hooks(f(g(h())))`.
+func (c *SavedViewClient) Use(hooks ...Hook) {
+	c.hooks.SavedView = append(c.hooks.SavedView, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `savedview.Intercept(f(g(h())))`.
+func (c *SavedViewClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SavedView = append(c.inters.SavedView, interceptors...)
+}
+
+// Create returns a builder for creating a SavedView entity.
+func (c *SavedViewClient) Create() *SavedViewCreate {
+	mutation := newSavedViewMutation(c.config, OpCreate)
+	return &SavedViewCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SavedView entities.
+func (c *SavedViewClient) CreateBulk(builders ...*SavedViewCreate) *SavedViewCreateBulk {
+	return &SavedViewCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SavedViewClient) MapCreateBulk(slice any, setFunc func(*SavedViewCreate, int)) *SavedViewCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SavedViewCreateBulk{err: fmt.Errorf("calling to SavedViewClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SavedViewCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SavedViewCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SavedView.
+func (c *SavedViewClient) Update() *SavedViewUpdate {
+	mutation := newSavedViewMutation(c.config, OpUpdate)
+	return &SavedViewUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SavedViewClient) UpdateOne(_m *SavedView) *SavedViewUpdateOne {
+	mutation := newSavedViewMutation(c.config, OpUpdateOne, withSavedView(_m))
+	return &SavedViewUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SavedViewClient) UpdateOneID(id string) *SavedViewUpdateOne {
+	mutation := newSavedViewMutation(c.config, OpUpdateOne, withSavedViewID(id))
+	return &SavedViewUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SavedView.
+func (c *SavedViewClient) Delete() *SavedViewDelete {
+	mutation := newSavedViewMutation(c.config, OpDelete)
+	return &SavedViewDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SavedViewClient) DeleteOne(_m *SavedView) *SavedViewDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SavedViewClient) DeleteOneID(id string) *SavedViewDeleteOne {
+	builder := c.Delete().Where(savedview.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SavedViewDeleteOne{builder}
+}
+
+// Query returns a query builder for SavedView.
+func (c *SavedViewClient) Query() *SavedViewQuery {
+	return &SavedViewQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSavedView},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SavedView entity by its id.
+func (c *SavedViewClient) Get(ctx context.Context, id string) (*SavedView, error) {
+	return c.Query().Where(savedview.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SavedViewClient) GetX(ctx context.Context, id string) *SavedView {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SavedViewClient) Hooks() []Hook {
+	hooks := c.hooks.SavedView
+	return append(hooks[:len(hooks):len(hooks)], savedview.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SavedViewClient) Interceptors() []Interceptor {
+	inters := c.inters.SavedView
+	return append(inters[:len(inters):len(inters)], savedview.Interceptors[:]...)
+}
+
+func (c *SavedViewClient) mutate(ctx context.Context, m *SavedViewMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SavedViewCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SavedViewUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SavedViewUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SavedViewDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SavedView mutation op: %q", m.Op())
 	}
 }
 
@@ -4156,6 +4738,141 @@ func (c *SessionClient) mutate(ctx context.Context, m *SessionMutation) (Value, 
 		return (&SessionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Session mutation op: %q", m.Op())
+	}
+}
+
+// StatusPageClient is a client for the StatusPage schema.
+type StatusPageClient struct {
+	config
+}
+
+// NewStatusPageClient returns a client for the StatusPage from the given config.
+func NewStatusPageClient(c config) *StatusPageClient {
+	return &StatusPageClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `statuspage.Hooks(f(g(h())))`.
+func (c *StatusPageClient) Use(hooks ...Hook) {
+	c.hooks.StatusPage = append(c.hooks.StatusPage, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `statuspage.Intercept(f(g(h())))`.
+func (c *StatusPageClient) Intercept(interceptors ...Interceptor) {
+	c.inters.StatusPage = append(c.inters.StatusPage, interceptors...)
+}
+
+// Create returns a builder for creating a StatusPage entity.
+func (c *StatusPageClient) Create() *StatusPageCreate {
+	mutation := newStatusPageMutation(c.config, OpCreate)
+	return &StatusPageCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of StatusPage entities.
+func (c *StatusPageClient) CreateBulk(builders ...*StatusPageCreate) *StatusPageCreateBulk {
+	return &StatusPageCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *StatusPageClient) MapCreateBulk(slice any, setFunc func(*StatusPageCreate, int)) *StatusPageCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &StatusPageCreateBulk{err: fmt.Errorf("calling to StatusPageClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*StatusPageCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &StatusPageCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for StatusPage.
+func (c *StatusPageClient) Update() *StatusPageUpdate {
+	mutation := newStatusPageMutation(c.config, OpUpdate)
+	return &StatusPageUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *StatusPageClient) UpdateOne(_m *StatusPage) *StatusPageUpdateOne {
+	mutation := newStatusPageMutation(c.config, OpUpdateOne, withStatusPage(_m))
+	return &StatusPageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *StatusPageClient) UpdateOneID(id string) *StatusPageUpdateOne {
+	mutation := newStatusPageMutation(c.config, OpUpdateOne, withStatusPageID(id))
+	return &StatusPageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for StatusPage.
+func (c *StatusPageClient) Delete() *StatusPageDelete {
+	mutation := newStatusPageMutation(c.config, OpDelete)
+	return &StatusPageDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *StatusPageClient) DeleteOne(_m *StatusPage) *StatusPageDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *StatusPageClient) DeleteOneID(id string) *StatusPageDeleteOne {
+	builder := c.Delete().Where(statuspage.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &StatusPageDeleteOne{builder}
+}
+
+// Query returns a query builder for StatusPage.
+func (c *StatusPageClient) Query() *StatusPageQuery {
+	return &StatusPageQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeStatusPage},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a StatusPage entity by its id.
+func (c *StatusPageClient) Get(ctx context.Context, id string) (*StatusPage, error) {
+	return c.Query().Where(statuspage.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *StatusPageClient) GetX(ctx context.Context, id string) *StatusPage {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *StatusPageClient) Hooks() []Hook {
+	hooks := c.hooks.StatusPage
+	return append(hooks[:len(hooks):len(hooks)], statuspage.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *StatusPageClient) Interceptors() []Interceptor {
+	inters := c.inters.StatusPage
+	return append(inters[:len(inters):len(inters)], statuspage.Interceptors[:]...)
+}
+
+func (c *StatusPageClient) mutate(ctx context.Context, m *StatusPageMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&StatusPageCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&StatusPageUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&StatusPageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&StatusPageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown StatusPage mutation op: %q", m.Op())
 	}
 }
 
@@ -4618,15 +5335,17 @@ type (
 		APIKey, Alert, Asset, AssetDependency, AuditEntry, CaseEntry, CaseTask,
 		DetectionRule, EscalationPolicy, Evidence, Incident, IncidentEntry, Indicator,
 		IndicatorList, Invitation, LogSource, MaintenanceWindow, Membership, Monitor,
-		NotificationChannel, Playbook, PlaybookRun, RefreshToken, RuleOverride,
-		SecurityCase, Session, Subscription, Tenant, User []ent.Hook
+		NotificationChannel, Playbook, PlaybookRun, ProbeAgent, ProbeCheck,
+		ProbeLocation, RefreshToken, RuleOverride, SavedView, SecurityCase, Session,
+		StatusPage, Subscription, Tenant, User []ent.Hook
 	}
 	inters struct {
 		APIKey, Alert, Asset, AssetDependency, AuditEntry, CaseEntry, CaseTask,
 		DetectionRule, EscalationPolicy, Evidence, Incident, IncidentEntry, Indicator,
 		IndicatorList, Invitation, LogSource, MaintenanceWindow, Membership, Monitor,
-		NotificationChannel, Playbook, PlaybookRun, RefreshToken, RuleOverride,
-		SecurityCase, Session, Subscription, Tenant, User []ent.Interceptor
+		NotificationChannel, Playbook, PlaybookRun, ProbeAgent, ProbeCheck,
+		ProbeLocation, RefreshToken, RuleOverride, SavedView, SecurityCase, Session,
+		StatusPage, Subscription, Tenant, User []ent.Interceptor
 	}
 )
 

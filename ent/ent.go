@@ -34,10 +34,15 @@ import (
 	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/playbook"
 	"github.com/opsward/opsward/ent/playbookrun"
+	"github.com/opsward/opsward/ent/probeagent"
+	"github.com/opsward/opsward/ent/probecheck"
+	"github.com/opsward/opsward/ent/probelocation"
 	"github.com/opsward/opsward/ent/refreshtoken"
 	"github.com/opsward/opsward/ent/ruleoverride"
+	"github.com/opsward/opsward/ent/savedview"
 	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/session"
+	"github.com/opsward/opsward/ent/statuspage"
 	"github.com/opsward/opsward/ent/subscription"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
@@ -123,10 +128,15 @@ func checkColumn(t, c string) error {
 			notificationchannel.Table: notificationchannel.ValidColumn,
 			playbook.Table:            playbook.ValidColumn,
 			playbookrun.Table:         playbookrun.ValidColumn,
+			probeagent.Table:          probeagent.ValidColumn,
+			probecheck.Table:          probecheck.ValidColumn,
+			probelocation.Table:       probelocation.ValidColumn,
 			refreshtoken.Table:        refreshtoken.ValidColumn,
 			ruleoverride.Table:        ruleoverride.ValidColumn,
+			savedview.Table:           savedview.ValidColumn,
 			securitycase.Table:        securitycase.ValidColumn,
 			session.Table:             session.ValidColumn,
+			statuspage.Table:          statuspage.ValidColumn,
 			subscription.Table:        subscription.ValidColumn,
 			tenant.Table:              tenant.ValidColumn,
 			user.Table:                user.ValidColumn,

@@ -26,10 +26,15 @@ import (
 	"github.com/opsward/opsward/ent/playbook"
 	"github.com/opsward/opsward/ent/playbookrun"
 	"github.com/opsward/opsward/ent/predicate"
+	"github.com/opsward/opsward/ent/probeagent"
+	"github.com/opsward/opsward/ent/probecheck"
+	"github.com/opsward/opsward/ent/probelocation"
 	"github.com/opsward/opsward/ent/refreshtoken"
 	"github.com/opsward/opsward/ent/ruleoverride"
+	"github.com/opsward/opsward/ent/savedview"
 	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/session"
+	"github.com/opsward/opsward/ent/statuspage"
 	"github.com/opsward/opsward/ent/subscription"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
@@ -42,7 +47,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 29)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 34)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -272,6 +277,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		Fields: map[string]*sqlgraph.FieldSpec{
 			evidence.FieldTenantID:    {Type: field.TypeString, Column: evidence.FieldTenantID},
 			evidence.FieldCaseID:      {Type: field.TypeString, Column: evidence.FieldCaseID},
+			evidence.FieldControlID:   {Type: field.TypeString, Column: evidence.FieldControlID},
 			evidence.FieldName:        {Type: field.TypeString, Column: evidence.FieldName},
 			evidence.FieldContentType: {Type: field.TypeString, Column: evidence.FieldContentType},
 			evidence.FieldSize:        {Type: field.TypeInt64, Column: evidence.FieldSize},
@@ -502,6 +508,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			monitor.FieldSLATarget:               {Type: field.TypeFloat64, Column: monitor.FieldSLATarget},
 			monitor.FieldEscalationPolicyID:      {Type: field.TypeString, Column: monitor.FieldEscalationPolicyID},
 			monitor.FieldChannelIds:              {Type: field.TypeJSON, Column: monitor.FieldChannelIds},
+			monitor.FieldLocations:               {Type: field.TypeJSON, Column: monitor.FieldLocations},
+			monitor.FieldMinFailedLocations:      {Type: field.TypeInt, Column: monitor.FieldMinFailedLocations},
 			monitor.FieldStatus:                  {Type: field.TypeEnum, Column: monitor.FieldStatus},
 			monitor.FieldStatusSince:             {Type: field.TypeTime, Column: monitor.FieldStatusSince},
 			monitor.FieldFlapping:                {Type: field.TypeBool, Column: monitor.FieldFlapping},
@@ -584,6 +592,74 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   probeagent.Table,
+			Columns: probeagent.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: probeagent.FieldID,
+			},
+		},
+		Type: "ProbeAgent",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			probeagent.FieldTenantID:       {Type: field.TypeString, Column: probeagent.FieldTenantID},
+			probeagent.FieldCreatedAt:      {Type: field.TypeTime, Column: probeagent.FieldCreatedAt},
+			probeagent.FieldUpdatedAt:      {Type: field.TypeTime, Column: probeagent.FieldUpdatedAt},
+			probeagent.FieldLocationID:     {Type: field.TypeString, Column: probeagent.FieldLocationID},
+			probeagent.FieldName:           {Type: field.TypeString, Column: probeagent.FieldName},
+			probeagent.FieldEnrolTokenHash: {Type: field.TypeString, Column: probeagent.FieldEnrolTokenHash},
+			probeagent.FieldEnrolExpiresAt: {Type: field.TypeTime, Column: probeagent.FieldEnrolExpiresAt},
+			probeagent.FieldEnrolledAt:     {Type: field.TypeTime, Column: probeagent.FieldEnrolledAt},
+			probeagent.FieldCredentialHash: {Type: field.TypeString, Column: probeagent.FieldCredentialHash},
+			probeagent.FieldRevokedAt:      {Type: field.TypeTime, Column: probeagent.FieldRevokedAt},
+			probeagent.FieldLastSeenAt:     {Type: field.TypeTime, Column: probeagent.FieldLastSeenAt},
+			probeagent.FieldVersion:        {Type: field.TypeString, Column: probeagent.FieldVersion},
+			probeagent.FieldRefusedResults: {Type: field.TypeInt64, Column: probeagent.FieldRefusedResults},
+		},
+	}
+	graph.Nodes[23] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   probecheck.Table,
+			Columns: probecheck.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: probecheck.FieldID,
+			},
+		},
+		Type: "ProbeCheck",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			probecheck.FieldTenantID:   {Type: field.TypeString, Column: probecheck.FieldTenantID},
+			probecheck.FieldMonitorID:  {Type: field.TypeString, Column: probecheck.FieldMonitorID},
+			probecheck.FieldLocationID: {Type: field.TypeString, Column: probecheck.FieldLocationID},
+			probecheck.FieldNextDueAt:  {Type: field.TypeTime, Column: probecheck.FieldNextDueAt},
+			probecheck.FieldLeaseID:    {Type: field.TypeString, Column: probecheck.FieldLeaseID},
+			probecheck.FieldLeasedBy:   {Type: field.TypeString, Column: probecheck.FieldLeasedBy},
+			probecheck.FieldLeasedAt:   {Type: field.TypeTime, Column: probecheck.FieldLeasedAt},
+			probecheck.FieldStatus:     {Type: field.TypeEnum, Column: probecheck.FieldStatus},
+			probecheck.FieldCheckedAt:  {Type: field.TypeTime, Column: probecheck.FieldCheckedAt},
+			probecheck.FieldLatencyUs:  {Type: field.TypeInt64, Column: probecheck.FieldLatencyUs},
+			probecheck.FieldReason:     {Type: field.TypeString, Column: probecheck.FieldReason},
+			probecheck.FieldMessage:    {Type: field.TypeString, Column: probecheck.FieldMessage},
+		},
+	}
+	graph.Nodes[24] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   probelocation.Table,
+			Columns: probelocation.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: probelocation.FieldID,
+			},
+		},
+		Type: "ProbeLocation",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			probelocation.FieldTenantID:  {Type: field.TypeString, Column: probelocation.FieldTenantID},
+			probelocation.FieldCreatedAt: {Type: field.TypeTime, Column: probelocation.FieldCreatedAt},
+			probelocation.FieldUpdatedAt: {Type: field.TypeTime, Column: probelocation.FieldUpdatedAt},
+			probelocation.FieldName:      {Type: field.TypeString, Column: probelocation.FieldName},
+		},
+	}
+	graph.Nodes[25] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   refreshtoken.Table,
 			Columns: refreshtoken.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -602,7 +678,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			refreshtoken.FieldUsedAt:    {Type: field.TypeTime, Column: refreshtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   ruleoverride.Table,
 			Columns: ruleoverride.Columns,
@@ -620,7 +696,27 @@ var schemaGraph = func() *sqlgraph.Schema {
 			ruleoverride.FieldEnabled:   {Type: field.TypeBool, Column: ruleoverride.FieldEnabled},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   savedview.Table,
+			Columns: savedview.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: savedview.FieldID,
+			},
+		},
+		Type: "SavedView",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			savedview.FieldTenantID:  {Type: field.TypeString, Column: savedview.FieldTenantID},
+			savedview.FieldCreatedAt: {Type: field.TypeTime, Column: savedview.FieldCreatedAt},
+			savedview.FieldUpdatedAt: {Type: field.TypeTime, Column: savedview.FieldUpdatedAt},
+			savedview.FieldUserID:    {Type: field.TypeString, Column: savedview.FieldUserID},
+			savedview.FieldScope:     {Type: field.TypeString, Column: savedview.FieldScope},
+			savedview.FieldName:      {Type: field.TypeString, Column: savedview.FieldName},
+			savedview.FieldFilters:   {Type: field.TypeJSON, Column: savedview.FieldFilters},
+		},
+	}
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   securitycase.Table,
 			Columns: securitycase.Columns,
@@ -646,7 +742,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			securitycase.FieldResolvedAt:     {Type: field.TypeTime, Column: securitycase.FieldResolvedAt},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -668,7 +764,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldRevokedReason: {Type: field.TypeString, Column: session.FieldRevokedReason},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   statuspage.Table,
+			Columns: statuspage.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: statuspage.FieldID,
+			},
+		},
+		Type: "StatusPage",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			statuspage.FieldTenantID:   {Type: field.TypeString, Column: statuspage.FieldTenantID},
+			statuspage.FieldCreatedAt:  {Type: field.TypeTime, Column: statuspage.FieldCreatedAt},
+			statuspage.FieldUpdatedAt:  {Type: field.TypeTime, Column: statuspage.FieldUpdatedAt},
+			statuspage.FieldSlug:       {Type: field.TypeString, Column: statuspage.FieldSlug},
+			statuspage.FieldTitle:      {Type: field.TypeString, Column: statuspage.FieldTitle},
+			statuspage.FieldMonitorIds: {Type: field.TypeJSON, Column: statuspage.FieldMonitorIds},
+		},
+	}
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   subscription.Table,
 			Columns: subscription.Columns,
@@ -686,7 +801,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			subscription.FieldStatus:    {Type: field.TypeEnum, Column: subscription.FieldStatus},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tenant.Table,
 			Columns: tenant.Columns,
@@ -713,7 +828,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tenant.FieldClosedAt:      {Type: field.TypeTime, Column: tenant.FieldClosedAt},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -1884,6 +1999,11 @@ func (f *EvidenceFilter) WhereCaseID(p entql.StringP) {
 	f.Where(p.Field(evidence.FieldCaseID))
 }
 
+// WhereControlID applies the entql string predicate on the control_id field.
+func (f *EvidenceFilter) WhereControlID(p entql.StringP) {
+	f.Where(p.Field(evidence.FieldControlID))
+}
+
 // WhereName applies the entql string predicate on the name field.
 func (f *EvidenceFilter) WhereName(p entql.StringP) {
 	f.Where(p.Field(evidence.FieldName))
@@ -2893,6 +3013,16 @@ func (f *MonitorFilter) WhereChannelIds(p entql.BytesP) {
 	f.Where(p.Field(monitor.FieldChannelIds))
 }
 
+// WhereLocations applies the entql json.RawMessage predicate on the locations field.
+func (f *MonitorFilter) WhereLocations(p entql.BytesP) {
+	f.Where(p.Field(monitor.FieldLocations))
+}
+
+// WhereMinFailedLocations applies the entql int predicate on the min_failed_locations field.
+func (f *MonitorFilter) WhereMinFailedLocations(p entql.IntP) {
+	f.Where(p.Field(monitor.FieldMinFailedLocations))
+}
+
 // WhereStatus applies the entql string predicate on the status field.
 func (f *MonitorFilter) WhereStatus(p entql.StringP) {
 	f.Where(p.Field(monitor.FieldStatus))
@@ -3223,6 +3353,271 @@ func (f *PlaybookRunFilter) WhereFinishedAt(p entql.TimeP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ProbeAgentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ProbeAgentQuery builder.
+func (_q *ProbeAgentQuery) Filter() *ProbeAgentFilter {
+	return &ProbeAgentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ProbeAgentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ProbeAgentMutation builder.
+func (m *ProbeAgentMutation) Filter() *ProbeAgentFilter {
+	return &ProbeAgentFilter{config: m.config, predicateAdder: m}
+}
+
+// ProbeAgentFilter provides a generic filtering capability at runtime for ProbeAgentQuery.
+type ProbeAgentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ProbeAgentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *ProbeAgentFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(probeagent.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *ProbeAgentFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(probeagent.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ProbeAgentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(probeagent.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ProbeAgentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(probeagent.FieldUpdatedAt))
+}
+
+// WhereLocationID applies the entql string predicate on the location_id field.
+func (f *ProbeAgentFilter) WhereLocationID(p entql.StringP) {
+	f.Where(p.Field(probeagent.FieldLocationID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *ProbeAgentFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(probeagent.FieldName))
+}
+
+// WhereEnrolTokenHash applies the entql string predicate on the enrol_token_hash field.
+func (f *ProbeAgentFilter) WhereEnrolTokenHash(p entql.StringP) {
+	f.Where(p.Field(probeagent.FieldEnrolTokenHash))
+}
+
+// WhereEnrolExpiresAt applies the entql time.Time predicate on the enrol_expires_at field.
+func (f *ProbeAgentFilter) WhereEnrolExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(probeagent.FieldEnrolExpiresAt))
+}
+
+// WhereEnrolledAt applies the entql time.Time predicate on the enrolled_at field.
+func (f *ProbeAgentFilter) WhereEnrolledAt(p entql.TimeP) {
+	f.Where(p.Field(probeagent.FieldEnrolledAt))
+}
+
+// WhereCredentialHash applies the entql string predicate on the credential_hash field.
+func (f *ProbeAgentFilter) WhereCredentialHash(p entql.StringP) {
+	f.Where(p.Field(probeagent.FieldCredentialHash))
+}
+
+// WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
+func (f *ProbeAgentFilter) WhereRevokedAt(p entql.TimeP) {
+	f.Where(p.Field(probeagent.FieldRevokedAt))
+}
+
+// WhereLastSeenAt applies the entql time.Time predicate on the last_seen_at field.
+func (f *ProbeAgentFilter) WhereLastSeenAt(p entql.TimeP) {
+	f.Where(p.Field(probeagent.FieldLastSeenAt))
+}
+
+// WhereVersion applies the entql string predicate on the version field.
+func (f *ProbeAgentFilter) WhereVersion(p entql.StringP) {
+	f.Where(p.Field(probeagent.FieldVersion))
+}
+
+// WhereRefusedResults applies the entql int64 predicate on the refused_results field.
+func (f *ProbeAgentFilter) WhereRefusedResults(p entql.Int64P) {
+	f.Where(p.Field(probeagent.FieldRefusedResults))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *ProbeCheckQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ProbeCheckQuery builder.
+func (_q *ProbeCheckQuery) Filter() *ProbeCheckFilter {
+	return &ProbeCheckFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ProbeCheckMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ProbeCheckMutation builder.
+func (m *ProbeCheckMutation) Filter() *ProbeCheckFilter {
+	return &ProbeCheckFilter{config: m.config, predicateAdder: m}
+}
+
+// ProbeCheckFilter provides a generic filtering capability at runtime for ProbeCheckQuery.
+type ProbeCheckFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ProbeCheckFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *ProbeCheckFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(probecheck.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *ProbeCheckFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(probecheck.FieldTenantID))
+}
+
+// WhereMonitorID applies the entql string predicate on the monitor_id field.
+func (f *ProbeCheckFilter) WhereMonitorID(p entql.StringP) {
+	f.Where(p.Field(probecheck.FieldMonitorID))
+}
+
+// WhereLocationID applies the entql string predicate on the location_id field.
+func (f *ProbeCheckFilter) WhereLocationID(p entql.StringP) {
+	f.Where(p.Field(probecheck.FieldLocationID))
+}
+
+// WhereNextDueAt applies the entql time.Time predicate on the next_due_at field.
+func (f *ProbeCheckFilter) WhereNextDueAt(p entql.TimeP) {
+	f.Where(p.Field(probecheck.FieldNextDueAt))
+}
+
+// WhereLeaseID applies the entql string predicate on the lease_id field.
+func (f *ProbeCheckFilter) WhereLeaseID(p entql.StringP) {
+	f.Where(p.Field(probecheck.FieldLeaseID))
+}
+
+// WhereLeasedBy applies the entql string predicate on the leased_by field.
+func (f *ProbeCheckFilter) WhereLeasedBy(p entql.StringP) {
+	f.Where(p.Field(probecheck.FieldLeasedBy))
+}
+
+// WhereLeasedAt applies the entql time.Time predicate on the leased_at field.
+func (f *ProbeCheckFilter) WhereLeasedAt(p entql.TimeP) {
+	f.Where(p.Field(probecheck.FieldLeasedAt))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *ProbeCheckFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(probecheck.FieldStatus))
+}
+
+// WhereCheckedAt applies the entql time.Time predicate on the checked_at field.
+func (f *ProbeCheckFilter) WhereCheckedAt(p entql.TimeP) {
+	f.Where(p.Field(probecheck.FieldCheckedAt))
+}
+
+// WhereLatencyUs applies the entql int64 predicate on the latency_us field.
+func (f *ProbeCheckFilter) WhereLatencyUs(p entql.Int64P) {
+	f.Where(p.Field(probecheck.FieldLatencyUs))
+}
+
+// WhereReason applies the entql string predicate on the reason field.
+func (f *ProbeCheckFilter) WhereReason(p entql.StringP) {
+	f.Where(p.Field(probecheck.FieldReason))
+}
+
+// WhereMessage applies the entql string predicate on the message field.
+func (f *ProbeCheckFilter) WhereMessage(p entql.StringP) {
+	f.Where(p.Field(probecheck.FieldMessage))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *ProbeLocationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ProbeLocationQuery builder.
+func (_q *ProbeLocationQuery) Filter() *ProbeLocationFilter {
+	return &ProbeLocationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ProbeLocationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ProbeLocationMutation builder.
+func (m *ProbeLocationMutation) Filter() *ProbeLocationFilter {
+	return &ProbeLocationFilter{config: m.config, predicateAdder: m}
+}
+
+// ProbeLocationFilter provides a generic filtering capability at runtime for ProbeLocationQuery.
+type ProbeLocationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ProbeLocationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *ProbeLocationFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(probelocation.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *ProbeLocationFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(probelocation.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ProbeLocationFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(probelocation.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ProbeLocationFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(probelocation.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *ProbeLocationFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(probelocation.FieldName))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *RefreshTokenQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3251,7 +3646,7 @@ type RefreshTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RefreshTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3326,7 +3721,7 @@ type RuleOverrideFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RuleOverrideFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3363,6 +3758,81 @@ func (f *RuleOverrideFilter) WhereEnabled(p entql.BoolP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SavedViewQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SavedViewQuery builder.
+func (_q *SavedViewQuery) Filter() *SavedViewFilter {
+	return &SavedViewFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SavedViewMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SavedViewMutation builder.
+func (m *SavedViewMutation) Filter() *SavedViewFilter {
+	return &SavedViewFilter{config: m.config, predicateAdder: m}
+}
+
+// SavedViewFilter provides a generic filtering capability at runtime for SavedViewQuery.
+type SavedViewFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SavedViewFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *SavedViewFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(savedview.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *SavedViewFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(savedview.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SavedViewFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(savedview.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *SavedViewFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(savedview.FieldUpdatedAt))
+}
+
+// WhereUserID applies the entql string predicate on the user_id field.
+func (f *SavedViewFilter) WhereUserID(p entql.StringP) {
+	f.Where(p.Field(savedview.FieldUserID))
+}
+
+// WhereScope applies the entql string predicate on the scope field.
+func (f *SavedViewFilter) WhereScope(p entql.StringP) {
+	f.Where(p.Field(savedview.FieldScope))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *SavedViewFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(savedview.FieldName))
+}
+
+// WhereFilters applies the entql json.RawMessage predicate on the filters field.
+func (f *SavedViewFilter) WhereFilters(p entql.BytesP) {
+	f.Where(p.Field(savedview.FieldFilters))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SecurityCaseQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3391,7 +3861,7 @@ type SecurityCaseFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SecurityCaseFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3538,7 +4008,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3595,6 +4065,76 @@ func (f *SessionFilter) WhereRevokedReason(p entql.StringP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *StatusPageQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the StatusPageQuery builder.
+func (_q *StatusPageQuery) Filter() *StatusPageFilter {
+	return &StatusPageFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *StatusPageMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the StatusPageMutation builder.
+func (m *StatusPageMutation) Filter() *StatusPageFilter {
+	return &StatusPageFilter{config: m.config, predicateAdder: m}
+}
+
+// StatusPageFilter provides a generic filtering capability at runtime for StatusPageQuery.
+type StatusPageFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *StatusPageFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *StatusPageFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(statuspage.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *StatusPageFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(statuspage.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *StatusPageFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(statuspage.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *StatusPageFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(statuspage.FieldUpdatedAt))
+}
+
+// WhereSlug applies the entql string predicate on the slug field.
+func (f *StatusPageFilter) WhereSlug(p entql.StringP) {
+	f.Where(p.Field(statuspage.FieldSlug))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *StatusPageFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(statuspage.FieldTitle))
+}
+
+// WhereMonitorIds applies the entql json.RawMessage predicate on the monitor_ids field.
+func (f *StatusPageFilter) WhereMonitorIds(p entql.BytesP) {
+	f.Where(p.Field(statuspage.FieldMonitorIds))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *SubscriptionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -3623,7 +4163,7 @@ type SubscriptionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SubscriptionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3688,7 +4228,7 @@ type TenantFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TenantFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3826,7 +4366,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -21,7 +21,9 @@ type Evidence struct {
 	// TenantID holds the value of the "tenant_id" field.
 	TenantID string `json:"tenant_id,omitempty"`
 	// CaseID holds the value of the "case_id" field.
-	CaseID string `json:"case_id,omitempty"`
+	CaseID *string `json:"case_id,omitempty"`
+	// ControlID holds the value of the "control_id" field.
+	ControlID *string `json:"control_id,omitempty"`
 	// Name holds the value of the "name" field.
 	Name string `json:"name,omitempty"`
 	// ContentType holds the value of the "content_type" field.
@@ -75,7 +77,7 @@ func (*Evidence) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case evidence.FieldSize:
 			values[i] = new(sql.NullInt64)
-		case evidence.FieldID, evidence.FieldTenantID, evidence.FieldCaseID, evidence.FieldName, evidence.FieldContentType, evidence.FieldSha256, evidence.FieldAddedBy:
+		case evidence.FieldID, evidence.FieldTenantID, evidence.FieldCaseID, evidence.FieldControlID, evidence.FieldName, evidence.FieldContentType, evidence.FieldSha256, evidence.FieldAddedBy:
 			values[i] = new(sql.NullString)
 		case evidence.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
@@ -110,7 +112,15 @@ func (_m *Evidence) assignValues(columns []string, values []any) error {
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field case_id", values[i])
 			} else if value.Valid {
-				_m.CaseID = value.String
+				_m.CaseID = new(string)
+				*_m.CaseID = value.String
+			}
+		case evidence.FieldControlID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field control_id", values[i])
+			} else if value.Valid {
+				_m.ControlID = new(string)
+				*_m.ControlID = value.String
 			}
 		case evidence.FieldName:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -204,8 +214,15 @@ func (_m *Evidence) String() string {
 	builder.WriteString("tenant_id=")
 	builder.WriteString(_m.TenantID)
 	builder.WriteString(", ")
-	builder.WriteString("case_id=")
-	builder.WriteString(_m.CaseID)
+	if v := _m.CaseID; v != nil {
+		builder.WriteString("case_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.ControlID; v != nil {
+		builder.WriteString("control_id=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("name=")
 	builder.WriteString(_m.Name)

@@ -36,6 +36,28 @@ func (_c *EvidenceCreate) SetCaseID(v string) *EvidenceCreate {
 	return _c
 }
 
+// SetNillableCaseID sets the "case_id" field if the given value is not nil.
+func (_c *EvidenceCreate) SetNillableCaseID(v *string) *EvidenceCreate {
+	if v != nil {
+		_c.SetCaseID(*v)
+	}
+	return _c
+}
+
+// SetControlID sets the "control_id" field.
+func (_c *EvidenceCreate) SetControlID(v string) *EvidenceCreate {
+	_c.mutation.SetControlID(v)
+	return _c
+}
+
+// SetNillableControlID sets the "control_id" field if the given value is not nil.
+func (_c *EvidenceCreate) SetNillableControlID(v *string) *EvidenceCreate {
+	if v != nil {
+		_c.SetControlID(*v)
+	}
+	return _c
+}
+
 // SetName sets the "name" field.
 func (_c *EvidenceCreate) SetName(v string) *EvidenceCreate {
 	_c.mutation.SetName(v)
@@ -184,12 +206,14 @@ func (_c *EvidenceCreate) check() error {
 			return &ValidationError{Name: "tenant_id", err: fmt.Errorf(`ent: validator failed for field "Evidence.tenant_id": %w`, err)}
 		}
 	}
-	if _, ok := _c.mutation.CaseID(); !ok {
-		return &ValidationError{Name: "case_id", err: errors.New(`ent: missing required field "Evidence.case_id"`)}
-	}
 	if v, ok := _c.mutation.CaseID(); ok {
 		if err := evidence.CaseIDValidator(v); err != nil {
 			return &ValidationError{Name: "case_id", err: fmt.Errorf(`ent: validator failed for field "Evidence.case_id": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ControlID(); ok {
+		if err := evidence.ControlIDValidator(v); err != nil {
+			return &ValidationError{Name: "control_id", err: fmt.Errorf(`ent: validator failed for field "Evidence.control_id": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.Name(); !ok {
@@ -238,9 +262,6 @@ func (_c *EvidenceCreate) check() error {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "Evidence.id": %w`, err)}
 		}
 	}
-	if len(_c.mutation.CaseIDs()) == 0 {
-		return &ValidationError{Name: "case", err: errors.New(`ent: missing required edge "Evidence.case"`)}
-	}
 	return nil
 }
 
@@ -280,6 +301,10 @@ func (_c *EvidenceCreate) createSpec() (*Evidence, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.TenantID(); ok {
 		_spec.SetField(evidence.FieldTenantID, field.TypeString, value)
 		_node.TenantID = value
+	}
+	if value, ok := _c.mutation.ControlID(); ok {
+		_spec.SetField(evidence.FieldControlID, field.TypeString, value)
+		_node.ControlID = &value
 	}
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(evidence.FieldName, field.TypeString, value)
@@ -327,7 +352,7 @@ func (_c *EvidenceCreate) createSpec() (*Evidence, *sqlgraph.CreateSpec) {
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
-		_node.CaseID = nodes[0]
+		_node.CaseID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -422,6 +447,9 @@ func (u *EvidenceUpsertOne) UpdateNewValues() *EvidenceUpsertOne {
 		}
 		if _, exists := u.create.mutation.CaseID(); exists {
 			s.SetIgnore(evidence.FieldCaseID)
+		}
+		if _, exists := u.create.mutation.ControlID(); exists {
+			s.SetIgnore(evidence.FieldControlID)
 		}
 		if _, exists := u.create.mutation.Name(); exists {
 			s.SetIgnore(evidence.FieldName)
@@ -684,6 +712,9 @@ func (u *EvidenceUpsertBulk) UpdateNewValues() *EvidenceUpsertBulk {
 			}
 			if _, exists := b.mutation.CaseID(); exists {
 				s.SetIgnore(evidence.FieldCaseID)
+			}
+			if _, exists := b.mutation.ControlID(); exists {
+				s.SetIgnore(evidence.FieldControlID)
 			}
 			if _, exists := b.mutation.Name(); exists {
 				s.SetIgnore(evidence.FieldName)

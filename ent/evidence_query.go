@@ -423,7 +423,10 @@ func (_q *EvidenceQuery) loadCase(ctx context.Context, query *SecurityCaseQuery,
 	ids := make([]string, 0, len(nodes))
 	nodeids := make(map[string][]*Evidence)
 	for i := range nodes {
-		fk := nodes[i].CaseID
+		if nodes[i].CaseID == nil {
+			continue
+		}
+		fk := *nodes[i].CaseID
 		if _, ok := nodeids[fk]; !ok {
 			ids = append(ids, fk)
 		}

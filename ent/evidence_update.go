@@ -71,18 +71,7 @@ func (_u *EvidenceUpdate) ExecX(ctx context.Context) {
 	}
 }
 
-// check runs all checks and user-defined validators on the builder.
-func (_u *EvidenceUpdate) check() error {
-	if _u.mutation.CaseCleared() && len(_u.mutation.CaseIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "Evidence.case"`)
-	}
-	return nil
-}
-
 func (_u *EvidenceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
-	if err := _u.check(); err != nil {
-		return _node, err
-	}
 	_spec := sqlgraph.NewUpdateSpec(evidence.Table, evidence.Columns, sqlgraph.NewFieldSpec(evidence.FieldID, field.TypeString))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -90,6 +79,9 @@ func (_u *EvidenceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if _u.mutation.ControlIDCleared() {
+		_spec.ClearField(evidence.FieldControlID, field.TypeString)
 	}
 	if value, ok := _u.mutation.Custody(); ok {
 		_spec.SetField(evidence.FieldCustody, field.TypeBytes, value)
@@ -174,18 +166,7 @@ func (_u *EvidenceUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
-// check runs all checks and user-defined validators on the builder.
-func (_u *EvidenceUpdateOne) check() error {
-	if _u.mutation.CaseCleared() && len(_u.mutation.CaseIDs()) > 0 {
-		return errors.New(`ent: clearing a required unique edge "Evidence.case"`)
-	}
-	return nil
-}
-
 func (_u *EvidenceUpdateOne) sqlSave(ctx context.Context) (_node *Evidence, err error) {
-	if err := _u.check(); err != nil {
-		return _node, err
-	}
 	_spec := sqlgraph.NewUpdateSpec(evidence.Table, evidence.Columns, sqlgraph.NewFieldSpec(evidence.FieldID, field.TypeString))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -210,6 +191,9 @@ func (_u *EvidenceUpdateOne) sqlSave(ctx context.Context) (_node *Evidence, err 
 				ps[i](selector)
 			}
 		}
+	}
+	if _u.mutation.ControlIDCleared() {
+		_spec.ClearField(evidence.FieldControlID, field.TypeString)
 	}
 	if value, ok := _u.mutation.Custody(); ok {
 		_spec.SetField(evidence.FieldCustody, field.TypeBytes, value)

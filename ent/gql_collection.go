@@ -31,7 +31,11 @@ import (
 	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/playbook"
 	"github.com/opsward/opsward/ent/playbookrun"
+	"github.com/opsward/opsward/ent/probeagent"
+	"github.com/opsward/opsward/ent/probelocation"
+	"github.com/opsward/opsward/ent/savedview"
 	"github.com/opsward/opsward/ent/securitycase"
+	"github.com/opsward/opsward/ent/statuspage"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
 )
@@ -1317,6 +1321,11 @@ func (_q *EvidenceQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if _, ok := fieldSeen[evidence.FieldCaseID]; !ok {
 				selectedFields = append(selectedFields, evidence.FieldCaseID)
 				fieldSeen[evidence.FieldCaseID] = struct{}{}
+			}
+		case "controlID":
+			if _, ok := fieldSeen[evidence.FieldControlID]; !ok {
+				selectedFields = append(selectedFields, evidence.FieldControlID)
+				fieldSeen[evidence.FieldControlID] = struct{}{}
 			}
 		case "name":
 			if _, ok := fieldSeen[evidence.FieldName]; !ok {
@@ -2741,6 +2750,16 @@ func (_q *MonitorQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, monitor.FieldChannelIds)
 				fieldSeen[monitor.FieldChannelIds] = struct{}{}
 			}
+		case "locations":
+			if _, ok := fieldSeen[monitor.FieldLocations]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldLocations)
+				fieldSeen[monitor.FieldLocations] = struct{}{}
+			}
+		case "minFailedLocations":
+			if _, ok := fieldSeen[monitor.FieldMinFailedLocations]; !ok {
+				selectedFields = append(selectedFields, monitor.FieldMinFailedLocations)
+				fieldSeen[monitor.FieldMinFailedLocations] = struct{}{}
+			}
 		case "status":
 			if _, ok := fieldSeen[monitor.FieldStatus]; !ok {
 				selectedFields = append(selectedFields, monitor.FieldStatus)
@@ -3207,6 +3226,363 @@ func newPlaybookRunPaginateArgs(rv map[string]any) *playbookrunPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ProbeAgentQuery) CollectFields(ctx context.Context, satisfies ...string) (*ProbeAgentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ProbeAgentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(probeagent.Columns))
+		selectedFields = []string{probeagent.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[probeagent.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, probeagent.FieldTenantID)
+				fieldSeen[probeagent.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[probeagent.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, probeagent.FieldCreatedAt)
+				fieldSeen[probeagent.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[probeagent.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, probeagent.FieldUpdatedAt)
+				fieldSeen[probeagent.FieldUpdatedAt] = struct{}{}
+			}
+		case "locationID":
+			if _, ok := fieldSeen[probeagent.FieldLocationID]; !ok {
+				selectedFields = append(selectedFields, probeagent.FieldLocationID)
+				fieldSeen[probeagent.FieldLocationID] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[probeagent.FieldName]; !ok {
+				selectedFields = append(selectedFields, probeagent.FieldName)
+				fieldSeen[probeagent.FieldName] = struct{}{}
+			}
+		case "enrolExpiresAt":
+			if _, ok := fieldSeen[probeagent.FieldEnrolExpiresAt]; !ok {
+				selectedFields = append(selectedFields, probeagent.FieldEnrolExpiresAt)
+				fieldSeen[probeagent.FieldEnrolExpiresAt] = struct{}{}
+			}
+		case "enrolledAt":
+			if _, ok := fieldSeen[probeagent.FieldEnrolledAt]; !ok {
+				selectedFields = append(selectedFields, probeagent.FieldEnrolledAt)
+				fieldSeen[probeagent.FieldEnrolledAt] = struct{}{}
+			}
+		case "revokedAt":
+			if _, ok := fieldSeen[probeagent.FieldRevokedAt]; !ok {
+				selectedFields = append(selectedFields, probeagent.FieldRevokedAt)
+				fieldSeen[probeagent.FieldRevokedAt] = struct{}{}
+			}
+		case "lastSeenAt":
+			if _, ok := fieldSeen[probeagent.FieldLastSeenAt]; !ok {
+				selectedFields = append(selectedFields, probeagent.FieldLastSeenAt)
+				fieldSeen[probeagent.FieldLastSeenAt] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[probeagent.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, probeagent.FieldVersion)
+				fieldSeen[probeagent.FieldVersion] = struct{}{}
+			}
+		case "refusedResults":
+			if _, ok := fieldSeen[probeagent.FieldRefusedResults]; !ok {
+				selectedFields = append(selectedFields, probeagent.FieldRefusedResults)
+				fieldSeen[probeagent.FieldRefusedResults] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type probeagentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ProbeAgentPaginateOption
+}
+
+func newProbeAgentPaginateArgs(rv map[string]any) *probeagentPaginateArgs {
+	args := &probeagentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ProbeAgentOrder{Field: &ProbeAgentOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithProbeAgentOrder(order))
+			}
+		case *ProbeAgentOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithProbeAgentOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ProbeAgentWhereInput); ok {
+		args.opts = append(args.opts, WithProbeAgentFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ProbeLocationQuery) CollectFields(ctx context.Context, satisfies ...string) (*ProbeLocationQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ProbeLocationQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(probelocation.Columns))
+		selectedFields = []string{probelocation.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[probelocation.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, probelocation.FieldTenantID)
+				fieldSeen[probelocation.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[probelocation.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, probelocation.FieldCreatedAt)
+				fieldSeen[probelocation.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[probelocation.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, probelocation.FieldUpdatedAt)
+				fieldSeen[probelocation.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[probelocation.FieldName]; !ok {
+				selectedFields = append(selectedFields, probelocation.FieldName)
+				fieldSeen[probelocation.FieldName] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type probelocationPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ProbeLocationPaginateOption
+}
+
+func newProbeLocationPaginateArgs(rv map[string]any) *probelocationPaginateArgs {
+	args := &probelocationPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ProbeLocationOrder{Field: &ProbeLocationOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithProbeLocationOrder(order))
+			}
+		case *ProbeLocationOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithProbeLocationOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ProbeLocationWhereInput); ok {
+		args.opts = append(args.opts, WithProbeLocationFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SavedViewQuery) CollectFields(ctx context.Context, satisfies ...string) (*SavedViewQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SavedViewQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(savedview.Columns))
+		selectedFields = []string{savedview.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[savedview.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, savedview.FieldTenantID)
+				fieldSeen[savedview.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[savedview.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, savedview.FieldCreatedAt)
+				fieldSeen[savedview.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[savedview.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, savedview.FieldUpdatedAt)
+				fieldSeen[savedview.FieldUpdatedAt] = struct{}{}
+			}
+		case "userID":
+			if _, ok := fieldSeen[savedview.FieldUserID]; !ok {
+				selectedFields = append(selectedFields, savedview.FieldUserID)
+				fieldSeen[savedview.FieldUserID] = struct{}{}
+			}
+		case "scope":
+			if _, ok := fieldSeen[savedview.FieldScope]; !ok {
+				selectedFields = append(selectedFields, savedview.FieldScope)
+				fieldSeen[savedview.FieldScope] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[savedview.FieldName]; !ok {
+				selectedFields = append(selectedFields, savedview.FieldName)
+				fieldSeen[savedview.FieldName] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type savedviewPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SavedViewPaginateOption
+}
+
+func newSavedViewPaginateArgs(rv map[string]any) *savedviewPaginateArgs {
+	args := &savedviewPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &SavedViewOrder{Field: &SavedViewOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithSavedViewOrder(order))
+			}
+		case *SavedViewOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithSavedViewOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*SavedViewWhereInput); ok {
+		args.opts = append(args.opts, WithSavedViewFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *SecurityCaseQuery) CollectFields(ctx context.Context, satisfies ...string) (*SecurityCaseQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -3466,6 +3842,120 @@ func newSecurityCasePaginateArgs(rv map[string]any) *securitycasePaginateArgs {
 	}
 	if v, ok := rv[whereField].(*SecurityCaseWhereInput); ok {
 		args.opts = append(args.opts, WithSecurityCaseFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *StatusPageQuery) CollectFields(ctx context.Context, satisfies ...string) (*StatusPageQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *StatusPageQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(statuspage.Columns))
+		selectedFields = []string{statuspage.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "tenantID":
+			if _, ok := fieldSeen[statuspage.FieldTenantID]; !ok {
+				selectedFields = append(selectedFields, statuspage.FieldTenantID)
+				fieldSeen[statuspage.FieldTenantID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[statuspage.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, statuspage.FieldCreatedAt)
+				fieldSeen[statuspage.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[statuspage.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, statuspage.FieldUpdatedAt)
+				fieldSeen[statuspage.FieldUpdatedAt] = struct{}{}
+			}
+		case "slug":
+			if _, ok := fieldSeen[statuspage.FieldSlug]; !ok {
+				selectedFields = append(selectedFields, statuspage.FieldSlug)
+				fieldSeen[statuspage.FieldSlug] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[statuspage.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, statuspage.FieldTitle)
+				fieldSeen[statuspage.FieldTitle] = struct{}{}
+			}
+		case "monitorIds":
+			if _, ok := fieldSeen[statuspage.FieldMonitorIds]; !ok {
+				selectedFields = append(selectedFields, statuspage.FieldMonitorIds)
+				fieldSeen[statuspage.FieldMonitorIds] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type statuspagePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []StatusPagePaginateOption
+}
+
+func newStatusPagePaginateArgs(rv map[string]any) *statuspagePaginateArgs {
+	args := &statuspagePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &StatusPageOrder{Field: &StatusPageOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithStatusPageOrder(order))
+			}
+		case *StatusPageOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithStatusPageOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*StatusPageWhereInput); ok {
+		args.opts = append(args.opts, WithStatusPageFilter(v.Filter))
 	}
 	return args
 }

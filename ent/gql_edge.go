@@ -50,7 +50,7 @@ func (_m *Evidence) Case(ctx context.Context) (*SecurityCase, error) {
 	if IsNotLoaded(err) {
 		result, err = _m.QueryCase().Only(ctx)
 	}
-	return result, err
+	return result, MaskNotFound(err)
 }
 
 func (_m *Incident) Timeline(

@@ -30,7 +30,11 @@ import (
 	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/playbook"
 	"github.com/opsward/opsward/ent/playbookrun"
+	"github.com/opsward/opsward/ent/probeagent"
+	"github.com/opsward/opsward/ent/probelocation"
+	"github.com/opsward/opsward/ent/savedview"
 	"github.com/opsward/opsward/ent/securitycase"
+	"github.com/opsward/opsward/ent/statuspage"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
 )
@@ -145,10 +149,30 @@ var playbookrunImplementors = []string{"PlaybookRun", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*PlaybookRun) IsNode() {}
 
+var probeagentImplementors = []string{"ProbeAgent", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ProbeAgent) IsNode() {}
+
+var probelocationImplementors = []string{"ProbeLocation", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ProbeLocation) IsNode() {}
+
+var savedviewImplementors = []string{"SavedView", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*SavedView) IsNode() {}
+
 var securitycaseImplementors = []string{"SecurityCase", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*SecurityCase) IsNode() {}
+
+var statuspageImplementors = []string{"StatusPage", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*StatusPage) IsNode() {}
 
 var tenantImplementors = []string{"Tenant", "Node"}
 
@@ -407,11 +431,47 @@ func (c *Client) noder(ctx context.Context, table string, id string) (Noder, err
 			}
 		}
 		return query.Only(ctx)
+	case probeagent.Table:
+		query := c.ProbeAgent.Query().
+			Where(probeagent.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, probeagentImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case probelocation.Table:
+		query := c.ProbeLocation.Query().
+			Where(probelocation.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, probelocationImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case savedview.Table:
+		query := c.SavedView.Query().
+			Where(savedview.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, savedviewImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case securitycase.Table:
 		query := c.SecurityCase.Query().
 			Where(securitycase.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, securitycaseImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case statuspage.Table:
+		query := c.StatusPage.Query().
+			Where(statuspage.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, statuspageImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -843,10 +903,74 @@ func (c *Client) noders(ctx context.Context, table string, ids []string) ([]Node
 				*noder = node
 			}
 		}
+	case probeagent.Table:
+		query := c.ProbeAgent.Query().
+			Where(probeagent.IDIn(ids...))
+		query, err := query.CollectFields(ctx, probeagentImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case probelocation.Table:
+		query := c.ProbeLocation.Query().
+			Where(probelocation.IDIn(ids...))
+		query, err := query.CollectFields(ctx, probelocationImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case savedview.Table:
+		query := c.SavedView.Query().
+			Where(savedview.IDIn(ids...))
+		query, err := query.CollectFields(ctx, savedviewImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case securitycase.Table:
 		query := c.SecurityCase.Query().
 			Where(securitycase.IDIn(ids...))
 		query, err := query.CollectFields(ctx, securitycaseImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case statuspage.Table:
+		query := c.StatusPage.Query().
+			Where(statuspage.IDIn(ids...))
+		query, err := query.CollectFields(ctx, statuspageImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -35,7 +35,11 @@ import (
 	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/playbook"
 	"github.com/opsward/opsward/ent/playbookrun"
+	"github.com/opsward/opsward/ent/probeagent"
+	"github.com/opsward/opsward/ent/probelocation"
+	"github.com/opsward/opsward/ent/savedview"
 	"github.com/opsward/opsward/ent/securitycase"
+	"github.com/opsward/opsward/ent/statuspage"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -6488,6 +6492,912 @@ func (_m *PlaybookRun) ToEdge(order *PlaybookRunOrder) *PlaybookRunEdge {
 	}
 }
 
+// ProbeAgentEdge is the edge representation of ProbeAgent.
+type ProbeAgentEdge struct {
+	Node   *ProbeAgent `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// ProbeAgentConnection is the connection containing edges to ProbeAgent.
+type ProbeAgentConnection struct {
+	Edges      []*ProbeAgentEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *ProbeAgentConnection) build(nodes []*ProbeAgent, pager *probeagentPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ProbeAgent
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ProbeAgent {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ProbeAgent {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ProbeAgentEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ProbeAgentEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ProbeAgentPaginateOption enables pagination customization.
+type ProbeAgentPaginateOption func(*probeagentPager) error
+
+// WithProbeAgentOrder configures pagination ordering.
+func WithProbeAgentOrder(order *ProbeAgentOrder) ProbeAgentPaginateOption {
+	if order == nil {
+		order = DefaultProbeAgentOrder
+	}
+	o := *order
+	return func(pager *probeagentPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultProbeAgentOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithProbeAgentFilter configures pagination filter.
+func WithProbeAgentFilter(filter func(*ProbeAgentQuery) (*ProbeAgentQuery, error)) ProbeAgentPaginateOption {
+	return func(pager *probeagentPager) error {
+		if filter == nil {
+			return errors.New("ProbeAgentQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type probeagentPager struct {
+	reverse bool
+	order   *ProbeAgentOrder
+	filter  func(*ProbeAgentQuery) (*ProbeAgentQuery, error)
+}
+
+func newProbeAgentPager(opts []ProbeAgentPaginateOption, reverse bool) (*probeagentPager, error) {
+	pager := &probeagentPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultProbeAgentOrder
+	}
+	return pager, nil
+}
+
+func (p *probeagentPager) applyFilter(query *ProbeAgentQuery) (*ProbeAgentQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *probeagentPager) toCursor(_m *ProbeAgent) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *probeagentPager) applyCursors(query *ProbeAgentQuery, after, before *Cursor) (*ProbeAgentQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultProbeAgentOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *probeagentPager) applyOrder(query *ProbeAgentQuery) *ProbeAgentQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultProbeAgentOrder.Field {
+		query = query.Order(DefaultProbeAgentOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *probeagentPager) orderExpr(query *ProbeAgentQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultProbeAgentOrder.Field {
+			b.Comma().Ident(DefaultProbeAgentOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ProbeAgent.
+func (_m *ProbeAgentQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ProbeAgentPaginateOption,
+) (*ProbeAgentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newProbeAgentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ProbeAgentConnection{Edges: []*ProbeAgentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ProbeAgentOrderFieldCreatedAt orders ProbeAgent by created_at.
+	ProbeAgentOrderFieldCreatedAt = &ProbeAgentOrderField{
+		Value: func(_m *ProbeAgent) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: probeagent.FieldCreatedAt,
+		toTerm: probeagent.ByCreatedAt,
+		toCursor: func(_m *ProbeAgent) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ProbeAgentOrderField) String() string {
+	var str string
+	switch f.column {
+	case ProbeAgentOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ProbeAgentOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ProbeAgentOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ProbeAgentOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ProbeAgentOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid ProbeAgentOrderField", str)
+	}
+	return nil
+}
+
+// ProbeAgentOrderField defines the ordering field of ProbeAgent.
+type ProbeAgentOrderField struct {
+	// Value extracts the ordering value from the given ProbeAgent.
+	Value    func(*ProbeAgent) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) probeagent.OrderOption
+	toCursor func(*ProbeAgent) Cursor
+}
+
+// ProbeAgentOrder defines the ordering of ProbeAgent.
+type ProbeAgentOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *ProbeAgentOrderField `json:"field"`
+}
+
+// DefaultProbeAgentOrder is the default ordering of ProbeAgent.
+var DefaultProbeAgentOrder = &ProbeAgentOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ProbeAgentOrderField{
+		Value: func(_m *ProbeAgent) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: probeagent.FieldID,
+		toTerm: probeagent.ByID,
+		toCursor: func(_m *ProbeAgent) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ProbeAgent into ProbeAgentEdge.
+func (_m *ProbeAgent) ToEdge(order *ProbeAgentOrder) *ProbeAgentEdge {
+	if order == nil {
+		order = DefaultProbeAgentOrder
+	}
+	return &ProbeAgentEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ProbeLocationEdge is the edge representation of ProbeLocation.
+type ProbeLocationEdge struct {
+	Node   *ProbeLocation `json:"node"`
+	Cursor Cursor         `json:"cursor"`
+}
+
+// ProbeLocationConnection is the connection containing edges to ProbeLocation.
+type ProbeLocationConnection struct {
+	Edges      []*ProbeLocationEdge `json:"edges"`
+	PageInfo   PageInfo             `json:"pageInfo"`
+	TotalCount int                  `json:"totalCount"`
+}
+
+func (c *ProbeLocationConnection) build(nodes []*ProbeLocation, pager *probelocationPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ProbeLocation
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ProbeLocation {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ProbeLocation {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ProbeLocationEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ProbeLocationEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ProbeLocationPaginateOption enables pagination customization.
+type ProbeLocationPaginateOption func(*probelocationPager) error
+
+// WithProbeLocationOrder configures pagination ordering.
+func WithProbeLocationOrder(order *ProbeLocationOrder) ProbeLocationPaginateOption {
+	if order == nil {
+		order = DefaultProbeLocationOrder
+	}
+	o := *order
+	return func(pager *probelocationPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultProbeLocationOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithProbeLocationFilter configures pagination filter.
+func WithProbeLocationFilter(filter func(*ProbeLocationQuery) (*ProbeLocationQuery, error)) ProbeLocationPaginateOption {
+	return func(pager *probelocationPager) error {
+		if filter == nil {
+			return errors.New("ProbeLocationQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type probelocationPager struct {
+	reverse bool
+	order   *ProbeLocationOrder
+	filter  func(*ProbeLocationQuery) (*ProbeLocationQuery, error)
+}
+
+func newProbeLocationPager(opts []ProbeLocationPaginateOption, reverse bool) (*probelocationPager, error) {
+	pager := &probelocationPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultProbeLocationOrder
+	}
+	return pager, nil
+}
+
+func (p *probelocationPager) applyFilter(query *ProbeLocationQuery) (*ProbeLocationQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *probelocationPager) toCursor(_m *ProbeLocation) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *probelocationPager) applyCursors(query *ProbeLocationQuery, after, before *Cursor) (*ProbeLocationQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultProbeLocationOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *probelocationPager) applyOrder(query *ProbeLocationQuery) *ProbeLocationQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultProbeLocationOrder.Field {
+		query = query.Order(DefaultProbeLocationOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *probelocationPager) orderExpr(query *ProbeLocationQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultProbeLocationOrder.Field {
+			b.Comma().Ident(DefaultProbeLocationOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ProbeLocation.
+func (_m *ProbeLocationQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ProbeLocationPaginateOption,
+) (*ProbeLocationConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newProbeLocationPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ProbeLocationConnection{Edges: []*ProbeLocationEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ProbeLocationOrderFieldCreatedAt orders ProbeLocation by created_at.
+	ProbeLocationOrderFieldCreatedAt = &ProbeLocationOrderField{
+		Value: func(_m *ProbeLocation) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: probelocation.FieldCreatedAt,
+		toTerm: probelocation.ByCreatedAt,
+		toCursor: func(_m *ProbeLocation) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ProbeLocationOrderFieldName orders ProbeLocation by name.
+	ProbeLocationOrderFieldName = &ProbeLocationOrderField{
+		Value: func(_m *ProbeLocation) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: probelocation.FieldName,
+		toTerm: probelocation.ByName,
+		toCursor: func(_m *ProbeLocation) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ProbeLocationOrderField) String() string {
+	var str string
+	switch f.column {
+	case ProbeLocationOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ProbeLocationOrderFieldName.column:
+		str = "NAME"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ProbeLocationOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ProbeLocationOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ProbeLocationOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ProbeLocationOrderFieldCreatedAt
+	case "NAME":
+		*f = *ProbeLocationOrderFieldName
+	default:
+		return fmt.Errorf("%s is not a valid ProbeLocationOrderField", str)
+	}
+	return nil
+}
+
+// ProbeLocationOrderField defines the ordering field of ProbeLocation.
+type ProbeLocationOrderField struct {
+	// Value extracts the ordering value from the given ProbeLocation.
+	Value    func(*ProbeLocation) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) probelocation.OrderOption
+	toCursor func(*ProbeLocation) Cursor
+}
+
+// ProbeLocationOrder defines the ordering of ProbeLocation.
+type ProbeLocationOrder struct {
+	Direction OrderDirection           `json:"direction"`
+	Field     *ProbeLocationOrderField `json:"field"`
+}
+
+// DefaultProbeLocationOrder is the default ordering of ProbeLocation.
+var DefaultProbeLocationOrder = &ProbeLocationOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ProbeLocationOrderField{
+		Value: func(_m *ProbeLocation) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: probelocation.FieldID,
+		toTerm: probelocation.ByID,
+		toCursor: func(_m *ProbeLocation) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ProbeLocation into ProbeLocationEdge.
+func (_m *ProbeLocation) ToEdge(order *ProbeLocationOrder) *ProbeLocationEdge {
+	if order == nil {
+		order = DefaultProbeLocationOrder
+	}
+	return &ProbeLocationEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// SavedViewEdge is the edge representation of SavedView.
+type SavedViewEdge struct {
+	Node   *SavedView `json:"node"`
+	Cursor Cursor     `json:"cursor"`
+}
+
+// SavedViewConnection is the connection containing edges to SavedView.
+type SavedViewConnection struct {
+	Edges      []*SavedViewEdge `json:"edges"`
+	PageInfo   PageInfo         `json:"pageInfo"`
+	TotalCount int              `json:"totalCount"`
+}
+
+func (c *SavedViewConnection) build(nodes []*SavedView, pager *savedviewPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *SavedView
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *SavedView {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *SavedView {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*SavedViewEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &SavedViewEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// SavedViewPaginateOption enables pagination customization.
+type SavedViewPaginateOption func(*savedviewPager) error
+
+// WithSavedViewOrder configures pagination ordering.
+func WithSavedViewOrder(order *SavedViewOrder) SavedViewPaginateOption {
+	if order == nil {
+		order = DefaultSavedViewOrder
+	}
+	o := *order
+	return func(pager *savedviewPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultSavedViewOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithSavedViewFilter configures pagination filter.
+func WithSavedViewFilter(filter func(*SavedViewQuery) (*SavedViewQuery, error)) SavedViewPaginateOption {
+	return func(pager *savedviewPager) error {
+		if filter == nil {
+			return errors.New("SavedViewQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type savedviewPager struct {
+	reverse bool
+	order   *SavedViewOrder
+	filter  func(*SavedViewQuery) (*SavedViewQuery, error)
+}
+
+func newSavedViewPager(opts []SavedViewPaginateOption, reverse bool) (*savedviewPager, error) {
+	pager := &savedviewPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultSavedViewOrder
+	}
+	return pager, nil
+}
+
+func (p *savedviewPager) applyFilter(query *SavedViewQuery) (*SavedViewQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *savedviewPager) toCursor(_m *SavedView) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *savedviewPager) applyCursors(query *SavedViewQuery, after, before *Cursor) (*SavedViewQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultSavedViewOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *savedviewPager) applyOrder(query *SavedViewQuery) *SavedViewQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultSavedViewOrder.Field {
+		query = query.Order(DefaultSavedViewOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *savedviewPager) orderExpr(query *SavedViewQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultSavedViewOrder.Field {
+			b.Comma().Ident(DefaultSavedViewOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to SavedView.
+func (_m *SavedViewQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...SavedViewPaginateOption,
+) (*SavedViewConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newSavedViewPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &SavedViewConnection{Edges: []*SavedViewEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// SavedViewOrderFieldCreatedAt orders SavedView by created_at.
+	SavedViewOrderFieldCreatedAt = &SavedViewOrderField{
+		Value: func(_m *SavedView) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: savedview.FieldCreatedAt,
+		toTerm: savedview.ByCreatedAt,
+		toCursor: func(_m *SavedView) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f SavedViewOrderField) String() string {
+	var str string
+	switch f.column {
+	case SavedViewOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f SavedViewOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *SavedViewOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("SavedViewOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *SavedViewOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid SavedViewOrderField", str)
+	}
+	return nil
+}
+
+// SavedViewOrderField defines the ordering field of SavedView.
+type SavedViewOrderField struct {
+	// Value extracts the ordering value from the given SavedView.
+	Value    func(*SavedView) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) savedview.OrderOption
+	toCursor func(*SavedView) Cursor
+}
+
+// SavedViewOrder defines the ordering of SavedView.
+type SavedViewOrder struct {
+	Direction OrderDirection       `json:"direction"`
+	Field     *SavedViewOrderField `json:"field"`
+}
+
+// DefaultSavedViewOrder is the default ordering of SavedView.
+var DefaultSavedViewOrder = &SavedViewOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &SavedViewOrderField{
+		Value: func(_m *SavedView) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: savedview.FieldID,
+		toTerm: savedview.ByID,
+		toCursor: func(_m *SavedView) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts SavedView into SavedViewEdge.
+func (_m *SavedView) ToEdge(order *SavedViewOrder) *SavedViewEdge {
+	if order == nil {
+		order = DefaultSavedViewOrder
+	}
+	return &SavedViewEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
 // SecurityCaseEdge is the edge representation of SecurityCase.
 type SecurityCaseEdge struct {
 	Node   *SecurityCase `json:"node"`
@@ -6833,6 +7743,302 @@ func (_m *SecurityCase) ToEdge(order *SecurityCaseOrder) *SecurityCaseEdge {
 		order = DefaultSecurityCaseOrder
 	}
 	return &SecurityCaseEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// StatusPageEdge is the edge representation of StatusPage.
+type StatusPageEdge struct {
+	Node   *StatusPage `json:"node"`
+	Cursor Cursor      `json:"cursor"`
+}
+
+// StatusPageConnection is the connection containing edges to StatusPage.
+type StatusPageConnection struct {
+	Edges      []*StatusPageEdge `json:"edges"`
+	PageInfo   PageInfo          `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+func (c *StatusPageConnection) build(nodes []*StatusPage, pager *statuspagePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *StatusPage
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *StatusPage {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *StatusPage {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*StatusPageEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &StatusPageEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// StatusPagePaginateOption enables pagination customization.
+type StatusPagePaginateOption func(*statuspagePager) error
+
+// WithStatusPageOrder configures pagination ordering.
+func WithStatusPageOrder(order *StatusPageOrder) StatusPagePaginateOption {
+	if order == nil {
+		order = DefaultStatusPageOrder
+	}
+	o := *order
+	return func(pager *statuspagePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultStatusPageOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithStatusPageFilter configures pagination filter.
+func WithStatusPageFilter(filter func(*StatusPageQuery) (*StatusPageQuery, error)) StatusPagePaginateOption {
+	return func(pager *statuspagePager) error {
+		if filter == nil {
+			return errors.New("StatusPageQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type statuspagePager struct {
+	reverse bool
+	order   *StatusPageOrder
+	filter  func(*StatusPageQuery) (*StatusPageQuery, error)
+}
+
+func newStatusPagePager(opts []StatusPagePaginateOption, reverse bool) (*statuspagePager, error) {
+	pager := &statuspagePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultStatusPageOrder
+	}
+	return pager, nil
+}
+
+func (p *statuspagePager) applyFilter(query *StatusPageQuery) (*StatusPageQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *statuspagePager) toCursor(_m *StatusPage) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *statuspagePager) applyCursors(query *StatusPageQuery, after, before *Cursor) (*StatusPageQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultStatusPageOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *statuspagePager) applyOrder(query *StatusPageQuery) *StatusPageQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultStatusPageOrder.Field {
+		query = query.Order(DefaultStatusPageOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *statuspagePager) orderExpr(query *StatusPageQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultStatusPageOrder.Field {
+			b.Comma().Ident(DefaultStatusPageOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to StatusPage.
+func (_m *StatusPageQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...StatusPagePaginateOption,
+) (*StatusPageConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newStatusPagePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &StatusPageConnection{Edges: []*StatusPageEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// StatusPageOrderFieldCreatedAt orders StatusPage by created_at.
+	StatusPageOrderFieldCreatedAt = &StatusPageOrderField{
+		Value: func(_m *StatusPage) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: statuspage.FieldCreatedAt,
+		toTerm: statuspage.ByCreatedAt,
+		toCursor: func(_m *StatusPage) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f StatusPageOrderField) String() string {
+	var str string
+	switch f.column {
+	case StatusPageOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f StatusPageOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *StatusPageOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("StatusPageOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *StatusPageOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid StatusPageOrderField", str)
+	}
+	return nil
+}
+
+// StatusPageOrderField defines the ordering field of StatusPage.
+type StatusPageOrderField struct {
+	// Value extracts the ordering value from the given StatusPage.
+	Value    func(*StatusPage) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) statuspage.OrderOption
+	toCursor func(*StatusPage) Cursor
+}
+
+// StatusPageOrder defines the ordering of StatusPage.
+type StatusPageOrder struct {
+	Direction OrderDirection        `json:"direction"`
+	Field     *StatusPageOrderField `json:"field"`
+}
+
+// DefaultStatusPageOrder is the default ordering of StatusPage.
+var DefaultStatusPageOrder = &StatusPageOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &StatusPageOrderField{
+		Value: func(_m *StatusPage) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: statuspage.FieldID,
+		toTerm: statuspage.ByID,
+		toCursor: func(_m *StatusPage) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts StatusPage into StatusPageEdge.
+func (_m *StatusPage) ToEdge(order *StatusPageOrder) *StatusPageEdge {
+	if order == nil {
+		order = DefaultStatusPageOrder
+	}
+	return &StatusPageEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

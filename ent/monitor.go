@@ -53,6 +53,10 @@ type Monitor struct {
 	EscalationPolicyID *string `json:"escalation_policy_id,omitempty"`
 	// ChannelIds holds the value of the "channel_ids" field.
 	ChannelIds []string `json:"channel_ids,omitempty"`
+	// Locations holds the value of the "locations" field.
+	Locations []string `json:"locations,omitempty"`
+	// MinFailedLocations holds the value of the "min_failed_locations" field.
+	MinFailedLocations int `json:"min_failed_locations,omitempty"`
 	// Status holds the value of the "status" field.
 	Status monitor.Status `json:"status,omitempty"`
 	// StatusSince holds the value of the "status_since" field.
@@ -112,13 +116,13 @@ func (*Monitor) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case monitor.FieldChannelIds, monitor.FieldMachine, monitor.FieldProbeState:
+		case monitor.FieldChannelIds, monitor.FieldLocations, monitor.FieldMachine, monitor.FieldProbeState:
 			values[i] = new([]byte)
 		case monitor.FieldFlapDetection, monitor.FieldPaused, monitor.FieldFlapping:
 			values[i] = new(sql.NullBool)
 		case monitor.FieldSLATarget:
 			values[i] = new(sql.NullFloat64)
-		case monitor.FieldIntervalSeconds, monitor.FieldTimeoutMs, monitor.FieldFailuresBeforeDown, monitor.FieldSuccessesBeforeRecovery, monitor.FieldLastLatencyUs, monitor.FieldVersion:
+		case monitor.FieldIntervalSeconds, monitor.FieldTimeoutMs, monitor.FieldFailuresBeforeDown, monitor.FieldSuccessesBeforeRecovery, monitor.FieldMinFailedLocations, monitor.FieldLastLatencyUs, monitor.FieldVersion:
 			values[i] = new(sql.NullInt64)
 		case monitor.FieldID, monitor.FieldTenantID, monitor.FieldAssetID, monitor.FieldName, monitor.FieldKind, monitor.FieldSettings, monitor.FieldDegradedMode, monitor.FieldEscalationPolicyID, monitor.FieldStatus, monitor.FieldLastReason, monitor.FieldLastMessage, monitor.FieldOpenIncidentID, monitor.FieldHeartbeatTokenHash:
 			values[i] = new(sql.NullString)
@@ -250,6 +254,20 @@ func (_m *Monitor) assignValues(columns []string, values []any) error {
 				if err := json.Unmarshal(*value, &_m.ChannelIds); err != nil {
 					return fmt.Errorf("unmarshal field channel_ids: %w", err)
 				}
+			}
+		case monitor.FieldLocations:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field locations", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Locations); err != nil {
+					return fmt.Errorf("unmarshal field locations: %w", err)
+				}
+			}
+		case monitor.FieldMinFailedLocations:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field min_failed_locations", values[i])
+			} else if value.Valid {
+				_m.MinFailedLocations = int(value.Int64)
 			}
 		case monitor.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -428,6 +446,12 @@ func (_m *Monitor) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("channel_ids=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ChannelIds))
+	builder.WriteString(", ")
+	builder.WriteString("locations=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Locations))
+	builder.WriteString(", ")
+	builder.WriteString("min_failed_locations=")
+	builder.WriteString(fmt.Sprintf("%v", _m.MinFailedLocations))
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))

@@ -198,6 +198,26 @@ func (_c *MonitorCreate) SetChannelIds(v []string) *MonitorCreate {
 	return _c
 }
 
+// SetLocations sets the "locations" field.
+func (_c *MonitorCreate) SetLocations(v []string) *MonitorCreate {
+	_c.mutation.SetLocations(v)
+	return _c
+}
+
+// SetMinFailedLocations sets the "min_failed_locations" field.
+func (_c *MonitorCreate) SetMinFailedLocations(v int) *MonitorCreate {
+	_c.mutation.SetMinFailedLocations(v)
+	return _c
+}
+
+// SetNillableMinFailedLocations sets the "min_failed_locations" field if the given value is not nil.
+func (_c *MonitorCreate) SetNillableMinFailedLocations(v *int) *MonitorCreate {
+	if v != nil {
+		_c.SetMinFailedLocations(*v)
+	}
+	return _c
+}
+
 // SetStatus sets the "status" field.
 func (_c *MonitorCreate) SetStatus(v monitor.Status) *MonitorCreate {
 	_c.mutation.SetStatus(v)
@@ -454,6 +474,10 @@ func (_c *MonitorCreate) defaults() error {
 		v := monitor.DefaultPaused
 		_c.mutation.SetPaused(v)
 	}
+	if _, ok := _c.mutation.MinFailedLocations(); !ok {
+		v := monitor.DefaultMinFailedLocations
+		_c.mutation.SetMinFailedLocations(v)
+	}
 	if _, ok := _c.mutation.Status(); !ok {
 		v := monitor.DefaultStatus
 		_c.mutation.SetStatus(v)
@@ -580,6 +604,14 @@ func (_c *MonitorCreate) check() error {
 	if v, ok := _c.mutation.EscalationPolicyID(); ok {
 		if err := monitor.EscalationPolicyIDValidator(v); err != nil {
 			return &ValidationError{Name: "escalation_policy_id", err: fmt.Errorf(`ent: validator failed for field "Monitor.escalation_policy_id": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.MinFailedLocations(); !ok {
+		return &ValidationError{Name: "min_failed_locations", err: errors.New(`ent: missing required field "Monitor.min_failed_locations"`)}
+	}
+	if v, ok := _c.mutation.MinFailedLocations(); ok {
+		if err := monitor.MinFailedLocationsValidator(v); err != nil {
+			return &ValidationError{Name: "min_failed_locations", err: fmt.Errorf(`ent: validator failed for field "Monitor.min_failed_locations": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.Status(); !ok {
@@ -727,6 +759,14 @@ func (_c *MonitorCreate) createSpec() (*Monitor, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ChannelIds(); ok {
 		_spec.SetField(monitor.FieldChannelIds, field.TypeJSON, value)
 		_node.ChannelIds = value
+	}
+	if value, ok := _c.mutation.Locations(); ok {
+		_spec.SetField(monitor.FieldLocations, field.TypeJSON, value)
+		_node.Locations = value
+	}
+	if value, ok := _c.mutation.MinFailedLocations(); ok {
+		_spec.SetField(monitor.FieldMinFailedLocations, field.TypeInt, value)
+		_node.MinFailedLocations = value
 	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(monitor.FieldStatus, field.TypeEnum, value)
@@ -1050,6 +1090,42 @@ func (u *MonitorUpsert) UpdateChannelIds() *MonitorUpsert {
 // ClearChannelIds clears the value of the "channel_ids" field.
 func (u *MonitorUpsert) ClearChannelIds() *MonitorUpsert {
 	u.SetNull(monitor.FieldChannelIds)
+	return u
+}
+
+// SetLocations sets the "locations" field.
+func (u *MonitorUpsert) SetLocations(v []string) *MonitorUpsert {
+	u.Set(monitor.FieldLocations, v)
+	return u
+}
+
+// UpdateLocations sets the "locations" field to the value that was provided on create.
+func (u *MonitorUpsert) UpdateLocations() *MonitorUpsert {
+	u.SetExcluded(monitor.FieldLocations)
+	return u
+}
+
+// ClearLocations clears the value of the "locations" field.
+func (u *MonitorUpsert) ClearLocations() *MonitorUpsert {
+	u.SetNull(monitor.FieldLocations)
+	return u
+}
+
+// SetMinFailedLocations sets the "min_failed_locations" field.
+func (u *MonitorUpsert) SetMinFailedLocations(v int) *MonitorUpsert {
+	u.Set(monitor.FieldMinFailedLocations, v)
+	return u
+}
+
+// UpdateMinFailedLocations sets the "min_failed_locations" field to the value that was provided on create.
+func (u *MonitorUpsert) UpdateMinFailedLocations() *MonitorUpsert {
+	u.SetExcluded(monitor.FieldMinFailedLocations)
+	return u
+}
+
+// AddMinFailedLocations adds v to the "min_failed_locations" field.
+func (u *MonitorUpsert) AddMinFailedLocations(v int) *MonitorUpsert {
+	u.Add(monitor.FieldMinFailedLocations, v)
 	return u
 }
 
@@ -1558,6 +1634,48 @@ func (u *MonitorUpsertOne) UpdateChannelIds() *MonitorUpsertOne {
 func (u *MonitorUpsertOne) ClearChannelIds() *MonitorUpsertOne {
 	return u.Update(func(s *MonitorUpsert) {
 		s.ClearChannelIds()
+	})
+}
+
+// SetLocations sets the "locations" field.
+func (u *MonitorUpsertOne) SetLocations(v []string) *MonitorUpsertOne {
+	return u.Update(func(s *MonitorUpsert) {
+		s.SetLocations(v)
+	})
+}
+
+// UpdateLocations sets the "locations" field to the value that was provided on create.
+func (u *MonitorUpsertOne) UpdateLocations() *MonitorUpsertOne {
+	return u.Update(func(s *MonitorUpsert) {
+		s.UpdateLocations()
+	})
+}
+
+// ClearLocations clears the value of the "locations" field.
+func (u *MonitorUpsertOne) ClearLocations() *MonitorUpsertOne {
+	return u.Update(func(s *MonitorUpsert) {
+		s.ClearLocations()
+	})
+}
+
+// SetMinFailedLocations sets the "min_failed_locations" field.
+func (u *MonitorUpsertOne) SetMinFailedLocations(v int) *MonitorUpsertOne {
+	return u.Update(func(s *MonitorUpsert) {
+		s.SetMinFailedLocations(v)
+	})
+}
+
+// AddMinFailedLocations adds v to the "min_failed_locations" field.
+func (u *MonitorUpsertOne) AddMinFailedLocations(v int) *MonitorUpsertOne {
+	return u.Update(func(s *MonitorUpsert) {
+		s.AddMinFailedLocations(v)
+	})
+}
+
+// UpdateMinFailedLocations sets the "min_failed_locations" field to the value that was provided on create.
+func (u *MonitorUpsertOne) UpdateMinFailedLocations() *MonitorUpsertOne {
+	return u.Update(func(s *MonitorUpsert) {
+		s.UpdateMinFailedLocations()
 	})
 }
 
@@ -2268,6 +2386,48 @@ func (u *MonitorUpsertBulk) UpdateChannelIds() *MonitorUpsertBulk {
 func (u *MonitorUpsertBulk) ClearChannelIds() *MonitorUpsertBulk {
 	return u.Update(func(s *MonitorUpsert) {
 		s.ClearChannelIds()
+	})
+}
+
+// SetLocations sets the "locations" field.
+func (u *MonitorUpsertBulk) SetLocations(v []string) *MonitorUpsertBulk {
+	return u.Update(func(s *MonitorUpsert) {
+		s.SetLocations(v)
+	})
+}
+
+// UpdateLocations sets the "locations" field to the value that was provided on create.
+func (u *MonitorUpsertBulk) UpdateLocations() *MonitorUpsertBulk {
+	return u.Update(func(s *MonitorUpsert) {
+		s.UpdateLocations()
+	})
+}
+
+// ClearLocations clears the value of the "locations" field.
+func (u *MonitorUpsertBulk) ClearLocations() *MonitorUpsertBulk {
+	return u.Update(func(s *MonitorUpsert) {
+		s.ClearLocations()
+	})
+}
+
+// SetMinFailedLocations sets the "min_failed_locations" field.
+func (u *MonitorUpsertBulk) SetMinFailedLocations(v int) *MonitorUpsertBulk {
+	return u.Update(func(s *MonitorUpsert) {
+		s.SetMinFailedLocations(v)
+	})
+}
+
+// AddMinFailedLocations adds v to the "min_failed_locations" field.
+func (u *MonitorUpsertBulk) AddMinFailedLocations(v int) *MonitorUpsertBulk {
+	return u.Update(func(s *MonitorUpsert) {
+		s.AddMinFailedLocations(v)
+	})
+}
+
+// UpdateMinFailedLocations sets the "min_failed_locations" field to the value that was provided on create.
+func (u *MonitorUpsertBulk) UpdateMinFailedLocations() *MonitorUpsertBulk {
+	return u.Update(func(s *MonitorUpsert) {
+		s.UpdateMinFailedLocations()
 	})
 }
 

@@ -254,6 +254,45 @@ func (_u *MonitorUpdate) ClearChannelIds() *MonitorUpdate {
 	return _u
 }
 
+// SetLocations sets the "locations" field.
+func (_u *MonitorUpdate) SetLocations(v []string) *MonitorUpdate {
+	_u.mutation.SetLocations(v)
+	return _u
+}
+
+// AppendLocations appends value to the "locations" field.
+func (_u *MonitorUpdate) AppendLocations(v []string) *MonitorUpdate {
+	_u.mutation.AppendLocations(v)
+	return _u
+}
+
+// ClearLocations clears the value of the "locations" field.
+func (_u *MonitorUpdate) ClearLocations() *MonitorUpdate {
+	_u.mutation.ClearLocations()
+	return _u
+}
+
+// SetMinFailedLocations sets the "min_failed_locations" field.
+func (_u *MonitorUpdate) SetMinFailedLocations(v int) *MonitorUpdate {
+	_u.mutation.ResetMinFailedLocations()
+	_u.mutation.SetMinFailedLocations(v)
+	return _u
+}
+
+// SetNillableMinFailedLocations sets the "min_failed_locations" field if the given value is not nil.
+func (_u *MonitorUpdate) SetNillableMinFailedLocations(v *int) *MonitorUpdate {
+	if v != nil {
+		_u.SetMinFailedLocations(*v)
+	}
+	return _u
+}
+
+// AddMinFailedLocations adds value to the "min_failed_locations" field.
+func (_u *MonitorUpdate) AddMinFailedLocations(v int) *MonitorUpdate {
+	_u.mutation.AddMinFailedLocations(v)
+	return _u
+}
+
 // SetStatus sets the "status" field.
 func (_u *MonitorUpdate) SetStatus(v monitor.Status) *MonitorUpdate {
 	_u.mutation.SetStatus(v)
@@ -560,6 +599,11 @@ func (_u *MonitorUpdate) check() error {
 			return &ValidationError{Name: "escalation_policy_id", err: fmt.Errorf(`ent: validator failed for field "Monitor.escalation_policy_id": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.MinFailedLocations(); ok {
+		if err := monitor.MinFailedLocationsValidator(v); err != nil {
+			return &ValidationError{Name: "min_failed_locations", err: fmt.Errorf(`ent: validator failed for field "Monitor.min_failed_locations": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := monitor.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Monitor.status": %w`, err)}
@@ -665,6 +709,23 @@ func (_u *MonitorUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ChannelIdsCleared() {
 		_spec.ClearField(monitor.FieldChannelIds, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Locations(); ok {
+		_spec.SetField(monitor.FieldLocations, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedLocations(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, monitor.FieldLocations, value)
+		})
+	}
+	if _u.mutation.LocationsCleared() {
+		_spec.ClearField(monitor.FieldLocations, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.MinFailedLocations(); ok {
+		_spec.SetField(monitor.FieldMinFailedLocations, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMinFailedLocations(); ok {
+		_spec.AddField(monitor.FieldMinFailedLocations, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(monitor.FieldStatus, field.TypeEnum, value)
@@ -974,6 +1035,45 @@ func (_u *MonitorUpdateOne) AppendChannelIds(v []string) *MonitorUpdateOne {
 // ClearChannelIds clears the value of the "channel_ids" field.
 func (_u *MonitorUpdateOne) ClearChannelIds() *MonitorUpdateOne {
 	_u.mutation.ClearChannelIds()
+	return _u
+}
+
+// SetLocations sets the "locations" field.
+func (_u *MonitorUpdateOne) SetLocations(v []string) *MonitorUpdateOne {
+	_u.mutation.SetLocations(v)
+	return _u
+}
+
+// AppendLocations appends value to the "locations" field.
+func (_u *MonitorUpdateOne) AppendLocations(v []string) *MonitorUpdateOne {
+	_u.mutation.AppendLocations(v)
+	return _u
+}
+
+// ClearLocations clears the value of the "locations" field.
+func (_u *MonitorUpdateOne) ClearLocations() *MonitorUpdateOne {
+	_u.mutation.ClearLocations()
+	return _u
+}
+
+// SetMinFailedLocations sets the "min_failed_locations" field.
+func (_u *MonitorUpdateOne) SetMinFailedLocations(v int) *MonitorUpdateOne {
+	_u.mutation.ResetMinFailedLocations()
+	_u.mutation.SetMinFailedLocations(v)
+	return _u
+}
+
+// SetNillableMinFailedLocations sets the "min_failed_locations" field if the given value is not nil.
+func (_u *MonitorUpdateOne) SetNillableMinFailedLocations(v *int) *MonitorUpdateOne {
+	if v != nil {
+		_u.SetMinFailedLocations(*v)
+	}
+	return _u
+}
+
+// AddMinFailedLocations adds value to the "min_failed_locations" field.
+func (_u *MonitorUpdateOne) AddMinFailedLocations(v int) *MonitorUpdateOne {
+	_u.mutation.AddMinFailedLocations(v)
 	return _u
 }
 
@@ -1296,6 +1396,11 @@ func (_u *MonitorUpdateOne) check() error {
 			return &ValidationError{Name: "escalation_policy_id", err: fmt.Errorf(`ent: validator failed for field "Monitor.escalation_policy_id": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.MinFailedLocations(); ok {
+		if err := monitor.MinFailedLocationsValidator(v); err != nil {
+			return &ValidationError{Name: "min_failed_locations", err: fmt.Errorf(`ent: validator failed for field "Monitor.min_failed_locations": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := monitor.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Monitor.status": %w`, err)}
@@ -1418,6 +1523,23 @@ func (_u *MonitorUpdateOne) sqlSave(ctx context.Context) (_node *Monitor, err er
 	}
 	if _u.mutation.ChannelIdsCleared() {
 		_spec.ClearField(monitor.FieldChannelIds, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Locations(); ok {
+		_spec.SetField(monitor.FieldLocations, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedLocations(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, monitor.FieldLocations, value)
+		})
+	}
+	if _u.mutation.LocationsCleared() {
+		_spec.ClearField(monitor.FieldLocations, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.MinFailedLocations(); ok {
+		_spec.SetField(monitor.FieldMinFailedLocations, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMinFailedLocations(); ok {
+		_spec.AddField(monitor.FieldMinFailedLocations, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(monitor.FieldStatus, field.TypeEnum, value)

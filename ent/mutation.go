@@ -35,10 +35,15 @@ import (
 	"github.com/opsward/opsward/ent/playbook"
 	"github.com/opsward/opsward/ent/playbookrun"
 	"github.com/opsward/opsward/ent/predicate"
+	"github.com/opsward/opsward/ent/probeagent"
+	"github.com/opsward/opsward/ent/probecheck"
+	"github.com/opsward/opsward/ent/probelocation"
 	"github.com/opsward/opsward/ent/refreshtoken"
 	"github.com/opsward/opsward/ent/ruleoverride"
+	"github.com/opsward/opsward/ent/savedview"
 	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/session"
+	"github.com/opsward/opsward/ent/statuspage"
 	"github.com/opsward/opsward/ent/subscription"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
@@ -75,10 +80,15 @@ const (
 	TypeNotificationChannel = "NotificationChannel"
 	TypePlaybook            = "Playbook"
 	TypePlaybookRun         = "PlaybookRun"
+	TypeProbeAgent          = "ProbeAgent"
+	TypeProbeCheck          = "ProbeCheck"
+	TypeProbeLocation       = "ProbeLocation"
 	TypeRefreshToken        = "RefreshToken"
 	TypeRuleOverride        = "RuleOverride"
+	TypeSavedView           = "SavedView"
 	TypeSecurityCase        = "SecurityCase"
 	TypeSession             = "Session"
+	TypeStatusPage          = "StatusPage"
 	TypeSubscription        = "Subscription"
 	TypeTenant              = "Tenant"
 	TypeUser                = "User"
@@ -8685,6 +8695,7 @@ type EvidenceMutation struct {
 	typ           string
 	id            *string
 	tenant_id     *string
+	control_id    *string
 	name          *string
 	content_type  *string
 	size          *int64
@@ -8859,7 +8870,7 @@ func (m *EvidenceMutation) CaseID() (r string, exists bool) {
 // OldCaseID returns the old "case_id" field's value of the Evidence entity.
 // If the Evidence object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *EvidenceMutation) OldCaseID(ctx context.Context) (v string, err error) {
+func (m *EvidenceMutation) OldCaseID(ctx context.Context) (v *string, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldCaseID is only allowed on UpdateOne operations")
 	}
@@ -8873,9 +8884,71 @@ func (m *EvidenceMutation) OldCaseID(ctx context.Context) (v string, err error) 
 	return oldValue.CaseID, nil
 }
 
+// ClearCaseID clears the value of the "case_id" field.
+func (m *EvidenceMutation) ClearCaseID() {
+	m._case = nil
+	m.clearedFields[evidence.FieldCaseID] = struct{}{}
+}
+
+// CaseIDCleared returns if the "case_id" field was cleared in this mutation.
+func (m *EvidenceMutation) CaseIDCleared() bool {
+	_, ok := m.clearedFields[evidence.FieldCaseID]
+	return ok
+}
+
 // ResetCaseID resets all changes to the "case_id" field.
 func (m *EvidenceMutation) ResetCaseID() {
 	m._case = nil
+	delete(m.clearedFields, evidence.FieldCaseID)
+}
+
+// SetControlID sets the "control_id" field.
+func (m *EvidenceMutation) SetControlID(s string) {
+	m.control_id = &s
+}
+
+// ControlID returns the value of the "control_id" field in the mutation.
+func (m *EvidenceMutation) ControlID() (r string, exists bool) {
+	v := m.control_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldControlID returns the old "control_id" field's value of the Evidence entity.
+// If the Evidence object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvidenceMutation) OldControlID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldControlID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldControlID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldControlID: %w", err)
+	}
+	return oldValue.ControlID, nil
+}
+
+// ClearControlID clears the value of the "control_id" field.
+func (m *EvidenceMutation) ClearControlID() {
+	m.control_id = nil
+	m.clearedFields[evidence.FieldControlID] = struct{}{}
+}
+
+// ControlIDCleared returns if the "control_id" field was cleared in this mutation.
+func (m *EvidenceMutation) ControlIDCleared() bool {
+	_, ok := m.clearedFields[evidence.FieldControlID]
+	return ok
+}
+
+// ResetControlID resets all changes to the "control_id" field.
+func (m *EvidenceMutation) ResetControlID() {
+	m.control_id = nil
+	delete(m.clearedFields, evidence.FieldControlID)
 }
 
 // SetName sets the "name" field.
@@ -9207,7 +9280,7 @@ func (m *EvidenceMutation) ClearCase() {
 
 // CaseCleared reports if the "case" edge to the SecurityCase entity was cleared.
 func (m *EvidenceMutation) CaseCleared() bool {
-	return m.cleared_case
+	return m.CaseIDCleared() || m.cleared_case
 }
 
 // CaseIDs returns the "case" edge IDs in the mutation.
@@ -9260,12 +9333,15 @@ func (m *EvidenceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EvidenceMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.tenant_id != nil {
 		fields = append(fields, evidence.FieldTenantID)
 	}
 	if m._case != nil {
 		fields = append(fields, evidence.FieldCaseID)
+	}
+	if m.control_id != nil {
+		fields = append(fields, evidence.FieldControlID)
 	}
 	if m.name != nil {
 		fields = append(fields, evidence.FieldName)
@@ -9303,6 +9379,8 @@ func (m *EvidenceMutation) Field(name string) (ent.Value, bool) {
 		return m.TenantID()
 	case evidence.FieldCaseID:
 		return m.CaseID()
+	case evidence.FieldControlID:
+		return m.ControlID()
 	case evidence.FieldName:
 		return m.Name()
 	case evidence.FieldContentType:
@@ -9332,6 +9410,8 @@ func (m *EvidenceMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldTenantID(ctx)
 	case evidence.FieldCaseID:
 		return m.OldCaseID(ctx)
+	case evidence.FieldControlID:
+		return m.OldControlID(ctx)
 	case evidence.FieldName:
 		return m.OldName(ctx)
 	case evidence.FieldContentType:
@@ -9370,6 +9450,13 @@ func (m *EvidenceMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCaseID(v)
+		return nil
+	case evidence.FieldControlID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetControlID(v)
 		return nil
 	case evidence.FieldName:
 		v, ok := value.(string)
@@ -9472,6 +9559,12 @@ func (m *EvidenceMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *EvidenceMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(evidence.FieldCaseID) {
+		fields = append(fields, evidence.FieldCaseID)
+	}
+	if m.FieldCleared(evidence.FieldControlID) {
+		fields = append(fields, evidence.FieldControlID)
+	}
 	if m.FieldCleared(evidence.FieldCustody) {
 		fields = append(fields, evidence.FieldCustody)
 	}
@@ -9489,6 +9582,12 @@ func (m *EvidenceMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *EvidenceMutation) ClearField(name string) error {
 	switch name {
+	case evidence.FieldCaseID:
+		m.ClearCaseID()
+		return nil
+	case evidence.FieldControlID:
+		m.ClearControlID()
+		return nil
 	case evidence.FieldCustody:
 		m.ClearCustody()
 		return nil
@@ -9505,6 +9604,9 @@ func (m *EvidenceMutation) ResetField(name string) error {
 		return nil
 	case evidence.FieldCaseID:
 		m.ResetCaseID()
+		return nil
+	case evidence.FieldControlID:
+		m.ResetControlID()
 		return nil
 	case evidence.FieldName:
 		m.ResetName()
@@ -17682,6 +17784,10 @@ type MonitorMutation struct {
 	escalation_policy_id         *string
 	channel_ids                  *[]string
 	appendchannel_ids            []string
+	locations                    *[]string
+	appendlocations              []string
+	min_failed_locations         *int
+	addmin_failed_locations      *int
 	status                       *monitor.Status
 	status_since                 *time.Time
 	flapping                     *bool
@@ -18577,6 +18683,127 @@ func (m *MonitorMutation) ResetChannelIds() {
 	delete(m.clearedFields, monitor.FieldChannelIds)
 }
 
+// SetLocations sets the "locations" field.
+func (m *MonitorMutation) SetLocations(s []string) {
+	m.locations = &s
+	m.appendlocations = nil
+}
+
+// Locations returns the value of the "locations" field in the mutation.
+func (m *MonitorMutation) Locations() (r []string, exists bool) {
+	v := m.locations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLocations returns the old "locations" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldLocations(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLocations is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLocations requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLocations: %w", err)
+	}
+	return oldValue.Locations, nil
+}
+
+// AppendLocations adds s to the "locations" field.
+func (m *MonitorMutation) AppendLocations(s []string) {
+	m.appendlocations = append(m.appendlocations, s...)
+}
+
+// AppendedLocations returns the list of values that were appended to the "locations" field in this mutation.
+func (m *MonitorMutation) AppendedLocations() ([]string, bool) {
+	if len(m.appendlocations) == 0 {
+		return nil, false
+	}
+	return m.appendlocations, true
+}
+
+// ClearLocations clears the value of the "locations" field.
+func (m *MonitorMutation) ClearLocations() {
+	m.locations = nil
+	m.appendlocations = nil
+	m.clearedFields[monitor.FieldLocations] = struct{}{}
+}
+
+// LocationsCleared returns if the "locations" field was cleared in this mutation.
+func (m *MonitorMutation) LocationsCleared() bool {
+	_, ok := m.clearedFields[monitor.FieldLocations]
+	return ok
+}
+
+// ResetLocations resets all changes to the "locations" field.
+func (m *MonitorMutation) ResetLocations() {
+	m.locations = nil
+	m.appendlocations = nil
+	delete(m.clearedFields, monitor.FieldLocations)
+}
+
+// SetMinFailedLocations sets the "min_failed_locations" field.
+func (m *MonitorMutation) SetMinFailedLocations(i int) {
+	m.min_failed_locations = &i
+	m.addmin_failed_locations = nil
+}
+
+// MinFailedLocations returns the value of the "min_failed_locations" field in the mutation.
+func (m *MonitorMutation) MinFailedLocations() (r int, exists bool) {
+	v := m.min_failed_locations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMinFailedLocations returns the old "min_failed_locations" field's value of the Monitor entity.
+// If the Monitor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MonitorMutation) OldMinFailedLocations(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMinFailedLocations is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMinFailedLocations requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMinFailedLocations: %w", err)
+	}
+	return oldValue.MinFailedLocations, nil
+}
+
+// AddMinFailedLocations adds i to the "min_failed_locations" field.
+func (m *MonitorMutation) AddMinFailedLocations(i int) {
+	if m.addmin_failed_locations != nil {
+		*m.addmin_failed_locations += i
+	} else {
+		m.addmin_failed_locations = &i
+	}
+}
+
+// AddedMinFailedLocations returns the value that was added to the "min_failed_locations" field in this mutation.
+func (m *MonitorMutation) AddedMinFailedLocations() (r int, exists bool) {
+	v := m.addmin_failed_locations
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMinFailedLocations resets all changes to the "min_failed_locations" field.
+func (m *MonitorMutation) ResetMinFailedLocations() {
+	m.min_failed_locations = nil
+	m.addmin_failed_locations = nil
+}
+
 // SetStatus sets the "status" field.
 func (m *MonitorMutation) SetStatus(value monitor.Status) {
 	m.status = &value
@@ -19237,7 +19464,7 @@ func (m *MonitorMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MonitorMutation) Fields() []string {
-	fields := make([]string, 0, 30)
+	fields := make([]string, 0, 32)
 	if m.tenant_id != nil {
 		fields = append(fields, monitor.FieldTenantID)
 	}
@@ -19288,6 +19515,12 @@ func (m *MonitorMutation) Fields() []string {
 	}
 	if m.channel_ids != nil {
 		fields = append(fields, monitor.FieldChannelIds)
+	}
+	if m.locations != nil {
+		fields = append(fields, monitor.FieldLocations)
+	}
+	if m.min_failed_locations != nil {
+		fields = append(fields, monitor.FieldMinFailedLocations)
 	}
 	if m.status != nil {
 		fields = append(fields, monitor.FieldStatus)
@@ -19370,6 +19603,10 @@ func (m *MonitorMutation) Field(name string) (ent.Value, bool) {
 		return m.EscalationPolicyID()
 	case monitor.FieldChannelIds:
 		return m.ChannelIds()
+	case monitor.FieldLocations:
+		return m.Locations()
+	case monitor.FieldMinFailedLocations:
+		return m.MinFailedLocations()
 	case monitor.FieldStatus:
 		return m.Status()
 	case monitor.FieldStatusSince:
@@ -19439,6 +19676,10 @@ func (m *MonitorMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldEscalationPolicyID(ctx)
 	case monitor.FieldChannelIds:
 		return m.OldChannelIds(ctx)
+	case monitor.FieldLocations:
+		return m.OldLocations(ctx)
+	case monitor.FieldMinFailedLocations:
+		return m.OldMinFailedLocations(ctx)
 	case monitor.FieldStatus:
 		return m.OldStatus(ctx)
 	case monitor.FieldStatusSince:
@@ -19593,6 +19834,20 @@ func (m *MonitorMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetChannelIds(v)
 		return nil
+	case monitor.FieldLocations:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLocations(v)
+		return nil
+	case monitor.FieldMinFailedLocations:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMinFailedLocations(v)
+		return nil
 	case monitor.FieldStatus:
 		v, ok := value.(monitor.Status)
 		if !ok {
@@ -19707,6 +19962,9 @@ func (m *MonitorMutation) AddedFields() []string {
 	if m.addsla_target != nil {
 		fields = append(fields, monitor.FieldSLATarget)
 	}
+	if m.addmin_failed_locations != nil {
+		fields = append(fields, monitor.FieldMinFailedLocations)
+	}
 	if m.addlast_latency_us != nil {
 		fields = append(fields, monitor.FieldLastLatencyUs)
 	}
@@ -19731,6 +19989,8 @@ func (m *MonitorMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedSuccessesBeforeRecovery()
 	case monitor.FieldSLATarget:
 		return m.AddedSLATarget()
+	case monitor.FieldMinFailedLocations:
+		return m.AddedMinFailedLocations()
 	case monitor.FieldLastLatencyUs:
 		return m.AddedLastLatencyUs()
 	case monitor.FieldVersion:
@@ -19779,6 +20039,13 @@ func (m *MonitorMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddSLATarget(v)
 		return nil
+	case monitor.FieldMinFailedLocations:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMinFailedLocations(v)
+		return nil
 	case monitor.FieldLastLatencyUs:
 		v, ok := value.(int64)
 		if !ok {
@@ -19809,6 +20076,9 @@ func (m *MonitorMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(monitor.FieldChannelIds) {
 		fields = append(fields, monitor.FieldChannelIds)
+	}
+	if m.FieldCleared(monitor.FieldLocations) {
+		fields = append(fields, monitor.FieldLocations)
 	}
 	if m.FieldCleared(monitor.FieldStatusSince) {
 		fields = append(fields, monitor.FieldStatusSince)
@@ -19853,6 +20123,9 @@ func (m *MonitorMutation) ClearField(name string) error {
 		return nil
 	case monitor.FieldChannelIds:
 		m.ClearChannelIds()
+		return nil
+	case monitor.FieldLocations:
+		m.ClearLocations()
 		return nil
 	case monitor.FieldStatusSince:
 		m.ClearStatusSince()
@@ -19933,6 +20206,12 @@ func (m *MonitorMutation) ResetField(name string) error {
 		return nil
 	case monitor.FieldChannelIds:
 		m.ResetChannelIds()
+		return nil
+	case monitor.FieldLocations:
+		m.ResetLocations()
+		return nil
+	case monitor.FieldMinFailedLocations:
+		m.ResetMinFailedLocations()
 		return nil
 	case monitor.FieldStatus:
 		m.ResetStatus()
@@ -22405,6 +22684,2674 @@ func (m *PlaybookRunMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown PlaybookRun edge %s", name)
 }
 
+// ProbeAgentMutation represents an operation that mutates the ProbeAgent nodes in the graph.
+type ProbeAgentMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *string
+	tenant_id          *string
+	created_at         *time.Time
+	updated_at         *time.Time
+	location_id        *string
+	name               *string
+	enrol_token_hash   *string
+	enrol_expires_at   *time.Time
+	enrolled_at        *time.Time
+	credential_hash    *string
+	revoked_at         *time.Time
+	last_seen_at       *time.Time
+	version            *string
+	refused_results    *int64
+	addrefused_results *int64
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*ProbeAgent, error)
+	predicates         []predicate.ProbeAgent
+}
+
+var _ ent.Mutation = (*ProbeAgentMutation)(nil)
+
+// probeagentOption allows management of the mutation configuration using functional options.
+type probeagentOption func(*ProbeAgentMutation)
+
+// newProbeAgentMutation creates new mutation for the ProbeAgent entity.
+func newProbeAgentMutation(c config, op Op, opts ...probeagentOption) *ProbeAgentMutation {
+	m := &ProbeAgentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeProbeAgent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withProbeAgentID sets the ID field of the mutation.
+func withProbeAgentID(id string) probeagentOption {
+	return func(m *ProbeAgentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ProbeAgent
+		)
+		m.oldValue = func(ctx context.Context) (*ProbeAgent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ProbeAgent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withProbeAgent sets the old ProbeAgent of the mutation.
+func withProbeAgent(node *ProbeAgent) probeagentOption {
+	return func(m *ProbeAgentMutation) {
+		m.oldValue = func(context.Context) (*ProbeAgent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ProbeAgentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ProbeAgentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ProbeAgent entities.
+func (m *ProbeAgentMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ProbeAgentMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ProbeAgentMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ProbeAgent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *ProbeAgentMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *ProbeAgentMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the ProbeAgent entity.
+// If the ProbeAgent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeAgentMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *ProbeAgentMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ProbeAgentMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ProbeAgentMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ProbeAgent entity.
+// If the ProbeAgent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeAgentMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ProbeAgentMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ProbeAgentMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ProbeAgentMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ProbeAgent entity.
+// If the ProbeAgent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeAgentMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ProbeAgentMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetLocationID sets the "location_id" field.
+func (m *ProbeAgentMutation) SetLocationID(s string) {
+	m.location_id = &s
+}
+
+// LocationID returns the value of the "location_id" field in the mutation.
+func (m *ProbeAgentMutation) LocationID() (r string, exists bool) {
+	v := m.location_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLocationID returns the old "location_id" field's value of the ProbeAgent entity.
+// If the ProbeAgent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeAgentMutation) OldLocationID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLocationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLocationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLocationID: %w", err)
+	}
+	return oldValue.LocationID, nil
+}
+
+// ResetLocationID resets all changes to the "location_id" field.
+func (m *ProbeAgentMutation) ResetLocationID() {
+	m.location_id = nil
+}
+
+// SetName sets the "name" field.
+func (m *ProbeAgentMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ProbeAgentMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ProbeAgent entity.
+// If the ProbeAgent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeAgentMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ProbeAgentMutation) ResetName() {
+	m.name = nil
+}
+
+// SetEnrolTokenHash sets the "enrol_token_hash" field.
+func (m *ProbeAgentMutation) SetEnrolTokenHash(s string) {
+	m.enrol_token_hash = &s
+}
+
+// EnrolTokenHash returns the value of the "enrol_token_hash" field in the mutation.
+func (m *ProbeAgentMutation) EnrolTokenHash() (r string, exists bool) {
+	v := m.enrol_token_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEnrolTokenHash returns the old "enrol_token_hash" field's value of the ProbeAgent entity.
+// If the ProbeAgent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeAgentMutation) OldEnrolTokenHash(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEnrolTokenHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEnrolTokenHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEnrolTokenHash: %w", err)
+	}
+	return oldValue.EnrolTokenHash, nil
+}
+
+// ClearEnrolTokenHash clears the value of the "enrol_token_hash" field.
+func (m *ProbeAgentMutation) ClearEnrolTokenHash() {
+	m.enrol_token_hash = nil
+	m.clearedFields[probeagent.FieldEnrolTokenHash] = struct{}{}
+}
+
+// EnrolTokenHashCleared returns if the "enrol_token_hash" field was cleared in this mutation.
+func (m *ProbeAgentMutation) EnrolTokenHashCleared() bool {
+	_, ok := m.clearedFields[probeagent.FieldEnrolTokenHash]
+	return ok
+}
+
+// ResetEnrolTokenHash resets all changes to the "enrol_token_hash" field.
+func (m *ProbeAgentMutation) ResetEnrolTokenHash() {
+	m.enrol_token_hash = nil
+	delete(m.clearedFields, probeagent.FieldEnrolTokenHash)
+}
+
+// SetEnrolExpiresAt sets the "enrol_expires_at" field.
+func (m *ProbeAgentMutation) SetEnrolExpiresAt(t time.Time) {
+	m.enrol_expires_at = &t
+}
+
+// EnrolExpiresAt returns the value of the "enrol_expires_at" field in the mutation.
+func (m *ProbeAgentMutation) EnrolExpiresAt() (r time.Time, exists bool) {
+	v := m.enrol_expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEnrolExpiresAt returns the old "enrol_expires_at" field's value of the ProbeAgent entity.
+// If the ProbeAgent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeAgentMutation) OldEnrolExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEnrolExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEnrolExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEnrolExpiresAt: %w", err)
+	}
+	return oldValue.EnrolExpiresAt, nil
+}
+
+// ClearEnrolExpiresAt clears the value of the "enrol_expires_at" field.
+func (m *ProbeAgentMutation) ClearEnrolExpiresAt() {
+	m.enrol_expires_at = nil
+	m.clearedFields[probeagent.FieldEnrolExpiresAt] = struct{}{}
+}
+
+// EnrolExpiresAtCleared returns if the "enrol_expires_at" field was cleared in this mutation.
+func (m *ProbeAgentMutation) EnrolExpiresAtCleared() bool {
+	_, ok := m.clearedFields[probeagent.FieldEnrolExpiresAt]
+	return ok
+}
+
+// ResetEnrolExpiresAt resets all changes to the "enrol_expires_at" field.
+func (m *ProbeAgentMutation) ResetEnrolExpiresAt() {
+	m.enrol_expires_at = nil
+	delete(m.clearedFields, probeagent.FieldEnrolExpiresAt)
+}
+
+// SetEnrolledAt sets the "enrolled_at" field.
+func (m *ProbeAgentMutation) SetEnrolledAt(t time.Time) {
+	m.enrolled_at = &t
+}
+
+// EnrolledAt returns the value of the "enrolled_at" field in the mutation.
+func (m *ProbeAgentMutation) EnrolledAt() (r time.Time, exists bool) {
+	v := m.enrolled_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEnrolledAt returns the old "enrolled_at" field's value of the ProbeAgent entity.
+// If the ProbeAgent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeAgentMutation) OldEnrolledAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEnrolledAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEnrolledAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEnrolledAt: %w", err)
+	}
+	return oldValue.EnrolledAt, nil
+}
+
+// ClearEnrolledAt clears the value of the "enrolled_at" field.
+func (m *ProbeAgentMutation) ClearEnrolledAt() {
+	m.enrolled_at = nil
+	m.clearedFields[probeagent.FieldEnrolledAt] = struct{}{}
+}
+
+// EnrolledAtCleared returns if the "enrolled_at" field was cleared in this mutation.
+func (m *ProbeAgentMutation) EnrolledAtCleared() bool {
+	_, ok := m.clearedFields[probeagent.FieldEnrolledAt]
+	return ok
+}
+
+// ResetEnrolledAt resets all changes to the "enrolled_at" field.
+func (m *ProbeAgentMutation) ResetEnrolledAt() {
+	m.enrolled_at = nil
+	delete(m.clearedFields, probeagent.FieldEnrolledAt)
+}
+
+// SetCredentialHash sets the "credential_hash" field.
+func (m *ProbeAgentMutation) SetCredentialHash(s string) {
+	m.credential_hash = &s
+}
+
+// CredentialHash returns the value of the "credential_hash" field in the mutation.
+func (m *ProbeAgentMutation) CredentialHash() (r string, exists bool) {
+	v := m.credential_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCredentialHash returns the old "credential_hash" field's value of the ProbeAgent entity.
+// If the ProbeAgent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeAgentMutation) OldCredentialHash(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCredentialHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCredentialHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCredentialHash: %w", err)
+	}
+	return oldValue.CredentialHash, nil
+}
+
+// ClearCredentialHash clears the value of the "credential_hash" field.
+func (m *ProbeAgentMutation) ClearCredentialHash() {
+	m.credential_hash = nil
+	m.clearedFields[probeagent.FieldCredentialHash] = struct{}{}
+}
+
+// CredentialHashCleared returns if the "credential_hash" field was cleared in this mutation.
+func (m *ProbeAgentMutation) CredentialHashCleared() bool {
+	_, ok := m.clearedFields[probeagent.FieldCredentialHash]
+	return ok
+}
+
+// ResetCredentialHash resets all changes to the "credential_hash" field.
+func (m *ProbeAgentMutation) ResetCredentialHash() {
+	m.credential_hash = nil
+	delete(m.clearedFields, probeagent.FieldCredentialHash)
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *ProbeAgentMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *ProbeAgentMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the ProbeAgent entity.
+// If the ProbeAgent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeAgentMutation) OldRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ClearRevokedAt clears the value of the "revoked_at" field.
+func (m *ProbeAgentMutation) ClearRevokedAt() {
+	m.revoked_at = nil
+	m.clearedFields[probeagent.FieldRevokedAt] = struct{}{}
+}
+
+// RevokedAtCleared returns if the "revoked_at" field was cleared in this mutation.
+func (m *ProbeAgentMutation) RevokedAtCleared() bool {
+	_, ok := m.clearedFields[probeagent.FieldRevokedAt]
+	return ok
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *ProbeAgentMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+	delete(m.clearedFields, probeagent.FieldRevokedAt)
+}
+
+// SetLastSeenAt sets the "last_seen_at" field.
+func (m *ProbeAgentMutation) SetLastSeenAt(t time.Time) {
+	m.last_seen_at = &t
+}
+
+// LastSeenAt returns the value of the "last_seen_at" field in the mutation.
+func (m *ProbeAgentMutation) LastSeenAt() (r time.Time, exists bool) {
+	v := m.last_seen_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastSeenAt returns the old "last_seen_at" field's value of the ProbeAgent entity.
+// If the ProbeAgent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeAgentMutation) OldLastSeenAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastSeenAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastSeenAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastSeenAt: %w", err)
+	}
+	return oldValue.LastSeenAt, nil
+}
+
+// ClearLastSeenAt clears the value of the "last_seen_at" field.
+func (m *ProbeAgentMutation) ClearLastSeenAt() {
+	m.last_seen_at = nil
+	m.clearedFields[probeagent.FieldLastSeenAt] = struct{}{}
+}
+
+// LastSeenAtCleared returns if the "last_seen_at" field was cleared in this mutation.
+func (m *ProbeAgentMutation) LastSeenAtCleared() bool {
+	_, ok := m.clearedFields[probeagent.FieldLastSeenAt]
+	return ok
+}
+
+// ResetLastSeenAt resets all changes to the "last_seen_at" field.
+func (m *ProbeAgentMutation) ResetLastSeenAt() {
+	m.last_seen_at = nil
+	delete(m.clearedFields, probeagent.FieldLastSeenAt)
+}
+
+// SetVersion sets the "version" field.
+func (m *ProbeAgentMutation) SetVersion(s string) {
+	m.version = &s
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *ProbeAgentMutation) Version() (r string, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the ProbeAgent entity.
+// If the ProbeAgent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeAgentMutation) OldVersion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *ProbeAgentMutation) ResetVersion() {
+	m.version = nil
+}
+
+// SetRefusedResults sets the "refused_results" field.
+func (m *ProbeAgentMutation) SetRefusedResults(i int64) {
+	m.refused_results = &i
+	m.addrefused_results = nil
+}
+
+// RefusedResults returns the value of the "refused_results" field in the mutation.
+func (m *ProbeAgentMutation) RefusedResults() (r int64, exists bool) {
+	v := m.refused_results
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRefusedResults returns the old "refused_results" field's value of the ProbeAgent entity.
+// If the ProbeAgent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeAgentMutation) OldRefusedResults(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRefusedResults is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRefusedResults requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRefusedResults: %w", err)
+	}
+	return oldValue.RefusedResults, nil
+}
+
+// AddRefusedResults adds i to the "refused_results" field.
+func (m *ProbeAgentMutation) AddRefusedResults(i int64) {
+	if m.addrefused_results != nil {
+		*m.addrefused_results += i
+	} else {
+		m.addrefused_results = &i
+	}
+}
+
+// AddedRefusedResults returns the value that was added to the "refused_results" field in this mutation.
+func (m *ProbeAgentMutation) AddedRefusedResults() (r int64, exists bool) {
+	v := m.addrefused_results
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRefusedResults resets all changes to the "refused_results" field.
+func (m *ProbeAgentMutation) ResetRefusedResults() {
+	m.refused_results = nil
+	m.addrefused_results = nil
+}
+
+// Where appends a list predicates to the ProbeAgentMutation builder.
+func (m *ProbeAgentMutation) Where(ps ...predicate.ProbeAgent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ProbeAgentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ProbeAgentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ProbeAgent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ProbeAgentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ProbeAgentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ProbeAgent).
+func (m *ProbeAgentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ProbeAgentMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.tenant_id != nil {
+		fields = append(fields, probeagent.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, probeagent.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, probeagent.FieldUpdatedAt)
+	}
+	if m.location_id != nil {
+		fields = append(fields, probeagent.FieldLocationID)
+	}
+	if m.name != nil {
+		fields = append(fields, probeagent.FieldName)
+	}
+	if m.enrol_token_hash != nil {
+		fields = append(fields, probeagent.FieldEnrolTokenHash)
+	}
+	if m.enrol_expires_at != nil {
+		fields = append(fields, probeagent.FieldEnrolExpiresAt)
+	}
+	if m.enrolled_at != nil {
+		fields = append(fields, probeagent.FieldEnrolledAt)
+	}
+	if m.credential_hash != nil {
+		fields = append(fields, probeagent.FieldCredentialHash)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, probeagent.FieldRevokedAt)
+	}
+	if m.last_seen_at != nil {
+		fields = append(fields, probeagent.FieldLastSeenAt)
+	}
+	if m.version != nil {
+		fields = append(fields, probeagent.FieldVersion)
+	}
+	if m.refused_results != nil {
+		fields = append(fields, probeagent.FieldRefusedResults)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ProbeAgentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case probeagent.FieldTenantID:
+		return m.TenantID()
+	case probeagent.FieldCreatedAt:
+		return m.CreatedAt()
+	case probeagent.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case probeagent.FieldLocationID:
+		return m.LocationID()
+	case probeagent.FieldName:
+		return m.Name()
+	case probeagent.FieldEnrolTokenHash:
+		return m.EnrolTokenHash()
+	case probeagent.FieldEnrolExpiresAt:
+		return m.EnrolExpiresAt()
+	case probeagent.FieldEnrolledAt:
+		return m.EnrolledAt()
+	case probeagent.FieldCredentialHash:
+		return m.CredentialHash()
+	case probeagent.FieldRevokedAt:
+		return m.RevokedAt()
+	case probeagent.FieldLastSeenAt:
+		return m.LastSeenAt()
+	case probeagent.FieldVersion:
+		return m.Version()
+	case probeagent.FieldRefusedResults:
+		return m.RefusedResults()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ProbeAgentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case probeagent.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case probeagent.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case probeagent.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case probeagent.FieldLocationID:
+		return m.OldLocationID(ctx)
+	case probeagent.FieldName:
+		return m.OldName(ctx)
+	case probeagent.FieldEnrolTokenHash:
+		return m.OldEnrolTokenHash(ctx)
+	case probeagent.FieldEnrolExpiresAt:
+		return m.OldEnrolExpiresAt(ctx)
+	case probeagent.FieldEnrolledAt:
+		return m.OldEnrolledAt(ctx)
+	case probeagent.FieldCredentialHash:
+		return m.OldCredentialHash(ctx)
+	case probeagent.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	case probeagent.FieldLastSeenAt:
+		return m.OldLastSeenAt(ctx)
+	case probeagent.FieldVersion:
+		return m.OldVersion(ctx)
+	case probeagent.FieldRefusedResults:
+		return m.OldRefusedResults(ctx)
+	}
+	return nil, fmt.Errorf("unknown ProbeAgent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProbeAgentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case probeagent.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case probeagent.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case probeagent.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case probeagent.FieldLocationID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLocationID(v)
+		return nil
+	case probeagent.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case probeagent.FieldEnrolTokenHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEnrolTokenHash(v)
+		return nil
+	case probeagent.FieldEnrolExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEnrolExpiresAt(v)
+		return nil
+	case probeagent.FieldEnrolledAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEnrolledAt(v)
+		return nil
+	case probeagent.FieldCredentialHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCredentialHash(v)
+		return nil
+	case probeagent.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	case probeagent.FieldLastSeenAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastSeenAt(v)
+		return nil
+	case probeagent.FieldVersion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case probeagent.FieldRefusedResults:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRefusedResults(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProbeAgent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ProbeAgentMutation) AddedFields() []string {
+	var fields []string
+	if m.addrefused_results != nil {
+		fields = append(fields, probeagent.FieldRefusedResults)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ProbeAgentMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case probeagent.FieldRefusedResults:
+		return m.AddedRefusedResults()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProbeAgentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case probeagent.FieldRefusedResults:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRefusedResults(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProbeAgent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ProbeAgentMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(probeagent.FieldEnrolTokenHash) {
+		fields = append(fields, probeagent.FieldEnrolTokenHash)
+	}
+	if m.FieldCleared(probeagent.FieldEnrolExpiresAt) {
+		fields = append(fields, probeagent.FieldEnrolExpiresAt)
+	}
+	if m.FieldCleared(probeagent.FieldEnrolledAt) {
+		fields = append(fields, probeagent.FieldEnrolledAt)
+	}
+	if m.FieldCleared(probeagent.FieldCredentialHash) {
+		fields = append(fields, probeagent.FieldCredentialHash)
+	}
+	if m.FieldCleared(probeagent.FieldRevokedAt) {
+		fields = append(fields, probeagent.FieldRevokedAt)
+	}
+	if m.FieldCleared(probeagent.FieldLastSeenAt) {
+		fields = append(fields, probeagent.FieldLastSeenAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ProbeAgentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ProbeAgentMutation) ClearField(name string) error {
+	switch name {
+	case probeagent.FieldEnrolTokenHash:
+		m.ClearEnrolTokenHash()
+		return nil
+	case probeagent.FieldEnrolExpiresAt:
+		m.ClearEnrolExpiresAt()
+		return nil
+	case probeagent.FieldEnrolledAt:
+		m.ClearEnrolledAt()
+		return nil
+	case probeagent.FieldCredentialHash:
+		m.ClearCredentialHash()
+		return nil
+	case probeagent.FieldRevokedAt:
+		m.ClearRevokedAt()
+		return nil
+	case probeagent.FieldLastSeenAt:
+		m.ClearLastSeenAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ProbeAgent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ProbeAgentMutation) ResetField(name string) error {
+	switch name {
+	case probeagent.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case probeagent.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case probeagent.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case probeagent.FieldLocationID:
+		m.ResetLocationID()
+		return nil
+	case probeagent.FieldName:
+		m.ResetName()
+		return nil
+	case probeagent.FieldEnrolTokenHash:
+		m.ResetEnrolTokenHash()
+		return nil
+	case probeagent.FieldEnrolExpiresAt:
+		m.ResetEnrolExpiresAt()
+		return nil
+	case probeagent.FieldEnrolledAt:
+		m.ResetEnrolledAt()
+		return nil
+	case probeagent.FieldCredentialHash:
+		m.ResetCredentialHash()
+		return nil
+	case probeagent.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	case probeagent.FieldLastSeenAt:
+		m.ResetLastSeenAt()
+		return nil
+	case probeagent.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case probeagent.FieldRefusedResults:
+		m.ResetRefusedResults()
+		return nil
+	}
+	return fmt.Errorf("unknown ProbeAgent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ProbeAgentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ProbeAgentMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ProbeAgentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ProbeAgentMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ProbeAgentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ProbeAgentMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ProbeAgentMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ProbeAgent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ProbeAgentMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ProbeAgent edge %s", name)
+}
+
+// ProbeCheckMutation represents an operation that mutates the ProbeCheck nodes in the graph.
+type ProbeCheckMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	tenant_id     *string
+	monitor_id    *string
+	location_id   *string
+	next_due_at   *time.Time
+	lease_id      *string
+	leased_by     *string
+	leased_at     *time.Time
+	status        *probecheck.Status
+	checked_at    *time.Time
+	latency_us    *int64
+	addlatency_us *int64
+	reason        *string
+	message       *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ProbeCheck, error)
+	predicates    []predicate.ProbeCheck
+}
+
+var _ ent.Mutation = (*ProbeCheckMutation)(nil)
+
+// probecheckOption allows management of the mutation configuration using functional options.
+type probecheckOption func(*ProbeCheckMutation)
+
+// newProbeCheckMutation creates new mutation for the ProbeCheck entity.
+func newProbeCheckMutation(c config, op Op, opts ...probecheckOption) *ProbeCheckMutation {
+	m := &ProbeCheckMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeProbeCheck,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withProbeCheckID sets the ID field of the mutation.
+func withProbeCheckID(id string) probecheckOption {
+	return func(m *ProbeCheckMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ProbeCheck
+		)
+		m.oldValue = func(ctx context.Context) (*ProbeCheck, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ProbeCheck.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withProbeCheck sets the old ProbeCheck of the mutation.
+func withProbeCheck(node *ProbeCheck) probecheckOption {
+	return func(m *ProbeCheckMutation) {
+		m.oldValue = func(context.Context) (*ProbeCheck, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ProbeCheckMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ProbeCheckMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ProbeCheck entities.
+func (m *ProbeCheckMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ProbeCheckMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ProbeCheckMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ProbeCheck.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *ProbeCheckMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *ProbeCheckMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the ProbeCheck entity.
+// If the ProbeCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeCheckMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *ProbeCheckMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetMonitorID sets the "monitor_id" field.
+func (m *ProbeCheckMutation) SetMonitorID(s string) {
+	m.monitor_id = &s
+}
+
+// MonitorID returns the value of the "monitor_id" field in the mutation.
+func (m *ProbeCheckMutation) MonitorID() (r string, exists bool) {
+	v := m.monitor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMonitorID returns the old "monitor_id" field's value of the ProbeCheck entity.
+// If the ProbeCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeCheckMutation) OldMonitorID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMonitorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMonitorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMonitorID: %w", err)
+	}
+	return oldValue.MonitorID, nil
+}
+
+// ResetMonitorID resets all changes to the "monitor_id" field.
+func (m *ProbeCheckMutation) ResetMonitorID() {
+	m.monitor_id = nil
+}
+
+// SetLocationID sets the "location_id" field.
+func (m *ProbeCheckMutation) SetLocationID(s string) {
+	m.location_id = &s
+}
+
+// LocationID returns the value of the "location_id" field in the mutation.
+func (m *ProbeCheckMutation) LocationID() (r string, exists bool) {
+	v := m.location_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLocationID returns the old "location_id" field's value of the ProbeCheck entity.
+// If the ProbeCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeCheckMutation) OldLocationID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLocationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLocationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLocationID: %w", err)
+	}
+	return oldValue.LocationID, nil
+}
+
+// ResetLocationID resets all changes to the "location_id" field.
+func (m *ProbeCheckMutation) ResetLocationID() {
+	m.location_id = nil
+}
+
+// SetNextDueAt sets the "next_due_at" field.
+func (m *ProbeCheckMutation) SetNextDueAt(t time.Time) {
+	m.next_due_at = &t
+}
+
+// NextDueAt returns the value of the "next_due_at" field in the mutation.
+func (m *ProbeCheckMutation) NextDueAt() (r time.Time, exists bool) {
+	v := m.next_due_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextDueAt returns the old "next_due_at" field's value of the ProbeCheck entity.
+// If the ProbeCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeCheckMutation) OldNextDueAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextDueAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextDueAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextDueAt: %w", err)
+	}
+	return oldValue.NextDueAt, nil
+}
+
+// ResetNextDueAt resets all changes to the "next_due_at" field.
+func (m *ProbeCheckMutation) ResetNextDueAt() {
+	m.next_due_at = nil
+}
+
+// SetLeaseID sets the "lease_id" field.
+func (m *ProbeCheckMutation) SetLeaseID(s string) {
+	m.lease_id = &s
+}
+
+// LeaseID returns the value of the "lease_id" field in the mutation.
+func (m *ProbeCheckMutation) LeaseID() (r string, exists bool) {
+	v := m.lease_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaseID returns the old "lease_id" field's value of the ProbeCheck entity.
+// If the ProbeCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeCheckMutation) OldLeaseID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaseID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaseID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaseID: %w", err)
+	}
+	return oldValue.LeaseID, nil
+}
+
+// ClearLeaseID clears the value of the "lease_id" field.
+func (m *ProbeCheckMutation) ClearLeaseID() {
+	m.lease_id = nil
+	m.clearedFields[probecheck.FieldLeaseID] = struct{}{}
+}
+
+// LeaseIDCleared returns if the "lease_id" field was cleared in this mutation.
+func (m *ProbeCheckMutation) LeaseIDCleared() bool {
+	_, ok := m.clearedFields[probecheck.FieldLeaseID]
+	return ok
+}
+
+// ResetLeaseID resets all changes to the "lease_id" field.
+func (m *ProbeCheckMutation) ResetLeaseID() {
+	m.lease_id = nil
+	delete(m.clearedFields, probecheck.FieldLeaseID)
+}
+
+// SetLeasedBy sets the "leased_by" field.
+func (m *ProbeCheckMutation) SetLeasedBy(s string) {
+	m.leased_by = &s
+}
+
+// LeasedBy returns the value of the "leased_by" field in the mutation.
+func (m *ProbeCheckMutation) LeasedBy() (r string, exists bool) {
+	v := m.leased_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeasedBy returns the old "leased_by" field's value of the ProbeCheck entity.
+// If the ProbeCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeCheckMutation) OldLeasedBy(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeasedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeasedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeasedBy: %w", err)
+	}
+	return oldValue.LeasedBy, nil
+}
+
+// ClearLeasedBy clears the value of the "leased_by" field.
+func (m *ProbeCheckMutation) ClearLeasedBy() {
+	m.leased_by = nil
+	m.clearedFields[probecheck.FieldLeasedBy] = struct{}{}
+}
+
+// LeasedByCleared returns if the "leased_by" field was cleared in this mutation.
+func (m *ProbeCheckMutation) LeasedByCleared() bool {
+	_, ok := m.clearedFields[probecheck.FieldLeasedBy]
+	return ok
+}
+
+// ResetLeasedBy resets all changes to the "leased_by" field.
+func (m *ProbeCheckMutation) ResetLeasedBy() {
+	m.leased_by = nil
+	delete(m.clearedFields, probecheck.FieldLeasedBy)
+}
+
+// SetLeasedAt sets the "leased_at" field.
+func (m *ProbeCheckMutation) SetLeasedAt(t time.Time) {
+	m.leased_at = &t
+}
+
+// LeasedAt returns the value of the "leased_at" field in the mutation.
+func (m *ProbeCheckMutation) LeasedAt() (r time.Time, exists bool) {
+	v := m.leased_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeasedAt returns the old "leased_at" field's value of the ProbeCheck entity.
+// If the ProbeCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeCheckMutation) OldLeasedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeasedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeasedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeasedAt: %w", err)
+	}
+	return oldValue.LeasedAt, nil
+}
+
+// ClearLeasedAt clears the value of the "leased_at" field.
+func (m *ProbeCheckMutation) ClearLeasedAt() {
+	m.leased_at = nil
+	m.clearedFields[probecheck.FieldLeasedAt] = struct{}{}
+}
+
+// LeasedAtCleared returns if the "leased_at" field was cleared in this mutation.
+func (m *ProbeCheckMutation) LeasedAtCleared() bool {
+	_, ok := m.clearedFields[probecheck.FieldLeasedAt]
+	return ok
+}
+
+// ResetLeasedAt resets all changes to the "leased_at" field.
+func (m *ProbeCheckMutation) ResetLeasedAt() {
+	m.leased_at = nil
+	delete(m.clearedFields, probecheck.FieldLeasedAt)
+}
+
+// SetStatus sets the "status" field.
+func (m *ProbeCheckMutation) SetStatus(pr probecheck.Status) {
+	m.status = &pr
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *ProbeCheckMutation) Status() (r probecheck.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the ProbeCheck entity.
+// If the ProbeCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeCheckMutation) OldStatus(ctx context.Context) (v probecheck.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *ProbeCheckMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetCheckedAt sets the "checked_at" field.
+func (m *ProbeCheckMutation) SetCheckedAt(t time.Time) {
+	m.checked_at = &t
+}
+
+// CheckedAt returns the value of the "checked_at" field in the mutation.
+func (m *ProbeCheckMutation) CheckedAt() (r time.Time, exists bool) {
+	v := m.checked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCheckedAt returns the old "checked_at" field's value of the ProbeCheck entity.
+// If the ProbeCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeCheckMutation) OldCheckedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCheckedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCheckedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCheckedAt: %w", err)
+	}
+	return oldValue.CheckedAt, nil
+}
+
+// ClearCheckedAt clears the value of the "checked_at" field.
+func (m *ProbeCheckMutation) ClearCheckedAt() {
+	m.checked_at = nil
+	m.clearedFields[probecheck.FieldCheckedAt] = struct{}{}
+}
+
+// CheckedAtCleared returns if the "checked_at" field was cleared in this mutation.
+func (m *ProbeCheckMutation) CheckedAtCleared() bool {
+	_, ok := m.clearedFields[probecheck.FieldCheckedAt]
+	return ok
+}
+
+// ResetCheckedAt resets all changes to the "checked_at" field.
+func (m *ProbeCheckMutation) ResetCheckedAt() {
+	m.checked_at = nil
+	delete(m.clearedFields, probecheck.FieldCheckedAt)
+}
+
+// SetLatencyUs sets the "latency_us" field.
+func (m *ProbeCheckMutation) SetLatencyUs(i int64) {
+	m.latency_us = &i
+	m.addlatency_us = nil
+}
+
+// LatencyUs returns the value of the "latency_us" field in the mutation.
+func (m *ProbeCheckMutation) LatencyUs() (r int64, exists bool) {
+	v := m.latency_us
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLatencyUs returns the old "latency_us" field's value of the ProbeCheck entity.
+// If the ProbeCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeCheckMutation) OldLatencyUs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLatencyUs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLatencyUs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLatencyUs: %w", err)
+	}
+	return oldValue.LatencyUs, nil
+}
+
+// AddLatencyUs adds i to the "latency_us" field.
+func (m *ProbeCheckMutation) AddLatencyUs(i int64) {
+	if m.addlatency_us != nil {
+		*m.addlatency_us += i
+	} else {
+		m.addlatency_us = &i
+	}
+}
+
+// AddedLatencyUs returns the value that was added to the "latency_us" field in this mutation.
+func (m *ProbeCheckMutation) AddedLatencyUs() (r int64, exists bool) {
+	v := m.addlatency_us
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLatencyUs resets all changes to the "latency_us" field.
+func (m *ProbeCheckMutation) ResetLatencyUs() {
+	m.latency_us = nil
+	m.addlatency_us = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *ProbeCheckMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *ProbeCheckMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the ProbeCheck entity.
+// If the ProbeCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeCheckMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *ProbeCheckMutation) ResetReason() {
+	m.reason = nil
+}
+
+// SetMessage sets the "message" field.
+func (m *ProbeCheckMutation) SetMessage(s string) {
+	m.message = &s
+}
+
+// Message returns the value of the "message" field in the mutation.
+func (m *ProbeCheckMutation) Message() (r string, exists bool) {
+	v := m.message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessage returns the old "message" field's value of the ProbeCheck entity.
+// If the ProbeCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeCheckMutation) OldMessage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessage: %w", err)
+	}
+	return oldValue.Message, nil
+}
+
+// ResetMessage resets all changes to the "message" field.
+func (m *ProbeCheckMutation) ResetMessage() {
+	m.message = nil
+}
+
+// Where appends a list predicates to the ProbeCheckMutation builder.
+func (m *ProbeCheckMutation) Where(ps ...predicate.ProbeCheck) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ProbeCheckMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ProbeCheckMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ProbeCheck, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ProbeCheckMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ProbeCheckMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ProbeCheck).
+func (m *ProbeCheckMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ProbeCheckMutation) Fields() []string {
+	fields := make([]string, 0, 12)
+	if m.tenant_id != nil {
+		fields = append(fields, probecheck.FieldTenantID)
+	}
+	if m.monitor_id != nil {
+		fields = append(fields, probecheck.FieldMonitorID)
+	}
+	if m.location_id != nil {
+		fields = append(fields, probecheck.FieldLocationID)
+	}
+	if m.next_due_at != nil {
+		fields = append(fields, probecheck.FieldNextDueAt)
+	}
+	if m.lease_id != nil {
+		fields = append(fields, probecheck.FieldLeaseID)
+	}
+	if m.leased_by != nil {
+		fields = append(fields, probecheck.FieldLeasedBy)
+	}
+	if m.leased_at != nil {
+		fields = append(fields, probecheck.FieldLeasedAt)
+	}
+	if m.status != nil {
+		fields = append(fields, probecheck.FieldStatus)
+	}
+	if m.checked_at != nil {
+		fields = append(fields, probecheck.FieldCheckedAt)
+	}
+	if m.latency_us != nil {
+		fields = append(fields, probecheck.FieldLatencyUs)
+	}
+	if m.reason != nil {
+		fields = append(fields, probecheck.FieldReason)
+	}
+	if m.message != nil {
+		fields = append(fields, probecheck.FieldMessage)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ProbeCheckMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case probecheck.FieldTenantID:
+		return m.TenantID()
+	case probecheck.FieldMonitorID:
+		return m.MonitorID()
+	case probecheck.FieldLocationID:
+		return m.LocationID()
+	case probecheck.FieldNextDueAt:
+		return m.NextDueAt()
+	case probecheck.FieldLeaseID:
+		return m.LeaseID()
+	case probecheck.FieldLeasedBy:
+		return m.LeasedBy()
+	case probecheck.FieldLeasedAt:
+		return m.LeasedAt()
+	case probecheck.FieldStatus:
+		return m.Status()
+	case probecheck.FieldCheckedAt:
+		return m.CheckedAt()
+	case probecheck.FieldLatencyUs:
+		return m.LatencyUs()
+	case probecheck.FieldReason:
+		return m.Reason()
+	case probecheck.FieldMessage:
+		return m.Message()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ProbeCheckMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case probecheck.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case probecheck.FieldMonitorID:
+		return m.OldMonitorID(ctx)
+	case probecheck.FieldLocationID:
+		return m.OldLocationID(ctx)
+	case probecheck.FieldNextDueAt:
+		return m.OldNextDueAt(ctx)
+	case probecheck.FieldLeaseID:
+		return m.OldLeaseID(ctx)
+	case probecheck.FieldLeasedBy:
+		return m.OldLeasedBy(ctx)
+	case probecheck.FieldLeasedAt:
+		return m.OldLeasedAt(ctx)
+	case probecheck.FieldStatus:
+		return m.OldStatus(ctx)
+	case probecheck.FieldCheckedAt:
+		return m.OldCheckedAt(ctx)
+	case probecheck.FieldLatencyUs:
+		return m.OldLatencyUs(ctx)
+	case probecheck.FieldReason:
+		return m.OldReason(ctx)
+	case probecheck.FieldMessage:
+		return m.OldMessage(ctx)
+	}
+	return nil, fmt.Errorf("unknown ProbeCheck field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProbeCheckMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case probecheck.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case probecheck.FieldMonitorID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMonitorID(v)
+		return nil
+	case probecheck.FieldLocationID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLocationID(v)
+		return nil
+	case probecheck.FieldNextDueAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextDueAt(v)
+		return nil
+	case probecheck.FieldLeaseID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaseID(v)
+		return nil
+	case probecheck.FieldLeasedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeasedBy(v)
+		return nil
+	case probecheck.FieldLeasedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeasedAt(v)
+		return nil
+	case probecheck.FieldStatus:
+		v, ok := value.(probecheck.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case probecheck.FieldCheckedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCheckedAt(v)
+		return nil
+	case probecheck.FieldLatencyUs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLatencyUs(v)
+		return nil
+	case probecheck.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case probecheck.FieldMessage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessage(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProbeCheck field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ProbeCheckMutation) AddedFields() []string {
+	var fields []string
+	if m.addlatency_us != nil {
+		fields = append(fields, probecheck.FieldLatencyUs)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ProbeCheckMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case probecheck.FieldLatencyUs:
+		return m.AddedLatencyUs()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProbeCheckMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case probecheck.FieldLatencyUs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLatencyUs(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProbeCheck numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ProbeCheckMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(probecheck.FieldLeaseID) {
+		fields = append(fields, probecheck.FieldLeaseID)
+	}
+	if m.FieldCleared(probecheck.FieldLeasedBy) {
+		fields = append(fields, probecheck.FieldLeasedBy)
+	}
+	if m.FieldCleared(probecheck.FieldLeasedAt) {
+		fields = append(fields, probecheck.FieldLeasedAt)
+	}
+	if m.FieldCleared(probecheck.FieldCheckedAt) {
+		fields = append(fields, probecheck.FieldCheckedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ProbeCheckMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ProbeCheckMutation) ClearField(name string) error {
+	switch name {
+	case probecheck.FieldLeaseID:
+		m.ClearLeaseID()
+		return nil
+	case probecheck.FieldLeasedBy:
+		m.ClearLeasedBy()
+		return nil
+	case probecheck.FieldLeasedAt:
+		m.ClearLeasedAt()
+		return nil
+	case probecheck.FieldCheckedAt:
+		m.ClearCheckedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ProbeCheck nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ProbeCheckMutation) ResetField(name string) error {
+	switch name {
+	case probecheck.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case probecheck.FieldMonitorID:
+		m.ResetMonitorID()
+		return nil
+	case probecheck.FieldLocationID:
+		m.ResetLocationID()
+		return nil
+	case probecheck.FieldNextDueAt:
+		m.ResetNextDueAt()
+		return nil
+	case probecheck.FieldLeaseID:
+		m.ResetLeaseID()
+		return nil
+	case probecheck.FieldLeasedBy:
+		m.ResetLeasedBy()
+		return nil
+	case probecheck.FieldLeasedAt:
+		m.ResetLeasedAt()
+		return nil
+	case probecheck.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case probecheck.FieldCheckedAt:
+		m.ResetCheckedAt()
+		return nil
+	case probecheck.FieldLatencyUs:
+		m.ResetLatencyUs()
+		return nil
+	case probecheck.FieldReason:
+		m.ResetReason()
+		return nil
+	case probecheck.FieldMessage:
+		m.ResetMessage()
+		return nil
+	}
+	return fmt.Errorf("unknown ProbeCheck field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ProbeCheckMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ProbeCheckMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ProbeCheckMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ProbeCheckMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ProbeCheckMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ProbeCheckMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ProbeCheckMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ProbeCheck unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ProbeCheckMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ProbeCheck edge %s", name)
+}
+
+// ProbeLocationMutation represents an operation that mutates the ProbeLocation nodes in the graph.
+type ProbeLocationMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	tenant_id     *string
+	created_at    *time.Time
+	updated_at    *time.Time
+	name          *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ProbeLocation, error)
+	predicates    []predicate.ProbeLocation
+}
+
+var _ ent.Mutation = (*ProbeLocationMutation)(nil)
+
+// probelocationOption allows management of the mutation configuration using functional options.
+type probelocationOption func(*ProbeLocationMutation)
+
+// newProbeLocationMutation creates new mutation for the ProbeLocation entity.
+func newProbeLocationMutation(c config, op Op, opts ...probelocationOption) *ProbeLocationMutation {
+	m := &ProbeLocationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeProbeLocation,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withProbeLocationID sets the ID field of the mutation.
+func withProbeLocationID(id string) probelocationOption {
+	return func(m *ProbeLocationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ProbeLocation
+		)
+		m.oldValue = func(ctx context.Context) (*ProbeLocation, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ProbeLocation.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withProbeLocation sets the old ProbeLocation of the mutation.
+func withProbeLocation(node *ProbeLocation) probelocationOption {
+	return func(m *ProbeLocationMutation) {
+		m.oldValue = func(context.Context) (*ProbeLocation, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ProbeLocationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ProbeLocationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ProbeLocation entities.
+func (m *ProbeLocationMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ProbeLocationMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ProbeLocationMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ProbeLocation.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *ProbeLocationMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *ProbeLocationMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the ProbeLocation entity.
+// If the ProbeLocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeLocationMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *ProbeLocationMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ProbeLocationMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ProbeLocationMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ProbeLocation entity.
+// If the ProbeLocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeLocationMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ProbeLocationMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ProbeLocationMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ProbeLocationMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ProbeLocation entity.
+// If the ProbeLocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeLocationMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ProbeLocationMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *ProbeLocationMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ProbeLocationMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ProbeLocation entity.
+// If the ProbeLocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeLocationMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ProbeLocationMutation) ResetName() {
+	m.name = nil
+}
+
+// Where appends a list predicates to the ProbeLocationMutation builder.
+func (m *ProbeLocationMutation) Where(ps ...predicate.ProbeLocation) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ProbeLocationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ProbeLocationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ProbeLocation, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ProbeLocationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ProbeLocationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ProbeLocation).
+func (m *ProbeLocationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ProbeLocationMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.tenant_id != nil {
+		fields = append(fields, probelocation.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, probelocation.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, probelocation.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, probelocation.FieldName)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ProbeLocationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case probelocation.FieldTenantID:
+		return m.TenantID()
+	case probelocation.FieldCreatedAt:
+		return m.CreatedAt()
+	case probelocation.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case probelocation.FieldName:
+		return m.Name()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ProbeLocationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case probelocation.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case probelocation.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case probelocation.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case probelocation.FieldName:
+		return m.OldName(ctx)
+	}
+	return nil, fmt.Errorf("unknown ProbeLocation field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProbeLocationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case probelocation.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case probelocation.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case probelocation.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case probelocation.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProbeLocation field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ProbeLocationMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ProbeLocationMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProbeLocationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ProbeLocation numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ProbeLocationMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ProbeLocationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ProbeLocationMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ProbeLocation nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ProbeLocationMutation) ResetField(name string) error {
+	switch name {
+	case probelocation.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case probelocation.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case probelocation.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case probelocation.FieldName:
+		m.ResetName()
+		return nil
+	}
+	return fmt.Errorf("unknown ProbeLocation field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ProbeLocationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ProbeLocationMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ProbeLocationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ProbeLocationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ProbeLocationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ProbeLocationMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ProbeLocationMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ProbeLocation unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ProbeLocationMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ProbeLocation edge %s", name)
+}
+
 // RefreshTokenMutation represents an operation that mutates the RefreshToken nodes in the graph.
 type RefreshTokenMutation struct {
 	config
@@ -23629,6 +26576,662 @@ func (m *RuleOverrideMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *RuleOverrideMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown RuleOverride edge %s", name)
+}
+
+// SavedViewMutation represents an operation that mutates the SavedView nodes in the graph.
+type SavedViewMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	tenant_id     *string
+	created_at    *time.Time
+	updated_at    *time.Time
+	user_id       *string
+	scope         *string
+	name          *string
+	filters       *map[string]string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*SavedView, error)
+	predicates    []predicate.SavedView
+}
+
+var _ ent.Mutation = (*SavedViewMutation)(nil)
+
+// savedviewOption allows management of the mutation configuration using functional options.
+type savedviewOption func(*SavedViewMutation)
+
+// newSavedViewMutation creates new mutation for the SavedView entity.
+func newSavedViewMutation(c config, op Op, opts ...savedviewOption) *SavedViewMutation {
+	m := &SavedViewMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSavedView,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSavedViewID sets the ID field of the mutation.
+func withSavedViewID(id string) savedviewOption {
+	return func(m *SavedViewMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SavedView
+		)
+		m.oldValue = func(ctx context.Context) (*SavedView, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SavedView.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSavedView sets the old SavedView of the mutation.
+func withSavedView(node *SavedView) savedviewOption {
+	return func(m *SavedViewMutation) {
+		m.oldValue = func(context.Context) (*SavedView, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SavedViewMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SavedViewMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of SavedView entities.
+func (m *SavedViewMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SavedViewMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SavedViewMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SavedView.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *SavedViewMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *SavedViewMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the SavedView entity.
+// If the SavedView object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SavedViewMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *SavedViewMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SavedViewMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SavedViewMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SavedView entity.
+// If the SavedView object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SavedViewMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SavedViewMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *SavedViewMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *SavedViewMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the SavedView entity.
+// If the SavedView object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SavedViewMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *SavedViewMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *SavedViewMutation) SetUserID(s string) {
+	m.user_id = &s
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *SavedViewMutation) UserID() (r string, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the SavedView entity.
+// If the SavedView object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SavedViewMutation) OldUserID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *SavedViewMutation) ResetUserID() {
+	m.user_id = nil
+}
+
+// SetScope sets the "scope" field.
+func (m *SavedViewMutation) SetScope(s string) {
+	m.scope = &s
+}
+
+// Scope returns the value of the "scope" field in the mutation.
+func (m *SavedViewMutation) Scope() (r string, exists bool) {
+	v := m.scope
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScope returns the old "scope" field's value of the SavedView entity.
+// If the SavedView object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SavedViewMutation) OldScope(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScope is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScope requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScope: %w", err)
+	}
+	return oldValue.Scope, nil
+}
+
+// ResetScope resets all changes to the "scope" field.
+func (m *SavedViewMutation) ResetScope() {
+	m.scope = nil
+}
+
+// SetName sets the "name" field.
+func (m *SavedViewMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *SavedViewMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the SavedView entity.
+// If the SavedView object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SavedViewMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *SavedViewMutation) ResetName() {
+	m.name = nil
+}
+
+// SetFilters sets the "filters" field.
+func (m *SavedViewMutation) SetFilters(value map[string]string) {
+	m.filters = &value
+}
+
+// Filters returns the value of the "filters" field in the mutation.
+func (m *SavedViewMutation) Filters() (r map[string]string, exists bool) {
+	v := m.filters
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFilters returns the old "filters" field's value of the SavedView entity.
+// If the SavedView object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SavedViewMutation) OldFilters(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFilters is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFilters requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFilters: %w", err)
+	}
+	return oldValue.Filters, nil
+}
+
+// ResetFilters resets all changes to the "filters" field.
+func (m *SavedViewMutation) ResetFilters() {
+	m.filters = nil
+}
+
+// Where appends a list predicates to the SavedViewMutation builder.
+func (m *SavedViewMutation) Where(ps ...predicate.SavedView) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SavedViewMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SavedViewMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SavedView, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SavedViewMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SavedViewMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SavedView).
+func (m *SavedViewMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SavedViewMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.tenant_id != nil {
+		fields = append(fields, savedview.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, savedview.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, savedview.FieldUpdatedAt)
+	}
+	if m.user_id != nil {
+		fields = append(fields, savedview.FieldUserID)
+	}
+	if m.scope != nil {
+		fields = append(fields, savedview.FieldScope)
+	}
+	if m.name != nil {
+		fields = append(fields, savedview.FieldName)
+	}
+	if m.filters != nil {
+		fields = append(fields, savedview.FieldFilters)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SavedViewMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case savedview.FieldTenantID:
+		return m.TenantID()
+	case savedview.FieldCreatedAt:
+		return m.CreatedAt()
+	case savedview.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case savedview.FieldUserID:
+		return m.UserID()
+	case savedview.FieldScope:
+		return m.Scope()
+	case savedview.FieldName:
+		return m.Name()
+	case savedview.FieldFilters:
+		return m.Filters()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SavedViewMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case savedview.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case savedview.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case savedview.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case savedview.FieldUserID:
+		return m.OldUserID(ctx)
+	case savedview.FieldScope:
+		return m.OldScope(ctx)
+	case savedview.FieldName:
+		return m.OldName(ctx)
+	case savedview.FieldFilters:
+		return m.OldFilters(ctx)
+	}
+	return nil, fmt.Errorf("unknown SavedView field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SavedViewMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case savedview.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case savedview.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case savedview.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case savedview.FieldUserID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case savedview.FieldScope:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScope(v)
+		return nil
+	case savedview.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case savedview.FieldFilters:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFilters(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SavedView field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SavedViewMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SavedViewMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SavedViewMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown SavedView numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SavedViewMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SavedViewMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SavedViewMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown SavedView nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SavedViewMutation) ResetField(name string) error {
+	switch name {
+	case savedview.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case savedview.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case savedview.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case savedview.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case savedview.FieldScope:
+		m.ResetScope()
+		return nil
+	case savedview.FieldName:
+		m.ResetName()
+		return nil
+	case savedview.FieldFilters:
+		m.ResetFilters()
+		return nil
+	}
+	return fmt.Errorf("unknown SavedView field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SavedViewMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SavedViewMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SavedViewMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SavedViewMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SavedViewMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SavedViewMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SavedViewMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown SavedView unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SavedViewMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown SavedView edge %s", name)
 }
 
 // SecurityCaseMutation represents an operation that mutates the SecurityCase nodes in the graph.
@@ -25752,6 +29355,647 @@ func (m *SessionMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *SessionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Session edge %s", name)
+}
+
+// StatusPageMutation represents an operation that mutates the StatusPage nodes in the graph.
+type StatusPageMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *string
+	tenant_id         *string
+	created_at        *time.Time
+	updated_at        *time.Time
+	slug              *string
+	title             *string
+	monitor_ids       *[]string
+	appendmonitor_ids []string
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*StatusPage, error)
+	predicates        []predicate.StatusPage
+}
+
+var _ ent.Mutation = (*StatusPageMutation)(nil)
+
+// statuspageOption allows management of the mutation configuration using functional options.
+type statuspageOption func(*StatusPageMutation)
+
+// newStatusPageMutation creates new mutation for the StatusPage entity.
+func newStatusPageMutation(c config, op Op, opts ...statuspageOption) *StatusPageMutation {
+	m := &StatusPageMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeStatusPage,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withStatusPageID sets the ID field of the mutation.
+func withStatusPageID(id string) statuspageOption {
+	return func(m *StatusPageMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *StatusPage
+		)
+		m.oldValue = func(ctx context.Context) (*StatusPage, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().StatusPage.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withStatusPage sets the old StatusPage of the mutation.
+func withStatusPage(node *StatusPage) statuspageOption {
+	return func(m *StatusPageMutation) {
+		m.oldValue = func(context.Context) (*StatusPage, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m StatusPageMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m StatusPageMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of StatusPage entities.
+func (m *StatusPageMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *StatusPageMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *StatusPageMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().StatusPage.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *StatusPageMutation) SetTenantID(s string) {
+	m.tenant_id = &s
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *StatusPageMutation) TenantID() (r string, exists bool) {
+	v := m.tenant_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the StatusPage entity.
+// If the StatusPage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatusPageMutation) OldTenantID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *StatusPageMutation) ResetTenantID() {
+	m.tenant_id = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *StatusPageMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *StatusPageMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the StatusPage entity.
+// If the StatusPage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatusPageMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *StatusPageMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *StatusPageMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *StatusPageMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the StatusPage entity.
+// If the StatusPage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatusPageMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *StatusPageMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSlug sets the "slug" field.
+func (m *StatusPageMutation) SetSlug(s string) {
+	m.slug = &s
+}
+
+// Slug returns the value of the "slug" field in the mutation.
+func (m *StatusPageMutation) Slug() (r string, exists bool) {
+	v := m.slug
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSlug returns the old "slug" field's value of the StatusPage entity.
+// If the StatusPage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatusPageMutation) OldSlug(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSlug is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSlug requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSlug: %w", err)
+	}
+	return oldValue.Slug, nil
+}
+
+// ResetSlug resets all changes to the "slug" field.
+func (m *StatusPageMutation) ResetSlug() {
+	m.slug = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *StatusPageMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *StatusPageMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the StatusPage entity.
+// If the StatusPage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatusPageMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *StatusPageMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetMonitorIds sets the "monitor_ids" field.
+func (m *StatusPageMutation) SetMonitorIds(s []string) {
+	m.monitor_ids = &s
+	m.appendmonitor_ids = nil
+}
+
+// MonitorIds returns the value of the "monitor_ids" field in the mutation.
+func (m *StatusPageMutation) MonitorIds() (r []string, exists bool) {
+	v := m.monitor_ids
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMonitorIds returns the old "monitor_ids" field's value of the StatusPage entity.
+// If the StatusPage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatusPageMutation) OldMonitorIds(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMonitorIds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMonitorIds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMonitorIds: %w", err)
+	}
+	return oldValue.MonitorIds, nil
+}
+
+// AppendMonitorIds adds s to the "monitor_ids" field.
+func (m *StatusPageMutation) AppendMonitorIds(s []string) {
+	m.appendmonitor_ids = append(m.appendmonitor_ids, s...)
+}
+
+// AppendedMonitorIds returns the list of values that were appended to the "monitor_ids" field in this mutation.
+func (m *StatusPageMutation) AppendedMonitorIds() ([]string, bool) {
+	if len(m.appendmonitor_ids) == 0 {
+		return nil, false
+	}
+	return m.appendmonitor_ids, true
+}
+
+// ClearMonitorIds clears the value of the "monitor_ids" field.
+func (m *StatusPageMutation) ClearMonitorIds() {
+	m.monitor_ids = nil
+	m.appendmonitor_ids = nil
+	m.clearedFields[statuspage.FieldMonitorIds] = struct{}{}
+}
+
+// MonitorIdsCleared returns if the "monitor_ids" field was cleared in this mutation.
+func (m *StatusPageMutation) MonitorIdsCleared() bool {
+	_, ok := m.clearedFields[statuspage.FieldMonitorIds]
+	return ok
+}
+
+// ResetMonitorIds resets all changes to the "monitor_ids" field.
+func (m *StatusPageMutation) ResetMonitorIds() {
+	m.monitor_ids = nil
+	m.appendmonitor_ids = nil
+	delete(m.clearedFields, statuspage.FieldMonitorIds)
+}
+
+// Where appends a list predicates to the StatusPageMutation builder.
+func (m *StatusPageMutation) Where(ps ...predicate.StatusPage) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the StatusPageMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *StatusPageMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.StatusPage, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *StatusPageMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *StatusPageMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (StatusPage).
+func (m *StatusPageMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *StatusPageMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.tenant_id != nil {
+		fields = append(fields, statuspage.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, statuspage.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, statuspage.FieldUpdatedAt)
+	}
+	if m.slug != nil {
+		fields = append(fields, statuspage.FieldSlug)
+	}
+	if m.title != nil {
+		fields = append(fields, statuspage.FieldTitle)
+	}
+	if m.monitor_ids != nil {
+		fields = append(fields, statuspage.FieldMonitorIds)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *StatusPageMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case statuspage.FieldTenantID:
+		return m.TenantID()
+	case statuspage.FieldCreatedAt:
+		return m.CreatedAt()
+	case statuspage.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case statuspage.FieldSlug:
+		return m.Slug()
+	case statuspage.FieldTitle:
+		return m.Title()
+	case statuspage.FieldMonitorIds:
+		return m.MonitorIds()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *StatusPageMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case statuspage.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case statuspage.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case statuspage.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case statuspage.FieldSlug:
+		return m.OldSlug(ctx)
+	case statuspage.FieldTitle:
+		return m.OldTitle(ctx)
+	case statuspage.FieldMonitorIds:
+		return m.OldMonitorIds(ctx)
+	}
+	return nil, fmt.Errorf("unknown StatusPage field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StatusPageMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case statuspage.FieldTenantID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case statuspage.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case statuspage.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case statuspage.FieldSlug:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSlug(v)
+		return nil
+	case statuspage.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case statuspage.FieldMonitorIds:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMonitorIds(v)
+		return nil
+	}
+	return fmt.Errorf("unknown StatusPage field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *StatusPageMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *StatusPageMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StatusPageMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown StatusPage numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *StatusPageMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(statuspage.FieldMonitorIds) {
+		fields = append(fields, statuspage.FieldMonitorIds)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *StatusPageMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *StatusPageMutation) ClearField(name string) error {
+	switch name {
+	case statuspage.FieldMonitorIds:
+		m.ClearMonitorIds()
+		return nil
+	}
+	return fmt.Errorf("unknown StatusPage nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *StatusPageMutation) ResetField(name string) error {
+	switch name {
+	case statuspage.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case statuspage.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case statuspage.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case statuspage.FieldSlug:
+		m.ResetSlug()
+		return nil
+	case statuspage.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case statuspage.FieldMonitorIds:
+		m.ResetMonitorIds()
+		return nil
+	}
+	return fmt.Errorf("unknown StatusPage field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *StatusPageMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *StatusPageMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *StatusPageMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *StatusPageMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *StatusPageMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *StatusPageMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *StatusPageMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown StatusPage unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *StatusPageMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown StatusPage edge %s", name)
 }
 
 // SubscriptionMutation represents an operation that mutates the Subscription nodes in the graph.

@@ -615,9 +615,12 @@ func (_q *SecurityCaseQuery) loadEvidence(ctx context.Context, query *EvidenceQu
 	}
 	for _, n := range neighbors {
 		fk := n.CaseID
-		node, ok := nodeids[fk]
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "case_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
 		if !ok {
-			return fmt.Errorf(`unexpected referenced foreign-key "case_id" returned %v for node %v`, fk, n.ID)
+			return fmt.Errorf(`unexpected referenced foreign-key "case_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}

@@ -58,14 +58,24 @@ type Tx struct {
 	Playbook *PlaybookClient
 	// PlaybookRun is the client for interacting with the PlaybookRun builders.
 	PlaybookRun *PlaybookRunClient
+	// ProbeAgent is the client for interacting with the ProbeAgent builders.
+	ProbeAgent *ProbeAgentClient
+	// ProbeCheck is the client for interacting with the ProbeCheck builders.
+	ProbeCheck *ProbeCheckClient
+	// ProbeLocation is the client for interacting with the ProbeLocation builders.
+	ProbeLocation *ProbeLocationClient
 	// RefreshToken is the client for interacting with the RefreshToken builders.
 	RefreshToken *RefreshTokenClient
 	// RuleOverride is the client for interacting with the RuleOverride builders.
 	RuleOverride *RuleOverrideClient
+	// SavedView is the client for interacting with the SavedView builders.
+	SavedView *SavedViewClient
 	// SecurityCase is the client for interacting with the SecurityCase builders.
 	SecurityCase *SecurityCaseClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
+	// StatusPage is the client for interacting with the StatusPage builders.
+	StatusPage *StatusPageClient
 	// Subscription is the client for interacting with the Subscription builders.
 	Subscription *SubscriptionClient
 	// Tenant is the client for interacting with the Tenant builders.
@@ -225,10 +235,15 @@ func (tx *Tx) init() {
 	tx.NotificationChannel = NewNotificationChannelClient(tx.config)
 	tx.Playbook = NewPlaybookClient(tx.config)
 	tx.PlaybookRun = NewPlaybookRunClient(tx.config)
+	tx.ProbeAgent = NewProbeAgentClient(tx.config)
+	tx.ProbeCheck = NewProbeCheckClient(tx.config)
+	tx.ProbeLocation = NewProbeLocationClient(tx.config)
 	tx.RefreshToken = NewRefreshTokenClient(tx.config)
 	tx.RuleOverride = NewRuleOverrideClient(tx.config)
+	tx.SavedView = NewSavedViewClient(tx.config)
 	tx.SecurityCase = NewSecurityCaseClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
+	tx.StatusPage = NewStatusPageClient(tx.config)
 	tx.Subscription = NewSubscriptionClient(tx.config)
 	tx.Tenant = NewTenantClient(tx.config)
 	tx.User = NewUserClient(tx.config)

@@ -65,8 +65,14 @@ func (r *Resolver) Playbook() generated.PlaybookResolver { return &playbookResol
 // PlaybookRun returns generated.PlaybookRunResolver implementation.
 func (r *Resolver) PlaybookRun() generated.PlaybookRunResolver { return &playbookRunResolver{r} }
 
+// ProbeAgent returns generated.ProbeAgentResolver implementation.
+func (r *Resolver) ProbeAgent() generated.ProbeAgentResolver { return &probeAgentResolver{r} }
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
+
+// SavedView returns generated.SavedViewResolver implementation.
+func (r *Resolver) SavedView() generated.SavedViewResolver { return &savedViewResolver{r} }
 
 // SecurityCase returns generated.SecurityCaseResolver implementation.
 func (r *Resolver) SecurityCase() generated.SecurityCaseResolver { return &securityCaseResolver{r} }
@@ -85,6 +91,8 @@ type (
 	notificationChannelResolver struct{ *Resolver }
 	playbookResolver            struct{ *Resolver }
 	playbookRunResolver         struct{ *Resolver }
+	probeAgentResolver          struct{ *Resolver }
 	queryResolver               struct{ *Resolver }
+	savedViewResolver           struct{ *Resolver }
 	securityCaseResolver        struct{ *Resolver }
 )

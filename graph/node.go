@@ -26,6 +26,8 @@ import (
 	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/playbook"
 	"github.com/opsward/opsward/ent/playbookrun"
+	"github.com/opsward/opsward/ent/probeagent"
+	"github.com/opsward/opsward/ent/probelocation"
 	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
@@ -59,6 +61,8 @@ var nodeTables = map[string]string{
 	opsward.PrefixEvidence:      evidence.Table,
 	opsward.PrefixPlaybook:      playbook.Table,
 	opsward.PrefixPlaybookRun:   playbookrun.Table,
+	opsward.PrefixLocation:      probelocation.Table,
+	opsward.PrefixProbeAgent:    probeagent.Table,
 }
 
 func nodeType(_ context.Context, id string) (string, error) {

@@ -6,7 +6,9 @@ import (
 	"github.com/opsward/opsward/billing"
 	"github.com/opsward/opsward/ent"
 	"github.com/opsward/opsward/graph/model"
+	"github.com/opsward/opsward/services/compliance"
 	"github.com/opsward/opsward/services/dispatch"
+	"github.com/opsward/opsward/services/noc/agents"
 	"github.com/opsward/opsward/services/noc/monitoring"
 	"github.com/opsward/opsward/services/soc/cases"
 	"github.com/opsward/opsward/services/soc/detect"
@@ -26,6 +28,8 @@ type Resolver struct {
 	// Ledger is the price book, plan changes between versions, usage and
 	// invoices.
 	Ledger *billing.Ledger
+	// Collection is how invoices are collected (manual or Stripe).
+	Collection *billing.Collection
 	// Dispatch is the job system; Schedules is what it is rebuilt from.
 	Dispatch  *dispatch.Client
 	Schedules dispatch.Source
@@ -33,11 +37,15 @@ type Resolver struct {
 	// subscriptions.
 	NOC       *monitoring.Service
 	NOCEvents *monitoring.Events
+	// Agents keeps probe locations and remote agents.
+	Agents *agents.Service
 	// SOC: detection, alerts, log sources and rules (SOC), cases (Cases),
 	// indicator lists and playbooks (Response).
 	SOC      *detect.Service
 	Cases    *cases.Service
 	Response *response.Service
+	// Compliance: controls, tests and signed reports.
+	Compliance *compliance.Service
 	// SecurityEvents reads stored events; SyslogStats counts the listener's
 	// messages (nil when it does not run).
 	EventStore  *events.Store

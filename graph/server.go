@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
@@ -371,9 +370,4 @@ func (m *Metrics) aroundOperation(ctx context.Context, next graphql.OperationHan
 		}
 		return resp
 	}
-}
-
-// Explorer serves the in-browser GraphQL explorer when introspection is on.
-func Explorer(endpoint string) http.Handler {
-	return explorerHandler(endpoint)
 }

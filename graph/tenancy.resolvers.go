@@ -73,6 +73,13 @@ func (r *mutationResolver) AcceptInvitation(ctx context.Context, input model.Acc
 	return &model.MembershipPayload{Membership: m, UserErrors: ue}, err
 }
 
+// RevokeInvitation is the resolver for the revokeInvitation field.
+func (r *mutationResolver) RevokeInvitation(ctx context.Context, id string) (*model.InvitationPayload, error) {
+	inv, err := r.Tenancy.RevokeInvitation(ctx, id)
+	ue, err := userErrors(err, "")
+	return &model.InvitationPayload{Invitation: inv, UserErrors: ue}, err
+}
+
 // UpdateMembership is the resolver for the updateMembership field.
 func (r *mutationResolver) UpdateMembership(ctx context.Context, id string, role opsward.Role) (*model.MembershipPayload, error) {
 	m, err := r.Tenancy.UpdateMembership(ctx, id, role)
@@ -161,6 +168,12 @@ func (r *mutationResolver) DisableTotp(ctx context.Context, code string) (*model
 	return &model.TOTPPayload{Ok: err == nil && len(ue) == 0, UserErrors: ue}, err
 }
 
+// ChangePassword is the resolver for the changePassword field.
+func (r *mutationResolver) ChangePassword(ctx context.Context, currentPassword string, newPassword string) (*model.ChangePasswordPayload, error) {
+	ue, err := userErrors(r.Tenancy.ChangePassword(ctx, currentPassword, newPassword, requestFrom(ctx)), "")
+	return &model.ChangePasswordPayload{Ok: err == nil && len(ue) == 0, UserErrors: ue}, err
+}
+
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 	return r.viewer(ctx)
@@ -207,6 +220,20 @@ func (r *queryResolver) APIKeys(ctx context.Context, tenantID string, after *ent
 		return nil, err
 	}
 	conn, err := r.Client.APIKey.Query().Where(apikey.TenantID(tenantID)).Paginate(ctx, after, first, before, last)
+	return conn, mapEntError(err)
+}
+
+// Invitations is the resolver for the invitations field.
+func (r *queryResolver) Invitations(ctx context.Context, tenantID string, pending *bool, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.InvitationConnection, error) {
+	if err := checkPage(first, last); err != nil {
+		return nil, err
+	}
+	q, err := r.Tenancy.InvitationsQuery(ctx, tenantID, pending != nil && *pending)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := q.Paginate(ctx, after, first, before, last,
+		ent.WithInvitationOrder(&ent.InvitationOrder{Direction: entgql.OrderDirectionDesc, Field: ent.InvitationOrderFieldCreatedAt}))
 	return conn, mapEntError(err)
 }
 

@@ -14,20 +14,24 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
-	entsql "entgo.io/ent/dialect/sql"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/billing"
 	"github.com/opsward/opsward/ent"
+	"github.com/opsward/opsward/frontend"
 	"github.com/opsward/opsward/graph"
 	"github.com/opsward/opsward/graph/model"
 	"github.com/opsward/opsward/internal/egress"
+	"github.com/opsward/opsward/internal/httpapi"
 	"github.com/opsward/opsward/internal/inflight"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/migrations"
+	"github.com/opsward/opsward/services/compliance"
 	"github.com/opsward/opsward/services/dispatch"
+	"github.com/opsward/opsward/services/noc/agents"
 	"github.com/opsward/opsward/services/noc/monitoring"
 	"github.com/opsward/opsward/services/noc/results"
 	"github.com/opsward/opsward/services/soc/cases"
@@ -41,13 +45,14 @@ import (
 
 // Roles say which parts of the platform a process runs.
 type Roles struct {
-	API       bool // GraphQL, ingest and auth endpoints
+	API       bool // GraphQL, auth, the portal, webhooks, block lists
+	Ingest    bool // security events in: HTTP ingest and the syslog listeners
 	Worker    bool // runs jobs
 	Scheduler bool // moves due schedules into queues, relays the outbox
 }
 
 // AllRoles is what `opsward serve` runs.
-var AllRoles = Roles{API: true, Worker: true, Scheduler: true}
+var AllRoles = Roles{API: true, Ingest: true, Worker: true, Scheduler: true}
 
 // Main wires every part of the platform. main() and the end-to-end tests
 // both start it; nothing imports this package.
@@ -57,11 +62,13 @@ type Main struct {
 	Stdout io.Writer // where the start-up banner goes
 	Logger *slog.Logger
 
-	DB       *platform.Database
-	Tenants  *tenants.Service
-	Billing  *billing.Service
-	Ledger   *billing.Ledger
-	Dispatch *dispatch.Client
+	DB      *platform.Database
+	Tenants *tenants.Service
+	Billing *billing.Service
+	Ledger  *billing.Ledger
+	// Collection collects invoices: manually, or by Stripe (stripe.go).
+	Collection *billing.Collection
+	Dispatch   *dispatch.Client
 	// Workers holds a handler per job kind; Scheduler is set in the
 	// scheduler role.
 	Workers   *dispatch.Workers
@@ -69,7 +76,9 @@ type Main struct {
 	Redis     *platform.Redis
 	Client    *ent.Client
 	Registry  *prometheus.Registry
-	Echo      *echo.Echo
+	// HTTP is the edge (internal/httpapi); Echo its router.
+	HTTP *httpapi.Server
+	Echo *echo.Echo
 	// Budget bounds the request bodies held in memory at once (nil: off).
 	Budget *inflight.Budget
 	// Sealer seals secrets kept in the database; Guard checks every
@@ -80,12 +89,16 @@ type Main struct {
 	NOC       *monitoring.Service
 	Results   *results.Store
 	NOCEvents *monitoring.Events
+	// Agents keeps probe locations and the remote agents (API role).
+	Agents *agents.Service
 	// The SOC: detection, events, syslog, cases and response.
 	SOC            *detect.Service
 	SecurityEvents *events.Store
 	Syslog         *syslog.Server
 	Cases          *cases.Service
 	Response       *response.Service
+	// Compliance: controls, automated tests and signed reports.
+	Compliance *compliance.Service
 
 	migrator *migrations.Migrator
 	server   *http.Server
@@ -146,7 +159,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		return err
 	}
 	m.closers = append(m.closers, m.Redis.Close)
-	m.Client = ent.NewClient(ent.Driver(entsql.OpenDB(entDialect(m.DB.Dialect), m.DB.DB)))
+	m.Client = ent.NewClient(ent.Driver(tenants.Driver(entDialect(m.DB.Dialect), m.DB.DB)))
 	keys, sealer, err := m.loadKeys()
 	if err != nil {
 		return err
@@ -194,6 +207,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.openLedger(ctx); err != nil {
 		return err
 	}
+	if err := m.openCompliance(ctx); err != nil {
+		return err
+	}
 	bgctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.cancel = cancel
 	m.goBackground(func() { m.Tenants.Run(bgctx) })
@@ -206,15 +222,15 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if m.Roles == (Roles{}) {
 		return nil // a tool (seed): no server
 	}
-	m.Echo = m.newEcho()
 	if m.Roles.API {
 		if err := m.bootstrap(ctx); err != nil {
 			return err
 		}
-		m.mountAuth()
-		m.mountAPI()
-		m.mountNOC()
-		m.mountSOC()
+	}
+	if err := m.openHTTP(); err != nil {
+		return err
+	}
+	if m.Roles.Ingest {
 		if err := m.startSyslog(bgctx); err != nil {
 			return err
 		}
@@ -225,7 +241,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		return fmt.Errorf("%s: cannot listen on %s: %v", setting, addr, err)
 	}
 	m.server = &http.Server{
-		Handler:           m.Echo,
+		Handler:           m.HTTP,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       m.Config.ReadTimeout,
 		WriteTimeout:      m.Config.WriteTimeout,
@@ -252,13 +268,16 @@ func (m *Main) Open(ctx context.Context) (err error) {
 }
 
 // listenAddr is where this process serves HTTP, and the setting that says
-// so: the api's address when it runs the api role; a worker or a scheduler
-// alone serves only health and metrics, on an address of its own, so the
-// three roles start side by side with no settings.
+// so: the api's address when it runs the api role; ingest alone serves on
+// an address of its own; a worker or a scheduler alone serves only health
+// and metrics, on an address of its own, so the four roles start side by
+// side with no settings.
 func (m *Main) listenAddr() (addr, setting string) {
 	switch {
 	case m.Roles.API:
 		return m.Config.HTTPAddr, "OPSWARD_HTTP_ADDR"
+	case m.Roles.Ingest:
+		return m.Config.IngestAddr, "OPSWARD_INGEST_ADDR"
 	case m.Roles.Worker:
 		return m.Config.WorkerAddr, "OPSWARD_WORKER_ADDR"
 	default:
@@ -266,20 +285,48 @@ func (m *Main) listenAddr() (addr, setting string) {
 	}
 }
 
-// mountAPI adds the GraphQL gateway and the explorer.
-func (m *Main) mountAPI() {
+// openHTTP builds the HTTP edge with the routes of this process's roles.
+func (m *Main) openHTTP() error {
+	m.Budget = inflight.New(m.Config.IngestMemory)
+	deps := httpapi.Deps{
+		Config: m.Config, Logger: m.Logger, Registry: m.Registry, Budget: m.Budget,
+		Ready: []httpapi.Check{
+			{Name: "database", Check: m.DB.PingContext},
+			{Name: "redis", Check: func(ctx context.Context) error { return m.Redis.Ping(ctx).Err() }},
+			{Name: "migrations", Check: m.migrator.CheckCurrent},
+		},
+		API: m.Roles.API, Ingest: m.Roles.Ingest,
+		Tenants: m.Tenants, NOC: m.NOC, Events: m.SOC, Lists: m.Response, Payments: m.Collection, Agents: m.Agents,
+		Portal: frontend.Dist(),
+	}
+	if m.Roles.API {
+		deps.GraphQL = m.graphQL()
+	}
+	srv, err := httpapi.New(deps)
+	if err != nil {
+		return err
+	}
+	m.HTTP, m.Echo = srv, srv.Echo()
+	return nil
+}
+
+// graphQL builds the GraphQL gateway.
+func (m *Main) graphQL() http.Handler {
 	res := &graph.Resolver{
 		Client:     m.Client,
 		Tenancy:    m.Tenants,
 		Billing:    m.Billing,
 		Ledger:     m.Ledger,
+		Collection: m.Collection,
 		Dispatch:   m.Dispatch,
 		Schedules:  m.source(),
 		NOC:        m.NOC,
 		NOCEvents:  m.NOCEvents,
+		Agents:     m.Agents,
 		SOC:        m.SOC,
 		Cases:      m.Cases,
 		Response:   m.Response,
+		Compliance: m.Compliance,
 		EventStore: m.SecurityEvents,
 		SyslogStats: func() syslog.Stats {
 			if m.Syslog == nil {
@@ -294,28 +341,17 @@ func (m *Main) mountAPI() {
 			Redis:    m.redisKind(),
 		},
 	}
-	gql := graph.NewHandler(res, graph.Options{
+	return graph.NewHandler(res, graph.Options{
 		MaxDepth:       m.Config.GraphQLMaxDepth,
 		MaxCost:        m.Config.GraphQLMaxCost,
 		Introspection:  m.Config.Introspection(),
 		OriginPatterns: originPatterns(m.Config.CORSOrigins),
-		WebsocketInit:  m.websocketInit,
+		WebsocketInit:  httpapi.WebsocketInit(m.Tenants),
 		Metrics:        graph.NewMetrics(m.Registry),
 		Logger:         m.Logger,
 		MaxBodyBytes:   m.Config.BodyLimitBytes,
 		Budget:         m.Budget,
 	})
-	h := m.authenticate(echo.WrapHandler(gql))
-	m.Echo.GET("/graphql", func(c echo.Context) error {
-		// A browser asking for a page, not a query: show the explorer.
-		if m.Config.Introspection() && c.QueryParam("query") == "" && !isWebsocket(c.Request()) {
-			graph.Explorer("/graphql").ServeHTTP(c.Response(), c.Request())
-			return nil
-		}
-		return h(c)
-	})
-	m.Echo.POST("/graphql", h)
-	m.Echo.OPTIONS("/graphql", h)
 }
 
 func (m *Main) redisKind() string {
@@ -470,5 +506,23 @@ func (m *Main) servePprof() error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	m.closers = append(m.closers, srv.Close)
 	go func() { _ = srv.Serve(ln) }()
+	return nil
+}
+
+// bootstrap creates the provider tenant and its owner on an empty
+// database, printing a generated password once.
+func (m *Main) bootstrap(ctx context.Context) error {
+	res, err := m.Tenants.Bootstrap(ctx, tenants.BootstrapInput{Email: m.Config.BootstrapEmail, Password: m.Config.BootstrapPassword})
+	if err != nil {
+		return fmt.Errorf("bootstrap: %s", opsward.ErrorMessage(err))
+	}
+	if res == nil {
+		return nil
+	}
+	m.Logger.Info("provider tenant created", "tenant_id", res.Provider.ID, "owner", res.Owner.Email)
+	fmt.Fprintf(m.Stdout, "Created the provider tenant %s with owner %s.\n", res.Provider.Slug, res.Owner.Email)
+	if res.GeneratedPassword != "" {
+		fmt.Fprintf(m.Stdout, "Its password, shown this once: %s\n", res.GeneratedPassword)
+	}
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/coder/websocket/wsjson"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/opsward/opsward/internal/httpapi"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/tenants"
 	"github.com/opsward/opsward/tenants/authn"
@@ -168,7 +169,7 @@ func (s *authServer) graphql(t *testing.T, auth, tenantID, query string) (int, m
 		h["Authorization"] = auth
 	}
 	if tenantID != "" {
-		h[TenantHeader] = tenantID
+		h[httpapi.TenantHeader] = tenantID
 	}
 	return call(t, http.MethodPost, s.base+"/graphql", map[string]any{"query": query}, h)
 }
@@ -370,11 +371,11 @@ func TestTenantHeader(t *testing.T) {
 	for _, id := range []string{globex.ID, s.demo.Provider.ID, "ten_01notarealtenant000000000", "garbage"} {
 		status, body := s.graphql(t, "Bearer "+adminTok.AccessToken, id, viewerQuery)
 		if status != http.StatusForbidden {
-			t.Errorf("customer admin with %s: %s: %d %v, want 403", TenantHeader, id, status, body)
+			t.Errorf("customer admin with %s: %s: %d %v, want 403", httpapi.TenantHeader, id, status, body)
 			continue
 		}
 		if e, _ := body["error"].(map[string]any); e["code"] != "forbidden" || e["message"] == "" {
-			t.Errorf("customer admin with %s: %s: error %v", TenantHeader, id, body)
+			t.Errorf("customer admin with %s: %s: error %v", httpapi.TenantHeader, id, body)
 		}
 	}
 	// The customer's API key cannot be pointed elsewhere either.
@@ -458,7 +459,7 @@ func TestWebSocketAuthentication(t *testing.T) {
 		"bad token":           {"Authorization": "Bearer " + tok.AccessToken[:len(tok.AccessToken)-6] + "AAAAAA"},
 		"unknown API key":     {"Authorization": "Bearer opw_notakey_000000000000000000000000"},
 		"not a bearer":        {"Authorization": "Basic dXNlcjpwYXNz"},
-		"tenant not a member": {"Authorization": "Bearer " + tok.AccessToken, TenantHeader: s.demo.Customers[1].ID},
+		"tenant not a member": {"Authorization": "Bearer " + tok.AccessToken, httpapi.TenantHeader: s.demo.Customers[1].ID},
 	} {
 		c, msg, err := open(payload)
 		if err == nil && msg["type"] == "connection_ack" {

@@ -162,7 +162,9 @@ func (m *Main) startDemo(ctx context.Context) {
 		<-ctx.Done()
 		srv.Close()
 	})
-	m.goBackground(func() { m.feedDemo(ctx) })
+	if m.Roles.Ingest {
+		m.goBackground(func() { m.feedDemo(ctx) })
+	}
 	m.Logger.Info("demo mode: serving the demonstration target and events", "addr", m.demoListener.Addr().String(), "events_every", demoEvery)
 }
 

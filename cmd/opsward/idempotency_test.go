@@ -22,28 +22,7 @@ func TestIngestIdempotencyKey(t *testing.T) {
 	pctx := tenants.Privileged(t.Context(), "test")
 	send := func(key, body string) (int, string, string) {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, s.base+"/ingest/events", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+acme.APIKey.Secret)
-		req.Header.Set("Content-Type", "application/x-ndjson")
-		if key != "" {
-			req.Header.Set("Idempotency-Key", key)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Error(err)
-			return 0, "", ""
-		}
-		defer res.Body.Close()
-		var b strings.Builder
-		buf := make([]byte, 4096)
-		for {
-			n, err := res.Body.Read(buf)
-			b.Write(buf[:n])
-			if err != nil {
-				break
-			}
-		}
-		return res.StatusCode, strings.TrimSpace(b.String()), res.Header.Get("Idempotent-Replayed")
+		return sendEvents(t, s.base, acme.APIKey.Secret, key, body)
 	}
 	stored := func() int {
 		t.Helper()

@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsward/opsward/billing"
+	"github.com/opsward/opsward/ent/tenant"
+	"github.com/opsward/opsward/internal/httpapi"
 	"github.com/opsward/opsward/internal/platform"
 	"github.com/opsward/opsward/tenants"
 )
@@ -184,7 +187,7 @@ func isoPost(ctx context.Context, base string, a isoActor, query string, vars ma
 		req.Header.Set("Authorization", a.Auth)
 	}
 	if a.Tenant != "" {
-		req.Header.Set(TenantHeader, a.Tenant)
+		req.Header.Set(httpapi.TenantHeader, a.Tenant)
 	}
 	resp, err := isoHTTP.Do(req)
 	if err != nil {
@@ -996,4 +999,43 @@ func (g *isoGen) fields(typeName, alias string, hops, level, budget int) (string
 		total += 1 + mult*c
 	}
 	return strings.Join(parts, " "), total
+}
+
+// waitPlatformJobs waits until the start-up jobs have made the monthly
+// compliance reports of the customer and no platform job is left in the
+// provider's queues.
+func waitPlatformJobs(t *testing.T, m *Main, customerID string) {
+	t.Helper()
+	ctx := tenants.Privileged(t.Context(), "cross-tenant test: platform jobs")
+	root, err := m.Client.Tenant.Query().Where(tenant.KindEQ(tenant.KindProvider)).First(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		var reports int
+		if err := m.DB.QueryRowContext(ctx, m.DB.Q(`SELECT count(*) FROM compliance_reports WHERE tenant_id = ?`), customerID).Scan(&reports); err != nil {
+			t.Fatal(err)
+		}
+		depth, err := m.Dispatch.QueueDepth(ctx, root.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if reports >= 2 && len(depth) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the platform's start-up jobs did not finish in 2 minutes: %d reports of %s, provider queue %v", reports, customerID, depth)
+		}
+	}
+}
+
+// gaugeSample reports whether a usage_events row is a sample of a gauge
+// meter, which the platform's hourly job writes.
+func gaugeSample(row string) bool {
+	for _, m := range []billing.Meter{billing.MeterActiveMonitors, billing.MeterAssets, billing.MeterSeats, billing.MeterStoredEventBytes} {
+		if strings.Contains(row, "meter="+string(m)+";") {
+			return true
+		}
+	}
+	return false
 }

@@ -30,11 +30,14 @@ import (
 	"github.com/opsward/opsward/ent/playbookrun"
 	"github.com/opsward/opsward/ent/refreshtoken"
 	"github.com/opsward/opsward/ent/ruleoverride"
+	"github.com/opsward/opsward/ent/savedview"
 	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/session"
 	"github.com/opsward/opsward/ent/subscription"
 	"github.com/opsward/opsward/ent/tenant"
+	"github.com/opsward/opsward/services/compliance"
 	"github.com/opsward/opsward/services/dispatch"
+	"github.com/opsward/opsward/services/noc/monitoring"
 	"github.com/opsward/opsward/tenants"
 )
 
@@ -63,7 +66,14 @@ func (m *Main) openDispatch(ctx context.Context) error {
 			m.Logger.ErrorContext(ctx, "plan change: read tenant", "tenant_id", tenantID, "err", err)
 			return
 		}
-		if err := m.Dispatch.SetTenantPolicy(ctx, tenantID, policyOf(p, t.Status)); err != nil {
+		pol := policyOf(p, t.Status)
+		if m.NOC != nil {
+			if pol.MaxConcurrency, err = m.NOC.TenantCap(ctx, tenantID, p); err != nil {
+				m.Logger.ErrorContext(ctx, "plan change: checks in flight", "tenant_id", tenantID, "err", err)
+				pol.MaxConcurrency = p.MaxConcurrency
+			}
+		}
+		if err := m.Dispatch.SetTenantPolicy(ctx, tenantID, pol); err != nil {
 			m.Logger.ErrorContext(ctx, "plan change: set queue policy", "tenant_id", tenantID, "err", err)
 		}
 	})
@@ -87,9 +97,24 @@ func (m *Main) openDispatch(ctx context.Context) error {
 	return nil
 }
 
+// filesBesideChecks is what a worker keeps open besides its checks'
+// sockets: database and Redis pools, listeners, logs, headroom.
+const filesBesideChecks = 256
+
+// checkFileLimit says in one line when the open-file limit cannot hold a
+// socket for every job in flight (each check holds one while it waits).
+func (m *Main) checkFileLimit() {
+	limit, need := openFileLimit(), uint64(m.Config.WorkerConcurrency)+filesBesideChecks
+	if limit != 0 && limit < need {
+		m.Logger.Warn("the open-file limit is below the checks a worker may have in flight: raise it (ulimit -n) or lower OPSWARD_WORKER_CONCURRENCY",
+			"limit", limit, "need", need, "worker_concurrency", m.Config.WorkerConcurrency)
+	}
+}
+
 // startJobs runs the worker and scheduler roles this process has.
 func (m *Main) startJobs(ctx context.Context) error {
 	if m.Roles.Worker {
+		m.checkFileLimit()
 		p, err := dispatch.NewProcessor(m.Dispatch, m.Workers, dispatch.ProcessorConfig{
 			Concurrency: m.Config.WorkerConcurrency, VisibilityTimeout: m.Config.WorkerVisibilityTimeout, ShutdownTimeout: m.Config.ShutdownTimeout})
 		if err != nil {
@@ -150,12 +175,19 @@ func (s platformSource) Policies(ctx context.Context, yield func(string, dispatc
 	for _, t := range ts {
 		inactive[t.ID] = t.Status
 	}
+	// Each tenant's cap on jobs in flight follows its checks' demand.
+	demand, err := s.m.NOC.Demand(pctx, func(id string) (billing.Plan, error) { return s.m.Billing.Plan(pctx, id) })
+	if err != nil {
+		return err
+	}
 	return s.m.Billing.Policies(pctx, func(tenantID string, p billing.Plan) error {
 		st, ok := inactive[tenantID]
 		if !ok {
 			st = tenant.StatusActive
 		}
-		return yield(tenantID, policyOf(p, st))
+		pol := policyOf(p, st)
+		pol.MaxConcurrency = monitoring.InFlightCap(p, demand[tenantID])
+		return yield(tenantID, pol)
 	})
 }
 
@@ -166,9 +198,11 @@ func policyOf(p billing.Plan, st tenant.Status) dispatch.Policy {
 // purgeTables lists every tenant-owned table, children before parents, for
 // the purge of closed tenants.
 var purgeTables = []string{
-	refreshtoken.Table, session.Table, apikey.Table, invitation.Table,
+	"compliance_report_schedules", "compliance_reports", "compliance_runs", "compliance_attestations", "compliance_exceptions", "compliance_controls",
+	refreshtoken.Table, session.Table, apikey.Table, invitation.Table, savedview.Table,
 	membership.Table, subscription.Table, auditentry.Table, "dispatch_outbox",
 	"check_results", "check_rollups",
+	"probe_checks", "probe_agents", "probe_locations",
 	incidententry.Table, incident.Table, assetdependency.Table, monitor.Table, asset.Table,
 	maintenancewindow.Table, escalationpolicy.Table, notificationchannel.Table,
 	"security_events", caseentry.Table, casetask.Table, evidence.Table, alert.Table, securitycase.Table,
@@ -192,9 +226,10 @@ func (m *Main) purgeClosedTenants(ctx context.Context, _ *dispatch.Job[PurgeClos
 
 // schedulePlatformJobs enqueues the platform's own jobs: the daily purge
 // (deduplicated by date, so several schedulers enqueue it once) and the
-// results upkeep every few minutes (deduplicated while one is pending).
+// upkeep at start and every OPSWARD_PLATFORM_JOBS_EVERY (deduplicated
+// while one is pending).
 func (m *Main) schedulePlatformJobs(ctx context.Context) {
-	tick := time.NewTicker(5 * time.Minute)
+	tick := time.NewTicker(m.Config.PlatformJobsEvery)
 	defer tick.Stop()
 	for {
 		root, err := m.Client.Tenant.Query().Where(tenant.KindEQ(tenant.KindProvider)).First(tenants.Privileged(ctx, "platform jobs"))
@@ -212,6 +247,14 @@ func (m *Main) schedulePlatformJobs(ctx context.Context) {
 			if _, err := m.Dispatch.Enqueue(ctx, root.ID, CloseBillingPeriodsArgs{}, &dispatch.EnqueueOpts{DedupKey: "billing-close"}); err != nil {
 				m.Logger.WarnContext(ctx, "enqueue the billing period close", "err", err)
 			}
+			if _, err := m.Dispatch.Enqueue(ctx, root.ID, DunningArgs{}, &dispatch.EnqueueOpts{DedupKey: "billing-dunning"}); err != nil {
+				m.Logger.WarnContext(ctx, "enqueue the dunning run", "err", err)
+			}
+			month := lastMonth(time.Now())
+			if _, err := m.Dispatch.Enqueue(ctx, root.ID, compliance.MonthlyArgs{Month: month}, &dispatch.EnqueueOpts{DedupKey: "compliance-monthly-" + month}); err != nil {
+				m.Logger.WarnContext(ctx, "enqueue the monthly compliance reports", "err", err)
+			}
+			m.enqueueMeteringJobs(ctx, root.ID)
 		}
 		select {
 		case <-ctx.Done():

@@ -47,13 +47,16 @@ Usage: opsward <command> [flags]
 
 Commands:
   serve       run every role in one process (the default for one machine)
-  api         run the HTTP API alone (GraphQL, ingest, auth)
+  api         run the HTTP API alone (GraphQL, auth, the portal, webhooks)
+  ingest      run security event ingest alone (HTTP ingest, syslog listeners)
   worker      run jobs alone
   scheduler   run the scheduler alone
+  probe       run a remote probe agent in a customer's network (--server, --token)
   migrate     apply or roll back database migrations: migrate up|down|status
   seed        fill the database with demonstration data: seed demo [--json]
   sigma       check Sigma rules against event files: sigma match --rules PATH --events FILE
   rules       load a folder of Sigma rules into the library: rules import DIR [--tenant ID] [--allow-refused]
+  report      check a compliance report's SHA-256 and Ed25519 signature: report verify FILE
   version     print the version
 
 With no configuration, serve keeps everything on this machine: SQLite in
@@ -76,10 +79,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runServer(ctx, "serve", AllRoles, rest, getenv, stdout, stderr)
 	case "api":
 		err = runServer(ctx, "api", Roles{API: true}, rest, getenv, stdout, stderr)
+	case "ingest":
+		err = runServer(ctx, "ingest", Roles{Ingest: true}, rest, getenv, stdout, stderr)
 	case "worker":
 		err = runServer(ctx, "worker", Roles{Worker: true}, rest, getenv, stdout, stderr)
 	case "scheduler":
 		err = runServer(ctx, "scheduler", Roles{Scheduler: true}, rest, getenv, stdout, stderr)
+	case "probe":
+		err = runProbe(ctx, rest, getenv, stdout, stderr)
 	case "migrate":
 		err = runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "seed":
@@ -88,6 +95,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSigma(ctx, rest, stdout, stderr)
 	case "rules":
 		err = runRules(ctx, rest, getenv, stdout, stderr)
+	case "report":
+		err = runReport(ctx, rest, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "opsward", platform.Version())
 	case "help", "-h", "--help":

@@ -24,7 +24,7 @@ import (
 
 // testConfig returns the configuration of a server for this test: the
 // embedded default, or Postgres and Redis when the suite runs external.
-func testConfig(t *testing.T) platform.Config {
+func testConfig(t testing.TB) platform.Config {
 	t.Helper()
 	env := map[string]string{
 		"OPSWARD_HTTP_ADDR": "127.0.0.1:0",
@@ -48,13 +48,13 @@ func testConfig(t *testing.T) platform.Config {
 }
 
 // startMain starts the real Main on port 0 and stops it when the test ends.
-func startMain(t *testing.T, cfg platform.Config) *Main {
+func startMain(t testing.TB, cfg platform.Config) *Main {
 	t.Helper()
 	return startMainLogging(t, cfg, testLogWriter{t})
 }
 
 // startMainLogging is startMain with the server's log written to logs.
-func startMainLogging(t *testing.T, cfg platform.Config, logs io.Writer) *Main {
+func startMainLogging(t testing.TB, cfg platform.Config, logs io.Writer) *Main {
 	t.Helper()
 	m := NewMain(cfg, AllRoles, io.Discard, logs)
 	if err := m.Open(context.Background()); err != nil {
@@ -68,7 +68,7 @@ func startMainLogging(t *testing.T, cfg platform.Config, logs io.Writer) *Main {
 	return m
 }
 
-type testLogWriter struct{ t *testing.T }
+type testLogWriter struct{ t testing.TB }
 
 func (w testLogWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))

@@ -2,17 +2,18 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
-	"net/http"
 	"time"
 
-	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/billing"
+	"github.com/opsward/opsward/ent"
+	"github.com/opsward/opsward/internal/dnscache"
 	"github.com/opsward/opsward/internal/egress"
 	"github.com/opsward/opsward/services/dispatch"
+	"github.com/opsward/opsward/services/noc/agents"
 	"github.com/opsward/opsward/services/noc/monitoring"
 	"github.com/opsward/opsward/services/noc/probe"
 	"github.com/opsward/opsward/services/noc/results"
@@ -38,6 +39,14 @@ func (m *Main) openNOC(ctx context.Context) error {
 		return fmt.Errorf("OPSWARD_EGRESS_DENY: %v", err)
 	}
 	guard := &egress.Guard{Allow: allow, Deny: deny}
+	if m.Config.DNSCache == "on" {
+		cache, err := dnscache.New(dnscache.Config{Servers: m.Config.DNSServers})
+		if err != nil {
+			return err
+		}
+		guard.Lookup = cache.Lookup
+		m.registerDNSCacheMetrics(cache)
+	}
 	m.Guard = guard
 	if m.demoOn {
 		if err := m.allowDemoEndpoint(); err != nil {
@@ -60,6 +69,23 @@ func (m *Main) openNOC(ctx context.Context) error {
 	})
 	if err != nil {
 		return err
+	}
+	if m.Roles.API {
+		// The remote agents' results are written by the API processes
+		// they push to.
+		w, err := m.Results.NewWriter(results.WriterConfig{})
+		if err != nil {
+			return err
+		}
+		m.closers = append(m.closers, func() error { return w.Close(context.Background()) })
+		m.Agents, err = agents.New(agents.Deps{
+			Client: m.Client, Tenants: m.Tenants, Writer: w, Logger: m.Logger,
+			Settings: func(mon *ent.Monitor) (json.RawMessage, error) { return m.NOC.OpenSettings(mon) },
+			Config:   agents.Config{PollInterval: m.Config.ProbePollInterval},
+		})
+		if err != nil {
+			return err
+		}
 	}
 	m.Billing.SetMonitorCounter(m.NOC.CountMonitors)
 	m.Billing.OnPlanChange(func(ctx context.Context, tenantID string, p billing.Plan) {
@@ -135,37 +161,6 @@ func (m *Main) retainByPlan(pctx context.Context, now time.Time,
 	})
 }
 
-// mountNOC adds the heartbeat endpoint and the uptime CSV download.
-func (m *Main) mountNOC() {
-	beat := func(c echo.Context) error {
-		err := m.NOC.Heartbeat(c.Request().Context(), c.Param("token"))
-		if err != nil {
-			return err
-		}
-		return c.JSON(http.StatusOK, map[string]bool{"ok": true})
-	}
-	m.Echo.GET("/heartbeat/:token", beat)
-	m.Echo.POST("/heartbeat/:token", beat)
-	m.Echo.HEAD("/heartbeat/:token", beat)
-	m.Echo.GET("/export/uptime.csv", m.authenticate(func(c echo.Context) error {
-		ctx := c.Request().Context()
-		if err := tenants.Authorize(ctx, tenants.PermNOCRead); err != nil {
-			return err
-		}
-		from, err1 := time.Parse(time.RFC3339, c.QueryParam("from"))
-		to, err2 := time.Parse(time.RFC3339, c.QueryParam("to"))
-		if err := errors.Join(err1, err2); err != nil {
-			return opsward.FieldErrorf("from", "from and to are RFC 3339 times such as 2026-11-01T00:00:00Z")
-		}
-		b, err := m.NOC.UptimeCSV(ctx, c.QueryParam("asset"), from, to)
-		if err != nil {
-			return err
-		}
-		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="uptime.csv"`)
-		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b)
-	}))
-}
-
 // seedDemo makes the demonstration tenants, users and keys, and gives each
 // customer demonstration NOC data.
 func (m *Main) seedDemo(ctx context.Context) (*tenants.Demo, error) {
@@ -202,4 +197,19 @@ func (m *Main) seedDemo(ctx context.Context) (*tenants.Demo, error) {
 		}
 	}
 	return demo, nil
+}
+
+// registerDNSCacheMetrics exports the DNS cache's counters.
+func (m *Main) registerDNSCacheMetrics(c *dnscache.Cache) {
+	counter := func(name, help string, v func(dnscache.Stats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(v(c.Stats())) })
+	}
+	m.Registry.MustRegister(
+		counter("opsward_dns_cache_hits_total", "Name lookups answered from the DNS cache.", func(s dnscache.Stats) uint64 { return s.Hits }),
+		counter("opsward_dns_cache_misses_total", "Name lookups the DNS cache had to resolve.", func(s dnscache.Stats) uint64 { return s.Misses }),
+		counter("opsward_dns_cache_queries_total", "Queries the DNS cache sent to name servers.", func(s dnscache.Stats) uint64 { return s.Queries }),
+		counter("opsward_dns_cache_failures_total", "Resolutions that failed (timeouts, server failures); never cached.", func(s dnscache.Stats) uint64 { return s.Failures }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "opsward_dns_cache_entries", Help: "Names the DNS cache holds."},
+			func() float64 { return float64(c.Stats().Entries) }),
+	)
 }

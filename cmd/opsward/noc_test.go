@@ -135,33 +135,15 @@ func TestNOCEndToEndThroughTheBinary(t *testing.T) {
 		return out.Data
 	}
 
-	// The receiver checks each webhook's signature.
 	const secret = "whsec_end_to_end_0123456789"
-	hooks := make(chan map[string]any, 16)
-	receiver := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if err := webhook.Verify([]byte(secret), r.Header.Get(webhook.HeaderTimestamp), body, r.Header.Get(webhook.HeaderSignature), webhook.DefaultTolerance); err != nil {
-			t.Errorf("webhook signature: %v", err)
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		var msg map[string]any
-		_ = json.Unmarshal(body, &msg)
-		hooks <- msg
-	})}
-	rl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go receiver.Serve(rl)
-	t.Cleanup(func() { receiver.Close() })
+	hookURL, hooks := startHookReceiver(t, secret)
 
 	// The monitored site, which the test stops and starts.
 	site := newSite(t)
 
 	ch := gql(`mutation($in: NotificationChannelInput!) { createNotificationChannel(input: $in) { notificationChannel { id } userErrors { message } } }`,
 		map[string]any{"in": map[string]any{"name": "on-call hook", "kind": "webhook",
-			"config": map[string]any{"url": "http://" + rl.Addr().String() + "/hook", "secret": secret}}})
+			"config": map[string]any{"url": hookURL, "secret": secret}}})
 	chID := ch["createNotificationChannel"].(map[string]any)["notificationChannel"].(map[string]any)["id"].(string)
 	as := gql(`mutation($in: AssetInput!) { createAsset(input: $in) { asset { id } userErrors { message } } }`,
 		map[string]any{"in": map[string]any{"name": "shop", "kind": "website", "criticality": "high", "address": site.url()}})
@@ -291,6 +273,32 @@ func (s *site) start() {
 		return err == nil
 	})
 	s.serve(l)
+}
+
+// startHookReceiver serves signed webhooks on loopback until the test
+// ends: it checks each one's signature with secret and passes its JSON
+// on. It returns the URL to configure.
+func startHookReceiver(t *testing.T, secret string) (string, <-chan map[string]any) {
+	t.Helper()
+	hooks := make(chan map[string]any, 16)
+	receiver := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := webhook.Verify([]byte(secret), r.Header.Get(webhook.HeaderTimestamp), body, r.Header.Get(webhook.HeaderSignature), webhook.DefaultTolerance); err != nil {
+			t.Errorf("webhook signature: %v", err)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var msg map[string]any
+		_ = json.Unmarshal(body, &msg)
+		hooks <- msg
+	})}
+	rl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go receiver.Serve(rl)
+	t.Cleanup(func() { receiver.Close() })
+	return "http://" + rl.Addr().String() + "/hook", hooks
 }
 
 func waitHook(t *testing.T, hooks <-chan map[string]any) map[string]any {

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/opsward/opsward/internal/egress"
 	"github.com/opsward/opsward/services/soc/cases"
 	"github.com/opsward/opsward/services/soc/response"
@@ -42,22 +40,11 @@ func (m *Main) openResponse(ctx context.Context) error {
 }
 
 // startResponse keeps the indicator matcher current in the processes that
-// ingest.
+// ingest (and the api's, which answers questions about indicators).
 func (m *Main) startResponse(ctx context.Context) {
-	if m.Roles.API {
+	if m.Roles.Ingest || m.Roles.API {
 		m.goBackground(func() { m.Response.Run(ctx) })
 	}
-}
-
-// mountResponse adds the External Dynamic Lists: the list's token is the
-// credential, so no other authentication applies.
-func (m *Main) mountResponse() {
-	edl := func(c echo.Context) error {
-		m.Response.ServeEDL(c.Response(), c.Request(), c.Param("list"))
-		return nil
-	}
-	m.Echo.GET("/edl/:list", edl)
-	m.Echo.HEAD("/edl/:list", edl)
 }
 
 // seedSOCDemo gives a customer demonstration SOC data.

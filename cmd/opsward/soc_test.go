@@ -565,10 +565,11 @@ func TestCaseThroughTheAPI(t *testing.T) {
 	if ev == nil || ev["sha256"] != hex.EncodeToString(sum[:]) {
 		t.Fatalf("addEvidence: %v", r)
 	}
-	r = gql(`query($id: ID!) { evidenceContent(id: $id) { contentBase64 evidence { custody { action actorId sha256 } } } }`, map[string]any{"id": ev["id"]})
+	r = gql(`query($id: ID!) { evidenceContent(id: $id) { contentBase64 evidence { case { id } custody { action actorId sha256 } } } }`, map[string]any{"id": ev["id"]})
 	got, _ := base64.StdEncoding.DecodeString(fmt.Sprint(dig(r, "data", "evidenceContent", "contentBase64")))
 	custody, _ := dig(r, "data", "evidenceContent", "evidence", "custody").([]any)
-	if string(got) != content || len(custody) != 2 || dig(custody[1], "action") != "read" {
+	if string(got) != content || len(custody) != 2 || dig(custody[1], "action") != "read" ||
+		dig(r, "data", "evidenceContent", "evidence", "case", "id") != id {
 		t.Fatalf("evidenceContent: %v", r)
 	}
 	r = gql(`query($id: ID!) { node(id: $id) { ... on SecurityCase { status timeToAcknowledgeSeconds tasks { title } timeline(first: 20) { edges { node { kind message at refId } } } } } }`, map[string]any{"id": id})

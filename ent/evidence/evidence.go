@@ -17,6 +17,8 @@ const (
 	FieldTenantID = "tenant_id"
 	// FieldCaseID holds the string denoting the case_id field in the database.
 	FieldCaseID = "case_id"
+	// FieldControlID holds the string denoting the control_id field in the database.
+	FieldControlID = "control_id"
 	// FieldName holds the string denoting the name field in the database.
 	FieldName = "name"
 	// FieldContentType holds the string denoting the content_type field in the database.
@@ -51,6 +53,7 @@ var Columns = []string{
 	FieldID,
 	FieldTenantID,
 	FieldCaseID,
+	FieldControlID,
 	FieldName,
 	FieldContentType,
 	FieldSize,
@@ -84,6 +87,8 @@ var (
 	TenantIDValidator func(string) error
 	// CaseIDValidator is a validator for the "case_id" field. It is called by the builders before save.
 	CaseIDValidator func(string) error
+	// ControlIDValidator is a validator for the "control_id" field. It is called by the builders before save.
+	ControlIDValidator func(string) error
 	// NameValidator is a validator for the "name" field. It is called by the builders before save.
 	NameValidator func(string) error
 	// DefaultContentType holds the default value on creation for the "content_type" field.
@@ -118,6 +123,11 @@ func ByTenantID(opts ...sql.OrderTermOption) OrderOption {
 // ByCaseID orders the results by the case_id field.
 func ByCaseID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCaseID, opts...).ToFunc()
+}
+
+// ByControlID orders the results by the control_id field.
+func ByControlID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldControlID, opts...).ToFunc()
 }
 
 // ByName orders the results by the name field.

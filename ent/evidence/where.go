@@ -75,6 +75,11 @@ func CaseID(v string) predicate.Evidence {
 	return predicate.Evidence(sql.FieldEQ(FieldCaseID, v))
 }
 
+// ControlID applies equality check predicate on the "control_id" field. It's identical to ControlIDEQ.
+func ControlID(v string) predicate.Evidence {
+	return predicate.Evidence(sql.FieldEQ(FieldControlID, v))
+}
+
 // Name applies equality check predicate on the "name" field. It's identical to NameEQ.
 func Name(v string) predicate.Evidence {
 	return predicate.Evidence(sql.FieldEQ(FieldName, v))
@@ -235,6 +240,16 @@ func CaseIDHasSuffix(v string) predicate.Evidence {
 	return predicate.Evidence(sql.FieldHasSuffix(FieldCaseID, v))
 }
 
+// CaseIDIsNil applies the IsNil predicate on the "case_id" field.
+func CaseIDIsNil() predicate.Evidence {
+	return predicate.Evidence(sql.FieldIsNull(FieldCaseID))
+}
+
+// CaseIDNotNil applies the NotNil predicate on the "case_id" field.
+func CaseIDNotNil() predicate.Evidence {
+	return predicate.Evidence(sql.FieldNotNull(FieldCaseID))
+}
+
 // CaseIDEqualFold applies the EqualFold predicate on the "case_id" field.
 func CaseIDEqualFold(v string) predicate.Evidence {
 	return predicate.Evidence(sql.FieldEqualFold(FieldCaseID, v))
@@ -243,6 +258,81 @@ func CaseIDEqualFold(v string) predicate.Evidence {
 // CaseIDContainsFold applies the ContainsFold predicate on the "case_id" field.
 func CaseIDContainsFold(v string) predicate.Evidence {
 	return predicate.Evidence(sql.FieldContainsFold(FieldCaseID, v))
+}
+
+// ControlIDEQ applies the EQ predicate on the "control_id" field.
+func ControlIDEQ(v string) predicate.Evidence {
+	return predicate.Evidence(sql.FieldEQ(FieldControlID, v))
+}
+
+// ControlIDNEQ applies the NEQ predicate on the "control_id" field.
+func ControlIDNEQ(v string) predicate.Evidence {
+	return predicate.Evidence(sql.FieldNEQ(FieldControlID, v))
+}
+
+// ControlIDIn applies the In predicate on the "control_id" field.
+func ControlIDIn(vs ...string) predicate.Evidence {
+	return predicate.Evidence(sql.FieldIn(FieldControlID, vs...))
+}
+
+// ControlIDNotIn applies the NotIn predicate on the "control_id" field.
+func ControlIDNotIn(vs ...string) predicate.Evidence {
+	return predicate.Evidence(sql.FieldNotIn(FieldControlID, vs...))
+}
+
+// ControlIDGT applies the GT predicate on the "control_id" field.
+func ControlIDGT(v string) predicate.Evidence {
+	return predicate.Evidence(sql.FieldGT(FieldControlID, v))
+}
+
+// ControlIDGTE applies the GTE predicate on the "control_id" field.
+func ControlIDGTE(v string) predicate.Evidence {
+	return predicate.Evidence(sql.FieldGTE(FieldControlID, v))
+}
+
+// ControlIDLT applies the LT predicate on the "control_id" field.
+func ControlIDLT(v string) predicate.Evidence {
+	return predicate.Evidence(sql.FieldLT(FieldControlID, v))
+}
+
+// ControlIDLTE applies the LTE predicate on the "control_id" field.
+func ControlIDLTE(v string) predicate.Evidence {
+	return predicate.Evidence(sql.FieldLTE(FieldControlID, v))
+}
+
+// ControlIDContains applies the Contains predicate on the "control_id" field.
+func ControlIDContains(v string) predicate.Evidence {
+	return predicate.Evidence(sql.FieldContains(FieldControlID, v))
+}
+
+// ControlIDHasPrefix applies the HasPrefix predicate on the "control_id" field.
+func ControlIDHasPrefix(v string) predicate.Evidence {
+	return predicate.Evidence(sql.FieldHasPrefix(FieldControlID, v))
+}
+
+// ControlIDHasSuffix applies the HasSuffix predicate on the "control_id" field.
+func ControlIDHasSuffix(v string) predicate.Evidence {
+	return predicate.Evidence(sql.FieldHasSuffix(FieldControlID, v))
+}
+
+// ControlIDIsNil applies the IsNil predicate on the "control_id" field.
+func ControlIDIsNil() predicate.Evidence {
+	return predicate.Evidence(sql.FieldIsNull(FieldControlID))
+}
+
+// ControlIDNotNil applies the NotNil predicate on the "control_id" field.
+func ControlIDNotNil() predicate.Evidence {
+	return predicate.Evidence(sql.FieldNotNull(FieldControlID))
+}
+
+// ControlIDEqualFold applies the EqualFold predicate on the "control_id" field.
+func ControlIDEqualFold(v string) predicate.Evidence {
+	return predicate.Evidence(sql.FieldEqualFold(FieldControlID, v))
+}
+
+// ControlIDContainsFold applies the ContainsFold predicate on the "control_id" field.
+func ControlIDContainsFold(v string) predicate.Evidence {
+	return predicate.Evidence(sql.FieldContainsFold(FieldControlID, v))
 }
 
 // NameEQ applies the EQ predicate on the "name" field.

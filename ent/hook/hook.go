@@ -273,6 +273,42 @@ func (f PlaybookRunFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PlaybookRunMutation", m)
 }
 
+// The ProbeAgentFunc type is an adapter to allow the use of ordinary
+// function as ProbeAgent mutator.
+type ProbeAgentFunc func(context.Context, *ent.ProbeAgentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ProbeAgentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ProbeAgentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProbeAgentMutation", m)
+}
+
+// The ProbeCheckFunc type is an adapter to allow the use of ordinary
+// function as ProbeCheck mutator.
+type ProbeCheckFunc func(context.Context, *ent.ProbeCheckMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ProbeCheckFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ProbeCheckMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProbeCheckMutation", m)
+}
+
+// The ProbeLocationFunc type is an adapter to allow the use of ordinary
+// function as ProbeLocation mutator.
+type ProbeLocationFunc func(context.Context, *ent.ProbeLocationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ProbeLocationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ProbeLocationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProbeLocationMutation", m)
+}
+
 // The RefreshTokenFunc type is an adapter to allow the use of ordinary
 // function as RefreshToken mutator.
 type RefreshTokenFunc func(context.Context, *ent.RefreshTokenMutation) (ent.Value, error)
@@ -297,6 +333,18 @@ func (f RuleOverrideFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RuleOverrideMutation", m)
 }
 
+// The SavedViewFunc type is an adapter to allow the use of ordinary
+// function as SavedView mutator.
+type SavedViewFunc func(context.Context, *ent.SavedViewMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SavedViewFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SavedViewMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SavedViewMutation", m)
+}
+
 // The SecurityCaseFunc type is an adapter to allow the use of ordinary
 // function as SecurityCase mutator.
 type SecurityCaseFunc func(context.Context, *ent.SecurityCaseMutation) (ent.Value, error)
@@ -319,6 +367,18 @@ func (f SessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SessionMutation", m)
+}
+
+// The StatusPageFunc type is an adapter to allow the use of ordinary
+// function as StatusPage mutator.
+type StatusPageFunc func(context.Context, *ent.StatusPageMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f StatusPageFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.StatusPageMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StatusPageMutation", m)
 }
 
 // The SubscriptionFunc type is an adapter to allow the use of ordinary

@@ -31,10 +31,15 @@ import (
 	"github.com/opsward/opsward/ent/playbook"
 	"github.com/opsward/opsward/ent/playbookrun"
 	"github.com/opsward/opsward/ent/predicate"
+	"github.com/opsward/opsward/ent/probeagent"
+	"github.com/opsward/opsward/ent/probecheck"
+	"github.com/opsward/opsward/ent/probelocation"
 	"github.com/opsward/opsward/ent/refreshtoken"
 	"github.com/opsward/opsward/ent/ruleoverride"
+	"github.com/opsward/opsward/ent/savedview"
 	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/session"
+	"github.com/opsward/opsward/ent/statuspage"
 	"github.com/opsward/opsward/ent/subscription"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
@@ -690,6 +695,87 @@ func (f TraversePlaybookRun) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.PlaybookRunQuery", q)
 }
 
+// The ProbeAgentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ProbeAgentFunc func(context.Context, *ent.ProbeAgentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ProbeAgentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ProbeAgentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ProbeAgentQuery", q)
+}
+
+// The TraverseProbeAgent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseProbeAgent func(context.Context, *ent.ProbeAgentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseProbeAgent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseProbeAgent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProbeAgentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ProbeAgentQuery", q)
+}
+
+// The ProbeCheckFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ProbeCheckFunc func(context.Context, *ent.ProbeCheckQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ProbeCheckFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ProbeCheckQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ProbeCheckQuery", q)
+}
+
+// The TraverseProbeCheck type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseProbeCheck func(context.Context, *ent.ProbeCheckQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseProbeCheck) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseProbeCheck) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProbeCheckQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ProbeCheckQuery", q)
+}
+
+// The ProbeLocationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ProbeLocationFunc func(context.Context, *ent.ProbeLocationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ProbeLocationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ProbeLocationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ProbeLocationQuery", q)
+}
+
+// The TraverseProbeLocation type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseProbeLocation func(context.Context, *ent.ProbeLocationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseProbeLocation) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseProbeLocation) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProbeLocationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ProbeLocationQuery", q)
+}
+
 // The RefreshTokenFunc type is an adapter to allow the use of ordinary function as a Querier.
 type RefreshTokenFunc func(context.Context, *ent.RefreshTokenQuery) (ent.Value, error)
 
@@ -744,6 +830,33 @@ func (f TraverseRuleOverride) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.RuleOverrideQuery", q)
 }
 
+// The SavedViewFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SavedViewFunc func(context.Context, *ent.SavedViewQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SavedViewFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SavedViewQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SavedViewQuery", q)
+}
+
+// The TraverseSavedView type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSavedView func(context.Context, *ent.SavedViewQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSavedView) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSavedView) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SavedViewQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SavedViewQuery", q)
+}
+
 // The SecurityCaseFunc type is an adapter to allow the use of ordinary function as a Querier.
 type SecurityCaseFunc func(context.Context, *ent.SecurityCaseQuery) (ent.Value, error)
 
@@ -796,6 +909,33 @@ func (f TraverseSession) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.SessionQuery", q)
+}
+
+// The StatusPageFunc type is an adapter to allow the use of ordinary function as a Querier.
+type StatusPageFunc func(context.Context, *ent.StatusPageQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f StatusPageFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.StatusPageQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.StatusPageQuery", q)
+}
+
+// The TraverseStatusPage type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseStatusPage func(context.Context, *ent.StatusPageQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseStatusPage) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseStatusPage) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.StatusPageQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.StatusPageQuery", q)
 }
 
 // The SubscriptionFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -926,14 +1066,24 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.PlaybookQuery, predicate.Playbook, playbook.OrderOption]{typ: ent.TypePlaybook, tq: q}, nil
 	case *ent.PlaybookRunQuery:
 		return &query[*ent.PlaybookRunQuery, predicate.PlaybookRun, playbookrun.OrderOption]{typ: ent.TypePlaybookRun, tq: q}, nil
+	case *ent.ProbeAgentQuery:
+		return &query[*ent.ProbeAgentQuery, predicate.ProbeAgent, probeagent.OrderOption]{typ: ent.TypeProbeAgent, tq: q}, nil
+	case *ent.ProbeCheckQuery:
+		return &query[*ent.ProbeCheckQuery, predicate.ProbeCheck, probecheck.OrderOption]{typ: ent.TypeProbeCheck, tq: q}, nil
+	case *ent.ProbeLocationQuery:
+		return &query[*ent.ProbeLocationQuery, predicate.ProbeLocation, probelocation.OrderOption]{typ: ent.TypeProbeLocation, tq: q}, nil
 	case *ent.RefreshTokenQuery:
 		return &query[*ent.RefreshTokenQuery, predicate.RefreshToken, refreshtoken.OrderOption]{typ: ent.TypeRefreshToken, tq: q}, nil
 	case *ent.RuleOverrideQuery:
 		return &query[*ent.RuleOverrideQuery, predicate.RuleOverride, ruleoverride.OrderOption]{typ: ent.TypeRuleOverride, tq: q}, nil
+	case *ent.SavedViewQuery:
+		return &query[*ent.SavedViewQuery, predicate.SavedView, savedview.OrderOption]{typ: ent.TypeSavedView, tq: q}, nil
 	case *ent.SecurityCaseQuery:
 		return &query[*ent.SecurityCaseQuery, predicate.SecurityCase, securitycase.OrderOption]{typ: ent.TypeSecurityCase, tq: q}, nil
 	case *ent.SessionQuery:
 		return &query[*ent.SessionQuery, predicate.Session, session.OrderOption]{typ: ent.TypeSession, tq: q}, nil
+	case *ent.StatusPageQuery:
+		return &query[*ent.StatusPageQuery, predicate.StatusPage, statuspage.OrderOption]{typ: ent.TypeStatusPage, tq: q}, nil
 	case *ent.SubscriptionQuery:
 		return &query[*ent.SubscriptionQuery, predicate.Subscription, subscription.OrderOption]{typ: ent.TypeSubscription, tq: q}, nil
 	case *ent.TenantQuery:

@@ -325,6 +325,7 @@ var (
 	EvidencesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
 		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "control_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "name", Type: field.TypeString, Size: 300},
 		{Name: "content_type", Type: field.TypeString, Size: 100, Default: "application/octet-stream"},
 		{Name: "size", Type: field.TypeInt64},
@@ -333,7 +334,7 @@ var (
 		{Name: "added_by", Type: field.TypeString, Size: 40, Default: ""},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "custody", Type: field.TypeBytes, Nullable: true},
-		{Name: "case_id", Type: field.TypeString, Size: 40},
+		{Name: "case_id", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// EvidencesTable holds the schema information for the "evidences" table.
 	EvidencesTable = &schema.Table{
@@ -343,9 +344,9 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "evidences_security_cases_evidence",
-				Columns:    []*schema.Column{EvidencesColumns[10]},
+				Columns:    []*schema.Column{EvidencesColumns[11]},
 				RefColumns: []*schema.Column{SecurityCasesColumns[0]},
-				OnDelete:   schema.NoAction,
+				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
@@ -674,6 +675,8 @@ var (
 		{Name: "sla_target", Type: field.TypeFloat64, Nullable: true},
 		{Name: "escalation_policy_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "channel_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "locations", Type: field.TypeJSON, Nullable: true},
+		{Name: "min_failed_locations", Type: field.TypeInt, Default: 1},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"up", "degraded", "down", "paused", "maintenance", "unknown"}, Default: "unknown"},
 		{Name: "status_since", Type: field.TypeTime, Nullable: true},
 		{Name: "flapping", Type: field.TypeBool, Default: false},
@@ -697,7 +700,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "monitors_assets_monitors",
-				Columns:    []*schema.Column{MonitorsColumns[30]},
+				Columns:    []*schema.Column{MonitorsColumns[32]},
 				RefColumns: []*schema.Column{AssetsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -711,12 +714,12 @@ var (
 			{
 				Name:    "monitor_heartbeat_token_hash",
 				Unique:  true,
-				Columns: []*schema.Column{MonitorsColumns[27]},
+				Columns: []*schema.Column{MonitorsColumns[29]},
 			},
 			{
 				Name:    "monitor_tenant_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{MonitorsColumns[1], MonitorsColumns[17]},
+				Columns: []*schema.Column{MonitorsColumns[1], MonitorsColumns[19]},
 			},
 		},
 	}
@@ -797,6 +800,116 @@ var (
 			},
 		},
 	}
+	// ProbeAgentsColumns holds the columns for the "probe_agents" table.
+	ProbeAgentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "location_id", Type: field.TypeString, Size: 40},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "enrol_token_hash", Type: field.TypeString, Nullable: true},
+		{Name: "enrol_expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "enrolled_at", Type: field.TypeTime, Nullable: true},
+		{Name: "credential_hash", Type: field.TypeString, Nullable: true},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_seen_at", Type: field.TypeTime, Nullable: true},
+		{Name: "version", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "refused_results", Type: field.TypeInt64, Default: 0},
+	}
+	// ProbeAgentsTable holds the schema information for the "probe_agents" table.
+	ProbeAgentsTable = &schema.Table{
+		Name:       "probe_agents",
+		Columns:    ProbeAgentsColumns,
+		PrimaryKey: []*schema.Column{ProbeAgentsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "probeagent_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{ProbeAgentsColumns[1]},
+			},
+			{
+				Name:    "probeagent_enrol_token_hash",
+				Unique:  true,
+				Columns: []*schema.Column{ProbeAgentsColumns[6]},
+			},
+			{
+				Name:    "probeagent_credential_hash",
+				Unique:  true,
+				Columns: []*schema.Column{ProbeAgentsColumns[9]},
+			},
+			{
+				Name:    "probeagent_location_id",
+				Unique:  false,
+				Columns: []*schema.Column{ProbeAgentsColumns[4]},
+			},
+		},
+	}
+	// ProbeChecksColumns holds the columns for the "probe_checks" table.
+	ProbeChecksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "monitor_id", Type: field.TypeString, Size: 40},
+		{Name: "location_id", Type: field.TypeString, Size: 40},
+		{Name: "next_due_at", Type: field.TypeTime},
+		{Name: "lease_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "leased_by", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "leased_at", Type: field.TypeTime, Nullable: true},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"up", "degraded", "down", "unknown"}, Default: "unknown"},
+		{Name: "checked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "latency_us", Type: field.TypeInt64, Default: 0},
+		{Name: "reason", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "message", Type: field.TypeString, Size: 1024, Default: ""},
+	}
+	// ProbeChecksTable holds the schema information for the "probe_checks" table.
+	ProbeChecksTable = &schema.Table{
+		Name:       "probe_checks",
+		Columns:    ProbeChecksColumns,
+		PrimaryKey: []*schema.Column{ProbeChecksColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "probecheck_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{ProbeChecksColumns[1]},
+			},
+			{
+				Name:    "probecheck_monitor_id_location_id",
+				Unique:  true,
+				Columns: []*schema.Column{ProbeChecksColumns[2], ProbeChecksColumns[3]},
+			},
+			{
+				Name:    "probecheck_location_id_next_due_at",
+				Unique:  false,
+				Columns: []*schema.Column{ProbeChecksColumns[3], ProbeChecksColumns[4]},
+			},
+		},
+	}
+	// ProbeLocationsColumns holds the columns for the "probe_locations" table.
+	ProbeLocationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 100},
+	}
+	// ProbeLocationsTable holds the schema information for the "probe_locations" table.
+	ProbeLocationsTable = &schema.Table{
+		Name:       "probe_locations",
+		Columns:    ProbeLocationsColumns,
+		PrimaryKey: []*schema.Column{ProbeLocationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "probelocation_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{ProbeLocationsColumns[1]},
+			},
+			{
+				Name:    "probelocation_tenant_id_name",
+				Unique:  true,
+				Columns: []*schema.Column{ProbeLocationsColumns[1], ProbeLocationsColumns[4]},
+			},
+		},
+	}
 	// RefreshTokensColumns holds the columns for the "refresh_tokens" table.
 	RefreshTokensColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -850,6 +963,35 @@ var (
 				Name:    "ruleoverride_tenant_id_rule_id",
 				Unique:  true,
 				Columns: []*schema.Column{RuleOverridesColumns[1], RuleOverridesColumns[4]},
+			},
+		},
+	}
+	// SavedViewsColumns holds the columns for the "saved_views" table.
+	SavedViewsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeString, Size: 40},
+		{Name: "scope", Type: field.TypeString, Size: 40},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "filters", Type: field.TypeJSON},
+	}
+	// SavedViewsTable holds the schema information for the "saved_views" table.
+	SavedViewsTable = &schema.Table{
+		Name:       "saved_views",
+		Columns:    SavedViewsColumns,
+		PrimaryKey: []*schema.Column{SavedViewsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "savedview_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{SavedViewsColumns[1]},
+			},
+			{
+				Name:    "savedview_tenant_id_user_id_scope_name",
+				Unique:  true,
+				Columns: []*schema.Column{SavedViewsColumns[1], SavedViewsColumns[4], SavedViewsColumns[5], SavedViewsColumns[6]},
 			},
 		},
 	}
@@ -911,6 +1053,29 @@ var (
 				Name:    "session_user_id",
 				Unique:  false,
 				Columns: []*schema.Column{SessionsColumns[4]},
+			},
+		},
+	}
+	// StatusPagesColumns holds the columns for the "status_pages" table.
+	StatusPagesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "slug", Type: field.TypeString, Unique: true, Size: 63},
+		{Name: "title", Type: field.TypeString, Size: 200},
+		{Name: "monitor_ids", Type: field.TypeJSON, Nullable: true},
+	}
+	// StatusPagesTable holds the schema information for the "status_pages" table.
+	StatusPagesTable = &schema.Table{
+		Name:       "status_pages",
+		Columns:    StatusPagesColumns,
+		PrimaryKey: []*schema.Column{StatusPagesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "statuspage_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{StatusPagesColumns[1]},
 			},
 		},
 	}
@@ -1029,10 +1194,15 @@ var (
 		NotificationChannelsTable,
 		PlaybooksTable,
 		PlaybookRunsTable,
+		ProbeAgentsTable,
+		ProbeChecksTable,
+		ProbeLocationsTable,
 		RefreshTokensTable,
 		RuleOverridesTable,
+		SavedViewsTable,
 		SecurityCasesTable,
 		SessionsTable,
+		StatusPagesTable,
 		SubscriptionsTable,
 		TenantsTable,
 		UsersTable,

@@ -52,6 +52,10 @@ const (
 	FieldEscalationPolicyID = "escalation_policy_id"
 	// FieldChannelIds holds the string denoting the channel_ids field in the database.
 	FieldChannelIds = "channel_ids"
+	// FieldLocations holds the string denoting the locations field in the database.
+	FieldLocations = "locations"
+	// FieldMinFailedLocations holds the string denoting the min_failed_locations field in the database.
+	FieldMinFailedLocations = "min_failed_locations"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
 	// FieldStatusSince holds the string denoting the status_since field in the database.
@@ -111,6 +115,8 @@ var Columns = []string{
 	FieldSLATarget,
 	FieldEscalationPolicyID,
 	FieldChannelIds,
+	FieldLocations,
+	FieldMinFailedLocations,
 	FieldStatus,
 	FieldStatusSince,
 	FieldFlapping,
@@ -175,6 +181,10 @@ var (
 	DefaultPaused bool
 	// EscalationPolicyIDValidator is a validator for the "escalation_policy_id" field. It is called by the builders before save.
 	EscalationPolicyIDValidator func(string) error
+	// DefaultMinFailedLocations holds the default value on creation for the "min_failed_locations" field.
+	DefaultMinFailedLocations int
+	// MinFailedLocationsValidator is a validator for the "min_failed_locations" field. It is called by the builders before save.
+	MinFailedLocationsValidator func(int) error
 	// DefaultFlapping holds the default value on creation for the "flapping" field.
 	DefaultFlapping bool
 	// DefaultLastLatencyUs holds the default value on creation for the "last_latency_us" field.
@@ -369,6 +379,11 @@ func BySLATarget(opts ...sql.OrderTermOption) OrderOption {
 // ByEscalationPolicyID orders the results by the escalation_policy_id field.
 func ByEscalationPolicyID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEscalationPolicyID, opts...).ToFunc()
+}
+
+// ByMinFailedLocations orders the results by the min_failed_locations field.
+func ByMinFailedLocations(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMinFailedLocations, opts...).ToFunc()
 }
 
 // ByStatus orders the results by the status field.

@@ -135,6 +135,11 @@ func EscalationPolicyID(v string) predicate.Monitor {
 	return predicate.Monitor(sql.FieldEQ(FieldEscalationPolicyID, v))
 }
 
+// MinFailedLocations applies equality check predicate on the "min_failed_locations" field. It's identical to MinFailedLocationsEQ.
+func MinFailedLocations(v int) predicate.Monitor {
+	return predicate.Monitor(sql.FieldEQ(FieldMinFailedLocations, v))
+}
+
 // StatusSince applies equality check predicate on the "status_since" field. It's identical to StatusSinceEQ.
 func StatusSince(v time.Time) predicate.Monitor {
 	return predicate.Monitor(sql.FieldEQ(FieldStatusSince, v))
@@ -888,6 +893,56 @@ func ChannelIdsIsNil() predicate.Monitor {
 // ChannelIdsNotNil applies the NotNil predicate on the "channel_ids" field.
 func ChannelIdsNotNil() predicate.Monitor {
 	return predicate.Monitor(sql.FieldNotNull(FieldChannelIds))
+}
+
+// LocationsIsNil applies the IsNil predicate on the "locations" field.
+func LocationsIsNil() predicate.Monitor {
+	return predicate.Monitor(sql.FieldIsNull(FieldLocations))
+}
+
+// LocationsNotNil applies the NotNil predicate on the "locations" field.
+func LocationsNotNil() predicate.Monitor {
+	return predicate.Monitor(sql.FieldNotNull(FieldLocations))
+}
+
+// MinFailedLocationsEQ applies the EQ predicate on the "min_failed_locations" field.
+func MinFailedLocationsEQ(v int) predicate.Monitor {
+	return predicate.Monitor(sql.FieldEQ(FieldMinFailedLocations, v))
+}
+
+// MinFailedLocationsNEQ applies the NEQ predicate on the "min_failed_locations" field.
+func MinFailedLocationsNEQ(v int) predicate.Monitor {
+	return predicate.Monitor(sql.FieldNEQ(FieldMinFailedLocations, v))
+}
+
+// MinFailedLocationsIn applies the In predicate on the "min_failed_locations" field.
+func MinFailedLocationsIn(vs ...int) predicate.Monitor {
+	return predicate.Monitor(sql.FieldIn(FieldMinFailedLocations, vs...))
+}
+
+// MinFailedLocationsNotIn applies the NotIn predicate on the "min_failed_locations" field.
+func MinFailedLocationsNotIn(vs ...int) predicate.Monitor {
+	return predicate.Monitor(sql.FieldNotIn(FieldMinFailedLocations, vs...))
+}
+
+// MinFailedLocationsGT applies the GT predicate on the "min_failed_locations" field.
+func MinFailedLocationsGT(v int) predicate.Monitor {
+	return predicate.Monitor(sql.FieldGT(FieldMinFailedLocations, v))
+}
+
+// MinFailedLocationsGTE applies the GTE predicate on the "min_failed_locations" field.
+func MinFailedLocationsGTE(v int) predicate.Monitor {
+	return predicate.Monitor(sql.FieldGTE(FieldMinFailedLocations, v))
+}
+
+// MinFailedLocationsLT applies the LT predicate on the "min_failed_locations" field.
+func MinFailedLocationsLT(v int) predicate.Monitor {
+	return predicate.Monitor(sql.FieldLT(FieldMinFailedLocations, v))
+}
+
+// MinFailedLocationsLTE applies the LTE predicate on the "min_failed_locations" field.
+func MinFailedLocationsLTE(v int) predicate.Monitor {
+	return predicate.Monitor(sql.FieldLTE(FieldMinFailedLocations, v))
 }
 
 // StatusEQ applies the EQ predicate on the "status" field.

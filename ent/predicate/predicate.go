@@ -72,17 +72,32 @@ type Playbook func(*sql.Selector)
 // PlaybookRun is the predicate function for playbookrun builders.
 type PlaybookRun func(*sql.Selector)
 
+// ProbeAgent is the predicate function for probeagent builders.
+type ProbeAgent func(*sql.Selector)
+
+// ProbeCheck is the predicate function for probecheck builders.
+type ProbeCheck func(*sql.Selector)
+
+// ProbeLocation is the predicate function for probelocation builders.
+type ProbeLocation func(*sql.Selector)
+
 // RefreshToken is the predicate function for refreshtoken builders.
 type RefreshToken func(*sql.Selector)
 
 // RuleOverride is the predicate function for ruleoverride builders.
 type RuleOverride func(*sql.Selector)
 
+// SavedView is the predicate function for savedview builders.
+type SavedView func(*sql.Selector)
+
 // SecurityCase is the predicate function for securitycase builders.
 type SecurityCase func(*sql.Selector)
 
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)
+
+// StatusPage is the predicate function for statuspage builders.
+type StatusPage func(*sql.Selector)
 
 // Subscription is the predicate function for subscription builders.
 type Subscription func(*sql.Selector)

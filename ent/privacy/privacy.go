@@ -639,6 +639,78 @@ func (f PlaybookRunMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mut
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PlaybookRunMutation", m)
 }
 
+// The ProbeAgentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ProbeAgentQueryRuleFunc func(context.Context, *ent.ProbeAgentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ProbeAgentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProbeAgentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ProbeAgentQuery", q)
+}
+
+// The ProbeAgentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ProbeAgentMutationRuleFunc func(context.Context, *ent.ProbeAgentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ProbeAgentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ProbeAgentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProbeAgentMutation", m)
+}
+
+// The ProbeCheckQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ProbeCheckQueryRuleFunc func(context.Context, *ent.ProbeCheckQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ProbeCheckQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProbeCheckQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ProbeCheckQuery", q)
+}
+
+// The ProbeCheckMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ProbeCheckMutationRuleFunc func(context.Context, *ent.ProbeCheckMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ProbeCheckMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ProbeCheckMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProbeCheckMutation", m)
+}
+
+// The ProbeLocationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ProbeLocationQueryRuleFunc func(context.Context, *ent.ProbeLocationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ProbeLocationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProbeLocationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ProbeLocationQuery", q)
+}
+
+// The ProbeLocationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ProbeLocationMutationRuleFunc func(context.Context, *ent.ProbeLocationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ProbeLocationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ProbeLocationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProbeLocationMutation", m)
+}
+
 // The RefreshTokenQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type RefreshTokenQueryRuleFunc func(context.Context, *ent.RefreshTokenQuery) error
@@ -687,6 +759,30 @@ func (f RuleOverrideMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.RuleOverrideMutation", m)
 }
 
+// The SavedViewQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SavedViewQueryRuleFunc func(context.Context, *ent.SavedViewQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SavedViewQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SavedViewQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SavedViewQuery", q)
+}
+
+// The SavedViewMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SavedViewMutationRuleFunc func(context.Context, *ent.SavedViewMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SavedViewMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SavedViewMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SavedViewMutation", m)
+}
+
 // The SecurityCaseQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type SecurityCaseQueryRuleFunc func(context.Context, *ent.SecurityCaseQuery) error
@@ -733,6 +829,30 @@ func (f SessionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SessionMutation", m)
+}
+
+// The StatusPageQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type StatusPageQueryRuleFunc func(context.Context, *ent.StatusPageQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f StatusPageQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.StatusPageQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.StatusPageQuery", q)
+}
+
+// The StatusPageMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type StatusPageMutationRuleFunc func(context.Context, *ent.StatusPageMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f StatusPageMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.StatusPageMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.StatusPageMutation", m)
 }
 
 // The SubscriptionQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -886,13 +1006,23 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.PlaybookRunQuery:
 		return q.Filter(), nil
+	case *ent.ProbeAgentQuery:
+		return q.Filter(), nil
+	case *ent.ProbeCheckQuery:
+		return q.Filter(), nil
+	case *ent.ProbeLocationQuery:
+		return q.Filter(), nil
 	case *ent.RefreshTokenQuery:
 		return q.Filter(), nil
 	case *ent.RuleOverrideQuery:
 		return q.Filter(), nil
+	case *ent.SavedViewQuery:
+		return q.Filter(), nil
 	case *ent.SecurityCaseQuery:
 		return q.Filter(), nil
 	case *ent.SessionQuery:
+		return q.Filter(), nil
+	case *ent.StatusPageQuery:
 		return q.Filter(), nil
 	case *ent.SubscriptionQuery:
 		return q.Filter(), nil
@@ -951,13 +1081,23 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.PlaybookRunMutation:
 		return m.Filter(), nil
+	case *ent.ProbeAgentMutation:
+		return m.Filter(), nil
+	case *ent.ProbeCheckMutation:
+		return m.Filter(), nil
+	case *ent.ProbeLocationMutation:
+		return m.Filter(), nil
 	case *ent.RefreshTokenMutation:
 		return m.Filter(), nil
 	case *ent.RuleOverrideMutation:
 		return m.Filter(), nil
+	case *ent.SavedViewMutation:
+		return m.Filter(), nil
 	case *ent.SecurityCaseMutation:
 		return m.Filter(), nil
 	case *ent.SessionMutation:
+		return m.Filter(), nil
+	case *ent.StatusPageMutation:
 		return m.Filter(), nil
 	case *ent.SubscriptionMutation:
 		return m.Filter(), nil

@@ -28,11 +28,16 @@ import (
 	"github.com/opsward/opsward/ent/notificationchannel"
 	"github.com/opsward/opsward/ent/playbook"
 	"github.com/opsward/opsward/ent/playbookrun"
+	"github.com/opsward/opsward/ent/probeagent"
+	"github.com/opsward/opsward/ent/probecheck"
+	"github.com/opsward/opsward/ent/probelocation"
 	"github.com/opsward/opsward/ent/refreshtoken"
 	"github.com/opsward/opsward/ent/ruleoverride"
+	"github.com/opsward/opsward/ent/savedview"
 	"github.com/opsward/opsward/ent/schema"
 	"github.com/opsward/opsward/ent/securitycase"
 	"github.com/opsward/opsward/ent/session"
+	"github.com/opsward/opsward/ent/statuspage"
 	"github.com/opsward/opsward/ent/subscription"
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/ent/user"
@@ -1119,8 +1124,26 @@ func init() {
 			return nil
 		}
 	}()
+	// evidenceDescControlID is the schema descriptor for control_id field.
+	evidenceDescControlID := evidenceFields[1].Descriptor()
+	// evidence.ControlIDValidator is a validator for the "control_id" field. It is called by the builders before save.
+	evidence.ControlIDValidator = func() func(string) error {
+		validators := evidenceDescControlID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(control_id string) error {
+			for _, fn := range fns {
+				if err := fn(control_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// evidenceDescName is the schema descriptor for name field.
-	evidenceDescName := evidenceFields[1].Descriptor()
+	evidenceDescName := evidenceFields[2].Descriptor()
 	// evidence.NameValidator is a validator for the "name" field. It is called by the builders before save.
 	evidence.NameValidator = func() func(string) error {
 		validators := evidenceDescName.Validators
@@ -1138,17 +1161,17 @@ func init() {
 		}
 	}()
 	// evidenceDescContentType is the schema descriptor for content_type field.
-	evidenceDescContentType := evidenceFields[2].Descriptor()
+	evidenceDescContentType := evidenceFields[3].Descriptor()
 	// evidence.DefaultContentType holds the default value on creation for the content_type field.
 	evidence.DefaultContentType = evidenceDescContentType.Default.(string)
 	// evidence.ContentTypeValidator is a validator for the "content_type" field. It is called by the builders before save.
 	evidence.ContentTypeValidator = evidenceDescContentType.Validators[0].(func(string) error)
 	// evidenceDescSha256 is the schema descriptor for sha256 field.
-	evidenceDescSha256 := evidenceFields[4].Descriptor()
+	evidenceDescSha256 := evidenceFields[5].Descriptor()
 	// evidence.Sha256Validator is a validator for the "sha256" field. It is called by the builders before save.
 	evidence.Sha256Validator = evidenceDescSha256.Validators[0].(func(string) error)
 	// evidenceDescAddedBy is the schema descriptor for added_by field.
-	evidenceDescAddedBy := evidenceFields[6].Descriptor()
+	evidenceDescAddedBy := evidenceFields[7].Descriptor()
 	// evidence.DefaultAddedBy holds the default value on creation for the added_by field.
 	evidence.DefaultAddedBy = evidenceDescAddedBy.Default.(string)
 	// evidence.AddedByValidator is a validator for the "added_by" field. It is called by the builders before save.
@@ -2133,32 +2156,38 @@ func init() {
 	monitorDescEscalationPolicyID := monitorFields[12].Descriptor()
 	// monitor.EscalationPolicyIDValidator is a validator for the "escalation_policy_id" field. It is called by the builders before save.
 	monitor.EscalationPolicyIDValidator = monitorDescEscalationPolicyID.Validators[0].(func(string) error)
+	// monitorDescMinFailedLocations is the schema descriptor for min_failed_locations field.
+	monitorDescMinFailedLocations := monitorFields[15].Descriptor()
+	// monitor.DefaultMinFailedLocations holds the default value on creation for the min_failed_locations field.
+	monitor.DefaultMinFailedLocations = monitorDescMinFailedLocations.Default.(int)
+	// monitor.MinFailedLocationsValidator is a validator for the "min_failed_locations" field. It is called by the builders before save.
+	monitor.MinFailedLocationsValidator = monitorDescMinFailedLocations.Validators[0].(func(int) error)
 	// monitorDescFlapping is the schema descriptor for flapping field.
-	monitorDescFlapping := monitorFields[16].Descriptor()
+	monitorDescFlapping := monitorFields[18].Descriptor()
 	// monitor.DefaultFlapping holds the default value on creation for the flapping field.
 	monitor.DefaultFlapping = monitorDescFlapping.Default.(bool)
 	// monitorDescLastLatencyUs is the schema descriptor for last_latency_us field.
-	monitorDescLastLatencyUs := monitorFields[20].Descriptor()
+	monitorDescLastLatencyUs := monitorFields[22].Descriptor()
 	// monitor.DefaultLastLatencyUs holds the default value on creation for the last_latency_us field.
 	monitor.DefaultLastLatencyUs = monitorDescLastLatencyUs.Default.(int64)
 	// monitorDescLastReason is the schema descriptor for last_reason field.
-	monitorDescLastReason := monitorFields[21].Descriptor()
+	monitorDescLastReason := monitorFields[23].Descriptor()
 	// monitor.DefaultLastReason holds the default value on creation for the last_reason field.
 	monitor.DefaultLastReason = monitorDescLastReason.Default.(string)
 	// monitor.LastReasonValidator is a validator for the "last_reason" field. It is called by the builders before save.
 	monitor.LastReasonValidator = monitorDescLastReason.Validators[0].(func(string) error)
 	// monitorDescLastMessage is the schema descriptor for last_message field.
-	monitorDescLastMessage := monitorFields[22].Descriptor()
+	monitorDescLastMessage := monitorFields[24].Descriptor()
 	// monitor.DefaultLastMessage holds the default value on creation for the last_message field.
 	monitor.DefaultLastMessage = monitorDescLastMessage.Default.(string)
 	// monitor.LastMessageValidator is a validator for the "last_message" field. It is called by the builders before save.
 	monitor.LastMessageValidator = monitorDescLastMessage.Validators[0].(func(string) error)
 	// monitorDescOpenIncidentID is the schema descriptor for open_incident_id field.
-	monitorDescOpenIncidentID := monitorFields[23].Descriptor()
+	monitorDescOpenIncidentID := monitorFields[25].Descriptor()
 	// monitor.OpenIncidentIDValidator is a validator for the "open_incident_id" field. It is called by the builders before save.
 	monitor.OpenIncidentIDValidator = monitorDescOpenIncidentID.Validators[0].(func(string) error)
 	// monitorDescVersion is the schema descriptor for version field.
-	monitorDescVersion := monitorFields[26].Descriptor()
+	monitorDescVersion := monitorFields[28].Descriptor()
 	// monitor.DefaultVersion holds the default value on creation for the version field.
 	monitor.DefaultVersion = monitorDescVersion.Default.(int64)
 	// monitorDescID is the schema descriptor for id field.
@@ -2461,6 +2490,322 @@ func init() {
 			return nil
 		}
 	}()
+	probeagentMixin := schema.ProbeAgent{}.Mixin()
+	probeagent.Policy = privacy.NewPolicies(probeagentMixin[1], schema.ProbeAgent{})
+	probeagent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := probeagent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	probeagentMixinInters1 := probeagentMixin[1].Interceptors()
+	probeagent.Interceptors[0] = probeagentMixinInters1[0]
+	probeagentMixinFields0 := probeagentMixin[0].Fields()
+	_ = probeagentMixinFields0
+	probeagentMixinFields1 := probeagentMixin[1].Fields()
+	_ = probeagentMixinFields1
+	probeagentMixinFields2 := probeagentMixin[2].Fields()
+	_ = probeagentMixinFields2
+	probeagentFields := schema.ProbeAgent{}.Fields()
+	_ = probeagentFields
+	// probeagentDescTenantID is the schema descriptor for tenant_id field.
+	probeagentDescTenantID := probeagentMixinFields1[0].Descriptor()
+	// probeagent.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	probeagent.TenantIDValidator = func() func(string) error {
+		validators := probeagentDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// probeagentDescCreatedAt is the schema descriptor for created_at field.
+	probeagentDescCreatedAt := probeagentMixinFields2[0].Descriptor()
+	// probeagent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	probeagent.DefaultCreatedAt = probeagentDescCreatedAt.Default.(func() time.Time)
+	// probeagentDescUpdatedAt is the schema descriptor for updated_at field.
+	probeagentDescUpdatedAt := probeagentMixinFields2[1].Descriptor()
+	// probeagent.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	probeagent.DefaultUpdatedAt = probeagentDescUpdatedAt.Default.(func() time.Time)
+	// probeagent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	probeagent.UpdateDefaultUpdatedAt = probeagentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// probeagentDescLocationID is the schema descriptor for location_id field.
+	probeagentDescLocationID := probeagentFields[0].Descriptor()
+	// probeagent.LocationIDValidator is a validator for the "location_id" field. It is called by the builders before save.
+	probeagent.LocationIDValidator = func() func(string) error {
+		validators := probeagentDescLocationID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(location_id string) error {
+			for _, fn := range fns {
+				if err := fn(location_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// probeagentDescName is the schema descriptor for name field.
+	probeagentDescName := probeagentFields[1].Descriptor()
+	// probeagent.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	probeagent.NameValidator = func() func(string) error {
+		validators := probeagentDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// probeagentDescVersion is the schema descriptor for version field.
+	probeagentDescVersion := probeagentFields[8].Descriptor()
+	// probeagent.DefaultVersion holds the default value on creation for the version field.
+	probeagent.DefaultVersion = probeagentDescVersion.Default.(string)
+	// probeagent.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	probeagent.VersionValidator = probeagentDescVersion.Validators[0].(func(string) error)
+	// probeagentDescRefusedResults is the schema descriptor for refused_results field.
+	probeagentDescRefusedResults := probeagentFields[9].Descriptor()
+	// probeagent.DefaultRefusedResults holds the default value on creation for the refused_results field.
+	probeagent.DefaultRefusedResults = probeagentDescRefusedResults.Default.(int64)
+	// probeagentDescID is the schema descriptor for id field.
+	probeagentDescID := probeagentMixinFields0[0].Descriptor()
+	// probeagent.DefaultID holds the default value on creation for the id field.
+	probeagent.DefaultID = probeagentDescID.Default.(func() string)
+	// probeagent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	probeagent.IDValidator = func() func(string) error {
+		validators := probeagentDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	probecheckMixin := schema.ProbeCheck{}.Mixin()
+	probecheck.Policy = privacy.NewPolicies(probecheckMixin[1], schema.ProbeCheck{})
+	probecheck.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := probecheck.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	probecheckMixinInters1 := probecheckMixin[1].Interceptors()
+	probecheck.Interceptors[0] = probecheckMixinInters1[0]
+	probecheckMixinFields0 := probecheckMixin[0].Fields()
+	_ = probecheckMixinFields0
+	probecheckMixinFields1 := probecheckMixin[1].Fields()
+	_ = probecheckMixinFields1
+	probecheckFields := schema.ProbeCheck{}.Fields()
+	_ = probecheckFields
+	// probecheckDescTenantID is the schema descriptor for tenant_id field.
+	probecheckDescTenantID := probecheckMixinFields1[0].Descriptor()
+	// probecheck.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	probecheck.TenantIDValidator = func() func(string) error {
+		validators := probecheckDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// probecheckDescMonitorID is the schema descriptor for monitor_id field.
+	probecheckDescMonitorID := probecheckFields[0].Descriptor()
+	// probecheck.MonitorIDValidator is a validator for the "monitor_id" field. It is called by the builders before save.
+	probecheck.MonitorIDValidator = func() func(string) error {
+		validators := probecheckDescMonitorID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(monitor_id string) error {
+			for _, fn := range fns {
+				if err := fn(monitor_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// probecheckDescLocationID is the schema descriptor for location_id field.
+	probecheckDescLocationID := probecheckFields[1].Descriptor()
+	// probecheck.LocationIDValidator is a validator for the "location_id" field. It is called by the builders before save.
+	probecheck.LocationIDValidator = func() func(string) error {
+		validators := probecheckDescLocationID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(location_id string) error {
+			for _, fn := range fns {
+				if err := fn(location_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// probecheckDescLeaseID is the schema descriptor for lease_id field.
+	probecheckDescLeaseID := probecheckFields[3].Descriptor()
+	// probecheck.LeaseIDValidator is a validator for the "lease_id" field. It is called by the builders before save.
+	probecheck.LeaseIDValidator = probecheckDescLeaseID.Validators[0].(func(string) error)
+	// probecheckDescLeasedBy is the schema descriptor for leased_by field.
+	probecheckDescLeasedBy := probecheckFields[4].Descriptor()
+	// probecheck.LeasedByValidator is a validator for the "leased_by" field. It is called by the builders before save.
+	probecheck.LeasedByValidator = probecheckDescLeasedBy.Validators[0].(func(string) error)
+	// probecheckDescLatencyUs is the schema descriptor for latency_us field.
+	probecheckDescLatencyUs := probecheckFields[8].Descriptor()
+	// probecheck.DefaultLatencyUs holds the default value on creation for the latency_us field.
+	probecheck.DefaultLatencyUs = probecheckDescLatencyUs.Default.(int64)
+	// probecheckDescReason is the schema descriptor for reason field.
+	probecheckDescReason := probecheckFields[9].Descriptor()
+	// probecheck.DefaultReason holds the default value on creation for the reason field.
+	probecheck.DefaultReason = probecheckDescReason.Default.(string)
+	// probecheck.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	probecheck.ReasonValidator = probecheckDescReason.Validators[0].(func(string) error)
+	// probecheckDescMessage is the schema descriptor for message field.
+	probecheckDescMessage := probecheckFields[10].Descriptor()
+	// probecheck.DefaultMessage holds the default value on creation for the message field.
+	probecheck.DefaultMessage = probecheckDescMessage.Default.(string)
+	// probecheck.MessageValidator is a validator for the "message" field. It is called by the builders before save.
+	probecheck.MessageValidator = probecheckDescMessage.Validators[0].(func(string) error)
+	// probecheckDescID is the schema descriptor for id field.
+	probecheckDescID := probecheckMixinFields0[0].Descriptor()
+	// probecheck.DefaultID holds the default value on creation for the id field.
+	probecheck.DefaultID = probecheckDescID.Default.(func() string)
+	// probecheck.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	probecheck.IDValidator = func() func(string) error {
+		validators := probecheckDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	probelocationMixin := schema.ProbeLocation{}.Mixin()
+	probelocation.Policy = privacy.NewPolicies(probelocationMixin[1], schema.ProbeLocation{})
+	probelocation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := probelocation.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	probelocationMixinInters1 := probelocationMixin[1].Interceptors()
+	probelocation.Interceptors[0] = probelocationMixinInters1[0]
+	probelocationMixinFields0 := probelocationMixin[0].Fields()
+	_ = probelocationMixinFields0
+	probelocationMixinFields1 := probelocationMixin[1].Fields()
+	_ = probelocationMixinFields1
+	probelocationMixinFields2 := probelocationMixin[2].Fields()
+	_ = probelocationMixinFields2
+	probelocationFields := schema.ProbeLocation{}.Fields()
+	_ = probelocationFields
+	// probelocationDescTenantID is the schema descriptor for tenant_id field.
+	probelocationDescTenantID := probelocationMixinFields1[0].Descriptor()
+	// probelocation.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	probelocation.TenantIDValidator = func() func(string) error {
+		validators := probelocationDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// probelocationDescCreatedAt is the schema descriptor for created_at field.
+	probelocationDescCreatedAt := probelocationMixinFields2[0].Descriptor()
+	// probelocation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	probelocation.DefaultCreatedAt = probelocationDescCreatedAt.Default.(func() time.Time)
+	// probelocationDescUpdatedAt is the schema descriptor for updated_at field.
+	probelocationDescUpdatedAt := probelocationMixinFields2[1].Descriptor()
+	// probelocation.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	probelocation.DefaultUpdatedAt = probelocationDescUpdatedAt.Default.(func() time.Time)
+	// probelocation.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	probelocation.UpdateDefaultUpdatedAt = probelocationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// probelocationDescName is the schema descriptor for name field.
+	probelocationDescName := probelocationFields[0].Descriptor()
+	// probelocation.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	probelocation.NameValidator = func() func(string) error {
+		validators := probelocationDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// probelocationDescID is the schema descriptor for id field.
+	probelocationDescID := probelocationMixinFields0[0].Descriptor()
+	// probelocation.DefaultID holds the default value on creation for the id field.
+	probelocation.DefaultID = probelocationDescID.Default.(func() string)
+	// probelocation.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	probelocation.IDValidator = func() func(string) error {
+		validators := probelocationDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	refreshtokenMixin := schema.RefreshToken{}.Mixin()
 	refreshtoken.Policy = privacy.NewPolicies(refreshtokenMixin[1], schema.RefreshToken{})
 	refreshtoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -2620,6 +2965,128 @@ func init() {
 	// ruleoverride.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	ruleoverride.IDValidator = func() func(string) error {
 		validators := ruleoverrideDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	savedviewMixin := schema.SavedView{}.Mixin()
+	savedview.Policy = privacy.NewPolicies(savedviewMixin[1], schema.SavedView{})
+	savedview.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := savedview.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	savedviewMixinInters1 := savedviewMixin[1].Interceptors()
+	savedview.Interceptors[0] = savedviewMixinInters1[0]
+	savedviewMixinFields0 := savedviewMixin[0].Fields()
+	_ = savedviewMixinFields0
+	savedviewMixinFields1 := savedviewMixin[1].Fields()
+	_ = savedviewMixinFields1
+	savedviewMixinFields2 := savedviewMixin[2].Fields()
+	_ = savedviewMixinFields2
+	savedviewFields := schema.SavedView{}.Fields()
+	_ = savedviewFields
+	// savedviewDescTenantID is the schema descriptor for tenant_id field.
+	savedviewDescTenantID := savedviewMixinFields1[0].Descriptor()
+	// savedview.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	savedview.TenantIDValidator = func() func(string) error {
+		validators := savedviewDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// savedviewDescCreatedAt is the schema descriptor for created_at field.
+	savedviewDescCreatedAt := savedviewMixinFields2[0].Descriptor()
+	// savedview.DefaultCreatedAt holds the default value on creation for the created_at field.
+	savedview.DefaultCreatedAt = savedviewDescCreatedAt.Default.(func() time.Time)
+	// savedviewDescUpdatedAt is the schema descriptor for updated_at field.
+	savedviewDescUpdatedAt := savedviewMixinFields2[1].Descriptor()
+	// savedview.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	savedview.DefaultUpdatedAt = savedviewDescUpdatedAt.Default.(func() time.Time)
+	// savedview.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	savedview.UpdateDefaultUpdatedAt = savedviewDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// savedviewDescUserID is the schema descriptor for user_id field.
+	savedviewDescUserID := savedviewFields[0].Descriptor()
+	// savedview.UserIDValidator is a validator for the "user_id" field. It is called by the builders before save.
+	savedview.UserIDValidator = func() func(string) error {
+		validators := savedviewDescUserID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(user_id string) error {
+			for _, fn := range fns {
+				if err := fn(user_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// savedviewDescScope is the schema descriptor for scope field.
+	savedviewDescScope := savedviewFields[1].Descriptor()
+	// savedview.ScopeValidator is a validator for the "scope" field. It is called by the builders before save.
+	savedview.ScopeValidator = func() func(string) error {
+		validators := savedviewDescScope.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(scope string) error {
+			for _, fn := range fns {
+				if err := fn(scope); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// savedviewDescName is the schema descriptor for name field.
+	savedviewDescName := savedviewFields[2].Descriptor()
+	// savedview.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	savedview.NameValidator = func() func(string) error {
+		validators := savedviewDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// savedviewDescID is the schema descriptor for id field.
+	savedviewDescID := savedviewMixinFields0[0].Descriptor()
+	// savedview.DefaultID holds the default value on creation for the id field.
+	savedview.DefaultID = savedviewDescID.Default.(func() string)
+	// savedview.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	savedview.IDValidator = func() func(string) error {
+		validators := savedviewDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
@@ -2820,6 +3287,110 @@ func init() {
 	// session.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	session.IDValidator = func() func(string) error {
 		validators := sessionDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	statuspageMixin := schema.StatusPage{}.Mixin()
+	statuspage.Policy = privacy.NewPolicies(statuspageMixin[1], schema.StatusPage{})
+	statuspage.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := statuspage.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	statuspageMixinInters1 := statuspageMixin[1].Interceptors()
+	statuspage.Interceptors[0] = statuspageMixinInters1[0]
+	statuspageMixinFields0 := statuspageMixin[0].Fields()
+	_ = statuspageMixinFields0
+	statuspageMixinFields1 := statuspageMixin[1].Fields()
+	_ = statuspageMixinFields1
+	statuspageMixinFields2 := statuspageMixin[2].Fields()
+	_ = statuspageMixinFields2
+	statuspageFields := schema.StatusPage{}.Fields()
+	_ = statuspageFields
+	// statuspageDescTenantID is the schema descriptor for tenant_id field.
+	statuspageDescTenantID := statuspageMixinFields1[0].Descriptor()
+	// statuspage.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	statuspage.TenantIDValidator = func() func(string) error {
+		validators := statuspageDescTenantID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(tenant_id string) error {
+			for _, fn := range fns {
+				if err := fn(tenant_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// statuspageDescCreatedAt is the schema descriptor for created_at field.
+	statuspageDescCreatedAt := statuspageMixinFields2[0].Descriptor()
+	// statuspage.DefaultCreatedAt holds the default value on creation for the created_at field.
+	statuspage.DefaultCreatedAt = statuspageDescCreatedAt.Default.(func() time.Time)
+	// statuspageDescUpdatedAt is the schema descriptor for updated_at field.
+	statuspageDescUpdatedAt := statuspageMixinFields2[1].Descriptor()
+	// statuspage.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	statuspage.DefaultUpdatedAt = statuspageDescUpdatedAt.Default.(func() time.Time)
+	// statuspage.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	statuspage.UpdateDefaultUpdatedAt = statuspageDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// statuspageDescSlug is the schema descriptor for slug field.
+	statuspageDescSlug := statuspageFields[0].Descriptor()
+	// statuspage.SlugValidator is a validator for the "slug" field. It is called by the builders before save.
+	statuspage.SlugValidator = func() func(string) error {
+		validators := statuspageDescSlug.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(slug string) error {
+			for _, fn := range fns {
+				if err := fn(slug); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// statuspageDescTitle is the schema descriptor for title field.
+	statuspageDescTitle := statuspageFields[1].Descriptor()
+	// statuspage.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	statuspage.TitleValidator = func() func(string) error {
+		validators := statuspageDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// statuspageDescID is the schema descriptor for id field.
+	statuspageDescID := statuspageMixinFields0[0].Descriptor()
+	// statuspage.DefaultID holds the default value on creation for the id field.
+	statuspage.DefaultID = statuspageDescID.Default.(func() string)
+	// statuspage.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	statuspage.IDValidator = func() func(string) error {
+		validators := statuspageDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

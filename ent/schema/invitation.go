@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
@@ -32,4 +33,8 @@ func (Invitation) Fields() []ent.Field {
 
 func (Invitation) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("tenant_id", "email")}
+}
+
+func (Invitation) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection()}
 }

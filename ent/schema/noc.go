@@ -102,6 +102,13 @@ func (Monitor) Fields() []ent.Field {
 		// Alert routing: the channels told about this monitor's incidents;
 		// empty means every enabled channel of the tenant whose route fits.
 		field.Strings("channel_ids").Optional(),
+		// Where the monitor runs: probe location IDs of its tenant, and
+		// "local" for Opsward's own workers. Empty means the workers alone,
+		// as before locations existed.
+		field.Strings("locations").Optional(),
+		// Quorum: the monitor counts as failing only when at least this
+		// many of its locations fail (Datadog's minimum failed locations).
+		field.Int("min_failed_locations").Positive().Default(1),
 		// What the state machine shows and remembers between checks.
 		field.Enum("status").Values("up", "degraded", "down", "paused", "maintenance", "unknown").Default("unknown").
 			Annotations(entgql.OrderField("STATUS")),

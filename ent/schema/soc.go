@@ -317,7 +317,10 @@ func (Evidence) Mixin() []ent.Mixin {
 
 func (Evidence) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("case_id").Immutable().NotEmpty().MaxLen(40),
+		// Evidence belongs to a case or to a compliance control of its
+		// tenant (a policy, a screenshot, a signed review): exactly one.
+		field.String("case_id").Optional().Nillable().Immutable().NotEmpty().MaxLen(40),
+		field.String("control_id").Optional().Nillable().Immutable().NotEmpty().MaxLen(40),
 		field.String("name").Immutable().NotEmpty().MaxLen(300),
 		field.String("content_type").Immutable().Default("application/octet-stream").MaxLen(100),
 		field.Int64("size").Immutable(),
@@ -332,7 +335,7 @@ func (Evidence) Fields() []ent.Field {
 
 func (Evidence) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.From("case", SecurityCase.Type).Ref("evidence").Field("case_id").Unique().Required().Immutable(),
+		edge.From("case", SecurityCase.Type).Ref("evidence").Field("case_id").Unique().Immutable(),
 	}
 }
 

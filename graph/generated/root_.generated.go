@@ -40,7 +40,9 @@ type ResolverRoot interface {
 	NotificationChannel() NotificationChannelResolver
 	Playbook() PlaybookResolver
 	PlaybookRun() PlaybookRunResolver
+	ProbeAgent() ProbeAgentResolver
 	Query() QueryResolver
+	SavedView() SavedViewResolver
 	SecurityCase() SecurityCaseResolver
 	Subscription() SubscriptionResolver
 }
@@ -78,6 +80,11 @@ type ComplexityRoot struct {
 
 	APIKeyPayload struct {
 		APIKey     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	AddComplianceExceptionPayload struct {
+		Exception  func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -162,6 +169,11 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	AttestControlPayload struct {
+		Attestation func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
+	}
+
 	AuditEntry struct {
 		Action        func(childComplexity int) int
 		ActorID       func(childComplexity int) int
@@ -215,6 +227,29 @@ type ComplexityRoot struct {
 		TokenType    func(childComplexity int) int
 	}
 
+	BillingAccount struct {
+		Anchor          func(childComplexity int) int
+		CreditBalance   func(childComplexity int) int
+		Currency        func(childComplexity int) int
+		DiscountPercent func(childComplexity int) int
+		Interval        func(childComplexity int) int
+		PeriodEnd       func(childComplexity int) int
+		PeriodStart     func(childComplexity int) int
+		TaxPercent      func(childComplexity int) int
+		TenantID        func(childComplexity int) int
+		Version         func(childComplexity int) int
+	}
+
+	BillingCollection struct {
+		Collection         func(childComplexity int) int
+		PastDueSince       func(childComplexity int) int
+		Reminders          func(childComplexity int) int
+		State              func(childComplexity int) int
+		SubscriptionStatus func(childComplexity int) int
+		TenantID           func(childComplexity int) int
+		UnreportedUsage    func(childComplexity int) int
+	}
+
 	CaseEntry struct {
 		ActorID  func(childComplexity int) int
 		At       func(childComplexity int) int
@@ -261,6 +296,11 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	ChangePasswordPayload struct {
+		Ok         func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	ChangePlanPayload struct {
 		Subscription func(childComplexity int) int
 		UserErrors   func(childComplexity int) int
@@ -285,6 +325,134 @@ type ComplexityRoot struct {
 		EndCursor   func(childComplexity int) int
 		HasNextPage func(childComplexity int) int
 		Nodes       func(childComplexity int) int
+	}
+
+	ComplianceAttestation struct {
+		AttestedAt func(childComplexity int) int
+		ControlID  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Statement  func(childComplexity int) int
+		TenantID   func(childComplexity int) int
+		UserID     func(childComplexity int) int
+	}
+
+	ComplianceControl struct {
+		Applicable    func(childComplexity int) int
+		Description   func(childComplexity int) int
+		Exceptions    func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Justification func(childComplexity int) int
+		OwnerID       func(childComplexity int) int
+		Requirements  func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Tests         func(childComplexity int) int
+		Title         func(childComplexity int) int
+	}
+
+	ComplianceException struct {
+		ControlID func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		CreatedBy func(childComplexity int) int
+		ExpiresAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Reason    func(childComplexity int) int
+		TenantID  func(childComplexity int) int
+	}
+
+	ComplianceFramework struct {
+		ID           func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Requirements func(childComplexity int) int
+		Version      func(childComplexity int) int
+	}
+
+	ComplianceMapping struct {
+		Refs  func(childComplexity int) int
+		Topic func(childComplexity int) int
+	}
+
+	CompliancePosture struct {
+		Failing       func(childComplexity int) int
+		NotApplicable func(childComplexity int) int
+		NotTested     func(childComplexity int) int
+		Passing       func(childComplexity int) int
+		TenantID      func(childComplexity int) int
+		TenantName    func(childComplexity int) int
+	}
+
+	ComplianceReport struct {
+		CreatedAt func(childComplexity int) int
+		CreatedBy func(childComplexity int) int
+		Format    func(childComplexity int) int
+		Framework func(childComplexity int) int
+		From      func(childComplexity int) int
+		ID        func(childComplexity int) int
+		KeyID     func(childComplexity int) int
+		Sha256    func(childComplexity int) int
+		Size      func(childComplexity int) int
+		TenantID  func(childComplexity int) int
+		To        func(childComplexity int) int
+	}
+
+	ComplianceReportFile struct {
+		ContentBase64 func(childComplexity int) int
+		Report        func(childComplexity int) int
+	}
+
+	ComplianceReportSchedule struct {
+		ChannelIds func(childComplexity int) int
+		Frameworks func(childComplexity int) int
+		Set        func(childComplexity int) int
+		TenantID   func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+		UpdatedBy  func(childComplexity int) int
+	}
+
+	ComplianceRequirement struct {
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Parent      func(childComplexity int) int
+	}
+
+	ComplianceResult struct {
+		Name     func(childComplexity int) int
+		Pass     func(childComplexity int) int
+		Reason   func(childComplexity int) int
+		Resource func(childComplexity int) int
+	}
+
+	ComplianceRun struct {
+		ControlID func(childComplexity int) int
+		Failed    func(childComplexity int) int
+		From      func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Passed    func(childComplexity int) int
+		RanAt     func(childComplexity int) int
+		Results   func(childComplexity int) int
+		Sha256    func(childComplexity int) int
+		Status    func(childComplexity int) int
+		TenantID  func(childComplexity int) int
+		TestID    func(childComplexity int) int
+		To        func(childComplexity int) int
+	}
+
+	ComplianceTest struct {
+		ControlID func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+	}
+
+	ComplianceVerification struct {
+		Format    func(childComplexity int) int
+		Framework func(childComplexity int) int
+		KeyID     func(childComplexity int) int
+		Reason    func(childComplexity int) int
+		ReportID  func(childComplexity int) int
+		Sha256    func(childComplexity int) int
+		TenantID  func(childComplexity int) int
+		Valid     func(childComplexity int) int
 	}
 
 	CreateAPIKeyPayload struct {
@@ -387,6 +555,12 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	EnrolProbeAgentPayload struct {
+		EnrolmentToken func(childComplexity int) int
+		ProbeAgent     func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
+	}
+
 	EnrollTOTPPayload struct {
 		Secret     func(childComplexity int) int
 		URI        func(childComplexity int) int
@@ -430,6 +604,7 @@ type ComplexityRoot struct {
 		Case        func(childComplexity int) int
 		CaseID      func(childComplexity int) int
 		ContentType func(childComplexity int) int
+		ControlID   func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
 		Custody     func(childComplexity int) int
 		ID          func(childComplexity int) int
@@ -446,6 +621,11 @@ type ComplexityRoot struct {
 
 	EvidencePayload struct {
 		Evidence   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	GenerateComplianceReportPayload struct {
+		Report     func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -625,6 +805,22 @@ type ComplexityRoot struct {
 		UpdatedAt  func(childComplexity int) int
 	}
 
+	InvitationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	InvitationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	InvitationPayload struct {
+		Invitation func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	InviteUserPayload struct {
 		Invitation func(childComplexity int) int
 		Mailed     func(childComplexity int) int
@@ -647,6 +843,12 @@ type ComplexityRoot struct {
 		Tax         func(childComplexity int) int
 		TenantID    func(childComplexity int) int
 		Total       func(childComplexity int) int
+	}
+
+	InvoiceConnection struct {
+		EndCursor   func(childComplexity int) int
+		HasNextPage func(childComplexity int) int
+		Nodes       func(childComplexity int) int
 	}
 
 	InvoiceDocument struct {
@@ -815,6 +1017,8 @@ type ComplexityRoot struct {
 		LastLatencyUs           func(childComplexity int) int
 		LastMessage             func(childComplexity int) int
 		LastReason              func(childComplexity int) int
+		Locations               func(childComplexity int) int
+		MinFailedLocations      func(childComplexity int) int
 		Name                    func(childComplexity int) int
 		OpenIncidentID          func(childComplexity int) int
 		Paused                  func(childComplexity int) int
@@ -848,89 +1052,107 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcceptInvitation          func(childComplexity int, input model.AcceptInvitationInput) int
-		AcknowledgeAlert          func(childComplexity int, id string) int
-		AcknowledgeIncident       func(childComplexity int, id string) int
-		AddAlertsToCase           func(childComplexity int, id string, alertIds []string) int
-		AddAssetDependency        func(childComplexity int, childID string, parentID string) int
-		AddCaseNote               func(childComplexity int, id string, text string) int
-		AddCaseTask               func(childComplexity int, caseID string, title string, assigneeID *string) int
-		AddEventsToCase           func(childComplexity int, id string, eventIds []string) int
-		AddEvidence               func(childComplexity int, caseID string, name string, contentType *string, contentBase64 string) int
-		AddIndicator              func(childComplexity int, input model.IndicatorInput) int
-		AddPriceVersion           func(childComplexity int, input model.PriceVersionInput) int
-		AssignAlert               func(childComplexity int, id string, assigneeID *string) int
-		AssignCase                func(childComplexity int, id string, assigneeID *string) int
-		AssignIncident            func(childComplexity int, id string, assigneeID *string) int
-		ChangePlan                func(childComplexity int, tenantID string, plan string) int
-		ChangePriceVersion        func(childComplexity int, tenantID string, versionID string, now *bool) int
-		CloseAlert                func(childComplexity int, id string, status string) int
-		CloseTenant               func(childComplexity int, id string) int
-		CommentOnIncident         func(childComplexity int, id string, text string) int
-		ConfirmTotp               func(childComplexity int, code string) int
-		CreateAPIKey              func(childComplexity int, input model.CreateAPIKeyInput) int
-		CreateAsset               func(childComplexity int, input model.AssetInput) int
-		CreateCase                func(childComplexity int, input model.CreateCaseInput) int
-		CreateEscalationPolicy    func(childComplexity int, input model.EscalationPolicyInput) int
-		CreateIncident            func(childComplexity int, input model.CreateIncidentInput) int
-		CreateIndicatorList       func(childComplexity int, input model.IndicatorListInput) int
-		CreateLogSource           func(childComplexity int, input model.LogSourceInput) int
-		CreateMaintenanceWindow   func(childComplexity int, input model.MaintenanceWindowInput) int
-		CreateMonitor             func(childComplexity int, input model.MonitorInput) int
-		CreateNotificationChannel func(childComplexity int, input model.NotificationChannelInput) int
-		CreatePlaybook            func(childComplexity int, input model.PlaybookInput) int
-		CreateTenant              func(childComplexity int, input model.CreateTenantInput) int
-		DeleteAsset               func(childComplexity int, id string) int
-		DeleteDetectionRule       func(childComplexity int, id string) int
-		DeleteEscalationPolicy    func(childComplexity int, id string) int
-		DeleteIndicator           func(childComplexity int, id string) int
-		DeleteIndicatorList       func(childComplexity int, id string) int
-		DeleteLogSource           func(childComplexity int, id string) int
-		DeleteMaintenanceWindow   func(childComplexity int, id string) int
-		DeleteMonitor             func(childComplexity int, id string) int
-		DeleteNotificationChannel func(childComplexity int, id string) int
-		DeletePlaybook            func(childComplexity int, id string) int
-		DisableTotp               func(childComplexity int, code string) int
-		EnrollTotp                func(childComplexity int) int
-		ImportIndicatorsCSV       func(childComplexity int, listID string, csv string, source *string) int
-		ImportStixBundle          func(childComplexity int, listID string, bundle string, source *string) int
-		InviteUser                func(childComplexity int, input model.InviteUserInput) int
-		IssueCreditNote           func(childComplexity int, tenantID string, invoiceID string, amount int, reason string) int
-		Login                     func(childComplexity int, input model.LoginInput) int
-		Logout                    func(childComplexity int, refreshToken *string) int
-		PauseMonitor              func(childComplexity int, id string) int
-		PurgeDeadJobs             func(childComplexity int, tenantID string, ids []string, kind *string) int
-		ReactivateTenant          func(childComplexity int, id string) int
-		RebuildSchedules          func(childComplexity int) int
-		RefreshToken              func(childComplexity int, input model.RefreshTokenInput) int
-		RemoveAssetDependency     func(childComplexity int, childID string, parentID string) int
-		RemoveMembership          func(childComplexity int, id string) int
-		ResolveIncident           func(childComplexity int, id string) int
-		ResumeMonitor             func(childComplexity int, id string) int
-		RetryDeadJobs             func(childComplexity int, tenantID string, ids []string) int
-		RevokeAPIKey              func(childComplexity int, id string) int
-		RotateEdlToken            func(childComplexity int, id string) int
-		RotateHeartbeatURL        func(childComplexity int, id string) int
-		RunMonitor                func(childComplexity int, id string) int
-		SaveDetectionRule         func(childComplexity int, input model.DetectionRuleInput) int
-		SetCaseSeverity           func(childComplexity int, id string, severity string) int
-		SetCaseStatus             func(childComplexity int, id string, status string) int
-		SetCaseTaskDone           func(childComplexity int, id string, done bool) int
-		SetDetectionRuleEnabled   func(childComplexity int, id string, enabled bool) int
-		SetInvoiceStatus          func(childComplexity int, tenantID string, invoiceID string, status string) int
-		SuspendTenant             func(childComplexity int, id string) int
-		TestDetectionRule         func(childComplexity int, rule string, events []model.JSON) int
-		TestNotificationChannel   func(childComplexity int, id string) int
-		UpdateAsset               func(childComplexity int, id string, input model.AssetInput) int
-		UpdateEscalationPolicy    func(childComplexity int, id string, input model.EscalationPolicyInput) int
-		UpdateLogSource           func(childComplexity int, id string, input model.LogSourceInput) int
-		UpdateMaintenanceWindow   func(childComplexity int, id string, input model.MaintenanceWindowInput) int
-		UpdateMembership          func(childComplexity int, id string, role opsward.Role) int
-		UpdateMonitor             func(childComplexity int, id string, input model.MonitorInput) int
-		UpdateNotificationChannel func(childComplexity int, id string, input model.NotificationChannelInput) int
-		UpdatePlaybook            func(childComplexity int, id string, input model.PlaybookInput) int
-		UpdateTenant              func(childComplexity int, id string, input model.UpdateTenantInput) int
-		VerifyAuditLog            func(childComplexity int, tenantID string) int
+		AcceptInvitation            func(childComplexity int, input model.AcceptInvitationInput) int
+		AcknowledgeAlert            func(childComplexity int, id string) int
+		AcknowledgeIncident         func(childComplexity int, id string) int
+		AddAlertsToCase             func(childComplexity int, id string, alertIds []string) int
+		AddAssetDependency          func(childComplexity int, childID string, parentID string) int
+		AddCaseNote                 func(childComplexity int, id string, text string) int
+		AddCaseTask                 func(childComplexity int, caseID string, title string, assigneeID *string) int
+		AddComplianceEvidence       func(childComplexity int, tenantID *string, controlID string, name string, contentType *string, contentBase64 string) int
+		AddComplianceException      func(childComplexity int, input model.ComplianceExceptionInput) int
+		AddEventsToCase             func(childComplexity int, id string, eventIds []string) int
+		AddEvidence                 func(childComplexity int, caseID string, name string, contentType *string, contentBase64 string) int
+		AddIndicator                func(childComplexity int, input model.IndicatorInput) int
+		AddPriceVersion             func(childComplexity int, input model.PriceVersionInput) int
+		AssignAlert                 func(childComplexity int, id string, assigneeID *string) int
+		AssignCase                  func(childComplexity int, id string, assigneeID *string) int
+		AssignIncident              func(childComplexity int, id string, assigneeID *string) int
+		AttestControl               func(childComplexity int, input model.AttestControlInput) int
+		ChangePassword              func(childComplexity int, currentPassword string, newPassword string) int
+		ChangePlan                  func(childComplexity int, tenantID string, plan string) int
+		ChangePriceVersion          func(childComplexity int, tenantID string, versionID string, now *bool) int
+		CloseAlert                  func(childComplexity int, id string, status string) int
+		CloseTenant                 func(childComplexity int, id string) int
+		CommentOnIncident           func(childComplexity int, id string, text string) int
+		ConfirmTotp                 func(childComplexity int, code string) int
+		CreateAPIKey                func(childComplexity int, input model.CreateAPIKeyInput) int
+		CreateAsset                 func(childComplexity int, input model.AssetInput) int
+		CreateCase                  func(childComplexity int, input model.CreateCaseInput) int
+		CreateEscalationPolicy      func(childComplexity int, input model.EscalationPolicyInput) int
+		CreateIncident              func(childComplexity int, input model.CreateIncidentInput) int
+		CreateIndicatorList         func(childComplexity int, input model.IndicatorListInput) int
+		CreateLogSource             func(childComplexity int, input model.LogSourceInput) int
+		CreateMaintenanceWindow     func(childComplexity int, input model.MaintenanceWindowInput) int
+		CreateMonitor               func(childComplexity int, input model.MonitorInput) int
+		CreateNotificationChannel   func(childComplexity int, input model.NotificationChannelInput) int
+		CreatePlaybook              func(childComplexity int, input model.PlaybookInput) int
+		CreateProbeLocation         func(childComplexity int, input model.CreateProbeLocationInput) int
+		CreateSavedView             func(childComplexity int, input model.CreateSavedViewInput) int
+		CreateTenant                func(childComplexity int, input model.CreateTenantInput) int
+		DeleteAsset                 func(childComplexity int, id string) int
+		DeleteDetectionRule         func(childComplexity int, id string) int
+		DeleteEscalationPolicy      func(childComplexity int, id string) int
+		DeleteIndicator             func(childComplexity int, id string) int
+		DeleteIndicatorList         func(childComplexity int, id string) int
+		DeleteLogSource             func(childComplexity int, id string) int
+		DeleteMaintenanceWindow     func(childComplexity int, id string) int
+		DeleteMonitor               func(childComplexity int, id string) int
+		DeleteNotificationChannel   func(childComplexity int, id string) int
+		DeletePlaybook              func(childComplexity int, id string) int
+		DeleteSavedView             func(childComplexity int, id string) int
+		DisableTotp                 func(childComplexity int, code string) int
+		EnrolProbeAgent             func(childComplexity int, input model.EnrolProbeAgentInput) int
+		EnrollTotp                  func(childComplexity int) int
+		GenerateComplianceReport    func(childComplexity int, input model.GenerateComplianceReportInput) int
+		ImportIndicatorsCSV         func(childComplexity int, listID string, csv string, source *string) int
+		ImportStixBundle            func(childComplexity int, listID string, bundle string, source *string) int
+		InviteUser                  func(childComplexity int, input model.InviteUserInput) int
+		IssueCreditNote             func(childComplexity int, tenantID string, invoiceID string, amount int, reason string) int
+		Login                       func(childComplexity int, input model.LoginInput) int
+		Logout                      func(childComplexity int, refreshToken *string) int
+		PauseMonitor                func(childComplexity int, id string) int
+		PublishStatusPage           func(childComplexity int, input model.StatusPageInput) int
+		PurgeDeadJobs               func(childComplexity int, tenantID string, ids []string, kind *string) int
+		ReactivateTenant            func(childComplexity int, id string) int
+		RebuildSchedules            func(childComplexity int) int
+		RefreshToken                func(childComplexity int, input model.RefreshTokenInput) int
+		RemoveAssetDependency       func(childComplexity int, childID string, parentID string) int
+		RemoveMembership            func(childComplexity int, id string) int
+		ResolveIncident             func(childComplexity int, id string) int
+		ResumeMonitor               func(childComplexity int, id string) int
+		RetryDeadJobs               func(childComplexity int, tenantID string, ids []string) int
+		RevokeAPIKey                func(childComplexity int, id string) int
+		RevokeInvitation            func(childComplexity int, id string) int
+		RevokeProbeAgent            func(childComplexity int, id string) int
+		RotateEdlToken              func(childComplexity int, id string) int
+		RotateHeartbeatURL          func(childComplexity int, id string) int
+		RunComplianceTests          func(childComplexity int, tenantID *string, from time.Time, to time.Time) int
+		RunMonitor                  func(childComplexity int, id string) int
+		SaveDetectionRule           func(childComplexity int, input model.DetectionRuleInput) int
+		SetBillingTerms             func(childComplexity int, tenantID string, discountPercent float64, taxPercent float64) int
+		SetCaseSeverity             func(childComplexity int, id string, severity string) int
+		SetCaseStatus               func(childComplexity int, id string, status string) int
+		SetCaseTaskDone             func(childComplexity int, id string, done bool) int
+		SetComplianceReportSchedule func(childComplexity int, input model.ComplianceReportScheduleInput) int
+		SetControlApplicability     func(childComplexity int, input model.ControlApplicabilityInput) int
+		SetDetectionRuleEnabled     func(childComplexity int, id string, enabled bool) int
+		SetInvoiceStatus            func(childComplexity int, tenantID string, invoiceID string, status string) int
+		SetMonitorLocations         func(childComplexity int, input model.SetMonitorLocationsInput) int
+		SuspendTenant               func(childComplexity int, id string) int
+		TestDetectionRule           func(childComplexity int, rule string, events []model.JSON) int
+		TestNotificationChannel     func(childComplexity int, id string) int
+		UnpublishStatusPage         func(childComplexity int, id string) int
+		UpdateAsset                 func(childComplexity int, id string, input model.AssetInput) int
+		UpdateEscalationPolicy      func(childComplexity int, id string, input model.EscalationPolicyInput) int
+		UpdateLogSource             func(childComplexity int, id string, input model.LogSourceInput) int
+		UpdateMaintenanceWindow     func(childComplexity int, id string, input model.MaintenanceWindowInput) int
+		UpdateMembership            func(childComplexity int, id string, role opsward.Role) int
+		UpdateMonitor               func(childComplexity int, id string, input model.MonitorInput) int
+		UpdateNotificationChannel   func(childComplexity int, id string, input model.NotificationChannelInput) int
+		UpdatePlaybook              func(childComplexity int, id string, input model.PlaybookInput) int
+		UpdateTenant                func(childComplexity int, id string, input model.UpdateTenantInput) int
+		VerifyAuditLog              func(childComplexity int, tenantID string) int
 	}
 
 	NOCSignal struct {
@@ -1084,45 +1306,125 @@ type ComplexityRoot struct {
 		Version           func(childComplexity int) int
 	}
 
+	ProbeAgent struct {
+		CreatedAt      func(childComplexity int) int
+		EnrolExpiresAt func(childComplexity int) int
+		EnrolledAt     func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LastSeenAt     func(childComplexity int) int
+		LocationID     func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Online         func(childComplexity int) int
+		RefusedResults func(childComplexity int) int
+		RevokedAt      func(childComplexity int) int
+		TenantID       func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+		Version        func(childComplexity int) int
+	}
+
+	ProbeAgentConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProbeAgentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ProbeAgentPayload struct {
+		ProbeAgent func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	ProbeLocation struct {
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		TenantID  func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	ProbeLocationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ProbeLocationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ProbeLocationPayload struct {
+		ProbeLocation func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
+	}
+
 	Query struct {
-		APIKeys              func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
-		Alerts               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.AlertWhereInput, orderBy *ent.AlertOrder) int
-		Assets               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.AssetWhereInput, orderBy *ent.AssetOrder) int
-		AuditLog             func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, action *string, actorID *string, targetID *string, since *time.Time, until *time.Time) int
-		Cases                func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.SecurityCaseWhereInput, orderBy *ent.SecurityCaseOrder) int
-		CurrentUsage         func(childComplexity int, tenantID string) int
-		DeadJobs             func(childComplexity int, tenantID *string, kind *string, first *int, after *string) int
-		DetectionRules       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.DetectionRuleWhereInput, orderBy *ent.DetectionRuleOrder) int
-		EscalationPolicies   func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.EscalationPolicyWhereInput) int
-		EvidenceContent      func(childComplexity int, id string) int
-		IncidentMeanTimes    func(childComplexity int, from time.Time, to time.Time) int
-		Incidents            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IncidentWhereInput, orderBy *ent.IncidentOrder) int
-		IndicatorLists       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IndicatorListWhereInput) int
-		Indicators           func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IndicatorWhereInput) int
-		IngestStats          func(childComplexity int) int
-		InvoiceDocument      func(childComplexity int, tenantID string, invoiceID string, format *string) int
-		Invoices             func(childComplexity int, tenantID string) int
-		LogSources           func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.LogSourceWhereInput) int
-		MaintenanceWindows   func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.MaintenanceWindowWhereInput) int
-		Memberships          func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
-		Monitors             func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.MonitorWhereInput, orderBy *ent.MonitorOrder) int
-		Node                 func(childComplexity int, id string) int
-		Nodes                func(childComplexity int, ids []string) int
-		NotificationChannels func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.NotificationChannelWhereInput) int
-		Plans                func(childComplexity int) int
-		PlaybookRuns         func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.PlaybookRunWhereInput) int
-		Playbooks            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.PlaybookWhereInput) int
-		PreviewPlanChange    func(childComplexity int, tenantID string, versionID string, now *bool) int
-		PriceBook            func(childComplexity int) int
-		Revenue              func(childComplexity int) int
-		SecurityEvents       func(childComplexity int, from time.Time, to time.Time, filters []*model.EventFilter, text *string, first *int, after *string) int
-		ServerInfo           func(childComplexity int) int
-		Subscription         func(childComplexity int, tenantID string) int
-		Tenant               func(childComplexity int, id string) int
-		Tenants              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.TenantWhereInput, orderBy []*ent.TenantOrder, subtreeOf *string) int
-		UptimeCSV            func(childComplexity int, from time.Time, to time.Time, assetID *string) int
-		UsageHistory         func(childComplexity int, tenantID string, from time.Time, to time.Time) int
-		Viewer               func(childComplexity int) int
+		APIKeys                   func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		Alerts                    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.AlertWhereInput, orderBy *ent.AlertOrder) int
+		Assets                    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.AssetWhereInput, orderBy *ent.AssetOrder) int
+		AuditLog                  func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, action *string, actorID *string, targetID *string, since *time.Time, until *time.Time) int
+		BillingAccount            func(childComplexity int, tenantID string) int
+		BillingCollection         func(childComplexity int, tenantID string) int
+		BillingPortalURL          func(childComplexity int, tenantID string) int
+		Cases                     func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.SecurityCaseWhereInput, orderBy *ent.SecurityCaseOrder) int
+		ComplianceAttestations    func(childComplexity int, tenantID *string) int
+		ComplianceControls        func(childComplexity int, tenantID *string) int
+		ComplianceEvidence        func(childComplexity int, tenantID *string, controlID *string) int
+		ComplianceEvidenceContent func(childComplexity int, id string) int
+		ComplianceExceptions      func(childComplexity int, tenantID *string) int
+		ComplianceFramework       func(childComplexity int, id string) int
+		ComplianceFrameworks      func(childComplexity int) int
+		ComplianceMappings        func(childComplexity int) int
+		CompliancePosture         func(childComplexity int) int
+		ComplianceReportFile      func(childComplexity int, id string) int
+		ComplianceReportSchedule  func(childComplexity int, tenantID *string) int
+		ComplianceReports         func(childComplexity int, tenantID *string, first *int) int
+		ComplianceRuns            func(childComplexity int, tenantID *string, testID *string, first *int) int
+		ComplianceTests           func(childComplexity int) int
+		CurrentUsage              func(childComplexity int, tenantID string) int
+		DeadJobs                  func(childComplexity int, tenantID *string, kind *string, first *int, after *string) int
+		DetectionRules            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.DetectionRuleWhereInput, orderBy *ent.DetectionRuleOrder) int
+		EscalationPolicies        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.EscalationPolicyWhereInput) int
+		EvidenceContent           func(childComplexity int, id string) int
+		IncidentMeanTimes         func(childComplexity int, from time.Time, to time.Time) int
+		Incidents                 func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IncidentWhereInput, orderBy *ent.IncidentOrder) int
+		IndicatorLists            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IndicatorListWhereInput) int
+		Indicators                func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IndicatorWhereInput) int
+		IngestStats               func(childComplexity int) int
+		Invitations               func(childComplexity int, tenantID string, pending *bool, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		InvoiceDocument           func(childComplexity int, tenantID string, invoiceID string, format *string) int
+		Invoices                  func(childComplexity int, tenantID string, first *int, after *string) int
+		LogSources                func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.LogSourceWhereInput) int
+		MaintenanceWindows        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.MaintenanceWindowWhereInput) int
+		Memberships               func(childComplexity int, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
+		Monitors                  func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.MonitorWhereInput, orderBy *ent.MonitorOrder) int
+		Node                      func(childComplexity int, id string) int
+		Nodes                     func(childComplexity int, ids []string) int
+		NotificationChannels      func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.NotificationChannelWhereInput) int
+		Plans                     func(childComplexity int) int
+		PlaybookRuns              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.PlaybookRunWhereInput) int
+		Playbooks                 func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.PlaybookWhereInput) int
+		PreviewPlanChange         func(childComplexity int, tenantID string, versionID string, now *bool) int
+		PriceBook                 func(childComplexity int) int
+		ProbeAgents               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.ProbeAgentWhereInput) int
+		ProbeLocations            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.ProbeLocationWhereInput) int
+		Revenue                   func(childComplexity int) int
+		RevenueTotals             func(childComplexity int) int
+		SavedViews                func(childComplexity int, list string) int
+		SecurityEvents            func(childComplexity int, from time.Time, to time.Time, filters []*model.EventFilter, text *string, first *int, after *string) int
+		ServerInfo                func(childComplexity int) int
+		StatusPages               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.StatusPageWhereInput) int
+		Subscription              func(childComplexity int, tenantID string) int
+		Tenant                    func(childComplexity int, id string) int
+		Tenants                   func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.TenantWhereInput, orderBy []*ent.TenantOrder, subtreeOf *string) int
+		UptimeCSV                 func(childComplexity int, from time.Time, to time.Time, assetID *string) int
+		UsageHistory              func(childComplexity int, tenantID string, from time.Time, to time.Time) int
+		VerifyComplianceReport    func(childComplexity int, contentBase64 string) int
+		Viewer                    func(childComplexity int) int
 	}
 
 	RebuildSchedulesPayload struct {
@@ -1131,12 +1433,41 @@ type ComplexityRoot struct {
 		Schedules func(childComplexity int) int
 	}
 
+	RevenueTotal struct {
+		Currency  func(childComplexity int) int
+		Customers func(childComplexity int) int
+		Recurring func(childComplexity int) int
+		Total     func(childComplexity int) int
+		Usage     func(childComplexity int) int
+	}
+
 	RuleTestResult struct {
 		Correlations func(childComplexity int) int
 		Error        func(childComplexity int) int
 		Matches      func(childComplexity int) int
 		RuleID       func(childComplexity int) int
 		Title        func(childComplexity int) int
+	}
+
+	RunComplianceTestsPayload struct {
+		Runs       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	SavedView struct {
+		CreatedAt func(childComplexity int) int
+		Filters   func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Scope     func(childComplexity int) int
+		TenantID  func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		UserID    func(childComplexity int) int
+	}
+
+	SavedViewPayload struct {
+		SavedView  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	SecurityCase struct {
@@ -1210,8 +1541,49 @@ type ComplexityRoot struct {
 		Version  func(childComplexity int) int
 	}
 
+	SetBillingTermsPayload struct {
+		Account    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	SetComplianceReportSchedulePayload struct {
+		Schedule   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	SetControlApplicabilityPayload struct {
+		Control    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	SetInvoiceStatusPayload struct {
 		Invoice    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	StatusPage struct {
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		MonitorIds func(childComplexity int) int
+		Slug       func(childComplexity int) int
+		TenantID   func(childComplexity int) int
+		Title      func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+	}
+
+	StatusPageConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	StatusPageEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	StatusPagePayload struct {
+		StatusPage func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
@@ -1459,6 +1831,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.APIKeyPayload.UserErrors(childComplexity), true
+
+	case "AddComplianceExceptionPayload.exception":
+		if e.ComplexityRoot.AddComplianceExceptionPayload.Exception == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddComplianceExceptionPayload.Exception(childComplexity), true
+	case "AddComplianceExceptionPayload.userErrors":
+		if e.ComplexityRoot.AddComplianceExceptionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddComplianceExceptionPayload.UserErrors(childComplexity), true
 
 	case "AddPriceVersionPayload.priceVersion":
 		if e.ComplexityRoot.AddPriceVersionPayload.PriceVersion == nil {
@@ -1803,6 +2188,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AssetPayload.UserErrors(childComplexity), true
 
+	case "AttestControlPayload.attestation":
+		if e.ComplexityRoot.AttestControlPayload.Attestation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttestControlPayload.Attestation(childComplexity), true
+	case "AttestControlPayload.userErrors":
+		if e.ComplexityRoot.AttestControlPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttestControlPayload.UserErrors(childComplexity), true
+
 	case "AuditEntry.action":
 		if e.ComplexityRoot.AuditEntry.Action == nil {
 			break
@@ -2002,6 +2400,110 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthTokens.TokenType(childComplexity), true
 
+	case "BillingAccount.anchor":
+		if e.ComplexityRoot.BillingAccount.Anchor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingAccount.Anchor(childComplexity), true
+	case "BillingAccount.creditBalance":
+		if e.ComplexityRoot.BillingAccount.CreditBalance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingAccount.CreditBalance(childComplexity), true
+	case "BillingAccount.currency":
+		if e.ComplexityRoot.BillingAccount.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingAccount.Currency(childComplexity), true
+	case "BillingAccount.discountPercent":
+		if e.ComplexityRoot.BillingAccount.DiscountPercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingAccount.DiscountPercent(childComplexity), true
+	case "BillingAccount.interval":
+		if e.ComplexityRoot.BillingAccount.Interval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingAccount.Interval(childComplexity), true
+	case "BillingAccount.periodEnd":
+		if e.ComplexityRoot.BillingAccount.PeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingAccount.PeriodEnd(childComplexity), true
+	case "BillingAccount.periodStart":
+		if e.ComplexityRoot.BillingAccount.PeriodStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingAccount.PeriodStart(childComplexity), true
+	case "BillingAccount.taxPercent":
+		if e.ComplexityRoot.BillingAccount.TaxPercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingAccount.TaxPercent(childComplexity), true
+	case "BillingAccount.tenantId":
+		if e.ComplexityRoot.BillingAccount.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingAccount.TenantID(childComplexity), true
+	case "BillingAccount.version":
+		if e.ComplexityRoot.BillingAccount.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingAccount.Version(childComplexity), true
+
+	case "BillingCollection.collection":
+		if e.ComplexityRoot.BillingCollection.Collection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCollection.Collection(childComplexity), true
+	case "BillingCollection.pastDueSince":
+		if e.ComplexityRoot.BillingCollection.PastDueSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCollection.PastDueSince(childComplexity), true
+	case "BillingCollection.reminders":
+		if e.ComplexityRoot.BillingCollection.Reminders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCollection.Reminders(childComplexity), true
+	case "BillingCollection.state":
+		if e.ComplexityRoot.BillingCollection.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCollection.State(childComplexity), true
+	case "BillingCollection.subscriptionStatus":
+		if e.ComplexityRoot.BillingCollection.SubscriptionStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCollection.SubscriptionStatus(childComplexity), true
+	case "BillingCollection.tenantId":
+		if e.ComplexityRoot.BillingCollection.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCollection.TenantID(childComplexity), true
+	case "BillingCollection.unreportedUsage":
+		if e.ComplexityRoot.BillingCollection.UnreportedUsage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCollection.UnreportedUsage(childComplexity), true
+
 	case "CaseEntry.actorId":
 		if e.ComplexityRoot.CaseEntry.ActorID == nil {
 			break
@@ -2176,6 +2678,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CaseTaskPayload.UserErrors(childComplexity), true
 
+	case "ChangePasswordPayload.ok":
+		if e.ComplexityRoot.ChangePasswordPayload.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangePasswordPayload.Ok(childComplexity), true
+	case "ChangePasswordPayload.userErrors":
+		if e.ComplexityRoot.ChangePasswordPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangePasswordPayload.UserErrors(childComplexity), true
+
 	case "ChangePlanPayload.subscription":
 		if e.ComplexityRoot.ChangePlanPayload.Subscription == nil {
 			break
@@ -2263,6 +2778,536 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CheckResultConnection.Nodes(childComplexity), true
+
+	case "ComplianceAttestation.attestedAt":
+		if e.ComplexityRoot.ComplianceAttestation.AttestedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceAttestation.AttestedAt(childComplexity), true
+	case "ComplianceAttestation.controlId":
+		if e.ComplexityRoot.ComplianceAttestation.ControlID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceAttestation.ControlID(childComplexity), true
+	case "ComplianceAttestation.id":
+		if e.ComplexityRoot.ComplianceAttestation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceAttestation.ID(childComplexity), true
+	case "ComplianceAttestation.kind":
+		if e.ComplexityRoot.ComplianceAttestation.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceAttestation.Kind(childComplexity), true
+	case "ComplianceAttestation.name":
+		if e.ComplexityRoot.ComplianceAttestation.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceAttestation.Name(childComplexity), true
+	case "ComplianceAttestation.statement":
+		if e.ComplexityRoot.ComplianceAttestation.Statement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceAttestation.Statement(childComplexity), true
+	case "ComplianceAttestation.tenantId":
+		if e.ComplexityRoot.ComplianceAttestation.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceAttestation.TenantID(childComplexity), true
+	case "ComplianceAttestation.userId":
+		if e.ComplexityRoot.ComplianceAttestation.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceAttestation.UserID(childComplexity), true
+
+	case "ComplianceControl.applicable":
+		if e.ComplexityRoot.ComplianceControl.Applicable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceControl.Applicable(childComplexity), true
+	case "ComplianceControl.description":
+		if e.ComplexityRoot.ComplianceControl.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceControl.Description(childComplexity), true
+	case "ComplianceControl.exceptions":
+		if e.ComplexityRoot.ComplianceControl.Exceptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceControl.Exceptions(childComplexity), true
+	case "ComplianceControl.id":
+		if e.ComplexityRoot.ComplianceControl.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceControl.ID(childComplexity), true
+	case "ComplianceControl.justification":
+		if e.ComplexityRoot.ComplianceControl.Justification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceControl.Justification(childComplexity), true
+	case "ComplianceControl.ownerId":
+		if e.ComplexityRoot.ComplianceControl.OwnerID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceControl.OwnerID(childComplexity), true
+	case "ComplianceControl.requirements":
+		if e.ComplexityRoot.ComplianceControl.Requirements == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceControl.Requirements(childComplexity), true
+	case "ComplianceControl.status":
+		if e.ComplexityRoot.ComplianceControl.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceControl.Status(childComplexity), true
+	case "ComplianceControl.tests":
+		if e.ComplexityRoot.ComplianceControl.Tests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceControl.Tests(childComplexity), true
+	case "ComplianceControl.title":
+		if e.ComplexityRoot.ComplianceControl.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceControl.Title(childComplexity), true
+
+	case "ComplianceException.controlId":
+		if e.ComplexityRoot.ComplianceException.ControlID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceException.ControlID(childComplexity), true
+	case "ComplianceException.createdAt":
+		if e.ComplexityRoot.ComplianceException.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceException.CreatedAt(childComplexity), true
+	case "ComplianceException.createdBy":
+		if e.ComplexityRoot.ComplianceException.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceException.CreatedBy(childComplexity), true
+	case "ComplianceException.expiresAt":
+		if e.ComplexityRoot.ComplianceException.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceException.ExpiresAt(childComplexity), true
+	case "ComplianceException.id":
+		if e.ComplexityRoot.ComplianceException.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceException.ID(childComplexity), true
+	case "ComplianceException.reason":
+		if e.ComplexityRoot.ComplianceException.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceException.Reason(childComplexity), true
+	case "ComplianceException.tenantId":
+		if e.ComplexityRoot.ComplianceException.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceException.TenantID(childComplexity), true
+
+	case "ComplianceFramework.id":
+		if e.ComplexityRoot.ComplianceFramework.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceFramework.ID(childComplexity), true
+	case "ComplianceFramework.name":
+		if e.ComplexityRoot.ComplianceFramework.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceFramework.Name(childComplexity), true
+	case "ComplianceFramework.requirements":
+		if e.ComplexityRoot.ComplianceFramework.Requirements == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceFramework.Requirements(childComplexity), true
+	case "ComplianceFramework.version":
+		if e.ComplexityRoot.ComplianceFramework.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceFramework.Version(childComplexity), true
+
+	case "ComplianceMapping.refs":
+		if e.ComplexityRoot.ComplianceMapping.Refs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceMapping.Refs(childComplexity), true
+	case "ComplianceMapping.topic":
+		if e.ComplexityRoot.ComplianceMapping.Topic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceMapping.Topic(childComplexity), true
+
+	case "CompliancePosture.failing":
+		if e.ComplexityRoot.CompliancePosture.Failing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompliancePosture.Failing(childComplexity), true
+	case "CompliancePosture.notApplicable":
+		if e.ComplexityRoot.CompliancePosture.NotApplicable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompliancePosture.NotApplicable(childComplexity), true
+	case "CompliancePosture.notTested":
+		if e.ComplexityRoot.CompliancePosture.NotTested == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompliancePosture.NotTested(childComplexity), true
+	case "CompliancePosture.passing":
+		if e.ComplexityRoot.CompliancePosture.Passing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompliancePosture.Passing(childComplexity), true
+	case "CompliancePosture.tenantId":
+		if e.ComplexityRoot.CompliancePosture.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompliancePosture.TenantID(childComplexity), true
+	case "CompliancePosture.tenantName":
+		if e.ComplexityRoot.CompliancePosture.TenantName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CompliancePosture.TenantName(childComplexity), true
+
+	case "ComplianceReport.createdAt":
+		if e.ComplexityRoot.ComplianceReport.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReport.CreatedAt(childComplexity), true
+	case "ComplianceReport.createdBy":
+		if e.ComplexityRoot.ComplianceReport.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReport.CreatedBy(childComplexity), true
+	case "ComplianceReport.format":
+		if e.ComplexityRoot.ComplianceReport.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReport.Format(childComplexity), true
+	case "ComplianceReport.framework":
+		if e.ComplexityRoot.ComplianceReport.Framework == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReport.Framework(childComplexity), true
+	case "ComplianceReport.from":
+		if e.ComplexityRoot.ComplianceReport.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReport.From(childComplexity), true
+	case "ComplianceReport.id":
+		if e.ComplexityRoot.ComplianceReport.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReport.ID(childComplexity), true
+	case "ComplianceReport.keyId":
+		if e.ComplexityRoot.ComplianceReport.KeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReport.KeyID(childComplexity), true
+	case "ComplianceReport.sha256":
+		if e.ComplexityRoot.ComplianceReport.Sha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReport.Sha256(childComplexity), true
+	case "ComplianceReport.size":
+		if e.ComplexityRoot.ComplianceReport.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReport.Size(childComplexity), true
+	case "ComplianceReport.tenantId":
+		if e.ComplexityRoot.ComplianceReport.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReport.TenantID(childComplexity), true
+	case "ComplianceReport.to":
+		if e.ComplexityRoot.ComplianceReport.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReport.To(childComplexity), true
+
+	case "ComplianceReportFile.contentBase64":
+		if e.ComplexityRoot.ComplianceReportFile.ContentBase64 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReportFile.ContentBase64(childComplexity), true
+	case "ComplianceReportFile.report":
+		if e.ComplexityRoot.ComplianceReportFile.Report == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReportFile.Report(childComplexity), true
+
+	case "ComplianceReportSchedule.channelIds":
+		if e.ComplexityRoot.ComplianceReportSchedule.ChannelIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReportSchedule.ChannelIds(childComplexity), true
+	case "ComplianceReportSchedule.frameworks":
+		if e.ComplexityRoot.ComplianceReportSchedule.Frameworks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReportSchedule.Frameworks(childComplexity), true
+	case "ComplianceReportSchedule.set":
+		if e.ComplexityRoot.ComplianceReportSchedule.Set == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReportSchedule.Set(childComplexity), true
+	case "ComplianceReportSchedule.tenantId":
+		if e.ComplexityRoot.ComplianceReportSchedule.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReportSchedule.TenantID(childComplexity), true
+	case "ComplianceReportSchedule.updatedAt":
+		if e.ComplexityRoot.ComplianceReportSchedule.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReportSchedule.UpdatedAt(childComplexity), true
+	case "ComplianceReportSchedule.updatedBy":
+		if e.ComplexityRoot.ComplianceReportSchedule.UpdatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceReportSchedule.UpdatedBy(childComplexity), true
+
+	case "ComplianceRequirement.description":
+		if e.ComplexityRoot.ComplianceRequirement.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceRequirement.Description(childComplexity), true
+	case "ComplianceRequirement.id":
+		if e.ComplexityRoot.ComplianceRequirement.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceRequirement.ID(childComplexity), true
+	case "ComplianceRequirement.parent":
+		if e.ComplexityRoot.ComplianceRequirement.Parent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceRequirement.Parent(childComplexity), true
+
+	case "ComplianceResult.name":
+		if e.ComplexityRoot.ComplianceResult.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceResult.Name(childComplexity), true
+	case "ComplianceResult.pass":
+		if e.ComplexityRoot.ComplianceResult.Pass == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceResult.Pass(childComplexity), true
+	case "ComplianceResult.reason":
+		if e.ComplexityRoot.ComplianceResult.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceResult.Reason(childComplexity), true
+	case "ComplianceResult.resource":
+		if e.ComplexityRoot.ComplianceResult.Resource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceResult.Resource(childComplexity), true
+
+	case "ComplianceRun.controlId":
+		if e.ComplexityRoot.ComplianceRun.ControlID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceRun.ControlID(childComplexity), true
+	case "ComplianceRun.failed":
+		if e.ComplexityRoot.ComplianceRun.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceRun.Failed(childComplexity), true
+	case "ComplianceRun.from":
+		if e.ComplexityRoot.ComplianceRun.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceRun.From(childComplexity), true
+	case "ComplianceRun.id":
+		if e.ComplexityRoot.ComplianceRun.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceRun.ID(childComplexity), true
+	case "ComplianceRun.passed":
+		if e.ComplexityRoot.ComplianceRun.Passed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceRun.Passed(childComplexity), true
+	case "ComplianceRun.ranAt":
+		if e.ComplexityRoot.ComplianceRun.RanAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceRun.RanAt(childComplexity), true
+	case "ComplianceRun.results":
+		if e.ComplexityRoot.ComplianceRun.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceRun.Results(childComplexity), true
+	case "ComplianceRun.sha256":
+		if e.ComplexityRoot.ComplianceRun.Sha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceRun.Sha256(childComplexity), true
+	case "ComplianceRun.status":
+		if e.ComplexityRoot.ComplianceRun.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceRun.Status(childComplexity), true
+	case "ComplianceRun.tenantId":
+		if e.ComplexityRoot.ComplianceRun.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceRun.TenantID(childComplexity), true
+	case "ComplianceRun.testId":
+		if e.ComplexityRoot.ComplianceRun.TestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceRun.TestID(childComplexity), true
+	case "ComplianceRun.to":
+		if e.ComplexityRoot.ComplianceRun.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceRun.To(childComplexity), true
+
+	case "ComplianceTest.controlId":
+		if e.ComplexityRoot.ComplianceTest.ControlID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceTest.ControlID(childComplexity), true
+	case "ComplianceTest.id":
+		if e.ComplexityRoot.ComplianceTest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceTest.ID(childComplexity), true
+	case "ComplianceTest.name":
+		if e.ComplexityRoot.ComplianceTest.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceTest.Name(childComplexity), true
+
+	case "ComplianceVerification.format":
+		if e.ComplexityRoot.ComplianceVerification.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceVerification.Format(childComplexity), true
+	case "ComplianceVerification.framework":
+		if e.ComplexityRoot.ComplianceVerification.Framework == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceVerification.Framework(childComplexity), true
+	case "ComplianceVerification.keyId":
+		if e.ComplexityRoot.ComplianceVerification.KeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceVerification.KeyID(childComplexity), true
+	case "ComplianceVerification.reason":
+		if e.ComplexityRoot.ComplianceVerification.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceVerification.Reason(childComplexity), true
+	case "ComplianceVerification.reportId":
+		if e.ComplexityRoot.ComplianceVerification.ReportID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceVerification.ReportID(childComplexity), true
+	case "ComplianceVerification.sha256":
+		if e.ComplexityRoot.ComplianceVerification.Sha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceVerification.Sha256(childComplexity), true
+	case "ComplianceVerification.tenantId":
+		if e.ComplexityRoot.ComplianceVerification.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceVerification.TenantID(childComplexity), true
+	case "ComplianceVerification.valid":
+		if e.ComplexityRoot.ComplianceVerification.Valid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ComplianceVerification.Valid(childComplexity), true
 
 	case "CreateAPIKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateAPIKeyPayload.APIKey == nil {
@@ -2660,6 +3705,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DetectionRulePayload.UserErrors(childComplexity), true
 
+	case "EnrolProbeAgentPayload.enrolmentToken":
+		if e.ComplexityRoot.EnrolProbeAgentPayload.EnrolmentToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolProbeAgentPayload.EnrolmentToken(childComplexity), true
+	case "EnrolProbeAgentPayload.probeAgent":
+		if e.ComplexityRoot.EnrolProbeAgentPayload.ProbeAgent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolProbeAgentPayload.ProbeAgent(childComplexity), true
+	case "EnrolProbeAgentPayload.userErrors":
+		if e.ComplexityRoot.EnrolProbeAgentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolProbeAgentPayload.UserErrors(childComplexity), true
+
 	case "EnrollTOTPPayload.secret":
 		if e.ComplexityRoot.EnrollTOTPPayload.Secret == nil {
 			break
@@ -2810,6 +3874,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Evidence.ContentType(childComplexity), true
+	case "Evidence.controlId":
+		if e.ComplexityRoot.Evidence.ControlID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.ControlID(childComplexity), true
 	case "Evidence.createdAt":
 		if e.ComplexityRoot.Evidence.CreatedAt == nil {
 			break
@@ -2878,6 +3948,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EvidencePayload.UserErrors(childComplexity), true
+
+	case "GenerateComplianceReportPayload.report":
+		if e.ComplexityRoot.GenerateComplianceReportPayload.Report == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GenerateComplianceReportPayload.Report(childComplexity), true
+	case "GenerateComplianceReportPayload.userErrors":
+		if e.ComplexityRoot.GenerateComplianceReportPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GenerateComplianceReportPayload.UserErrors(childComplexity), true
 
 	case "ImportIndicatorsPayload.imported":
 		if e.ComplexityRoot.ImportIndicatorsPayload.Imported == nil {
@@ -3600,6 +4683,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Invitation.UpdatedAt(childComplexity), true
 
+	case "InvitationConnection.edges":
+		if e.ComplexityRoot.InvitationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationConnection.Edges(childComplexity), true
+	case "InvitationConnection.pageInfo":
+		if e.ComplexityRoot.InvitationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationConnection.PageInfo(childComplexity), true
+	case "InvitationConnection.totalCount":
+		if e.ComplexityRoot.InvitationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationConnection.TotalCount(childComplexity), true
+
+	case "InvitationEdge.cursor":
+		if e.ComplexityRoot.InvitationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationEdge.Cursor(childComplexity), true
+	case "InvitationEdge.node":
+		if e.ComplexityRoot.InvitationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationEdge.Node(childComplexity), true
+
+	case "InvitationPayload.invitation":
+		if e.ComplexityRoot.InvitationPayload.Invitation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationPayload.Invitation(childComplexity), true
+	case "InvitationPayload.userErrors":
+		if e.ComplexityRoot.InvitationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationPayload.UserErrors(childComplexity), true
+
 	case "InviteUserPayload.invitation":
 		if e.ComplexityRoot.InviteUserPayload.Invitation == nil {
 			break
@@ -3709,6 +4837,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.Total(childComplexity), true
+
+	case "InvoiceConnection.endCursor":
+		if e.ComplexityRoot.InvoiceConnection.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceConnection.EndCursor(childComplexity), true
+	case "InvoiceConnection.hasNextPage":
+		if e.ComplexityRoot.InvoiceConnection.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceConnection.HasNextPage(childComplexity), true
+	case "InvoiceConnection.nodes":
+		if e.ComplexityRoot.InvoiceConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoiceConnection.Nodes(childComplexity), true
 
 	case "InvoiceDocument.base64":
 		if e.ComplexityRoot.InvoiceDocument.Base64 == nil {
@@ -4377,6 +5524,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Monitor.LastReason(childComplexity), true
+	case "Monitor.locations":
+		if e.ComplexityRoot.Monitor.Locations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.Locations(childComplexity), true
+	case "Monitor.minFailedLocations":
+		if e.ComplexityRoot.Monitor.MinFailedLocations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Monitor.MinFailedLocations(childComplexity), true
 	case "Monitor.name":
 		if e.ComplexityRoot.Monitor.Name == nil {
 			break
@@ -4594,6 +5753,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddCaseTask(childComplexity, args["caseId"].(string), args["title"].(string), args["assigneeId"].(*string)), true
+	case "Mutation.addComplianceEvidence":
+		if e.ComplexityRoot.Mutation.AddComplianceEvidence == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addComplianceEvidence_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddComplianceEvidence(childComplexity, args["tenantId"].(*string), args["controlId"].(string), args["name"].(string), args["contentType"].(*string), args["contentBase64"].(string)), true
+	case "Mutation.addComplianceException":
+		if e.ComplexityRoot.Mutation.AddComplianceException == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addComplianceException_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddComplianceException(childComplexity, args["input"].(model.ComplianceExceptionInput)), true
 	case "Mutation.addEventsToCase":
 		if e.ComplexityRoot.Mutation.AddEventsToCase == nil {
 			break
@@ -4671,6 +5852,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AssignIncident(childComplexity, args["id"].(string), args["assigneeId"].(*string)), true
+	case "Mutation.attestControl":
+		if e.ComplexityRoot.Mutation.AttestControl == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_attestControl_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AttestControl(childComplexity, args["input"].(model.AttestControlInput)), true
+	case "Mutation.changePassword":
+		if e.ComplexityRoot.Mutation.ChangePassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changePassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["currentPassword"].(string), args["newPassword"].(string)), true
 	case "Mutation.changePlan":
 		if e.ComplexityRoot.Mutation.ChangePlan == nil {
 			break
@@ -4858,6 +6061,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreatePlaybook(childComplexity, args["input"].(model.PlaybookInput)), true
+	case "Mutation.createProbeLocation":
+		if e.ComplexityRoot.Mutation.CreateProbeLocation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createProbeLocation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateProbeLocation(childComplexity, args["input"].(model.CreateProbeLocationInput)), true
+	case "Mutation.createSavedView":
+		if e.ComplexityRoot.Mutation.CreateSavedView == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSavedView_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSavedView(childComplexity, args["input"].(model.CreateSavedViewInput)), true
 	case "Mutation.createTenant":
 		if e.ComplexityRoot.Mutation.CreateTenant == nil {
 			break
@@ -4979,6 +6204,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeletePlaybook(childComplexity, args["id"].(string)), true
+	case "Mutation.deleteSavedView":
+		if e.ComplexityRoot.Mutation.DeleteSavedView == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteSavedView_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteSavedView(childComplexity, args["id"].(string)), true
 	case "Mutation.disableTOTP":
 		if e.ComplexityRoot.Mutation.DisableTotp == nil {
 			break
@@ -4990,12 +6226,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DisableTotp(childComplexity, args["code"].(string)), true
+	case "Mutation.enrolProbeAgent":
+		if e.ComplexityRoot.Mutation.EnrolProbeAgent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_enrolProbeAgent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EnrolProbeAgent(childComplexity, args["input"].(model.EnrolProbeAgentInput)), true
 	case "Mutation.enrollTOTP":
 		if e.ComplexityRoot.Mutation.EnrollTotp == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Mutation.EnrollTotp(childComplexity), true
+	case "Mutation.generateComplianceReport":
+		if e.ComplexityRoot.Mutation.GenerateComplianceReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_generateComplianceReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GenerateComplianceReport(childComplexity, args["input"].(model.GenerateComplianceReportInput)), true
 	case "Mutation.importIndicatorsCsv":
 		if e.ComplexityRoot.Mutation.ImportIndicatorsCSV == nil {
 			break
@@ -5073,6 +6331,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PauseMonitor(childComplexity, args["id"].(string)), true
+	case "Mutation.publishStatusPage":
+		if e.ComplexityRoot.Mutation.PublishStatusPage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishStatusPage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishStatusPage(childComplexity, args["input"].(model.StatusPageInput)), true
 	case "Mutation.purgeDeadJobs":
 		if e.ComplexityRoot.Mutation.PurgeDeadJobs == nil {
 			break
@@ -5178,6 +6447,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["id"].(string)), true
+	case "Mutation.revokeInvitation":
+		if e.ComplexityRoot.Mutation.RevokeInvitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeInvitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeInvitation(childComplexity, args["id"].(string)), true
+	case "Mutation.revokeProbeAgent":
+		if e.ComplexityRoot.Mutation.RevokeProbeAgent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeProbeAgent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeProbeAgent(childComplexity, args["id"].(string)), true
 	case "Mutation.rotateEdlToken":
 		if e.ComplexityRoot.Mutation.RotateEdlToken == nil {
 			break
@@ -5200,6 +6491,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RotateHeartbeatURL(childComplexity, args["id"].(string)), true
+	case "Mutation.runComplianceTests":
+		if e.ComplexityRoot.Mutation.RunComplianceTests == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_runComplianceTests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RunComplianceTests(childComplexity, args["tenantId"].(*string), args["from"].(time.Time), args["to"].(time.Time)), true
 	case "Mutation.runMonitor":
 		if e.ComplexityRoot.Mutation.RunMonitor == nil {
 			break
@@ -5222,6 +6524,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SaveDetectionRule(childComplexity, args["input"].(model.DetectionRuleInput)), true
+	case "Mutation.setBillingTerms":
+		if e.ComplexityRoot.Mutation.SetBillingTerms == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setBillingTerms_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetBillingTerms(childComplexity, args["tenantId"].(string), args["discountPercent"].(float64), args["taxPercent"].(float64)), true
 	case "Mutation.setCaseSeverity":
 		if e.ComplexityRoot.Mutation.SetCaseSeverity == nil {
 			break
@@ -5255,6 +6568,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetCaseTaskDone(childComplexity, args["id"].(string), args["done"].(bool)), true
+	case "Mutation.setComplianceReportSchedule":
+		if e.ComplexityRoot.Mutation.SetComplianceReportSchedule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setComplianceReportSchedule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetComplianceReportSchedule(childComplexity, args["input"].(model.ComplianceReportScheduleInput)), true
+	case "Mutation.setControlApplicability":
+		if e.ComplexityRoot.Mutation.SetControlApplicability == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setControlApplicability_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetControlApplicability(childComplexity, args["input"].(model.ControlApplicabilityInput)), true
 	case "Mutation.setDetectionRuleEnabled":
 		if e.ComplexityRoot.Mutation.SetDetectionRuleEnabled == nil {
 			break
@@ -5277,6 +6612,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetInvoiceStatus(childComplexity, args["tenantId"].(string), args["invoiceId"].(string), args["status"].(string)), true
+	case "Mutation.setMonitorLocations":
+		if e.ComplexityRoot.Mutation.SetMonitorLocations == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setMonitorLocations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetMonitorLocations(childComplexity, args["input"].(model.SetMonitorLocationsInput)), true
 	case "Mutation.suspendTenant":
 		if e.ComplexityRoot.Mutation.SuspendTenant == nil {
 			break
@@ -5310,6 +6656,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TestNotificationChannel(childComplexity, args["id"].(string)), true
+	case "Mutation.unpublishStatusPage":
+		if e.ComplexityRoot.Mutation.UnpublishStatusPage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unpublishStatusPage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnpublishStatusPage(childComplexity, args["id"].(string)), true
 	case "Mutation.updateAsset":
 		if e.ComplexityRoot.Mutation.UpdateAsset == nil {
 			break
@@ -6021,6 +7378,206 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PriceVersion.Version(childComplexity), true
 
+	case "ProbeAgent.createdAt":
+		if e.ComplexityRoot.ProbeAgent.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgent.CreatedAt(childComplexity), true
+	case "ProbeAgent.enrolExpiresAt":
+		if e.ComplexityRoot.ProbeAgent.EnrolExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgent.EnrolExpiresAt(childComplexity), true
+	case "ProbeAgent.enrolledAt":
+		if e.ComplexityRoot.ProbeAgent.EnrolledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgent.EnrolledAt(childComplexity), true
+	case "ProbeAgent.id":
+		if e.ComplexityRoot.ProbeAgent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgent.ID(childComplexity), true
+	case "ProbeAgent.lastSeenAt":
+		if e.ComplexityRoot.ProbeAgent.LastSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgent.LastSeenAt(childComplexity), true
+	case "ProbeAgent.locationId":
+		if e.ComplexityRoot.ProbeAgent.LocationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgent.LocationID(childComplexity), true
+	case "ProbeAgent.name":
+		if e.ComplexityRoot.ProbeAgent.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgent.Name(childComplexity), true
+	case "ProbeAgent.online":
+		if e.ComplexityRoot.ProbeAgent.Online == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgent.Online(childComplexity), true
+	case "ProbeAgent.refusedResults":
+		if e.ComplexityRoot.ProbeAgent.RefusedResults == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgent.RefusedResults(childComplexity), true
+	case "ProbeAgent.revokedAt":
+		if e.ComplexityRoot.ProbeAgent.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgent.RevokedAt(childComplexity), true
+	case "ProbeAgent.tenantId":
+		if e.ComplexityRoot.ProbeAgent.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgent.TenantID(childComplexity), true
+	case "ProbeAgent.updatedAt":
+		if e.ComplexityRoot.ProbeAgent.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgent.UpdatedAt(childComplexity), true
+	case "ProbeAgent.version":
+		if e.ComplexityRoot.ProbeAgent.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgent.Version(childComplexity), true
+
+	case "ProbeAgentConnection.edges":
+		if e.ComplexityRoot.ProbeAgentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgentConnection.Edges(childComplexity), true
+	case "ProbeAgentConnection.pageInfo":
+		if e.ComplexityRoot.ProbeAgentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgentConnection.PageInfo(childComplexity), true
+	case "ProbeAgentConnection.totalCount":
+		if e.ComplexityRoot.ProbeAgentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgentConnection.TotalCount(childComplexity), true
+
+	case "ProbeAgentEdge.cursor":
+		if e.ComplexityRoot.ProbeAgentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgentEdge.Cursor(childComplexity), true
+	case "ProbeAgentEdge.node":
+		if e.ComplexityRoot.ProbeAgentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgentEdge.Node(childComplexity), true
+
+	case "ProbeAgentPayload.probeAgent":
+		if e.ComplexityRoot.ProbeAgentPayload.ProbeAgent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgentPayload.ProbeAgent(childComplexity), true
+	case "ProbeAgentPayload.userErrors":
+		if e.ComplexityRoot.ProbeAgentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeAgentPayload.UserErrors(childComplexity), true
+
+	case "ProbeLocation.createdAt":
+		if e.ComplexityRoot.ProbeLocation.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeLocation.CreatedAt(childComplexity), true
+	case "ProbeLocation.id":
+		if e.ComplexityRoot.ProbeLocation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeLocation.ID(childComplexity), true
+	case "ProbeLocation.name":
+		if e.ComplexityRoot.ProbeLocation.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeLocation.Name(childComplexity), true
+	case "ProbeLocation.tenantId":
+		if e.ComplexityRoot.ProbeLocation.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeLocation.TenantID(childComplexity), true
+	case "ProbeLocation.updatedAt":
+		if e.ComplexityRoot.ProbeLocation.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeLocation.UpdatedAt(childComplexity), true
+
+	case "ProbeLocationConnection.edges":
+		if e.ComplexityRoot.ProbeLocationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeLocationConnection.Edges(childComplexity), true
+	case "ProbeLocationConnection.pageInfo":
+		if e.ComplexityRoot.ProbeLocationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeLocationConnection.PageInfo(childComplexity), true
+	case "ProbeLocationConnection.totalCount":
+		if e.ComplexityRoot.ProbeLocationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeLocationConnection.TotalCount(childComplexity), true
+
+	case "ProbeLocationEdge.cursor":
+		if e.ComplexityRoot.ProbeLocationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeLocationEdge.Cursor(childComplexity), true
+	case "ProbeLocationEdge.node":
+		if e.ComplexityRoot.ProbeLocationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeLocationEdge.Node(childComplexity), true
+
+	case "ProbeLocationPayload.probeLocation":
+		if e.ComplexityRoot.ProbeLocationPayload.ProbeLocation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeLocationPayload.ProbeLocation(childComplexity), true
+	case "ProbeLocationPayload.userErrors":
+		if e.ComplexityRoot.ProbeLocationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProbeLocationPayload.UserErrors(childComplexity), true
+
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
 			break
@@ -6065,6 +7622,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["tenantId"].(string), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["action"].(*string), args["actorId"].(*string), args["targetId"].(*string), args["since"].(*time.Time), args["until"].(*time.Time)), true
+	case "Query.billingAccount":
+		if e.ComplexityRoot.Query.BillingAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Query_billingAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BillingAccount(childComplexity, args["tenantId"].(string)), true
+	case "Query.billingCollection":
+		if e.ComplexityRoot.Query.BillingCollection == nil {
+			break
+		}
+
+		args, err := ec.field_Query_billingCollection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BillingCollection(childComplexity, args["tenantId"].(string)), true
+	case "Query.billingPortalUrl":
+		if e.ComplexityRoot.Query.BillingPortalURL == nil {
+			break
+		}
+
+		args, err := ec.field_Query_billingPortalUrl_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.BillingPortalURL(childComplexity, args["tenantId"].(string)), true
 	case "Query.cases":
 		if e.ComplexityRoot.Query.Cases == nil {
 			break
@@ -6076,6 +7666,140 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Cases(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.SecurityCaseWhereInput), args["orderBy"].(*ent.SecurityCaseOrder)), true
+	case "Query.complianceAttestations":
+		if e.ComplexityRoot.Query.ComplianceAttestations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_complianceAttestations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ComplianceAttestations(childComplexity, args["tenantId"].(*string)), true
+	case "Query.complianceControls":
+		if e.ComplexityRoot.Query.ComplianceControls == nil {
+			break
+		}
+
+		args, err := ec.field_Query_complianceControls_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ComplianceControls(childComplexity, args["tenantId"].(*string)), true
+	case "Query.complianceEvidence":
+		if e.ComplexityRoot.Query.ComplianceEvidence == nil {
+			break
+		}
+
+		args, err := ec.field_Query_complianceEvidence_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ComplianceEvidence(childComplexity, args["tenantId"].(*string), args["controlId"].(*string)), true
+	case "Query.complianceEvidenceContent":
+		if e.ComplexityRoot.Query.ComplianceEvidenceContent == nil {
+			break
+		}
+
+		args, err := ec.field_Query_complianceEvidenceContent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ComplianceEvidenceContent(childComplexity, args["id"].(string)), true
+	case "Query.complianceExceptions":
+		if e.ComplexityRoot.Query.ComplianceExceptions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_complianceExceptions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ComplianceExceptions(childComplexity, args["tenantId"].(*string)), true
+	case "Query.complianceFramework":
+		if e.ComplexityRoot.Query.ComplianceFramework == nil {
+			break
+		}
+
+		args, err := ec.field_Query_complianceFramework_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ComplianceFramework(childComplexity, args["id"].(string)), true
+	case "Query.complianceFrameworks":
+		if e.ComplexityRoot.Query.ComplianceFrameworks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ComplianceFrameworks(childComplexity), true
+	case "Query.complianceMappings":
+		if e.ComplexityRoot.Query.ComplianceMappings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ComplianceMappings(childComplexity), true
+	case "Query.compliancePosture":
+		if e.ComplexityRoot.Query.CompliancePosture == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.CompliancePosture(childComplexity), true
+	case "Query.complianceReportFile":
+		if e.ComplexityRoot.Query.ComplianceReportFile == nil {
+			break
+		}
+
+		args, err := ec.field_Query_complianceReportFile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ComplianceReportFile(childComplexity, args["id"].(string)), true
+	case "Query.complianceReportSchedule":
+		if e.ComplexityRoot.Query.ComplianceReportSchedule == nil {
+			break
+		}
+
+		args, err := ec.field_Query_complianceReportSchedule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ComplianceReportSchedule(childComplexity, args["tenantId"].(*string)), true
+	case "Query.complianceReports":
+		if e.ComplexityRoot.Query.ComplianceReports == nil {
+			break
+		}
+
+		args, err := ec.field_Query_complianceReports_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ComplianceReports(childComplexity, args["tenantId"].(*string), args["first"].(*int)), true
+	case "Query.complianceRuns":
+		if e.ComplexityRoot.Query.ComplianceRuns == nil {
+			break
+		}
+
+		args, err := ec.field_Query_complianceRuns_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ComplianceRuns(childComplexity, args["tenantId"].(*string), args["testId"].(*string), args["first"].(*int)), true
+	case "Query.complianceTests":
+		if e.ComplexityRoot.Query.ComplianceTests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ComplianceTests(childComplexity), true
 	case "Query.currentUsage":
 		if e.ComplexityRoot.Query.CurrentUsage == nil {
 			break
@@ -6182,6 +7906,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.IngestStats(childComplexity), true
 
+	case "Query.invitations":
+		if e.ComplexityRoot.Query.Invitations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_invitations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Invitations(childComplexity, args["tenantId"].(string), args["pending"].(*bool), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
 	case "Query.invoiceDocument":
 		if e.ComplexityRoot.Query.InvoiceDocument == nil {
 			break
@@ -6203,7 +7938,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Invoices(childComplexity, args["tenantId"].(string)), true
+		return e.ComplexityRoot.Query.Invoices(childComplexity, args["tenantId"].(string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.logSources":
 		if e.ComplexityRoot.Query.LogSources == nil {
 			break
@@ -6326,12 +8061,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PriceBook(childComplexity), true
+	case "Query.probeAgents":
+		if e.ComplexityRoot.Query.ProbeAgents == nil {
+			break
+		}
+
+		args, err := ec.field_Query_probeAgents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProbeAgents(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.ProbeAgentWhereInput)), true
+	case "Query.probeLocations":
+		if e.ComplexityRoot.Query.ProbeLocations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_probeLocations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProbeLocations(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.ProbeLocationWhereInput)), true
 	case "Query.revenue":
 		if e.ComplexityRoot.Query.Revenue == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.Revenue(childComplexity), true
+	case "Query.revenueTotals":
+		if e.ComplexityRoot.Query.RevenueTotals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RevenueTotals(childComplexity), true
+	case "Query.savedViews":
+		if e.ComplexityRoot.Query.SavedViews == nil {
+			break
+		}
+
+		args, err := ec.field_Query_savedViews_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SavedViews(childComplexity, args["list"].(string)), true
 	case "Query.securityEvents":
 		if e.ComplexityRoot.Query.SecurityEvents == nil {
 			break
@@ -6349,6 +8123,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ServerInfo(childComplexity), true
+	case "Query.statusPages":
+		if e.ComplexityRoot.Query.StatusPages == nil {
+			break
+		}
+
+		args, err := ec.field_Query_statusPages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.StatusPages(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["where"].(*ent.StatusPageWhereInput)), true
 	case "Query.subscription":
 		if e.ComplexityRoot.Query.Subscription == nil {
 			break
@@ -6404,6 +8189,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.UsageHistory(childComplexity, args["tenantId"].(string), args["from"].(time.Time), args["to"].(time.Time)), true
+	case "Query.verifyComplianceReport":
+		if e.ComplexityRoot.Query.VerifyComplianceReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_verifyComplianceReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.VerifyComplianceReport(childComplexity, args["contentBase64"].(string)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -6429,6 +8225,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RebuildSchedulesPayload.Schedules(childComplexity), true
+
+	case "RevenueTotal.currency":
+		if e.ComplexityRoot.RevenueTotal.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevenueTotal.Currency(childComplexity), true
+	case "RevenueTotal.customers":
+		if e.ComplexityRoot.RevenueTotal.Customers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevenueTotal.Customers(childComplexity), true
+	case "RevenueTotal.recurring":
+		if e.ComplexityRoot.RevenueTotal.Recurring == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevenueTotal.Recurring(childComplexity), true
+	case "RevenueTotal.total":
+		if e.ComplexityRoot.RevenueTotal.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevenueTotal.Total(childComplexity), true
+	case "RevenueTotal.usage":
+		if e.ComplexityRoot.RevenueTotal.Usage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevenueTotal.Usage(childComplexity), true
 
 	case "RuleTestResult.correlations":
 		if e.ComplexityRoot.RuleTestResult.Correlations == nil {
@@ -6460,6 +8287,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RuleTestResult.Title(childComplexity), true
+
+	case "RunComplianceTestsPayload.runs":
+		if e.ComplexityRoot.RunComplianceTestsPayload.Runs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunComplianceTestsPayload.Runs(childComplexity), true
+	case "RunComplianceTestsPayload.userErrors":
+		if e.ComplexityRoot.RunComplianceTestsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RunComplianceTestsPayload.UserErrors(childComplexity), true
+
+	case "SavedView.createdAt":
+		if e.ComplexityRoot.SavedView.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedView.CreatedAt(childComplexity), true
+	case "SavedView.filters":
+		if e.ComplexityRoot.SavedView.Filters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedView.Filters(childComplexity), true
+	case "SavedView.id":
+		if e.ComplexityRoot.SavedView.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedView.ID(childComplexity), true
+	case "SavedView.name":
+		if e.ComplexityRoot.SavedView.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedView.Name(childComplexity), true
+	case "SavedView.scope":
+		if e.ComplexityRoot.SavedView.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedView.Scope(childComplexity), true
+	case "SavedView.tenantId":
+		if e.ComplexityRoot.SavedView.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedView.TenantID(childComplexity), true
+	case "SavedView.updatedAt":
+		if e.ComplexityRoot.SavedView.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedView.UpdatedAt(childComplexity), true
+	case "SavedView.userId":
+		if e.ComplexityRoot.SavedView.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedView.UserID(childComplexity), true
+
+	case "SavedViewPayload.savedView":
+		if e.ComplexityRoot.SavedViewPayload.SavedView == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedViewPayload.SavedView(childComplexity), true
+	case "SavedViewPayload.userErrors":
+		if e.ComplexityRoot.SavedViewPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SavedViewPayload.UserErrors(childComplexity), true
 
 	case "SecurityCase.acknowledgedAt":
 		if e.ComplexityRoot.SecurityCase.AcknowledgedAt == nil {
@@ -6790,6 +8692,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServerInfo.Version(childComplexity), true
 
+	case "SetBillingTermsPayload.account":
+		if e.ComplexityRoot.SetBillingTermsPayload.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetBillingTermsPayload.Account(childComplexity), true
+	case "SetBillingTermsPayload.userErrors":
+		if e.ComplexityRoot.SetBillingTermsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetBillingTermsPayload.UserErrors(childComplexity), true
+
+	case "SetComplianceReportSchedulePayload.schedule":
+		if e.ComplexityRoot.SetComplianceReportSchedulePayload.Schedule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetComplianceReportSchedulePayload.Schedule(childComplexity), true
+	case "SetComplianceReportSchedulePayload.userErrors":
+		if e.ComplexityRoot.SetComplianceReportSchedulePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetComplianceReportSchedulePayload.UserErrors(childComplexity), true
+
+	case "SetControlApplicabilityPayload.control":
+		if e.ComplexityRoot.SetControlApplicabilityPayload.Control == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetControlApplicabilityPayload.Control(childComplexity), true
+	case "SetControlApplicabilityPayload.userErrors":
+		if e.ComplexityRoot.SetControlApplicabilityPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetControlApplicabilityPayload.UserErrors(childComplexity), true
+
 	case "SetInvoiceStatusPayload.invoice":
 		if e.ComplexityRoot.SetInvoiceStatusPayload.Invoice == nil {
 			break
@@ -6802,6 +8743,94 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SetInvoiceStatusPayload.UserErrors(childComplexity), true
+
+	case "StatusPage.createdAt":
+		if e.ComplexityRoot.StatusPage.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPage.CreatedAt(childComplexity), true
+	case "StatusPage.id":
+		if e.ComplexityRoot.StatusPage.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPage.ID(childComplexity), true
+	case "StatusPage.monitorIds":
+		if e.ComplexityRoot.StatusPage.MonitorIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPage.MonitorIds(childComplexity), true
+	case "StatusPage.slug":
+		if e.ComplexityRoot.StatusPage.Slug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPage.Slug(childComplexity), true
+	case "StatusPage.tenantId":
+		if e.ComplexityRoot.StatusPage.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPage.TenantID(childComplexity), true
+	case "StatusPage.title":
+		if e.ComplexityRoot.StatusPage.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPage.Title(childComplexity), true
+	case "StatusPage.updatedAt":
+		if e.ComplexityRoot.StatusPage.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPage.UpdatedAt(childComplexity), true
+
+	case "StatusPageConnection.edges":
+		if e.ComplexityRoot.StatusPageConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPageConnection.Edges(childComplexity), true
+	case "StatusPageConnection.pageInfo":
+		if e.ComplexityRoot.StatusPageConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPageConnection.PageInfo(childComplexity), true
+	case "StatusPageConnection.totalCount":
+		if e.ComplexityRoot.StatusPageConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPageConnection.TotalCount(childComplexity), true
+
+	case "StatusPageEdge.cursor":
+		if e.ComplexityRoot.StatusPageEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPageEdge.Cursor(childComplexity), true
+	case "StatusPageEdge.node":
+		if e.ComplexityRoot.StatusPageEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPageEdge.Node(childComplexity), true
+
+	case "StatusPagePayload.statusPage":
+		if e.ComplexityRoot.StatusPagePayload.StatusPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPagePayload.StatusPage(childComplexity), true
+	case "StatusPagePayload.userErrors":
+		if e.ComplexityRoot.StatusPagePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPagePayload.UserErrors(childComplexity), true
 
 	case "Subscription.alertUpdated":
 		if e.ComplexityRoot.Subscription.AlertUpdated == nil {
@@ -7300,25 +9329,33 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AssetInput", ec.unmarshalInputAssetInput),
 			graphql.NewInputUnmarshaler("AssetOrder", ec.unmarshalInputAssetOrder),
 			graphql.NewInputUnmarshaler("AssetWhereInput", ec.unmarshalInputAssetWhereInput),
+			graphql.NewInputUnmarshaler("AttestControlInput", ec.unmarshalInputAttestControlInput),
 			graphql.NewInputUnmarshaler("AuditEntryOrder", ec.unmarshalInputAuditEntryOrder),
 			graphql.NewInputUnmarshaler("AuditEntryWhereInput", ec.unmarshalInputAuditEntryWhereInput),
 			graphql.NewInputUnmarshaler("CaseEntryOrder", ec.unmarshalInputCaseEntryOrder),
 			graphql.NewInputUnmarshaler("CaseEntryWhereInput", ec.unmarshalInputCaseEntryWhereInput),
 			graphql.NewInputUnmarshaler("CaseTaskOrder", ec.unmarshalInputCaseTaskOrder),
 			graphql.NewInputUnmarshaler("CaseTaskWhereInput", ec.unmarshalInputCaseTaskWhereInput),
+			graphql.NewInputUnmarshaler("ComplianceExceptionInput", ec.unmarshalInputComplianceExceptionInput),
+			graphql.NewInputUnmarshaler("ComplianceReportScheduleInput", ec.unmarshalInputComplianceReportScheduleInput),
+			graphql.NewInputUnmarshaler("ControlApplicabilityInput", ec.unmarshalInputControlApplicabilityInput),
 			graphql.NewInputUnmarshaler("CreateAPIKeyInput", ec.unmarshalInputCreateAPIKeyInput),
 			graphql.NewInputUnmarshaler("CreateCaseInput", ec.unmarshalInputCreateCaseInput),
 			graphql.NewInputUnmarshaler("CreateIncidentInput", ec.unmarshalInputCreateIncidentInput),
+			graphql.NewInputUnmarshaler("CreateProbeLocationInput", ec.unmarshalInputCreateProbeLocationInput),
+			graphql.NewInputUnmarshaler("CreateSavedViewInput", ec.unmarshalInputCreateSavedViewInput),
 			graphql.NewInputUnmarshaler("CreateTenantInput", ec.unmarshalInputCreateTenantInput),
 			graphql.NewInputUnmarshaler("DetectionRuleInput", ec.unmarshalInputDetectionRuleInput),
 			graphql.NewInputUnmarshaler("DetectionRuleOrder", ec.unmarshalInputDetectionRuleOrder),
 			graphql.NewInputUnmarshaler("DetectionRuleWhereInput", ec.unmarshalInputDetectionRuleWhereInput),
+			graphql.NewInputUnmarshaler("EnrolProbeAgentInput", ec.unmarshalInputEnrolProbeAgentInput),
 			graphql.NewInputUnmarshaler("EscalationLevelInput", ec.unmarshalInputEscalationLevelInput),
 			graphql.NewInputUnmarshaler("EscalationPolicyInput", ec.unmarshalInputEscalationPolicyInput),
 			graphql.NewInputUnmarshaler("EscalationPolicyOrder", ec.unmarshalInputEscalationPolicyOrder),
 			graphql.NewInputUnmarshaler("EscalationPolicyWhereInput", ec.unmarshalInputEscalationPolicyWhereInput),
 			graphql.NewInputUnmarshaler("EventFilter", ec.unmarshalInputEventFilter),
 			graphql.NewInputUnmarshaler("EvidenceWhereInput", ec.unmarshalInputEvidenceWhereInput),
+			graphql.NewInputUnmarshaler("GenerateComplianceReportInput", ec.unmarshalInputGenerateComplianceReportInput),
 			graphql.NewInputUnmarshaler("IncidentEntryOrder", ec.unmarshalInputIncidentEntryOrder),
 			graphql.NewInputUnmarshaler("IncidentEntryWhereInput", ec.unmarshalInputIncidentEntryWhereInput),
 			graphql.NewInputUnmarshaler("IncidentOrder", ec.unmarshalInputIncidentOrder),
@@ -7347,6 +9384,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("NotificationChannelInput", ec.unmarshalInputNotificationChannelInput),
 			graphql.NewInputUnmarshaler("NotificationChannelOrder", ec.unmarshalInputNotificationChannelOrder),
 			graphql.NewInputUnmarshaler("NotificationChannelWhereInput", ec.unmarshalInputNotificationChannelWhereInput),
+			graphql.NewInputUnmarshaler("PlanLimitsInput", ec.unmarshalInputPlanLimitsInput),
 			graphql.NewInputUnmarshaler("PlaybookInput", ec.unmarshalInputPlaybookInput),
 			graphql.NewInputUnmarshaler("PlaybookOrder", ec.unmarshalInputPlaybookOrder),
 			graphql.NewInputUnmarshaler("PlaybookRunOrder", ec.unmarshalInputPlaybookRunOrder),
@@ -7355,9 +9393,19 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PriceComponentInput", ec.unmarshalInputPriceComponentInput),
 			graphql.NewInputUnmarshaler("PriceTierInput", ec.unmarshalInputPriceTierInput),
 			graphql.NewInputUnmarshaler("PriceVersionInput", ec.unmarshalInputPriceVersionInput),
+			graphql.NewInputUnmarshaler("ProbeAgentOrder", ec.unmarshalInputProbeAgentOrder),
+			graphql.NewInputUnmarshaler("ProbeAgentWhereInput", ec.unmarshalInputProbeAgentWhereInput),
+			graphql.NewInputUnmarshaler("ProbeLocationOrder", ec.unmarshalInputProbeLocationOrder),
+			graphql.NewInputUnmarshaler("ProbeLocationWhereInput", ec.unmarshalInputProbeLocationWhereInput),
 			graphql.NewInputUnmarshaler("RefreshTokenInput", ec.unmarshalInputRefreshTokenInput),
+			graphql.NewInputUnmarshaler("SavedViewOrder", ec.unmarshalInputSavedViewOrder),
+			graphql.NewInputUnmarshaler("SavedViewWhereInput", ec.unmarshalInputSavedViewWhereInput),
 			graphql.NewInputUnmarshaler("SecurityCaseOrder", ec.unmarshalInputSecurityCaseOrder),
 			graphql.NewInputUnmarshaler("SecurityCaseWhereInput", ec.unmarshalInputSecurityCaseWhereInput),
+			graphql.NewInputUnmarshaler("SetMonitorLocationsInput", ec.unmarshalInputSetMonitorLocationsInput),
+			graphql.NewInputUnmarshaler("StatusPageInput", ec.unmarshalInputStatusPageInput),
+			graphql.NewInputUnmarshaler("StatusPageOrder", ec.unmarshalInputStatusPageOrder),
+			graphql.NewInputUnmarshaler("StatusPageWhereInput", ec.unmarshalInputStatusPageWhereInput),
 			graphql.NewInputUnmarshaler("TenantOrder", ec.unmarshalInputTenantOrder),
 			graphql.NewInputUnmarshaler("TenantWhereInput", ec.unmarshalInputTenantWhereInput),
 			graphql.NewInputUnmarshaler("UpdateTenantInput", ec.unmarshalInputUpdateTenantInput),
@@ -7579,6 +9627,17 @@ input PriceComponentInput {
   freeUnits: Int = 0
 }
 
+"The limits a price version grants; without them a version keeps the plan catalogue's for its plan id."
+input PlanLimitsInput {
+  maxMonitors: Int!
+  minIntervalSeconds: Int!
+  weight: Int!
+  maxConcurrency: Int!
+  retentionDays: Int!
+  eventsPerSecond: Int!
+  bytesPerDay: Float!
+}
+
 input PriceVersionInput {
   planId: ID!
   name: String!
@@ -7587,6 +9646,7 @@ input PriceVersionInput {
   baseFee: Int!
   minimumCommitment: Int = 0
   components: [PriceComponentInput!]!
+  limits: PlanLimitsInput
 }
 
 type AddPriceVersionPayload {
@@ -7723,14 +9783,18 @@ extend type Query {
   invoiceDocument(tenantId: ID!, invoiceId: ID!, format: String = "pdf"): InvoiceDocument! @can(perm: "billing:read")
   "The provider's price book, every version; a customer sees the versions its own account is or was on. Needs billing:read."
   priceBook: [PriceVersion!]! @can(perm: "billing:read")
-  "A customer's invoices, newest first. Needs billing:read; a customer sees only its own."
-  invoices(tenantId: ID!): [Invoice!]! @can(perm: "billing:read")
+  "A customer's invoices, newest first, at most 100 a page (20 unless first says). Needs billing:read; a customer sees only its own."
+  invoices(tenantId: ID!, first: Int, after: String): InvoiceConnection! @can(perm: "billing:read")
+  "A customer's billing account: period, terms, credit and the price version in force. Needs billing:read."
+  billingAccount(tenantId: ID!): BillingAccount! @can(perm: "billing:read")
   "A customer's usage in the open period, per charged meter. Needs billing:read."
   currentUsage(tenantId: ID!): [MeterUsage!]! @can(perm: "billing:read")
   "What moving a customer to a price version would cost. Needs billing:read."
   previewPlanChange(tenantId: ID!, versionId: ID!, now: Boolean = false): PlanChangePreview! @can(perm: "billing:read")
   "Revenue per customer (recurring and usage); a customer gets its own. Needs billing:read."
   revenue: [CustomerRevenue!]! @can(perm: "billing:read")
+  "Revenue in total per currency over the customers revenue lists. Needs billing:read."
+  revenueTotals: [RevenueTotal!]! @can(perm: "billing:read")
 }
 
 extend type Mutation {
@@ -7738,8 +9802,364 @@ extend type Mutation {
   addPriceVersion(input: PriceVersionInput!): AddPriceVersionPayload! @can(perm: "billing:write")
   "Move a customer to a price version: upgrades at once, downgrades at the period's end unless now. Needs billing:write."
   changePriceVersion(tenantId: ID!, versionId: ID!, now: Boolean = false): ChangePriceVersionPayload! @can(perm: "billing:write")
+  "Set a customer's contracted discount and tax rate (percent, at most two decimals), applied from the open period's invoice on. Needs billing:write, as the provider."
+  setBillingTerms(tenantId: ID!, discountPercent: Float!, taxPercent: Float!): SetBillingTermsPayload! @can(perm: "billing:write")
   "Mark a finalized invoice paid, void or uncollectible. Needs billing:write, as the provider."
   setInvoiceStatus(tenantId: ID!, invoiceId: ID!, status: String!): SetInvoiceStatusPayload! @can(perm: "billing:write")
+}
+
+type InvoiceConnection {
+  nodes: [Invoice!]!
+  "Pass as ` + "`" + `after` + "`" + ` for the next page; null on the last page."
+  endCursor: String
+  hasNextPage: Boolean!
+}
+
+"A customer's billing account."
+type BillingAccount {
+  tenantId: ID!
+  currency: String!
+  "month or year."
+  interval: String!
+  "Where every period starts counting."
+  anchor: Time!
+  periodStart: Time!
+  periodEnd: Time!
+  discountPercent: Float!
+  taxPercent: Float!
+  "Credit in minor units that the next invoices take off."
+  creditBalance: Int!
+  "The price version in force now."
+  version: PriceVersion
+}
+
+type SetBillingTermsPayload {
+  account: BillingAccount
+  userErrors: [UserError!]!
+}
+
+"What every customer was invoiced in one currency: recurring fees and usage before discount and tax; total after."
+type RevenueTotal {
+  currency: String!
+  recurring: Int!
+  usage: Int!
+  total: Int!
+  customers: Int!
+}
+`, BuiltIn: false},
+	{Name: "../schema/billing_stripe.graphqls", Input: `# Invoice collection: manual (Opsward issues the invoices) or by Stripe,
+# with its dunning state; the link to Stripe's billing portal.
+
+"How a customer's invoices are collected."
+type BillingCollection {
+  tenantId: ID!
+  "manual (Opsward issues the invoices and the provider settles them) or stripe."
+  collection: String!
+  "Under Stripe: pending (being set up), active, past_due, suspended (the dunning grace ran out) or canceled; null under manual collection."
+  state: String
+  "The Stripe subscription's status as Stripe last reported it."
+  subscriptionStatus: String
+  "When the first unpaid payment failed; null unless past due or suspended."
+  pastDueSince: Time
+  "Payment reminders sent in this dunning."
+  reminders: Int!
+  "Usage reports of closed periods not yet accepted by Stripe."
+  unreportedUsage: Int!
+}
+
+extend type Query {
+  "How a customer's invoices are collected, and its dunning state. Needs billing:read; a customer sees only its own."
+  billingCollection(tenantId: ID!): BillingCollection! @can(perm: "billing:read")
+  "A link to Stripe's billing portal, where the customer manages its payment methods; valid for a few minutes. Needs billing:read; a customer sees only its own. A conflict under manual collection."
+  billingPortalUrl(tenantId: ID!): String! @can(perm: "billing:read")
+}
+`, BuiltIn: false},
+	{Name: "../schema/compliance.graphqls", Input: `# Compliance (services/compliance): frameworks and their requirement
+# trees, the provider's control library, each tenant's Statement of
+# Applicability, exceptions and attestations, automated test runs with
+# their evidence snapshots, and signed reports. Reading needs
+# compliance:read, changing compliance:write; a customer reaches only its
+# own tenant (and those below it). tenantId defaults to the acting tenant.
+
+"A standard at one version, with its requirement tree (descriptions are Opsward's own words)."
+type ComplianceFramework {
+  id: ID!
+  name: String!
+  version: String!
+  requirements: [ComplianceRequirement!]!
+}
+
+type ComplianceRequirement {
+  "The official id, such as A.8.16 or CC7.2."
+  id: String!
+  "The requirement above this one; null at the top of the tree."
+  parent: String
+  description: String!
+}
+
+"Requirements of several frameworks that the same evidence satisfies, each written framework:id."
+type ComplianceMapping {
+  topic: String!
+  refs: [String!]!
+}
+
+"One automated test: a judgement over the platform's own data, one result per resource."
+type ComplianceTest {
+  id: ID!
+  name: String!
+  controlId: String!
+}
+
+"A control of the provider's library with one tenant's decisions on it."
+type ComplianceControl {
+  id: ID!
+  title: String!
+  description: String!
+  "The requirements it satisfies, each framework:id."
+  requirements: [String!]!
+  "The automated tests that decide its status; none for a manual control (attestations decide)."
+  tests: [String!]!
+  "The Statement of Applicability entry."
+  applicable: Boolean!
+  justification: String!
+  ownerId: String
+  "passing, failing, not_tested or not_applicable, from the latest runs."
+  status: String!
+  "Exceptions in force."
+  exceptions: [ComplianceException!]!
+}
+
+type ComplianceException {
+  id: ID!
+  tenantId: ID!
+  controlId: String!
+  reason: String!
+  expiresAt: Time!
+  createdBy: String!
+  createdAt: Time!
+}
+
+"A person's signed statement about a control; an access review is one on CTL-IAM-03."
+type ComplianceAttestation {
+  id: ID!
+  tenantId: ID!
+  controlId: String!
+  "attestation or access_review"
+  kind: String!
+  name: String!
+  statement: String!
+  attestedAt: Time!
+  userId: String!
+}
+
+"One stored run of an automated test: its evidence snapshot, immutable, with its SHA-256."
+type ComplianceRun {
+  id: ID!
+  tenantId: ID!
+  testId: String!
+  controlId: String!
+  "passing, failing or no_resources"
+  status: String!
+  passed: Int!
+  failed: Int!
+  from: Time!
+  to: Time!
+  ranAt: Time!
+  sha256: String!
+  results: [ComplianceResult!]!
+}
+
+type ComplianceResult {
+  resource: String!
+  name: String!
+  pass: Boolean!
+  reason: String!
+}
+
+"A generated report, signed (SHA-256 and Ed25519 by the provider's report key ring) and kept."
+type ComplianceReport {
+  id: ID!
+  tenantId: ID!
+  framework: String!
+  "json, csv or pdf"
+  format: String!
+  from: Time!
+  to: Time!
+  sha256: String!
+  keyId: String!
+  size: Int!
+  createdBy: String!
+  createdAt: Time!
+}
+
+type ComplianceReportFile {
+  report: ComplianceReport!
+  "The signed file, base64."
+  contentBase64: String!
+}
+
+"What verifying a report file found."
+type ComplianceVerification {
+  valid: Boolean!
+  "Why it is not valid."
+  reason: String
+  reportId: String
+  tenantId: String
+  framework: String
+  format: String
+  sha256: String
+  keyId: String
+}
+
+"What a tenant's monthly reports cover and which of its channels are told when they are ready."
+type ComplianceReportSchedule {
+  tenantId: ID!
+  "Frameworks of the monthly reports (PDF); empty: no monthly reports."
+  frameworks: [String!]!
+  "Notification channels of the tenant told that a monthly report is ready."
+  channelIds: [ID!]!
+  "False while the tenant has set no schedule (ISO 27001 and SOC 2, sent nowhere)."
+  set: Boolean!
+  updatedAt: Time
+  updatedBy: String
+}
+
+"One customer's line in the provider's posture table."
+type CompliancePosture {
+  tenantId: ID!
+  tenantName: String!
+  passing: Int!
+  failing: Int!
+  notApplicable: Int!
+  notTested: Int!
+}
+
+input ControlApplicabilityInput {
+  tenantId: ID
+  controlId: String!
+  applicable: Boolean!
+  "Required when the control does not apply."
+  justification: String
+  ownerId: ID
+}
+
+input ComplianceExceptionInput {
+  tenantId: ID
+  controlId: String!
+  reason: String!
+  expiresAt: Time!
+}
+
+input AttestControlInput {
+  tenantId: ID
+  "Defaults to CTL-IAM-03 for an access review."
+  controlId: String
+  "attestation (default) or access_review"
+  kind: String
+  "Who attests, as they sign."
+  name: String!
+  statement: String
+  "Defaults to now; never in the future."
+  attestedAt: Time
+}
+
+input GenerateComplianceReportInput {
+  tenantId: ID
+  framework: String!
+  "json, csv or pdf"
+  format: String!
+  from: Time!
+  to: Time!
+  "Notification channels of the tenant told that the report is ready (at most 10)."
+  channelIds: [ID!]
+}
+
+input ComplianceReportScheduleInput {
+  tenantId: ID
+  "Framework ids (iso27001, soc2, pci-dss, hipaa, nist-csf); empty turns the monthly reports off."
+  frameworks: [String!]!
+  "At most 10 enabled notification channels of the tenant."
+  channelIds: [ID!]
+}
+
+type SetComplianceReportSchedulePayload {
+  schedule: ComplianceReportSchedule
+  userErrors: [UserError!]!
+}
+
+type SetControlApplicabilityPayload {
+  control: ComplianceControl
+  userErrors: [UserError!]!
+}
+
+type AddComplianceExceptionPayload {
+  exception: ComplianceException
+  userErrors: [UserError!]!
+}
+
+type AttestControlPayload {
+  attestation: ComplianceAttestation
+  userErrors: [UserError!]!
+}
+
+type RunComplianceTestsPayload {
+  runs: [ComplianceRun!]!
+  userErrors: [UserError!]!
+}
+
+type GenerateComplianceReportPayload {
+  report: ComplianceReport
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "Every framework. Needs compliance:read."
+  complianceFrameworks: [ComplianceFramework!]! @can(perm: "compliance:read")
+  "One framework by id (iso27001, soc2, pci-dss, hipaa, nist-csf). Needs compliance:read."
+  complianceFramework(id: ID!): ComplianceFramework! @can(perm: "compliance:read")
+  "The mappings between frameworks. Needs compliance:read."
+  complianceMappings: [ComplianceMapping!]! @can(perm: "compliance:read")
+  "The automated tests. Needs compliance:read."
+  complianceTests: [ComplianceTest!]! @can(perm: "compliance:read")
+  "The control library with the tenant's decisions and statuses. Needs compliance:read."
+  complianceControls(tenantId: ID): [ComplianceControl!]! @can(perm: "compliance:read")
+  "The tenant's exceptions, expired ones too, newest first. Needs compliance:read."
+  complianceExceptions(tenantId: ID): [ComplianceException!]! @can(perm: "compliance:read")
+  "The tenant's attestations and access reviews, newest first. Needs compliance:read."
+  complianceAttestations(tenantId: ID): [ComplianceAttestation!]! @can(perm: "compliance:read")
+  "The tenant's latest test runs (of one test when testId is set), at most 100. Needs compliance:read."
+  complianceRuns(tenantId: ID, testId: String, first: Int = 20): [ComplianceRun!]! @can(perm: "compliance:read")
+  "The tenant's reports, newest first, at most 100. Needs compliance:read."
+  complianceReports(tenantId: ID, first: Int = 20): [ComplianceReport!]! @can(perm: "compliance:read")
+  "Download a report's signed file. Needs compliance:read."
+  complianceReportFile(id: ID!): ComplianceReportFile! @can(perm: "compliance:read")
+  "Check a report file's SHA-256 and signature against the provider's key ring. Needs credentials."
+  verifyComplianceReport(contentBase64: String!): ComplianceVerification! @authenticated
+  "The tenant's monthly report schedule. Needs compliance:read."
+  complianceReportSchedule(tenantId: ID): ComplianceReportSchedule! @can(perm: "compliance:read")
+  "Manual evidence files of the tenant's controls (of one control when controlId is set), oldest first. Needs compliance:read."
+  complianceEvidence(tenantId: ID, controlId: String): [Evidence!]! @can(perm: "compliance:read")
+  "A control's evidence file with its content, checked against its SHA-256; the read is recorded in its chain of custody. Needs compliance:read."
+  complianceEvidenceContent(id: ID!): EvidenceContent! @can(perm: "compliance:read")
+  "Every customer's posture, for the provider. Needs compliance:read."
+  compliancePosture: [CompliancePosture!]! @can(perm: "compliance:read")
+}
+
+extend type Mutation {
+  "Record whether a control applies (the Statement of Applicability) and who owns it. Needs compliance:write."
+  setControlApplicability(input: ControlApplicabilityInput!): SetControlApplicabilityPayload! @can(perm: "compliance:write")
+  "Accept a control's failure until a date (at most a year). Needs compliance:write."
+  addComplianceException(input: ComplianceExceptionInput!): AddComplianceExceptionPayload! @can(perm: "compliance:write")
+  "A person's attestation on a control, or an access review. Needs compliance:write."
+  attestControl(input: AttestControlInput!): AttestControlPayload! @can(perm: "compliance:write")
+  "Run every automated test for the tenant over [from, to) and keep each run's evidence. Needs compliance:write."
+  runComplianceTests(tenantId: ID, from: Time!, to: Time!): RunComplianceTestsPayload! @can(perm: "compliance:write")
+  "Attach a file (a policy, a screenshot, a signed review; at most 10 MiB) to a control, kept with its SHA-256 and chain of custody. Needs compliance:write."
+  addComplianceEvidence(tenantId: ID, controlId: String!, name: String!, contentType: String, contentBase64: String!): EvidencePayload! @can(perm: "compliance:write")
+  "Set the frameworks of the tenant's monthly reports and the channels they are sent to. Needs compliance:write."
+  setComplianceReportSchedule(input: ComplianceReportScheduleInput!): SetComplianceReportSchedulePayload! @can(perm: "compliance:write")
+  "Generate, sign and keep a report. Needs compliance:write."
+  generateComplianceReport(input: GenerateComplianceReportInput!): GenerateComplianceReportPayload! @can(perm: "compliance:write")
 }
 `, BuiltIn: false},
 	{Name: "../schema/ent.graphqls", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -9672,14 +12092,15 @@ input EscalationPolicyWhereInput {
 type Evidence implements Node {
   id: ID!
   tenantId: String!
-  caseId: ID!
+  caseId: ID
+  controlId: String
   name: String!
   contentType: String!
   size: Int!
   sha256: String!
   addedBy: String!
   createdAt: Time!
-  case: SecurityCase!
+  case: SecurityCase
 }
 """
 EvidenceWhereInput is used for filtering Evidence objects.
@@ -9732,8 +12153,28 @@ input EvidenceWhereInput {
   caseIdContains: ID
   caseIdHasPrefix: ID
   caseIdHasSuffix: ID
+  caseIdIsNil: Boolean
+  caseIdNotNil: Boolean
   caseIdEqualFold: ID
   caseIdContainsFold: ID
+  """
+  control_id field predicates
+  """
+  controlId: String
+  controlIdNEQ: String
+  controlIdIn: [String!]
+  controlIdNotIn: [String!]
+  controlIdGT: String
+  controlIdGTE: String
+  controlIdLT: String
+  controlIdLTE: String
+  controlIdContains: String
+  controlIdHasPrefix: String
+  controlIdHasSuffix: String
+  controlIdIsNil: Boolean
+  controlIdNotNil: Boolean
+  controlIdEqualFold: String
+  controlIdContainsFold: String
   """
   name field predicates
   """
@@ -10861,6 +13302,36 @@ type Invitation implements Node {
   revokedAt: Time
 }
 """
+A connection to a list of items.
+"""
+type InvitationConnection {
+  """
+  A list of edges.
+  """
+  edges: [InvitationEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type InvitationEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: Invitation
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
 Ordering options for Invitation connections
 """
 input InvitationOrder {
@@ -11636,6 +14107,8 @@ type Monitor implements Node {
   slaTarget: Float
   escalationPolicyId: String
   channelIds: [String!]
+  locations: [String!]
+  minFailedLocations: Int!
   status: MonitorStatus!
   statusSince: Time
   flapping: Boolean!
@@ -11920,6 +14393,17 @@ input MonitorWhereInput {
   escalationPolicyIdNotNil: Boolean
   escalationPolicyIdEqualFold: String
   escalationPolicyIdContainsFold: String
+  """
+  min_failed_locations field predicates
+  """
+  minFailedLocations: Int
+  minFailedLocationsNEQ: Int
+  minFailedLocationsIn: [Int!]
+  minFailedLocationsNotIn: [Int!]
+  minFailedLocationsGT: Int
+  minFailedLocationsGTE: Int
+  minFailedLocationsLT: Int
+  minFailedLocationsLTE: Int
   """
   status field predicates
   """
@@ -12588,6 +15072,373 @@ input PlaybookWhereInput {
   enabled: Boolean
   enabledNEQ: Boolean
 }
+type ProbeAgent implements Node {
+  id: ID!
+  tenantId: String!
+  createdAt: Time!
+  updatedAt: Time!
+  locationId: String!
+  name: String!
+  enrolExpiresAt: Time
+  enrolledAt: Time
+  revokedAt: Time
+  lastSeenAt: Time
+  version: String!
+  refusedResults: Int!
+}
+"""
+A connection to a list of items.
+"""
+type ProbeAgentConnection {
+  """
+  A list of edges.
+  """
+  edges: [ProbeAgentEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type ProbeAgentEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: ProbeAgent
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for ProbeAgent connections
+"""
+input ProbeAgentOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order ProbeAgents.
+  """
+  field: ProbeAgentOrderField!
+}
+"""
+Properties by which ProbeAgent connections can be ordered.
+"""
+enum ProbeAgentOrderField {
+  CREATED_AT
+}
+"""
+ProbeAgentWhereInput is used for filtering ProbeAgent objects.
+Input was generated by ent.
+"""
+input ProbeAgentWhereInput {
+  not: ProbeAgentWhereInput
+  and: [ProbeAgentWhereInput!]
+  or: [ProbeAgentWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  location_id field predicates
+  """
+  locationId: String
+  locationIdNEQ: String
+  locationIdIn: [String!]
+  locationIdNotIn: [String!]
+  locationIdGT: String
+  locationIdGTE: String
+  locationIdLT: String
+  locationIdLTE: String
+  locationIdContains: String
+  locationIdHasPrefix: String
+  locationIdHasSuffix: String
+  locationIdEqualFold: String
+  locationIdContainsFold: String
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+  """
+  enrol_expires_at field predicates
+  """
+  enrolExpiresAt: Time
+  enrolExpiresAtNEQ: Time
+  enrolExpiresAtIn: [Time!]
+  enrolExpiresAtNotIn: [Time!]
+  enrolExpiresAtGT: Time
+  enrolExpiresAtGTE: Time
+  enrolExpiresAtLT: Time
+  enrolExpiresAtLTE: Time
+  enrolExpiresAtIsNil: Boolean
+  enrolExpiresAtNotNil: Boolean
+  """
+  enrolled_at field predicates
+  """
+  enrolledAt: Time
+  enrolledAtNEQ: Time
+  enrolledAtIn: [Time!]
+  enrolledAtNotIn: [Time!]
+  enrolledAtGT: Time
+  enrolledAtGTE: Time
+  enrolledAtLT: Time
+  enrolledAtLTE: Time
+  enrolledAtIsNil: Boolean
+  enrolledAtNotNil: Boolean
+  """
+  revoked_at field predicates
+  """
+  revokedAt: Time
+  revokedAtNEQ: Time
+  revokedAtIn: [Time!]
+  revokedAtNotIn: [Time!]
+  revokedAtGT: Time
+  revokedAtGTE: Time
+  revokedAtLT: Time
+  revokedAtLTE: Time
+  revokedAtIsNil: Boolean
+  revokedAtNotNil: Boolean
+  """
+  last_seen_at field predicates
+  """
+  lastSeenAt: Time
+  lastSeenAtNEQ: Time
+  lastSeenAtIn: [Time!]
+  lastSeenAtNotIn: [Time!]
+  lastSeenAtGT: Time
+  lastSeenAtGTE: Time
+  lastSeenAtLT: Time
+  lastSeenAtLTE: Time
+  lastSeenAtIsNil: Boolean
+  lastSeenAtNotNil: Boolean
+  """
+  version field predicates
+  """
+  version: String
+  versionNEQ: String
+  versionIn: [String!]
+  versionNotIn: [String!]
+  versionGT: String
+  versionGTE: String
+  versionLT: String
+  versionLTE: String
+  versionContains: String
+  versionHasPrefix: String
+  versionHasSuffix: String
+  versionEqualFold: String
+  versionContainsFold: String
+  """
+  refused_results field predicates
+  """
+  refusedResults: Int
+  refusedResultsNEQ: Int
+  refusedResultsIn: [Int!]
+  refusedResultsNotIn: [Int!]
+  refusedResultsGT: Int
+  refusedResultsGTE: Int
+  refusedResultsLT: Int
+  refusedResultsLTE: Int
+}
+type ProbeLocation implements Node {
+  id: ID!
+  tenantId: String!
+  createdAt: Time!
+  updatedAt: Time!
+  name: String!
+}
+"""
+A connection to a list of items.
+"""
+type ProbeLocationConnection {
+  """
+  A list of edges.
+  """
+  edges: [ProbeLocationEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type ProbeLocationEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: ProbeLocation
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for ProbeLocation connections
+"""
+input ProbeLocationOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order ProbeLocations.
+  """
+  field: ProbeLocationOrderField!
+}
+"""
+Properties by which ProbeLocation connections can be ordered.
+"""
+enum ProbeLocationOrderField {
+  CREATED_AT
+  NAME
+}
+"""
+ProbeLocationWhereInput is used for filtering ProbeLocation objects.
+Input was generated by ent.
+"""
+input ProbeLocationWhereInput {
+  not: ProbeLocationWhereInput
+  and: [ProbeLocationWhereInput!]
+  or: [ProbeLocationWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
+}
 type Query {
   """
   Fetches an object given its ID.
@@ -12617,6 +15468,142 @@ enum Role @goModel(model: "github.com/opsward/opsward.Role") {
   analyst
   viewer
   billing
+}
+type SavedView implements Node {
+  id: ID!
+  tenantId: String!
+  createdAt: Time!
+  updatedAt: Time!
+  userId: String!
+  scope: String!
+  name: String!
+}
+"""
+Ordering options for SavedView connections
+"""
+input SavedViewOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order SavedViews.
+  """
+  field: SavedViewOrderField!
+}
+"""
+Properties by which SavedView connections can be ordered.
+"""
+enum SavedViewOrderField {
+  CREATED_AT
+}
+"""
+SavedViewWhereInput is used for filtering SavedView objects.
+Input was generated by ent.
+"""
+input SavedViewWhereInput {
+  not: SavedViewWhereInput
+  and: [SavedViewWhereInput!]
+  or: [SavedViewWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  user_id field predicates
+  """
+  userId: String
+  userIdNEQ: String
+  userIdIn: [String!]
+  userIdNotIn: [String!]
+  userIdGT: String
+  userIdGTE: String
+  userIdLT: String
+  userIdLTE: String
+  userIdContains: String
+  userIdHasPrefix: String
+  userIdHasSuffix: String
+  userIdEqualFold: String
+  userIdContainsFold: String
+  """
+  scope field predicates
+  """
+  scope: String
+  scopeNEQ: String
+  scopeIn: [String!]
+  scopeNotIn: [String!]
+  scopeGT: String
+  scopeGTE: String
+  scopeLT: String
+  scopeLTE: String
+  scopeContains: String
+  scopeHasPrefix: String
+  scopeHasSuffix: String
+  scopeEqualFold: String
+  scopeContainsFold: String
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameEqualFold: String
+  nameContainsFold: String
 }
 type SecurityCase implements Node {
   id: ID!
@@ -12942,6 +15929,156 @@ input SecurityCaseWhereInput {
   """
   hasEvidence: Boolean
   hasEvidenceWith: [EvidenceWhereInput!]
+}
+type StatusPage implements Node {
+  id: ID!
+  tenantId: String!
+  createdAt: Time!
+  updatedAt: Time!
+  slug: String!
+  title: String!
+  monitorIds: [String!]
+}
+"""
+A connection to a list of items.
+"""
+type StatusPageConnection {
+  """
+  A list of edges.
+  """
+  edges: [StatusPageEdge]
+  """
+  Information to aid in pagination.
+  """
+  pageInfo: PageInfo!
+  """
+  Identifies the total count of items in the connection.
+  """
+  totalCount: Int!
+}
+"""
+An edge in a connection.
+"""
+type StatusPageEdge {
+  """
+  The item at the end of the edge.
+  """
+  node: StatusPage
+  """
+  A cursor for use in pagination.
+  """
+  cursor: Cursor!
+}
+"""
+Ordering options for StatusPage connections
+"""
+input StatusPageOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order StatusPages.
+  """
+  field: StatusPageOrderField!
+}
+"""
+Properties by which StatusPage connections can be ordered.
+"""
+enum StatusPageOrderField {
+  CREATED_AT
+}
+"""
+StatusPageWhereInput is used for filtering StatusPage objects.
+Input was generated by ent.
+"""
+input StatusPageWhereInput {
+  not: StatusPageWhereInput
+  and: [StatusPageWhereInput!]
+  or: [StatusPageWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  idEqualFold: ID
+  idContainsFold: ID
+  """
+  tenant_id field predicates
+  """
+  tenantId: String
+  tenantIdNEQ: String
+  tenantIdIn: [String!]
+  tenantIdNotIn: [String!]
+  tenantIdGT: String
+  tenantIdGTE: String
+  tenantIdLT: String
+  tenantIdLTE: String
+  tenantIdContains: String
+  tenantIdHasPrefix: String
+  tenantIdHasSuffix: String
+  tenantIdEqualFold: String
+  tenantIdContainsFold: String
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  slug field predicates
+  """
+  slug: String
+  slugNEQ: String
+  slugIn: [String!]
+  slugNotIn: [String!]
+  slugGT: String
+  slugGTE: String
+  slugLT: String
+  slugLTE: String
+  slugContains: String
+  slugHasPrefix: String
+  slugHasSuffix: String
+  slugEqualFold: String
+  slugContainsFold: String
+  """
+  title field predicates
+  """
+  title: String
+  titleNEQ: String
+  titleIn: [String!]
+  titleNotIn: [String!]
+  titleGT: String
+  titleGTE: String
+  titleLT: String
+  titleLTE: String
+  titleContains: String
+  titleHasPrefix: String
+  titleHasSuffix: String
+  titleEqualFold: String
+  titleContainsFold: String
 }
 type Tenant implements Node {
   id: ID!
@@ -13826,6 +16963,73 @@ extend type Mutation {
   rebuildSchedules: RebuildSchedulesPayload! @can(perm: "platform:admin")
 }
 `, BuiltIn: false},
+	{Name: "../schema/probe.graphqls", Input: `# Probe locations and remote agents. A location is a place a tenant's
+# checks run from (a branch office, a private subnet); its agents are
+# ` + "`" + `opsward probe` + "`" + ` processes enrolled with a one-time token. A monitor runs
+# from one or more locations ("local" is Opsward's own workers) and is down
+# when at least minFailedLocations of them fail. Reading needs noc:read,
+# changes noc:write.
+
+extend type ProbeAgent {
+  "Heard from within three poll intervals, and not revoked."
+  online: Boolean!
+}
+
+input CreateProbeLocationInput {
+  "The tenant whose location it is (default: the acting tenant)."
+  tenantId: ID
+  "1 to 100 characters, unique within the tenant; not \"local\"."
+  name: String!
+}
+
+type ProbeLocationPayload {
+  probeLocation: ProbeLocation
+  userErrors: [UserError!]!
+}
+
+input EnrolProbeAgentInput {
+  locationId: ID!
+  name: String!
+}
+
+type EnrolProbeAgentPayload {
+  probeAgent: ProbeAgent
+  "The one-time token ` + "`" + `opsward probe --token` + "`" + ` exchanges for its credential. Shown once; it expires after a day."
+  enrolmentToken: String
+  userErrors: [UserError!]!
+}
+
+type ProbeAgentPayload {
+  probeAgent: ProbeAgent
+  userErrors: [UserError!]!
+}
+
+input SetMonitorLocationsInput {
+  monitorId: ID!
+  "Probe location IDs of the monitor's tenant, and \"local\" for Opsward's workers."
+  locations: [ID!]!
+  "How many locations must fail for the monitor to be down: 1 to the number of locations."
+  minFailedLocations: Int!
+}
+
+extend type Query {
+  "The probe locations in reach."
+  probeLocations(after: Cursor, first: Int, before: Cursor, last: Int, where: ProbeLocationWhereInput): ProbeLocationConnection! @can(perm: "noc:read")
+  "The probe agents in reach."
+  probeAgents(after: Cursor, first: Int, before: Cursor, last: Int, where: ProbeAgentWhereInput): ProbeAgentConnection! @can(perm: "noc:read")
+}
+
+extend type Mutation {
+  "Make a probe location of a tenant."
+  createProbeLocation(input: CreateProbeLocationInput!): ProbeLocationPayload! @can(perm: "noc:write")
+  "Make an agent of a location and its one-time enrolment token."
+  enrolProbeAgent(input: EnrolProbeAgentInput!): EnrolProbeAgentPayload! @can(perm: "noc:write")
+  "End an agent's credential: its next request is refused."
+  revokeProbeAgent(id: ID!): ProbeAgentPayload! @can(perm: "noc:write")
+  "Say where a monitor runs and its quorum of failed locations."
+  setMonitorLocations(input: SetMonitorLocationsInput!): MonitorPayload! @can(perm: "noc:write")
+}
+`, BuiltIn: false},
 	{Name: "../schema/scalars.graphqls", Input: `"An instant in RFC 3339 form, such as ` + "`" + `2026-11-25T08:30:00Z` + "`" + `."
 scalar Time
 
@@ -14224,6 +17428,39 @@ extend type Mutation {
   deletePlaybook(id: ID!): PlaybookPayload! @can(perm: "soc:write")
 }
 `, BuiltIn: false},
+	{Name: "../schema/status.graphqls", Input: `# Public status pages. A tenant publishes chosen monitors of its own at
+# /status/{slug}; the page (GET /public/status/{slug}) shows their state,
+# 90-day uptime and incident notices to anyone, and nothing else of the
+# tenant. Reading needs noc:read, publishing noc:write.
+
+"A page to publish: the slug is the address, unique across every tenant."
+input StatusPageInput {
+  "The tenant whose page it is (default: the acting tenant)."
+  tenantId: ID
+  "3 to 63 lowercase letters, digits and inner hyphens: /status/{slug}."
+  slug: String!
+  title: String!
+  "The monitors shown, in order: at most 50, all the page's tenant's own."
+  monitorIds: [ID!]!
+}
+
+type StatusPagePayload {
+  statusPage: StatusPage
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "The status pages in reach."
+  statusPages(after: Cursor, first: Int, before: Cursor, last: Int, where: StatusPageWhereInput): StatusPageConnection! @can(perm: "noc:read")
+}
+
+extend type Mutation {
+  "Publish a page, or change what the tenant's page of that slug shows."
+  publishStatusPage(input: StatusPageInput!): StatusPagePayload! @can(perm: "noc:write")
+  "Take a page down: its address answers not found."
+  unpublishStatusPage(id: ID!): StatusPagePayload! @can(perm: "noc:write")
+}
+`, BuiltIn: false},
 	{Name: "../schema/tenancy.graphqls", Input: `"""
 The operation needs this permission in the acting tenant. Users get
 permissions from their roles, API keys from their scopes:
@@ -14293,6 +17530,12 @@ extend type Query {
   memberships(tenantId: ID!, after: Cursor, first: Int, before: Cursor, last: Int): MembershipConnection! @can(perm: "tenant:read")
   "The API keys of a tenant in reach (never their secrets). Needs apikeys:write."
   apiKeys(tenantId: ID!, after: Cursor, first: Int, before: Cursor, last: Int): APIKeyConnection! @can(perm: "apikeys:write")
+  """
+  The invitations of a tenant in reach, newest first (never their tokens).
+  ` + "`" + `pending` + "`" + ` keeps those still open: not accepted, revoked or expired.
+  Needs members:write.
+  """
+  invitations(tenantId: ID!, pending: Boolean, after: Cursor, first: Int, before: Cursor, last: Int): InvitationConnection! @can(perm: "members:write")
   "A tenant's audit log, newest first. Needs audit:read."
   auditLog(
     tenantId: ID!
@@ -14351,6 +17594,11 @@ type InviteUserPayload {
   token: String
   "True when the invitation was handed to the mail relay; false when no mail is configured or sending failed (then hand the token over)."
   mailed: Boolean!
+  userErrors: [UserError!]!
+}
+
+type InvitationPayload {
+  invitation: Invitation
   userErrors: [UserError!]!
 }
 
@@ -14451,6 +17699,8 @@ type Mutation {
   inviteUser(input: InviteUserInput!): InviteUserPayload! @can(perm: "members:write")
   "Accept an invitation. Needs no credentials: the token is the proof."
   acceptInvitation(input: AcceptInvitationInput!): MembershipPayload!
+  "Withdraw an invitation not accepted yet: its token stops working at once. Only owners revoke an owner's invitation. Needs members:write."
+  revokeInvitation(id: ID!): InvitationPayload! @can(perm: "members:write")
   "Change a member's role. Needs members:write."
   updateMembership(id: ID!, role: Role!): MembershipPayload! @can(perm: "members:write")
   "Remove a member. A tenant keeps at least one owner. Needs members:write."
@@ -14489,6 +17739,51 @@ extend type Mutation {
   confirmTOTP(code: String!): TOTPPayload! @authenticated
   "Disable the second factor; needs a current code."
   disableTOTP(code: String!): TOTPPayload! @authenticated
+}
+
+type ChangePasswordPayload {
+  ok: Boolean!
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  """
+  Change the signed-in user's password. The current password is required;
+  the new one must meet the password policy. Every other session of the
+  user is ended; this one is kept. Needs a user's credentials.
+  """
+  changePassword(currentPassword: String!, newPassword: String!): ChangePasswordPayload! @authenticated
+}
+`, BuiltIn: false},
+	{Name: "../schema/views.graphqls", Input: `extend type SavedView {
+  "The list's filters by name, such as {\"status\": \"open\", \"severity\": \"high\"}."
+  filters: JSON!
+}
+
+input CreateSavedViewInput {
+  "The list the view belongs to: alerts (the alert queue)."
+  list: String!
+  "1 to 100 characters, unique among the user's views of the list."
+  name: String!
+  "The filters by name. For alerts: status (open, new, acknowledged, closed_true_positive, closed_false_positive, closed_benign) and severity (critical, high, medium, low, info)."
+  filters: JSON!
+}
+
+type SavedViewPayload {
+  savedView: SavedView
+  userErrors: [UserError!]!
+}
+
+extend type Query {
+  "The signed-in user's saved views of a list in the acting tenant, by name. Needs the list's read permission (alerts: soc:read)."
+  savedViews(list: String!): [SavedView!]! @authenticated
+}
+
+extend type Mutation {
+  "Save the signed-in user's filters of a list under a name, in the acting tenant; at most 50 a list. Needs the list's read permission."
+  createSavedView(input: CreateSavedViewInput!): SavedViewPayload! @authenticated
+  "Delete one of the signed-in user's saved views."
+  deleteSavedView(id: ID!): SavedViewPayload! @authenticated
 }
 `, BuiltIn: false},
 }
@@ -14556,6 +17851,16 @@ func (ec *executionContext) childFields_APIKeyPayload(ctx context.Context, field
 		return ec.fieldContext_APIKeyPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type APIKeyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AddComplianceExceptionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "exception":
+		return ec.fieldContext_AddComplianceExceptionPayload_exception(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AddComplianceExceptionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddComplianceExceptionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_AddPriceVersionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -14720,6 +18025,16 @@ func (ec *executionContext) childFields_AssetPayload(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type AssetPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_AttestControlPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "attestation":
+		return ec.fieldContext_AttestControlPayload_attestation(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AttestControlPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttestControlPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -14826,6 +18141,52 @@ func (ec *executionContext) childFields_AuthTokens(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type AuthTokens", field.Name)
 }
 
+func (ec *executionContext) childFields_BillingAccount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tenantId":
+		return ec.fieldContext_BillingAccount_tenantId(ctx, field)
+	case "currency":
+		return ec.fieldContext_BillingAccount_currency(ctx, field)
+	case "interval":
+		return ec.fieldContext_BillingAccount_interval(ctx, field)
+	case "anchor":
+		return ec.fieldContext_BillingAccount_anchor(ctx, field)
+	case "periodStart":
+		return ec.fieldContext_BillingAccount_periodStart(ctx, field)
+	case "periodEnd":
+		return ec.fieldContext_BillingAccount_periodEnd(ctx, field)
+	case "discountPercent":
+		return ec.fieldContext_BillingAccount_discountPercent(ctx, field)
+	case "taxPercent":
+		return ec.fieldContext_BillingAccount_taxPercent(ctx, field)
+	case "creditBalance":
+		return ec.fieldContext_BillingAccount_creditBalance(ctx, field)
+	case "version":
+		return ec.fieldContext_BillingAccount_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BillingAccount", field.Name)
+}
+
+func (ec *executionContext) childFields_BillingCollection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tenantId":
+		return ec.fieldContext_BillingCollection_tenantId(ctx, field)
+	case "collection":
+		return ec.fieldContext_BillingCollection_collection(ctx, field)
+	case "state":
+		return ec.fieldContext_BillingCollection_state(ctx, field)
+	case "subscriptionStatus":
+		return ec.fieldContext_BillingCollection_subscriptionStatus(ctx, field)
+	case "pastDueSince":
+		return ec.fieldContext_BillingCollection_pastDueSince(ctx, field)
+	case "reminders":
+		return ec.fieldContext_BillingCollection_reminders(ctx, field)
+	case "unreportedUsage":
+		return ec.fieldContext_BillingCollection_unreportedUsage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BillingCollection", field.Name)
+}
+
 func (ec *executionContext) childFields_CaseEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -14918,6 +18279,16 @@ func (ec *executionContext) childFields_CaseTaskPayload(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type CaseTaskPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ChangePasswordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_ChangePasswordPayload_ok(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ChangePasswordPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangePasswordPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ChangePlanPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "subscription":
@@ -14968,6 +18339,262 @@ func (ec *executionContext) childFields_CheckResultConnection(ctx context.Contex
 		return ec.fieldContext_CheckResultConnection_hasNextPage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CheckResultConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ComplianceAttestation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ComplianceAttestation_id(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_ComplianceAttestation_tenantId(ctx, field)
+	case "controlId":
+		return ec.fieldContext_ComplianceAttestation_controlId(ctx, field)
+	case "kind":
+		return ec.fieldContext_ComplianceAttestation_kind(ctx, field)
+	case "name":
+		return ec.fieldContext_ComplianceAttestation_name(ctx, field)
+	case "statement":
+		return ec.fieldContext_ComplianceAttestation_statement(ctx, field)
+	case "attestedAt":
+		return ec.fieldContext_ComplianceAttestation_attestedAt(ctx, field)
+	case "userId":
+		return ec.fieldContext_ComplianceAttestation_userId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComplianceAttestation", field.Name)
+}
+
+func (ec *executionContext) childFields_ComplianceControl(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ComplianceControl_id(ctx, field)
+	case "title":
+		return ec.fieldContext_ComplianceControl_title(ctx, field)
+	case "description":
+		return ec.fieldContext_ComplianceControl_description(ctx, field)
+	case "requirements":
+		return ec.fieldContext_ComplianceControl_requirements(ctx, field)
+	case "tests":
+		return ec.fieldContext_ComplianceControl_tests(ctx, field)
+	case "applicable":
+		return ec.fieldContext_ComplianceControl_applicable(ctx, field)
+	case "justification":
+		return ec.fieldContext_ComplianceControl_justification(ctx, field)
+	case "ownerId":
+		return ec.fieldContext_ComplianceControl_ownerId(ctx, field)
+	case "status":
+		return ec.fieldContext_ComplianceControl_status(ctx, field)
+	case "exceptions":
+		return ec.fieldContext_ComplianceControl_exceptions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComplianceControl", field.Name)
+}
+
+func (ec *executionContext) childFields_ComplianceException(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ComplianceException_id(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_ComplianceException_tenantId(ctx, field)
+	case "controlId":
+		return ec.fieldContext_ComplianceException_controlId(ctx, field)
+	case "reason":
+		return ec.fieldContext_ComplianceException_reason(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ComplianceException_expiresAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_ComplianceException_createdBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ComplianceException_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComplianceException", field.Name)
+}
+
+func (ec *executionContext) childFields_ComplianceFramework(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ComplianceFramework_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ComplianceFramework_name(ctx, field)
+	case "version":
+		return ec.fieldContext_ComplianceFramework_version(ctx, field)
+	case "requirements":
+		return ec.fieldContext_ComplianceFramework_requirements(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComplianceFramework", field.Name)
+}
+
+func (ec *executionContext) childFields_ComplianceMapping(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "topic":
+		return ec.fieldContext_ComplianceMapping_topic(ctx, field)
+	case "refs":
+		return ec.fieldContext_ComplianceMapping_refs(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComplianceMapping", field.Name)
+}
+
+func (ec *executionContext) childFields_CompliancePosture(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tenantId":
+		return ec.fieldContext_CompliancePosture_tenantId(ctx, field)
+	case "tenantName":
+		return ec.fieldContext_CompliancePosture_tenantName(ctx, field)
+	case "passing":
+		return ec.fieldContext_CompliancePosture_passing(ctx, field)
+	case "failing":
+		return ec.fieldContext_CompliancePosture_failing(ctx, field)
+	case "notApplicable":
+		return ec.fieldContext_CompliancePosture_notApplicable(ctx, field)
+	case "notTested":
+		return ec.fieldContext_CompliancePosture_notTested(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CompliancePosture", field.Name)
+}
+
+func (ec *executionContext) childFields_ComplianceReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ComplianceReport_id(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_ComplianceReport_tenantId(ctx, field)
+	case "framework":
+		return ec.fieldContext_ComplianceReport_framework(ctx, field)
+	case "format":
+		return ec.fieldContext_ComplianceReport_format(ctx, field)
+	case "from":
+		return ec.fieldContext_ComplianceReport_from(ctx, field)
+	case "to":
+		return ec.fieldContext_ComplianceReport_to(ctx, field)
+	case "sha256":
+		return ec.fieldContext_ComplianceReport_sha256(ctx, field)
+	case "keyId":
+		return ec.fieldContext_ComplianceReport_keyId(ctx, field)
+	case "size":
+		return ec.fieldContext_ComplianceReport_size(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_ComplianceReport_createdBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ComplianceReport_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComplianceReport", field.Name)
+}
+
+func (ec *executionContext) childFields_ComplianceReportFile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "report":
+		return ec.fieldContext_ComplianceReportFile_report(ctx, field)
+	case "contentBase64":
+		return ec.fieldContext_ComplianceReportFile_contentBase64(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComplianceReportFile", field.Name)
+}
+
+func (ec *executionContext) childFields_ComplianceReportSchedule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tenantId":
+		return ec.fieldContext_ComplianceReportSchedule_tenantId(ctx, field)
+	case "frameworks":
+		return ec.fieldContext_ComplianceReportSchedule_frameworks(ctx, field)
+	case "channelIds":
+		return ec.fieldContext_ComplianceReportSchedule_channelIds(ctx, field)
+	case "set":
+		return ec.fieldContext_ComplianceReportSchedule_set(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ComplianceReportSchedule_updatedAt(ctx, field)
+	case "updatedBy":
+		return ec.fieldContext_ComplianceReportSchedule_updatedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComplianceReportSchedule", field.Name)
+}
+
+func (ec *executionContext) childFields_ComplianceRequirement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ComplianceRequirement_id(ctx, field)
+	case "parent":
+		return ec.fieldContext_ComplianceRequirement_parent(ctx, field)
+	case "description":
+		return ec.fieldContext_ComplianceRequirement_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComplianceRequirement", field.Name)
+}
+
+func (ec *executionContext) childFields_ComplianceResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "resource":
+		return ec.fieldContext_ComplianceResult_resource(ctx, field)
+	case "name":
+		return ec.fieldContext_ComplianceResult_name(ctx, field)
+	case "pass":
+		return ec.fieldContext_ComplianceResult_pass(ctx, field)
+	case "reason":
+		return ec.fieldContext_ComplianceResult_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComplianceResult", field.Name)
+}
+
+func (ec *executionContext) childFields_ComplianceRun(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ComplianceRun_id(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_ComplianceRun_tenantId(ctx, field)
+	case "testId":
+		return ec.fieldContext_ComplianceRun_testId(ctx, field)
+	case "controlId":
+		return ec.fieldContext_ComplianceRun_controlId(ctx, field)
+	case "status":
+		return ec.fieldContext_ComplianceRun_status(ctx, field)
+	case "passed":
+		return ec.fieldContext_ComplianceRun_passed(ctx, field)
+	case "failed":
+		return ec.fieldContext_ComplianceRun_failed(ctx, field)
+	case "from":
+		return ec.fieldContext_ComplianceRun_from(ctx, field)
+	case "to":
+		return ec.fieldContext_ComplianceRun_to(ctx, field)
+	case "ranAt":
+		return ec.fieldContext_ComplianceRun_ranAt(ctx, field)
+	case "sha256":
+		return ec.fieldContext_ComplianceRun_sha256(ctx, field)
+	case "results":
+		return ec.fieldContext_ComplianceRun_results(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComplianceRun", field.Name)
+}
+
+func (ec *executionContext) childFields_ComplianceTest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ComplianceTest_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ComplianceTest_name(ctx, field)
+	case "controlId":
+		return ec.fieldContext_ComplianceTest_controlId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComplianceTest", field.Name)
+}
+
+func (ec *executionContext) childFields_ComplianceVerification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "valid":
+		return ec.fieldContext_ComplianceVerification_valid(ctx, field)
+	case "reason":
+		return ec.fieldContext_ComplianceVerification_reason(ctx, field)
+	case "reportId":
+		return ec.fieldContext_ComplianceVerification_reportId(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_ComplianceVerification_tenantId(ctx, field)
+	case "framework":
+		return ec.fieldContext_ComplianceVerification_framework(ctx, field)
+	case "format":
+		return ec.fieldContext_ComplianceVerification_format(ctx, field)
+	case "sha256":
+		return ec.fieldContext_ComplianceVerification_sha256(ctx, field)
+	case "keyId":
+		return ec.fieldContext_ComplianceVerification_keyId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComplianceVerification", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateAPIKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -15170,6 +18797,18 @@ func (ec *executionContext) childFields_DetectionRulePayload(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type DetectionRulePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_EnrolProbeAgentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "probeAgent":
+		return ec.fieldContext_EnrolProbeAgentPayload_probeAgent(ctx, field)
+	case "enrolmentToken":
+		return ec.fieldContext_EnrolProbeAgentPayload_enrolmentToken(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_EnrolProbeAgentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnrolProbeAgentPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_EnrollTOTPPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "secret":
@@ -15254,6 +18893,8 @@ func (ec *executionContext) childFields_Evidence(ctx context.Context, field grap
 		return ec.fieldContext_Evidence_tenantId(ctx, field)
 	case "caseId":
 		return ec.fieldContext_Evidence_caseId(ctx, field)
+	case "controlId":
+		return ec.fieldContext_Evidence_controlId(ctx, field)
 	case "name":
 		return ec.fieldContext_Evidence_name(ctx, field)
 	case "contentType":
@@ -15292,6 +18933,16 @@ func (ec *executionContext) childFields_EvidencePayload(ctx context.Context, fie
 		return ec.fieldContext_EvidencePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EvidencePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_GenerateComplianceReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "report":
+		return ec.fieldContext_GenerateComplianceReportPayload_report(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_GenerateComplianceReportPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GenerateComplianceReportPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ImportIndicatorsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -15646,6 +19297,38 @@ func (ec *executionContext) childFields_Invitation(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Invitation", field.Name)
 }
 
+func (ec *executionContext) childFields_InvitationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_InvitationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_InvitationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_InvitationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvitationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_InvitationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_InvitationEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_InvitationEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvitationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_InvitationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invitation":
+		return ec.fieldContext_InvitationPayload_invitation(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_InvitationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvitationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_InviteUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "invitation":
@@ -15692,6 +19375,18 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_lines(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Invoice", field.Name)
+}
+
+func (ec *executionContext) childFields_InvoiceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_InvoiceConnection_nodes(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_InvoiceConnection_endCursor(ctx, field)
+	case "hasNextPage":
+		return ec.fieldContext_InvoiceConnection_hasNextPage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvoiceConnection", field.Name)
 }
 
 func (ec *executionContext) childFields_InvoiceDocument(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -16026,6 +19721,10 @@ func (ec *executionContext) childFields_Monitor(ctx context.Context, field graph
 		return ec.fieldContext_Monitor_escalationPolicyId(ctx, field)
 	case "channelIds":
 		return ec.fieldContext_Monitor_channelIds(ctx, field)
+	case "locations":
+		return ec.fieldContext_Monitor_locations(ctx, field)
+	case "minFailedLocations":
+		return ec.fieldContext_Monitor_minFailedLocations(ctx, field)
 	case "status":
 		return ec.fieldContext_Monitor_status(ctx, field)
 	case "statusSince":
@@ -16392,6 +20091,118 @@ func (ec *executionContext) childFields_PriceVersion(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type PriceVersion", field.Name)
 }
 
+func (ec *executionContext) childFields_ProbeAgent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProbeAgent_id(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_ProbeAgent_tenantId(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ProbeAgent_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ProbeAgent_updatedAt(ctx, field)
+	case "locationId":
+		return ec.fieldContext_ProbeAgent_locationId(ctx, field)
+	case "name":
+		return ec.fieldContext_ProbeAgent_name(ctx, field)
+	case "enrolExpiresAt":
+		return ec.fieldContext_ProbeAgent_enrolExpiresAt(ctx, field)
+	case "enrolledAt":
+		return ec.fieldContext_ProbeAgent_enrolledAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_ProbeAgent_revokedAt(ctx, field)
+	case "lastSeenAt":
+		return ec.fieldContext_ProbeAgent_lastSeenAt(ctx, field)
+	case "version":
+		return ec.fieldContext_ProbeAgent_version(ctx, field)
+	case "refusedResults":
+		return ec.fieldContext_ProbeAgent_refusedResults(ctx, field)
+	case "online":
+		return ec.fieldContext_ProbeAgent_online(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProbeAgent", field.Name)
+}
+
+func (ec *executionContext) childFields_ProbeAgentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProbeAgentConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProbeAgentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProbeAgentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProbeAgentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProbeAgentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ProbeAgentEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ProbeAgentEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProbeAgentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProbeAgentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "probeAgent":
+		return ec.fieldContext_ProbeAgentPayload_probeAgent(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ProbeAgentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProbeAgentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ProbeLocation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ProbeLocation_id(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_ProbeLocation_tenantId(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ProbeLocation_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ProbeLocation_updatedAt(ctx, field)
+	case "name":
+		return ec.fieldContext_ProbeLocation_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProbeLocation", field.Name)
+}
+
+func (ec *executionContext) childFields_ProbeLocationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ProbeLocationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ProbeLocationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ProbeLocationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProbeLocationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ProbeLocationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ProbeLocationEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ProbeLocationEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProbeLocationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProbeLocationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "probeLocation":
+		return ec.fieldContext_ProbeLocationPayload_probeLocation(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ProbeLocationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProbeLocationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RebuildSchedulesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "schedules":
@@ -16402,6 +20213,22 @@ func (ec *executionContext) childFields_RebuildSchedulesPayload(ctx context.Cont
 		return ec.fieldContext_RebuildSchedulesPayload_removed(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RebuildSchedulesPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RevenueTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "currency":
+		return ec.fieldContext_RevenueTotal_currency(ctx, field)
+	case "recurring":
+		return ec.fieldContext_RevenueTotal_recurring(ctx, field)
+	case "usage":
+		return ec.fieldContext_RevenueTotal_usage(ctx, field)
+	case "total":
+		return ec.fieldContext_RevenueTotal_total(ctx, field)
+	case "customers":
+		return ec.fieldContext_RevenueTotal_customers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevenueTotal", field.Name)
 }
 
 func (ec *executionContext) childFields_RuleTestResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -16418,6 +20245,48 @@ func (ec *executionContext) childFields_RuleTestResult(ctx context.Context, fiel
 		return ec.fieldContext_RuleTestResult_correlations(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RuleTestResult", field.Name)
+}
+
+func (ec *executionContext) childFields_RunComplianceTestsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "runs":
+		return ec.fieldContext_RunComplianceTestsPayload_runs(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RunComplianceTestsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RunComplianceTestsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SavedView(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SavedView_id(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_SavedView_tenantId(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SavedView_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_SavedView_updatedAt(ctx, field)
+	case "userId":
+		return ec.fieldContext_SavedView_userId(ctx, field)
+	case "scope":
+		return ec.fieldContext_SavedView_scope(ctx, field)
+	case "name":
+		return ec.fieldContext_SavedView_name(ctx, field)
+	case "filters":
+		return ec.fieldContext_SavedView_filters(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SavedView", field.Name)
+}
+
+func (ec *executionContext) childFields_SavedViewPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "savedView":
+		return ec.fieldContext_SavedViewPayload_savedView(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SavedViewPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SavedViewPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SecurityCase(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -16562,6 +20431,36 @@ func (ec *executionContext) childFields_ServerInfo(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type ServerInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_SetBillingTermsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "account":
+		return ec.fieldContext_SetBillingTermsPayload_account(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SetBillingTermsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetBillingTermsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SetComplianceReportSchedulePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "schedule":
+		return ec.fieldContext_SetComplianceReportSchedulePayload_schedule(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SetComplianceReportSchedulePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetComplianceReportSchedulePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SetControlApplicabilityPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "control":
+		return ec.fieldContext_SetControlApplicabilityPayload_control(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SetControlApplicabilityPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetControlApplicabilityPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_SetInvoiceStatusPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "invoice":
@@ -16570,6 +20469,58 @@ func (ec *executionContext) childFields_SetInvoiceStatusPayload(ctx context.Cont
 		return ec.fieldContext_SetInvoiceStatusPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SetInvoiceStatusPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_StatusPage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_StatusPage_id(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_StatusPage_tenantId(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_StatusPage_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_StatusPage_updatedAt(ctx, field)
+	case "slug":
+		return ec.fieldContext_StatusPage_slug(ctx, field)
+	case "title":
+		return ec.fieldContext_StatusPage_title(ctx, field)
+	case "monitorIds":
+		return ec.fieldContext_StatusPage_monitorIds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatusPage", field.Name)
+}
+
+func (ec *executionContext) childFields_StatusPageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_StatusPageConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_StatusPageConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_StatusPageConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatusPageConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_StatusPageEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_StatusPageEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_StatusPageEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatusPageEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_StatusPagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "statusPage":
+		return ec.fieldContext_StatusPagePayload_statusPage(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_StatusPagePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatusPagePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_TOTPPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

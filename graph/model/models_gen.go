@@ -22,6 +22,11 @@ type AcceptInvitationInput struct {
 	Password string `json:"password"`
 }
 
+type AddComplianceExceptionPayload struct {
+	Exception  *ComplianceException `json:"exception,omitempty"`
+	UserErrors []*UserError         `json:"userErrors"`
+}
+
 type AddPriceVersionPayload struct {
 	PriceVersion *PriceVersion `json:"priceVersion,omitempty"`
 	UserErrors   []*UserError  `json:"userErrors"`
@@ -49,6 +54,24 @@ type AssetInput struct {
 type AssetPayload struct {
 	Asset      *ent.Asset   `json:"asset,omitempty"`
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+type AttestControlInput struct {
+	TenantID *string `json:"tenantId,omitempty"`
+	// Defaults to CTL-IAM-03 for an access review.
+	ControlID *string `json:"controlId,omitempty"`
+	// attestation (default) or access_review
+	Kind *string `json:"kind,omitempty"`
+	// Who attests, as they sign.
+	Name      string  `json:"name"`
+	Statement *string `json:"statement,omitempty"`
+	// Defaults to now; never in the future.
+	AttestedAt *time.Time `json:"attestedAt,omitempty"`
+}
+
+type AttestControlPayload struct {
+	Attestation *ComplianceAttestation `json:"attestation,omitempty"`
+	UserErrors  []*UserError           `json:"userErrors"`
 }
 
 type AuditProblem struct {
@@ -80,6 +103,41 @@ type AuthTokens struct {
 	SessionID    string    `json:"sessionId"`
 }
 
+// A customer's billing account.
+type BillingAccount struct {
+	TenantID string `json:"tenantId"`
+	Currency string `json:"currency"`
+	// month or year.
+	Interval string `json:"interval"`
+	// Where every period starts counting.
+	Anchor          time.Time `json:"anchor"`
+	PeriodStart     time.Time `json:"periodStart"`
+	PeriodEnd       time.Time `json:"periodEnd"`
+	DiscountPercent float64   `json:"discountPercent"`
+	TaxPercent      float64   `json:"taxPercent"`
+	// Credit in minor units that the next invoices take off.
+	CreditBalance int `json:"creditBalance"`
+	// The price version in force now.
+	Version *PriceVersion `json:"version,omitempty"`
+}
+
+// How a customer's invoices are collected.
+type BillingCollection struct {
+	TenantID string `json:"tenantId"`
+	// manual (Opsward issues the invoices and the provider settles them) or stripe.
+	Collection string `json:"collection"`
+	// Under Stripe: pending (being set up), active, past_due, suspended (the dunning grace ran out) or canceled; null under manual collection.
+	State *string `json:"state,omitempty"`
+	// The Stripe subscription's status as Stripe last reported it.
+	SubscriptionStatus *string `json:"subscriptionStatus,omitempty"`
+	// When the first unpaid payment failed; null unless past due or suspended.
+	PastDueSince *time.Time `json:"pastDueSince,omitempty"`
+	// Payment reminders sent in this dunning.
+	Reminders int `json:"reminders"`
+	// Usage reports of closed periods not yet accepted by Stripe.
+	UnreportedUsage int `json:"unreportedUsage"`
+}
+
 type CasePayload struct {
 	Case       *ent.SecurityCase `json:"case,omitempty"`
 	UserErrors []*UserError      `json:"userErrors"`
@@ -88,6 +146,11 @@ type CasePayload struct {
 type CaseTaskPayload struct {
 	Task       *ent.CaseTask `json:"task,omitempty"`
 	UserErrors []*UserError  `json:"userErrors"`
+}
+
+type ChangePasswordPayload struct {
+	Ok         bool         `json:"ok"`
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 type ChangePlanPayload struct {
@@ -116,6 +179,183 @@ type CheckResultConnection struct {
 	// Pass as `after` for the next page; null on the last page.
 	EndCursor   *string `json:"endCursor,omitempty"`
 	HasNextPage bool    `json:"hasNextPage"`
+}
+
+// A person's signed statement about a control; an access review is one on CTL-IAM-03.
+type ComplianceAttestation struct {
+	ID        string `json:"id"`
+	TenantID  string `json:"tenantId"`
+	ControlID string `json:"controlId"`
+	// attestation or access_review
+	Kind       string    `json:"kind"`
+	Name       string    `json:"name"`
+	Statement  string    `json:"statement"`
+	AttestedAt time.Time `json:"attestedAt"`
+	UserID     string    `json:"userId"`
+}
+
+// A control of the provider's library with one tenant's decisions on it.
+type ComplianceControl struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	// The requirements it satisfies, each framework:id.
+	Requirements []string `json:"requirements"`
+	// The automated tests that decide its status; none for a manual control (attestations decide).
+	Tests []string `json:"tests"`
+	// The Statement of Applicability entry.
+	Applicable    bool    `json:"applicable"`
+	Justification string  `json:"justification"`
+	OwnerID       *string `json:"ownerId,omitempty"`
+	// passing, failing, not_tested or not_applicable, from the latest runs.
+	Status string `json:"status"`
+	// Exceptions in force.
+	Exceptions []*ComplianceException `json:"exceptions"`
+}
+
+type ComplianceException struct {
+	ID        string    `json:"id"`
+	TenantID  string    `json:"tenantId"`
+	ControlID string    `json:"controlId"`
+	Reason    string    `json:"reason"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	CreatedBy string    `json:"createdBy"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+type ComplianceExceptionInput struct {
+	TenantID  *string   `json:"tenantId,omitempty"`
+	ControlID string    `json:"controlId"`
+	Reason    string    `json:"reason"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// A standard at one version, with its requirement tree (descriptions are Opsward's own words).
+type ComplianceFramework struct {
+	ID           string                   `json:"id"`
+	Name         string                   `json:"name"`
+	Version      string                   `json:"version"`
+	Requirements []*ComplianceRequirement `json:"requirements"`
+}
+
+// Requirements of several frameworks that the same evidence satisfies, each written framework:id.
+type ComplianceMapping struct {
+	Topic string   `json:"topic"`
+	Refs  []string `json:"refs"`
+}
+
+// One customer's line in the provider's posture table.
+type CompliancePosture struct {
+	TenantID      string `json:"tenantId"`
+	TenantName    string `json:"tenantName"`
+	Passing       int    `json:"passing"`
+	Failing       int    `json:"failing"`
+	NotApplicable int    `json:"notApplicable"`
+	NotTested     int    `json:"notTested"`
+}
+
+// A generated report, signed (SHA-256 and Ed25519 by the provider's report key ring) and kept.
+type ComplianceReport struct {
+	ID        string `json:"id"`
+	TenantID  string `json:"tenantId"`
+	Framework string `json:"framework"`
+	// json, csv or pdf
+	Format    string    `json:"format"`
+	From      time.Time `json:"from"`
+	To        time.Time `json:"to"`
+	Sha256    string    `json:"sha256"`
+	KeyID     string    `json:"keyId"`
+	Size      int       `json:"size"`
+	CreatedBy string    `json:"createdBy"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+type ComplianceReportFile struct {
+	Report *ComplianceReport `json:"report"`
+	// The signed file, base64.
+	ContentBase64 string `json:"contentBase64"`
+}
+
+// What a tenant's monthly reports cover and which of its channels are told when they are ready.
+type ComplianceReportSchedule struct {
+	TenantID string `json:"tenantId"`
+	// Frameworks of the monthly reports (PDF); empty: no monthly reports.
+	Frameworks []string `json:"frameworks"`
+	// Notification channels of the tenant told that a monthly report is ready.
+	ChannelIds []string `json:"channelIds"`
+	// False while the tenant has set no schedule (ISO 27001 and SOC 2, sent nowhere).
+	Set       bool       `json:"set"`
+	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+	UpdatedBy *string    `json:"updatedBy,omitempty"`
+}
+
+type ComplianceReportScheduleInput struct {
+	TenantID *string `json:"tenantId,omitempty"`
+	// Framework ids (iso27001, soc2, pci-dss, hipaa, nist-csf); empty turns the monthly reports off.
+	Frameworks []string `json:"frameworks"`
+	// At most 10 enabled notification channels of the tenant.
+	ChannelIds []string `json:"channelIds,omitempty"`
+}
+
+type ComplianceRequirement struct {
+	// The official id, such as A.8.16 or CC7.2.
+	ID string `json:"id"`
+	// The requirement above this one; null at the top of the tree.
+	Parent      *string `json:"parent,omitempty"`
+	Description string  `json:"description"`
+}
+
+type ComplianceResult struct {
+	Resource string `json:"resource"`
+	Name     string `json:"name"`
+	Pass     bool   `json:"pass"`
+	Reason   string `json:"reason"`
+}
+
+// One stored run of an automated test: its evidence snapshot, immutable, with its SHA-256.
+type ComplianceRun struct {
+	ID        string `json:"id"`
+	TenantID  string `json:"tenantId"`
+	TestID    string `json:"testId"`
+	ControlID string `json:"controlId"`
+	// passing, failing or no_resources
+	Status  string              `json:"status"`
+	Passed  int                 `json:"passed"`
+	Failed  int                 `json:"failed"`
+	From    time.Time           `json:"from"`
+	To      time.Time           `json:"to"`
+	RanAt   time.Time           `json:"ranAt"`
+	Sha256  string              `json:"sha256"`
+	Results []*ComplianceResult `json:"results"`
+}
+
+// One automated test: a judgement over the platform's own data, one result per resource.
+type ComplianceTest struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	ControlID string `json:"controlId"`
+}
+
+// What verifying a report file found.
+type ComplianceVerification struct {
+	Valid bool `json:"valid"`
+	// Why it is not valid.
+	Reason    *string `json:"reason,omitempty"`
+	ReportID  *string `json:"reportId,omitempty"`
+	TenantID  *string `json:"tenantId,omitempty"`
+	Framework *string `json:"framework,omitempty"`
+	Format    *string `json:"format,omitempty"`
+	Sha256    *string `json:"sha256,omitempty"`
+	KeyID     *string `json:"keyId,omitempty"`
+}
+
+type ControlApplicabilityInput struct {
+	TenantID   *string `json:"tenantId,omitempty"`
+	ControlID  string  `json:"controlId"`
+	Applicable bool    `json:"applicable"`
+	// Required when the control does not apply.
+	Justification *string `json:"justification,omitempty"`
+	OwnerID       *string `json:"ownerId,omitempty"`
 }
 
 type CreateAPIKeyInput struct {
@@ -151,6 +391,22 @@ type CreateIncidentInput struct {
 	// critical, high, medium, low or info.
 	Severity           string  `json:"severity"`
 	EscalationPolicyID *string `json:"escalationPolicyId,omitempty"`
+}
+
+type CreateProbeLocationInput struct {
+	// The tenant whose location it is (default: the acting tenant).
+	TenantID *string `json:"tenantId,omitempty"`
+	// 1 to 100 characters, unique within the tenant; not "local".
+	Name string `json:"name"`
+}
+
+type CreateSavedViewInput struct {
+	// The list the view belongs to: alerts (the alert queue).
+	List string `json:"list"`
+	// 1 to 100 characters, unique among the user's views of the list.
+	Name string `json:"name"`
+	// The filters by name. For alerts: status (open, new, acknowledged, closed_true_positive, closed_false_positive, closed_benign) and severity (critical, high, medium, low, info).
+	Filters JSON `json:"filters"`
 }
 
 type CreateTenantInput struct {
@@ -244,6 +500,18 @@ type DetectionRulePayload struct {
 	UserErrors []*UserError       `json:"userErrors"`
 }
 
+type EnrolProbeAgentInput struct {
+	LocationID string `json:"locationId"`
+	Name       string `json:"name"`
+}
+
+type EnrolProbeAgentPayload struct {
+	ProbeAgent *ent.ProbeAgent `json:"probeAgent,omitempty"`
+	// The one-time token `opsward probe --token` exchanges for its credential. Shown once; it expires after a day.
+	EnrolmentToken *string      `json:"enrolmentToken,omitempty"`
+	UserErrors     []*UserError `json:"userErrors"`
+}
+
 type EnrollTOTPPayload struct {
 	// The new secret (base32), shown this once.
 	Secret *string `json:"secret,omitempty"`
@@ -296,6 +564,22 @@ type EvidenceContent struct {
 type EvidencePayload struct {
 	Evidence   *ent.Evidence `json:"evidence,omitempty"`
 	UserErrors []*UserError  `json:"userErrors"`
+}
+
+type GenerateComplianceReportInput struct {
+	TenantID  *string `json:"tenantId,omitempty"`
+	Framework string  `json:"framework"`
+	// json, csv or pdf
+	Format string    `json:"format"`
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+	// Notification channels of the tenant told that the report is ready (at most 10).
+	ChannelIds []string `json:"channelIds,omitempty"`
+}
+
+type GenerateComplianceReportPayload struct {
+	Report     *ComplianceReport `json:"report,omitempty"`
+	UserErrors []*UserError      `json:"userErrors"`
 }
 
 type ImportIndicatorsPayload struct {
@@ -371,6 +655,11 @@ type IngestStats struct {
 	EventsStored int `json:"eventsStored"`
 }
 
+type InvitationPayload struct {
+	Invitation *ent.Invitation `json:"invitation,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
 type InviteUserInput struct {
 	TenantID string       `json:"tenantId"`
 	Email    string       `json:"email"`
@@ -408,6 +697,13 @@ type Invoice struct {
 	// What credit notes took off the total.
 	Credited int            `json:"credited"`
 	Lines    []*InvoiceLine `json:"lines"`
+}
+
+type InvoiceConnection struct {
+	Nodes []*Invoice `json:"nodes"`
+	// Pass as `after` for the next page; null on the last page.
+	EndCursor   *string `json:"endCursor,omitempty"`
+	HasNextPage bool    `json:"hasNextPage"`
 }
 
 // A rendered invoice.
@@ -658,6 +954,17 @@ type PlanChangePreview struct {
 	Delta int `json:"delta"`
 }
 
+// The limits a price version grants; without them a version keeps the plan catalogue's for its plan id.
+type PlanLimitsInput struct {
+	MaxMonitors        int     `json:"maxMonitors"`
+	MinIntervalSeconds int     `json:"minIntervalSeconds"`
+	Weight             int     `json:"weight"`
+	MaxConcurrency     int     `json:"maxConcurrency"`
+	RetentionDays      int     `json:"retentionDays"`
+	EventsPerSecond    int     `json:"eventsPerSecond"`
+	BytesPerDay        float64 `json:"bytesPerDay"`
+}
+
 type PlaybookInput struct {
 	TenantID *string `json:"tenantId,omitempty"`
 	Name     string  `json:"name"`
@@ -741,6 +1048,17 @@ type PriceVersionInput struct {
 	BaseFee           int                    `json:"baseFee"`
 	MinimumCommitment *int                   `json:"minimumCommitment,omitempty"`
 	Components        []*PriceComponentInput `json:"components"`
+	Limits            *PlanLimitsInput       `json:"limits,omitempty"`
+}
+
+type ProbeAgentPayload struct {
+	ProbeAgent *ent.ProbeAgent `json:"probeAgent,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
+type ProbeLocationPayload struct {
+	ProbeLocation *ent.ProbeLocation `json:"probeLocation,omitempty"`
+	UserErrors    []*UserError       `json:"userErrors"`
 }
 
 // What a rebuild of the job system's schedules from the database wrote.
@@ -756,6 +1074,15 @@ type RefreshTokenInput struct {
 	TenantID *string `json:"tenantId,omitempty"`
 }
 
+// What every customer was invoiced in one currency: recurring fees and usage before discount and tax; total after.
+type RevenueTotal struct {
+	Currency  string `json:"currency"`
+	Recurring int    `json:"recurring"`
+	Usage     int    `json:"usage"`
+	Total     int    `json:"total"`
+	Customers int    `json:"customers"`
+}
+
 // What testDetectionRule found: the rule's id, whether it loaded, and the indexes of the events it matched.
 type RuleTestResult struct {
 	RuleID *string `json:"ruleId,omitempty"`
@@ -765,6 +1092,16 @@ type RuleTestResult struct {
 	Matches []int   `json:"matches"`
 	// Correlation rules: the events that completed a correlation.
 	Correlations []int `json:"correlations"`
+}
+
+type RunComplianceTestsPayload struct {
+	Runs       []*ComplianceRun `json:"runs"`
+	UserErrors []*UserError     `json:"userErrors"`
+}
+
+type SavedViewPayload struct {
+	SavedView  *ent.SavedView `json:"savedView,omitempty"`
+	UserErrors []*UserError   `json:"userErrors"`
 }
 
 // A stored security event: the common fields, every normalised field, and the original.
@@ -809,9 +1146,48 @@ type ServerInfo struct {
 	Redis string `json:"redis"`
 }
 
+type SetBillingTermsPayload struct {
+	Account    *BillingAccount `json:"account,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
+}
+
+type SetComplianceReportSchedulePayload struct {
+	Schedule   *ComplianceReportSchedule `json:"schedule,omitempty"`
+	UserErrors []*UserError              `json:"userErrors"`
+}
+
+type SetControlApplicabilityPayload struct {
+	Control    *ComplianceControl `json:"control,omitempty"`
+	UserErrors []*UserError       `json:"userErrors"`
+}
+
 type SetInvoiceStatusPayload struct {
 	Invoice    *Invoice     `json:"invoice,omitempty"`
 	UserErrors []*UserError `json:"userErrors"`
+}
+
+type SetMonitorLocationsInput struct {
+	MonitorID string `json:"monitorId"`
+	// Probe location IDs of the monitor's tenant, and "local" for Opsward's workers.
+	Locations []string `json:"locations"`
+	// How many locations must fail for the monitor to be down: 1 to the number of locations.
+	MinFailedLocations int `json:"minFailedLocations"`
+}
+
+// A page to publish: the slug is the address, unique across every tenant.
+type StatusPageInput struct {
+	// The tenant whose page it is (default: the acting tenant).
+	TenantID *string `json:"tenantId,omitempty"`
+	// 3 to 63 lowercase letters, digits and inner hyphens: /status/{slug}.
+	Slug  string `json:"slug"`
+	Title string `json:"title"`
+	// The monitors shown, in order: at most 50, all the page's tenant's own.
+	MonitorIds []string `json:"monitorIds"`
+}
+
+type StatusPagePayload struct {
+	StatusPage *ent.StatusPage `json:"statusPage,omitempty"`
+	UserErrors []*UserError    `json:"userErrors"`
 }
 
 type TOTPPayload struct {

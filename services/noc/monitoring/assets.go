@@ -197,9 +197,11 @@ func (s *Service) DeleteAsset(ctx context.Context, id string) (*ent.Asset, error
 	return out, err
 }
 
-// dependencies reads a tenant's dependency graph.
-func (s *Service) dependencies(ctx context.Context, tenantID string) (*noc.Dependencies, error) {
-	rows, err := s.Client.AssetDependency.Query().Where(assetdependency.TenantID(tenantID)).All(ctx)
+// dependencies reads a tenant's dependency graph through c: inside a
+// transaction, its client (a second connection taken while the
+// transaction holds one deadlocks once every connection is so held).
+func dependencies(ctx context.Context, c *ent.Client, tenantID string) (*noc.Dependencies, error) {
+	rows, err := c.AssetDependency.Query().Where(assetdependency.TenantID(tenantID)).All(ctx)
 	if err != nil {
 		return nil, storageErr(err)
 	}

@@ -53,7 +53,7 @@ func (s *Service) work(ctx context.Context, job *dispatch.Job[CheckArgs]) error 
 	if err != nil {
 		return err
 	}
-	m, err := s.monitors.get(ctx, s.Client, job.Args.MonitorID)
+	m, err := s.monitors.getFor(ctx, s.Client, job.TenantID, job.Args.MonitorID)
 	if err == nil && m.TenantID != job.TenantID {
 		s.monitors.forget(m.ID) // a job names its tenant; another's monitor is not there
 		err = &ent.NotFoundError{}
@@ -89,9 +89,13 @@ func (s *Service) work(ctx context.Context, job *dispatch.Job[CheckArgs]) error 
 	if m.StatusSince != nil && m.Status != monitor.StatusUnknown {
 		in.Since = *m.StatusSince
 	}
-	res, err := s.probe(ctx, m, in)
-	if err != nil {
-		return dispatch.JobCancel(err)
+	multi := len(m.Locations) > 0
+	var res probe.Result
+	local := !multi || slices.Contains(m.Locations, noc.LocalLocation)
+	if local {
+		if res, err = s.probe(ctx, m, in); err != nil {
+			return dispatch.JobCancel(err)
+		}
 	}
 	maint, err := s.inMaintenance(ctx, m, now)
 	if err != nil {
@@ -100,12 +104,22 @@ func (s *Service) work(ctx context.Context, job *dispatch.Job[CheckArgs]) error 
 	// The job is acknowledged once the result is stored (the writer
 	// commits within milliseconds), so a worker that dies loses none.
 	var stored <-chan struct{}
-	if s.Writer != nil {
+	if s.Writer != nil && local {
 		r := results.FromProbe(m.TenantID, m.ID, res, maint)
 		if job.ScheduleID != "" {
 			r.RunID = job.ID
 		}
+		if multi {
+			r.Location = noc.LocalLocation
+		}
 		if stored, err = s.Writer.WriteSync(ctx, r); err != nil {
+			return err
+		}
+	}
+	if multi {
+		// The monitor is judged from all its locations: this worker's
+		// result is one of them, the agents' are what they pushed.
+		if res, err = s.quorum(ctx, m, res, local, now); err != nil {
 			return err
 		}
 	}
@@ -218,7 +232,13 @@ func (s *Service) apply(ctx context.Context, m *ent.Monitor, res probe.Result, m
 		st, tr = noc.SetMaintenance(st, maint, now)
 		trs = append(trs, tr)
 	}
-	st, tr := config(m).Step(st, res, now)
+	var tr noc.Transition
+	if res.Status == probe.StatusUnknown && res.Reason == noc.ReasonStale {
+		// No location reported in time: unknown, never down.
+		st, tr = noc.MarkUnknown(st, now)
+	} else {
+		st, tr = config(m).Step(st, res, now)
+	}
 	trs = append(trs, tr)
 	next := *m
 	next.Machine, next.Status, next.Flapping = encodeMachine(st), monitor.Status(st.State()), st.Flapping

@@ -36,6 +36,7 @@ type env struct {
 	results *results.Store
 	writer  *results.Writer
 	guard   *egress.Guard // what monitors may reach; a test may narrow it
+	deps    monitoring.Deps
 
 	provider, acme, globex *ent.Tenant
 
@@ -77,12 +78,13 @@ func newEnv(t *testing.T, b testenv.Backend, allow []netip.Prefix) *env {
 	}
 	t.Cleanup(func() { e.writer.Close(context.Background()) })
 	t.Cleanup(func() { e.noc.Close() })
-	e.noc, err = monitoring.New(monitoring.Deps{
+	e.deps = monitoring.Deps{
 		Client: p.Client, DB: p.App, Tenants: p.Tenants, Billing: e.bill, Dispatch: dc,
 		Probes: probe.NewRegistry(probe.Deps{Guard: guard}), ResultStore: e.results, Writer: e.writer,
 		Channels: channels, Sealer: p.Sealer, PublicURL: "https://noc.example.com",
 		Now: e.clock,
-	})
+	}
+	e.noc, err = monitoring.New(e.deps)
 	if err != nil {
 		t.Fatal(err)
 	}

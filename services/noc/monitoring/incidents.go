@@ -226,7 +226,7 @@ func (s *Service) openForMonitor(ctx context.Context, tx *ent.Tx, m *ent.Monitor
 // downParentIncident returns the open incident of the nearest parent asset
 // that cuts this asset off, or nil when the asset's own failure is news.
 func (s *Service) downParentIncident(ctx context.Context, tx *ent.Tx, tenantID, assetID string) (*ent.Incident, error) {
-	g, err := s.dependencies(ctx, tenantID)
+	g, err := dependencies(ctx, tx.Client(), tenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -359,7 +359,7 @@ func (s *Service) notify(ctx context.Context, tx *ent.Tx, inc *ent.Incident, sta
 	return s.enqueueDeliveries(ctx, tx, inc.TenantID, notify.Plan(msg, subs))
 }
 
-func (s *Service) enqueueDeliveries(ctx context.Context, tx *ent.Tx, tenantID string, ds []notify.Delivery) error {
+func (s *Service) enqueueDeliveries(ctx context.Context, tx dispatch.Execer, tenantID string, ds []notify.Delivery) error {
 	for _, d := range ds {
 		if _, err := s.Dispatch.EnqueueTx(ctx, tx, tenantID, d, &dispatch.EnqueueOpts{DedupKey: d.JobDedupKey()}); err != nil {
 			return opsward.Internal(err)

@@ -356,6 +356,9 @@ func (s *Service) DeleteMonitor(ctx context.Context, id string) (*ent.Monitor, e
 	if err := s.Dispatch.RemoveSchedule(ctx, out.TenantID, out.ID); err != nil {
 		s.log.WarnContext(ctx, "remove a deleted monitor's schedule", "tenant_id", out.TenantID, "monitor_id", out.ID, "err", err)
 	}
+	if p, err := s.Billing.Plan(ctx, out.TenantID); err == nil {
+		s.refreshCap(ctx, out.TenantID, p)
+	}
 	return out, nil
 }
 

@@ -39,6 +39,10 @@ type Result struct {
 	// a job run again after its worker died finds its result by it and is
 	// not counted twice.
 	RunID string
+	// Location is where it was checked from: a probe location's ID, or
+	// "local" for a monitor that runs from several; empty for a monitor
+	// that runs from Opsward's workers alone.
+	Location string
 }
 
 // FromProbe is the stored form of a probe's result.
@@ -99,16 +103,20 @@ type Store struct {
 var table = batch.Table[Result]{
 	Name: "check_results", What: "check results", TimeColumn: "checked_at", Partitioned: true,
 	Columns: []string{"tenant_id", "monitor_id", "checked_at", "status", "latency_us",
-		"reason", "message", "metrics", "in_maintenance", "run_id"},
+		"reason", "message", "metrics", "in_maintenance", "run_id", "location"},
 	Row: func(r *Result, dst []any) []any {
-		var run any
+		var run, loc any
 		if r.RunID != "" {
 			run = r.RunID
 		}
+		if r.Location != "" {
+			loc = r.Location
+		}
 		return append(dst, r.TenantID, r.MonitorID, r.CheckedAt, string(r.Status), r.Latency.Microseconds(),
-			r.Reason, r.Message, metricsJSON(r.Metrics), r.InMaintenance, run)
+			r.Reason, r.Message, metricsJSON(r.Metrics), r.InMaintenance, run, loc)
 	},
-	RowTime: func(r *Result) time.Time { return r.CheckedAt },
+	RowTime:  func(r *Result) time.Time { return r.CheckedAt },
+	Identity: []string{"tenant_id", "monitor_id", "checked_at"},
 }
 
 // New returns a Store on db, the application's pool (on Postgres it acts
@@ -141,6 +149,12 @@ func metricsJSON(m map[string]float64) []byte {
 	}
 	return b
 }
+
+// OnAdded sets work that commits with every write of results (the
+// writer's batches): fn gets the results the write added, a result stored
+// before not among them, in the write's transaction. cmd/opsward meters
+// check runs through it. nil removes it.
+func (s *Store) OnAdded(fn batch.Added[Result]) { s.rows.OnAdded(fn) }
 
 // EnsurePartitions makes the daily partitions of the days days from the
 // UTC day of from, moving in any of their rows that landed in the default
@@ -197,7 +211,7 @@ func (s *Store) Results(ctx context.Context, monitorID string, from, to time.Tim
 		}
 	}
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT tenant_id, monitor_id, checked_at, status,
-		latency_us, reason, message, metrics, in_maintenance FROM check_results
+		latency_us, reason, message, metrics, in_maintenance, coalesce(location, '') FROM check_results
 		WHERE tenant_id = ? AND monitor_id = ? AND checked_at >= ? AND checked_at < ?
 		ORDER BY checked_at DESC LIMIT ?`),
 		tenantID, monitorID, s.tv(from), s.tv(upper), limit+1)
@@ -214,7 +228,7 @@ func (s *Store) Results(ctx context.Context, monitorID string, from, to time.Tim
 			metrics []byte
 		)
 		if err := rows.Scan(&r.TenantID, &r.MonitorID, batch.ScanTime(&r.CheckedAt), &status, &latency,
-			&r.Reason, &r.Message, &metrics, &r.InMaintenance); err != nil {
+			&r.Reason, &r.Message, &metrics, &r.InMaintenance, &r.Location); err != nil {
 			return nil, "", err
 		}
 		r.Status, r.Latency = probe.Status(status), time.Duration(latency)*time.Microsecond
