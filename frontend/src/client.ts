@@ -45,6 +45,17 @@ export async function apiFetch(input: RequestInfo | URL, init?: RequestInit): Pr
   return res;
 }
 
+// Pages that show live data are told each time the socket (re)connects: an
+// update sent while it was down, or before it first opened, never reaches
+// their subscription, so they read their data again (see useCatchUp).
+const connected = new Set<() => void>();
+export function onLiveConnected(fn: () => void): () => void {
+  connected.add(fn);
+  return () => {
+    connected.delete(fn);
+  };
+}
+
 // newSocket opens (lazily) the graphql-transport-ws socket, signed in with
 // the session and acting tenant of the moment it connects.
 export function newSocket() {
@@ -57,6 +68,11 @@ export function newSocket() {
     retryAttempts: Infinity,
     shouldRetry: () => true,
     lazy: true,
+    on: {
+      connected: () => {
+        for (const fn of connected) fn();
+      },
+    },
   });
 }
 

@@ -4,6 +4,7 @@ import { graphql } from "../gql";
 import { useViewer } from "../Layout";
 import { Badge, can, NotFound, QueryError, when } from "../ui";
 import { AlertUpdated } from "./Alerts";
+import { useCatchUp } from "../live";
 
 const AlertQ = graphql(`
   query AlertPage($id: ID!) {
@@ -27,6 +28,7 @@ export default function AlertPage() {
   const nav = useNavigate();
   const v = useViewer();
   const [{ data, error, fetching }, refetch] = useQuery({ query: AlertQ, variables: { id } });
+  useCatchUp(refetch);
   useSubscription({ query: AlertUpdated }, (_, d) => {
     if (d.alertUpdated.id === id) refetch({ requestPolicy: "network-only" });
     return d;

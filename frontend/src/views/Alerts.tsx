@@ -6,6 +6,7 @@ import type { AlertSeverity, AlertStatus, AlertWhereInput } from "../gql/graphql
 import { useViewer } from "../Layout";
 import { Pager, usePages } from "../Pager";
 import { Badge, can, fieldErrors, QueryError, when } from "../ui";
+import { useCatchUp } from "../live";
 
 const List = graphql(`
   query Alerts($where: AlertWhereInput, $after: Cursor) {
@@ -53,6 +54,7 @@ export default function Alerts() {
   if (severity) where.severity = severity as AlertSeverity;
   const pages = usePages();
   const [{ data, error }, refetch] = useQuery({ query: List, variables: { where, after: pages.after } });
+  useCatchUp(refetch);
   const [live] = useSubscription({ query: AlertUpdated }, (acc: Row[] = [], d) => [d.alertUpdated, ...acc.filter((r) => r.id !== d.alertUpdated.id)]);
   const matches = (r: Row) =>
     (status === "" || (status === "open" ? r.status === "new" || r.status === "acknowledged" : r.status === status)) && (!severity || r.severity === severity);

@@ -5,6 +5,7 @@ import { graphql } from "../gql";
 import { useViewer } from "../Layout";
 import { Badge, can, Field, fieldErrors, NotFound, QueryError, when } from "../ui";
 import { CaseUpdated } from "./Cases";
+import { useCatchUp } from "../live";
 
 const CaseQ = graphql(`
   query CasePage($id: ID!) {
@@ -40,6 +41,7 @@ export default function CasePage() {
   const v = useViewer();
   const client = useClient();
   const [{ data, error, fetching }, refetch] = useQuery({ query: CaseQ, variables: { id } });
+  useCatchUp(refetch);
   useSubscription({ query: CaseUpdated }, (_, d) => {
     if (d.caseUpdated.id === id) refetch({ requestPolicy: "network-only" });
     return d;

@@ -2,6 +2,7 @@ import { Link } from "react-router";
 import { useQuery, useSubscription } from "urql";
 import { graphql } from "../gql";
 import { Badge, QueryError, when } from "../ui";
+import { useCatchUp } from "../live";
 
 const List = graphql(`
   query Cases {
@@ -15,6 +16,7 @@ export const CaseUpdated = graphql(`subscription CaseUpdated { caseUpdated { id 
 
 export default function Cases() {
   const [{ data, error }, refetch] = useQuery({ query: List });
+  useCatchUp(refetch);
   useSubscription({ query: CaseUpdated }, (_, d) => {
     refetch({ requestPolicy: "network-only" });
     return d;

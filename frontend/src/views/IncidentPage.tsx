@@ -5,6 +5,7 @@ import { graphql } from "../gql";
 import { useViewer } from "../Layout";
 import { Badge, can, Field, fieldErrors, NotFound, QueryError, when } from "../ui";
 import { IncidentUpdated } from "./Incidents";
+import { useCatchUp } from "../live";
 
 const IncidentQ = graphql(`
   query IncidentPage($id: ID!) {
@@ -27,6 +28,7 @@ export default function IncidentPage() {
   const { id = "" } = useParams();
   const v = useViewer();
   const [{ data, error, fetching }, refetch] = useQuery({ query: IncidentQ, variables: { id } });
+  useCatchUp(refetch);
   const [, ack] = useMutation(Ack);
   const [, resolve] = useMutation(Resolve);
   const [, comment] = useMutation(Comment);

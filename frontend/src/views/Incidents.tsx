@@ -4,6 +4,7 @@ import { useQuery, useSubscription } from "urql";
 import { graphql } from "../gql";
 import type { IncidentStatus } from "../gql/graphql";
 import { Badge, QueryError, when } from "../ui";
+import { useCatchUp } from "../live";
 
 const List = graphql(`
   query Incidents($where: IncidentWhereInput) {
@@ -26,6 +27,7 @@ export default function Incidents() {
   const [status, setStatus] = useState<string>("open");
   const where = status === "open" ? { statusNEQ: "resolved" as IncidentStatus } : status ? { status: status as IncidentStatus } : {};
   const [{ data, error }, refetch] = useQuery({ query: List, variables: { where } });
+  useCatchUp(refetch);
   // Live: an incident that changes (or opens) comes in through the
   // subscription; a new one is put on top.
   const [live] = useSubscription({ query: IncidentUpdated }, (acc: Row[] = [], d) => [d.incidentUpdated, ...acc.filter((r) => r.id !== d.incidentUpdated.id)]);

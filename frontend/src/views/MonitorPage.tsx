@@ -6,6 +6,7 @@ import { graphql } from "../gql";
 import { useViewer } from "../Layout";
 import { Badge, can, NotFound, QueryError, when } from "../ui";
 import { dayRanges, UptimeBars } from "../UptimeBars";
+import { useCatchUp } from "../live";
 
 const MonitorQ = graphql(`
   query MonitorPage($id: ID!, $from: Time!, $to: Time!) {
@@ -44,6 +45,7 @@ export default function MonitorPage() {
     return { from: new Date(to.getTime() - 24 * 3600_000).toISOString(), to: to.toISOString() };
   }, []);
   const [{ data, error, fetching }, refetch] = useQuery({ query: MonitorQ, variables: { id, ...range } });
+  useCatchUp(refetch);
   // A change of this monitor's state reloads the page's figures.
   useSubscription({ query: MonitorPageState }, (_, d) => {
     if (d.monitorStateChanged.id === id) refetch({ requestPolicy: "network-only" });

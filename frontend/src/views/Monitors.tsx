@@ -6,6 +6,7 @@ import { graphql } from "../gql";
 import type { MonitorKind, MonitorStatus, MonitorWhereInput } from "../gql/graphql";
 import { useViewer } from "../Layout";
 import { Badge, can } from "../ui";
+import { useCatchUp } from "../live";
 
 const Page = graphql(`
   query MonitorsPage($first: Int!, $after: Cursor, $where: MonitorWhereInput) {
@@ -83,6 +84,7 @@ export default function Monitors() {
     return () => window.clearTimeout(t);
   }, [load, name]);
 
+  useCatchUp(() => void load(null));
   useSubscription({ query: StateChanged }, (_, d) => {
     const m = d.monitorStateChanged;
     setRows((old) => old.map((r) => (r.id === m.id ? { ...r, ...m } : r)));
