@@ -16,6 +16,7 @@ import (
 	"github.com/opsward/opsward/services/soc/detect"
 	"github.com/opsward/opsward/services/soc/events"
 	"github.com/opsward/opsward/services/soc/syslog"
+	"github.com/opsward/opsward/services/soc/ueba"
 	"github.com/opsward/opsward/tenants"
 )
 
@@ -24,9 +25,13 @@ import (
 func (m *Main) openSOC(ctx context.Context) error {
 	m.SecurityEvents = events.New(m.DB, m.Logger)
 	var err error
+	behaviour, err := m.behaviourDetector()
+	if err != nil {
+		return err
+	}
 	m.SOC, err = detect.New(detect.Deps{
 		Client: m.Client, DB: m.DB, Tenants: m.Tenants, Billing: m.Billing,
-		Redis: m.Redis, Prefix: m.Redis.Prefix, Events: m.SecurityEvents,
+		Redis: m.Redis, Prefix: m.Redis.Prefix, Events: m.SecurityEvents, Behaviour: behaviour,
 		Publish: m.NOCEvents.Publish, Logger: m.Logger, MaxRuleBytes: m.Config.SigmaMaxRuleBytes,
 	})
 	if err != nil {
@@ -178,4 +183,23 @@ func runRules(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("rules import: %d rules refused (listed above); the others were saved. Fix them, or pass --allow-refused to accept a partial import", len(rep.Refused))
 	}
 	return nil
+}
+
+// behaviourDetector is the ingest's behaviour analytics (nil when
+// OPSWARD_BEHAVIOUR is off), with impossible travel when OPSWARD_GEOIP_DB
+// names a database; one that cannot be read stops the start.
+func (m *Main) behaviourDetector() (*ueba.Detector, error) {
+	if m.Config.Behaviour != "on" {
+		return nil, nil
+	}
+	var cfg ueba.Config
+	if p := m.Config.GeoIPDB; p != "" {
+		db, err := ueba.OpenMMDB(p)
+		if err != nil {
+			return nil, fmt.Errorf("OPSWARD_GEOIP_DB: %w", err)
+		}
+		m.closers = append(m.closers, db.Close)
+		cfg.Locator = db
+	}
+	return ueba.NewDetector(cfg), nil
 }

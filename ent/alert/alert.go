@@ -153,6 +153,7 @@ const (
 	SourceIndicator Source = "indicator"
 	SourceNoc       Source = "noc"
 	SourceManual    Source = "manual"
+	SourceBehaviour Source = "behaviour"
 )
 
 func (s Source) String() string {
@@ -162,7 +163,7 @@ func (s Source) String() string {
 // SourceValidator is a validator for the "source" field enum values. It is called by the builders before save.
 func SourceValidator(s Source) error {
 	switch s {
-	case SourceSigma, SourceIndicator, SourceNoc, SourceManual:
+	case SourceSigma, SourceIndicator, SourceNoc, SourceManual, SourceBehaviour:
 		return nil
 	default:
 		return fmt.Errorf("alert: invalid enum value for source field: %q", s)

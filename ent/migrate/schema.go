@@ -42,7 +42,7 @@ var (
 		{Name: "tenant_id", Type: field.TypeString, Size: 40},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "source", Type: field.TypeEnum, Enums: []string{"sigma", "indicator", "noc", "manual"}},
+		{Name: "source", Type: field.TypeEnum, Enums: []string{"sigma", "indicator", "noc", "manual", "behaviour"}},
 		{Name: "title", Type: field.TypeString, Size: 300},
 		{Name: "description", Type: field.TypeString, Size: 4000, Default: ""},
 		{Name: "severity", Type: field.TypeEnum, Enums: []string{"critical", "high", "medium", "low", "info"}},

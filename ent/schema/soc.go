@@ -120,7 +120,7 @@ func (Alert) Mixin() []ent.Mixin {
 
 func (Alert) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("source").Values("sigma", "indicator", "noc", "manual"),
+		field.Enum("source").Values("sigma", "indicator", "noc", "manual", "behaviour"),
 		field.String("title").NotEmpty().MaxLen(300),
 		field.String("description").Default("").MaxLen(4000),
 		field.Enum("severity").Values("critical", "high", "medium", "low", "info").Annotations(entgql.OrderField("SEVERITY")),

@@ -10466,6 +10466,7 @@ enum AlertSource @goModel(model: "github.com/opsward/opsward/ent/alert.Source") 
   indicator
   noc
   manual
+  behaviour
 }
 """
 AlertStatus is enum for the field status

@@ -78,6 +78,13 @@ type Config struct {
 	// events) records usage as it is written. Off is for measuring what
 	// metering costs; billing then sees no usage.
 	Metering string
+	// Behaviour is on or off: whether ingest learns each user's logins and
+	// privileged actions and alerts on what departs from them
+	// (services/soc/ueba). GeoIPDB is a MaxMind-format city database
+	// (GeoLite2-City or the like) that turns on impossible travel; none:
+	// that check is off.
+	Behaviour string
+	GeoIPDB   string
 	// MeterSampleEvery is how often the gauge meters (active monitors,
 	// assets, seats, stored event bytes) are sampled.
 	MeterSampleEvery time.Duration
@@ -329,6 +336,10 @@ func settings() []setting {
 	add(mk("OPSWARD_BILLING_GRACE", "billing-grace", "how long after a billing period ends late usage still counts in it, before its invoice closes (default 1h, at most 168h)", g, s))
 	g, s = str(func(c *Config) *string { return &c.Metering })
 	add(mk("OPSWARD_METERING", "metering", "on or off: check results and ingested events record their usage as they are written (default on; off only to measure its cost)", g, s))
+	g, s = str(func(c *Config) *string { return &c.Behaviour })
+	add(mk("OPSWARD_BEHAVIOUR", "behaviour", "on or off: ingest learns each user's logins and privileged actions and raises behaviour alerts on what departs from them (default on)", g, s))
+	g, s = str(func(c *Config) *string { return &c.GeoIPDB })
+	add(mk("OPSWARD_GEOIP_DB", "geoip-db", "path of a MaxMind-format city database (GeoLite2-City.mmdb or the like) for the impossible-travel check (default: none, that check is off)", g, s))
 	g, s = dur(func(c *Config) *time.Duration { return &c.MeterSampleEvery })
 	add(mk("OPSWARD_METER_SAMPLE_EVERY", "meter-sample-every", "how often the gauge meters (active monitors, assets, seats, stored event bytes) are sampled (default 1h, 1m to 24h)", g, s))
 	g, s = dur(func(c *Config) *time.Duration { return &c.PlatformJobsEvery })
@@ -428,6 +439,9 @@ func (c Config) WithDefaults() Config {
 	if c.DNSCache == "" {
 		c.DNSCache = "on"
 	}
+	if c.Behaviour == "" {
+		c.Behaviour = "on"
+	}
 	if c.Metering == "" {
 		c.Metering = "on"
 	}
@@ -477,6 +491,9 @@ func (c Config) Validate() error {
 	}
 	if c.Metering != "on" && c.Metering != "off" {
 		return fmt.Errorf("OPSWARD_METERING: %q is neither on nor off", c.Metering)
+	}
+	if c.Behaviour != "on" && c.Behaviour != "off" {
+		return fmt.Errorf("OPSWARD_BEHAVIOUR: %q is neither on nor off", c.Behaviour)
 	}
 	if c.MeterSampleEvery < time.Minute || c.MeterSampleEvery > 24*time.Hour {
 		return fmt.Errorf("OPSWARD_METER_SAMPLE_EVERY: %s is not between 1m and 24h", c.MeterSampleEvery)

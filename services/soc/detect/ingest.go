@@ -21,6 +21,7 @@ import (
 	"github.com/opsward/opsward/services/soc/normalize"
 	"github.com/opsward/opsward/services/soc/sigma"
 	"github.com/opsward/opsward/services/soc/syslog"
+	"github.com/opsward/opsward/services/soc/ueba"
 	"github.com/opsward/opsward/tenants"
 )
 
@@ -293,7 +294,40 @@ func (s *Service) detect(ctx context.Context, tenantID, eventID string, ev norma
 					"value": h.Value, "list_id": h.Indicator.ListID, "indicator_id": h.Indicator.ID}})
 		}
 	}
+	if s.Behaviour != nil {
+		if bev, ok := ueba.FromECS(tenantID, ev); ok {
+			for _, a := range s.Behaviour.Observe(bev) {
+				specs = append(specs, behaviourAlert(a, eventID))
+			}
+		}
+	}
 	return specs, nil
+}
+
+// behaviourSeverity ranks the anomalies: travel no person can make and a
+// burst of failures are the likeliest signs of a taken account.
+var behaviourSeverity = map[ueba.Kind]alert.Severity{
+	ueba.ImpossibleTravel:      alert.SeverityHigh,
+	ueba.FailureBurst:          alert.SeverityMedium,
+	ueba.FirstPrivilegedAction: alert.SeverityMedium,
+	ueba.NewSourceNetwork:      alert.SeverityLow,
+	ueba.FirstHost:             alert.SeverityLow,
+	ueba.UnusualHour:           alert.SeverityLow,
+}
+
+// behaviourAlert is the alert of one anomaly: one per user and kind while
+// it stays open (the dedup window folds repeats into its count).
+func behaviourAlert(a ueba.Anomaly, eventID string) AlertSpec {
+	sev, ok := behaviourSeverity[a.Kind]
+	if !ok {
+		sev = alert.SeverityLow
+	}
+	return AlertSpec{TenantID: a.Tenant, Source: alert.SourceBehaviour,
+		Title:       fmt.Sprintf("Unusual behaviour of %s: %s", a.User, strings.ReplaceAll(string(a.Kind), "_", " ")),
+		Description: a.Explain(), Severity: sev, RuleID: "ueba:" + string(a.Kind), RuleAuthor: "Opsward behaviour analytics",
+		Key: a.User, EventID: eventID, At: a.At,
+		Detail: map[string]any{"kind": string(a.Kind), "user.name": a.User, "host.name": a.Host,
+			"baseline": a.Baseline, "observed": a.Observed, "reason": a.Reason}}
 }
 
 // raiseAll folds a batch's matches and raises them.

@@ -14,6 +14,7 @@ import (
 	"github.com/opsward/opsward/services/soc/events"
 	"github.com/opsward/opsward/services/soc/intel"
 	"github.com/opsward/opsward/services/soc/syslog"
+	"github.com/opsward/opsward/services/soc/ueba"
 	"github.com/opsward/opsward/tenants"
 )
 
@@ -42,9 +43,13 @@ type Deps struct {
 	// and HTTP ingest.
 	Events *events.Store
 	Writer *events.Writer
-	// Indicators and Playbooks are optional.
+	// Indicators, Playbooks and Behaviour are optional.
 	Indicators IndicatorMatcher
 	Playbooks  AlertHook
+	// Behaviour learns each user's logins and privileged actions and
+	// raises an alert (source behaviour) on what departs from them; its
+	// baselines live in this process's memory (see services/soc/ueba).
+	Behaviour *ueba.Detector
 	// Publish tells subscribers that an alert changed; nil tells nobody.
 	Publish func(ctx context.Context, kind, tenantID, id string)
 	Logger  *slog.Logger
