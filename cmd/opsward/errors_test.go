@@ -66,7 +66,9 @@ func TestClientMistakesNameTheField(t *testing.T) {
 	}{
 		{"ent connection cursor", `{ monitors(after: "bm90IGEgY3Vyc29y") { totalCount } }`, "after", "not a cursor this API gave"},
 		{"cursor that is not base64", `{ alerts(before: "%%%", last: 1) { totalCount } }`, "before", "not a cursor this API gave"},
+		{"billing cursor", `{ priceBook(after: "x") { totalCount } }`, "after", "not a cursor this API gave"},
 		{"time", `{ securityEvents(from: "yesterday", to: "2026-01-01T00:00:00Z") { endCursor } }`, "from", "from is not a valid Time"},
+		{"billing time", `{ usageHistory(tenantId: "` + acme.ID + `", from: "yesterday", to: "2026-01-01T00:00:00Z") { totalCount } }`, "from", "from is not a valid Time"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := gql(tc.query, nil)
