@@ -1,7 +1,6 @@
 package billing
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -668,29 +667,6 @@ func RevenueTotals(rs []Revenue) []Revenue {
 	return out
 }
 
-// Book is the price book of the provider in ctx (billing:read). A
-// customer sees only the versions its own account was or is on: the
-// provider's book may hold other customers' contracted prices.
-func (l *Ledger) Book(ctx context.Context) ([]PriceVersion, error) {
-	if err := tenants.Authorize(ctx, tenants.PermBillingRead); err != nil {
-		return nil, err
-	}
-	a, err := tenants.Require(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if a.Provider {
-		return l.PriceBook(ctx, a.TenantID)
-	}
-	rows, err := l.db.QueryContext(tenants.Privileged(ctx, "billing: the versions of the acting tenant's own account"),
-		l.q(`SELECT doc FROM price_versions WHERE id IN (SELECT version_id FROM subscription_phases WHERE tenant_id = ?)
-		ORDER BY plan_id, version`), a.TenantID)
-	if err != nil {
-		return nil, storeErr(err)
-	}
-	return scanVersions(rows)
-}
-
 // EnsureAccount opens a billing account for a customer that has none, on
 // the newest version of planID in the provider's book, anchored at anchor
 // (the customer's start). It does nothing when the account exists or the
@@ -730,47 +706,20 @@ type DailyUsage struct {
 const maxHistoryDays = 400
 
 // UsageHistory returns a tenant's usage per UTC day and meter in [from,
-// to), days ascending (billing:read, a tenant in the actor's reach).
+// to), by day then meter, whole (billing:read, a tenant in the actor's
+// reach); UsageHistoryPage reads it a page at a time.
 func (l *Ledger) UsageHistory(ctx context.Context, tenantID string, from, to time.Time) ([]DailyUsage, error) {
 	if err := tenants.Authorize(ctx, tenants.PermBillingRead); err != nil {
 		return nil, err
 	}
-	from, to = from.UTC().Truncate(24*time.Hour), to.UTC()
-	if !to.After(from) {
-		return nil, opsward.FieldErrorf("to", "to must be after from")
-	}
-	if to.Sub(from) > maxHistoryDays*24*time.Hour {
-		return nil, opsward.FieldErrorf("to", "a usage history covers at most %d days", maxHistoryDays)
+	from, to, err := historyBounds(from, to)
+	if err != nil {
+		return nil, err
 	}
 	if err := l.inReach(ctx, tenantID); err != nil {
 		return nil, err
 	}
-	recs, err := l.usage.events(tenants.Privileged(ctx, "billing: usage of a tenant in reach"), tenantID, from, to)
-	if err != nil {
-		return nil, err
-	}
-	type key struct {
-		day time.Time
-		m   Meter
-	}
-	idx := map[key]int{}
-	var out []DailyUsage
-	for _, r := range recs {
-		k := key{r.At.UTC().Truncate(24 * time.Hour), r.Meter}
-		i, ok := idx[k]
-		if !ok {
-			i = len(out)
-			idx[k] = i
-			out = append(out, DailyUsage{Day: k.day, Meter: k.m})
-		}
-		out[i].Events++
-		out[i].Quantity += r.Quantity
-		out[i].Max = max(out[i].Max, r.Quantity)
-	}
-	slices.SortFunc(out, func(a, b DailyUsage) int {
-		return cmp.Or(a.Day.Compare(b.Day), strings.Compare(string(a.Meter), string(b.Meter)))
-	})
-	return out, nil
+	return l.usage.days(tenants.Privileged(ctx, "billing: usage of a tenant in reach"), tenantID, from, to, pageQuery{limit: -1})
 }
 
 // scanVersions reads rows of one column, a price version's JSON document.

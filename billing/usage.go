@@ -39,9 +39,10 @@ var _ UsageRecorder = (*UsageStore)(nil)
 // holding occurred_at would store twice an event sent again with another
 // time, which idempotency forbids.
 type UsageStore struct {
-	db   *sql.DB
-	rows *batch.Store[UsageEvent]
-	now  func() time.Time
+	db      *sql.DB
+	dialect string
+	rows    *batch.Store[UsageEvent]
+	now     func() time.Time
 }
 
 // usageTable is usage_events as the bulk store writes it. Events reach it
@@ -57,7 +58,7 @@ var usageTable = batch.Table[UsageEvent]{
 
 // NewUsageStore returns the store on the application's pool.
 func NewUsageStore(db *platform.Database) *UsageStore {
-	return &UsageStore{db: db.DB, rows: batch.NewStore(db, usageTable), now: time.Now}
+	return &UsageStore{db: db.DB, dialect: db.Dialect, rows: batch.NewStore(db, usageTable), now: time.Now}
 }
 
 // q turns ? placeholders into Postgres's $n.

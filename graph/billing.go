@@ -1,8 +1,12 @@
 package graph
 
 import (
+	"context"
 	"math"
 	"time"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/billing"
@@ -129,4 +133,38 @@ func invoiceModel(inv billing.Invoice) *model.Invoice {
 func previewModel(pv billing.ChangePreview) *model.PlanChangePreview {
 	return &model.PlanChangePreview{FromVersionID: pv.From.ID, ToVersionID: pv.To.ID, Upgrade: pv.Upgrade,
 		EffectiveAt: pv.EffectiveAt, Lines: lineModels(pv.Lines), Delta: int(pv.Delta)}
+}
+
+// pageArgs is a connection's arguments as billing takes them: the cursors
+// are the billing package's own, carried in the Cursor scalar's id, and
+// the total is counted only when the query asks for it.
+func pageArgs(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) billing.PageArgs {
+	a := billing.PageArgs{First: first, Last: last, Count: selects(ctx, "totalCount")}
+	if after != nil {
+		a.After = after.ID
+	}
+	if before != nil {
+		a.Before = before.ID
+	}
+	return a
+}
+
+// selects reports whether the field being resolved selects child.
+func selects(ctx context.Context, child string) bool {
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name == child {
+			return true
+		}
+	}
+	return false
+}
+
+// pageInfo is a page's Relay page info from its cursors.
+func pageInfo(cursors []string, hasNext, hasPrevious bool) *entgql.PageInfo[string] {
+	pi := &entgql.PageInfo[string]{HasNextPage: hasNext, HasPreviousPage: hasPrevious}
+	if n := len(cursors); n > 0 {
+		pi.StartCursor = &entgql.Cursor[string]{ID: cursors[0]}
+		pi.EndCursor = &entgql.Cursor[string]{ID: cursors[n-1]}
+	}
+	return pi
 }

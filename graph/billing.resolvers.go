@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/billing"
 	"github.com/opsward/opsward/graph/model"
@@ -93,16 +94,18 @@ func (r *mutationResolver) SetInvoiceStatus(ctx context.Context, tenantID string
 }
 
 // UsageHistory is the resolver for the usageHistory field.
-func (r *queryResolver) UsageHistory(ctx context.Context, tenantID string, from time.Time, to time.Time) ([]*model.DailyUsage, error) {
-	days, err := r.Ledger.UsageHistory(ctx, tenantID, from, to)
+func (r *queryResolver) UsageHistory(ctx context.Context, tenantID string, from time.Time, to time.Time, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*model.DailyUsageConnection, error) {
+	p, err := r.Ledger.UsageHistoryPage(ctx, tenantID, from, to, pageArgs(ctx, after, first, before, last))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.DailyUsage, len(days))
-	for i, d := range days {
-		out[i] = &model.DailyUsage{Day: d.Day, Meter: string(d.Meter), Events: int(d.Events), Quantity: int(d.Quantity), Max: int(d.Max)}
+	c := &model.DailyUsageConnection{TotalCount: p.TotalCount, Edges: make([]*model.DailyUsageEdge, len(p.Items))}
+	for i, d := range p.Items {
+		c.Edges[i] = &model.DailyUsageEdge{Cursor: entgql.Cursor[string]{ID: p.Cursors[i]},
+			Node: &model.DailyUsage{Day: d.Day, Meter: string(d.Meter), Events: int(d.Events), Quantity: int(d.Quantity), Max: int(d.Max)}}
 	}
-	return out, nil
+	c.PageInfo = pageInfo(p.Cursors, p.HasNext, p.HasPrevious)
+	return c, nil
 }
 
 // Plans is the resolver for the plans field.
@@ -149,16 +152,17 @@ func (r *queryResolver) InvoiceDocument(ctx context.Context, tenantID string, in
 }
 
 // PriceBook is the resolver for the priceBook field.
-func (r *queryResolver) PriceBook(ctx context.Context) ([]*model.PriceVersion, error) {
-	book, err := r.Ledger.Book(ctx)
+func (r *queryResolver) PriceBook(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*model.PriceVersionConnection, error) {
+	p, err := r.Ledger.BookPage(ctx, pageArgs(ctx, after, first, before, last))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.PriceVersion, len(book))
-	for i, v := range book {
-		out[i] = priceVersionModel(v)
+	c := &model.PriceVersionConnection{TotalCount: p.TotalCount, Edges: make([]*model.PriceVersionEdge, len(p.Items))}
+	for i, v := range p.Items {
+		c.Edges[i] = &model.PriceVersionEdge{Cursor: entgql.Cursor[string]{ID: p.Cursors[i]}, Node: priceVersionModel(v)}
 	}
-	return out, nil
+	c.PageInfo = pageInfo(p.Cursors, p.HasNext, p.HasPrevious)
+	return c, nil
 }
 
 // Invoices is the resolver for the invoices field.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -117,6 +118,17 @@ func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Er
 		return &gqlerror.Error{Message: clip(ge.Message, 200), Locations: ge.Locations,
 			Extensions: map[string]any{"code": opsward.EINVALID}}
 	}
+	if arg, typ, ge, ok := undecodedArgument(ctx, err); ok {
+		// An argument the resolver never saw because it did not decode
+		// (a cursor, a time): the client's mistake, named by the argument.
+		log.InfoContext(ctx, "graphql argument refused", "argument", arg, "path", gerr.Path.String())
+		msg := fmt.Sprintf("%s is not a valid %s: %s", arg, typ, clip(ge.Err.Error(), 200))
+		if typ == "Cursor" {
+			msg = fmt.Sprintf("%s is not a cursor this API gave: start again without it", arg)
+		}
+		return &gqlerror.Error{Message: msg, Path: gerr.Path, Locations: gerr.Locations,
+			Extensions: map[string]any{"code": opsward.EINVALID, "field": arg}}
+	}
 	code, msg := opsward.Public(err)
 	switch code {
 	case opsward.EINTERNAL:
@@ -133,6 +145,35 @@ func presentError(ctx context.Context, log *slog.Logger, err error) *gqlerror.Er
 		gerr.Extensions["field"] = f
 	}
 	return gerr
+}
+
+// undecodedArgument reports whether err is gqlgen's refusal of an
+// argument of the field being resolved whose value did not decode (the
+// Cursor scalar's, for one, is a plain error), and names the argument and
+// its type (the path below it for a field of an input object). Errors of this codebase's own are left to their codes.
+func undecodedArgument(ctx context.Context, err error) (arg, typ string, ge *gqlerror.Error, ok bool) {
+	var own *opsward.Error
+	if !errors.As(err, &ge) || ge.Err == nil || errors.As(err, &own) || !graphql.HasOperationContext(ctx) {
+		return "", "", nil, false
+	}
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil || fc.Field.Definition == nil {
+		return "", "", nil, false
+	}
+	fp := fc.Path()
+	if len(ge.Path) <= len(fp) || ge.Path[:len(fp)].String() != fp.String() {
+		return "", "", nil, false
+	}
+	name, isName := ge.Path[len(fp)].(ast.PathName)
+	if !isName {
+		return "", "", nil, false
+	}
+	def := fc.Field.Definition.Arguments.ForName(string(name))
+	if def == nil {
+		return "", "", nil, false
+	}
+	// Within an input object, the path to the field that did not decode.
+	return strings.TrimPrefix(ge.Path[len(fp):].String(), "."), def.Type.Name(), ge, true
 }
 
 // costSchema prices connection fields by the page asked for: a field with

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/base64"
 	"io"
+	"maps"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,9 +91,32 @@ func TestBillingThroughTheAPI(t *testing.T) {
 		t.Errorf("no current usage: %v", usage)
 	}
 
-	book := isoMust(t, base, msp, `{ priceBook { id planId version baseFee limits { maxMonitors } } }`, nil)["priceBook"].([]any)
+	// The price book a version a page.
+	const bookQ = `query($a: Cursor) { priceBook(first: 1, after: $a) { totalCount
+		edges { cursor node { id planId version baseFee limits { maxMonitors } } } pageInfo { hasNextPage endCursor } } }`
+	var book []any
+	after = nil
+	for page := 0; page < 5; page++ {
+		c := isoMust(t, base, msp, bookQ, map[string]any{"a": after})["priceBook"].(map[string]any)
+		if c["totalCount"].(float64) != 3 {
+			t.Fatalf("the default book's total: %v", c["totalCount"])
+		}
+		for _, e := range c["edges"].([]any) {
+			book = append(book, e.(map[string]any)["node"])
+		}
+		pi := c["pageInfo"].(map[string]any)
+		if pi["hasNextPage"] != true {
+			break
+		}
+		after = pi["endCursor"]
+	}
 	if len(book) != 3 {
 		t.Fatalf("the default book has %d versions: %v", len(book), book)
+	}
+	for i, v := range book[1:] {
+		if prev := book[i].(map[string]any)["planId"].(string); prev >= v.(map[string]any)["planId"].(string) {
+			t.Errorf("the book is not by plan: %v", book)
+		}
 	}
 	var enterprise string
 	for _, v := range book {
@@ -164,17 +189,60 @@ func TestBillingThroughTheAPI(t *testing.T) {
 	if len(tot) != 1 || tot[0].(map[string]any)["total"] != rev[0].(map[string]any)["total"] || tot[0].(map[string]any)["customers"].(float64) != 1 {
 		t.Errorf("revenue totals %v for %v", tot, rev)
 	}
-	hist := isoMust(t, base, cust, `query($t: ID!, $f: Time!, $to: Time!) { usageHistory(tenantId: $t, from: $f, to: $to) { day meter events quantity } }`,
-		map[string]any{"t": acme.ID, "f": time.Now().AddDate(0, -3, 0).UTC().Format(time.RFC3339),
-			// Up to yesterday: the seeds end days ago, and today holds the
-			// gauge samples taken at start.
-			"to": time.Now().Add(-24 * time.Hour).UTC().Format(time.RFC3339)})
+	// The usage history, by pages of 7: every day and meter once, by day
+	// then meter.
+	const histQ = `query($t: ID!, $f: Time!, $to: Time!, $a: Cursor, $n: Int) { usageHistory(tenantId: $t, from: $f, to: $to, first: $n, after: $a) {
+		totalCount edges { cursor node { day meter events quantity } } pageInfo { hasNextPage hasPreviousPage endCursor } } }`
+	histVars := map[string]any{"t": acme.ID, "f": time.Now().AddDate(0, -3, 0).UTC().Format(time.RFC3339),
+		// Up to yesterday: the seeds end days ago, and today holds the
+		// gauge samples taken at start.
+		"to": time.Now().Add(-24 * time.Hour).UTC().Format(time.RFC3339), "n": 7}
 	var events float64
-	for _, d := range hist["usageHistory"].([]any) {
-		events += d.(map[string]any)["events"].(float64)
+	var rows []string
+	var total float64
+	for page := 0; page < 20; page++ {
+		c := isoMust(t, base, cust, histQ, histVars)["usageHistory"].(map[string]any)
+		total = c["totalCount"].(float64)
+		edges := c["edges"].([]any)
+		if len(edges) > 7 {
+			t.Fatalf("a page of 7 has %d rows", len(edges))
+		}
+		for _, e := range edges {
+			d := e.(map[string]any)["node"].(map[string]any)
+			events += d["events"].(float64)
+			rows = append(rows, d["day"].(string)+" "+d["meter"].(string))
+		}
+		pi := c["pageInfo"].(map[string]any)
+		if pi["hasNextPage"] != true {
+			break
+		}
+		histVars["a"] = pi["endCursor"]
 	}
-	if events != 40 {
-		t.Errorf("usage history counts %v events, want the 40 seeded", events)
+	if events != 40 || float64(len(rows)) != total || !slices.IsSorted(rows) || len(slices.Compact(slices.Clone(rows))) != len(rows) {
+		t.Errorf("usage history: %v events (want the 40 seeded), %d rows of %v, in order and once each: %v", events, len(rows), total, rows)
+	}
+	// Bad page arguments: refused, naming the argument.
+	for _, c := range []struct {
+		vars  map[string]any
+		field string
+		msg   string
+	}{
+		{map[string]any{"n": 101}, "first", "between 0 and 100, got 101"},
+		{map[string]any{"n": -1}, "first", "between 0 and 100, got -1"},
+		{map[string]any{"a": "bm90IGEgY3Vyc29y"}, "after", "cursor"}, // base64 of "not a cursor"
+		{map[string]any{"a": "%%%"}, "after", "cursor"},
+		{map[string]any{"a": histVars["a"], "f": time.Now().AddDate(0, -2, 0).UTC().Format(time.RFC3339)}, "after", "not one this API gave"},
+		{map[string]any{"f": time.Now().AddDate(-2, 0, 0).UTC().Format(time.RFC3339)}, "to", "at most 400 days"},
+		{map[string]any{"to": time.Now().AddDate(0, -4, 0).UTC().Format(time.RFC3339)}, "to", "after from"},
+	} {
+		vars := maps.Clone(histVars)
+		delete(vars, "a")
+		maps.Copy(vars, c.vars)
+		r, err := isoPost(ctx, base, cust, histQ, vars)
+		if err != nil || len(r.Errors) != 1 || r.Errors[0].code() != "invalid" || !strings.Contains(r.Raw, `"field":"`+c.field+`"`) ||
+			!strings.Contains(r.Errors[0].Message, c.msg) || strings.Contains(r.Raw, `"edges"`) {
+			t.Errorf("usage history with %v: %v %s; want an invalid %s: %q", c.vars, err, r.Raw, c.field, c.msg)
+		}
 	}
 	cn := isoMust(t, base, msp, `mutation($t: ID!, $i: ID!) { issueCreditNote(tenantId: $t, invoiceId: $i, amount: 100, reason: "outage") { creditNote { id amount } userErrors { message } } }`,
 		map[string]any{"t": acme.ID, "i": first["id"]})["issueCreditNote"].(map[string]any)

@@ -58,6 +58,31 @@ func TestClientMistakesNameTheField(t *testing.T) {
 		})
 	}
 
+	// Arguments that do not decode (a cursor, a time) are refused before
+	// any resolver runs; they are still the client's, named.
+	for _, tc := range []struct {
+		name, query string
+		field, msg  string
+	}{
+		{"ent connection cursor", `{ monitors(after: "bm90IGEgY3Vyc29y") { totalCount } }`, "after", "not a cursor this API gave"},
+		{"cursor that is not base64", `{ alerts(before: "%%%", last: 1) { totalCount } }`, "before", "not a cursor this API gave"},
+		{"billing cursor", `{ priceBook(after: "x") { totalCount } }`, "after", "not a cursor this API gave"},
+		{"time", `{ securityEvents(from: "yesterday", to: "2026-01-01T00:00:00Z") { endCursor } }`, "from", "from is not a valid Time"},
+		{"billing time", `{ usageHistory(tenantId: "` + acme.ID + `", from: "yesterday", to: "2026-01-01T00:00:00Z") { totalCount } }`, "from", "from is not a valid Time"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := gql(tc.query, nil)
+			errs, _ := r["errors"].([]any)
+			if len(errs) != 1 {
+				t.Fatalf("want one error, got %v", r)
+			}
+			msg, _ := dig(errs[0], "message").(string)
+			if code := dig(errs[0], "extensions", "code"); code != "invalid" || dig(errs[0], "extensions", "field") != tc.field || !strings.Contains(msg, tc.msg) {
+				t.Fatalf("code %v, field %v, message %q; want invalid, %s, %q", code, dig(errs[0], "extensions", "field"), msg, tc.field, tc.msg)
+			}
+		})
+	}
+
 	// An empty escalation policy id is documented to clear it on update.
 	r = gql(`mutation($a: ID!) { createMonitor(input: {assetId: $a, name: "shop", kind: "http", settings: {url: "https://93.184.215.14/"}, intervalSeconds: 300}) { monitor { id } userErrors { field message } } }`,
 		map[string]any{"a": asset})

@@ -107,9 +107,12 @@ export async function adminScenarios({ scenario, logIn, view, check, gql, api, t
     await page.getByRole("heading", { name: "Plan" }).waitFor();
     await page.getByRole("heading", { name: "Usage this period" }).waitFor();
     await page.getByRole("heading", { name: "Invoices" }).waitFor();
+    // The usage history, read page by page: a chart, or the words for none.
+    await page.getByRole("figure", { name: "Usage by day" }).or(page.getByText("No usage recorded in the last 30 days.")).waitFor();
     await view(page, "billing");
     await logIn(page, owner, "/billing");
     await page.getByRole("heading", { name: "Price book" }).waitFor();
+    await page.getByRole("table", { name: /^Price book, [1-9]\d* versions$/ }).waitFor();
     await page.getByRole("heading", { name: "Revenue per customer" }).waitFor();
     await page.getByRole("heading", { name: "Plan", exact: true }).waitFor();
     const choices = await page.getByLabel("Price version").locator("option:not([disabled])").evaluateAll((os) => os.map((o) => o.value).filter(Boolean));

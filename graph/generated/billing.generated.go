@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/opsward/opsward/graph/model"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -798,6 +799,148 @@ func (ec *executionContext) _DailyUsage_max(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_DailyUsage_max(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DailyUsage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DailyUsageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DailyUsageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyUsageConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DailyUsageEdge) graphql.Marshaler {
+			return ec.marshalODailyUsageEdge2ᚕᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐDailyUsageEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DailyUsageConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DailyUsageConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DailyUsageEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DailyUsageConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DailyUsageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyUsageConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[string]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyUsageConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DailyUsageConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DailyUsageConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DailyUsageConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyUsageConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyUsageConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyUsageConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DailyUsageEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DailyUsageEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyUsageEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DailyUsage) graphql.Marshaler {
+			return ec.marshalODailyUsage2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐDailyUsage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DailyUsageEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DailyUsageEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DailyUsage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DailyUsageEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DailyUsageEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyUsageEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyUsageEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyUsageEdge", field, false, false, "Cursor")
 }
 
 func (ec *executionContext) _Invoice_id(ctx context.Context, field graphql.CollectedField, obj *model.Invoice) (ret graphql.Marshaler) {
@@ -2868,6 +3011,148 @@ func (ec *executionContext) fieldContext_PriceVersion_limits(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _PriceVersionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.PriceVersionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceVersionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PriceVersionEdge) graphql.Marshaler {
+			return ec.marshalOPriceVersionEdge2ᚕᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐPriceVersionEdge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PriceVersionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceVersionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceVersionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriceVersionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.PriceVersionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceVersionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[string]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceVersionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceVersionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriceVersionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.PriceVersionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceVersionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceVersionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceVersionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PriceVersionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.PriceVersionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceVersionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PriceVersion) graphql.Marshaler {
+			return ec.marshalOPriceVersion2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐPriceVersion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PriceVersionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PriceVersionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PriceVersionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.PriceVersionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceVersionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriceVersionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriceVersionEdge", field, false, false, "Cursor")
+}
+
 func (ec *executionContext) _RevenueTotal_currency(ctx context.Context, field graphql.CollectedField, obj *model.RevenueTotal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3961,6 +4246,87 @@ func (ec *executionContext) _DailyUsage(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var dailyUsageConnectionImplementors = []string{"DailyUsageConnection"}
+
+func (ec *executionContext) _DailyUsageConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DailyUsageConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dailyUsageConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DailyUsageConnection")
+		case "edges":
+			out.Values[i] = ec._DailyUsageConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DailyUsageConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._DailyUsageConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dailyUsageEdgeImplementors = []string{"DailyUsageEdge"}
+
+func (ec *executionContext) _DailyUsageEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DailyUsageEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dailyUsageEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DailyUsageEdge")
+		case "node":
+			out.Values[i] = ec._DailyUsageEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._DailyUsageEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var invoiceImplementors = []string{"Invoice"}
 
 func (ec *executionContext) _Invoice(ctx context.Context, sel ast.SelectionSet, obj *model.Invoice) graphql.Marshaler {
@@ -4755,6 +5121,87 @@ func (ec *executionContext) _PriceVersion(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var priceVersionConnectionImplementors = []string{"PriceVersionConnection"}
+
+func (ec *executionContext) _PriceVersionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.PriceVersionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, priceVersionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PriceVersionConnection")
+		case "edges":
+			out.Values[i] = ec._PriceVersionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PriceVersionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PriceVersionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var priceVersionEdgeImplementors = []string{"PriceVersionEdge"}
+
+func (ec *executionContext) _PriceVersionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.PriceVersionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, priceVersionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PriceVersionEdge")
+		case "node":
+			out.Values[i] = ec._PriceVersionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._PriceVersionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var revenueTotalImplementors = []string{"RevenueTotal"}
 
 func (ec *executionContext) _RevenueTotal(ctx context.Context, sel ast.SelectionSet, obj *model.RevenueTotal) graphql.Marshaler {
@@ -4997,28 +5444,12 @@ func (ec *executionContext) marshalNCustomerRevenue2ᚖgithubᚗcomᚋopswardᚋ
 	return ec._CustomerRevenue(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNDailyUsage2ᚕᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐDailyUsageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DailyUsage) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNDailyUsage2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐDailyUsage(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNDailyUsage2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐDailyUsage(ctx context.Context, sel ast.SelectionSet, v *model.DailyUsage) graphql.Marshaler {
+func (ec *executionContext) marshalNDailyUsageConnection2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐDailyUsageConnection(ctx context.Context, sel ast.SelectionSet, v *model.DailyUsageConnection) graphql.Marshaler {
 	if v == nil {
-		graphql.AddInvalidNullError(ctx, "DailyUsage!")
+		graphql.AddInvalidNullError(ctx, "DailyUsageConnection!")
 		return graphql.Null
 	}
-	return ec._DailyUsage(ctx, sel, v)
+	return ec._DailyUsageConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNInvoice2ᚕᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐInvoiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Invoice) graphql.Marshaler {
@@ -5253,28 +5684,12 @@ func (ec *executionContext) unmarshalNPriceTierInput2ᚖgithubᚗcomᚋopsward�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPriceVersion2ᚕᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐPriceVersionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PriceVersion) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNPriceVersion2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐPriceVersion(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNPriceVersion2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐPriceVersion(ctx context.Context, sel ast.SelectionSet, v *model.PriceVersion) graphql.Marshaler {
+func (ec *executionContext) marshalNPriceVersionConnection2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐPriceVersionConnection(ctx context.Context, sel ast.SelectionSet, v *model.PriceVersionConnection) graphql.Marshaler {
 	if v == nil {
-		graphql.AddInvalidNullError(ctx, "PriceVersion!")
+		graphql.AddInvalidNullError(ctx, "PriceVersionConnection!")
 		return graphql.Null
 	}
-	return ec._PriceVersion(ctx, sel, v)
+	return ec._PriceVersionConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPriceVersionInput2githubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐPriceVersionInput(ctx context.Context, v any) (model.PriceVersionInput, error) {
@@ -5344,6 +5759,33 @@ func (ec *executionContext) marshalOCreditNote2ᚖgithubᚗcomᚋopswardᚋopswa
 	return ec._CreditNote(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalODailyUsage2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐDailyUsage(ctx context.Context, sel ast.SelectionSet, v *model.DailyUsage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DailyUsage(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalODailyUsageEdge2ᚕᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐDailyUsageEdge(ctx context.Context, sel ast.SelectionSet, v []*model.DailyUsageEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalODailyUsageEdge2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐDailyUsageEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalODailyUsageEdge2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐDailyUsageEdge(ctx context.Context, sel ast.SelectionSet, v *model.DailyUsageEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DailyUsageEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOInvoice2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐInvoice(ctx context.Context, sel ast.SelectionSet, v *model.Invoice) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -5395,6 +5837,26 @@ func (ec *executionContext) marshalOPriceVersion2ᚖgithubᚗcomᚋopswardᚋops
 		return graphql.Null
 	}
 	return ec._PriceVersion(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPriceVersionEdge2ᚕᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐPriceVersionEdge(ctx context.Context, sel ast.SelectionSet, v []*model.PriceVersionEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOPriceVersionEdge2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐPriceVersionEdge(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOPriceVersionEdge2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐPriceVersionEdge(ctx context.Context, sel ast.SelectionSet, v *model.PriceVersionEdge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PriceVersionEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOTenantSubscription2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐTenantSubscription(ctx context.Context, sel ast.SelectionSet, v *model.TenantSubscription) graphql.Marshaler {

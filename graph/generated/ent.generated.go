@@ -97,11 +97,11 @@ type ProbeAgentResolver interface {
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (ent.Noder, error)
 	Nodes(ctx context.Context, ids []string) ([]ent.Noder, error)
-	UsageHistory(ctx context.Context, tenantID string, from time.Time, to time.Time) ([]*model.DailyUsage, error)
+	UsageHistory(ctx context.Context, tenantID string, from time.Time, to time.Time, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*model.DailyUsageConnection, error)
 	Plans(ctx context.Context) ([]*model.Plan, error)
 	Subscription(ctx context.Context, tenantID string) (*model.TenantSubscription, error)
 	InvoiceDocument(ctx context.Context, tenantID string, invoiceID string, format *string) (*model.InvoiceDocument, error)
-	PriceBook(ctx context.Context) ([]*model.PriceVersion, error)
+	PriceBook(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*model.PriceVersionConnection, error)
 	Invoices(ctx context.Context, tenantID string, first *int, after *string) (*model.InvoiceConnection, error)
 	BillingAccount(ctx context.Context, tenantID string) (*model.BillingAccount, error)
 	CurrentUsage(ctx context.Context, tenantID string) ([]*model.MeterUsage, error)
@@ -1721,6 +1721,44 @@ func (ec *executionContext) field_Query_previewPlanChange_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_priceBook_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_probeAgents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2074,6 +2112,38 @@ func (ec *executionContext) field_Query_usageHistory_args(ctx context.Context, r
 		return nil, err
 	}
 	args["to"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg6
 	return args, nil
 }
 
@@ -12699,7 +12769,7 @@ func (ec *executionContext) _Query_usageHistory(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().UsageHistory(ctx, fc.Args["tenantId"].(string), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+			return ec.Resolvers.Query().UsageHistory(ctx, fc.Args["tenantId"].(string), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -12707,11 +12777,11 @@ func (ec *executionContext) _Query_usageHistory(ctx context.Context, field graph
 			directive1 := func(ctx context.Context) (any, error) {
 				perm, err := ec.unmarshalNString2string(ctx, "billing:read")
 				if err != nil {
-					var zeroVal []*model.DailyUsage
+					var zeroVal *model.DailyUsageConnection
 					return zeroVal, err
 				}
 				if ec.Directives.Can == nil {
-					var zeroVal []*model.DailyUsage
+					var zeroVal *model.DailyUsageConnection
 					return zeroVal, errors.New("directive can is not implemented")
 				}
 				return ec.Directives.Can(ctx, nil, directive0, perm)
@@ -12720,8 +12790,8 @@ func (ec *executionContext) _Query_usageHistory(ctx context.Context, field graph
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.DailyUsage) graphql.Marshaler {
-			return ec.marshalNDailyUsage2ᚕᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐDailyUsageᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DailyUsageConnection) graphql.Marshaler {
+			return ec.marshalNDailyUsageConnection2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐDailyUsageConnection(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12734,7 +12804,7 @@ func (ec *executionContext) fieldContext_Query_usageHistory(ctx context.Context,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_DailyUsage(ctx, field)
+			return ec.childFields_DailyUsageConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -12929,7 +12999,8 @@ func (ec *executionContext) _Query_priceBook(ctx context.Context, field graphql.
 			return ec.fieldContext_Query_priceBook(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().PriceBook(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PriceBook(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -12937,11 +13008,11 @@ func (ec *executionContext) _Query_priceBook(ctx context.Context, field graphql.
 			directive1 := func(ctx context.Context) (any, error) {
 				perm, err := ec.unmarshalNString2string(ctx, "billing:read")
 				if err != nil {
-					var zeroVal []*model.PriceVersion
+					var zeroVal *model.PriceVersionConnection
 					return zeroVal, err
 				}
 				if ec.Directives.Can == nil {
-					var zeroVal []*model.PriceVersion
+					var zeroVal *model.PriceVersionConnection
 					return zeroVal, errors.New("directive can is not implemented")
 				}
 				return ec.Directives.Can(ctx, nil, directive0, perm)
@@ -12950,22 +13021,33 @@ func (ec *executionContext) _Query_priceBook(ctx context.Context, field graphql.
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.PriceVersion) graphql.Marshaler {
-			return ec.marshalNPriceVersion2ᚕᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐPriceVersionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PriceVersionConnection) graphql.Marshaler {
+			return ec.marshalNPriceVersionConnection2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐPriceVersionConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_priceBook(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_priceBook(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_PriceVersion(ctx, field)
+			return ec.childFields_PriceVersionConnection(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_priceBook_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -49240,6 +49322,14 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *entgql.PageInfo[string]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PageInfo!")
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPlaybookConnection2ᚖgithubᚗcomᚋopswardᚋopswardᚋentᚐPlaybookConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PlaybookConnection) graphql.Marshaler {

@@ -492,6 +492,17 @@ type ComplexityRoot struct {
 		Quantity func(childComplexity int) int
 	}
 
+	DailyUsageConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DailyUsageEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	DeadJob struct {
 		Attempts   func(childComplexity int) int
 		DiedAt     func(childComplexity int) int
@@ -1306,6 +1317,17 @@ type ComplexityRoot struct {
 		Version           func(childComplexity int) int
 	}
 
+	PriceVersionConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PriceVersionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	ProbeAgent struct {
 		CreatedAt      func(childComplexity int) int
 		EnrolExpiresAt func(childComplexity int) int
@@ -1409,7 +1431,7 @@ type ComplexityRoot struct {
 		PlaybookRuns              func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.PlaybookRunWhereInput) int
 		Playbooks                 func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.PlaybookWhereInput) int
 		PreviewPlanChange         func(childComplexity int, tenantID string, versionID string, now *bool) int
-		PriceBook                 func(childComplexity int) int
+		PriceBook                 func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
 		ProbeAgents               func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.ProbeAgentWhereInput) int
 		ProbeLocations            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.ProbeLocationWhereInput) int
 		Revenue                   func(childComplexity int) int
@@ -1422,7 +1444,7 @@ type ComplexityRoot struct {
 		Tenant                    func(childComplexity int, id string) int
 		Tenants                   func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.TenantWhereInput, orderBy []*ent.TenantOrder, subtreeOf *string) int
 		UptimeCSV                 func(childComplexity int, from time.Time, to time.Time, assetID *string) int
-		UsageHistory              func(childComplexity int, tenantID string, from time.Time, to time.Time) int
+		UsageHistory              func(childComplexity int, tenantID string, from time.Time, to time.Time, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) int
 		VerifyComplianceReport    func(childComplexity int, contentBase64 string) int
 		Viewer                    func(childComplexity int) int
 	}
@@ -3445,6 +3467,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DailyUsage.Quantity(childComplexity), true
+
+	case "DailyUsageConnection.edges":
+		if e.ComplexityRoot.DailyUsageConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyUsageConnection.Edges(childComplexity), true
+	case "DailyUsageConnection.pageInfo":
+		if e.ComplexityRoot.DailyUsageConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyUsageConnection.PageInfo(childComplexity), true
+	case "DailyUsageConnection.totalCount":
+		if e.ComplexityRoot.DailyUsageConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyUsageConnection.TotalCount(childComplexity), true
+
+	case "DailyUsageEdge.cursor":
+		if e.ComplexityRoot.DailyUsageEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyUsageEdge.Cursor(childComplexity), true
+	case "DailyUsageEdge.node":
+		if e.ComplexityRoot.DailyUsageEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyUsageEdge.Node(childComplexity), true
 
 	case "DeadJob.attempts":
 		if e.ComplexityRoot.DeadJob.Attempts == nil {
@@ -7378,6 +7432,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PriceVersion.Version(childComplexity), true
 
+	case "PriceVersionConnection.edges":
+		if e.ComplexityRoot.PriceVersionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceVersionConnection.Edges(childComplexity), true
+	case "PriceVersionConnection.pageInfo":
+		if e.ComplexityRoot.PriceVersionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceVersionConnection.PageInfo(childComplexity), true
+	case "PriceVersionConnection.totalCount":
+		if e.ComplexityRoot.PriceVersionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceVersionConnection.TotalCount(childComplexity), true
+
+	case "PriceVersionEdge.cursor":
+		if e.ComplexityRoot.PriceVersionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceVersionEdge.Cursor(childComplexity), true
+	case "PriceVersionEdge.node":
+		if e.ComplexityRoot.PriceVersionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceVersionEdge.Node(childComplexity), true
+
 	case "ProbeAgent.createdAt":
 		if e.ComplexityRoot.ProbeAgent.CreatedAt == nil {
 			break
@@ -8060,7 +8146,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Query.PriceBook(childComplexity), true
+		args, err := ec.field_Query_priceBook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PriceBook(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
 	case "Query.probeAgents":
 		if e.ComplexityRoot.Query.ProbeAgents == nil {
 			break
@@ -8188,7 +8279,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.UsageHistory(childComplexity, args["tenantId"].(string), args["from"].(time.Time), args["to"].(time.Time)), true
+		return e.ComplexityRoot.Query.UsageHistory(childComplexity, args["tenantId"].(string), args["from"].(time.Time), args["to"].(time.Time), args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int)), true
 	case "Query.verifyComplianceReport":
 		if e.ComplexityRoot.Query.VerifyComplianceReport == nil {
 			break
@@ -9550,8 +9641,12 @@ type ChangePlanPayload {
 }
 
 extend type Query {
-  "A customer's usage per day and meter in [from, to) (at most 400 days). Needs billing:read."
-  usageHistory(tenantId: ID!, from: Time!, to: Time!): [DailyUsage!]! @can(perm: "billing:read")
+  """
+  A customer's usage per UTC day and meter in [from, to) (at most 400 days), by day then meter, a page at a time:
+  ` + "`" + `first` + "`" + ` (20 unless given, at most 100) after the cursor ` + "`" + `after` + "`" + `, or ` + "`" + `last` + "`" + ` before ` + "`" + `before` + "`" + `. A cursor works only
+  for the list (tenant, from, to) that gave it. Needs billing:read.
+  """
+  usageHistory(tenantId: ID!, from: Time!, to: Time!, after: Cursor, first: Int, before: Cursor, last: Int): DailyUsageConnection! @can(perm: "billing:read")
   "The plan catalogue. Needs credentials."
   plans: [Plan!]! @authenticated
   "A tenant's subscription. Needs billing:read."
@@ -9729,6 +9824,42 @@ type DailyUsage {
   max: Int!
 }
 
+"A page of price versions."
+type PriceVersionConnection {
+  "A list of edges."
+  edges: [PriceVersionEdge]
+  "Information to aid in pagination."
+  pageInfo: PageInfo!
+  "Identifies the total count of items in the connection."
+  totalCount: Int!
+}
+
+"An edge in a connection."
+type PriceVersionEdge {
+  "The item at the end of the edge."
+  node: PriceVersion
+  "A cursor for use in pagination."
+  cursor: Cursor!
+}
+
+"A page of daily usage."
+type DailyUsageConnection {
+  "A list of edges."
+  edges: [DailyUsageEdge]
+  "Information to aid in pagination."
+  pageInfo: PageInfo!
+  "Identifies the total count of items in the connection."
+  totalCount: Int!
+}
+
+"An edge in a connection."
+type DailyUsageEdge {
+  "The item at the end of the edge."
+  node: DailyUsage
+  "A cursor for use in pagination."
+  cursor: Cursor!
+}
+
 "What a plan change would do, before it is made."
 type PlanChangePreview {
   fromVersionId: ID!
@@ -9781,8 +9912,12 @@ type InvoiceDocument {
 extend type Query {
   "An invoice rendered as pdf (the default) or html. Needs billing:read; a customer sees only its own."
   invoiceDocument(tenantId: ID!, invoiceId: ID!, format: String = "pdf"): InvoiceDocument! @can(perm: "billing:read")
-  "The provider's price book, every version; a customer sees the versions its own account is or was on. Needs billing:read."
-  priceBook: [PriceVersion!]! @can(perm: "billing:read")
+  """
+  The provider's price book, every version, by plan then version; a customer sees the versions its own account is or
+  was on. A page at a time: ` + "`" + `first` + "`" + ` (20 unless given, at most 100) after ` + "`" + `after` + "`" + `, or ` + "`" + `last` + "`" + ` before ` + "`" + `before` + "`" + `.
+  Needs billing:read.
+  """
+  priceBook(after: Cursor, first: Int, before: Cursor, last: Int): PriceVersionConnection! @can(perm: "billing:read")
   "A customer's invoices, newest first, at most 100 a page (20 unless first says). Needs billing:read; a customer sees only its own."
   invoices(tenantId: ID!, first: Int, after: String): InvoiceConnection! @can(perm: "billing:read")
   "A customer's billing account: period, terms, credit and the price version in force. Needs billing:read."
@@ -18672,6 +18807,28 @@ func (ec *executionContext) childFields_DailyUsage(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type DailyUsage", field.Name)
 }
 
+func (ec *executionContext) childFields_DailyUsageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DailyUsageConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DailyUsageConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DailyUsageConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DailyUsageConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DailyUsageEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_DailyUsageEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_DailyUsageEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DailyUsageEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_DeadJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -20090,6 +20247,28 @@ func (ec *executionContext) childFields_PriceVersion(ctx context.Context, field 
 		return ec.fieldContext_PriceVersion_limits(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PriceVersion", field.Name)
+}
+
+func (ec *executionContext) childFields_PriceVersionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PriceVersionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PriceVersionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PriceVersionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriceVersionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PriceVersionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_PriceVersionEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_PriceVersionEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriceVersionEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_ProbeAgent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -5,6 +5,7 @@ package model
 import (
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/opsward/opsward"
 	"github.com/opsward/opsward/ent"
 )
@@ -456,6 +457,24 @@ type DailyUsage struct {
 	// The sum of the events' quantities.
 	Quantity int `json:"quantity"`
 	Max      int `json:"max"`
+}
+
+// A page of daily usage.
+type DailyUsageConnection struct {
+	// A list of edges.
+	Edges []*DailyUsageEdge `json:"edges,omitempty"`
+	// Information to aid in pagination.
+	PageInfo *entgql.PageInfo[string] `json:"pageInfo"`
+	// Identifies the total count of items in the connection.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge in a connection.
+type DailyUsageEdge struct {
+	// The item at the end of the edge.
+	Node *DailyUsage `json:"node,omitempty"`
+	// A cursor for use in pagination.
+	Cursor entgql.Cursor[string] `json:"cursor"`
 }
 
 // A job that failed every attempt and waits in the dead-letter queue.
@@ -1038,6 +1057,24 @@ type PriceVersion struct {
 	Components        []*PriceComponent `json:"components"`
 	// The limits the version grants; null when it keeps the plan catalogue's.
 	Limits *Plan `json:"limits,omitempty"`
+}
+
+// A page of price versions.
+type PriceVersionConnection struct {
+	// A list of edges.
+	Edges []*PriceVersionEdge `json:"edges,omitempty"`
+	// Information to aid in pagination.
+	PageInfo *entgql.PageInfo[string] `json:"pageInfo"`
+	// Identifies the total count of items in the connection.
+	TotalCount int `json:"totalCount"`
+}
+
+// An edge in a connection.
+type PriceVersionEdge struct {
+	// The item at the end of the edge.
+	Node *PriceVersion `json:"node,omitempty"`
+	// A cursor for use in pagination.
+	Cursor entgql.Cursor[string] `json:"cursor"`
 }
 
 type PriceVersionInput struct {

@@ -1,5 +1,5 @@
-import { useMemo, useState } from "react";
-import { useClient, useMutation, useQuery } from "urql";
+import { useEffect, useMemo, useState } from "react";
+import { type Client, type CombinedError, useClient, useMutation, useQuery } from "urql";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { graphql } from "../../gql";
 import { useViewer } from "../../Layout";
@@ -7,15 +7,22 @@ import { Badge, QueryError, can, fieldErrors, when } from "../../ui";
 import { money, saveBase64 } from "../../files";
 
 const BillingQuery = graphql(`
-  query BillingPage($tenantId: ID!, $from: Time!, $to: Time!) {
+  query BillingPage($tenantId: ID!) {
     billingAccount(tenantId: $tenantId) {
       currency interval periodStart periodEnd discountPercent taxPercent creditBalance
       version { id planId version baseFee components { meter model unitAmount per freeUnits } }
     }
     subscription(tenantId: $tenantId) { status inherited plan { id name maxMonitors minIntervalSeconds retentionDays eventsPerSecond maxConcurrency } }
     currentUsage(tenantId: $tenantId) { meter quantity amount }
-    usageHistory(tenantId: $tenantId, from: $from, to: $to) { day meter quantity }
     billingCollection(tenantId: $tenantId) { collection state subscriptionStatus }
+  }
+`);
+const UsageHistoryQuery = graphql(`
+  query BillingUsageHistory($tenantId: ID!, $from: Time!, $to: Time!, $after: Cursor) {
+    usageHistory(tenantId: $tenantId, from: $from, to: $to, first: 100, after: $after) {
+      edges { node { day meter quantity } }
+      pageInfo { hasNextPage endCursor }
+    }
   }
 `);
 const InvoicesQuery = graphql(`
@@ -38,10 +45,16 @@ const DocQuery = graphql(`
   }
 `);
 const PortalQuery = graphql(`query BillingPortal($tenantId: ID!) { billingPortalUrl(tenantId: $tenantId) }`);
-const ProviderQuery = graphql(`
-  query BillingProvider {
-    priceBook { id planId version currency interval baseFee minimumCommitment components { meter model unitAmount per freeUnits } }
-    revenue { tenantId currency recurring usage total }
+const RevenueQuery = graphql(`
+  query BillingRevenue { revenue { tenantId currency recurring usage total } }
+`);
+const PriceBookQuery = graphql(`
+  query BillingPriceBook($first: Int, $after: Cursor) {
+    priceBook(first: $first, after: $after) {
+      totalCount
+      edges { node { id planId version currency interval baseFee minimumCommitment components { meter model unitAmount per freeUnits } } }
+      pageInfo { hasNextPage endCursor }
+    }
   }
 `);
 const PreviewQuery = graphql(`
@@ -56,6 +69,58 @@ const ChangeVersion = graphql(`
 `);
 
 const day = 24 * 3600 * 1000;
+
+// A page of a Relay connection, as the queries above select it.
+type Connection<N> = {
+  edges?: ({ node?: N | null } | null)[] | null;
+  pageInfo: { hasNextPage: boolean; endCursor?: string | null };
+};
+
+// The pages a view reads whole (a chart, a choice): at most maxPages of
+// them, following endCursor.
+const maxPages = 20;
+
+// useAllPages reads every page of a connection, one after the other.
+// page asks for the page after a cursor and picks the connection out.
+function useAllPages<N>(
+  page: (client: Client, after: string | null) => Promise<{ conn?: Connection<N> | null; error?: CombinedError }>,
+  deps: unknown[],
+): { rows: N[] | null; error?: CombinedError } {
+  const client = useClient();
+  const [state, setState] = useState<{ rows: N[] | null; error?: CombinedError }>({ rows: null });
+  useEffect(() => {
+    let live = true;
+    void (async () => {
+      const rows: N[] = [];
+      let after: string | null = null;
+      for (let n = 0; n < maxPages; n++) {
+        const r = await page(client, after);
+        if (!live) return;
+        if (!r.conn) {
+          setState({ rows: null, error: r.error });
+          return;
+        }
+        for (const e of r.conn.edges ?? []) if (e?.node) rows.push(e.node);
+        if (!r.conn.pageInfo.hasNextPage || !r.conn.pageInfo.endCursor) break;
+        after = r.conn.pageInfo.endCursor;
+      }
+      setState({ rows });
+    })();
+    return () => {
+      live = false;
+    };
+  }, [client, ...deps]);
+  return state;
+}
+
+// The whole price book, for choosing a version.
+function usePriceBook() {
+  return useAllPages(
+    (client, after) =>
+      client.query(PriceBookQuery, { first: 100, after }).toPromise().then((r) => ({ conn: r.data?.priceBook, error: r.error })),
+    [],
+  );
+}
 
 // Billing shows a customer's plan, usage against allowances, usage by day,
 // invoices and, for the provider, the price book and revenue.
@@ -92,7 +157,15 @@ function Customer({ tenantId, provider }: { tenantId: string; provider: boolean 
     const to = new Date(Math.ceil(Date.now() / day) * day);
     return { from: new Date(to.getTime() - 30 * day).toISOString(), to: to.toISOString() };
   }, []);
-  const [{ data, fetching, error }, reload] = useQuery({ query: BillingQuery, variables: { tenantId, ...range } });
+  const [{ data, fetching, error }, reload] = useQuery({ query: BillingQuery, variables: { tenantId } });
+  const history = useAllPages(
+    (client, after) =>
+      client
+        .query(UsageHistoryQuery, { tenantId, ...range, after })
+        .toPromise()
+        .then((r) => ({ conn: r.data?.usageHistory, error: r.error })),
+    [tenantId, range.from, range.to],
+  );
   const [portalErr, setPortalErr] = useState("");
   if (error) return <QueryError error={error} />;
   if (fetching && !data) return <p className="loading">Loading…</p>;
@@ -100,9 +173,10 @@ function Customer({ tenantId, provider }: { tenantId: string; provider: boolean 
   const acct = data.billingAccount;
   const plan = data.subscription.plan;
   const allowance = new Map((acct.version?.components ?? []).map((c) => [c.meter, c.freeUnits]));
-  const meters = Array.from(new Set(data.usageHistory.map((u) => u.meter)));
+  const usage = history.rows ?? [];
+  const meters = Array.from(new Set(usage.map((u) => u.meter)));
   const byDay = new Map<string, Record<string, number | string>>();
-  for (const u of data.usageHistory) {
+  for (const u of usage) {
     const k = u.day.slice(0, 10);
     const row = byDay.get(k) ?? { day: k };
     row[u.meter] = u.quantity;
@@ -155,7 +229,9 @@ function Customer({ tenantId, provider }: { tenantId: string; provider: boolean 
         })}
       </ul>
       <h2>Usage by day (30 days)</h2>
-      {chart.length ? (
+      <QueryError error={history.error} />
+      {!history.rows && !history.error && <p className="loading">Loading…</p>}
+      {history.rows && (chart.length ? (
         <figure aria-label="Usage by day">
           <ResponsiveContainer width="100%" height={240}>
             <BarChart data={chart}>
@@ -168,7 +244,7 @@ function Customer({ tenantId, provider }: { tenantId: string; provider: boolean 
             </BarChart>
           </ResponsiveContainer>
         </figure>
-      ) : <p>No usage recorded in the last 30 days.</p>}
+      ) : <p>No usage recorded in the last 30 days.</p>)}
       <Invoices tenantId={tenantId} />
     </>
   );
@@ -243,13 +319,13 @@ function Invoices({ tenantId }: { tenantId: string }) {
 }
 
 function ChangePlan({ tenantId, current, onDone }: { tenantId: string; current: string; onDone: () => void }) {
-  const [{ data }] = useQuery({ query: ProviderQuery });
+  const book = usePriceBook();
   const [to, setTo] = useState("");
   const [{ data: p, fetching, error }] = useQuery({ query: PreviewQuery, pause: !to || to === current, variables: { tenantId, versionId: to } });
   const [, change] = useMutation(ChangeVersion);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [msg, setMsg] = useState("");
-  const versions = data?.priceBook ?? [];
+  const versions = book.rows ?? [];
   const pv = p?.previewPlanChange;
   return (
     <form
@@ -267,6 +343,7 @@ function ChangePlan({ tenantId, current, onDone }: { tenantId: string; current: 
       }}
     >
       <h2>Change plan</h2>
+      <QueryError error={book.error} />
       <label htmlFor="plan-version">Price version</label>{" "}
       <select id="plan-version" value={to} onChange={(e) => setTo(e.target.value)}>
         <option value="">Choose…</option>
@@ -289,7 +366,7 @@ function ChangePlan({ tenantId, current, onDone }: { tenantId: string; current: 
 }
 
 function Provider({ customers }: { customers: { id: string; name: string }[] }) {
-  const [{ data, fetching, error }] = useQuery({ query: ProviderQuery });
+  const [{ data, fetching, error }] = useQuery({ query: RevenueQuery });
   const names = new Map(customers.map((c) => [c.id, c.name]));
   return (
     <>
@@ -307,20 +384,40 @@ function Provider({ customers }: { customers: { id: string; name: string }[] }) 
           </tbody>
         </table>
       )}
+      <PriceBook />
+    </>
+  );
+}
+
+// The provider's price book, by plan then version, a page at a time.
+function PriceBook() {
+  const [after, setAfter] = useState<string[]>([]);
+  const [{ data, fetching, error }] = useQuery({ query: PriceBookQuery, variables: { first: 20, after: after[after.length - 1] ?? null } });
+  const book = data?.priceBook;
+  const rows = (book?.edges ?? []).flatMap((e) => (e?.node ? [e.node] : []));
+  return (
+    <>
       <h2>Price book</h2>
-      {data && (
-        <table>
+      <QueryError error={error} />
+      {fetching && !data && <p className="loading">Loading…</p>}
+      {book && (
+        <table aria-label={`Price book, ${book.totalCount} versions`}>
           <thead><tr><th scope="col">Plan</th><th scope="col">Version</th><th scope="col">Base fee</th><th scope="col">Minimum</th><th scope="col">Meters</th></tr></thead>
           <tbody>
-            {data.priceBook.map((v) => (
+            {rows.map((v) => (
               <tr key={v.id}>
                 <td>{v.planId}</td><td>{v.version}</td><td>{money(v.baseFee, v.currency)} / {v.interval}</td><td>{money(v.minimumCommitment, v.currency)}</td>
                 <td>{v.components.map((c) => `${c.meter} (${c.model}, ${c.freeUnits} free)`).join("; ") || "—"}</td>
               </tr>
             ))}
+            {!rows.length && <tr><td colSpan={5}>No price versions.</td></tr>}
           </tbody>
         </table>
       )}
+      <nav aria-label="Price book pages" className="pager">
+        {after.length > 0 && <button type="button" onClick={() => setAfter(after.slice(0, -1))}>Previous versions</button>}
+        {book?.pageInfo.hasNextPage && <button type="button" onClick={() => setAfter([...after, book.pageInfo.endCursor ?? ""])}>Next versions</button>}
+      </nav>
     </>
   );
 }
