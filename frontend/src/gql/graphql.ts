@@ -22,6 +22,7 @@ export type AlertSeverity =
 
 /** AlertSource is enum for the field source */
 export type AlertSource =
+  | 'behaviour'
   | 'indicator'
   | 'manual'
   | 'noc'
