@@ -325,7 +325,8 @@ func (r *notificationChannelResolver) Config(ctx context.Context, obj *ent.Notif
 
 // Assets is the resolver for the assets field.
 func (r *queryResolver) Assets(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.AssetWhereInput, orderBy *ent.AssetOrder) (*ent.AssetConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	conn, err := r.Client.Asset.Query().Paginate(ctx, after, first, before, last, ent.WithAssetOrder(orderBy), ent.WithAssetFilter(where.Filter))
@@ -334,7 +335,8 @@ func (r *queryResolver) Assets(ctx context.Context, after *entgql.Cursor[string]
 
 // Monitors is the resolver for the monitors field.
 func (r *queryResolver) Monitors(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.MonitorWhereInput, orderBy *ent.MonitorOrder) (*ent.MonitorConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	conn, err := r.Client.Monitor.Query().Paginate(ctx, after, first, before, last, ent.WithMonitorOrder(orderBy), ent.WithMonitorFilter(where.Filter))
@@ -343,7 +345,8 @@ func (r *queryResolver) Monitors(ctx context.Context, after *entgql.Cursor[strin
 
 // Incidents is the resolver for the incidents field.
 func (r *queryResolver) Incidents(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IncidentWhereInput, orderBy *ent.IncidentOrder) (*ent.IncidentConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	if orderBy == nil {
@@ -355,7 +358,8 @@ func (r *queryResolver) Incidents(ctx context.Context, after *entgql.Cursor[stri
 
 // MaintenanceWindows is the resolver for the maintenanceWindows field.
 func (r *queryResolver) MaintenanceWindows(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.MaintenanceWindowWhereInput) (*ent.MaintenanceWindowConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	conn, err := r.Client.MaintenanceWindow.Query().Paginate(ctx, after, first, before, last, ent.WithMaintenanceWindowFilter(where.Filter))
@@ -364,7 +368,8 @@ func (r *queryResolver) MaintenanceWindows(ctx context.Context, after *entgql.Cu
 
 // EscalationPolicies is the resolver for the escalationPolicies field.
 func (r *queryResolver) EscalationPolicies(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.EscalationPolicyWhereInput) (*ent.EscalationPolicyConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	conn, err := r.Client.EscalationPolicy.Query().Paginate(ctx, after, first, before, last, ent.WithEscalationPolicyFilter(where.Filter))
@@ -373,7 +378,8 @@ func (r *queryResolver) EscalationPolicies(ctx context.Context, after *entgql.Cu
 
 // NotificationChannels is the resolver for the notificationChannels field.
 func (r *queryResolver) NotificationChannels(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.NotificationChannelWhereInput) (*ent.NotificationChannelConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	conn, err := r.Client.NotificationChannel.Query().Paginate(ctx, after, first, before, last, ent.WithNotificationChannelFilter(where.Filter))

@@ -53,7 +53,7 @@ func (r *mutationResolver) RebuildSchedules(ctx context.Context) (*model.Rebuild
 func (r *queryResolver) DeadJobs(ctx context.Context, tenantID *string, kind *string, first *int, after *string) (*model.DeadJobConnection, error) {
 	n := 20
 	if first != nil {
-		if err := checkPage(first, nil); err != nil {
+		if _, err := checkPage(first, nil); err != nil {
 			return nil, err
 		}
 		n = *first

@@ -52,7 +52,8 @@ func (r *probeAgentResolver) Online(ctx context.Context, obj *ent.ProbeAgent) (b
 
 // ProbeLocations is the resolver for the probeLocations field.
 func (r *queryResolver) ProbeLocations(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.ProbeLocationWhereInput) (*ent.ProbeLocationConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	conn, err := r.Client.ProbeLocation.Query().Paginate(ctx, after, first, before, last, ent.WithProbeLocationFilter(where.Filter))
@@ -61,7 +62,8 @@ func (r *queryResolver) ProbeLocations(ctx context.Context, after *entgql.Cursor
 
 // ProbeAgents is the resolver for the probeAgents field.
 func (r *queryResolver) ProbeAgents(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.ProbeAgentWhereInput) (*ent.ProbeAgentConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	conn, err := r.Client.ProbeAgent.Query().Paginate(ctx, after, first, before, last, ent.WithProbeAgentFilter(where.Filter))

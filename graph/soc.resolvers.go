@@ -153,7 +153,8 @@ func (r *mutationResolver) AssignAlert(ctx context.Context, id string, assigneeI
 
 // LogSources is the resolver for the logSources field.
 func (r *queryResolver) LogSources(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.LogSourceWhereInput) (*ent.LogSourceConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	conn, err := r.Client.LogSource.Query().Paginate(ctx, after, first, before, last, ent.WithLogSourceFilter(where.Filter))
@@ -185,7 +186,8 @@ func (r *queryResolver) SecurityEvents(ctx context.Context, from time.Time, to t
 
 // DetectionRules is the resolver for the detectionRules field.
 func (r *queryResolver) DetectionRules(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.DetectionRuleWhereInput, orderBy *ent.DetectionRuleOrder) (*ent.DetectionRuleConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	q, pctx, err := r.SOC.RulesQuery(ctx)
@@ -198,7 +200,8 @@ func (r *queryResolver) DetectionRules(ctx context.Context, after *entgql.Cursor
 
 // Alerts is the resolver for the alerts field.
 func (r *queryResolver) Alerts(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.AlertWhereInput, orderBy *ent.AlertOrder) (*ent.AlertConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	if orderBy == nil {

@@ -95,7 +95,8 @@ func (r *mutationResolver) AddEvidence(ctx context.Context, caseID string, name 
 
 // Cases is the resolver for the cases field.
 func (r *queryResolver) Cases(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.SecurityCaseWhereInput, orderBy *ent.SecurityCaseOrder) (*ent.SecurityCaseConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	if orderBy == nil {

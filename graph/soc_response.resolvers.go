@@ -119,7 +119,8 @@ func (r *playbookRunResolver) Log(ctx context.Context, obj *ent.PlaybookRun) (mo
 
 // IndicatorLists is the resolver for the indicatorLists field.
 func (r *queryResolver) IndicatorLists(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IndicatorListWhereInput) (*ent.IndicatorListConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	conn, err := r.Client.IndicatorList.Query().Paginate(ctx, after, first, before, last, ent.WithIndicatorListFilter(where.Filter))
@@ -128,7 +129,8 @@ func (r *queryResolver) IndicatorLists(ctx context.Context, after *entgql.Cursor
 
 // Indicators is the resolver for the indicators field.
 func (r *queryResolver) Indicators(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.IndicatorWhereInput) (*ent.IndicatorConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	conn, err := r.Client.Indicator.Query().Paginate(ctx, after, first, before, last, ent.WithIndicatorFilter(where.Filter))
@@ -137,7 +139,8 @@ func (r *queryResolver) Indicators(ctx context.Context, after *entgql.Cursor[str
 
 // Playbooks is the resolver for the playbooks field.
 func (r *queryResolver) Playbooks(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.PlaybookWhereInput) (*ent.PlaybookConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	conn, err := r.Client.Playbook.Query().Paginate(ctx, after, first, before, last, ent.WithPlaybookFilter(where.Filter))
@@ -146,7 +149,8 @@ func (r *queryResolver) Playbooks(ctx context.Context, after *entgql.Cursor[stri
 
 // PlaybookRuns is the resolver for the playbookRuns field.
 func (r *queryResolver) PlaybookRuns(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.PlaybookRunWhereInput) (*ent.PlaybookRunConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	conn, err := r.Client.PlaybookRun.Query().Paginate(ctx, after, first, before, last, ent.WithPlaybookRunFilter(where.Filter))

@@ -30,7 +30,8 @@ func (r *mutationResolver) UnpublishStatusPage(ctx context.Context, id string) (
 
 // StatusPages is the resolver for the statusPages field.
 func (r *queryResolver) StatusPages(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.StatusPageWhereInput) (*ent.StatusPageConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	conn, err := r.Client.StatusPage.Query().Paginate(ctx, after, first, before, last, ent.WithStatusPageFilter(where.Filter))

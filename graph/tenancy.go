@@ -132,14 +132,21 @@ func (r *queryResolver) viewer(ctx context.Context) (*model.Viewer, error) {
 	return v, nil
 }
 
-// checkPage refuses pages larger than MaxPage.
-func checkPage(first, last *int) error {
+// checkPage refuses pages larger than MaxPage, and gives a connection
+// asked for with neither first nor last a page of MaxPage (what the cost
+// limit prices it at), so that no request reads a whole table: the first
+// it returns is the one to read with.
+func checkPage(first, last *int) (*int, error) {
 	for name, v := range map[string]*int{"first": first, "last": last} {
 		if v != nil && (*v < 0 || *v > MaxPage) {
-			return opsward.FieldErrorf(name, "%s must be between 0 and %d, got %d", name, MaxPage, *v)
+			return nil, opsward.FieldErrorf(name, "%s must be between 0 and %d, got %d", name, MaxPage, *v)
 		}
 	}
-	return nil
+	if first == nil && last == nil {
+		n := MaxPage
+		first = &n
+	}
+	return first, nil
 }
 
 func deref(s *string) string {

@@ -190,7 +190,8 @@ func (r *queryResolver) Tenant(ctx context.Context, id string) (*ent.Tenant, err
 
 // Tenants is the resolver for the tenants field.
 func (r *queryResolver) Tenants(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.TenantWhereInput, orderBy []*ent.TenantOrder, subtreeOf *string) (*ent.TenantConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	q := r.Client.Tenant.Query()
@@ -207,7 +208,8 @@ func (r *queryResolver) Tenants(ctx context.Context, after *entgql.Cursor[string
 
 // Memberships is the resolver for the memberships field.
 func (r *queryResolver) Memberships(ctx context.Context, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.MembershipConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	conn, err := r.Client.Membership.Query().Where(membership.TenantID(tenantID)).Paginate(ctx, after, first, before, last)
@@ -216,7 +218,8 @@ func (r *queryResolver) Memberships(ctx context.Context, tenantID string, after 
 
 // APIKeys is the resolver for the apiKeys field.
 func (r *queryResolver) APIKeys(ctx context.Context, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.APIKeyConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	conn, err := r.Client.APIKey.Query().Where(apikey.TenantID(tenantID)).Paginate(ctx, after, first, before, last)
@@ -225,7 +228,8 @@ func (r *queryResolver) APIKeys(ctx context.Context, tenantID string, after *ent
 
 // Invitations is the resolver for the invitations field.
 func (r *queryResolver) Invitations(ctx context.Context, tenantID string, pending *bool, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int) (*ent.InvitationConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	q, err := r.Tenancy.InvitationsQuery(ctx, tenantID, pending != nil && *pending)
@@ -239,7 +243,8 @@ func (r *queryResolver) Invitations(ctx context.Context, tenantID string, pendin
 
 // AuditLog is the resolver for the auditLog field.
 func (r *queryResolver) AuditLog(ctx context.Context, tenantID string, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, action *string, actorID *string, targetID *string, since *time.Time, until *time.Time) (*ent.AuditEntryConnection, error) {
-	if err := checkPage(first, last); err != nil {
+	first, err := checkPage(first, last)
+	if err != nil {
 		return nil, err
 	}
 	q, err := r.Tenancy.AuditQuery(ctx, tenants.AuditFilter{TenantID: tenantID, Action: deref(action),
