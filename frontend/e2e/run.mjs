@@ -334,7 +334,7 @@ await scenario("monitor created against a local target, taken down, incident liv
   await view(page, "monitor", { shot: true });
 });
 
-await scenario("events ingested, alert live, case opened, evidence up and down", async (page) => {
+await scenario("events ingested, alert live and assigned, case opened, tasks, evidence up and down", async (page) => {
   const token = await tokenOf(acmeAdmin);
   // Close what is open, so that the new event must raise a new alert.
   const open = await gql(token, `{ alerts(first: 100, where: { statusIn: [new, acknowledged] }) { edges { node { id } } } }`);
@@ -357,9 +357,32 @@ await scenario("events ingested, alert live, case opened, evidence up and down",
   await row.waitFor({ timeout: 30_000 }); // live: no reload
   await view(page, "alerts", { shot: true });
   await row.getByRole("link").click();
+  await page.getByRole("button", { name: "Assign to me" }).click();
+  await page.getByTestId("assignee").filter({ hasText: "assigned to you" }).waitFor();
   await page.getByRole("button", { name: "Open a case" }).click();
   await page.waitForURL(/\/cases\/cas_/);
   await view(page, "alert-case");
+  await page.getByRole("button", { name: "Assign to me" }).click();
+  await page.getByTestId("assignee").filter({ hasText: "assigned to you" }).waitFor();
+  // A task without a title is refused at the field; one with a title is
+  // added, ticked, and stays ticked after a reload.
+  await page.getByRole("button", { name: "Add task" }).click();
+  await page.locator("#task-error").waitFor();
+  await page.getByLabel("New task").fill("Collect the sshd logs of e2e-host");
+  await page.getByRole("button", { name: "Add task" }).click();
+  const task = page.getByRole("checkbox", { name: "Collect the sshd logs of e2e-host" });
+  await task.waitFor();
+  check(!(await task.isChecked()), "a new task is done");
+  await page.locator("#task-error").waitFor({ state: "detached" });
+  await task.click();
+  // The box follows the stored task: it is ticked once the change is saved.
+  await page.waitForFunction(
+    (name) => [...document.querySelectorAll("ul.tasks input[type=checkbox]")].some((b) => b.checked && b.parentElement.textContent.includes(name)),
+    "Collect the sshd logs of e2e-host",
+  );
+  await page.reload();
+  await page.getByRole("checkbox", { name: "Collect the sshd logs of e2e-host" }).waitFor();
+  check(await page.getByRole("checkbox", { name: "Collect the sshd logs of e2e-host" }).isChecked(), "the ticked task is not done after a reload");
   const content = "evidence from the e2e suite " + Date.now();
   await page.getByLabel("Upload evidence").setInputFiles({ name: "note.txt", mimeType: "text/plain", buffer: Buffer.from(content) });
   const link = page.getByRole("button", { name: "note.txt" });

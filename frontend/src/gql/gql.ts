@@ -18,7 +18,8 @@ type Documents = {
     "\n  mutation EnrollTOTP {\n    enrollTOTP { secret uri userErrors { field message code } }\n  }\n": typeof types.EnrollTotpDocument,
     "\n  mutation ConfirmTOTP($code: String!) {\n    confirmTOTP(code: $code) { ok userErrors { field message code } }\n  }\n": typeof types.ConfirmTotpDocument,
     "\n  mutation DisableTOTP($code: String!) {\n    disableTOTP(code: $code) { ok userErrors { field message code } }\n  }\n": typeof types.DisableTotpDocument,
-    "\n  query AlertPage($id: ID!) {\n    node(id: $id) {\n      ... on Alert {\n        id title description severity status count firstSeen lastSeen ruleId tags eventIds caseId tenantId\n      }\n    }\n  }\n": typeof types.AlertPageDocument,
+    "\n  query AlertPage($id: ID!) {\n    node(id: $id) {\n      ... on Alert {\n        id title description severity status count firstSeen lastSeen ruleId tags eventIds caseId tenantId assigneeId\n      }\n    }\n    viewer { user { id email } }\n  }\n": typeof types.AlertPageDocument,
+    "mutation AssignAlert($id: ID!, $assigneeId: ID) { assignAlert(id: $id, assigneeId: $assigneeId) { alert { id assigneeId } userErrors { field message code } } }": typeof types.AssignAlertDocument,
     "mutation AckOne($id: ID!) { acknowledgeAlert(id: $id) { alert { id status } userErrors { field message code } } }": typeof types.AckOneDocument,
     "mutation CloseOne($id: ID!, $status: String!) { closeAlert(id: $id, status: $status) { alert { id status } userErrors { field message code } } }": typeof types.CloseOneDocument,
     "\n  mutation OpenCase($input: CreateCaseInput!) {\n    createCase(input: $input) { case { id } userErrors { field message code } }\n  }\n": typeof types.OpenCaseDocument,
@@ -29,7 +30,10 @@ type Documents = {
     "\n  mutation DeleteAlertView($id: ID!) { deleteSavedView(id: $id) { savedView { id } userErrors { field message code } } }\n": typeof types.DeleteAlertViewDocument,
     "mutation AckAlert($id: ID!) { acknowledgeAlert(id: $id) { alert { id status } userErrors { field message code } } }": typeof types.AckAlertDocument,
     "mutation CloseAlert($id: ID!, $status: String!) { closeAlert(id: $id, status: $status) { alert { id status } userErrors { field message code } } }": typeof types.CloseAlertDocument,
-    "\n  query CasePage($id: ID!) {\n    node(id: $id) {\n      ... on SecurityCase {\n        id title description severity status openedAt\n        timeline(first: 100) { edges { node { id at kind actorId message } } }\n        tasks { id title done }\n        evidence { id name contentType size sha256 addedBy createdAt }\n      }\n    }\n  }\n": typeof types.CasePageDocument,
+    "\n  query CasePage($id: ID!) {\n    node(id: $id) {\n      ... on SecurityCase {\n        id title description severity status openedAt assigneeId\n        timeline(first: 100) { edges { node { id at kind actorId message } } }\n        tasks { id title done assigneeId }\n        evidence { id name contentType size sha256 addedBy createdAt }\n      }\n    }\n    viewer { user { id email } }\n  }\n": typeof types.CasePageDocument,
+    "mutation AssignCase($id: ID!, $assigneeId: ID) { assignCase(id: $id, assigneeId: $assigneeId) { case { id assigneeId } userErrors { field message code } } }": typeof types.AssignCaseDocument,
+    "mutation AddCaseTask($caseId: ID!, $title: String!) { addCaseTask(caseId: $caseId, title: $title) { task { id } userErrors { field message code } } }": typeof types.AddCaseTaskDocument,
+    "mutation SetCaseTaskDone($id: ID!, $done: Boolean!) { setCaseTaskDone(id: $id, done: $done) { task { id done } userErrors { field message code } } }": typeof types.SetCaseTaskDoneDocument,
     "mutation AddCaseNote($id: ID!, $text: String!) { addCaseNote(id: $id, text: $text) { case { id } userErrors { field message code } } }": typeof types.AddCaseNoteDocument,
     "\n  mutation AddEvidence($caseId: ID!, $name: String!, $contentType: String, $contentBase64: String!) {\n    addEvidence(caseId: $caseId, name: $name, contentType: $contentType, contentBase64: $contentBase64) {\n      evidence { id } userErrors { field message code }\n    }\n  }\n": typeof types.AddEvidenceDocument,
     "query EvidenceContent($id: ID!) { evidenceContent(id: $id) { evidence { name contentType } contentBase64 } }": typeof types.EvidenceContentDocument,
@@ -129,7 +133,8 @@ const documents: Documents = {
     "\n  mutation EnrollTOTP {\n    enrollTOTP { secret uri userErrors { field message code } }\n  }\n": types.EnrollTotpDocument,
     "\n  mutation ConfirmTOTP($code: String!) {\n    confirmTOTP(code: $code) { ok userErrors { field message code } }\n  }\n": types.ConfirmTotpDocument,
     "\n  mutation DisableTOTP($code: String!) {\n    disableTOTP(code: $code) { ok userErrors { field message code } }\n  }\n": types.DisableTotpDocument,
-    "\n  query AlertPage($id: ID!) {\n    node(id: $id) {\n      ... on Alert {\n        id title description severity status count firstSeen lastSeen ruleId tags eventIds caseId tenantId\n      }\n    }\n  }\n": types.AlertPageDocument,
+    "\n  query AlertPage($id: ID!) {\n    node(id: $id) {\n      ... on Alert {\n        id title description severity status count firstSeen lastSeen ruleId tags eventIds caseId tenantId assigneeId\n      }\n    }\n    viewer { user { id email } }\n  }\n": types.AlertPageDocument,
+    "mutation AssignAlert($id: ID!, $assigneeId: ID) { assignAlert(id: $id, assigneeId: $assigneeId) { alert { id assigneeId } userErrors { field message code } } }": types.AssignAlertDocument,
     "mutation AckOne($id: ID!) { acknowledgeAlert(id: $id) { alert { id status } userErrors { field message code } } }": types.AckOneDocument,
     "mutation CloseOne($id: ID!, $status: String!) { closeAlert(id: $id, status: $status) { alert { id status } userErrors { field message code } } }": types.CloseOneDocument,
     "\n  mutation OpenCase($input: CreateCaseInput!) {\n    createCase(input: $input) { case { id } userErrors { field message code } }\n  }\n": types.OpenCaseDocument,
@@ -140,7 +145,10 @@ const documents: Documents = {
     "\n  mutation DeleteAlertView($id: ID!) { deleteSavedView(id: $id) { savedView { id } userErrors { field message code } } }\n": types.DeleteAlertViewDocument,
     "mutation AckAlert($id: ID!) { acknowledgeAlert(id: $id) { alert { id status } userErrors { field message code } } }": types.AckAlertDocument,
     "mutation CloseAlert($id: ID!, $status: String!) { closeAlert(id: $id, status: $status) { alert { id status } userErrors { field message code } } }": types.CloseAlertDocument,
-    "\n  query CasePage($id: ID!) {\n    node(id: $id) {\n      ... on SecurityCase {\n        id title description severity status openedAt\n        timeline(first: 100) { edges { node { id at kind actorId message } } }\n        tasks { id title done }\n        evidence { id name contentType size sha256 addedBy createdAt }\n      }\n    }\n  }\n": types.CasePageDocument,
+    "\n  query CasePage($id: ID!) {\n    node(id: $id) {\n      ... on SecurityCase {\n        id title description severity status openedAt assigneeId\n        timeline(first: 100) { edges { node { id at kind actorId message } } }\n        tasks { id title done assigneeId }\n        evidence { id name contentType size sha256 addedBy createdAt }\n      }\n    }\n    viewer { user { id email } }\n  }\n": types.CasePageDocument,
+    "mutation AssignCase($id: ID!, $assigneeId: ID) { assignCase(id: $id, assigneeId: $assigneeId) { case { id assigneeId } userErrors { field message code } } }": types.AssignCaseDocument,
+    "mutation AddCaseTask($caseId: ID!, $title: String!) { addCaseTask(caseId: $caseId, title: $title) { task { id } userErrors { field message code } } }": types.AddCaseTaskDocument,
+    "mutation SetCaseTaskDone($id: ID!, $done: Boolean!) { setCaseTaskDone(id: $id, done: $done) { task { id done } userErrors { field message code } } }": types.SetCaseTaskDoneDocument,
     "mutation AddCaseNote($id: ID!, $text: String!) { addCaseNote(id: $id, text: $text) { case { id } userErrors { field message code } } }": types.AddCaseNoteDocument,
     "\n  mutation AddEvidence($caseId: ID!, $name: String!, $contentType: String, $contentBase64: String!) {\n    addEvidence(caseId: $caseId, name: $name, contentType: $contentType, contentBase64: $contentBase64) {\n      evidence { id } userErrors { field message code }\n    }\n  }\n": types.AddEvidenceDocument,
     "query EvidenceContent($id: ID!) { evidenceContent(id: $id) { evidence { name contentType } contentBase64 } }": types.EvidenceContentDocument,
@@ -269,7 +277,11 @@ export function graphql(source: "\n  mutation DisableTOTP($code: String!) {\n   
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query AlertPage($id: ID!) {\n    node(id: $id) {\n      ... on Alert {\n        id title description severity status count firstSeen lastSeen ruleId tags eventIds caseId tenantId\n      }\n    }\n  }\n"): (typeof documents)["\n  query AlertPage($id: ID!) {\n    node(id: $id) {\n      ... on Alert {\n        id title description severity status count firstSeen lastSeen ruleId tags eventIds caseId tenantId\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query AlertPage($id: ID!) {\n    node(id: $id) {\n      ... on Alert {\n        id title description severity status count firstSeen lastSeen ruleId tags eventIds caseId tenantId assigneeId\n      }\n    }\n    viewer { user { id email } }\n  }\n"): (typeof documents)["\n  query AlertPage($id: ID!) {\n    node(id: $id) {\n      ... on Alert {\n        id title description severity status count firstSeen lastSeen ruleId tags eventIds caseId tenantId assigneeId\n      }\n    }\n    viewer { user { id email } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation AssignAlert($id: ID!, $assigneeId: ID) { assignAlert(id: $id, assigneeId: $assigneeId) { alert { id assigneeId } userErrors { field message code } } }"): (typeof documents)["mutation AssignAlert($id: ID!, $assigneeId: ID) { assignAlert(id: $id, assigneeId: $assigneeId) { alert { id assigneeId } userErrors { field message code } } }"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -313,7 +325,19 @@ export function graphql(source: "mutation CloseAlert($id: ID!, $status: String!)
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query CasePage($id: ID!) {\n    node(id: $id) {\n      ... on SecurityCase {\n        id title description severity status openedAt\n        timeline(first: 100) { edges { node { id at kind actorId message } } }\n        tasks { id title done }\n        evidence { id name contentType size sha256 addedBy createdAt }\n      }\n    }\n  }\n"): (typeof documents)["\n  query CasePage($id: ID!) {\n    node(id: $id) {\n      ... on SecurityCase {\n        id title description severity status openedAt\n        timeline(first: 100) { edges { node { id at kind actorId message } } }\n        tasks { id title done }\n        evidence { id name contentType size sha256 addedBy createdAt }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query CasePage($id: ID!) {\n    node(id: $id) {\n      ... on SecurityCase {\n        id title description severity status openedAt assigneeId\n        timeline(first: 100) { edges { node { id at kind actorId message } } }\n        tasks { id title done assigneeId }\n        evidence { id name contentType size sha256 addedBy createdAt }\n      }\n    }\n    viewer { user { id email } }\n  }\n"): (typeof documents)["\n  query CasePage($id: ID!) {\n    node(id: $id) {\n      ... on SecurityCase {\n        id title description severity status openedAt assigneeId\n        timeline(first: 100) { edges { node { id at kind actorId message } } }\n        tasks { id title done assigneeId }\n        evidence { id name contentType size sha256 addedBy createdAt }\n      }\n    }\n    viewer { user { id email } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation AssignCase($id: ID!, $assigneeId: ID) { assignCase(id: $id, assigneeId: $assigneeId) { case { id assigneeId } userErrors { field message code } } }"): (typeof documents)["mutation AssignCase($id: ID!, $assigneeId: ID) { assignCase(id: $id, assigneeId: $assigneeId) { case { id assigneeId } userErrors { field message code } } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation AddCaseTask($caseId: ID!, $title: String!) { addCaseTask(caseId: $caseId, title: $title) { task { id } userErrors { field message code } } }"): (typeof documents)["mutation AddCaseTask($caseId: ID!, $title: String!) { addCaseTask(caseId: $caseId, title: $title) { task { id } userErrors { field message code } } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation SetCaseTaskDone($id: ID!, $done: Boolean!) { setCaseTaskDone(id: $id, done: $done) { task { id done } userErrors { field message code } } }"): (typeof documents)["mutation SetCaseTaskDone($id: ID!, $done: Boolean!) { setCaseTaskDone(id: $id, done: $done) { task { id done } userErrors { field message code } } }"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

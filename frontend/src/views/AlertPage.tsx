@@ -5,16 +5,19 @@ import { useViewer } from "../Layout";
 import { Badge, can, NotFound, QueryError, when } from "../ui";
 import { AlertUpdated } from "./Alerts";
 import { useCatchUp } from "../live";
+import { Assignee, complaint } from "../Assignee";
 
 const AlertQ = graphql(`
   query AlertPage($id: ID!) {
     node(id: $id) {
       ... on Alert {
-        id title description severity status count firstSeen lastSeen ruleId tags eventIds caseId tenantId
+        id title description severity status count firstSeen lastSeen ruleId tags eventIds caseId tenantId assigneeId
       }
     }
+    viewer { user { id email } }
   }
 `);
+const Assign = graphql(`mutation AssignAlert($id: ID!, $assigneeId: ID) { assignAlert(id: $id, assigneeId: $assigneeId) { alert { id assigneeId } userErrors { field message code } } }`);
 const Ack = graphql(`mutation AckOne($id: ID!) { acknowledgeAlert(id: $id) { alert { id status } userErrors { field message code } } }`);
 const Close = graphql(`mutation CloseOne($id: ID!, $status: String!) { closeAlert(id: $id, status: $status) { alert { id status } userErrors { field message code } } }`);
 const OpenCase = graphql(`
@@ -36,6 +39,7 @@ export default function AlertPage() {
   const [, ack] = useMutation(Ack);
   const [, close] = useMutation(Close);
   const [opened, openCase] = useMutation(OpenCase);
+  const [, assign] = useMutation(Assign);
   if (fetching && !data) return <p className="loading">Loading…</p>;
   const a = data?.node && "ruleId" in data.node ? data.node : null;
   if (!a) return error && !error.graphQLErrors.some((e) => e.extensions?.code === "not_found") ? <QueryError error={error} /> : <NotFound />;
@@ -46,6 +50,18 @@ export default function AlertPage() {
       <h1>{a.title}</h1>
       <p>
         <Badge value={a.severity} /> <Badge value={a.status} /> · seen {a.count} times, first {when(a.firstSeen)}, last {when(a.lastSeen)}
+        {" · "}
+        <Assignee
+          assigneeId={a.assigneeId}
+          me={data?.viewer.user?.id}
+          email={data?.viewer.user?.email}
+          write={write}
+          assign={async (assigneeId) => {
+            const r = await assign({ id, assigneeId });
+            after();
+            return complaint(r, r.data?.assignAlert.userErrors);
+          }}
+        />
       </p>
       <p>{a.description}</p>
       <p className="muted">Rule {a.ruleId} {a.tags?.length ? `· ${a.tags.join(", ")}` : ""}</p>

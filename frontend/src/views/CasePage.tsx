@@ -6,19 +6,24 @@ import { useViewer } from "../Layout";
 import { Badge, can, Field, fieldErrors, NotFound, QueryError, when } from "../ui";
 import { CaseUpdated } from "./Cases";
 import { useCatchUp } from "../live";
+import { Assignee, complaint } from "../Assignee";
 
 const CaseQ = graphql(`
   query CasePage($id: ID!) {
     node(id: $id) {
       ... on SecurityCase {
-        id title description severity status openedAt
+        id title description severity status openedAt assigneeId
         timeline(first: 100) { edges { node { id at kind actorId message } } }
-        tasks { id title done }
+        tasks { id title done assigneeId }
         evidence { id name contentType size sha256 addedBy createdAt }
       }
     }
+    viewer { user { id email } }
   }
 `);
+const Assign = graphql(`mutation AssignCase($id: ID!, $assigneeId: ID) { assignCase(id: $id, assigneeId: $assigneeId) { case { id assigneeId } userErrors { field message code } } }`);
+const AddTask = graphql(`mutation AddCaseTask($caseId: ID!, $title: String!) { addCaseTask(caseId: $caseId, title: $title) { task { id } userErrors { field message code } } }`);
+const SetTaskDone = graphql(`mutation SetCaseTaskDone($id: ID!, $done: Boolean!) { setCaseTaskDone(id: $id, done: $done) { task { id done } userErrors { field message code } } }`);
 const AddNote = graphql(`mutation AddCaseNote($id: ID!, $text: String!) { addCaseNote(id: $id, text: $text) { case { id } userErrors { field message code } } }`);
 const AddEvidence = graphql(`
   mutation AddEvidence($caseId: ID!, $name: String!, $contentType: String, $contentBase64: String!) {
@@ -48,6 +53,11 @@ export default function CasePage() {
   });
   const [, addNote] = useMutation(AddNote);
   const [, addEvidence] = useMutation(AddEvidence);
+  const [, assign] = useMutation(Assign);
+  const [, addTask] = useMutation(AddTask);
+  const [, setTaskDone] = useMutation(SetTaskDone);
+  const [task, setTask] = useState("");
+  const [taskError, setTaskError] = useState("");
   const [note, setNote] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   if (fetching && !data) return <p className="loading">Loading…</p>;
@@ -79,7 +89,21 @@ export default function CasePage() {
   return (
     <section>
       <h1>{c.title}</h1>
-      <p><Badge value={c.severity} /> <Badge value={c.status} /> · opened {when(c.openedAt)}</p>
+      <p>
+        <Badge value={c.severity} /> <Badge value={c.status} /> · opened {when(c.openedAt)}
+        {" · "}
+        <Assignee
+          assigneeId={c.assigneeId}
+          me={data?.viewer.user?.id}
+          email={data?.viewer.user?.email}
+          write={write}
+          assign={async (assigneeId) => {
+            const r = await assign({ id, assigneeId });
+            after();
+            return complaint(r, r.data?.assignCase.userErrors);
+          }}
+        />
+      </p>
       <p>{c.description}</p>
       <h2>Evidence</h2>
       <table className="grid" aria-label="Evidence">
@@ -104,11 +128,44 @@ export default function CasePage() {
       )}
       {errors[""] && <p className="error" role="alert">{errors[""]}</p>}
       <h2>Tasks</h2>
-      <ul>
+      <ul className="tasks">
         {(c.tasks ?? []).map((t) => (
-          <li key={t.id}>{t.done ? "✓" : "○"} {t.title}</li>
+          <li key={t.id}>
+            <label>
+              <input
+                type="checkbox"
+                checked={t.done}
+                disabled={!write}
+                onChange={(e) =>
+                  void setTaskDone({ id: t.id, done: e.target.checked }).then((r) => {
+                    setTaskError(complaint(r, r.data?.setCaseTaskDone.userErrors));
+                    after();
+                  })
+                }
+              />{" "}
+              {t.title}
+            </label>
+          </li>
         ))}
       </ul>
+      {write && (
+        <form
+          onSubmit={(ev) => {
+            ev.preventDefault();
+            void addTask({ caseId: id, title: task }).then((r) => {
+              const msg = complaint(r, r.data?.addCaseTask.userErrors);
+              setTaskError(msg);
+              if (!msg) setTask("");
+              after();
+            });
+          }}
+        >
+          <Field id="task" label="New task" error={taskError}>
+            <input id="task" value={task} onChange={(e) => setTask(e.target.value)} aria-describedby={taskError ? "task-error" : undefined} />
+          </Field>
+          <button type="submit">Add task</button>
+        </form>
+      )}
       <h2>Timeline</h2>
       <ol className="timeline">
         {(c.timeline.edges ?? []).flatMap((e) => (e?.node ? [e.node] : [])).map((e) => (

@@ -6,6 +6,7 @@ import { useViewer } from "../Layout";
 import { Badge, can, Field, fieldErrors, NotFound, QueryError, when } from "../ui";
 import { IncidentUpdated } from "./Incidents";
 import { useCatchUp } from "../live";
+import { Assignee, complaint } from "../Assignee";
 
 const IncidentQ = graphql(`
   query IncidentPage($id: ID!) {
@@ -33,7 +34,6 @@ export default function IncidentPage() {
   const [, resolve] = useMutation(Resolve);
   const [, comment] = useMutation(Comment);
   const [, assign] = useMutation(Assign);
-  const [assignError, setAssignError] = useState("");
   const [text, setText] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   useSubscription({ query: IncidentUpdated }, (_, d) => {
@@ -46,11 +46,6 @@ export default function IncidentPage() {
   const write = can(v.permissions, "noc:write");
   const after = () => refetch({ requestPolicy: "network-only" });
   const me = data?.viewer.user?.id;
-  const setAssignee = (assigneeId: string | null) =>
-    void assign({ id, assigneeId }).then((r) => {
-      setAssignError(r.error?.message ?? (r.data?.assignIncident.userErrors ?? []).map((u) => u.message).join("; "));
-      after();
-    });
   return (
     <section>
       <h1>{inc.title}</h1>
@@ -58,15 +53,18 @@ export default function IncidentPage() {
         <Badge value={inc.severity} /> <Badge value={inc.status} /> · opened {when(inc.openedAt)}
         {inc.monitor && <> · monitor <a href={`/monitors/${inc.monitor.id}`}>{inc.monitor.name}</a></>}
         {" · "}
-        <span data-testid="assignee">{inc.assigneeId ? (inc.assigneeId === me ? `assigned to you (${data?.viewer.user?.email})` : `assigned to ${inc.assigneeId}`) : "unassigned"}</span>
+        <Assignee
+          assigneeId={inc.assigneeId}
+          me={me}
+          email={data?.viewer.user?.email}
+          write={write}
+          assign={async (assigneeId) => {
+            const r = await assign({ id, assigneeId });
+            after();
+            return complaint(r, r.data?.assignIncident.userErrors);
+          }}
+        />
       </p>
-      {write && me && (
-        <p>
-          {inc.assigneeId !== me && <button type="button" onClick={() => setAssignee(me)}>Assign to me</button>}{" "}
-          {inc.assigneeId && <button type="button" onClick={() => setAssignee(null)}>Unassign</button>}
-          {assignError && <span className="error" role="alert"> {assignError}</span>}
-        </p>
-      )}
       {write && inc.status !== "resolved" && (
         <p>
           {inc.status === "triggered" && <button type="button" onClick={() => void ack({ id }).then(after)}>Acknowledge</button>}{" "}
