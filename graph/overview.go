@@ -27,6 +27,10 @@ func (r *queryResolver) customerOverview(ctx context.Context, after *entgql.Curs
 		n := MaxPage
 		first = &n
 	}
+	// Paginate reads the selection under edges.node as a Tenant's: the
+	// row's fields (tenant, monitors, ...) match none of Tenant's, so it
+	// loads whole tenants and eager-loads nothing. A row field named like
+	// a Tenant field or edge would change that.
 	order := []*ent.TenantOrder{{Field: ent.TenantOrderFieldName, Direction: entgql.OrderDirectionAsc}}
 	page, err := r.Client.Tenant.Query().Where(tenant.KindEQ(tenant.KindCustomer)).
 		Paginate(ctx, after, first, nil, nil, ent.WithTenantOrder(order))
