@@ -88,6 +88,14 @@ const target = http.createServer((req, res) => {
 });
 await new Promise((r) => target.listen(0, "127.0.0.1", r));
 const targetURL = `http://127.0.0.1:${target.address().port}/`;
+// A target that is always down: a monitor with an SLA on it puts the SLA
+// at risk on the overview.
+const deadTarget = http.createServer((req, res) => {
+  res.writeHead(503, { "Content-Type": "text/plain" });
+  res.end("always down");
+});
+await new Promise((r) => deadTarget.listen(0, "127.0.0.1", r));
+const deadURL = `http://127.0.0.1:${deadTarget.address().port}/`;
 
 // --- the API, for setting up and for checking ------------------------------
 
@@ -251,9 +259,34 @@ await scenario("invitation accepted, TOTP enrolled, login with the one-time code
 });
 
 await scenario("MSP login, overview of every customer, tenant switch", async (page) => {
+  // Globex gets a fourth monitor, with a 99.9% SLA, on a target that is
+  // always down: one SLA at risk, 4 of the Essentials plan's 50 monitors.
+  const staff = await tokenOf(owner);
+  const a = await gql(staff, `{ assets(first: 1, where: { tenantId: "${globex.id}" }) { edges { node { id } } } }`);
+  const created = await gql(staff, `mutation($in: MonitorInput!) { createMonitor(input: $in) { monitor { id } userErrors { message } } }`, {
+    in: { assetId: a.assets.edges[0].node.id, name: "e2e SLA", kind: "http", settings: { url: deadURL }, intervalSeconds: 300, slaTarget: 99.9 },
+  });
+  check(created.createMonitor.monitor, `the SLA monitor: ${JSON.stringify(created.createMonitor.userErrors)}`);
+  await gql(staff, `mutation($id: ID!) { runMonitor(id: $id) { userErrors { message } } }`, { id: created.createMonitor.monitor.id });
+  const overviewOf = async (id) => {
+    const d = await gql(staff, `{ customerOverview(first: 100) { edges { node { tenant { id } slasAtRisk monitors planUsage { planName monitorsAllowed } } } } }`);
+    return d.customerOverview.edges.map((e) => e.node).find((n) => n.tenant.id === id);
+  };
+  for (let i = 0; ; i++) {
+    const g = await overviewOf(globex.id);
+    if (g?.slasAtRisk === 1) break;
+    if (i > 120) throw new Error(`globex's SLA is not at risk: ${JSON.stringify(g)}`);
+    await sleep(500);
+  }
   await logIn(page, owner);
   await page.getByRole("table", { name: "Customers" }).getByText(acme.name).waitFor();
   await page.getByRole("table", { name: "Customers" }).getByText(globex.name).waitFor();
+  const row = page.getByRole("table", { name: "Customers" }).getByRole("row").filter({ has: page.getByRole("rowheader", { name: globex.name }) });
+  const cols = await page.getByRole("table", { name: "Customers" }).getByRole("columnheader").allTextContents();
+  check(cols.includes("SLAs at risk") && cols.includes("Plan usage"), `the overview's columns: ${cols}`);
+  check((await row.getByTestId("slas-at-risk").textContent()) === "1", `globex's SLAs at risk: ${await row.getByTestId("slas-at-risk").textContent()}`);
+  const usage = await row.getByTestId("plan-usage").textContent();
+  check(usage.startsWith("Essentials: 4 / 50 monitors"), `globex's plan usage: ${usage}`);
   const storage = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
   check(!/eyJ|opr_|refresh/i.test(storage), `a token in web storage: ${storage}`);
   const cookies = await page.context().cookies();
@@ -687,6 +720,7 @@ if (process.env.E2E_SCALE) {
 await browser.close();
 server.kill("SIGTERM");
 target.close();
+deadTarget.close();
 await new Promise((r) => server.once("exit", r));
 fs.rmSync(tmp, { recursive: true, force: true });
 for (const f of figures) console.log(`figure: ${f}`);

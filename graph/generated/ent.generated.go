@@ -133,6 +133,7 @@ type QueryResolver interface {
 	NotificationChannels(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.NotificationChannelWhereInput) (*ent.NotificationChannelConnection, error)
 	IncidentMeanTimes(ctx context.Context, from time.Time, to time.Time) (*model.IncidentMeanTimes, error)
 	UptimeCSV(ctx context.Context, from time.Time, to time.Time, assetID *string) (string, error)
+	CustomerOverview(ctx context.Context, after *entgql.Cursor[string], first *int) (*model.CustomerOverviewConnection, error)
 	DeadJobs(ctx context.Context, tenantID *string, kind *string, first *int, after *string) (*model.DeadJobConnection, error)
 	ProbeLocations(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.ProbeLocationWhereInput) (*ent.ProbeLocationConnection, error)
 	ProbeAgents(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.ProbeAgentWhereInput) (*ent.ProbeAgentConnection, error)
@@ -896,6 +897,28 @@ func (ec *executionContext) field_Query_currentUsage_args(ctx context.Context, r
 		return nil, err
 	}
 	args["tenantId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_customerOverview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -14891,6 +14914,68 @@ func (ec *executionContext) fieldContext_Query_uptimeCSV(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_uptimeCSV_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_customerOverview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_customerOverview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CustomerOverview(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				perm, err := ec.unmarshalNString2string(ctx, "noc:read")
+				if err != nil {
+					var zeroVal *model.CustomerOverviewConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Can == nil {
+					var zeroVal *model.CustomerOverviewConnection
+					return zeroVal, errors.New("directive can is not implemented")
+				}
+				return ec.Directives.Can(ctx, nil, directive0, perm)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerOverviewConnection) graphql.Marshaler {
+			return ec.marshalNCustomerOverviewConnection2ᚖgithubᚗcomᚋopswardᚋopswardᚋgraphᚋmodelᚐCustomerOverviewConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_customerOverview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerOverviewConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_customerOverview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -47557,6 +47642,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_uptimeCSV(ctx, field)
+				})
+		case "customerOverview":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_customerOverview(ctx, field)
 				})
 		case "deadJobs":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,

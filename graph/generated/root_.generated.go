@@ -476,6 +476,27 @@ type ComplexityRoot struct {
 		Sha256  func(childComplexity int) int
 	}
 
+	CustomerOverview struct {
+		Monitors      func(childComplexity int) int
+		MonitorsDown  func(childComplexity int) int
+		OpenAlerts    func(childComplexity int) int
+		OpenIncidents func(childComplexity int) int
+		PlanUsage     func(childComplexity int) int
+		SlasAtRisk    func(childComplexity int) int
+		Tenant        func(childComplexity int) int
+	}
+
+	CustomerOverviewConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CustomerOverviewEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	CustomerRevenue struct {
 		Currency  func(childComplexity int) int
 		Recurring func(childComplexity int) int
@@ -1206,6 +1227,14 @@ type ComplexityRoot struct {
 		UserErrors          func(childComplexity int) int
 	}
 
+	OpenAlertCounts struct {
+		Critical func(childComplexity int) int
+		High     func(childComplexity int) int
+		Info     func(childComplexity int) int
+		Low      func(childComplexity int) int
+		Medium   func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -1233,6 +1262,16 @@ type ComplexityRoot struct {
 		Lines         func(childComplexity int) int
 		ToVersionID   func(childComplexity int) int
 		Upgrade       func(childComplexity int) int
+	}
+
+	PlanUsage struct {
+		EventBytesAllowedPerDay func(childComplexity int) int
+		EventBytesToday         func(childComplexity int) int
+		EventsToday             func(childComplexity int) int
+		MonitorsAllowed         func(childComplexity int) int
+		MonitorsUsed            func(childComplexity int) int
+		PlanID                  func(childComplexity int) int
+		PlanName                func(childComplexity int) int
 	}
 
 	Playbook struct {
@@ -1408,6 +1447,7 @@ type ComplexityRoot struct {
 		ComplianceRuns            func(childComplexity int, tenantID *string, testID *string, first *int) int
 		ComplianceTests           func(childComplexity int) int
 		CurrentUsage              func(childComplexity int, tenantID string) int
+		CustomerOverview          func(childComplexity int, after *entgql.Cursor[string], first *int) int
 		DeadJobs                  func(childComplexity int, tenantID *string, kind *string, first *int, after *string) int
 		DetectionRules            func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.DetectionRuleWhereInput, orderBy *ent.DetectionRuleOrder) int
 		EscalationPolicies        func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, where *ent.EscalationPolicyWhereInput) int
@@ -3405,6 +3445,81 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CustodyEntry.Sha256(childComplexity), true
+
+	case "CustomerOverview.monitors":
+		if e.ComplexityRoot.CustomerOverview.Monitors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOverview.Monitors(childComplexity), true
+	case "CustomerOverview.monitorsDown":
+		if e.ComplexityRoot.CustomerOverview.MonitorsDown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOverview.MonitorsDown(childComplexity), true
+	case "CustomerOverview.openAlerts":
+		if e.ComplexityRoot.CustomerOverview.OpenAlerts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOverview.OpenAlerts(childComplexity), true
+	case "CustomerOverview.openIncidents":
+		if e.ComplexityRoot.CustomerOverview.OpenIncidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOverview.OpenIncidents(childComplexity), true
+	case "CustomerOverview.planUsage":
+		if e.ComplexityRoot.CustomerOverview.PlanUsage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOverview.PlanUsage(childComplexity), true
+	case "CustomerOverview.slasAtRisk":
+		if e.ComplexityRoot.CustomerOverview.SlasAtRisk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOverview.SlasAtRisk(childComplexity), true
+	case "CustomerOverview.tenant":
+		if e.ComplexityRoot.CustomerOverview.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOverview.Tenant(childComplexity), true
+
+	case "CustomerOverviewConnection.edges":
+		if e.ComplexityRoot.CustomerOverviewConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOverviewConnection.Edges(childComplexity), true
+	case "CustomerOverviewConnection.pageInfo":
+		if e.ComplexityRoot.CustomerOverviewConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOverviewConnection.PageInfo(childComplexity), true
+	case "CustomerOverviewConnection.totalCount":
+		if e.ComplexityRoot.CustomerOverviewConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOverviewConnection.TotalCount(childComplexity), true
+
+	case "CustomerOverviewEdge.cursor":
+		if e.ComplexityRoot.CustomerOverviewEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOverviewEdge.Cursor(childComplexity), true
+	case "CustomerOverviewEdge.node":
+		if e.ComplexityRoot.CustomerOverviewEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOverviewEdge.Node(childComplexity), true
 
 	case "CustomerRevenue.currency":
 		if e.ComplexityRoot.CustomerRevenue.Currency == nil {
@@ -6987,6 +7102,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.NotificationChannelPayload.UserErrors(childComplexity), true
 
+	case "OpenAlertCounts.critical":
+		if e.ComplexityRoot.OpenAlertCounts.Critical == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenAlertCounts.Critical(childComplexity), true
+	case "OpenAlertCounts.high":
+		if e.ComplexityRoot.OpenAlertCounts.High == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenAlertCounts.High(childComplexity), true
+	case "OpenAlertCounts.info":
+		if e.ComplexityRoot.OpenAlertCounts.Info == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenAlertCounts.Info(childComplexity), true
+	case "OpenAlertCounts.low":
+		if e.ComplexityRoot.OpenAlertCounts.Low == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenAlertCounts.Low(childComplexity), true
+	case "OpenAlertCounts.medium":
+		if e.ComplexityRoot.OpenAlertCounts.Medium == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenAlertCounts.Medium(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -7109,6 +7255,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PlanChangePreview.Upgrade(childComplexity), true
+
+	case "PlanUsage.eventBytesAllowedPerDay":
+		if e.ComplexityRoot.PlanUsage.EventBytesAllowedPerDay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanUsage.EventBytesAllowedPerDay(childComplexity), true
+	case "PlanUsage.eventBytesToday":
+		if e.ComplexityRoot.PlanUsage.EventBytesToday == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanUsage.EventBytesToday(childComplexity), true
+	case "PlanUsage.eventsToday":
+		if e.ComplexityRoot.PlanUsage.EventsToday == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanUsage.EventsToday(childComplexity), true
+	case "PlanUsage.monitorsAllowed":
+		if e.ComplexityRoot.PlanUsage.MonitorsAllowed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanUsage.MonitorsAllowed(childComplexity), true
+	case "PlanUsage.monitorsUsed":
+		if e.ComplexityRoot.PlanUsage.MonitorsUsed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanUsage.MonitorsUsed(childComplexity), true
+	case "PlanUsage.planId":
+		if e.ComplexityRoot.PlanUsage.PlanID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanUsage.PlanID(childComplexity), true
+	case "PlanUsage.planName":
+		if e.ComplexityRoot.PlanUsage.PlanName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanUsage.PlanName(childComplexity), true
 
 	case "Playbook.createdAt":
 		if e.ComplexityRoot.Playbook.CreatedAt == nil {
@@ -7897,6 +8086,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CurrentUsage(childComplexity, args["tenantId"].(string)), true
+	case "Query.customerOverview":
+		if e.ComplexityRoot.Query.CustomerOverview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_customerOverview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CustomerOverview(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int)), true
 	case "Query.deadJobs":
 		if e.ComplexityRoot.Query.DeadJobs == nil {
 			break
@@ -17049,6 +17249,88 @@ extend type Subscription {
   incidentUpdated: Incident! @can(perm: "noc:read")
 }
 `, BuiltIn: false},
+	{Name: "../schema/overview.graphqls", Input: `# The MSP overview: one row of figures per customer, computed server-side.
+
+"""
+One customer's figures on the MSP overview. Every count covers the
+customer and its organizations.
+"""
+type CustomerOverview {
+  tenant: Tenant!
+  "Monitors, paused ones included (what the plan's monitor limit counts)."
+  monitors: Int!
+  "Monitors whose current status is down."
+  monitorsDown: Int!
+  "Incidents not resolved (triggered or acknowledged)."
+  openIncidents: Int!
+  "Alerts not closed (new or acknowledged), by severity."
+  openAlerts: OpenAlertCounts!
+  """
+  Monitors with an SLA target that are at risk: their uptime over the
+  current SLA period so far (the calendar month in UTC, from its first day
+  to now), computed as the uptime report computes it (degraded counts as
+  up; maintenance and unknown are left out), is below target + 0.2 ×
+  (100 − target). That is, more than 80% of the period's error budget for
+  the time judged so far is spent, or the SLA is breached: for a 99.9%
+  target, below 99.92%. A monitor with no judged result this period is not
+  at risk.
+  """
+  slasAtRisk: Int!
+  "The plan and its use; null when the viewer lacks billing:read."
+  planUsage: PlanUsage
+}
+
+"Open alerts by severity."
+type OpenAlertCounts {
+  critical: Int!
+  high: Int!
+  medium: Int!
+  low: Int!
+  info: Int!
+}
+
+"A customer's plan and what it uses of it."
+type PlanUsage {
+  "The plan's id, such as professional."
+  planId: String!
+  "The plan's display name."
+  planName: String!
+  "Monitors the customer has (its organizations' included)."
+  monitorsUsed: Int!
+  "Monitors the plan's entitlements allow."
+  monitorsAllowed: Int!
+  "Security events ingested today (UTC); null when usage is not metered."
+  eventsToday: Int
+  "Bytes of security events ingested today (UTC); null when usage is not metered."
+  eventBytesToday: Float
+  "The bytes of security events per day the plan includes; null when it sets no daily allowance."
+  eventBytesAllowedPerDay: Float
+}
+
+type CustomerOverviewEdge {
+  node: CustomerOverview!
+  cursor: Cursor!
+}
+
+type CustomerOverviewConnection {
+  edges: [CustomerOverviewEdge!]!
+  pageInfo: PageInfo!
+  "Customers in reach."
+  totalCount: Int!
+}
+
+extend type Query {
+  """
+  The MSP overview: one row per customer tenant in reach (the acting tenant
+  and those below it), by name, at most 100 a page, computed in a bounded
+  number of SQL statements whatever the number of customers. Needs
+  noc:read and soc:read (every role); planUsage also needs billing:read
+  and is null without it. A customer's user reaches only its own tenant,
+  so it sees its own row and no other.
+  """
+  customerOverview(after: Cursor, first: Int): CustomerOverviewConnection! @can(perm: "noc:read")
+}
+`, BuiltIn: false},
 	{Name: "../schema/platform.graphqls", Input: `"A job that failed every attempt and waits in the dead-letter queue."
 type DeadJob {
   id: ID!
@@ -18775,6 +19057,48 @@ func (ec *executionContext) childFields_CustodyEntry(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type CustodyEntry", field.Name)
 }
 
+func (ec *executionContext) childFields_CustomerOverview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tenant":
+		return ec.fieldContext_CustomerOverview_tenant(ctx, field)
+	case "monitors":
+		return ec.fieldContext_CustomerOverview_monitors(ctx, field)
+	case "monitorsDown":
+		return ec.fieldContext_CustomerOverview_monitorsDown(ctx, field)
+	case "openIncidents":
+		return ec.fieldContext_CustomerOverview_openIncidents(ctx, field)
+	case "openAlerts":
+		return ec.fieldContext_CustomerOverview_openAlerts(ctx, field)
+	case "slasAtRisk":
+		return ec.fieldContext_CustomerOverview_slasAtRisk(ctx, field)
+	case "planUsage":
+		return ec.fieldContext_CustomerOverview_planUsage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerOverview", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerOverviewConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CustomerOverviewConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CustomerOverviewConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CustomerOverviewConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerOverviewConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerOverviewEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_CustomerOverviewEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_CustomerOverviewEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerOverviewEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_CustomerRevenue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "tenantId":
@@ -20027,6 +20351,22 @@ func (ec *executionContext) childFields_NotificationChannelPayload(ctx context.C
 	return nil, fmt.Errorf("no field named %q was found under type NotificationChannelPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_OpenAlertCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "critical":
+		return ec.fieldContext_OpenAlertCounts_critical(ctx, field)
+	case "high":
+		return ec.fieldContext_OpenAlertCounts_high(ctx, field)
+	case "medium":
+		return ec.fieldContext_OpenAlertCounts_medium(ctx, field)
+	case "low":
+		return ec.fieldContext_OpenAlertCounts_low(ctx, field)
+	case "info":
+		return ec.fieldContext_OpenAlertCounts_info(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OpenAlertCounts", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -20083,6 +20423,26 @@ func (ec *executionContext) childFields_PlanChangePreview(ctx context.Context, f
 		return ec.fieldContext_PlanChangePreview_delta(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PlanChangePreview", field.Name)
+}
+
+func (ec *executionContext) childFields_PlanUsage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "planId":
+		return ec.fieldContext_PlanUsage_planId(ctx, field)
+	case "planName":
+		return ec.fieldContext_PlanUsage_planName(ctx, field)
+	case "monitorsUsed":
+		return ec.fieldContext_PlanUsage_monitorsUsed(ctx, field)
+	case "monitorsAllowed":
+		return ec.fieldContext_PlanUsage_monitorsAllowed(ctx, field)
+	case "eventsToday":
+		return ec.fieldContext_PlanUsage_eventsToday(ctx, field)
+	case "eventBytesToday":
+		return ec.fieldContext_PlanUsage_eventBytesToday(ctx, field)
+	case "eventBytesAllowedPerDay":
+		return ec.fieldContext_PlanUsage_eventBytesAllowedPerDay(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlanUsage", field.Name)
 }
 
 func (ec *executionContext) childFields_Playbook(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -440,6 +440,43 @@ type CustodyEntry struct {
 	Sha256  string    `json:"sha256"`
 }
 
+// One customer's figures on the MSP overview. Every count covers the
+// customer and its organizations.
+type CustomerOverview struct {
+	Tenant *ent.Tenant `json:"tenant"`
+	// Monitors, paused ones included (what the plan's monitor limit counts).
+	Monitors int `json:"monitors"`
+	// Monitors whose current status is down.
+	MonitorsDown int `json:"monitorsDown"`
+	// Incidents not resolved (triggered or acknowledged).
+	OpenIncidents int `json:"openIncidents"`
+	// Alerts not closed (new or acknowledged), by severity.
+	OpenAlerts *OpenAlertCounts `json:"openAlerts"`
+	// Monitors with an SLA target that are at risk: their uptime over the
+	// current SLA period so far (the calendar month in UTC, from its first day
+	// to now), computed as the uptime report computes it (degraded counts as
+	// up; maintenance and unknown are left out), is below target + 0.2 ×
+	// (100 − target). That is, more than 80% of the period's error budget for
+	// the time judged so far is spent, or the SLA is breached: for a 99.9%
+	// target, below 99.92%. A monitor with no judged result this period is not
+	// at risk.
+	SlasAtRisk int `json:"slasAtRisk"`
+	// The plan and its use; null when the viewer lacks billing:read.
+	PlanUsage *PlanUsage `json:"planUsage,omitempty"`
+}
+
+type CustomerOverviewConnection struct {
+	Edges    []*CustomerOverviewEdge  `json:"edges"`
+	PageInfo *entgql.PageInfo[string] `json:"pageInfo"`
+	// Customers in reach.
+	TotalCount int `json:"totalCount"`
+}
+
+type CustomerOverviewEdge struct {
+	Node   *CustomerOverview     `json:"node"`
+	Cursor entgql.Cursor[string] `json:"cursor"`
+}
+
 // What one customer was invoiced: recurring fees and usage before discount and tax; total after.
 type CustomerRevenue struct {
 	TenantID  string `json:"tenantId"`
@@ -940,6 +977,15 @@ type NotificationChannelPayload struct {
 	UserErrors          []*UserError             `json:"userErrors"`
 }
 
+// Open alerts by severity.
+type OpenAlertCounts struct {
+	Critical int `json:"critical"`
+	High     int `json:"high"`
+	Medium   int `json:"medium"`
+	Low      int `json:"low"`
+	Info     int `json:"info"`
+}
+
 // What a subscription entitles a tenant to.
 type Plan struct {
 	ID   string `json:"id"`
@@ -982,6 +1028,24 @@ type PlanLimitsInput struct {
 	RetentionDays      int     `json:"retentionDays"`
 	EventsPerSecond    int     `json:"eventsPerSecond"`
 	BytesPerDay        float64 `json:"bytesPerDay"`
+}
+
+// A customer's plan and what it uses of it.
+type PlanUsage struct {
+	// The plan's id, such as professional.
+	PlanID string `json:"planId"`
+	// The plan's display name.
+	PlanName string `json:"planName"`
+	// Monitors the customer has (its organizations' included).
+	MonitorsUsed int `json:"monitorsUsed"`
+	// Monitors the plan's entitlements allow.
+	MonitorsAllowed int `json:"monitorsAllowed"`
+	// Security events ingested today (UTC); null when usage is not metered.
+	EventsToday *int `json:"eventsToday,omitempty"`
+	// Bytes of security events ingested today (UTC); null when usage is not metered.
+	EventBytesToday *float64 `json:"eventBytesToday,omitempty"`
+	// The bytes of security events per day the plan includes; null when it sets no daily allowance.
+	EventBytesAllowedPerDay *float64 `json:"eventBytesAllowedPerDay,omitempty"`
 }
 
 type PlaybookInput struct {

@@ -201,6 +201,34 @@ func (s SLA) Evaluate(r UptimeReport) SLAResult {
 	return res
 }
 
+// SLARiskShare is the share of an SLA's error budget past which a monitor
+// is at risk: its downtime so far is more than 80% of what the target
+// allows over the time judged so far. Put as uptime, a monitor is at risk
+// when its uptime is below target + 0.2 × (100 − target): below 99.92%
+// for a 99.9% target, below 99.2% for 99%. A breach is at risk too.
+const SLARiskShare = 0.8
+
+// AtRisk reports whether a report puts the SLA at risk: breached, or with
+// more than SLARiskShare of its error budget spent. With no data it is
+// not at risk, as it is no breach. Uptime is the SLA report's own
+// (Uptime), compared at the same millionth of a percent as Evaluate.
+func (s SLA) AtRisk(r UptimeReport) bool {
+	u, ok := r.Uptime()
+	return ok && u < s.RiskThreshold()-1e-6
+}
+
+// RiskThreshold is the uptime below which the SLA is at risk.
+func (s SLA) RiskThreshold() float64 {
+	return s.Target + (1-SLARiskShare)*(100-s.Target)
+}
+
+// SLAPeriodStart is the start of the SLA period holding t: SLAs are judged
+// per calendar month in UTC.
+func SLAPeriodStart(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
 // UptimeRow is one line of an uptime report.
 type UptimeRow struct {
 	MonitorID string

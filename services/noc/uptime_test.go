@@ -186,3 +186,39 @@ func TestWriteUptimeCSVGolden(t *testing.T) {
 		t.Fatalf("CSV differs from %s (run with -update to accept):\n%s", golden, buf.String())
 	}
 }
+
+func TestSLAAtRisk(t *testing.T) {
+	t.Parallel()
+	rep := func(up, down time.Duration) noc.UptimeReport {
+		return noc.UptimeReport{Durations: noc.StateDurations{Up: up, Down: down, Maintenance: time.Hour, Unknown: time.Hour}}
+	}
+	for _, c := range []struct {
+		name     string
+		target   float64
+		r        noc.UptimeReport
+		risk     bool
+		breached bool
+	}{
+		{"no data", 99.9, noc.UptimeReport{}, false, false},
+		{"never down", 100, rep(1000*time.Minute, 0), false, false},
+		{"well within", 99, rep(999*time.Minute, time.Minute), false, false},          // 99.9%
+		{"budget mostly spent", 99, rep(991*time.Minute, 9*time.Minute), true, false}, // 99.1% < 99.2%
+		{"at the threshold", 99, rep(992*time.Minute, 8*time.Minute), false, false},   // 99.2%
+		{"breached", 99.9, rep(99*time.Minute, time.Minute), true, true},
+		{"any downtime at 100", 100, rep(999*time.Minute, time.Minute), true, true},
+	} {
+		s := noc.SLA{Target: c.target}
+		if got := s.AtRisk(c.r); got != c.risk {
+			t.Errorf("%s: at risk %v, want %v", c.name, got, c.risk)
+		}
+		if got := s.Evaluate(c.r).Breached; got != c.breached {
+			t.Errorf("%s: breached %v, want %v", c.name, got, c.breached)
+		}
+	}
+	if got := (noc.SLA{Target: 99.9}).RiskThreshold(); got < 99.92-1e-9 || got > 99.92+1e-9 {
+		t.Errorf("threshold of 99.9%% is %v, want 99.92", got)
+	}
+	if got := noc.SLAPeriodStart(time.Date(2026, 3, 31, 23, 59, 0, 0, time.FixedZone("x", -3600))); !got.Equal(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("period start %v", got)
+	}
+}

@@ -247,37 +247,7 @@ func (s *Store) Uptime(ctx context.Context, monitorID string, from, to time.Time
 	if err != nil {
 		return nil, err
 	}
-	type segment struct {
-		kind   string // "day", "hour" or "raw"
-		lo, hi time.Time
-	}
-	var segs []segment
-	push := func(kind string, lo, hi time.Time) {
-		if n := len(segs); n > 0 && segs[n-1].kind == kind && segs[n-1].hi.Equal(lo) {
-			segs[n-1].hi = hi
-			return
-		}
-		segs = append(segs, segment{kind, lo, hi})
-	}
-	for t := from; t.Before(to); {
-		switch {
-		case t.Equal(truncDay(t)) && !t.AddDate(0, 0, 1).After(to) && !t.AddDate(0, 0, 1).After(dayMark):
-			push(BucketDay, t, t.AddDate(0, 0, 1))
-			t = t.AddDate(0, 0, 1)
-		case t.Equal(t.Truncate(time.Hour)) && !t.Add(time.Hour).After(to) && !t.Add(time.Hour).After(hourMark):
-			push(BucketHour, t, t.Add(time.Hour))
-			t = t.Add(time.Hour)
-		default:
-			// Raw up to the next hour, or to the end when nothing more
-			// is rolled up.
-			next := t.Truncate(time.Hour).Add(time.Hour)
-			if !next.Before(hourMark) || next.After(to) {
-				next = to
-			}
-			push("raw", t, next)
-			t = next
-		}
-	}
+	segs := plan(from, to, hourMark, dayMark)
 	u := &Uptime{}
 	for _, sg := range segs {
 		if sg.kind == "raw" {
@@ -306,6 +276,49 @@ func (s *Store) Uptime(ctx context.Context, monitorID string, from, to time.Time
 	u.Percent = u.UptimePercent()
 	u.P50, u.P95, u.P99 = u.Percentile(0.50), u.Percentile(0.95), u.Percentile(0.99)
 	return u, nil
+}
+
+// segment is a part of a range read from one source: day rollups, hour
+// rollups or raw results.
+type segment struct {
+	kind   string // "day", "hour" or "raw"
+	lo, hi time.Time
+}
+
+// plan splits [from, to) into segments: whole days rolled up (before
+// dayMark) from day rollups, whole hours rolled up (before hourMark) from
+// hour rollups, the rest from raw results. Neighbouring segments of one
+// kind are joined, so a range has a handful of segments whatever its
+// length.
+func plan(from, to, hourMark, dayMark time.Time) []segment {
+	var segs []segment
+	push := func(kind string, lo, hi time.Time) {
+		if n := len(segs); n > 0 && segs[n-1].kind == kind && segs[n-1].hi.Equal(lo) {
+			segs[n-1].hi = hi
+			return
+		}
+		segs = append(segs, segment{kind, lo, hi})
+	}
+	for t := from; t.Before(to); {
+		switch {
+		case t.Equal(truncDay(t)) && !t.AddDate(0, 0, 1).After(to) && !t.AddDate(0, 0, 1).After(dayMark):
+			push(BucketDay, t, t.AddDate(0, 0, 1))
+			t = t.AddDate(0, 0, 1)
+		case t.Equal(t.Truncate(time.Hour)) && !t.Add(time.Hour).After(to) && !t.Add(time.Hour).After(hourMark):
+			push(BucketHour, t, t.Add(time.Hour))
+			t = t.Add(time.Hour)
+		default:
+			// Raw up to the next hour, or to the end when nothing more
+			// is rolled up.
+			next := t.Truncate(time.Hour).Add(time.Hour)
+			if !next.Before(hourMark) || next.After(to) {
+				next = to
+			}
+			push("raw", t, next)
+			t = next
+		}
+	}
+	return segs
 }
 
 func (s *Store) rawSummary(ctx context.Context, tenantID, monitorID string, lo, hi time.Time, sum *Summary) (int, error) {
