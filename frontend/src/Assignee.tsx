@@ -5,12 +5,13 @@ import { useState } from "react";
 // change and answers the API's complaint ("" when it took).
 export function Assignee(props: {
   assigneeId?: string | null;
-  me?: string;
-  email?: string;
+  viewer?: { id: string; email: string } | null;
   write: boolean;
   assign: (assigneeId: string | null) => Promise<string>;
 }) {
-  const { assigneeId, me, email, write } = props;
+  const { assigneeId, write } = props;
+  const me = props.viewer?.id;
+  const email = props.viewer?.email;
   const [error, setError] = useState("");
   const set = (id: string | null) => void props.assign(id).then(setError);
   return (

@@ -53,14 +53,9 @@ export default function AlertPage() {
         {" · "}
         <Assignee
           assigneeId={a.assigneeId}
-          me={data?.viewer.user?.id}
-          email={data?.viewer.user?.email}
+          viewer={data?.viewer.user}
           write={write}
-          assign={async (assigneeId) => {
-            const r = await assign({ id, assigneeId });
-            after();
-            return complaint(r, r.data?.assignAlert.userErrors);
-          }}
+          assign={(assigneeId) => assign({ id, assigneeId }).then((r) => (after(), complaint(r, r.data?.assignAlert.userErrors)))}
         />
       </p>
       <p>{a.description}</p>

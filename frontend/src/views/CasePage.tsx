@@ -94,14 +94,9 @@ export default function CasePage() {
         {" · "}
         <Assignee
           assigneeId={c.assigneeId}
-          me={data?.viewer.user?.id}
-          email={data?.viewer.user?.email}
+          viewer={data?.viewer.user}
           write={write}
-          assign={async (assigneeId) => {
-            const r = await assign({ id, assigneeId });
-            after();
-            return complaint(r, r.data?.assignCase.userErrors);
-          }}
+          assign={(assigneeId) => assign({ id, assigneeId }).then((r) => (after(), complaint(r, r.data?.assignCase.userErrors)))}
         />
       </p>
       <p>{c.description}</p>

@@ -45,7 +45,6 @@ export default function IncidentPage() {
   if (!inc) return error && !error.graphQLErrors.some((e) => e.extensions?.code === "not_found") ? <QueryError error={error} /> : <NotFound />;
   const write = can(v.permissions, "noc:write");
   const after = () => refetch({ requestPolicy: "network-only" });
-  const me = data?.viewer.user?.id;
   return (
     <section>
       <h1>{inc.title}</h1>
@@ -55,14 +54,9 @@ export default function IncidentPage() {
         {" · "}
         <Assignee
           assigneeId={inc.assigneeId}
-          me={me}
-          email={data?.viewer.user?.email}
+          viewer={data?.viewer.user}
           write={write}
-          assign={async (assigneeId) => {
-            const r = await assign({ id, assigneeId });
-            after();
-            return complaint(r, r.data?.assignIncident.userErrors);
-          }}
+          assign={(assigneeId) => assign({ id, assigneeId }).then((r) => (after(), complaint(r, r.data?.assignIncident.userErrors)))}
         />
       </p>
       {write && inc.status !== "resolved" && (

@@ -1,0 +1,17 @@
+import{P as e,a as t,b as n,d as r,j as i,l as a,r as o}from"./index-Bt6lsrYh.js";var s=e(i(),1),c=r(),l=o(`
+  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
+    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) { ok userErrors { field message code } }
+  }
+`);function u(){let[{fetching:e},r]=n(l),[i,o]=(0,s.useState)(``),[u,d]=(0,s.useState)(``),[f,p]=(0,s.useState)({}),[m,h]=(0,s.useState)(``);return(0,c.jsxs)(`form`,{onSubmit:e=>{e.preventDefault(),h(``),r({currentPassword:i,newPassword:u}).then(e=>{let t=a(e.data?.changePassword.userErrors);e.error&&(t[``]=e.error.message),p(t),e.data?.changePassword.ok&&(o(``),d(``),h(`Password changed. Your other sessions were logged out.`))})},children:[(0,c.jsx)(`h2`,{children:`Password`}),(0,c.jsx)(t,{id:`current-password`,label:`Current password`,error:f.currentPassword,children:(0,c.jsx)(`input`,{id:`current-password`,type:`password`,autoComplete:`current-password`,value:i,onChange:e=>o(e.target.value)})}),(0,c.jsx)(t,{id:`new-password`,label:`New password`,error:f.newPassword,children:(0,c.jsx)(`input`,{id:`new-password`,type:`password`,autoComplete:`new-password`,value:u,onChange:e=>d(e.target.value)})}),f[``]&&(0,c.jsx)(`p`,{className:`error`,role:`alert`,children:f[``]}),(0,c.jsx)(`button`,{type:`submit`,disabled:e,children:`Change password`}),m&&(0,c.jsx)(`p`,{role:`status`,children:m})]})}var d=o(`
+  mutation EnrollTOTP {
+    enrollTOTP { secret uri userErrors { field message code } }
+  }
+`),f=o(`
+  mutation ConfirmTOTP($code: String!) {
+    confirmTOTP(code: $code) { ok userErrors { field message code } }
+  }
+`),p=o(`
+  mutation DisableTOTP($code: String!) {
+    disableTOTP(code: $code) { ok userErrors { field message code } }
+  }
+`);function m(){let[e,r]=n(d),[,i]=n(f),[,o]=n(p),[l,m]=(0,s.useState)(``),[h,g]=(0,s.useState)(``),[_,v]=(0,s.useState)({}),[y,b]=(0,s.useState)(``),x=e.data?.enrollTOTP.secret;return(0,c.jsxs)(`section`,{children:[(0,c.jsx)(`h1`,{children:`Account`}),(0,c.jsx)(u,{}),(0,c.jsx)(`h2`,{children:`Two-factor authentication`}),!x&&(0,c.jsx)(`button`,{type:`button`,onClick:()=>void r({}).then(e=>v(a(e.data?.enrollTOTP.userErrors))),children:`Set up an authenticator app`}),x&&(0,c.jsxs)(`form`,{onSubmit:e=>{e.preventDefault(),i({code:l}).then(e=>{v(a(e.data?.confirmTOTP.userErrors)),e.data?.confirmTOTP.ok&&b(`Two-factor authentication is on.`)})},children:[(0,c.jsx)(`p`,{children:`Add this secret to your authenticator app, then enter the code it shows.`}),(0,c.jsx)(`p`,{children:(0,c.jsx)(`code`,{"data-testid":`totp-secret`,children:x})}),(0,c.jsx)(`p`,{className:`muted`,children:(0,c.jsx)(`code`,{children:e.data?.enrollTOTP.uri})}),(0,c.jsx)(t,{id:`code`,label:`Code`,error:_.code,children:(0,c.jsx)(`input`,{id:`code`,inputMode:`numeric`,value:l,onChange:e=>m(e.target.value)})}),(0,c.jsx)(`button`,{type:`submit`,children:`Turn on`})]}),(0,c.jsxs)(`form`,{onSubmit:e=>{e.preventDefault(),o({code:h}).then(e=>{v(a(e.data?.disableTOTP.userErrors)),e.data?.disableTOTP.ok&&b(`Two-factor authentication is off.`)})},children:[(0,c.jsx)(t,{id:`off`,label:`Code, to turn two-factor authentication off`,error:_.code&&!x?_.code:void 0,children:(0,c.jsx)(`input`,{id:`off`,inputMode:`numeric`,value:h,onChange:e=>g(e.target.value)})}),(0,c.jsx)(`button`,{type:`submit`,children:`Turn off`})]}),_[``]&&(0,c.jsx)(`p`,{className:`error`,role:`alert`,children:_[``]}),y&&(0,c.jsx)(`p`,{role:`status`,children:y})]})}export{m as default};

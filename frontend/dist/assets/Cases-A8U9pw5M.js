@@ -1,8 +1,0 @@
-import{S as e,T as t,d as n,i as r,r as i,s as a,u as o,x as s}from"./index-CBEDDp3z.js";import{t as c}from"./live-BAJYDsay.js";var l=n(),u=i(`
-  query Cases {
-    cases(first: 100, orderBy: { field: OPENED_AT, direction: DESC }) {
-      totalCount
-      edges { node { id title severity status openedAt } }
-    }
-  }
-`),d=i(`subscription CaseUpdated { caseUpdated { id title severity status openedAt } }`);function f(){let[{data:n,error:i},f]=s({query:u});c(f),e({query:d},(e,t)=>(f({requestPolicy:`network-only`}),t));let p=(n?.cases.edges??[]).flatMap(e=>e?.node?[e.node]:[]);return(0,l.jsxs)(`section`,{children:[(0,l.jsx)(`h1`,{children:`Cases`}),(0,l.jsx)(a,{error:i}),(0,l.jsxs)(`table`,{className:`grid`,"aria-label":`Cases`,children:[(0,l.jsx)(`thead`,{children:(0,l.jsxs)(`tr`,{children:[(0,l.jsx)(`th`,{scope:`col`,children:`Case`}),(0,l.jsx)(`th`,{scope:`col`,children:`Severity`}),(0,l.jsx)(`th`,{scope:`col`,children:`Status`}),(0,l.jsx)(`th`,{scope:`col`,children:`Opened`})]})}),(0,l.jsx)(`tbody`,{children:p.map(e=>(0,l.jsxs)(`tr`,{children:[(0,l.jsx)(`td`,{children:(0,l.jsx)(t,{to:`/cases/${e.id}`,children:e.title})}),(0,l.jsx)(`td`,{children:(0,l.jsx)(r,{value:e.severity})}),(0,l.jsx)(`td`,{children:(0,l.jsx)(r,{value:e.status})}),(0,l.jsx)(`td`,{children:o(e.openedAt)})]},e.id))})]}),p.length===0&&(0,l.jsx)(`p`,{children:`No case.`})]})}export{d as CaseUpdated,f as default};

@@ -1,0 +1,12 @@
+import{P as e,S as t,T as n,d as r,i,j as a,r as o,s,u as c,x as l}from"./index-Bt6lsrYh.js";import{t as u}from"./live-Cj-msP4c.js";var d=e(a(),1),f=r(),p=o(`
+  query Incidents($where: IncidentWhereInput) {
+    incidents(first: 100, where: $where, orderBy: { field: OPENED_AT, direction: DESC }) {
+      totalCount
+      edges { node { id title severity status openedAt ackedAt resolvedAt tenantId } }
+    }
+  }
+`),m=o(`
+  subscription IncidentUpdated {
+    incidentUpdated { id title severity status openedAt ackedAt resolvedAt tenantId }
+  }
+`);function h(){let[e,r]=(0,d.useState)(`open`),[{data:a,error:o},h]=l({query:p,variables:{where:e===`open`?{statusNEQ:`resolved`}:e?{status:e}:{}}});u(h);let[g]=t({query:m},(e=[],t)=>[t.incidentUpdated,...e.filter(e=>e.id!==t.incidentUpdated.id)]),_=(a?.incidents.edges??[]).flatMap(e=>e?.node?[e.node]:[]),v=(g.data??[]).filter(t=>e===``||(e===`open`?t.status!==`resolved`:t.status===e)),y=new Set(v.map(e=>e.id)),b=[...v.filter(e=>!_.some(t=>t.id===e.id)),..._.map(e=>y.has(e.id)?v.find(t=>t.id===e.id):e)].filter(t=>e===``||(e===`open`?t.status!==`resolved`:t.status===e));return(0,f.jsxs)(`section`,{children:[(0,f.jsx)(`h1`,{children:`Incidents`}),(0,f.jsxs)(`div`,{className:`toolbar`,children:[(0,f.jsxs)(`label`,{children:[`Status`,` `,(0,f.jsxs)(`select`,{value:e,onChange:e=>r(e.target.value),children:[(0,f.jsx)(`option`,{value:`open`,children:`open`}),(0,f.jsx)(`option`,{value:`triggered`,children:`triggered`}),(0,f.jsx)(`option`,{value:`acknowledged`,children:`acknowledged`}),(0,f.jsx)(`option`,{value:`resolved`,children:`resolved`}),(0,f.jsx)(`option`,{value:``,children:`any`})]})]}),(0,f.jsx)(`button`,{type:`button`,onClick:()=>h({requestPolicy:`network-only`}),children:`Reload`})]}),(0,f.jsx)(s,{error:o}),(0,f.jsxs)(`table`,{className:`grid`,"aria-label":`Incidents`,children:[(0,f.jsx)(`thead`,{children:(0,f.jsxs)(`tr`,{children:[(0,f.jsx)(`th`,{scope:`col`,children:`Incident`}),(0,f.jsx)(`th`,{scope:`col`,children:`Severity`}),(0,f.jsx)(`th`,{scope:`col`,children:`Status`}),(0,f.jsx)(`th`,{scope:`col`,children:`Opened`})]})}),(0,f.jsx)(`tbody`,{children:b.map(e=>(0,f.jsxs)(`tr`,{"data-testid":`incident-row`,children:[(0,f.jsx)(`td`,{children:(0,f.jsx)(n,{to:`/incidents/${e.id}`,children:e.title})}),(0,f.jsx)(`td`,{children:(0,f.jsx)(i,{value:e.severity})}),(0,f.jsx)(`td`,{children:(0,f.jsx)(i,{value:e.status})}),(0,f.jsx)(`td`,{children:c(e.openedAt)})]},e.id))})]}),b.length===0&&(0,f.jsx)(`p`,{children:`No incident.`})]})}export{m as IncidentUpdated,h as default};

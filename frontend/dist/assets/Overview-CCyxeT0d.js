@@ -1,0 +1,19 @@
+import{P as e,T as t,_ as n,d as r,j as i,n as a,r as o,s,x as c}from"./index-Bt6lsrYh.js";var l=e(i(),1),u=r(),d=o(`
+  query CustomerOverview($after: Cursor) {
+    customerOverview(first: 100, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges {
+        node {
+          tenant { id name status }
+          monitors
+          monitorsDown
+          openIncidents
+          slasAtRisk
+          openAlerts { critical high medium low info }
+          planUsage { planName monitorsUsed monitorsAllowed eventsToday eventBytesToday eventBytesAllowedPerDay }
+        }
+      }
+    }
+  }
+`),f=[`B`,`KB`,`MB`,`GB`,`TB`];function p(e){let t=0;for(;e>=1024&&t<f.length-1;)e/=1024,t++;return`${t===0?e:e.toFixed(+(e<10))} ${f[t]}`}function m({p:e}){if(!e)return(0,u.jsx)(`td`,{children:`—`});let t=e.monitorsUsed>=.9*e.monitorsAllowed||e.eventBytesAllowedPerDay!=null&&(e.eventBytesToday??0)>=e.eventBytesAllowedPerDay;return(0,u.jsxs)(`td`,{className:t?`bad`:``,"data-testid":`plan-usage`,children:[e.planName,`: `,e.monitorsUsed,` / `,e.monitorsAllowed,` monitors`,e.eventsToday!=null&&(0,u.jsxs)(u.Fragment,{children:[`; `,h(e)]})]})}function h(e){let t=`${e.eventsToday} events today (${p(e.eventBytesToday??0)}`;return e.eventBytesAllowedPerDay==null?`${t})`:`${t} of ${p(e.eventBytesAllowedPerDay)} a day)`}function g({r:e}){let t=e.openAlerts.medium+e.openAlerts.low+e.openAlerts.info;return(0,u.jsxs)(`tr`,{children:[(0,u.jsx)(`th`,{scope:`row`,children:(0,u.jsx)(`button`,{type:`button`,className:`link`,onClick:()=>n(e.tenant.id),children:e.tenant.name})}),(0,u.jsx)(`td`,{children:e.tenant.status}),(0,u.jsx)(`td`,{children:e.monitors}),(0,u.jsx)(`td`,{className:e.monitorsDown?`bad`:``,children:e.monitorsDown}),(0,u.jsx)(`td`,{children:e.openIncidents}),(0,u.jsx)(`td`,{children:e.openAlerts.critical}),(0,u.jsx)(`td`,{children:e.openAlerts.high}),(0,u.jsx)(`td`,{children:t}),(0,u.jsx)(`td`,{className:e.slasAtRisk?`bad`:``,"data-testid":`slas-at-risk`,children:e.slasAtRisk}),(0,u.jsx)(m,{p:e.planUsage})]})}function _(){let e=a(),[n,r]=(0,l.useState)([null]),i=n[n.length-1],[{data:o,error:f,fetching:p}]=c({query:d,variables:{after:i}}),m=o?.customerOverview,h=m?.edges.map(e=>e.node)??[];return(0,u.jsxs)(`section`,{children:[(0,u.jsxs)(`h1`,{children:[`Overview: `,e.actingName]}),(0,u.jsx)(s,{error:f}),(0,u.jsxs)(`p`,{children:[m?`${m.totalCount} customers in reach.`:`Loading…`,` `,(0,u.jsx)(t,{to:`/monitors`,children:`Monitors`}),` ·`,` `,(0,u.jsx)(t,{to:`/alerts`,children:`Alert queue`})]}),(0,u.jsxs)(`table`,{className:`grid`,"aria-label":`Customers`,"aria-busy":p,children:[(0,u.jsx)(`thead`,{children:(0,u.jsxs)(`tr`,{children:[(0,u.jsx)(`th`,{scope:`col`,children:`Tenant`}),(0,u.jsx)(`th`,{scope:`col`,children:`Status`}),(0,u.jsx)(`th`,{scope:`col`,children:`Monitors`}),(0,u.jsx)(`th`,{scope:`col`,children:`Down`}),(0,u.jsx)(`th`,{scope:`col`,children:`Open incidents`}),(0,u.jsx)(`th`,{scope:`col`,children:`Critical alerts`}),(0,u.jsx)(`th`,{scope:`col`,children:`High alerts`}),(0,u.jsx)(`th`,{scope:`col`,children:`Other alerts`}),(0,u.jsx)(`th`,{scope:`col`,children:`SLAs at risk`}),(0,u.jsx)(`th`,{scope:`col`,children:`Plan usage`})]})}),(0,u.jsx)(`tbody`,{children:h.map(e=>(0,u.jsx)(g,{r:e},e.tenant.id))})]}),(0,u.jsx)(`p`,{className:`hint`,children:`Counts include each customer's organizations. Open alerts are new or acknowledged. An SLA is at risk when its uptime this month (UTC) is below its target plus a fifth of the margin to 100%: more than 80% of its error budget is spent.`}),(n.length>1||m?.pageInfo.hasNextPage)&&(0,u.jsxs)(`p`,{children:[n.length>1&&(0,u.jsx)(`button`,{type:`button`,onClick:()=>r(n.slice(0,-1)),children:`Previous customers`}),` `,m?.pageInfo.hasNextPage&&(0,u.jsx)(`button`,{type:`button`,onClick:()=>r([...n,m.pageInfo.endCursor??null]),children:`Next customers`})]})]})}export{_ as default};

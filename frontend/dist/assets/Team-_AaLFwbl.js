@@ -1,0 +1,47 @@
+import{P as e,a as t,b as n,c as r,d as i,j as a,l as o,n as s,r as c,s as l,u,x as d}from"./index-Bt6lsrYh.js";var f=e(a(),1),p=i(),m=c(`
+  query AdminTeam($tenantId: ID!, $after: Cursor) {
+    memberships(tenantId: $tenantId, first: 25, after: $after) {
+      edges { node { id role user { id email name } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`),h=c(`
+  query AdminKeys($tenantId: ID!) {
+    apiKeys(tenantId: $tenantId, first: 100) {
+      edges { node { id name prefix scopes createdAt lastUsedAt revokedAt expiresAt } }
+    }
+  }
+`),g=c(`
+  query AdminInvitations($tenantId: ID!) {
+    invitations(tenantId: $tenantId, pending: true, first: 100) {
+      totalCount
+      edges { node { id email role createdAt expiresAt } }
+    }
+  }
+`),_=c(`
+  mutation AdminRevokeInvitation($id: ID!) {
+    revokeInvitation(id: $id) { invitation { id revokedAt } userErrors { field message code } }
+  }
+`),v=c(`
+  query AdminActing { viewer { actingTenant { id name } } }
+`),y=c(`
+  mutation AdminInvite($input: InviteUserInput!) {
+    inviteUser(input: $input) { token mailed invitation { id email } userErrors { field message code } }
+  }
+`),b=c(`
+  mutation AdminSetRole($id: ID!, $role: Role!) {
+    updateMembership(id: $id, role: $role) { membership { id role } userErrors { field message code } }
+  }
+`),x=c(`
+  mutation AdminRemoveMember($id: ID!) {
+    removeMembership(id: $id) { membership { id } userErrors { field message code } }
+  }
+`),S=c(`
+  mutation AdminCreateKey($input: CreateAPIKeyInput!) {
+    createAPIKey(input: $input) { secret apiKey { id name } userErrors { field message code } }
+  }
+`),C=c(`
+  mutation AdminRevokeKey($id: ID!) {
+    revokeAPIKey(id: $id) { apiKey { id revokedAt } userErrors { field message code } }
+  }
+`),w=[`owner`,`admin`,`analyst`,`viewer`,`billing`],T=[`noc:read`,`noc:write`,`soc:read`,`soc:write`,`events:ingest`,`billing:read`,`admin`];function E(){let e=s(),[{data:t}]=d({query:v}),n=t?.viewer.actingTenant.id??``,[i,a]=(0,f.useState)(0);return(0,p.jsxs)(`section`,{children:[(0,p.jsx)(`h1`,{children:`Users and API keys`}),n?(0,p.jsx)(D,{tenantId:n,write:r(e.permissions,`members:write`),onInvited:()=>a(e=>e+1)}):(0,p.jsx)(`p`,{className:`loading`,children:`Loading…`}),n&&r(e.permissions,`members:write`)&&(0,p.jsx)(O,{tenantId:n},i),n&&r(e.permissions,`apikeys:write`)&&(0,p.jsx)(k,{tenantId:n})]})}function D({tenantId:e,write:r,onInvited:i}){let[a,s]=(0,f.useState)([]),[{data:c,fetching:u,error:h},g]=d({query:m,variables:{tenantId:e,after:a[a.length-1]??null}}),[,_]=n(y),[,v]=n(b),[,S]=n(x),[C,T]=(0,f.useState)(``),[E,D]=(0,f.useState)(`viewer`),[O,k]=(0,f.useState)({}),[A,j]=(0,f.useState)(``),[M,N]=(0,f.useState)(``),P=(c?.memberships.edges??[]).flatMap(e=>e?.node?[e.node]:[]);return(0,p.jsxs)(p.Fragment,{children:[(0,p.jsx)(`h2`,{children:`Members`}),(0,p.jsx)(l,{error:h}),u&&!c&&(0,p.jsx)(`p`,{className:`loading`,children:`Loading…`}),c&&(0,p.jsxs)(`table`,{children:[(0,p.jsx)(`thead`,{children:(0,p.jsxs)(`tr`,{children:[(0,p.jsx)(`th`,{scope:`col`,children:`Email`}),(0,p.jsx)(`th`,{scope:`col`,children:`Name`}),(0,p.jsx)(`th`,{scope:`col`,children:`Role`}),r&&(0,p.jsx)(`th`,{scope:`col`,children:`Actions`})]})}),(0,p.jsx)(`tbody`,{children:P.map(e=>(0,p.jsxs)(`tr`,{children:[(0,p.jsx)(`td`,{children:e.user.email}),(0,p.jsx)(`td`,{children:e.user.name}),(0,p.jsx)(`td`,{children:r?(0,p.jsx)(`select`,{"aria-label":`Role of ${e.user.email}`,value:e.role,onChange:t=>void v({id:e.id,role:t.target.value}).then(t=>N(t.data?.updateMembership.userErrors[0]?.message??t.error?.message??`Role of ${e.user.email} changed.`)),children:w.map(e=>(0,p.jsx)(`option`,{value:e,children:e},e))}):e.role}),r&&(0,p.jsx)(`td`,{children:(0,p.jsxs)(`button`,{type:`button`,onClick:()=>void S({id:e.id}).then(t=>{N(t.data?.removeMembership.userErrors[0]?.message??t.error?.message??`${e.user.email} removed.`),g({requestPolicy:`network-only`})}),children:[`Remove `,e.user.email]})})]},e.id))})]}),(0,p.jsxs)(`nav`,{"aria-label":`Member pages`,className:`pager`,children:[a.length>0&&(0,p.jsx)(`button`,{type:`button`,onClick:()=>s(a.slice(0,-1)),children:`Previous page`}),c?.memberships.pageInfo.hasNextPage&&(0,p.jsx)(`button`,{type:`button`,onClick:()=>s([...a,c.memberships.pageInfo.endCursor??``]),children:`Next page`})]}),M&&(0,p.jsx)(`p`,{role:`status`,children:M}),r&&(0,p.jsxs)(`form`,{onSubmit:t=>{t.preventDefault(),_({input:{tenantId:e,email:C,role:E}}).then(e=>{let t=o(e.data?.inviteUser.userErrors);e.error&&(t[``]=e.error.message),k(t);let n=e.data?.inviteUser;n?.invitation&&(j(n.mailed?``:n.token??``),N(n.mailed?`Invitation mailed to ${C}.`:`Invitation for ${C} created.`),T(``),i())})},children:[(0,p.jsx)(`h2`,{children:`Invite someone`}),(0,p.jsx)(t,{id:`invite-email`,label:`Email`,error:O.email,children:(0,p.jsx)(`input`,{id:`invite-email`,type:`email`,value:C,onChange:e=>T(e.target.value)})}),(0,p.jsx)(t,{id:`invite-role`,label:`Role`,error:O.role,children:(0,p.jsx)(`select`,{id:`invite-role`,value:E,onChange:e=>D(e.target.value),children:w.map(e=>(0,p.jsx)(`option`,{value:e,children:e},e))})}),O[``]&&(0,p.jsx)(`p`,{className:`error`,role:`alert`,children:O[``]}),(0,p.jsx)(`button`,{type:`submit`,children:`Invite`}),A&&(0,p.jsxs)(`p`,{children:[`No mail is configured: give the invitee this link, shown once:`,` `,(0,p.jsx)(`code`,{"data-testid":`invitation-link`,children:`${location.origin}/accept-invitation#token=${encodeURIComponent(A)}`})]})]})]})}function O({tenantId:e}){let[{data:t,fetching:r,error:i},a]=d({query:g,variables:{tenantId:e},requestPolicy:`cache-and-network`}),[,o]=n(_),[s,c]=(0,f.useState)(``),m=(t?.invitations.edges??[]).flatMap(e=>e?.node?[e.node]:[]);return(0,p.jsxs)(p.Fragment,{children:[(0,p.jsx)(`h2`,{children:`Pending invitations`}),(0,p.jsx)(l,{error:i}),r&&!t&&(0,p.jsx)(`p`,{className:`loading`,children:`Loading…`}),t&&(0,p.jsxs)(`table`,{"aria-label":`Pending invitations`,children:[(0,p.jsx)(`thead`,{children:(0,p.jsxs)(`tr`,{children:[(0,p.jsx)(`th`,{scope:`col`,children:`Email`}),(0,p.jsx)(`th`,{scope:`col`,children:`Role`}),(0,p.jsx)(`th`,{scope:`col`,children:`Sent`}),(0,p.jsx)(`th`,{scope:`col`,children:`Expires`}),(0,p.jsx)(`th`,{scope:`col`,children:`Actions`})]})}),(0,p.jsxs)(`tbody`,{children:[m.map(e=>(0,p.jsxs)(`tr`,{children:[(0,p.jsx)(`td`,{children:e.email}),(0,p.jsx)(`td`,{children:e.role}),(0,p.jsx)(`td`,{children:u(e.createdAt)}),(0,p.jsx)(`td`,{children:u(e.expiresAt)}),(0,p.jsx)(`td`,{children:(0,p.jsxs)(`button`,{type:`button`,className:`danger`,onClick:()=>void o({id:e.id}).then(t=>{c(t.data?.revokeInvitation.userErrors[0]?.message??t.error?.message??`Invitation for ${e.email} revoked.`),a({requestPolicy:`network-only`})}),children:[`Revoke invitation for `,e.email]})})]},e.id)),!m.length&&(0,p.jsx)(`tr`,{children:(0,p.jsx)(`td`,{colSpan:5,children:`No pending invitations.`})})]})]}),s&&(0,p.jsx)(`p`,{role:`status`,children:s})]})}function k({tenantId:e}){let[{data:r,fetching:i,error:a},s]=d({query:h,variables:{tenantId:e}}),[,c]=n(S),[,m]=n(C),[g,_]=(0,f.useState)(``),[v,y]=(0,f.useState)([`noc:read`]),[b,x]=(0,f.useState)({}),[w,E]=(0,f.useState)(``),[D,O]=(0,f.useState)(``),k=(r?.apiKeys.edges??[]).flatMap(e=>e?.node?[e.node]:[]);return(0,p.jsxs)(p.Fragment,{children:[(0,p.jsx)(`h2`,{children:`API keys`}),(0,p.jsx)(l,{error:a}),i&&!r&&(0,p.jsx)(`p`,{className:`loading`,children:`Loading…`}),r&&(0,p.jsxs)(`table`,{children:[(0,p.jsx)(`thead`,{children:(0,p.jsxs)(`tr`,{children:[(0,p.jsx)(`th`,{scope:`col`,children:`Name`}),(0,p.jsx)(`th`,{scope:`col`,children:`Prefix`}),(0,p.jsx)(`th`,{scope:`col`,children:`Scopes`}),(0,p.jsx)(`th`,{scope:`col`,children:`Last used`}),(0,p.jsx)(`th`,{scope:`col`,children:`State`})]})}),(0,p.jsxs)(`tbody`,{children:[k.map(e=>(0,p.jsxs)(`tr`,{children:[(0,p.jsx)(`td`,{children:e.name}),(0,p.jsx)(`td`,{children:(0,p.jsx)(`code`,{children:e.prefix})}),(0,p.jsx)(`td`,{children:e.scopes.join(`, `)}),(0,p.jsx)(`td`,{children:u(e.lastUsedAt)}),(0,p.jsx)(`td`,{children:e.revokedAt?`revoked ${u(e.revokedAt)}`:(0,p.jsxs)(`button`,{type:`button`,onClick:()=>void m({id:e.id}).then(t=>{O(t.data?.revokeAPIKey.userErrors[0]?.message??t.error?.message??`${e.name} revoked.`),s({requestPolicy:`network-only`})}),children:[`Revoke `,e.name]})})]},e.id)),!k.length&&(0,p.jsx)(`tr`,{children:(0,p.jsx)(`td`,{colSpan:5,children:`No API keys.`})})]})]}),D&&(0,p.jsx)(`p`,{role:`status`,children:D}),(0,p.jsxs)(`form`,{onSubmit:t=>{t.preventDefault(),c({input:{tenantId:e,name:g,scopes:v}}).then(e=>{let t=o(e.data?.createAPIKey.userErrors);e.error&&(t[``]=e.error.message),x(t),e.data?.createAPIKey.secret&&(E(e.data.createAPIKey.secret),_(``),s({requestPolicy:`network-only`}))})},children:[(0,p.jsx)(`h3`,{children:`New API key`}),(0,p.jsx)(t,{id:`key-name`,label:`Key name`,error:b.name,children:(0,p.jsx)(`input`,{id:`key-name`,value:g,onChange:e=>_(e.target.value)})}),(0,p.jsxs)(`fieldset`,{children:[(0,p.jsx)(`legend`,{children:`Scopes`}),T.map(e=>(0,p.jsxs)(`label`,{className:`check`,children:[(0,p.jsx)(`input`,{type:`checkbox`,checked:v.includes(e),onChange:t=>y(t.target.checked?[...v,e]:v.filter(t=>t!==e))}),` `,e]},e)),b.scopes&&(0,p.jsx)(`p`,{className:`field-error`,role:`alert`,children:b.scopes})]}),b[``]&&(0,p.jsx)(`p`,{className:`error`,role:`alert`,children:b[``]}),(0,p.jsx)(`button`,{type:`submit`,children:`Create key`})]}),w&&(0,p.jsxs)(`p`,{children:[`The key, shown this once: `,(0,p.jsx)(`code`,{"data-testid":`api-key-secret`,children:w})]})]})}export{E as default};

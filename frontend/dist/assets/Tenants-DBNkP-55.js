@@ -1,0 +1,21 @@
+import{P as e,a as t,b as n,c as r,d as i,i as a,j as o,l as s,n as c,r as l,s as u,x as d}from"./index-Bt6lsrYh.js";var f=e(o(),1),p=i(),m=l(`
+  query AdminTenants($after: Cursor) {
+    viewer { actingTenant { id kind } }
+    tenants(first: 25, after: $after) {
+      edges { node { id name slug kind status parentId contactEmail } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`),h=l(`
+  mutation AdminCreateTenant($input: CreateTenantInput!) {
+    createTenant(input: $input) { tenant { id name } userErrors { field message code } }
+  }
+`),g=l(`
+  mutation AdminSuspendTenant($id: ID!) {
+    suspendTenant(id: $id) { tenant { id status } userErrors { field message code } }
+  }
+`),_=l(`
+  mutation AdminReactivateTenant($id: ID!) {
+    reactivateTenant(id: $id) { tenant { id status } userErrors { field message code } }
+  }
+`);function v(){let e=c(),[i,o]=(0,f.useState)([]),[{data:l,fetching:v,error:y},b]=d({query:m,variables:{after:i[i.length-1]??null}}),[,x]=n(h),[,S]=n(g),[,C]=n(_),[w,T]=(0,f.useState)({slug:``,name:``,contactEmail:``}),[E,D]=(0,f.useState)({}),[O,k]=(0,f.useState)(``),A=r(e.permissions,`tenant:write`),j=l?.viewer.actingTenant,M=(l?.tenants.edges??[]).flatMap(e=>e?.node?[e.node]:[]).filter(e=>e.id!==j?.id);return(0,p.jsxs)(`section`,{children:[(0,p.jsx)(`h1`,{children:`Customers`}),(0,p.jsx)(u,{error:y}),v&&!l&&(0,p.jsx)(`p`,{className:`loading`,children:`Loading…`}),l&&(0,p.jsxs)(`table`,{children:[(0,p.jsxs)(`caption`,{className:`muted`,children:[`Tenants below `,e.actingName]}),(0,p.jsx)(`thead`,{children:(0,p.jsxs)(`tr`,{children:[(0,p.jsx)(`th`,{scope:`col`,children:`Name`}),(0,p.jsx)(`th`,{scope:`col`,children:`Slug`}),(0,p.jsx)(`th`,{scope:`col`,children:`Kind`}),(0,p.jsx)(`th`,{scope:`col`,children:`Status`}),(0,p.jsx)(`th`,{scope:`col`,children:`Contact`}),A&&(0,p.jsx)(`th`,{scope:`col`,children:`Actions`})]})}),(0,p.jsxs)(`tbody`,{children:[M.map(e=>(0,p.jsxs)(`tr`,{children:[(0,p.jsx)(`td`,{children:e.name}),(0,p.jsx)(`td`,{children:e.slug}),(0,p.jsx)(`td`,{children:e.kind}),(0,p.jsx)(`td`,{children:(0,p.jsx)(a,{value:e.status})}),(0,p.jsx)(`td`,{children:e.contactEmail||`—`}),A&&(0,p.jsxs)(`td`,{children:[e.status===`active`&&(0,p.jsxs)(`button`,{type:`button`,onClick:()=>void S({id:e.id}).then(t=>k(t.data?.suspendTenant.userErrors[0]?.message??t.error?.message??`${e.name} suspended.`)),children:[`Suspend `,e.name]}),e.status===`suspended`&&(0,p.jsxs)(`button`,{type:`button`,onClick:()=>void C({id:e.id}).then(t=>k(t.data?.reactivateTenant.userErrors[0]?.message??t.error?.message??`${e.name} resumed.`)),children:[`Resume `,e.name]})]})]},e.id)),!M.length&&(0,p.jsx)(`tr`,{children:(0,p.jsx)(`td`,{colSpan:6,children:`No tenants below this one.`})})]})]}),(0,p.jsxs)(`nav`,{"aria-label":`Pages`,className:`pager`,children:[i.length>0&&(0,p.jsx)(`button`,{type:`button`,onClick:()=>o(i.slice(0,-1)),children:`Previous page`}),l?.tenants.pageInfo.hasNextPage&&(0,p.jsx)(`button`,{type:`button`,onClick:()=>o([...i,l.tenants.pageInfo.endCursor??``]),children:`Next page`})]}),O&&(0,p.jsx)(`p`,{role:`status`,children:O}),A&&j&&j.kind!==`organization`&&(0,p.jsxs)(`form`,{onSubmit:e=>{e.preventDefault(),x({input:{parentId:j.id,slug:w.slug,name:w.name,contactEmail:w.contactEmail||void 0}}).then(e=>{let t=s(e.data?.createTenant.userErrors);e.error&&(t[``]=e.error.message),D(t),e.data?.createTenant.tenant&&(k(`${e.data.createTenant.tenant.name} created.`),T({slug:``,name:``,contactEmail:``}),b({requestPolicy:`network-only`}))})},children:[(0,p.jsxs)(`h2`,{children:[`New `,j.kind===`provider`?`customer`:`organization`]}),(0,p.jsx)(t,{id:`tenant-name`,label:`Name`,error:E.name,children:(0,p.jsx)(`input`,{id:`tenant-name`,value:w.name,onChange:e=>T({...w,name:e.target.value})})}),(0,p.jsx)(t,{id:`tenant-slug`,label:`Slug`,error:E.slug,children:(0,p.jsx)(`input`,{id:`tenant-slug`,value:w.slug,onChange:e=>T({...w,slug:e.target.value})})}),(0,p.jsx)(t,{id:`tenant-contact`,label:`Contact email`,error:E.contactEmail,children:(0,p.jsx)(`input`,{id:`tenant-contact`,type:`email`,value:w.contactEmail,onChange:e=>T({...w,contactEmail:e.target.value})})}),E[``]&&(0,p.jsx)(`p`,{className:`error`,role:`alert`,children:E[``]}),(0,p.jsx)(`button`,{type:`submit`,children:`Create`})]})]})}export{v as default};

@@ -1,0 +1,1 @@
+import{P as e,j as t,m as n}from"./index-Bt6lsrYh.js";var r=e(t(),1),i=300;function a(e){let t=(0,r.useRef)(e);t.current=e,(0,r.useEffect)(()=>{let e=new Set,r=n(()=>{let n=window.setTimeout(()=>{e.delete(n),t.current({requestPolicy:`network-only`})},i);e.add(n)});return()=>{r();for(let t of e)window.clearTimeout(t)}},[])}export{a as t};
