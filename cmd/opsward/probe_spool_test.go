@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsward/opsward/ent"
+	"github.com/opsward/opsward/ent/incident"
 	"github.com/opsward/opsward/services/noc/agents"
 )
 
@@ -222,5 +224,158 @@ func TestProbeAgentSpoolSurvivesOutage(t *testing.T) {
 		if runs[j] != 1 {
 			t.Fatalf("job %s stored %d times (all: %v); agent log: %s", j, runs[j], runs, logs)
 		}
+	}
+}
+
+// TestProbeLocationSilentIncident: when every agent of a location with
+// monitors goes silent, the periodic watch opens one incident for it (never
+// two, however often it runs), and resolves it when an agent is heard
+// again. A location with no monitors raises nothing.
+func TestProbeLocationSilentIncident(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.ProbePollInterval = time.Second // silent after 3s; the watch runs every second
+	cfg.EgressAllow = []string{"127.0.0.0/8"}
+	cfg.PlatformJobsEvery = 24 * time.Hour
+	ctx := context.Background()
+	tool := NewMain(cfg, Roles{}, io.Discard, testLogWriter{t})
+	if err := tool.Open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	demo, err := tool.seedDemo(ctx)
+	if cerr := tool.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := startMain(t, cfg)
+	base := m.URL()
+	var acme isoActor
+	for _, c := range demo.Customers {
+		for _, u := range c.Users {
+			if c.Slug == "acme" && u.Role == "admin" {
+				acme = isoActor{Name: "acme admin", Auth: "Bearer " + isoLogin(t, base, u.Email, u.Password).AccessToken}
+			}
+		}
+	}
+	get := func(d map[string]any, path ...string) any {
+		var v any = d
+		for _, p := range path {
+			v = v.(map[string]any)[p]
+		}
+		return v
+	}
+	call := func(path, cred string, body any) string {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(b))
+		req.Header.Set(agents.HeaderProtocol, "1")
+		if cred != "" {
+			req.Header.Set("Authorization", "Bearer "+cred)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, out)
+		}
+		return string(out)
+	}
+	enrol := func(loc, name string) string {
+		tok := get(isoMust(t, base, acme, `mutation($l: ID!, $n: String!) { enrolProbeAgent(input: {locationId: $l, name: $n}) { enrolmentToken userErrors { message } } }`,
+			map[string]any{"l": loc, "n": name}), "enrolProbeAgent", "enrolmentToken").(string)
+		var en agents.Enrolment
+		if err := json.Unmarshal([]byte(call(agents.PathEnrol, "", agents.EnrolRequest{Token: tok, Protocol: 1})), &en); err != nil {
+			t.Fatal(err)
+		}
+		return en.Credential
+	}
+	newLoc := func(name string) string {
+		return get(isoMust(t, base, acme, `mutation($n: String!) { createProbeLocation(input: {name: $n}) { probeLocation { id } userErrors { message } } }`,
+			map[string]any{"n": name}), "createProbeLocation", "probeLocation", "id").(string)
+	}
+	loc, idle := newLoc("warehouse"), newLoc("spare room")
+	cred, idleCred := enrol(loc, "wh-1"), enrol(idle, "spare-1")
+	assetID := get(isoMust(t, base, acme, `mutation($in: AssetInput!) { createAsset(input: $in) { asset { id } userErrors { message } } }`,
+		map[string]any{"in": map[string]any{"name": "warehouse switch", "kind": "website", "address": "http://127.0.0.1:9", "criticality": "high"}}), "createAsset", "asset", "id").(string)
+	mon := get(isoMust(t, base, acme, `mutation($in: MonitorInput!) { createMonitor(input: $in) { monitor { id } userErrors { field message } } }`,
+		map[string]any{"in": map[string]any{"assetId": assetID, "name": "warehouse page", "kind": "http",
+			"settings": map[string]any{"url": "http://127.0.0.1:9/", "expected_status": []any{"200"}}, "intervalSeconds": 300, "timeoutMs": 2000}}),
+		"createMonitor", "monitor", "id").(string)
+	isoMust(t, base, acme, `mutation($in: SetMonitorLocationsInput!) { setMonitorLocations(input: $in) { monitor { id } userErrors { field message } } }`,
+		map[string]any{"in": map[string]any{"monitorId": mon, "locations": []string{loc}, "minFailedLocations": 1}})
+
+	acmeID := get(demoTenant(t, demo, "acme"), "id").(string)
+	sys, err := m.Tenants.SystemContext(ctx, acmeID, "probe watch test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	silentIncidents := func() []*ent.Incident {
+		t.Helper()
+		is, err := m.Client.Incident.Query().Where(incident.TitleHasPrefix("Probe location ")).All(sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return is
+	}
+	// Heard: nothing opens, however often the watch runs.
+	for range 3 {
+		call(agents.PathJobs, cred, map[string]int{})
+		call(agents.PathJobs, idleCred, map[string]int{})
+		if err := m.NOC.WatchLocations(ctx, m.locationSilentAfter()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if is := silentIncidents(); len(is) != 0 {
+		t.Fatalf("incidents for locations that were heard: %+v", is)
+	}
+
+	// Silent: the periodic job opens one, and runs of the watch beside it
+	// (at once, from several workers) open no second.
+	eventually(t, 30*time.Second, "the silent location's incident", func() bool { return len(silentIncidents()) > 0 })
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if err := m.NOC.WatchLocations(ctx, m.locationSilentAfter()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	time.Sleep(2 * time.Second) // a few more runs of the job
+	is := silentIncidents()
+	if len(is) != 1 || is[0].Title != "Probe location warehouse silent" || is[0].Status == incident.StatusResolved ||
+		is[0].MonitorID != nil || string(is[0].Severity) != "high" {
+		t.Fatalf("silent incidents: %+v", is)
+	}
+	l, err := m.Client.ProbeLocation.Get(sys, loc)
+	if err != nil || l.SilentIncidentID == nil || *l.SilentIncidentID != is[0].ID {
+		t.Fatalf("the location does not hold its incident: %v %+v", err, l)
+	}
+	// Another tenant sees none of it.
+	globex, err := m.Tenants.SystemContext(ctx, get(demoTenant(t, demo, "globex"), "id").(string), "probe watch test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := m.Client.Incident.Query().Where(incident.ID(is[0].ID)).Count(globex); err != nil || n != 0 {
+		t.Fatalf("globex reads acme's location incident: %d %v", n, err)
+	}
+
+	// Heard again: resolved, and the location holds nothing.
+	call(agents.PathJobs, cred, map[string]int{})
+	eventually(t, 30*time.Second, "the incident resolved", func() bool {
+		i, err := m.Client.Incident.Get(sys, is[0].ID)
+		return err == nil && i.Status == incident.StatusResolved
+	})
+	l, err = m.Client.ProbeLocation.Get(sys, loc)
+	if err != nil || l.SilentIncidentID != nil {
+		t.Fatalf("the location still holds an incident: %v %+v", err, l)
+	}
+	if n := len(silentIncidents()); n != 1 {
+		t.Fatalf("%d silent incidents after the location was heard", n)
 	}
 }
