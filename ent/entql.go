@@ -652,10 +652,11 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "ProbeLocation",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			probelocation.FieldTenantID:  {Type: field.TypeString, Column: probelocation.FieldTenantID},
-			probelocation.FieldCreatedAt: {Type: field.TypeTime, Column: probelocation.FieldCreatedAt},
-			probelocation.FieldUpdatedAt: {Type: field.TypeTime, Column: probelocation.FieldUpdatedAt},
-			probelocation.FieldName:      {Type: field.TypeString, Column: probelocation.FieldName},
+			probelocation.FieldTenantID:         {Type: field.TypeString, Column: probelocation.FieldTenantID},
+			probelocation.FieldCreatedAt:        {Type: field.TypeTime, Column: probelocation.FieldCreatedAt},
+			probelocation.FieldUpdatedAt:        {Type: field.TypeTime, Column: probelocation.FieldUpdatedAt},
+			probelocation.FieldName:             {Type: field.TypeString, Column: probelocation.FieldName},
+			probelocation.FieldSilentIncidentID: {Type: field.TypeString, Column: probelocation.FieldSilentIncidentID},
 		},
 	}
 	graph.Nodes[25] = &sqlgraph.Node{
@@ -3615,6 +3616,11 @@ func (f *ProbeLocationFilter) WhereUpdatedAt(p entql.TimeP) {
 // WhereName applies the entql string predicate on the name field.
 func (f *ProbeLocationFilter) WhereName(p entql.StringP) {
 	f.Where(p.Field(probelocation.FieldName))
+}
+
+// WhereSilentIncidentID applies the entql string predicate on the silent_incident_id field.
+func (f *ProbeLocationFilter) WhereSilentIncidentID(p entql.StringP) {
+	f.Where(p.Field(probelocation.FieldSilentIncidentID))
 }
 
 // addPredicate implements the predicateAdder interface.

@@ -24861,17 +24861,18 @@ func (m *ProbeCheckMutation) ResetEdge(name string) error {
 // ProbeLocationMutation represents an operation that mutates the ProbeLocation nodes in the graph.
 type ProbeLocationMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *string
-	tenant_id     *string
-	created_at    *time.Time
-	updated_at    *time.Time
-	name          *string
-	clearedFields map[string]struct{}
-	done          bool
-	oldValue      func(context.Context) (*ProbeLocation, error)
-	predicates    []predicate.ProbeLocation
+	op                 Op
+	typ                string
+	id                 *string
+	tenant_id          *string
+	created_at         *time.Time
+	updated_at         *time.Time
+	name               *string
+	silent_incident_id *string
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*ProbeLocation, error)
+	predicates         []predicate.ProbeLocation
 }
 
 var _ ent.Mutation = (*ProbeLocationMutation)(nil)
@@ -25122,6 +25123,55 @@ func (m *ProbeLocationMutation) ResetName() {
 	m.name = nil
 }
 
+// SetSilentIncidentID sets the "silent_incident_id" field.
+func (m *ProbeLocationMutation) SetSilentIncidentID(s string) {
+	m.silent_incident_id = &s
+}
+
+// SilentIncidentID returns the value of the "silent_incident_id" field in the mutation.
+func (m *ProbeLocationMutation) SilentIncidentID() (r string, exists bool) {
+	v := m.silent_incident_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSilentIncidentID returns the old "silent_incident_id" field's value of the ProbeLocation entity.
+// If the ProbeLocation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProbeLocationMutation) OldSilentIncidentID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSilentIncidentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSilentIncidentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSilentIncidentID: %w", err)
+	}
+	return oldValue.SilentIncidentID, nil
+}
+
+// ClearSilentIncidentID clears the value of the "silent_incident_id" field.
+func (m *ProbeLocationMutation) ClearSilentIncidentID() {
+	m.silent_incident_id = nil
+	m.clearedFields[probelocation.FieldSilentIncidentID] = struct{}{}
+}
+
+// SilentIncidentIDCleared returns if the "silent_incident_id" field was cleared in this mutation.
+func (m *ProbeLocationMutation) SilentIncidentIDCleared() bool {
+	_, ok := m.clearedFields[probelocation.FieldSilentIncidentID]
+	return ok
+}
+
+// ResetSilentIncidentID resets all changes to the "silent_incident_id" field.
+func (m *ProbeLocationMutation) ResetSilentIncidentID() {
+	m.silent_incident_id = nil
+	delete(m.clearedFields, probelocation.FieldSilentIncidentID)
+}
+
 // Where appends a list predicates to the ProbeLocationMutation builder.
 func (m *ProbeLocationMutation) Where(ps ...predicate.ProbeLocation) {
 	m.predicates = append(m.predicates, ps...)
@@ -25156,7 +25206,7 @@ func (m *ProbeLocationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProbeLocationMutation) Fields() []string {
-	fields := make([]string, 0, 4)
+	fields := make([]string, 0, 5)
 	if m.tenant_id != nil {
 		fields = append(fields, probelocation.FieldTenantID)
 	}
@@ -25168,6 +25218,9 @@ func (m *ProbeLocationMutation) Fields() []string {
 	}
 	if m.name != nil {
 		fields = append(fields, probelocation.FieldName)
+	}
+	if m.silent_incident_id != nil {
+		fields = append(fields, probelocation.FieldSilentIncidentID)
 	}
 	return fields
 }
@@ -25185,6 +25238,8 @@ func (m *ProbeLocationMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedAt()
 	case probelocation.FieldName:
 		return m.Name()
+	case probelocation.FieldSilentIncidentID:
+		return m.SilentIncidentID()
 	}
 	return nil, false
 }
@@ -25202,6 +25257,8 @@ func (m *ProbeLocationMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldUpdatedAt(ctx)
 	case probelocation.FieldName:
 		return m.OldName(ctx)
+	case probelocation.FieldSilentIncidentID:
+		return m.OldSilentIncidentID(ctx)
 	}
 	return nil, fmt.Errorf("unknown ProbeLocation field %s", name)
 }
@@ -25239,6 +25296,13 @@ func (m *ProbeLocationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetName(v)
 		return nil
+	case probelocation.FieldSilentIncidentID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSilentIncidentID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ProbeLocation field %s", name)
 }
@@ -25268,7 +25332,11 @@ func (m *ProbeLocationMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *ProbeLocationMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(probelocation.FieldSilentIncidentID) {
+		fields = append(fields, probelocation.FieldSilentIncidentID)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -25281,6 +25349,11 @@ func (m *ProbeLocationMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *ProbeLocationMutation) ClearField(name string) error {
+	switch name {
+	case probelocation.FieldSilentIncidentID:
+		m.ClearSilentIncidentID()
+		return nil
+	}
 	return fmt.Errorf("unknown ProbeLocation nullable field %s", name)
 }
 
@@ -25299,6 +25372,9 @@ func (m *ProbeLocationMutation) ResetField(name string) error {
 		return nil
 	case probelocation.FieldName:
 		m.ResetName()
+		return nil
+	case probelocation.FieldSilentIncidentID:
+		m.ResetSilentIncidentID()
 		return nil
 	}
 	return fmt.Errorf("unknown ProbeLocation field %s", name)

@@ -24,8 +24,10 @@ type ProbeLocation struct {
 	// UpdatedAt holds the value of the "updated_at" field.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Name holds the value of the "name" field.
-	Name         string `json:"name,omitempty"`
-	selectValues sql.SelectValues
+	Name string `json:"name,omitempty"`
+	// SilentIncidentID holds the value of the "silent_incident_id" field.
+	SilentIncidentID *string `json:"silent_incident_id,omitempty"`
+	selectValues     sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -33,7 +35,7 @@ func (*ProbeLocation) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case probelocation.FieldID, probelocation.FieldTenantID, probelocation.FieldName:
+		case probelocation.FieldID, probelocation.FieldTenantID, probelocation.FieldName, probelocation.FieldSilentIncidentID:
 			values[i] = new(sql.NullString)
 		case probelocation.FieldCreatedAt, probelocation.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -82,6 +84,13 @@ func (_m *ProbeLocation) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Name = value.String
 			}
+		case probelocation.FieldSilentIncidentID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field silent_incident_id", values[i])
+			} else if value.Valid {
+				_m.SilentIncidentID = new(string)
+				*_m.SilentIncidentID = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -129,6 +138,11 @@ func (_m *ProbeLocation) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("name=")
 	builder.WriteString(_m.Name)
+	builder.WriteString(", ")
+	if v := _m.SilentIncidentID; v != nil {
+		builder.WriteString("silent_incident_id=")
+		builder.WriteString(*v)
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

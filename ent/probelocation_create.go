@@ -63,6 +63,20 @@ func (_c *ProbeLocationCreate) SetName(v string) *ProbeLocationCreate {
 	return _c
 }
 
+// SetSilentIncidentID sets the "silent_incident_id" field.
+func (_c *ProbeLocationCreate) SetSilentIncidentID(v string) *ProbeLocationCreate {
+	_c.mutation.SetSilentIncidentID(v)
+	return _c
+}
+
+// SetNillableSilentIncidentID sets the "silent_incident_id" field if the given value is not nil.
+func (_c *ProbeLocationCreate) SetNillableSilentIncidentID(v *string) *ProbeLocationCreate {
+	if v != nil {
+		_c.SetSilentIncidentID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ProbeLocationCreate) SetID(v string) *ProbeLocationCreate {
 	_c.mutation.SetID(v)
@@ -162,6 +176,11 @@ func (_c *ProbeLocationCreate) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "ProbeLocation.name": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.SilentIncidentID(); ok {
+		if err := probelocation.SilentIncidentIDValidator(v); err != nil {
+			return &ValidationError{Name: "silent_incident_id", err: fmt.Errorf(`ent: validator failed for field "ProbeLocation.silent_incident_id": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := probelocation.IDValidator(v); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "ProbeLocation.id": %w`, err)}
@@ -218,6 +237,10 @@ func (_c *ProbeLocationCreate) createSpec() (*ProbeLocation, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(probelocation.FieldName, field.TypeString, value)
 		_node.Name = value
+	}
+	if value, ok := _c.mutation.SilentIncidentID(); ok {
+		_spec.SetField(probelocation.FieldSilentIncidentID, field.TypeString, value)
+		_node.SilentIncidentID = &value
 	}
 	return _node, _spec
 }
@@ -292,6 +315,24 @@ func (u *ProbeLocationUpsert) SetName(v string) *ProbeLocationUpsert {
 // UpdateName sets the "name" field to the value that was provided on create.
 func (u *ProbeLocationUpsert) UpdateName() *ProbeLocationUpsert {
 	u.SetExcluded(probelocation.FieldName)
+	return u
+}
+
+// SetSilentIncidentID sets the "silent_incident_id" field.
+func (u *ProbeLocationUpsert) SetSilentIncidentID(v string) *ProbeLocationUpsert {
+	u.Set(probelocation.FieldSilentIncidentID, v)
+	return u
+}
+
+// UpdateSilentIncidentID sets the "silent_incident_id" field to the value that was provided on create.
+func (u *ProbeLocationUpsert) UpdateSilentIncidentID() *ProbeLocationUpsert {
+	u.SetExcluded(probelocation.FieldSilentIncidentID)
+	return u
+}
+
+// ClearSilentIncidentID clears the value of the "silent_incident_id" field.
+func (u *ProbeLocationUpsert) ClearSilentIncidentID() *ProbeLocationUpsert {
+	u.SetNull(probelocation.FieldSilentIncidentID)
 	return u
 }
 
@@ -374,6 +415,27 @@ func (u *ProbeLocationUpsertOne) SetName(v string) *ProbeLocationUpsertOne {
 func (u *ProbeLocationUpsertOne) UpdateName() *ProbeLocationUpsertOne {
 	return u.Update(func(s *ProbeLocationUpsert) {
 		s.UpdateName()
+	})
+}
+
+// SetSilentIncidentID sets the "silent_incident_id" field.
+func (u *ProbeLocationUpsertOne) SetSilentIncidentID(v string) *ProbeLocationUpsertOne {
+	return u.Update(func(s *ProbeLocationUpsert) {
+		s.SetSilentIncidentID(v)
+	})
+}
+
+// UpdateSilentIncidentID sets the "silent_incident_id" field to the value that was provided on create.
+func (u *ProbeLocationUpsertOne) UpdateSilentIncidentID() *ProbeLocationUpsertOne {
+	return u.Update(func(s *ProbeLocationUpsert) {
+		s.UpdateSilentIncidentID()
+	})
+}
+
+// ClearSilentIncidentID clears the value of the "silent_incident_id" field.
+func (u *ProbeLocationUpsertOne) ClearSilentIncidentID() *ProbeLocationUpsertOne {
+	return u.Update(func(s *ProbeLocationUpsert) {
+		s.ClearSilentIncidentID()
 	})
 }
 
@@ -623,6 +685,27 @@ func (u *ProbeLocationUpsertBulk) SetName(v string) *ProbeLocationUpsertBulk {
 func (u *ProbeLocationUpsertBulk) UpdateName() *ProbeLocationUpsertBulk {
 	return u.Update(func(s *ProbeLocationUpsert) {
 		s.UpdateName()
+	})
+}
+
+// SetSilentIncidentID sets the "silent_incident_id" field.
+func (u *ProbeLocationUpsertBulk) SetSilentIncidentID(v string) *ProbeLocationUpsertBulk {
+	return u.Update(func(s *ProbeLocationUpsert) {
+		s.SetSilentIncidentID(v)
+	})
+}
+
+// UpdateSilentIncidentID sets the "silent_incident_id" field to the value that was provided on create.
+func (u *ProbeLocationUpsertBulk) UpdateSilentIncidentID() *ProbeLocationUpsertBulk {
+	return u.Update(func(s *ProbeLocationUpsert) {
+		s.UpdateSilentIncidentID()
+	})
+}
+
+// ClearSilentIncidentID clears the value of the "silent_incident_id" field.
+func (u *ProbeLocationUpsertBulk) ClearSilentIncidentID() *ProbeLocationUpsertBulk {
+	return u.Update(func(s *ProbeLocationUpsert) {
+		s.ClearSilentIncidentID()
 	})
 }
 

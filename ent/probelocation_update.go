@@ -48,6 +48,26 @@ func (_u *ProbeLocationUpdate) SetNillableName(v *string) *ProbeLocationUpdate {
 	return _u
 }
 
+// SetSilentIncidentID sets the "silent_incident_id" field.
+func (_u *ProbeLocationUpdate) SetSilentIncidentID(v string) *ProbeLocationUpdate {
+	_u.mutation.SetSilentIncidentID(v)
+	return _u
+}
+
+// SetNillableSilentIncidentID sets the "silent_incident_id" field if the given value is not nil.
+func (_u *ProbeLocationUpdate) SetNillableSilentIncidentID(v *string) *ProbeLocationUpdate {
+	if v != nil {
+		_u.SetSilentIncidentID(*v)
+	}
+	return _u
+}
+
+// ClearSilentIncidentID clears the value of the "silent_incident_id" field.
+func (_u *ProbeLocationUpdate) ClearSilentIncidentID() *ProbeLocationUpdate {
+	_u.mutation.ClearSilentIncidentID()
+	return _u
+}
+
 // Mutation returns the ProbeLocationMutation object of the builder.
 func (_u *ProbeLocationUpdate) Mutation() *ProbeLocationMutation {
 	return _u.mutation
@@ -102,6 +122,11 @@ func (_u *ProbeLocationUpdate) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "ProbeLocation.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.SilentIncidentID(); ok {
+		if err := probelocation.SilentIncidentIDValidator(v); err != nil {
+			return &ValidationError{Name: "silent_incident_id", err: fmt.Errorf(`ent: validator failed for field "ProbeLocation.silent_incident_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -122,6 +147,12 @@ func (_u *ProbeLocationUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(probelocation.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.SilentIncidentID(); ok {
+		_spec.SetField(probelocation.FieldSilentIncidentID, field.TypeString, value)
+	}
+	if _u.mutation.SilentIncidentIDCleared() {
+		_spec.ClearField(probelocation.FieldSilentIncidentID, field.TypeString)
 	}
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -160,6 +191,26 @@ func (_u *ProbeLocationUpdateOne) SetNillableName(v *string) *ProbeLocationUpdat
 	if v != nil {
 		_u.SetName(*v)
 	}
+	return _u
+}
+
+// SetSilentIncidentID sets the "silent_incident_id" field.
+func (_u *ProbeLocationUpdateOne) SetSilentIncidentID(v string) *ProbeLocationUpdateOne {
+	_u.mutation.SetSilentIncidentID(v)
+	return _u
+}
+
+// SetNillableSilentIncidentID sets the "silent_incident_id" field if the given value is not nil.
+func (_u *ProbeLocationUpdateOne) SetNillableSilentIncidentID(v *string) *ProbeLocationUpdateOne {
+	if v != nil {
+		_u.SetSilentIncidentID(*v)
+	}
+	return _u
+}
+
+// ClearSilentIncidentID clears the value of the "silent_incident_id" field.
+func (_u *ProbeLocationUpdateOne) ClearSilentIncidentID() *ProbeLocationUpdateOne {
+	_u.mutation.ClearSilentIncidentID()
 	return _u
 }
 
@@ -230,6 +281,11 @@ func (_u *ProbeLocationUpdateOne) check() error {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "ProbeLocation.name": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.SilentIncidentID(); ok {
+		if err := probelocation.SilentIncidentIDValidator(v); err != nil {
+			return &ValidationError{Name: "silent_incident_id", err: fmt.Errorf(`ent: validator failed for field "ProbeLocation.silent_incident_id": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -267,6 +323,12 @@ func (_u *ProbeLocationUpdateOne) sqlSave(ctx context.Context) (_node *ProbeLoca
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(probelocation.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.SilentIncidentID(); ok {
+		_spec.SetField(probelocation.FieldSilentIncidentID, field.TypeString, value)
+	}
+	if _u.mutation.SilentIncidentIDCleared() {
+		_spec.ClearField(probelocation.FieldSilentIncidentID, field.TypeString)
 	}
 	_node = &ProbeLocation{config: _u.config}
 	_spec.Assign = _node.assignValues

@@ -37,6 +37,7 @@ import (
 	"github.com/opsward/opsward/ent/tenant"
 	"github.com/opsward/opsward/services/compliance"
 	"github.com/opsward/opsward/services/dispatch"
+	"github.com/opsward/opsward/services/noc/agents"
 	"github.com/opsward/opsward/services/noc/monitoring"
 	"github.com/opsward/opsward/tenants"
 )
@@ -143,6 +144,7 @@ func (m *Main) startJobs(ctx context.Context) error {
 		m.goBackground(func() { m.logStop("scheduler", s.Run(ctx)) })
 		m.goBackground(func() { m.logStop("outbox relay", r.Run(rctx)) })
 		m.goBackground(func() { m.schedulePlatformJobs(ctx) })
+		m.goBackground(func() { m.scheduleLocationWatch(ctx) })
 	}
 	return nil
 }
@@ -222,6 +224,33 @@ func (m *Main) purgeClosedTenants(ctx context.Context, _ *dispatch.Job[PurgeClos
 		m.Logger.InfoContext(ctx, "closed tenants purged", "count", n)
 	}
 	return err
+}
+
+// scheduleLocationWatch enqueues the watch over probe locations every
+// poll interval (deduplicated while one is pending): a location whose
+// agents all went silent gets its incident within an interval of the
+// moment they show offline.
+func (m *Main) scheduleLocationWatch(ctx context.Context) {
+	every := m.Config.ProbePollInterval
+	if every <= 0 {
+		every = agents.DefaultPollInterval
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		root, err := m.Client.Tenant.Query().Where(tenant.KindEQ(tenant.KindProvider)).First(tenants.Privileged(ctx, "probe location watch"))
+		if err != nil {
+			continue
+		}
+		if _, err := m.Dispatch.Enqueue(ctx, root.ID, monitoring.WatchLocationsArgs{}, &dispatch.EnqueueOpts{DedupKey: "watch-locations"}); err != nil {
+			m.Logger.WarnContext(ctx, "enqueue the probe location watch", "err", err)
+		}
+	}
 }
 
 // schedulePlatformJobs enqueues the platform's own jobs: the daily purge

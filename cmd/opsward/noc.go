@@ -111,8 +111,15 @@ func (m *Main) openNOC(ctx context.Context) error {
 		}
 		notify.Register(m.Workers, h)
 		dispatch.AddWorkerFunc(m.Workers, m.maintainResults)
+		dispatch.AddWorkerFunc(m.Workers, m.NOC.HandleWatchLocations(m.locationSilentAfter()))
 	}
 	return nil
+}
+
+// locationSilentAfter is how long a probe location's agents may all go
+// unheard before its incident opens: the rule that shows them offline.
+func (m *Main) locationSilentAfter() time.Duration {
+	return agents.Config{PollInterval: m.Config.ProbePollInterval}.SilentAfter()
 }
 
 func (m *Main) publicURL() string {

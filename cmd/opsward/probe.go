@@ -28,9 +28,10 @@ func runProbe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.SetOutput(io.Discard)
 	server := fs.String("server", getenv("OPSWARD_PROBE_SERVER"), "the Opsward server's address, https://… (OPSWARD_PROBE_SERVER)")
 	token := fs.String("token", getenv("OPSWARD_PROBE_TOKEN"), "the one-time enrolment token (OPSWARD_PROBE_TOKEN)")
-	state := fs.String("state-dir", or(getenv("OPSWARD_PROBE_STATE_DIR"), "./data/probe"), "where the agent keeps its credential (OPSWARD_PROBE_STATE_DIR)")
+	state := fs.String("state-dir", or(getenv("OPSWARD_PROBE_STATE_DIR"), "./data/probe"), "where the agent keeps its credential and its result spool (OPSWARD_PROBE_STATE_DIR)")
 	allow := fs.String("allow", or(getenv("OPSWARD_PROBE_ALLOW"), agentPrivateRanges), "address ranges the agent's checks may reach beyond public ones (OPSWARD_PROBE_ALLOW)")
 	deny := fs.String("deny", getenv("OPSWARD_PROBE_DENY"), "address ranges its checks never reach (OPSWARD_PROBE_DENY)")
+	spoolMax := fs.String("spool-max", or(getenv("OPSWARD_PROBE_SPOOL_MAX"), "64MiB"), "how much of the results the server could not take yet the agent keeps on disk in --state-dir; past it the oldest are dropped (OPSWARD_PROBE_SPOOL_MAX)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
@@ -51,11 +52,18 @@ func runProbe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("--deny: %v", err)
 	}
+	spoolBytes, err := platform.ParseBytes(*spoolMax)
+	if err == nil && spoolBytes < 0 {
+		err = errors.New("the spool cannot be unbounded")
+	}
+	if err != nil {
+		return fmt.Errorf("--spool-max: %v", err)
+	}
 	logger := platform.NewLogger(stderr, platform.Config{})
 	r, err := agents.NewRunner(agents.RunnerConfig{
 		Server: *server, Token: strings.TrimSpace(*token), StateDir: *state, Version: platform.Version(),
 		Probes: probe.NewRegistry(probe.Deps{Guard: &egress.Guard{Allow: allowed, Deny: denied}}),
-		Logger: logger,
+		Logger: logger, SpoolMaxBytes: spoolBytes,
 	})
 	if err != nil {
 		return err

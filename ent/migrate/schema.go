@@ -891,6 +891,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "silent_incident_id", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// ProbeLocationsTable holds the schema information for the "probe_locations" table.
 	ProbeLocationsTable = &schema.Table{

@@ -22,6 +22,8 @@ const (
 	FieldUpdatedAt = "updated_at"
 	// FieldName holds the string denoting the name field in the database.
 	FieldName = "name"
+	// FieldSilentIncidentID holds the string denoting the silent_incident_id field in the database.
+	FieldSilentIncidentID = "silent_incident_id"
 	// Table holds the table name of the probelocation in the database.
 	Table = "probe_locations"
 )
@@ -33,6 +35,7 @@ var Columns = []string{
 	FieldCreatedAt,
 	FieldUpdatedAt,
 	FieldName,
+	FieldSilentIncidentID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -64,6 +67,8 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// NameValidator is a validator for the "name" field. It is called by the builders before save.
 	NameValidator func(string) error
+	// SilentIncidentIDValidator is a validator for the "silent_incident_id" field. It is called by the builders before save.
+	SilentIncidentIDValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -96,4 +101,9 @@ func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByName orders the results by the name field.
 func ByName(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldName, opts...).ToFunc()
+}
+
+// BySilentIncidentID orders the results by the silent_incident_id field.
+func BySilentIncidentID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSilentIncidentID, opts...).ToFunc()
 }

@@ -84,6 +84,11 @@ func Name(v string) predicate.ProbeLocation {
 	return predicate.ProbeLocation(sql.FieldEQ(FieldName, v))
 }
 
+// SilentIncidentID applies equality check predicate on the "silent_incident_id" field. It's identical to SilentIncidentIDEQ.
+func SilentIncidentID(v string) predicate.ProbeLocation {
+	return predicate.ProbeLocation(sql.FieldEQ(FieldSilentIncidentID, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v string) predicate.ProbeLocation {
 	return predicate.ProbeLocation(sql.FieldEQ(FieldTenantID, v))
@@ -292,6 +297,81 @@ func NameEqualFold(v string) predicate.ProbeLocation {
 // NameContainsFold applies the ContainsFold predicate on the "name" field.
 func NameContainsFold(v string) predicate.ProbeLocation {
 	return predicate.ProbeLocation(sql.FieldContainsFold(FieldName, v))
+}
+
+// SilentIncidentIDEQ applies the EQ predicate on the "silent_incident_id" field.
+func SilentIncidentIDEQ(v string) predicate.ProbeLocation {
+	return predicate.ProbeLocation(sql.FieldEQ(FieldSilentIncidentID, v))
+}
+
+// SilentIncidentIDNEQ applies the NEQ predicate on the "silent_incident_id" field.
+func SilentIncidentIDNEQ(v string) predicate.ProbeLocation {
+	return predicate.ProbeLocation(sql.FieldNEQ(FieldSilentIncidentID, v))
+}
+
+// SilentIncidentIDIn applies the In predicate on the "silent_incident_id" field.
+func SilentIncidentIDIn(vs ...string) predicate.ProbeLocation {
+	return predicate.ProbeLocation(sql.FieldIn(FieldSilentIncidentID, vs...))
+}
+
+// SilentIncidentIDNotIn applies the NotIn predicate on the "silent_incident_id" field.
+func SilentIncidentIDNotIn(vs ...string) predicate.ProbeLocation {
+	return predicate.ProbeLocation(sql.FieldNotIn(FieldSilentIncidentID, vs...))
+}
+
+// SilentIncidentIDGT applies the GT predicate on the "silent_incident_id" field.
+func SilentIncidentIDGT(v string) predicate.ProbeLocation {
+	return predicate.ProbeLocation(sql.FieldGT(FieldSilentIncidentID, v))
+}
+
+// SilentIncidentIDGTE applies the GTE predicate on the "silent_incident_id" field.
+func SilentIncidentIDGTE(v string) predicate.ProbeLocation {
+	return predicate.ProbeLocation(sql.FieldGTE(FieldSilentIncidentID, v))
+}
+
+// SilentIncidentIDLT applies the LT predicate on the "silent_incident_id" field.
+func SilentIncidentIDLT(v string) predicate.ProbeLocation {
+	return predicate.ProbeLocation(sql.FieldLT(FieldSilentIncidentID, v))
+}
+
+// SilentIncidentIDLTE applies the LTE predicate on the "silent_incident_id" field.
+func SilentIncidentIDLTE(v string) predicate.ProbeLocation {
+	return predicate.ProbeLocation(sql.FieldLTE(FieldSilentIncidentID, v))
+}
+
+// SilentIncidentIDContains applies the Contains predicate on the "silent_incident_id" field.
+func SilentIncidentIDContains(v string) predicate.ProbeLocation {
+	return predicate.ProbeLocation(sql.FieldContains(FieldSilentIncidentID, v))
+}
+
+// SilentIncidentIDHasPrefix applies the HasPrefix predicate on the "silent_incident_id" field.
+func SilentIncidentIDHasPrefix(v string) predicate.ProbeLocation {
+	return predicate.ProbeLocation(sql.FieldHasPrefix(FieldSilentIncidentID, v))
+}
+
+// SilentIncidentIDHasSuffix applies the HasSuffix predicate on the "silent_incident_id" field.
+func SilentIncidentIDHasSuffix(v string) predicate.ProbeLocation {
+	return predicate.ProbeLocation(sql.FieldHasSuffix(FieldSilentIncidentID, v))
+}
+
+// SilentIncidentIDIsNil applies the IsNil predicate on the "silent_incident_id" field.
+func SilentIncidentIDIsNil() predicate.ProbeLocation {
+	return predicate.ProbeLocation(sql.FieldIsNull(FieldSilentIncidentID))
+}
+
+// SilentIncidentIDNotNil applies the NotNil predicate on the "silent_incident_id" field.
+func SilentIncidentIDNotNil() predicate.ProbeLocation {
+	return predicate.ProbeLocation(sql.FieldNotNull(FieldSilentIncidentID))
+}
+
+// SilentIncidentIDEqualFold applies the EqualFold predicate on the "silent_incident_id" field.
+func SilentIncidentIDEqualFold(v string) predicate.ProbeLocation {
+	return predicate.ProbeLocation(sql.FieldEqualFold(FieldSilentIncidentID, v))
+}
+
+// SilentIncidentIDContainsFold applies the ContainsFold predicate on the "silent_incident_id" field.
+func SilentIncidentIDContainsFold(v string) predicate.ProbeLocation {
+	return predicate.ProbeLocation(sql.FieldContainsFold(FieldSilentIncidentID, v))
 }
 
 // And groups predicates with the AND operator between them.

@@ -2786,6 +2786,10 @@ func init() {
 			return nil
 		}
 	}()
+	// probelocationDescSilentIncidentID is the schema descriptor for silent_incident_id field.
+	probelocationDescSilentIncidentID := probelocationFields[1].Descriptor()
+	// probelocation.SilentIncidentIDValidator is a validator for the "silent_incident_id" field. It is called by the builders before save.
+	probelocation.SilentIncidentIDValidator = probelocationDescSilentIncidentID.Validators[0].(func(string) error)
 	// probelocationDescID is the schema descriptor for id field.
 	probelocationDescID := probelocationMixinFields0[0].Descriptor()
 	// probelocation.DefaultID holds the default value on creation for the id field.

@@ -22,6 +22,9 @@ func (ProbeLocation) Mixin() []ent.Mixin {
 func (ProbeLocation) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("name").NotEmpty().MaxLen(100).Annotations(entgql.OrderField("NAME")),
+		// The open incident that says every agent of the location went
+		// silent: one at a time, set and cleared by the NOC's watch.
+		field.String("silent_incident_id").Optional().Nillable().MaxLen(40).Annotations(entgql.Skip()),
 	}
 }
 

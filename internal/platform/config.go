@@ -715,6 +715,9 @@ func (c Config) MigrateAtStart() bool {
 	return c.MigrateOnStart == "on" || (c.MigrateOnStart == "auto" && c.Embedded())
 }
 
+// ParseBytes reads a size setting as parseBytes does.
+func ParseBytes(v string) (int64, error) { return parseBytes(v) }
+
 // parseBytes reads a size: "off" (-1), a number of bytes, or a number
 // with a unit (KiB, MiB, GiB, or KB, MB, GB as powers of ten). At least
 // 1 MiB: less would refuse every batch.

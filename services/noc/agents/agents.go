@@ -75,6 +75,13 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
+// SilentAfter is how long an agent may go unheard before it shows
+// offline: OfflineAfter poll intervals.
+func (c Config) SilentAfter() time.Duration {
+	c = c.WithDefaults()
+	return time.Duration(c.OfflineAfter) * c.PollInterval
+}
+
 // Settings opens a monitor's sealed probe settings.
 type Settings func(m *ent.Monitor) (json.RawMessage, error)
 
@@ -117,7 +124,7 @@ func (s *Service) Online(a *ent.ProbeAgent) bool {
 	if a.RevokedAt != nil || a.LastSeenAt == nil {
 		return false
 	}
-	return s.Now().Sub(*a.LastSeenAt) <= time.Duration(s.Config.OfflineAfter)*s.Config.PollInterval
+	return s.Now().Sub(*a.LastSeenAt) <= s.Config.SilentAfter()
 }
 
 // CreateLocation makes a probe location of a tenant (default: the acting

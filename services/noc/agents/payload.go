@@ -42,8 +42,10 @@ type Batch struct {
 
 // FromProbe is the pushed form of a probe's result for a job.
 func FromProbe(j Job, r probe.Result) Result {
-	return Result{JobID: j.ID, MonitorID: j.MonitorID, Status: r.Status, Reason: r.Reason, Message: r.Message,
-		StartedAt: r.StartedAt.UTC(), LatencyUs: r.Latency.Microseconds(), Metrics: r.Metrics}
+	// Clipped to what ParseBatch takes, so that a spooled result is never
+	// refused for its size.
+	return Result{JobID: j.ID, MonitorID: j.MonitorID, Status: r.Status, Reason: clip(r.Reason, 64), Message: clip(r.Message, 4096),
+		StartedAt: r.StartedAt.UTC(), LatencyUs: min(max(r.Latency.Microseconds(), 0), int64(time.Hour/time.Microsecond)), Metrics: r.Metrics}
 }
 
 // ParseBatch reads a pushed batch strictly: unknown fields, a second

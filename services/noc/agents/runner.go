@@ -53,14 +53,18 @@ type RunnerConfig struct {
 	Logger   *slog.Logger
 	// Poll overrides the interval the server asks for (tests).
 	Poll time.Duration
+	// SpoolMaxBytes bounds the results kept on disk while the server
+	// cannot take them (DefaultSpoolMaxBytes when 0); past it the oldest
+	// are dropped.
+	SpoolMaxBytes int64
 }
 
 // Runner is the agent's loop: pull due checks, run them, push results.
 type Runner struct {
-	cfg     RunnerConfig
-	cred    string
-	poll    time.Duration
-	pending []Result // pushed when the server answers; sent again until it does
+	cfg   RunnerConfig
+	cred  string
+	poll  time.Duration
+	spool *Spool // results not yet acknowledged, in the state directory
 }
 
 // NewRunner checks cfg.
@@ -73,6 +77,8 @@ func NewRunner(cfg RunnerConfig) (*Runner, error) {
 		return nil, errors.New("--state-dir: a folder for the agent's credential")
 	case cfg.Probes == nil:
 		return nil, errors.New("agents: Probes is required")
+	case cfg.SpoolMaxBytes < 0:
+		return nil, errors.New("--spool-max: a size of at least 1MiB")
 	}
 	if cfg.HTTP == nil {
 		cfg.HTTP = &http.Client{Timeout: 30 * time.Second}
@@ -113,12 +119,39 @@ func (r *Runner) Enrol(ctx context.Context) error {
 	return nil
 }
 
+// OpenSpool opens the result spool in the state directory (Run does);
+// results an earlier run could not push are pushed first.
+func (r *Runner) OpenSpool() error {
+	if r.spool != nil {
+		return nil
+	}
+	sp, err := OpenSpool(r.cfg.StateDir, r.cfg.SpoolMaxBytes, r.cfg.Logger)
+	if err != nil {
+		return err
+	}
+	r.spool = sp
+	return nil
+}
+
+// Close closes the spool.
+func (r *Runner) Close() error {
+	if r.spool == nil {
+		return nil
+	}
+	return r.spool.Close()
+}
+
 // Run enrols and then works until ctx ends. A refused credential (revoked)
-// ends it with an error; an unreachable server is retried.
+// ends it with an error; an unreachable server is retried, and what the
+// agent ran meanwhile waits in its spool.
 func (r *Runner) Run(ctx context.Context) error {
 	if err := r.Enrol(ctx); err != nil {
 		return err
 	}
+	if err := r.OpenSpool(); err != nil {
+		return err
+	}
+	defer r.Close()
 	for {
 		err := r.Once(ctx)
 		var se *ServerError
@@ -126,7 +159,8 @@ func (r *Runner) Run(ctx context.Context) error {
 			return err
 		}
 		if err != nil && ctx.Err() == nil {
-			r.cfg.Logger.WarnContext(ctx, "probe round failed; retrying", "err", err)
+			r.cfg.Logger.WarnContext(ctx, "probe round failed; retrying", "err", err,
+				"spooled_results", r.spool.Len(), "spooled_bytes", r.spool.Bytes())
 		}
 		wait := r.poll
 		if r.cfg.Poll > 0 {
@@ -140,9 +174,12 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 }
 
-// Once pushes what is pending, pulls due checks, runs them and pushes
-// their results.
+// Once pushes what is spooled, pulls due checks, runs them, spools their
+// results and pushes them.
 func (r *Runner) Once(ctx context.Context) error {
+	if err := r.OpenSpool(); err != nil {
+		return err
+	}
 	if err := r.flush(ctx); err != nil {
 		return err
 	}
@@ -166,21 +203,29 @@ func (r *Runner) Once(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
-	r.pending = append(r.pending, out...)
+	// On disk before the push: neither a failed push nor a crash loses
+	// them.
+	if err := r.spool.Append(out); err != nil {
+		return err
+	}
 	return r.flush(ctx)
 }
 
+// flush pushes the spool in order, a batch at a time, and drops each
+// batch from it once the server answered.
 func (r *Runner) flush(ctx context.Context) error {
-	for len(r.pending) > 0 {
-		n := min(len(r.pending), MaxBatchResults)
+	for r.spool.Len() > 0 {
+		batch := r.spool.Next(MaxBatchResults)
 		var po PushOutcome
-		if err := r.call(ctx, PathResults, Batch{Results: r.pending[:n]}, &po); err != nil {
+		if err := r.call(ctx, PathResults, Batch{Results: batch}, &po); err != nil {
 			return err
 		}
 		if len(po.Refused) > 0 {
 			r.cfg.Logger.WarnContext(ctx, "the server refused results", "jobs", po.Refused)
 		}
-		r.pending = r.pending[n:]
+		if err := r.spool.Ack(len(batch)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -321,10 +321,12 @@ func (s *Service) resolveInTx(ctx context.Context, tx *ent.Tx, id, by, why strin
 	return s.notify(ctx, tx, saved, notify.StateResolved, s.channelsOf(ctx, tx, saved), now)
 }
 
-// channelsOf returns the routing of an incident's monitor, if any.
+// channelsOf returns the routing of an incident's monitor, or of the
+// silent probe location that holds it, if any.
 func (s *Service) channelsOf(ctx context.Context, tx *ent.Tx, inc *ent.Incident) []string {
 	if inc.MonitorID == nil {
-		return nil
+		chs, _ := locationChannels(ctx, tx, inc)
+		return chs
 	}
 	m, err := tx.Monitor.Query().Where(monitor.ID(*inc.MonitorID)).Select(monitor.FieldChannelIds).Only(ctx)
 	if err != nil {

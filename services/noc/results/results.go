@@ -211,7 +211,7 @@ func (s *Store) Results(ctx context.Context, monitorID string, from, to time.Tim
 		}
 	}
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT tenant_id, monitor_id, checked_at, status,
-		latency_us, reason, message, metrics, in_maintenance, coalesce(location, '') FROM check_results
+		latency_us, reason, message, metrics, in_maintenance, coalesce(location, ''), coalesce(run_id, '') FROM check_results
 		WHERE tenant_id = ? AND monitor_id = ? AND checked_at >= ? AND checked_at < ?
 		ORDER BY checked_at DESC LIMIT ?`),
 		tenantID, monitorID, s.tv(from), s.tv(upper), limit+1)
@@ -228,7 +228,7 @@ func (s *Store) Results(ctx context.Context, monitorID string, from, to time.Tim
 			metrics []byte
 		)
 		if err := rows.Scan(&r.TenantID, &r.MonitorID, batch.ScanTime(&r.CheckedAt), &status, &latency,
-			&r.Reason, &r.Message, &metrics, &r.InMaintenance, &r.Location); err != nil {
+			&r.Reason, &r.Message, &metrics, &r.InMaintenance, &r.Location, &r.RunID); err != nil {
 			return nil, "", err
 		}
 		r.Status, r.Latency = probe.Status(status), time.Duration(latency)*time.Microsecond
