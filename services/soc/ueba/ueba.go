@@ -85,6 +85,11 @@ type Config struct {
 	// least used entry makes room.
 	MaxNetworks int
 	MaxHosts    int
+	// MaxUsers bounds the profiles of one tenant (10,000): events name
+	// users as the sender likes (a spray of logins to made-up accounts),
+	// so past it a tenant's new users are not profiled, and Skipped counts
+	// their events. A tenant's flood never evicts another's baselines.
+	MaxUsers int
 	// Locator resolves addresses for impossible travel; nil turns that
 	// check off.
 	Locator Locator
@@ -117,6 +122,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxHosts <= 0 {
 		c.MaxHosts = 256
+	}
+	if c.MaxUsers <= 0 {
+		c.MaxUsers = 10000
 	}
 	return c
 }
@@ -155,11 +163,13 @@ type Detector struct {
 	cfg      Config
 	mu       sync.Mutex
 	profiles map[profileKey]*profile
+	users    map[string]int // profiles per tenant
+	skipped  int64
 }
 
 // NewDetector returns a Detector with no profiles.
 func NewDetector(cfg Config) *Detector {
-	return &Detector{cfg: cfg.withDefaults(), profiles: map[profileKey]*profile{}}
+	return &Detector{cfg: cfg.withDefaults(), profiles: map[profileKey]*profile{}, users: map[string]int{}}
 }
 
 // Profiles is how many users the Detector holds a baseline for.
@@ -167,6 +177,14 @@ func (d *Detector) Profiles() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return len(d.profiles)
+}
+
+// Skipped is how many events came for users past their tenant's
+// MaxUsers, and were neither judged nor learned.
+func (d *Detector) Skipped() int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.skipped
 }
 
 // Observe judges ev against its user's baseline, then learns it. Events of
@@ -181,6 +199,11 @@ func (d *Detector) Observe(ev Event) []Anomaly {
 	k := profileKey{ev.Tenant, ev.User}
 	p := d.profiles[k]
 	if p == nil {
+		if d.users[ev.Tenant] >= d.cfg.MaxUsers {
+			d.skipped++
+			return nil
+		}
+		d.users[ev.Tenant]++
 		p = &profile{first: ev.At, networks: map[netip.Prefix]int{}, hosts: map[string]int{}}
 		d.profiles[k] = p
 	}

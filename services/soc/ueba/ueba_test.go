@@ -353,3 +353,23 @@ func TestRiskDecays(t *testing.T) {
 		t.Errorf("one critical alert alone = %v, want about 59", one)
 	}
 }
+
+// A tenant's made-up users stop being profiled at MaxUsers, and do not
+// take another tenant's room: its users are still profiled and judged.
+func TestMaxUsersPerTenant(t *testing.T) {
+	d := NewDetector(Config{MaxUsers: 3})
+	at := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	for i := range 10 {
+		d.Observe(Event{Tenant: "spray", User: fmt.Sprintf("u%d", i), At: at, Login: true})
+	}
+	if got := d.Profiles(); got != 3 {
+		t.Fatalf("profiles %d after a spray of 10 users, want 3", got)
+	}
+	if got := d.Skipped(); got != 7 {
+		t.Errorf("skipped %d, want 7", got)
+	}
+	d.Observe(Event{Tenant: "other", User: "alice", At: at, Login: true, Success: true})
+	if got := d.Profiles(); got != 4 {
+		t.Errorf("profiles %d, want the other tenant's user profiled too", got)
+	}
+}
