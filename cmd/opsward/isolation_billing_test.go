@@ -86,8 +86,13 @@ func TestCrossTenantBillingPages(t *testing.T) {
 	const histQ = `query($t: ID!, $f: Time!, $to: Time!, $a: Cursor, $b: Cursor, $n: Int, $l: Int) {
 		usageHistory(tenantId: $t, from: $f, to: $to, first: $n, after: $a, last: $l, before: $b) {
 		totalCount edges { cursor node { day meter events quantity } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`
+	// One window for every request: a cursor belongs to the list of one
+	// window, and a window read anew each request would move with the
+	// clock between pages.
+	to := time.Now().UTC().Truncate(time.Second)
+	from := to.AddDate(0, -3, 0)
 	vars := func(tenant string, more ...any) map[string]any {
-		v := map[string]any{"t": tenant, "f": time.Now().AddDate(0, -3, 0).UTC().Format(time.RFC3339), "to": time.Now().UTC().Format(time.RFC3339)}
+		v := map[string]any{"t": tenant, "f": from.Format(time.RFC3339), "to": to.Format(time.RFC3339)}
 		for i := 0; i+1 < len(more); i += 2 {
 			v[more[i].(string)] = more[i+1]
 		}
