@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/opsward/opsward/internal/batch"
@@ -40,14 +42,16 @@ func (l LocationStat) AvgLatency() time.Duration {
 }
 
 // LocationStats sums a monitor's raw results in [from, to) by the location
-// that checked, in the acting tenant only, ordered by location.
+// that checked, in the acting tenant only, ordered by location ID byte by
+// byte (sorted here, so that the order is the same whatever the
+// database's collation).
 func (s *Store) LocationStats(ctx context.Context, monitorID string, from, to time.Time) ([]LocationStat, error) {
 	tenantID, err := actorTenant(ctx)
 	if err != nil {
 		return nil, err
 	}
 	const answered = `status IN ('up', 'degraded')`
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT coalesce(location, 'local') AS loc, count(*),
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT coalesce(location, 'local'), count(*),
 		CAST(sum(CASE WHEN status = 'up' THEN 1 ELSE 0 END) AS bigint),
 		CAST(sum(CASE WHEN status = 'degraded' THEN 1 ELSE 0 END) AS bigint),
 		CAST(sum(CASE WHEN status = 'down' THEN 1 ELSE 0 END) AS bigint),
@@ -58,7 +62,7 @@ func (s *Store) LocationStats(ctx context.Context, monitorID string, from, to ti
 		max(checked_at)
 		FROM check_results
 		WHERE tenant_id = ? AND monitor_id = ? AND checked_at >= ? AND checked_at < ?
-		GROUP BY coalesce(location, 'local') ORDER BY loc`),
+		GROUP BY coalesce(location, 'local')`),
 		tenantID, monitorID, s.tv(from), s.tv(to))
 	if err != nil {
 		return nil, fmt.Errorf("read check results by location: %w", err)
@@ -81,5 +85,9 @@ func (s *Store) LocationStats(ctx context.Context, monitorID string, from, to ti
 		l.MaxLatency = time.Duration(maxL.Int64) * time.Microsecond
 		out = append(out, l)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b LocationStat) int { return strings.Compare(a.Location, b.Location) })
+	return out, nil
 }
